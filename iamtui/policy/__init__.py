@@ -1,0 +1,1 @@
+"""The policy language: parse, validate, compile, evaluate, explain. Pure: no I/O."""

@@ -1,0 +1,1 @@
+"""Passwords, MFA and access keys."""

@@ -114,7 +114,7 @@ class TableData:
         if (index, value) not in self._owned:
             self._owned.add((index, value))
             buckets[value] = dict(buckets.get(value, {}))
-        return buckets[value]
+        return buckets.setdefault(value, {})  # setdefault: delete() may have dropped it
 
     def items(self) -> Iterator[tuple[str, Record]]:
         """(key, record) pairs in insertion order."""

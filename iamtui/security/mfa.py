@@ -321,8 +321,12 @@ _HALF_BLOCKS = {
 
 
 def qr_matrix(uri: str, *, border: int = QUIET_ZONE) -> list[list[bool]]:
-    """The QR code of `uri` as rows of modules (True = dark), quiet zone included."""
-    qr = segno.make(uri, error="m", micro=False)
+    """The QR code of `uri` as rows of modules (True = dark), quiet zone included.
+
+    Error correction L (segno raises it when that costs no size): a screen is
+    not a scratched label, and the smaller symbol fits a terminal better.
+    """
+    qr = segno.make(uri, error="l", micro=False)
     return [[bool(m) for m in row] for row in qr.matrix_iter(border=border)]
 
 

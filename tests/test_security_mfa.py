@@ -145,6 +145,15 @@ def test_only_six_ascii_digits_pass_the_format_check(code: str) -> None:
         assert well_formed
 
 
+@given(st.text(alphabet=st.characters(categories=["Nd"]), min_size=6, max_size=6))
+def test_only_ascii_among_all_unicode_digits(code: str) -> None:
+    # pyotp would fold these to ASCII; our format check must see them first.
+    if code.isascii():
+        return
+    with pytest.raises(InvalidAuthenticationCode, match="six digits"):
+        verify_code(SEED, code, now=NOW, last_used_step=None)
+
+
 def test_recorded_drift_moves_the_window() -> None:
     far = code_at(SEED, T + 5)
     with pytest.raises(InvalidAuthenticationCode):
@@ -220,6 +229,15 @@ def test_key_file_is_created_0600_in_a_0700_folder(tmp_path: Path) -> None:
     again = SeedCipher.load_or_create(key_path)
     assert again.key == cipher.key
     assert again.decrypt(cipher.encrypt(SEED)) == SEED
+
+
+def test_a_key_created_concurrently_is_kept(tmp_path: Path) -> None:
+    # Another process linked its key in first: ours is dropped, theirs stays.
+    key_path = tmp_path / "mfa.key"
+    theirs = SeedCipher.load_or_create(key_path).key
+    mfa._create_key_file(key_path)
+    assert SeedCipher.load_or_create(key_path).key == theirs
+    assert [p.name for p in tmp_path.iterdir()] == ["mfa.key"]
 
 
 def test_round_trip_and_token_hides_the_seed(tmp_path: Path) -> None:

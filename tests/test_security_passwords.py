@@ -11,6 +11,8 @@ AWS pages these tests follow:
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -89,6 +91,18 @@ def test_production_profile_rehashes_test_hashes_but_not_the_reverse() -> None:
     assert not pw.needs_rehash(f"$argon2id$v=19$m={params.memory_cost},t={params.time_cost},"
                                f"p={params.parallelism}$c2FsdHNhbHRzYWx0c2FsdA$"
                                "aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("test", "test"), ("production", "production"), ("fast!", "production")]
+)
+def test_profile_comes_from_the_environment_once(value: str, expected: str) -> None:
+    # A fresh interpreter reads IAMTUI_ARGON2_PROFILE at import; a typo stays on production.
+    code = "from iamtui.security import passwords as p; print(p.hashing_profile())"
+    env = {"IAMTUI_ARGON2_PROFILE": value, "PATH": ""}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.strip() == expected
 
 
 def test_unknown_profile_is_refused() -> None:

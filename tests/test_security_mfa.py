@@ -386,3 +386,13 @@ def test_qr_text_decodes_with_a_real_reader() -> None:
     on_light = draw(mfa.qr_text(URI, light_on_dark=False), glyph=20, background=230)
     assert reader.detectAndDecode(on_dark)[0] == URI
     assert reader.detectAndDecode(on_light)[0] == URI
+
+
+def test_importing_mfa_does_not_load_segno() -> None:
+    # Sign-in checks codes on every CLI call; only enrollment needs the QR library.
+    import subprocess
+    import sys
+
+    code = "import sys, iamtui.security.mfa; print('segno' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

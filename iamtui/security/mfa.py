@@ -28,7 +28,6 @@ from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import pyotp
-import segno
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -326,6 +325,8 @@ def qr_matrix(uri: str, *, border: int = QUIET_ZONE) -> list[list[bool]]:
     Error correction L (segno raises it when that costs no size): a screen is
     not a scratched label, and the smaller symbol fits a terminal better.
     """
+    import segno  # only enrollment draws a QR; keep its ~45 ms import off other paths
+
     qr = segno.make(uri, error="l", micro=False)
     return [[bool(m) for m in row] for row in qr.matrix_iter(border=border)]
 

@@ -1,0 +1,647 @@
+"""The audit trail: CloudTrail-shaped records, redaction, and the tamper-evident chain.
+
+Record fields follow the CloudTrail record contents page:
+https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html
+and sign-in events (ConsoleLogin, MFAUsed, HIDDEN_DUE_TO_SECURITY_REASONS) the sign-in page:
+https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-aws-console-sign-in-events.html
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import stat
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import orjson
+import pytest
+
+from iamtui.audit import (
+    EMPTY_HEAD,
+    GENESIS_HASH,
+    HIDDEN,
+    SIGNIN_SOURCE,
+    AuditKey,
+    AuditLog,
+    ChainHead,
+    EventFilter,
+    Identity,
+    console_login_event,
+    make_event,
+    redact,
+)
+from iamtui.errors import ValidationError
+
+ACCOUNT = "123456789012"
+KEY = AuditKey(b"k" * 32)
+ROOT = Identity.root(ACCOUNT)
+
+
+def clock(start: datetime | None = None, step: timedelta = timedelta(seconds=1)) -> Callable:
+    """A deterministic clock: each call is `step` later than the last."""
+    state = {"t": start or datetime(2026, 1, 1, tzinfo=UTC)}
+
+    def now() -> datetime:
+        t = state["t"]
+        state["t"] = t + step
+        return t
+
+    return now
+
+
+def fill(log: AuditLog, n: int, now: Callable | None = None) -> ChainHead:
+    head = EMPTY_HEAD
+    now = now or clock()
+    for i in range(n):
+        head = log.append(
+            make_event(
+                "CreateUser", identity=ROOT, request_parameters={"userName": f"u{i}"}, now=now
+            )
+        )
+    return head
+
+
+def strings_in(value: object, skip: tuple[str, ...] = ("hash", "previousHash", "eventID")):
+    """Every key and string value in a parsed record, except the chain's hex and eventID."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k not in skip:
+                yield k
+                yield from strings_in(v, skip)
+    elif isinstance(value, list):
+        for v in value:
+            yield from strings_in(v, skip)
+    elif isinstance(value, str):
+        yield value
+
+
+def lines_of(path: Path) -> list[bytes]:
+    return path.read_bytes().split(b"\n")[:-1]
+
+
+def write_lines(path: Path, lines: list[bytes]) -> None:
+    path.write_bytes(b"".join(line + b"\n" for line in lines))
+
+
+def reseal_with_old_hash(line: bytes, change: Callable[[dict], None]) -> bytes:
+    """Edit a record and write it back canonically, keeping its old hash (no key needed)."""
+    rec = orjson.loads(line)
+    old = rec.pop("hash")
+    change(rec)
+    body = orjson.dumps(rec, option=orjson.OPT_SORT_KEYS)
+    return body[:-1] + b',"hash":"' + old.encode() + b'"}'
+
+
+@pytest.fixture
+def log(tmp_path: Path) -> AuditLog:
+    return AuditLog(tmp_path / "iam.db.audit.jsonl", KEY, fsync=False)
+
+
+# --------------------------------------------------------------------------- record shape
+
+
+def test_record_has_cloudtrail_fields_and_chain_fields(log: AuditLog) -> None:
+    at = datetime(2026, 3, 4, 5, 6, 7, 890000, tzinfo=UTC)
+    head = log.append(
+        make_event(
+            "CreateUser",
+            identity=Identity.iam_user(ACCOUNT, "alice", access_key_id="AKIAEXAMPLE"),
+            request_parameters={"userName": "bob"},
+            response_elements={"user": {"userName": "bob"}},
+            now=lambda: at,
+        )
+    )
+    (rec,) = log.page(0, 10)
+    assert rec["eventVersion"] == "1.11"
+    assert rec["eventTime"] == "2026-03-04T05:06:07Z"
+    assert rec["eventSource"] == "iam.amazonaws.com"
+    assert rec["eventName"] == "CreateUser"
+    assert rec["eventType"] == "AwsApiCall"
+    assert rec["readOnly"] is False
+    assert rec["recipientAccountId"] == ACCOUNT
+    assert rec["userIdentity"] == {
+        "type": "IAMUser",
+        "arn": f"arn:aws:iam::{ACCOUNT}:user/alice",
+        "accountId": ACCOUNT,
+        "accessKeyId": "AKIAEXAMPLE",
+        "userName": "alice",
+    }
+    assert rec["requestParameters"] == {"userName": "bob"}
+    assert "errorCode" not in rec and "errorMessage" not in rec
+    assert len(rec["eventID"]) == 36 and rec["eventID"].count("-") == 4
+    assert rec["sequence"] == 1
+    assert rec["previousHash"] == GENESIS_HASH
+    assert head == ChainHead(1, rec["hash"])
+
+
+def test_event_time_is_converted_to_utc() -> None:
+    from datetime import timezone
+
+    paris = timezone(timedelta(hours=1))
+    ev = make_event(
+        "ListUsers", identity=ROOT, now=lambda: datetime(2026, 1, 1, 1, 0, tzinfo=paris)
+    )
+    assert ev["eventTime"] == "2026-01-01T00:00:00Z"
+
+
+def test_hash_is_hmac_of_canonical_json_without_hash(log: AuditLog) -> None:
+    fill(log, 3)
+    for line in lines_of(log.path):
+        rec = orjson.loads(line)
+        digest = rec.pop("hash")
+        canonical = orjson.dumps(rec, option=orjson.OPT_SORT_KEYS)
+        assert hmac.new(KEY.secret, canonical, hashlib.sha256).hexdigest() == digest
+
+
+def test_console_login_success_and_failure_shapes() -> None:
+    ok = console_login_event(Identity.iam_user(ACCOUNT, "alice"), success=True, mfa_used=True)
+    assert ok["eventSource"] == SIGNIN_SOURCE
+    assert ok["eventType"] == "AwsConsoleSignIn"
+    assert ok["responseElements"] == {"ConsoleLogin": "Success"}
+    assert ok["additionalEventData"]["MFAUsed"] == "Yes"
+    assert "errorMessage" not in ok
+    bad = console_login_event(Identity.unknown_user(ACCOUNT), success=False, mfa_used=False)
+    assert bad["responseElements"] == {"ConsoleLogin": "Failure"}
+    assert bad["errorMessage"] == "Failed authentication"
+    assert bad["additionalEventData"]["MFAUsed"] == "No"
+    # An unknown user name is never logged: CloudTrail writes this constant instead.
+    assert bad["userIdentity"]["userName"] == HIDDEN == "HIDDEN_DUE_TO_SECURITY_REASONS"
+
+
+def test_access_denied_is_an_ordinary_event(log: AuditLog) -> None:
+    log.append(
+        make_event(
+            "DeleteUser",
+            identity=Identity.iam_user(ACCOUNT, "mallory"),
+            request_parameters={"userName": "alice"},
+            error_code="AccessDenied",
+            error_message="User: mallory is not authorized to perform: iam:DeleteUser",
+        )
+    )
+    assert log.verify().ok
+    (rec,) = log.lookup_events(result="failure")
+    assert rec["errorCode"] == "AccessDenied"
+    assert rec["responseElements"] is None
+
+
+# --------------------------------------------------------------------------- redaction
+
+
+SECRETS = {
+    "password": "Pa55word-one!",
+    "oldPassword": "0ld-Pa55word",
+    "newPassword": "N3w-Pa55word",
+    "SecretAccessKey": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    "sessionToken": "FwoGZXIvYXdzEXAMPLETOKEN",
+    "authenticationCode1": "271828",
+    "authenticationCode2": "314159",
+    "tokenCode": "577215",
+    "base32StringSeed": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+    "QRCodePNG": "iVBORw0KGgoAAAANSUhEUgAAAAEXAMPLE",
+}
+
+
+def test_redaction_replaces_secret_parameters_at_any_depth() -> None:
+    value = {
+        "userName": "alice",
+        "password": SECRETS["password"],
+        "nested": {"deeper": [{"secretAccessKey": SECRETS["SecretAccessKey"], "keep": 1}]},
+        "Credentials": {"SessionToken": SECRETS["sessionToken"], "AccessKeyId": "ASIAEXAMPLE"},
+        "passwordResetRequired": True,
+        "mfa": ({"authenticationCode1": "271828", "authenticationCode2": "654321"},),
+    }
+    out = redact(value)
+    assert out["userName"] == "alice"
+    assert out["password"] == HIDDEN
+    assert out["nested"]["deeper"][0] == {"secretAccessKey": HIDDEN, "keep": 1}
+    assert out["Credentials"] == {"SessionToken": HIDDEN, "AccessKeyId": "ASIAEXAMPLE"}
+    # A flag that only mentions passwords is not a secret.
+    assert out["passwordResetRequired"] is True
+    assert out["mfa"] == [{"authenticationCode1": HIDDEN, "authenticationCode2": HIDDEN}]
+    assert value["password"] == SECRETS["password"]  # the caller's data is left alone
+
+
+def test_record_never_contains_the_secrets_given_to_it(log: AuditLog) -> None:
+    typed_password = "Correct-Horse-9"
+    log.append(
+        make_event(
+            "ChangePassword",
+            identity=Identity.iam_user(ACCOUNT, "alice"),
+            request_parameters={k: v for k, v in SECRETS.items() if "Password" in k},
+            error_code="PasswordPolicyViolation",
+            error_message=f"password {typed_password} is too weak",
+            secret_values=[typed_password],
+        )
+    )
+    log.append(
+        make_event(
+            "CreateAccessKey",
+            identity=ROOT,
+            request_parameters={"userName": "alice"},
+            response_elements={
+                "accessKey": {
+                    "accessKeyId": "AKIAEXAMPLE",
+                    "secretAccessKey": SECRETS["SecretAccessKey"],
+                }
+            },
+        )
+    )
+    log.append(
+        make_event(
+            "CreateVirtualMFADevice",
+            identity=ROOT,
+            response_elements={
+                "virtualMFADevice": {
+                    "base32StringSeed": SECRETS["base32StringSeed"],
+                    "QRCodePNG": SECRETS["QRCodePNG"],
+                }
+            },
+        )
+    )
+    log.append(
+        make_event(
+            "EnableMFADevice",
+            identity=ROOT,
+            request_parameters={
+                "authenticationCode1": SECRETS["authenticationCode1"],
+                "authenticationCode2": SECRETS["authenticationCode2"],
+            },
+        )
+    )
+    log.append(
+        make_event(
+            "AssumeRole",
+            identity=ROOT,
+            source="sts.amazonaws.com",
+            request_parameters={"tokenCode": SECRETS["tokenCode"]},
+            response_elements={"credentials": {"sessionToken": SECRETS["sessionToken"]}},
+        )
+    )
+    # Even a raw dict that skipped make_event is redacted on append.
+    log.append({"eventName": "UpdateLoginProfile", "requestParameters": {"password": "raw-Pw-1"}})
+    data = log.path.read_bytes()
+    assert data.count(HIDDEN.encode()) >= len(SECRETS) + 1
+    # Short codes could occur by chance in a hash or an event ID: look at every other string.
+    texts = [t for line in lines_of(log.path) for t in strings_in(orjson.loads(line))]
+    for secret in [*SECRETS.values(), typed_password, "raw-Pw-1"]:
+        assert not any(secret in t for t in texts)
+        if len(secret) > 8:
+            assert secret.encode() not in data
+    assert log.verify().ok
+
+
+# --------------------------------------------------------------------------- key
+
+
+def test_key_file_is_created_0600_and_reloaded(tmp_path: Path) -> None:
+    path = tmp_path / "audit.key"
+    key = AuditKey.load_or_create(path)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert AuditKey.load_or_create(path) == key
+    assert len(key.secret) == 32
+    assert "hidden" in repr(key) and key.secret.hex() not in repr(key)
+
+
+def test_damaged_key_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "audit.key"
+    path.write_text("not a key\n")
+    with pytest.raises(ValidationError):
+        AuditKey.load_or_create(path)
+
+
+def test_log_file_is_created_0600(log: AuditLog) -> None:
+    fill(log, 1)
+    assert stat.S_IMODE(os.stat(log.path).st_mode) == 0o600
+
+
+# --------------------------------------------------------------------------- chain
+
+
+def test_clean_log_verifies(log: AuditLog) -> None:
+    assert log.verify().ok and log.verify().records == 0
+    head = fill(log, 20)
+    result = log.verify(head)
+    assert result.ok and not result.tampered
+    assert result.records == 20 and result.lines == 20
+    assert result.head == head == log.head()
+    assert [r["sequence"] for r in log.page(0, 100, newest_first=False)] == list(range(1, 21))
+
+
+def test_log_ahead_of_the_stored_head_is_fine(log: AuditLog) -> None:
+    # A crash between the append and the store saving the head leaves the log ahead.
+    head = fill(log, 5)
+    fill(log, 2)
+    assert log.verify(head).ok
+
+
+FIELD_EDITS: dict[str, Callable[[dict], None]] = {
+    "eventName": lambda r: r.update(eventName="DeleteUser"),
+    "eventTime": lambda r: r.update(eventTime="2020-01-01T00:00:00Z"),
+    "userName": lambda r: r["userIdentity"].update(userName="someone-else"),
+    "requestParameters": lambda r: r["requestParameters"].update(userName="x"),
+    "errorCode": lambda r: r.update(errorCode="AccessDenied"),
+    "readOnly": lambda r: r.update(readOnly=True),
+    "sequence": lambda r: r.update(sequence=r["sequence"] + 100),
+    "previousHash": lambda r: r.update(previousHash="f" * 64),
+    "eventID": lambda r: r.pop("eventID"),
+}
+
+
+@pytest.mark.parametrize("field", FIELD_EDITS)
+def test_editing_any_field_of_a_middle_record_is_pinpointed(log: AuditLog, field: str) -> None:
+    head = fill(log, 9)
+    lines = lines_of(log.path)
+    lines[4] = reseal_with_old_hash(lines[4], FIELD_EDITS[field])
+    write_lines(log.path, lines)
+    result = log.verify(head)
+    assert result.tampered
+    first = result.first_problem
+    assert first is not None and first.kind == "edited" and first.line == 5
+    if field != "sequence":
+        assert first.sequence == 5
+        # Resynchronising on the edited record reports the edit once, not a cascade.
+        assert result.problem_count == 1
+    assert "edited" in result.summary()
+
+
+def test_editing_the_hash_itself_is_found(log: AuditLog) -> None:
+    head = fill(log, 5)
+    lines = lines_of(log.path)
+    rec = orjson.loads(lines[2])
+    lines[2] = lines[2].replace(rec["hash"].encode(), ("0" * 64).encode())
+    write_lines(log.path, lines)
+    first = log.verify(head).first_problem
+    assert first is not None and (first.line, first.sequence) == (3, 3)
+
+
+def test_deleting_a_record_is_found(log: AuditLog) -> None:
+    head = fill(log, 8)
+    lines = lines_of(log.path)
+    del lines[3]  # sequence 4
+    write_lines(log.path, lines)
+    result = log.verify(head)
+    assert result.tampered and result.problem_count == 1
+    first = result.first_problem
+    assert first is not None and first.kind == "missing"
+    assert (first.line, first.sequence) == (4, 5)
+    assert "record 4 is missing" in first.message
+
+
+def test_deleting_the_first_record_is_found(log: AuditLog) -> None:
+    head = fill(log, 3)
+    write_lines(log.path, lines_of(log.path)[1:])
+    first = log.verify(head).first_problem
+    assert first is not None and first.kind == "missing" and first.line == 1
+
+
+def test_cutting_the_tail_is_found_with_the_stored_head(log: AuditLog) -> None:
+    head = fill(log, 10)
+    write_lines(log.path, lines_of(log.path)[:7])
+    # Without the head the store remembers, a cut tail looks like a shorter, valid log...
+    assert log.verify().ok
+    # ...which is why the store keeps it.
+    result = log.verify(head)
+    assert result.tampered
+    first = result.first_problem
+    assert first is not None and first.kind == "truncated"
+    assert "sequence 7" in first.message and "sequence 10" in first.message
+
+
+def test_emptying_the_log_is_found_with_the_stored_head(log: AuditLog) -> None:
+    head = fill(log, 3)
+    log.path.write_bytes(b"")
+    result = log.verify(head)
+    assert result.first_problem is not None and result.first_problem.kind == "truncated"
+
+
+def test_replacing_the_log_is_found_with_the_stored_head(tmp_path: Path, log: AuditLog) -> None:
+    head = fill(log, 3)
+    log.path.unlink()
+    fill(log, 3)  # a fresh chain of the same length, sealed with the same key
+    result = log.verify(head)
+    assert result.first_problem is not None and result.first_problem.kind == "head_mismatch"
+
+
+def test_reordering_two_lines_is_found(log: AuditLog) -> None:
+    head = fill(log, 8)
+    lines = lines_of(log.path)
+    lines[3], lines[4] = lines[4], lines[3]
+    write_lines(log.path, lines)
+    result = log.verify(head)
+    assert result.tampered
+    first = result.first_problem
+    assert first is not None and first.line == 4
+    assert [p.kind for p in result.problems] == ["missing", "reordered"]
+    assert result.problems[1].line == 5 and result.problems[1].sequence == 4
+
+
+def test_duplicating_a_line_is_found(log: AuditLog) -> None:
+    head = fill(log, 4)
+    lines = lines_of(log.path)
+    write_lines(log.path, [*lines[:2], lines[1], *lines[2:]])
+    first = log.verify(head).first_problem
+    assert first is not None and first.kind == "reordered" and first.line == 3
+
+
+def test_wrong_key_fails_at_the_first_record(log: AuditLog) -> None:
+    fill(log, 6)
+    result = AuditLog(log.path, AuditKey(b"x" * 32)).verify()
+    assert result.tampered and result.records == 0
+    assert result.problem_count == 6
+    first = result.first_problem
+    assert first is not None and (first.kind, first.line, first.sequence) == ("edited", 1, 1)
+
+
+def test_garbage_line_is_found(log: AuditLog) -> None:
+    head = fill(log, 4)
+    lines = lines_of(log.path)
+    lines.insert(2, b"hello")
+    write_lines(log.path, lines)
+    result = log.verify(head)
+    assert result.tampered and result.problem_count == 1
+    first = result.first_problem
+    assert first is not None and (first.kind, first.line) == ("garbage", 3)
+
+
+# --------------------------------------------------------------------------- crashes
+
+
+def test_torn_last_line_is_reported_as_a_crash_not_tampering(log: AuditLog) -> None:
+    head = fill(log, 4)
+    whole = lines_of(log.path)[0]
+    with open(log.path, "ab") as f:
+        f.write(whole[:57])  # a crash in the middle of writing record 5
+    result = log.verify(head)
+    assert not result.ok and not result.tampered
+    first = result.first_problem
+    assert first is not None and (first.kind, first.line) == ("torn_tail", 5)
+    assert "interrupted" in first.message and "not by itself a sign of tampering" in first.message
+    assert "interrupted write" in result.summary()
+
+
+def test_append_after_a_torn_line_starts_a_fresh_line(log: AuditLog) -> None:
+    fill(log, 4)
+    fragment = lines_of(log.path)[0][:57]
+    with open(log.path, "ab") as f:
+        f.write(fragment)
+    head = log.append(make_event("ListUsers", identity=ROOT, read_only=True))
+    lines = lines_of(log.path)
+    assert lines[4] == fragment  # the fragment stays, on a line of its own
+    new = orjson.loads(lines[5])
+    assert new["eventName"] == "ListUsers"
+    # The new record takes the sequence the interrupted one never got, chained on record 4.
+    assert new["sequence"] == 5 == head.sequence
+    assert new["previousHash"] == orjson.loads(lines[3])["hash"]
+    assert new["recoveredTornLine"] == {
+        "bytes": len(fragment),
+        "sha256": hashlib.sha256(fragment).hexdigest(),
+    }
+    result = log.verify(head)
+    assert not result.ok and not result.tampered
+    assert [(p.kind, p.line) for p in result.problems] == [("torn", 5)]
+    assert result.records == 5
+    # Readers skip the fragment.
+    assert [r["sequence"] for r in log.page(0, 10)] == [5, 4, 3, 2, 1]
+
+
+def test_garbled_complete_last_line_is_not_passed_off_as_a_crash(log: AuditLog) -> None:
+    fill(log, 4)
+    lines = lines_of(log.path)
+    lines[3] = lines[3][:50]  # a complete (newline-ended) line cut short by someone
+    write_lines(log.path, lines)
+    head = log.append(make_event("ListUsers", identity=ROOT))
+    result = log.verify(head)
+    assert result.tampered
+    assert result.first_problem is not None and result.first_problem.kind == "garbage"
+
+
+def test_record_missing_only_its_newline_counts_and_is_completed(log: AuditLog) -> None:
+    fill(log, 3)
+    data = log.path.read_bytes()
+    log.path.write_bytes(data[:-1])  # the write was cut at its very last byte
+    assert log.verify().ok
+    head = log.append(make_event("ListUsers", identity=ROOT))
+    assert head.sequence == 4
+    result = log.verify(head)
+    assert result.ok and result.lines == 4
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def populate_varied(log: AuditLog) -> None:
+    now = clock(datetime(2026, 5, 1, tzinfo=UTC), timedelta(minutes=1))
+    alice = Identity.iam_user(ACCOUNT, "alice")
+    bob = Identity.iam_user(ACCOUNT, "bob")
+    events = []
+    for i in range(60):
+        who = alice if i % 2 == 0 else bob
+        if i % 10 == 3:
+            events.append(console_login_event(who, success=False, mfa_used=False, now=now))
+        elif i % 10 == 7:
+            events.append(
+                make_event(
+                    "DeleteUser",
+                    identity=who,
+                    error_code="AccessDenied",
+                    error_message="not authorized",
+                    now=now,
+                )
+            )
+        elif i % 5 == 0:
+            events.append(console_login_event(who, success=True, mfa_used=True, now=now))
+        else:
+            events.append(
+                make_event("CreateUser", identity=who, request_parameters={"n": i}, now=now)
+            )
+    log.append_many(events)
+
+
+def test_lookup_by_user_event_name_time_and_result(log: AuditLog) -> None:
+    populate_varied(log)
+    all_recs = log.page(0, 1000, newest_first=False)
+    assert len(all_recs) == 60 == log.count()
+
+    def expect(pred: Callable[[dict], bool]) -> list[int]:
+        return [r["sequence"] for r in reversed(all_recs) if pred(r)]
+
+    def got(**kw: object) -> list[int]:
+        return [r["sequence"] for r in log.lookup_events(**kw)]
+
+    assert got(user_name="alice") == expect(lambda r: r["userIdentity"]["userName"] == "alice")
+    assert got(event_name="ConsoleLogin") == expect(lambda r: r["eventName"] == "ConsoleLogin")
+    failures = expect(
+        lambda r: "errorCode" in r or r.get("responseElements") == {"ConsoleLogin": "Failure"}
+    )
+    assert got(result="failure") == failures and len(failures) == 12
+    assert len(got(result="success")) == 48
+    start = datetime(2026, 5, 1, 0, 10, tzinfo=UTC)
+    end = datetime(2026, 5, 1, 0, 19, tzinfo=UTC)
+    assert got(start_time=start, end_time=end) == list(range(20, 10, -1))  # inclusive
+    assert got(user_name="bob", event_name="ConsoleLogin", result="failure") == expect(
+        lambda r: (
+            r["userIdentity"]["userName"] == "bob"
+            and r["eventName"] == "ConsoleLogin"
+            and r["responseElements"] == {"ConsoleLogin": "Failure"}
+        )
+    )
+    assert (
+        got(user_name="alice", max_results=3)
+        == expect(lambda r: r["userIdentity"]["userName"] == "alice")[:3]
+    )
+    assert got(user_name="nobody") == []
+    oldest = [r["sequence"] for r in log.lookup_events(user_name="bob", newest_first=False)]
+    assert oldest == sorted(got(user_name="bob"))
+
+
+def test_paging_with_and_without_filters(log: AuditLog) -> None:
+    populate_varied(log)
+    assert [r["sequence"] for r in log.page(0, 5)] == [60, 59, 58, 57, 56]
+    assert [r["sequence"] for r in log.page(5, 5)] == [55, 54, 53, 52, 51]
+    assert [r["sequence"] for r in log.page(58, 5)] == [2, 1]
+    assert log.page(60, 5) == []
+    assert [r["sequence"] for r in log.page(0, 3, newest_first=False)] == [1, 2, 3]
+    f = EventFilter(user_name="alice")
+    alice = [r["sequence"] for r in log.lookup_events(user_name="alice")]
+    assert log.count(f) == len(alice) == 30
+    pages = [log.page(o, 7, f) for o in range(0, 35, 7)]
+    assert [r["sequence"] for p in pages for r in p] == alice
+    assert [r["sequence"] for r in log.page(0, 4, f, newest_first=False)] == sorted(alice)[:4]
+
+
+def test_index_and_filter_cache_follow_new_appends(log: AuditLog) -> None:
+    populate_varied(log)
+    f = EventFilter(event_name="ConsoleLogin")
+    before = log.count(f)
+    assert log.page(0, 1, f)[0]["sequence"] == 56
+    now = clock(datetime(2026, 6, 1, tzinfo=UTC))
+    log.append(console_login_event(ROOT, success=True, mfa_used=False, now=now))
+    log.append(make_event("ListUsers", identity=ROOT, now=now))
+    assert log.count() == 62
+    assert log.count(f) == before + 1
+    assert log.page(0, 1, f)[0]["sequence"] == 61
+    assert log.page(0, 1)[0]["sequence"] == 62
+
+
+def test_index_is_rebuilt_when_the_file_is_rewritten(log: AuditLog) -> None:
+    fill(log, 5)
+    assert log.count() == 5
+    write_lines(log.path, lines_of(log.path)[:2])
+    assert log.count() == 2
+    assert [r["sequence"] for r in log.page(0, 10)] == [2, 1]
+
+
+def test_unknown_result_filter_is_refused() -> None:
+    with pytest.raises(ValidationError):
+        EventFilter(result="maybe")  # type: ignore[arg-type]
+
+
+def test_missing_file_reads_as_empty(tmp_path: Path) -> None:
+    log = AuditLog(tmp_path / "none.jsonl", KEY)
+    assert log.count() == 0 and log.page(0, 10) == [] and log.head() == EMPTY_HEAD
+    assert log.verify().ok
+    result = log.verify(ChainHead(3, "a" * 64))
+    assert result.first_problem is not None and result.first_problem.kind == "truncated"

@@ -465,7 +465,8 @@ def check_password(
     """Raise `PasswordPolicyViolation` naming every rule `password` breaks.
 
     `policy` None means AWS's default rules (`DEFAULT_RULES`). `previous_hashes`
-    are the user's earlier password hashes, newest first; with a
+    are the user's password hashes, newest first, starting with the current
+    password's (so "last 1" forbids keeping the same password); with a
     PasswordReusePrevention of N the newest N are checked (one verify each,
     stopping at the first match). A password equal to the user name or email
     is refused under either policy.

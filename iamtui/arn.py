@@ -50,7 +50,9 @@ class Arn:
     def parse(cls, text: str) -> Arn:
         """Parse `text` into an Arn; raise InvalidInput when it is not a well-formed ARN.
 
-        The resource part may itself contain colons (`function:name:alias`).
+        The resource part may itself contain colons (`function:name:alias`). This is
+        for concrete ARNs: policy patterns with wildcards in the account or region
+        (`arn:aws:iam::*:user/*`) are the policy engine's to match.
         """
         if not isinstance(text, str):
             raise InvalidInput(f"ARN {text!r} is not valid: an ARN is a string.")
@@ -214,6 +216,7 @@ DESCRIPTION_PATTERN: Final = r"[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*"
 TAG_KEY_PATTERN: Final = r"[\p{L}\p{Z}\p{N}_.:/=+\-@]+"
 TAG_VALUE_PATTERN: Final = r"[\p{L}\p{Z}\p{N}_.:/=+\-@]*"
 VERSION_ID_PATTERN: Final = r"v[1-9][0-9]*(\.[A-Za-z0-9-]*)?"
+POLICY_TEXT_PATTERN: Final = r"[\u0009\u000A\u000D\u0020-\u00FF]+"
 
 # AWS evaluates these with Java regexes, where \w is ASCII-only: hence re.ASCII.
 _NAME_RE = re.compile(r"[\w+=,.@-]+", re.ASCII)
@@ -224,6 +227,8 @@ _ACCOUNT_ALIAS_RE = re.compile(r"[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]")
 _ACCOUNT_ID_RE = re.compile(r"[0-9]{12}")
 _DESCRIPTION_RE = re.compile(r"[\t\n\r\x20-\x7e\xa1-\xff]*")
 _VERSION_ID_RE = re.compile(r"v[1-9][0-9]*(\.[A-Za-z0-9-]*)?", re.ASCII)
+_POLICY_TEXT_RE = re.compile(r"[\t\n\r\x20-\xff]+")
+_SHOWN_MAX: Final = 256
 _TAG_SYMBOLS: Final = frozenset("_.:/=+-@")
 
 
@@ -242,7 +247,9 @@ def _constraint_failures(
     pattern: str | None,
 ) -> list[str]:
     failures = []
-    shown = f"Value '{value}' at '{field}' failed to satisfy constraint: "
+    # AWS quotes the value; a long one (a policy document) is cut to stay readable.
+    quoted = value if len(value) <= _SHOWN_MAX else value[: _SHOWN_MAX - 3] + "..."
+    shown = f"Value '{quoted}' at '{field}' failed to satisfy constraint: "
     if len(value) < min_len:
         failures.append(shown + f"Member must have length greater than or equal to {min_len}")
     if len(value) > max_len:
@@ -348,6 +355,13 @@ def validate_description(text: str, field: str = "description") -> str:
 def validate_version_id(version_id: str, field: str = "versionId") -> str:
     """A managed policy version ID such as 'v1' or 'v12'."""
     return _check(version_id, field, 0, 2**31, _VERSION_ID_RE, VERSION_ID_PATTERN)
+
+
+def validate_policy_document_text(text: str, field: str = "policyDocument") -> str:
+    """A policy document's characters as the API accepts them: 1-131,072 characters of
+    tab, line feed, carriage return and U+0020-U+00FF (the JSON itself is the policy
+    engine's to check; the size quotas are check_policy_size's)."""
+    return _check(text, field, 1, 131072, _POLICY_TEXT_RE, POLICY_TEXT_PATTERN)
 
 
 def validate_max_session_duration(seconds: int, field: str = "maxSessionDuration") -> int:
@@ -557,6 +571,7 @@ __all__ = [
     "validate_mfa_device_name",
     "validate_path",
     "validate_path_prefix",
+    "validate_policy_document_text",
     "validate_policy_name",
     "validate_role_name",
     "validate_role_session_name",

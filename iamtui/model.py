@@ -23,7 +23,7 @@ import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Literal, Self
+from typing import Any, Literal, Self
 
 OwnerKind = Literal["user", "group", "role"]
 """Who an inline policy or a managed policy attachment belongs to."""
@@ -38,9 +38,11 @@ DEFAULT_MAX_SESSION_DURATION = 3600
 
 def iso_z(moment: datetime) -> str:
     """An aware datetime as an ISO-8601 UTC string ending in 'Z' (record form)."""
-    if moment.tzinfo is None:
-        raise ValueError(f"naive datetime {moment!r}: timestamps must be timezone-aware")
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if moment.tzinfo is not UTC:
+        if moment.tzinfo is None:
+            raise ValueError(f"naive datetime {moment!r}: timestamps must be timezone-aware")
+        moment = moment.astimezone(UTC)
+    return moment.isoformat()[:-6] + "Z"
 
 
 def parse_timestamp(text: str) -> datetime:
@@ -60,6 +62,34 @@ def aws_timestamp(moment: datetime) -> str:
 # ------------------------------------------------------ generic record support
 
 
+@dataclass(frozen=True, slots=True)
+class _Codec:
+    """What Record needs to know about one entity class, worked out once."""
+
+    names: tuple[str, ...]
+    known: frozenset[str]
+    decoders: tuple[tuple[str, Callable[[Any], Any]], ...]
+    timestamp_fields: tuple[str, ...]
+
+
+_CODECS: dict[type, _Codec] = {}
+
+
+def _codec(cls: type) -> _Codec:
+    codec = _CODECS.get(cls)
+    if codec is None:
+        hints = typing.get_type_hints(cls)
+        names = tuple(f.name for f in dataclasses.fields(cls))
+        codec = _Codec(
+            names=names,
+            known=frozenset(names),
+            decoders=tuple((n, _decoder(hints[n])) for n in names),
+            timestamp_fields=tuple(n for n in names if hints[n] in (datetime, datetime | None)),
+        )
+        _CODECS[cls] = codec
+    return codec
+
+
 class Record:
     """Mixin giving a dataclass `to_record()` / `from_record()` from its type hints.
 
@@ -68,37 +98,34 @@ class Record:
     """
 
     __slots__ = ()
-    _codecs: ClassVar[dict[type, tuple[tuple[str, Callable[[Any], Any]], ...]]] = {}
 
     def __post_init__(self) -> None:
         # Keep every timestamp aware and in UTC, whatever zone the caller used.
-        for f in dataclasses.fields(self):  # type: ignore[arg-type]
-            value = getattr(self, f.name)
-            if isinstance(value, datetime):
-                if value.tzinfo is None:
-                    raise ValueError(
-                        f"{type(self).__name__}.{f.name}: timestamps must be timezone-aware"
-                    )
-                if value.tzinfo is not UTC:
-                    object.__setattr__(self, f.name, value.astimezone(UTC))
+        for name in _codec(type(self)).timestamp_fields:
+            value = getattr(self, name)
+            if value is None or value.tzinfo is UTC:
+                continue
+            if value.tzinfo is None:
+                raise ValueError(f"{type(self).__name__}.{name}: timestamps must be timezone-aware")
+            object.__setattr__(self, name, value.astimezone(UTC))
 
     def to_record(self) -> dict[str, Any]:
         """This entity as a JSON-able dict: datetimes as ISO 'Z' strings, tuples as lists."""
-        return {f.name: _encode(getattr(self, f.name)) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
+        return {name: _encode(getattr(self, name)) for name in _codec(type(self)).names}
 
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> Self:
         """Rebuild an entity from `to_record()`'s output; unknown keys are an error."""
-        codecs = _field_decoders(cls)
-        known = {name for name, _ in codecs}
-        unknown = set(record) - known
-        if unknown:
-            raise ValueError(f"{cls.__name__} record has unknown fields {sorted(unknown)}")
-        kwargs = {name: decode(record[name]) for name, decode in codecs if name in record}
-        return cls(**kwargs)
+        codec = _codec(cls)
+        if not codec.known.issuperset(record):
+            unknown = sorted(set(record) - codec.known)
+            raise ValueError(f"{cls.__name__} record has unknown fields {unknown}")
+        return cls(**{n: decode(record[n]) for n, decode in codec.decoders if n in record})
 
 
 def _encode(value: Any) -> Any:
+    if value is None or isinstance(value, str | bool | int | float):
+        return value
     if isinstance(value, datetime):
         return iso_z(value)
     if isinstance(value, Record):
@@ -108,15 +135,6 @@ def _encode(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): _encode(v) for k, v in value.items()}
     return value
-
-
-def _field_decoders(cls: type) -> tuple[tuple[str, Callable[[Any], Any]], ...]:
-    cached = Record._codecs.get(cls)
-    if cached is None:
-        hints = typing.get_type_hints(cls)
-        cached = tuple((f.name, _decoder(hints[f.name])) for f in dataclasses.fields(cls))
-        Record._codecs[cls] = cached
-    return cached
 
 
 def _decoder(tp: Any) -> Callable[[Any], Any]:

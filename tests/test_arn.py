@@ -276,6 +276,15 @@ def test_descriptions() -> None:
         arn.validate_description("emoji \U0001f600")
 
 
+def test_policy_document_characters() -> None:
+    # Quotas page: tab, line feed, carriage return and U+0020 to U+00FF only.
+    doc = '{\n\t"Version": "2012-10-17", "Sid": "caf\u00e9"\r\n}'
+    assert arn.validate_policy_document_text(doc) == doc
+    for bad in ("", '{"Sid": "\u0100"}', '{"Sid": "\U0001f600"}', "{\x00}"):
+        with pytest.raises(ValidationError, match="policyDocument"):
+            arn.validate_policy_document_text(bad)
+
+
 def test_version_ids() -> None:
     assert [arn.version_id(n) for n in (1, 2, 10)] == ["v1", "v2", "v10"]
     assert arn.validate_version_id("v12") == "v12"

@@ -175,6 +175,16 @@ def test_from_record_uses_defaults_and_refuses_unknown_fields() -> None:
         )
 
 
+def test_iso_z() -> None:
+    tokyo = timezone(timedelta(hours=9))
+    assert model.iso_z(datetime(2024, 5, 1, 9, 0, tzinfo=tokyo)) == "2024-05-01T00:00:00Z"
+    assert (
+        model.iso_z(datetime(2024, 5, 1, 0, 0, 0, 5, tzinfo=UTC)) == "2024-05-01T00:00:00.000005Z"
+    )
+    with pytest.raises(ValueError):
+        model.iso_z(datetime(2024, 5, 1))
+
+
 def test_parse_timestamp_accepts_boto3_form_and_refuses_naive() -> None:
     assert model.parse_timestamp("2023-03-09 10:41:45+00:00") == datetime(
         2023, 3, 9, 10, 41, 45, tzinfo=UTC

@@ -1,12 +1,218 @@
-"""`iamtui <command>`: the `aws iam`-shaped command line (filled in by the engine work)."""
+"""`iamtui <command>`: the `aws iam`-shaped command line.
+
+Commands take AWS CLI's flag names, print AWS's JSON response shapes (or a table
+with `--output table`), and fail like the AWS CLI v2: `An error occurred (CODE) when
+calling the OPERATION operation: MESSAGE` on stderr, exit 254 for a service error
+and 252 for arguments it cannot parse. Textual is imported only to open the TUI,
+so a one-shot command stays a short process.
+"""
 
 from __future__ import annotations
 
+import argparse
+import json
+import os
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn
+
+from iamtui.errors import IamError, InvalidInput
+
+EXIT_SERVICE_ERROR = 254
+EXIT_BAD_ARGUMENTS = 252
+
+Handler = Callable[[argparse.Namespace], "Response"]
+
+
+@dataclass
+class Response:
+    """A command's result: AWS's JSON shape, and rows for `--output table`."""
+
+    data: dict[str, Any]
+    table: list[list[str]] | None = None
+    headers: list[str] | None = None
+
+
+class ArgumentError(Exception):
+    """Arguments the CLI cannot parse (exit 252, like the AWS CLI)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise ArgumentError(f"{self.prog}: error: {message}")
+
+
+@dataclass(frozen=True)
+class Arg:
+    """One argument of a command, as `add_argument` takes it."""
+
+    flags: tuple[str, ...]
+    options: dict[str, Any]
+
+
+def arg(*flags: str, **options: Any) -> Arg:
+    """Declare an argument: `arg("--user-name", required=True)`."""
+    return Arg(flags, options)
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    help: str
+    handler: Handler
+    arguments: tuple[Arg, ...]
+
+    @property
+    def operation(self) -> str:
+        """`simulate-custom-policy` -> `SimulateCustomPolicy`, as AWS names operations."""
+        return "".join(part.capitalize() for part in self.name.split("-"))
+
+
+COMMANDS: dict[str, Command] = {}
+
+
+def command(name: str, help: str, *arguments: Arg) -> Callable[[Handler], Handler]:
+    """Register `handler` as the command `name` with its arguments."""
+    def register(handler: Handler) -> Handler:
+        COMMANDS[name] = Command(name, help, handler, arguments)
+        return handler
+    return register
+
+
+# ---------------------------------------------------------------------------- arguments
+
+
+def read_document(value: str, option: str) -> str:
+    """A document argument: JSON text, or `file://PATH` to read it from a file."""
+    if value.startswith("file://"):
+        path = Path(value[len("file://"):]).expanduser()
+        try:
+            return path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ArgumentError(f"Error parsing parameter '{option}': Unable to load paramfile "
+                                f"{value}: {exc}") from None
+    return value
+
+
+def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    """Options that work before or after the command name, as the AWS CLI's do."""
+    default: Any = argparse.SUPPRESS if suppress else None
+    parser.add_argument("--output", choices=("json", "table"),
+                        default=argparse.SUPPRESS if suppress else "json",
+                        help="json (AWS's response shape, the default) or table (for people)")
+    parser.add_argument("--db", default=default, metavar="PATH",
+                        help="the store file (default: $IAMTUI_DB or the user data folder)")
+    parser.add_argument("--profile", default=default, help="a profile of the credentials file")
+    parser.add_argument("--as-root", action="store_true",
+                        default=argparse.SUPPRESS if suppress else False,
+                        help="act as the account's root user (asks for its password)")
+    parser.add_argument("--root-password-stdin", action="store_true",
+                        default=argparse.SUPPRESS if suppress else False,
+                        help="read the root password from standard input")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line: global options and one subcommand per operation."""
+    import iamtui.commands  # noqa: F401  (registers every command)
+
+    parser = _Parser(prog="iamtui", description="Identity and access management with AWS IAM "
+                     "semantics. Without a command, opens the terminal app.")
+    parser.add_argument("--version", action="version", version=_version())
+    _global_options(parser, suppress=False)
+    subparsers = parser.add_subparsers(dest="command", metavar="<command>",
+                                       parser_class=_Parser)
+    for cmd in sorted(COMMANDS.values(), key=lambda c: c.name):
+        sub = subparsers.add_parser(cmd.name, help=cmd.help, description=cmd.help)
+        _global_options(sub, suppress=True)
+        for argument in cmd.arguments:
+            sub.add_argument(*argument.flags, **argument.options)
+    return parser
+
+
+def _version() -> str:
+    from iamtui import __version__
+    return f"iamtui {__version__}"
+
+
+# ---------------------------------------------------------------------------- output
+
+
+def _colour(text: str, decision: str, enabled: bool) -> str:
+    if not enabled:
+        return text
+    code = {"allowed": "32", "explicitDeny": "31", "implicitDeny": "33"}.get(decision)
+    return f"\033[{code}m{text}\033[0m" if code else text
+
+
+def render_table(response: Response, *, colour: bool) -> str:
+    """Rows under headers, columns padded; decisions coloured where `colour`."""
+    if response.table is None:
+        return json.dumps(response.data, indent=4, ensure_ascii=False)
+    headers = response.headers or []
+    rows = [[str(c) for c in row] for row in response.table]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
+              for i, h in enumerate(headers)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip(),
+             "  ".join("-" * w for w in widths)]
+    for row in rows:
+        cells = []
+        for i, cell in enumerate(row):
+            padded = cell.ljust(widths[i]) if i < len(row) - 1 else cell
+            cells.append(_colour(padded, cell.strip(), colour))
+        lines.append("  ".join(cells))
+    return "\n".join(lines)
+
+
+def emit(response: Response, output: str) -> None:
+    """Print a response the way `--output` asks."""
+    if output == "table":
+        colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        print(render_table(response, colour=colour))
+    else:
+        print(json.dumps(response.data, indent=4, ensure_ascii=False))
+
+
+# ---------------------------------------------------------------------------- entry point
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `iamtui` console script."""
-    args = sys.argv[1:] if argv is None else argv
-    print("usage: iamtui <command> [options]", file=sys.stderr if args else sys.stdout)
+    args_list = sys.argv[1:] if argv is None else argv
+    try:
+        parser = build_parser()
+        args = parser.parse_args(args_list)
+    except ArgumentError as exc:
+        print(f"usage: iamtui <command> [options]\n{exc}", file=sys.stderr)
+        return EXIT_BAD_ARGUMENTS
+    if args.command is None:
+        return _open_app(args)
+    cmd = COMMANDS[args.command]
+    try:
+        response = cmd.handler(args)
+    except ArgumentError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_BAD_ARGUMENTS
+    except IamError as exc:
+        print(f"An error occurred ({exc.code}) when calling the {cmd.operation} operation: "
+              f"{exc.message}", file=sys.stderr)
+        return EXIT_SERVICE_ERROR
+    emit(response, args.output)
     return 0
+
+
+def _open_app(args: argparse.Namespace) -> int:
+    """No command: the terminal app, when there is one; otherwise the help."""
+    try:
+        from iamtui.app import run_app  # type: ignore[attr-defined]
+    except ImportError:
+        build_parser().print_help()
+        return 0
+    return run_app(args)
+
+
+def require(condition: bool, message: str) -> None:
+    """Raise InvalidInput (AWS's code for a bad parameter value) unless `condition`."""
+    if not condition:
+        raise InvalidInput(message)

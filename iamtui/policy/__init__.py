@@ -1,1 +1,40 @@
-"""The policy language: parse, validate, compile, evaluate, explain. Pure: no I/O."""
+"""The policy language: parse -> check -> compile -> evaluate -> explain. Pure: no I/O.
+
+Read in the order AWS evaluates: `document` (text -> JSON tree with positions),
+`grammar` (AWS's save-time checks and findings), `variables` and `patterns`
+(wildcards and `${...}`), `conditions` (the request context and the operator
+families), `compiled` (each document compiled once), `evaluate` (the decision
+flow) and `explain` (the decision in words).
+"""
+
+from iamtui.policy.compiled import Caller, CompiledPolicy, PolicySourceType, compile_policy
+from iamtui.policy.conditions import ContextEntry, RequestContext
+from iamtui.policy.document import Position
+from iamtui.policy.evaluate import (
+    ALLOWED,
+    EXPLICIT_DENY,
+    IMPLICIT_DENY,
+    EvalRequest,
+    EvalResult,
+    PolicyInput,
+    evaluate,
+)
+from iamtui.policy.explain import Explanation, explain
+from iamtui.policy.grammar import (
+    Finding,
+    FindingType,
+    PolicyDocument,
+    PolicyType,
+    ValidationReport,
+    parse_policy,
+    policy_size,
+    validate_policy,
+)
+
+__all__ = [
+    "ALLOWED", "EXPLICIT_DENY", "IMPLICIT_DENY", "Caller", "CompiledPolicy", "ContextEntry",
+    "EvalRequest", "EvalResult", "Explanation", "Finding", "FindingType", "PolicyDocument",
+    "PolicyInput", "PolicySourceType", "PolicyType", "Position", "RequestContext",
+    "ValidationReport", "compile_policy", "evaluate", "explain", "parse_policy", "policy_size",
+    "validate_policy",
+]

@@ -1,0 +1,179 @@
+"""Policy commands that need no store: simulate, list context keys, validate."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Sequence
+
+from iamtui.cli import ArgumentError, Response, arg, command, read_document, require
+from iamtui.errors import InvalidInput, MalformedPolicyDocument
+from iamtui.policy import (
+    Caller,
+    ContextEntry,
+    EvalRequest,
+    EvalResult,
+    PolicyInput,
+    PolicySourceType,
+    PolicyType,
+    RequestContext,
+    compile_policy,
+    evaluate,
+    explain,
+    validate_policy,
+)
+
+_SIMULATION_ARGS = (
+    arg("--action-names", nargs="+", required=True, metavar="ACTION",
+        help="actions to simulate, e.g. s3:GetObject iam:CreateUser"),
+    arg("--resource-arns", nargs="+", default=["*"], metavar="ARN",
+        help="resources to simulate against (default: *)"),
+    arg("--permissions-boundary-policy-input-list", nargs="+", default=[], metavar="DOC",
+        help="permissions boundary documents (JSON text or file://PATH)"),
+    arg("--resource-policy", metavar="DOC", help="a resource-based policy (JSON or file://)"),
+    arg("--resource-owner", metavar="ARN", help="the account that owns the resources"),
+    arg("--caller-arn", metavar="ARN", help="the principal making the request"),
+    arg("--context-entries", nargs="+", default=[], metavar="ENTRY",
+        help='JSON list of {"ContextKeyName","ContextKeyValues","ContextKeyType"}, or '
+             "ContextKeyName=k,ContextKeyValues=v1,v2,ContextKeyType=t per entry"),
+)
+
+
+def parse_context_entries(values: Sequence[str]) -> RequestContext:
+    """`--context-entries`: AWS's JSON list, or the CLI's shorthand, one entry per value."""
+    entries: list[ContextEntry] = []
+    for value in values:
+        text = value.strip()
+        if text.startswith(("[", "{")):
+            try:
+                parsed = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise ArgumentError(f"Error parsing parameter '--context-entries': Invalid JSON: "
+                                    f"{exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+            items = parsed if isinstance(parsed, list) else [parsed]
+        else:
+            items = [_shorthand_entry(text)]
+        entries.extend(ContextEntry.from_aws(item) for item in items)
+    return RequestContext(entries)
+
+
+def _shorthand_entry(text: str) -> dict[str, object]:
+    """`ContextKeyName=k,ContextKeyValues=a,b,ContextKeyType=stringList`."""
+    entry: dict[str, object] = {}
+    current = None
+    for part in text.split(","):
+        name, eq, value = part.partition("=")
+        if eq and name in ("ContextKeyName", "ContextKeyValues", "ContextKeyType"):
+            current = name
+            entry[name] = [value] if name == "ContextKeyValues" else value
+        elif current == "ContextKeyValues":
+            entry["ContextKeyValues"].append(part)  # type: ignore[union-attr]
+        else:
+            raise ArgumentError(f"Error parsing parameter '--context-entries': expected "
+                                f"ContextKeyName=...,ContextKeyValues=...,ContextKeyType=..., "
+                                f"got {text!r}")
+    return entry
+
+
+def compile_inputs(documents: Sequence[str], option: str, id_prefix: str,
+                   policy_type: PolicyType = PolicyType.IDENTITY) -> list[PolicyInput]:
+    """Compile each document; a bad one fails naming which it was (`PolicyInputList.2`)."""
+    inputs = []
+    for number, value in enumerate(documents, start=1):
+        source_id = f"{id_prefix}.{number}" if id_prefix != "ResourcePolicy" else id_prefix
+        try:
+            compiled = compile_policy(read_document(value, option), policy_type)
+        except MalformedPolicyDocument as exc:
+            raise MalformedPolicyDocument(f"{source_id}: {exc.message}") from None
+        inputs.append(PolicyInput(compiled, source_id, PolicySourceType.NONE
+                                  if policy_type is not PolicyType.RESOURCE
+                                  else PolicySourceType.RESOURCE))
+    return inputs
+
+
+def simulate(identity: Sequence[PolicyInput], args: argparse.Namespace, *,
+             boundaries: Sequence[PolicyInput] = (),
+             resource_policies: dict[str, PolicyInput] | None = None) -> Response:
+    """Evaluate every action on every resource; shared by the custom and principal commands.
+
+    `resource_policies` maps a resource ARN to its stored resource-based policy;
+    `--resource-policy`, when given, applies to every resource.
+    """
+    context = parse_context_entries(args.context_entries)
+    resource_policy = None
+    if args.resource_policy is not None:
+        require(args.caller_arn is not None, "CallerArn is required when a ResourcePolicy is "
+                "specified, so that its Principal element has a caller to match")
+        resource_policy = compile_inputs([args.resource_policy], "--resource-policy",
+                                         "ResourcePolicy", PolicyType.RESOURCE)[0]
+    caller = Caller.from_arn(args.caller_arn) if args.caller_arn else None
+    owner = _account(args.resource_owner) if args.resource_owner else None
+    results: list[EvalResult] = []
+    for action in args.action_names:
+        require(action == "*" or ":" in action, f"Action {action!r} must look like "
+                "service:ActionName, e.g. s3:GetObject")
+        for resource in args.resource_arns:
+            own_policy = resource_policy or (resource_policies or {}).get(resource)
+            request = EvalRequest(action, resource, context, caller, owner)
+            results.append(evaluate(request, identity, boundaries=boundaries,
+                                    resource_policy=own_policy))
+    return Response(
+        {"EvaluationResults": [r.to_aws() for r in results], "IsTruncated": False},
+        table=[[r.inputs.request.action, r.inputs.request.resource, r.decision,
+                explain(r).summary] for r in results],
+        headers=["Action", "Resource", "Decision", "Reason"])
+
+
+def _account(value: str) -> str:
+    """`--resource-owner` takes an account ARN (`arn:aws:iam::111122223333:root`) or an ID."""
+    if value.isdigit() and len(value) == 12:
+        return value
+    parts = value.split(":")
+    if len(parts) >= 5 and parts[0] == "arn" and parts[4].isdigit():
+        return parts[4]
+    raise InvalidInput(f"ResourceOwner {value!r} must be an account ARN such as "
+                       "arn:aws:iam::111122223333:root")
+
+
+@command("simulate-custom-policy",
+         "Simulate how policies you supply decide actions on resources (no store needed).",
+         arg("--policy-input-list", nargs="+", required=True, metavar="DOC",
+             help="identity-based policy documents (JSON text or file://PATH)"),
+         *_SIMULATION_ARGS)
+def run_simulate_custom_policy(args: argparse.Namespace) -> Response:
+    identity = compile_inputs(args.policy_input_list, "--policy-input-list", "PolicyInputList")
+    boundaries = compile_inputs(args.permissions_boundary_policy_input_list,
+                                "--permissions-boundary-policy-input-list",
+                                "PermissionsBoundaryPolicyInputList")
+    return simulate(identity, args, boundaries=boundaries)
+
+
+@command("get-context-keys-for-custom-policy",
+         "List the context keys that policies you supply read.",
+         arg("--policy-input-list", nargs="+", required=True, metavar="DOC",
+             help="policy documents (JSON text or file://PATH)"))
+def run_get_context_keys_for_custom_policy(args: argparse.Namespace) -> Response:
+    seen: dict[str, str] = {}
+    for source in compile_inputs(args.policy_input_list, "--policy-input-list",
+                                 "PolicyInputList"):
+        for key in source.policy.context_keys():
+            seen.setdefault(key.lower(), key)
+    names = list(seen.values())
+    return Response({"ContextKeyNames": names}, table=[[n] for n in names],
+                    headers=["ContextKeyName"])
+
+
+@command("validate-policy",
+         "Check a policy as AWS does on save, with Access Analyzer-style findings.",
+         arg("--policy-document", required=True, metavar="DOC",
+             help="the policy (JSON text or file://PATH)"),
+         arg("--policy-type", default="IDENTITY_POLICY",
+             choices=[t.value for t in PolicyType],
+             help="IDENTITY_POLICY (default), RESOURCE_POLICY or TRUST_POLICY"))
+def run_validate_policy(args: argparse.Namespace) -> Response:
+    text = read_document(args.policy_document, "--policy-document")
+    report = validate_policy(text, PolicyType(args.policy_type))
+    return Response({"findings": [f.to_aws() for f in report.findings]},
+                    table=[[f.finding_type.value, f.issue_code, f.where(), f.detail]
+                           for f in report.findings],
+                    headers=["Type", "Issue", "Where", "Detail"])

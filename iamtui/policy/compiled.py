@@ -1,0 +1,236 @@
+"""Checked documents compiled once into ready matchers, cached by their text.
+
+Each statement's Action list becomes one case-insensitive matcher, its Resource list
+one ARN matcher, its Condition block a tuple of compiled conditions. A policy then
+remembers, per action name, which statements can apply to it, so evaluating a
+request is a dictionary lookup and a short walk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from functools import lru_cache
+
+from iamtui.errors import InvalidInput
+from iamtui.policy.conditions import CompiledCondition, RequestContext, parse_operator
+from iamtui.policy.grammar import (
+    ConditionClause,
+    PolicyDocument,
+    PolicyType,
+    Principal,
+    Statement,
+    parse_policy,
+)
+from iamtui.policy.patterns import GLOB, RESOURCE, WildcardSet
+from iamtui.policy.variables import tokenize, variables_in
+
+# How a resource-based statement's principal matched the caller; the evaluation
+# flow treats an account-wide grant differently from one that names the caller.
+WILDCARD, DIRECT, ROLE, ACCOUNT = "wildcard", "direct", "role", "account"
+
+
+class PolicySourceType(StrEnum):
+    """AWS's `PolicySourceType`: where a matched statement came from."""
+
+    USER = "user"
+    GROUP = "group"
+    ROLE = "role"
+    AWS_MANAGED = "aws-managed"
+    USER_MANAGED = "user-managed"
+    RESOURCE = "resource"
+    NONE = "none"
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The principal making the request, taken from its ARN (or service name)."""
+
+    arn: str
+    kind: str  # root, user, role, assumed-role, federated-user, service, unknown
+    account: str | None
+    role_name: str | None = None  # for assumed-role sessions
+
+    @classmethod
+    def from_arn(cls, text: str) -> Caller:
+        """Recognize `arn:aws:iam::111122223333:user/alice`, sessions, roots and services."""
+        parts = text.split(":", 5)
+        if len(parts) == 6 and parts[0] == "arn":
+            service, account, resource = parts[2], parts[4] or None, parts[5]
+            if service == "iam" and resource == "root":
+                return cls(text, "root", account)
+            kind = resource.split("/", 1)[0]
+            if service == "sts" and kind == "assumed-role" and resource.count("/") >= 2:
+                return cls(text, "assumed-role", account, resource.split("/")[1])
+            if kind in ("user", "role", "federated-user"):
+                return cls(text, kind, account)
+            return cls(text, "unknown", account)
+        if text.endswith(".amazonaws.com") or text.endswith(".amazonaws.com.cn"):
+            return cls(text, "service", None)
+        if text.isdigit() and len(text) == 12:
+            return cls(f"arn:aws:iam::{text}:root", "root", text)
+        return cls(text, "unknown", None)
+
+
+def principal_match(principal: Principal, caller: Caller | None) -> str | None:
+    """How `principal` names `caller`: WILDCARD, DIRECT, ROLE, ACCOUNT, or None."""
+    if principal.wildcard:
+        return WILDCARD
+    if caller is None:
+        return None
+    best: str | None = None
+    for kind, value in principal.entries:
+        how = _entry_match(kind, value, caller)
+        if how == DIRECT:
+            return DIRECT
+        if how is not None and (best is None or how == ROLE):
+            best = how
+    return best
+
+
+def _entry_match(kind: str, value: str, caller: Caller) -> str | None:
+    if kind == "AWS":
+        if value == "*":
+            return WILDCARD
+        if value == caller.arn:
+            return DIRECT
+        account = value if value.isdigit() else None
+        if value.startswith("arn:") and value.endswith(":root"):
+            account = value.split(":")[4]
+        if account is not None:
+            return ACCOUNT if caller.account == account else None
+        if ":role/" in value and caller.kind == "assumed-role":
+            role_account, role_name = value.split(":")[4], value.rsplit("/", 1)[-1]
+            if caller.account == role_account and caller.role_name == role_name:
+                return ROLE
+        return None
+    if kind == "Service":
+        return DIRECT if caller.kind == "service" and value.lower() == caller.arn.lower() else None
+    if kind == "Federated":
+        return DIRECT if value == caller.arn else None
+    return None
+
+
+def not_principal_excludes(principal: Principal, caller: Caller | None) -> bool:
+    """NotPrincipal leaves out only principals it names exactly (IAM User Guide, NotPrincipal)."""
+    if principal.wildcard:
+        return True
+    if caller is None:
+        return False
+    for kind, value in principal.entries:
+        if kind == "AWS" and (value == caller.arn or (
+                caller.kind == "root" and value in (caller.account, caller.arn))):
+            return True
+        if kind in ("Service", "Federated") and value == caller.arn:
+            return True
+    return False
+
+
+class CompiledStatement:
+    """A statement with its matchers built."""
+
+    __slots__ = ("_keys", "actions", "conditions", "is_deny", "not_actions", "not_resources",
+                 "resources", "statement", "variables")
+
+    def __init__(self, statement: Statement, variables: bool) -> None:
+        self.statement = statement
+        self.is_deny = statement.effect == "Deny"
+        self.variables = variables
+
+        def patterns(values: tuple[str, ...] | None, mode: str, fold: bool) -> WildcardSet | None:
+            return None if values is None else WildcardSet(values, mode=mode, fold=fold,
+                                                           variables=variables and not fold)
+
+        self.actions = patterns(statement.action, GLOB, True)
+        self.not_actions = patterns(statement.not_action, GLOB, True)
+        self.resources = patterns(statement.resource, RESOURCE, False)
+        self.not_resources = patterns(statement.not_resource, RESOURCE, False)
+        self.conditions = tuple(_compile_condition(c, variables) for c in statement.conditions)
+        self._keys = self._read_keys()
+
+    def applies_to_action(self, action_lower: str) -> bool:
+        if self.actions is not None:
+            return self.actions.matches(action_lower)
+        return self.not_actions is not None and not self.not_actions.matches(action_lower)
+
+    def applies_to_resource(self, resource: str, ctx: RequestContext) -> bool:
+        """Resource/NotResource; a trust policy's statements have neither and apply to the role."""
+        if self.resources is not None:
+            return self.resources.matches(resource, ctx)
+        if self.not_resources is not None:
+            return not self.not_resources.matches(resource, ctx)
+        return True
+
+    def conditions_hold(self, ctx: RequestContext) -> bool:
+        # a plain loop: all() with a generator costs a frame on the hottest path
+        for condition in self.conditions:  # noqa: SIM110
+            if not condition.holds(ctx):
+                return False
+        return True
+
+    def principal_match(self, caller: Caller | None) -> str | None:
+        """For resource-based statements: how the Principal/NotPrincipal names the caller."""
+        st = self.statement
+        if st.principal is not None:
+            return principal_match(st.principal, caller)
+        if st.not_principal is not None:
+            return None if not_principal_excludes(st.not_principal, caller) else WILDCARD
+        return DIRECT  # identity-based statements apply to whoever holds them
+
+    def context_keys(self) -> tuple[str, ...]:
+        """Context keys read by the conditions and by variables in Resource."""
+        return self._keys
+
+    def _read_keys(self) -> tuple[str, ...]:
+        keys = [k for c in self.conditions for k in c.context_keys()]
+        if self.variables:
+            for pattern in (self.statement.resource or self.statement.not_resource or ()):
+                keys.extend(v.key for v in variables_in(tokenize(pattern, variables=True,
+                                                                   wildcards=True)))
+        return tuple(keys)
+
+
+def _compile_condition(clause: ConditionClause, variables: bool) -> CompiledCondition:
+    """Compile one clause; without Version 2012-10-17, `${...}` in its values is plain text."""
+    spec = parse_operator(clause.operator)
+    if spec is None:  # the grammar has refused such a document already
+        raise InvalidInput(f"Invalid Condition type : {clause.operator}")
+    if not variables:
+        spec = replace(spec, variables=False)
+    return CompiledCondition(spec, clause.key, clause.values)
+
+
+class CompiledPolicy:
+    """A document compiled for evaluation, with a per-action index of its statements."""
+
+    __slots__ = ("_by_action", "document", "policy_type", "statements")
+
+    def __init__(self, document: PolicyDocument, policy_type: PolicyType) -> None:
+        self.document, self.policy_type = document, policy_type
+        variables = document.variables_enabled
+        self.statements = tuple(CompiledStatement(s, variables) for s in document.statements)
+        self._by_action: dict[str, tuple[CompiledStatement, ...]] = {}
+
+    def for_action(self, action_lower: str) -> tuple[CompiledStatement, ...]:
+        """The statements whose Action/NotAction covers `action_lower`, memoized."""
+        found = self._by_action.get(action_lower)
+        if found is None:
+            if len(self._by_action) > 4096:  # bound memory against endless distinct names
+                self._by_action.clear()
+            found = tuple(s for s in self.statements if s.applies_to_action(action_lower))
+            self._by_action[action_lower] = found
+        return found
+
+    def context_keys(self) -> list[str]:
+        """Every context key the policy reads, in order of first use, without duplicates."""
+        seen: dict[str, str] = {}
+        for statement in self.statements:
+            for key in statement.context_keys():
+                seen.setdefault(key.lower(), key)
+        return list(seen.values())
+
+
+@lru_cache(maxsize=4096)
+def compile_policy(text: str, policy_type: PolicyType = PolicyType.IDENTITY) -> CompiledPolicy:
+    """Parse, check and compile `text` once; the same text returns the same object."""
+    return CompiledPolicy(parse_policy(text, policy_type), policy_type)

@@ -1,0 +1,391 @@
+"""The Condition element: the request context, and one small matcher per operator family.
+
+IAM User Guide, "IAM JSON policy elements: Condition operators":
+- a key the request lacks matches nothing, so a condition on it is false; a negated
+  operator (`StringNotEquals`, `NotIpAddress`, ...) is then true. `...IfExists` is true
+  when the key is missing, and `Null` tests presence itself;
+- several values for one key are ORed; a negated operator's values are NORed
+  ("none of these"). "Conditions with multiple context keys or values": several keys
+  and several operators are ANDed;
+- `ForAllValues:` is true when every request value matches (and when the key is
+  missing or empty); `ForAnyValue:` when at least one does (false when missing).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import ipaddress
+import operator
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+
+from iamtui.errors import InvalidInput
+from iamtui.policy.patterns import ARN, GLOB, WildcardSet
+from iamtui.policy.variables import Literal, has_variables, resolve, tokenize, variables_in
+
+# ---------------------------------------------------------------------------- context
+
+CONTEXT_TYPES = ("string", "numeric", "boolean", "date", "ip", "binary")
+_ALL_TYPES = {t: t for t in CONTEXT_TYPES} | {t + "List": t for t in CONTEXT_TYPES}
+_ALL_TYPES_LOWER = {k.lower(): k for k in _ALL_TYPES}
+
+
+@dataclass(frozen=True, slots=True)
+class ContextEntry:
+    """One key of the request context, as AWS's `ContextEntry` gives it."""
+
+    key: str
+    values: tuple[str, ...]
+    type: str = "string"  # string, stringList, numeric, ..., dateList
+
+    @property
+    def is_list(self) -> bool:
+        return self.type.endswith("List")
+
+    @classmethod
+    def from_aws(cls, entry: dict) -> ContextEntry:
+        """Build from `{"ContextKeyName", "ContextKeyValues", "ContextKeyType"}`; checks values."""
+        try:
+            key = entry["ContextKeyName"]
+            values = entry.get("ContextKeyValues", [])
+            ctype = entry.get("ContextKeyType", "string")
+        except (TypeError, KeyError):
+            raise InvalidInput("Each context entry needs ContextKeyName, ContextKeyValues "
+                               "and ContextKeyType") from None
+        if not isinstance(key, str) or not key or not isinstance(values, list):
+            raise InvalidInput("ContextKeyName must be a non-empty string and "
+                               "ContextKeyValues a list of strings")
+        canonical = _ALL_TYPES_LOWER.get(str(ctype).lower())
+        if canonical is None:
+            raise InvalidInput(f"ContextKeyType {ctype!r} is not one of: "
+                               + ", ".join(_ALL_TYPES))
+        strings = tuple(v if isinstance(v, str) else _policy_string(v) for v in values)
+        if not canonical.endswith("List") and len(strings) > 1:
+            raise InvalidInput(f"Context key {key} of type {canonical} takes one value; "
+                               f"use {canonical}List for several")
+        base = _ALL_TYPES[canonical]
+        for v in strings:
+            if _PARSERS[base](v) is None:
+                raise InvalidInput(f"Value {v!r} of context key {key} is not a valid {base}")
+        return cls(key, strings, canonical)
+
+
+class RequestContext:
+    """The request's context keys, looked up case-insensitively; nothing is inferred."""
+
+    __slots__ = ("_entries",)
+
+    def __init__(self, entries: Iterable[ContextEntry] = ()) -> None:
+        self._entries = {e.key.lower(): e for e in entries}
+
+    def get(self, key_lower: str) -> ContextEntry | None:
+        return self._entries.get(key_lower)
+
+    def __contains__(self, key: str) -> bool:
+        return key.lower() in self._entries
+
+    def entries(self) -> list[ContextEntry]:
+        return list(self._entries.values())
+
+    def variable_value(self, key_lower: str) -> str | None:
+        """A single value for a policy variable; multivalued keys cannot be variables."""
+        entry = self._entries.get(key_lower)
+        if entry is None or entry.is_list or len(entry.values) != 1:
+            return None
+        return entry.values[0]
+
+
+EMPTY_CONTEXT = RequestContext()
+
+
+def _policy_string(value: object) -> str:
+    """How a JSON scalar in a policy reads as a condition value (`true` -> "true")."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+# ---------------------------------------------------------------------------- value parsers
+
+
+def parse_number(text: str) -> float | None:
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return number if number == number and abs(number) != float("inf") else None
+
+
+def parse_date(text: str) -> float | None:
+    """ISO 8601 (date, or date and time with an offset or Z) or epoch seconds -> epoch."""
+    if text and (text.isdigit() or (text[0] == "-" and text[1:].isdigit())):
+        return float(text)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+def parse_bool(text: str) -> bool | None:
+    lowered = text.lower()
+    return True if lowered == "true" else False if lowered == "false" else None
+
+
+def parse_ip(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    try:
+        return ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return None
+
+
+def parse_binary(text: str) -> bytes | None:
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+_PARSERS: dict[str, Callable[[str], object]] = {
+    "string": str, "numeric": parse_number, "date": parse_date, "boolean": parse_bool,
+    "ip": parse_ip, "binary": parse_binary,
+}
+
+# ---------------------------------------------------------------------------- operators
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorSpec:
+    """A condition operator as written, taken apart."""
+
+    name: str
+    base: str
+    qualifier: str | None  # "ForAnyValue" or "ForAllValues"
+    if_exists: bool
+    family: str  # string, numeric, date, bool, binary, ip, arn, null
+    negated: bool
+    variables: bool  # whether policy variables are replaced in its values
+
+
+# base name -> (family, negated, positive comparison name, variables allowed)
+_BASES: dict[str, tuple[str, bool, str, bool]] = {
+    "StringEquals": ("string", False, "equals", True),
+    "StringNotEquals": ("string", True, "equals", True),
+    "StringEqualsIgnoreCase": ("string", False, "equals_ic", True),
+    "StringNotEqualsIgnoreCase": ("string", True, "equals_ic", True),
+    "StringLike": ("string", False, "like", True),
+    "StringNotLike": ("string", True, "like", True),
+    "NumericEquals": ("numeric", False, "eq", False),
+    "NumericNotEquals": ("numeric", True, "eq", False),
+    "NumericLessThan": ("numeric", False, "lt", False),
+    "NumericLessThanEquals": ("numeric", False, "le", False),
+    "NumericGreaterThan": ("numeric", False, "gt", False),
+    "NumericGreaterThanEquals": ("numeric", False, "ge", False),
+    "DateEquals": ("date", False, "eq", False),
+    "DateNotEquals": ("date", True, "eq", False),
+    "DateLessThan": ("date", False, "lt", False),
+    "DateLessThanEquals": ("date", False, "le", False),
+    "DateGreaterThan": ("date", False, "gt", False),
+    "DateGreaterThanEquals": ("date", False, "ge", False),
+    "Bool": ("bool", False, "bool", True),
+    "BinaryEquals": ("binary", False, "binary", False),
+    "IpAddress": ("ip", False, "ip", False),
+    "NotIpAddress": ("ip", True, "ip", False),
+    "ArnEquals": ("arn", False, "arn", True),
+    "ArnLike": ("arn", False, "arn", True),
+    "ArnNotEquals": ("arn", True, "arn", True),
+    "ArnNotLike": ("arn", True, "arn", True),
+    "Null": ("null", False, "null", False),
+}
+_BASES_LOWER = {name.lower(): name for name in _BASES}
+_QUALIFIERS = {"foranyvalue": "ForAnyValue", "forallvalues": "ForAllValues"}
+
+
+@lru_cache(maxsize=512)
+def parse_operator(name: str) -> OperatorSpec | None:
+    """Take an operator name apart; None when AWS does not know it."""
+    rest, qualifier = name, None
+    if ":" in rest:
+        prefix, rest = rest.split(":", 1)
+        qualifier = _QUALIFIERS.get(prefix.lower())
+        if qualifier is None:
+            return None
+    if_exists = rest.lower().endswith("ifexists")
+    if if_exists:
+        rest = rest[: -len("IfExists")]
+    base = _BASES_LOWER.get(rest.lower())
+    if base is None or (base == "Null" and (if_exists or qualifier)):
+        return None
+    family, negated, _, variables = _BASES[base]
+    return OperatorSpec(name, base, qualifier, if_exists, family, negated, variables)
+
+
+def operator_names() -> list[str]:
+    """Every base operator name (for completion and documentation)."""
+    return list(_BASES)
+
+
+def check_value(family: str, value: str) -> str | None:
+    """Why `value` cannot be a policy value for this operator family, or None."""
+    parser = {"numeric": parse_number, "date": parse_date, "bool": parse_bool,
+              "ip": parse_ip, "binary": parse_binary}.get(family)
+    if family == "null":
+        parser = parse_bool
+    if parser is not None and parser(value) is None:
+        kinds = {"numeric": "a number", "date": "a date (ISO 8601 or epoch seconds)",
+                 "bool": "true or false", "ip": "an IP address or CIDR block",
+                 "binary": "base64 data", "null": "true or false"}
+        return f"{value!r} is not {kinds[family]}"
+    return None
+
+
+_ORDER = {"eq": operator.eq, "lt": operator.lt, "le": operator.le, "gt": operator.gt,
+          "ge": operator.ge}
+
+ValueMatcher = Callable[[str, RequestContext], bool]
+
+
+def _value_matcher(spec: OperatorSpec, values: tuple[str, ...]) -> ValueMatcher:
+    """"Does one request value match any of the policy's values?" for this operator."""
+    comparison = _BASES[spec.base][2]
+    if comparison in ("equals", "equals_ic", "bool"):
+        fold = comparison != "equals"
+        templates = [tokenize(v, variables=spec.variables, wildcards=False) for v in values]
+        if not any(has_variables(t) for t in templates):
+            fixed = frozenset(v.lower() if fold else v for v in values)
+            if fold:
+                return lambda rv, ctx: rv.lower() in fixed
+            return lambda rv, ctx: rv in fixed
+
+        def matches_resolved(rv: str, ctx: RequestContext) -> bool:
+            wanted = rv.lower() if fold else rv
+            for tokens in templates:
+                resolved = resolve(tokens, ctx)
+                if resolved is not None:
+                    text = "".join(t.text for t in resolved if isinstance(t, Literal))
+                    if (text.lower() if fold else text) == wanted:
+                        return True
+            return False
+
+        return matches_resolved
+    if comparison in ("like", "arn"):
+        patterns = WildcardSet(values, mode=GLOB if comparison == "like" else ARN,
+                               variables=spec.variables)
+        return lambda rv, ctx: patterns.matches(rv, ctx)
+    if comparison in _ORDER:
+        parse = parse_number if spec.family == "numeric" else parse_date
+        compare = _ORDER[comparison]
+        wanted = [w for w in (parse(v) for v in values) if w is not None]
+
+        def ordered(rv: str, ctx: RequestContext) -> bool:
+            got = parse(rv)
+            return got is not None and any(compare(got, w) for w in wanted)
+
+        return ordered
+    if comparison == "binary":
+        wanted_bytes = {b for b in (parse_binary(v) for v in values) if b is not None}
+        return lambda rv, ctx: parse_binary(rv) in wanted_bytes
+    if comparison == "ip":
+        networks = [n for n in (parse_ip(v) for v in values) if n is not None]
+
+        def in_network(rv: str, ctx: RequestContext) -> bool:
+            address = parse_ip(rv)
+            return address is not None and any(
+                address.version == n.version and address.subnet_of(n)  # type: ignore[arg-type]
+                for n in networks)
+
+        return in_network
+    raise AssertionError(f"no matcher for {spec.base}")
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionOutcome:
+    """Whether one key's condition held, and why, in words."""
+
+    holds: bool
+    operator: str
+    key: str
+    reason: str
+
+
+class CompiledCondition:
+    """One (operator, key, values) triple of a Condition block, ready to evaluate."""
+
+    __slots__ = ("_match", "_variable_keys", "key", "key_lower", "spec", "values")
+
+    def __init__(self, spec: OperatorSpec, key: str, values: tuple[str, ...]) -> None:
+        self.spec, self.key, self.key_lower, self.values = spec, key, key.lower(), values
+        self._match = None if spec.family == "null" else _value_matcher(spec, values)
+        self._variable_keys = tuple(
+            var.key for v in values if spec.variables
+            for var in variables_in(tokenize(v, variables=True, wildcards=False)))
+
+    def context_keys(self) -> tuple[str, ...]:
+        """The context keys this condition reads: its own and those of its variables."""
+        return (self.key, *self._variable_keys)
+
+    def holds(self, ctx: RequestContext) -> bool:
+        """Evaluate against the request context."""
+        spec = self.spec
+        entry = ctx.get(self.key_lower)
+        present = entry is not None and len(entry.values) > 0
+        if spec.family == "null":
+            wants_absent = {v.lower() for v in self.values}
+            return ("true" in wants_absent and not present) or (
+                "false" in wants_absent and present)
+        if not present:
+            if spec.if_exists:
+                return True
+            if spec.qualifier == "ForAllValues":
+                return True
+            if spec.qualifier == "ForAnyValue":
+                return False
+            return spec.negated
+        match = self._match
+        assert match is not None and entry is not None
+        if spec.qualifier == "ForAllValues":
+            return all(match(v, ctx) != spec.negated for v in entry.values)
+        if spec.qualifier == "ForAnyValue":
+            return any(match(v, ctx) != spec.negated for v in entry.values)
+        return any(match(v, ctx) for v in entry.values) != spec.negated
+
+    def outcome(self, ctx: RequestContext) -> ConditionOutcome:
+        """Evaluate and say why, for explanations (slower than `holds`)."""
+        holds = self.holds(ctx)
+        spec, entry = self.spec, ctx.get(self.key_lower)
+        wanted = ", ".join(repr(v) for v in self.values)
+        if entry is None or not entry.values:
+            if spec.family == "null":
+                why = f"{self.key} is absent from the request"
+            elif spec.if_exists:
+                why = f"{self.key} is absent, and {spec.name} holds for a missing key"
+            elif spec.qualifier:
+                why = (f"{self.key} is absent; {spec.qualifier} is "
+                       f"{'true' if holds else 'false'} for a missing key")
+            elif spec.negated:
+                why = f"{self.key} is absent, so it matches none of {wanted}"
+            else:
+                why = f"{self.key} is absent from the request, and a missing key matches nothing"
+        else:
+            got = ", ".join(repr(v) for v in entry.values)
+            if spec.family == "null":
+                why = f"{self.key} is present ({got})"
+            else:
+                verb = "matches" if holds != spec.negated else "does not match"
+                if spec.qualifier:
+                    verb = "satisfies" if holds else "does not satisfy"
+                why = f"the request's {self.key} = {got} {verb} {spec.name} {wanted}"
+        return ConditionOutcome(holds, spec.name, self.key, why)
+
+
+def compile_condition(operator_name: str, key: str, values: Iterable[object]) -> CompiledCondition:
+    """Compile one triple; the operator must be known (the grammar checks that first)."""
+    spec = parse_operator(operator_name)
+    if spec is None:
+        raise InvalidInput(f"Invalid Condition type : {operator_name}")
+    return CompiledCondition(spec, key, tuple(_policy_string(v) for v in values))

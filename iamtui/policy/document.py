@@ -1,0 +1,179 @@
+"""Policy text -> a JSON tree whose every value remembers where it stands in the text.
+
+Python's `json` cannot do what a policy needs: it keeps the last of duplicate keys
+(`{"Effect":"Deny","Effect":"Allow"}` would become Allow), accepts NaN and Infinity,
+raises RecursionError on deep nesting, and forgets positions. This small parser
+rejects all of those with a line and column, and records where each value starts
+and ends, so a decision can point into the text like AWS's `MatchedStatements`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from json.decoder import scanstring
+from typing import Any
+
+from iamtui.errors import MalformedPolicyDocument
+
+# Policies are shallow (a condition block is 4 levels deep); anything deeper is abuse.
+MAX_DEPTH = 32
+
+_WS = re.compile(r"[ \t\n\r]*")
+_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """A place in the text: line and column, both counted from 1."""
+
+    line: int
+    column: int
+
+    def to_aws(self) -> dict[str, int]:
+        """AWS's `Position` shape."""
+        return {"Line": self.line, "Column": self.column}
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """A JSON value with its span; objects keep their members in order as (key node, value node)."""
+
+    value: Any  # str | int | float | bool | None | list[Node] | list[tuple[Node, Node]]
+    kind: str  # "object", "array", "string", "number", "bool", "null"
+    start: int  # offset of the first character
+    end: int  # offset just past the last character
+
+    def members(self) -> list[tuple[Node, Node]]:
+        """An object's (key, value) pairs."""
+        return self.value if self.kind == "object" else []
+
+    def plain(self) -> Any:
+        """The value as ordinary Python data (dicts, lists, scalars)."""
+        if self.kind == "object":
+            return {k.value: v.plain() for k, v in self.value}
+        if self.kind == "array":
+            return [v.plain() for v in self.value]
+        return self.value
+
+
+class LineIndex:
+    """Turns offsets into 1-based line/column positions."""
+
+    def __init__(self, text: str) -> None:
+        self._starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def position(self, offset: int) -> Position:
+        """The position of `offset`."""
+        lo, hi = 0, len(self._starts) - 1
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if self._starts[mid] <= offset:
+                lo = mid
+            else:
+                hi = mid - 1
+        return Position(lo + 1, offset - self._starts[lo] + 1)
+
+
+def _fail(text: str, offset: int, what: str) -> MalformedPolicyDocument:
+    pos = LineIndex(text).position(min(offset, len(text)))
+    error = MalformedPolicyDocument(f"Syntax error at line {pos.line}, column {pos.column}: {what}")
+    error.position, error.reason = pos, what  # type: ignore[attr-defined]
+    return error
+
+
+def parse_json(text: str) -> Node:
+    """Parse `text` as one strict JSON value; errors are MalformedPolicyDocument with a position."""
+    parser = _Parser(text)
+    end = _WS.match(text, 0).end()
+    if end == len(text):
+        raise _fail(text, end, "the document is empty")
+    node = parser.value(end, 0)
+    end = _WS.match(text, node.end).end()
+    if end != len(text):
+        raise _fail(text, end, "unexpected text after the end of the JSON document")
+    return node
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def value(self, i: int, depth: int) -> Node:
+        text = self.text
+        if depth > MAX_DEPTH:
+            raise _fail(text, i, f"nesting deeper than {MAX_DEPTH} levels")
+        if i >= len(text):
+            raise _fail(text, i, "unexpected end of document, expected a value")
+        c = text[i]
+        if c == "{":
+            return self.object(i, depth)
+        if c == "[":
+            return self.array(i, depth)
+        if c == '"':
+            return self.string(i)
+        for literal, value, kind in (("true", True, "bool"), ("false", False, "bool"),
+                                     ("null", None, "null")):
+            if text.startswith(literal, i):
+                return Node(value, kind, i, i + len(literal))
+        m = _NUMBER.match(text, i)
+        if m and m.end() > i:
+            raw = m.group()
+            number: int | float = float(raw) if any(ch in raw for ch in ".eE") else int(raw)
+            return Node(number, "number", i, m.end())
+        if text.startswith(("NaN", "Infinity", "-Infinity"), i):
+            raise _fail(text, i, "NaN and Infinity are not JSON numbers")
+        raise _fail(text, i, f"unexpected character {text[i]!r}, expected a value")
+
+    def string(self, i: int) -> Node:
+        try:
+            value, end = scanstring(self.text, i + 1, True)
+        except ValueError as exc:  # JSONDecodeError carries the offset of the fault
+            raise _fail(self.text, getattr(exc, "pos", i), "invalid string: "
+                        + str(getattr(exc, "msg", exc))) from None
+        return Node(value, "string", i, end)
+
+    def object(self, i: int, depth: int) -> Node:
+        text = self.text
+        members: list[tuple[Node, Node]] = []
+        seen: set[str] = set()
+        j = _WS.match(text, i + 1).end()
+        if text.startswith("}", j):
+            return Node(members, "object", i, j + 1)
+        while True:
+            if not text.startswith('"', j):
+                raise _fail(text, j, "expected a member name in double quotes")
+            key = self.string(j)
+            if key.value in seen:
+                raise _fail(text, j, f"duplicate key {key.value!r} in the same object")
+            seen.add(key.value)
+            j = _WS.match(text, key.end).end()
+            if not text.startswith(":", j):
+                raise _fail(text, j, f"expected ':' after {key.value!r}")
+            j = _WS.match(text, j + 1).end()
+            val = self.value(j, depth + 1)
+            members.append((key, val))
+            j = _WS.match(text, val.end).end()
+            if text.startswith(",", j):
+                j = _WS.match(text, j + 1).end()
+                continue
+            if text.startswith("}", j):
+                return Node(members, "object", i, j + 1)
+            raise _fail(text, j, "expected ',' or '}' in an object")
+
+    def array(self, i: int, depth: int) -> Node:
+        text = self.text
+        items: list[Node] = []
+        j = _WS.match(text, i + 1).end()
+        if text.startswith("]", j):
+            return Node(items, "array", i, j + 1)
+        while True:
+            val = self.value(j, depth + 1)
+            items.append(val)
+            j = _WS.match(text, val.end).end()
+            if text.startswith(",", j):
+                j = _WS.match(text, j + 1).end()
+                continue
+            if text.startswith("]", j):
+                return Node(items, "array", i, j + 1)
+            raise _fail(text, j, "expected ',' or ']' in an array")

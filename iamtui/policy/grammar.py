@@ -1,0 +1,534 @@
+"""AWS's save-time checks: JSON tree -> typed PolicyDocument, or findings that say what is wrong.
+
+IAM User Guide, "IAM JSON policy element reference" and "Grammar of the IAM JSON
+policy language"; the finding shape follows IAM Access Analyzer's `ValidatePolicy`
+(ERROR, SECURITY_WARNING, WARNING, SUGGESTION, each with an issue code and the
+location of the element it is about).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from iamtui.errors import MalformedPolicyDocument
+from iamtui.policy.conditions import check_value, parse_operator
+from iamtui.policy.document import LineIndex, Node, Position, parse_json
+from iamtui.policy.patterns import GLOB, WildcardSet
+
+VERSIONS = ("2012-10-17", "2008-10-17")
+# The API's PolicyDocument pattern: tab, LF, CR, and U+0020 through U+00FF.
+_ALLOWED_CHARS = re.compile(r"[^\t\n\r\u0020-\u00ff]")
+# The API's maximum length of any policy document parameter.
+MAX_DOCUMENT_CHARS = 131_072
+_ACTION = re.compile(r"^[A-Za-z0-9*?-]+:[A-Za-z0-9*?_.-]+$")
+_SID_IAM = re.compile(r"^[A-Za-z0-9]*$")
+_ACCOUNT = re.compile(r"^\d{12}$")
+_PRINCIPAL_ARN = re.compile(
+    r"^arn:aws[a-z-]*:(iam::(\d{12}|aws):(root|user/.+|role/.+|federated-user/.+|saml-provider/.+"
+    r"|oidc-provider/.+)|sts::\d{12}:(assumed-role/.+/.+|federated-user/.+))$")
+_PRINCIPAL_TYPES = ("AWS", "Service", "Federated", "CanonicalUser")
+_STATEMENT_KEYS = ("Sid", "Effect", "Action", "NotAction", "Resource", "NotResource",
+                   "Principal", "NotPrincipal", "Condition")
+
+
+class PolicyType(StrEnum):
+    """Which kind of policy a document is; the rules differ."""
+
+    IDENTITY = "IDENTITY_POLICY"  # managed, inline, and permissions boundaries
+    RESOURCE = "RESOURCE_POLICY"  # e.g. an S3 bucket policy
+    TRUST = "TRUST_POLICY"  # a role's assume-role policy: a resource policy without Resource
+
+
+class FindingType(StrEnum):
+    ERROR = "ERROR"
+    SECURITY_WARNING = "SECURITY_WARNING"
+    WARNING = "WARNING"
+    SUGGESTION = "SUGGESTION"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One thing the checks found, pointing at the element it is about."""
+
+    finding_type: FindingType
+    issue_code: str
+    detail: str
+    path: tuple[str | int, ...]
+    start: Position
+    end: Position
+
+    def where(self) -> str:
+        """`Statement[0].Effect at line 4, column 17`: a path a person can follow."""
+        parts = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in self.path)
+        place = f"line {self.start.line}, column {self.start.column}"
+        return f"{parts.lstrip('.')} at {place}" if parts else place
+
+    def to_aws(self) -> dict[str, Any]:
+        """Access Analyzer's `ValidatePolicyFinding` shape."""
+        return {
+            "findingDetails": self.detail,
+            "findingType": self.finding_type.value,
+            "issueCode": self.issue_code,
+            "learnMoreLink": "https://docs.aws.amazon.com/IAM/latest/UserGuide/"
+                             "access-analyzer-reference-policy-checks.html",
+            "locations": [{
+                "path": [{"index": p} if isinstance(p, int) else {"value": p}
+                         for p in self.path],
+                "span": {"start": {"line": self.start.line, "column": self.start.column},
+                         "end": {"line": self.end.line, "column": self.end.column}},
+            }],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """A Principal or NotPrincipal element: `"*"`, or (type, value) pairs."""
+
+    wildcard: bool
+    entries: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionClause:
+    """One operator/key pair of a Condition block with its values, as written."""
+
+    operator: str
+    key: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One statement, with the span of its text."""
+
+    index: int
+    sid: str | None
+    effect: str
+    action: tuple[str, ...] | None
+    not_action: tuple[str, ...] | None
+    resource: tuple[str, ...] | None
+    not_resource: tuple[str, ...] | None
+    principal: Principal | None
+    not_principal: Principal | None
+    conditions: tuple[ConditionClause, ...]
+    start: Position
+    end: Position
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyDocument:
+    """A checked policy: its text, version and statements."""
+
+    text: str
+    version: str | None
+    id: str | None
+    statements: tuple[Statement, ...]
+
+    @property
+    def variables_enabled(self) -> bool:
+        """Policy variables are replaced only in version 2012-10-17 documents."""
+        return self.version == "2012-10-17"
+
+
+@dataclass
+class ValidationReport:
+    """The typed document (None when there are errors) and every finding."""
+
+    document: PolicyDocument | None
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.finding_type is FindingType.ERROR]
+
+
+def policy_size(text: str) -> int:
+    """Characters AWS counts against a size quota: whitespace is not counted."""
+    return sum(1 for c in text if not c.isspace())
+
+
+def parse_policy(text: str, policy_type: PolicyType = PolicyType.IDENTITY, *,
+                 max_size: int | None = None) -> PolicyDocument:
+    """Check `text` as AWS does on save; raise MalformedPolicyDocument at the first error."""
+    report = validate_policy(text, policy_type, max_size=max_size)
+    if report.document is None:
+        first = report.errors[0]
+        raise MalformedPolicyDocument(f"{first.detail} ({first.where()})")
+    return report.document
+
+
+def validate_policy(text: str, policy_type: PolicyType = PolicyType.IDENTITY, *,
+                    max_size: int | None = None) -> ValidationReport:
+    """Every finding about `text`: errors that stop a save, and advice that does not."""
+    if not isinstance(text, str):
+        raise MalformedPolicyDocument("The policy document must be text")
+    lines = LineIndex(text)
+    origin = lines.position(0)
+    if len(text) > MAX_DOCUMENT_CHARS:
+        return ValidationReport(None, [Finding(
+            FindingType.ERROR, "POLICY_SIZE_EXCEEDED",
+            f"The document is {len(text)} characters long; the most any policy may be is "
+            f"{MAX_DOCUMENT_CHARS}", (), origin, origin)])
+    bad_char = _ALLOWED_CHARS.search(text)
+    if bad_char:
+        where = lines.position(bad_char.start())
+        return ValidationReport(None, [Finding(
+            FindingType.ERROR, "INVALID_CHARACTER",
+            f"Character {bad_char.group()!r} (U+{ord(bad_char.group()):04X}) is outside the "
+            "range AWS accepts in a policy (tab, newline, carriage return, U+0020-U+00FF)",
+            (), where, where)])
+    try:
+        root = parse_json(text)
+    except MalformedPolicyDocument as exc:
+        where = getattr(exc, "position", origin)
+        return ValidationReport(None, [Finding(
+            FindingType.ERROR, "JSON_SYNTAX_ERROR",
+            f"Syntax error: {getattr(exc, 'reason', exc.message)}", (), where, where)])
+    checker = _Checker(text, lines, policy_type)
+    document = checker.document(root)
+    if max_size is not None and (size := policy_size(text)) > max_size:
+        checker.add(FindingType.ERROR, "POLICY_SIZE_EXCEEDED",
+                    f"The policy is {size} characters without whitespace; this policy type "
+                    f"may have at most {max_size}", (), root)
+    findings = sorted(checker.findings, key=lambda f: (
+        list(FindingType).index(f.finding_type), f.start.line, f.start.column))
+    if any(f.finding_type is FindingType.ERROR for f in findings):
+        document = None
+    return ValidationReport(document, findings)
+
+
+class _Checker:
+    def __init__(self, text: str, lines: LineIndex, policy_type: PolicyType) -> None:
+        self.text, self.lines, self.policy_type = text, lines, policy_type
+        self.findings: list[Finding] = []
+
+    def add(self, kind: FindingType, code: str, detail: str, path: tuple[str | int, ...],
+            node: Node) -> None:
+        self.findings.append(Finding(kind, code, detail, path, self.lines.position(node.start),
+                                     self.lines.position(node.end)))
+
+    def error(self, detail: str, path: tuple[str | int, ...], node: Node,
+              code: str = "SYNTAX_ERROR") -> None:
+        self.add(FindingType.ERROR, code, detail, path, node)
+
+    # -------------------------------------------------------------- document level
+
+    def document(self, root: Node) -> PolicyDocument | None:
+        if root.kind != "object":
+            self.error("The policy must be a JSON object", (), root)
+            return None
+        members = {k.value: (k, v) for k, v in root.members()}
+        for key, (key_node, _) in members.items():
+            if key not in ("Version", "Id", "Statement"):
+                self.error(f"Unknown element {key!r}: a policy holds only Version, Id and "
+                           "Statement", (key,), key_node)
+        version = self._version(members.get("Version"), root)
+        policy_id = None
+        if "Id" in members:
+            id_node = members["Id"][1]
+            if id_node.kind != "string":
+                self.error("Id must be a string", ("Id",), id_node)
+            else:
+                policy_id = id_node.value
+        if "Statement" not in members:
+            self.error("Missing required element Statement", (), root, "MISSING_STATEMENT")
+            return None
+        statement_node = members["Statement"][1]
+        if statement_node.kind == "object":
+            nodes = [statement_node]
+        elif statement_node.kind == "array":
+            nodes = statement_node.value
+            if not nodes:
+                self.error("Statement must not be an empty list", ("Statement",), statement_node)
+        else:
+            self.error("Statement must be an object or a list of objects", ("Statement",),
+                       statement_node)
+            return None
+        statements = []
+        sids: dict[str, int] = {}
+        for index, node in enumerate(nodes):
+            path: tuple[str | int, ...] = ("Statement", index)
+            statement = self.statement(index, node, path, version)
+            if statement is None:
+                continue
+            if statement.sid:
+                if statement.sid in sids:
+                    self.error(f"Statement IDs (SID) in a single policy must be unique: "
+                               f"{statement.sid!r} is also used by statement {sids[statement.sid]}",
+                               (*path, "Sid"), node, "DUPLICATE_SID")
+                sids.setdefault(statement.sid, index)
+            statements.append(statement)
+        return PolicyDocument(self.text, version, policy_id, tuple(statements))
+
+    def _version(self, member: tuple[Node, Node] | None, root: Node) -> str | None:
+        if member is None:
+            self.add(FindingType.WARNING, "MISSING_VERSION",
+                     "Add \"Version\": \"2012-10-17\"; without it AWS uses 2008-10-17, where "
+                     "policy variables such as ${aws:username} are plain text", (), root)
+            return None
+        node = member[1]
+        if node.kind != "string" or node.value not in VERSIONS:
+            self.error(f"The policy must contain a valid version string: Version must be "
+                       f"\"2012-10-17\" or \"2008-10-17\", not {_show(node)}",
+                       ("Version",), node, "INVALID_VERSION")
+            return None
+        if node.value == "2008-10-17":
+            uses_variables = "${" in self.text
+            self.add(FindingType.WARNING if uses_variables else FindingType.SUGGESTION,
+                     "OLD_VERSION",
+                     "Version 2008-10-17 treats ${...} as plain text"
+                     if uses_variables else "Use Version 2012-10-17, the current language",
+                     ("Version",), node)
+        return node.value
+
+    # -------------------------------------------------------------- statement level
+
+    def statement(self, index: int, node: Node, path: tuple[str | int, ...],
+                  version: str | None) -> Statement | None:
+        if node.kind != "object":
+            self.error("Each statement must be a JSON object", path, node)
+            return None
+        members = {k.value: (k, v) for k, v in node.members()}
+        for key, (key_node, _) in members.items():
+            if key not in _STATEMENT_KEYS:
+                self.error(f"Unknown element {key!r} in a statement", (*path, key), key_node)
+        sid = self._sid(members.get("Sid"), path)
+        effect = self._effect(members.get("Effect"), node, path)
+        action, not_action = self._pair(members, node, path, "Action", "NotAction",
+                                        self._action)
+        if self.policy_type is PolicyType.TRUST and ("Resource" in members
+                                                     or "NotResource" in members):
+            key = "Resource" if "Resource" in members else "NotResource"
+            self.error(f"A role's trust policy has no {key}: the role itself is the resource",
+                       (*path, key), members[key][0])
+            resource = not_resource = None
+        elif self.policy_type is PolicyType.TRUST:
+            resource, not_resource = None, None
+        else:
+            resource, not_resource = self._pair(members, node, path, "Resource", "NotResource",
+                                                self._resource)
+        principal = not_principal = None
+        if self.policy_type is PolicyType.IDENTITY:
+            for key in ("Principal", "NotPrincipal"):
+                if key in members:
+                    self.error(f"Policy document should not specify a principal: an "
+                               f"identity-based policy applies to whoever it is attached to, "
+                               f"so {key} is not allowed", (*path, key), members[key][0],
+                               "PRINCIPAL_NOT_ALLOWED")
+        else:
+            if "Principal" in members and "NotPrincipal" in members:
+                self.error("A statement has Principal or NotPrincipal, not both", path, node)
+            elif "Principal" not in members and "NotPrincipal" not in members:
+                self.error("Missing required element Principal: a resource-based policy must "
+                           "say who it applies to", path, node, "MISSING_PRINCIPAL")
+            if "Principal" in members:
+                principal = self._principal(members["Principal"][1], (*path, "Principal"))
+            if "NotPrincipal" in members:
+                not_principal = self._principal(members["NotPrincipal"][1],
+                                                (*path, "NotPrincipal"))
+        conditions = self._conditions(members.get("Condition"), path)
+        if effect is None:
+            return None
+        statement = Statement(index, sid, effect, action, not_action, resource, not_resource,
+                              principal, not_principal, conditions,
+                              self.lines.position(node.start), self.lines.position(node.end))
+        self._advise(statement, node, path, version)
+        return statement
+
+    def _sid(self, member: tuple[Node, Node] | None, path: tuple[str | int, ...]) -> str | None:
+        if member is None:
+            return None
+        node = member[1]
+        if node.kind != "string":
+            self.error("Sid must be a string", (*path, "Sid"), node)
+            return None
+        if self.policy_type is PolicyType.IDENTITY and not _SID_IAM.match(node.value):
+            self.error(f"Sid {node.value!r} may hold only letters A-Z, a-z and digits 0-9 "
+                       "in an IAM policy", (*path, "Sid"), node, "INVALID_SID")
+        return node.value
+
+    def _effect(self, member: tuple[Node, Node] | None, statement: Node,
+                path: tuple[str | int, ...]) -> str | None:
+        if member is None:
+            self.error("Missing required element Effect", path, statement, "MISSING_EFFECT")
+            return None
+        node = member[1]
+        if node.kind != "string" or node.value not in ("Allow", "Deny"):
+            self.error(f"Effect must be \"Allow\" or \"Deny\", not {_show(node)}",
+                       (*path, "Effect"), node, "INVALID_EFFECT")
+            return None
+        return node.value
+
+    def _pair(self, members: dict[str, tuple[Node, Node]], statement: Node,
+              path: tuple[str | int, ...], name: str, not_name: str,
+              check: Any) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None]:
+        """Exactly one of Action/NotAction (or Resource/NotResource), as strings."""
+        if name in members and not_name in members:
+            self.error(f"A statement has {name} or {not_name}, not both", path, statement)
+            return None, None
+        if name not in members and not_name not in members:
+            self.error(f"Missing required element {name} (or {not_name})", path, statement,
+                       f"MISSING_{name.upper()}")
+            return None, None
+        key = name if name in members else not_name
+        values = self._strings(members[key][1], (*path, key))
+        for i, (value, value_node) in enumerate(values):
+            check(value, value_node, (*path, key, i) if len(values) > 1 else (*path, key))
+        found = tuple(v for v, _ in values)
+        return (found, None) if key == name else (None, found)
+
+    def _strings(self, node: Node, path: tuple[str | int, ...]) -> list[tuple[str, Node]]:
+        if node.kind == "string":
+            return [(node.value, node)]
+        if node.kind == "array" and node.value and all(n.kind == "string" for n in node.value):
+            return [(n.value, n) for n in node.value]
+        self.error(f"{path[-1]} must be a string or a non-empty list of strings", path, node)
+        return []
+
+    def _action(self, value: str, node: Node, path: tuple[str | int, ...]) -> None:
+        if value != "*" and not _ACTION.match(value):
+            self.error(f"Action {value!r} must be \"*\" or \"service:action\", e.g. "
+                       "\"s3:GetObject\" or \"iam:List*\" (actions must be prefaced by a "
+                       "service, and hold one colon)", path, node, "INVALID_ACTION")
+
+    def _resource(self, value: str, node: Node, path: tuple[str | int, ...]) -> None:
+        if value == "*":
+            return
+        if not value.startswith("arn:") or value.count(":") < 5:
+            self.error(f"Resource {value!r} must be in ARN format "
+                       "(arn:partition:service:region:account:resource) or \"*\"",
+                       path, node, "INVALID_ARN_RESOURCE")
+
+    def _principal(self, node: Node, path: tuple[str | int, ...]) -> Principal | None:
+        if node.kind == "string":
+            if node.value == "*":
+                return Principal(True)
+            self.error(f"Principal must be \"*\" or an object such as {{\"AWS\": ...}}, "
+                       f"not {_show(node)}", path, node, "INVALID_PRINCIPAL")
+            return None
+        if node.kind != "object" or not node.value:
+            self.error("Principal must be \"*\" or a non-empty object", path, node,
+                       "INVALID_PRINCIPAL")
+            return None
+        entries: list[tuple[str, str]] = []
+        for key_node, value_node in node.members():
+            kind = key_node.value
+            if kind not in _PRINCIPAL_TYPES:
+                self.error(f"Principal type {kind!r} must be one of "
+                           + ", ".join(_PRINCIPAL_TYPES), (*path, kind), key_node,
+                           "INVALID_PRINCIPAL")
+                continue
+            for value, vnode in self._strings(value_node, (*path, kind)):
+                if kind == "AWS" and not (value == "*" or _ACCOUNT.match(value)
+                                          or _PRINCIPAL_ARN.match(value)):
+                    self.error(f"Invalid principal in policy: {value!r} must be \"*\", a "
+                               "12-digit account ID, or the ARN of an account root, user, "
+                               "role or session (no wildcards)", (*path, kind), vnode,
+                               "INVALID_PRINCIPAL")
+                entries.append((kind, value))
+        return Principal(any(e == ("AWS", "*") for e in entries), tuple(entries))
+
+    def _conditions(self, member: tuple[Node, Node] | None,
+                    path: tuple[str | int, ...]) -> tuple[ConditionClause, ...]:
+        if member is None:
+            return ()
+        node, path = member[1], (*path, "Condition")
+        if node.kind != "object":
+            self.error("Condition must be an object of operators", path, node)
+            return ()
+        clauses: list[ConditionClause] = []
+        for op_node, keys_node in node.members():
+            spec = parse_operator(op_node.value)
+            op_path = (*path, op_node.value)
+            if spec is None:
+                self.error(f"Invalid Condition type : {op_node.value} (not an operator AWS "
+                           "knows; see Condition operators)", op_path, op_node,
+                           "INVALID_CONDITION_OPERATOR")
+                continue
+            if keys_node.kind != "object" or not keys_node.value:
+                self.error(f"{op_node.value} must map condition keys to values", op_path,
+                           keys_node)
+                continue
+            for key_node, values_node in keys_node.members():
+                key_path = (*op_path, key_node.value)
+                items = values_node.value if values_node.kind == "array" else [values_node]
+                if not items or any(i.kind not in ("string", "number", "bool") for i in items):
+                    self.error(f"The values of {key_node.value} must be a string, number or "
+                               "boolean, or a non-empty list of them", key_path, values_node)
+                    continue
+                values = tuple(_scalar(i) for i in items)
+                for item, value in zip(items, values, strict=True):
+                    if "${" in value and spec.variables:
+                        continue
+                    problem = check_value(spec.family, value)
+                    if problem:
+                        self.error(f"{op_node.value} on {key_node.value}: {problem}",
+                                   key_path, item, "DATA_TYPE_MISMATCH")
+                if not key_node.value:
+                    self.error("A condition key must not be empty", key_path, key_node)
+                clauses.append(ConditionClause(spec.name, key_node.value, values))
+        return tuple(clauses)
+
+    # -------------------------------------------------------------- advice
+
+    def _advise(self, st: Statement, node: Node, path: tuple[str | int, ...],
+                version: str | None) -> None:
+        if st.effect != "Allow":
+            return
+        if st.not_action is not None:
+            self.add(FindingType.SECURITY_WARNING, "ALLOW_WITH_NOT_ACTION",
+                     "Allow with NotAction grants every action not listed, including ones "
+                     "AWS adds later; list the actions to allow instead", (*path, "NotAction"),
+                     node)
+        if st.not_resource is not None:
+            self.add(FindingType.SECURITY_WARNING, "ALLOW_WITH_NOT_RESOURCE",
+                     "Allow with NotResource grants every resource not listed, including new "
+                     "ones; list the resources to allow instead", (*path, "NotResource"), node)
+        if st.not_principal is not None:
+            self.add(FindingType.SECURITY_WARNING, "ALLOW_WITH_NOT_PRINCIPAL",
+                     "Allow with NotPrincipal grants everyone not listed, anonymous users "
+                     "included; name the principals to allow instead", (*path, "NotPrincipal"),
+                     node)
+        actions = WildcardSet(st.action or (), mode=GLOB, fold=True)
+        all_resources = st.resource is not None and "*" in st.resource
+        if actions.matches_all and all_resources and not st.conditions:
+            self.add(FindingType.SECURITY_WARNING, "FULL_ACCESS",
+                     "This statement allows every action on every resource: full "
+                     "administrator access", path, node)
+        elif all_resources and st.action is not None and actions.matches("iam:PassRole"):
+            self.add(FindingType.SECURITY_WARNING, "PASS_ROLE_WITH_STAR_IN_RESOURCE",
+                     "iam:PassRole on \"*\" lets the holder pass any role, and so gain its "
+                     "permissions; name the roles that may be passed", (*path, "Action"), node)
+        if (st.principal is not None and st.principal.wildcard and not st.conditions
+                and self.policy_type is not PolicyType.IDENTITY):
+            self.add(FindingType.SECURITY_WARNING, "PUBLIC_ACCESS",
+                     "Principal \"*\" without a condition allows anyone, anonymous users "
+                     "included", (*path, "Principal"), node)
+        self._redundant_actions(st, node, path)
+
+    def _redundant_actions(self, st: Statement, node: Node, path: tuple[str | int, ...]) -> None:
+        listed = st.action or st.not_action or ()
+        for i, action in enumerate(listed):
+            others = tuple(a for j, a in enumerate(listed) if j != i
+                           and a.lower() != action.lower() and any(c in a for c in "*?"))
+            if others and WildcardSet(others, mode=GLOB, fold=True).matches(action):
+                self.add(FindingType.SUGGESTION, "REDUNDANT_ACTION",
+                         f"{action!r} is already covered by another pattern in this statement",
+                         (*path, "Action" if st.action else "NotAction", i), node)
+
+
+def _scalar(node: Node) -> str:
+    if node.kind == "bool":
+        return "true" if node.value else "false"
+    return node.value if node.kind == "string" else _number_text(node)
+
+
+def _number_text(node: Node) -> str:
+    return str(node.value)
+
+
+def _show(node: Node) -> str:
+    return repr(node.value) if node.kind in ("string", "number", "bool") else f"a JSON {node.kind}"

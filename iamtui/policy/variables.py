@@ -1,0 +1,115 @@
+"""Policy variables (`${aws:username}`) and wildcards, tokenized once.
+
+IAM User Guide, "IAM policy elements: Variables and tags": variables are replaced
+only in policies with `"Version": "2012-10-17"`; `${key, 'default'}` supplies a
+value for a missing key; `${*}`, `${?}` and `${$}` stand for the literal characters.
+A variable whose key the request lacks (and has no default) has no value at all:
+the element that holds it cannot match.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Protocol
+
+# ${key} or ${key, 'default'}; keys are condition-key shaped (aws:PrincipalTag/team).
+_VARIABLE = re.compile(r"\$\{\s*([^}',\s]+)\s*(?:,\s*'([^']*)'\s*)?\}")
+_SPECIALS = {"${*}": "*", "${?}": "?", "${$}": "$"}
+
+
+@dataclass(frozen=True, slots=True)
+class Literal:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Wildcard:
+    """`*` (any run of characters) or `?` (any one character)."""
+
+    char: str
+
+
+@dataclass(frozen=True, slots=True)
+class Variable:
+    key: str  # as written
+    default: str | None
+
+    @property
+    def key_lower(self) -> str:
+        return self.key.lower()
+
+
+Token = Literal | Wildcard | Variable
+
+
+class VariableSource(Protocol):
+    """Anything that can give a single string value for a context key (lower-cased name)."""
+
+    def variable_value(self, key_lower: str) -> str | None: ...
+
+
+def tokenize(text: str, *, variables: bool, wildcards: bool) -> tuple[Token, ...]:
+    """Split `text` into literals, wildcards and variables (each only where enabled)."""
+    tokens: list[Token] = []
+    buf: list[str] = []
+
+    def flush() -> None:
+        if buf:
+            tokens.append(Literal("".join(buf)))
+            buf.clear()
+
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if variables and c == "$" and text.startswith("${", i):
+            special = text[i:i + 4]
+            if special in _SPECIALS:
+                buf.append(_SPECIALS[special])
+                i += 4
+                continue
+            m = _VARIABLE.match(text, i)
+            if m:
+                flush()
+                tokens.append(Variable(m.group(1), m.group(2)))
+                i = m.end()
+                continue
+        if wildcards and c in "*?":
+            flush()
+            tokens.append(Wildcard(c))
+        else:
+            buf.append(c)
+        i += 1
+    flush()
+    return tuple(tokens)
+
+
+def has_variables(tokens: tuple[Token, ...]) -> bool:
+    """Whether resolving needs a request context."""
+    return any(isinstance(t, Variable) for t in tokens)
+
+
+def variables_in(tokens: tuple[Token, ...]) -> list[Variable]:
+    """The variables, in order."""
+    return [t for t in tokens if isinstance(t, Variable)]
+
+
+def resolve(tokens: tuple[Token, ...], source: VariableSource) -> tuple[Token, ...] | None:
+    """Replace each variable by a literal from `source`; None when one has no value."""
+    out: list[Token] = []
+    for t in tokens:
+        if isinstance(t, Variable):
+            value = source.variable_value(t.key_lower)
+            if value is None:
+                value = t.default
+            if value is None:
+                return None
+            out.append(Literal(value))
+        else:
+            out.append(t)
+    return tuple(out)
+
+
+def literal_text(tokens: tuple[Token, ...]) -> str:
+    """The text of tokens that hold no variables (wildcards as their characters)."""
+    return "".join(t.text if isinstance(t, Literal) else t.char for t in tokens)  # type: ignore[union-attr]

@@ -13,8 +13,11 @@ References:
 
 from __future__ import annotations
 
+import ast
 import re
 import string
+import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -472,3 +475,22 @@ def test_check_policy_size() -> None:
         arn.check_policy_size(doc + "y", 6144)
     with pytest.raises(LimitExceeded, match="ACLSizePerRole: 2048"):
         arn.check_policy_size("z" * 2049, 2048, "ACLSizePerRole")
+
+
+def test_arn_module_imports_only_the_stdlib_and_errors() -> None:
+    # DESIGN.md: the policy engine imports arn.py, so arn.py imports nothing else of ours.
+    tree = ast.parse(Path(arn.__file__).read_text())
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            imported.add(node.module)
+    ours = {m for m in imported if m.split(".")[0] == "iamtui"}
+    assert ours == {"iamtui.errors"}
+    third_party = {
+        m
+        for m in imported - ours
+        if m.split(".")[0] not in sys.stdlib_module_names and m != "__future__"
+    }
+    assert third_party == set()

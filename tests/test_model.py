@@ -475,3 +475,27 @@ def test_policies_of_a_real_export_reproduce_their_shape(export: dict[str, Any])
         expected["UpdateDate"] = raw["UpdateDate"].replace(" ", "T")
         assert to_aws(policy, listing=True) == expected
         assert ManagedPolicy.from_record(policy.to_record()) == policy
+
+
+SECRET = "\u2603SECRET\u2603"  # a marker no generated name can contain by chance
+
+
+@given(
+    key=entity_strategy(AccessKey),
+    login=entity_strategy(LoginProfile),
+    device=entity_strategy(VirtualMfaDevice),
+)
+def test_aws_shapes_never_carry_secrets(
+    key: AccessKey, login: LoginProfile, device: VirtualMfaDevice
+) -> None:
+    key = dataclasses.replace(key, secret_digest=SECRET)
+    login = dataclasses.replace(login, password_hash=SECRET, previous_hashes=(SECRET,))
+    device = dataclasses.replace(device, seed_ciphertext=SECRET)
+    shapes = [
+        to_aws(key),
+        model.aws_access_key_last_used(key),
+        to_aws(login),
+        to_aws(device),
+        model.aws_mfa_device(device),
+    ]
+    assert SECRET not in json.dumps(shapes, ensure_ascii=False)

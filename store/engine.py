@@ -516,6 +516,8 @@ class Store:
         if tx.meta != base.meta:
             meta = entry["meta"] = _json_copy(tx.meta, "meta")
         line = journal.encode_line(entry)
+        if self._signature() != self._seen:  # cannot happen under the lock; never overwrite
+            raise StoreConflict(f"{self.path} changed under the lock; nothing was written")
         self._lock.new_token()  # before any file changes, so readers notice
         if self._journal_ino is None:
             header = journal.encode_line({"journal": journal.FORMAT, "gen": self._gen,

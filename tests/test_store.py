@@ -199,6 +199,19 @@ def test_a_write_from_a_stale_store_object_never_overwrites(db: Path) -> None:
         assert sorted(snap.table("users").keys()) == ["AIDA1", "AIDA2"]
 
 
+def test_a_commit_against_a_stale_revision_is_refused_even_if_catch_up_failed(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with open_store(db, create=True) as first, open_store(db) as second:
+        put_user(first, "AIDA1", "alice")
+        before = file_bytes(db, first.journal_path)
+        monkeypatch.setattr(second, "_sync", lambda: None)  # as if the re-read were skipped
+        with pytest.raises(StoreConflict), second.transaction() as tx:
+            assert tx.revision == 0
+            tx.table("users").put("AIDA1", {"UserName": "mallory"})
+        assert file_bytes(db, first.journal_path) == before
+
+
 def test_a_change_based_on_an_old_snapshot_is_refused(db: Path) -> None:
     with open_store(db, create=True) as first, open_store(db) as second:
         seen = second.snapshot()

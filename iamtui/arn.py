@@ -511,6 +511,28 @@ class Quotas:
     min_session_duration: int = 3600
     max_session_duration: int = 43200
 
+    def summary_map(self) -> dict[str, int]:
+        """The quota entries of GetAccountSummary's SummaryMap (`aws iam
+        get-account-summary`); the service adds the usage counts beside them."""
+        return {
+            "UsersQuota": self.users,
+            "GroupsQuota": self.groups,
+            "RolesQuota": self.roles,
+            "PoliciesQuota": self.customer_managed_policies,
+            "InstanceProfilesQuota": self.instance_profiles,
+            "GroupsPerUserQuota": self.groups_per_user,
+            "AttachedPoliciesPerUserQuota": self.managed_policies_per_user,
+            "AttachedPoliciesPerGroupQuota": self.managed_policies_per_group,
+            "AttachedPoliciesPerRoleQuota": self.managed_policies_per_role,
+            "VersionsPerPolicyQuota": self.versions_per_policy,
+            "UserPolicySizeQuota": self.user_inline_policy_size,
+            "GroupPolicySizeQuota": self.group_inline_policy_size,
+            "RolePolicySizeQuota": self.role_inline_policy_size,
+            "PolicySizeQuota": self.managed_policy_size,
+            "AssumeRolePolicySizeQuota": self.trust_policy_size,
+            "AccessKeysPerUserQuota": self.access_keys_per_user,
+        }
+
 
 DEFAULT_QUOTAS: Final = Quotas()
 

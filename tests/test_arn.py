@@ -454,6 +454,54 @@ def test_default_quotas_are_aws_defaults() -> None:
     assert arn.Quotas(roles=5000).roles == 5000
 
 
+def test_summary_map_uses_get_account_summary_keys() -> None:
+    # IAM API Reference, GetAccountSummary: SummaryMap valid keys.
+    summary = arn.Quotas(users=7).summary_map()
+    assert summary["UsersQuota"] == 7
+    assert summary["PolicySizeQuota"] == 6144
+    assert summary["AssumeRolePolicySizeQuota"] == 2048
+    assert summary["AccessKeysPerUserQuota"] == 2
+    documented = set(
+        [
+            "Users",
+            "UsersQuota",
+            "Groups",
+            "GroupsQuota",
+            "ServerCertificates",
+            "ServerCertificatesQuota",
+            "UserPolicySizeQuota",
+            "GroupPolicySizeQuota",
+            "GroupsPerUserQuota",
+            "SigningCertificatesPerUserQuota",
+            "AccessKeysPerUserQuota",
+            "MFADevices",
+            "MFADevicesInUse",
+            "AccountMFAEnabled",
+            "AccountAccessKeysPresent",
+            "AccountPasswordPresent",
+            "AccountSigningCertificatesPresent",
+            "AttachedPoliciesPerGroupQuota",
+            "AttachedPoliciesPerRoleQuota",
+            "AttachedPoliciesPerUserQuota",
+            "Policies",
+            "PoliciesQuota",
+            "PolicySizeQuota",
+            "PolicyVersionsInUse",
+            "PolicyVersionsInUseQuota",
+            "VersionsPerPolicyQuota",
+            "GlobalEndpointTokenVersion",
+            "AssumeRolePolicySizeQuota",
+            "InstanceProfiles",
+            "InstanceProfilesQuota",
+            "Providers",
+            "RolePolicySizeQuota",
+            "Roles",
+            "RolesQuota",
+        ]
+    )
+    assert set(summary) <= documented
+
+
 def test_policy_size_ignores_white_space() -> None:
     compact = '{"Version":"2012-10-17","Statement":[]}'
     pretty = '{\n    "Version": "2012-10-17",\n\t"Statement": [ ]\r\n}\n'

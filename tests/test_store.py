@@ -28,7 +28,6 @@ from store import (
     default_db_path,
     resolve_db_path,
 )
-from store import journal as journal_mod
 
 SCHEMA = Schema(indexes={"users": {
     "name": Index("UserName", casefold=True, unique=True),
@@ -160,6 +159,8 @@ def test_records_are_copied_in_and_must_be_json(db: Path) -> None:
             tx.table("users").put("AIDA1", record)
             with pytest.raises(TypeError, match="JSON"):
                 tx.table("users").put("AIDA2", {"when": object()})
+            with pytest.raises(TypeError, match="64-bit"):  # orjson's integer range
+                tx.table("users").put("AIDA2", {"n": 2**64})
             with pytest.raises(TypeError):
                 tx.table("users").put("", {})
             with pytest.raises(TypeError):
@@ -480,10 +481,11 @@ def test_a_file_from_a_newer_iamtui_is_refused(db: Path) -> None:
 # -- property: the store behaves like a dict -----------------------------------------------
 
 KEYS = st.sampled_from([f"k{i}" for i in range(8)])
+VALUES = st.integers(-(2**63), 2**64 - 1) | st.text(max_size=8) | st.none()  # orjson's ints
 OPS = st.one_of(
     st.tuples(st.just("put"), st.sampled_from(["a", "b"]), KEYS,
-              st.dictionaries(st.text(max_size=4).filter(lambda k: k != "_key"),
-                              st.integers() | st.text(max_size=8) | st.none(), max_size=3)),
+              st.dictionaries(st.text(max_size=4).filter(lambda k: k != "_key"), VALUES,
+                              max_size=3)),
     st.tuples(st.just("delete"), st.sampled_from(["a", "b"]), KEYS, st.none()),
 )
 TRANSACTIONS = st.lists(st.tuples(st.lists(OPS, max_size=6), st.booleans()), max_size=8)
@@ -498,8 +500,8 @@ def test_random_puts_and_deletes_then_reopen_equal_a_dict(
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "db.json"
         with Store.open(path, create=True) as store:
-            if compact_often:
-                store.compact_min_bytes = 0
+            if compact_often:  # fold the journal into the TinyDB file after every commit
+                store.compact_min_bytes, store.compact_ratio = 0, 0.0
             for ops, aborted in transactions:
                 pending = {name: dict(table) for name, table in model.items()}
                 try:
@@ -519,6 +521,4 @@ def test_random_puts_and_deletes_then_reopen_equal_a_dict(
         with Store.open(path) as store:
             snap = store.snapshot()
             assert {name: dict(snap.table(name).items()) for name in model} == model
-            # and the journal holds at most what was not compacted
-            if compact_often and store.journal_path.exists():
-                assert len(journal_mod.read(store.journal_path).entries) <= 1
+            assert not (compact_often and store.journal_path.exists())

@@ -645,3 +645,14 @@ def test_missing_file_reads_as_empty(tmp_path: Path) -> None:
     assert log.verify().ok
     result = log.verify(ChainHead(3, "a" * 64))
     assert result.first_problem is not None and result.first_problem.kind == "truncated"
+
+
+def test_lookup_iterates_a_snapshot_without_repeats(log: AuditLog) -> None:
+    fill(log, 600)
+    seen = []
+    for i, rec in enumerate(log.lookup_events(event_name="CreateUser")):
+        seen.append(rec["sequence"])
+        if i % 100 == 0:
+            fill(log, 1)  # appends while iterating must not shift what comes next
+    assert seen == list(range(600, 0, -1))
+    assert log.count() == 606

@@ -10,9 +10,12 @@ from store.errors import (
     StoreVersion,
 )
 from store.files import default_db_path, resolve_db_path
+from store.repository import Entity, EntityTable, schema_of
 from store.tables import Index, Record
 
 __all__ = [
+    "Entity",
+    "EntityTable",
     "Index",
     "Migration",
     "Record",
@@ -30,4 +33,5 @@ __all__ = [
     "TxTable",
     "default_db_path",
     "resolve_db_path",
+    "schema_of",
 ]

@@ -7,10 +7,10 @@ import logging
 import os
 import secrets
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 import tinydb
@@ -28,6 +28,7 @@ Migration = Callable[[dict[str, dict[str, Record]], dict[str, Any]], None]
 """Takes a file's tables (name -> key -> record) and meta from version N to N+1, in place."""
 
 _NO_SPECS: IndexSpecs = {}
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,32 @@ class TableView:
     def scan(self, predicate: Callable[[Record], bool]) -> list[Record]:
         """Records for which `predicate` is true (a full scan: prefer an index)."""
         return [r for r in self._read().records.values() if predicate(r)]
+
+    def keys_by(self, index: str, value: Any) -> list[str]:
+        """Keys whose record holds `value` in `index`."""
+        return self._read().lookup(index, value)
+
+    def decoded(self, decode: Callable[[Record], T], keys: Iterable[str] | None = None) -> list[T]:
+        """The records of `keys` (default: all; missing ones skipped) turned into objects.
+
+        `decode` is e.g. a model class's `from_record`; the result is remembered per
+        stored record, so listing the same unchanged records again costs no decoding.
+        """
+        data = self._read()
+        records, memo = data.records, data.memo
+        out: list[T] = []
+        for key in records if keys is None else keys:
+            record = records.get(key)
+            if record is None:
+                continue
+            hit = memo.get(key)
+            if hit is not None and hit[0] is record and hit[1] == decode:
+                out.append(hit[2])
+            else:
+                obj = decode(record)
+                memo[key] = (record, decode, obj)
+                out.append(obj)
+        return out
 
 
 class TxTable(TableView):

@@ -9,6 +9,7 @@ recognised and ignored (its transaction was never acknowledged).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import zlib
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from store.errors import StoreCorrupt
+from store.errors import StoreCorrupt, StoreError
 from store.files import open_private, write_all
 
 FORMAT = 1
@@ -124,8 +125,15 @@ def append(path: Path, line: bytes, valid_end: int) -> os.stat_result:
     try:
         if os.fstat(fd).st_size != valid_end:
             os.ftruncate(fd, valid_end)
-        write_all(fd, line)
-        os.fsync(fd)
+        try:
+            write_all(fd, line)
+            os.fsync(fd)
+        except OSError as exc:  # e.g. a full disk: take the line back so no one replays it
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, valid_end)
+            raise StoreError(
+                f"could not write {path}: {exc.strerror}; nothing was committed"
+            ) from exc
         return os.fstat(fd)
     finally:
         os.close(fd)

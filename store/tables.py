@@ -46,7 +46,7 @@ IndexSpecs = Mapping[str, Index]
 class TableData:
     """Records of one table and their indexes; mutate only a fresh clone."""
 
-    __slots__ = ("_owned", "indexes", "records", "specs")
+    __slots__ = ("_owned", "indexes", "memo", "records", "specs")
 
     def __init__(self, specs: IndexSpecs, records: dict[str, Record] | None = None) -> None:
         self.specs = specs
@@ -54,6 +54,8 @@ class TableData:
         # index name -> value -> keys (a dict used as an ordered set)
         self.indexes: dict[str, dict[Hashable, dict[str, None]]] = {name: {} for name in specs}
         self._owned: set[tuple[str, Hashable]] | None = None  # None: every bucket is ours
+        # key -> (record, decoder, object): decoded records, valid while the record is the same
+        self.memo: dict[str, tuple[Record, Any, Any]] = {}
         for key, record in (records or {}).items():
             self.put(key, record, check_unique=False)  # committed data is loaded as it is
 
@@ -64,6 +66,7 @@ class TableData:
         twin.records = dict(self.records)
         twin.indexes = {name: dict(buckets) for name, buckets in self.indexes.items()}
         twin._owned = set()
+        twin.memo = dict(self.memo)
         return twin
 
     def lookup(self, index: str, value: Any) -> list[str]:
@@ -98,6 +101,7 @@ class TableData:
         old = self.records.pop(key, None)
         if old is None:
             return False
+        self.memo.pop(key, None)
         for name, spec in self.specs.items():
             for value in spec.values_of(old):
                 bucket = self._bucket(name, value)

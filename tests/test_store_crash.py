@@ -110,13 +110,18 @@ def test_sigkill_at_random_moments_leaves_a_committed_state(tmp_path: Path) -> N
     assert launcher.stdin and launcher.stdout
     model = Model()
     acked = 0
-    seen_next = 0  # times the kill landed after the commit but before its acknowledgement
+    waited = 0  # rounds in which the writer committed at least once before the kill
     try:
         for kill in range(KILLS):
             launcher.stdin.write("go\n")
             launcher.stdin.flush()
             pid = int(launcher.stdout.readline().split()[1])
-            time.sleep(rng.choice([0, 0.001, rng.uniform(0, 0.03)]))
+            if rng.random() < 0.75:  # let it commit once (progress whatever the load), then later
+                line = launcher.stdout.readline().split()
+                assert line[0] == "rev", line
+                acked = max(acked, int(line[1]))
+                waited += 1
+            time.sleep(rng.choice([0, 0.001, rng.uniform(0, 0.02)]))  # kill at a random moment
             os.kill(pid, signal.SIGKILL)
             while (line := launcher.stdout.readline().split())[0] != "dead":
                 acked = max(acked, int(line[1]))
@@ -126,7 +131,6 @@ def test_sigkill_at_random_moments_leaves_a_committed_state(tmp_path: Path) -> N
             with Store.open(path) as store:  # also removes the killed writer's temp files
                 snap = store.snapshot()
                 assert snap.revision in (acked, acked + 1), (kill, snap.revision, acked)
-                seen_next += snap.revision == acked + 1
                 model.advance(snap.revision)
                 assert {t: dict(snap.table(t).items()) for t in TABLES} == model.tables
                 assert snap.meta == model.meta()
@@ -138,7 +142,7 @@ def test_sigkill_at_random_moments_leaves_a_committed_state(tmp_path: Path) -> N
     finally:
         launcher.stdin.close()
         launcher.wait(timeout=10)
-    assert model.revision > KILLS  # the writer made real progress between kills
+    assert model.revision >= waited > KILLS // 2  # the kills hit a writer that makes progress
     with Store.open(path) as store:
         store.compact()
     plain = tinydb.TinyDB(path, access_mode="r")

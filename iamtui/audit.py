@@ -192,6 +192,25 @@ class Identity:
         )
 
     @classmethod
+    def assumed_role(
+        cls,
+        account_id: str,
+        role_name: str,
+        session_name: str,
+        *,
+        role_id: str | None = None,
+        access_key_id: str | None = None,
+    ) -> Identity:
+        """A role session from sts:AssumeRole; its ARN is the STS assumed-role ARN."""
+        return cls(
+            "AssumedRole",
+            account_id,
+            arn=f"arn:aws:sts::{account_id}:assumed-role/{role_name}/{session_name}",
+            access_key_id=access_key_id,
+            principal_id=f"{role_id}:{session_name}" if role_id else None,
+        )
+
+    @classmethod
     def unknown_user(cls, account_id: str) -> Identity:
         """A sign-in with a user name that does not exist: the name typed is never logged."""
         return cls("IAMUser", account_id, user_name=HIDDEN)

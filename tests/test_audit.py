@@ -656,3 +656,16 @@ def test_lookup_iterates_a_snapshot_without_repeats(log: AuditLog) -> None:
             fill(log, 1)  # appends while iterating must not shift what comes next
     assert seen == list(range(600, 0, -1))
     assert log.count() == 606
+
+
+def test_assumed_role_identity_uses_the_sts_arn() -> None:
+    # userIdentity for a role session: https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-user-identity.html
+    ident = Identity.assumed_role(ACCOUNT, "Admin", "alice", role_id="AROAEXAMPLE")
+    ev = make_event("GetUser", identity=ident, read_only=True)
+    assert ev["userIdentity"] == {
+        "type": "AssumedRole",
+        "principalId": "AROAEXAMPLE:alice",
+        "arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/Admin/alice",
+        "accountId": ACCOUNT,
+    }
+    assert ev["readOnly"] is True and ev["recipientAccountId"] == ACCOUNT

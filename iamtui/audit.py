@@ -38,6 +38,7 @@ import itertools
 import os
 import re
 import secrets
+import threading
 import uuid
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -666,6 +667,8 @@ class AuditLog:
         self._fsync = fsync
         self._index = _Index()
         self._matches: dict[EventFilter, _Matches] = {}
+        # The index and match cache are shared state: a TUI may read from a worker thread.
+        self._lock = threading.RLock()
 
     # ---------------------------------------------------------------- writing
 
@@ -764,11 +767,17 @@ class AuditLog:
 
     # ---------------------------------------------------------------- verifying
 
-    def verify(self, expected_head: ChainHead | tuple[int, str] | None = None) -> VerifyResult:
+    def verify(
+        self,
+        expected_head: ChainHead | tuple[int, str] | None = None,
+        *,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> VerifyResult:
         """Check every line: seal, sequence, chain; and that the log reaches `expected_head`.
 
         Pass the head the store saved from the last `append` to catch a cut tail. The log may
         be ahead of it (a crash between the append and the store's save), never behind.
+        `progress(bytes_done, bytes_total)` is called after each megabyte read (for a bar).
         """
         report = _Report()
         prev = EMPTY_HEAD
@@ -776,7 +785,7 @@ class AuditLog:
         seen_expected: str | None = None
         pending: tuple[int, bytes] | None = None  # an unsealed line, judged by the next one
         lineno = 0
-        for lineno, line, terminated in self._iter_lines(self._settled_size()):
+        for lineno, line, terminated in self._iter_lines(self._settled_size(), progress):
             split = _split_sealed(line)
             rec = _parse_body(split[0]) if split is not None else None
             if pending is not None:
@@ -844,7 +853,9 @@ class AuditLog:
         finally:
             os.close(fd)
 
-    def _iter_lines(self, limit: int) -> Iterator[tuple[int, bytes, bool]]:
+    def _iter_lines(
+        self, limit: int, progress: Callable[[int, int], None] | None = None
+    ) -> Iterator[tuple[int, bytes, bool]]:
         """(1-based number, line without newline, whether a newline ended it) up to `limit`."""
         try:
             f = open(self.path, "rb")  # noqa: SIM115 - a generator closes it in finally
@@ -854,6 +865,8 @@ class AuditLog:
         try:
             while left > 0 and (chunk := f.read(min(_CHUNK, left))):
                 left -= len(chunk)
+                if progress is not None:
+                    progress(limit - left, limit)
                 lines = (tail + chunk).split(b"\n")
                 tail = lines.pop()
                 for line in lines:
@@ -868,6 +881,10 @@ class AuditLog:
 
     def count(self, filters: EventFilter | None = None) -> int:
         """Number of lines (events) in the log, or of the events matching `filters`."""
+        with self._lock:
+            return self._count(filters)
+
+    def _count(self, filters: EventFilter | None) -> int:
         index = self._refresh()
         if filters is None or filters.empty:
             return len(index)
@@ -890,6 +907,12 @@ class AuditLog:
         """
         if offset < 0 or limit < 0:
             raise ValidationError("page offset and limit must not be negative.")
+        with self._lock:
+            return self._page(offset, limit, filters, newest_first)
+
+    def _page(
+        self, offset: int, limit: int, filters: EventFilter | None, newest_first: bool
+    ) -> list[dict[str, Any]]:
         index = self._refresh()
         n = len(index)
         if filters is None or filters.empty:
@@ -926,7 +949,8 @@ class AuditLog:
         The events are those in the file when iteration starts; later appends are not seen.
         """
         f = EventFilter(user_name, event_name, event_source, start_time, end_time, result)
-        index = self._refresh()
+        with self._lock:
+            index = self._refresh()
         n = len(index)
         lines = range(n - 1, -1, -1) if newest_first else range(n)
         found = (rec for _, rec in self._matching(index, _Prefilter(f), lines))

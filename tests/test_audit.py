@@ -669,3 +669,12 @@ def test_assumed_role_identity_uses_the_sts_arn() -> None:
         "accountId": ACCOUNT,
     }
     assert ev["readOnly"] is True and ev["recipientAccountId"] == ACCOUNT
+
+
+def test_verify_reports_progress_up_to_the_whole_file(log: AuditLog) -> None:
+    fill(log, 2000)  # over a megabyte: read in several chunks
+    size = log.path.stat().st_size
+    calls: list[tuple[int, int]] = []
+    assert log.verify(progress=lambda done, total: calls.append((done, total))).ok
+    assert len(calls) >= 2 and calls[-1] == (size, size)
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls)

@@ -21,7 +21,9 @@ A crash while appending can leave a partial last line. `AuditLog.verify` reports
 tail, not as tampering. The next append first ends that fragment with a newline (so it never
 glues onto it) and records the fragment's length and SHA-256 in ``recoveredTornLine``; the
 fragment then stays visible as a benign "torn" line, while a garbled line that no record
-vouches for is reported as tampering.
+vouches for is reported as tampering. (Only the unterminated fragment is vouched for: if the
+recovering append is itself cut short, the older fragment is then reported as garbage, a
+false alarm that needs two crashes in a row at the moment of writing.)
 
 Reading is lazy so that the audit screen stays fluid with 100,000 events: a line-offset index
 (one scan for newlines, extended as the file grows) gives `count` and a page of the newest

@@ -678,3 +678,26 @@ def test_verify_reports_progress_up_to_the_whole_file(log: AuditLog) -> None:
     assert log.verify(progress=lambda done, total: calls.append((done, total))).ok
     assert len(calls) >= 2 and calls[-1] == (size, size)
     assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+
+
+def test_a_write_cut_at_any_byte_reads_as_a_crash_and_recovers(tmp_path: Path) -> None:
+    log = AuditLog(tmp_path / "a.jsonl", KEY, fsync=False)
+    saved = fill(log, 3)  # the head the store saved before the interrupted append
+    before = log.path.read_bytes()
+    log.append(make_event("DeleteUser", identity=ROOT, request_parameters={"userName": "u1"}))
+    record = log.path.read_bytes()[len(before) :]
+    # Every fifth byte and every cut near the ends, where the parsing is most delicate.
+    cuts = sorted({*range(1, len(record), 5), *range(1, 12), *range(len(record) - 90, len(record))})
+    for cut in cuts:
+        log.path.write_bytes(before + record[:cut])
+        result = log.verify(saved)
+        assert not result.tampered, (cut, result.summary())
+        if cut == len(record) - 1:
+            assert result.ok  # only the newline is missing: the record is whole
+            continue
+        assert [p.kind for p in result.problems] == ["torn_tail"]
+        head = log.append(make_event("ListUsers", identity=ROOT))
+        assert head.sequence == 4
+        after = log.verify(head)
+        assert not after.tampered and after.records == 4, (cut, after.summary())
+        assert [p.kind for p in after.problems] == ["torn"]

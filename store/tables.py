@@ -36,8 +36,13 @@ class Index:
     def values_of(self, record: Mapping[str, Any]) -> list[Hashable]:
         """The index values of a record (none if the field is absent, null or not hashable)."""
         raw = record.get(self.field)
-        items = raw if isinstance(raw, list) else [raw]
-        return [self.normalize(v) for v in items if v is not None and isinstance(v, Hashable)]
+        if raw is None:
+            return []
+        if not isinstance(raw, list):
+            if isinstance(raw, str):  # the common case, kept short: it runs per record on open
+                return [raw.casefold() if self.casefold else raw]
+            raw = [raw]
+        return [self.normalize(v) for v in raw if v is not None and isinstance(v, Hashable)]
 
 
 IndexSpecs = Mapping[str, Index]
@@ -49,6 +54,7 @@ class TableData:
     __slots__ = ("_owned", "indexes", "memo", "records", "specs")
 
     def __init__(self, specs: IndexSpecs, records: dict[str, Record] | None = None) -> None:
+        """A table over `records` (taken, not copied) with `specs`' indexes built."""
         self.specs = specs
         self.records: dict[str, Record] = {}
         # index name -> value -> keys (a dict used as an ordered set)
@@ -56,8 +62,13 @@ class TableData:
         self._owned: set[tuple[str, Hashable]] | None = None  # None: every bucket is ours
         # key -> (record, decoder, object): decoded records, valid while the record is the same
         self.memo: dict[str, tuple[Record, Any, Any]] = {}
-        for key, record in (records or {}).items():
-            self.put(key, record, check_unique=False)  # committed data is loaded as it is
+        if records:  # committed data, loaded as it is: take the dict, index in one pass
+            self.records = records
+            for name, spec in specs.items():
+                buckets = self.indexes[name]
+                for key, record in records.items():
+                    for value in spec.values_of(record):
+                        buckets.setdefault(value, {})[key] = None
 
     def clone(self) -> TableData:
         """A copy that may be changed without touching this table."""

@@ -316,6 +316,37 @@ def is_failure(record: Mapping[str, Any]) -> bool:
     return isinstance(response, Mapping) and response.get("ConsoleLogin") == "Failure"
 
 
+class EventRow(NamedTuple):
+    """The columns of CloudTrail's event history table, for one record."""
+
+    sequence: int | None
+    event_time: str
+    user_name: str
+    event_name: str
+    event_source: str
+    result: Literal["Success", "Failure"]
+    error_code: str
+
+
+def event_row(record: Mapping[str, Any]) -> EventRow:
+    """A record as one row of the audit screen: who did what, when, and did it work."""
+    ident = record.get("userIdentity")
+    ident = ident if isinstance(ident, Mapping) else {}
+    who = ident.get("userName") or ident.get("arn") or ident.get("type") or ""
+    if ident.get("type") == "Root" and not ident.get("userName"):
+        who = "root"
+    seq = record.get("sequence")
+    return EventRow(
+        sequence=seq if type(seq) is int else None,
+        event_time=str(record.get("eventTime", "")),
+        user_name=str(who),
+        event_name=str(record.get("eventName", "")),
+        event_source=str(record.get("eventSource", "")),
+        result="Failure" if is_failure(record) else "Success",
+        error_code=str(record.get("errorCode") or ""),
+    )
+
+
 # --------------------------------------------------------------------------- key
 
 

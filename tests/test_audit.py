@@ -30,6 +30,7 @@ from iamtui.audit import (
     EventFilter,
     Identity,
     console_login_event,
+    event_row,
     make_event,
     redact,
 )
@@ -701,3 +702,30 @@ def test_a_write_cut_at_any_byte_reads_as_a_crash_and_recovers(tmp_path: Path) -
         after = log.verify(head)
         assert not after.tampered and after.records == 4, (cut, after.summary())
         assert [p.kind for p in after.problems] == ["torn"]
+
+
+def test_event_row_gives_the_history_columns(log: AuditLog) -> None:
+    at = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
+    log.append(make_event("CreateUser", identity=ROOT, now=lambda: at))
+    log.append(console_login_event(Identity.unknown_user(ACCOUNT), success=False, mfa_used=False))
+    log.append(
+        make_event(
+            "DeleteUser", identity=Identity.iam_user(ACCOUNT, "eve"), error_code="AccessDenied"
+        )
+    )
+    denied, login, created = (event_row(r) for r in log.page(0, 3))
+    assert created == (
+        1,
+        "2026-07-01T12:00:00Z",
+        "root",
+        "CreateUser",
+        "iam.amazonaws.com",
+        "Success",
+        "",
+    )
+    assert (login.user_name, login.event_source, login.result) == (HIDDEN, SIGNIN_SOURCE, "Failure")
+    assert (denied.user_name, denied.result, denied.error_code) == (
+        "eve",
+        "Failure",
+        "AccessDenied",
+    )

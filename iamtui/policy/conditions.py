@@ -17,6 +17,7 @@ import base64
 import binascii
 import ipaddress
 import operator
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -119,9 +120,12 @@ def parse_number(text: str) -> float | None:
     return number if number == number and abs(number) != float("inf") else None
 
 
+_EPOCH = re.compile(r"-?[0-9]+")
+
+
 def parse_date(text: str) -> float | None:
     """ISO 8601 (date, or date and time with an offset or Z) or epoch seconds -> epoch."""
-    if text and (text.isdigit() or (text[0] == "-" and text[1:].isdigit())):
+    if _EPOCH.fullmatch(text):  # ASCII digits only: str.isdigit() also accepts "²"
         return float(text)
     try:
         moment = datetime.fromisoformat(text)

@@ -20,7 +20,7 @@ from iamtui.errors import MalformedPolicyDocument
 MAX_DEPTH = 32
 
 _WS = re.compile(r"[ \t\n\r]*")
-_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
+_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +119,10 @@ class _Parser:
         m = _NUMBER.match(text, i)
         if m and m.end() > i:
             raw = m.group()
-            number: int | float = float(raw) if any(ch in raw for ch in ".eE") else int(raw)
+            try:
+                number: int | float = float(raw) if any(ch in raw for ch in ".eE") else int(raw)
+            except ValueError:  # Python refuses integers of more than 4300 digits
+                raise _fail(text, i, "number too long") from None
             return Node(number, "number", i, m.end())
         if text.startswith(("NaN", "Infinity", "-Infinity"), i):
             raise _fail(text, i, "NaN and Infinity are not JSON numbers")

@@ -324,6 +324,10 @@ class _Checker:
             elif "Principal" not in members and "NotPrincipal" not in members:
                 self.error("Missing required element Principal: a resource-based policy must "
                            "say who it applies to", path, node, "MISSING_PRINCIPAL")
+            if self.policy_type is PolicyType.TRUST and "NotPrincipal" in members:
+                self.error("A role's trust policy cannot use NotPrincipal; name who may "
+                           "assume the role in Principal", (*path, "NotPrincipal"),
+                           members["NotPrincipal"][0], "PRINCIPAL_NOT_ALLOWED")
             if "Principal" in members:
                 principal = self._principal(members["Principal"][1], (*path, "Principal"))
             if "NotPrincipal" in members:

@@ -20,7 +20,14 @@ from tinydb.storages import Storage
 from store import dbfile, journal
 from store.dbfile import KEY_FIELD, DbFile
 from store.errors import StoreConflict, StoreCorrupt, StoreError, StoreNotFound, StoreVersion
-from store.files import FileLock, atomic_write, ensure_private_dir, fsync_dir, stray_temp_files
+from store.files import (
+    FileLock,
+    atomic_write,
+    check_folder,
+    ensure_private_dir,
+    fsync_dir,
+    stray_temp_files,
+)
 from store.tables import IndexSpecs, Record, TableData
 
 log = logging.getLogger(__name__)
@@ -318,6 +325,7 @@ class Store:
             ensure_private_dir(path.parent)
         elif not path.exists():
             raise StoreNotFound(f"no iamtui store at {path}: create one, or pass --db / IAMTUI_DB")
+        check_folder(path.parent)
         store = cls(path, schema, FileLock(path.with_name(path.name + ".lock")))
         try:
             with store._lock.held(exclusive=True), _gc_paused():

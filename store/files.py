@@ -61,14 +61,39 @@ def check_private(st: os.stat_result, path: Path) -> None:
         )
 
 
+def check_folder(folder: Path) -> None:
+    """Refuse a folder where others could swap our files: another user's, or world-writable
+    without the sticky bit (group-writable is left alone: umask 002 is common)."""
+    st = os.stat(folder)
+    if st.st_uid not in (os.getuid(), 0):
+        raise StorePermissions(
+            f"refusing to use a store in {folder}: the folder belongs to uid {st.st_uid}, "
+            f"who could replace its files; keep the store in a folder of your own"
+        )
+    if st.st_mode & stat.S_IWOTH and not st.st_mode & stat.S_ISVTX:
+        raise StorePermissions(
+            f"refusing to use a store in {folder}: anyone may replace files in it "
+            f"(mode {st.st_mode & 0o777:o}); run `chmod o-w {folder}` or choose another folder"
+        )
+
+
 def open_private(path: Path, flags: int) -> int:
     """Open `path` (created 0600 if O_CREAT), then check owner and mode on the open descriptor."""
     try:
         fd = os.open(path, flags | os.O_CLOEXEC, 0o600)
     except PermissionError as exc:
-        raise StorePermissions(f"cannot open {path}: {exc.strerror}") from exc
+        raise StorePermissions(
+            f"cannot open {path}: {exc.strerror}; if the file is yours, run `chmod 600 {path}`"
+        ) from exc
+    except (FileNotFoundError, FileExistsError):
+        raise
+    except OSError as exc:  # e.g. a folder where the file should be
+        raise StoreError(f"cannot open {path}: {exc.strerror}") from exc
     try:
-        check_private(os.fstat(fd), path)
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise StoreError(f"cannot use {path}: it is not a regular file")
+        check_private(st, path)
     except BaseException:
         os.close(fd)
         raise
@@ -136,6 +161,7 @@ class FileLock:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.fd = open_private(path, os.O_RDWR | os.O_CREAT)
+        self.pid = os.getpid()
 
     def close(self) -> None:
         """Release the descriptor (and with it any lock held through it)."""
@@ -146,6 +172,10 @@ class FileLock:
     @contextlib.contextmanager
     def held(self, exclusive: bool) -> Iterator[None]:
         """Hold the lock (exclusive for writers, shared for readers) for the block."""
+        if os.getpid() != self.pid:  # a forked child shares our flock: it would not exclude
+            raise StoreError(
+                f"this store ({self.path}) was opened before a fork; open it again in this process"
+            )
         try:
             fcntl.flock(self.fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
         except OSError as exc:

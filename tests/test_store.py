@@ -287,6 +287,31 @@ def test_a_file_owned_by_another_user_is_refused(db: Path) -> None:
         Store.open(db)
 
 
+def test_a_world_writable_folder_is_refused_unless_sticky(tmp_path: Path) -> None:
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    folder.chmod(0o777)
+    with pytest.raises(StorePermissions, match=f"chmod o-w {folder}"):
+        Store.open(folder / "db.json", create=True)
+    folder.chmod(0o777 | stat.S_ISVTX)  # like /tmp: others cannot rename over our files
+    Store.open(folder / "db.json", create=True).close()
+
+
+def test_a_folder_in_place_of_the_file_is_a_clear_error(db: Path) -> None:
+    db.mkdir(mode=0o700)
+    with pytest.raises(StoreError, match=f"{db}: it is not a regular file"):
+        Store.open(db)
+
+
+def test_a_store_object_is_not_used_across_a_fork(db: Path) -> None:
+    with open_store(db, create=True) as store:
+        store._lock.pid = -1  # as seen from a forked child, whose flock would be the parent's
+        with pytest.raises(StoreError, match="fork"), store.transaction():
+            pass
+        with pytest.raises(StoreError, match="fork"):
+            store.compact()
+
+
 def test_an_unparseable_file_names_the_path_and_is_left_untouched(db: Path) -> None:
     db.write_bytes(b'{"_meta": {"1": {"format": 1, "revis')
     db.chmod(0o600)

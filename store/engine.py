@@ -600,11 +600,12 @@ class Store:
         db.parent_gen, db.gen = self._gen, secrets.token_hex(8)
         data = dbfile.encode(db)
         atomic_write(self.path, data)
+        # from here the old journal is history even if removing it fails: never append to it
         self._gen, self._db_size = db.gen, len(data)
+        self._journal_ino, self._journal_end = None, 0
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.journal_path)
             fsync_dir(self.path.parent)
-        self._journal_ino, self._journal_end = None, 0
 
 
 def _apply_raw(db: DbFile, entry: dict[str, Any]) -> None:

@@ -95,6 +95,7 @@ def read(path: Path) -> JournalRead | None:
     finally:
         os.close(fd)
     objs, valid_end = parse(data, path)
+    _check_entries(objs[1:], path)
     if not objs or objs[0].get("journal") != FORMAT:
         if valid_end == 0 and not data.strip(b"\0\n"):
             # an empty journal: created but nothing committed (possible only after a crash)
@@ -116,7 +117,24 @@ def read_tail(
     finally:
         os.close(fd)
     objs, valid_end = parse(data, path, offset)
+    _check_entries(objs, path)
     return objs, valid_end, st
+
+
+def _is_op(op: Any) -> bool:
+    return (isinstance(op, list) and len(op) == 3 and isinstance(op[0], str)
+            and isinstance(op[1], str) and (op[2] is None or isinstance(op[2], dict)))
+
+
+def _check_entries(entries: list[dict[str, Any]], path: Path) -> None:
+    """Refuse transactions of an unknown shape (their checksum was right: not a torn write)."""
+    for entry in entries:
+        if not (isinstance(entry.get("rev"), int) and isinstance(entry.get("ops"), list)
+                and isinstance(entry.get("meta", {}), dict) and all(map(_is_op, entry["ops"]))):
+            raise StoreCorrupt(
+                f"{path} holds a transaction of an unknown shape (revision "
+                f"{entry.get('rev')!r}); both store files were left untouched"
+            )
 
 
 def append(path: Path, line: bytes, valid_end: int) -> os.stat_result:

@@ -28,6 +28,7 @@ from store import (
     default_db_path,
     resolve_db_path,
 )
+from store import journal as journal_mod
 
 SCHEMA = Schema(indexes={"users": {
     "name": Index("UserName", casefold=True, unique=True),
@@ -365,6 +366,37 @@ def test_a_journal_left_by_a_killed_compaction_is_ignored(db: Path) -> None:
         put_user(store, "AIDA2", "bob")
     with open_store(db) as store:
         assert store.revision == 2 and len(store.snapshot().table("users")) == 2
+
+
+def test_a_well_checksummed_line_of_the_wrong_shape_is_refused(db: Path) -> None:
+    with open_store(db, create=True) as store:
+        put_user(store, "AIDA1", "alice")
+    journal = db.with_name(db.name + ".journal")
+    with journal.open("ab") as fh:
+        fh.write(journal_mod.encode_line({"rev": 2, "ops": [["users", "AIDA2"]]}))
+    with pytest.raises(StoreCorrupt, match="unknown shape"):
+        Store.open(db)
+
+
+def test_a_compaction_that_cannot_remove_the_journal_loses_no_later_commit(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import store.engine as engine
+
+    def refuse(path: Any) -> None:
+        raise PermissionError(13, "Permission denied", str(path))
+
+    with open_store(db, create=True) as store:
+        put_user(store, "AIDA1", "alice")
+        monkeypatch.setattr(engine.os, "unlink", refuse)
+        store.compact_min_bytes, store.compact_ratio = 0, 0.0
+        put_user(store, "AIDA2", "bob")  # commits, then compaction fails half-way (logged)
+        monkeypatch.undo()
+        store.compact_min_bytes = 1 << 20
+        put_user(store, "AIDA3", "carol")  # must not go to the now stale journal
+    with open_store(db) as store:
+        assert store.revision == 3
+        assert store.snapshot().table("users").keys() == ["AIDA1", "AIDA2", "AIDA3"]
 
 
 def test_a_journal_of_another_file_is_refused(db: Path, tmp_path: Path) -> None:

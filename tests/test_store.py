@@ -545,21 +545,26 @@ OPS = st.one_of(
                               max_size=3)),
     st.tuples(st.just("delete"), st.sampled_from(["a", "b"]), KEYS, st.none()),
 )
-TRANSACTIONS = st.lists(st.tuples(st.lists(OPS, max_size=6), st.booleans()), max_size=8)
+TRANSACTIONS = st.lists(
+    st.tuples(st.lists(OPS, max_size=6), st.booleans(), st.sampled_from([0, 1])), max_size=8
+)
 
 
 @settings(max_examples=60, deadline=None)
 @given(transactions=TRANSACTIONS, compact_often=st.booleans())
 def test_random_puts_and_deletes_then_reopen_equal_a_dict(
-    transactions: list[tuple[list[tuple[str, str, str, Any]], bool]], compact_often: bool
+    transactions: list[tuple[list[tuple[str, str, str, Any]], bool, int]], compact_often: bool
 ) -> None:
     model: dict[str, dict[str, Any]] = {"a": {}, "b": {}}
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "db.json"
-        with Store.open(path, create=True) as store:
-            if compact_often:  # fold the journal into the TinyDB file after every commit
-                store.compact_min_bytes, store.compact_ratio = 0, 0.0
-            for ops, aborted in transactions:
+        # two Store objects on one file, taking turns at random: each catches up on the other
+        with Store.open(path, create=True) as one, Store.open(path) as two:
+            for store in (one, two):
+                if compact_often:  # fold the journal into the TinyDB file after every commit
+                    store.compact_min_bytes, store.compact_ratio = 0, 0.0
+            for ops, aborted, which in transactions:
+                store = (one, two)[which]
                 pending = {name: dict(table) for name, table in model.items()}
                 try:
                     with store.transaction() as tx:
@@ -575,6 +580,8 @@ def test_random_puts_and_deletes_then_reopen_equal_a_dict(
                     model = pending
                 except KeyboardInterrupt:
                     pass
+                other = (one, two)[1 - which].snapshot()
+                assert {name: dict(other.table(name).items()) for name in model} == model
         with Store.open(path) as store:
             snap = store.snapshot()
             assert {name: dict(snap.table(name).items()) for name in model} == model

@@ -165,6 +165,13 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
         assert w.stdin
         w.stdin.write("go\n")
         w.stdin.flush()
+    with Store.open(path) as reader:  # meanwhile, every snapshot is a whole revision
+        last = 0
+        while any(w.poll() is None for w in writers):
+            snap = reader.snapshot()
+            assert snap.revision >= last
+            assert len(snap.table("items")) == snap.revision  # one record per transaction
+            last = snap.revision
     for w in writers:
         assert w.wait(timeout=60) == 0
     with Store.open(path) as store:

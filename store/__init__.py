@@ -37,7 +37,7 @@ Why a crash or SIGKILL leaves the previous or the next state, never a mix:
 Damaged or foreign files raise StoreCorrupt naming the path and are left as they are.
 """
 
-from store.engine import Migration, Schema, Snapshot, Store, TableView, Tx, TxTable
+from store.engine import Store
 from store.errors import (
     StoreConflict,
     StoreCorrupt,
@@ -49,6 +49,7 @@ from store.errors import (
 from store.files import default_db_path, resolve_db_path
 from store.repository import Entity, EntityTable, schema_of
 from store.tables import Index, Record
+from store.views import Migration, Schema, Snapshot, TableView, Tx, TxTable
 
 __all__ = [
     "Entity",

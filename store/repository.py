@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, Self, TypeVar
 
-from store.engine import Migration, Schema, Snapshot, Tx
 from store.tables import Index
+from store.views import Migration, Schema, Snapshot, Tx
 
 
 class Entity(Protocol):

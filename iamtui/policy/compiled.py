@@ -129,7 +129,7 @@ def not_principal_excludes(principal: Principal, caller: Caller | None) -> bool:
 class CompiledStatement:
     """A statement with its matchers built."""
 
-    __slots__ = ("_keys", "actions", "conditions", "is_deny", "not_actions", "not_resources",
+    __slots__ = ("actions", "conditions", "is_deny", "keys", "not_actions", "not_resources",
                  "resources", "statement", "variables")
 
     def __init__(self, statement: Statement, variables: bool) -> None:
@@ -146,7 +146,7 @@ class CompiledStatement:
         self.resources = patterns(statement.resource, RESOURCE, False)
         self.not_resources = patterns(statement.not_resource, RESOURCE, False)
         self.conditions = tuple(_compile_condition(c, variables) for c in statement.conditions)
-        self._keys = self._read_keys()
+        self.keys = self._read_keys()  # read on every evaluation: an attribute, not a call
 
     def applies_to_action(self, action_lower: str) -> bool:
         if self.actions is not None:
@@ -179,7 +179,7 @@ class CompiledStatement:
 
     def context_keys(self) -> tuple[str, ...]:
         """Context keys read by the conditions and by variables in Resource."""
-        return self._keys
+        return self.keys
 
     def _read_keys(self) -> tuple[str, ...]:
         keys = [k for c in self.conditions for k in c.context_keys()]

@@ -56,7 +56,9 @@ class EvalRequest:
     resource_owner: str | None = None  # account ID; else the resource ARN's, else the caller's
 
 
-@dataclass(frozen=True, slots=True)
+# Results are built on the hottest path: plain slotted dataclasses, since a frozen
+# dataclass's __init__ pays an object.__setattr__ per field.
+@dataclass(slots=True)
 class StatementMatch:
     """A statement that applied to the request, and in which layer."""
 
@@ -73,17 +75,17 @@ class StatementMatch:
                 "StartPosition": st.start.to_aws(), "EndPosition": st.end.to_aws()}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class EvalInputs:
     """Everything a decision was made from, kept so `explain` can retrace it."""
 
     request: EvalRequest
-    identity: tuple[PolicyInput, ...]
-    boundaries: tuple[PolicyInput, ...]
+    identity: Sequence[PolicyInput]
+    boundaries: Sequence[PolicyInput]
     resource_policy: PolicyInput | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class EvalResult:
     """The decision, the statements that made it, and the context keys that were missing."""
 
@@ -132,7 +134,7 @@ def _applying(inputs: Sequence[PolicyInput], layer: str, action: str, request: E
     ctx, found = request.context, []
     for source in inputs:
         for st in source.policy.for_action(action):
-            for key in st.context_keys():
+            for key in st.keys:
                 if key not in ctx:
                     missing.setdefault(key.lower(), key)
             if not st.applies_to_resource(request.resource, ctx):
@@ -152,18 +154,21 @@ def evaluate(request: EvalRequest, identity: Sequence[PolicyInput] = (), *,
     """Decide one request the way AWS does, and keep what the decision rests on."""
     action = request.action.lower()
     missing: dict[str, str] = {}
-    inputs = EvalInputs(request, tuple(identity), tuple(boundaries), resource_policy)
+    inputs = EvalInputs(request, identity, boundaries, resource_policy)
     id_matches = _applying(identity, IDENTITY, action, request, missing)
     b_matches = _applying(boundaries, BOUNDARY, action, request, missing) if boundaries else []
     r_matches = (_applying((resource_policy,), RESOURCE, action, request, missing,
                            resource_based=True) if resource_policy is not None else [])
     missing_keys = tuple(missing.values())
+    caller_account = request.caller.account if request.caller else None
+    owner = request.resource_owner or (_account_of(request.resource) if caller_account else None)
+    cross_account = caller_account is not None and owner is not None and owner != caller_account
+    if not (id_matches or b_matches or r_matches):  # the common case: nothing applies
+        return EvalResult(IMPLICIT_DENY, IDENTITY, (), missing_keys, inputs,
+                          False if boundaries else None, cross_account)
 
     # 1. explicit deny, wherever it stands
     denies = tuple(m for m in (*id_matches, *b_matches, *r_matches) if m.statement.is_deny)
-    caller_account = request.caller.account if request.caller else None
-    owner = request.resource_owner or _account_of(request.resource) or caller_account
-    cross_account = caller_account is not None and owner is not None and owner != caller_account
     if denies:
         return EvalResult(EXPLICIT_DENY, denies[0].layer, denies, missing_keys, inputs,
                           cross_account=cross_account)

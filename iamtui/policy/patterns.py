@@ -15,10 +15,10 @@ from functools import lru_cache
 from iamtui.policy.variables import (
     Literal,
     Token,
+    Variable,
     VariableSource,
     Wildcard,
     has_variables,
-    resolve,
     tokenize,
 )
 
@@ -38,12 +38,22 @@ def _chars(tokens: tuple[Token, ...]) -> list[tuple[str, bool]]:
     return out
 
 
-def pattern_regex(tokens: tuple[Token, ...], mode: str) -> str:
-    """A regular expression (for fullmatch) equivalent to variable-free `tokens`."""
+def _is_arn(tokens: tuple[Token, ...], mode: str) -> bool:
+    """Whether the ARN segment rule applies: not for globs, and only to `arn:...` patterns."""
+    first = tokens[0] if tokens else None
+    return mode != GLOB and isinstance(first, Literal) and first.text.startswith("arn:")
+
+
+def pattern_regex(tokens: tuple[Token, ...], mode: str, *, arn: bool | None = None,
+                  segment: int = 0) -> str:
+    """A regular expression (for fullmatch) equivalent to variable-free `tokens`.
+
+    `arn` and `segment` let a piece of a longer pattern be translated on its own:
+    whether the whole is an ARN, and how many colons come before the piece.
+    """
     chars = _chars(tokens)
-    arn_like = mode != GLOB and "".join(c for c, _ in chars[:4]) == "arn:"
+    arn_like = _is_arn(tokens, mode) if arn is None else arn
     out: list[str] = []
-    segment = 0
     for i, (c, wild) in enumerate(chars):
         if not wild:
             if c == ":":
@@ -60,10 +70,58 @@ def pattern_regex(tokens: tuple[Token, ...], mode: str) -> str:
     return "".join(out)
 
 
-@lru_cache(maxsize=8192)
-def _compiled(tokens: tuple[Token, ...], mode: str, fold: bool) -> re.Pattern[str]:
-    flags = re.DOTALL | (re.IGNORECASE if fold else 0)
-    return re.compile(pattern_regex(tokens, mode), flags)
+@lru_cache(maxsize=4096)
+def _piece(tokens: tuple[Token, ...], mode: str, arn: bool, segment: int) -> re.Pattern[str]:
+    return re.compile(pattern_regex(tokens, mode, arn=arn, segment=segment), re.DOTALL)
+
+
+class _Template:
+    """A pattern holding variables: the pieces between them compiled once.
+
+    A variable's value is literal text (its `*` is no wildcard), so rather than
+    compiling a new expression for every user name, the value is looked for in the
+    request and the fixed pieces around it are matched with ready expressions.
+    """
+
+    __slots__ = ("arn", "mode", "pieces", "variables")
+
+    def __init__(self, tokens: tuple[Token, ...], mode: str) -> None:
+        self.mode, self.arn = mode, _is_arn(tokens, mode)
+        pieces: list[tuple[Token, ...]] = [()]
+        variables: list[Variable] = []
+        for token in tokens:
+            if isinstance(token, Variable):
+                variables.append(token)
+                pieces.append(())
+            else:
+                pieces[-1] = (*pieces[-1], token)
+        self.pieces, self.variables = tuple(pieces), tuple(variables)
+
+    def matches(self, value: str, source: VariableSource) -> bool:
+        values = []
+        for variable in self.variables:
+            got = source.variable_value(variable.key_lower)
+            got = variable.default if got is None else got
+            if got is None:
+                return False  # a variable without a value matches nothing
+            values.append(got)
+        return self._match(0, value, 0, 0, values)
+
+    def _match(self, index: int, value: str, pos: int, segment: int, values: list[str]) -> bool:
+        piece = self.pieces[index]
+        regex = _piece(piece, self.mode, self.arn, segment)
+        if index == len(self.variables):
+            return regex.fullmatch(value, pos) is not None
+        literal = values[index]
+        piece_colons = sum(t.text.count(":") for t in piece if isinstance(t, Literal))
+        after = segment + piece_colons + literal.count(":")
+        start = value.find(literal, pos)
+        while start != -1:
+            if regex.fullmatch(value, pos, start) and self._match(
+                    index + 1, value, start + len(literal), after, values):
+                return True
+            start = value.find(literal, start + 1)
+        return False
 
 
 class WildcardSet:
@@ -81,7 +139,7 @@ class WildcardSet:
         self._mode, self._fold = mode, fold
         literals: set[str] = set()
         regexes: list[str] = []
-        templates: list[tuple[Token, ...]] = []
+        templates: list[_Template] = []
         self.matches_all = False
         for pattern in patterns:
             tokens = tokenize(pattern.lower() if fold else pattern, variables=variables,
@@ -89,7 +147,7 @@ class WildcardSet:
             if tokens == (Wildcard("*"),):
                 self.matches_all = True
             elif has_variables(tokens):
-                templates.append(tokens)
+                templates.append(_Template(tokens, mode))
             elif all(isinstance(t, Literal) for t in tokens):
                 literals.add("".join(t.text for t in tokens))  # type: ignore[union-attr]
             else:
@@ -109,10 +167,9 @@ class WildcardSet:
             return True
         if self._regex is not None and self._regex.fullmatch(value):
             return True
-        if self._templates and source is not None:
-            for tokens in self._templates:
-                resolved = resolve(tokens, source)
-                if resolved is not None and _compiled(resolved, self._mode, False).fullmatch(value):
+        if source is not None:
+            for template in self._templates:
+                if template.matches(value, source):
                     return True
         return False
 

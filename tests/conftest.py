@@ -1,9 +1,37 @@
-"""Suite-wide settings: cheap Argon2 parameters (the real ones cost ~190 ms a hash)."""
+"""Suite-wide settings (cheap Argon2 parameters: the real ones cost ~190 ms a hash) and the
+service fixtures: a fresh store with its root user, under a hand-driven clock."""
 
 import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
 
 os.environ.setdefault("IAMTUI_ARGON2_PROFILE", "test")
 
-from iamtui.security.passwords import use_fast_hashing  # noqa: E402
+from iamtui.security.passwords import use_fast_hashing
 
 use_fast_hashing()
+
+from helpers import ACCOUNT_ID, ROOT_PASSWORD, FakeClock  # noqa: E402
+
+from iamtui.service import IamService, Principal  # noqa: E402
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def service(tmp_path: Path, clock: FakeClock) -> Iterator[IamService]:
+    svc = IamService.initialize(tmp_path / "store" / "iamtui.json", root_password=ROOT_PASSWORD,
+                                account_id=ACCOUNT_ID, alias="example", clock=clock,
+                                keys_dir=tmp_path / "keys")
+    yield svc
+    svc.close()
+
+
+@pytest.fixture
+def root(service: IamService) -> Principal:
+    return service.root_principal()

@@ -1,3 +1,3 @@
 """The CLI's commands, one module per family; importing this registers them all."""
 
-from iamtui.commands import policy  # noqa: F401
+from iamtui.commands import account, policy, users  # noqa: F401

@@ -1,0 +1,15 @@
+"""IamService: every operation, authorized, validated, stored and audited.
+
+The CLI and the TUI call the same methods; each takes the calling `Principal` first.
+Operations are grouped by family in this package's modules and assembled here.
+"""
+
+from iamtui.service.core import Principal, ServiceCore, config_dir
+from iamtui.service.users import UserOperations
+
+
+class IamService(UserOperations):
+    """Every IAM operation on one local store."""
+
+
+__all__ = ["IamService", "Principal", "ServiceCore", "config_dir"]

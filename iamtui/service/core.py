@@ -1,0 +1,383 @@
+"""IamService's core: opening a store, who is calling, authorizing, auditing.
+
+Every operation follows DESIGN.md's flow: validate the input, authorize the caller
+for the IAM action on the target ARN with the same engine the permission tester
+uses (the root user bypasses policies), change the store in one transaction, and
+append an audit event, also when the operation was denied or failed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal, Self
+
+from iamtui import audit
+from iamtui.arn import root_arn, validate_account_alias, validate_account_id
+from iamtui.errors import AccessDenied, IamError, InvalidClientTokenId, NoSuchEntity
+from iamtui.model import Account, User
+from iamtui.policy import (
+    Caller,
+    ContextEntry,
+    EvalRequest,
+    EvalResult,
+    PolicyInput,
+    PolicySourceType,
+    PolicyType,
+    RequestContext,
+    compile_policy,
+    evaluate,
+)
+from iamtui.security.passwords import check_password, hash_password
+from iamtui.service import principals
+from iamtui.service.tables import RESOURCE_POLICIES, ROLES, SCHEMA, USERS
+from store import Snapshot, Store, Tx, resolve_db_path
+
+View = Snapshot | Tx
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def config_dir() -> Path:
+    """Where keys and the credentials file live: $IAMTUI_CONFIG_DIR or the user config folder."""
+    override = os.environ.get("IAMTUI_CONFIG_DIR")
+    if override:
+        return Path(override).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("iamtui"))
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the account's root user, an IAM user, or a role session."""
+
+    kind: Literal["root", "user", "assumed-role"]
+    account_id: str
+    arn: str
+    name: str  # the user name, the role name, or "root"
+    principal_id: str  # the user ID, "ROLEID:session", or the account ID
+    access_key_id: str | None = None
+    session_name: str | None = None
+    # When MFA was last proven in this session; None: not proven. Long-term access
+    # keys carry no MFA information at all (aws:MultiFactorAuthPresent is absent).
+    mfa_authenticated_at: datetime | None = None
+    console: bool = False
+    session_issued_at: datetime | None = None
+
+    @property
+    def is_root(self) -> bool:
+        return self.kind == "root"
+
+    @classmethod
+    def root(cls, account_id: str, *, mfa_at: datetime | None = None,
+             console: bool = False) -> Principal:
+        return cls("root", account_id, root_arn(account_id), "root", account_id,
+                   mfa_authenticated_at=mfa_at, console=console)
+
+    @classmethod
+    def for_user(cls, user: User, account_id: str, *, access_key_id: str | None = None,
+                 mfa_at: datetime | None = None, console: bool = False) -> Principal:
+        return cls("user", account_id, user.arn, user.user_name, user.user_id,
+                   access_key_id=access_key_id, mfa_authenticated_at=mfa_at, console=console)
+
+    def audit_identity(self) -> audit.Identity:
+        """CloudTrail's userIdentity for this caller."""
+        if self.kind == "root":
+            return audit.Identity.root(self.account_id, access_key_id=self.access_key_id)
+        if self.kind == "user":
+            path = self.arn.split(":user", 1)[1].rsplit("/", 1)[0] + "/"
+            return audit.Identity.iam_user(self.account_id, self.name, path=path,
+                                           user_id=self.principal_id,
+                                           access_key_id=self.access_key_id)
+        return audit.Identity.assumed_role(self.account_id, self.name, self.session_name or "",
+                                           role_id=self.principal_id.split(":")[0],
+                                           access_key_id=self.access_key_id)
+
+
+@dataclass
+class Change:
+    """An operation in progress: its transaction, and what to record as its response."""
+
+    tx: Tx
+    response: Mapping[str, Any] | None = None
+
+
+@dataclass
+class _PolicyCache:
+    revision: int = -1
+    entries: dict[str, principals.PrincipalPolicies] = field(default_factory=dict)
+
+
+class ServiceCore:
+    """State and plumbing every family of operations shares."""
+
+    def __init__(self, store: Store, audit_log: audit.AuditLog, *, keys_dir: Path,
+                 clock: Clock = utc_now) -> None:
+        self.store = store
+        self.audit = audit_log
+        self.keys_dir = keys_dir
+        self.clock = clock
+        self._policy_cache = _PolicyCache()
+
+    # ------------------------------------------------------------------ opening
+
+    @classmethod
+    def open(cls, db: str | os.PathLike[str] | None = None, *, clock: Clock = utc_now,
+             keys_dir: Path | None = None) -> Self:
+        """Open an initialized store (`--db`, else $IAMTUI_DB, else the user data folder)."""
+        store = Store.open(resolve_db_path(db), schema=SCHEMA)
+        meta = store.snapshot().meta
+        if "account" not in meta:
+            store.close()
+            raise NoSuchEntity(f"{store.path} holds no account yet: run `iamtui init` first")
+        return cls._assemble(store, meta["store_id"], keys_dir, clock)
+
+    @classmethod
+    def initialize(cls, db: str | os.PathLike[str] | None = None, *, root_password: str,
+                   account_id: str | None = None, alias: str | None = None,
+                   clock: Clock = utc_now, keys_dir: Path | None = None) -> Self:
+        """Create a store with its account and root user (`iamtui init`)."""
+        account_id = account_id or "".join(secrets.choice("0123456789") for _ in range(12))
+        validate_account_id(account_id)
+        if alias is not None:
+            validate_account_alias(alias)
+        check_password(root_password, None, user_name="root")
+        store = Store.open(resolve_db_path(db), create=True, schema=SCHEMA)
+        try:
+            with store.transaction() as tx:
+                if "account" in tx.meta:
+                    raise audit_error_exists(store.path)
+                store_id = secrets.token_hex(8)
+                tx.meta["store_id"] = store_id
+                tx.meta["account"] = Account(account_id, clock(), alias).to_record()
+                tx.meta["root"] = {"password_hash": hash_password(root_password),
+                                   "password_last_changed": clock().isoformat()}
+        except BaseException:
+            store.close()
+            raise
+        service = cls._assemble(store, store_id, keys_dir, clock)
+        service._record(Principal.root(account_id), "CreateAccount",
+                        {"accountId": account_id, "accountAlias": alias}, response=None)
+        return service
+
+    @classmethod
+    def _assemble(cls, store: Store, store_id: str, keys_dir: Path | None,
+                  clock: Clock) -> Self:
+        keys = keys_dir or config_dir() / "keys"
+        keys.mkdir(mode=0o700, parents=True, exist_ok=True)
+        key = audit.AuditKey.load_or_create(keys / f"{store_id}.audit.key")
+        log = audit.AuditLog(store.path.with_name(store.path.name + ".audit.jsonl"), key,
+                             now=clock)
+        return cls(store, log, keys_dir=keys, clock=clock)
+
+    def close(self) -> None:
+        self.store.close()
+
+    # ------------------------------------------------------------------ the account
+
+    def account(self) -> Account:
+        """The account this store models."""
+        return Account.from_record(self.store.snapshot().meta["account"])
+
+    @property
+    def account_id(self) -> str:
+        return self.store.snapshot().meta["account"]["account_id"]
+
+    def root_principal(self, *, mfa_at: datetime | None = None,
+                       console: bool = False) -> Principal:
+        """The root user, for callers that have proven its password."""
+        return Principal.root(self.account_id, mfa_at=mfa_at, console=console)
+
+    def authenticate_root(self, password: str) -> Principal:
+        """Check the root password (constant cost either way); the root principal if right."""
+        from iamtui.errors import SignInFailed
+        from iamtui.security.passwords import verify_password
+
+        stored = self.store.snapshot().meta["root"]["password_hash"]
+        if verify_password(stored, password):
+            return self.root_principal()
+        principal = self.root_principal()
+        self._record(principal, "ConsoleLogin", {}, error=SignInFailed("Failed authentication"),
+                     source=audit.SIGNIN_SOURCE, secrets_used=(password,))
+        raise SignInFailed("Authentication failed: the root password is wrong.")
+
+    # ------------------------------------------------------------------ authorization
+
+    def policies_of(self, view: View, kind: str, name: str) -> principals.PrincipalPolicies:
+        """A user's, role's or group's policies; cached per store revision."""
+        cache = self._policy_cache
+        if cache.revision != view.revision:
+            cache.revision, cache.entries = view.revision, {}
+        key = f"{kind}/{name.casefold()}"
+        found = cache.entries.get(key)
+        if found is None:
+            found = principals.resolve(view, kind, name)
+            cache.entries[key] = found
+        return found
+
+    def caller_context(self, view: View, caller: Principal,
+                       extra: Sequence[ContextEntry] = ()) -> RequestContext:
+        """The request context AWS builds for a caller: who, when, MFA, principal tags."""
+        now = self.clock()
+        entries = [
+            ContextEntry("aws:CurrentTime", (now.strftime("%Y-%m-%dT%H:%M:%SZ"),), "date"),
+            ContextEntry("aws:EpochTime", (str(int(now.timestamp())),), "numeric"),
+            ContextEntry("aws:PrincipalArn", (caller.arn,)),
+            ContextEntry("aws:PrincipalAccount", (caller.account_id,)),
+            ContextEntry("aws:userid", (caller.principal_id,)),
+            ContextEntry("aws:SecureTransport", ("true",), "boolean"),
+        ]
+        tags = ()
+        if caller.kind == "user":
+            entries += [ContextEntry("aws:PrincipalType", ("User",)),
+                        ContextEntry("aws:username", (caller.name,))]
+            user = USERS.find_one(view, "name", caller.name)
+            tags = user.tags if user else ()
+        elif caller.kind == "assumed-role":
+            entries.append(ContextEntry("aws:PrincipalType", ("AssumedRole",)))
+            role = ROLES.find_one(view, "name", caller.name)
+            tags = role.tags if role else ()
+        else:
+            entries.append(ContextEntry("aws:PrincipalType", ("Account",)))
+        entries += [ContextEntry(f"aws:PrincipalTag/{t.key}", (t.value,)) for t in tags]
+        if caller.console or caller.kind == "assumed-role" or caller.mfa_authenticated_at:
+            mfa = caller.mfa_authenticated_at
+            entries.append(ContextEntry("aws:MultiFactorAuthPresent",
+                                        ("true" if mfa else "false",), "boolean"))
+            if mfa is not None:
+                age = max(0, int((now - mfa).total_seconds()))
+                entries.append(ContextEntry("aws:MultiFactorAuthAge", (str(age),), "numeric"))
+        if caller.session_issued_at is not None:
+            entries.append(ContextEntry("aws:TokenIssueTime", (
+                caller.session_issued_at.strftime("%Y-%m-%dT%H:%M:%SZ"),), "date"))
+        given = {e.key.lower() for e in extra}
+        return RequestContext([e for e in entries if e.key.lower() not in given] + list(extra))
+
+    def evaluate_caller(self, view: View, caller: Principal, action: str, resource: str,
+                        extra: Sequence[ContextEntry] = ()) -> EvalResult:
+        """The engine's decision on one request by `caller` (root is not special here)."""
+        kind = "user" if caller.kind == "user" else "role"
+        policies = (self.policies_of(view, kind, caller.name) if caller.kind != "root"
+                    else principals.PrincipalPolicies((_ROOT_ALLOWS,), ()))
+        request = EvalRequest(action, resource, self.caller_context(view, caller, extra),
+                              Caller.from_arn(caller.arn), caller.account_id)
+        return evaluate(request, policies.identity, boundaries=policies.boundaries,
+                        resource_policy=self.resource_policy_input(view, action, resource))
+
+    def resource_policy_input(self, view: View, action: str, resource: str) -> PolicyInput | None:
+        """The resource-based policy that applies: a stored one, or a role's trust policy."""
+        if action.lower().startswith("sts:assumerole") and ":role/" in resource:
+            role = ROLES.find_one(view, "arn", resource)
+            return principals.trust_policy_input(role) if role else None
+        stored = RESOURCE_POLICIES.get(view, resource)
+        if stored is None:
+            return None
+        return PolicyInput(compile_policy(stored.policy_document, PolicyType.RESOURCE),
+                           resource, PolicySourceType.RESOURCE)
+
+    def _authorize(self, view: View, caller: Principal, action: str, resource: str,
+                   extra: Sequence[ContextEntry] = ()) -> None:
+        """Raise AccessDenied unless `caller` may do `action` on `resource`."""
+        if caller.is_root:
+            if caller.account_id != self.account_id:
+                raise InvalidClientTokenId("The security token included in the request is "
+                                           "invalid: it belongs to another account.")
+            return
+        self._check_still_valid(view, caller)
+        result = self.evaluate_caller(view, caller, action, resource, extra)
+        if not result.allowed:
+            raise AccessDenied(denial_message(caller, action, resource, result))
+
+    def _check_still_valid(self, view: View, caller: Principal) -> None:
+        if caller.kind == "user":
+            user = USERS.find_one(view, "name", caller.name)
+            if user is None or user.user_id != caller.principal_id:
+                raise InvalidClientTokenId("The security token included in the request is "
+                                           f"invalid: user {caller.name} no longer exists.")
+        elif caller.kind == "assumed-role" and ROLES.find_one(view, "name", caller.name) is None:
+            raise InvalidClientTokenId("The security token included in the request is invalid: "
+                                       f"role {caller.name} no longer exists.")
+
+    # ------------------------------------------------------------------ operations
+
+    @contextlib.contextmanager
+    def _change(self, caller: Principal, event: str, resource: str,
+                params: Mapping[str, Any], *, action: str | None = None,
+                context: Sequence[ContextEntry] = ()) -> Iterator[Change]:
+        """One authorized, audited, atomic change: `with self._change(...) as change:`."""
+        change: Change | None = None
+        try:
+            with self.store.transaction() as tx:
+                self._authorize(tx, caller, action or f"iam:{event}", resource, context)
+                change = Change(tx)
+                yield change
+        except IamError as exc:
+            self._record(caller, event, params, error=exc)
+            raise
+        self._record(caller, event, params, response=change.response if change else None)
+
+    def _read(self, caller: Principal, event: str, resource: str, *,
+              action: str | None = None, context: Sequence[ContextEntry] = (),
+              params: Mapping[str, Any] | None = None) -> Snapshot:
+        """Authorize a read and return the snapshot to read from; denials are audited."""
+        view = self.store.snapshot()
+        try:
+            self._authorize(view, caller, action or f"iam:{event}", resource, context)
+        except IamError as exc:
+            self._record(caller, event, params or {}, error=exc, read_only=True)
+            raise
+        return view
+
+    def _record(self, caller: Principal, event: str, params: Mapping[str, Any], *,
+                response: Mapping[str, Any] | None = None, error: IamError | None = None,
+                read_only: bool = False, source: str = audit.IAM_SOURCE,
+                secrets_used: Sequence[str] = ()) -> None:
+        """Append one audit event and remember the chain's head in the store."""
+        record = audit.make_event(
+            event, identity=caller.audit_identity(), source=source,
+            request_parameters=params, response_elements=response,
+            error_code=error.code if error else None,
+            error_message=error.message if error else None, read_only=read_only,
+            secret_values=secrets_used, now=self.clock)
+        head = self.audit.append(record)
+        with self.store.transaction() as tx:
+            tx.meta["audit_head"] = list(head)
+
+
+def audit_error_exists(path: Path) -> IamError:
+    from iamtui.errors import EntityAlreadyExists
+
+    return EntityAlreadyExists(f"{path} already holds an account; use it, or pick another --db")
+
+
+# The root user's implicit "allow everything" (used only when the engine is asked
+# about root explicitly, e.g. by the permission tester; operations skip it).
+_ROOT_ALLOWS = PolicyInput(compile_policy(
+    '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}'),
+    "root", PolicySourceType.NONE)
+
+
+def denial_message(caller: Principal, action: str, resource: str, result: EvalResult) -> str:
+    """AWS's AccessDenied wording, with the layer that decided."""
+    if result.decision == "explicitDeny":
+        layer = {"identity": "an identity-based policy", "boundary": "a permissions boundary",
+                 "resource": "a resource-based policy"}.get(result.decided_by, "a policy")
+        why = f"with an explicit deny in {layer}"
+    elif result.decided_by == "boundary":
+        why = f"because no permissions boundary allows the {action} action"
+    elif result.decided_by == "resource" and result.cross_account:
+        why = f"because no resource-based policy allows the {action} action"
+    else:
+        why = f"because no identity-based policy allows the {action} action"
+    kind = "User" if caller.kind != "root" else "Root"
+    return f"{kind}: {caller.arn} is not authorized to perform: {action} on resource: " \
+           f"{resource} {why}"

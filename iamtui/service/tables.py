@@ -1,0 +1,71 @@
+"""The store's tables: which entity each holds, its key, and its lookup indexes.
+
+Keys are stable IDs where AWS has them (user, group, role and policy IDs); names
+get case-insensitive unique indexes, because IAM names are unique regardless of case.
+"""
+
+from __future__ import annotations
+
+from iamtui.model import (
+    AccessKey,
+    Group,
+    GroupMembership,
+    InlinePolicy,
+    LoginProfile,
+    ManagedPolicy,
+    PolicyAttachment,
+    PolicyVersion,
+    ResourcePolicy,
+    Role,
+    User,
+    VirtualMfaDevice,
+)
+from store import EntityTable, Index, schema_of
+
+SCHEMA_VERSION = 1
+
+USERS = EntityTable("users", User, key=lambda u: u.user_id, indexes={
+    "name": Index("user_name", casefold=True, unique=True),
+    "arn": Index("arn", unique=True)})
+GROUPS = EntityTable("groups", Group, key=lambda g: g.group_id, indexes={
+    "name": Index("group_name", casefold=True, unique=True)})
+ROLES = EntityTable("roles", Role, key=lambda r: r.role_id, indexes={
+    "name": Index("role_name", casefold=True, unique=True),
+    "arn": Index("arn", unique=True)})
+POLICIES = EntityTable("policies", ManagedPolicy, key=lambda p: p.arn, indexes={
+    "name": Index("policy_name", casefold=True, unique=True)})
+POLICY_VERSIONS = EntityTable(
+    "policy_versions", PolicyVersion, key=lambda v: f"{v.policy_arn}#{v.version_id}",
+    indexes={"policy": Index("policy_arn")})
+
+
+def owner_key(kind: str, name: str) -> str:
+    """How an owner (user, group or role) is named in membership and attachment keys."""
+    return f"{kind}/{name.casefold()}"
+
+
+INLINE_POLICIES = EntityTable(
+    "inline_policies", InlinePolicy,
+    key=lambda p: f"{owner_key(p.owner_kind, p.owner_name)}#{p.policy_name.casefold()}",
+    indexes={"owner": Index("owner_name", casefold=True)})
+MEMBERSHIPS = EntityTable(
+    "memberships", GroupMembership,
+    key=lambda m: f"{m.group_name.casefold()}#{m.user_name.casefold()}",
+    indexes={"group": Index("group_name", casefold=True),
+             "user": Index("user_name", casefold=True)})
+ATTACHMENTS = EntityTable(
+    "attachments", PolicyAttachment,
+    key=lambda a: f"{owner_key(a.owner_kind, a.owner_name)}#{a.policy_arn}",
+    indexes={"policy": Index("policy_arn"), "owner": Index("owner_name", casefold=True)})
+ACCESS_KEYS = EntityTable("access_keys", AccessKey, key=lambda k: k.access_key_id, indexes={
+    "user": Index("user_name", casefold=True)})
+LOGIN_PROFILES = EntityTable("login_profiles", LoginProfile,
+                             key=lambda p: p.user_name.casefold())
+MFA_DEVICES = EntityTable("mfa_devices", VirtualMfaDevice, key=lambda d: d.serial_number,
+                          indexes={"user": Index("user_name", casefold=True)})
+RESOURCE_POLICIES = EntityTable("resource_policies", ResourcePolicy,
+                                key=lambda p: p.resource_arn)
+
+ALL_TABLES = (USERS, GROUPS, ROLES, POLICIES, POLICY_VERSIONS, INLINE_POLICIES, MEMBERSHIPS,
+              ATTACHMENTS, ACCESS_KEYS, LOGIN_PROFILES, MFA_DEVICES, RESOURCE_POLICIES)
+SCHEMA = schema_of(ALL_TABLES, version=SCHEMA_VERSION)

@@ -1,0 +1,239 @@
+"""Users: create, read, list, rename, tag and delete (with AWS's DeleteConflict rules)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
+from typing import Any
+
+from iamtui.arn import (
+    check_tag_count,
+    new_unique_id,
+    user_arn,
+    validate_path,
+    validate_path_prefix,
+    validate_tag_key,
+    validate_tags,
+    validate_user_name,
+)
+from iamtui.errors import DeleteConflict, EntityAlreadyExists, NoSuchEntity
+from iamtui.model import Tag, User
+from iamtui.policy import ContextEntry
+from iamtui.service.core import Principal, ServiceCore, View
+from iamtui.service.tables import (
+    ACCESS_KEYS,
+    ATTACHMENTS,
+    INLINE_POLICIES,
+    LOGIN_PROFILES,
+    MEMBERSHIPS,
+    MFA_DEVICES,
+    USERS,
+)
+from store import EntityTable, Tx
+
+
+def tag_context(tags: Sequence[Tag]) -> list[ContextEntry]:
+    """aws:RequestTag/<key> and aws:TagKeys for a request that sets tags."""
+    if not tags:
+        return []
+    return [ContextEntry(f"aws:RequestTag/{t.key}", (t.value,)) for t in tags] + [
+        ContextEntry("aws:TagKeys", tuple(t.key for t in tags), "stringList")]
+
+
+def resource_tag_context(tags: Iterable[Tag]) -> list[ContextEntry]:
+    """aws:ResourceTag/<key> for a request on a tagged user or role."""
+    return [ContextEntry(f"aws:ResourceTag/{t.key}", (t.value,)) for t in tags]
+
+
+def merge_tags(current: Sequence[Tag], new: Sequence[Tag]) -> tuple[Tag, ...]:
+    """Tags after TagUser/TagRole: a key given again takes the new value (keys ignore case)."""
+    given = {t.key.lower() for t in new}
+    return tuple(t for t in current if t.key.lower() not in given) + tuple(new)
+
+
+class UserOperations(ServiceCore):
+    """The user half of `aws iam`: create-user, get-user, list-users, ..."""
+
+    def _user(self, view: View, user_name: str) -> User:
+        user = USERS.find_one(view, "name", user_name)
+        if user is None:
+            raise NoSuchEntity(f"The user with name {user_name} cannot be found.")
+        return user
+
+    def create_user(self, caller: Principal, user_name: str, *, path: str = "/",
+                    permissions_boundary: str | None = None,
+                    tags: Sequence[Tag] = ()) -> User:
+        """CreateUser; with a boundary and tags as AWS allows on creation."""
+        validate_user_name(user_name)
+        validate_path(path)
+        validate_tags(tags)
+        arn = user_arn(self.account_id, path, user_name)
+        context = tag_context(tags)
+        if permissions_boundary:
+            context.append(ContextEntry("iam:PermissionsBoundary", (permissions_boundary,)))
+        params = {"userName": user_name, "path": path,
+                  "permissionsBoundary": permissions_boundary,
+                  "tags": [{"key": t.key, "value": t.value} for t in tags] or None}
+        with self._change(caller, "CreateUser", arn, params, context=context) as change:
+            if USERS.find_one(change.tx, "name", user_name) is not None:
+                raise EntityAlreadyExists(f"User with name {user_name} already exists.")
+            if permissions_boundary:
+                self._require_boundary_policy(change.tx, permissions_boundary)
+            user = User(user_name, new_unique_id("user"), arn, self.clock(), path,
+                        permissions_boundary, tuple(tags))
+            USERS.put(change.tx, user)
+            change.response = {"user": {"userName": user_name, "userId": user.user_id,
+                                        "arn": arn}}
+        return user
+
+    def _require_boundary_policy(self, tx: Tx, arn: str) -> None:
+        """A permissions boundary must be an existing managed policy."""
+        from iamtui.service.principals import managed_policy
+
+        if managed_policy(tx, arn) is None:
+            raise NoSuchEntity(f"Policy {arn} does not exist or is not attachable.")
+
+    def get_user(self, caller: Principal, user_name: str | None = None) -> User:
+        """GetUser; without a name, the calling user (root is reported as the account)."""
+        if user_name is None:
+            if caller.kind != "user":
+                raise NoSuchEntity("Must specify userName when calling with non-User "
+                                   "credentials")
+            user_name = caller.name
+        view = self.store.snapshot()
+        user = self._user(view, user_name)
+        self._read(caller, "GetUser", user.arn, params={"userName": user_name})
+        return user
+
+    def list_users(self, caller: Principal, *, path_prefix: str = "/") -> list[User]:
+        """ListUsers, in name order, optionally under a path prefix."""
+        validate_path_prefix(path_prefix)
+        view = self._read(caller, "ListUsers",
+                          f"arn:aws:iam::{self.account_id}:user{path_prefix}")
+        users = [u for u in USERS.all(view) if u.path.startswith(path_prefix)]
+        return sorted(users, key=lambda u: u.user_name.lower())
+
+    def update_user(self, caller: Principal, user_name: str, *,
+                    new_user_name: str | None = None, new_path: str | None = None) -> User:
+        """UpdateUser: rename or move; keys, groups, policies and MFA follow the user."""
+        if new_user_name is not None:
+            validate_user_name(new_user_name)
+        if new_path is not None:
+            validate_path(new_path)
+        view = self.store.snapshot()
+        user = self._user(view, user_name)
+        params = {"userName": user_name, "newUserName": new_user_name, "newPath": new_path}
+        with self._change(caller, "UpdateUser", user.arn, params) as change:
+            tx = change.tx
+            user = self._user(tx, user_name)
+            name = new_user_name or user.user_name
+            path = new_path or user.path
+            if new_user_name and new_user_name.casefold() != user.user_name.casefold() and \
+                    USERS.find_one(tx, "name", new_user_name) is not None:
+                raise EntityAlreadyExists(f"User with name {new_user_name} already exists.")
+            new_arn = user_arn(self.account_id, path, name)
+            if new_arn != user.arn:  # AWS asks for permission on the new name too
+                self._authorize(tx, caller, "iam:UpdateUser", new_arn)
+            updated = replace(user, user_name=name, path=path, arn=new_arn)
+            USERS.put(tx, updated)
+            if name != user.user_name:
+                self._rename_user_everywhere(tx, user.user_name, name)
+        return updated
+
+    def _rename_user_everywhere(self, tx: Tx, old: str, new: str) -> None:
+        for membership in MEMBERSHIPS.find_by(tx, "user", old):
+            MEMBERSHIPS.delete(tx, MEMBERSHIPS.key(membership))
+            MEMBERSHIPS.put(tx, replace(membership, user_name=new))
+        for table in (INLINE_POLICIES, ATTACHMENTS):
+            for item in table.find_by(tx, "owner", old):
+                if item.owner_kind == "user":
+                    table.delete(tx, table.key(item))
+                    table.put(tx, replace(item, owner_name=new))
+        for key in ACCESS_KEYS.find_by(tx, "user", old):
+            ACCESS_KEYS.put(tx, replace(key, user_name=new))
+        for device in MFA_DEVICES.find_by(tx, "user", old):
+            MFA_DEVICES.put(tx, replace(device, user_name=new))
+        profile = LOGIN_PROFILES.get(tx, old.casefold())
+        if profile is not None:
+            LOGIN_PROFILES.delete(tx, old.casefold())
+            LOGIN_PROFILES.put(tx, replace(profile, user_name=new))
+
+    def delete_user(self, caller: Principal, user_name: str, *, cascade: bool = False) -> None:
+        """DeleteUser. Like AWS, refuses while the user still has credentials, groups or
+        policies (DeleteConflict); with `cascade`, removes those first, in one change."""
+        view = self.store.snapshot()
+        user = self._user(view, user_name)
+        with self._change(caller, "DeleteUser", user.arn,
+                          {"userName": user_name, "cascade": cascade or None}) as change:
+            tx = change.tx
+            user = self._user(tx, user_name)
+            leftovers = self._user_dependents(tx, user.user_name)
+            if leftovers and not cascade:
+                what, _ = leftovers[0]
+                raise DeleteConflict(f"Cannot delete entity, must {what} first.")
+            for _, remove in leftovers:
+                remove()
+            USERS.delete(tx, user.user_id)
+
+    def _user_dependents(self, tx: Tx, name: str) -> list[tuple[str, Callable[[], object]]]:
+        """What still hangs on a user, in AWS's order, each with a way to remove it."""
+        out: list[tuple[str, Callable[[], object]]] = []
+
+        def drop(table: EntityTable[Any], items: list[Any]) -> Callable[[], object]:
+            return lambda: [table.delete(tx, table.key(i)) for i in items]
+
+        profile = LOGIN_PROFILES.get(tx, name.casefold())
+        if profile is not None:
+            out.append(("delete login profile", drop(LOGIN_PROFILES, [profile])))
+        keys = ACCESS_KEYS.find_by(tx, "user", name)
+        if keys:
+            out.append(("delete access keys", drop(ACCESS_KEYS, keys)))
+        devices = MFA_DEVICES.find_by(tx, "user", name)
+        if devices:
+            out.append(("deactivate MFA devices",
+                        lambda: [MFA_DEVICES.put(tx, replace(d, user_name=None,
+                                                             enable_date=None))
+                                 for d in devices]))
+        inline = [p for p in INLINE_POLICIES.find_by(tx, "owner", name) if p.owner_kind == "user"]
+        if inline:
+            out.append(("delete policies", drop(INLINE_POLICIES, inline)))
+        attached = [a for a in ATTACHMENTS.find_by(tx, "owner", name) if a.owner_kind == "user"]
+        if attached:
+            out.append(("detach all policies", drop(ATTACHMENTS, attached)))
+        groups = MEMBERSHIPS.find_by(tx, "user", name)
+        if groups:
+            out.append(("remove user from all groups", drop(MEMBERSHIPS, groups)))
+        return out
+
+    def tag_user(self, caller: Principal, user_name: str, tags: Sequence[Tag]) -> None:
+        """TagUser: add or overwrite tags (at most 50 per user)."""
+        validate_tags(tags)
+        user = self._user(self.store.snapshot(), user_name)
+        params = {"userName": user_name, "tags": [{"key": t.key, "value": t.value} for t in tags]}
+        context = tag_context(tags) + resource_tag_context(user.tags)
+        with self._change(caller, "TagUser", user.arn, params, context=context) as change:
+            user = self._user(change.tx, user_name)
+            merged = merge_tags(user.tags, tags)
+            check_tag_count(len(merged))
+            USERS.put(change.tx, replace(user, tags=merged))
+
+    def untag_user(self, caller: Principal, user_name: str, tag_keys: Sequence[str]) -> None:
+        """UntagUser: remove tags by key (keys ignore case)."""
+        for key in tag_keys:
+            validate_tag_key(key)
+        user = self._user(self.store.snapshot(), user_name)
+        context = [ContextEntry("aws:TagKeys", tuple(tag_keys), "stringList")]
+        with self._change(caller, "UntagUser", user.arn,
+                          {"userName": user_name, "tagKeys": list(tag_keys)},
+                          context=context + resource_tag_context(user.tags)) as change:
+            user = self._user(change.tx, user_name)
+            drop = {k.lower() for k in tag_keys}
+            USERS.put(change.tx, replace(user, tags=tuple(
+                t for t in user.tags if t.key.lower() not in drop)))
+
+    def list_user_tags(self, caller: Principal, user_name: str) -> tuple[Tag, ...]:
+        """ListUserTags."""
+        user = self._user(self.store.snapshot(), user_name)
+        view = self._read(caller, "ListUserTags", user.arn, params={"userName": user_name},
+                          context=resource_tag_context(user.tags))
+        return self._user(view, user_name).tags

@@ -39,29 +39,38 @@ from iamtui.policy import (
     parse_policy,
     validate_policy,
 )
-from iamtui.policy.patterns import GLOB, WildcardSet, match_action, match_resource
+from iamtui.policy.patterns import GLOB, RESOURCE, WildcardSet, match_action, match_resource
 
 # ---------------------------------------------------------------------------- references
 
 
-def glob_reference(pattern: str, text: str) -> bool:
+Pattern = list[tuple[str, bool]]  # (character, is_wildcard)
+
+
+def chars(pattern: str) -> Pattern:
+    """A pattern's characters, `*` and `?` as wildcards."""
+    return [(c, c in "*?") for c in pattern]
+
+
+def glob_reference(pattern: str | Pattern, text: str) -> bool:
     """`*` any run, `?` one character, everything else literal: dynamic programming."""
+    pattern = chars(pattern) if isinstance(pattern, str) else pattern
     n = len(text)
     row = [True] + [False] * n  # row[j]: pattern[:i] matches text[:j]
-    for p in pattern:
-        if p == "*":
+    for p, wild in pattern:
+        if wild and p == "*":
             new = [row[0]] + [False] * n
             for j in range(1, n + 1):
                 new[j] = row[j] or new[j - 1]
         else:
             new = [False] * (n + 1)
             for j in range(1, n + 1):
-                new[j] = row[j - 1] and (p == "?" or p == text[j - 1])
+                new[j] = row[j - 1] and ((wild and p == "?") or p == text[j - 1])
         row = new
     return row[n]
 
 
-def resource_reference(pattern: str, text: str) -> bool:
+def resource_reference(pattern: str | Pattern, text: str) -> bool:
     """The Resource element's rule, written from the User Guide page as recursion.
 
     In an ARN pattern, within the first five colon-separated segments `?` is one
@@ -69,17 +78,18 @@ def resource_reference(pattern: str, text: str) -> bool:
     ending its segment may run past colons; in the resource part (after the fifth
     colon) `*` and `?` are plain globs. Patterns that are not ARNs are plain globs.
     """
-    if not pattern.startswith("arn:"):
+    pattern = chars(pattern) if isinstance(pattern, str) else pattern
+    if "".join(c for c, _ in pattern[:4]) != "arn:" or any(w for _, w in pattern[:4]):
         return glob_reference(pattern, text)
 
     @cache
     def match(i: int, j: int, colons: int) -> bool:
         if i == len(pattern):
             return j == len(text)
-        p = pattern[i]
+        p, wild = pattern[i]
         in_resource = colons >= 5
-        if p == "*":
-            ends_segment = i + 1 == len(pattern) or pattern[i + 1] == ":"
+        if wild and p == "*":
+            ends_segment = i + 1 == len(pattern) or pattern[i + 1] == (":", False)
             k = j
             while True:
                 if match(i + 1, k, colons):
@@ -91,7 +101,7 @@ def resource_reference(pattern: str, text: str) -> bool:
                 k += 1
         if j == len(text):
             return False
-        if p == "?":
+        if wild:
             return (in_resource or text[j] != ":") and match(i + 1, j + 1, colons)
         return p == text[j] and match(i + 1, j + 1, colons + (p == ":"))
 
@@ -202,6 +212,70 @@ class TestResourceMatcher:
         for pattern, text, expected in cases:
             assert match_resource(pattern, text) is expected
             assert resource_reference(pattern, text) is expected
+
+
+class Source:
+    """A request context of one variable (what `WildcardSet.matches` reads)."""
+
+    def __init__(self, values: dict[str, str]) -> None:
+        self.values = values
+
+    def variable_value(self, key_lower: str) -> str | None:
+        return self.values.get(key_lower)
+
+
+@st.composite
+def variable_case(draw: st.DrawFn, arn: bool) -> tuple[str, Pattern | None, str, dict[str, str]]:
+    """(pattern text, the same pattern with the variable's value as literals, text, context)."""
+    alphabet = "ab:*?/."
+    prefix = ("arn:" if arn else "") + draw(st.text(alphabet=alphabet, max_size=8))
+    suffix = draw(st.text(alphabet=alphabet, max_size=6))
+    value = draw(st.text(alphabet="ab:*?/.$", max_size=4))
+    known = draw(st.booleans())
+    default = draw(st.sampled_from([None, "", "b*", "a:b"]))
+    variable = "${aws:username}" if default is None else "${aws:username, '" + default + "'}"
+    resolved = value if known else default
+    expected = (None if resolved is None
+                else chars(prefix) + [(c, False) for c in resolved] + chars(suffix))
+    if expected is not None and draw(st.booleans()):  # a text likely to match
+        text = "".join(c if not w else draw(st.sampled_from(["", "a", ":", "ab:b"]))
+                       if c == "*" else draw(st.sampled_from("ab:")) for c, w in expected)
+    else:
+        text = draw(st.text(alphabet="ab:*?/.$", max_size=16))
+        text = ("arn:" + text) if arn else text
+    return prefix + variable + suffix, expected, text, (
+        {"aws:username": value} if known else {})
+
+
+class TestVariablePatterns:
+    """IAM policy elements: Variables and tags: a variable's value (or its default) takes
+    its place, and its characters are literal; without a value the pattern matches
+    nothing."""
+
+    @given(variable_case(arn=True))
+    @settings(max_examples=200)
+    def test_resource_with_variable(self, case: tuple[str, Pattern | None, str, dict]) -> None:
+        pattern, expected, text, values = case
+        got = WildcardSet((pattern,), mode=RESOURCE, variables=True).matches(text, Source(values))
+        assert got == (expected is not None and resource_reference(expected, text))
+
+    def test_star_before_a_variable_ends_no_segment(self) -> None:
+        # found by the property above: the `*` is followed by the value, not by a colon,
+        # so (outside the resource part) it may not run past a colon
+        source = Source({"aws:username": "1"})
+        pattern = "arn:aws:ec2:*${aws:username}:111122223333:vpc/*"
+        matcher = WildcardSet((pattern,), mode=RESOURCE, variables=True)
+        assert matcher.matches("arn:aws:ec2:us-east-1:111122223333:vpc/v", source)
+        assert not matcher.matches("arn:aws:ec2:us:east-1:111122223333:vpc/v", source)
+        assert not match_resource("arn:aws:ec2:*1:111122223333:vpc/*",
+                                  "arn:aws:ec2:us:east-1:111122223333:vpc/v")
+
+    @given(variable_case(arn=False))
+    @settings(max_examples=200)
+    def test_glob_with_variable(self, case: tuple[str, Pattern | None, str, dict]) -> None:
+        pattern, expected, text, values = case
+        got = WildcardSet((pattern,), mode=GLOB, variables=True).matches(text, Source(values))
+        assert got == (expected is not None and glob_reference(expected, text))
 
 
 # ---------------------------------------------------------------------------- parser

@@ -45,11 +45,12 @@ def _is_arn(tokens: tuple[Token, ...], mode: str) -> bool:
 
 
 def pattern_regex(tokens: tuple[Token, ...], mode: str, *, arn: bool | None = None,
-                  segment: int = 0) -> str:
+                  segment: int = 0, open_end: bool = False) -> str:
     """A regular expression (for fullmatch) equivalent to variable-free `tokens`.
 
-    `arn` and `segment` let a piece of a longer pattern be translated on its own:
-    whether the whole is an ARN, and how many colons come before the piece.
+    `arn`, `segment` and `open_end` let a piece of a longer pattern be translated on its
+    own: whether the whole is an ARN, how many colons come before the piece, and whether
+    something other than a colon follows it (so a `*` ending the piece ends no segment).
     """
     chars = _chars(tokens)
     arn_like = _is_arn(tokens, mode) if arn is None else arn
@@ -65,14 +66,17 @@ def pattern_regex(tokens: tuple[Token, ...], mode: str, *, arn: bool | None = No
         elif c == "?":
             out.append("[^:]")
         else:
-            ends_segment = i + 1 == len(chars) or chars[i + 1] == (":", False)
+            ends_segment = (i + 1 == len(chars) and not open_end) or (
+                i + 1 < len(chars) and chars[i + 1] == (":", False))
             out.append(".*" if ends_segment and mode == RESOURCE else "[^:]*")
     return "".join(out)
 
 
 @lru_cache(maxsize=4096)
-def _piece(tokens: tuple[Token, ...], mode: str, arn: bool, segment: int) -> re.Pattern[str]:
-    return re.compile(pattern_regex(tokens, mode, arn=arn, segment=segment), re.DOTALL)
+def _piece(tokens: tuple[Token, ...], mode: str, arn: bool, segment: int,
+           open_end: bool) -> re.Pattern[str]:
+    return re.compile(pattern_regex(tokens, mode, arn=arn, segment=segment,
+                                    open_end=open_end), re.DOTALL)
 
 
 class _Template:
@@ -107,9 +111,20 @@ class _Template:
             values.append(got)
         return self._match(0, value, 0, 0, values)
 
+    def _follows(self, index: int, values: list[str]) -> str | None:
+        """The character after piece `index` once variables are replaced; None at the end."""
+        for k in range(index, len(self.variables)):
+            if values[k]:
+                return values[k][0]
+            first = self.pieces[k + 1][:1]
+            if first:
+                return first[0].text[0] if isinstance(first[0], Literal) else first[0].char  # type: ignore[union-attr]
+        return None
+
     def _match(self, index: int, value: str, pos: int, segment: int, values: list[str]) -> bool:
         piece = self.pieces[index]
-        regex = _piece(piece, self.mode, self.arn, segment)
+        regex = _piece(piece, self.mode, self.arn, segment,
+                       self._follows(index, values) not in (None, ":"))
         if index == len(self.variables):
             return regex.fullmatch(value, pos) is not None
         literal = values[index]

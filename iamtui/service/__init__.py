@@ -6,10 +6,14 @@ Operations are grouped by family in this package's modules and assembled here.
 
 from iamtui.service.access_keys import AccessKeyOperations
 from iamtui.service.core import Principal, ServiceCore, config_dir
+from iamtui.service.groups import GroupOperations
+from iamtui.service.inline import InlinePolicyOperations
+from iamtui.service.roles import RoleOperations
 from iamtui.service.users import UserOperations
 
 
-class IamService(UserOperations, AccessKeyOperations):
+class IamService(UserOperations, AccessKeyOperations, GroupOperations, RoleOperations,
+                 InlinePolicyOperations):
     """Every IAM operation on one local store."""
 
 

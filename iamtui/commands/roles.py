@@ -1,0 +1,111 @@
+"""Role commands: create-role, get-role, list-roles, update-role,
+update-assume-role-policy, delete-role, tag-role, untag-role, list-role-tags."""
+
+from __future__ import annotations
+
+import argparse
+
+from iamtui.cli import Response, arg, command, read_document
+from iamtui.commands.common import parse_tags
+from iamtui.commands.session import session
+from iamtui.model import DEFAULT_MAX_SESSION_DURATION, Role, aws_role, aws_tag
+
+_ROLE = arg("--role-name", required=True, help="the role's name")
+
+
+def _created(role: Role) -> dict[str, object]:
+    # create-role answers without RoleLastUsed, which only get-role reports
+    shape = aws_role(role)
+    shape.pop("RoleLastUsed", None)
+    return shape
+
+
+@command("create-role", "Create an IAM role with its trust policy.", _ROLE,
+         arg("--assume-role-policy-document", required=True, metavar="JSON",
+             help="the trust policy: JSON text or file://PATH"),
+         arg("--path", default="/", help="the role's path (default /)"),
+         arg("--description", help="what the role is for"),
+         arg("--max-session-duration", type=int, default=DEFAULT_MAX_SESSION_DURATION,
+             metavar="SECONDS", help="3600 to 43200 (default 3600)"),
+         arg("--permissions-boundary", metavar="POLICY_ARN", help="a managed policy's ARN"),
+         arg("--tags", nargs="+", metavar="TAG", help="Key=k,Value=v ..."))
+def run_create_role(args: argparse.Namespace) -> Response:
+    document = read_document(args.assume_role_policy_document, "--assume-role-policy-document")
+    with session(args) as (svc, caller):
+        role = svc.create_role(caller, args.role_name, document, path=args.path,
+                               description=args.description,
+                               max_session_duration=args.max_session_duration,
+                               permissions_boundary=args.permissions_boundary,
+                               tags=parse_tags(args.tags))
+    return Response({"Role": _created(role)})
+
+
+@command("get-role", "Show a role.", _ROLE)
+def run_get_role(args: argparse.Namespace) -> Response:
+    with session(args) as (svc, caller):
+        role = svc.get_role(caller, args.role_name)
+    return Response({"Role": aws_role(role)})
+
+
+@command("list-roles", "List roles, optionally under a path prefix.",
+         arg("--path-prefix", default="/", help="only roles whose path starts with this"))
+def run_list_roles(args: argparse.Namespace) -> Response:
+    with session(args) as (svc, caller):
+        roles = svc.list_roles(caller, path_prefix=args.path_prefix)
+    return Response({"Roles": [aws_role(r, listing=True) for r in roles]},
+                    table=[[r.role_name, r.path, r.arn, str(r.max_session_duration)]
+                           for r in roles],
+                    headers=["RoleName", "Path", "Arn", "MaxSessionDuration"])
+
+
+@command("update-role", "Change a role's description or maximum session duration.", _ROLE,
+         arg("--description", help="the new description"),
+         arg("--max-session-duration", type=int, metavar="SECONDS", help="3600 to 43200"))
+def run_update_role(args: argparse.Namespace) -> Response:
+    with session(args) as (svc, caller):
+        svc.update_role(caller, args.role_name, description=args.description,
+                        max_session_duration=args.max_session_duration)
+    return Response({})
+
+
+@command("update-assume-role-policy", "Replace a role's trust policy.", _ROLE,
+         arg("--policy-document", required=True, metavar="JSON",
+             help="the trust policy: JSON text or file://PATH"))
+def run_update_assume_role_policy(args: argparse.Namespace) -> Response:
+    document = read_document(args.policy_document, "--policy-document")
+    with session(args) as (svc, caller):
+        svc.update_assume_role_policy(caller, args.role_name, document)
+    return Response({})
+
+
+@command("delete-role", "Delete a role (refused while it has policies).", _ROLE,
+         arg("--cascade", action="store_true",
+             help="delete its inline policies and detach its managed policies first"))
+def run_delete_role(args: argparse.Namespace) -> Response:
+    with session(args) as (svc, caller):
+        svc.delete_role(caller, args.role_name, cascade=args.cascade)
+    return Response({})
+
+
+@command("tag-role", "Add or overwrite tags on a role.", _ROLE,
+         arg("--tags", nargs="+", required=True, metavar="TAG", help="Key=k,Value=v ..."))
+def run_tag_role(args: argparse.Namespace) -> Response:
+    with session(args) as (svc, caller):
+        svc.tag_role(caller, args.role_name, parse_tags(args.tags))
+    return Response({})
+
+
+@command("untag-role", "Remove tags from a role.", _ROLE,
+         arg("--tag-keys", nargs="+", required=True, metavar="KEY", help="keys to remove"))
+def run_untag_role(args: argparse.Namespace) -> Response:
+    with session(args) as (svc, caller):
+        svc.untag_role(caller, args.role_name, args.tag_keys)
+    return Response({})
+
+
+@command("list-role-tags", "List a role's tags.", _ROLE)
+def run_list_role_tags(args: argparse.Namespace) -> Response:
+    with session(args) as (svc, caller):
+        tags = svc.list_role_tags(caller, args.role_name)
+    return Response({"Tags": [aws_tag(t) for t in tags], "IsTruncated": False},
+                    table=[[t.key, t.value] for t in tags], headers=["Key", "Value"])

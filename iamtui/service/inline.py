@@ -1,0 +1,376 @@
+"""Inline policies and permissions boundaries, and the plumbing users, groups and roles share.
+
+Users, groups and roles all own inline policies and managed policy attachments;
+users and roles also carry tags and a permissions boundary. Rather than three
+copies of each operation, one implementation takes an `OwnerSpec` (which table,
+which name rule, which size quota, which words AWS uses) and the public
+operations (`put_user_policy`, `put_group_policy`, `put_role_policy`, ...) bind it.
+
+Semantics from the IAM API reference (PutUserPolicy, PutGroupPolicy, PutRolePolicy,
+Get/Delete/List*Policy/Policies, Put/Delete{User,Role}PermissionsBoundary, TagRole)
+and "IAM and AWS STS quotas" (inline policy sizes: all of an entity's inline
+policies together, white space not counted).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from operator import attrgetter
+from typing import Any, Literal
+
+from iamtui.arn import (
+    DEFAULT_QUOTAS,
+    Arn,
+    check_tag_count,
+    policy_size,
+    split_iam_resource,
+    validate_group_name,
+    validate_policy_document_text,
+    validate_policy_name,
+    validate_role_name,
+    validate_tag_key,
+    validate_tags,
+    validate_user_name,
+)
+from iamtui.errors import InvalidInput, LimitExceeded, NoSuchEntity
+from iamtui.model import InlinePolicy, OwnerKind, Tag
+from iamtui.policy import ContextEntry, PolicyType, parse_policy
+from iamtui.service.core import Principal, ServiceCore, View
+from iamtui.service.principals import managed_policy
+from iamtui.service.tables import (
+    ATTACHMENTS,
+    GROUPS,
+    INLINE_POLICIES,
+    ROLES,
+    USERS,
+    owner_key,
+)
+from iamtui.service.users import merge_tags, resource_tag_context, tag_context
+from store import EntityTable, Tx
+
+# ---------------------------------------------------------------------------- owner kinds
+
+
+@dataclass(frozen=True)
+class OwnerSpec:
+    """What differs between users, groups and roles as owners of policies and settings."""
+
+    kind: OwnerKind
+    noun: str  # as in AWS's operation names: PutUserPolicy, PutGroupPolicy, PutRolePolicy
+    table: EntityTable[Any]
+    name_field: str  # the request parameter: userName, groupName, roleName
+    validate_name: Callable[[str, str], str]
+    inline_size_quota: int
+    name_of: Callable[[Any], str]
+
+    def find(self, view: View, name: str) -> Any | None:
+        """The entity named `name` (names ignore case), or None."""
+        return self.table.find_one(view, "name", name)
+
+    def get(self, view: View, name: str) -> Any:
+        """The entity named `name`; NoSuchEntity with AWS's message if there is none."""
+        entity = self.find(view, name)
+        if entity is None:
+            raise NoSuchEntity(f"The {self.kind} with name {name} cannot be found.")
+        return entity
+
+
+OWNERS: dict[OwnerKind, OwnerSpec] = {
+    "user": OwnerSpec("user", "User", USERS, "userName", validate_user_name,
+                      DEFAULT_QUOTAS.user_inline_policy_size, attrgetter("user_name")),
+    "group": OwnerSpec("group", "Group", GROUPS, "groupName", validate_group_name,
+                       DEFAULT_QUOTAS.group_inline_policy_size, attrgetter("group_name")),
+    "role": OwnerSpec("role", "Role", ROLES, "roleName", validate_role_name,
+                      DEFAULT_QUOTAS.role_inline_policy_size, attrgetter("role_name")),
+}
+"""The three owner kinds, by OwnerKind."""
+
+BoundaryOwner = Literal["user", "role"]
+
+
+def owner_context(entity: Any, *, boundary: bool = False) -> list[ContextEntry]:
+    """aws:ResourceTag/<key> of a tagged user or role, and iam:PermissionsBoundary (the
+    entity's current boundary) for the actions the Service Authorization Reference lists
+    it for (Put/Delete{User,Role}Policy, ...). Groups carry neither."""
+    context = resource_tag_context(getattr(entity, "tags", ()))
+    current = getattr(entity, "permissions_boundary", None)
+    if boundary and current:
+        context.append(ContextEntry("iam:PermissionsBoundary", (current,)))
+    return context
+
+
+def require_boundary_policy(view: View, arn: str) -> None:
+    """A permissions boundary must name an existing managed policy: customer managed in the
+    store, or AWS managed as shipped (InvalidInput for a malformed ARN, else NoSuchEntity)."""
+    parsed = Arn.parse(arn)
+    if parsed.service != "iam" or split_iam_resource(parsed)[0] != "policy":
+        raise InvalidInput(f"ARN {arn} is not valid: a permissions boundary must be a "
+                           "managed policy's ARN.")
+    if managed_policy(view, arn) is None:
+        raise NoSuchEntity(f"Scope ARN: {arn} does not exist or is not attachable.")
+
+
+def inline_policies(view: View, kind: OwnerKind, name: str) -> list[InlinePolicy]:
+    """The inline policies of one user, group or role (through the owner index)."""
+    return [p for p in INLINE_POLICIES.find_by(view, "owner", name) if p.owner_kind == kind]
+
+
+def owned_dependents(tx: Tx, kind: OwnerKind,
+                     name: str) -> list[tuple[str, Callable[[], object]]]:
+    """Inline policies and managed attachments still on an owner, in AWS's DeleteConflict
+    order, each with what AWS asks to do first and a way to remove them."""
+    out: list[tuple[str, Callable[[], object]]] = []
+    inline = inline_policies(tx, kind, name)
+    if inline:
+        out.append(("delete policies", lambda: [INLINE_POLICIES.delete(
+            tx, INLINE_POLICIES.key(p)) for p in inline]))
+    attached = [a for a in ATTACHMENTS.find_by(tx, "owner", name) if a.owner_kind == kind]
+    if attached:
+        out.append(("detach all policies", lambda: [ATTACHMENTS.delete(
+            tx, ATTACHMENTS.key(a)) for a in attached]))
+    return out
+
+
+def rename_owned(tx: Tx, kind: OwnerKind, old: str, new: str) -> None:
+    """Re-key an owner's inline policies and attachments after a rename."""
+    for table in (INLINE_POLICIES, ATTACHMENTS):
+        for item in table.find_by(tx, "owner", old):
+            if item.owner_kind == kind:
+                table.delete(tx, table.key(item))
+                table.put(tx, replace(item, owner_name=new))
+
+
+def _tag_params(spec: OwnerSpec, name: str, tags: Sequence[Tag]) -> dict[str, Any]:
+    return {spec.name_field: name, "tags": [{"key": t.key, "value": t.value} for t in tags]}
+
+
+# ---------------------------------------------------------------------------- operations
+
+
+class OwnerOperations(ServiceCore):
+    """One implementation of what users, groups and roles share, parameterized by kind."""
+
+    # ------------------------------------------------------------ inline policies
+
+    def put_owner_policy(self, caller: Principal, kind: OwnerKind, owner_name: str,
+                         policy_name: str, policy_document: str) -> InlinePolicy:
+        """Put{User,Group,Role}Policy: add or replace an inline policy. The document must be
+        a valid identity-based policy (MalformedPolicyDocument with its position) and all
+        of the owner's inline policies together must stay within the kind's size quota."""
+        spec = OWNERS[kind]
+        spec.validate_name(owner_name, spec.name_field)
+        validate_policy_name(policy_name)
+        validate_policy_document_text(policy_document)
+        owner = spec.get(self.store.snapshot(), owner_name)
+        params = {spec.name_field: owner_name, "policyName": policy_name,
+                  "policyDocument": policy_document}
+        with self._change(caller, f"Put{spec.noun}Policy", owner.arn, params,
+                          context=owner_context(owner, boundary=True)) as change:
+            tx = change.tx
+            owner = spec.get(tx, owner_name)
+            parse_policy(policy_document, PolicyType.IDENTITY)
+            name = spec.name_of(owner)
+            others = [p for p in inline_policies(tx, kind, name)
+                      if p.policy_name.casefold() != policy_name.casefold()]
+            total = policy_size(policy_document) + sum(policy_size(p.document) for p in others)
+            if total > spec.inline_size_quota:
+                raise LimitExceeded(f"Maximum policy size of {spec.inline_size_quota} bytes "
+                                    f"exceeded for {kind} {name}")
+            policy = InlinePolicy(kind, name, policy_name, policy_document)
+            INLINE_POLICIES.put(tx, policy)
+        return policy
+
+    def get_owner_policy(self, caller: Principal, kind: OwnerKind, owner_name: str,
+                         policy_name: str) -> InlinePolicy:
+        """Get{User,Group,Role}Policy: one inline policy with its document."""
+        spec = OWNERS[kind]
+        spec.validate_name(owner_name, spec.name_field)
+        validate_policy_name(policy_name)
+        owner = spec.get(self.store.snapshot(), owner_name)
+        view = self._read(caller, f"Get{spec.noun}Policy", owner.arn,
+                          params={spec.name_field: owner_name, "policyName": policy_name},
+                          context=owner_context(owner))
+        return self._inline_policy(view, spec, spec.name_of(spec.get(view, owner_name)),
+                                   policy_name)
+
+    def _inline_policy(self, view: View, spec: OwnerSpec, owner_name: str,
+                       policy_name: str) -> InlinePolicy:
+        policy = INLINE_POLICIES.get(
+            view, f"{owner_key(spec.kind, owner_name)}#{policy_name.casefold()}")
+        if policy is None:
+            raise NoSuchEntity(f"The {spec.kind} policy with name {policy_name} cannot be "
+                               "found.")
+        return policy
+
+    def delete_owner_policy(self, caller: Principal, kind: OwnerKind, owner_name: str,
+                            policy_name: str) -> None:
+        """Delete{User,Group,Role}Policy: remove one inline policy."""
+        spec = OWNERS[kind]
+        spec.validate_name(owner_name, spec.name_field)
+        validate_policy_name(policy_name)
+        owner = spec.get(self.store.snapshot(), owner_name)
+        with self._change(caller, f"Delete{spec.noun}Policy", owner.arn,
+                          {spec.name_field: owner_name, "policyName": policy_name},
+                          context=owner_context(owner, boundary=True)) as change:
+            owner = spec.get(change.tx, owner_name)
+            policy = self._inline_policy(change.tx, spec, spec.name_of(owner), policy_name)
+            INLINE_POLICIES.delete(change.tx, INLINE_POLICIES.key(policy))
+
+    def list_owner_policies(self, caller: Principal, kind: OwnerKind,
+                            owner_name: str) -> list[str]:
+        """List{User,Group,Role}Policies: the names of an owner's inline policies, sorted."""
+        spec = OWNERS[kind]
+        spec.validate_name(owner_name, spec.name_field)
+        owner = spec.get(self.store.snapshot(), owner_name)
+        view = self._read(caller, f"List{spec.noun}Policies", owner.arn,
+                          params={spec.name_field: owner_name}, context=owner_context(owner))
+        name = spec.name_of(spec.get(view, owner_name))
+        return sorted((p.policy_name for p in inline_policies(view, kind, name)),
+                      key=str.casefold)
+
+    # ------------------------------------------------------------ permissions boundaries
+
+    def set_owner_boundary(self, caller: Principal, kind: BoundaryOwner, owner_name: str,
+                           permissions_boundary: str | None) -> None:
+        """Put{User,Role}PermissionsBoundary (an ARN) or Delete...PermissionsBoundary (None).
+        iam:PermissionsBoundary is the boundary being set, or the one being removed."""
+        spec = OWNERS[kind]
+        spec.validate_name(owner_name, spec.name_field)
+        owner = spec.get(self.store.snapshot(), owner_name)
+        verb = "Put" if permissions_boundary else "Delete"
+        params: dict[str, Any] = {spec.name_field: owner_name}
+        if permissions_boundary:
+            params["permissionsBoundary"] = permissions_boundary
+        named = permissions_boundary or owner.permissions_boundary
+        context = owner_context(owner)
+        if named:
+            context.append(ContextEntry("iam:PermissionsBoundary", (named,)))
+        with self._change(caller, f"{verb}{spec.noun}PermissionsBoundary", owner.arn, params,
+                          context=context) as change:
+            owner = spec.get(change.tx, owner_name)
+            if permissions_boundary:
+                require_boundary_policy(change.tx, permissions_boundary)
+            spec.table.put(change.tx, replace(owner, permissions_boundary=permissions_boundary))
+
+    # ------------------------------------------------------------ tags (users and roles)
+
+    def tag_owner(self, caller: Principal, kind: BoundaryOwner, owner_name: str,
+                  tags: Sequence[Tag]) -> None:
+        """Tag{User,Role}: add or overwrite tags (keys ignore case; at most 50)."""
+        spec = OWNERS[kind]
+        spec.validate_name(owner_name, spec.name_field)
+        validate_tags(tags)
+        owner = spec.get(self.store.snapshot(), owner_name)
+        with self._change(caller, f"Tag{spec.noun}", owner.arn,
+                          _tag_params(spec, owner_name, tags),
+                          context=tag_context(tags) + owner_context(owner)) as change:
+            owner = spec.get(change.tx, owner_name)
+            merged = merge_tags(owner.tags, tags)
+            check_tag_count(len(merged))
+            spec.table.put(change.tx, replace(owner, tags=merged))
+
+    def untag_owner(self, caller: Principal, kind: BoundaryOwner, owner_name: str,
+                    tag_keys: Sequence[str]) -> None:
+        """Untag{User,Role}: remove tags by key (keys ignore case)."""
+        spec = OWNERS[kind]
+        spec.validate_name(owner_name, spec.name_field)
+        for key in tag_keys:
+            validate_tag_key(key)
+        owner = spec.get(self.store.snapshot(), owner_name)
+        context = [ContextEntry("aws:TagKeys", tuple(tag_keys), "stringList")]
+        with self._change(caller, f"Untag{spec.noun}", owner.arn,
+                          {spec.name_field: owner_name, "tagKeys": list(tag_keys)},
+                          context=context + owner_context(owner)) as change:
+            owner = spec.get(change.tx, owner_name)
+            drop = {k.lower() for k in tag_keys}
+            spec.table.put(change.tx, replace(owner, tags=tuple(
+                t for t in owner.tags if t.key.lower() not in drop)))
+
+    def owner_tags(self, caller: Principal, kind: BoundaryOwner,
+                   owner_name: str) -> tuple[Tag, ...]:
+        """List{User,Role}Tags."""
+        spec = OWNERS[kind]
+        spec.validate_name(owner_name, spec.name_field)
+        owner = spec.get(self.store.snapshot(), owner_name)
+        view = self._read(caller, f"List{spec.noun}Tags", owner.arn,
+                          params={spec.name_field: owner_name}, context=owner_context(owner))
+        return spec.get(view, owner_name).tags
+
+
+class InlinePolicyOperations(OwnerOperations):
+    """put-/get-/delete-/list-{user,group,role}-policy and the permissions boundaries."""
+
+    def put_user_policy(self, caller: Principal, user_name: str, policy_name: str,
+                        policy_document: str) -> InlinePolicy:
+        """PutUserPolicy (the user's inline policies together: at most 2,048 characters)."""
+        return self.put_owner_policy(caller, "user", user_name, policy_name, policy_document)
+
+    def put_group_policy(self, caller: Principal, group_name: str, policy_name: str,
+                         policy_document: str) -> InlinePolicy:
+        """PutGroupPolicy (the group's inline policies together: at most 5,120 characters)."""
+        return self.put_owner_policy(caller, "group", group_name, policy_name,
+                                     policy_document)
+
+    def put_role_policy(self, caller: Principal, role_name: str, policy_name: str,
+                        policy_document: str) -> InlinePolicy:
+        """PutRolePolicy (the role's inline policies together: at most 10,240 characters)."""
+        return self.put_owner_policy(caller, "role", role_name, policy_name, policy_document)
+
+    def get_user_policy(self, caller: Principal, user_name: str,
+                        policy_name: str) -> InlinePolicy:
+        """GetUserPolicy."""
+        return self.get_owner_policy(caller, "user", user_name, policy_name)
+
+    def get_group_policy(self, caller: Principal, group_name: str,
+                         policy_name: str) -> InlinePolicy:
+        """GetGroupPolicy."""
+        return self.get_owner_policy(caller, "group", group_name, policy_name)
+
+    def get_role_policy(self, caller: Principal, role_name: str,
+                        policy_name: str) -> InlinePolicy:
+        """GetRolePolicy."""
+        return self.get_owner_policy(caller, "role", role_name, policy_name)
+
+    def delete_user_policy(self, caller: Principal, user_name: str, policy_name: str) -> None:
+        """DeleteUserPolicy."""
+        self.delete_owner_policy(caller, "user", user_name, policy_name)
+
+    def delete_group_policy(self, caller: Principal, group_name: str,
+                            policy_name: str) -> None:
+        """DeleteGroupPolicy."""
+        self.delete_owner_policy(caller, "group", group_name, policy_name)
+
+    def delete_role_policy(self, caller: Principal, role_name: str, policy_name: str) -> None:
+        """DeleteRolePolicy."""
+        self.delete_owner_policy(caller, "role", role_name, policy_name)
+
+    def list_user_policies(self, caller: Principal, user_name: str) -> list[str]:
+        """ListUserPolicies."""
+        return self.list_owner_policies(caller, "user", user_name)
+
+    def list_group_policies(self, caller: Principal, group_name: str) -> list[str]:
+        """ListGroupPolicies."""
+        return self.list_owner_policies(caller, "group", group_name)
+
+    def list_role_policies(self, caller: Principal, role_name: str) -> list[str]:
+        """ListRolePolicies."""
+        return self.list_owner_policies(caller, "role", role_name)
+
+    def put_user_permissions_boundary(self, caller: Principal, user_name: str,
+                                      permissions_boundary: str) -> None:
+        """PutUserPermissionsBoundary: set or replace the user's boundary."""
+        self.set_owner_boundary(caller, "user", user_name, permissions_boundary)
+
+    def delete_user_permissions_boundary(self, caller: Principal, user_name: str) -> None:
+        """DeleteUserPermissionsBoundary."""
+        self.set_owner_boundary(caller, "user", user_name, None)
+
+    def put_role_permissions_boundary(self, caller: Principal, role_name: str,
+                                      permissions_boundary: str) -> None:
+        """PutRolePermissionsBoundary: set or replace the role's boundary."""
+        self.set_owner_boundary(caller, "role", role_name, permissions_boundary)
+
+    def delete_role_permissions_boundary(self, caller: Principal, role_name: str) -> None:
+        """DeleteRolePermissionsBoundary."""
+        self.set_owner_boundary(caller, "role", role_name, None)

@@ -168,12 +168,18 @@ class CompiledStatement:
                 return False
         return True
 
-    def principal_match(self, caller: Caller | None) -> str | None:
-        """For resource-based statements: how the Principal/NotPrincipal names the caller."""
+    def principal_match(self, caller: Caller | None, bounded: bool = False) -> str | None:
+        """For resource-based statements: how the Principal/NotPrincipal names the caller.
+
+        `bounded`: the caller has a permissions boundary, and then a Deny with NotPrincipal
+        denies it whatever NotPrincipal lists (IAM User Guide, "Permissions boundaries").
+        """
         st = self.statement
         if st.principal is not None:
             return principal_match(st.principal, caller)
         if st.not_principal is not None:
+            if bounded and self.is_deny:
+                return WILDCARD
             return None if not_principal_excludes(st.not_principal, caller) else WILDCARD
         return DIRECT  # identity-based statements apply to whoever holds them
 

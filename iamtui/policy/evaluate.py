@@ -129,7 +129,8 @@ def _cross_account_details(result: EvalResult) -> dict[str, str]:
 
 
 def _applying(inputs: Sequence[PolicyInput], layer: str, action: str, request: EvalRequest,
-              missing: dict[str, str], *, resource_based: bool = False) -> list[StatementMatch]:
+              missing: dict[str, str], *, resource_based: bool = False,
+              bounded: bool = False) -> list[StatementMatch]:
     """The statements of one layer that apply: action, resource, principal, conditions."""
     ctx, found = request.context, []
     for source in inputs:
@@ -139,7 +140,7 @@ def _applying(inputs: Sequence[PolicyInput], layer: str, action: str, request: E
                     missing.setdefault(key.lower(), key)
             if not st.applies_to_resource(request.resource, ctx):
                 continue
-            how = st.principal_match(request.caller) if resource_based else None
+            how = st.principal_match(request.caller, bounded) if resource_based else None
             if resource_based and how is None:
                 continue
             if st.conditions and not st.conditions_hold(ctx):
@@ -158,7 +159,8 @@ def evaluate(request: EvalRequest, identity: Sequence[PolicyInput] = (), *,
     id_matches = _applying(identity, IDENTITY, action, request, missing)
     b_matches = _applying(boundaries, BOUNDARY, action, request, missing) if boundaries else []
     r_matches = (_applying((resource_policy,), RESOURCE, action, request, missing,
-                           resource_based=True) if resource_policy is not None else [])
+                           resource_based=True, bounded=bool(boundaries))
+                 if resource_policy is not None else [])
     missing_keys = tuple(missing.values())
     caller_account = request.caller.account if request.caller else None
     owner = request.resource_owner or (_account_of(request.resource) if caller_account else None)

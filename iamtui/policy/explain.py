@@ -94,7 +94,8 @@ def trace(result: EvalResult) -> tuple[StatementTrace, ...]:
             out.append(StatementTrace(
                 source, layer, st, st.applies_to_action(action),
                 st.applies_to_resource(request.resource, ctx),
-                st.principal_match(request.caller) if layer == RESOURCE else DIRECT,
+                st.principal_match(request.caller, bool(inputs.boundaries))
+                if layer == RESOURCE else DIRECT,
                 tuple(c.outcome(ctx) for c in st.conditions)))
     return tuple(out)
 

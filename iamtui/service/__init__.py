@@ -9,11 +9,12 @@ from iamtui.service.core import Principal, ServiceCore, config_dir
 from iamtui.service.groups import GroupOperations
 from iamtui.service.inline import InlinePolicyOperations
 from iamtui.service.roles import RoleOperations
+from iamtui.service.signin import SignInOperations
 from iamtui.service.users import UserOperations
 
 
 class IamService(UserOperations, AccessKeyOperations, GroupOperations, RoleOperations,
-                 InlinePolicyOperations):
+                 InlinePolicyOperations, SignInOperations):
     """Every IAM operation on one local store."""
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from iamtui.arn import (
@@ -49,6 +50,20 @@ def merge_tags(current: Sequence[Tag], new: Sequence[Tag]) -> tuple[Tag, ...]:
     """Tags after TagUser/TagRole: a key given again takes the new value (keys ignore case)."""
     given = {t.key.lower() for t in new}
     return tuple(t for t in current if t.key.lower() not in given) + tuple(new)
+
+
+@dataclass(frozen=True)
+class UserSummary:
+    """One row of the users table: the user and what hangs on it, for people to scan."""
+
+    user: User
+    groups: tuple[str, ...]
+    console_access: bool
+    password_last_changed: datetime | None
+    mfa_devices: int
+    access_keys: int
+    oldest_key_created: datetime | None
+    last_activity: datetime | None
 
 
 class UserOperations(ServiceCore):
@@ -112,6 +127,26 @@ class UserOperations(ServiceCore):
                           f"arn:aws:iam::{self.account_id}:user{path_prefix}")
         users = [u for u in USERS.all(view) if u.path.startswith(path_prefix)]
         return sorted(users, key=lambda u: u.user_name.lower())
+
+    def user_summaries(self, caller: Principal, *, path_prefix: str = "/") -> list[UserSummary]:
+        """ListUsers with each user's groups, console access, MFA and keys (index lookups)."""
+        users = self.list_users(caller, path_prefix=path_prefix)
+        view = self.store.snapshot()
+        out = []
+        for user in users:
+            keys = ACCESS_KEYS.find_by(view, "user", user.user_name)
+            profile = LOGIN_PROFILES.get(view, user.user_name.casefold())
+            used = [k.last_used_date for k in keys if k.last_used_date]
+            used += [user.password_last_used] if user.password_last_used else []
+            groups = tuple(m.group_name for m in MEMBERSHIPS.find_by(view, "user", user.user_name))
+            out.append(UserSummary(
+                user, groups,
+                profile is not None,
+                (profile.password_last_changed or profile.create_date) if profile else None,
+                sum(1 for d in MFA_DEVICES.find_by(view, "user", user.user_name) if d.enable_date),
+                len(keys), min((k.create_date for k in keys), default=None),
+                max(used, default=None)))
+        return out
 
     def update_user(self, caller: Principal, user_name: str, *,
                     new_user_name: str | None = None, new_path: str | None = None) -> User:

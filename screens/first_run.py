@@ -1,0 +1,81 @@
+"""First run: create the store, its account and the root user, then say how to use it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Center, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Input, Label, Static
+
+from iamtui.errors import IamError
+from iamtui.service import IamService
+
+
+class FirstRunScreen(Screen[IamService]):
+    """No store yet: create one. Dismisses with the opened service."""
+
+    CSS_PATH = "first_run.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+q", "app.quit", "Quit")]
+
+    def __init__(self, db_path: Path, *, keys_dir: Path | None = None) -> None:
+        super().__init__()
+        self.db_path, self.keys_dir = db_path, keys_dir
+
+    def compose(self) -> ComposeResult:
+        with Center(), Vertical(id="first-run"):
+            yield Static("Welcome to iamtui", id="brand")
+            yield Static(f"No store at {self.db_path} yet. Create the account and its root "
+                         "user: the root user may do everything, so give it a strong password "
+                         "and keep it for account-level tasks only.", id="intro")
+            yield Label("Account ID (12 digits; empty for a random one)")
+            yield Input(placeholder="111122223333", id="account-id", max_length=12, compact=True)
+            yield Label("Account alias (optional)")
+            yield Input(placeholder="my-company", id="alias", compact=True)
+            yield Label("Root password")
+            yield Input(password=True, id="password", compact=True)
+            yield Label("Root password again")
+            yield Input(password=True, id="password2", compact=True)
+            yield Static("", id="first-run-error")
+            yield Button("Create account", variant="primary", id="create")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#account-id", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        inputs = list(self.query(Input))
+        index = inputs.index(event.input)
+        if index + 1 < len(inputs):
+            inputs[index + 1].focus()
+        else:
+            self._create()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self._create()
+
+    def _create(self) -> None:
+        values = {i.id: i.value for i in self.query(Input) if i.id}
+        error = self.query_one("#first-run-error", Static)
+        if values["password"] != values["password2"]:
+            error.update("The two passwords differ.")
+            return
+        error.update("Creating…")
+        self._initialize(values["account-id"].strip() or None, values["alias"].strip() or None,
+                         values["password"])
+
+    @work(thread=True, exclusive=True)
+    def _initialize(self, account_id: str | None, alias: str | None, password: str) -> None:
+        try:
+            service = IamService.initialize(self.db_path, root_password=password,
+                                            account_id=account_id, alias=alias,
+                                            keys_dir=self.keys_dir)
+        except IamError as exc:
+            self.app.call_from_thread(self.query_one("#first-run-error", Static).update,
+                                      exc.message)
+            return
+        self.app.call_from_thread(self.dismiss, service)

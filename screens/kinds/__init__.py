@@ -1,0 +1,1 @@
+"""One module per kind of resource: its table columns, rows, verbs and detail screen."""

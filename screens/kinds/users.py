@@ -1,0 +1,105 @@
+"""Users: the table (name, groups, console access, MFA, keys, activity) and its verbs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from rich.style import Style
+
+from screens.modals import ConfirmModal, Field, FormModal
+from screens.ops import Failed, run_op
+from screens.sections import ResourceKind, ResourceSection
+from screens.widgets.resource_table import Column, Row
+
+if TYPE_CHECKING:
+    from iamtui.service import IamService, Principal
+
+COLUMNS = (
+    Column("name", "User name"), Column("path", "Path", 20), Column("groups", "Groups", 30),
+    Column("console", "Console access", 18), Column("mfa", "MFA", 8),
+    Column("keys", "Access keys", 16), Column("activity", "Last activity", 14),
+    Column("created", "Created", 12),
+)
+
+
+def age(moment: datetime | None, now: datetime) -> str:
+    """`today`, `3 days`, `Never`: how long ago, as the IAM console writes it."""
+    if moment is None:
+        return "Never"
+    days = (now - moment).days
+    return "today" if days <= 0 else "1 day" if days == 1 else f"{days} days"
+
+
+def _style(column: str, value: str) -> Style | None:
+    if column == "mfa" and value == "None":
+        return Style(color="yellow")
+    if column == "keys" and value.endswith("days old") and int(value.split()[-3]) > 90:
+        return Style(color="red")
+    return None
+
+
+def load(service: IamService, principal: Principal) -> list[Row]:
+    now = datetime.now(UTC)
+    rows = []
+    for s in service.user_summaries(principal):
+        u = s.user
+        console = f"Yes, password {age(s.password_last_changed, now)} old" \
+            if s.console_access else "No"
+        keys = "None" if not s.access_keys else \
+            f"{s.access_keys}, oldest {age(s.oldest_key_created, now)} old"
+        rows.append(Row(u.arn, (u.user_name, u.path, ", ".join(s.groups) or "-", console,
+                                "Yes" if s.mfa_devices else "None", keys,
+                                age(s.last_activity, now), u.create_date.strftime("%Y-%m-%d")),
+                        (u.user_name, u.path, len(s.groups), s.console_access, s.mfa_devices,
+                         s.access_keys, s.last_activity or datetime.min.replace(tzinfo=UTC),
+                         u.create_date)))
+    return rows
+
+
+def name_of(arn: str) -> str:
+    return arn.rsplit("/", 1)[-1]
+
+
+def open_user(section: ResourceSection, arn: str) -> None:
+    from screens.user_detail import UserDetailScreen
+
+    section.app.push_screen(UserDetailScreen(name_of(arn)),
+                            lambda _: section.action_refresh())
+
+
+def create_user(section: ResourceSection) -> None:
+    app = section.app
+
+    def done(values: dict[str, str] | None) -> None:
+        if values is None:
+            return
+        user = run_op(section, app.service.create_user, app.principal,  # type: ignore[attr-defined]
+                      values["name"], path=values["path"] or "/",
+                      success=f"Created user {values['name']}")
+        if not isinstance(user, Failed):
+            section.action_refresh()
+
+    app.push_screen(FormModal("New user", [
+        Field("name", "User name", placeholder="alice"),
+        Field("path", "Path", "/", required=False)]), done)
+
+
+def delete_user(section: ResourceSection, arn: str) -> None:
+    app, name = section.app, name_of(arn)
+    summary = next((r for r in section.table.rows if r.key == arn), None)
+    has_keys = summary is not None and summary.cells[5] != "None"
+
+    def done(confirmed: bool | None) -> None:
+        if confirmed and not isinstance(run_op(
+                section, app.service.delete_user, app.principal, name,  # type: ignore[attr-defined]
+                cascade=True, success=f"Deleted user {name}"), Failed):
+            section.action_refresh()
+
+    app.push_screen(ConfirmModal(
+        f"Delete user {name}? Its password, access keys, MFA devices, group memberships and "
+        "policies go with it.", type_to_confirm=name if has_keys else None), done)
+
+
+USERS = ResourceKind("Users", "user", COLUMNS, load, open=open_user, create=create_user,
+                     delete=delete_user, arn_of=lambda arn: arn, styler=_style)

@@ -1,0 +1,67 @@
+"""The main screen: who and where in the header, sections in a sidebar, one section shown."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import ContentSwitcher, Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from screens.dashboard import Dashboard
+from screens.kinds.users import USERS
+from screens.sections import ResourceSection
+
+# (id, label, hotkey): the sidebar, in the order the IAM console lists them.
+SECTIONS = (("dashboard", "Dashboard", "1"), ("users", "Users", "2"))
+
+
+def status_text(app: object) -> str:
+    """`store · account · who`: always in view, as the design asks."""
+    service, principal = app.service, app.principal  # type: ignore[attr-defined]
+    account = service.account()
+    who = "root user" if principal.is_root else f"{principal.kind} {principal.name}"
+    mfa = "MFA" if principal.mfa_authenticated_at else "no MFA"
+    label = f"{account.alias} ({account.account_id})" if account.alias else account.account_id
+    return f" {who} ({mfa}) · account {label} · {service.store.path}"
+
+
+class MainScreen(Screen[None]):
+    """Sidebar of sections and the section in view."""
+
+    CSS_PATH = "main.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark", "app.toggle_help", "Keys"),
+        Binding("colon", "app.command_palette", "Command", show=False),
+        Binding("ctrl+q", "app.quit", "Quit"),
+        *(Binding(key, f"show('{sid}')", label, show=False) for sid, label, key in SECTIONS),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Static(status_text(self.app), id="status")
+        with Horizontal():
+            yield OptionList(*(Option(f"{key} {label}", id=sid) for sid, label, key in SECTIONS),
+                             id="sidebar")
+            with ContentSwitcher(initial="dashboard", id="content"):
+                yield Dashboard(id="dashboard")
+                yield ResourceSection(USERS, id="users")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#sidebar", OptionList).focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            self.action_show(event.option.id)
+
+    def action_show(self, section: str) -> None:
+        """Show a section and put the keyboard in it."""
+        self.query_one("#content", ContentSwitcher).current = section
+        sidebar = self.query_one("#sidebar", OptionList)
+        sidebar.highlighted = next(i for i, s in enumerate(SECTIONS) if s[0] == section)
+        widget = self.query_one(f"#{section}")
+        tables = list(widget.query("ResourceTable"))
+        (tables[0] if tables else widget).focus()

@@ -1,0 +1,164 @@
+"""Small modal dialogs every section uses: a form, a confirmation, a secret shown once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+
+@dataclass(frozen=True)
+class Field:
+    """One input of a form."""
+
+    name: str
+    label: str
+    value: str = ""
+    placeholder: str = ""
+    password: bool = False
+    required: bool = True
+
+
+class FormModal(ModalScreen[dict[str, str] | None]):
+    """A titled form; dismisses with the values, or None on escape."""
+
+    CSS_PATH = "modals.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, fields: Sequence[Field], *, submit: str = "Create",
+                 note: str = "") -> None:
+        super().__init__()
+        self.title_text, self.fields, self.submit_label, self.note = title, fields, submit, note
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.title_text, classes="dialog-title")
+            if self.note:
+                yield Static(self.note, classes="dialog-note")
+            for field in self.fields:
+                yield Label(field.label)
+                yield Input(field.value, placeholder=field.placeholder, password=field.password,
+                            compact=True, id=f"field-{field.name}")
+            yield Static("", id="form-error", classes="dialog-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(self.submit_label, variant="primary", id="submit")
+                yield Button("Cancel", id="cancel")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        inputs = list(self.query(Input))
+        index = inputs.index(event.input)
+        if index + 1 < len(inputs):
+            inputs[index + 1].focus()
+        else:
+            self._submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "submit":
+            self._submit()
+        else:
+            self.dismiss(None)
+
+    def _submit(self) -> None:
+        values = {f.name: self.query_one(f"#field-{f.name}", Input).value.strip()
+                  for f in self.fields}
+        missing = [f.label for f in self.fields if f.required and not values[f.name]]
+        if missing:
+            self.query_one("#form-error", Static).update(f"Required: {', '.join(missing)}")
+            return
+        self.dismiss(values)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ConfirmModal(ModalScreen[bool]):
+    """Ask before a destructive action; with `type_to_confirm`, the name must be typed."""
+
+    CSS_PATH = "modals.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, question: str, *, type_to_confirm: str | None = None,
+                 confirm: str = "Delete") -> None:
+        super().__init__()
+        self.question, self.type_to_confirm, self.confirm_label = question, type_to_confirm, confirm
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(self.question, classes="dialog-title")
+            if self.type_to_confirm:
+                yield Label(f"Type {self.type_to_confirm} to confirm:")
+                yield Input(id="confirm-name", compact=True)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(self.confirm_label, variant="error", id="confirm")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        if self.type_to_confirm:
+            self.query_one("#confirm-name", Input).focus()
+        else:
+            self.query_one("#cancel", Button).focus()
+
+    def _typed_ok(self) -> bool:
+        if not self.type_to_confirm:
+            return True
+        return self.query_one("#confirm-name", Input).value == self.type_to_confirm
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if self._typed_ok():
+            self.dismiss(True)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "confirm":
+            if self._typed_ok():
+                self.dismiss(True)
+            else:
+                self.notify(f"Type {self.type_to_confirm} exactly to confirm.",
+                            severity="warning")
+        else:
+            self.dismiss(False)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class SecretModal(ModalScreen[None]):
+    """A secret shown once (a new access key's secret, a TOTP seed), with copy."""
+
+    CSS_PATH = "modals.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close"), Binding("c", "copy", "Copy secret")]
+
+    def __init__(self, title: str, lines: Sequence[tuple[str, str]], secret: str,
+                 warning: str = "This is the only time the secret is shown. Store it now.") -> None:
+        super().__init__()
+        self.title_text, self.lines, self.secret, self.warning = title, lines, secret, warning
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.title_text, classes="dialog-title")
+            for label, value in self.lines:
+                yield Label(label)
+                yield Static(value, classes="secret-value")
+            yield Static(self.warning, classes="dialog-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Copy secret (c)", id="copy")
+                yield Button("Done", variant="primary", id="done")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "copy":
+            self.action_copy()
+        else:
+            self.dismiss(None)
+
+    def action_copy(self) -> None:
+        self.app.copy_to_clipboard(self.secret)
+        self.notify("Secret copied to the clipboard.")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,148 @@
+"""A section of the main screen: one kind of resource in a table, with the same verbs everywhere.
+
+Each kind (users, groups, ...) is a `ResourceKind`: its columns, how to load its rows
+from IamService, and what `enter`, `n` and `d` do. One `ResourceSection` serves them
+all, so the keys work the same on every table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.style import Style
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.widgets import Input, Static
+
+from iamtui.errors import IamError
+from screens.ops import report_error
+from screens.widgets.resource_table import Column, ResourceTable, Row
+
+if TYPE_CHECKING:
+    from iamtui.service import IamService, Principal
+
+
+@dataclass(frozen=True)
+class ResourceKind:
+    """How one kind of resource appears: columns, rows, and its verbs."""
+
+    name: str  # "Users"
+    singular: str  # "user"
+    columns: tuple[Column, ...]
+    load: Callable[[IamService, Principal], list[Row]]
+    open: Callable[[ResourceSection, str], None] | None = None
+    create: Callable[[ResourceSection], None] | None = None
+    delete: Callable[[ResourceSection, str], None] | None = None
+    arn_of: Callable[[str], str] | None = None
+    styler: Callable[[str, str], Style | None] | None = None
+
+
+class ResourceSection(Vertical):
+    """The table of one kind, with filter-as-you-type and the common bindings."""
+
+    DEFAULT_CSS = """
+    ResourceSection { height: 1fr; }
+    ResourceSection > #filter { display: none; margin: 0 0 1 0; }
+    ResourceSection.filtering > #filter { display: block; }
+    ResourceSection > .section-title { text-style: bold; padding: 0 1; }
+    ResourceSection > .section-status { color: $text-muted; padding: 0 1; height: 1; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "filter", "Filter"),
+        Binding("n", "create", "New"),
+        Binding("d", "delete", "Delete"),
+        Binding("r", "refresh", "Refresh"),
+        Binding("y", "copy_arn", "Copy ARN"),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
+    ]
+
+    def __init__(self, kind: ResourceKind, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.kind = kind
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.kind.name, classes="section-title")
+        yield Input(placeholder=f"Filter {self.kind.name.lower()}…", id="filter", compact=True)
+        yield ResourceTable(self.kind.columns, styler=self.kind.styler,
+                            empty_text=f"No {self.kind.name.lower()} yet. Press n to create one.")
+        yield Static("", classes="section-status")
+
+    @property
+    def table(self) -> ResourceTable:
+        return self.query_one(ResourceTable)
+
+    def on_mount(self) -> None:
+        self.action_refresh()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide the verbs this kind does not have from the footer."""
+        available = {"create": self.kind.create, "delete": self.kind.delete,
+                     "copy_arn": self.kind.arn_of}
+        if action in available:
+            return available[action] is not None
+        return True
+
+    @work(thread=True, exclusive=True, group="load")
+    def action_refresh(self) -> None:
+        app = self.app
+        try:
+            rows = self.kind.load(app.service, app.principal)  # type: ignore[attr-defined]
+        except IamError as error:
+            app.call_from_thread(report_error, self, error)
+            return
+        app.call_from_thread(self._show, rows)
+
+    def _show(self, rows: list[Row]) -> None:
+        self.table.set_rows(rows)
+        self._update_status()
+
+    def _update_status(self) -> None:
+        table = self.table
+        shown, total = table.row_count, table.total_count
+        text = f"{total} {self.kind.name.lower()}" if shown == total else \
+            f"{shown} of {total} {self.kind.name.lower()} match"
+        self.query_one(".section-status", Static).update(text)
+
+    def action_filter(self) -> None:
+        self.add_class("filtering")
+        self.query_one("#filter", Input).focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter":
+            self.table.set_filter(event.value)
+            self._update_status()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "filter":
+            self.table.focus()
+
+    def action_clear_filter(self) -> None:
+        filter_input = self.query_one("#filter", Input)
+        if filter_input.value or self.has_class("filtering"):
+            filter_input.value = ""
+            self.remove_class("filtering")
+            self.table.focus()
+
+    def on_resource_table_activated(self, event: ResourceTable.Activated) -> None:
+        if self.kind.open is not None:
+            self.kind.open(self, event.key)
+
+    def action_create(self) -> None:
+        if self.kind.create is not None:
+            self.kind.create(self)
+
+    def action_delete(self) -> None:
+        key = self.table.current_key
+        if key is not None and self.kind.delete is not None:
+            self.kind.delete(self, key)
+
+    def action_copy_arn(self) -> None:
+        key = self.table.current_key
+        if key is not None and self.kind.arn_of is not None:
+            arn = self.kind.arn_of(key)
+            self.app.copy_to_clipboard(arn)
+            self.notify(f"Copied {arn}")

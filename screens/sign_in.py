@@ -1,0 +1,102 @@
+"""Sign-in: account, user name (or root), password, then a TOTP code when enrolled."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Center, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Input, Label, Static
+
+from iamtui.errors import IamError
+from iamtui.service import IamService, Principal
+
+
+class SignInScreen(Screen[Principal]):
+    """The first screen on an existing store; dismisses with the signed-in principal."""
+
+    CSS_PATH = "sign_in.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+q", "app.quit", "Quit")]
+
+    def __init__(self, service: IamService) -> None:
+        super().__init__()
+        self.service = service
+
+    def compose(self) -> ComposeResult:
+        account = self.service.account()
+        with Center(), Vertical(id="sign-in"):
+            yield Static("iamtui", id="brand")
+            yield Static(f"Sign in to account {account.alias or account.account_id}",
+                         id="sign-in-title")
+            yield Label("Account alias or ID")
+            yield Input(account.alias or account.account_id, id="account", compact=True)
+            yield Label("User name (root for the root user)")
+            yield Input(placeholder="user name", id="user", compact=True)
+            yield Label("Password")
+            yield Input(password=True, id="password", compact=True)
+            yield Label("MFA code", id="totp-label", classes="hidden")
+            yield Input(placeholder="6 digits from your authenticator", id="totp",
+                        classes="hidden", max_length=6, compact=True)
+            yield Static("", id="sign-in-error")
+            yield Button("Sign in", variant="primary", id="sign-in-button")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#user", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        order = ["account", "user", "password"] + (
+            ["totp"] if not self.query_one("#totp").has_class("hidden") else [])
+        position = order.index(event.input.id or "")
+        if position + 1 < len(order):
+            self.query_one(f"#{order[position + 1]}", Input).focus()
+        else:
+            self._attempt()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self._attempt()
+
+    def _attempt(self) -> None:
+        values = {i.id: i.value for i in self.query(Input) if i.id}
+        self.query_one("#sign-in-error", Static).update("Signing in…")
+        self.query_one("#sign-in-button", Button).disabled = True
+        self._sign_in(values["account"].strip(), values["user"].strip(), values["password"],
+                      values.get("totp") or None)
+
+    @work(thread=True, exclusive=True)
+    def _sign_in(self, account: str, user: str, password: str, totp: str | None) -> None:
+        # Argon2 takes ~200 ms on purpose: a worker keeps the screen responsive.
+        try:
+            principal = sign_in(self.service, account, user, password, totp)
+        except IamError as error:
+            self.app.call_from_thread(self._failed, error)
+            return
+        self.app.call_from_thread(self.dismiss, principal)
+
+    def _failed(self, error: IamError) -> None:
+        self.query_one("#sign-in-button", Button).disabled = False
+        if error.code in ("MfaCodeRequired", "MFACodeRequired"):
+            for widget in self.query("#totp-label, #totp"):
+                widget.remove_class("hidden")
+            self.query_one("#totp", Input).focus()
+            self.query_one("#sign-in-error", Static).update("Enter the code from your "
+                                                            "authenticator app.")
+            return
+        self.query_one("#sign-in-error", Static).update(f"{error.message}")
+        self.query_one("#password", Input).value = ""
+        self.query_one("#password", Input).focus()
+
+
+def sign_in(service: IamService, account: str, user: str, password: str,
+            totp: str | None) -> Principal:
+    """The service's console sign-in; root by its password where no sign_in exists yet."""
+    if hasattr(service, "sign_in"):
+        return service.sign_in(account, user, password, totp)
+    if user.lower() == "root":
+        return service.authenticate_root(password)
+    from iamtui.errors import SignInFailed
+
+    raise SignInFailed("Only the root user can sign in to this store yet.")

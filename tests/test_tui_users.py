@@ -1,0 +1,94 @@
+"""The TUI driven by key presses (Textual's Pilot): first run, sign-in, the users table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from helpers import ACCOUNT_ID, ROOT_PASSWORD
+from textual.pilot import Pilot
+
+from iamtui.app import IamApp
+from iamtui.service import IamService
+from screens.main import MainScreen
+from screens.modals import ConfirmModal
+from screens.sign_in import SignInScreen
+from screens.widgets.resource_table import ResourceTable
+
+
+async def _type(pilot: Pilot, text: str) -> None:
+    for ch in text:
+        await pilot.press(ch if ch != " " else "space")
+
+
+async def test_first_run_creates_the_store_and_signs_in_as_root(tmp_path: Path) -> None:
+    db = tmp_path / "s" / "db.json"
+    app = IamApp(db, keys_dir=tmp_path / "keys")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _type(pilot, ACCOUNT_ID)
+        await pilot.press("enter")
+        await _type(pilot, "acme")
+        await pilot.press("enter")
+        await _type(pilot, ROOT_PASSWORD)
+        await pilot.press("enter")
+        await _type(pilot, ROOT_PASSWORD)
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        assert app.principal is not None and app.principal.is_root
+    svc = IamService.open(db, keys_dir=tmp_path / "keys")
+    assert svc.account().alias == "acme"
+    svc.close()
+
+
+async def test_sign_in_then_create_filter_and_delete_users(tmp_path: Path) -> None:
+    db = tmp_path / "db.json"
+    IamService.initialize(db, root_password=ROOT_PASSWORD, account_id=ACCOUNT_ID,
+                          keys_dir=tmp_path / "keys").close()
+    app = IamApp(db, keys_dir=tmp_path / "keys")
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert isinstance(app.screen, SignInScreen)
+        await _type(pilot, "root")
+        await pilot.press("enter")
+        await _type(pilot, "wrong-password")
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, SignInScreen)  # still here: wrong password
+        await _type(pilot, ROOT_PASSWORD)
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+
+        await pilot.press("2")
+        for name in ("alice", "bob", "carol"):
+            await pilot.press("n")
+            await _type(pilot, name)
+            await pilot.press("enter", "enter")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        table = app.screen.query_one(ResourceTable)
+        assert [r.cells[0] for r in table.rows] == ["alice", "bob", "carol"]
+
+        await pilot.press("slash")
+        await _type(pilot, "bo")
+        await pilot.pause()
+        assert [r.cells[0] for r in table.rows] == ["bob"]
+        await pilot.press("enter")  # back to the table, filter kept
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("enter")  # Cancel has the focus: a stray enter deletes nothing
+        await pilot.pause()
+        assert [r.cells[0] for r in table.rows] == ["bob"]
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press("shift+tab", "enter")  # the Delete button
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert table.rows == []
+    svc = IamService.open(db, keys_dir=tmp_path / "keys")
+    names = [u.user_name for u in svc.list_users(svc.root_principal())]
+    svc.close()
+    assert names == ["alice", "carol"]

@@ -22,6 +22,7 @@ from iamtui.errors import IamError, InvalidInput
 
 EXIT_SERVICE_ERROR = 254
 EXIT_BAD_ARGUMENTS = 252
+EXIT_CONFIGURATION = 253  # no or unusable credentials, as the AWS CLI's return codes say
 
 Handler = Callable[[argparse.Namespace], "Response"]
 
@@ -197,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     except IamError as exc:
         print(f"An error occurred ({exc.code}) when calling the {cmd.operation} operation: "
               f"{exc.message}", file=sys.stderr)
-        return EXIT_SERVICE_ERROR
+        return EXIT_CONFIGURATION if exc.code == "NoCredentials" else EXIT_SERVICE_ERROR
     emit(response, args.output)
     return 0
 

@@ -10,10 +10,15 @@ credentials file that `iamtui configure` writes.
 from __future__ import annotations
 
 import argparse
+import configparser
 import getpass
+import os
+import secrets
+import stat
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from iamtui.errors import IamError
@@ -39,9 +44,141 @@ def read_secret(prompt: str, *, from_stdin: bool) -> str:
     return getpass.getpass(prompt)
 
 
-# Other ways of resolving credentials register here (access keys, profiles, sessions).
+# --------------------------------------------------------------- the credentials file
+
+ENV_ACCESS_KEY_ID = "IAMTUI_ACCESS_KEY_ID"
+ENV_SECRET_ACCESS_KEY = "IAMTUI_SECRET_ACCESS_KEY"
+ENV_SESSION_TOKEN = "IAMTUI_SESSION_TOKEN"
+ENV_PROFILE = "IAMTUI_PROFILE"
+DEFAULT_PROFILE = "default"
+KEY_ID_OPTION = "aws_access_key_id"  # the option names of ~/.aws/credentials
+SECRET_OPTION = "aws_secret_access_key"
+
+
+def credentials_path() -> Path:
+    """The credentials file: `credentials` in the config folder ($IAMTUI_CONFIG_DIR)."""
+    from iamtui.service.core import config_dir
+
+    return config_dir() / "credentials"
+
+
+def profile_name(args: argparse.Namespace) -> tuple[str, bool]:
+    """The profile to use (--profile, else $IAMTUI_PROFILE, else "default"), and whether
+    it was named explicitly (a named profile that is missing is an error)."""
+    named = getattr(args, "profile", None) or os.environ.get(ENV_PROFILE)
+    return (named or DEFAULT_PROFILE), bool(named)
+
+
+def check_private(path: Path) -> None:
+    """Refuse a credentials file that others could read or that is not the user's own."""
+    info = path.stat()
+    if not stat.S_ISREG(info.st_mode):
+        raise NoCredentials(f"{path} is not a regular file; refusing to read credentials "
+                            "from it.")
+    if info.st_uid != os.geteuid():
+        raise NoCredentials(f"{path} belongs to another user (uid {info.st_uid}); refusing "
+                            "to read credentials from it.")
+    mode = stat.S_IMODE(info.st_mode)
+    if mode & 0o077:
+        raise NoCredentials(f"{path} is accessible to other users (mode {mode:04o}); refusing "
+                            f"to read credentials from it. Run `chmod 600 {path}`, and "
+                            "replace the keys in it if others may have read them.")
+
+
+def _read_file(path: Path) -> configparser.ConfigParser:
+    check_private(path)
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read_string(path.read_text(encoding="utf-8"), source=str(path))
+    except (configparser.Error, UnicodeDecodeError) as exc:
+        raise NoCredentials(f"{path} is not a valid credentials file: {exc}") from None
+    return parser
+
+
+def load_profile(name: str, *, required: bool) -> tuple[str, str] | None:
+    """The key pair of profile `name`; None if there is none and it was not `required`."""
+    path = credentials_path()
+    parser = _read_file(path) if path.exists() else None
+    if parser is None or not parser.has_section(name):
+        if not required:
+            return None
+        where = f"in {path}" if parser is not None else f"({path} does not exist)"
+        raise NoCredentials(f"The config profile ({name}) could not be found {where}. Save "
+                            f"a key pair in it with `iamtui configure --profile {name}`.")
+    section = parser[name]
+    missing = [o for o in (KEY_ID_OPTION, SECRET_OPTION) if not section.get(o, "").strip()]
+    if missing:
+        raise NoCredentials(f"Partial credentials found in profile {name} of {path}, "
+                            f"missing: {', '.join(missing)}")
+    return section[KEY_ID_OPTION].strip(), section[SECRET_OPTION].strip()
+
+
+def save_profile(name: str, access_key_id: str, secret: str) -> Path:
+    """Write the pair into profile `name` (other profiles kept): a 0600 file, replaced
+    atomically, in a 0700 folder."""
+    path = credentials_path()
+    folder = path.parent
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if stat.S_IMODE(folder.stat().st_mode) & 0o077 and folder.stat().st_uid == os.geteuid():
+        folder.chmod(0o700)  # our own config folder: keep other users out of it
+    parser = _read_file(path) if path.exists() else configparser.ConfigParser(
+        interpolation=None)
+    if not parser.has_section(name):
+        parser.add_section(name)
+    parser[name][KEY_ID_OPTION] = access_key_id
+    parser[name][SECRET_OPTION] = secret
+    tmp = folder / f".credentials.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.fchmod(fd, 0o600)  # whatever the umask
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            parser.write(out)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+    return path
+
+
+# --------------------------------------------------------------- credential sources
+
+
+def from_environment(service: IamService, args: argparse.Namespace) -> Principal | None:
+    """$IAMTUI_ACCESS_KEY_ID and $IAMTUI_SECRET_ACCESS_KEY; skipped when --profile names a
+    profile, since command line options come before environment variables (AWS CLI,
+    "Configuration and credentials precedence")."""
+    if getattr(args, "profile", None):
+        return None
+    key_id = os.environ.get(ENV_ACCESS_KEY_ID, "").strip()
+    secret = os.environ.get(ENV_SECRET_ACCESS_KEY, "").strip()
+    if not key_id and not secret:
+        return None
+    if not key_id or not secret:
+        missing = ENV_SECRET_ACCESS_KEY if key_id else ENV_ACCESS_KEY_ID
+        raise NoCredentials(f"Partial credentials found in env, missing: {missing}")
+    if key_id.startswith("ASIA") and os.environ.get(ENV_SESSION_TOKEN):
+        return None  # temporary credentials: the session source handles them
+    return service.authenticate_access_key(key_id, secret)
+
+
+def from_profile(service: IamService, args: argparse.Namespace) -> Principal | None:
+    """A profile of the credentials file (--profile, $IAMTUI_PROFILE or "default")."""
+    name, named = profile_name(args)
+    pair = load_profile(name, required=named)
+    return service.authenticate_access_key(*pair) if pair else None
+
+
+# Tried in this order after --as-root, as the AWS CLI tries its providers; other ways of
+# resolving credentials (role sessions, ...) append themselves.
 CredentialSource = Callable[["IamService", argparse.Namespace], "Principal | None"]
-CREDENTIAL_SOURCES: list[CredentialSource] = []
+CREDENTIAL_SOURCES: list[CredentialSource] = [from_environment, from_profile]
 
 
 def caller_for(service: IamService, args: argparse.Namespace) -> Principal:

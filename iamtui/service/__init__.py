@@ -5,6 +5,7 @@ Operations are grouped by family in this package's modules and assembled here.
 """
 
 from iamtui.service.access_keys import AccessKeyOperations
+from iamtui.service.account_details import AccountDetailsOperations
 from iamtui.service.core import Principal, ServiceCore, config_dir
 from iamtui.service.groups import GroupOperations
 from iamtui.service.inline import InlinePolicyOperations
@@ -14,7 +15,7 @@ from iamtui.service.users import UserOperations
 
 
 class IamService(UserOperations, AccessKeyOperations, GroupOperations, RoleOperations,
-                 InlinePolicyOperations, SignInOperations):
+                 InlinePolicyOperations, SignInOperations, AccountDetailsOperations):
     """Every IAM operation on one local store."""
 
 

@@ -11,6 +11,7 @@ from iamtui.model import (
     Group,
     GroupMembership,
     InlinePolicy,
+    InstanceProfile,
     LoginProfile,
     ManagedPolicy,
     PolicyAttachment,
@@ -65,7 +66,12 @@ MFA_DEVICES = EntityTable("mfa_devices", VirtualMfaDevice, key=lambda d: d.seria
                           indexes={"user": Index("user_name", casefold=True)})
 RESOURCE_POLICIES = EntityTable("resource_policies", ResourcePolicy,
                                 key=lambda p: p.resource_arn)
+INSTANCE_PROFILES = EntityTable(
+    "instance_profiles", InstanceProfile, key=lambda p: p.instance_profile_id,
+    indexes={"name": Index("instance_profile_name", casefold=True, unique=True),
+             "role": Index("role_names", casefold=True)})
 
 ALL_TABLES = (USERS, GROUPS, ROLES, POLICIES, POLICY_VERSIONS, INLINE_POLICIES, MEMBERSHIPS,
-              ATTACHMENTS, ACCESS_KEYS, LOGIN_PROFILES, MFA_DEVICES, RESOURCE_POLICIES)
+              ATTACHMENTS, ACCESS_KEYS, LOGIN_PROFILES, MFA_DEVICES, RESOURCE_POLICIES,
+              INSTANCE_PROFILES)
 SCHEMA = schema_of(ALL_TABLES, version=SCHEMA_VERSION)

@@ -37,9 +37,13 @@ class SignInScreen(Screen[Principal]):
             yield Input(placeholder="user name", id="user", compact=True)
             yield Label("Password")
             yield Input(password=True, id="password", compact=True)
-            yield Label("MFA code", id="totp-label", classes="hidden")
+            yield Label("MFA code", classes="hidden totp")
             yield Input(placeholder="6 digits from your authenticator", id="totp",
-                        classes="hidden", max_length=6, compact=True)
+                        classes="hidden totp", max_length=6, compact=True)
+            yield Label("New password (yours must be changed now)", classes="hidden change")
+            yield Input(password=True, id="new-password", classes="hidden change", compact=True)
+            yield Label("New password again", classes="hidden change")
+            yield Input(password=True, id="new-password2", classes="hidden change", compact=True)
             yield Static("", id="sign-in-error")
             yield Button("Sign in", variant="primary", id="sign-in-button")
         yield Footer()
@@ -48,8 +52,7 @@ class SignInScreen(Screen[Principal]):
         self.query_one("#user", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        order = ["account", "user", "password"] + (
-            ["totp"] if not self.query_one("#totp").has_class("hidden") else [])
+        order = [i.id for i in self.query(Input) if i.id and not i.has_class("hidden")]
         position = order.index(event.input.id or "")
         if position + 1 < len(order):
             self.query_one(f"#{order[position + 1]}", Input).focus()
@@ -61,42 +64,47 @@ class SignInScreen(Screen[Principal]):
 
     def _attempt(self) -> None:
         values = {i.id: i.value for i in self.query(Input) if i.id}
-        self.query_one("#sign-in-error", Static).update("Signing in…")
+        error = self.query_one("#sign-in-error", Static)
+        changing = not self.query_one("#new-password").has_class("hidden")
+        if changing and values["new-password"] != values["new-password2"]:
+            error.update("The two new passwords differ.")
+            return
+        error.update("Signing in…")
         self.query_one("#sign-in-button", Button).disabled = True
         self._sign_in(values["account"].strip(), values["user"].strip(), values["password"],
-                      values.get("totp") or None)
+                      values["totp"] or None, values["new-password"] if changing else None)
 
     @work(thread=True, exclusive=True)
-    def _sign_in(self, account: str, user: str, password: str, totp: str | None) -> None:
+    def _sign_in(self, account: str, user: str, password: str, totp: str | None,
+                 new_password: str | None) -> None:
         # Argon2 takes ~200 ms on purpose: a worker keeps the screen responsive.
         try:
-            principal = sign_in(self.service, account, user, password, totp)
+            principal = self.service.sign_in(account, user, password, totp,
+                                             new_password=new_password)
         except IamError as error:
             self.app.call_from_thread(self._failed, error)
             return
         self.app.call_from_thread(self.dismiss, principal)
 
+    def _reveal(self, group: str, first: str, message: str) -> None:
+        for widget in self.query(f".{group}"):
+            widget.remove_class("hidden")
+        self.query_one(f"#{first}", Input).focus()
+        self.query_one("#sign-in-error", Static).update(message)
+
     def _failed(self, error: IamError) -> None:
+        """Each refusal says what to do next (see IamService.sign_in)."""
         self.query_one("#sign-in-button", Button).disabled = False
-        if error.code in ("MfaCodeRequired", "MFACodeRequired"):
-            for widget in self.query("#totp-label, #totp"):
-                widget.remove_class("hidden")
-            self.query_one("#totp", Input).focus()
-            self.query_one("#sign-in-error", Static).update("Enter the code from your "
-                                                            "authenticator app.")
+        if error.code == "MfaCodeRequired":
+            self._reveal("totp", "totp", "Enter the code from your authenticator app.")
             return
-        self.query_one("#sign-in-error", Static).update(f"{error.message}")
+        if error.code == "PasswordResetRequired":
+            self._reveal("change", "new-password", error.message)
+            return
+        self.query_one("#sign-in-error", Static).update(error.message)
+        if error.code == "InvalidAuthenticationCode":
+            self.query_one("#totp", Input).value = ""
+            self.query_one("#totp", Input).focus()
+            return
         self.query_one("#password", Input).value = ""
         self.query_one("#password", Input).focus()
-
-
-def sign_in(service: IamService, account: str, user: str, password: str,
-            totp: str | None) -> Principal:
-    """The service's console sign-in; root by its password where no sign_in exists yet."""
-    if hasattr(service, "sign_in"):
-        return service.sign_in(account, user, password, totp)
-    if user.lower() == "root":
-        return service.authenticate_root(password)
-    from iamtui.errors import SignInFailed
-
-    raise SignInFailed("Only the root user can sign in to this store yet.")

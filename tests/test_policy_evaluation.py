@@ -154,7 +154,7 @@ class TestDenyAndDefault:
         assert [m.statement.statement.effect for m in result.matched] == ["Deny"]
         aws = result.to_aws()
         assert len(aws["MatchedStatements"]) == 1
-        assert aws["MatchedStatements"][0]["StartPosition"] == {"Line": 14, "Column": 5}
+        assert aws["MatchedStatements"][0]["StartPosition"] == {"Line": 14, "Column": 6}
 
 
 class TestActionMatching:
@@ -882,7 +882,7 @@ class TestEvaluationResultShape:
             "EvalDecision": "allowed",
             "MatchedStatements": [{"SourcePolicyId": "PolicyInputList.1",
                                    "SourcePolicyType": "none",
-                                   "StartPosition": {"Line": 4, "Column": 5},
+                                   "StartPosition": {"Line": 4, "Column": 6},
                                    "EndPosition": {"Line": 9, "Column": 6}}],
             "MissingContextValues": []}
 

@@ -477,7 +477,10 @@ class TestConditionOperators:
 
 class TestStatementPositions:
     """API Reference, Statement: StartPosition/EndPosition are the row and column of the
-    beginning and end of the statement in the policy."""
+    beginning and end of the statement. AWS CLI reference, simulate-custom-policy,
+    example 1: for its one-line policy AWS reports columns 38 and 167, where the
+    statement's "{" is column 37 and its "}" column 166: both positions are just past
+    the brace."""
 
     TEXT = ('{\n'
             '  "Version": "2012-10-17",\n'
@@ -491,10 +494,20 @@ class TestStatementPositions:
             '  ]\n'
             '}')
 
-    def test_start_is_the_opening_brace(self) -> None:
+    def test_the_aws_cli_example(self) -> None:
+        text = ('{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"dynamodb:*",'
+                '"Resource":"*","Condition":{"DateGreaterThan":{"aws:CurrentTime":'
+                '"2018-08-16T12:00:00Z"}}}}')
+        (st,) = parse_policy(text).statements
+        assert (st.start, st.end) == (Position(1, 38), Position(1, 167))
+        assert st.index == 0
+
+    def test_start_is_just_past_the_opening_brace(self) -> None:
         first, second = parse_policy(self.TEXT).statements
-        assert first.start == Position(4, 5)
-        assert second.start == Position(5, 5)
+        assert first.start == Position(4, 6)
+        assert second.start == Position(5, 6)
+        lines = self.TEXT.splitlines()
+        assert lines[3][first.start.column - 2] == "{"
 
     def test_end_is_just_past_the_closing_brace(self) -> None:
         first, second = parse_policy(self.TEXT).statements
@@ -503,13 +516,6 @@ class TestStatementPositions:
         lines = self.TEXT.splitlines()
         assert lines[3][first.end.column - 2] == "}"
         assert lines[8][second.end.column - 2] == "}"
-
-    def test_single_statement_object(self) -> None:
-        text = '{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}'
-        (st,) = parse_policy(text).statements
-        assert st.start == Position(1, 37)
-        assert st.end == Position(1, len(text))
-        assert st.index == 0
 
 
 # ---------------------------------------------------------------------------- findings

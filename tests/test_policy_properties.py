@@ -406,7 +406,7 @@ def check_text(text: str) -> None:
         assert report.document is not None
         for st_ in document.statements:  # positions frame the statement's braces
             lines = text.split("\n")
-            assert lines[st_.start.line - 1][st_.start.column - 1] == "{"
+            assert lines[st_.start.line - 1][st_.start.column - 2] == "{"
             assert lines[st_.end.line - 1][st_.end.column - 2] == "}"
         compiled = PolicyInput(compile_policy(text, policy_type), "PolicyInputList.1")
         for action in ("s3:GetObject", "iam:CreateUser"):

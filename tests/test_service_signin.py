@@ -1,0 +1,433 @@
+"""Console sign-in: generic failures, audit, lockout, forced changes, rehash, MFA at sign-in.
+
+AWS pages these tests follow:
+- IAM User Guide, "Set an account password policy for IAM users" (expiry, HardExpiry,
+  the forced change at the next sign-in, AllowUsersToChangePassword):
+  https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_passwords_account-policy.html
+- IAM User Guide, "Logging IAM and AWS STS API calls with AWS CloudTrail": a sign-in
+  with an unknown user name is logged as HIDDEN_DUE_TO_SECURITY_REASONS:
+  https://docs.aws.amazon.com/IAM/latest/UserGuide/cloudtrail-integration.html
+- IAM User Guide, "AWS global condition context keys" (aws:MultiFactorAuthPresent,
+  aws:MultiFactorAuthAge):
+  https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html
+- IAM User Guide, "AWS: Allows MFA-authenticated IAM users to manage their own
+  credentials" (the Bool MFA condition pattern):
+  https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_examples_aws_my-sec-creds-self-manage.html
+Lockout is iamtui's own (PCI DSS v4.0 requirement 8.3.4), not AWS's.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import argon2
+import pytest
+from helpers import ACCOUNT_ID, ROOT_PASSWORD, FakeClock
+
+from iamtui.audit import HIDDEN
+from iamtui.errors import AccessDenied, InvalidAuthenticationCode, PasswordPolicyViolation
+from iamtui.errors import SignInFailed as SignInFailedError
+from iamtui.model import InlinePolicy
+from iamtui.security import mfa
+from iamtui.security.passwords import (
+    LockoutSettings,
+    PasswordPolicy,
+    needs_rehash,
+    verify_password,
+)
+from iamtui.service import IamService, Principal
+from iamtui.service import signin as signin_module
+from iamtui.service.signin import (
+    GENERIC_FAILURE,
+    AccountLocked,
+    MfaCodeRequired,
+    PasswordChangeRequired,
+    PasswordExpired,
+)
+from iamtui.service.tables import INLINE_POLICIES, LOGIN_PROFILES, USERS
+
+PASSWORD = "Corr3ct-Horse!"
+NEW_PASSWORD = "Batt3ry-Staple!"
+
+
+@pytest.fixture
+def alice(service: IamService, root: Principal) -> str:
+    service.create_user(root, "alice")
+    service.create_login_profile(root, "alice", PASSWORD)
+    return "alice"
+
+
+def last_events(service: IamService, n: int = 1) -> list[dict]:
+    return service.audit.page(0, n)
+
+
+def enroll(service: IamService, root: Principal, clock: FakeClock,
+           user: str | None = "alice", name: str = "alice-phone") -> str:
+    """A device enabled for `user` at the current step; returns its seed."""
+    new = service.create_virtual_mfa_device(root, name)
+    step = mfa.time_step(clock())
+    service.enable_mfa_device(root, user, new.device.serial_number,
+                              mfa.code_at(new.base32_seed, step - 1),
+                              mfa.code_at(new.base32_seed, step))
+    return new.base32_seed
+
+
+def set_lockout(service: IamService, root: Principal, threshold: int = 3,
+                minutes: int | None = 30, **policy: object) -> None:
+    service.update_account_password_policy(
+        root, PasswordPolicy(**policy),  # type: ignore[arg-type]
+        lockout=LockoutSettings(threshold, minutes))
+
+
+# ---------------------------------------------------------------------- success
+
+
+def test_sign_in_gives_a_console_principal_and_records_use(service: IamService, alice: str,
+                                                           clock: FakeClock) -> None:
+    principal = service.sign_in("example", "alice", PASSWORD)
+    assert (principal.kind, principal.name, principal.console) == ("user", "alice", True)
+    assert principal.mfa_authenticated_at is None
+    assert service.sign_in(ACCOUNT_ID, "ALICE", PASSWORD).name == "alice"  # ID; names fold
+    user = USERS.find_one(service.store.snapshot(), "name", "alice")
+    assert user is not None and user.password_last_used == clock()
+    event = last_events(service)[0]
+    assert event["eventName"] == "ConsoleLogin"
+    assert event["eventSource"] == "signin.amazonaws.com"
+    assert event["responseElements"] == {"ConsoleLogin": "Success"}
+    assert event["userIdentity"]["userName"] == "alice"
+    assert event["additionalEventData"]["MFAUsed"] == "No"
+
+
+def test_root_signs_in_with_its_own_password(service: IamService) -> None:
+    principal = service.sign_in("example", "root", ROOT_PASSWORD)
+    assert principal.is_root and principal.console
+    with pytest.raises(SignInFailedError):
+        service.sign_in("example", "root", "not-the-password")
+
+
+# ---------------------------------------------------------------------- generic failures
+
+
+def test_unknown_user_and_wrong_password_look_the_same(service: IamService, alice: str) -> None:
+    """One message for both, so the answer does not tell which user names exist."""
+    with pytest.raises(SignInFailedError) as wrong:
+        service.sign_in("example", "alice", "Wrong-Passw0rd")
+    with pytest.raises(SignInFailedError) as unknown:
+        service.sign_in("example", "mallory", "Wrong-Passw0rd")
+    with pytest.raises(SignInFailedError) as other_account:
+        service.sign_in("999999999999", "alice", PASSWORD)
+    assert type(wrong.value) is type(unknown.value) is SignInFailedError
+    assert wrong.value.message == unknown.value.message == other_account.value.message \
+        == GENERIC_FAILURE
+
+
+def test_unknown_user_is_audited_as_hidden(service: IamService, alice: str) -> None:
+    """CloudTrail logs a mistyped user name as HIDDEN_DUE_TO_SECURITY_REASONS."""
+    with pytest.raises(SignInFailedError):
+        service.sign_in("example", "mallory", "Wrong-Passw0rd")
+    event = last_events(service)[0]
+    assert event["eventName"] == "ConsoleLogin"
+    assert event["userIdentity"]["userName"] == HIDDEN
+    assert event["responseElements"] == {"ConsoleLogin": "Failure"}
+    assert "mallory" not in json.dumps(event) and "Wrong-Passw0rd" not in json.dumps(event)
+    with pytest.raises(SignInFailedError):
+        service.sign_in("example", "alice", "Wrong-Passw0rd")
+    event = last_events(service)[0]
+    assert event["userIdentity"]["userName"] == "alice"
+    assert event["errorMessage"] == GENERIC_FAILURE
+    assert "Wrong-Passw0rd" not in json.dumps(event)
+
+
+def test_unknown_user_costs_a_password_verify(service: IamService, alice: str,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same cost either way: an unknown user pays a dummy verify."""
+    calls: list[str] = []
+    monkeypatch.setattr(signin_module, "dummy_verify", lambda pw: calls.append(pw))
+    with pytest.raises(SignInFailedError):
+        service.sign_in("example", "mallory", "Wrong-Passw0rd")
+    assert calls == ["Wrong-Passw0rd"]
+
+
+def test_user_without_console_password_gets_the_generic_error(service: IamService,
+                                                              root: Principal) -> None:
+    service.create_user(root, "bob")
+    with pytest.raises(SignInFailedError, match="authentication information is incorrect"):
+        service.sign_in("example", "bob", "Anything-1")
+
+
+# ---------------------------------------------------------------------- lockout
+
+
+def test_lockout_after_threshold_until_an_administrator_unlocks(
+        service: IamService, root: Principal, alice: str, clock: FakeClock) -> None:
+    set_lockout(service, root, threshold=3, minutes=None)
+    for _ in range(2):
+        with pytest.raises(SignInFailedError):
+            service.sign_in("example", "alice", "Wrong-Passw0rd")
+    with pytest.raises(AccountLocked, match="administrator must unlock"):
+        service.sign_in("example", "alice", "Wrong-Passw0rd")
+    with pytest.raises(AccountLocked):  # the right password does not help now
+        service.sign_in("example", "alice", PASSWORD)
+    clock.advance(days=400)
+    with pytest.raises(AccountLocked):
+        service.sign_in("example", "alice", PASSWORD)
+    assert last_events(service)[0]["responseElements"] == {"ConsoleLogin": "Failure"}
+    service.unlock_login_profile(root, "alice")
+    assert service.sign_in("example", "alice", PASSWORD).name == "alice"
+
+
+def test_lockout_expires_after_its_duration(service: IamService, root: Principal, alice: str,
+                                            clock: FakeClock) -> None:
+    set_lockout(service, root, threshold=3, minutes=30)
+    for _ in range(3):
+        with pytest.raises((SignInFailedError, AccountLocked)):
+            service.sign_in("example", "alice", "Wrong-Passw0rd")
+    clock.advance(minutes=29)
+    with pytest.raises(AccountLocked, match="until 2026-11-28 12:30 UTC"):
+        service.sign_in("example", "alice", PASSWORD)
+    clock.advance(minutes=1)
+    assert service.sign_in("example", "alice", PASSWORD).name == "alice"
+
+
+def test_success_resets_the_failure_count(service: IamService, root: Principal,
+                                          alice: str) -> None:
+    set_lockout(service, root, threshold=3)
+    for _ in range(2):
+        with pytest.raises(SignInFailedError):
+            service.sign_in("example", "alice", "Wrong-Passw0rd")
+    service.sign_in("example", "alice", PASSWORD)
+    for _ in range(2):
+        with pytest.raises(SignInFailedError):
+            service.sign_in("example", "alice", "Wrong-Passw0rd")
+    assert service.sign_in("example", "alice", PASSWORD).name == "alice"
+
+
+def test_failed_mfa_codes_count_toward_the_lockout(service: IamService, root: Principal,
+                                                   alice: str, clock: FakeClock) -> None:
+    set_lockout(service, root, threshold=3)
+    seed = enroll(service, root, clock)
+    clock.advance(minutes=5)
+    wrong = f"{(int(mfa.code_at(seed, mfa.time_step(clock()))) + 1) % 1_000_000:06d}"
+    for _ in range(2):
+        with pytest.raises(InvalidAuthenticationCode):
+            service.sign_in("example", "alice", PASSWORD, wrong)
+    with pytest.raises(AccountLocked):
+        service.sign_in("example", "alice", PASSWORD, wrong)
+    good = mfa.code_at(seed, mfa.time_step(clock()))
+    with pytest.raises(AccountLocked):
+        service.sign_in("example", "alice", PASSWORD, good)
+
+
+def test_unlock_needs_permission_and_is_audited(service: IamService, root: Principal,
+                                                alice: str) -> None:
+    bob = Principal.for_user(service.create_user(root, "bob"), ACCOUNT_ID)
+    with pytest.raises(AccessDenied, match="iam:UpdateLoginProfile"):
+        service.unlock_login_profile(bob, "alice")
+    assert last_events(service)[0]["eventName"] == "UnlockLoginProfile"
+
+
+def test_root_lockout_always_ends(service: IamService, root: Principal,
+                                  clock: FakeClock) -> None:
+    """Nobody can unlock the root user, so its lock lasts the minimum 30 minutes."""
+    set_lockout(service, root, threshold=3, minutes=None)
+    for _ in range(3):
+        with pytest.raises((SignInFailedError, AccountLocked)):
+            service.sign_in("example", "root", "Wrong-Passw0rd")
+    with pytest.raises(AccountLocked):
+        service.sign_in("example", "root", ROOT_PASSWORD)
+    clock.advance(minutes=30)
+    assert service.sign_in("example", "root", ROOT_PASSWORD).is_root
+
+
+# ---------------------------------------------------------------------- forced changes
+
+
+def test_reset_required_forces_a_change_before_anything_else(
+        service: IamService, root: Principal, clock: FakeClock) -> None:
+    service.create_user(root, "carol")
+    service.create_login_profile(root, "carol", PASSWORD, password_reset_required=True)
+    service.update_account_password_policy(root, PasswordPolicy(
+        allow_users_to_change_password=True, password_reuse_prevention=1))
+    with pytest.raises(PasswordChangeRequired) as required:
+        service.sign_in("example", "carol", PASSWORD)
+    assert required.value.reason == "reset"
+    with pytest.raises(PasswordPolicyViolation, match="last password"):
+        service.sign_in("example", "carol", PASSWORD, new_password=PASSWORD)
+    principal = service.sign_in("example", "carol", PASSWORD, new_password=NEW_PASSWORD)
+    assert principal.name == "carol"
+    assert service.sign_in("example", "carol", NEW_PASSWORD).name == "carol"
+    with pytest.raises(SignInFailedError):
+        service.sign_in("example", "carol", PASSWORD)
+
+
+def test_forced_change_needs_permission_to_change_ones_password(
+        service: IamService, root: Principal) -> None:
+    """Without AllowUsersToChangePassword or an iam:ChangePassword policy, only an
+    administrator can set the new password."""
+    service.create_user(root, "carol")
+    service.create_login_profile(root, "carol", PASSWORD, password_reset_required=True)
+    with pytest.raises(AccessDenied, match="ask an administrator"):
+        service.sign_in("example", "carol", PASSWORD, new_password=NEW_PASSWORD)
+    with service.store.transaction() as tx:  # attach IAMUserChangePassword's statement inline
+        INLINE_POLICIES.put(tx, InlinePolicy("user", "carol", "change-own", json.dumps({
+            "Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Action": "iam:ChangePassword",
+                "Resource": "arn:aws:iam::*:user/${aws:username}"}]})))
+    assert service.sign_in("example", "carol", PASSWORD,
+                           new_password=NEW_PASSWORD).name == "carol"
+
+
+def test_expired_password_must_be_changed(service: IamService, root: Principal, alice: str,
+                                          clock: FakeClock) -> None:
+    service.update_account_password_policy(root, PasswordPolicy(
+        max_password_age=90, allow_users_to_change_password=True))
+    clock.advance(days=89)
+    service.sign_in("example", "alice", PASSWORD)
+    clock.advance(days=1)
+    with pytest.raises(PasswordChangeRequired) as required:
+        service.sign_in("example", "alice", PASSWORD)
+    assert required.value.reason == "expired"
+    service.sign_in("example", "alice", PASSWORD, new_password=NEW_PASSWORD)
+    clock.advance(days=89)
+    assert service.sign_in("example", "alice", NEW_PASSWORD).name == "alice"
+
+
+def test_hard_expiry_only_an_administrator_can_reset(service: IamService, root: Principal,
+                                                     alice: str, clock: FakeClock) -> None:
+    service.update_account_password_policy(root, PasswordPolicy(
+        max_password_age=30, hard_expiry=True, allow_users_to_change_password=True))
+    clock.advance(days=31)
+    with pytest.raises(PasswordExpired, match="administrator"):
+        service.sign_in("example", "alice", PASSWORD)
+    with pytest.raises(PasswordExpired):
+        service.sign_in("example", "alice", PASSWORD, new_password=NEW_PASSWORD)
+    service.update_login_profile(root, "alice", password=NEW_PASSWORD)
+    assert service.sign_in("example", "alice", NEW_PASSWORD).name == "alice"
+
+
+def test_old_hash_is_rehashed_at_the_next_sign_in(service: IamService, alice: str) -> None:
+    weak = argon2.PasswordHasher(time_cost=1, memory_cost=64, parallelism=1).hash(PASSWORD)
+    assert needs_rehash(weak)
+    with service.store.transaction() as tx:
+        profile = LOGIN_PROFILES.get(tx, "alice")
+        assert profile is not None
+        LOGIN_PROFILES.put(tx, replace(profile, password_hash=weak))
+    service.sign_in("example", "alice", PASSWORD)
+    stored = LOGIN_PROFILES.get(service.store.snapshot(), "alice")
+    assert stored is not None and stored.password_hash != weak
+    assert not needs_rehash(stored.password_hash)
+    assert verify_password(stored.password_hash, PASSWORD)
+    assert stored.previous_hashes == ()  # the same password: no new history entry
+
+
+# ---------------------------------------------------------------------- MFA at sign-in
+
+
+def test_mfa_code_required_then_accepted_once(service: IamService, root: Principal,
+                                              alice: str, clock: FakeClock) -> None:
+    seed = enroll(service, root, clock)
+    clock.advance(seconds=30)
+    with pytest.raises(MfaCodeRequired):
+        service.sign_in("example", "alice", PASSWORD)
+    code = mfa.code_at(seed, mfa.time_step(clock()))
+    principal = service.sign_in("example", "alice", PASSWORD, code)
+    assert principal.mfa_authenticated_at == clock()
+    assert last_events(service)[0]["additionalEventData"]["MFAUsed"] == "Yes"
+    with pytest.raises(InvalidAuthenticationCode, match="already used"):
+        service.sign_in("example", "alice", PASSWORD, code)
+
+
+def test_stale_and_earlier_codes_are_refused(service: IamService, root: Principal, alice: str,
+                                             clock: FakeClock) -> None:
+    seed = enroll(service, root, clock)
+    clock.advance(minutes=10)
+    now = mfa.time_step(clock())
+    with pytest.raises(InvalidAuthenticationCode, match="not valid"):
+        service.sign_in("example", "alice", PASSWORD, mfa.code_at(seed, now - 3))
+    service.sign_in("example", "alice", PASSWORD, mfa.code_at(seed, now))
+    with pytest.raises(InvalidAuthenticationCode, match="already used"):
+        service.sign_in("example", "alice", PASSWORD, mfa.code_at(seed, now - 1))
+
+
+def test_full_width_digits_are_refused(service: IamService, root: Principal, alice: str,
+                                       clock: FakeClock) -> None:
+    seed = enroll(service, root, clock)
+    clock.advance(seconds=60)
+    code = mfa.code_at(seed, mfa.time_step(clock()))
+    wide = "".join(chr(ord("０") + int(c)) for c in code)
+    with pytest.raises(InvalidAuthenticationCode, match="six digits"):
+        service.sign_in("example", "alice", PASSWORD, wide)
+    assert service.sign_in("example", "alice", PASSWORD, code).mfa_authenticated_at
+
+
+def test_mfa_condition_applies_to_the_signed_in_operator(service: IamService, root: Principal,
+                                                         alice: str, clock: FakeClock) -> None:
+    """A Bool aws:MultiFactorAuthPresent condition allows the MFA session only."""
+    with service.store.transaction() as tx:
+        for name in ("alice", "bob"):
+            INLINE_POLICIES.put(tx, InlinePolicy("user", name, "mfa-only", json.dumps({
+                "Version": "2012-10-17", "Statement": [{
+                    "Effect": "Allow", "Action": "iam:ListUsers", "Resource": "*",
+                    "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}]})))
+    service.create_user(root, "bob")
+    service.create_login_profile(root, "bob", PASSWORD)
+    seed = enroll(service, root, clock)
+    clock.advance(seconds=30)
+    with_mfa = service.sign_in("example", "alice", PASSWORD,
+                               mfa.code_at(seed, mfa.time_step(clock())))
+    without = service.sign_in("example", "bob", PASSWORD)
+    assert [u.user_name for u in service.list_users(with_mfa)] == ["alice", "bob"]
+    with pytest.raises(AccessDenied, match="iam:ListUsers"):
+        service.list_users(without)
+    context = service.caller_context(service.store.snapshot(), with_mfa)
+    clock.advance(seconds=120)
+    later = service.caller_context(service.store.snapshot(), with_mfa)
+    present = context.get("aws:multifactorauthpresent")
+    age = later.get("aws:multifactorauthage")
+    assert present is not None and present.values == ("true",)
+    assert age is not None and age.values == ("120",)
+
+
+def test_root_mfa_enrollment_and_sign_in(service: IamService, root: Principal,
+                                         clock: FakeClock) -> None:
+    seed = enroll(service, root, clock, user=None, name="root-account-mfa-device")
+    devices = service.list_mfa_devices(root)
+    assert [d.serial_number for d in devices] == \
+        [f"arn:aws:iam::{ACCOUNT_ID}:mfa/root-account-mfa-device"]
+    clock.advance(seconds=30)
+    with pytest.raises(MfaCodeRequired):
+        service.sign_in("example", "root", ROOT_PASSWORD)
+    principal = service.sign_in("example", "root", ROOT_PASSWORD,
+                                mfa.code_at(seed, mfa.time_step(clock())))
+    assert principal.is_root and principal.mfa_authenticated_at == clock()
+
+
+# ---------------------------------------------------------------------- secrets at rest
+
+
+def test_passwords_and_seeds_never_reach_the_store_or_the_audit(
+        service: IamService, root: Principal, clock: FakeClock) -> None:
+    service.create_user(root, "dave")
+    service.create_login_profile(root, "dave", PASSWORD)
+    new = service.create_virtual_mfa_device(root, "dave-phone")
+    step = mfa.time_step(clock())
+    service.enable_mfa_device(root, "dave", new.device.serial_number,
+                              mfa.code_at(new.base32_seed, step - 1),
+                              mfa.code_at(new.base32_seed, step))
+    with pytest.raises(SignInFailedError):
+        service.sign_in("example", "dave", NEW_PASSWORD)
+    clock.advance(seconds=30)
+    service.sign_in("example", "dave", PASSWORD,
+                    mfa.code_at(new.base32_seed, mfa.time_step(clock())))
+    with pytest.raises(PasswordPolicyViolation):
+        service.update_login_profile(root, "dave", password="short")
+    service.update_login_profile(root, "dave", password=NEW_PASSWORD)
+    folder = Path(service.store.path).parent
+    files = [p for p in folder.rglob("*") if p.is_file()]
+    assert any(p.name.endswith(".audit.jsonl") for p in files)
+    for path in files:
+        data = path.read_bytes()
+        for secret in (PASSWORD, NEW_PASSWORD, "short", new.base32_seed):
+            assert secret.encode() not in data, (path, secret)

@@ -6,16 +6,20 @@ Operations are grouped by family in this package's modules and assembled here.
 
 from iamtui.service.access_keys import AccessKeyOperations
 from iamtui.service.account_details import AccountDetailsOperations
+from iamtui.service.attachments import AttachmentOperations
 from iamtui.service.core import Principal, ServiceCore, config_dir
 from iamtui.service.groups import GroupOperations
 from iamtui.service.inline import InlinePolicyOperations
+from iamtui.service.policies import PolicyOperations
+from iamtui.service.resources import ResourcePolicyOperations
 from iamtui.service.roles import RoleOperations
 from iamtui.service.signin import SignInOperations
 from iamtui.service.users import UserOperations
 
 
 class IamService(UserOperations, AccessKeyOperations, GroupOperations, RoleOperations,
-                 InlinePolicyOperations, SignInOperations, AccountDetailsOperations):
+                 InlinePolicyOperations, SignInOperations, AccountDetailsOperations,
+                 AttachmentOperations, PolicyOperations, ResourcePolicyOperations):
     """Every IAM operation on one local store."""
 
 

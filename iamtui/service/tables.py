@@ -27,12 +27,14 @@ SCHEMA_VERSION = 1
 
 USERS = EntityTable("users", User, key=lambda u: u.user_id, indexes={
     "name": Index("user_name", casefold=True, unique=True),
-    "arn": Index("arn", unique=True)})
+    "arn": Index("arn", unique=True),
+    "boundary": Index("permissions_boundary")})  # PermissionsBoundaryUsageCount
 GROUPS = EntityTable("groups", Group, key=lambda g: g.group_id, indexes={
     "name": Index("group_name", casefold=True, unique=True)})
 ROLES = EntityTable("roles", Role, key=lambda r: r.role_id, indexes={
     "name": Index("role_name", casefold=True, unique=True),
-    "arn": Index("arn", unique=True)})
+    "arn": Index("arn", unique=True),
+    "boundary": Index("permissions_boundary")})  # PermissionsBoundaryUsageCount
 POLICIES = EntityTable("policies", ManagedPolicy, key=lambda p: p.arn, indexes={
     "name": Index("policy_name", casefold=True, unique=True)})
 POLICY_VERSIONS = EntityTable(

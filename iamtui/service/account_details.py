@@ -21,8 +21,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 from iamtui.arn import is_aws_managed_policy_arn, split_iam_resource
 from iamtui.errors import EntityAlreadyExists, InvalidInput, MalformedPolicyDocument, NoSuchEntity
@@ -44,7 +46,7 @@ from iamtui.model import (
     aws_timestamp,
     parse_timestamp,
 )
-from iamtui.policy import PolicyType, compile_policy
+from iamtui.policy import PolicyType, parse_policy
 from iamtui.service.core import Principal, ServiceCore, View
 from iamtui.service.tables import (
     ATTACHMENTS,
@@ -83,7 +85,7 @@ def _document_text(value: Any, where: str) -> str:
             raise MalformedPolicyDocument(f"{where}: the policy document is not JSON.") from None
     if not isinstance(value, dict):
         raise MalformedPolicyDocument(f"{where}: the policy document is not a JSON object.")
-    return json.dumps(value, indent=4, ensure_ascii=False)
+    return orjson.dumps(value, option=orjson.OPT_INDENT_2).decode()
 
 
 def _policy_name(arn: str) -> str:
@@ -336,13 +338,18 @@ def _boundary_arn(entry: Mapping[str, Any]) -> str | None:
     return boundary.get("PermissionsBoundaryArn")
 
 
-def _checked_document(value: Any, where: str, policy_type: PolicyType) -> str:
-    """The document as text, parsed by the engine now so evaluation never meets a bad one."""
+def _checked_document(value: Any, where: str, policy_type: PolicyType,
+                      checked: set[tuple[str, PolicyType]]) -> str:
+    """The document as text, checked by the engine's grammar now (as AWS checks on save),
+    so that evaluation never meets a bad one; a text met before in `checked` is not
+    checked again (real accounts repeat documents)."""
     text = _document_text(value, where)
-    try:
-        compile_policy(text, policy_type)
-    except MalformedPolicyDocument as exc:
-        raise MalformedPolicyDocument(f"{where}: {exc.message}") from None
+    if (text, policy_type) not in checked:
+        try:
+            parse_policy(text, policy_type)
+        except MalformedPolicyDocument as exc:
+            raise MalformedPolicyDocument(f"{where}: {exc.message}") from None
+        checked.add((text, policy_type))
     return text
 
 
@@ -362,6 +369,7 @@ class _Plan:
     attachments: list[PolicyAttachment]
     profiles: list[InstanceProfile]
     aws_kept: int
+    checked: set[tuple[str, PolicyType]] = field(default_factory=set)
 
     @classmethod
     def build(cls, details: Mapping[str, Any], account: str) -> _Plan:
@@ -416,7 +424,8 @@ class _Plan:
             plan.roles.append(Role(
                 name, entry["RoleId"], entry["Arn"], parse_timestamp(entry["CreateDate"]),
                 _checked_document(entry["AssumeRolePolicyDocument"],
-                                  f"role {name} AssumeRolePolicyDocument", PolicyType.TRUST),
+                                  f"role {name} AssumeRolePolicyDocument", PolicyType.TRUST,
+                                  plan.checked),
                 entry["Path"], entry.get("Description"),
                 int(entry.get("MaxSessionDuration") or 3600), _boundary_arn(entry),
                 _tags(entry.get("Tags")),
@@ -447,14 +456,15 @@ class _Plan:
             self.versions.append(PolicyVersion(
                 arn, v["VersionId"],
                 _checked_document(v["Document"], f"policy {arn} version {v['VersionId']}",
-                                  PolicyType.IDENTITY),
+                                  PolicyType.IDENTITY, self.checked),
                 bool(v["IsDefaultVersion"]), parse_timestamp(v["CreateDate"])))
 
     def _add_owned(self, kind: str, owner: str, inline: Any, attached: Any) -> None:
         for p in inline or ():
             name = p["PolicyName"]
             self.inline.append(InlinePolicy(kind, owner, name, _checked_document(  # type: ignore[arg-type]
-                p["PolicyDocument"], f"{kind} {owner} policy {name}", PolicyType.IDENTITY)))
+                p["PolicyDocument"], f"{kind} {owner} policy {name}", PolicyType.IDENTITY,
+                self.checked)))
         self.attachments += [PolicyAttachment(a["PolicyArn"], kind, owner)  # type: ignore[arg-type]
                              for a in attached or ()]
 
@@ -484,10 +494,10 @@ class _Plan:
         )
         for label, table, items in checks:
             seen: set[str] = set()
+            stored = tx.table(table.name)  # index lookups, nothing decoded
             for name, key in items:
                 folded = name.casefold()
-                if (folded in seen or table.find_one(tx, "name", name) is not None
-                        or table.get(tx, key) is not None):
+                if folded in seen or stored.keys_by("name", name) or key in stored:
                     raise EntityAlreadyExists(f"{label} with name {name} already exists.")
                 seen.add(folded)
 

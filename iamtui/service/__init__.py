@@ -14,12 +14,13 @@ from iamtui.service.policies import PolicyOperations
 from iamtui.service.resources import ResourcePolicyOperations
 from iamtui.service.roles import RoleOperations
 from iamtui.service.signin import SignInOperations
+from iamtui.service.sts import StsOperations
 from iamtui.service.users import UserOperations
 
 
 class IamService(UserOperations, AccessKeyOperations, GroupOperations, RoleOperations,
                  InlinePolicyOperations, SignInOperations, AccountDetailsOperations,
-                 AttachmentOperations, PolicyOperations, ResourcePolicyOperations):
+                 AttachmentOperations, PolicyOperations, ResourcePolicyOperations, StsOperations):
     """Every IAM operation on one local store."""
 
 

@@ -6,6 +6,9 @@ get case-insensitive unique indexes, because IAM names are unique regardless of 
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import datetime
+
 from iamtui.model import (
     AccessKey,
     Group,
@@ -16,12 +19,30 @@ from iamtui.model import (
     ManagedPolicy,
     PolicyAttachment,
     PolicyVersion,
+    Record,
     ResourcePolicy,
     Role,
     User,
     VirtualMfaDevice,
 )
 from store import EntityTable, Index, schema_of
+
+
+@dataclass(frozen=True, slots=True)
+class RoleSession(Record):
+    """A role session from AssumeRole: only digests of its secret and token are kept."""
+
+    access_key_id: str
+    role_id: str
+    role_name: str
+    session_name: str
+    secret_digest: str = field(repr=False)
+    token_digest: str = field(repr=False)
+    issued_at: datetime
+    expiration: datetime
+    source_arn: str  # who assumed the role
+    mfa_authenticated_at: datetime | None = None
+
 
 SCHEMA_VERSION = 1
 
@@ -66,6 +87,8 @@ LOGIN_PROFILES = EntityTable("login_profiles", LoginProfile,
                              key=lambda p: p.user_name.casefold())
 MFA_DEVICES = EntityTable("mfa_devices", VirtualMfaDevice, key=lambda d: d.serial_number,
                           indexes={"user": Index("user_name", casefold=True)})
+ROLE_SESSIONS = EntityTable("role_sessions", RoleSession, key=lambda s: s.access_key_id,
+                            indexes={"role": Index("role_name", casefold=True)})
 RESOURCE_POLICIES = EntityTable("resource_policies", ResourcePolicy,
                                 key=lambda p: p.resource_arn)
 INSTANCE_PROFILES = EntityTable(
@@ -75,5 +98,5 @@ INSTANCE_PROFILES = EntityTable(
 
 ALL_TABLES = (USERS, GROUPS, ROLES, POLICIES, POLICY_VERSIONS, INLINE_POLICIES, MEMBERSHIPS,
               ATTACHMENTS, ACCESS_KEYS, LOGIN_PROFILES, MFA_DEVICES, RESOURCE_POLICIES,
-              INSTANCE_PROFILES)
+              INSTANCE_PROFILES, ROLE_SESSIONS)
 SCHEMA = schema_of(ALL_TABLES, version=SCHEMA_VERSION)

@@ -1,0 +1,390 @@
+"""Roles you can assume: AssumeRole, role sessions, GetCallerIdentity, revoking sessions.
+
+AWS pages followed:
+- STS API Reference, AssumeRole: DurationSeconds 900 up to the role's
+  MaxSessionDuration (one hour at most for role chaining), RoleSessionName 2-64 of
+  [\\w+=,.@-], SerialNumber and TokenCode for MFA, the Credentials and
+  AssumedRoleUser response shapes; root user credentials cannot call AssumeRole.
+- IAM User Guide, "Policy evaluation logic" / "Cross-account policy evaluation
+  logic": a role's trust policy is the resource-based policy for sts:AssumeRole;
+  within one account a trust policy that names the caller's ARN suffices, while one
+  that names only the account needs the caller's identity-based policies to allow.
+- IAM User Guide, "Revoking IAM role temporary security credentials": revoking
+  adds the inline policy AWSRevokeOlderSessions, which denies everything to
+  sessions whose aws:TokenIssueTime is older than the moment of revocation.
+- STS API Reference, GetCallerIdentity: needs no permission; UserId, Account, Arn.
+
+Only digests of a session's secret and token are stored (`ROLE_SESSIONS`). A session
+acts as the role: the role's policies and boundary decide for it (`ServiceCore`
+resolves the policies of an "assumed-role" caller by the role's name).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from iamtui import audit
+from iamtui.arn import assumed_role_arn, validate_role_session_name
+from iamtui.errors import (
+    AccessDenied,
+    IamError,
+    InvalidAuthenticationCode,
+    InvalidClientTokenId,
+    NoSuchEntity,
+    ValidationError,
+)
+from iamtui.model import InlinePolicy, Role, RoleLastUsed, aws_timestamp, iso_z
+from iamtui.policy import (
+    Caller,
+    ContextEntry,
+    EvalRequest,
+    PolicyInput,
+    PolicySourceType,
+    compile_policy,
+    evaluate,
+)
+from iamtui.security import access_keys as keys
+from iamtui.security.mfa import MfaSeedUnreadable, SeedCipher, verify_code
+from iamtui.service.core import Change, Principal, ServiceCore, View, denial_message
+from iamtui.service.principals import trust_policy_input
+from iamtui.service.tables import INLINE_POLICIES, MFA_DEVICES, ROLE_SESSIONS, ROLES, RoleSession
+
+MIN_DURATION_SECONDS = 900
+DEFAULT_DURATION_SECONDS = 3600
+ROLE_CHAINING_MAX_SECONDS = 3600
+REVOKE_POLICY_NAME = "AWSRevokeOlderSessions"
+SESSION_REGION = "us-east-1"  # STS's global endpoint files its calls under us-east-1
+INVALID_TOKEN = "The security token included in the request is invalid."
+
+_ROLE_ARN_RE = re.compile(r"arn:aws:iam::(\d{12}):role/(?:[\x21-\x7e]*/)?([\w+=,.@-]{1,64})",
+                          re.ASCII)
+_SERIAL_RE = re.compile(r"[\w+=/:,.@-]{9,256}", re.ASCII)
+
+
+class ExpiredToken(IamError):
+    """Temporary credentials used after their expiration (STS's error code)."""
+
+    code, http_status = "ExpiredToken", 400
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Temporary credentials: shown once, never stored in clear."""
+
+    access_key_id: str
+    secret_access_key: str = field(repr=False)
+    session_token: str = field(repr=False)
+    expiration: datetime
+
+
+@dataclass(frozen=True)
+class AssumeRoleResult:
+    """AssumeRole's answer, and the principal the new session acts as."""
+
+    credentials: Credentials
+    assumed_role_id: str  # "AROA...:session"
+    arn: str  # arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION
+    principal: Principal
+
+
+@dataclass(frozen=True)
+class CallerIdentity:
+    """GetCallerIdentity's answer."""
+
+    user_id: str
+    account: str
+    arn: str
+
+
+def aws_assume_role(result: AssumeRoleResult) -> dict[str, Any]:
+    """The JSON `aws sts assume-role` prints."""
+    creds = result.credentials
+    return {"Credentials": {"AccessKeyId": creds.access_key_id,
+                            "SecretAccessKey": creds.secret_access_key,
+                            "SessionToken": creds.session_token,
+                            "Expiration": aws_timestamp(creds.expiration)},
+            "AssumedRoleUser": {"AssumedRoleId": result.assumed_role_id, "Arn": result.arn}}
+
+
+def aws_caller_identity(identity: CallerIdentity) -> dict[str, str]:
+    """The JSON `aws sts get-caller-identity` prints."""
+    return {"UserId": identity.user_id, "Account": identity.account, "Arn": identity.arn}
+
+
+def revoke_policy_document(cutoff: datetime) -> str:
+    """AWS's AWSRevokeOlderSessions policy: deny all to sessions issued before `cutoff`."""
+    return json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Deny", "Action": ["*"], "Resource": ["*"],
+        "Condition": {"DateLessThan": {
+            "aws:TokenIssueTime": cutoff.strftime("%Y-%m-%dT%H:%M:%SZ")}}}]})
+
+
+def _validation(value: Any, field_name: str, constraint: str) -> ValidationError:
+    return ValidationError(f"1 validation error detected: Value '{value}' at '{field_name}' "
+                           f"failed to satisfy constraint: {constraint}")
+
+
+def _validate_duration(seconds: int) -> int:
+    if isinstance(seconds, bool) or not isinstance(seconds, int):
+        raise ValidationError(f"1 validation error detected: Value '{seconds}' at "
+                              "'durationSeconds' must be an integer")
+    if seconds < MIN_DURATION_SECONDS:
+        raise _validation(seconds, "durationSeconds",
+                          f"Member must have value greater than or equal to {MIN_DURATION_SECONDS}")
+    if seconds > 43200:
+        raise _validation(seconds, "durationSeconds",
+                          "Member must have value less than or equal to 43200")
+    return seconds
+
+
+def _validate_mfa_input(serial_number: str | None, token_code: str | None) -> None:
+    if (serial_number is None) != (token_code is None):
+        missing = "tokenCode" if token_code is None else "serialNumber"
+        raise ValidationError(f"MFA needs both SerialNumber and TokenCode: {missing} is missing.")
+    if serial_number is not None and not _SERIAL_RE.fullmatch(serial_number):
+        raise _validation(serial_number, "serialNumber",
+                          "Member must have length between 9 and 256 and satisfy regular "
+                          "expression pattern: [\\w+=/:,.@-]*")
+    if token_code is not None and not re.fullmatch(r"[0-9]{6}", token_code):
+        raise _validation(token_code, "tokenCode", "Member must have length 6 and satisfy "
+                          "regular expression pattern: [\\d]*")
+
+
+class StsOperations(ServiceCore):
+    """sts:AssumeRole, sts:GetCallerIdentity, role sessions and their revocation."""
+
+    # ------------------------------------------------------------------ plumbing
+
+    @contextlib.contextmanager
+    def _sts_change(self, caller: Principal, event: str,
+                    params: Mapping[str, Any]) -> Iterator[Change]:
+        """One atomic change audited with eventSource sts.amazonaws.com (also on failure)."""
+        change: Change | None = None
+        try:
+            with self.store.transaction() as tx:
+                change = Change(tx)
+                yield change
+        except IamError as exc:
+            self._record(caller, event, params, error=exc, source=audit.STS_SOURCE)
+            raise
+        self._record(caller, event, params, response=change.response if change else None,
+                     source=audit.STS_SOURCE)
+
+    def _check_still_valid(self, view: View, caller: Principal) -> None:
+        """Role sessions also stop working when they expire or their role is replaced."""
+        super()._check_still_valid(view, caller)
+        if caller.kind == "assumed-role" and caller.access_key_id is not None:
+            self._live_session(view, caller.access_key_id)
+
+    def _live_session(self, view: View, access_key_id: str) -> RoleSession:
+        session = ROLE_SESSIONS.get(view, access_key_id)
+        if session is None:
+            raise InvalidClientTokenId(INVALID_TOKEN)
+        if self.clock() >= session.expiration:
+            raise ExpiredToken("The security token included in the request is expired")
+        role = ROLES.find_one(view, "name", session.role_name)
+        if role is None or role.role_id != session.role_id:
+            raise InvalidClientTokenId(INVALID_TOKEN)
+        return session
+
+    # ------------------------------------------------------------------ AssumeRole
+
+    def assume_role(self, caller: Principal, role_arn: str, role_session_name: str, *,
+                    duration_seconds: int = DEFAULT_DURATION_SECONDS,
+                    serial_number: str | None = None,
+                    token_code: str | None = None) -> AssumeRoleResult:
+        """AssumeRole: temporary credentials for `role_arn` if its trust policy (and, unless
+        the trust policy names the caller, the caller's own policies) allow sts:AssumeRole."""
+        validate_role_session_name(role_session_name)
+        _validate_duration(duration_seconds)
+        _validate_mfa_input(serial_number, token_code)
+        match = _ROLE_ARN_RE.fullmatch(role_arn) if isinstance(role_arn, str) else None
+        if match is None:
+            raise _validation(role_arn, "roleArn", "Member must be the ARN of an IAM role "
+                              "(arn:aws:iam::ACCOUNT:role/NAME)")
+        params = {"roleArn": role_arn, "roleSessionName": role_session_name,
+                  "durationSeconds": duration_seconds, "serialNumber": serial_number}
+        with self._sts_change(caller, "AssumeRole", params) as change:
+            tx = change.tx
+            now = self.clock()
+            if caller.is_root:
+                raise AccessDenied("Roles may not be assumed by root accounts.")
+            self._check_still_valid(tx, caller)
+            acting = caller
+            if serial_number is not None and token_code is not None:
+                self._verify_mfa(change, caller, serial_number, token_code, now)
+                acting = replace(caller, mfa_authenticated_at=now)
+            role = ROLES.find_one(tx, "arn", role_arn)
+            context = [ContextEntry("sts:RoleSessionName", (role_session_name,))]
+            not_trusted = (f"User: {caller.arn} is not authorized to perform: sts:AssumeRole "
+                           f"on resource: {role_arn}")
+            # A missing role is denied like an untrusting one, so existence does not leak.
+            if role is None or not self._trust_allows(tx, acting, role, context):
+                raise AccessDenied(not_trusted + " because the role's trust policy does not "
+                                   "allow it")
+            result = self.evaluate_caller(tx, acting, "sts:AssumeRole", role_arn, context)
+            if not result.allowed:
+                raise AccessDenied(denial_message(caller, "sts:AssumeRole", role_arn, result))
+            if duration_seconds > role.max_session_duration:
+                raise ValidationError("The requested DurationSeconds exceeds the "
+                                      "MaxSessionDuration set for this role.")
+            if caller.kind == "assumed-role" and duration_seconds > ROLE_CHAINING_MAX_SECONDS:
+                raise ValidationError("The requested DurationSeconds exceeds the 1 hour session "
+                                      "limit for roles assumed by role chaining.")
+            out = self._new_session(tx, role, role_session_name, now, duration_seconds,
+                                    source_arn=caller.arn,
+                                    mfa_at=acting.mfa_authenticated_at)
+            change.response = {
+                "credentials": {"accessKeyId": out.credentials.access_key_id,
+                                "expiration": iso_z(out.credentials.expiration)},
+                "assumedRoleUser": {"assumedRoleId": out.assumed_role_id, "arn": out.arn}}
+        return out
+
+    def _trust_allows(self, view: View, caller: Principal, role: Role,
+                      extra: list[ContextEntry]) -> bool:
+        """Whether the role's trust policy itself allows `caller` to assume it.
+
+        Role trust policies are the exception to same-account evaluation: an identity
+        policy alone never lets a caller assume a role (IAM User Guide, Policy evaluation
+        logic). The engine answers this the way it does across accounts, where both sides
+        must allow: an allow-all identity side, the trust policy as the resource side.
+        """
+        request = EvalRequest("sts:AssumeRole", role.arn,
+                              self.caller_context(view, caller, extra),
+                              Caller.from_arn(caller.arn), resource_owner=_TRUST_ONLY_OWNER)
+        return evaluate(request, (_ALLOW_ALL,), resource_policy=trust_policy_input(role)).allowed
+
+    def _verify_mfa(self, change: Change, caller: Principal, serial_number: str,
+                    token_code: str, now: datetime) -> None:
+        """Check the caller's MFA code (once per time step) and remember its step."""
+        device = MFA_DEVICES.get(change.tx, serial_number)
+        if device is None or device.enable_date is None or caller.kind != "user" or \
+                (device.user_name or "").casefold() != caller.name.casefold():
+            raise AccessDenied("MultiFactorAuthentication failed, unable to validate MFA "
+                               "code. Please verify your MFA serial number is valid and "
+                               "associated with this user.")
+        seed = self._mfa_seed(serial_number, device.seed_ciphertext)
+        try:
+            step = verify_code(seed, token_code, now=now, last_used_step=device.last_used_step,
+                               drift_steps=int(getattr(device, "drift_steps", 0) or 0))
+        except InvalidAuthenticationCode:
+            raise AccessDenied("MultiFactorAuthentication failed with invalid MFA one time "
+                               "pass code.") from None
+        MFA_DEVICES.put(change.tx, replace(device, last_used_step=step))
+
+    def _mfa_seed(self, serial_number: str, ciphertext: str) -> str:
+        store_id = self.store.snapshot().meta["store_id"]
+        cipher = SeedCipher.load_or_create(self.keys_dir / f"{store_id}.mfa.key")
+        try:  # sealed to its serial number; a token sealed without one is read too
+            return cipher.decrypt(ciphertext, associated_data=serial_number)
+        except MfaSeedUnreadable:
+            return cipher.decrypt(ciphertext)
+
+    def _new_session(self, tx: Any, role: Role, session_name: str, now: datetime,
+                     duration_seconds: int, *, source_arn: str,
+                     mfa_at: datetime | None) -> AssumeRoleResult:
+        access_key_id = keys.new_access_key_id(temporary=True)
+        secret, token = keys.new_secret_access_key(), keys.new_session_token()
+        issued = now.replace(microsecond=0)
+        expiration = issued + timedelta(seconds=duration_seconds)
+        for stale in ROLE_SESSIONS.find_by(tx, "role", role.role_name):
+            if stale.expiration <= now:  # expired sessions can never work again
+                ROLE_SESSIONS.delete(tx, stale.access_key_id)
+        ROLE_SESSIONS.put(tx, RoleSession(
+            access_key_id, role.role_id, role.role_name, session_name,
+            keys.secret_digest(secret), keys.secret_digest(token), issued, expiration,
+            source_arn, mfa_at))
+        ROLES.put(tx, replace(role, role_last_used=RoleLastUsed(now, SESSION_REGION)))
+        principal = self._session_principal(role.role_id, role.role_name, session_name,
+                                            access_key_id, issued, mfa_at)
+        return AssumeRoleResult(Credentials(access_key_id, secret, token, expiration),
+                                principal.principal_id, principal.arn, principal)
+
+    def _session_principal(self, role_id: str, role_name: str, session_name: str,
+                           access_key_id: str, issued: datetime,
+                           mfa_at: datetime | None) -> Principal:
+        return Principal("assumed-role", self.account_id,
+                         assumed_role_arn(self.account_id, role_name, session_name),
+                         role_name, f"{role_id}:{session_name}", access_key_id=access_key_id,
+                         session_name=session_name, mfa_authenticated_at=mfa_at,
+                         session_issued_at=issued)
+
+    # ------------------------------------------------------------------ sessions
+
+    def authenticate_session(self, access_key_id: str, secret_access_key: str,
+                             session_token: str) -> Principal:
+        """The role session whose temporary key pair and token these are.
+
+        Raises InvalidClientTokenId for unknown or wrong credentials (both digests are
+        always compared, in constant time) and ExpiredToken after the expiration.
+        """
+        view = self.store.snapshot()
+        stored = ROLE_SESSIONS.get(view, access_key_id)
+        secret_ok = keys.verify_secret(stored.secret_digest if stored else _DUMMY,
+                                       secret_access_key)
+        token_ok = keys.verify_secret(stored.token_digest if stored else _DUMMY, session_token)
+        if stored is None or not (secret_ok and token_ok):
+            raise InvalidClientTokenId(INVALID_TOKEN)
+        session = self._live_session(view, access_key_id)
+        return self._session_principal(session.role_id, session.role_name,
+                                       session.session_name, session.access_key_id,
+                                       session.issued_at, session.mfa_authenticated_at)
+
+    def get_caller_identity(self, caller: Principal) -> CallerIdentity:
+        """GetCallerIdentity: who the caller is; no permission needed (even under a deny)."""
+        view = self.store.snapshot()
+        try:
+            if not caller.is_root:
+                self._check_still_valid(view, caller)
+        except IamError as exc:
+            self._record(caller, "GetCallerIdentity", {}, error=exc, read_only=True,
+                         source=audit.STS_SOURCE)
+            raise
+        self._record(caller, "GetCallerIdentity", {}, read_only=True, source=audit.STS_SOURCE)
+        return CallerIdentity(caller.principal_id, caller.account_id, caller.arn)
+
+    def list_role_sessions(self, caller: Principal, role_name: str) -> list[RoleSession]:
+        """The unexpired sessions of a role (authorized as iam:GetRole on it)."""
+        view = self.store.snapshot()
+        role = self._role_named(view, role_name)
+        view = self._read(caller, "GetRole", role.arn, params={"roleName": role_name})
+        now = self.clock()
+        return sorted((s for s in ROLE_SESSIONS.find_by(view, "role", role.role_name)
+                       if s.expiration > now and s.role_id == role.role_id),
+                      key=lambda s: s.issued_at)
+
+    def revoke_role_sessions(self, caller: Principal, role_name: str) -> datetime:
+        """Revoke every session of the role issued before now, as the console's "Revoke
+        active sessions" does: put the inline policy AWSRevokeOlderSessions on the role
+        (authorized as iam:PutRolePolicy). Returns the cutoff."""
+        view = self.store.snapshot()
+        role = self._role_named(view, role_name)
+        params = {"roleName": role_name, "policyName": REVOKE_POLICY_NAME}
+        with self._change(caller, "PutRolePolicy", role.arn, params) as change:
+            role = self._role_named(change.tx, role_name)
+            cutoff = self.clock().replace(microsecond=0)
+            INLINE_POLICIES.put(change.tx, InlinePolicy("role", role.role_name,
+                                                        REVOKE_POLICY_NAME,
+                                                        revoke_policy_document(cutoff)))
+            change.response = None
+        return cutoff
+
+    def _role_named(self, view: View, role_name: str) -> Role:
+        role = ROLES.find_one(view, "name", role_name)
+        if role is None:
+            raise NoSuchEntity(f"The role with name {role_name} cannot be found.")
+        return role
+
+
+_DUMMY = keys.secret_digest("0" * 40)  # compared against when the key ID is unknown
+# Not an account ID: makes the engine treat the trust policy as another account's policy.
+_TRUST_ONLY_OWNER = "trust-policy"
+_ALLOW_ALL = PolicyInput(compile_policy(
+    '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}'),
+    "trust-check", PolicySourceType.NONE)

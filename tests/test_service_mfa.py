@@ -1,0 +1,250 @@
+"""Virtual MFA devices through the service and the CLI.
+
+AWS pages these tests follow:
+- IAM API Reference, CreateVirtualMFADevice (seed and QR code returned once; the
+  serial number is the device ARN arn:aws:iam::ACCOUNT:mfa/PATH/NAME):
+  https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateVirtualMFADevice.html
+- IAM API Reference, EnableMFADevice (two consecutive codes):
+  https://docs.aws.amazon.com/IAM/latest/APIReference/API_EnableMFADevice.html
+- IAM API Reference, ResyncMFADevice, DeactivateMFADevice, ListMFADevices,
+  ListVirtualMFADevices (AssignmentStatus), DeleteVirtualMFADevice:
+  https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListVirtualMFADevices.html
+- AWS CLI reference, create-virtual-mfa-device (--outfile, --bootstrap-method):
+  https://docs.aws.amazon.com/cli/latest/reference/iam/create-virtual-mfa-device.html
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import stat
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import ACCOUNT_ID, ROOT_PASSWORD, FakeClock
+
+from iamtui.cli import main
+from iamtui.errors import (
+    AccessDenied,
+    DeleteConflict,
+    EntityAlreadyExists,
+    InvalidAuthenticationCode,
+    NoSuchEntity,
+)
+from iamtui.security import mfa
+from iamtui.service import IamService, Principal
+from iamtui.service.mfa_devices import ROOT_OWNER
+from iamtui.service.tables import MFA_DEVICES
+
+SERIAL = f"arn:aws:iam::{ACCOUNT_ID}:mfa/alice-phone"
+
+
+def codes(seed: str, clock: FakeClock, offset: int = 0) -> tuple[str, str]:
+    step = mfa.time_step(clock()) + offset
+    return mfa.code_at(seed, step - 1), mfa.code_at(seed, step)
+
+
+def test_create_returns_the_seed_once_and_stores_it_encrypted(service: IamService,
+                                                              root: Principal,
+                                                              tmp_path: Path) -> None:
+    new = service.create_virtual_mfa_device(root, "alice-phone")
+    assert new.device.serial_number == SERIAL
+    assert len(new.base32_seed) == 32 and new.base32_seed.isalnum()
+    assert new.provisioning_uri.startswith("otpauth://totp/")
+    assert f"secret={new.base32_seed}" in new.provisioning_uri
+    assert new.base32_seed not in repr(new)
+    stored = MFA_DEVICES.get(service.store.snapshot(), SERIAL)
+    assert stored is not None and new.base32_seed not in stored.seed_ciphertext
+    assert service._seed(stored) == new.base32_seed
+    store_id = service.store.snapshot().meta["store_id"]
+    key = tmp_path / "keys" / f"{store_id}.mfa.key"
+    assert key.exists() and stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert key.parent != Path(service.store.path).parent  # the key is not beside the store
+    assert "\u2588" in new.qr_text() or "\u2580" in new.qr_text()
+    assert new.qr_png().startswith(b"\x89PNG")
+    with pytest.raises(EntityAlreadyExists, match="same path and name already exists"):
+        service.create_virtual_mfa_device(root, "alice-phone")
+    event = json.dumps(service.audit.page(0, 5))
+    assert new.base32_seed not in event
+
+
+def test_enable_needs_two_consecutive_codes(service: IamService, root: Principal,
+                                           clock: FakeClock) -> None:
+    service.create_user(root, "alice")
+    new = service.create_virtual_mfa_device(root, "alice-phone")
+    seed = new.base32_seed
+    code1, code2 = codes(seed, clock)
+    with pytest.raises(InvalidAuthenticationCode, match="consecutive"):
+        service.enable_mfa_device(root, "alice", SERIAL, code2, code2)
+    with pytest.raises(InvalidAuthenticationCode):
+        service.enable_mfa_device(root, "alice", SERIAL, code2, code1)  # wrong order
+    with pytest.raises(InvalidAuthenticationCode):
+        service.enable_mfa_device(root, "alice", SERIAL, *codes(seed, clock, offset=-5))
+    assert service.list_mfa_devices(root, "alice") == []
+    device = service.enable_mfa_device(root, "alice", SERIAL, code1, code2)
+    assert (device.user_name, device.enable_date) == ("alice", clock())
+    assert [d.serial_number for d in service.list_mfa_devices(root, "alice")] == [SERIAL]
+    service.create_user(root, "bob")
+    with pytest.raises(EntityAlreadyExists, match="already in use"):
+        service.enable_mfa_device(root, "bob", SERIAL, *codes(seed, clock, offset=1))
+    with pytest.raises(NoSuchEntity, match="doesn't exist"):
+        service.enable_mfa_device(root, "alice", SERIAL + "x", code1, code2)
+
+
+def test_enrollment_codes_cannot_sign_in_again(service: IamService, root: Principal,
+                                               clock: FakeClock) -> None:
+    """The step of the second enrollment code counts as used (replay)."""
+    service.create_user(root, "alice")
+    service.create_login_profile(root, "alice", "Corr3ct-Horse!")
+    new = service.create_virtual_mfa_device(root, "alice-phone")
+    code1, code2 = codes(new.base32_seed, clock)
+    service.enable_mfa_device(root, "alice", SERIAL, code1, code2)
+    with pytest.raises(InvalidAuthenticationCode, match="already used"):
+        service.sign_in("example", "alice", "Corr3ct-Horse!", code2)
+
+
+def test_resync_measures_drift(service: IamService, root: Principal, clock: FakeClock) -> None:
+    service.create_user(root, "alice")
+    service.create_login_profile(root, "alice", "Corr3ct-Horse!")
+    new = service.create_virtual_mfa_device(root, "alice-phone")
+    seed = new.base32_seed
+    service.enable_mfa_device(root, "alice", SERIAL, *codes(seed, clock))
+    clock.advance(minutes=10)
+    # the phone's clock runs four steps (two minutes) ahead: its codes are out of the window
+    ahead = mfa.code_at(seed, mfa.time_step(clock()) + 4)
+    with pytest.raises(InvalidAuthenticationCode):
+        service.sign_in("example", "alice", "Corr3ct-Horse!", ahead)
+    service.resync_mfa_device(root, "alice", SERIAL, *codes(seed, clock, offset=4))
+    clock.advance(seconds=30)
+    ahead = mfa.code_at(seed, mfa.time_step(clock()) + 4)
+    assert service.sign_in("example", "alice", "Corr3ct-Horse!", ahead).mfa_authenticated_at
+
+
+def test_deactivate_then_delete(service: IamService, root: Principal, clock: FakeClock) -> None:
+    service.create_user(root, "alice")
+    new = service.create_virtual_mfa_device(root, "alice-phone")
+    service.create_virtual_mfa_device(root, "spare")
+    service.enable_mfa_device(root, "alice", SERIAL, *codes(new.base32_seed, clock))
+    assigned = service.list_virtual_mfa_devices(root, assignment_status="Assigned")
+    assert [(d.serial_number, u.user_name if u else None) for d, u in assigned] == \
+        [(SERIAL, "alice")]
+    unassigned = service.list_virtual_mfa_devices(root, assignment_status="Unassigned")
+    assert [d.serial_number for d, _ in unassigned] == [f"arn:aws:iam::{ACCOUNT_ID}:mfa/spare"]
+    assert len(service.list_virtual_mfa_devices(root)) == 2
+    with pytest.raises(DeleteConflict):
+        service.delete_virtual_mfa_device(root, SERIAL)
+    service.create_user(root, "bob")
+    with pytest.raises(NoSuchEntity, match="not enabled for user bob"):
+        service.deactivate_mfa_device(root, "bob", SERIAL)
+    service.deactivate_mfa_device(root, "alice", SERIAL)
+    assert service.list_mfa_devices(root, "alice") == []
+    service.delete_virtual_mfa_device(root, SERIAL)
+    with pytest.raises(NoSuchEntity):
+        service.delete_virtual_mfa_device(root, SERIAL)
+
+
+def test_root_device_is_listed_with_the_root_user(service: IamService, root: Principal,
+                                                  clock: FakeClock) -> None:
+    new = service.create_virtual_mfa_device(root, "root-account-mfa-device")
+    service.enable_mfa_device(root, None, new.device.serial_number,
+                              *codes(new.base32_seed, clock))
+    [(device, user)] = service.list_virtual_mfa_devices(root)
+    assert device.user_name == ROOT_OWNER and user is None
+
+
+def test_operators_need_permission(service: IamService, root: Principal) -> None:
+    alice = Principal.for_user(service.create_user(root, "alice"), ACCOUNT_ID)
+    with pytest.raises(AccessDenied, match="iam:CreateVirtualMFADevice"):
+        service.create_virtual_mfa_device(alice, "alice-phone")
+    assert MFA_DEVICES.count(service.store.snapshot()) == 0
+    with pytest.raises(AccessDenied, match="iam:ListVirtualMFADevices"):
+        service.list_virtual_mfa_devices(alice)
+    event = service.audit.page(0, 1)[0]
+    assert event["errorCode"] == "AccessDenied"
+
+
+# ---------------------------------------------------------------------- CLI
+
+
+class Cli:
+    def __init__(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                 capsys: pytest.CaptureFixture[str]) -> None:
+        self.db = tmp_path / "data" / "iamtui.json"
+        self.monkeypatch, self.capsys = monkeypatch, capsys
+        monkeypatch.setenv("IAMTUI_CONFIG_DIR", str(tmp_path / "config"))
+        for name in ("IAMTUI_ACCESS_KEY_ID", "IAMTUI_SECRET_ACCESS_KEY", "IAMTUI_PROFILE",
+                     "IAMTUI_SESSION_TOKEN", "IAMTUI_DB"):
+            monkeypatch.delenv(name, raising=False)
+
+    def run(self, *argv: str) -> tuple[int, str, str]:
+        self.monkeypatch.setattr("sys.stdin", io.StringIO(ROOT_PASSWORD + "\n"))
+        self.capsys.readouterr()
+        code = main([*argv, "--db", str(self.db)])
+        out, err = self.capsys.readouterr()
+        return code, out, err
+
+    def as_root(self, *argv: str) -> tuple[dict[str, Any], str]:
+        code, out, err = self.run(*argv, "--as-root", "--root-password-stdin")
+        assert code == 0, err
+        return json.loads(out), err
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> Cli:
+    runner = Cli(tmp_path, monkeypatch, capsys)
+    code, _, err = runner.run("init", "--account-id", ACCOUNT_ID, "--root-password-stdin")
+    assert code == 0, err
+    return runner
+
+
+def test_cli_enroll_list_and_remove(cli: Cli, tmp_path: Path) -> None:
+    cli.as_root("create-user", "--user-name", "alice")
+    seed_file = tmp_path / "seed.txt"
+    out, _ = cli.as_root("create-virtual-mfa-device", "--virtual-mfa-device-name",
+                         "alice-phone", "--outfile", str(seed_file),
+                         "--bootstrap-method", "Base32StringSeed")
+    assert out == {"VirtualMFADevice": {"SerialNumber": SERIAL}}  # AWS CLI's answer
+    assert stat.S_IMODE(seed_file.stat().st_mode) == 0o600
+    seed = seed_file.read_text()
+    # the CLI runs on the real clock; codes for the step before and this one stay valid
+    # for a whole step either side, so a step boundary in between does not matter
+    step = mfa.time_step(datetime.now(UTC))
+    out, _ = cli.as_root("enable-mfa-device", "--user-name", "alice", "--serial-number", SERIAL,
+                         "--authentication-code1", mfa.code_at(seed, step - 1),
+                         "--authentication-code2", mfa.code_at(seed, step))
+    assert out == {}
+    listed, _ = cli.as_root("list-mfa-devices", "--user-name", "alice")
+    assert [d["SerialNumber"] for d in listed["MFADevices"]] == [SERIAL]
+    assert listed["MFADevices"][0]["UserName"] == "alice"
+    assert "EnableDate" in listed["MFADevices"][0]
+    virtual, _ = cli.as_root("list-virtual-mfa-devices", "--assignment-status", "Assigned")
+    assert virtual["VirtualMFADevices"][0]["User"]["UserName"] == "alice"
+    assert "Base32StringSeed" not in json.dumps(virtual)
+    code, _, err = cli.run("delete-virtual-mfa-device", "--serial-number", SERIAL,
+                           "--as-root", "--root-password-stdin")
+    assert code == 254 and "(DeleteConflict)" in err
+    cli.as_root("deactivate-mfa-device", "--user-name", "alice", "--serial-number", SERIAL)
+    cli.as_root("delete-virtual-mfa-device", "--serial-number", SERIAL)
+    empty, _ = cli.as_root("list-virtual-mfa-devices")
+    assert empty == {"VirtualMFADevices": [], "IsTruncated": False}
+    stored = b"".join(p.read_bytes() for p in cli.db.parent.rglob("*") if p.is_file())
+    assert seed.encode() not in stored
+
+
+def test_cli_seed_in_answer_and_qr_on_stderr(cli: Cli, tmp_path: Path) -> None:
+    out, err = cli.as_root("create-virtual-mfa-device", "--virtual-mfa-device-name", "phone",
+                           "--qr")
+    device = out["VirtualMFADevice"]
+    assert device["ProvisioningUri"].startswith("otpauth://totp/")
+    assert len(device["Base32StringSeed"]) == 32
+    assert "\u2588" in err or "\u2580" in err
+    png = tmp_path / "qr.png"
+    cli.as_root("create-virtual-mfa-device", "--virtual-mfa-device-name", "phone2",
+                "--outfile", str(png), "--bootstrap-method", "QRCodePNG")
+    assert png.read_bytes().startswith(b"\x89PNG")
+    code, _, err = cli.run("create-virtual-mfa-device", "--virtual-mfa-device-name", "x",
+                           "--outfile", str(png), "--as-root", "--root-password-stdin")
+    assert code == 252 and "--bootstrap-method" in err

@@ -13,7 +13,7 @@ import sys
 from typing import Any
 
 from iamtui.cli import ArgumentError, Response, arg, command
-from iamtui.commands.session import profile_name, save_profile, session
+from iamtui.commands.session import profile_name, save_profile, session, validate_profile_name
 from iamtui.model import AccessKey, aws_access_key, aws_access_key_last_used, aws_timestamp
 from iamtui.security.access_keys import ACCESS_KEY_ID_RE, SECRET_ACCESS_KEY_RE
 
@@ -110,7 +110,7 @@ def _read_pair(from_stdin: bool) -> tuple[str, str]:
          arg("--stdin", action="store_true",
              help="read the access key ID and the secret from two lines of standard input"))
 def run_configure(args: argparse.Namespace) -> Response:
-    name, _ = profile_name(args)
+    name = validate_profile_name(profile_name(args)[0])
     key_id, secret = _read_pair(args.stdin)
     path = save_profile(name, key_id, secret)
     return Response({"Profile": name, "AccessKeyId": key_id, "CredentialsFile": str(path)})

@@ -13,6 +13,7 @@ import argparse
 import configparser
 import getpass
 import os
+import re
 import secrets
 import stat
 import sys
@@ -69,6 +70,22 @@ def profile_name(args: argparse.Namespace) -> tuple[str, bool]:
     return (named or DEFAULT_PROFILE), bool(named)
 
 
+_PROFILE_NAME_RE = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
+
+
+def validate_profile_name(name: str) -> str:
+    """A profile name that can be an INI section header: 1-64 of [\\w+=,.@-]."""
+    if not _PROFILE_NAME_RE.fullmatch(name):
+        raise NoCredentials(f"Profile name {name!r} is not usable: use 1-64 letters, digits "
+                            "and _+=,.@-")
+    return name
+
+
+def _new_parser() -> configparser.ConfigParser:
+    # No DEFAULT section magic: a profile may be called "DEFAULT" like any other.
+    return configparser.ConfigParser(interpolation=None, default_section="\x00")
+
+
 def check_private(path: Path) -> None:
     """Refuse a credentials file that others could read or that is not the user's own."""
     info = path.stat()
@@ -87,7 +104,7 @@ def check_private(path: Path) -> None:
 
 def _read_file(path: Path) -> configparser.ConfigParser:
     check_private(path)
-    parser = configparser.ConfigParser(interpolation=None)
+    parser = _new_parser()
     try:
         parser.read_string(path.read_text(encoding="utf-8"), source=str(path))
     except (configparser.Error, UnicodeDecodeError) as exc:
@@ -116,13 +133,13 @@ def load_profile(name: str, *, required: bool) -> tuple[str, str] | None:
 def save_profile(name: str, access_key_id: str, secret: str) -> Path:
     """Write the pair into profile `name` (other profiles kept): a 0600 file, replaced
     atomically, in a 0700 folder."""
+    validate_profile_name(name)
     path = credentials_path()
     folder = path.parent
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     if stat.S_IMODE(folder.stat().st_mode) & 0o077 and folder.stat().st_uid == os.geteuid():
         folder.chmod(0o700)  # our own config folder: keep other users out of it
-    parser = _read_file(path) if path.exists() else configparser.ConfigParser(
-        interpolation=None)
+    parser = _read_file(path) if path.exists() else _new_parser()
     if not parser.has_section(name):
         parser.add_section(name)
     parser[name][KEY_ID_OPTION] = access_key_id

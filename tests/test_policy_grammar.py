@@ -591,9 +591,18 @@ class TestValidatePolicyFindings:
         assert set(shape) == {"findingDetails", "findingType", "issueCode", "learnMoreLink",
                               "locations"}
         assert shape["findingType"] == "SECURITY_WARNING"
+        # Access Analyzer API, Position: line from 1, column and offset from 0
         assert shape["locations"] == [{
             "path": [{"value": "Statement"}, {"index": 0}, {"value": "NotAction"}],
-            "span": {"start": {"line": 4, "column": 5}, "end": {"line": 8, "column": 6}}}]
+            "span": {"start": {"line": 4, "column": 4, "offset": 50},
+                     "end": {"line": 8, "column": 5, "offset": 132}}}]
+        assert text[50] == "{" and text[131] == "}"
+
+    def test_syntax_error_span_offset(self) -> None:
+        text = '{\n  "Version": "2012-10-17",\n  "Statement": [ }\n}'
+        (finding,) = validate_policy(text).findings
+        start = finding.to_aws()["locations"][0]["span"]["start"]
+        assert start == {"line": 3, "column": 17, "offset": text.index("}")}
 
     def test_clean_policy_has_no_findings(self) -> None:
         report = validate_policy(doc(ALLOW_S3))

@@ -188,11 +188,14 @@ class CompiledStatement:
         return self.keys
 
     def _read_keys(self) -> tuple[str, ...]:
-        keys = [k for c in self.conditions for k in c.context_keys()]
+        # Resource's variables before the conditions' keys, in the order AWS lists them
+        # (AWS CLI reference, get-context-keys-for-custom-policy example)
+        keys: list[str] = []
         if self.variables:
             for pattern in (self.statement.resource or self.statement.not_resource or ()):
                 keys.extend(v.key for v in variables_in(tokenize(pattern, variables=True,
                                                                    wildcards=True)))
+        keys.extend(k for c in self.conditions for k in c.context_keys())
         return tuple(keys)
 
 

@@ -76,9 +76,10 @@ class LineIndex:
 
 
 def _fail(text: str, offset: int, what: str) -> MalformedPolicyDocument:
-    pos = LineIndex(text).position(min(offset, len(text)))
+    offset = min(offset, len(text))
+    pos = LineIndex(text).position(offset)
     error = MalformedPolicyDocument(f"Syntax error at line {pos.line}, column {pos.column}: {what}")
-    error.position, error.reason = pos, what  # type: ignore[attr-defined]
+    error.position, error.offset, error.reason = pos, offset, what  # type: ignore[attr-defined]
     return error
 
 

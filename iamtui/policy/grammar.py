@@ -59,6 +59,7 @@ class Finding:
     path: tuple[str | int, ...]
     start: Position
     end: Position
+    offsets: tuple[int, int] = (0, 0)  # of start and end in the text, counted from 0
 
     def where(self) -> str:
         """`Statement[0].Effect at line 4, column 17`: a path a person can follow."""
@@ -77,8 +78,11 @@ class Finding:
             "locations": [{
                 "path": [{"index": p} if isinstance(p, int) else {"value": p}
                          for p in self.path],
-                "span": {"start": {"line": self.start.line, "column": self.start.column},
-                         "end": {"line": self.end.line, "column": self.end.column}},
+                # Access Analyzer's Position: line from 1, column and offset from 0
+                "span": {"start": {"line": self.start.line, "column": self.start.column - 1,
+                                   "offset": self.offsets[0]},
+                         "end": {"line": self.end.line, "column": self.end.column - 1,
+                                 "offset": self.offsets[1]}},
             }],
         }
 
@@ -179,14 +183,15 @@ def validate_policy(text: str, policy_type: PolicyType = PolicyType.IDENTITY, *,
             FindingType.ERROR, "INVALID_CHARACTER",
             f"Character {bad_char.group()!r} (U+{ord(bad_char.group()):04X}) is outside the "
             "range AWS accepts in a policy (tab, newline, carriage return, U+0020-U+00FF)",
-            (), where, where)])
+            (), where, where, (bad_char.start(), bad_char.start()))])
     try:
         root = parse_json(text)
     except MalformedPolicyDocument as exc:
-        where = getattr(exc, "position", origin)
+        where, offset = getattr(exc, "position", origin), getattr(exc, "offset", 0)
         return ValidationReport(None, [Finding(
             FindingType.ERROR, "JSON_SYNTAX_ERROR",
-            f"Syntax error: {getattr(exc, 'reason', exc.message)}", (), where, where)])
+            f"Syntax error: {getattr(exc, 'reason', exc.message)}", (), where, where,
+            (offset, offset))])
     checker = _Checker(text, lines, policy_type)
     document = checker.document(root)
     if max_size is not None and (size := policy_size(text)) > max_size:
@@ -208,7 +213,7 @@ class _Checker:
     def add(self, kind: FindingType, code: str, detail: str, path: tuple[str | int, ...],
             node: Node) -> None:
         self.findings.append(Finding(kind, code, detail, path, self.lines.position(node.start),
-                                     self.lines.position(node.end)))
+                                     self.lines.position(node.end), (node.start, node.end)))
 
     def error(self, detail: str, path: tuple[str | int, ...], node: Node,
               code: str = "SYNTAX_ERROR") -> None:

@@ -281,3 +281,23 @@ def test_boundary_condition_key(service: IamService, root: Principal) -> None:
                                               "arn:aws:iam::aws:policy/AdministratorAccess")
     service.put_user_permissions_boundary(admin, "bob", approved)
     assert service.get_user(root, "bob").permissions_boundary == approved
+
+
+def test_put_user_policy_sees_the_users_boundary(service: IamService, root: Principal) -> None:
+    """For Put/DeleteUserPolicy, iam:PermissionsBoundary is the target user's boundary, so an
+    administrator may edit only users held by an approved boundary (Service Authorization
+    Reference, IAM condition keys; IAM User Guide, "Permissions boundaries": delegating
+    responsibility to others)."""
+    approved = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+    admin_user = service.create_user(root, "admin")
+    service.create_user(root, "bounded", permissions_boundary=approved)
+    service.create_user(root, "free")
+    service.put_user_policy(root, "admin", "delegate", (
+        '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:PutUserPolicy",'
+        '"Resource":"*","Condition":{"StringEquals":{"iam:PermissionsBoundary":'
+        f'"{approved}"}}}}}}]}}'))
+    admin = Principal.for_user(admin_user, ACCOUNT_ID)
+    service.put_user_policy(admin, "bounded", "s3", allow("s3:*"))
+    with pytest.raises(AccessDenied):
+        service.put_user_policy(admin, "free", "s3", allow("s3:*"))
+    assert service.list_user_policies(root, "free") == []

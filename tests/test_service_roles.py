@@ -27,6 +27,7 @@ from iamtui.errors import (
 )
 from iamtui.model import PolicyAttachment, Role, Tag
 from iamtui.service import IamService, Principal
+from iamtui.service.principals import role_policies
 from iamtui.service.tables import ATTACHMENTS, INLINE_POLICIES, ROLES
 
 TRUST = ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":'
@@ -244,8 +245,8 @@ def test_role_session_acts_with_put_role_policy(service: IamService, root: Princ
         service.list_users(session)
     service.put_role_policy(root, "web", "list", LIST_USERS)
     assert service.list_users(session) == []
-    policies = service.policies_of(service.store.snapshot(), "role", "web")
-    assert [p.source_id for p in policies.identity] == ["list"]
+    view = service.store.snapshot()
+    assert [p.source_id for p in role_policies(view, role).identity] == ["list"]
     # a boundary without iam:ListUsers takes it away again
     service.put_role_permissions_boundary(root, "web", "arn:aws:iam::aws:policy/"
                                           "AmazonS3ReadOnlyAccess")

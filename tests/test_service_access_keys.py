@@ -283,3 +283,30 @@ def test_renamed_user_keeps_its_keys(service: IamService, root: Principal) -> No
                                                 created.secret_access_key)
     assert principal.name == "alicia"
     assert [k.user_name for k in service.list_access_keys(root, "alicia")] == ["alicia"]
+
+
+def test_attached_managed_policy_authorizes_the_key_user(service: IamService,
+                                                         root: Principal) -> None:
+    """AWS managed IAMReadOnlyAccess (iam:Get*, iam:List*, iam:GenerateCredentialReport...)
+    attached to the key's user lets it list anyone's keys and read their last use, but not
+    create keys (IAM User Guide, "AWS managed policies")."""
+    from iamtui.model import PolicyAttachment
+    from iamtui.service.tables import ATTACHMENTS
+
+    service.create_user(root, "auditor")
+    service.create_user(root, "bob")
+    bob_key = service.create_access_key(root, "bob").key
+    with service.store.transaction() as tx:
+        ATTACHMENTS.put(tx, PolicyAttachment("arn:aws:iam::aws:policy/IAMReadOnlyAccess",
+                                             "user", "auditor"))
+    created = service.create_access_key(root, "auditor")
+    auditor = service.authenticate_access_key(created.key.access_key_id,
+                                              created.secret_access_key)
+    assert [k.access_key_id for k in service.list_access_keys(auditor, "bob")] == [
+        bob_key.access_key_id]
+    assert service.get_access_key_last_used(auditor, bob_key.access_key_id).user_name == "bob"
+    with pytest.raises(AccessDenied, match="iam:CreateAccessKey"):
+        service.create_access_key(auditor, "bob")
+    with pytest.raises(AccessDenied, match="iam:UpdateAccessKey"):
+        service.update_access_key(auditor, bob_key.access_key_id, "Inactive", "bob")
+    assert service.list_access_keys(root, "bob")[0].status == "Active"

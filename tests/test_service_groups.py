@@ -232,3 +232,34 @@ def test_group_policies_reach_members(service: IamService, root: Principal) -> N
     service.remove_user_from_group(root, "listers", "bob")
     with pytest.raises(AccessDenied):
         service.list_groups(bob)
+
+
+def test_cascade_authorizes_each_removal(service: IamService, root: Principal) -> None:
+    """The cascade does what the caller could do by hand, no more: each removal is
+    authorized as its own IAM action (RemoveUserFromGroup, DeleteGroupPolicy,
+    DetachGroupPolicy with iam:PolicyARN; Service Authorization Reference, IAM), and a
+    denied step leaves everything in place."""
+    service.create_group(root, "devs")
+    service.create_user(root, "bob")
+    service.add_user_to_group(root, "devs", "bob")
+    service.put_group_policy(root, "devs", "s3", ALLOW_S3)
+    alice_user = service.create_user(root, "alice")
+    alice = Principal.for_user(alice_user, ACCOUNT_ID)
+
+    def grant(*actions: str) -> None:
+        listed = ",".join(f'"iam:{a}"' for a in actions)
+        service.put_user_policy(root, "alice", "ops", (
+            '{"Version":"2012-10-17","Statement":[{"Effect":"Allow",'
+            f'"Action":[{listed}],"Resource":"*"}}]}}'))
+
+    grant("DeleteGroup")
+    with pytest.raises(AccessDenied, match="iam:RemoveUserFromGroup"):
+        service.delete_group(alice, "devs", cascade=True)
+    grant("DeleteGroup", "RemoveUserFromGroup")
+    with pytest.raises(AccessDenied, match="iam:DeleteGroupPolicy"):
+        service.delete_group(alice, "devs", cascade=True)
+    assert [u.user_name for u in service.get_group(root, "devs").users] == ["bob"]
+    assert service.list_group_policies(root, "devs") == ["s3"]
+    grant("DeleteGroup", "RemoveUserFromGroup", "DeleteGroupPolicy")
+    service.delete_group(alice, "devs", cascade=True)
+    assert GROUPS.count(service.store.snapshot()) == 0

@@ -266,3 +266,31 @@ def test_sessions_of_a_deleted_role_stop_working(service: IamService, root: Prin
     service.delete_role(root, "web", cascade=True)
     with pytest.raises(InvalidClientTokenId):
         service.list_users(session)
+
+
+def test_cascade_detach_is_authorized_with_the_policy_arn(service: IamService,
+                                                          root: Principal) -> None:
+    """A role's cascade detaches each managed policy as DetachRolePolicy with iam:PolicyARN
+    (Service Authorization Reference, IAM): a caller who may detach only one policy cannot
+    delete a role holding another."""
+    service.create_role(root, "web", TRUST)
+    with service.store.transaction() as tx:
+        ATTACHMENTS.put(tx, PolicyAttachment("arn:aws:iam::aws:policy/AdministratorAccess",
+                                             "role", "web"))
+    alice_user = service.create_user(root, "alice")
+    service.put_user_policy(root, "alice", "ops", (
+        '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:DeleteRole",'
+        '"Resource":"*"},{"Effect":"Allow","Action":"iam:DetachRolePolicy","Resource":"*",'
+        '"Condition":{"ArnEquals":{"iam:PolicyARN":"arn:aws:iam::aws:policy/ReadOnlyAccess"'
+        '}}}]}'))
+    alice = Principal.for_user(alice_user, ACCOUNT_ID)
+    with pytest.raises(AccessDenied, match="iam:DetachRolePolicy"):
+        service.delete_role(alice, "web", cascade=True)
+    assert ATTACHMENTS.count(service.store.snapshot()) == 1
+    with service.store.transaction() as tx:
+        ATTACHMENTS.delete(tx, ATTACHMENTS.key(PolicyAttachment(
+            "arn:aws:iam::aws:policy/AdministratorAccess", "role", "web")))
+        ATTACHMENTS.put(tx, PolicyAttachment("arn:aws:iam::aws:policy/ReadOnlyAccess",
+                                             "role", "web"))
+    service.delete_role(alice, "web", cascade=True)
+    assert ROLES.count(service.store.snapshot()) == 0

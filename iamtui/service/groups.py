@@ -18,11 +18,12 @@ from iamtui.arn import (
     validate_path_prefix,
     validate_user_name,
 )
-from iamtui.errors import DeleteConflict, EntityAlreadyExists, LimitExceeded, NoSuchEntity
+from iamtui.errors import EntityAlreadyExists, LimitExceeded, NoSuchEntity
 from iamtui.model import Group, GroupMembership, User
 from iamtui.service.core import Principal, View
 from iamtui.service.inline import (
     OWNERS,
+    Dependent,
     OwnerOperations,
     owned_dependents,
     owner_context,
@@ -133,16 +134,15 @@ class GroupOperations(OwnerOperations):
                           {"groupName": group_name, "cascade": cascade or None}) as change:
             tx = change.tx
             group = self._group(tx, group_name)
-            leftovers = []
+            dependents = []
             users = MEMBERSHIPS.find_by(tx, "group", group.group_name)
             if users:
-                leftovers.append(("remove users from group", lambda: [
-                    MEMBERSHIPS.delete(tx, MEMBERSHIPS.key(m)) for m in users]))
-            leftovers += owned_dependents(tx, "group", group.group_name)
-            if leftovers and not cascade:
-                raise DeleteConflict(f"Cannot delete entity, must {leftovers[0][0]} first.")
-            for _, remove in leftovers:
-                remove()
+                dependents.append(Dependent(
+                    "remove users from group",
+                    (("iam:RemoveUserFromGroup", group.arn, ()),),
+                    lambda: [MEMBERSHIPS.delete(tx, MEMBERSHIPS.key(m)) for m in users]))
+            dependents += owned_dependents(tx, group, "group")
+            self._delete_with_dependents(tx, caller, dependents, cascade)
             GROUPS.delete(tx, group.group_id)
 
     def add_user_to_group(self, caller: Principal, group_name: str, user_name: str) -> None:

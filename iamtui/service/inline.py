@@ -33,7 +33,7 @@ from iamtui.arn import (
     validate_tags,
     validate_user_name,
 )
-from iamtui.errors import InvalidInput, LimitExceeded, NoSuchEntity
+from iamtui.errors import DeleteConflict, InvalidInput, LimitExceeded, NoSuchEntity
 from iamtui.model import InlinePolicy, OwnerKind, Tag
 from iamtui.policy import ContextEntry, PolicyType, parse_policy
 from iamtui.service.core import Principal, ServiceCore, View
@@ -116,19 +116,39 @@ def inline_policies(view: View, kind: OwnerKind, name: str) -> list[InlinePolicy
     return [p for p in INLINE_POLICIES.find_by(view, "owner", name) if p.owner_kind == kind]
 
 
-def owned_dependents(tx: Tx, kind: OwnerKind,
-                     name: str) -> list[tuple[str, Callable[[], object]]]:
-    """Inline policies and managed attachments still on an owner, in AWS's DeleteConflict
-    order, each with what AWS asks to do first and a way to remove them."""
-    out: list[tuple[str, Callable[[], object]]] = []
+@dataclass(frozen=True)
+class Dependent:
+    """Something that still hangs on an entity and blocks its deletion: what AWS asks to do
+    first, the IAM requests doing it by hand would make (a cascade authorizes each), and
+    how to remove it."""
+
+    what: str  # "delete policies": AWS's "Cannot delete entity, must ... first."
+    requests: tuple[tuple[str, str, tuple[ContextEntry, ...]], ...]  # (action, arn, context)
+    remove: Callable[[], object]
+
+
+def owned_dependents(tx: Tx, owner: Any, kind: OwnerKind) -> list[Dependent]:
+    """Inline policies and managed attachments still on a user, group or role, in AWS's
+    DeleteConflict order (policies, then attachments)."""
+    spec = OWNERS[kind]
+    name = spec.name_of(owner)
+    context = tuple(owner_context(owner, boundary=True))
+    out: list[Dependent] = []
     inline = inline_policies(tx, kind, name)
     if inline:
-        out.append(("delete policies", lambda: [INLINE_POLICIES.delete(
-            tx, INLINE_POLICIES.key(p)) for p in inline]))
+        out.append(Dependent(
+            "delete policies",
+            # one request stands for all: each names the same action, owner and context
+            ((f"iam:Delete{spec.noun}Policy", owner.arn, context),),
+            lambda: [INLINE_POLICIES.delete(tx, INLINE_POLICIES.key(p)) for p in inline]))
     attached = [a for a in ATTACHMENTS.find_by(tx, "owner", name) if a.owner_kind == kind]
     if attached:
-        out.append(("detach all policies", lambda: [ATTACHMENTS.delete(
-            tx, ATTACHMENTS.key(a)) for a in attached]))
+        out.append(Dependent(
+            "detach all policies",
+            tuple((f"iam:Detach{spec.noun}Policy", owner.arn,
+                   (*context, ContextEntry("iam:PolicyARN", (a.policy_arn,))))
+                  for a in attached),
+            lambda: [ATTACHMENTS.delete(tx, ATTACHMENTS.key(a)) for a in attached]))
     return out
 
 
@@ -150,6 +170,17 @@ def _tag_params(spec: OwnerSpec, name: str, tags: Sequence[Tag]) -> dict[str, An
 
 class OwnerOperations(ServiceCore):
     """One implementation of what users, groups and roles share, parameterized by kind."""
+
+    def _delete_with_dependents(self, tx: Tx, caller: Principal, dependents: list[Dependent],
+                                cascade: bool) -> None:
+        """DeleteConflict naming the first dependent, unless `cascade`: then authorize each
+        request that removing them by hand would make, and remove them."""
+        if dependents and not cascade:
+            raise DeleteConflict(f"Cannot delete entity, must {dependents[0].what} first.")
+        for dependent in dependents:
+            for action, arn, context in dependent.requests:
+                self._authorize(tx, caller, action, arn, context)
+            dependent.remove()
 
     # ------------------------------------------------------------ inline policies
 

@@ -26,7 +26,7 @@ from iamtui.arn import (
     validate_role_name,
     validate_tags,
 )
-from iamtui.errors import DeleteConflict, EntityAlreadyExists, LimitExceeded
+from iamtui.errors import EntityAlreadyExists, LimitExceeded
 from iamtui.model import DEFAULT_MAX_SESSION_DURATION, Role, Tag
 from iamtui.policy import ContextEntry, PolicyType, parse_policy
 from iamtui.service.core import Principal, View
@@ -161,11 +161,8 @@ class RoleOperations(OwnerOperations):
                           context=owner_context(role)) as change:
             tx = change.tx
             role = self._role(tx, role_name)
-            leftovers = owned_dependents(tx, "role", role.role_name)
-            if leftovers and not cascade:
-                raise DeleteConflict(f"Cannot delete entity, must {leftovers[0][0]} first.")
-            for _, remove in leftovers:
-                remove()
+            self._delete_with_dependents(tx, caller, owned_dependents(tx, role, "role"),
+                                         cascade)
             ROLES.delete(tx, role.role_id)
 
     def tag_role(self, caller: Principal, role_name: str, tags: Sequence[Tag]) -> None:

@@ -275,3 +275,37 @@ def test_secret_never_reaches_the_files_beside_the_store(cli: Cli) -> None:
     assert all(secret not in p.read_bytes() for p in files)
     assert all(secret not in p.read_bytes() for p in (cli.config / "keys").iterdir())
     assert os.environ["IAMTUI_SECRET_ACCESS_KEY"] == pair["SecretAccessKey"]
+
+
+def test_configure_at_a_terminal_prompts_and_keeps_values(
+        cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """At a terminal, `configure` asks for the key ID and then the secret without echo,
+    showing saved values masked; an empty answer keeps the saved value (aws configure)."""
+    alice, bob = cli.user_with_key("alice"), cli.user_with_key("bob")
+    cli.configure(alice)
+    prompts: list[str] = []
+    answers = iter([bob["AccessKeyId"], ""])  # a new key ID, then Enter for the secret
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    def fake_input(prompt: str) -> str:
+        prompts.append(prompt)
+        return next(answers)
+
+    def fake_getpass(prompt: str) -> str:
+        prompts.append("(no echo) " + prompt)
+        return next(answers)
+
+    monkeypatch.setattr("builtins.input", fake_input)
+    monkeypatch.setattr("getpass.getpass", fake_getpass)
+    monkeypatch.setattr("sys.stdin", Terminal())
+    cli.capsys.readouterr()
+    assert main(["configure", "--db", str(cli.db)]) == 0
+    assert prompts == [f"IAMTUI Access Key ID [{'*' * 16}{alice['AccessKeyId'][-4:]}]: ",
+                       f"(no echo) IAMTUI Secret Access Key [{'*' * 16}"
+                       f"{alice['SecretAccessKey'][-4:]}]: "]
+    text = (cli.config / "credentials").read_text()
+    assert bob["AccessKeyId"] in text and alice["SecretAccessKey"] in text
+    assert alice["AccessKeyId"] not in text

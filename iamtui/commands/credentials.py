@@ -13,7 +13,13 @@ import sys
 from typing import Any
 
 from iamtui.cli import ArgumentError, Response, arg, command
-from iamtui.commands.session import profile_name, save_profile, session, validate_profile_name
+from iamtui.commands.session import (
+    load_profile,
+    profile_name,
+    save_profile,
+    session,
+    validate_profile_name,
+)
 from iamtui.model import AccessKey, aws_access_key, aws_access_key_last_used, aws_timestamp
 from iamtui.security.access_keys import ACCESS_KEY_ID_RE, SECRET_ACCESS_KEY_RE
 
@@ -86,16 +92,24 @@ def run_get_access_key_last_used(args: argparse.Namespace) -> Response:
                     headers=["LastUsedDate", "ServiceName", "Region"])
 
 
-def _read_pair(from_stdin: bool) -> tuple[str, str]:
-    """The key ID and secret: two lines of standard input, or typed (the secret unechoed)."""
+def _masked(value: str | None) -> str:
+    # As `aws configure` shows a saved value: all but the last four characters hidden.
+    return "None" if not value else "*" * 16 + value[-4:]
+
+
+def _read_pair(from_stdin: bool, current: tuple[str, str] | None) -> tuple[str, str]:
+    """The key ID and secret: two lines of standard input, or typed (the secret unechoed;
+    an empty answer keeps the profile's current value, as `aws configure` does)."""
     if from_stdin:
         key_id, secret = sys.stdin.readline().strip(), sys.stdin.readline().strip()
     elif not sys.stdin.isatty():
         raise ArgumentError("configure: standard input is not a terminal; pass --stdin to "
                             "read the access key ID and the secret from two lines of it.")
     else:
-        key_id = input("IAMTUI Access Key ID: ").strip()
-        secret = getpass.getpass("IAMTUI Secret Access Key: ").strip()
+        old_id, old_secret = current or (None, None)
+        key_id = input(f"IAMTUI Access Key ID [{_masked(old_id)}]: ").strip() or old_id or ""
+        secret = (getpass.getpass(f"IAMTUI Secret Access Key [{_masked(old_secret)}]: ")
+                  .strip() or old_secret or "")
     if not ACCESS_KEY_ID_RE.fullmatch(key_id):
         raise ArgumentError("configure: the access key ID must be AKIA (or ASIA) and 16 of "
                             "A-Z and 2-7, as create-access-key prints it; nothing was saved.")
@@ -111,6 +125,8 @@ def _read_pair(from_stdin: bool) -> tuple[str, str]:
              help="read the access key ID and the secret from two lines of standard input"))
 def run_configure(args: argparse.Namespace) -> Response:
     name = validate_profile_name(profile_name(args)[0])
-    key_id, secret = _read_pair(args.stdin)
+    typed = not args.stdin and sys.stdin.isatty()
+    key_id, secret = _read_pair(args.stdin, load_profile(name, required=False) if typed
+                                else None)
     path = save_profile(name, key_id, secret)
     return Response({"Profile": name, "AccessKeyId": key_id, "CredentialsFile": str(path)})

@@ -117,6 +117,11 @@ def simulate(identity: Sequence[PolicyInput], args: argparse.Namespace, *,
             request = EvalRequest(action, resource, context, caller, owner)
             results.append(evaluate(request, identity, boundaries=boundaries,
                                     resource_policy=own_policy))
+    return evaluation_response(results)
+
+
+def evaluation_response(results: Sequence[EvalResult]) -> Response:
+    """The simulate-* response: AWS's EvaluationResults, and a table with the reasons."""
     return Response(
         {"EvaluationResults": [r.to_aws() for r in results], "IsTruncated": False},
         table=[[r.inputs.request.action, r.inputs.request.resource, r.decision,

@@ -14,13 +14,15 @@ from iamtui.service.policies import PolicyOperations
 from iamtui.service.resources import ResourcePolicyOperations
 from iamtui.service.roles import RoleOperations
 from iamtui.service.signin import SignInOperations
+from iamtui.service.simulation import SimulationOperations
 from iamtui.service.sts import StsOperations
 from iamtui.service.users import UserOperations
 
 
 class IamService(UserOperations, AccessKeyOperations, GroupOperations, RoleOperations,
                  InlinePolicyOperations, SignInOperations, AccountDetailsOperations,
-                 AttachmentOperations, PolicyOperations, ResourcePolicyOperations, StsOperations):
+                 AttachmentOperations, PolicyOperations, ResourcePolicyOperations, StsOperations,
+                 SimulationOperations):
     """Every IAM operation on one local store."""
 
 

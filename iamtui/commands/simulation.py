@@ -1,0 +1,61 @@
+"""simulate-principal-policy: the flags of simulate-custom-policy, for a stored principal."""
+
+from __future__ import annotations
+
+import argparse
+
+from iamtui.cli import Response, arg, command
+from iamtui.commands.policy import (
+    _account,
+    compile_inputs,
+    evaluation_response,
+    parse_context_entries,
+)
+from iamtui.commands.session import session
+from iamtui.policy import PolicyType
+
+
+@command("simulate-principal-policy",
+         "Simulate how a user's, group's or role's policies decide actions on resources.",
+         arg("--policy-source-arn", required=True, metavar="ARN",
+             help="the user, group or role whose policies to simulate"),
+         arg("--action-names", nargs="+", required=True, metavar="ACTION",
+             help="actions to simulate, e.g. s3:GetObject iam:CreateUser"),
+         arg("--resource-arns", nargs="+", default=["*"], metavar="ARN",
+             help="resources to simulate against (default: *)"),
+         arg("--policy-input-list", nargs="+", default=[], metavar="DOC",
+             help="more identity-based policies to include (JSON text or file://PATH)"),
+         arg("--permissions-boundary-policy-input-list", nargs="+", default=None,
+             metavar="DOC", help="a permissions boundary to use instead of the principal's"),
+         arg("--resource-policy", metavar="DOC",
+             help="a resource-based policy for every resource (else each resource's stored "
+                  "one, and a role's trust policy for sts:AssumeRole)"),
+         arg("--resource-owner", metavar="ARN", help="the account that owns the resources"),
+         arg("--caller-arn", metavar="ARN",
+             help="the principal making the request (default: the source user)"),
+         arg("--context-entries", nargs="+", default=[], metavar="ENTRY",
+             help='JSON list of {"ContextKeyName","ContextKeyValues","ContextKeyType"}, or '
+                  "ContextKeyName=k,ContextKeyValues=v1,v2,ContextKeyType=t per entry"),
+         arg("--fill-principal-context", action="store_true",
+             help="fill aws:username, aws:userid, aws:PrincipalArn, aws:PrincipalTag/... "
+                  "from the source principal where --context-entries gives none (AWS's "
+                  "simulator does not)"))
+def run_simulate_principal_policy(args: argparse.Namespace) -> Response:
+    added = compile_inputs(args.policy_input_list, "--policy-input-list", "PolicyInputList")
+    boundary = (None if args.permissions_boundary_policy_input_list is None else
+                compile_inputs(args.permissions_boundary_policy_input_list,
+                               "--permissions-boundary-policy-input-list",
+                               "PermissionsBoundaryPolicyInputList"))
+    resource_policy = (compile_inputs([args.resource_policy], "--resource-policy",
+                                      "ResourcePolicy", PolicyType.RESOURCE)[0]
+                       if args.resource_policy is not None else None)
+    context = parse_context_entries(args.context_entries)
+    with session(args) as (svc, caller):
+        results = svc.simulate_principal_policy(
+            caller, args.policy_source_arn, args.action_names, args.resource_arns,
+            policy_input_list=added, permissions_boundary_policy_input_list=boundary,
+            context_entries=context.entries(), caller_arn=args.caller_arn,
+            resource_policy=resource_policy,
+            resource_owner=_account(args.resource_owner) if args.resource_owner else None,
+            fill_principal_context=args.fill_principal_context)
+    return evaluation_response(results)

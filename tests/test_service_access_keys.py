@@ -239,6 +239,8 @@ def test_users_manage_their_own_keys_with_the_rotation_policy(
     assert second.key.user_name == "alice"
     assert [k.access_key_id for k in service.list_access_keys(alice)] == [
         first.key.access_key_id, second.key.access_key_id]
+    # rotation as the User Guide describes it: switch to the new key, then retire the old
+    alice = service.authenticate_access_key(second.key.access_key_id, second.secret_access_key)
     service.update_access_key(alice, first.key.access_key_id, "Inactive")
     service.delete_access_key(alice, first.key.access_key_id)
     assert service.get_access_key_last_used(alice, second.key.access_key_id).user_name == "alice"
@@ -310,3 +312,40 @@ def test_attached_managed_policy_authorizes_the_key_user(service: IamService,
     with pytest.raises(AccessDenied, match="iam:UpdateAccessKey"):
         service.update_access_key(auditor, bob_key.access_key_id, "Inactive", "bob")
     assert service.list_access_keys(root, "bob")[0].status == "Active"
+
+
+def test_principal_stops_working_when_its_key_does(service: IamService,
+                                                   root: Principal) -> None:
+    """A key deactivated or deleted after sign-in stops authorizing at the next operation
+    (UpdateAccessKey: an inactive key "can't be used"; DeleteAccessKey)."""
+    service.create_user(root, "alice")
+    give_inline_policy(service, "alice", "list", LIST_USERS_POLICY)
+    created = service.create_access_key(root, "alice")
+    alice = service.authenticate_access_key(created.key.access_key_id,
+                                            created.secret_access_key)
+    assert service.list_users(alice)
+    service.update_access_key(root, created.key.access_key_id, "Inactive", "alice")
+    with pytest.raises(InvalidClientTokenId):
+        service.list_users(alice)
+    service.update_access_key(root, created.key.access_key_id, "Active", "alice")
+    assert service.list_users(alice)
+    service.delete_access_key(root, created.key.access_key_id, "alice")
+    with pytest.raises(InvalidClientTokenId):
+        service.list_users(alice)
+    # principals built without a key (console sign-in) are not affected
+    assert service.list_users(Principal.for_user(service.get_user(root, "alice"), ACCOUNT_ID))
+
+
+@pytest.mark.parametrize("guess", ["t", "eventName", "", "A" * 40])
+def test_any_wrong_secret_is_signature_does_not_match(service: IamService, root: Principal,
+                                                      guess: str) -> None:
+    """Whatever the wrong secret, the answer is SignatureDoesNotMatch and the audit record
+    stays whole (a guess is never written, so it cannot mangle the event)."""
+    service.create_user(root, "alice")
+    key_id = service.create_access_key(root, "alice").key.access_key_id
+    with pytest.raises(SignatureDoesNotMatch):
+        service.authenticate_access_key(key_id, guess)
+    last = service.audit.page(0, 1)[0]
+    assert (last["eventName"], last["errorCode"]) == ("AuthenticateAccessKey",
+                                                      "SignatureDoesNotMatch")
+    assert service.audit.verify().ok

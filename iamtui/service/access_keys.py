@@ -28,6 +28,7 @@ from iamtui.errors import (
 from iamtui.model import AccessKey, KeyStatus, iso_z
 from iamtui.security.access_keys import (
     ACCESS_KEY_ID_RE,
+    SECRET_ACCESS_KEY_RE,
     is_temporary,
     new_access_key_id,
     new_secret_access_key,
@@ -240,6 +241,17 @@ class AccessKeyOperations(ServiceCore):
 
     # ------------------------------------------------------------------ authentication
 
+    def _check_still_valid(self, view: View, caller: Principal) -> None:
+        """A user acting with a long-term key stops when the key is deleted or deactivated,
+        also in a process that authenticated it earlier."""
+        super()._check_still_valid(view, caller)
+        key_id = caller.access_key_id
+        if caller.kind == "user" and key_id is not None and not is_temporary(key_id):
+            key = ACCESS_KEYS.get(view, key_id)
+            if key is None or key.status != "Active" or \
+                    key.user_name.casefold() != caller.name.casefold():
+                raise InvalidClientTokenId(INVALID_TOKEN_MESSAGE)
+
     def authenticate_access_key(self, access_key_id: str, secret: str) -> Principal:
         """The principal an access key pair stands for, and its last use recorded.
 
@@ -265,8 +277,11 @@ class AccessKeyOperations(ServiceCore):
                                            access_key_id=key.access_key_id)
         if not secret_ok:
             error = SignatureDoesNotMatch(SIGNATURE_MESSAGE)
+            # The record never holds the guess; it is named for redaction only when shaped
+            # like a secret, since audit cuts it out of every string, field names included.
             self._record(principal, "AuthenticateAccessKey", {"accessKeyId": access_key_id},
-                         error=error, secrets_used=(secret,))
+                         error=error, secrets_used=(secret,)
+                         if SECRET_ACCESS_KEY_RE.fullmatch(secret) else ())
             raise error
         self._record_key_use(key)
         return principal

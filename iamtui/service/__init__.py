@@ -7,6 +7,7 @@ Operations are grouped by family in this package's modules and assembled here.
 from iamtui.service.access_keys import AccessKeyOperations
 from iamtui.service.account_details import AccountDetailsOperations
 from iamtui.service.attachments import AttachmentOperations
+from iamtui.service.audit_ops import AuditOperations
 from iamtui.service.core import Principal, ServiceCore, config_dir
 from iamtui.service.groups import GroupOperations
 from iamtui.service.inline import InlinePolicyOperations
@@ -22,7 +23,7 @@ from iamtui.service.users import UserOperations
 class IamService(UserOperations, AccessKeyOperations, GroupOperations, RoleOperations,
                  InlinePolicyOperations, SignInOperations, AccountDetailsOperations,
                  AttachmentOperations, PolicyOperations, ResourcePolicyOperations, StsOperations,
-                 SimulationOperations):
+                 SimulationOperations, AuditOperations):
     """Every IAM operation on one local store."""
 
 

@@ -1,0 +1,158 @@
+"""`iamtui audit verify` and `iamtui lookup-events`.
+
+The log's design is in iamtui/audit.py (HMAC chain; the store remembers the head). Event
+shapes follow CloudTrail's LookupEvents API reference (Event: EventId, EventName, ReadOnly,
+AccessKeyId, EventTime, EventSource, Username, Resources, CloudTrailEvent) and the
+`aws cloudtrail lookup-events` CLI reference; who may read them follows the CloudTrail
+Service Authorization Reference (cloudtrail:LookupEvents, no resource type: "*").
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from helpers import ACCOUNT_ID, ROOT_PASSWORD
+
+from iamtui.cli import main
+from iamtui.errors import AccessDenied
+from iamtui.model import InlinePolicy
+from iamtui.service import IamService, Principal
+from iamtui.service.audit_ops import InvalidTimeRange
+from iamtui.service.tables import INLINE_POLICIES
+
+
+class Cli:
+    """Runs `iamtui` in-process against one store, as root."""
+
+    def __init__(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                 capsys: pytest.CaptureFixture[str]) -> None:
+        monkeypatch.setenv("IAMTUI_CONFIG_DIR", str(tmp_path / "config"))
+        self.db = tmp_path / "db" / "iamtui.json"
+        self.log = self.db.with_name(self.db.name + ".audit.jsonl")
+        self.monkeypatch, self.capsys = monkeypatch, capsys
+
+    def __call__(self, *argv: str, root: bool = True) -> tuple[int, str, str]:
+        self.monkeypatch.setattr("sys.stdin", io.StringIO(ROOT_PASSWORD + "\n"))
+        auth = ["--db", str(self.db), "--root-password-stdin"] + (["--as-root"] if root else [])
+        code = main([*argv, *auth])
+        out, err = self.capsys.readouterr()
+        return code, out, err
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> Cli:
+    run = Cli(tmp_path, monkeypatch, capsys)
+    assert run("init", "--account-id", ACCOUNT_ID, root=False)[0] == 0
+    for name in ("alice", "bob", "carol"):
+        assert run("create-user", "--user-name", name)[0] == 0
+    return run
+
+
+def test_verify_intact_log(cli: Cli) -> None:
+    code, out, err = cli("audit-verify")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["Valid"] and not report["Tampered"]
+    assert report["Head"] == report["ExpectedHead"]
+    assert report["Records"] == report["Head"]["Sequence"] == 4  # account + 3 users
+    # the issue's spelling, `iamtui audit verify`, works too
+    code, out, _ = cli("audit", "verify", "--output", "table")
+    assert code == 0 and "intact" in out
+
+
+def test_verify_finds_an_edited_record(cli: Cli) -> None:
+    """Changing one record (say, whom a user was created as) breaks its seal."""
+    lines = cli.log.read_bytes().splitlines(keepends=True)
+    assert b'"userName":"bob"' in lines[2]
+    lines[2] = lines[2].replace(b'"userName":"bob"', b'"userName":"eve"')
+    cli.log.write_bytes(b"".join(lines))
+    code, out, err = cli("audit-verify")
+    assert code == 254
+    assert err.startswith("An error occurred (AuditLogTampered) when calling the "
+                          "AuditVerify operation: ")
+    assert "sequence 3 (line 3)" in err
+    report = json.loads(out)
+    assert report["Tampered"] and report["Problems"][0]["Kind"] == "edited"
+    code, _, err = cli("audit", "verify")
+    assert code == 254 and "sequence 3" in err
+
+
+def test_verify_finds_a_cut_tail(cli: Cli) -> None:
+    """Deleting the newest records leaves a well-formed chain; the head the store
+    remembers shows that it is too short."""
+    lines = cli.log.read_bytes().splitlines(keepends=True)
+    cli.log.write_bytes(b"".join(lines[:-2]))
+    code, out, err = cli("audit-verify")
+    assert code == 254
+    assert "truncated" in json.dumps(json.loads(out)["Problems"])
+    assert "the store recorded sequence 4" in err and "sequence 2" in err
+
+
+def test_verify_finds_a_deleted_middle_record(cli: Cli) -> None:
+    lines = cli.log.read_bytes().splitlines(keepends=True)
+    cli.log.write_bytes(b"".join(lines[:1] + lines[2:]))
+    code, out, err = cli("audit-verify")
+    assert code == 254 and json.loads(out)["Problems"][0]["Kind"] in ("missing", "chain")
+    assert "sequence 3" in err  # the record after the gap
+
+
+def test_lookup_events_shape_and_filters(cli: Cli) -> None:
+    """CloudTrail's shape: newest first; CloudTrailEvent is the record as a JSON string."""
+    code, out, err = cli("lookup-events")
+    assert code == 0, err
+    events = json.loads(out)["Events"]
+    assert [e["EventName"] for e in events] == ["CreateUser"] * 3 + ["CreateAccount"]
+    first = events[0]
+    assert set(first) >= {"EventId", "EventName", "ReadOnly", "EventTime", "EventSource",
+                          "Username", "Resources", "CloudTrailEvent"}
+    assert first["ReadOnly"] == "false" and first["Username"] == "root"
+    assert first["EventSource"] == "iam.amazonaws.com"
+    assert first["Resources"] == [{"ResourceType": "AWS::IAM::User", "ResourceName": "carol"}]
+    record = json.loads(first["CloudTrailEvent"])
+    assert record["eventID"] == first["EventId"]
+    assert record["requestParameters"]["userName"] == "carol"
+    datetime.fromisoformat(first["EventTime"])  # ISO 8601 with its offset
+    code, out, _ = cli("lookup-events", "--event-name", "CreateUser", "--max-results", "2")
+    assert len(json.loads(out)["Events"]) == 2
+    code, out, _ = cli("lookup-events", "--lookup-attributes",
+                       "AttributeKey=EventName,AttributeValue=CreateAccount")
+    assert [e["EventName"] for e in json.loads(out)["Events"]] == ["CreateAccount"]
+    code, out, _ = cli("lookup-events", "--user-name", "root", "--start-time",
+                       "2000-01-01T00:00:00Z", "--end-time", "2000-01-02T00:00:00Z")
+    assert json.loads(out)["Events"] == []
+    code, out, _ = cli("lookup-events", "--output", "table")
+    assert code == 0 and "CreateAccount" in out
+    code, _, err = cli("lookup-events", "--start-time", "2001-01-02", "--end-time",
+                       "2001-01-01")
+    assert code == 254 and "(InvalidTimeRangeException)" in err
+    code, _, err = cli("lookup-events", "--start-time", "yesterday")
+    assert code == 252 and "--start-time" in err
+
+
+def test_who_may_read_the_log(service: IamService, root: Principal) -> None:
+    """cloudtrail:LookupEvents on "*" is needed to read or verify the log; the root user
+    always may; a denied read is audited."""
+    alice = Principal.for_user(service.create_user(root, "alice"), ACCOUNT_ID)
+    with pytest.raises(AccessDenied, match="cloudtrail:LookupEvents"):
+        service.lookup_events(alice)
+    with pytest.raises(AccessDenied):
+        service.verify_audit_log(alice)
+    last = service.audit.page(0, 1)[0]
+    assert (last["eventName"], last["errorCode"]) == ("ValidateAuditLog", "AccessDenied")
+    assert last["eventSource"] == "cloudtrail.amazonaws.com"
+    with service.store.transaction() as tx:
+        INLINE_POLICIES.put(tx, InlinePolicy("user", "alice", "read-trail", json.dumps({
+            "Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": "cloudtrail:LookupEvents", "Resource": "*"}]})))
+    assert service.verify_audit_log(alice).ok  # allowed now, and the denials are sealed too
+    events = service.lookup_events(alice, user_name="alice")
+    assert events and all(e["Username"] == "alice" for e in events)
+    assert service.lookup_events(root, event_name="CreateUser")[0]["Username"] == "root"
+    with pytest.raises(InvalidTimeRange):
+        service.lookup_events(root, start_time=datetime(2026, 2, 1, tzinfo=UTC),
+                              end_time=datetime(2026, 1, 1, tzinfo=UTC))

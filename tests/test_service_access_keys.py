@@ -349,3 +349,17 @@ def test_any_wrong_secret_is_signature_does_not_match(service: IamService, root:
     assert (last["eventName"], last["errorCode"]) == ("AuthenticateAccessKey",
                                                       "SignatureDoesNotMatch")
     assert service.audit.verify().ok
+
+
+def test_role_sessions_must_name_the_user(service: IamService) -> None:
+    """ListAccessKeys/CreateAccessKey: "If a temporary access key is used, then UserName is
+    required" (IAM API Reference)."""
+    session = Principal("assumed-role", ACCOUNT_ID,
+                        f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/ops/s1", "ops",
+                        "AROAEXAMPLEEXAMPLE01:s1", access_key_id="ASIA" + "A" * 16,
+                        session_name="s1")
+    with pytest.raises(ValidationError, match="Must specify userName"):
+        service.list_access_keys(session)
+    with pytest.raises(ValidationError, match="Must specify userName"):
+        service.create_access_key(session)
+    assert ACCESS_KEYS.count(service.store.snapshot()) == 0

@@ -25,6 +25,8 @@ from pathlib import Path
 import argon2
 import pytest
 from helpers import ACCOUNT_ID, ROOT_PASSWORD, FakeClock
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from iamtui.audit import HIDDEN
 from iamtui.errors import AccessDenied, InvalidAuthenticationCode, PasswordPolicyViolation
@@ -148,6 +150,29 @@ def test_unknown_user_costs_a_password_verify(service: IamService, alice: str,
     with pytest.raises(SignInFailedError):
         service.sign_in("example", "mallory", "Wrong-Passw0rd")
     assert calls == ["Wrong-Passw0rd"]
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(typed=st.text(min_size=1, max_size=40))
+def test_any_wrong_password_fails_the_same_way_and_is_counted(service: IamService,
+                                                             alice: str, typed: str) -> None:
+    """Whatever is typed (even text of the audit record itself, like "0" or "Failure"),
+    the answer is the generic error, the attempt is counted, and the event stays whole."""
+    assume(typed != PASSWORD)
+    before = LOGIN_PROFILES.get(service.store.snapshot(), "alice")
+    assert before is not None
+    with pytest.raises(SignInFailedError) as failed:
+        service.sign_in("example", "alice", typed)
+    assert failed.value.message == GENERIC_FAILURE
+    after = LOGIN_PROFILES.get(service.store.snapshot(), "alice")
+    assert after is not None and after.failed_attempts == before.failed_attempts + 1
+    event = last_events(service)[0]
+    assert (event["eventName"], event["eventSource"], event["eventType"]) == \
+        ("ConsoleLogin", "signin.amazonaws.com", "AwsConsoleSignIn")
+    assert event["responseElements"] == {"ConsoleLogin": "Failure"}
+    assert event["userIdentity"]["userName"] == "alice"
+    assert event["eventTime"] == "2026-11-28T12:00:00Z"
 
 
 def test_user_without_console_password_gets_the_generic_error(service: IamService,

@@ -94,6 +94,51 @@ def with_new_password(profile: LoginProfile, new_hash: str, now: Any, *,
                    failed_attempts=0, locked_until=None)
 
 
+def _structural_text() -> tuple[str, ...]:
+    """The keys and fixed values every audit event carries (what a secret must not deface)."""
+    from iamtui import audit
+
+    sample = audit.console_login_event(audit.Identity.root("000000000000"), success=False,
+                                       mfa_used=False)
+    sample |= audit.make_event("X", identity=audit.Identity.iam_user("0", "u"),
+                               error_code="E", error_message="m", request_parameters={"a": 1},
+                               response_elements={"b": 2})
+    fixed = {"eventName", "eventSource", "eventType", "awsRegion", "eventVersion", "type",
+             "ConsoleLogin", "MFAUsed", "MobileVersion"}
+    out: list[str] = []
+
+    def walk(value: Any) -> None:
+        for key, inner in value.items():
+            out.append(key)
+            if isinstance(inner, dict):
+                walk(inner)
+            elif key in fixed and isinstance(inner, str):
+                out.append(inner)
+
+    walk(sample)
+    return (*out, "ConsoleLogin", "Success", "Failure", "Yes", "No", "IAMUser", "Root",
+            "AssumedRole", "Unknown", audit.IAM_SOURCE, audit.SIGNIN_SOURCE, audit.STS_SOURCE,
+            audit.API_CALL, audit.CONSOLE_SIGN_IN, *audit.SECRET_PARAMETER_NAMES, audit.HIDDEN,
+            "true", "false", "null")
+
+
+_STRUCTURE: tuple[str, ...] | None = None
+
+
+def scrubbable(secrets: Sequence[str | None]) -> list[str]:
+    """The secrets to pass to the audit as literal values to cut out.
+
+    Secrets never enter an event by construction; cutting them out is a second
+    guard. A typed value that is part of the event's own structure (a wrong
+    password "e" or "ConsoleLogin") is left out: cutting it would deface the
+    record's keys and fixed values without hiding anything secret.
+    """
+    global _STRUCTURE
+    if _STRUCTURE is None:
+        _STRUCTURE = _structural_text()
+    return [s for s in secrets if s and not any(s in text for text in _STRUCTURE)]
+
+
 @contextlib.contextmanager
 def secret_change(service: ServiceCore, caller: Principal, event: str, resource: str,
                   params: Mapping[str, Any], *, secrets: Sequence[str],
@@ -102,7 +147,7 @@ def secret_change(service: ServiceCore, caller: Principal, event: str, resource:
     """`ServiceCore._change` for operations that handle secrets: the audit event is
     scrubbed of every value in `secrets`, and `authorize` may replace the policy check."""
     change: Change | None = None
-    used = [s for s in secrets if s]
+    used = scrubbable(secrets)
     try:
         with service.store.transaction() as tx:
             if authorize is None:
@@ -356,5 +401,6 @@ def _extension_params(settings: AccountSecuritySettings) -> dict[str, Any]:
 
 
 __all__ = ["HISTORY_KEPT", "KEEP", "SECURITY_META", "InvalidUserType", "PasswordOperations",
-           "lockout_state", "password_history", "secret_change", "security_settings",
+           "lockout_state", "password_history", "scrubbable", "secret_change",
+           "security_settings",
            "with_lockout", "with_new_password"]

@@ -293,17 +293,16 @@ class SignInOperations(PasswordOperations, MfaDeviceOperations):
         if settings is not None and subject.is_root and settings.duration_minutes is None:
             settings = LockoutSettings(settings.threshold, MIN_LOCKOUT_MINUTES)
         now = self.clock()
-        record = audit.console_login_event(
-            subject.principal.audit_identity(), success=False, mfa_used=mfa_used,
-            error_message=message, secret_values=secrets, now=self.clock)
-        head = self.audit.append(record)
-        with self.store.transaction() as tx:
-            tx.meta["audit_head"] = list(head)
+        state: LockoutState | None = None
+        with self.store.transaction() as tx:  # counted first: a failing audit must not skip it
             profile = self._current_profile(tx, subject)
-            if profile is None:
-                return
-            state = record_failed_sign_in(lockout_state(profile), settings, now)
-            self._save_profile(tx, subject, with_lockout(profile, state))
+            if profile is not None:
+                state = record_failed_sign_in(lockout_state(profile), settings, now)
+                self._save_profile(tx, subject, with_lockout(profile, state))
+        self._audit_console_login(subject.principal.audit_identity(), error=message,
+                                  secrets=secrets, mfa_used=mfa_used)
+        if profile is None or state is None:
+            return
         if state.is_locked(now) and not lockout_state(profile).is_locked(now):
             raise AccountLocked(_lock_message(state), state.locked_until or now)
 
@@ -325,13 +324,22 @@ class SignInOperations(PasswordOperations, MfaDeviceOperations):
 
     def _audit_console_login(self, identity: audit.Identity, *, error: str | None,
                              secrets: list[str], mfa_used: bool = False) -> None:
+        """Append a ConsoleLogin event. Typed secrets never enter it by construction; one
+        found in its free text anyway is cut out there; fields that merely contain the same
+        characters (a wrong password "0" and the event time) are left intact."""
         record = audit.console_login_event(
             identity, success=error is None, mfa_used=mfa_used,
-            error_message=error or "Failed authentication", secret_values=secrets,
-            now=self.clock)
+            error_message=error or "Failed authentication", now=self.clock)
+        for key in _FREE_TEXT:
+            if record.get(key) is not None:
+                record[key] = audit.redact(record[key], secrets)
         head = self.audit.append(record)
         with self.store.transaction() as tx:
             tx.meta["audit_head"] = list(head)
+
+
+# Only these hold text that could ever carry what someone typed; the rest is structure.
+_FREE_TEXT: Final = ("errorMessage", "requestParameters")
 
 
 def lockout_remaining(locked_until: datetime, now: datetime) -> timedelta | None:

@@ -460,3 +460,36 @@ def test_token_issue_time_is_in_the_sessions_context(service: IamService, root: 
     session = service.assume_role(alice, role.arn, "s1").principal
     assert session.session_issued_at == clock().replace(microsecond=0)
     assert isinstance(session.session_issued_at, datetime)
+
+
+def test_mfa_with_a_device_enrolled_through_the_service(service: IamService, root: Principal,
+                                                        clock: FakeClock) -> None:
+    """A device created and enabled with CreateVirtualMFADevice / EnableMFADevice works for
+    AssumeRole, and the enrollment's second code cannot be replayed here."""
+    alice = user_principal(service, root, "alice")
+    new = service.create_virtual_mfa_device(root, "alice-app")
+    seed, serial = new.base32_seed, new.device.serial_number
+    step = time_step(clock())
+    service.enable_mfa_device(root, "alice", serial, code_at(seed, step - 1), code_at(seed, step))
+    role = make_role(service, "Ops", trust(alice.arn, MFA_REQUIRED))
+    with pytest.raises(AccessDenied, match="invalid MFA"):
+        service.assume_role(alice, role.arn, "s1", serial_number=serial,
+                            token_code=code_at(seed, step))
+    clock.advance(seconds=30)
+    assert service.assume_role(alice, role.arn, "s1", serial_number=serial,
+                               token_code=current_code(seed, clock))
+
+
+def test_mfa_code_after_drift_measured_by_resync(service: IamService, root: Principal,
+                                                 clock: FakeClock) -> None:
+    """ResyncMFADevice records a device's drift; AssumeRole's code check applies it."""
+    from iamtui.service.mfa_devices import DRIFT_META
+
+    alice = user_principal(service, root, "alice")
+    seed = enable_mfa(service, "alice", clock)
+    with service.store.transaction() as tx:
+        tx.meta[DRIFT_META] = {SERIAL: 6}  # the device runs three minutes fast
+    role = make_role(service, "Ops", trust(alice.arn, MFA_REQUIRED))
+    fast_code = code_at(seed, time_step(clock()) + 6)
+    assert service.assume_role(alice, role.arn, "s1", serial_number=SERIAL,
+                               token_code=fast_code)

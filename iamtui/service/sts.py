@@ -50,8 +50,9 @@ from iamtui.policy import (
     evaluate,
 )
 from iamtui.security import access_keys as keys
-from iamtui.security.mfa import MfaSeedUnreadable, SeedCipher, verify_code
+from iamtui.security.mfa import SeedCipher, verify_code
 from iamtui.service.core import Change, Principal, ServiceCore, View, denial_message
+from iamtui.service.mfa_devices import DRIFT_META
 from iamtui.service.principals import trust_policy_input
 from iamtui.service.tables import INLINE_POLICIES, MFA_DEVICES, ROLE_SESSIONS, ROLES, RoleSession
 
@@ -271,20 +272,19 @@ class StsOperations(ServiceCore):
                                "associated with this user.")
         seed = self._mfa_seed(serial_number, device.seed_ciphertext)
         try:
+            drift = change.tx.meta.get(DRIFT_META, {}).get(serial_number, 0)
             step = verify_code(seed, token_code, now=now, last_used_step=device.last_used_step,
-                               drift_steps=int(getattr(device, "drift_steps", 0) or 0))
+                               drift_steps=int(drift))
         except InvalidAuthenticationCode:
             raise AccessDenied("MultiFactorAuthentication failed with invalid MFA one time "
                                "pass code.") from None
         MFA_DEVICES.put(change.tx, replace(device, last_used_step=step))
 
     def _mfa_seed(self, serial_number: str, ciphertext: str) -> str:
+        """The device's seed (sealed to its serial number, as MfaDeviceOperations seals it)."""
         store_id = self.store.snapshot().meta["store_id"]
         cipher = SeedCipher.load_or_create(self.keys_dir / f"{store_id}.mfa.key")
-        try:  # sealed to its serial number; a token sealed without one is read too
-            return cipher.decrypt(ciphertext, associated_data=serial_number)
-        except MfaSeedUnreadable:
-            return cipher.decrypt(ciphertext)
+        return cipher.decrypt(ciphertext, associated_data=serial_number)
 
     def _new_session(self, tx: Any, role: Role, session_name: str, now: datetime,
                      duration_seconds: int, *, source_arn: str,

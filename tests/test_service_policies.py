@@ -370,3 +370,23 @@ def test_bad_arn_is_invalid_input(service: IamService, root: Principal) -> None:
         service.get_policy(root, "not-an-arn-but-long-enough")
     with pytest.raises(ValidationError):
         service.get_policy(root, "short")
+
+
+def test_version_ids_are_never_reused(service: IamService, root: Principal) -> None:
+    """Deleting versions leaves gaps; new versions keep counting up (IAM User Guide,
+    "Versioning IAM policies": e.g. v1, v3, v5, v6, v7 after deleting v2 and v4)."""
+    arn = service.create_policy(root, "p", doc()).arn
+    for action in ("s3:A", "s3:B", "s3:C", "s3:D"):
+        service.create_policy_version(root, arn, doc(action))
+    service.delete_policy_version(root, arn, "v2")
+    service.delete_policy_version(root, arn, "v4")
+    service.create_policy_version(root, arn, doc("s3:E"))
+    service.create_policy_version(root, arn, doc("s3:F"))
+    assert [v.version_id for v in service.list_policy_versions(root, arn)] == [
+        "v7", "v6", "v5", "v3", "v1"]
+    service.delete_policy_version(root, arn, "v7")  # the highest: its number stays used
+    assert service.create_policy_version(root, arn, doc("s3:G")).version_id == "v8"
+    service.delete_policy_version(root, arn, "v8")
+    assert service.store.snapshot().meta["policy_version_high_water"] == {arn: 8}
+    service.delete_policy(root, arn, cascade=True)  # and a new policy starts at v1 again
+    assert service.store.snapshot().meta["policy_version_high_water"] == {}

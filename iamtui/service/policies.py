@@ -79,6 +79,8 @@ VERSIONS_CONFLICT = ("This policy has more than one version. Before you delete a
                      "must delete the policy's versions. The default version is deleted with "
                      "the policy.")
 DEFAULT_VERSION_CONFLICT = "Cannot delete the default version of a policy."
+# Policy ARN -> the number of its highest version, kept only after that version was deleted.
+HIGH_WATER_KEY = "policy_version_high_water"
 
 
 def _enum(value: str, field: str, allowed: Sequence[str]) -> str:
@@ -294,6 +296,7 @@ class PolicyOperations(ServiceCore):
             for version in self._versions(tx, policy_arn):
                 POLICY_VERSIONS.delete(tx, POLICY_VERSIONS.key(version))
             POLICIES.delete(tx, policy_arn)
+            self._forget_high_water(tx, policy_arn)
             change.response = removed or None
 
     def _cascade_policy(self, tx: Tx, caller: Principal, arn: str, attachments: list[Any],
@@ -340,8 +343,7 @@ class PolicyOperations(ServiceCore):
             versions = self._versions(tx, policy_arn)
             if len(versions) >= DEFAULT_QUOTAS.versions_per_policy:
                 raise LimitExceeded(TOO_MANY_VERSIONS)
-            # AWS numbers versions upwards; the highest number in use plus one.
-            number = max((version_number(v.version_id) for v in versions), default=0) + 1
+            number = self._next_version_number(tx, policy_arn, versions)
             now = self.clock()
             version = PolicyVersion(policy_arn, f"v{number}", policy_document, set_as_default,
                                     now)
@@ -352,6 +354,18 @@ class PolicyOperations(ServiceCore):
             change.response = {"policyVersion": {"versionId": version.version_id,
                                                  "isDefaultVersion": set_as_default}}
         return version
+
+    def _next_version_number(self, tx: Tx, arn: str, versions: list[PolicyVersion]) -> int:
+        """AWS never reuses a version ID: one above any version the policy ever had."""
+        marks = tx.meta.get(HIGH_WATER_KEY, {})
+        highest = max([version_number(v.version_id) for v in versions] + [marks.get(arn, 0)])
+        self._forget_high_water(tx, arn)  # the new version is now the highest
+        return highest + 1
+
+    def _forget_high_water(self, tx: Tx, arn: str) -> None:
+        marks = tx.meta.get(HIGH_WATER_KEY, {})
+        if arn in marks:
+            tx.meta[HIGH_WATER_KEY] = {k: v for k, v in marks.items() if k != arn}
 
     def _make_default(self, tx: Tx, policy: ManagedPolicy, version: PolicyVersion,
                       now: datetime) -> None:
@@ -411,6 +425,12 @@ class PolicyOperations(ServiceCore):
             if version.version_id == policy.default_version_id:
                 raise DeleteConflict(DEFAULT_VERSION_CONFLICT)
             POLICY_VERSIONS.delete(tx, POLICY_VERSIONS.key(version))
+            number = version_number(version.version_id)
+            if all(version_number(v.version_id) < number
+                   for v in self._versions(tx, policy_arn)):
+                # Remember the deleted highest number only then, so the meta stays small.
+                tx.meta[HIGH_WATER_KEY] = {**tx.meta.get(HIGH_WATER_KEY, {}),
+                                           policy_arn: number}
 
     # ------------------------------------------------------------------ who uses it
 

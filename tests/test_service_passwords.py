@@ -327,3 +327,41 @@ def test_cli_password_policy_pci_dss(cli: Cli) -> None:
                            "--as-root", "--root-password-stdin", stdin=ROOT_PASSWORD + "\n")
     assert code == 254 and "(ValidationError)" in err and "minimumPasswordLength" in err
     assert cli.as_root("delete-account-password-policy") == {}
+
+
+def test_cli_change_password_reads_both_from_stdin_and_unlock(cli: Cli,
+                                                              monkeypatch: pytest.MonkeyPatch
+                                                              ) -> None:
+    """change-password acts as the calling user (an access key here); unlock-login-profile
+    lifts a lockout (iamtui's own command)."""
+    cli.as_root("create-user", "--user-name", "alice")
+    cli.as_root("create-login-profile", "--user-name", "alice", "--password-stdin",
+                stdin=PASSWORD + "\n")
+    cli.as_root("update-account-password-policy", "--allow-users-to-change-password",
+                "--lockout-threshold", "3", "--lockout-until-unlocked")
+    pair = cli.as_root("create-access-key", "--user-name", "alice")["AccessKey"]
+    monkeypatch.setenv("IAMTUI_ACCESS_KEY_ID", pair["AccessKeyId"])
+    monkeypatch.setenv("IAMTUI_SECRET_ACCESS_KEY", pair["SecretAccessKey"])
+    code, out, err = cli.run("change-password", "--old-password-stdin", "--new-password-stdin",
+                             stdin=f"{PASSWORD}\n{NEW_PASSWORD}\n")
+    assert (code, json.loads(out)) == (0, {}), err
+    code, _, err = cli.run("change-password", "--old-password", "nope", "--new-password-stdin",
+                           stdin=f"{NEW_PASSWORD}\n")
+    assert code == 254 and "old password is incorrect" in err
+    monkeypatch.delenv("IAMTUI_ACCESS_KEY_ID")
+    monkeypatch.delenv("IAMTUI_SECRET_ACCESS_KEY")
+    svc = IamService.open(cli.db)
+    try:
+        for _ in range(2):
+            with pytest.raises(Exception):  # noqa: B017 - SignInFailed, then AccountLocked
+                svc.sign_in(ACCOUNT_ID, "alice", "Wrong-Passw0rd")
+        with pytest.raises(AccountLocked):
+            svc.sign_in(ACCOUNT_ID, "alice", NEW_PASSWORD)
+    finally:
+        svc.close()
+    cli.as_root("unlock-login-profile", "--user-name", "alice")
+    svc = IamService.open(cli.db)
+    try:
+        assert svc.sign_in(ACCOUNT_ID, "alice", NEW_PASSWORD).name == "alice"
+    finally:
+        svc.close()

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import argon2
@@ -264,6 +265,18 @@ def test_root_lockout_always_ends(service: IamService, root: Principal,
         service.sign_in("example", "root", ROOT_PASSWORD)
     clock.advance(minutes=30)
     assert service.sign_in("example", "root", ROOT_PASSWORD).is_root
+
+
+def test_idle_timeout_setting_ends_console_sessions(service: IamService, root: Principal,
+                                                    clock: FakeClock) -> None:
+    """iamtui's own idle timeout (PCI DSS 8.2.8), off until set."""
+    start = clock()
+    clock.advance(hours=5)
+    assert not service.console_session_idle_expired(start)
+    service.update_account_password_policy(root, PasswordPolicy(),
+                                           idle_session_timeout_minutes=15)
+    assert service.console_session_idle_expired(start)
+    assert not service.console_session_idle_expired(clock() - timedelta(minutes=14))
 
 
 # ---------------------------------------------------------------------- forced changes

@@ -53,6 +53,7 @@ from iamtui.security.passwords import (
     password_expired,
     record_failed_sign_in,
     record_successful_sign_in,
+    session_idle_expired,
     verify_password,
 )
 from iamtui.service.core import Principal, View
@@ -211,6 +212,12 @@ class SignInOperations(PasswordOperations, MfaDeviceOperations):
             raise error
         self._audit_console_login(identity, error=None, secrets=secrets, mfa_used=used is not None)
         return principal
+
+    def console_session_idle_expired(self, last_activity: datetime) -> bool:
+        """True when a console session last active at `last_activity` has been idle longer
+        than the account's idle timeout (PCI DSS 8.2.8): the TUI then signs out."""
+        return session_idle_expired(last_activity, security_settings(self.store.snapshot()),
+                                    self.clock())
 
     # ------------------------------------------------------------------ steps
 

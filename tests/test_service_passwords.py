@@ -175,6 +175,21 @@ def test_change_password_allowed_by_iam_user_change_password_policy(
     assert event["eventName"] == "ChangePassword" and "errorCode" not in event
 
 
+def test_explicit_deny_beats_allow_users_to_change_password(service: IamService,
+                                                            root: Principal) -> None:
+    """An explicit deny wins over any allow (Policy evaluation logic)."""
+    alice = user(service, root)
+    service.create_login_profile(root, "alice", PASSWORD)
+    service.update_account_password_policy(
+        root, PasswordPolicy(allow_users_to_change_password=True))
+    with service.store.transaction() as tx:
+        INLINE_POLICIES.put(tx, InlinePolicy("user", "alice", "no", json.dumps({
+            "Version": "2012-10-17", "Statement": [
+                {"Effect": "Deny", "Action": "iam:ChangePassword", "Resource": "*"}]})))
+    with pytest.raises(AccessDenied):
+        service.change_password(alice, PASSWORD, NEW_PASSWORD)
+
+
 def test_change_password_rules(service: IamService, root: Principal) -> None:
     """A wrong old password is refused and counted; reuse is refused; root cannot use it."""
     alice = user(service, root)

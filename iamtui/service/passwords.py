@@ -272,11 +272,12 @@ class PasswordOperations(ServiceCore):
 
     def may_change_own_password(self, view: View, caller: Principal) -> bool:
         """AWS's rule: AllowUsersToChangePassword, or a policy allowing iam:ChangePassword
-        on the user's own ARN."""
+        on the user's own ARN; an explicit deny in the user's policies still wins."""
+        result = self.evaluate_caller(view, caller, "iam:ChangePassword", caller.arn)
+        if result.decision == "explicitDeny":
+            return False
         policy = security_settings(view).password_policy
-        if policy is not None and policy.allow_users_to_change_password:
-            return True
-        return self.evaluate_caller(view, caller, "iam:ChangePassword", caller.arn).allowed
+        return result.allowed or (policy is not None and policy.allow_users_to_change_password)
 
     def change_password(self, caller: Principal, old_password: str, new_password: str) -> None:
         """ChangePassword: the calling IAM user changes its own console password.

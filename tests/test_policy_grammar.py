@@ -578,6 +578,28 @@ class TestValidatePolicyFindings:
         f = self.finding(doc(ALLOW_S3, version=None), "MISSING_VERSION")
         assert f.finding_type is FindingType.WARNING
 
+    def test_redundant_actions(self) -> None:
+        text = doc({"Effect": "Allow", "Resource": "*", "Action": [
+            "s3:Get*", "s3:GetObject", "S3:GETOBJECTACL", "s3:Get*", "iam:ListUsers",
+            "ec2:Describe?nstances", "ec2:DescribeInstances", "s3:PutObject"]})
+        found = [f.path for f in validate_policy(text).findings
+                 if f.issue_code == "REDUNDANT_ACTION"]
+        assert found == [("Statement", 0, "Action", i) for i in (1, 2, 6)]
+
+    def test_star_makes_every_other_action_redundant(self) -> None:
+        text = doc({"Effect": "Allow", "Resource": "arn:aws:s3:::b",
+                    "Action": ["iam:Get*", "*", "s?:x"]})
+        found = [f.path[-1] for f in validate_policy(text).findings
+                 if f.issue_code == "REDUNDANT_ACTION"]
+        assert found == [0, 2]
+
+    def test_thousands_of_actions(self) -> None:
+        # AWS's ReadOnlyAccess lists thousands of patterns; checking them is not quadratic
+        actions = [f"svc{i}:Get*" for i in range(3000)] + ["svc7:GetThing"]
+        report = validate_policy(doc({"Effect": "Allow", "Action": actions, "Resource": "*"}))
+        assert [f.path[-1] for f in report.findings if f.issue_code == "REDUNDANT_ACTION"] == [
+            3000]
+
     def test_errors_come_first_and_all_are_reported(self) -> None:
         text = doc({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"},
                    {"Effect": "Maybe", "Action": "bad", "Resource": "*"}, version=None)

@@ -522,10 +522,19 @@ class _Checker:
 
     def _redundant_actions(self, st: Statement, node: Node, path: tuple[str | int, ...]) -> None:
         listed = st.action or st.not_action or ()
+        # Each wildcard pattern compiled once and filed under its service prefix, so a
+        # list of thousands of actions (AWS's ReadOnlyAccess) is not quadratic in regexes.
+        by_service: dict[str, list[tuple[str, WildcardSet]]] = {}
+        for a in listed:
+            if any(c in a for c in "*?"):
+                service = a.split(":", 1)[0].lower()
+                key = "*" if any(c in service for c in "*?") or ":" not in a else service
+                by_service.setdefault(key, []).append(
+                    (a.lower(), WildcardSet((a,), mode=GLOB, fold=True)))
         for i, action in enumerate(listed):
-            others = tuple(a for j, a in enumerate(listed) if j != i
-                           and a.lower() != action.lower() and any(c in a for c in "*?"))
-            if others and WildcardSet(others, mode=GLOB, fold=True).matches(action):
+            lowered = action.lower()
+            candidates = by_service.get(lowered.split(":", 1)[0], []) + by_service.get("*", [])
+            if any(a != lowered and matcher.matches(action) for a, matcher in candidates):
                 self.add(FindingType.SUGGESTION, "REDUNDANT_ACTION",
                          f"{action!r} is already covered by another pattern in this statement",
                          (*path, "Action" if st.action else "NotAction", i), node)

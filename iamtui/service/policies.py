@@ -114,19 +114,41 @@ def version_number(version_id: str) -> int:
     return int(version_id[1:].split(".", 1)[0])
 
 
-def _key_count(view: View, table: EntityTable[Any], index: str, value: str) -> int:
-    # Count through the index without decoding any entity: list-policies counts every policy.
-    return len(view.table(table.name).keys_by(index, value))
+class UsageCounter:
+    """Counts a policy's uses through the indexes, without decoding any entity (list-policies
+    counts every policy of the account)."""
+
+    def __init__(self, view: View, memo: dict[str, tuple[Any, ...]] | None = None) -> None:
+        self._attachments = view.table(ATTACHMENTS.name)
+        self._users = view.table(USERS.name)
+        self._roles = view.table(ROLES.name)
+        # arn -> (policy as stored, attached, bounded, counted copy): rebuilding a frozen
+        # dataclass costs more than counting, and most counts do not change between reads.
+        self._memo = memo if memo is not None else {}
+        if len(self._memo) > 50_000:
+            self._memo.clear()  # forget deleted policies now and then
+
+    def __call__(self, policy: ManagedPolicy) -> ManagedPolicy:
+        """The policy with AttachmentCount and PermissionsBoundaryUsageCount filled in."""
+        arn = policy.arn
+        attached = len(self._attachments.keys_by("policy", arn))
+        bounded = len(self._users.keys_by("boundary", arn)) + len(
+            self._roles.keys_by("boundary", arn))
+        if (attached, bounded) == (policy.attachment_count,
+                                   policy.permissions_boundary_usage_count):
+            return policy
+        hit = self._memo.get(arn)
+        if hit is not None and hit[0] is policy and hit[1:3] == (attached, bounded):
+            return hit[3]
+        counted = replace(policy, attachment_count=attached,
+                          permissions_boundary_usage_count=bounded)
+        self._memo[arn] = (policy, attached, bounded, counted)
+        return counted
 
 
 def with_counts(view: View, policy: ManagedPolicy) -> ManagedPolicy:
     """The policy with AttachmentCount and PermissionsBoundaryUsageCount as of `view`."""
-    attached = _key_count(view, ATTACHMENTS, "policy", policy.arn)
-    bounded = (_key_count(view, USERS, "boundary", policy.arn)
-               + _key_count(view, ROLES, "boundary", policy.arn))
-    if (attached, bounded) == (policy.attachment_count, policy.permissions_boundary_usage_count):
-        return policy
-    return replace(policy, attachment_count=attached, permissions_boundary_usage_count=bounded)
+    return UsageCounter(view)(policy)
 
 
 @dataclass(frozen=True)
@@ -252,10 +274,11 @@ class PolicyOperations(ServiceCore):
         if scope in ("All", "Local"):
             candidates += POLICIES.all(view)
         out = []
+        count = UsageCounter(view, self.__dict__.setdefault("_usage_memo", {}))
         for policy in candidates:
             if not policy.path.startswith(path_prefix):
                 continue
-            policy = with_counts(view, policy)
+            policy = count(policy)
             attached = policy.attachment_count > 0
             bounded = policy.permissions_boundary_usage_count > 0
             if policy_usage_filter == "PermissionsPolicy" and not attached:

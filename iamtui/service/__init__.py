@@ -12,6 +12,7 @@ from iamtui.service.core import Principal, ServiceCore, config_dir
 from iamtui.service.groups import GroupOperations
 from iamtui.service.inline import InlinePolicyOperations
 from iamtui.service.policies import PolicyOperations
+from iamtui.service.reports import ReportOperations
 from iamtui.service.resources import ResourcePolicyOperations
 from iamtui.service.roles import RoleOperations
 from iamtui.service.signin import SignInOperations
@@ -23,7 +24,7 @@ from iamtui.service.users import UserOperations
 class IamService(UserOperations, AccessKeyOperations, GroupOperations, RoleOperations,
                  InlinePolicyOperations, SignInOperations, AccountDetailsOperations,
                  AttachmentOperations, PolicyOperations, ResourcePolicyOperations, StsOperations,
-                 SimulationOperations, AuditOperations):
+                 SimulationOperations, AuditOperations, ReportOperations):
     """Every IAM operation on one local store."""
 
 

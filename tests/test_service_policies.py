@@ -32,7 +32,8 @@ ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
 LOCAL = f"arn:aws:iam::{ACCOUNT_ID}:policy/"
 
 
-def doc(action: str = "s3:GetObject", resource: str = "*", effect: str = "Allow") -> str:
+def doc(action: str | list[str] = "s3:GetObject", resource: str = "*",
+        effect: str = "Allow") -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": [
         {"Effect": effect, "Action": action, "Resource": resource}]})
 
@@ -255,6 +256,10 @@ def test_cascade_authorizes_each_step(service: IamService, root: Principal) -> N
     with pytest.raises(AccessDenied, match="iam:DetachUserPolicy"):
         service.delete_policy(carol, arn, cascade=True)
     assert service.get_policy(root, arn).attachment_count == 1
+    service.create_policy_version(root, op, doc(["iam:DeletePolicy", "iam:DetachUserPolicy"]),
+                                  set_as_default=True)
+    service.delete_policy(carol, arn, cascade=True)
+    assert ATTACHMENTS.find_by(service.store.snapshot(), "policy", arn) == []
 
 
 # ------------------------------------------------------------------ ListPolicies

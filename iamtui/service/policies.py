@@ -65,7 +65,6 @@ from store import EntityTable, Tx
 
 Scope = Literal["All", "AWS", "Local"]
 PolicyUsage = Literal["PermissionsPolicy", "PermissionsBoundary"]
-EntityFilter = Literal["User", "Role", "Group"]
 
 SCOPES: tuple[str, ...] = ("All", "AWS", "Local")
 POLICY_USAGES: tuple[str, ...] = ("PermissionsPolicy", "PermissionsBoundary")

@@ -114,6 +114,8 @@ class TestSimulateCustomPolicyShape:
             ("s3:PutObject", "arn:aws:s3:::b/k", "allowed"),
             ("iam:CreateUser", "arn:aws:s3:::a/k", "implicitDeny"),
             ("iam:CreateUser", "arn:aws:s3:::b/k", "implicitDeny")])
+        # API Reference, EvaluationResult: same account with a resource ARN: present, empty
+        assert all(r["EvalDecisionDetails"] == {} for r in results)
 
     def test_multiline_positions_and_second_policy(self, capsys: pytest.CaptureFixture[str],
                                                    ) -> None:

@@ -884,7 +884,16 @@ class TestEvaluationResultShape:
                                    "SourcePolicyType": "none",
                                    "StartPosition": {"Line": 4, "Column": 6},
                                    "EndPosition": {"Line": 9, "Column": 6}}],
-            "MissingContextValues": []}
+            "MissingContextValues": [], "EvalDecisionDetails": {}}
+
+    def test_eval_decision_details(self) -> None:
+        # EvaluationResult.EvalDecisionDetails: only for cross-account simulations; within
+        # one account it is present but empty with a resource ARN, and absent for "*"
+        p = policy(allow())
+        assert "EvalDecisionDetails" not in decide("s3:GetObject", "*", [p]).to_aws()
+        assert decide("s3:GetObject", OBJECT, [p]).to_aws()["EvalDecisionDetails"] == {}
+        cross = decide("s3:GetObject", OBJECT, [p], owner=OTHER).to_aws()
+        assert set(cross["EvalDecisionDetails"]) == {"IAM Policy", "Resource Policy"}
 
     def test_every_allowing_statement_is_matched(self) -> None:
         result = decide("s3:GetObject", OBJECT, [policy(allow(), allow("s3:*"),

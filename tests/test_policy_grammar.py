@@ -595,10 +595,10 @@ class TestValidatePolicyFindings:
 
     def test_thousands_of_actions(self) -> None:
         # AWS's ReadOnlyAccess lists thousands of patterns; checking them is not quadratic
-        actions = [f"svc{i}:Get*" for i in range(3000)] + ["svc7:GetThing"]
+        actions = [f"svc{i}:Get*" for i in range(1500)] + ["svc7:GetThing"]
         report = validate_policy(doc({"Effect": "Allow", "Action": actions, "Resource": "*"}))
         assert [f.path[-1] for f in report.findings if f.issue_code == "REDUNDANT_ACTION"] == [
-            3000]
+            1500]
 
     def test_errors_come_first_and_all_are_reported(self) -> None:
         text = doc({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"},

@@ -434,18 +434,18 @@ class TestParserNeverCrashes:
         check_text(text)
 
     @given(json_values, st.booleans())
-    @settings(max_examples=100)
+    @settings(max_examples=60)
     def test_arbitrary_json(self, value: Any, ascii_only: bool) -> None:
         check_text(json.dumps(value, ensure_ascii=ascii_only))
 
     @given(policy_like, st.booleans(), st.sampled_from([None, 2]))
-    @settings(max_examples=80, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=50, suppress_health_check=[HealthCheck.too_slow])
     def test_policy_shaped_json(self, value: Any, ascii_only: bool, indent: int | None) -> None:
         check_text(json.dumps(value, ensure_ascii=ascii_only, indent=indent))
 
     @given(well_formed(PolicyType.IDENTITY), st.integers(min_value=0),
            st.text(min_size=1, max_size=3))
-    @settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow])
     def test_mutated_policies(self, value: Any, where: int, insert: str) -> None:
         text = json.dumps(value)
         at = where % (len(text) + 1)
@@ -454,7 +454,7 @@ class TestParserNeverCrashes:
 
     @given(st.sampled_from(list(PolicyType)).flatmap(
         lambda t: st.tuples(st.just(t), well_formed(t))), st.sampled_from([None, 2]))
-    @settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow])
     def test_well_formed_policies_parse_and_evaluate(self, case: tuple[PolicyType, Any],
                                                      indent: int | None) -> None:
         policy_type, value = case
@@ -471,7 +471,7 @@ class TestDecisionInvariants:
     @given(well_formed(PolicyType.IDENTITY), st.sampled_from(["s3:GetObject", "iam:CreateUser",
                                                                "sts:AssumeRole"]),
            st.sampled_from(["arn:aws:s3:::b/k", "arn:aws:s3:::b/alice/x", "*"]))
-    @settings(max_examples=60)
+    @settings(max_examples=40)
     def test_invariants(self, value: Any, action: str, resource: str) -> None:
         policy = PolicyInput(compile_policy(json.dumps(value)), "PolicyInputList.1")
         request = EvalRequest(action, resource, CONTEXT, CALLER)

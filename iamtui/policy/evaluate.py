@@ -116,6 +116,8 @@ class EvalResult:
                 "AllowedByPermissionsBoundary": self.allowed_by_boundary}
         if self.cross_account:
             out["EvalDecisionDetails"] = _cross_account_details(self)
+        elif request.resource != "*":  # API Reference: present but empty within one account
+            out["EvalDecisionDetails"] = {}
         return out
 
 

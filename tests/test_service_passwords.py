@@ -201,6 +201,12 @@ def test_change_password_rules(service: IamService, root: Principal) -> None:
         service.change_password(alice, "Wrong-Passw0rd", NEW_PASSWORD)
     profile = LOGIN_PROFILES.get(service.store.snapshot(), "alice")
     assert profile is not None and profile.failed_attempts == 1
+    for _ in range(4):
+        with pytest.raises(AccessDenied):
+            service.change_password(alice, "Wrong-Passw0rd", NEW_PASSWORD)
+    with pytest.raises(AccountLocked):  # locked now: not even the right password works
+        service.change_password(alice, PASSWORD, NEW_PASSWORD)
+    service.unlock_login_profile(root, "alice")
     service.change_password(alice, PASSWORD, NEW_PASSWORD)
     with pytest.raises(PasswordPolicyViolation, match="last 3 passwords"):
         service.change_password(alice, NEW_PASSWORD, PASSWORD)

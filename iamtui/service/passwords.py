@@ -310,6 +310,11 @@ class PasswordOperations(ServiceCore):
                 tx = change.tx
                 profile = self._login_profile(tx, caller.name)
                 settings = security_settings(tx)
+                state = lockout_state(profile)
+                if state.is_locked(self.clock()):  # no guessing the old password while locked
+                    from iamtui.service.signin import AccountLocked, lock_message
+
+                    raise AccountLocked(lock_message(state), state.locked_until or self.clock())
                 if not verify_password(profile.password_hash, old_password):
                     failed = with_lockout(profile, record_failed_sign_in(
                         lockout_state(profile), settings.lockout, self.clock()))

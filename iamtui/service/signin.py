@@ -129,7 +129,8 @@ def _root_profile(meta: dict[str, Any], account: Account) -> LoginProfile:
                         locked_until=parse_timestamp(until) if until else None)
 
 
-def _lock_message(state: LockoutState) -> str:
+def lock_message(state: LockoutState) -> str:
+    """What a locked-out person is told: until when, or that an administrator must unlock."""
     if state.locked_until == UNTIL_UNLOCKED:
         return ("This account is locked after too many failed sign-in attempts; an "
                 "administrator must unlock it.")
@@ -158,7 +159,7 @@ class SignInOperations(PasswordOperations, MfaDeviceOperations):
         state = lockout_state(subject.profile)
         if state.is_locked(now):
             verify_password(subject.profile.password_hash, password)  # same cost either way
-            error = AccountLocked(_lock_message(state), state.locked_until or now)
+            error = AccountLocked(lock_message(state), state.locked_until or now)
             self._audit_console_login(identity, error=error.message, secrets=secrets)
             raise error
         if not verify_password(subject.profile.password_hash, password):
@@ -311,7 +312,7 @@ class SignInOperations(PasswordOperations, MfaDeviceOperations):
         if profile is None or state is None:
             return
         if state.is_locked(now) and not lockout_state(profile).is_locked(now):
-            raise AccountLocked(_lock_message(state), state.locked_until or now)
+            raise AccountLocked(lock_message(state), state.locked_until or now)
 
     def _current_profile(self, tx: View, subject: _Subject) -> LoginProfile | None:
         if subject.is_root:
@@ -354,5 +355,14 @@ def lockout_remaining(locked_until: datetime, now: datetime) -> timedelta | None
     return None if locked_until == UNTIL_UNLOCKED else max(timedelta(0), locked_until - now)
 
 
-__all__ = ["GENERIC_FAILURE", "ROOT_SIGN_IN", "AccountLocked", "MfaCodeRequired",
-           "PasswordChangeRequired", "PasswordExpired", "SignInOperations", "lockout_remaining"]
+__all__ = [
+    "GENERIC_FAILURE",
+    "ROOT_SIGN_IN",
+    "AccountLocked",
+    "MfaCodeRequired",
+    "PasswordChangeRequired",
+    "PasswordExpired",
+    "SignInOperations",
+    "lock_message",
+    "lockout_remaining",
+]

@@ -493,3 +493,21 @@ def test_mfa_code_after_drift_measured_by_resync(service: IamService, root: Prin
     fast_code = code_at(seed, time_step(clock()) + 6)
     assert service.assume_role(alice, role.arn, "s1", serial_number=SERIAL,
                                token_code=fast_code)
+
+
+def test_external_id_condition(service: IamService, root: Principal) -> None:
+    """sts:ExternalId carries AssumeRole's ExternalId to the trust policy's conditions
+    (IAM User Guide, "Access to AWS accounts owned by third parties"); its format is
+    2-1224 characters of [\\w+=,.@:/-]."""
+    alice = user_principal(service, root, "alice")
+    role = make_role(service, "Vendor", trust(alice.arn, {
+        "StringEquals": {"sts:ExternalId": "Unique-ID-1234"}}))
+    with pytest.raises(AccessDenied):
+        service.assume_role(alice, role.arn, "s1")
+    with pytest.raises(AccessDenied):
+        service.assume_role(alice, role.arn, "s1", external_id="Unique-ID-9999")
+    with pytest.raises(ValidationError, match="externalId"):
+        service.assume_role(alice, role.arn, "s1", external_id="has space")
+    assert service.assume_role(alice, role.arn, "s1", external_id="Unique-ID-1234")
+    event = service.audit.page(0, 1)[0]
+    assert event["requestParameters"]["externalId"] == "Unique-ID-1234"

@@ -58,14 +58,16 @@ if from_session_environment not in session.CREDENTIAL_SOURCES:
          arg("--duration-seconds", type=int, default=3600,
              help="900 up to the role's MaxSessionDuration (default 3600)"),
          arg("--serial-number", help="your MFA device's serial number (its ARN)"),
-         arg("--token-code", help="the six-digit code your MFA device shows"))
+         arg("--token-code", help="the six-digit code your MFA device shows"),
+         arg("--external-id", help="the external ID the role's trust policy asks for"))
 def run_assume_role(args: argparse.Namespace) -> Response:
     from iamtui.service.sts import aws_assume_role
 
     with session.session(args) as (svc, caller):
         result = svc.assume_role(caller, args.role_arn, args.role_session_name,
                                  duration_seconds=args.duration_seconds,
-                                 serial_number=args.serial_number, token_code=args.token_code)
+                                 serial_number=args.serial_number, token_code=args.token_code,
+                                 external_id=args.external_id)
     data = aws_assume_role(result)
     creds = result.credentials
     table = [["AccessKeyId", creds.access_key_id],

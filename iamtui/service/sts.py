@@ -63,9 +63,10 @@ REVOKE_POLICY_NAME = "AWSRevokeOlderSessions"
 SESSION_REGION = "us-east-1"  # STS's global endpoint files its calls under us-east-1
 INVALID_TOKEN = "The security token included in the request is invalid."
 
-_ROLE_ARN_RE = re.compile(r"arn:aws:iam::(\d{12}):role/(?:[\x21-\x7e]*/)?([\w+=,.@-]{1,64})",
+ROLE_ARN_RE = re.compile(r"arn:aws:iam::(\d{12}):role/(?:[\x21-\x7e]*/)?([\w+=,.@-]{1,64})",
                           re.ASCII)
-_SERIAL_RE = re.compile(r"[\w+=/:,.@-]{9,256}", re.ASCII)
+SERIAL_RE = re.compile(r"[\w+=/:,.@-]{9,256}", re.ASCII)
+EXTERNAL_ID_RE = re.compile(r"[\w+=,.@:/-]{2,1224}", re.ASCII)
 
 
 class ExpiredToken(IamError):
@@ -131,7 +132,7 @@ def _validation(value: Any, field_name: str, constraint: str) -> ValidationError
                            f"failed to satisfy constraint: {constraint}")
 
 
-def _validate_duration(seconds: int) -> int:
+def validate_duration(seconds: int) -> int:
     if isinstance(seconds, bool) or not isinstance(seconds, int):
         raise ValidationError(f"1 validation error detected: Value '{seconds}' at "
                               "'durationSeconds' must be an integer")
@@ -144,11 +145,11 @@ def _validate_duration(seconds: int) -> int:
     return seconds
 
 
-def _validate_mfa_input(serial_number: str | None, token_code: str | None) -> None:
+def validate_mfa_input(serial_number: str | None, token_code: str | None) -> None:
     if (serial_number is None) != (token_code is None):
         missing = "tokenCode" if token_code is None else "serialNumber"
         raise ValidationError(f"MFA needs both SerialNumber and TokenCode: {missing} is missing.")
-    if serial_number is not None and not _SERIAL_RE.fullmatch(serial_number):
+    if serial_number is not None and not SERIAL_RE.fullmatch(serial_number):
         raise _validation(serial_number, "serialNumber",
                           "Member must have length between 9 and 256 and satisfy regular "
                           "expression pattern: [\\w+=/:,.@-]*")
@@ -199,18 +200,25 @@ class StsOperations(ServiceCore):
     def assume_role(self, caller: Principal, role_arn: str, role_session_name: str, *,
                     duration_seconds: int = DEFAULT_DURATION_SECONDS,
                     serial_number: str | None = None,
-                    token_code: str | None = None) -> AssumeRoleResult:
+                    token_code: str | None = None,
+                    external_id: str | None = None) -> AssumeRoleResult:
         """AssumeRole: temporary credentials for `role_arn` if its trust policy (and, unless
-        the trust policy names the caller, the caller's own policies) allow sts:AssumeRole."""
+        the trust policy names the caller, the caller's own policies) allow sts:AssumeRole.
+        `external_id` is offered to the trust policy's conditions as sts:ExternalId."""
         validate_role_session_name(role_session_name)
-        _validate_duration(duration_seconds)
-        _validate_mfa_input(serial_number, token_code)
-        match = _ROLE_ARN_RE.fullmatch(role_arn) if isinstance(role_arn, str) else None
+        validate_duration(duration_seconds)
+        validate_mfa_input(serial_number, token_code)
+        if external_id is not None and not EXTERNAL_ID_RE.fullmatch(external_id):
+            raise _validation(external_id, "externalId", "Member must have length between 2 "
+                              "and 1224 and satisfy regular expression pattern: "
+                              "[\\w+=,.@:\\/-]*")
+        match = ROLE_ARN_RE.fullmatch(role_arn) if isinstance(role_arn, str) else None
         if match is None:
             raise _validation(role_arn, "roleArn", "Member must be the ARN of an IAM role "
                               "(arn:aws:iam::ACCOUNT:role/NAME)")
         params = {"roleArn": role_arn, "roleSessionName": role_session_name,
-                  "durationSeconds": duration_seconds, "serialNumber": serial_number}
+                  "durationSeconds": duration_seconds, "serialNumber": serial_number,
+                  "externalId": external_id}
         with self._sts_change(caller, "AssumeRole", params) as change:
             tx = change.tx
             now = self.clock()
@@ -223,6 +231,8 @@ class StsOperations(ServiceCore):
                 acting = replace(caller, mfa_authenticated_at=now)
             role = ROLES.find_one(tx, "arn", role_arn)
             context = [ContextEntry("sts:RoleSessionName", (role_session_name,))]
+            if external_id is not None:
+                context.append(ContextEntry("sts:ExternalId", (external_id,)))
             not_trusted = (f"User: {caller.arn} is not authorized to perform: sts:AssumeRole "
                            f"on resource: {role_arn}")
             # A missing role is denied like an untrusting one, so existence does not leak.

@@ -49,6 +49,8 @@ def codes(seed: str, clock: FakeClock, offset: int = 0) -> tuple[str, str]:
 def test_create_returns_the_seed_once_and_stores_it_encrypted(service: IamService,
                                                               root: Principal,
                                                               tmp_path: Path) -> None:
+    """CreateVirtualMFADevice: serial is the device ARN, seed returned once.
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateVirtualMFADevice.html"""
     new = service.create_virtual_mfa_device(root, "alice-phone")
     assert new.device.serial_number == SERIAL
     assert len(new.base32_seed) == 32 and new.base32_seed.isalnum()
@@ -72,6 +74,8 @@ def test_create_returns_the_seed_once_and_stores_it_encrypted(service: IamServic
 
 def test_enable_needs_two_consecutive_codes(service: IamService, root: Principal,
                                            clock: FakeClock) -> None:
+    """EnableMFADevice: two consecutive codes; a device in use cannot be enabled again.
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_EnableMFADevice.html"""
     service.create_user(root, "alice")
     new = service.create_virtual_mfa_device(root, "alice-phone")
     seed = new.base32_seed
@@ -106,6 +110,8 @@ def test_enrollment_codes_cannot_sign_in_again(service: IamService, root: Princi
 
 
 def test_resync_measures_drift(service: IamService, root: Principal, clock: FakeClock) -> None:
+    """ResyncMFADevice: two consecutive codes re-synchronize a drifted device.
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_ResyncMFADevice.html"""
     service.create_user(root, "alice")
     service.create_login_profile(root, "alice", "Corr3ct-Horse!")
     new = service.create_virtual_mfa_device(root, "alice-phone")
@@ -123,6 +129,8 @@ def test_resync_measures_drift(service: IamService, root: Principal, clock: Fake
 
 
 def test_deactivate_then_delete(service: IamService, root: Principal, clock: FakeClock) -> None:
+    """DeactivateMFADevice, ListVirtualMFADevices' AssignmentStatus, DeleteVirtualMFADevice.
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListVirtualMFADevices.html"""
     service.create_user(root, "alice")
     new = service.create_virtual_mfa_device(root, "alice-phone")
     service.create_virtual_mfa_device(root, "spare")
@@ -147,6 +155,8 @@ def test_deactivate_then_delete(service: IamService, root: Principal, clock: Fak
 
 def test_root_device_is_listed_with_the_root_user(service: IamService, root: Principal,
                                                   clock: FakeClock) -> None:
+    """A root device is listed as assigned to the root user.
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListVirtualMFADevices.html"""
     new = service.create_virtual_mfa_device(root, "root-account-mfa-device")
     service.enable_mfa_device(root, None, new.device.serial_number,
                               *codes(new.base32_seed, clock))
@@ -155,6 +165,8 @@ def test_root_device_is_listed_with_the_root_user(service: IamService, root: Pri
 
 
 def test_operators_need_permission(service: IamService, root: Principal) -> None:
+    """iam:CreateVirtualMFADevice and iam:ListVirtualMFADevices are authorized.
+    https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html"""
     alice = Principal.for_user(service.create_user(root, "alice"), ACCOUNT_ID)
     with pytest.raises(AccessDenied, match="iam:CreateVirtualMFADevice"):
         service.create_virtual_mfa_device(alice, "alice-phone")
@@ -201,6 +213,8 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 
 
 def test_cli_enroll_list_and_remove(cli: Cli, tmp_path: Path) -> None:
+    """create-virtual-mfa-device --outfile, enable-mfa-device, list-*, delete.
+    https://docs.aws.amazon.com/cli/latest/reference/iam/create-virtual-mfa-device.html"""
     cli.as_root("create-user", "--user-name", "alice")
     seed_file = tmp_path / "seed.txt"
     out, _ = cli.as_root("create-virtual-mfa-device", "--virtual-mfa-device-name",
@@ -235,6 +249,8 @@ def test_cli_enroll_list_and_remove(cli: Cli, tmp_path: Path) -> None:
 
 
 def test_cli_seed_in_answer_and_qr_on_stderr(cli: Cli, tmp_path: Path) -> None:
+    """Without --outfile the seed is in the answer; --qr draws the code.
+    https://docs.aws.amazon.com/cli/latest/reference/iam/create-virtual-mfa-device.html"""
     out, err = cli.as_root("create-virtual-mfa-device", "--virtual-mfa-device-name", "phone",
                            "--qr")
     device = out["VirtualMFADevice"]

@@ -61,6 +61,8 @@ def allow_inline(service: IamService, name: str, actions: list[str], resource: s
 
 def test_login_profile_lifecycle(service: IamService, root: Principal,
                                  clock: FakeClock) -> None:
+    """Create/Get/Update/DeleteLoginProfile with AWS's errors.
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateLoginProfile.html"""
     user(service, root)
     profile = service.create_login_profile(root, "alice", PASSWORD,
                                            password_reset_required=True)
@@ -82,6 +84,8 @@ def test_login_profile_lifecycle(service: IamService, root: Principal,
 
 def test_get_login_profile_without_name_is_the_callers(service: IamService,
                                                        root: Principal) -> None:
+    """GetLoginProfile without UserName: the calling user's.
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetLoginProfile.html"""
     alice = user(service, root)
     service.create_login_profile(root, "alice", PASSWORD)
     allow_inline(service, "alice", ["iam:GetLoginProfile"], "arn:aws:iam::*:user/${aws:username}")
@@ -106,6 +110,8 @@ def test_default_rules_apply_without_a_policy_and_each_broken_rule_is_named(
 
 
 def test_custom_policy_names_every_rule_broken(service: IamService, root: Principal) -> None:
+    """A custom policy's character rules, each broken one named.
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_UpdateAccountPasswordPolicy.html"""
     user(service, root)
     service.update_account_password_policy(root, PasswordPolicy(
         minimum_password_length=14, require_symbols=True, require_numbers=True,
@@ -121,6 +127,8 @@ def test_custom_policy_names_every_rule_broken(service: IamService, root: Princi
 
 def test_admin_reset_checks_reuse_and_lifts_a_lockout(service: IamService, root: Principal,
                                                       clock: FakeClock) -> None:
+    """PasswordReusePrevention applies to an administrator's reset too.
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_passwords_account-policy.html"""
     user(service, root)
     service.update_account_password_policy(root, PasswordPolicy(password_reuse_prevention=2),
                                            lockout=LockoutSettings(3, None))
@@ -138,6 +146,8 @@ def test_admin_reset_checks_reuse_and_lifts_a_lockout(service: IamService, root:
 
 def test_denied_operator_changes_nothing_and_is_audited(service: IamService,
                                                         root: Principal) -> None:
+    """iam:CreateLoginProfile is needed on the user's ARN.
+    https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html"""
     bob = user(service, root, "bob")
     user(service, root, "alice")
     with pytest.raises(AccessDenied, match="iam:CreateLoginProfile"):
@@ -153,6 +163,8 @@ def test_denied_operator_changes_nothing_and_is_audited(service: IamService,
 
 def test_change_password_needs_the_account_setting_or_a_policy(service: IamService,
                                                                root: Principal) -> None:
+    """AllowUsersToChangePassword lets users change their own password and read the policy.
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_passwords_enable-user-change.html"""
     alice = user(service, root)
     service.create_login_profile(root, "alice", PASSWORD)
     with pytest.raises(AccessDenied, match="iam:ChangePassword"):
@@ -167,6 +179,8 @@ def test_change_password_needs_the_account_setting_or_a_policy(service: IamServi
 
 def test_change_password_allowed_by_iam_user_change_password_policy(
         service: IamService, root: Principal) -> None:
+    """A policy allowing iam:ChangePassword on ${aws:username} (IAMUserChangePassword) suffices.
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_passwords_enable-user-change.html"""
     alice = user(service, root)
     service.create_login_profile(root, "alice", PASSWORD)
     allow_inline(service, "alice", ["iam:ChangePassword"], "arn:aws:iam::*:user/${aws:username}")
@@ -220,6 +234,8 @@ def test_change_password_rules(service: IamService, root: Principal) -> None:
 
 
 def test_password_policy_get_update_delete(service: IamService, root: Principal) -> None:
+    """Get/Update/DeleteAccountPasswordPolicy: defaults, ExpirePasswords, NoSuchEntity.
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountPasswordPolicy.html"""
     with pytest.raises(NoSuchEntity, match=f"Password Policy with domain name {ACCOUNT_ID} "
                                            "cannot be found"):
         service.get_account_password_policy(root)
@@ -239,6 +255,8 @@ def test_password_policy_get_update_delete(service: IamService, root: Principal)
 
 
 def test_out_of_range_settings_are_refused() -> None:
+    """UpdateAccountPasswordPolicy's ranges; iamtui's lockout bounds (PCI DSS 8.3.4).
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_UpdateAccountPasswordPolicy.html"""
     with pytest.raises(ValidationError, match="minimumPasswordLength"):
         PasswordPolicy(minimum_password_length=5)
     with pytest.raises(ValidationError, match="less than or equal to 10"):
@@ -248,6 +266,8 @@ def test_out_of_range_settings_are_refused() -> None:
 
 
 def test_extension_settings_are_kept_unless_given(service: IamService, root: Principal) -> None:
+    """iamtui's lockout and idle timeout live beside AWS's policy, which has no partial updates.
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_UpdateAccountPasswordPolicy.html"""
     service.update_account_password_policy(root, PasswordPolicy(),
                                            lockout=LockoutSettings(5, 45),
                                            idle_session_timeout_minutes=15)
@@ -263,6 +283,8 @@ def test_extension_settings_are_kept_unless_given(service: IamService, root: Pri
 
 
 def test_reading_the_policy_needs_permission(service: IamService, root: Principal) -> None:
+    """GetAccountPasswordPolicy needs iam:GetAccountPasswordPolicy.
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountPasswordPolicy.html"""
     alice = user(service, root)
     service.update_account_password_policy(root, PasswordPolicy())
     with pytest.raises(AccessDenied, match="iam:GetAccountPasswordPolicy"):
@@ -307,6 +329,8 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 
 
 def test_cli_login_profile_with_password_from_stdin(cli: Cli) -> None:
+    """create-login-profile's flags and answer; the password can come from stdin.
+    https://docs.aws.amazon.com/cli/latest/reference/iam/create-login-profile.html"""
     cli.as_root("create-user", "--user-name", "alice")
     out = cli.as_root("create-login-profile", "--user-name", "alice", "--password-stdin",
                       "--password-reset-required", stdin=PASSWORD + "\n")
@@ -325,6 +349,8 @@ def test_cli_login_profile_with_password_from_stdin(cli: Cli) -> None:
 
 
 def test_cli_password_policy_pci_dss(cli: Cli) -> None:
+    """update-/get-/delete-account-password-policy, with the --pci-dss preset.
+    https://docs.aws.amazon.com/cli/latest/reference/iam/update-account-password-policy.html"""
     code, _, err = cli.run("get-account-password-policy", "--as-root", "--root-password-stdin",
                            stdin=ROOT_PASSWORD + "\n")
     assert code == 254 and "(NoSuchEntity)" in err

@@ -89,6 +89,8 @@ def set_lockout(service: IamService, root: Principal, threshold: int = 3,
 
 def test_sign_in_gives_a_console_principal_and_records_use(service: IamService, alice: str,
                                                            clock: FakeClock) -> None:
+    """A console sign-in; PasswordLastUsed is recorded and a ConsoleLogin event written.
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/cloudtrail-integration.html"""
     principal = service.sign_in("example", "alice", PASSWORD)
     assert (principal.kind, principal.name, principal.console) == ("user", "alice", True)
     assert principal.mfa_authenticated_at is None
@@ -104,6 +106,8 @@ def test_sign_in_gives_a_console_principal_and_records_use(service: IamService, 
 
 
 def test_root_signs_in_with_its_own_password(service: IamService) -> None:
+    """The root user signs in with its own password.
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-user.html"""
     principal = service.sign_in("example", "root", ROOT_PASSWORD)
     assert principal.is_root and principal.console
     with pytest.raises(SignInFailedError):
@@ -178,6 +182,8 @@ def test_any_wrong_password_fails_the_same_way_and_is_counted(service: IamServic
 
 def test_user_without_console_password_gets_the_generic_error(service: IamService,
                                                               root: Principal) -> None:
+    """A user without a login profile cannot sign in to the console.
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_passwords_admin-change-user.html"""
     service.create_user(root, "bob")
     with pytest.raises(SignInFailedError, match="authentication information is incorrect"):
         service.sign_in("example", "bob", "Anything-1")
@@ -188,6 +194,8 @@ def test_user_without_console_password_gets_the_generic_error(service: IamServic
 
 def test_lockout_after_threshold_until_an_administrator_unlocks(
         service: IamService, root: Principal, alice: str, clock: FakeClock) -> None:
+    """iamtui's lockout (PCI DSS 8.3.4; AWS has none): locked until unlocked.
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_passwords_account-policy.html"""
     set_lockout(service, root, threshold=3, minutes=None)
     for _ in range(2):
         with pytest.raises(SignInFailedError):
@@ -206,6 +214,8 @@ def test_lockout_after_threshold_until_an_administrator_unlocks(
 
 def test_lockout_expires_after_its_duration(service: IamService, root: Principal, alice: str,
                                             clock: FakeClock) -> None:
+    """iamtui's lockout (PCI DSS 8.3.4): a timed lock ends by itself.
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_passwords_account-policy.html"""
     set_lockout(service, root, threshold=3, minutes=30)
     for _ in range(3):
         with pytest.raises((SignInFailedError, AccountLocked)):
@@ -219,6 +229,8 @@ def test_lockout_expires_after_its_duration(service: IamService, root: Principal
 
 def test_success_resets_the_failure_count(service: IamService, root: Principal,
                                           alice: str) -> None:
+    """iamtui's lockout counts failures in a row only.
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_passwords_account-policy.html"""
     set_lockout(service, root, threshold=3)
     for _ in range(2):
         with pytest.raises(SignInFailedError):
@@ -232,6 +244,8 @@ def test_success_resets_the_failure_count(service: IamService, root: Principal,
 
 def test_failed_mfa_codes_count_toward_the_lockout(service: IamService, root: Principal,
                                                    alice: str, clock: FakeClock) -> None:
+    """Wrong MFA codes count like wrong passwords (issue #4).
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_mfa_enable_virtual.html"""
     set_lockout(service, root, threshold=3)
     seed = enroll(service, root, clock)
     clock.advance(minutes=5)
@@ -248,6 +262,8 @@ def test_failed_mfa_codes_count_toward_the_lockout(service: IamService, root: Pr
 
 def test_unlock_needs_permission_and_is_audited(service: IamService, root: Principal,
                                                 alice: str) -> None:
+    """Unlocking is authorized as iam:UpdateLoginProfile and audited.
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_UpdateLoginProfile.html"""
     bob = Principal.for_user(service.create_user(root, "bob"), ACCOUNT_ID)
     with pytest.raises(AccessDenied, match="iam:UpdateLoginProfile"):
         service.unlock_login_profile(bob, "alice")
@@ -284,6 +300,8 @@ def test_idle_timeout_setting_ends_console_sessions(service: IamService, root: P
 
 def test_reset_required_forces_a_change_before_anything_else(
         service: IamService, root: Principal, clock: FakeClock) -> None:
+    """PasswordResetRequired: a new password at the next sign-in.
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateLoginProfile.html"""
     service.create_user(root, "carol")
     service.create_login_profile(root, "carol", PASSWORD, password_reset_required=True)
     service.update_account_password_policy(root, PasswordPolicy(
@@ -319,6 +337,8 @@ def test_forced_change_needs_permission_to_change_ones_password(
 
 def test_expired_password_must_be_changed(service: IamService, root: Principal, alice: str,
                                           clock: FakeClock) -> None:
+    """MaxPasswordAge: an expired password must be changed at sign-in.
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_passwords_account-policy.html"""
     service.update_account_password_policy(root, PasswordPolicy(
         max_password_age=90, allow_users_to_change_password=True))
     clock.advance(days=89)
@@ -334,6 +354,8 @@ def test_expired_password_must_be_changed(service: IamService, root: Principal, 
 
 def test_hard_expiry_only_an_administrator_can_reset(service: IamService, root: Principal,
                                                      alice: str, clock: FakeClock) -> None:
+    """HardExpiry: after expiry only an administrator can reset the password.
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_passwords_account-policy.html"""
     service.update_account_password_policy(root, PasswordPolicy(
         max_password_age=30, hard_expiry=True, allow_users_to_change_password=True))
     clock.advance(days=31)
@@ -346,6 +368,8 @@ def test_hard_expiry_only_an_administrator_can_reset(service: IamService, root: 
 
 
 def test_old_hash_is_rehashed_at_the_next_sign_in(service: IamService, alice: str) -> None:
+    """A hash made with weaker Argon2 parameters is replaced at the next sign-in (issue #4).
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_passwords_account-policy.html"""
     weak = argon2.PasswordHasher(time_cost=1, memory_cost=64, parallelism=1).hash(PASSWORD)
     assert needs_rehash(weak)
     with service.store.transaction() as tx:
@@ -365,6 +389,8 @@ def test_old_hash_is_rehashed_at_the_next_sign_in(service: IamService, alice: st
 
 def test_mfa_code_required_then_accepted_once(service: IamService, root: Principal,
                                               alice: str, clock: FakeClock) -> None:
+    """With MFA enabled the code is asked for, and each code works once.
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_mfa_enable_virtual.html"""
     seed = enroll(service, root, clock)
     clock.advance(seconds=30)
     with pytest.raises(MfaCodeRequired):
@@ -379,6 +405,8 @@ def test_mfa_code_required_then_accepted_once(service: IamService, root: Princip
 
 def test_stale_and_earlier_codes_are_refused(service: IamService, root: Principal, alice: str,
                                              clock: FakeClock) -> None:
+    """Codes outside one step of drift, or from a step already used, are refused.
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_EnableMFADevice.html"""
     seed = enroll(service, root, clock)
     clock.advance(minutes=10)
     now = mfa.time_step(clock())
@@ -391,6 +419,8 @@ def test_stale_and_earlier_codes_are_refused(service: IamService, root: Principa
 
 def test_full_width_digits_are_refused(service: IamService, root: Principal, alice: str,
                                        clock: FakeClock) -> None:
+    """A code is exactly six ASCII digits: pyotp would accept full-width ones (PITFALLS).
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_EnableMFADevice.html"""
     seed = enroll(service, root, clock)
     clock.advance(seconds=60)
     code = mfa.code_at(seed, mfa.time_step(clock()))
@@ -430,6 +460,8 @@ def test_mfa_condition_applies_to_the_signed_in_operator(service: IamService, ro
 
 def test_root_mfa_enrollment_and_sign_in(service: IamService, root: Principal,
                                          clock: FakeClock) -> None:
+    """The root user enrolls a virtual device (root-account-mfa-device) and then needs it.
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/enable-virt-mfa-for-root.html"""
     seed = enroll(service, root, clock, user=None, name="root-account-mfa-device")
     devices = service.list_mfa_devices(root)
     assert [d.serial_number for d in devices] == \
@@ -447,6 +479,8 @@ def test_root_mfa_enrollment_and_sign_in(service: IamService, root: Principal,
 
 def test_passwords_and_seeds_never_reach_the_store_or_the_audit(
         service: IamService, root: Principal, clock: FakeClock) -> None:
+    """Passwords and seeds are secrets: never stored in clear nor logged.
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateVirtualMFADevice.html"""
     service.create_user(root, "dave")
     service.create_login_profile(root, "dave", PASSWORD)
     new = service.create_virtual_mfa_device(root, "dave-phone")

@@ -1,0 +1,77 @@
+"""What every detail screen shares: a breadcrumb, tabs switched with `[` and `]`, esc back."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import TabbedContent, TextArea
+
+from screens.widgets.resource_table import ResourceTable
+
+
+def crumbs(trail: tuple[str, ...]) -> str:
+    """`Users › alice › Groups › admins`."""
+    return " › ".join(trail)
+
+
+class DetailScreen(Screen[None]):
+    """A detail screen: subclasses compose a `.breadcrumb`, a TabbedContent and a Footer."""
+
+    DEFAULT_CSS = """
+    DetailScreen .breadcrumb { background: $boost; padding: 0 1; text-style: bold; }
+    DetailScreen .summary-body { padding: 1 2; height: auto; }
+    DetailScreen .pane-hint { color: $text-muted; padding: 0 1; }
+    DetailScreen TabPane { padding: 0; }
+    DetailScreen TextArea { height: 1fr; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back"),
+        Binding("right_square_bracket", "tab(1)", "Next tab"),
+        Binding("left_square_bracket", "tab(-1)", "Prev tab", show=False),
+        Binding("y", "copy_arn", "Copy ARN"),
+    ]
+    arn: str = ""
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._focus_tab)
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    def action_tab(self, step: int) -> None:
+        """Move to the next (or previous) tab, round the end."""
+        tabs = self.query_one(TabbedContent)
+        panes = [p.id for p in tabs.query("TabPane") if p.id]
+        if not panes:
+            return
+        index = panes.index(tabs.active) if tabs.active in panes else 0
+        tabs.active = panes[(index + step) % len(panes)]
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self.call_after_refresh(self._focus_tab)
+
+    def _focus_tab(self) -> None:
+        """Read the active tab again (another tab may have changed what it shows) and put
+        the keyboard in its table (or document), so its keys work."""
+        from screens.widgets.detail_pane import DetailPane
+
+        tabs = self.query_one(TabbedContent)
+        pane = tabs.active_pane
+        if pane is None:
+            return
+        for detail in pane.query(DetailPane):
+            detail.reload()
+        targets = list(pane.query(ResourceTable)) or list(pane.query(TextArea))
+        if targets:
+            targets[0].focus()
+
+    def show_tab(self, tab_id: str) -> None:
+        """Switch to a tab by its id."""
+        self.query_one(TabbedContent).active = tab_id
+
+    def action_copy_arn(self) -> None:
+        if self.arn:
+            self.app.copy_to_clipboard(self.arn)
+            self.notify(f"Copied {self.arn}")

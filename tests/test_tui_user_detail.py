@@ -1,0 +1,249 @@
+"""A user's detail screen driven from the keyboard: policies from the picker, groups,
+console password and access keys; and a limited operator's AccessDenied."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from helpers import ACCOUNT_ID, ROOT_PASSWORD
+from textual.pilot import Pilot
+
+from iamtui.app import IamApp
+from iamtui.service import IamService
+from screens.main import MainScreen
+from screens.modals import ConfirmModal, FormModal, SecretModal
+from screens.user_detail import UserDetailScreen
+from screens.widgets.picker import PickerModal
+from screens.widgets.resource_table import ResourceTable
+
+SIZE = (140, 44)
+READ_ONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+OPERATOR_PASSWORD = "Operat0r!Passw0rd"
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Path]:
+    path = tmp_path / "db.json"
+    svc = IamService.initialize(path, root_password=ROOT_PASSWORD, account_id=ACCOUNT_ID,
+                                keys_dir=tmp_path / "keys")
+    root = svc.root_principal()
+    svc.create_user(root, "alice")
+    svc.create_group(root, "Developers")
+    svc.create_group(root, "Auditors")
+    svc.close()
+    yield path
+
+
+def open_service(db: Path) -> IamService:
+    return IamService.open(db, keys_dir=db.parent / "keys")
+
+
+async def type_text(pilot: Pilot, text: str) -> None:
+    for ch in text:
+        await pilot.press(ch if ch != " " else "space")
+
+
+async def settle(pilot: Pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def sign_in(pilot: Pilot, user: str = "root", password: str = ROOT_PASSWORD) -> None:
+    await type_text(pilot, user)
+    await pilot.press("enter")
+    await type_text(pilot, password)
+    await pilot.press("enter")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, MainScreen)
+
+
+async def open_alice(pilot: Pilot) -> UserDetailScreen:
+    await sign_in(pilot)
+    await pilot.press("2")
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, UserDetailScreen) and screen.user_name == "alice"
+    return screen
+
+
+def pane_rows(screen: UserDetailScreen, tab: str) -> list[tuple[str, ...]]:
+    return [r.cells for r in screen.query_one(f"#{tab}").query_one(ResourceTable).rows]
+
+
+def toasts(app: IamApp) -> list[tuple[str, str]]:
+    return [(n.title, n.message) for n in app._notifications]
+
+
+async def test_attach_and_detach_a_policy_from_the_picker(db: Path) -> None:
+    app = IamApp(db, keys_dir=db.parent / "keys")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_alice(pilot)
+        await pilot.press("right_square_bracket")  # Permissions
+        await pilot.pause()
+        assert pane_rows(screen, "permissions") == []
+        await pilot.press("a")
+        await settle(pilot)
+        picker = app.screen
+        assert isinstance(picker, PickerModal)
+        await type_text(pilot, "readonlyacc")  # filter as you type, any case
+        await pilot.pause()
+        shown = [r.cells[0] for r in picker.table.rows]
+        assert shown[0] == "ReadOnlyAccess"  # the name typed comes first, under the cursor
+        assert all("readonlyacc" in name.lower() for name in shown)
+        assert "AdministratorAccess" not in shown
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is screen
+        assert pane_rows(screen, "permissions") == [
+            ("ReadOnlyAccess", "AWS managed", "directly", READ_ONLY)]
+        svc = open_service(db)
+        assert [p.arn for p in svc.list_attached_user_policies(svc.root_principal(), "alice")] \
+            == [READ_ONLY]
+        svc.close()
+
+        await pilot.press("d")
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("shift+tab", "enter")
+        await settle(pilot)
+        assert pane_rows(screen, "permissions") == []
+    svc = open_service(db)
+    assert svc.list_attached_user_policies(svc.root_principal(), "alice") == []
+    svc.close()
+
+
+async def test_add_the_user_to_a_group_and_see_its_policies(db: Path) -> None:
+    svc = open_service(db)
+    svc.attach_group_policy(svc.root_principal(), "Developers", READ_ONLY)
+    svc.close()
+    app = IamApp(db, keys_dir=db.parent / "keys")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_alice(pilot)
+        await pilot.press("right_square_bracket", "right_square_bracket")  # Groups
+        await pilot.pause()
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, PickerModal)
+        await type_text(pilot, "dev")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert [row[0] for row in pane_rows(screen, "groups")] == ["Developers"]
+        # The group's policy now shows on Permissions, as coming through the group.
+        await pilot.press("left_square_bracket")
+        await pilot.pause()
+        assert pane_rows(screen, "permissions") == [
+            ("ReadOnlyAccess", "AWS managed", "group Developers", READ_ONLY)]
+    svc = open_service(db)
+    assert [g.group_name for g in svc.list_groups_for_user(svc.root_principal(), "alice")] \
+        == ["Developers"]
+    svc.close()
+
+
+async def test_access_key_secret_is_shown_once_and_never_listed(db: Path) -> None:
+    """CreateAccessKey returns the secret once; ListAccessKeys never does (IAM User Guide,
+    "Manage access keys for IAM users":
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html)."""
+    app = IamApp(db, keys_dir=db.parent / "keys")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_alice(pilot)
+        for _ in range(3):  # Security credentials
+            await pilot.press("right_square_bracket")
+        await pilot.pause()
+        await pilot.press("c")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, SecretModal)
+        secret = modal.secret
+        assert len(secret) == 40
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen
+        rows = pane_rows(screen, "credentials")
+        key_rows = [r for r in rows if r[0] == "Access key"]
+        assert len(key_rows) == 1 and key_rows[0][2] == "Active"
+        key_id = key_rows[0][1]
+        assert all(secret not in cell for row in rows for cell in row)
+
+        await pilot.press("down")  # from the password row to the key
+        await pilot.press("t")  # deactivate
+        await settle(pilot)
+        assert [r[2] for r in pane_rows(screen, "credentials") if r[1] == key_id] \
+            == ["Inactive"]
+    svc = open_service(db)
+    keys = svc.list_access_keys(svc.root_principal(), "alice")
+    assert [(k.access_key_id, k.status) for k in keys] == [(key_id, "Inactive")]
+    assert all(secret not in repr(k) for k in keys)
+    svc.close()
+
+
+async def test_console_password_refused_by_the_policy_then_set(db: Path) -> None:
+    app = IamApp(db, keys_dir=db.parent / "keys")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_alice(pilot)
+        for _ in range(3):
+            await pilot.press("right_square_bracket")
+        await pilot.pause()
+        await pilot.press("p")
+        assert isinstance(app.screen, FormModal)
+        await type_text(pilot, "short")
+        await pilot.press("enter")
+        await type_text(pilot, "short")
+        await pilot.press("enter", "enter")
+        await settle(pilot)
+        title, message = toasts(app)[-1]
+        assert title == "PasswordPolicyViolation" and message
+        assert pane_rows(screen, "credentials")[0][2] == "Not set"
+
+        await pilot.press("p")
+        await type_text(pilot, OPERATOR_PASSWORD)
+        await pilot.press("enter")
+        await type_text(pilot, OPERATOR_PASSWORD)
+        await pilot.press("enter", "ctrl+u")
+        await type_text(pilot, "n")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert pane_rows(screen, "credentials")[0][2] == "Enabled"
+    svc = open_service(db)
+    assert not svc.get_login_profile(svc.root_principal(), "alice").password_reset_required
+    svc.close()
+
+
+async def test_limited_operator_is_denied_creating_a_group(db: Path) -> None:
+    """An identity-based policy that allows only reads leaves iam:CreateGroup implicitly
+    denied (IAM User Guide, "Policy evaluation logic":
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html);
+    the toast names the action and the resource, as AWS's AccessDenied message does."""
+    svc = open_service(db)
+    root = svc.root_principal()
+    svc.create_user(root, "operator")
+    svc.create_login_profile(root, "operator", OPERATOR_PASSWORD)
+    svc.put_user_policy(root, "operator", "ReadIam", json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": ["iam:List*", "iam:Get*"],
+                       "Resource": "*"}]}))
+    svc.close()
+    app = IamApp(db, keys_dir=db.parent / "keys")
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "operator", OPERATOR_PASSWORD)
+        await pilot.press("3")
+        await settle(pilot)
+        table = app.screen.query_one("#groups").query_one(ResourceTable)
+        assert [r.cells[0] for r in table.rows] == ["Auditors", "Developers"]  # reads work
+        await pilot.press("n")
+        await type_text(pilot, "Sneaky")
+        await pilot.press("enter", "enter")
+        await settle(pilot)
+        title, message = toasts(app)[-1]
+        assert title == "Access denied"
+        assert "iam:CreateGroup" in message
+        assert f"arn:aws:iam::{ACCOUNT_ID}:group/Sneaky" in message
+        assert "operator" in message
+        assert [r.cells[0] for r in table.rows] == ["Auditors", "Developers"]
+    svc = open_service(db)
+    assert [g.group_name for g in svc.list_groups(svc.root_principal())] \
+        == ["Auditors", "Developers"]
+    svc.close()

@@ -114,14 +114,20 @@ def format_event_time(when: datetime) -> str:
 # --------------------------------------------------------------------------- redaction
 
 
+MIN_SCRUBBED = 4
+
+
 def redact(value: Any, secret_values: Iterable[str] = ()) -> Any:
     """Return a JSON-shaped copy of `value` with every secret replaced by `HIDDEN`.
 
     Values under a key in `SECRET_PARAMETER_NAMES` (any depth, any case) are replaced whole;
-    each string in `secret_values` is cut out of every string (keys included) where it occurs.
+    each string in `secret_values` is cut out of every string value where it occurs. Field
+    names are ours, never secrets, and are left alone; so are secrets shorter than
+    MIN_SCRUBBED characters (a mistyped one-letter password must not cut every "e" out of
+    the record: such text never holds a secret except by that coincidence).
     Tuples become lists, as they would in JSON.
     """
-    needles = sorted({s for s in secret_values if s}, key=len, reverse=True)
+    needles = sorted({s for s in secret_values if len(s) >= MIN_SCRUBBED}, key=len, reverse=True)
     return _redact(value, needles)
 
 
@@ -129,11 +135,10 @@ def _redact(value: Any, needles: list[str]) -> Any:
     if isinstance(value, Mapping):
         out: dict[Any, Any] = {}
         for k, v in value.items():
-            key = _scrub(k, needles) if isinstance(k, str) else k
             if isinstance(k, str) and k.lower() in SECRET_PARAMETER_NAMES and v is not None:
-                out[key] = HIDDEN
+                out[k] = HIDDEN
             else:
-                out[key] = _redact(v, needles)
+                out[k] = _redact(v, needles)
         return out
     if isinstance(value, list | tuple):
         return [_redact(v, needles) for v in value]

@@ -511,3 +511,24 @@ def test_external_id_condition(service: IamService, root: Principal) -> None:
     assert service.assume_role(alice, role.arn, "s1", external_id="Unique-ID-1234")
     event = service.audit.page(0, 1)[0]
     assert event["requestParameters"]["externalId"] == "Unique-ID-1234"
+
+
+def test_console_mfa_carries_into_the_session(service: IamService, root: Principal,
+                                              clock: FakeClock) -> None:
+    """A caller who proved MFA at sign-in meets an MFA condition without a code, and the
+    session keeps that moment, so aws:MultiFactorAuthAge keeps counting from it."""
+    user = service.create_user(root, "alice")
+    signed_in_at = clock()
+    alice = Principal.for_user(user, ACCOUNT_ID, mfa_at=signed_in_at, console=True)
+    role = make_role(service, "Ops", trust(alice.arn, MFA_REQUIRED))
+    clock.advance(minutes=10)
+    session = service.assume_role(alice, role.arn, "s1").principal
+    assert session.mfa_authenticated_at == signed_in_at
+    inline(service, "role", "Ops", "fresh-mfa", json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": "iam:ListUsers", "Resource": "*",
+            "Condition": {"NumericLessThan": {"aws:MultiFactorAuthAge": "900"}}}]}))
+    assert service.list_users(session)
+    clock.advance(minutes=5)
+    with pytest.raises(AccessDenied):
+        service.list_users(session)  # 15 minutes since MFA: too old for this policy

@@ -200,3 +200,54 @@ def test_revoke_role_sessions_command(db: str, capsys: pytest.CaptureFixture[str
     code, out, _ = run(["get-caller-identity", "--db", db, "--output", "table"], capsys,
                        monkeypatch, as_root=True)
     assert code == 0 and "UserId" in out and ACCOUNT_ID in out
+
+
+def test_user_with_access_key_assumes_role_with_mfa(db: str, capsys: pytest.CaptureFixture[str],
+                                                    monkeypatch: pytest.MonkeyPatch,
+                                                    clock: FakeClock) -> None:
+    """As a user (access key pair in the environment): get-caller-identity names the user;
+    assume-role with --serial-number/--token-code passes a trust policy requiring MFA, and
+    the session's own commands then work with IAMTUI_SESSION_TOKEN."""
+    from iamtui.security.mfa import code_at, time_step
+    from iamtui.service import Principal
+
+    use_clock(monkeypatch, clock)
+    service = IamService.open(db)
+    try:
+        root = service.root_principal()
+        key = service.create_access_key(root, "alice")
+        device = service.create_virtual_mfa_device(root, "alice-app")
+        step = time_step(clock())
+        seed, serial = device.base32_seed, device.device.serial_number
+        service.enable_mfa_device(root, "alice", serial, code_at(seed, step - 1),
+                                  code_at(seed, step))
+        service.update_assume_role_policy(root, "Ops", json.dumps({
+            "Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}]}))
+        service.put_user_policy(root, "alice", "assume", json.dumps({
+            "Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}))
+        alice = Principal.for_user(service.get_user(root, "alice"), ACCOUNT_ID)
+    finally:
+        service.close()
+    monkeypatch.setenv("IAMTUI_ACCESS_KEY_ID", key.key.access_key_id)
+    monkeypatch.setenv("IAMTUI_SECRET_ACCESS_KEY", key.secret_access_key)
+    code, out, err = run(["get-caller-identity", "--db", db], capsys, monkeypatch)
+    assert code == 0, err
+    assert json.loads(out) == {"UserId": alice.principal_id, "Account": ACCOUNT_ID,
+                               "Arn": alice.arn}
+    ops = role_arn(ACCOUNT_ID, "/", "Ops")
+    code, _, err = run(["assume-role", "--role-arn", ops, "--role-session-name", "mfa",
+                        "--db", db], capsys, monkeypatch)
+    assert code == 254 and "(AccessDenied)" in err
+    clock.advance(seconds=30)
+    code, out, err = run(["assume-role", "--role-arn", ops, "--role-session-name", "mfa",
+                          "--serial-number", serial, "--token-code",
+                          code_at(seed, time_step(clock())), "--db", db], capsys, monkeypatch)
+    assert code == 0, err
+    use_session(monkeypatch, json.loads(out)["Credentials"])
+    code, out, err = run(["get-caller-identity", "--db", db], capsys, monkeypatch)
+    assert code == 0, err
+    assert json.loads(out)["Arn"] == f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/Ops/mfa"

@@ -33,10 +33,11 @@ from iamtui.errors import (
     InvalidAuthenticationCode,
     NoSuchEntity,
 )
+from iamtui.model import InlinePolicy
 from iamtui.security import mfa
 from iamtui.service import IamService, Principal
 from iamtui.service.mfa_devices import ROOT_OWNER
-from iamtui.service.tables import MFA_DEVICES
+from iamtui.service.tables import INLINE_POLICIES, MFA_DEVICES
 
 SERIAL = f"arn:aws:iam::{ACCOUNT_ID}:mfa/alice-phone"
 
@@ -162,6 +163,36 @@ def test_root_device_is_listed_with_the_root_user(service: IamService, root: Pri
                               *codes(new.base32_seed, clock))
     [(device, user)] = service.list_virtual_mfa_devices(root)
     assert device.user_name == ROOT_OWNER and user is None
+
+
+def test_adding_or_removing_ones_own_device_needs_an_mfa_session(
+        service: IamService, root: Principal, clock: FakeClock) -> None:
+    """A user who has MFA must use it to enable another device or deactivate one.
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_mfa_enable_cliapi.html"""
+    alice_user = service.create_user(root, "alice")
+    service.create_login_profile(root, "alice", "Corr3ct-Horse!")
+    with service.store.transaction() as tx:  # self-service MFA, as AWS's example policy allows
+        INLINE_POLICIES.put(tx, InlinePolicy("user", "alice", "own-mfa", json.dumps({
+            "Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow",
+                "Action": ["iam:EnableMFADevice", "iam:DeactivateMFADevice"],
+                "Resource": "arn:aws:iam::*:user/${aws:username}"}]})))
+    alice = Principal.for_user(alice_user, ACCOUNT_ID)
+    first = service.create_virtual_mfa_device(root, "alice-phone")
+    service.enable_mfa_device(alice, None, SERIAL, *codes(first.base32_seed, clock))
+    second = service.create_virtual_mfa_device(root, "alice-key")
+    clock.advance(seconds=60)
+    with pytest.raises(AccessDenied, match="already have an MFA device"):
+        service.enable_mfa_device(alice, None, second.device.serial_number,
+                                  *codes(second.base32_seed, clock))
+    with pytest.raises(AccessDenied, match="already have an MFA device"):
+        service.deactivate_mfa_device(alice, None, SERIAL)
+    signed_in = service.sign_in("example", "alice", "Corr3ct-Horse!",
+                                mfa.code_at(first.base32_seed, mfa.time_step(clock())))
+    service.enable_mfa_device(signed_in, None, second.device.serial_number,
+                              *codes(second.base32_seed, clock))
+    assert len(service.list_mfa_devices(root, "alice")) == 2
+    service.deactivate_mfa_device(signed_in, None, SERIAL)
 
 
 def test_operators_need_permission(service: IamService, root: Principal) -> None:

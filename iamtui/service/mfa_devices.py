@@ -30,6 +30,7 @@ from iamtui.arn import (
     validate_user_name,
 )
 from iamtui.errors import (
+    AccessDenied,
     DeleteConflict,
     EntityAlreadyExists,
     InvalidAuthenticationCode,
@@ -135,6 +136,17 @@ class MfaDeviceOperations(ServiceCore):
                                f"enabled for {who}.")
         return device
 
+    def _require_mfa_session_for_own_devices(self, view: View, caller: Principal,
+                                             owner: MfaOwner, action: str) -> None:
+        """A user who already has MFA must prove it to add or remove its own devices
+        (IAM User Guide, "Assign MFA devices in the AWS CLI or AWS API")."""
+        own = caller.kind == "user" and caller.name.casefold() == owner.name.casefold()
+        if own and caller.mfa_authenticated_at is None and self.enabled_devices(view,
+                                                                                owner.name):
+            raise AccessDenied(f"User: {caller.arn} is not authorized to perform: {action} on "
+                               f"resource: {owner.arn}: you already have an MFA device, so "
+                               "sign in with it (or use a session with MFA) first.")
+
     def _seed(self, device: VirtualMfaDevice) -> str:
         return self.seed_cipher.decrypt(device.seed_ciphertext,
                                         associated_data=device.serial_number)
@@ -214,6 +226,7 @@ class MfaDeviceOperations(ServiceCore):
                            secrets=[authentication_code1, authentication_code2]) as change:
             tx = change.tx
             owner = self._mfa_owner(tx, caller, user_name)
+            self._require_mfa_session_for_own_devices(tx, caller, owner, "iam:EnableMFADevice")
             device = self._device(tx, serial_number)
             if device.user_name is not None:
                 raise EntityAlreadyExists("MFA Device is already in use.")
@@ -253,6 +266,8 @@ class MfaDeviceOperations(ServiceCore):
         with self._change(caller, "DeactivateMFADevice", owner.arn,
                           {"userName": user_name, "serialNumber": serial_number}) as change:
             tx = change.tx
+            self._require_mfa_session_for_own_devices(tx, caller, owner,
+                                                      "iam:DeactivateMFADevice")
             device = self._owned_device(tx, owner, serial_number)
             MFA_DEVICES.put(tx, replace(device, user_name=None, enable_date=None))
             if serial_number in tx.meta.get(DRIFT_META, {}):

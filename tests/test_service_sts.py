@@ -18,7 +18,7 @@ import pytest
 from helpers import ACCOUNT_ID, FakeClock
 
 from iamtui.arn import new_unique_id, role_arn
-from iamtui.errors import AccessDenied, InvalidClientTokenId, ValidationError
+from iamtui.errors import AccessDenied, InvalidClientTokenId, NoSuchEntity, ValidationError
 from iamtui.model import InlinePolicy, Role, User, VirtualMfaDevice
 from iamtui.security.mfa import SeedCipher, code_at, new_seed, time_step
 from iamtui.service import IamService, Principal
@@ -415,6 +415,8 @@ def test_revoke_needs_put_role_policy(service: IamService, root: Principal) -> N
     with pytest.raises(AccessDenied, match="iam:PutRolePolicy"):
         service.revoke_role_sessions(alice, "Ops")
     assert INLINE_POLICIES.count(service.store.snapshot()) == 0
+    with pytest.raises(NoSuchEntity, match="The role with name Nope cannot be found"):
+        service.revoke_role_sessions(root, "Nope")
 
 
 def test_list_role_sessions(service: IamService, root: Principal, clock: FakeClock) -> None:

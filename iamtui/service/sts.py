@@ -39,7 +39,7 @@ from iamtui.errors import (
     NoSuchEntity,
     ValidationError,
 )
-from iamtui.model import InlinePolicy, Role, RoleLastUsed, aws_timestamp, iso_z
+from iamtui.model import Role, RoleLastUsed, aws_timestamp, iso_z
 from iamtui.policy import (
     Caller,
     ContextEntry,
@@ -54,7 +54,7 @@ from iamtui.security.mfa import SeedCipher, verify_code
 from iamtui.service.core import Change, Principal, ServiceCore, View, denial_message
 from iamtui.service.mfa_devices import DRIFT_META
 from iamtui.service.principals import trust_policy_input
-from iamtui.service.tables import INLINE_POLICIES, MFA_DEVICES, ROLE_SESSIONS, ROLES, RoleSession
+from iamtui.service.tables import MFA_DEVICES, ROLE_SESSIONS, ROLES, RoleSession
 
 MIN_DURATION_SECONDS = 900
 DEFAULT_DURATION_SECONDS = 3600
@@ -371,18 +371,12 @@ class StsOperations(ServiceCore):
 
     def revoke_role_sessions(self, caller: Principal, role_name: str) -> datetime:
         """Revoke every session of the role issued before now, as the console's "Revoke
-        active sessions" does: put the inline policy AWSRevokeOlderSessions on the role
-        (authorized as iam:PutRolePolicy). Returns the cutoff."""
-        view = self.store.snapshot()
-        role = self._role_named(view, role_name)
-        params = {"roleName": role_name, "policyName": REVOKE_POLICY_NAME}
-        with self._change(caller, "PutRolePolicy", role.arn, params) as change:
-            role = self._role_named(change.tx, role_name)
-            cutoff = self.clock().replace(microsecond=0)
-            INLINE_POLICIES.put(change.tx, InlinePolicy("role", role.role_name,
-                                                        REVOKE_POLICY_NAME,
-                                                        revoke_policy_document(cutoff)))
-            change.response = None
+        active sessions" does: PutRolePolicy of AWSRevokeOlderSessions (so the caller needs
+        iam:PutRolePolicy, and the role's inline policy quota applies). Returns the cutoff."""
+        cutoff = self.clock().replace(microsecond=0)
+        # PutRolePolicy comes from InlinePolicyOperations, beside this mixin in IamService.
+        self.put_role_policy(caller, role_name, REVOKE_POLICY_NAME,  # type: ignore[attr-defined]
+                             revoke_policy_document(cutoff))
         return cutoff
 
     def _role_named(self, view: View, role_name: str) -> Role:

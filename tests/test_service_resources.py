@@ -10,11 +10,20 @@ from __future__ import annotations
 
 import json
 
+import hypothesis.strategies as st
 import pytest
 from helpers import ACCOUNT_ID
+from hypothesis import given, settings
 
-from iamtui.errors import AccessDenied, InvalidInput, MalformedPolicyDocument, NoSuchEntity
+from iamtui.errors import (
+    AccessDenied,
+    InvalidInput,
+    MalformedPolicyDocument,
+    NoSuchEntity,
+    ValidationError,
+)
 from iamtui.service import IamService, Principal
+from iamtui.service.resources import validate_resource_arn
 from iamtui.service.tables import RESOURCE_POLICIES
 
 BUCKET = "arn:aws:s3:::reports"
@@ -94,3 +103,35 @@ def test_resource_policy_is_used_when_evaluating(service: IamService, root: Prin
     service.put_resource_policy(root, f"{BUCKET}/a", deny)
     view = service.store.snapshot()
     assert not service.evaluate_caller(view, alice, "s3:GetObject", f"{BUCKET}/a").allowed
+
+
+_PART = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=12)
+
+
+@settings(max_examples=200)
+@given(service_name=_PART, region=st.sampled_from(["", "eu-west-1", "us-east-1"]),
+       account=st.sampled_from(["", ACCOUNT_ID]),
+       resource=st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-_/.:", min_size=1,
+                        max_size=40))
+def test_resource_arns_accepted(service_name: str, region: str, account: str,
+                                resource: str) -> None:
+    """Any well-formed ARN names a resource ("Amazon Resource Names", IAM User Guide), except
+    a role's (whose resource-based policy is its trust policy)."""
+    arn = f"arn:aws:{service_name}:{region}:{account}:{resource}"
+    is_role = service_name == "iam" and resource.split("/")[0].split(":")[0] == "role"
+    if is_role or service_name.startswith("-"):  # service names start with a letter or digit
+        with pytest.raises(InvalidInput):
+            validate_resource_arn(arn)
+    else:
+        assert validate_resource_arn(arn) == arn
+
+
+@given(text=st.text(max_size=60))
+def test_non_arns_refused(text: str) -> None:
+    """Text that is not arn:partition:service:region:account:resource is InvalidInput or
+    ValidationError, never accepted and never another exception."""
+    try:
+        validate_resource_arn(text)
+    except (InvalidInput, ValidationError):
+        return
+    assert text.startswith("arn:") and text.count(":") >= 5

@@ -13,11 +13,14 @@ import io
 import json
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from helpers import ACCOUNT_ID, ROOT_PASSWORD, FakeClock
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from iamtui.cli import main
 from iamtui.errors import AccessDenied, EntityAlreadyExists, InvalidInput, NoSuchEntity
@@ -439,3 +442,95 @@ def test_cli_import_then_export(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert code == 254
     assert err.startswith("An error occurred (EntityAlreadyExists) when calling the "
                           "ImportAccountAuthorizationDetails operation: ")
+
+
+def test_names_paths_and_arns_are_checked(service: IamService, root: Principal) -> None:
+    """An export edited by hand is held to AWS's name rules, and an ARN must be the one its
+    path and name make (the simulator finds principals by ARN)."""
+    data = small_export()
+    data["UserDetailList"][0]["UserName"] = "bad name"
+    with pytest.raises(Exception, match="userName"):
+        service.import_account_authorization_details(root, data)
+    data = small_export()
+    data["UserDetailList"][0]["Arn"] = f"arn:aws:iam::{ACCOUNT_ID}:user/eng/Alice"
+    with pytest.raises(InvalidInput, match="path and name make"):
+        service.import_account_authorization_details(root, data)
+    assert counts(service) == (0, 0, 0, 0, 0, 0)
+
+
+def test_not_an_export(service: IamService, root: Principal) -> None:
+    with pytest.raises(InvalidInput, match="not the output of get-account-authorization"):
+        service.import_account_authorization_details(root, {"Users": []})
+    with pytest.raises(InvalidInput, match="shape"):
+        service.import_account_authorization_details(root, {"UserDetailList": [{"x": 1}]})
+
+
+# ------------------------------------------------------------------ property: round trip
+
+_NAME = st.from_regex(r"[A-Za-z0-9+=,.@_-]{1,20}", fullmatch=True)
+_TAG_VALUE = st.from_regex(r"[A-Za-z0-9 _.:/=+@-]{0,12}", fullmatch=True)
+_PATH = st.sampled_from(["/", "/eng/", "/a/b.c/", "/aws-service-role/x.amazonaws.com/"])
+_ACTION = st.sampled_from(["s3:GetObject", "iam:*", "ec2:Describe*", "sts:AssumeRole"])
+_STAMP = st.datetimes(min_value=datetime(2010, 1, 1), max_value=datetime(2030, 1, 1),
+                      timezones=st.just(UTC)).map(
+    lambda d: d.replace(microsecond=0).isoformat(sep=" "))
+
+
+@st.composite
+def exports(draw: st.DrawFn) -> dict[str, Any]:
+    """Small random exports: users in groups with inline and managed policies, tags."""
+    names = draw(st.lists(_NAME, min_size=1, max_size=6, unique_by=str.casefold))
+    policy_names = draw(st.lists(_NAME, max_size=3, unique_by=str.casefold))
+    policies = [{
+        "PolicyName": n, "PolicyId": f"ANPA{i:017d}",
+        "Arn": f"arn:aws:iam::{ACCOUNT_ID}:policy/{n}", "Path": "/", "DefaultVersionId": "v1",
+        "AttachmentCount": 0, "PermissionsBoundaryUsageCount": 0, "IsAttachable": True,
+        "CreateDate": draw(_STAMP), "UpdateDate": draw(_STAMP),
+        "PolicyVersionList": [{"Document": {"Version": "2012-10-17", "Statement": [
+            {"Effect": draw(st.sampled_from(["Allow", "Deny"])), "Action": draw(_ACTION),
+             "Resource": "*"}]}, "VersionId": "v1", "IsDefaultVersion": True,
+            "CreateDate": draw(_STAMP)}]} for i, n in enumerate(policy_names)]
+    users = []
+    for i, name in enumerate(names):
+        path = draw(_PATH)
+        attached = draw(st.lists(st.sampled_from([p["Arn"] for p in policies]
+                                                 + ["arn:aws:iam::aws:policy/ReadOnlyAccess"]),
+                                 unique=True, max_size=3))
+        user = {"Path": path, "UserName": name, "UserId": f"AIDA{i:017d}",
+                "Arn": f"arn:aws:iam::{ACCOUNT_ID}:user{path}{name}",
+                "CreateDate": draw(_STAMP), "GroupList": ["team"] if i % 2 else [],
+                "AttachedManagedPolicies": [{"PolicyName": a.rsplit("/", 1)[-1],
+                                             "PolicyArn": a} for a in attached],
+                "Tags": [{"Key": k, "Value": v} for k, v in draw(st.dictionaries(
+                    st.sampled_from(["team", "env", "cost"]), _TAG_VALUE,
+                    max_size=2)).items()]}
+        if draw(st.booleans()):
+            user["UserPolicyList"] = [{"PolicyName": "own", "PolicyDocument": {
+                "Version": "2012-10-17", "Statement": [
+                    {"Effect": "Allow", "Action": draw(_ACTION), "Resource": "*"}]}}]
+        users.append(user)
+    group = {"Path": "/", "GroupName": "team", "GroupId": "AGPA00000000000000001",
+             "Arn": f"arn:aws:iam::{ACCOUNT_ID}:group/team", "CreateDate": draw(_STAMP),
+             "GroupPolicyList": [], "AttachedManagedPolicies": []}
+    return {"UserDetailList": users, "GroupDetailList": [group], "RoleDetailList": [],
+            "Policies": policies}
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=exports())
+def test_round_trip_property(tmp_path_factory: pytest.TempPathFactory,
+                             data: dict[str, Any]) -> None:
+    """For any export of this shape, exporting what was imported gives it back."""
+    tmp = tmp_path_factory.mktemp("prop")
+    svc = IamService.initialize(tmp / "db" / "iamtui.json", root_password=ROOT_PASSWORD,
+                                account_id=ACCOUNT_ID, keys_dir=tmp / "keys")
+    try:
+        root = svc.root_principal()
+        svc.import_account_authorization_details(root, data)
+        mine, theirs = normalize(svc.get_account_authorization_details(root)), normalize(data)
+        for key in ("UserDetailList", "GroupDetailList", "RoleDetailList", "LocalPolicies"):
+            assert mine[key] == theirs[key]
+        assert mine["AwsPolicies"] == attached_aws(data)
+    finally:
+        svc.close()

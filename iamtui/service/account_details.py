@@ -26,7 +26,22 @@ from typing import Any
 
 import orjson
 
-from iamtui.arn import is_aws_managed_policy_arn, split_iam_resource
+from iamtui.arn import (
+    group_arn,
+    instance_profile_arn,
+    is_aws_managed_policy_arn,
+    policy_arn,
+    role_arn,
+    split_iam_resource,
+    user_arn,
+    validate_group_name,
+    validate_instance_profile_name,
+    validate_path,
+    validate_policy_name,
+    validate_role_name,
+    validate_tags,
+    validate_user_name,
+)
 from iamtui.errors import EntityAlreadyExists, InvalidInput, MalformedPolicyDocument, NoSuchEntity
 from iamtui.managed_policies import aws_managed_policies
 from iamtui.model import (
@@ -330,7 +345,29 @@ def _map_accounts(details: Mapping[str, Any], sources: Sequence[str],
 
 
 def _tags(raw: Any) -> tuple[Tag, ...]:
-    return tuple(Tag(str(t["Key"]), str(t.get("Value", ""))) for t in raw or ())
+    tags = tuple(Tag(str(t["Key"]), str(t.get("Value", ""))) for t in raw or ())
+    validate_tags(tags)
+    return tags
+
+
+_NAMING = {
+    "user": (validate_user_name, user_arn),
+    "group": (validate_group_name, group_arn),
+    "role": (validate_role_name, role_arn),
+    "policy": (validate_policy_name, policy_arn),
+    "instance-profile": (validate_instance_profile_name, instance_profile_arn),
+}
+
+
+def _named(kind: str, name: str, path: str, arn: str, account: str) -> str:
+    """Check a name and path by AWS's rules, and that the ARN is the one they make."""
+    validate_name, make_arn = _NAMING[kind]
+    validate_name(name)
+    validate_path(path, policy=kind == "policy")
+    if arn != make_arn(account, path, name):
+        raise InvalidInput(f"The {kind} {name} has the ARN {arn}, but its path and name make "
+                           f"{make_arn(account, path, name)}.")
+    return name
 
 
 def _boundary_arn(entry: Mapping[str, Any]) -> str | None:
@@ -404,13 +441,13 @@ class _Plan:
                 continue  # the shipped copy answers for it: keep only the references
             plan._add_policy(entry, aws_managed=is_aws_managed_policy_arn(arn))
         for entry in group_entries:
-            name = entry["GroupName"]
+            name = _named("group", entry["GroupName"], entry["Path"], entry["Arn"], account)
             plan.groups.append(Group(name, entry["GroupId"], entry["Arn"],
                                      parse_timestamp(entry["CreateDate"]), entry["Path"]))
             plan._add_owned("group", name, entry.get("GroupPolicyList"),
                             entry.get("AttachedManagedPolicies"))
         for entry in user_entries:
-            name = entry["UserName"]
+            name = _named("user", entry["UserName"], entry["Path"], entry["Arn"], account)
             plan.users.append(User(name, entry["UserId"], entry["Arn"],
                                    parse_timestamp(entry["CreateDate"]), entry["Path"],
                                    _boundary_arn(entry), _tags(entry.get("Tags"))))
@@ -419,7 +456,7 @@ class _Plan:
                             entry.get("AttachedManagedPolicies"))
         profiles: dict[str, InstanceProfile] = {}
         for entry in role_entries:
-            name = entry["RoleName"]
+            name = _named("role", entry["RoleName"], entry["Path"], entry["Arn"], account)
             last = entry.get("RoleLastUsed") or {}
             plan.roles.append(Role(
                 name, entry["RoleId"], entry["Arn"], parse_timestamp(entry["CreateDate"]),
@@ -435,6 +472,8 @@ class _Plan:
             plan._add_owned("role", name, entry.get("RolePolicyList"),
                             entry.get("AttachedManagedPolicies"))
             for p in entry.get("InstanceProfileList") or ():
+                _named("instance-profile", p["InstanceProfileName"], p["Path"], p["Arn"],
+                       account)
                 role_names = tuple(r["RoleName"] for r in p.get("Roles") or ())
                 profiles[p["InstanceProfileId"]] = InstanceProfile(
                     p["InstanceProfileName"], p["InstanceProfileId"], p["Arn"],
@@ -445,6 +484,8 @@ class _Plan:
 
     def _add_policy(self, entry: Mapping[str, Any], *, aws_managed: bool) -> None:
         arn = entry["Arn"]
+        _named("policy", entry["PolicyName"], entry["Path"], arn,
+               "aws" if aws_managed else self.account)
         self.policies.append(ManagedPolicy(
             entry["PolicyName"], entry["PolicyId"], arn, parse_timestamp(entry["CreateDate"]),
             parse_timestamp(entry.get("UpdateDate") or entry["CreateDate"]), entry["Path"],
@@ -521,7 +562,7 @@ def _accounts_of(*sections: list[Mapping[str, Any]]) -> set[str]:
     found: set[str] = set()
     for section in sections:
         for entry in section:
-            arn = entry.get("Arn", "")
+            arn = entry["Arn"]
             if is_aws_managed_policy_arn(arn):
                 continue
             match = _ACCOUNT_IN_ARN.match(arn)

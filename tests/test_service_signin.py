@@ -430,6 +430,28 @@ def test_full_width_digits_are_refused(service: IamService, root: Principal, ali
     assert service.sign_in("example", "alice", PASSWORD, code).mfa_authenticated_at
 
 
+@settings(max_examples=50, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(typed=st.one_of(st.text(max_size=12),
+                       st.text(alphabet=st.characters(categories=["Nd"]), min_size=6,
+                               max_size=6)))
+def test_any_wrong_code_is_refused_with_the_code_error(service: IamService, root: Principal,
+                                                      alice: str, clock: FakeClock,
+                                                      typed: str) -> None:
+    """Anything but the device's current code (any text, any Unicode digits) is refused
+    with InvalidAuthenticationCode, never another error, and no session is made.
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_EnableMFADevice.html"""
+    if not service.enabled_devices(service.store.snapshot(), "alice"):
+        enroll(service, root, clock)
+        clock.advance(minutes=1)
+    [device] = service.enabled_devices(service.store.snapshot(), "alice")
+    seed = service._seed(device)
+    now = mfa.time_step(clock())
+    assume(typed not in {mfa.code_at(seed, s) for s in range(now - 1, now + 2)})
+    with pytest.raises(InvalidAuthenticationCode):
+        service.sign_in("example", "alice", PASSWORD, typed)
+
+
 def test_mfa_condition_applies_to_the_signed_in_operator(service: IamService, root: Principal,
                                                          alice: str, clock: FakeClock) -> None:
     """A Bool aws:MultiFactorAuthPresent condition allows the MFA session only."""

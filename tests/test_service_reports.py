@@ -159,6 +159,7 @@ def test_access_key_fields_from_real_use(service: IamService, root: Principal,
 
 
 def test_mfa_active(service: IamService, root: Principal, clock: FakeClock) -> None:
+    """mfa_active is true once an MFA device is enabled for the user (credential report)."""
     service.create_user(root, "alice")
     enroll_mfa(service, root, "alice", clock, "alice-app")
     assert report_rows(service, root)["alice"]["mfa_active"] == "true"
@@ -192,6 +193,7 @@ def test_get_credential_report_shape(service: IamService, root: Principal) -> No
 
 
 def test_rows_are_root_then_users_by_name(service: IamService, root: Principal) -> None:
+    """One row per user after the root user's, each with the report's 22 cells."""
     for name in ("carol", "Bob", "alice"):
         service.create_user(root, name)
     rows = credential_report_rows(service.store.snapshot())
@@ -326,6 +328,8 @@ def test_security_status_needs_permission(service: IamService, root: Principal) 
 
 
 def test_security_status_json_shape(service: IamService, root: Principal) -> None:
+    """security-status's JSON: the seven dashboard checks, each PASS or FAIL (our shape;
+    the checks follow the IAM dashboard's security recommendations)."""
     data = service.security_status(root).to_dict()
     assert data["Passed"] + data["Failed"] == len(data["Checks"]) == 7
     first = data["Checks"][0]

@@ -43,6 +43,8 @@ def as_root(argv: list[str], db: str, capsys: pytest.CaptureFixture[str],
 
 def test_report_not_present(db: str, capsys: pytest.CaptureFixture[str],
                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """GetCredentialReport before any report: ReportNotPresent, in the AWS CLI's error
+    format (IAM API Reference, GetCredentialReport errors)."""
     code, _, err = as_root(["get-credential-report"], db, capsys, monkeypatch)
     assert code == 254
     assert err.startswith("An error occurred (ReportNotPresent) when calling the "
@@ -73,6 +75,8 @@ def test_generate_then_get(db: str, capsys: pytest.CaptureFixture[str],
 
 def test_get_credential_report_table(db: str, capsys: pytest.CaptureFixture[str],
                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """--output table shows the report's main columns for people, with AWS's cell values
+    (not_supported, no_information, N/A) as the credential report writes them."""
     as_root(["generate-credential-report"], db, capsys, monkeypatch)
     code, out, _ = as_root(["get-credential-report", "--output", "table"], db, capsys,
                            monkeypatch)

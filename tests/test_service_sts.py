@@ -280,6 +280,8 @@ def test_session_name_rules(service: IamService, root: Principal, name: str) -> 
 
 
 def test_session_name_limits_accepted(service: IamService, root: Principal) -> None:
+    """RoleSessionName at its limits (2 and 64 characters, every allowed symbol) is
+    accepted (STS API Reference, AssumeRole)."""
     alice = user_principal(service, root, "alice")
     role = make_role(service, "Ops", trust(alice.arn))
     for name in ("ab", "x" * 64, "a+b=c,d.e@f-g_h"):
@@ -420,6 +422,8 @@ def test_revoke_needs_put_role_policy(service: IamService, root: Principal) -> N
 
 
 def test_list_role_sessions(service: IamService, root: Principal, clock: FakeClock) -> None:
+    """Our own listing of a role's sessions (what the console shows before "Revoke active
+    sessions"): unexpired sessions only, oldest first, no secrets."""
     alice = user_principal(service, root, "alice")
     role = make_role(service, "Ops", trust(alice.arn))
     service.assume_role(alice, role.arn, "s-a", duration_seconds=900)

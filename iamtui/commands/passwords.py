@@ -136,7 +136,7 @@ def settings_from_args(args: argparse.Namespace) -> tuple[PasswordPolicy, Any, A
     given = {aws: getattr(args, attr) for attr, aws in _POLICY_FLAGS.items()
              if getattr(args, attr) is not None}
     if given.get("MaxPasswordAge") == 0:  # AWS: 0 means passwords never expire
-        given.pop("MaxPasswordAge")
+        given["MaxPasswordAge"] = None
     lockout: Any = KEEP
     idle: Any = KEEP
     if args.pci_dss:

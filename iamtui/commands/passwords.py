@@ -188,8 +188,10 @@ def _as_fields_aws(given: dict[str, Any]) -> dict[str, Any]:
              help="start from PCI DSS v4.0's settings (12 characters, letters and digits, "
                   "last 4 not reused, 90 days, lockout after 10 for 30 minutes, 15 minutes "
                   "idle); other flags given override them"),
-         arg("--lockout-threshold", type=int, help="lock after this many failures (1-10)"),
-         arg("--lockout-duration-minutes", type=int, help="for this long (at least 30)"),
+         arg("--lockout-threshold", type=int,
+             help="lock after this many failures in a row (1-10; default 10)"),
+         arg("--lockout-duration-minutes", type=int,
+             help="for this long (at least 30; default 30)"),
          arg("--lockout-until-unlocked", action="store_true",
              help="stay locked until an administrator runs unlock-login-profile"),
          arg("--no-lockout", action="store_true", help="turn the lockout off"),

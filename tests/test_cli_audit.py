@@ -16,8 +16,11 @@ from pathlib import Path
 
 import pytest
 from helpers import ACCOUNT_ID, ROOT_PASSWORD
+from hypothesis import given
+from hypothesis import strategies as st
 
-from iamtui.cli import main
+from iamtui.cli import ArgumentError, main
+from iamtui.commands.audit import parse_time
 from iamtui.errors import AccessDenied
 from iamtui.model import InlinePolicy
 from iamtui.service import IamService, Principal
@@ -156,3 +159,25 @@ def test_who_may_read_the_log(service: IamService, root: Principal) -> None:
     with pytest.raises(InvalidTimeRange):
         service.lookup_events(root, start_time=datetime(2026, 2, 1, tzinfo=UTC),
                               end_time=datetime(2026, 1, 1, tzinfo=UTC))
+
+
+@given(st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(2999, 1, 1),
+                    timezones=st.just(UTC)))
+def test_parse_time_reads_iso_and_epoch(moment: datetime) -> None:
+    """--start-time/--end-time take ISO 8601 (with Z, an offset, or none: UTC) or epoch
+    seconds, as `aws cloudtrail lookup-events` does."""
+    assert parse_time(moment.isoformat(), "--start-time") == moment
+    assert parse_time(moment.isoformat().replace("+00:00", "Z"), "--start-time") == moment
+    assert parse_time(moment.replace(tzinfo=None).isoformat(), "--start-time") == moment
+    whole = moment.replace(microsecond=0)
+    assert parse_time(str(int(whole.timestamp())), "--start-time") == whole
+
+
+@given(st.text(max_size=40))
+def test_parse_time_never_fails_other_than_as_a_bad_argument(text: str) -> None:
+    try:
+        parsed = parse_time(text, "--end-time")
+    except ArgumentError as exc:
+        assert "--end-time" in str(exc)
+    else:
+        assert parsed is not None and parsed.tzinfo is UTC

@@ -67,10 +67,10 @@ def parse_time(value: str | None, option: str) -> datetime | None:
         return None
     text = value.strip()
     try:
-        if text.isdigit():
+        if text.isascii() and text.isdigit():  # ASCII only: int() takes other digits
             return datetime.fromtimestamp(int(text), UTC)
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except (ValueError, OverflowError):
+    except (ValueError, OverflowError, OSError):
         raise ArgumentError(f"Error parsing parameter '{option}': Invalid timestamp "
                             f"{value!r}: use ISO 8601 (2026-11-28T12:00:00Z) or epoch "
                             "seconds") from None

@@ -53,7 +53,7 @@ class Cli:
     def ok(self, *argv: str, stdin: str = "") -> dict[str, Any]:
         code, out, err = self.run(*argv, stdin=stdin)
         assert code == 0, err
-        return json.loads(out)
+        return json.loads(out) if out.strip() else {}  # empty answers print nothing
 
     def as_root(self, *argv: str) -> dict[str, Any]:
         return self.ok(*argv, "--as-root", "--root-password-stdin", stdin=ROOT_PASSWORD + "\n")

@@ -25,3 +25,20 @@ def test_wrong_root_password_is_refused_and_audited_intact(service: IamService,
 
 def test_right_root_password(service: IamService) -> None:
     assert service.authenticate_root(ROOT_PASSWORD).is_root
+
+
+def test_a_bucket_policy_governs_the_bucket_s_objects(service: IamService) -> None:
+    """A bucket policy's statements name `bucket/*` and decide requests on its objects
+    (Amazon S3 User Guide, "Bucket policies"); the policy is stored on the bucket's ARN."""
+    from iamtui.service import Principal
+
+    root = service.root_principal()
+    alice = Principal.for_user(service.create_user(root, "alice"), service.account_id)
+    service.put_resource_policy(root, "arn:aws:s3:::reports", (
+        '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"'
+        + alice.arn + '"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::reports/*"}]}'))
+    view = service.store.snapshot()
+    allowed = service.evaluate_caller(view, alice, "s3:GetObject", "arn:aws:s3:::reports/q3.csv")
+    assert allowed.allowed and allowed.matched[0].source.source_id == "arn:aws:s3:::reports"
+    other = service.evaluate_caller(view, alice, "s3:GetObject", "arn:aws:s3:::other/q3.csv")
+    assert not other.allowed

@@ -279,10 +279,13 @@ class ServiceCore:
             role = ROLES.find_one(view, "arn", resource)
             return principals.trust_policy_input(role) if role else None
         stored = RESOURCE_POLICIES.get(view, resource)
+        if stored is None and resource.startswith("arn:aws:s3:::") and "/" in resource:
+            # An object is governed by its bucket's policy (whose statements name bucket/*).
+            stored = RESOURCE_POLICIES.get(view, resource.split("/", 1)[0])
         if stored is None:
             return None
         return PolicyInput(compile_policy(stored.policy_document, PolicyType.RESOURCE),
-                           resource, PolicySourceType.RESOURCE)
+                           stored.resource_arn, PolicySourceType.RESOURCE)
 
     def _authorize(self, view: View, caller: Principal, action: str, resource: str,
                    extra: Sequence[ContextEntry] = ()) -> None:

@@ -714,6 +714,46 @@ class TestSameAccount:
         assert result.to_aws()["MatchedStatements"][0]["SourcePolicyType"] == "resource"
 
 
+class TestCarlosExample:
+    """Policy evaluation for requests within a single account, "Example identity-based and
+    resource-based policy evaluation": Carlos's identity policy (verbatim from the page)
+    denies every S3 bucket whose name holds "log", so a bucket policy that lets him put
+    objects into his logs bucket does not help: an explicit deny overrides the allow."""
+
+    CARLOS = f"arn:aws:iam::{ACCOUNT}:user/carlossalazar"
+    IDENTITY = policy(
+        {"Sid": "AllowS3ListRead", "Effect": "Allow",
+         "Action": ["s3:GetBucketLocation", "s3:GetAccountPublicAccessBlock",
+                    "s3:ListAccessPoints", "s3:ListAllMyBuckets"],
+         "Resource": "arn:aws:s3:::*"},
+        {"Sid": "AllowS3Self", "Effect": "Allow", "Action": "s3:*",
+         "Resource": ["arn:aws:s3:::amzn-s3-demo-bucket-carlossalazar/*",
+                      "arn:aws:s3:::amzn-s3-demo-bucket-carlossalazar"]},
+        {"Sid": "DenyS3Logs", "Effect": "Deny", "Action": "s3:*",
+         "Resource": "arn:aws:s3:::*log*"})
+    LOGS = "arn:aws:s3:::amzn-s3-demo-bucket-carlossalazar-logs"
+
+    def test_logs_bucket_denied_despite_bucket_policy(self) -> None:
+        bucket_policy = resource_policy({
+            "Effect": "Allow", "Principal": {"AWS": self.CARLOS}, "Action": "s3:PutObject",
+            "Resource": f"{self.LOGS}/*"})
+        result = decide("s3:PutObject", f"{self.LOGS}/file.txt", [self.IDENTITY],
+                        resource_policy=bucket_policy, caller=self.CARLOS)
+        assert result.decision == EXPLICIT_DENY
+        assert [m.statement.statement.sid for m in result.matched] == ["DenyS3Logs"]
+        assert '"DenyS3Logs"' in explain(result).summary
+
+    def test_his_own_bucket_and_listing(self) -> None:
+        own = "arn:aws:s3:::amzn-s3-demo-bucket-carlossalazar/photo.jpg"
+        assert decide("s3:PutObject", own, [self.IDENTITY], caller=self.CARLOS).allowed
+        assert decide("s3:ListAllMyBuckets", "arn:aws:s3:::any-bucket", [self.IDENTITY],
+                      caller=self.CARLOS).allowed
+        assert decide("s3:GetBucketLocation", self.LOGS, [self.IDENTITY],
+                      caller=self.CARLOS).decision == EXPLICIT_DENY
+        assert not decide("s3:PutObject", "arn:aws:s3:::someone-else/x", [self.IDENTITY],
+                          caller=self.CARLOS).allowed
+
+
 class TestPermissionsBoundaries:
     """Permissions boundaries for IAM entities: the effective permissions are the
     intersection of identity-based policies and the boundary. Within one account, a

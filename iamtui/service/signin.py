@@ -34,6 +34,7 @@ lock always ends after its duration, 30 minutes when the setting says
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Final
@@ -67,6 +68,7 @@ from iamtui.service.passwords import (
     with_new_password,
 )
 from iamtui.service.tables import LOGIN_PROFILES, USERS
+from store import Tx
 
 GENERIC_FAILURE: Final = "Your authentication information is incorrect. Please try again."
 ROOT_SIGN_IN: Final = "root"
@@ -301,18 +303,21 @@ class SignInOperations(PasswordOperations, MfaDeviceOperations):
         if settings is not None and subject.is_root and settings.duration_minutes is None:
             settings = LockoutSettings(settings.threshold, MIN_LOCKOUT_MINUTES)
         now = self.clock()
-        state: LockoutState | None = None
-        with self.store.transaction() as tx:  # counted first: a failing audit must not skip it
+        outcome: list[tuple[LoginProfile, LockoutState]] = []
+
+        def count(tx: Tx) -> None:
             profile = self._current_profile(tx, subject)
             if profile is not None:
                 state = record_failed_sign_in(lockout_state(profile), settings, now)
                 self._save_profile(tx, subject, with_lockout(profile, state))
+                outcome.append((profile, state))
+
         self._audit_console_login(subject.principal.audit_identity(), error=message,
-                                  secrets=secrets, mfa_used=mfa_used)
-        if profile is None or state is None:
-            return
-        if state.is_locked(now) and not lockout_state(profile).is_locked(now):
-            raise AccountLocked(lock_message(state), state.locked_until or now)
+                                  secrets=secrets, mfa_used=mfa_used, also=count)
+        if outcome:
+            before, state = outcome[0]
+            if state.is_locked(now) and not lockout_state(before).is_locked(now):
+                raise AccountLocked(lock_message(state), state.locked_until or now)
 
     def _current_profile(self, tx: View, subject: _Subject) -> LoginProfile | None:
         if subject.is_root:
@@ -331,19 +336,30 @@ class SignInOperations(PasswordOperations, MfaDeviceOperations):
         tx.meta["root"] = root
 
     def _audit_console_login(self, identity: audit.Identity, *, error: str | None,
-                             secrets: list[str], mfa_used: bool = False) -> None:
-        """Append a ConsoleLogin event. Typed secrets never enter it by construction; one
-        found in its free text anyway is cut out there; fields that merely contain the same
-        characters (a wrong password "0" and the event time) are left intact."""
+                             secrets: list[str], mfa_used: bool = False,
+                             also: Callable[[Tx], None] | None = None) -> None:
+        """Append a ConsoleLogin event, then note the chain's head and apply `also` (the
+        failure count) in one transaction, which runs even if the append fails: every
+        outcome then costs one append and one transaction, and no failure goes uncounted.
+
+        Typed secrets never enter the event by construction; one found in its free text
+        anyway is cut out there; fields that merely contain the same characters (a wrong
+        password "0" and the event time) are left intact."""
         record = audit.console_login_event(
             identity, success=error is None, mfa_used=mfa_used,
             error_message=error or "Failed authentication", now=self.clock)
         for key in _FREE_TEXT:
             if record.get(key) is not None:
                 record[key] = audit.redact(record[key], secrets)
-        head = self.audit.append(record)
-        with self.store.transaction() as tx:
-            tx.meta["audit_head"] = list(head)
+        head = None
+        try:
+            head = self.audit.append(record)
+        finally:
+            with self.store.transaction() as tx:
+                if head is not None:
+                    tx.meta["audit_head"] = list(head)
+                if also is not None:
+                    also(tx)
 
 
 # Only these hold text that could ever carry what someone typed; the rest is structure.

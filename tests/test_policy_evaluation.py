@@ -653,6 +653,11 @@ class TestPrincipalForms:
         other_role = f"arn:aws:sts::{ACCOUNT}:assumed-role/other/alice-session"
         assert not self.allowed({"AWS": ROLE}, other_role)
 
+    def test_role_with_a_path_covers_its_sessions(self) -> None:
+        # an assumed-role session ARN carries the role's name but not its path
+        role = f"arn:aws:iam::{ACCOUNT}:role/teams/blue/app"
+        assert self.allowed({"AWS": role}, SESSION)
+
     def test_session_arn(self) -> None:
         assert self.allowed({"AWS": SESSION}, SESSION)
         assert not self.allowed({"AWS": SESSION},
@@ -680,6 +685,14 @@ class TestPrincipalForms:
                       caller=provider).allowed
         assert not decide("sts:AssumeRoleWithSAML", ROLE, resource_policy=trust,
                           caller=f"arn:aws:iam::{ACCOUNT}:saml-provider/Other").allowed
+
+    def test_web_identity_provider(self) -> None:
+        trust = policy({"Effect": "Allow", "Principal": {"Federated": "accounts.google.com"},
+                        "Action": "sts:AssumeRoleWithWebIdentity"}, kind=PolicyType.TRUST)
+        assert decide("sts:AssumeRoleWithWebIdentity", ROLE, resource_policy=trust,
+                      caller="accounts.google.com").allowed
+        assert not decide("sts:AssumeRoleWithWebIdentity", ROLE, resource_policy=trust,
+                          caller="graph.facebook.com").allowed
 
     def test_not_principal_with_deny(self) -> None:
         # NotPrincipal: deny everyone except the principals listed (with their account)

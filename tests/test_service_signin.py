@@ -260,6 +260,20 @@ def test_failed_mfa_codes_count_toward_the_lockout(service: IamService, root: Pr
         service.sign_in("example", "alice", PASSWORD, good)
 
 
+def test_a_failure_is_counted_even_when_the_audit_write_fails(
+        service: IamService, alice: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full disk must not turn into unlimited guesses: the count does not wait for the
+    audit (iamtui's lockout, PCI DSS 8.3.4)."""
+    def broken(record: object) -> None:
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(service.audit, "append", broken)
+    with pytest.raises(OSError):
+        service.sign_in("example", "alice", "Wrong-Passw0rd")
+    profile = LOGIN_PROFILES.get(service.store.snapshot(), "alice")
+    assert profile is not None and profile.failed_attempts == 1
+
+
 def test_unlock_needs_permission_and_is_audited(service: IamService, root: Principal,
                                                 alice: str) -> None:
     """Unlocking is authorized as iam:UpdateLoginProfile and audited.

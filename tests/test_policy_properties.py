@@ -129,23 +129,24 @@ class TestGlobMatcher:
     are the only wildcards; `. + ( ) [ ] \\ ^ $ |` are literal."""
 
     @given(patterns, texts)
-    @settings(max_examples=150)
+    @settings(max_examples=150, deadline=None)
     def test_glob_agrees_with_reference(self, pattern: str, text: str) -> None:
         assert WildcardSet((pattern,), mode=GLOB).matches(text) == glob_reference(pattern, text)
 
     @given(patterns.flatmap(lambda p: st.tuples(st.just(p), texts_near(p))))
-    @settings(max_examples=150)
+    @settings(max_examples=150, deadline=None)
     def test_glob_agrees_on_near_matches(self, case: tuple[str, str]) -> None:
         pattern, text = case
         assert WildcardSet((pattern,), mode=GLOB).matches(text) == glob_reference(pattern, text)
 
+    @settings(deadline=None)
     @given(st.lists(patterns, min_size=1, max_size=5), texts)
     def test_a_set_matches_when_any_pattern_does(self, many: list[str], text: str) -> None:
         expected = any(glob_reference(p, text) for p in many)
         assert WildcardSet(tuple(many), mode=GLOB).matches(text) == expected
 
     @given(cased_patterns, cased_texts)
-    @settings(max_examples=150)
+    @settings(max_examples=150, deadline=None)
     def test_glob_is_case_sensitive(self, pattern: str, text: str) -> None:
         assert WildcardSet((pattern,), mode=GLOB).matches(text) == glob_reference(pattern, text)
 
@@ -154,15 +155,17 @@ class TestActionMatcher:
     """IAM JSON policy elements: Action: action names are case-insensitive."""
 
     @given(cased_patterns, cased_texts)
-    @settings(max_examples=150)
+    @settings(max_examples=150, deadline=None)
     def test_match_action_is_a_case_insensitive_glob(self, pattern: str, text: str) -> None:
         assert match_action(pattern, text) == glob_reference(pattern.lower(), text.lower())
 
+    @settings(deadline=None)
     @given(patterns.flatmap(lambda p: st.tuples(st.just(p), texts_near(p))))
     def test_match_action_on_near_matches(self, case: tuple[str, str]) -> None:
         pattern, text = case
         assert match_action(pattern, text.upper()) == glob_reference(pattern, text)
 
+    @settings(deadline=None)
     @given(st.lists(cased_patterns, min_size=1, max_size=4), cased_texts)
     def test_folded_set(self, many: list[str], text: str) -> None:
         expected = any(glob_reference(p.lower(), text.lower()) for p in many)
@@ -178,16 +181,17 @@ class TestResourceMatcher:
     segment, and a trailing `*` of a segment may span colons."""
 
     @given(arn_patterns, arn_texts)
-    @settings(max_examples=150)
+    @settings(max_examples=150, deadline=None)
     def test_resource_agrees_with_reference(self, pattern: str, text: str) -> None:
         assert match_resource(pattern, text) == resource_reference(pattern, text)
 
     @given(arn_patterns.flatmap(lambda p: st.tuples(st.just(p), texts_near(p))))
-    @settings(max_examples=150)
+    @settings(max_examples=150, deadline=None)
     def test_resource_agrees_on_near_matches(self, case: tuple[str, str]) -> None:
         pattern, text = case
         assert match_resource(pattern, text) == resource_reference(pattern, text)
 
+    @settings(deadline=None)
     @given(st.text(alphabet="aAbB/", min_size=1, max_size=8))
     def test_resource_is_case_sensitive(self, name: str) -> None:
         arn = f"arn:aws:s3:::{name}"
@@ -253,7 +257,7 @@ class TestVariablePatterns:
     nothing."""
 
     @given(variable_case(arn=True))
-    @settings(max_examples=200)
+    @settings(max_examples=200, deadline=None)
     def test_resource_with_variable(self, case: tuple[str, Pattern | None, str, dict]) -> None:
         pattern, expected, text, values = case
         got = WildcardSet((pattern,), mode=RESOURCE, variables=True).matches(text, Source(values))
@@ -271,7 +275,7 @@ class TestVariablePatterns:
                                   "arn:aws:ec2:us:east-1:111122223333:vpc/v")
 
     @given(variable_case(arn=False))
-    @settings(max_examples=200)
+    @settings(max_examples=200, deadline=None)
     def test_glob_with_variable(self, case: tuple[str, Pattern | None, str, dict]) -> None:
         pattern, expected, text, values = case
         got = WildcardSet((pattern,), mode=GLOB, variables=True).matches(text, Source(values))
@@ -424,28 +428,28 @@ class TestParserNeverCrashes:
     Reference, CreatePolicy errors), never another exception."""
 
     @given(st.text())
-    @settings(max_examples=150)
+    @settings(max_examples=150, deadline=None)
     def test_arbitrary_text(self, text: str) -> None:
         check_text(text)
 
     @given(st.text(alphabet='{}[]",:0123456789.eE-+ \ntrufalsn\\"NaInfy', max_size=60))
-    @settings(max_examples=150)
+    @settings(max_examples=150, deadline=None)
     def test_json_shaped_noise(self, text: str) -> None:
         check_text(text)
 
     @given(json_values, st.booleans())
-    @settings(max_examples=60)
+    @settings(max_examples=60, deadline=None)
     def test_arbitrary_json(self, value: Any, ascii_only: bool) -> None:
         check_text(json.dumps(value, ensure_ascii=ascii_only))
 
     @given(policy_like, st.booleans(), st.sampled_from([None, 2]))
-    @settings(max_examples=50, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     def test_policy_shaped_json(self, value: Any, ascii_only: bool, indent: int | None) -> None:
         check_text(json.dumps(value, ensure_ascii=ascii_only, indent=indent))
 
     @given(well_formed(PolicyType.IDENTITY), st.integers(min_value=0),
            st.text(min_size=1, max_size=3))
-    @settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     def test_mutated_policies(self, value: Any, where: int, insert: str) -> None:
         text = json.dumps(value)
         at = where % (len(text) + 1)
@@ -454,7 +458,7 @@ class TestParserNeverCrashes:
 
     @given(st.sampled_from(list(PolicyType)).flatmap(
         lambda t: st.tuples(st.just(t), well_formed(t))), st.sampled_from([None, 2]))
-    @settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     def test_well_formed_policies_parse_and_evaluate(self, case: tuple[PolicyType, Any],
                                                      indent: int | None) -> None:
         policy_type, value = case
@@ -471,7 +475,7 @@ class TestDecisionInvariants:
     @given(well_formed(PolicyType.IDENTITY), st.sampled_from(["s3:GetObject", "iam:CreateUser",
                                                                "sts:AssumeRole"]),
            st.sampled_from(["arn:aws:s3:::b/k", "arn:aws:s3:::b/alice/x", "*"]))
-    @settings(max_examples=40)
+    @settings(max_examples=40, deadline=None)
     def test_invariants(self, value: Any, action: str, resource: str) -> None:
         policy = PolicyInput(compile_policy(json.dumps(value)), "PolicyInputList.1")
         request = EvalRequest(action, resource, CONTEXT, CALLER)

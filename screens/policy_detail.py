@@ -20,7 +20,7 @@ from iamtui.errors import IamError
 from iamtui.policy import PolicyType
 from screens.ops import Failed, report_error, run_op
 from screens.widgets.detail_pane import DetailPane, TagsPane, service_of
-from screens.widgets.detail_screen import DetailScreen, crumbs
+from screens.widgets.detail_screen import DetailScreen, header
 from screens.widgets.permissions import open_editor, policy_type_label
 from screens.widgets.resource_table import Column, ResourceTable, Row
 
@@ -174,7 +174,7 @@ class PolicyDetailScreen(DetailScreen):
 
     def compose(self) -> ComposeResult:
         service, principal = service_of(self)
-        yield Static(crumbs(self.trail), classes="breadcrumb")
+        yield from header(self, self.trail)
         yield Static(id="policy-summary", classes="summary-body")
         with TabbedContent(id="tabs"):
             with TabPane("Document", id="document"):

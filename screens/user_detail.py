@@ -1,41 +1,231 @@
-"""One user, in tabs: summary, tags, activity (and more as the service grows)."""
+"""One user, in tabs: summary, permissions, groups, security credentials, tags, activity."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
-from iamtui.errors import IamError
-from screens.ops import report_error
+from iamtui.errors import IamError, NoSuchEntity
+from screens.modals import Field, FormModal, SecretModal
+from screens.ops import Failed, report_error, run_op
+from screens.widgets.detail_pane import DetailPane, TagsPane, service_of
+from screens.widgets.detail_screen import DetailScreen, header
+from screens.widgets.permissions import PermissionsPane
+from screens.widgets.picker import PickerModal
 from screens.widgets.resource_table import Column, ResourceTable, Row
 
 
-class UserDetailScreen(Screen[None]):
-    """The detail of one user; `esc` goes back."""
+def _date(moment: Any) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "Never"
 
-    CSS_PATH = "detail.tcss"
+
+class UserGroupsPane(DetailPane):
+    """The groups a user is in: `a` add to a group (picker), `d` remove, `enter` open."""
+
+    columns = (Column("group", "Group name", 40), Column("path", "Path", 20),
+               Column("arn", "ARN", 90))
+    empty_text = "In no group. Press a to add the user to one."
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back"),
-        Binding("y", "copy_arn", "Copy ARN"),
+        Binding("a", "add", "Add to group"), Binding("d", "remove", "Remove from group")]
+
+    def __init__(self, user_name: str, trail: tuple[str, ...], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.user_name, self.trail = user_name, trail
+
+    def load(self) -> list[Row]:
+        service, principal = service_of(self)
+        return [Row(g.group_name, (g.group_name, g.path, g.arn))
+                for g in service.list_groups_for_user(principal, self.user_name)]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.current is not None if action == "remove" else True
+
+    def action_add(self) -> None:
+        service, principal = service_of(self)
+        groups = run_op(self, service.list_groups, principal)
+        if isinstance(groups, Failed):
+            return
+        member_of = {r.key for r in self.table.rows}
+        rows = [Row(g.group_name, (g.group_name, g.path)) for g in groups
+                if g.group_name not in member_of]
+
+        def done(group: str | None) -> None:
+            if group:
+                self.op(service.add_user_to_group, group, self.user_name,
+                        success=f"Added {self.user_name} to {group}")
+        self.app.push_screen(PickerModal(
+            f"Add {self.user_name} to a group",
+            (Column("group", "Group name", 40), Column("path", "Path", 30)), rows,
+            empty_text="No other groups. Create one in the Groups section."), done)
+
+    def action_remove(self) -> None:
+        group = self.current
+        if group is None:
+            return
+        service, _ = service_of(self)
+        self.confirm(f"Remove {self.user_name} from group {group}?",
+                     lambda: self.op(service.remove_user_from_group, group, self.user_name,
+                                     success=f"Removed {self.user_name} from {group}"),
+                     verb="Remove")
+
+    def on_resource_table_activated(self, event: ResourceTable.Activated) -> None:
+        from screens.group_detail import GroupDetailScreen
+
+        self.app.push_screen(GroupDetailScreen(event.key, trail=self.trail),
+                             lambda _: self.reload())
+
+
+class CredentialsPane(DetailPane):
+    """Console password and access keys.
+
+    `p` sets or resets the console password, `c` creates an access key (its secret is
+    shown once), `t` makes the key under the cursor active or inactive, `d` deletes
+    the key, or removes the console password when that row is under the cursor.
+    MFA devices (issue 6) join here: add their rows in `load` under keys `mfa:<serial>`
+    and their verbs beside these; nothing else needs to change.
+    """
+
+    columns = (Column("credential", "Credential", 20), Column("id", "ID", 24),
+               Column("status", "Status", 22), Column("created", "Created", 22),
+               Column("used", "Last used", 22))
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("p", "password", "Set password"),
+        Binding("c", "create_key", "Create key"),
+        Binding("t", "toggle_key", "Activate/deactivate"),
+        Binding("d", "remove", "Delete"),
     ]
 
-    def __init__(self, user_name: str) -> None:
+    def __init__(self, user_name: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.user_name = user_name
+        self.has_password = False
+
+    def load(self) -> list[Row]:
+        service, principal = service_of(self)
+        try:
+            profile = service.get_login_profile(principal, self.user_name)
+        except NoSuchEntity:
+            profile = None
+        self.has_password = profile is not None
+        if profile is None:
+            rows = [Row("password", ("Console password", "-", "Not set", "-", "-"))]
+        else:
+            status = "Enabled, reset required" if profile.password_reset_required \
+                else "Enabled"
+            user = service.get_user(principal, self.user_name)
+            rows = [Row("password", ("Console password", "-", status,
+                                     _date(profile.password_last_changed),
+                                     _date(user.password_last_used)))]
+        for key in service.list_access_keys(principal, self.user_name):
+            rows.append(Row(f"key:{key.access_key_id}", (
+                "Access key", key.access_key_id, key.status, _date(key.create_date),
+                _date(key.last_used_date) + (f" ({key.last_used_service})"
+                                             if key.last_used_service else ""))))
+        return rows
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        key = self.current or ""
+        if action == "toggle_key":
+            return key.startswith("key:")
+        if action == "remove":
+            return key.startswith("key:") or (key == "password" and self.has_password)
+        return True
+
+    def action_password(self) -> None:
+        service, _ = service_of(self)
+        creating = not self.has_password
+
+        def done(values: dict[str, str] | None) -> None:
+            if not values:
+                return
+            if values["password"] != values["again"]:
+                self.notify("The two passwords differ.", severity="error")
+                return
+            reset = values["reset"].strip().lower() in ("y", "yes")
+            if creating:
+                self.op(service.create_login_profile, self.user_name, values["password"],
+                        password_reset_required=reset,
+                        success=f"Console password set for {self.user_name}")
+            else:
+                self.op(service.update_login_profile, self.user_name,
+                        password=values["password"], password_reset_required=reset,
+                        success=f"Console password reset for {self.user_name}")
+
+        self.app.push_screen(FormModal(
+            f"{'Set' if creating else 'Reset'} the console password of {self.user_name}",
+            [Field("password", "Password", password=True),
+             Field("again", "Password again", password=True),
+             Field("reset", "Require a new password at next sign-in? (y/n)", "y")],
+            submit="Set password",
+            note="The account's password policy applies; a refusal says which rule."), done)
+
+    def action_create_key(self) -> None:
+        service, principal = service_of(self)
+        new = run_op(self, service.create_access_key, principal, self.user_name,
+                     success=f"Created an access key for {self.user_name}")
+        if isinstance(new, Failed):
+            return
+        self.reload()
+        self.app.push_screen(SecretModal(
+            f"Access key for {self.user_name}",
+            [("Access key ID", new.key.access_key_id),
+             ("Secret access key", new.secret_access_key)], new.secret_access_key))
+
+    def action_toggle_key(self) -> None:
+        key = self.current or ""
+        if not key.startswith("key:"):
+            return
+        key_id = key.split(":", 1)[1]
+        row = next(r for r in self.table.rows if r.key == key)
+        status = "Inactive" if row.cells[2] == "Active" else "Active"
+        service, _ = service_of(self)
+        self.op(service.update_access_key, key_id, status, self.user_name,
+                success=f"Access key {key_id} is now {status.lower()}")
+
+    def action_remove(self) -> None:
+        key = self.current or ""
+        service, _ = service_of(self)
+        if key.startswith("key:"):
+            key_id = key.split(":", 1)[1]
+            self.confirm(f"Delete access key {key_id}? Anything using it stops working.",
+                         lambda: self.op(service.delete_access_key, key_id, self.user_name,
+                                         success=f"Deleted access key {key_id}"))
+        elif key == "password" and self.has_password:
+            self.confirm(f"Remove the console password of {self.user_name}? The user can no "
+                         "longer sign in to the console.",
+                         lambda: self.op(service.delete_login_profile, self.user_name,
+                                         success="Console password removed"),
+                         verb="Remove")
+
+
+class UserDetailScreen(DetailScreen):
+    """The detail of one user; `esc` goes back."""
+
+    def __init__(self, user_name: str, *, trail: tuple[str, ...] = ("Users",)) -> None:
         super().__init__()
         self.user_name = user_name
-        self.arn = ""
+        self.trail = (*trail, user_name)
 
     def compose(self) -> ComposeResult:
-        yield Static(f"Users › {self.user_name}", classes="breadcrumb")
-        with TabbedContent():
+        service, principal = service_of(self)
+        yield from header(self, self.trail)
+        with TabbedContent(id="tabs"):
             with TabPane("Summary", id="summary"):
-                yield Static(id="summary-body")
+                yield Static(id="summary-body", classes="summary-body")
+            with TabPane("Permissions", id="permissions"):
+                yield PermissionsPane("user", self.user_name, self.trail)
+            with TabPane("Groups", id="groups"):
+                yield UserGroupsPane(self.user_name, self.trail)
+            with TabPane("Security credentials", id="credentials"):
+                yield CredentialsPane(self.user_name)
             with TabPane("Tags", id="tags"):
-                yield ResourceTable((Column("key", "Key"), Column("value", "Value", 64)),
-                                    empty_text="No tags.", id="tags-table")
+                yield TagsPane(lambda: service.list_user_tags(principal, self.user_name),
+                               lambda who, tags: service.tag_user(who, self.user_name, tags),
+                               lambda who, keys: service.untag_user(who, self.user_name, keys),
+                               id="tags-pane")
             with TabPane("Activity", id="activity"):
                 yield ResourceTable((Column("time", "Time"), Column("event", "Event"),
                                      Column("who", "Who"), Column("result", "Result", 60)),
@@ -46,8 +236,8 @@ class UserDetailScreen(Screen[None]):
         self.load()
 
     def load(self) -> None:
-        app = self.app
-        service, principal = app.service, app.principal  # type: ignore[attr-defined]
+        """Read the user's summary and activity (the tabs load themselves)."""
+        service, principal = service_of(self)
         try:
             user = service.get_user(principal, self.user_name)
         except IamError as error:
@@ -61,18 +251,10 @@ class UserDetailScreen(Screen[None]):
             f"[b]User ID[/b]              {user.user_id}\n"
             f"[b]Path[/b]                 {user.path}\n"
             f"[b]Created[/b]              {user.create_date:%Y-%m-%d %H:%M UTC}\n"
+            f"[b]Console last sign-in[/b] {_date(user.password_last_used)}\n"
             f"[b]Permissions boundary[/b] {boundary}")
-        self.query_one("#tags-table", ResourceTable).set_rows(
-            [Row(t.key, (t.key, t.value)) for t in user.tags])
         events = service.audit.lookup_events(user_name=user.user_name, max_results=200)
         self.query_one("#activity-table", ResourceTable).set_rows([
             Row(e["eventID"], (e["eventTime"], e["eventName"],
                                e["userIdentity"].get("userName") or e["userIdentity"].get("type"),
                                e.get("errorCode") or "Success")) for e in events])
-
-    def action_back(self) -> None:
-        self.dismiss(None)
-
-    def action_copy_arn(self) -> None:
-        self.app.copy_to_clipboard(self.arn)
-        self.notify(f"Copied {self.arn}")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import TabbedContent, TextArea
+from textual.widgets import Static, TabbedContent, TextArea
 
 from screens.widgets.resource_table import ResourceTable
 
@@ -16,14 +17,25 @@ def crumbs(trail: tuple[str, ...]) -> str:
     return " › ".join(trail)
 
 
+def header(screen: Screen[object], trail: tuple[str, ...]) -> ComposeResult:
+    """Who is signed in where (as on the main screen), then the breadcrumb."""
+    from screens.main import status_text
+
+    yield Static(status_text(screen.app), classes="status-line")
+    yield Static(crumbs(trail), classes="breadcrumb")
+
+
 class DetailScreen(Screen[None]):
     """A detail screen: subclasses compose a `.breadcrumb`, a TabbedContent and a Footer."""
 
     DEFAULT_CSS = """
+    DetailScreen .status-line { background: $primary; color: $text; height: 1; }
     DetailScreen .breadcrumb { background: $boost; padding: 0 1; text-style: bold; }
     DetailScreen .summary-body { padding: 1 2; height: auto; }
     DetailScreen .pane-hint { color: $text-muted; padding: 0 1; }
-    DetailScreen TabPane { padding: 0; }
+    DetailScreen TabbedContent { height: 1fr; }
+    DetailScreen TabbedContent > ContentSwitcher { height: 1fr; }
+    DetailScreen TabPane { height: 1fr; padding: 0; }
     DetailScreen TextArea { height: 1fr; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -1,0 +1,105 @@
+"""One group, in tabs: its members (add/remove) and its permissions (attached and inline)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Footer, Static, TabbedContent, TabPane
+
+from iamtui.errors import IamError
+from screens.ops import Failed, report_error, run_op
+from screens.widgets.detail_pane import DetailPane, service_of
+from screens.widgets.detail_screen import DetailScreen, header
+from screens.widgets.permissions import PermissionsPane
+from screens.widgets.picker import PickerModal
+from screens.widgets.resource_table import Column, ResourceTable, Row
+
+
+class MembersPane(DetailPane):
+    """The users in a group: `a` add a user (picker), `d` remove, `enter` open the user."""
+
+    columns = (Column("user", "User name", 40), Column("path", "Path", 20),
+               Column("created", "Created", 12))
+    empty_text = "No members. Press a to add a user."
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "add", "Add user"), Binding("d", "remove", "Remove user")]
+
+    def __init__(self, group_name: str, trail: tuple[str, ...], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.group_name, self.trail = group_name, trail
+
+    def load(self) -> list[Row]:
+        service, principal = service_of(self)
+        detail = service.get_group(principal, self.group_name)
+        return [Row(u.user_name, (u.user_name, u.path, f"{u.create_date:%Y-%m-%d}"))
+                for u in detail.users]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.current is not None if action == "remove" else True
+
+    def action_add(self) -> None:
+        service, principal = service_of(self)
+        users = run_op(self, service.list_users, principal)
+        if isinstance(users, Failed):
+            return
+        members = {r.key for r in self.table.rows}
+        rows = [Row(u.user_name, (u.user_name, u.path)) for u in users
+                if u.user_name not in members]
+
+        def done(user: str | None) -> None:
+            if user:
+                self.op(service.add_user_to_group, self.group_name, user,
+                        success=f"Added {user} to {self.group_name}")
+        self.app.push_screen(PickerModal(
+            f"Add a user to {self.group_name}",
+            (Column("user", "User name", 40), Column("path", "Path", 30)), rows,
+            empty_text="Every user is already a member."), done)
+
+    def action_remove(self) -> None:
+        user = self.current
+        if user is None:
+            return
+        service, _ = service_of(self)
+        self.confirm(f"Remove {user} from group {self.group_name}?",
+                     lambda: self.op(service.remove_user_from_group, self.group_name, user,
+                                     success=f"Removed {user} from {self.group_name}"),
+                     verb="Remove")
+
+    def on_resource_table_activated(self, event: ResourceTable.Activated) -> None:
+        from screens.user_detail import UserDetailScreen
+
+        self.app.push_screen(UserDetailScreen(event.key, trail=self.trail),
+                             lambda _: self.reload())
+
+
+class GroupDetailScreen(DetailScreen):
+    """The detail of one group; `esc` goes back."""
+
+    def __init__(self, group_name: str, *, trail: tuple[str, ...] = ("Groups",)) -> None:
+        super().__init__()
+        self.group_name = group_name
+        self.trail = (*trail, group_name)
+
+    def compose(self) -> ComposeResult:
+        yield from header(self, self.trail)
+        yield Static(id="group-summary", classes="pane-hint")
+        with TabbedContent(id="tabs"):
+            with TabPane("Members", id="members"):
+                yield MembersPane(self.group_name, self.trail)
+            with TabPane("Permissions", id="permissions"):
+                yield PermissionsPane("group", self.group_name, self.trail)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        service, principal = service_of(self)
+        try:
+            group = service.get_group(principal, self.group_name).group
+        except IamError as error:
+            report_error(self, error)
+            self.dismiss(None)
+            return
+        self.arn = group.arn
+        self.query_one("#group-summary", Static).update(
+            f"{group.arn} · created {group.create_date:%Y-%m-%d %H:%M UTC}")

@@ -1,0 +1,155 @@
+"""One role, in tabs: summary (description, max session), trust policy, permissions, tags.
+
+`e` edits what the active tab shows: the description and maximum session duration on
+Summary, the trust policy (in the policy editor, checked as a TRUST policy) on Trust
+policy; the Permissions tab has its own `e` for inline policies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Footer, Static, TabbedContent, TabPane, TextArea
+
+from iamtui.errors import IamError
+from iamtui.policy import PolicyType
+from screens.modals import Field, FormModal
+from screens.ops import Failed, report_error, run_op
+from screens.widgets.detail_pane import TagsPane, service_of
+from screens.widgets.detail_screen import DetailScreen, header
+from screens.widgets.permissions import PermissionsPane, open_editor
+
+if TYPE_CHECKING:
+    from textual.dom import DOMNode
+
+
+def parse_duration(text: str) -> int | None:
+    """`3600`, `1h`, `12h`, `90m` -> seconds; None when it is not a duration."""
+    text = text.strip().lower()
+    units = {"h": 3600, "m": 60, "s": 1}
+    try:
+        if text and text[-1] in units:
+            return int(text[:-1]) * units[text[-1]]
+        return int(text)
+    except ValueError:
+        return None
+
+
+def edit_role(node: DOMNode, role_name: str, then: Callable[[], object]) -> None:
+    """UpdateRole from a form: the description and the maximum session duration."""
+    service, principal = service_of(node)
+    role = run_op(node, service.get_role, principal, role_name)
+    if isinstance(role, Failed):
+        return
+
+    def done(values: dict[str, str] | None) -> None:
+        if not values:
+            return
+        seconds = parse_duration(values["duration"])
+        if seconds is None:
+            node.notify("Maximum session duration: seconds (3600-43200), or like 1h, 12h.",
+                        title="ValidationError", severity="error")
+            return
+        if not isinstance(run_op(node, service.update_role, principal, role_name,
+                                 description=values["description"],
+                                 max_session_duration=seconds,
+                                 success=f"Updated role {role_name}"), Failed):
+            then()
+
+    node.app.push_screen(FormModal(f"Edit role {role_name}", [
+        Field("description", "Description", role.description or "", required=False),
+        Field("duration", "Maximum session duration (seconds, or 1h-12h)",
+              str(role.max_session_duration))], submit="Save"), done)
+
+
+def edit_trust_policy(node: DOMNode, role_name: str, trail: tuple[str, ...],
+                      then: Callable[[], object]) -> None:
+    """UpdateAssumeRolePolicy through the policy editor (checked as a trust policy)."""
+    service, principal = service_of(node)
+    role = run_op(node, service.get_role, principal, role_name)
+    if isinstance(role, Failed):
+        return
+
+    def save(document: str) -> bool:
+        return not isinstance(run_op(node, service.update_assume_role_policy, principal,
+                                     role_name, document,
+                                     success=f"Trust policy of {role_name} saved"), Failed)
+
+    open_editor(node, " › ".join((*trail, "trust policy")), role.assume_role_policy_document,
+                PolicyType.TRUST, save, then, save_label="Save trust policy")
+
+
+class RoleDetailScreen(DetailScreen):
+    """The detail of one role; `esc` goes back."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("e", "edit", "Edit")]
+
+    def __init__(self, role_name: str, *, trail: tuple[str, ...] = ("Roles",)) -> None:
+        super().__init__()
+        self.role_name = role_name
+        self.trail = (*trail, role_name)
+
+    def compose(self) -> ComposeResult:
+        service, principal = service_of(self)
+        yield from header(self, self.trail)
+        with TabbedContent(id="tabs"):
+            with TabPane("Summary", id="summary"):
+                yield Static(id="summary-body", classes="summary-body")
+            with TabPane("Trust policy", id="trust"):
+                yield TextArea.code_editor("", language="json", read_only=True,
+                                           id="trust-document")
+            with TabPane("Permissions", id="permissions"):
+                yield PermissionsPane("role", self.role_name, self.trail)
+            with TabPane("Tags", id="tags"):
+                yield TagsPane(lambda: service.list_role_tags(principal, self.role_name),
+                               lambda who, tags: service.tag_role(who, self.role_name, tags),
+                               lambda who, keys: service.untag_role(who, self.role_name, keys),
+                               id="tags-pane")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.load()
+
+    def load(self) -> None:
+        """Read the role again (summary and trust policy)."""
+        service, principal = service_of(self)
+        try:
+            role = service.get_role(principal, self.role_name)
+        except IamError as error:
+            report_error(self, error)
+            self.dismiss(None)
+            return
+        self.arn = role.arn
+        hours = role.max_session_duration / 3600
+        last = role.role_last_used.last_used_date if role.role_last_used else None
+        self.query_one("#summary-body", Static).update(
+            f"[b]ARN[/b]                      {role.arn}\n"
+            f"[b]Role ID[/b]                  {role.role_id}\n"
+            f"[b]Path[/b]                     {role.path}\n"
+            f"[b]Description[/b]              {role.description or '-'}\n"
+            f"[b]Maximum session duration[/b] {role.max_session_duration} s "
+            f"({hours:g} h)\n"
+            f"[b]Created[/b]                  {role.create_date:%Y-%m-%d %H:%M UTC}\n"
+            f"[b]Last used[/b]                "
+            f"{f'{last:%Y-%m-%d %H:%M UTC}' if last else 'Never'}\n"
+            f"[b]Permissions boundary[/b]     {role.permissions_boundary or 'not set'}\n\n"
+            "[dim]e edit description and maximum session duration[/]")
+        self.query_one("#trust-document", TextArea).load_text(role.assume_role_policy_document)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "edit":
+            return self.query_one(TabbedContent).active in ("summary", "trust")
+        return True
+
+    def on_tabbed_content_tab_activated(self, event: Any) -> None:
+        self.refresh_bindings()
+
+    def action_edit(self) -> None:
+        active = self.query_one(TabbedContent).active
+        if active == "summary":
+            edit_role(self, self.role_name, self.load)
+        elif active == "trust":
+            edit_trust_policy(self, self.role_name, self.trail, self.load)

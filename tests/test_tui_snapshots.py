@@ -1,0 +1,134 @@
+"""Snapshots of the TUI (pytest-textual-snapshot): the users table, a user's detail, and
+the policy editor showing findings. `pytest --snapshot-update` rewrites them; review
+the SVGs under tests/__snapshots__/ before committing.
+
+Everything that varies between runs is pinned: the store's clock (so dates and ages
+are fixed), the table's notion of "now", the temporary directory in the status line,
+and the text cursor's blink.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import ACCOUNT_ID, ROOT_PASSWORD, FakeClock
+from textual.pilot import Pilot
+
+import screens.kinds.users as users_kind
+import screens.main as main_screen
+from iamtui.app import IamApp
+from iamtui.service import IamService
+from screens.policy_editor import PolicyEditorScreen
+
+SEEDED = datetime(2026, 8, 1, 12, 0, tzinfo=UTC)
+NOW = SEEDED + timedelta(days=119)
+SIZE = (130, 32)
+PASSWORD = "Alic3!Passw0rd#"
+INLINE = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*"}]})
+WITH_FINDINGS = """{
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Effect": "Allow",
+      "Action": "iam:PassRole",
+      "Resource": "*"
+    },
+    {
+      "Effect": "Allow",
+      "Action": "s3:GetObject",
+      "Resource": "reports/*"
+    }
+  ]
+}"""
+
+
+class FrozenDateTime(datetime):
+    """`datetime` whose now() is NOW: the users table computes ages from it."""
+
+    @classmethod
+    def now(cls, tz: Any = None) -> datetime:  # type: ignore[override]
+        return NOW if tz is None else NOW.astimezone(tz)
+
+
+@pytest.fixture
+def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> IamApp:
+    """An app over a seeded store, its clock fixed at NOW, the rest pinned."""
+    clock = FakeClock(SEEDED)
+    db = tmp_path / "db.json"
+    svc = IamService.initialize(db, root_password=ROOT_PASSWORD, account_id=ACCOUNT_ID,
+                                alias="example", clock=clock, keys_dir=tmp_path / "keys")
+    root = svc.root_principal()
+    for name in ("alice", "bob", "carol", "dave"):
+        svc.create_user(root, name)
+    svc.create_group(root, "Developers")
+    svc.create_group(root, "Admins")
+    svc.attach_group_policy(root, "Developers", "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")
+    for user, group in (("alice", "Developers"), ("alice", "Admins"), ("bob", "Developers")):
+        svc.add_user_to_group(root, group, user)
+    svc.create_login_profile(root, "alice", PASSWORD)
+    svc.create_login_profile(root, "carol", PASSWORD)
+    svc.create_access_key(root, "alice")
+    clock.advance(days=30)
+    svc.create_access_key(root, "bob")
+    svc.attach_user_policy(root, "alice", "arn:aws:iam::aws:policy/ReadOnlyAccess")
+    svc.put_user_policy(root, "alice", "ReadReports", INLINE)
+    svc.put_user_permissions_boundary(root, "alice", "arn:aws:iam::aws:policy/PowerUserAccess")
+    svc.close()
+    clock.now = NOW
+    monkeypatch.setattr(users_kind, "datetime", FrozenDateTime)
+    real_status = main_screen.status_text
+    monkeypatch.setattr(main_screen, "status_text",
+                        lambda app: real_status(app).replace(str(tmp_path), "/srv/iamtui"))
+    return IamApp(db, keys_dir=tmp_path / "keys", clock=clock)
+
+
+async def _sign_in(pilot: Pilot) -> None:
+    for key in (*"root", "enter", *ROOT_PASSWORD, "enter"):
+        await pilot.press(key)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def _users(pilot: Pilot) -> None:
+    await _sign_in(pilot)
+    await pilot.press("2")
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def test_users_table(app: IamApp, snap_compare: Any) -> None:
+    assert snap_compare(app, terminal_size=SIZE, run_before=_users)
+
+
+def test_user_detail_permissions(app: IamApp, snap_compare: Any) -> None:
+    async def open_alice(pilot: Pilot) -> None:
+        await _users(pilot)
+        await pilot.press("enter", "right_square_bracket")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=open_alice)
+
+
+def test_policy_editor_with_findings(app: IamApp, snap_compare: Any) -> None:
+    async def edit(pilot: Pilot) -> None:
+        await _sign_in(pilot)
+        await pilot.press("5")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.press("n", *"ReadReports", "enter", "enter", "enter")
+        await pilot.pause()
+        editor = pilot.app.screen
+        assert isinstance(editor, PolicyEditorScreen)
+        editor.editor.cursor_blink = False
+        editor.editor.load_text(WITH_FINDINGS)
+        await pilot.pause(0.3)
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        assert [f.issue_code for f in editor.findings] == [
+            "INVALID_ARN_RESOURCE", "PASS_ROLE_WITH_STAR_IN_RESOURCE"]
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=edit)

@@ -391,6 +391,11 @@ class TestPrincipalElements:
     @pytest.mark.parametrize("principal", [
         "arn:aws:iam::111122223333:root", {}, {"User": "alice"}, {"AWS": "alice"},
         {"AWS": "1234"}, {"AWS": "arn:aws:s3:::bucket"},
+        # Principal: "You cannot use a wildcard to match part of a principal name or ARN"
+        {"AWS": "arn:aws:iam::111122223333:user/*"}, {"AWS": "arn:aws:iam::111122223333:role/a?"},
+        {"AWS": "arn:aws:sts::111122223333:assumed-role/R/*"}, {"AWS": "11112222333*"},
+        # nor can a user group be a principal
+        {"AWS": "arn:aws:iam::111122223333:group/admins"},
     ])
     def test_invalid_principals(self, principal: Any) -> None:
         assert "INVALID_PRINCIPAL" in error_codes(

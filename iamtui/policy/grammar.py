@@ -433,8 +433,10 @@ class _Checker:
                            "INVALID_PRINCIPAL")
                 continue
             for value, vnode in self._strings(value_node, (*path, kind)):
-                if kind == "AWS" and not (value == "*" or _ACCOUNT.match(value)
-                                          or _PRINCIPAL_ARN.match(value)):
+                # "You cannot use a wildcard to match part of a principal name or ARN"
+                partial = value != "*" and any(c in value for c in "*?")
+                if kind == "AWS" and (partial or not (value == "*" or _ACCOUNT.match(value)
+                                                      or _PRINCIPAL_ARN.match(value))):
                     self.error(f"Invalid principal in policy: {value!r} must be \"*\", a "
                                "12-digit account ID, or the ARN of an account root, user, "
                                "role or session (no wildcards)", (*path, kind), vnode,

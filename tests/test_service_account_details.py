@@ -383,6 +383,30 @@ def test_unshipped_aws_managed_policy_is_kept_as_aws_managed(service: IamService
     assert stored is not None and stored.is_aws_managed
     aws_only = service.get_account_authorization_details(root, ["AWSManagedPolicy"])
     assert arn in {p["Arn"] for p in aws_only["Policies"]}
+    # a second export naming the same AWS managed policy shares it: no clash
+    second = {"GroupDetailList": [data["GroupDetailList"][0] | {
+        "GroupName": "Ops", "GroupId": "AGPA3333333333EXAMPLE",
+        "Arn": f"arn:aws:iam::{ACCOUNT_ID}:group/Ops"}], "Policies": [data["Policies"][-1]]}
+    again = service.import_account_authorization_details(root, second)
+    assert (again.groups, again.aws_managed_kept) == (1, 0)
+
+
+def test_url_encoded_documents_are_read(service: IamService, root: Principal) -> None:
+    """The raw API returns documents URL-encoded (RFC 3986), the AWS CLI decodes them; an
+    export may hold either, or the JSON text."""
+    from urllib.parse import quote
+
+    data = small_export()
+    document = data["UserDetailList"][0]["UserPolicyList"][0]["PolicyDocument"]
+    data["UserDetailList"][0]["UserPolicyList"][0]["PolicyDocument"] = quote(
+        json.dumps(document))
+    data["RoleDetailList"][0]["AssumeRolePolicyDocument"] = json.dumps(
+        data["RoleDetailList"][0]["AssumeRolePolicyDocument"])
+    service.import_account_authorization_details(root, data)
+    out = service.get_account_authorization_details(root, ["User", "Role"])
+    assert out["UserDetailList"][0]["UserPolicyList"][0]["PolicyDocument"] == document
+    assert out["RoleDetailList"][0]["AssumeRolePolicyDocument"]["Statement"][0]["Action"] == \
+        "sts:AssumeRole"
 
 
 def test_operator_without_permission_is_denied(service: IamService, root: Principal) -> None:

@@ -511,6 +511,12 @@ class _Plan:
 
     def apply(self, tx: Tx) -> ImportSummary:
         """Check for clashes and missing references, then write everything."""
+        # an AWS managed policy kept by an earlier import is shared, not a clash
+        kept = {p.arn for p in self.policies if p.is_aws_managed and POLICIES.get(tx, p.arn)}
+        if kept:
+            self.policies = [p for p in self.policies if p.arn not in kept]
+            self.versions = [v for v in self.versions if v.policy_arn not in kept]
+            self.aws_kept -= len(kept)
         self._refuse_clashes(tx)
         self._check_references(tx)
         for table, items in ((POLICIES, self.policies), (POLICY_VERSIONS, self.versions),

@@ -84,9 +84,6 @@ class TestSimulateCustomPolicyShape:
         assert result["MatchedStatements"] == []
         assert result["MissingContextValues"] == []
 
-    @pytest.mark.xfail(strict=True, reason="CLI shorthand does not strip the quotes of "
-                       "ContextKeyName='...' (AWS CLI shorthand syntax allows quoted values); "
-                       "iamtui/commands/policy.py is outside this test's paths")
     def test_example_shorthand_with_quotes(self, capsys: pytest.CaptureFixture[str]) -> None:
         (result,) = simulate(
             capsys, "--policy-input-list", EXAMPLE, "--action-names", "dynamodb:CreateBackup",

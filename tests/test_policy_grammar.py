@@ -634,3 +634,15 @@ class TestValidatePolicyFindings:
     def test_clean_policy_has_no_findings(self) -> None:
         report = validate_policy(doc(ALLOW_S3))
         assert report.findings == [] and report.document is not None
+
+
+def test_a_deleted_principal_saved_as_its_unique_id_is_accepted() -> None:
+    """IAM User Guide, "IAM JSON policy elements: Principal": when a principal named in a
+    policy is deleted, the policy shows its unique ID instead of its ARN, and stays valid
+    (real `get-account-authorization-details` exports carry such trust policies)."""
+    from iamtui.policy import PolicyType, parse_policy
+
+    doc = parse_policy('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":'
+                       '{"AWS":"AIDAJQABLZS4A3QDU576Q"},"Action":"sts:AssumeRole"}]}',
+                       PolicyType.TRUST)
+    assert doc.statements[0].principal.entries == (("AWS", "AIDAJQABLZS4A3QDU576Q"),)

@@ -65,14 +65,22 @@ def _shorthand_entry(text: str) -> dict[str, object]:
         name, eq, value = part.partition("=")
         if eq and name in ("ContextKeyName", "ContextKeyValues", "ContextKeyType"):
             current = name
+            value = _unquote(value)
             entry[name] = [value] if name == "ContextKeyValues" else value
         elif current == "ContextKeyValues":
-            entry["ContextKeyValues"].append(part)  # type: ignore[union-attr]
+            entry["ContextKeyValues"].append(_unquote(part))  # type: ignore[union-attr]
         else:
             raise ArgumentError(f"Error parsing parameter '--context-entries': expected "
                                 f"ContextKeyName=...,ContextKeyValues=...,ContextKeyType=..., "
                                 f"got {text!r}")
     return entry
+
+
+def _unquote(value: str) -> str:
+    """The CLI's shorthand lets a value be quoted: `ContextKeyName='aws:CurrentTime'`."""
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1]
+    return value
 
 
 def compile_inputs(documents: Sequence[str], option: str, id_prefix: str,

@@ -26,6 +26,8 @@ MAX_DOCUMENT_CHARS = 131_072
 _ACTION = re.compile(r"^[A-Za-z0-9*?-]+:[A-Za-z0-9*?_.-]+$")
 _SID_IAM = re.compile(r"^[A-Za-z0-9]*$")
 _ACCOUNT = re.compile(r"^\d{12}$")
+# A principal that was deleted shows in saved policies as its unique ID (AIDA..., AROA...).
+_UNIQUE_ID = re.compile(r"^A(IDA|ROA|GPA)[A-Z0-9]{13,30}$")
 _PRINCIPAL_ARN = re.compile(
     r"^arn:aws[a-z-]*:(iam::(\d{12}|aws):(root|user/.+|role/.+|federated-user/.+|saml-provider/.+"
     r"|oidc-provider/.+)|sts::\d{12}:(assumed-role/.+/.+|federated-user/.+))$")
@@ -436,7 +438,8 @@ class _Checker:
                 # "You cannot use a wildcard to match part of a principal name or ARN"
                 partial = value != "*" and any(c in value for c in "*?")
                 if kind == "AWS" and (partial or not (value == "*" or _ACCOUNT.match(value)
-                                                      or _PRINCIPAL_ARN.match(value))):
+                                                      or _PRINCIPAL_ARN.match(value)
+                                                      or _UNIQUE_ID.match(value))):
                     self.error(f"Invalid principal in policy: {value!r} must be \"*\", a "
                                "12-digit account ID, or the ARN of an account root, user, "
                                "role or session (no wildcards)", (*path, kind), vnode,

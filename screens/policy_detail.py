@@ -21,7 +21,7 @@ from iamtui.policy import PolicyType
 from screens.ops import Failed, report_error, run_op
 from screens.widgets.detail_pane import DetailPane, TagsPane, service_of
 from screens.widgets.detail_screen import DetailScreen, header
-from screens.widgets.permissions import open_editor, policy_type_label
+from screens.widgets.permissions import open_editor, policy_type_label, pretty
 from screens.widgets.resource_table import Column, ResourceTable, Row
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ def new_policy_version(node: DOMNode, arn: str, trail: tuple[str, ...],
             node, service.create_policy_version, principal, arn, document, set_as_default=True,
             success=f"Saved a new default version of {policy.policy_name}"), Failed)
 
-    open_editor(node, " › ".join((*trail, "new version")), version.document,
+    open_editor(node, " › ".join((*trail, "new version")), pretty(version.document),
                 PolicyType.IDENTITY, save, then, save_label="Save as new version")
 
 
@@ -224,7 +224,7 @@ class PolicyDetailScreen(DetailScreen):
             return
         default = " (default)" if version.is_default_version else ""
         self.query_one("#document-title", Static).update(f"Version {version_id}{default}")
-        self.query_one("#policy-document", TextArea).load_text(version.document)
+        self.query_one("#policy-document", TextArea).load_text(pretty(version.document))
         if switch:
             self.show_tab("document")
 

@@ -135,6 +135,8 @@ class PolicyEditorScreen(Screen[bool]):
         options.clear_options()
         options.add_options([Option(finding_label(f), id=str(i))
                              for i, f in enumerate(findings)])
+        if findings:
+            options.highlighted = 0  # enter in the list jumps to the most serious one
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if event.option.id is not None:

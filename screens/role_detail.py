@@ -20,7 +20,7 @@ from screens.modals import Field, FormModal
 from screens.ops import Failed, report_error, run_op
 from screens.widgets.detail_pane import TagsPane, service_of
 from screens.widgets.detail_screen import DetailScreen, header
-from screens.widgets.permissions import PermissionsPane, open_editor
+from screens.widgets.permissions import PermissionsPane, open_editor, pretty
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode
@@ -78,7 +78,8 @@ def edit_trust_policy(node: DOMNode, role_name: str, trail: tuple[str, ...],
                                      role_name, document,
                                      success=f"Trust policy of {role_name} saved"), Failed)
 
-    open_editor(node, " › ".join((*trail, "trust policy")), role.assume_role_policy_document,
+    open_editor(node, " › ".join((*trail, "trust policy")),
+                pretty(role.assume_role_policy_document),
                 PolicyType.TRUST, save, then, save_label="Save trust policy")
 
 
@@ -137,7 +138,8 @@ class RoleDetailScreen(DetailScreen):
             f"{f'{last:%Y-%m-%d %H:%M UTC}' if last else 'Never'}\n"
             f"[b]Permissions boundary[/b]     {role.permissions_boundary or 'not set'}\n\n"
             "[dim]e edit description and maximum session duration[/]")
-        self.query_one("#trust-document", TextArea).load_text(role.assume_role_policy_document)
+        self.query_one("#trust-document", TextArea).load_text(
+            pretty(role.assume_role_policy_document))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "edit":

@@ -7,6 +7,7 @@ but changes nothing fails.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -216,7 +217,8 @@ async def test_customer_managed_policy_new_version_set_default_and_delete(db: Pa
         await settle(pilot)
         assert app.screen is detail
         assert "Version v2 (default)" in str(detail.query_one("#document-title").render())
-        assert detail.query_one("#policy-document").text == READ_REPORTS_V2
+        shown = detail.query_one("#policy-document").text
+        assert json.loads(shown) == json.loads(READ_REPORTS_V2) and "\n" in shown  # indented
 
         await pilot.press("right_square_bracket")  # Versions: v2 (default), v1
         await pilot.pause()

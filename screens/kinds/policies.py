@@ -1,0 +1,157 @@
+"""Managed policies: the table (type, attached count, used as boundary) and its verbs.
+
+`t` cycles the type filter (all, AWS managed, customer managed). AWS managed policies
+are read-only, so `e` and `d` are hidden on their rows. `n` asks for the name, then
+opens the policy editor; `e` writes a new version of the policy under the cursor.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.style import Style
+from textual.binding import Binding, BindingType
+from textual.widgets import Static
+
+from iamtui.arn import is_aws_managed_policy_arn
+from iamtui.policy import PolicyType
+from screens.modals import ConfirmModal, Field, FormModal
+from screens.ops import Failed, run_op
+from screens.sections import ResourceSection
+from screens.widgets.kind_section import EditableKind, KindSection
+from screens.widgets.permissions import TEMPLATE, open_editor, policy_type_label
+from screens.widgets.resource_table import Column, Row
+
+if TYPE_CHECKING:
+    from iamtui.service import IamService, Principal
+
+# The counts come right after the name so they stay in view on an 80-column terminal.
+COLUMNS = (
+    Column("name", "Policy name", 34), Column("attached", "Attached", 8),
+    Column("boundary", "Boundary of", 11), Column("type", "Type", 16),
+    Column("description", "Description", 60), Column("updated", "Updated", 10),
+)
+
+# What `t` cycles through: (label, which rows stay).
+TYPE_FILTERS: tuple[tuple[str, str | None], ...] = (
+    ("All types", None), ("AWS managed", "AWS managed"),
+    ("Customer managed", "Customer managed"))
+
+
+def _style(column: str, value: str) -> Style | None:
+    if column == "type" and value == "AWS managed":
+        return Style(color="bright_black")
+    return None
+
+
+def load(service: IamService, principal: Principal) -> list[Row]:
+    """Every managed policy, AWS's and the account's own, with usage counts."""
+    rows = []
+    for p in service.list_policies(principal):
+        rows.append(Row(p.arn, (
+            p.policy_name, str(p.attachment_count), str(p.permissions_boundary_usage_count),
+            policy_type_label(p.arn), (p.description or "").replace("\n", " "),
+            f"{p.update_date:%Y-%m-%d}"),
+            (p.policy_name, p.attachment_count, p.permissions_boundary_usage_count,
+             policy_type_label(p.arn), p.description or "", p.update_date)))
+    return rows
+
+
+def name_of(arn: str) -> str:
+    """The policy's name, the last part of its ARN (rows are keyed by ARN)."""
+    return arn.rsplit("/", 1)[-1]
+
+
+def customer_managed(arn: str) -> bool:
+    """Whether the account may change this policy (AWS managed ones are read-only)."""
+    return not is_aws_managed_policy_arn(arn)
+
+
+def open_policy(section: ResourceSection, arn: str) -> None:
+    from screens.policy_detail import PolicyDetailScreen
+
+    section.app.push_screen(PolicyDetailScreen(arn), lambda _: section.action_refresh())
+
+
+def create_policy(section: ResourceSection) -> None:
+    """A form for the name, then the document in the policy editor."""
+    app = section.app
+    service, principal = app.service, app.principal  # type: ignore[attr-defined]
+
+    def named(values: dict[str, str] | None) -> None:
+        if values is None:
+            return
+        name = values["name"]
+
+        def save(document: str) -> bool:
+            return not isinstance(run_op(
+                section, service.create_policy, principal, name, document,
+                path=values["path"] or "/", description=values["description"] or None,
+                success=f"Created policy {name}"), Failed)
+
+        open_editor(section, f"Policies › new policy {name}", TEMPLATE, PolicyType.IDENTITY,
+                    save, section.action_refresh, save_label="Create policy")
+
+    app.push_screen(FormModal("New customer managed policy", [
+        Field("name", "Policy name", placeholder="ReadReports"),
+        Field("path", "Path", "/", required=False),
+        Field("description", "Description", required=False)],
+        submit="Next: write it"), named)
+
+
+def edit_policy(section: ResourceSection, arn: str) -> None:
+    from screens.policy_detail import new_policy_version
+
+    new_policy_version(section, arn, ("Policies", name_of(arn)), section.action_refresh)
+
+
+def delete_policy(section: ResourceSection, arn: str) -> None:
+    app, name = section.app, name_of(arn)
+    row = next((r for r in section.table.rows if r.key == arn), None)
+    in_use = row is not None and (row.cells[1] != "0" or row.cells[2] != "0")
+
+    def done(confirmed: bool | None) -> None:
+        if confirmed and not isinstance(run_op(
+                section, app.service.delete_policy, app.principal, arn,  # type: ignore[attr-defined]
+                cascade=True, success=f"Deleted policy {name}"), Failed):
+            section.action_refresh()
+
+    warning = " It is in use: it will be detached and removed as a boundary first." \
+        if in_use else ""
+    app.push_screen(ConfirmModal(f"Delete policy {name} and all its versions?{warning}",
+                                 type_to_confirm=name if in_use else None), done)
+
+
+POLICIES = EditableKind("Policies", "policy", COLUMNS, load, open=open_policy,
+                        create=create_policy, delete=delete_policy, arn_of=lambda arn: arn,
+                        styler=_style, edit=edit_policy, can_edit=customer_managed,
+                        can_delete=customer_managed)
+
+
+class PolicySection(KindSection):
+    """The policies table, with `t` to cycle the type filter."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("t", "cycle_type", "Type filter")]
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(POLICIES, **kwargs)
+        self.type_filter = 0
+        self._all_rows: list[Row] = []
+
+    def _show(self, rows: list[Row]) -> None:
+        self._all_rows = rows
+        self._apply_type()
+
+    def _apply_type(self) -> None:
+        label, wanted = TYPE_FILTERS[self.type_filter]
+        rows = self._all_rows if wanted is None else \
+            [r for r in self._all_rows if r.cells[3] == wanted]
+        self.table.set_rows(rows)
+        self.query_one(".section-title", Static).update(f"Policies · {label}")
+        self._update_status()
+        self.refresh_bindings()
+
+    def action_cycle_type(self) -> None:
+        """All types -> AWS managed -> customer managed -> all types."""
+        self.type_filter = (self.type_filter + 1) % len(TYPE_FILTERS)
+        self._apply_type()

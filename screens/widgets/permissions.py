@@ -1,0 +1,231 @@
+"""The Permissions tab of a user, group or role: attached, inline, via groups and boundary.
+
+`a` attaches a managed policy from a picker, `i` writes a new inline policy in the
+policy editor, `e` edits the inline policy under the cursor, `d` detaches or deletes
+what is under the cursor, `b` sets the permissions boundary (users and roles), and
+`enter` opens the policy (or the group it comes through).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from textual.binding import Binding, BindingType
+
+from iamtui.arn import is_aws_managed_policy_arn
+from iamtui.policy import PolicyType
+from screens.modals import Field, FormModal
+from screens.ops import Failed, run_op
+from screens.widgets.detail_pane import DetailPane, service_of
+from screens.widgets.picker import PickerModal
+from screens.widgets.resource_table import Column, Row
+
+if TYPE_CHECKING:
+    from textual.dom import DOMNode
+
+Owner = Literal["user", "group", "role"]
+
+TEMPLATE = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": "*"}]}, indent=2)
+
+POLICY_COLUMNS = (Column("name", "Policy name", 34), Column("type", "Type", 16),
+                  Column("attached", "Attached", 9), Column("description", "Description", 70))
+
+
+def pretty(document: str) -> str:
+    """A document indented for reading; as stored when it is not plain JSON (duplicate
+    keys, a syntax error), since reformatting would hide what is wrong with it."""
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        if len({k for k, _ in items}) != len(items):
+            raise ValueError("duplicate key")
+        return dict(items)
+    try:
+        return json.dumps(json.loads(document, object_pairs_hook=pairs), indent=2)
+    except (ValueError, RecursionError):
+        return document
+
+
+def policy_type_label(arn: str) -> str:
+    """`AWS managed` or `Customer managed`, as the console's Type column says."""
+    return "AWS managed" if is_aws_managed_policy_arn(arn) else "Customer managed"
+
+
+def pick_policy(node: DOMNode, title: str, then: Callable[[str], object], *,
+                exclude: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+    """Open a filterable picker of every managed policy; call `then(arn)` on a pick."""
+    service, principal = service_of(node)
+    policies = run_op(node, service.list_policies, principal)
+    if isinstance(policies, Failed):
+        return
+    rows = [Row(p.arn, (p.policy_name, policy_type_label(p.arn), str(p.attachment_count),
+                        (p.description or "").replace("\n", " ")))
+            for p in policies if p.arn not in exclude]
+
+    def done(arn: str | None) -> None:
+        if arn:
+            then(arn)
+    node.app.push_screen(PickerModal(title, POLICY_COLUMNS, rows,
+                                     empty_text="No policies to pick."), done)
+
+
+def open_policy(node: DOMNode, arn: str, trail: tuple[str, ...]) -> None:
+    """Push the detail of a managed policy."""
+    from screens.policy_detail import PolicyDetailScreen
+
+    node.app.push_screen(PolicyDetailScreen(arn, trail=trail))
+
+
+def open_editor(node: DOMNode, title: str, text: str, policy_type: PolicyType,
+                save: Callable[[str], bool], after: Callable[[], object],
+                save_label: str = "Save") -> None:
+    """Push the policy editor; `after` runs when it closes, saved or not."""
+    from screens.policy_editor import PolicyEditorScreen
+
+    node.app.push_screen(PolicyEditorScreen(title, text, policy_type, save,
+                                            save_label=save_label), lambda _: after())
+
+
+class PermissionsPane(DetailPane):
+    """What grants or limits an owner's permissions, one row per policy."""
+
+    columns = (Column("name", "Policy name", 50), Column("type", "Type", 22),
+               Column("via", "Attached via", 24), Column("arn", "ARN", 90))
+    empty_text = "No permissions. Press a to attach a policy or i to add an inline one."
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "attach", "Attach"),
+        Binding("i", "inline", "Inline policy"),
+        Binding("e", "edit", "Edit"),
+        Binding("d", "remove", "Detach/delete"),
+        Binding("b", "boundary", "Set boundary"),
+    ]
+
+    def __init__(self, kind: Owner, owner_name: str, trail: tuple[str, ...],
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.kind, self.owner_name, self.trail = kind, owner_name, trail
+
+    # ------------------------------------------------------------ rows
+
+    def load(self) -> list[Row]:
+        service, principal = service_of(self)
+        rows = self._own_rows(self.kind, self.owner_name, "directly")
+        if self.kind == "user":
+            for group in service.list_groups_for_user(principal, self.owner_name):
+                rows += self._own_rows("group", group.group_name, f"group {group.group_name}")
+        if self.kind in ("user", "role"):
+            owner = service.get_user(principal, self.owner_name) if self.kind == "user" \
+                else service.get_role(principal, self.owner_name)
+            if owner.permissions_boundary:
+                arn = owner.permissions_boundary
+                rows.append(Row(f"boundary:{arn}", (arn.rsplit("/", 1)[-1],
+                                                    "Permissions boundary", "-", arn)))
+        return rows
+
+    def _own_rows(self, kind: Owner, name: str, via: str) -> list[Row]:
+        service, principal = service_of(self)
+        prefix = "" if kind == self.kind else f"group:{name}:"
+        rows = [Row(f"{prefix}managed:{p.arn}", (p.policy_name, policy_type_label(p.arn),
+                                                 via, p.arn))
+                for p in service.list_attached_policies(principal, kind, name)]
+        rows += [Row(f"{prefix}inline:{policy}", (policy, "Inline", via, "-"))
+                 for policy in service.list_owner_policies(principal, kind, name)]
+        return rows
+
+    # ------------------------------------------------------------ which verbs apply
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        key = self.current or ""
+        if action == "edit":
+            return key.startswith("inline:")
+        if action == "remove":
+            return key.startswith(("inline:", "managed:", "boundary:"))
+        if action == "boundary":
+            return self.kind != "group"
+        return True
+
+    # ------------------------------------------------------------ verbs
+
+    def on_resource_table_activated(self, event: Any) -> None:
+        key: str = event.key
+        if key.startswith("group:"):
+            from screens.group_detail import GroupDetailScreen
+
+            self.app.push_screen(GroupDetailScreen(key.split(":", 2)[1], trail=self.trail),
+                                 lambda _: self.reload())
+        elif key.startswith(("managed:", "boundary:")):
+            open_policy(self, key.split(":", 1)[1], self.trail)
+        elif key.startswith("inline:"):
+            self.action_edit()
+
+    def action_attach(self) -> None:
+        attached = {k.split(":", 1)[1] for k in (r.key for r in self.table.rows)
+                    if k.startswith("managed:")}
+        service, _ = service_of(self)
+        pick_policy(self, f"Attach a policy to {self.kind} {self.owner_name}",
+                    lambda arn: self.op(service.attach_policy, self.kind, self.owner_name, arn,
+                                        success=f"Attached {arn.rsplit('/', 1)[-1]} to "
+                                                f"{self.owner_name}"),
+                    exclude=attached)
+
+    def action_inline(self) -> None:
+        def named(values: dict[str, str] | None) -> None:
+            if values:
+                self._edit_inline(values["name"], TEMPLATE)
+        self.app.push_screen(FormModal(f"New inline policy for {self.kind} {self.owner_name}",
+                                       [Field("name", "Policy name",
+                                              placeholder="ReadReports")],
+                                       submit="Next: write it"), named)
+
+    def action_edit(self) -> None:
+        key = self.current or ""
+        if not key.startswith("inline:"):
+            return
+        name = key.split(":", 1)[1]
+        service, principal = service_of(self)
+        policy = run_op(self, service.get_owner_policy, principal, self.kind, self.owner_name,
+                        name)
+        if not isinstance(policy, Failed):
+            self._edit_inline(name, pretty(policy.document))
+
+    def _edit_inline(self, name: str, text: str) -> None:
+        service, principal = service_of(self)
+
+        def save(document: str) -> bool:
+            return not isinstance(run_op(
+                self, service.put_owner_policy, principal, self.kind, self.owner_name, name,
+                document, success=f"Saved inline policy {name}"), Failed)
+
+        open_editor(self, " › ".join((*self.trail, f"inline policy {name}")), text,
+                    PolicyType.IDENTITY, save, self.reload)
+
+    def action_remove(self) -> None:
+        key = self.current or ""
+        service, _ = service_of(self)
+        what, _, ident = key.partition(":")
+        short = ident.rsplit("/", 1)[-1]
+        if what == "managed":
+            self.confirm(f"Detach {short} from {self.kind} {self.owner_name}?",
+                         lambda: self.op(service.detach_policy, self.kind, self.owner_name,
+                                         ident, success=f"Detached {short}"), verb="Detach")
+        elif what == "inline":
+            self.confirm(f"Delete inline policy {ident} of {self.kind} {self.owner_name}?",
+                         lambda: self.op(service.delete_owner_policy, self.kind,
+                                         self.owner_name, ident,
+                                         success=f"Deleted inline policy {ident}"))
+        elif what == "boundary":
+            self.confirm(f"Remove the permissions boundary {short} from {self.owner_name}?",
+                         lambda: self.op(service.set_owner_boundary, self.kind,
+                                         self.owner_name, None,
+                                         success="Permissions boundary removed"),
+                         verb="Remove")
+
+    def action_boundary(self) -> None:
+        if self.kind == "group":
+            return
+        service, _ = service_of(self)
+        pick_policy(self, f"Permissions boundary for {self.kind} {self.owner_name}",
+                    lambda arn: self.op(service.set_owner_boundary, self.kind,
+                                        self.owner_name, arn,
+                                        success=f"Boundary set to {arn.rsplit('/', 1)[-1]}"))

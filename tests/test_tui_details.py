@@ -1,0 +1,263 @@
+"""Detail screens driven from the keyboard: a group's members and inline policies, a
+user's inline policy and permissions boundary, a role's settings, permissions and tags,
+and who uses a managed policy."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from helpers import ACCOUNT_ID, ROOT_PASSWORD
+from textual.pilot import Pilot
+
+from iamtui.app import IamApp
+from iamtui.model import Tag
+from iamtui.service import IamService
+from screens.group_detail import GroupDetailScreen
+from screens.main import MainScreen
+from screens.modals import ConfirmModal, FormModal
+from screens.policy_detail import PolicyDetailScreen
+from screens.policy_editor import PolicyEditorScreen
+from screens.role_detail import RoleDetailScreen
+from screens.user_detail import UserDetailScreen
+from screens.widgets.picker import PickerModal
+from screens.widgets.resource_table import ResourceTable
+
+SIZE = (140, 44)
+POWER_USER = "arn:aws:iam::aws:policy/PowerUserAccess"
+TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+    "Action": "sts:AssumeRole"}]})
+DOCUMENT = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*"}]})
+REPORTS = f"arn:aws:iam::{ACCOUNT_ID}:policy/Reports"
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Path]:
+    path = tmp_path / "db.json"
+    svc = IamService.initialize(path, root_password=ROOT_PASSWORD, account_id=ACCOUNT_ID,
+                                keys_dir=tmp_path / "keys")
+    root = svc.root_principal()
+    for user in ("alice", "bob"):
+        svc.create_user(root, user)
+    svc.create_group(root, "Developers")
+    svc.add_user_to_group(root, "Developers", "alice")
+    svc.create_role(root, "Builder", TRUST)
+    svc.create_policy(root, "Reports", DOCUMENT)
+    svc.close()
+    yield path
+
+
+def open_service(db: Path) -> IamService:
+    return IamService.open(db, keys_dir=db.parent / "keys")
+
+
+async def type_text(pilot: Pilot, text: str) -> None:
+    for ch in text:
+        await pilot.press(ch if ch != " " else "space")
+
+
+async def settle(pilot: Pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def open_first(pilot: Pilot, section_key: str) -> None:
+    """Sign in as root, go to a section, open its first row."""
+    for key in (*"root", "enter", *ROOT_PASSWORD, "enter"):
+        await pilot.press(key)
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, MainScreen)
+    await pilot.press(section_key)
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+def rows(screen: object, tab: str) -> list[tuple[str, ...]]:
+    pane = screen.query_one(f"#{tab}")  # type: ignore[attr-defined]
+    return [r.cells for r in pane.query_one(ResourceTable).rows]
+
+
+async def confirm(pilot: Pilot) -> None:
+    assert isinstance(pilot.app.screen, ConfirmModal)
+    await pilot.press("shift+tab", "enter")
+    await settle(pilot)
+
+
+async def test_group_members_and_inline_policy(db: Path) -> None:
+    app = IamApp(db, keys_dir=db.parent / "keys")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_first(pilot, "3")
+        screen = app.screen
+        assert isinstance(screen, GroupDetailScreen)
+        assert [r[0] for r in rows(screen, "members")] == ["alice"]
+        await pilot.press("a")
+        await settle(pilot)
+        picker = app.screen
+        assert isinstance(picker, PickerModal)
+        assert [r.cells[0] for r in picker.table.rows] == ["bob"]  # members are not offered
+        await pilot.press("enter")
+        await settle(pilot)
+        assert [r[0] for r in rows(screen, "members")] == ["alice", "bob"]
+        await pilot.press("d")  # alice, under the cursor
+        await confirm(pilot)
+        assert [r[0] for r in rows(screen, "members")] == ["bob"]
+
+        await pilot.press("right_square_bracket")  # Permissions
+        await pilot.pause()
+        await pilot.press("i")
+        assert isinstance(app.screen, FormModal)
+        await type_text(pilot, "ReadReports")
+        await pilot.press("enter")
+        await settle(pilot)
+        editor = app.screen
+        assert isinstance(editor, PolicyEditorScreen)
+        editor.editor.load_text(DOCUMENT)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+        assert rows(screen, "permissions") == [("ReadReports", "Inline", "directly", "-")]
+
+        await pilot.press("e")  # edit it again: the editor opens on the stored document
+        await settle(pilot)
+        editor = app.screen
+        assert isinstance(editor, PolicyEditorScreen)
+        assert json.loads(editor.text) == json.loads(DOCUMENT)
+        editor.editor.load_text(DOCUMENT.replace("GetObject", "PutObject"))
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        svc = open_service(db)
+        stored = svc.get_group_policy(svc.root_principal(), "Developers", "ReadReports")
+        svc.close()
+        assert "s3:PutObject" in stored.document
+
+        await pilot.press("d")
+        await confirm(pilot)
+        assert rows(screen, "permissions") == []
+    svc = open_service(db)
+    root = svc.root_principal()
+    assert svc.list_group_policies(root, "Developers") == []
+    assert [u.user_name for u in svc.get_group(root, "Developers").users] == ["bob"]
+    svc.close()
+
+
+async def test_user_boundary_from_the_picker_then_removed(db: Path) -> None:
+    """A permissions boundary is a managed policy set on a user (IAM User Guide,
+    "Permissions boundaries for IAM entities": https://docs.aws.amazon.com/IAM/latest/
+    UserGuide/access_policies_boundaries.html)."""
+    app = IamApp(db, keys_dir=db.parent / "keys")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_first(pilot, "2")
+        screen = app.screen
+        assert isinstance(screen, UserDetailScreen) and screen.user_name == "alice"
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+        await pilot.press("b")
+        await settle(pilot)
+        assert isinstance(app.screen, PickerModal)
+        await type_text(pilot, "poweruser")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert rows(screen, "permissions") == [
+            ("PowerUserAccess", "Permissions boundary", "-", POWER_USER)]
+        svc = open_service(db)
+        assert svc.get_user(svc.root_principal(), "alice").permissions_boundary == POWER_USER
+        svc.close()
+        await pilot.press("d")
+        await confirm(pilot)
+        assert rows(screen, "permissions") == []
+    svc = open_service(db)
+    assert svc.get_user(svc.root_principal(), "alice").permissions_boundary is None
+    svc.close()
+
+
+async def test_role_settings_permissions_and_tags(db: Path) -> None:
+    app = IamApp(db, keys_dir=db.parent / "keys")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_first(pilot, "4")
+        screen = app.screen
+        assert isinstance(screen, RoleDetailScreen)
+        await pilot.press("e")  # Summary: description and maximum session duration
+        assert isinstance(app.screen, FormModal)
+        await type_text(pilot, "Builds things")
+        await pilot.press("enter", "ctrl+u")
+        await type_text(pilot, "12h")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "Builds things" in str(screen.query_one("#summary-body").render())
+
+        await pilot.press("right_square_bracket", "right_square_bracket")  # Permissions
+        await pilot.pause()
+        assert not screen.check_action("edit", ())  # nothing for the screen's e here
+        await pilot.press("a")
+        await settle(pilot)
+        await type_text(pilot, "Reports")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert rows(screen, "permissions") == [
+            ("Reports", "Customer managed", "directly", REPORTS)]
+
+        await pilot.press("right_square_bracket")  # Tags
+        await pilot.pause()
+        await pilot.press("a")
+        await type_text(pilot, "team")
+        await pilot.press("enter")
+        await type_text(pilot, "build")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert rows(screen, "tags") == [("team", "build")]
+        svc = open_service(db)
+        role = svc.get_role(svc.root_principal(), "Builder")
+        svc.close()
+        assert (role.description, role.max_session_duration) == ("Builds things", 43200)
+        assert role.tags == (Tag("team", "build"),)
+        await pilot.press("d")
+        await confirm(pilot)
+        assert rows(screen, "tags") == []
+    svc = open_service(db)
+    assert svc.list_role_tags(svc.root_principal(), "Builder") == ()
+    svc.close()
+
+
+async def test_policy_entities_and_a_read_only_aws_managed_policy(db: Path) -> None:
+    svc = open_service(db)
+    root = svc.root_principal()
+    svc.attach_user_policy(root, "alice", REPORTS)
+    svc.attach_group_policy(root, "Developers", REPORTS)
+    svc.put_role_permissions_boundary(root, "Builder", REPORTS)
+    svc.close()
+    app = IamApp(db, keys_dir=db.parent / "keys")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_first(pilot, "5")  # the first row: AdministratorAccess, AWS managed
+        screen = app.screen
+        assert isinstance(screen, PolicyDetailScreen)
+        assert screen.read_only and not screen.check_action("edit", ())
+        versions = screen.query_one("#versions-pane")
+        for verb in ("new", "set_default", "remove"):
+            assert not versions.check_action(verb, ())
+        await pilot.press("escape")
+        await settle(pilot)
+
+        table = app.screen.query_one("#policies").query_one(ResourceTable)
+        assert table.move_to(REPORTS)
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, PolicyDetailScreen) and not screen.read_only
+        await pilot.press("right_square_bracket", "right_square_bracket")  # Entities
+        await pilot.pause()
+        assert sorted(r[:3] for r in rows(screen, "entities")) == [
+            ("Group", "Developers", "Permissions policy"),
+            ("Role", "Builder", "Permissions boundary"),
+            ("User", "alice", "Permissions policy")]
+        entities = screen.query_one("#entities").query_one(ResourceTable)
+        assert entities.move_to("Role:Builder:PermissionsBoundary")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, RoleDetailScreen)
+        crumb = str(app.screen.query_one(".breadcrumb").render())
+        assert crumb == "Policies › Reports › Builder"

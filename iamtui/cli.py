@@ -114,17 +114,38 @@ def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
                         help="read the root password from standard input")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The whole command line: global options and one subcommand per operation."""
-    import iamtui.commands  # noqa: F401  (registers every command)
+# Global options that take a value, to find the command name before parsing.
+_VALUED_GLOBALS = {"--output", "--db", "--profile"}
 
+
+def command_name(argv: list[str]) -> str | None:
+    """The command in `argv` (the first word that is no option or option value)."""
+    skip = False
+    for word in argv:
+        if skip:
+            skip = False
+        elif word in _VALUED_GLOBALS:
+            skip = True
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command line: global options and a subcommand per operation (only `command`'s
+    when it is known, so one command does not pay for building a hundred)."""
+    import iamtui.commands
+
+    iamtui.commands.load(command)
     parser = _Parser(prog="iamtui", description="Identity and access management with AWS IAM "
                      "semantics. Without a command, opens the terminal app.")
     parser.add_argument("--version", action="version", version=_version())
     _global_options(parser, suppress=False)
     subparsers = parser.add_subparsers(dest="command", metavar="<command>",
                                        parser_class=_Parser)
-    for cmd in sorted(COMMANDS.values(), key=lambda c: c.name):
+    chosen = [COMMANDS[command]] if command in COMMANDS else sorted(
+        COMMANDS.values(), key=lambda c: c.name)
+    for cmd in chosen:
         sub = subparsers.add_parser(cmd.name, help=cmd.help, description=cmd.help)
         _global_options(sub, suppress=True)
         for argument in cmd.arguments:
@@ -182,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the `iamtui` console script."""
     args_list = sys.argv[1:] if argv is None else argv
     try:
-        parser = build_parser()
+        parser = build_parser(command_name(args_list))
         args = parser.parse_args(args_list)
     except ArgumentError as exc:
         print(f"usage: iamtui <command> [options]\n{exc}", file=sys.stderr)

@@ -54,6 +54,11 @@ def parse_timestamp(text: str) -> datetime:
     return moment.astimezone(UTC)
 
 
+# GetAccountAuthorizationDetails' Filter values (AWS's EntityType enum).
+AUTHORIZATION_DETAILS_FILTERS: tuple[str, ...] = (
+    "User", "Role", "Group", "LocalManagedPolicy", "AWSManagedPolicy")
+
+
 def aws_timestamp(moment: datetime) -> str:
     """A datetime the way the AWS CLI prints it: '2023-03-09T10:41:45+00:00'."""
     return moment.astimezone(UTC).replace(microsecond=0).isoformat()

@@ -1,9 +1,20 @@
-"""The CLI's commands, one module per family; importing this registers them all."""
+"""The CLI's commands, one module per family; importing a module registers its commands."""
 
 import importlib
 import pkgutil
 
-# Every module of this package registers its commands when imported; adding a
-# family is adding a module.
-for _module in pkgutil.iter_modules(__path__):
-    importlib.import_module(f"{__name__}.{_module.name}")
+# Families that need no store: a one-shot `simulate-custom-policy` loads only these,
+# and so stays a short process (the others bring the store, Argon2 and the models).
+STORELESS = ("policy",)
+
+
+def load(command: str | None = None) -> None:
+    """Register `command`'s family (the store-less ones first), or every family."""
+    from iamtui.cli import COMMANDS
+
+    for name in STORELESS:
+        importlib.import_module(f"{__name__}.{name}")
+    if command is not None and command in COMMANDS:
+        return
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")

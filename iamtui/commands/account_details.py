@@ -7,7 +7,7 @@ import json
 
 from iamtui.cli import ArgumentError, Response, arg, command, read_document
 from iamtui.commands.session import session
-from iamtui.service.account_details import FILTERS
+from iamtui.model import AUTHORIZATION_DETAILS_FILTERS as FILTERS
 
 
 @command("get-account-authorization-details",

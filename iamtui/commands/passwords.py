@@ -10,17 +10,14 @@ the first line.
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from iamtui.cli import ArgumentError, Response, arg, command
 from iamtui.commands.session import read_secret, session
 from iamtui.model import aws_login_profile
-from iamtui.security.passwords import (
-    AccountSecuritySettings,
-    LockoutSettings,
-    PasswordPolicy,
-    pci_dss_policy,
-)
+
+if TYPE_CHECKING:  # argon2 loads with this module: commands import it only when they run
+    from iamtui.security.passwords import AccountSecuritySettings, PasswordPolicy
 
 _USER = arg("--user-name", required=True, help="the user's name")
 _BOOL = argparse.BooleanOptionalAction
@@ -130,6 +127,8 @@ _POLICY_FLAGS = {
 
 
 def settings_from_args(args: argparse.Namespace) -> tuple[PasswordPolicy, Any, Any]:
+    from iamtui.security.passwords import LockoutSettings, PasswordPolicy, pci_dss_policy
+
     """The policy and our lockout / idle settings the flags ask for (KEEP where unsaid)."""
     from iamtui.service.passwords import KEEP
 

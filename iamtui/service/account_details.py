@@ -45,6 +45,7 @@ from iamtui.arn import (
 from iamtui.errors import EntityAlreadyExists, InvalidInput, MalformedPolicyDocument, NoSuchEntity
 from iamtui.managed_policies import aws_managed_policies
 from iamtui.model import (
+    AUTHORIZATION_DETAILS_FILTERS,
     Group,
     GroupMembership,
     InlinePolicy,
@@ -76,7 +77,7 @@ from iamtui.service.tables import (
 )
 from store import Tx
 
-FILTERS: tuple[str, ...] = ("User", "Role", "Group", "LocalManagedPolicy", "AWSManagedPolicy")
+FILTERS = AUTHORIZATION_DETAILS_FILTERS
 _LISTS = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
 
 

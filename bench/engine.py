@@ -33,6 +33,7 @@ from iamtui.policy import (
     ContextEntry,
     EvalRequest,
     PolicyInput,
+    PolicySet,
     PolicySourceType,
     PolicyType,
     RequestContext,
@@ -79,10 +80,14 @@ def texts(documents: dict[str, tuple[list, list]]) -> dict[str, tuple[list, list
             for arn, (ident, bound) in documents.items()}
 
 
-def engine_inputs(principal_texts: dict[str, tuple[list, list]], arn: str) -> tuple[list, list]:
+def engine_inputs(principal_texts: dict[str, tuple[list, list]],
+                  arn: str) -> tuple[PolicySet, PolicySet]:
+    """A principal's compiled policies, as the service holds them between requests."""
     ident, bound = principal_texts[arn]
-    return ([PolicyInput(compile_policy(t), i, PolicySourceType.USER_MANAGED) for i, t in ident],
-            [PolicyInput(compile_policy(t), i, PolicySourceType.USER_MANAGED) for i, t in bound])
+    return (PolicySet(PolicyInput(compile_policy(t), i, PolicySourceType.USER_MANAGED)
+                      for i, t in ident),
+            PolicySet(PolicyInput(compile_policy(t), i, PolicySourceType.USER_MANAGED)
+                      for i, t in bound))
 
 
 def prepared_requests(reqs: list[dict[str, Any]]) -> list[EvalRequest]:

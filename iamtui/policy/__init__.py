@@ -17,6 +17,7 @@ from iamtui.policy.evaluate import (
     EvalRequest,
     EvalResult,
     PolicyInput,
+    PolicySet,
     evaluate,
 )
 from iamtui.policy.explain import Explanation, explain
@@ -34,7 +35,7 @@ from iamtui.policy.grammar import (
 __all__ = [
     "ALLOWED", "EXPLICIT_DENY", "IMPLICIT_DENY", "Caller", "CompiledPolicy", "ContextEntry",
     "EvalRequest", "EvalResult", "Explanation", "Finding", "FindingType", "PolicyDocument",
-    "PolicyInput", "PolicySourceType", "PolicyType", "Position", "RequestContext",
+    "PolicyInput", "PolicySet", "PolicySourceType", "PolicyType", "Position", "RequestContext",
     "ValidationReport", "compile_policy", "evaluate", "explain", "parse_policy", "policy_size",
     "validate_policy",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -12,11 +13,20 @@ from textual.widgets import ContentSwitcher, Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from screens.dashboard import Dashboard
+from screens.kinds.groups import GROUPS
+from screens.kinds.policies import PolicySection
+from screens.kinds.roles import ROLES
 from screens.kinds.users import USERS
-from screens.sections import ResourceSection
+from screens.user_detail import edit_user
+from screens.widgets.kind_section import EditableKind, KindSection
+
+# Users, as screens/kinds/users.py defines them, plus `e` to rename or move a user.
+USERS_KIND = EditableKind(**{f.name: getattr(USERS, f.name) for f in fields(USERS)},
+                          edit=edit_user)
 
 # (id, label, hotkey): the sidebar, in the order the IAM console lists them.
-SECTIONS = (("dashboard", "Dashboard", "1"), ("users", "Users", "2"))
+SECTIONS = (("dashboard", "Dashboard", "1"), ("users", "Users", "2"), ("groups", "Groups", "3"),
+            ("roles", "Roles", "4"), ("policies", "Policies", "5"))
 
 
 def status_text(app: object) -> str:
@@ -47,7 +57,10 @@ class MainScreen(Screen[None]):
                              id="sidebar")
             with ContentSwitcher(initial="dashboard", id="content"):
                 yield Dashboard(id="dashboard")
-                yield ResourceSection(USERS, id="users")
+                yield KindSection(USERS_KIND, id="users")
+                yield KindSection(GROUPS, id="groups")
+                yield KindSection(ROLES, id="roles")
+                yield PolicySection(id="policies")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -18,6 +18,28 @@ from screens.widgets.picker import PickerModal
 from screens.widgets.resource_table import Column, ResourceTable, Row
 
 
+def edit_user(section: Any, arn: str) -> None:
+    """UpdateUser from the users table: rename or move; keys, groups and policies follow."""
+    name = arn.rsplit("/", 1)[-1]
+    path = arn.split(":user", 1)[1][: -len(name)] or "/"
+    service, principal = service_of(section)
+
+    def done(values: dict[str, str] | None) -> None:
+        if values is None:
+            return
+        new_name = values["name"] if values["name"] != name else None
+        new_path = values["path"] if values["path"] and values["path"] != path else None
+        if (new_name or new_path) and not isinstance(run_op(
+                section, service.update_user, principal, name, new_user_name=new_name,
+                new_path=new_path, success=f"Updated user {values['name']}"), Failed):
+            section.action_refresh()
+
+    section.app.push_screen(FormModal(f"Edit user {name}", [
+        Field("name", "User name", name), Field("path", "Path", path, required=False)],
+        submit="Save", note="Access keys, groups, policies and MFA devices follow the user."),
+        done)
+
+
 def _date(moment: Any) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "Never"
 

@@ -261,3 +261,26 @@ async def test_policy_entities_and_a_read_only_aws_managed_policy(db: Path) -> N
         assert isinstance(app.screen, RoleDetailScreen)
         crumb = str(app.screen.query_one(".breadcrumb").render())
         assert crumb == "Policies › Reports › Builder"
+
+
+async def test_rename_and_move_a_user_from_the_users_table(db: Path) -> None:
+    app = IamApp(db, keys_dir=db.parent / "keys")
+    async with app.run_test(size=SIZE) as pilot:
+        for key in (*"root", "enter", *ROOT_PASSWORD, "enter", "2"):
+            await pilot.press(key)
+        await settle(pilot)
+        await pilot.press("e")  # alice
+        assert isinstance(app.screen, FormModal)
+        await pilot.press("ctrl+u")
+        await type_text(pilot, "alicia")
+        await pilot.press("enter", "ctrl+u")
+        await type_text(pilot, "/staff/")
+        await pilot.press("enter")
+        await settle(pilot)
+        table = app.screen.query_one("#users").query_one(ResourceTable)
+        assert [r.cells[:3] for r in table.rows] == [
+            ("alicia", "/staff/", "Developers"), ("bob", "/", "-")]
+    svc = open_service(db)
+    user = svc.get_user(svc.root_principal(), "alicia")
+    svc.close()
+    assert user.arn == f"arn:aws:iam::{ACCOUNT_ID}:user/staff/alicia"

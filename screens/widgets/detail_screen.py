@@ -44,6 +44,7 @@ class DetailScreen(Screen[None]):
         Binding("right_square_bracket", "tab(1)", "Next tab"),
         Binding("left_square_bracket", "tab(-1)", "Prev tab", show=False),
         Binding("y", "copy_arn", "Copy ARN"),
+        Binding("question_mark", "app.toggle_help", "Keys", show=False),
     ]
     arn: str = ""
 

@@ -52,6 +52,7 @@ from iamtui.managed_policies import aws_managed_policies
 from iamtui.model import Group, ManagedPolicy, PolicyVersion, Role, Tag, User
 from iamtui.policy import ContextEntry, PolicyType, parse_policy
 from iamtui.service.core import Principal, ServiceCore, View
+from iamtui.service.owners import merge_tags, resource_tag_context, tag_context
 from iamtui.service.tables import (
     ATTACHMENTS,
     GROUPS,
@@ -60,7 +61,6 @@ from iamtui.service.tables import (
     ROLES,
     USERS,
 )
-from iamtui.service.users import merge_tags, resource_tag_context, tag_context
 from store import EntityTable, Tx
 
 Scope = Literal["All", "AWS", "Local"]
@@ -450,9 +450,11 @@ class PolicyOperations(ServiceCore):
             number = version_number(version.version_id)
             if all(version_number(v.version_id) < number
                    for v in self._versions(tx, policy_arn)):
-                # Remember the deleted highest number only then, so the meta stays small.
-                tx.meta[HIGH_WATER_KEY] = {**tx.meta.get(HIGH_WATER_KEY, {}),
-                                           policy_arn: number}
+                # Remember the deleted highest number only then, so the meta stays small;
+                # never lower a mark an earlier deletion of a higher version left.
+                marks = tx.meta.get(HIGH_WATER_KEY, {})
+                tx.meta[HIGH_WATER_KEY] = {**marks,
+                                           policy_arn: max(number, marks.get(policy_arn, 0))}
 
     # ------------------------------------------------------------------ who uses it
 

@@ -14,59 +14,19 @@ owner kind of the OWNERS table below.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from iamtui.arn import (
-    DEFAULT_QUOTAS,
-    validate_group_name,
     validate_path_prefix,
-    validate_role_name,
-    validate_user_name,
 )
 from iamtui.errors import LimitExceeded, NoSuchEntity
-from iamtui.model import ManagedPolicy, OwnerKind, PolicyAttachment
+from iamtui.model import ManagedPolicy, PolicyAttachment
 from iamtui.policy import ContextEntry
 from iamtui.service.core import Principal, ServiceCore, View
+from iamtui.service.owners import OWNERS, OwnerSpec, owner_spec, resource_tag_context
 from iamtui.service.policies import validate_policy_arn
 from iamtui.service.principals import managed_policy
-from iamtui.service.tables import ATTACHMENTS, GROUPS, ROLES, USERS
-from iamtui.service.users import resource_tag_context
-from store import EntityTable
-
-
-@dataclass(frozen=True)
-class OwnerKindInfo:
-    """What differs between users, groups and roles as owners of attached policies."""
-
-    kind: OwnerKind
-    noun: str  # "User": the word in IAM's operation names
-    table: EntityTable[Any]
-    validate_name: Callable[..., str]
-    quota: int
-    quota_name: str  # as AWS names it in LimitExceeded messages
-
-    @property
-    def name_field(self) -> str:
-        """The request parameter naming the owner: userName, groupName, roleName."""
-        return f"{self.kind}Name"
-
-
-OWNERS: dict[str, OwnerKindInfo] = {
-    "user": OwnerKindInfo("user", "User", USERS, validate_user_name,
-                          DEFAULT_QUOTAS.managed_policies_per_user, "PoliciesPerUser"),
-    "group": OwnerKindInfo("group", "Group", GROUPS, validate_group_name,
-                           DEFAULT_QUOTAS.managed_policies_per_group, "PoliciesPerGroup"),
-    "role": OwnerKindInfo("role", "Role", ROLES, validate_role_name,
-                          DEFAULT_QUOTAS.managed_policies_per_role, "PoliciesPerRole"),
-}
-
-
-def _owner_info(kind: str) -> OwnerKindInfo:
-    try:
-        return OWNERS[kind]
-    except KeyError:
-        raise ValueError(f"owner kind must be one of {sorted(OWNERS)}, not {kind!r}") from None
+from iamtui.service.tables import ATTACHMENTS
 
 
 def _attach(kind: str) -> Callable[..., None]:
@@ -95,13 +55,10 @@ def _list(kind: str) -> Callable[..., list[ManagedPolicy]]:
 class AttachmentOperations(ServiceCore):
     """attach-/detach-/list-attached-{user,group,role}-policies."""
 
-    def _owner(self, view: View, info: OwnerKindInfo, name: str) -> Any:
-        owner = info.table.find_one(view, "name", name)
-        if owner is None:
-            raise NoSuchEntity(f"The {info.kind} with name {name} cannot be found.")
-        return owner
+    def _owner(self, view: View, info: OwnerSpec, name: str) -> Any:
+        return info.get(view, name)
 
-    def _attached(self, view: View, info: OwnerKindInfo, name: str) -> list[PolicyAttachment]:
+    def _attached(self, view: View, info: OwnerSpec, name: str) -> list[PolicyAttachment]:
         return [a for a in ATTACHMENTS.find_by(view, "owner", name) if a.owner_kind == info.kind]
 
     def _owner_context(self, owner: Any, policy_arn: str | None) -> list[ContextEntry]:
@@ -119,7 +76,7 @@ class AttachmentOperations(ServiceCore):
         The policy must exist and be attachable (NoSuchEntity); an owner holds at most
         10 managed policies (LimitExceeded); attaching one already attached is a no-op.
         """
-        info = _owner_info(kind)
+        info = owner_spec(kind)
         info.validate_name(owner_name)
         validate_policy_arn(policy_arn)
         owner = self._owner(self.store.snapshot(), info, owner_name)
@@ -134,15 +91,16 @@ class AttachmentOperations(ServiceCore):
             attached = self._attached(tx, info, owner_name)
             if any(a.policy_arn == policy_arn for a in attached):
                 return  # AWS answers success and changes nothing
-            if len(attached) >= info.quota:
-                raise LimitExceeded(f"Cannot exceed quota for {info.quota_name}: {info.quota}")
-            owner_name = getattr(owner, f"{info.kind}_name")
+            if len(attached) >= info.attached_policies_quota:
+                raise LimitExceeded(f"Cannot exceed quota for {info.attached_quota_name}: "
+                                    f"{info.attached_policies_quota}")
+            owner_name = info.name_of(owner)
             ATTACHMENTS.put(tx, PolicyAttachment(policy_arn, info.kind, owner_name))
 
     def detach_policy(self, caller: Principal, kind: str, owner_name: str,
                       policy_arn: str) -> None:
         """Detach{User,Group,Role}Policy; NoSuchEntity when it is not attached."""
-        info = _owner_info(kind)
+        info = owner_spec(kind)
         info.validate_name(owner_name)
         validate_policy_arn(policy_arn)
         owner = self._owner(self.store.snapshot(), info, owner_name)
@@ -161,7 +119,7 @@ class AttachmentOperations(ServiceCore):
                                path_prefix: str = "/") -> list[ManagedPolicy]:
         """ListAttached{User,Group,Role}Policies: the managed policies attached to one
         owner (whose path starts with `path_prefix`), in name order."""
-        info = _owner_info(kind)
+        info = owner_spec(kind)
         info.validate_name(owner_name)
         validate_path_prefix(path_prefix)
         owner = self._owner(self.store.snapshot(), info, owner_name)

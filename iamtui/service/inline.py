@@ -16,75 +16,30 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from operator import attrgetter
 from typing import Any, Literal
 
 from iamtui.arn import (
-    DEFAULT_QUOTAS,
     Arn,
     check_tag_count,
     policy_size,
     split_iam_resource,
-    validate_group_name,
     validate_policy_document_text,
     validate_policy_name,
-    validate_role_name,
     validate_tag_key,
     validate_tags,
-    validate_user_name,
 )
 from iamtui.errors import DeleteConflict, InvalidInput, LimitExceeded, NoSuchEntity
 from iamtui.model import InlinePolicy, OwnerKind, Tag
 from iamtui.policy import ContextEntry, PolicyType, parse_policy
 from iamtui.service.core import Principal, ServiceCore, View
+from iamtui.service.owners import OWNERS, OwnerSpec, merge_tags, resource_tag_context, tag_context
 from iamtui.service.principals import managed_policy
 from iamtui.service.tables import (
     ATTACHMENTS,
-    GROUPS,
     INLINE_POLICIES,
-    ROLES,
-    USERS,
     owner_key,
 )
-from iamtui.service.users import merge_tags, resource_tag_context, tag_context
-from store import EntityTable, Tx
-
-# ---------------------------------------------------------------------------- owner kinds
-
-
-@dataclass(frozen=True)
-class OwnerSpec:
-    """What differs between users, groups and roles as owners of policies and settings."""
-
-    kind: OwnerKind
-    noun: str  # as in AWS's operation names: PutUserPolicy, PutGroupPolicy, PutRolePolicy
-    table: EntityTable[Any]
-    name_field: str  # the request parameter: userName, groupName, roleName
-    validate_name: Callable[[str, str], str]
-    inline_size_quota: int
-    name_of: Callable[[Any], str]
-
-    def find(self, view: View, name: str) -> Any | None:
-        """The entity named `name` (names ignore case), or None."""
-        return self.table.find_one(view, "name", name)
-
-    def get(self, view: View, name: str) -> Any:
-        """The entity named `name`; NoSuchEntity with AWS's message if there is none."""
-        entity = self.find(view, name)
-        if entity is None:
-            raise NoSuchEntity(f"The {self.kind} with name {name} cannot be found.")
-        return entity
-
-
-OWNERS: dict[OwnerKind, OwnerSpec] = {
-    "user": OwnerSpec("user", "User", USERS, "userName", validate_user_name,
-                      DEFAULT_QUOTAS.user_inline_policy_size, attrgetter("user_name")),
-    "group": OwnerSpec("group", "Group", GROUPS, "groupName", validate_group_name,
-                       DEFAULT_QUOTAS.group_inline_policy_size, attrgetter("group_name")),
-    "role": OwnerSpec("role", "Role", ROLES, "roleName", validate_role_name,
-                      DEFAULT_QUOTAS.role_inline_policy_size, attrgetter("role_name")),
-}
-"""The three owner kinds, by OwnerKind."""
+from store import Tx
 
 BoundaryOwner = Literal["user", "role"]
 

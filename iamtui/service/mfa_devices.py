@@ -41,9 +41,9 @@ from iamtui.errors import (
 from iamtui.model import Tag, User, VirtualMfaDevice
 from iamtui.security import mfa
 from iamtui.service.core import Principal, ServiceCore, View
+from iamtui.service.owners import tag_context
 from iamtui.service.passwords import secret_change
 from iamtui.service.tables import MFA_DEVICES, USERS
-from iamtui.service.users import tag_context
 
 ROOT_OWNER: Final = "<root_account>"
 """The owner name a device assigned to the root user carries (never a valid user name)."""

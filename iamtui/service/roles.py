@@ -37,8 +37,8 @@ from iamtui.service.inline import (
     owner_context,
     require_boundary_policy,
 )
+from iamtui.service.owners import tag_context
 from iamtui.service.tables import ROLES
-from iamtui.service.users import tag_context
 
 
 def check_trust_policy(document: str, field: str = "assumeRolePolicyDocument") -> None:

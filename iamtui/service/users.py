@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from iamtui.arn import (
-    check_tag_count,
     new_unique_id,
     user_arn,
     validate_path,
     validate_path_prefix,
-    validate_tag_key,
     validate_tags,
     validate_user_name,
 )
 from iamtui.errors import DeleteConflict, EntityAlreadyExists, NoSuchEntity
 from iamtui.model import Tag, User
 from iamtui.policy import ContextEntry
-from iamtui.service.core import Principal, ServiceCore, View
+from iamtui.service.core import Principal, View
+from iamtui.service.inline import OwnerOperations
+from iamtui.service.owners import tag_context
 from iamtui.service.tables import (
     ACCESS_KEYS,
     ATTACHMENTS,
@@ -31,25 +31,6 @@ from iamtui.service.tables import (
     USERS,
 )
 from store import EntityTable, Tx
-
-
-def tag_context(tags: Sequence[Tag]) -> list[ContextEntry]:
-    """aws:RequestTag/<key> and aws:TagKeys for a request that sets tags."""
-    if not tags:
-        return []
-    return [ContextEntry(f"aws:RequestTag/{t.key}", (t.value,)) for t in tags] + [
-        ContextEntry("aws:TagKeys", tuple(t.key for t in tags), "stringList")]
-
-
-def resource_tag_context(tags: Iterable[Tag]) -> list[ContextEntry]:
-    """aws:ResourceTag/<key> for a request on a tagged user or role."""
-    return [ContextEntry(f"aws:ResourceTag/{t.key}", (t.value,)) for t in tags]
-
-
-def merge_tags(current: Sequence[Tag], new: Sequence[Tag]) -> tuple[Tag, ...]:
-    """Tags after TagUser/TagRole: a key given again takes the new value (keys ignore case)."""
-    given = {t.key.lower() for t in new}
-    return tuple(t for t in current if t.key.lower() not in given) + tuple(new)
 
 
 @dataclass(frozen=True)
@@ -66,7 +47,7 @@ class UserSummary:
     last_activity: datetime | None
 
 
-class UserOperations(ServiceCore):
+class UserOperations(OwnerOperations):
     """The user half of `aws iam`: create-user, get-user, list-users, ..."""
 
     def _user(self, view: View, user_name: str) -> User:
@@ -242,33 +223,12 @@ class UserOperations(ServiceCore):
 
     def tag_user(self, caller: Principal, user_name: str, tags: Sequence[Tag]) -> None:
         """TagUser: add or overwrite tags (at most 50 per user)."""
-        validate_tags(tags)
-        user = self._user(self.store.snapshot(), user_name)
-        params = {"userName": user_name, "tags": [{"key": t.key, "value": t.value} for t in tags]}
-        context = tag_context(tags) + resource_tag_context(user.tags)
-        with self._change(caller, "TagUser", user.arn, params, context=context) as change:
-            user = self._user(change.tx, user_name)
-            merged = merge_tags(user.tags, tags)
-            check_tag_count(len(merged))
-            USERS.put(change.tx, replace(user, tags=merged))
+        self.tag_owner(caller, "user", user_name, tags)
 
     def untag_user(self, caller: Principal, user_name: str, tag_keys: Sequence[str]) -> None:
         """UntagUser: remove tags by key (keys ignore case)."""
-        for key in tag_keys:
-            validate_tag_key(key)
-        user = self._user(self.store.snapshot(), user_name)
-        context = [ContextEntry("aws:TagKeys", tuple(tag_keys), "stringList")]
-        with self._change(caller, "UntagUser", user.arn,
-                          {"userName": user_name, "tagKeys": list(tag_keys)},
-                          context=context + resource_tag_context(user.tags)) as change:
-            user = self._user(change.tx, user_name)
-            drop = {k.lower() for k in tag_keys}
-            USERS.put(change.tx, replace(user, tags=tuple(
-                t for t in user.tags if t.key.lower() not in drop)))
+        self.untag_owner(caller, "user", user_name, tag_keys)
 
     def list_user_tags(self, caller: Principal, user_name: str) -> tuple[Tag, ...]:
         """ListUserTags."""
-        user = self._user(self.store.snapshot(), user_name)
-        view = self._read(caller, "ListUserTags", user.arn, params={"userName": user_name},
-                          context=resource_tag_context(user.tags))
-        return self._user(view, user_name).tags
+        return self.owner_tags(caller, "user", user_name)

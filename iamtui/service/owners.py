@@ -1,0 +1,88 @@
+"""Users, groups and roles as owners of policies: the one table of what differs between them.
+
+Inline policies, attachments, boundaries, tags and deletion all take an `OwnerSpec`
+(which table, which name rule, which quotas, which words AWS uses) instead of
+three copies of each operation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from operator import attrgetter
+from typing import Any
+
+from iamtui.arn import DEFAULT_QUOTAS, validate_group_name, validate_role_name, validate_user_name
+from iamtui.errors import NoSuchEntity
+from iamtui.model import OwnerKind, Tag
+from iamtui.policy import ContextEntry
+from iamtui.service.core import View
+from iamtui.service.tables import GROUPS, ROLES, USERS
+from store import EntityTable
+
+
+@dataclass(frozen=True)
+class OwnerSpec:
+    """What differs between users, groups and roles as owners of policies and settings."""
+
+    kind: OwnerKind
+    noun: str  # as in AWS's operation names: PutUserPolicy, PutGroupPolicy, PutRolePolicy
+    table: EntityTable[Any]
+    name_field: str  # the request parameter: userName, groupName, roleName
+    validate_name: Callable[[str, str], str]
+    inline_size_quota: int
+    name_of: Callable[[Any], str]
+    attached_policies_quota: int
+    attached_quota_name: str  # as AWS names it in LimitExceeded messages
+
+    def find(self, view: View, name: str) -> Any | None:
+        """The entity named `name` (names ignore case), or None."""
+        return self.table.find_one(view, "name", name)
+
+    def get(self, view: View, name: str) -> Any:
+        """The entity named `name`; NoSuchEntity with AWS's message if there is none."""
+        entity = self.find(view, name)
+        if entity is None:
+            raise NoSuchEntity(f"The {self.kind} with name {name} cannot be found.")
+        return entity
+
+
+OWNERS: dict[OwnerKind, OwnerSpec] = {
+    "user": OwnerSpec("user", "User", USERS, "userName", validate_user_name,
+                      DEFAULT_QUOTAS.user_inline_policy_size, attrgetter("user_name"),
+                      DEFAULT_QUOTAS.managed_policies_per_user, "PoliciesPerUser"),
+    "group": OwnerSpec("group", "Group", GROUPS, "groupName", validate_group_name,
+                       DEFAULT_QUOTAS.group_inline_policy_size, attrgetter("group_name"),
+                       DEFAULT_QUOTAS.managed_policies_per_group, "PoliciesPerGroup"),
+    "role": OwnerSpec("role", "Role", ROLES, "roleName", validate_role_name,
+                      DEFAULT_QUOTAS.role_inline_policy_size, attrgetter("role_name"),
+                      DEFAULT_QUOTAS.managed_policies_per_role, "PoliciesPerRole"),
+}
+"""The three owner kinds, by OwnerKind."""
+
+
+def owner_spec(kind: str) -> OwnerSpec:
+    """The spec of an owner kind; ValueError for anything but user, group or role."""
+    try:
+        return OWNERS[kind]  # type: ignore[index]
+    except KeyError:
+        raise ValueError(f"owner kind must be one of {sorted(OWNERS)}, not {kind!r}") from None
+
+
+def tag_context(tags: Sequence[Tag]) -> list[ContextEntry]:
+    """aws:RequestTag/<key> and aws:TagKeys for a request that sets tags."""
+    if not tags:
+        return []
+    return [ContextEntry(f"aws:RequestTag/{t.key}", (t.value,)) for t in tags] + [
+        ContextEntry("aws:TagKeys", tuple(t.key for t in tags), "stringList")]
+
+
+def resource_tag_context(tags: Iterable[Tag]) -> list[ContextEntry]:
+    """aws:ResourceTag/<key> for a request on a tagged user or role."""
+    return [ContextEntry(f"aws:ResourceTag/{t.key}", (t.value,)) for t in tags]
+
+
+def merge_tags(current: Sequence[Tag], new: Sequence[Tag]) -> tuple[Tag, ...]:
+    """Tags after TagUser/TagRole: a key given again takes the new value (keys ignore case)."""
+    given = {t.key.lower() for t in new}
+    return tuple(t for t in current if t.key.lower() not in given) + tuple(new)

@@ -62,7 +62,8 @@ def test_verify_intact_log(cli: Cli) -> None:
     report = json.loads(out)
     assert report["Valid"] and not report["Tampered"]
     assert report["Head"] == report["ExpectedHead"]
-    assert report["Records"] == report["Head"]["Sequence"] == 4  # account + 3 users
+    # the account, then for each user the root sign-in and CreateUser, then this sign-in
+    assert report["Records"] == report["Head"]["Sequence"] == 8
     # the issue's spelling, `iamtui audit verify`, works too
     code, out, _ = cli("audit", "verify", "--output", "table")
     assert code == 0 and "intact" in out
@@ -71,29 +72,30 @@ def test_verify_intact_log(cli: Cli) -> None:
 def test_verify_finds_an_edited_record(cli: Cli) -> None:
     """Changing one record (say, whom a user was created as) breaks its seal."""
     lines = cli.log.read_bytes().splitlines(keepends=True)
-    assert b'"userName":"bob"' in lines[2]
-    lines[2] = lines[2].replace(b'"userName":"bob"', b'"userName":"eve"')
+    assert b'"userName":"bob"' in lines[4]  # CreateAccount, then sign-in + CreateUser each
+    lines[4] = lines[4].replace(b'"userName":"bob"', b'"userName":"eve"')
     cli.log.write_bytes(b"".join(lines))
     code, out, err = cli("audit-verify")
     assert code == 254
     assert err.startswith("An error occurred (AuditLogTampered) when calling the "
                           "AuditVerify operation: ")
-    assert "sequence 3 (line 3)" in err
+    assert "sequence 5 (line 5)" in err
     report = json.loads(out)
     assert report["Tampered"] and report["Problems"][0]["Kind"] == "edited"
     code, _, err = cli("audit", "verify")
-    assert code == 254 and "sequence 3" in err
+    assert code == 254 and "sequence 5" in err
 
 
 def test_verify_finds_a_cut_tail(cli: Cli) -> None:
     """Deleting the newest records leaves a well-formed chain; the head the store
-    remembers shows that it is too short."""
+    remembers shows that it is too short, even after the verifier's own sign-in appended
+    a record to the cut log."""
     lines = cli.log.read_bytes().splitlines(keepends=True)
     cli.log.write_bytes(b"".join(lines[:-2]))
     code, out, err = cli("audit-verify")
     assert code == 254
     assert "truncated" in json.dumps(json.loads(out)["Problems"])
-    assert "the store recorded sequence 4" in err and "sequence 2" in err
+    assert "the store recorded sequence 7" in err
 
 
 def test_verify_finds_a_deleted_middle_record(cli: Cli) -> None:
@@ -109,8 +111,10 @@ def test_lookup_events_shape_and_filters(cli: Cli) -> None:
     code, out, err = cli("lookup-events")
     assert code == 0, err
     events = json.loads(out)["Events"]
-    assert [e["EventName"] for e in events] == ["CreateUser"] * 3 + ["CreateAccount"]
-    first = events[0]
+    assert [e["EventName"] for e in events] == (
+        ["ConsoleLogin"] + ["CreateUser", "ConsoleLogin"] * 3 + ["CreateAccount"])
+    code, out, err = cli("lookup-events", "--event-name", "CreateUser")
+    first = json.loads(out)["Events"][0]
     assert set(first) >= {"EventId", "EventName", "ReadOnly", "EventTime", "EventSource",
                           "Username", "Resources", "CloudTrailEvent"}
     assert first["ReadOnly"] == "false" and first["Username"] == "root"

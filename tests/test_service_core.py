@@ -15,16 +15,17 @@ def test_wrong_root_password_is_refused_and_audited_intact(service: IamService,
     """A mistyped root password of any length fails cleanly; the record stays readable
     and never holds what was typed (a 1-letter guess must not mangle field names)."""
     with pytest.raises(SignInFailed):
-        service.authenticate_root(wrong)
+        service.sign_in(service.account_id, "root", wrong)
     record = service.audit.page(0, 1)[0]
-    assert record["eventName"] == "ConsoleLogin" and record["errorCode"] == "SignInFailed"
+    assert record["eventName"] == "ConsoleLogin"
+    assert record["responseElements"] == {"ConsoleLogin": "Failure"}
     assert service.audit.verify().ok
     if len(wrong) >= 4:
         assert wrong not in service.audit.path.read_text()
 
 
 def test_right_root_password(service: IamService) -> None:
-    assert service.authenticate_root(ROOT_PASSWORD).is_root
+    assert service.sign_in(service.account_id, "root", ROOT_PASSWORD).is_root
 
 
 def test_a_bucket_policy_governs_the_bucket_s_objects(service: IamService) -> None:

@@ -201,8 +201,7 @@ CREDENTIAL_SOURCES: list[CredentialSource] = [from_environment, from_profile]
 def caller_for(service: IamService, args: argparse.Namespace) -> Principal:
     """The principal the command acts as."""
     if getattr(args, "as_root", False):
-        password = read_secret("Root password: ", from_stdin=args.root_password_stdin)
-        return service.authenticate_root(password)
+        return _sign_in_root(service, args)
     for source in CREDENTIAL_SOURCES:
         principal = source(service, args)
         if principal is not None:
@@ -212,6 +211,19 @@ def caller_for(service: IamService, args: argparse.Namespace) -> Principal:
         "access key: create one with `iamtui create-access-key --user-name NAME --as-root`, "
         "then run `iamtui configure` or set IAMTUI_ACCESS_KEY_ID and "
         "IAMTUI_SECRET_ACCESS_KEY.")
+
+
+def _sign_in_root(service: IamService, args: argparse.Namespace) -> Principal:
+    """The root user's password (then its MFA code, when enrolled), through the same sign-in
+    as the console: the lockout and MFA protect the root user from the command line too."""
+    password = read_secret("Root password: ", from_stdin=args.root_password_stdin)
+    try:
+        return service.sign_in(service.account_id, "root", password)
+    except IamError as error:
+        if error.code != "MfaCodeRequired":
+            raise
+    code = read_secret("MFA code of the root user: ", from_stdin=args.root_password_stdin)
+    return service.sign_in(service.account_id, "root", password, code)
 
 
 @contextmanager

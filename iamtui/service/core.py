@@ -197,19 +197,6 @@ class ServiceCore:
         """The root user, for callers that have proven its password."""
         return Principal.root(self.account_id, mfa_at=mfa_at, console=console)
 
-    def authenticate_root(self, password: str) -> Principal:
-        """Check the root password (constant cost either way); the root principal if right."""
-        from iamtui.errors import SignInFailed
-        from iamtui.security.passwords import verify_password
-
-        stored = self.store.snapshot().meta["root"]["password_hash"]
-        if verify_password(stored, password):
-            return self.root_principal()
-        principal = self.root_principal()
-        self._record(principal, "ConsoleLogin", {}, error=SignInFailed("Failed authentication"),
-                     source=audit.SIGNIN_SOURCE, secrets_used=(password,))
-        raise SignInFailed("Authentication failed: the root password is wrong.")
-
     # ------------------------------------------------------------------ authorization
 
     def policies_of(self, view: View, kind: str, name: str) -> principals.PrincipalPolicies:
@@ -351,9 +338,24 @@ class ServiceCore:
             error_code=error.code if error else None,
             error_message=error.message if error else None, read_only=read_only,
             secret_values=secrets_used, now=self.clock)
-        head = self.audit.append(record)
-        with self.store.transaction() as tx:
-            tx.meta["audit_head"] = list(head)
+        self._append_audit(record)
+
+    def _append_audit(self, record: Mapping[str, Any],
+                      also: Callable[[Tx], None] | None = None) -> None:
+        """Append a record and note the chain's head in the store, with `also` in the same
+        transaction, which runs even if the append failed (so no failure goes uncounted)."""
+        head = None
+        try:
+            head = self.audit.append(record)
+        finally:
+            with self.store.transaction() as tx:
+                # The remembered head only moves forward: appending after someone cut the
+                # log's tail must not re-anchor the chain and hide the cut from verify.
+                known = tx.meta.get("audit_head")
+                if head is not None and (known is None or head[0] > known[0]):
+                    tx.meta["audit_head"] = list(head)
+                if also is not None:
+                    also(tx)
 
 
 def audit_error_exists(path: Path) -> IamError:

@@ -351,15 +351,7 @@ class SignInOperations(PasswordOperations, MfaDeviceOperations):
         for key in _FREE_TEXT:
             if record.get(key) is not None:
                 record[key] = audit.redact(record[key], secrets)
-        head = None
-        try:
-            head = self.audit.append(record)
-        finally:
-            with self.store.transaction() as tx:
-                if head is not None:
-                    tx.meta["audit_head"] = list(head)
-                if also is not None:
-                    also(tx)
+        self._append_audit(record, also)
 
 
 # Only these hold text that could ever carry what someone typed; the rest is structure.

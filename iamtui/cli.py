@@ -192,7 +192,7 @@ def emit(response: Response, output: str) -> None:
     if output == "table":
         colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
         print(render_table(response, colour=colour))
-    else:
+    elif response.data:  # like the AWS CLI, an operation that returns nothing prints nothing
         print(json.dumps(response.data, indent=4, ensure_ascii=False))
 
 

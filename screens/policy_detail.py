@@ -235,8 +235,4 @@ class PolicyDetailScreen(DetailScreen):
 
     def action_edit(self) -> None:
         if not self.read_only:
-            new_policy_version(self, self.arn, self.trail, self._changed)
-
-    def _changed(self) -> None:
-        self.load()
-        self.query_one("#versions-pane", VersionsPane).reload()
+            self.query_one("#versions-pane", VersionsPane).action_new()

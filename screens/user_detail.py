@@ -106,8 +106,8 @@ class CredentialsPane(DetailPane):
     `p` sets or resets the console password, `c` creates an access key (its secret is
     shown once), `t` makes the key under the cursor active or inactive, `d` deletes
     the key, or removes the console password when that row is under the cursor.
-    MFA devices (issue 6) join here: add their rows in `load` under keys `mfa:<serial>`
-    and their verbs beside these; nothing else needs to change.
+    MFA devices (issue 6) join here: `mfa_rows` is where their rows go (keys
+    `mfa:<serial>`), and their verbs go beside these bindings.
     """
 
     columns = (Column("credential", "Credential", 20), Column("id", "ID", 24),
@@ -141,12 +141,17 @@ class CredentialsPane(DetailPane):
             rows = [Row("password", ("Console password", "-", status,
                                      _date(profile.password_last_changed),
                                      _date(user.password_last_used)))]
+        rows += self.mfa_rows()
         for key in service.list_access_keys(principal, self.user_name):
             rows.append(Row(f"key:{key.access_key_id}", (
                 "Access key", key.access_key_id, key.status, _date(key.create_date),
                 _date(key.last_used_date) + (f" ({key.last_used_service})"
                                              if key.last_used_service else ""))))
         return rows
+
+    def mfa_rows(self) -> list[Row]:
+        """The user's MFA devices: none yet; issue 6 (assign/deactivate MFA) fills this."""
+        return []
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         key = self.current or ""

@@ -284,3 +284,27 @@ async def test_rename_and_move_a_user_from_the_users_table(db: Path) -> None:
     user = svc.get_user(svc.root_principal(), "alicia")
     svc.close()
     assert user.arn == f"arn:aws:iam::{ACCOUNT_ID}:user/staff/alicia"
+
+
+async def test_a_sixth_policy_version_is_refused_before_writing_it(db: Path) -> None:
+    """A managed policy keeps at most five versions (IAM User Guide, "Versioning IAM
+    policies": https://docs.aws.amazon.com/IAM/latest/UserGuide/
+    access_policies_managed-versioning.html)."""
+    svc = open_service(db)
+    for _ in range(4):
+        svc.create_policy_version(svc.root_principal(), REPORTS, DOCUMENT)
+    svc.close()
+    app = IamApp(db, keys_dir=db.parent / "keys")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_first(pilot, "5")
+        await pilot.press("escape")
+        await settle(pilot)
+        app.screen.query_one("#policies").query_one(ResourceTable).move_to(REPORTS)
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        await pilot.press("e")
+        await pilot.pause()
+        assert app.screen is screen  # no editor: there is no room for another version
+        note = list(app._notifications)[-1]
+        assert note.title == "LimitExceeded" and "5 versions" in note.message

@@ -1,0 +1,137 @@
+"""Roles: the table (name, trusted entities, description, session, last used) and its verbs.
+
+`n` asks for the name and settings, then opens the policy editor on a trust policy
+template; the role is created when that trust policy is saved.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from iamtui.policy import PolicyType
+from screens.modals import ConfirmModal, Field, FormModal
+from screens.ops import Failed, run_op
+from screens.sections import ResourceSection
+from screens.widgets.kind_section import EditableKind
+from screens.widgets.permissions import open_editor
+from screens.widgets.resource_table import Column, Row
+
+if TYPE_CHECKING:
+    from iamtui.service import IamService, Principal
+
+COLUMNS = (
+    Column("name", "Role name"), Column("path", "Path", 16),
+    Column("trusted", "Trusted entities", 40), Column("description", "Description", 40),
+    Column("session", "Max session", 11), Column("used", "Last activity", 16),
+    Column("created", "Created", 12),
+)
+
+TRUST_TEMPLATE = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+    "Action": "sts:AssumeRole"}]}, indent=2)
+
+
+def trusted_entities(document: str) -> str:
+    """`AWS: arn:...:root, Service: ec2.amazonaws.com`: who may assume the role."""
+    try:
+        statements: Any = json.loads(document).get("Statement", [])
+    except (ValueError, AttributeError):
+        return "?"
+    if isinstance(statements, dict):
+        statements = [statements]
+    found: list[str] = []
+    for statement in statements if isinstance(statements, list) else []:
+        principal = statement.get("Principal") if isinstance(statement, dict) else None
+        if principal == "*":
+            found.append("Anyone (*)")
+        elif isinstance(principal, dict):
+            for kind, values in principal.items():
+                for value in values if isinstance(values, list) else [values]:
+                    found.append(f"{kind}: {value}")
+    return ", ".join(dict.fromkeys(found)) or "-"
+
+
+def load(service: IamService, principal: Principal) -> list[Row]:
+    """One row per role."""
+    rows = []
+    for role in service.list_roles(principal):
+        last = role.role_last_used.last_used_date if role.role_last_used else None
+        hours = f"{role.max_session_duration / 3600:g} h"
+        rows.append(Row(role.arn, (
+            role.role_name, role.path, trusted_entities(role.assume_role_policy_document),
+            (role.description or "-").replace("\n", " "), hours,
+            f"{last:%Y-%m-%d}" if last else "Never", f"{role.create_date:%Y-%m-%d}"),
+            (role.role_name, role.path, None, role.description or "",
+             role.max_session_duration, last.isoformat() if last else "", role.create_date)))
+    return rows
+
+
+def name_of(arn: str) -> str:
+    """The role's name, the last part of its ARN (rows are keyed by ARN)."""
+    return arn.rsplit("/", 1)[-1]
+
+
+def open_role(section: ResourceSection, arn: str) -> None:
+    from screens.role_detail import RoleDetailScreen
+
+    section.app.push_screen(RoleDetailScreen(name_of(arn)), lambda _: section.action_refresh())
+
+
+def create_role(section: ResourceSection) -> None:
+    """A form for the name and settings, then the trust policy in the editor."""
+    from screens.role_detail import parse_duration
+
+    app = section.app
+    service, principal = app.service, app.principal  # type: ignore[attr-defined]
+
+    def settings(values: dict[str, str] | None) -> None:
+        if values is None:
+            return
+        seconds = parse_duration(values["duration"])
+        if seconds is None:
+            section.notify("Maximum session duration: seconds (3600-43200), or like 1h, 12h.",
+                           title="ValidationError", severity="error")
+            return
+        name = values["name"]
+
+        def save(document: str) -> bool:
+            return not isinstance(run_op(
+                section, service.create_role, principal, name, document,
+                path=values["path"] or "/", description=values["description"] or None,
+                max_session_duration=seconds, success=f"Created role {name}"), Failed)
+
+        open_editor(section, f"Roles › new role {name} › trust policy", TRUST_TEMPLATE,
+                    PolicyType.TRUST, save, section.action_refresh,
+                    save_label="Create role")
+
+    app.push_screen(FormModal("New role (next: its trust policy, who may assume it)", [
+        Field("name", "Role name", placeholder="ReportsReader"),
+        Field("path", "Path", "/", required=False),
+        Field("description", "Description", required=False),
+        Field("duration", "Maximum session duration (seconds, or 1h-12h)", "3600")],
+        submit="Next: trust policy"), settings)
+
+
+def edit_role_row(section: ResourceSection, arn: str) -> None:
+    from screens.role_detail import edit_role
+
+    edit_role(section, name_of(arn), section.action_refresh)
+
+
+def delete_role(section: ResourceSection, arn: str) -> None:
+    app, name = section.app, name_of(arn)
+
+    def done(confirmed: bool | None) -> None:
+        if confirmed and not isinstance(run_op(
+                section, app.service.delete_role, app.principal, name,  # type: ignore[attr-defined]
+                cascade=True, success=f"Deleted role {name}"), Failed):
+            section.action_refresh()
+
+    app.push_screen(ConfirmModal(
+        f"Delete role {name}? Its inline policies go with it and its managed policies are "
+        "detached; sessions of the role stop working."), done)
+
+
+ROLES = EditableKind("Roles", "role", COLUMNS, load, open=open_role, create=create_role,
+                     delete=delete_role, arn_of=lambda arn: arn, edit=edit_role_row)

@@ -43,3 +43,49 @@ def test_a_bucket_policy_governs_the_bucket_s_objects(service: IamService) -> No
     assert allowed.allowed and allowed.matched[0].source.source_id == "arn:aws:s3:::reports"
     other = service.evaluate_caller(view, alice, "s3:GetObject", "arn:aws:s3:::other/q3.csv")
     assert not other.allowed
+
+
+def test_a_role_in_an_instance_profile_cannot_be_deleted_until_removed(
+        service: IamService) -> None:
+    """DeleteRole API reference: "Make sure that you ... remove the role from any instance
+    profiles" first; AWS answers DeleteConflict. The cascade removes it from the profile."""
+    import pytest
+
+    from iamtui.errors import DeleteConflict
+    from iamtui.model import InstanceProfile
+    from iamtui.service.tables import INSTANCE_PROFILES
+
+    root = service.root_principal()
+    trust = ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":'
+             '{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}')
+    service.create_role(root, "web", trust)
+    with service.store.transaction() as tx:
+        INSTANCE_PROFILES.put(tx, InstanceProfile(
+            "web-profile", "AIPAEXAMPLE1234567890",
+            f"arn:aws:iam::{service.account_id}:instance-profile/web-profile",
+            service.clock(), role_names=("web",)))
+    with pytest.raises(DeleteConflict, match="remove roles from instance profile"):
+        service.delete_role(root, "web")
+    service.delete_role(root, "web", cascade=True)
+    (profile,) = INSTANCE_PROFILES.all(service.store.snapshot())
+    assert profile.role_names == ()
+
+
+def test_list_policies_puts_imported_aws_managed_policies_under_scope_aws(
+        service: IamService) -> None:
+    """ListPolicies API reference: Scope AWS lists AWS managed policies, Local customer
+    managed ones; an AWS managed policy an import brought along is AWS's."""
+    from dataclasses import replace
+
+    from iamtui.managed_policies import aws_managed_policies
+    from iamtui.service.tables import POLICIES
+
+    root = service.root_principal()
+    template = next(iter(aws_managed_policies().values())).policy
+    imported = replace(template, arn="arn:aws:iam::aws:policy/NotShippedExample",
+                       policy_name="NotShippedExample")
+    with service.store.transaction() as tx:
+        POLICIES.put(tx, imported)
+    aws = {p.arn for p in service.list_policies(root, scope="AWS")}
+    local = {p.arn for p in service.list_policies(root, scope="Local")}
+    assert imported.arn in aws and imported.arn not in local

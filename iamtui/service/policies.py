@@ -268,10 +268,14 @@ class PolicyOperations(ServiceCore):
                                   "pathPrefix": path_prefix,
                                   "policyUsageFilter": policy_usage_filter})
         candidates: list[ManagedPolicy] = []
+        stored = POLICIES.all(view)
         if scope in ("All", "AWS"):
-            candidates += [p.policy for p in aws_managed_policies().values()]
+            shipped = aws_managed_policies()
+            candidates += [p.policy for p in shipped.values()]
+            # AWS managed policies an import brought that the package does not ship
+            candidates += [p for p in stored if p.is_aws_managed and p.arn not in shipped]
         if scope in ("All", "Local"):
-            candidates += POLICIES.all(view)
+            candidates += [p for p in stored if not p.is_aws_managed]
         out = []
         count = UsageCounter(view, self.__dict__.setdefault("_usage_memo", {}))
         for policy in candidates:

@@ -32,13 +32,15 @@ from iamtui.policy import ContextEntry, PolicyType, parse_policy
 from iamtui.service.core import Principal, View
 from iamtui.service.inline import (
     OWNERS,
+    Dependent,
     OwnerOperations,
     owned_dependents,
     owner_context,
     require_boundary_policy,
 )
 from iamtui.service.owners import tag_context
-from iamtui.service.tables import ROLES
+from iamtui.service.tables import INSTANCE_PROFILES, ROLES
+from store import Tx
 
 
 def check_trust_policy(document: str, field: str = "assumeRolePolicyDocument") -> None:
@@ -161,9 +163,21 @@ class RoleOperations(OwnerOperations):
                           context=owner_context(role)) as change:
             tx = change.tx
             role = self._role(tx, role_name)
-            self._delete_with_dependents(tx, caller, owned_dependents(tx, role, "role"),
-                                         cascade)
+            dependents = owned_dependents(tx, role, "role") + self._profiles_of(tx, role)
+            self._delete_with_dependents(tx, caller, dependents, cascade)
             ROLES.delete(tx, role.role_id)
+
+    def _profiles_of(self, tx: Tx, role: Role) -> list[Dependent]:
+        """Instance profiles holding the role: AWS refuses DeleteRole until it is removed."""
+        profiles = INSTANCE_PROFILES.find_by(tx, "role", role.role_name)
+        if not profiles:
+            return []
+        return [Dependent(
+            "remove roles from instance profile",
+            tuple(("iam:RemoveRoleFromInstanceProfile", p.arn, ()) for p in profiles),
+            lambda: [INSTANCE_PROFILES.put(tx, replace(p, role_names=tuple(
+                n for n in p.role_names if n.casefold() != role.role_name.casefold())))
+                for p in profiles])]
 
     def tag_role(self, caller: Principal, role_name: str, tags: Sequence[Tag]) -> None:
         """TagRole: add or overwrite tags (at most 50 per role)."""

@@ -173,7 +173,8 @@ class ServiceCore:
     def _assemble(cls, store: Store, store_id: str, keys_dir: Path | None,
                   clock: Clock) -> Self:
         keys = keys_dir or config_dir() / "keys"
-        keys.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for folder in (keys.parent, keys):  # the config folder holds secrets too: 0700
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         key = audit.AuditKey.load_or_create(keys / f"{store_id}.audit.key")
         log = audit.AuditLog(store.path.with_name(store.path.name + ".audit.jsonl"), key,
                              now=clock)

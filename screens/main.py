@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import fields
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -19,6 +19,7 @@ from screens.kinds.roles import ROLES
 from screens.kinds.users import USERS
 from screens.user_detail import edit_user
 from screens.widgets.kind_section import EditableKind, KindSection
+from screens.widgets.palette import IamCommands
 
 # Users, as screens/kinds/users.py defines them, plus `e` to rename or move a user.
 USERS_KIND = EditableKind(**{f.name: getattr(USERS, f.name) for f in fields(USERS)},
@@ -43,6 +44,7 @@ class MainScreen(Screen[None]):
     """Sidebar of sections and the section in view."""
 
     CSS_PATH = "main.tcss"
+    COMMANDS: ClassVar[set[Any]] = {IamCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "app.toggle_help", "Keys"),
         Binding("colon", "app.command_palette", "Command", show=False),

@@ -308,3 +308,28 @@ async def test_a_sixth_policy_version_is_refused_before_writing_it(db: Path) -> 
         assert app.screen is screen  # no editor: there is no room for another version
         note = list(app._notifications)[-1]
         assert note.title == "LimitExceeded" and "5 versions" in note.message
+
+
+async def _palette(pilot: Pilot, query: str) -> None:
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    await type_text(pilot, query)
+    await pilot.pause(0.5)  # the palette searches in a worker after a short delay
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def test_palette_jumps_to_sections_and_opens_entities_by_short_name(db: Path) -> None:
+    app = IamApp(db, keys_dir=db.parent / "keys")
+    async with app.run_test(size=SIZE) as pilot:
+        for key in (*"root", "enter", *ROOT_PASSWORD, "enter"):
+            await pilot.press(key)
+        await settle(pilot)
+        await _palette(pilot, ":roles")
+        assert isinstance(app.screen, MainScreen)
+        assert app.screen.query_one("#content").current == "roles"
+        await _palette(pilot, "u bob")
+        assert isinstance(app.screen, UserDetailScreen) and app.screen.user_name == "bob"
+        await _palette(pilot, "policy reports")  # from a detail screen too
+        assert isinstance(app.screen, PolicyDetailScreen) and app.screen.arn == REPORTS

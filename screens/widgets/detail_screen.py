@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Static, TabbedContent, TextArea
 
+from screens.widgets.palette import IamCommands
 from screens.widgets.resource_table import ResourceTable
 
 
@@ -46,6 +47,7 @@ class DetailScreen(Screen[None]):
         Binding("y", "copy_arn", "Copy ARN"),
         Binding("question_mark", "app.toggle_help", "Keys", show=False),
     ]
+    COMMANDS: ClassVar[set[Any]] = {IamCommands}
     arn: str = ""
 
     def on_mount(self) -> None:

@@ -1,0 +1,95 @@
+"""The command palette's IAM commands (`ctrl+p`, or `:`): jump to a section, or open any
+user, group, role or policy by name.
+
+Matching is fuzzy, so the short forms work as aliases: `u alice` finds "user alice",
+`p admin` finds "policy AdministratorAccess", `groups` the Groups section. A leading
+`:` (k9s style) is ignored. Kinds the signed-in principal may not list are left out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from iamtui.errors import IamError
+from screens.widgets.detail_pane import service_of
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One command: what is matched, what it does, and a word of help."""
+
+    text: str
+    run: Callable[[], object]
+    help: str
+
+
+def _open(app: Any, kind: str, key: str) -> Callable[[], object]:
+    def run() -> None:
+        if kind == "user":
+            from screens.user_detail import UserDetailScreen
+            app.push_screen(UserDetailScreen(key))
+        elif kind == "group":
+            from screens.group_detail import GroupDetailScreen
+            app.push_screen(GroupDetailScreen(key))
+        elif kind == "role":
+            from screens.role_detail import RoleDetailScreen
+            app.push_screen(RoleDetailScreen(key))
+        else:
+            from screens.policy_detail import PolicyDetailScreen
+            app.push_screen(PolicyDetailScreen(key))
+    return run
+
+
+class IamCommands(Provider):
+    """Sections and entities, as palette commands."""
+
+    async def startup(self) -> None:
+        # Listing goes through the store: keep it off the event loop.
+        self.entries = await asyncio.to_thread(self._gather)
+
+    def _gather(self) -> list[Entry]:
+        from screens.main import SECTIONS, MainScreen
+
+        screen, app = self.screen, self.app
+        entries: list[Entry] = []
+        if isinstance(screen, MainScreen):
+            entries += [Entry(label.lower(), lambda sid=sid: screen.action_show(sid),
+                              f"Go to {label} ({key})") for sid, label, key in SECTIONS]
+        service, principal = service_of(screen)
+        listings: list[tuple[str, Callable[[], list[tuple[str, str]]]]] = [
+            ("user", lambda: [(u.user_name, u.user_name)
+                              for u in service.list_users(principal)]),
+            ("group", lambda: [(g.group_name, g.group_name)
+                               for g in service.list_groups(principal)]),
+            ("role", lambda: [(r.role_name, r.role_name) for r in service.list_roles(principal)]),
+            ("policy", lambda: [(p.policy_name, p.arn)
+                                for p in service.list_policies(principal)]),
+        ]
+        for kind, listing in listings:
+            try:
+                found = listing()
+            except IamError:
+                continue  # not allowed to list this kind: offer none of it
+            entries += [Entry(f"{kind} {name}", _open(app, kind, key), f"Open {kind} {name}")
+                        for name, key in found]
+        return entries
+
+    async def search(self, query: str) -> Hits:
+        """Fuzzy matches of `query` (without a leading ':') among the commands."""
+        matcher = self.matcher(query.lstrip(":").strip())
+        for entry in self.entries:
+            score = matcher.match(entry.text)
+            if score > 0:
+                yield Hit(score, matcher.highlight(entry.text), entry.run, entry.text,
+                          help=entry.help)
+
+    async def discover(self) -> Hits:
+        """With nothing typed: the sections (on the main screen)."""
+        for entry in self.entries:
+            if not entry.text.startswith(("user ", "group ", "role ", "policy ")):
+                yield DiscoveryHit(entry.text, entry.run, entry.text, help=entry.help)

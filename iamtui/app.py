@@ -12,11 +12,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.timer import Timer
 
 from iamtui.service import IamService, Principal
 from store import resolve_db_path
+
+# How often the idle timeout is checked; the timeout itself is an account setting.
+IDLE_CHECK_SECONDS = 15
 
 
 class IamApp(App[None]):
@@ -29,8 +34,10 @@ class IamApp(App[None]):
                  clock: Callable[[], datetime] | None = None) -> None:
         super().__init__()
         self.db_path, self.keys_dir, self.clock = db_path, keys_dir, clock
+        self._idle_timer: Timer | None = None
         self.service: IamService | None = None
         self.principal: Principal | None = None
+        self.last_activity: datetime | None = None
 
     def on_mount(self) -> None:
         from screens.first_run import FirstRunScreen
@@ -61,6 +68,35 @@ class IamApp(App[None]):
             return
         self.principal = principal
         self.push_screen(MainScreen())
+        self._touch()
+        if self._idle_timer is None:
+            self._idle_timer = self.set_interval(IDLE_CHECK_SECONDS, self.lock_if_idle)
+
+    # ------------------------------------------------------------------ idle timeout
+
+    def _touch(self) -> None:
+        if self.service is not None:
+            self.last_activity = self.service.clock()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseDown):
+            self._touch()
+        await super().on_event(event)
+
+    def lock_if_idle(self) -> None:
+        """Lock the console after the account's idle timeout (PCI DSS 8.2.8): back to the
+        sign-in screen, and nothing of the session stays on screen."""
+        from screens.sign_in import SignInScreen
+
+        if self.service is None or self.principal is None or self.last_activity is None:
+            return
+        if not self.service.console_session_idle_expired(self.last_activity):
+            return
+        self.principal = None
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.push_screen(SignInScreen(self.service, notice="Your session was locked after "
+                                      "being idle. Sign in again."), self._signed_in)
 
     def action_toggle_help(self) -> None:
         """`?`: every binding of the focused screen, beside it."""

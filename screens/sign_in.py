@@ -21,9 +21,9 @@ class SignInScreen(Screen[Principal]):
     CSS_PATH = "sign_in.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+q", "app.quit", "Quit")]
 
-    def __init__(self, service: IamService) -> None:
+    def __init__(self, service: IamService, *, notice: str = "") -> None:
         super().__init__()
-        self.service = service
+        self.service, self.notice = service, notice
 
     def compose(self) -> ComposeResult:
         account = self.service.account()
@@ -44,7 +44,7 @@ class SignInScreen(Screen[Principal]):
             yield Input(password=True, id="new-password", classes="hidden change", compact=True)
             yield Label("New password again", classes="hidden change")
             yield Input(password=True, id="new-password2", classes="hidden change", compact=True)
-            yield Static("", id="sign-in-error")
+            yield Static(self.notice, id="sign-in-error")
             yield Button("Sign in", variant="primary", id="sign-in-button")
         yield Footer()
 

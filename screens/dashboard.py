@@ -1,43 +1,283 @@
-"""The first screen after sign-in: what the account holds, and what to fix first."""
+"""The first screen after sign-in: what the account holds, and what to fix first.
+
+The IAM console's dashboard is the reference: resource counts, the security
+recommendations (`IamService.security_status`, the same checks `iamtui
+security-status` prints), and the credential report. `enter` on a failing check
+lists the entities to fix; `enter` on a user there opens the user, `m` enrolls an
+MFA device for it; `c` shows the credential report, where `s` saves it as CSV.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
-from textual.widgets import Static
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from iamtui.errors import IamError
+from screens.modals import Field, FormModal
+from screens.ops import report_error
+from screens.widgets.resource_table import Column, ResourceTable, Row
+
+if TYPE_CHECKING:
+    from iamtui.service.reports import SecurityCheck, SecurityStatus
+
+ROOT_ADVICE = ("You are signed in as the root user. It may do everything and cannot be "
+               "limited by policies: use it only for account tasks. Create an administrator "
+               "user and sign in as it day to day.")
+PASS_STYLE = Style(color="green", bold=True)
+FAIL_STYLE = Style(color="red", bold=True)
 
 
-class Dashboard(VerticalScroll):
-    """Counts of each kind and the root-user advice of the IAM dashboard."""
+def check_options(status: SecurityStatus) -> list[Option]:
+    """One line per check: PASS/FAIL in colour, its title, and how many entities fail it."""
+    options = []
+    for c in status.checks:
+        line = Text.assemble(("PASS  " if c.passed else "FAIL  ",
+                              PASS_STYLE if c.passed else FAIL_STYLE), c.title)
+        if c.failing:
+            line.append(f"  ({len(c.failing)} to fix)", style="dim")
+        options.append(Option(line, id=c.check_id))
+    return options
 
-    DEFAULT_CSS = """
-    Dashboard { padding: 1 2; }
-    Dashboard > .warning { color: $warning; margin-bottom: 1; }
+
+class Dashboard(Vertical, can_focus=True):
+    """Counts of each kind, the root-user advice and the security checks.
+
+    The checks are an OptionList, not a ResourceTable: a section's first ResourceTable
+    is the one the main screen and its tests take for the section's table.
     """
 
+    DEFAULT_CSS = """
+    Dashboard { padding: 0 1; }
+    Dashboard > #root-advice { color: $warning; margin-bottom: 1; height: auto; }
+    Dashboard > #counts { height: auto; margin-bottom: 1; }
+    Dashboard > .section-title { text-style: bold; }
+    Dashboard > #checks { height: 1fr; }
+    Dashboard > #dash-status { color: $text-muted; height: 1; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "refresh", "Refresh"),
+        Binding("c", "credential_report", "Credential report"),
+    ]
+
+    status: SecurityStatus | None = None
+
     def compose(self) -> ComposeResult:
-        yield Static(id="root-advice", classes="warning")
-        yield Static(id="counts")
+        yield Static(ROOT_ADVICE, id="root-advice")
+        yield Static("Loading…", id="counts")
+        yield Static("Security status", classes="section-title")
+        yield OptionList(id="checks")
+        yield Static("enter: the entities to fix · c: credential report · r: refresh",
+                     id="dash-status")
 
     def on_mount(self) -> None:
-        self.refresh_counts()
+        principal = self.app.principal  # type: ignore[attr-defined]
+        self.query_one("#root-advice", Static).display = principal.is_root
+        self.action_refresh()
+
+    def on_focus(self) -> None:
+        self.query_one("#checks", OptionList).focus()  # the section's keys live there
 
     def on_show(self) -> None:
-        self.refresh_counts()
+        if self.status is not None:
+            self.action_refresh()
 
-    def refresh_counts(self) -> None:
+    @work(thread=True, exclusive=True, group="dashboard")
+    def action_refresh(self) -> None:
+        """Count each kind and run the checks, off the event loop (the admin check
+        evaluates every principal)."""
         app = self.app
         service, principal = app.service, app.principal  # type: ignore[attr-defined]
-        advice = self.query_one("#root-advice", Static)
-        if principal.is_root:
-            advice.update("You are signed in as the root user. It may do everything and cannot "
-                          "be limited by policies: use it only for account tasks. Create an "
-                          "administrator user and sign in as it day to day.")
-        else:
-            advice.display = False
+        counts: list[tuple[str, str]] = []
+        for label, count in (("Users", lambda: len(service.list_users(principal))),
+                             ("Groups", lambda: len(service.list_groups(principal))),
+                             ("Roles", lambda: len(service.list_roles(principal))),
+                             ("Customer managed policies",
+                              lambda: len(service.list_policies(principal, scope="Local")))):
+            try:
+                counts.append((label, str(count())))
+            except IamError:
+                counts.append((label, "—"))  # not allowed to list them: say nothing
         try:
-            users = len(service.list_users(principal))
-        except Exception:
-            users = None
-        shown = "—" if users is None else str(users)
-        self.query_one("#counts", Static).update(f"[b]Users[/b]  {shown}")
+            status = service.security_status(principal)
+        except IamError as error:
+            app.call_from_thread(report_error, self, error)
+            status = None
+        app.call_from_thread(self._show, counts, status)
+
+    def _show(self, counts: list[tuple[str, str]], status: SecurityStatus | None) -> None:
+        self.query_one("#counts", Static).update(
+            "   ".join(f"[b]{label}[/b] {value}" for label, value in counts))
+        self.status = status
+        checks = self.query_one("#checks", OptionList)
+        highlighted = checks.highlighted
+        checks.clear_options()
+        if status is None:
+            checks.add_option(Option("Not allowed to read the security status "
+                                     "(iam:GetAccountSummary).", disabled=True))
+            return
+        checks.add_options(check_options(status))
+        checks.highlighted = highlighted if highlighted is not None else 0
+        failed = sum(not c.passed for c in status.checks)
+        self.query_one("#dash-status", Static).update(
+            (f"{failed} of {len(status.checks)} checks fail" if failed else
+             f"All {len(status.checks)} checks pass") +
+            " · enter: the entities to fix · c: credential report · r: refresh")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()  # the main screen's sidebar listens for its own selections
+        if self.status is None or event.option.id is None:
+            return
+        check = self.status.check(event.option.id)
+        self.app.push_screen(FailingEntitiesScreen(check), lambda _: self.action_refresh())
+
+    def action_credential_report(self) -> None:
+        self.app.push_screen(CredentialReportScreen())
+
+
+class FailingEntitiesScreen(Screen[None]):
+    """The entities one check found wanting, and what to do about them."""
+
+    DEFAULT_CSS = """
+    FailingEntitiesScreen > .title { background: $boost; text-style: bold; padding: 0 1; }
+    FailingEntitiesScreen > .advice { padding: 0 1; margin-bottom: 1; height: auto; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self, check: SecurityCheck) -> None:
+        super().__init__()
+        self.check = check
+
+    def compose(self) -> ComposeResult:
+        state = "passes" if self.check.passed else f"fails for {len(self.check.failing)}"
+        yield Static(f"{self.check.title}: {state}", classes="title")
+        notes = "\n".join(self.check.notes)
+        yield Static(self.check.advice + (f"\n{notes}" if notes else ""), classes="advice")
+        table = ResourceTable((Column("type", "Type", 12), Column("name", "Name", 40),
+                               Column("detail", "Detail", 60)),
+                              empty_text="Nothing to fix.")
+        yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(ResourceTable)
+        table.set_rows([Row(f"{i}:{f.type}:{f.name}", (f.type, f.name, f.detail))
+                        for i, f in enumerate(self.check.failing)])
+        table.focus()
+
+    def _current(self) -> tuple[str, str] | None:
+        key = self.query_one(ResourceTable).current_key
+        if key is None:
+            return None
+        _, kind, name = key.split(":", 2)
+        return kind, name
+
+    def on_resource_table_activated(self, event: ResourceTable.Activated) -> None:
+        event.stop()
+        current = self._current()
+        if current is not None and current[0] == "User":
+            from screens.user_detail import UserDetailScreen
+
+            self.app.push_screen(UserDetailScreen(current[1], trail=("Dashboard",)))
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+
+def report_rows(text: str) -> tuple[list[str], list[Row]]:
+    """The credential report's CSV as a header and table rows (keyed by user)."""
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, [])
+    return header, [Row(cells[0], tuple(cells)) for cells in reader if cells]
+
+
+class CredentialReportScreen(Screen[None]):
+    """The latest credential report (generated first when missing or older than 4 hours)."""
+
+    DEFAULT_CSS = """
+    CredentialReportScreen > .title { background: $boost; text-style: bold; padding: 0 1; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back"),
+        Binding("s", "save", "Save CSV", priority=True),  # before the table's sort
+        Binding("left", "scroll_columns(-8)", "Scroll left", show=False),
+        Binding("right", "scroll_columns(8)", "Scroll right", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.content = ""
+
+    def compose(self) -> ComposeResult:
+        yield Static("Credential report", classes="title", id="report-title")
+        yield ResourceTable([Column("user", "user", 24)], empty_text="Generating…",
+                            id="report")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True)
+    def load(self) -> None:
+        app = self.app
+        service, principal = app.service, app.principal  # type: ignore[attr-defined]
+        try:
+            service.generate_credential_report(principal)
+            report = service.get_credential_report(principal)
+        except IamError as error:
+            app.call_from_thread(report_error, self, error)
+            return
+        app.call_from_thread(self._show, report.text, report.generated_time.isoformat())
+
+    def _show(self, text: str, generated: str) -> None:
+        self.content = text
+        header, rows = report_rows(text)
+        old = self.query_one("#report", ResourceTable)
+        table = ResourceTable([Column(h, h, 40) for h in header], id="report-table")
+        self.mount(table, after=old)
+        old.remove()
+        table.set_rows(rows)
+        table.focus()
+        self.query_one("#report-title", Static).update(
+            f"Credential report, generated {generated} · {len(rows)} rows · s: save as CSV")
+
+    def action_scroll_columns(self, step: int) -> None:
+        for table in self.query(ResourceTable):
+            table.scroll_to(x=max(0, table.scroll_x + step), animate=False)
+
+    def action_save(self) -> None:
+        if not self.content:
+            return
+
+        def done(values: dict[str, Any] | None) -> None:
+            if values:
+                self.save_to(Path(values["path"]).expanduser())
+
+        self.app.push_screen(FormModal("Save the credential report as CSV",
+                                       [Field("path", "File", "credential-report.csv")],
+                                       submit="Save"), done)
+
+    def save_to(self, path: Path) -> None:
+        """Write the report's CSV (as GetCredentialReport returns it) to `path`."""
+        try:
+            path.write_text(self.content, encoding="utf-8")
+        except OSError as error:
+            self.notify(f"Could not write {path}: {error.strerror}", severity="error")
+            return
+        self.notify(f"Saved the credential report to {path}")
+
+    def action_back(self) -> None:
+        self.dismiss(None)

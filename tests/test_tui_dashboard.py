@@ -1,0 +1,143 @@
+"""The dashboard from the keyboard: counts, the security checks, a failing check's entities,
+fixing one, and the credential report saved as CSV.
+
+The checks follow the IAM console dashboard's security recommendations (IAM User Guide,
+"Security best practices in IAM"); the report's columns follow "Generate credential
+reports for your AWS account".
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import ACCOUNT_ID, ROOT_PASSWORD, FakeClock
+from textual.pilot import Pilot
+from textual.widgets import OptionList
+
+import screens.main as main_screen
+from iamtui.app import IamApp
+from iamtui.security.passwords import PasswordPolicy
+from iamtui.service import IamService
+from screens.dashboard import CredentialReportScreen, Dashboard, FailingEntitiesScreen
+from screens.main import MainScreen
+from screens.modals import FormModal
+from screens.widgets.resource_table import ResourceTable
+
+SIZE = (120, 36)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def db(tmp_path: Path, clock: FakeClock) -> Path:
+    path = tmp_path / "db.json"
+    svc = IamService.initialize(path, root_password=ROOT_PASSWORD, account_id=ACCOUNT_ID,
+                                alias="example", clock=clock, keys_dir=tmp_path / "keys")
+    root = svc.root_principal()
+    for name in ("alice", "bob"):
+        svc.create_user(root, name)
+    svc.create_group(root, "Admins")
+    svc.create_login_profile(root, "alice", "Alic3!Passw0rd#")
+    svc.close()
+    return path
+
+
+def make_app(db: Path, clock: FakeClock) -> IamApp:
+    return IamApp(db, keys_dir=db.parent / "keys", clock=clock)
+
+
+async def sign_in(pilot: Pilot) -> None:
+    for key in (*"root", "enter", *ROOT_PASSWORD, "enter"):
+        await pilot.press(key)
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, MainScreen)
+
+
+async def settle(pilot: Pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def checks_of(app: IamApp) -> dict[str, str]:
+    checks = app.screen.query_one("#checks", OptionList)
+    return {str(o.id): str(o.prompt).split()[0] for o in checks.options}
+
+
+async def test_dashboard_counts_and_checks(db: Path, clock: FakeClock) -> None:
+    app = make_app(db, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        dash = app.screen.query_one(Dashboard)
+        counts = str(dash.query_one("#counts").render())
+        assert "Users 2" in counts and "Groups 1" in counts and "Roles 0" in counts
+        checks = checks_of(app)
+        assert checks["root-mfa"] == "FAIL"
+        assert checks["users-mfa"] == "FAIL"  # alice has a password and no MFA
+        assert checks["password-policy"] == "FAIL"
+        assert checks["root-access-keys"] == "PASS"
+        # the root user is told to step aside
+        assert dash.query_one("#root-advice").display
+
+
+async def test_failing_check_lists_entities_and_fixing_it_passes(db: Path,
+                                                                 clock: FakeClock) -> None:
+    app = make_app(db, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        await pilot.press("1")  # the dashboard, its checks table focused
+        checks = app.screen.query_one("#checks", OptionList)
+        assert checks.has_focus
+        checks.highlighted = checks.get_option_index("users-mfa")
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, FailingEntitiesScreen)
+        names = [r.cells[1] for r in screen.query_one(ResourceTable).rows]
+        assert names == ["alice"]
+        await pilot.press("escape")
+        await pilot.pause()
+        # fix another check behind the app's back, then refresh with r
+        app.service.update_account_password_policy(  # type: ignore[union-attr]
+            app.principal, PasswordPolicy(minimum_password_length=14))
+        await pilot.press("r")
+        await settle(pilot)
+        assert checks_of(app)["password-policy"] == "PASS"
+
+
+async def test_credential_report_saved_as_csv(db: Path, clock: FakeClock,
+                                              tmp_path: Path) -> None:
+    app = make_app(db, clock)
+    target = tmp_path / "out" / "report.csv"
+    target.parent.mkdir()
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        await pilot.press("1", "c")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, CredentialReportScreen)
+        users = [r.key for r in screen.query_one(ResourceTable).rows]
+        assert users == ["<root_account>", "alice", "bob"]
+        await pilot.press("s")
+        await pilot.pause()
+        assert isinstance(app.screen, FormModal)
+        app.screen.query_one("#field-path").value = str(target)  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await pilot.pause()
+    with target.open(newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0][:3] == ["user", "arn", "user_creation_time"]
+    assert [r[0] for r in rows[1:]] == ["<root_account>", "alice", "bob"]
+
+
+def test_dashboard_snapshot(db: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch,
+                            snap_compare: Any) -> None:
+    real_status = main_screen.status_text
+    monkeypatch.setattr(main_screen, "status_text",
+                        lambda app: real_status(app).replace(str(db.parent), "/srv/iamtui"))
+    assert snap_compare(make_app(db, clock), terminal_size=SIZE, run_before=sign_in)

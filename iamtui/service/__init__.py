@@ -19,12 +19,13 @@ from iamtui.service.signin import SignInOperations
 from iamtui.service.simulation import SimulationOperations
 from iamtui.service.sts import StsOperations
 from iamtui.service.users import UserOperations
+from iamtui.service.who_can import WhoCanOperations
 
 
 class IamService(UserOperations, AccessKeyOperations, GroupOperations, RoleOperations,
                  InlinePolicyOperations, SignInOperations, AccountDetailsOperations,
                  AttachmentOperations, PolicyOperations, ResourcePolicyOperations, StsOperations,
-                 SimulationOperations, AuditOperations, ReportOperations):
+                 SimulationOperations, AuditOperations, ReportOperations, WhoCanOperations):
     """Every IAM operation on one local store."""
 
 

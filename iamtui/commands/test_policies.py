@@ -1,0 +1,38 @@
+"""test-policies: re-run a test set saved from the permission tester (a regression suite
+for policies). Exits 1 when a decision changed, printing the changes."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from iamtui.cli import ArgumentError, Response, arg, command, emit
+from iamtui.commands.session import session
+
+EXIT_CHANGED = 1
+
+
+@command("test-policies", "Re-run a test set saved from the permission tester: every "
+         "expected decision is evaluated again; exit 1 and list the changes when one differs.",
+         arg("file", metavar="FILE", help="the test set (JSON) the tester saved"))
+def run_test_policies(args: argparse.Namespace) -> Response:
+    from iamtui.service.who_can import TestSet, run_test_set
+
+    path = Path(args.file).expanduser()
+    try:
+        test_set = TestSet.load(path)
+    except OSError as exc:
+        raise ArgumentError(f"Cannot read the test set {args.file}: {exc.strerror}") from None
+    with session(args) as (svc, caller):
+        _, changes = run_test_set(svc, caller, test_set)
+    response = Response(
+        {"Cases": len(test_set.cases), "Changed": [
+            {"Action": c.action, "Resource": c.resource, "Expected": c.expected,
+             "Actual": c.actual} for c in changes]},
+        table=[[c.action, c.resource, c.expected, c.actual or "(not asked)"]
+               for c in changes],
+        headers=["Action", "Resource", "Expected", "Actual"])
+    if changes:
+        emit(response, args.output)  # main() prints only on success: print, then fail
+        raise SystemExit(EXIT_CHANGED)
+    return response

@@ -24,7 +24,7 @@ class MembersPane(DetailPane):
                Column("created", "Created", 12))
     empty_text = "No members. Press a to add a user."
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "add", "Add user"), Binding("d", "remove", "Remove user")]
+        Binding("a", "add", "Add"), Binding("d", "remove", "Remove")]
 
     def __init__(self, group_name: str, trail: tuple[str, ...], **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -60,7 +60,7 @@ class VersionsPane(DetailPane):
         Binding("n", "new", "New version"),
         # not `s`: the table sorts with it
         Binding("m", "set_default", "Make default"),
-        Binding("d", "remove", "Delete version"),
+        Binding("d", "remove", "Delete"),
     ]
 
     def __init__(self, arn: str, trail: tuple[str, ...], **kwargs: Any) -> None:

@@ -51,7 +51,7 @@ class UserGroupsPane(DetailPane):
                Column("arn", "ARN", 90))
     empty_text = "In no group. Press a to add the user to one."
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "add", "Add to group"), Binding("d", "remove", "Remove from group")]
+        Binding("a", "add", "Add"), Binding("d", "remove", "Remove")]
 
     def __init__(self, user_name: str, trail: tuple[str, ...], **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -114,9 +114,9 @@ class CredentialsPane(DetailPane):
                Column("status", "Status", 22), Column("created", "Created", 22),
                Column("used", "Last used", 22))
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("p", "password", "Set password"),
-        Binding("c", "create_key", "Create key"),
-        Binding("t", "toggle_key", "Activate/deactivate"),
+        Binding("p", "password", "Password"),
+        Binding("c", "create_key", "New key"),
+        Binding("t", "toggle_key", "On/off"),
         Binding("d", "remove", "Delete"),
     ]
 

@@ -49,9 +49,20 @@ class DetailScreen(Screen[None]):
     ]
     COMMANDS: ClassVar[set[Any]] = {IamCommands}
     arn: str = ""
+    _shown_once = False  # the first resume is the screen being shown at all
 
     def on_mount(self) -> None:
         self.call_after_refresh(self._focus_tab)
+
+    def on_screen_resume(self) -> None:
+        # Back from a nested detail or the editor: what they changed shows here too.
+        if not self._shown_once:
+            self._shown_once = True
+            return
+        reload = getattr(self, "load", None)
+        if callable(reload):
+            reload()
+        self._focus_tab()
 
     def action_back(self) -> None:
         self.dismiss(None)

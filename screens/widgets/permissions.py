@@ -95,10 +95,10 @@ class PermissionsPane(DetailPane):
     empty_text = "No permissions. Press a to attach a policy or i to add an inline one."
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "attach", "Attach"),
-        Binding("i", "inline", "Inline policy"),
+        Binding("i", "inline", "Inline"),
         Binding("e", "edit", "Edit"),
-        Binding("d", "remove", "Detach/delete"),
-        Binding("b", "boundary", "Set boundary"),
+        Binding("d", "remove", "Remove"),
+        Binding("b", "boundary", "Boundary"),
     ]
 
     def __init__(self, kind: Owner, owner_name: str, trail: tuple[str, ...],

@@ -1,0 +1,133 @@
+"""One tab of a detail screen: a table of rows with its own verbs, reloaded after each change.
+
+Panes load synchronously: a detail's rows are few, and a result that is on screen
+right after the key press keeps the flow (and the tests) simple.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from iamtui.errors import IamError
+from iamtui.model import Tag
+from screens.modals import ConfirmModal, Field, FormModal
+from screens.ops import Failed, report_error, run_op
+from screens.widgets.resource_table import Column, ResourceTable, Row
+
+if TYPE_CHECKING:
+    from iamtui.service import IamService, Principal
+
+
+def service_of(node: Any) -> tuple[IamService, Principal]:
+    """The app's service and the signed-in principal (every screen acts as that principal)."""
+    return node.app.service, node.app.principal
+
+
+class DetailPane(Vertical):
+    """A titled table; subclasses give `columns`, `load()` and their verbs."""
+
+    DEFAULT_CSS = """
+    DetailPane { height: 1fr; }
+    DetailPane > .pane-hint { color: $text-muted; height: auto; padding: 0 1; }
+    """
+    columns: ClassVar[tuple[Column, ...]] = ()
+    empty_text: ClassVar[str] = "Nothing here."
+    hint: ClassVar[str] = ""
+
+    def compose(self) -> ComposeResult:
+        yield ResourceTable(self.columns, empty_text=self.empty_text)
+        if self.hint:
+            yield Static(self.hint, classes="pane-hint")
+
+    @property
+    def table(self) -> ResourceTable:
+        return self.query_one(ResourceTable)
+
+    @property
+    def current(self) -> str | None:
+        """The key of the row under the cursor."""
+        return self.table.current_key
+
+    def load(self) -> list[Row]:
+        """The rows, read through IamService (IamError is shown as a toast)."""
+        raise NotImplementedError
+
+    def on_mount(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        """Read the rows again and show them."""
+        try:
+            rows = self.load()
+        except IamError as error:
+            report_error(self, error)
+            rows = []
+        self.table.set_rows(rows)
+        self.refresh_bindings()
+
+    def on_resource_table_highlighted(self, event: ResourceTable.Highlighted) -> None:
+        # Which verbs apply depends on the row: let the footer follow the cursor.
+        self.refresh_bindings()
+
+    def op(self, call: Callable[..., Any], *args: Any, success: str | None = None,
+           **kwargs: Any) -> bool:
+        """Run one service call as the signed-in principal; reload on success."""
+        _, principal = service_of(self)
+        result = run_op(self, call, principal, *args, success=success, **kwargs)
+        if isinstance(result, Failed):
+            return False
+        self.reload()
+        return True
+
+    def confirm(self, question: str, then: Callable[[], object], *,
+                verb: str = "Delete") -> None:
+        """Ask first; run `then` only on a yes."""
+        def done(yes: bool | None) -> None:
+            if yes:
+                then()
+        self.app.push_screen(ConfirmModal(question, confirm=verb), done)
+
+
+class TagsPane(DetailPane):
+    """Tags of a user, role or policy: `a` add (or overwrite), `d` remove."""
+
+    columns = (Column("key", "Key", 40), Column("value", "Value", 64))
+    empty_text = "No tags. Press a to add one."
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "add", "Add"), Binding("d", "remove", "Remove")]
+
+    def __init__(self, list_tags: Callable[[], Sequence[Tag]],
+                 tag: Callable[[Principal, Sequence[Tag]], None],
+                 untag: Callable[[Principal, Sequence[str]], None], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.list_tags, self.tag, self.untag = list_tags, tag, untag
+
+    def load(self) -> list[Row]:
+        return [Row(t.key, (t.key, t.value)) for t in self.list_tags()]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "remove":
+            return self.current is not None
+        return True
+
+    def action_add(self) -> None:
+        def done(values: dict[str, str] | None) -> None:
+            if values:
+                self.op(self.tag, [Tag(values["key"], values["value"])],
+                        success=f"Tagged {values['key']}={values['value']}")
+        self.app.push_screen(FormModal("Add tag", [
+            Field("key", "Key", placeholder="team"),
+            Field("value", "Value", required=False)], submit="Add"), done)
+
+    def action_remove(self) -> None:
+        key = self.current
+        if key is not None:
+            self.confirm(f"Remove tag {key}?",
+                         lambda: self.op(self.untag, [key], success=f"Removed tag {key}"),
+                         verb="Remove")

@@ -173,10 +173,19 @@ async def test_access_key_secret_is_shown_once_and_never_listed(db: Path) -> Non
         await settle(pilot)
         assert [r[2] for r in pane_rows(screen, "credentials") if r[1] == key_id] \
             == ["Inactive"]
+        svc = open_service(db)
+        keys = svc.list_access_keys(svc.root_principal(), "alice")
+        assert [(k.access_key_id, k.status) for k in keys] == [(key_id, "Inactive")]
+        assert all(secret not in repr(k) for k in keys)
+        svc.close()
+
+        await pilot.press("d")
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("shift+tab", "enter")
+        await settle(pilot)
+        assert [r[0] for r in pane_rows(screen, "credentials")] == ["Console password"]
     svc = open_service(db)
-    keys = svc.list_access_keys(svc.root_principal(), "alice")
-    assert [(k.access_key_id, k.status) for k in keys] == [(key_id, "Inactive")]
-    assert all(secret not in repr(k) for k in keys)
+    assert svc.list_access_keys(svc.root_principal(), "alice") == []
     svc.close()
 
 
@@ -247,3 +256,21 @@ async def test_limited_operator_is_denied_creating_a_group(db: Path) -> None:
     assert [g.group_name for g in svc.list_groups(svc.root_principal())] \
         == ["Auditors", "Developers"]
     svc.close()
+
+
+async def test_the_mouse_works_too(db: Path) -> None:
+    """Tabs and rows answer clicks: a click on a tab shows it, a double click opens a row."""
+    app = IamApp(db, keys_dir=db.parent / "keys")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_alice(pilot)
+        await pilot.click("#--content-tab-groups")
+        await pilot.pause()
+        assert screen.query_one("TabbedContent").active == "groups"
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press("enter")  # Auditors, the first group offered
+        await settle(pilot)
+        await pilot.click("#groups ResourceTable", offset=(2, 1), times=2)
+        await settle(pilot)
+        assert type(app.screen).__name__ == "GroupDetailScreen"
+        assert app.screen.group_name == "Auditors"

@@ -17,6 +17,7 @@ from screens.kinds.groups import GROUPS
 from screens.kinds.policies import PolicySection
 from screens.kinds.roles import ROLES
 from screens.kinds.users import USERS
+from screens.tester import TesterSection
 from screens.user_detail import edit_user
 from screens.widgets.kind_section import EditableKind, KindSection
 from screens.widgets.palette import IamCommands
@@ -27,7 +28,7 @@ USERS_KIND = EditableKind(**{f.name: getattr(USERS, f.name) for f in fields(USER
 
 # (id, label, hotkey): the sidebar, in the order the IAM console lists them.
 SECTIONS = (("dashboard", "Dashboard", "1"), ("users", "Users", "2"), ("groups", "Groups", "3"),
-            ("roles", "Roles", "4"), ("policies", "Policies", "5"))
+            ("roles", "Roles", "4"), ("policies", "Policies", "5"), ("tester", "Tester", "6"))
 
 
 def status_text(app: object) -> str:
@@ -63,6 +64,7 @@ class MainScreen(Screen[None]):
                 yield KindSection(GROUPS, id="groups")
                 yield KindSection(ROLES, id="roles")
                 yield PolicySection(id="policies")
+                yield TesterSection(id="tester")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -206,7 +206,9 @@ class WhoCanOperations(ServiceCore):
             raise InvalidInput("CallerArn is required with a resource-based policy when the "
                                "subject is no user or role.")
         simulated = Caller.from_arn(caller_arn) if caller_arn else None
-        names = expand_actions(actions, mentioned_actions([*identity, *boundaries]))
+        # the switched-off policies count too: a what-if keeps the same rows
+        names = expand_actions(actions, mentioned_actions([*(p.policy for p in stored),
+                                                           *custom]))
         if not names:
             raise InvalidInput("Name at least one action, e.g. s3:GetObject.")
         for action in names:

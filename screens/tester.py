@@ -1,0 +1,559 @@
+"""The permission tester: may this subject do these actions on these resources, and why?
+
+AWS's policy simulator is the model (IAM User Guide, "Testing IAM policies with the IAM
+policy simulator"); ours also says why: on each result row, the layer that decided,
+the deciding statement highlighted inside its document, and the conditions that failed.
+
+Keys (also in the footer): f2 subject (a user, group or role), f3 a custom policy in
+the JSON editor, f4 a resource-based policy, f5 or ctrl+r run, f6 the "signed in with
+MFA" preset, f7 the "source IP" preset, f8 who can, ctrl+s save the test set, ctrl+l
+load one (its changed decisions are marked). Space in the policy list switches one off.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+from rich.style import Style
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.suggester import Suggester
+from textual.widgets import Footer, Input, Label, SelectionList, Static, TextArea
+from textual.widgets.text_area import Selection
+
+from iamtui.errors import IamError
+from iamtui.policy import (
+    ALLOWED,
+    EXPLICIT_DENY,
+    ContextEntry,
+    EvalResult,
+    PolicyInput,
+    PolicyType,
+    explain,
+)
+from iamtui.policy.explain import StatementTrace
+from iamtui.service.who_can import (
+    Subject,
+    TestSet,
+    compare,
+    compile_custom,
+    context_key_types,
+    mentioned_actions,
+)
+from screens.modals import Field, FormModal
+from screens.ops import report_error
+from screens.widgets.picker import PickerModal
+from screens.widgets.resource_table import Column, ResourceTable, Row
+
+DECISION_STYLES = {ALLOWED: Style(color="green", bold=True),
+                   EXPLICIT_DENY: Style(color="red", bold=True),
+                   "implicitDeny": Style(color="yellow", bold=True)}
+PRESETS = {
+    "mfa": [ContextEntry("aws:MultiFactorAuthPresent", ("true",), "boolean"),
+            ContextEntry("aws:MultiFactorAuthAge", ("60",), "numeric")],
+    "ip": [ContextEntry("aws:SourceIp", ("203.0.113.10",), "ip")],
+}
+LAYER_WORDS = {"identity": "identity-based policy", "boundary": "permissions boundary",
+               "resource": "resource-based policy", "cross-account": "cross-account"}
+
+
+def _decision_style(column: str, cell: str) -> Style | None:
+    if column in ("decision", "expected"):
+        return DECISION_STYLES.get(cell.rstrip(" ≠"))
+    return None
+
+
+def split_list(text: str) -> list[str]:
+    """`a, b c` -> [a, b, c]: actions and ARNs never hold commas or spaces."""
+    return [part for part in text.replace(",", " ").split() if part]
+
+
+class ListSuggester(Suggester):
+    """Completes the last word of a comma- or space-separated list from `choices`."""
+
+    def __init__(self, choices: list[str]) -> None:
+        super().__init__(use_cache=False, case_sensitive=True)
+        self.choices = choices
+
+    async def get_suggestion(self, value: str) -> str | None:
+        cut = max(value.rfind(","), value.rfind(" ")) + 1
+        word = value[cut:].lower()
+        if not word:
+            return None
+        for choice in self.choices:
+            if choice.lower().startswith(word) and len(choice) > len(word):
+                return value[:cut] + choice
+        return None
+
+
+def deciding_trace(result: EvalResult, traces: tuple[StatementTrace, ...]
+                   ) -> StatementTrace | None:
+    """The statement to show: the one that decided, or for an implicit deny the first
+    that covered the action but did not apply (its failing part is what to fix)."""
+    applied = [t for t in traces if t.applies]
+    if result.decision == EXPLICIT_DENY:
+        return next((t for t in applied if t.statement.is_deny), None)
+    if result.decision == ALLOWED:
+        return next((t for t in applied if not t.statement.is_deny), None)
+    return next((t for t in traces if t.action_matches and not t.applies), None)
+
+
+def statement_selection(text: str, start_line: int, start_column: int, end_line: int,
+                        end_column: int) -> Selection:
+    """The selection of a statement from its StartPosition..EndPosition (1-based; the
+    engine's start column sits just inside the opening brace, AWS-style), brace included."""
+    lines = text.split("\n")
+    row, col = start_line - 1, start_column - 1
+    if 0 <= row < len(lines):
+        before = lines[row][:col].rstrip()
+        if before.endswith("{"):
+            col = len(before) - 1
+    return Selection((row, max(0, col)), (end_line - 1, max(0, end_column - 1)))
+
+
+class TesterSection(Vertical):
+    """The tester: subject and inputs on top, results in the middle, the why below."""
+
+    DEFAULT_CSS = """
+    TesterSection { height: 1fr; }
+    TesterSection .section-title { text-style: bold; padding: 0 1; height: 1; }
+    TesterSection #tester-form { height: auto; max-height: 9; }
+    TesterSection #tester-inputs { width: 3fr; height: auto; }
+    TesterSection #tester-right { width: 2fr; height: auto; max-height: 9; }
+    TesterSection #policies { height: auto; max-height: 5; border: none; padding: 0; }
+    TesterSection #context { height: auto; max-height: 4; }
+    TesterSection .hint { color: $text-muted; height: 1; }
+    TesterSection #results { height: 1fr; min-height: 4; }
+    TesterSection #why-row { height: 11; }
+    TesterSection #why { width: 1fr; height: 1fr; padding: 0 1; overflow-y: auto; }
+    TesterSection #statement-doc { width: 1fr; height: 1fr; }
+    """
+    __test__ = False  # its name starts with Test: not a pytest class
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f2", "pick_subject", "Subject"),
+        Binding("f3", "custom_policy", "Custom policy"),
+        Binding("f4", "resource_policy", "Resource policy", show=False),
+        Binding("f5,ctrl+r", "run", "Run"),
+        Binding("f6", "preset('mfa')", "MFA preset", show=False),
+        Binding("f7", "preset('ip')", "Source IP preset", show=False),
+        Binding("f8", "who_can", "Who can"),
+        Binding("ctrl+s", "save_set", "Save set"),
+        Binding("ctrl+l", "load_set", "Load set", show=False),
+    ]
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.subject = Subject()
+        self.subject_label = "no subject: press f2 to pick one, f3 to type a policy"
+        self.stored: list[tuple[str, str, PolicyInput]] = []  # (source id, layer, policy)
+        self.context_types: dict[str, str] = {}
+        self.results: list[EvalResult] = []
+        self.loaded: TestSet | None = None
+        self.suggester = ListSuggester([])
+
+    def compose(self) -> ComposeResult:
+        yield Static(f"Permission tester · {self.subject_label}", classes="section-title",
+                     id="subject-line")
+        with Horizontal(id="tester-form"):
+            with Vertical(id="tester-inputs"):
+                yield Input(placeholder="Actions: s3:GetObject, s3:* (→ completes)",
+                            id="actions", compact=True, suggester=self.suggester)
+                yield Input(placeholder="Resource ARNs (default *)", id="resources",
+                            compact=True)
+                yield Input(placeholder="Caller ARN (optional, for resource policies)",
+                            id="caller-arn", compact=True)
+                yield Static("Context keys the policies use (f6 MFA, f7 source IP):",
+                             classes="hint")
+                yield VerticalScroll(id="context")
+            with Vertical(id="tester-right"):
+                yield Static("Policies (space switches one off):", classes="hint")
+                yield SelectionList[str](id="policies", compact=True)
+        yield ResourceTable((Column("action", "Action", 36), Column("resource", "Resource", 48),
+                             Column("decision", "Decision", 14),
+                             Column("decided", "Decided by", 22),
+                             Column("expected", "Expected", 14)),
+                            styler=_decision_style, id="results",
+                            empty_text="Type actions and press f5 (or enter) to run.")
+        with Horizontal(id="why-row"):
+            yield Static("", id="why")
+            yield TextArea("", read_only=True, show_line_numbers=True, id="statement-doc",
+                           soft_wrap=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#statement-doc", TextArea).cursor_blink = False
+
+    def on_show(self) -> None:
+        # after the main screen has focused the results table: start where one types
+        if not self.results:
+            self.call_after_refresh(self.query_one("#actions", Input).focus)
+
+    # ------------------------------------------------------------------ subject
+
+    def action_pick_subject(self) -> None:
+        service, principal = self.app.service, self.app.principal  # type: ignore[attr-defined]
+        rows = [Row("-", ("custom", "(no stored subject: custom policies only)"))]
+        try:
+            rows += [Row(u.arn, ("user", u.user_name)) for u in service.list_users(principal)]
+            rows += [Row(g.arn, ("group", g.group_name))
+                     for g in service.list_groups(principal)]
+            rows += [Row(r.arn, ("role", r.role_name)) for r in service.list_roles(principal)]
+        except IamError as error:
+            report_error(self, error)
+        self.app.push_screen(PickerModal("Test the permissions of…",
+                                         (Column("kind", "Kind", 8), Column("name", "Name")),
+                                         rows), self._subject_picked)
+
+    def _subject_picked(self, arn: str | None) -> None:
+        if arn is None:
+            return
+        self.set_subject(None if arn == "-" else arn)
+
+    def set_subject(self, arn: str | None, *, disabled: frozenset[str] = frozenset()) -> None:
+        """Test `arn`'s policies (None: custom policies only); custom ones stay."""
+        service, principal = self.app.service, self.app.principal  # type: ignore[attr-defined]
+        stored = []
+        if arn is not None:
+            try:
+                stored = [(p.source_id, p.layer, p.policy)
+                          for p in service.subject_policies(principal, arn)]
+            except IamError as error:
+                report_error(self, error)
+                return
+        self.stored = stored
+        self.subject = Subject(arn, self.subject.custom_policies, self.subject.resource_policy,
+                               self.subject.caller_arn, disabled)
+        kind_name = arn.split(":", 5)[5].replace("/", " ", 1) if arn else "custom policies"
+        self.subject_label = kind_name
+        self._refresh_policies()
+
+    def _all_inputs(self) -> list[tuple[str, str, PolicyInput]]:
+        custom = [(f"custom-{i + 1}", "identity", compile_custom(text, i))
+                  for i, text in enumerate(self.subject.custom_policies)]
+        return self.stored + custom
+
+    def _refresh_policies(self) -> None:
+        everything = self._all_inputs()
+        selection = self.query_one("#policies", SelectionList)
+        selection.clear_options()
+        for source_id, layer, _ in everything:
+            label = f"{'boundary: ' if layer == 'boundary' else ''}{source_id}"
+            selection.add_option((label, source_id, source_id not in self.subject.disabled))
+        policies = [p for _, _, p in everything]
+        self.suggester.choices = mentioned_actions(policies)
+        if self.subject.resource_policy:
+            self.suggester.choices += [a for a in mentioned_actions(
+                [compile_custom(self.subject.resource_policy, 0)]) if a not in
+                self.suggester.choices]
+        self._refresh_context(context_key_types(policies))
+        off = len(self.subject.disabled)
+        self.query_one("#subject-line", Static).update(
+            f"Permission tester · {self.subject_label} · {len(everything)} policies"
+            + (f", {off} off" if off else "")
+            + (" · resource policy set" if self.subject.resource_policy else ""))
+
+    def _refresh_context(self, types: dict[str, str],
+                         preset: dict[str, tuple[str, ...]] | None = None) -> None:
+        box = self.query_one("#context", VerticalScroll)
+        values = self.context_values() | (preset or {})
+        keep = {**self.context_types, **types}
+        self.context_types = keep
+        box.remove_children()
+        box.mount_all(Input(", ".join(values.get(key, ())),
+                            placeholder=f"{key} ({ctype})", compact=True, name=key)
+                      for key, ctype in keep.items())
+
+    def context_values(self) -> dict[str, tuple[str, ...]]:
+        out = {}
+        for field in self.query("#context Input").results(Input):
+            values = tuple(split_list(field.value))
+            if values and field.name:
+                out[field.name] = values
+        return out
+
+    def context_entries(self) -> list[ContextEntry]:
+        """What the context inputs say, typed as the policies' operators read them."""
+        return [ContextEntry(key, values, self.context_types.get(key, "string"))
+                for key, values in self.context_values().items()]
+
+    def action_preset(self, name: str) -> None:
+        """Fill in a one-key preset: signed in with MFA, or a source IP."""
+        entries = PRESETS[name]
+        self._refresh_context({e.key: e.type for e in entries},
+                              {e.key: e.values for e in entries})
+        self.notify(f"Context: {', '.join(e.key for e in PRESETS[name])} set")
+
+    @on(SelectionList.SelectedChanged, "#policies")
+    def _policies_switched(self, event: SelectionList.SelectedChanged) -> None:
+        chosen = set(event.selection_list.selected)
+        every = {source_id for source_id, _, _ in self._all_inputs()}
+        disabled = frozenset(every - chosen)
+        if disabled != self.subject.disabled:
+            self.subject = Subject(self.subject.source_arn, self.subject.custom_policies,
+                                   self.subject.resource_policy, self.subject.caller_arn,
+                                   disabled)
+            if self.results:
+                self.action_run()
+
+    def action_custom_policy(self) -> None:
+        from screens.policy_editor import PolicyEditorScreen
+
+        template = ('{\n  "Version": "2012-10-17",\n  "Statement": [\n    {\n'
+                    '      "Effect": "Allow",\n      "Action": "s3:GetObject",\n'
+                    '      "Resource": "*"\n    }\n  ]\n}\n')
+
+        def keep(text: str) -> bool:
+            self.subject = Subject(self.subject.source_arn,
+                                   (*self.subject.custom_policies, text),
+                                   self.subject.resource_policy, self.subject.caller_arn,
+                                   self.subject.disabled)
+            self._refresh_policies()
+            return True
+
+        self.app.push_screen(PolicyEditorScreen(
+            f"Custom policy {len(self.subject.custom_policies) + 1} for the tester", template,
+            PolicyType.IDENTITY, keep, save_label="Use"))
+
+    def action_resource_policy(self) -> None:
+        from screens.policy_editor import PolicyEditorScreen
+
+        template = self.subject.resource_policy or (
+            '{\n  "Version": "2012-10-17",\n  "Statement": [\n    {\n'
+            '      "Effect": "Allow",\n      "Principal": {"AWS": "arn:aws:iam::'
+            '111122223333:root"},\n      "Action": "s3:GetObject",\n'
+            '      "Resource": "arn:aws:s3:::bucket/*"\n    }\n  ]\n}\n')
+
+        def keep(text: str) -> bool:
+            self.subject = Subject(self.subject.source_arn, self.subject.custom_policies,
+                                   text, self.subject.caller_arn, self.subject.disabled)
+            self._refresh_policies()
+            return True
+
+        self.app.push_screen(PolicyEditorScreen("Resource-based policy for the tester",
+                                                template, PolicyType.RESOURCE, keep,
+                                                save_label="Use"))
+
+    # ------------------------------------------------------------------ running
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_run()
+
+    def question(self) -> tuple[Subject, list[str], list[str], list[ContextEntry]]:
+        caller_arn = self.query_one("#caller-arn", Input).value.strip() or None
+        subject = Subject(self.subject.source_arn, self.subject.custom_policies,
+                          self.subject.resource_policy, caller_arn, self.subject.disabled)
+        actions = split_list(self.query_one("#actions", Input).value)
+        resources = split_list(self.query_one("#resources", Input).value) or ["*"]
+        return subject, actions, resources, self.context_entries()
+
+    def action_run(self) -> None:
+        subject, actions, resources, context = self.question()
+        if subject.source_arn is None and not subject.custom_policies:
+            self.notify("Pick a subject (f2) or type a custom policy (f3) first.",
+                        severity="warning")
+            return
+        if not actions:
+            self.notify("Type at least one action, e.g. s3:GetObject.", severity="warning")
+            self.query_one("#actions", Input).focus()
+            return
+        self.evaluate(subject, actions, resources, context)
+
+    @work(thread=True, exclusive=True, group="tester")
+    def evaluate(self, subject: Subject, actions: list[str], resources: list[str],
+                 context: list[ContextEntry]) -> None:
+        """Evaluate off the event loop: a whole service times many resources adds up."""
+        app = self.app
+        service, principal = app.service, app.principal  # type: ignore[attr-defined]
+        try:
+            results = service.evaluate_subject(principal, subject, actions, resources, context)
+        except IamError as error:
+            app.call_from_thread(report_error, self, error)
+            return
+        app.call_from_thread(self.show_results, results)
+
+    def show_results(self, results: list[EvalResult]) -> None:
+        """Fill the table (and the expected column when a saved set is loaded)."""
+        self.results = results
+        expected = {(c.action.lower(), c.resource): c.expected
+                    for c in (self.loaded.cases if self.loaded else ())}
+        rows = []
+        for i, r in enumerate(results):
+            request = r.inputs.request
+            want = expected.get((request.action.lower(), request.resource), "")
+            mark = " ≠" if want and want != r.decision else ""
+            rows.append(Row(str(i), (request.action, request.resource, r.decision,
+                                     LAYER_WORDS.get(r.decided_by, r.decided_by or "-"),
+                                     want + mark)))
+        table = self.query_one("#results", ResourceTable)
+        table.set_rows(rows)
+        table.cursor = 0
+        self.show_explanation(0)
+        if self.loaded is not None:
+            changed = compare(self.loaded, results)
+            self.notify(f"{len(changed)} decisions changed" if changed else
+                        "Every decision is as expected",
+                        severity="warning" if changed else "information")
+
+    def on_resource_table_highlighted(self, event: ResourceTable.Highlighted) -> None:
+        if event.table.id == "results" and event.key is not None:
+            self.show_explanation(int(event.key))
+
+    def show_explanation(self, index: int) -> None:
+        """The why of one result: summary, details, the statement inside its document."""
+        if not 0 <= index < len(self.results):
+            return
+        result = self.results[index]
+        why = explain(result)
+        lines = [why.summary, *(f"• {d}" for d in why.details)]
+        if result.missing_context:
+            lines.append("MissingContextValues: " + ", ".join(result.missing_context))
+        self.query_one("#why", Static).update("\n".join(lines))
+        doc = self.query_one("#statement-doc", TextArea)
+        shown = deciding_trace(result, why.traces)
+        if shown is None:
+            doc.load_text("")
+            doc.border_title = None
+            return
+        st = shown.statement.statement
+        doc.load_text(shown.source.policy.document.text)
+        doc.border_title = shown.label
+        doc.selection = statement_selection(doc.text, st.start.line, st.start.column,
+                                            st.end.line, st.end.column)
+        doc.scroll_cursor_visible()
+
+    # ------------------------------------------------------------------ saved sets
+
+    def action_save_set(self) -> None:
+        if not self.results:
+            self.notify("Run the tester first: a test set keeps its decisions.",
+                        severity="warning")
+            return
+        subject, actions, resources, context = self.question()
+        test_set = TestSet(subject, tuple(actions), tuple(resources),
+                           tuple(context)).with_results(self.results)
+
+        def done(values: dict[str, str] | None) -> None:
+            if not values:
+                return
+            path = Path(values["path"]).expanduser()
+            try:
+                test_set.save(path)
+            except OSError as error:
+                self.notify(f"Could not write {path}: {error.strerror}", severity="error")
+                return
+            self.notify(f"Saved {len(test_set.cases)} expected decisions to {path}; re-run "
+                        f"with `iamtui test-policies {path}`")
+
+        self.app.push_screen(FormModal("Save the test set", [
+            Field("path", "File", "policy-tests.json")], submit="Save"), done)
+
+    def action_load_set(self) -> None:
+        def done(values: dict[str, str] | None) -> None:
+            if values:
+                self.load_set(Path(values["path"]).expanduser())
+
+        self.app.push_screen(FormModal("Load a test set", [
+            Field("path", "File", "policy-tests.json")], submit="Load"), done)
+
+    def load_set(self, path: Path) -> None:
+        """Load a saved set into the inputs and run it; changed decisions are marked ≠."""
+        try:
+            test_set = TestSet.load(path)
+        except OSError as error:
+            self.notify(f"Could not read {path}: {error.strerror}", severity="error")
+            return
+        except IamError as error:
+            report_error(self, error)
+            return
+        self.loaded = test_set
+        self.subject = Subject(None, test_set.subject.custom_policies,
+                               test_set.subject.resource_policy, test_set.subject.caller_arn)
+        self.set_subject(test_set.subject.source_arn, disabled=test_set.subject.disabled)
+        self.query_one("#actions", Input).value = ", ".join(test_set.actions)
+        self.query_one("#resources", Input).value = ", ".join(test_set.resources)
+        self.query_one("#caller-arn", Input).value = test_set.subject.caller_arn or ""
+        self.evaluate(self.subject, list(test_set.actions), list(test_set.resources),
+                      list(test_set.context))
+
+    # ------------------------------------------------------------------ who can
+
+    def action_who_can(self) -> None:
+        action, resource = "", "*"
+        table = self.query_one("#results", ResourceTable)
+        if table.current_key is not None:
+            request = self.results[int(table.current_key)].inputs.request
+            action, resource = request.action, request.resource
+        self.app.push_screen(WhoCanScreen(action, resource, self.context_entries()))
+
+
+class WhoCanScreen(Screen[None]):
+    """Every user and role that may do an action on a resource, and the statement why."""
+
+    DEFAULT_CSS = """
+    WhoCanScreen > .title { background: $boost; text-style: bold; padding: 0 1; }
+    WhoCanScreen Input { width: 1fr; }
+    WhoCanScreen > Horizontal { height: auto; }
+    WhoCanScreen #who-status { color: $text-muted; height: 1; padding: 0 1; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back")]
+
+    def __init__(self, action: str = "", resource: str = "*",
+                 context: list[ContextEntry] | None = None) -> None:
+        super().__init__()
+        self.action, self.resource, self.context = action, resource, context or []
+
+    def compose(self) -> ComposeResult:
+        yield Static("Who can… (enter runs; every user and role in the store)",
+                     classes="title")
+        with Horizontal():
+            yield Label(" Action ")
+            yield Input(self.action, placeholder="s3:GetObject", id="who-action",
+                        compact=True)
+            yield Label(" Resource ")
+            yield Input(self.resource, placeholder="*", id="who-resource", compact=True)
+        yield ResourceTable((Column("kind", "Kind", 6), Column("name", "Name", 32),
+                             Column("statement", "Allowed by", 80)), id="who-table",
+                            empty_text="Type an action and a resource, then enter.")
+        yield Static("", id="who-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#who-action", Input).focus()
+        if self.action:
+            self.run_query()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.run_query()
+
+    def run_query(self) -> None:
+        action = self.query_one("#who-action", Input).value.strip()
+        resource = self.query_one("#who-resource", Input).value.strip() or "*"
+        if action:
+            self.query_who(action, resource)
+
+    @work(thread=True, exclusive=True)
+    def query_who(self, action: str, resource: str) -> None:
+        app = self.app
+        service, principal = app.service, app.principal  # type: ignore[attr-defined]
+        try:
+            found = service.who_can(principal, action, resource, self.context)
+        except IamError as error:
+            app.call_from_thread(report_error, self, error)
+            return
+        rows = [Row(e.arn, (e.kind, e.name, e.statement or e.decided_by)) for e in found]
+        app.call_from_thread(self._show, rows, action, resource)
+
+    def _show(self, rows: list[Row], action: str, resource: str) -> None:
+        table = self.query_one("#who-table", ResourceTable)
+        table.empty_text = f"Nobody may do {action} on {resource}."
+        table.set_rows(rows)
+        self.query_one("#who-status", Static).update(
+            f"{len(rows)} may do {action} on {resource}")
+
+    def action_back(self) -> None:
+        self.dismiss(None)

@@ -155,6 +155,7 @@ class FailingEntitiesScreen(Screen[None]):
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
+        Binding("m", "enroll_mfa", "Assign MFA"),
     ]
 
     def __init__(self, check: SecurityCheck) -> None:
@@ -184,6 +185,27 @@ class FailingEntitiesScreen(Screen[None]):
             return None
         _, kind, name = key.split(":", 2)
         return kind, name
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "enroll_mfa":  # only the root user can enroll the root user's MFA
+            root = self.app.principal.is_root  # type: ignore[attr-defined]
+            return self.check.check_id == "users-mfa" or (
+                self.check.check_id == "root-mfa" and root)
+        return True
+
+    def action_enroll_mfa(self) -> None:
+        """Assign an MFA device to the entity under the cursor, then re-run the check."""
+        from screens.mfa_enroll import MfaEnrollModal
+
+        current = self._current()
+        if current is None or not self.check_action("enroll_mfa", ()):
+            return
+        user = None if current[0] == "RootUser" else current[1]
+        self.app.push_screen(MfaEnrollModal(user), self._enrolled)
+
+    def _enrolled(self, device: object) -> None:
+        if device is not None:
+            self.dismiss(None)  # the dashboard re-runs its checks
 
     def on_resource_table_activated(self, event: ResourceTable.Activated) -> None:
         event.stop()

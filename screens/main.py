@@ -17,6 +17,7 @@ from screens.kinds.groups import GROUPS
 from screens.kinds.policies import PolicySection
 from screens.kinds.roles import ROLES
 from screens.kinds.users import USERS
+from screens.mfa_enroll import MfaCommands
 from screens.tester import TesterSection
 from screens.user_detail import edit_user
 from screens.widgets.kind_section import EditableKind, KindSection
@@ -45,7 +46,7 @@ class MainScreen(Screen[None]):
     """Sidebar of sections and the section in view."""
 
     CSS_PATH = "main.tcss"
-    COMMANDS: ClassVar[set[Any]] = {IamCommands}
+    COMMANDS: ClassVar[set[Any]] = {IamCommands, MfaCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "app.toggle_help", "Keys"),
         Binding("colon", "app.command_palette", "Command", show=False),

@@ -18,9 +18,10 @@ from iamtui.errors import IamError
 from iamtui.policy import PolicyType
 from screens.modals import Field, FormModal
 from screens.ops import Failed, report_error, run_op
-from screens.widgets.detail_pane import TagsPane, service_of
+from screens.widgets.detail_pane import DetailPane, TagsPane, service_of
 from screens.widgets.detail_screen import DetailScreen, header
 from screens.widgets.permissions import PermissionsPane, open_editor, pretty
+from screens.widgets.resource_table import Column, Row
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode
@@ -83,6 +84,39 @@ def edit_trust_policy(node: DOMNode, role_name: str, trail: tuple[str, ...],
                 PolicyType.TRUST, save, then, save_label="Save trust policy")
 
 
+class SessionsPane(DetailPane):
+    """The role's unexpired sessions (from AssumeRole); `x` revokes every one of them."""
+
+    columns = (Column("session", "Session name", 32), Column("key", "Access key ID", 22),
+               Column("by", "Assumed by", 60), Column("issued", "Issued", 22),
+               Column("expires", "Expires", 22), Column("mfa", "MFA", 4))
+    empty_text = "No active sessions."
+    hint = ("x revokes every session issued until now, as the console's \"Revoke active "
+            "sessions\" does: an inline policy (AWSRevokeOlderSessions) denies them; they "
+            "stay listed until they expire.")
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("x", "revoke", "Revoke sessions")]
+
+    def __init__(self, role_name: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.role_name = role_name
+
+    def load(self) -> list[Row]:
+        service, principal = service_of(self)
+        return [Row(s.access_key_id, (
+            s.session_name, s.access_key_id, s.source_arn, f"{s.issued_at:%Y-%m-%d %H:%M UTC}",
+            f"{s.expiration:%Y-%m-%d %H:%M UTC}", "Yes" if s.mfa_authenticated_at else "No"))
+            for s in service.list_role_sessions(principal, self.role_name)]
+
+    def action_revoke(self) -> None:
+        service, _ = service_of(self)
+        self.confirm(f"Revoke every active session of role {self.role_name}? Whoever holds "
+                     "their credentials loses access at once.",
+                     lambda: self.op(service.revoke_role_sessions, self.role_name,
+                                     success=f"Sessions of {self.role_name} issued until now "
+                                             "are revoked"),
+                     verb="Revoke")
+
+
 class RoleDetailScreen(DetailScreen):
     """The detail of one role; `esc` goes back."""
 
@@ -104,6 +138,8 @@ class RoleDetailScreen(DetailScreen):
                                            id="trust-document")
             with TabPane("Permissions", id="permissions"):
                 yield PermissionsPane("role", self.role_name, self.trail)
+            with TabPane("Sessions", id="sessions"):
+                yield SessionsPane(self.role_name)
             with TabPane("Tags", id="tags"):
                 yield TagsPane(lambda: service.list_role_tags(principal, self.role_name),
                                lambda who, tags: service.tag_role(who, self.role_name, tags),

@@ -9,6 +9,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from iamtui.errors import IamError, NoSuchEntity
+from iamtui.security.passwords import UNTIL_UNLOCKED
 from screens.modals import Field, FormModal, SecretModal
 from screens.ops import Failed, report_error, run_op
 from screens.widgets.detail_pane import DetailPane, TagsPane, service_of
@@ -103,9 +104,10 @@ class UserGroupsPane(DetailPane):
 class CredentialsPane(DetailPane):
     """Console password and access keys.
 
-    `p` sets or resets the console password, `c` creates an access key (its secret is
-    shown once), `t` makes the key under the cursor active or inactive, `d` deletes
-    the key, or removes the console password when that row is under the cursor.
+    `p` sets or resets the console password, `u` lifts a sign-in lockout, `c` creates
+    an access key (its secret is shown once), `t` makes the key under the cursor active
+    or inactive, `d` deletes the key, or removes the console password when that row is
+    under the cursor.
     MFA devices (issue 6) join here: `mfa_rows` is where their rows go (keys
     `mfa:<serial>`), and their verbs go beside these bindings.
     """
@@ -118,12 +120,14 @@ class CredentialsPane(DetailPane):
         Binding("c", "create_key", "New key"),
         Binding("t", "toggle_key", "On/off"),
         Binding("d", "remove", "Delete"),
+        Binding("u", "unlock", "Unlock"),
     ]
 
     def __init__(self, user_name: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.user_name = user_name
         self.has_password = False
+        self.locked = False
 
     def load(self) -> list[Row]:
         service, principal = service_of(self)
@@ -132,11 +136,18 @@ class CredentialsPane(DetailPane):
         except NoSuchEntity:
             profile = None
         self.has_password = profile is not None
+        now = service.clock()
+        self.locked = profile is not None and profile.locked_until is not None \
+            and profile.locked_until > now
         if profile is None:
             rows = [Row("password", ("Console password", "-", "Not set", "-", "-"))]
         else:
             status = "Enabled, reset required" if profile.password_reset_required \
                 else "Enabled"
+            if self.locked:
+                until = profile.locked_until
+                status = "Locked (until unlocked)" if until == UNTIL_UNLOCKED else \
+                    f"Locked until {until:%H:%M UTC}"
             user = service.get_user(principal, self.user_name)
             rows = [Row("password", ("Console password", "-", status,
                                      _date(profile.password_last_changed),
@@ -157,6 +168,8 @@ class CredentialsPane(DetailPane):
         key = self.current or ""
         if action == "toggle_key":
             return key.startswith("key:")
+        if action == "unlock":
+            return self.locked
         if action == "remove":
             return key.startswith("key:") or (key == "password" and self.has_password)
         return True
@@ -188,6 +201,13 @@ class CredentialsPane(DetailPane):
              Field("reset", "Require a new password at next sign-in? (y/n)", "y")],
             submit="Set password",
             note="The account's password policy applies; a refusal says which rule."), done)
+
+    def action_unlock(self) -> None:
+        """Lift a sign-in lockout (iamtui's own; AWS has none): the administrator vouches."""
+        if self.locked:
+            service, _ = service_of(self)
+            self.op(service.unlock_login_profile, self.user_name,
+                    success=f"{self.user_name} can sign in again")
 
     def action_create_key(self) -> None:
         service, principal = service_of(self)

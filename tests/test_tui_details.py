@@ -13,8 +13,10 @@ from helpers import ACCOUNT_ID, ROOT_PASSWORD
 from textual.pilot import Pilot
 
 from iamtui.app import IamApp
+from iamtui.errors import IamError
 from iamtui.model import Tag
-from iamtui.service import IamService
+from iamtui.security.passwords import LockoutSettings, PasswordPolicy
+from iamtui.service import IamService, Principal
 from screens.group_detail import GroupDetailScreen
 from screens.main import MainScreen
 from screens.modals import ConfirmModal, FormModal
@@ -201,7 +203,7 @@ async def test_role_settings_permissions_and_tags(db: Path) -> None:
         assert rows(screen, "permissions") == [
             ("Reports", "Customer managed", "directly", REPORTS)]
 
-        await pilot.press("right_square_bracket")  # Tags
+        await pilot.press("right_square_bracket", "right_square_bracket")  # Sessions, Tags
         await pilot.pause()
         await pilot.press("a")
         await type_text(pilot, "team")
@@ -333,3 +335,66 @@ async def test_palette_jumps_to_sections_and_opens_entities_by_short_name(db: Pa
         assert isinstance(app.screen, UserDetailScreen) and app.screen.user_name == "bob"
         await _palette(pilot, "policy reports")  # from a detail screen too
         assert isinstance(app.screen, PolicyDetailScreen) and app.screen.arn == REPORTS
+
+
+async def test_unlock_a_user_locked_out_by_failed_sign_ins(db: Path) -> None:
+    password = "Alic3!Passw0rd#"
+    svc = open_service(db)
+    root = svc.root_principal()
+    svc.update_account_password_policy(root, PasswordPolicy(),
+                                       lockout=LockoutSettings(threshold=3))
+    svc.create_login_profile(root, "alice", password)
+    for _ in range(20):
+        try:
+            svc.sign_in(ACCOUNT_ID, "alice", "wrong-password")
+        except IamError as error:
+            if error.code == "AccountLocked":
+                break
+    else:
+        pytest.fail("never locked")
+    svc.close()
+    app = IamApp(db, keys_dir=db.parent / "keys")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_first(pilot, "2")
+        screen = app.screen
+        for _ in range(3):  # Security credentials
+            await pilot.press("right_square_bracket")
+        await pilot.pause()
+        assert rows(screen, "credentials")[0][2].startswith("Locked")
+        await pilot.press("u")
+        await settle(pilot)
+        assert rows(screen, "credentials")[0][2] == "Enabled"
+    svc = open_service(db)
+    assert svc.sign_in(ACCOUNT_ID, "alice", password).name == "alice"
+    svc.close()
+
+
+async def test_role_sessions_listed_and_revoked(db: Path) -> None:
+    """Revoking a role's sessions adds the AWSRevokeOlderSessions inline policy (IAM User
+    Guide, "Revoking IAM role temporary security credentials":
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_revoke-sessions.html)."""
+    svc = open_service(db)
+    root = svc.root_principal()
+    alice = svc.get_user(root, "alice")
+    svc.update_assume_role_policy(root, "Builder", json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                                                "Principal": {"AWS": alice.arn},
+                                                "Action": "sts:AssumeRole"}]}))
+    caller = Principal.for_user(alice, ACCOUNT_ID)
+    session = svc.assume_role(caller, f"arn:aws:iam::{ACCOUNT_ID}:role/Builder", "build-42")
+    svc.close()
+    app = IamApp(db, keys_dir=db.parent / "keys")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_first(pilot, "4")
+        screen = app.screen
+        assert isinstance(screen, RoleDetailScreen)
+        screen.show_tab("sessions")
+        await pilot.pause()
+        listed = rows(screen, "sessions")
+        assert [(r[0], r[2]) for r in listed] == [("build-42", alice.arn)]
+        assert session.credentials.secret_access_key not in " ".join(listed[0])
+        await pilot.press("x")
+        await confirm(pilot)
+    svc = open_service(db)
+    assert "AWSRevokeOlderSessions" in svc.list_role_policies(svc.root_principal(), "Builder")
+    svc.close()

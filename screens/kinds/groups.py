@@ -1,0 +1,104 @@
+"""Groups: the table (name, path, members, policies, created) and its verbs."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from screens.modals import ConfirmModal, Field, FormModal
+from screens.ops import Failed, run_op
+from screens.sections import ResourceSection
+from screens.widgets.kind_section import EditableKind
+from screens.widgets.resource_table import Column, Row
+
+if TYPE_CHECKING:
+    from iamtui.service import IamService, Principal
+
+COLUMNS = (
+    Column("name", "Group name"), Column("path", "Path", 20), Column("users", "Users", 6),
+    Column("policies", "Attached policies", 40), Column("inline", "Inline", 6),
+    Column("created", "Created", 12),
+)
+
+
+def load(service: IamService, principal: Principal) -> list[Row]:
+    """One row per group, with its member and policy counts."""
+    rows = []
+    for group in service.list_groups(principal):
+        name = group.group_name
+        members = len(service.get_group(principal, name).users)
+        attached = [p.policy_name for p in service.list_attached_group_policies(principal, name)]
+        inline = len(service.list_group_policies(principal, name))
+        rows.append(Row(group.arn, (name, group.path, str(members), ", ".join(attached) or "-",
+                               str(inline), f"{group.create_date:%Y-%m-%d}"),
+                        (name, group.path, members, len(attached), inline, group.create_date)))
+    return rows
+
+
+def name_of(arn: str) -> str:
+    """The group's name, the last part of its ARN (rows are keyed by ARN)."""
+    return arn.rsplit("/", 1)[-1]
+
+
+def open_group(section: ResourceSection, arn: str) -> None:
+    from screens.group_detail import GroupDetailScreen
+
+    section.app.push_screen(GroupDetailScreen(name_of(arn)), lambda _: section.action_refresh())
+
+
+def create_group(section: ResourceSection) -> None:
+    app = section.app
+
+    def done(values: dict[str, str] | None) -> None:
+        if values is None:
+            return
+        group = run_op(section, app.service.create_group, app.principal,  # type: ignore[attr-defined]
+                       values["name"], path=values["path"] or "/",
+                       success=f"Created group {values['name']}")
+        if not isinstance(group, Failed):
+            section.action_refresh()
+
+    app.push_screen(FormModal("New group", [
+        Field("name", "Group name", placeholder="Developers"),
+        Field("path", "Path", "/", required=False)]), done)
+
+
+def edit_group(section: ResourceSection, arn: str) -> None:
+    """UpdateGroup: rename or move the group; members and policies follow it."""
+    app, name = section.app, name_of(arn)
+    row = next((r for r in section.table.rows if r.key == arn), None)
+    path = row.cells[1] if row else "/"
+
+    def done(values: dict[str, str] | None) -> None:
+        if values is None:
+            return
+        new_name = values["name"] if values["name"] != name else None
+        new_path = values["path"] if values["path"] and values["path"] != path else None
+        if new_name is None and new_path is None:
+            return
+        if not isinstance(run_op(section, app.service.update_group,  # type: ignore[attr-defined]
+                                 app.principal, name,  # type: ignore[attr-defined]
+                                 new_group_name=new_name, new_path=new_path,
+                                 success=f"Updated group {values['name']}"), Failed):
+            section.action_refresh()
+
+    app.push_screen(FormModal(f"Edit group {name}", [
+        Field("name", "Group name", name), Field("path", "Path", path, required=False)],
+        submit="Save"), done)
+
+
+def delete_group(section: ResourceSection, arn: str) -> None:
+    app, name = section.app, name_of(arn)
+
+    def done(confirmed: bool | None) -> None:
+        if confirmed and not isinstance(run_op(
+                section, app.service.delete_group, app.principal, name,  # type: ignore[attr-defined]
+                cascade=True, success=f"Deleted group {name}"), Failed):
+            section.action_refresh()
+
+    app.push_screen(ConfirmModal(
+        f"Delete group {name}? Its members are removed from it and its policies detached or "
+        "deleted; the users themselves stay."), done)
+
+
+GROUPS = EditableKind("Groups", "group", COLUMNS, load, open=open_group, create=create_group,
+                      delete=delete_group, arn_of=lambda arn: arn, edit=edit_group)

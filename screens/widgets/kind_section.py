@@ -1,0 +1,52 @@
+"""A section with `e` edit and verbs that depend on the row (no edit or delete of an AWS
+managed policy): the footer follows the cursor, so it only shows keys that work there."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
+
+from screens.sections import ResourceKind, ResourceSection
+from screens.widgets.resource_table import ResourceTable
+
+
+@dataclass(frozen=True)
+class EditableKind(ResourceKind):
+    """A ResourceKind with an `edit` verb and per-row checks for edit and delete."""
+
+    edit: Callable[[ResourceSection, str], None] | None = None
+    can_edit: Callable[[str], bool] | None = None
+    can_delete: Callable[[str], bool] | None = None
+
+
+class KindSection(ResourceSection):
+    """ResourceSection plus `e` edit; per-row verbs are hidden where they do not apply."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("e", "edit", "Edit")]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        kind = self.kind
+        key = self.table.current_key if self.is_mounted else None
+        if action == "edit":
+            edit = getattr(kind, "edit", None)
+            can_edit = getattr(kind, "can_edit", None)
+            return edit is not None and key is not None and (can_edit is None
+                                                              or can_edit(key))
+        if action == "delete":
+            can_delete = getattr(kind, "can_delete", None)
+            if kind.delete is None or key is None:
+                return False
+            return can_delete is None or can_delete(key)
+        return super().check_action(action, parameters)
+
+    def on_resource_table_highlighted(self, event: ResourceTable.Highlighted) -> None:
+        self.refresh_bindings()
+
+    def action_edit(self) -> None:
+        key = self.table.current_key
+        edit = getattr(self.kind, "edit", None)
+        if key is not None and edit is not None and self.check_action("edit", ()):
+            edit(self, key)

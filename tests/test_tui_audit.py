@@ -1,0 +1,180 @@
+"""The audit log section from the keyboard: events newest first, filters (user, event
+name, result, time range), the full record, and a verify that finds a tampered record.
+
+CloudTrail User Guide, "Working with CloudTrail event history" (lookup attributes: user
+name, event name; a time range); the chain check is iamtui's own (`AuditLog.verify`).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from helpers import ACCOUNT_ID, ROOT_PASSWORD, FakeClock
+from textual.pilot import Pilot
+from textual.widgets import Input, Static, TextArea
+
+from iamtui.app import IamApp
+from iamtui.audit import Identity, make_event
+from iamtui.errors import EntityAlreadyExists
+from iamtui.service import IamService
+from screens.audit_log import AuditSection, parse_time
+from screens.main import MainScreen
+from screens.widgets.lazy_table import PAGE, LazyTable
+
+SIZE = (140, 40)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def db(tmp_path: Path, clock: FakeClock) -> Path:
+    path = tmp_path / "db.json"
+    svc = IamService.initialize(path, root_password=ROOT_PASSWORD, account_id=ACCOUNT_ID,
+                                clock=clock, keys_dir=tmp_path / "keys")
+    root = svc.root_principal()
+    svc.create_user(root, "alice")
+    clock.advance(days=1)
+    svc.create_user(root, "bob")
+    with pytest.raises(EntityAlreadyExists):
+        svc.create_user(root, "bob")
+    svc.close()
+    return path
+
+
+def make_app(db: Path, clock: FakeClock) -> IamApp:
+    return IamApp(db, keys_dir=db.parent / "keys", clock=clock)
+
+
+async def open_audit(pilot: Pilot) -> AuditSection:
+    for key in (*"root", "enter", *ROOT_PASSWORD, "enter"):
+        await pilot.press(key)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, MainScreen)
+    await pilot.press("7")
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    return pilot.app.screen.query_one(AuditSection)
+
+
+def events(section: AuditSection) -> list[tuple[str, ...]]:
+    table = section.query_one(LazyTable)
+    return [table.row(i) for i in range(table.count)]  # type: ignore[misc]
+
+
+async def apply(pilot: Pilot, section: AuditSection, **values: str) -> None:
+    for name, value in values.items():
+        section.query_one(f"#f-{name}", Input).value = value
+    section.query_one("#f-user", Input).focus()
+    await pilot.press("enter")
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_events_filters_and_detail(db: Path, clock: FakeClock) -> None:
+    app = make_app(db, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        section = await open_audit(pilot)
+        rows = events(section)
+        assert section.query_one(LazyTable).has_focus
+        names = [r[2] for r in rows]
+        # newest first: the sign-in, then the failed create, ..., the account's creation
+        assert names[:2] == ["ConsoleLogin", "CreateUser"]
+        assert rows[1][3] == "bob"
+        failed = [r for r in rows if r[4].startswith("Failure")]
+        assert [(r[2], r[3], r[4]) for r in failed] == [
+            ("CreateUser", "bob", "Failure (EntityAlreadyExists)")]
+        await apply(pilot, section, event="CreateUser")
+        assert [(r[3], r[4].split()[0]) for r in events(section)] == [
+            ("bob", "Failure"), ("bob", "Success"), ("alice", "Success")]
+        await apply(pilot, section, result="failure")
+        assert [r[3] for r in events(section)] == ["bob"]
+        detail = json.loads(section.query_one("#audit-detail", TextArea).text)
+        assert detail["errorCode"] == "EntityAlreadyExists"
+        assert detail["requestParameters"]["userName"] == "bob"
+        # the time range: only the first day (alice)
+        day = clock.now.date().isoformat()
+        first_day = (clock.now.date().fromordinal(clock.now.date().toordinal() - 1)).isoformat()
+        await apply(pilot, section, result="", start=first_day, end=first_day)
+        assert [r[3] for r in events(section)] == ["alice"]
+        await apply(pilot, section, start=day, end="")
+        assert "alice" not in [r[3] for r in events(section)]
+        section.query_one(LazyTable).focus()
+        await pilot.press("escape")  # clears every filter
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        assert events(section) == rows
+
+
+async def test_verify_points_at_a_tampered_record(db: Path, clock: FakeClock) -> None:
+    log_path = IamService.open(db, keys_dir=db.parent / "keys").audit.path
+    lines = log_path.read_bytes().splitlines(keepends=True)
+    target = next(i for i, line in enumerate(lines) if b'"userName":"alice"' in line)
+    lines[target] = lines[target].replace(b'"userName":"alice"', b'"userName":"mallory"')
+    log_path.write_bytes(b"".join(lines))
+    app = make_app(db, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        section = await open_audit(pilot)
+        await pilot.press("v")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()  # the reload verify asked for
+        await pilot.pause()
+        status = str(section.query_one("#audit-status", Static).render())
+        assert "tampered" in status and f"line {target + 1}" in status
+        table = section.query_one(LazyTable)
+        assert table.row(table.cursor)[3] == "mallory"  # type: ignore[index]
+
+
+async def test_intact_log_verifies(db: Path, clock: FakeClock) -> None:
+    app = make_app(db, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        section = await open_audit(pilot)
+        await pilot.press("v")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "intact" in str(section.query_one("#audit-status", Static).render())
+
+
+async def test_many_events_load_a_page_at_a_time(db: Path, clock: FakeClock,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    svc = IamService.open(db, keys_dir=db.parent / "keys", clock=clock)
+    for i in range(3 * PAGE):
+        svc.audit.append(make_event("GetUser", identity=Identity.root(ACCOUNT_ID),
+                                    request_parameters={"userName": f"u{i}"},
+                                    read_only=True, now=clock))
+    svc.close()
+    from iamtui.audit import AuditLog
+
+    calls: list[tuple[int, int]] = []
+    real_page = AuditLog.page
+
+    def counting(self: AuditLog, offset: int, limit: int, *args: object,
+                 **kwargs: object) -> list:
+        calls.append((offset, limit))
+        return real_page(self, offset, limit, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(AuditLog, "page", counting)
+    app = make_app(db, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        section = await open_audit(pilot)
+        table = section.query_one(LazyTable)
+        assert table.count > 3 * PAGE
+        assert {offset for offset, _ in calls} == {0}  # only the first page was read
+        await pilot.press("end")
+        await pilot.pause()
+        assert max(offset for offset, _ in calls) == (table.count - 1) // PAGE * PAGE
+        visible = {i // PAGE * PAGE for i in range(table.count - table.size.height,
+                                                    table.count)}
+        assert {offset for offset, _ in calls} == {0} | visible  # nothing in between
+
+
+def test_parse_time() -> None:
+    assert parse_time("") is None
+    assert parse_time("2026-11-28", end=True).isoformat() == "2026-11-28T23:59:59+00:00"
+    assert parse_time("2026-11-28T10:00").isoformat() == "2026-11-28T10:00:00+00:00"

@@ -97,6 +97,7 @@ class PolicyEditorScreen(Screen[bool]):
 
     @property
     def editor(self) -> TextArea:
+        """The code editor."""
         return self.query_one("#editor", TextArea)
 
     @property

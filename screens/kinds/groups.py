@@ -40,12 +40,14 @@ def name_of(arn: str) -> str:
 
 
 def open_group(section: ResourceSection, arn: str) -> None:
+    """Enter: the group's detail; the table refreshes when it closes."""
     from screens.group_detail import GroupDetailScreen
 
     section.app.push_screen(GroupDetailScreen(name_of(arn)), lambda _: section.action_refresh())
 
 
 def create_group(section: ResourceSection) -> None:
+    """n: CreateGroup from a form (name and path)."""
     app = section.app
 
     def done(values: dict[str, str] | None) -> None:
@@ -87,6 +89,7 @@ def edit_group(section: ResourceSection, arn: str) -> None:
 
 
 def delete_group(section: ResourceSection, arn: str) -> None:
+    """d: DeleteGroup after a confirmation; members and policies are removed first."""
     app, name = section.app, name_of(arn)
 
     def done(confirmed: bool | None) -> None:

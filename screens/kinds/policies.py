@@ -68,6 +68,7 @@ def customer_managed(arn: str) -> bool:
 
 
 def open_policy(section: ResourceSection, arn: str) -> None:
+    """Enter: the policy's detail; the table refreshes when it closes."""
     from screens.policy_detail import PolicyDetailScreen
 
     section.app.push_screen(PolicyDetailScreen(arn), lambda _: section.action_refresh())
@@ -100,12 +101,14 @@ def create_policy(section: ResourceSection) -> None:
 
 
 def edit_policy(section: ResourceSection, arn: str) -> None:
+    """e: a new default version of a customer managed policy, in the editor."""
     from screens.policy_detail import new_policy_version
 
     new_policy_version(section, arn, ("Policies", name_of(arn)), section.action_refresh)
 
 
 def delete_policy(section: ResourceSection, arn: str) -> None:
+    """d: DeletePolicy after a confirmation (typing the name when it is in use)."""
     app, name = section.app, name_of(arn)
     row = next((r for r in section.table.rows if r.key == arn), None)
     in_use = row is not None and (row.cells[1] != "0" or row.cells[2] != "0")

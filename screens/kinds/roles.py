@@ -73,6 +73,7 @@ def name_of(arn: str) -> str:
 
 
 def open_role(section: ResourceSection, arn: str) -> None:
+    """Enter: the role's detail; the table refreshes when it closes."""
     from screens.role_detail import RoleDetailScreen
 
     section.app.push_screen(RoleDetailScreen(name_of(arn)), lambda _: section.action_refresh())
@@ -114,12 +115,14 @@ def create_role(section: ResourceSection) -> None:
 
 
 def edit_role_row(section: ResourceSection, arn: str) -> None:
+    """e: the description and maximum session duration of the role under the cursor."""
     from screens.role_detail import edit_role
 
     edit_role(section, name_of(arn), section.action_refresh)
 
 
 def delete_role(section: ResourceSection, arn: str) -> None:
+    """d: DeleteRole after a confirmation; its policies are removed first."""
     app, name = section.app, name_of(arn)
 
     def done(confirmed: bool | None) -> None:

@@ -47,6 +47,7 @@ class DetailPane(Vertical):
 
     @property
     def table(self) -> ResourceTable:
+        """The table of rows."""
         return self.query_one(ResourceTable)
 
     @property

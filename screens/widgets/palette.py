@@ -49,6 +49,7 @@ class IamCommands(Provider):
     """Sections and entities, as palette commands."""
 
     async def startup(self) -> None:
+        """Gather the commands once, when the palette opens."""
         # Listing goes through the store: keep it off the event loop.
         self.entries = await asyncio.to_thread(self._gather)
 

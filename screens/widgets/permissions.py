@@ -9,7 +9,7 @@ what is under the cursor, `b` sets the permissions boundary (users and roles), a
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from textual.binding import Binding, BindingType
@@ -53,7 +53,7 @@ def policy_type_label(arn: str) -> str:
 
 
 def pick_policy(node: DOMNode, title: str, then: Callable[[str], object], *,
-                exclude: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+                exclude: Collection[str] = ()) -> None:
     """Open a filterable picker of every managed policy; call `then(arn)` on a pick."""
     service, principal = service_of(node)
     policies = run_op(node, service.list_policies, principal)

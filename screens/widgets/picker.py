@@ -51,6 +51,7 @@ class PickerModal(ModalScreen[str | None]):
 
     @property
     def table(self) -> ResourceTable:
+        """The table of rows."""
         return self.query_one("#picker-table", ResourceTable)
 
     def on_mount(self) -> None:

@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
+from screens.account_settings import AccountSettingsSection
 from screens.audit_log import AuditSection
 from screens.dashboard import Dashboard
 from screens.kinds.groups import GROUPS
@@ -31,7 +32,7 @@ USERS_KIND = EditableKind(**{f.name: getattr(USERS, f.name) for f in fields(USER
 # (id, label, hotkey): the sidebar, in the order the IAM console lists them.
 SECTIONS = (("dashboard", "Dashboard", "1"), ("users", "Users", "2"), ("groups", "Groups", "3"),
             ("roles", "Roles", "4"), ("policies", "Policies", "5"), ("tester", "Tester", "6"),
-            ("audit", "Audit log", "7"))
+            ("audit", "Audit log", "7"), ("settings", "Settings", "8"))
 
 
 def status_text(app: object) -> str:
@@ -69,6 +70,7 @@ class MainScreen(Screen[None]):
                 yield PolicySection(id="policies")
                 yield TesterSection(id="tester")
                 yield AuditSection(id="audit")
+                yield AccountSettingsSection(id="settings")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -190,3 +190,17 @@ def test_mfa_modal_snapshot(db: Path, clock: FakeClock, monkeypatch: pytest.Monk
             field.cursor_blink = False
 
     assert snap_compare(make_app(db, clock), terminal_size=(80, 24), run_before=enroll)
+
+
+async def test_palette_opens_a_users_mfa_devices(db: Path, clock: FakeClock) -> None:
+    app = make_app(db, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"MFA devices of alice")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, MfaDevicesScreen) and screen.user_name == "alice"

@@ -6,6 +6,7 @@ Operations are grouped by family in this package's modules and assembled here.
 
 from iamtui.service.access_keys import AccessKeyOperations
 from iamtui.service.account_details import AccountDetailsOperations
+from iamtui.service.account_settings import AccountSettingsOperations
 from iamtui.service.attachments import AttachmentOperations
 from iamtui.service.audit_ops import AuditOperations
 from iamtui.service.core import Principal, ServiceCore, config_dir
@@ -25,7 +26,8 @@ from iamtui.service.who_can import WhoCanOperations
 class IamService(UserOperations, AccessKeyOperations, GroupOperations, RoleOperations,
                  InlinePolicyOperations, SignInOperations, AccountDetailsOperations,
                  AttachmentOperations, PolicyOperations, ResourcePolicyOperations, StsOperations,
-                 SimulationOperations, AuditOperations, ReportOperations, WhoCanOperations):
+                 SimulationOperations, AuditOperations, ReportOperations, WhoCanOperations,
+                 AccountSettingsOperations):
     """Every IAM operation on one local store."""
 
 

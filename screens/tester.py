@@ -12,6 +12,7 @@ load one (its changed decisions are marked). Space in the policy list switches o
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -33,9 +34,11 @@ from iamtui.policy import (
     EvalResult,
     PolicyInput,
     PolicyType,
+    compile_policy,
     explain,
 )
 from iamtui.policy.explain import StatementTrace
+from iamtui.policy.grammar import Statement
 from iamtui.service.who_can import (
     Subject,
     TestSet,
@@ -102,6 +105,24 @@ def deciding_trace(result: EvalResult, traces: tuple[StatementTrace, ...]
     return next((t for t in traces if t.action_matches and not t.applies), None)
 
 
+def readable_statement(shown: StatementTrace) -> tuple[str, Statement]:
+    """The statement's document, indented when it was stored on one line (as the CLI and
+    imports store them), and the statement with positions in the text shown."""
+    compiled = shown.source.policy
+    statement = shown.statement.statement
+    text = compiled.document.text
+    if text.count("\n") > 2:
+        return text, statement
+    try:
+        pretty = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+        again = compile_policy(pretty, compiled.policy_type).document.statements
+    except (ValueError, IamError):
+        return text, statement
+    if statement.index < len(again):
+        return pretty, again[statement.index]
+    return text, statement
+
+
 def statement_selection(text: str, start_line: int, start_column: int, end_line: int,
                         end_column: int) -> Selection:
     """The selection of a statement from its StartPosition..EndPosition (1-based; the
@@ -126,6 +147,9 @@ class TesterSection(Vertical):
     TesterSection #tester-right { width: 2fr; height: auto; max-height: 9; }
     TesterSection #policies { height: auto; max-height: 5; border: none; padding: 0; }
     TesterSection #context { height: auto; max-height: 4; }
+    TesterSection .ctx-row { height: 1; }
+    TesterSection .ctx-key { width: 3fr; color: $text-muted; }
+    TesterSection .ctx-row > Input { width: 2fr; }
     TesterSection .hint { color: $text-muted; height: 1; }
     TesterSection #results { height: 1fr; min-height: 4; }
     TesterSection #why-row { height: 11; }
@@ -262,8 +286,9 @@ class TesterSection(Vertical):
         keep = {**self.context_types, **types}
         self.context_types = keep
         box.remove_children()
-        box.mount_all(Input(", ".join(values.get(key, ())),
-                            placeholder=f"{key} ({ctype})", compact=True, name=key)
+        box.mount_all(Horizontal(Label(f"{key} ({ctype})", classes="ctx-key"),
+                                 Input(", ".join(values.get(key, ())), placeholder=ctype,
+                                       compact=True, name=key), classes="ctx-row")
                       for key, ctype in keep.items())
 
     def context_values(self) -> dict[str, tuple[str, ...]]:
@@ -418,12 +443,14 @@ class TesterSection(Vertical):
             doc.load_text("")
             doc.border_title = None
             return
-        st = shown.statement.statement
-        doc.load_text(shown.source.policy.document.text)
+        text, st = readable_statement(shown)
+        doc.load_text(text)
         doc.border_title = shown.label
         doc.selection = statement_selection(doc.text, st.start.line, st.start.column,
                                             st.end.line, st.end.column)
-        doc.scroll_cursor_visible()
+        # the statement's first lines in view, not its end where the cursor is
+        doc.call_after_refresh(doc.scroll_to, x=0, y=max(0, st.start.line - 1),
+                               animate=False)
 
     # ------------------------------------------------------------------ saved sets
 

@@ -191,3 +191,24 @@ def test_tester_snapshot(db: Path, monkeypatch: pytest.MonkeyPatch, snap_compare
         await pilot.pause()
 
     assert snap_compare(make_app(db), terminal_size=SIZE, run_before=run)
+
+
+def test_one_line_documents_are_shown_indented() -> None:
+    """Documents stored on one line (as the CLI stores them) are shown indented, and the
+    selection still covers exactly the deciding statement."""
+    from iamtui.policy import EvalRequest, PolicyInput, compile_policy, evaluate, explain
+    from screens.tester import deciding_trace, readable_statement, statement_selection
+
+    compact = json.dumps(json.loads(READ), separators=(",", ":"))
+    policy = PolicyInput(compile_policy(compact), "Reports")
+    result = evaluate(EvalRequest("s3:GetObject", SECRET), [policy])
+    trace = deciding_trace(result, explain(result).traces)
+    assert trace is not None
+    text, statement = readable_statement(trace)
+    assert text.count("\n") > 10
+    area = TextArea(text)
+    area.selection = statement_selection(text, statement.start.line, statement.start.column,
+                                         statement.end.line, statement.end.column)
+    chosen = area.selected_text
+    assert chosen.startswith("{") and chosen.endswith("}")
+    assert json.loads(chosen)["Sid"] == "NoSecrets"

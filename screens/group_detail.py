@@ -8,8 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
-from iamtui.errors import IamError
-from screens.ops import Failed, report_error, run_op
+from screens.ops import Failed, run_op
 from screens.widgets.detail_pane import DetailPane, service_of
 from screens.widgets.detail_screen import DetailScreen, header
 from screens.widgets.permissions import PermissionsPane
@@ -92,14 +91,13 @@ class GroupDetailScreen(DetailScreen):
                 yield PermissionsPane("group", self.group_name, self.trail)
         yield Footer()
 
-    def on_mount(self) -> None:
+    def load(self) -> None:
+        """Read the group again (its summary; the tabs load themselves)."""
         service, principal = service_of(self)
-        try:
-            group = service.get_group(principal, self.group_name).group
-        except IamError as error:
-            report_error(self, error)
-            self.dismiss(None)
+        detail = self.fetch(lambda: service.get_group(principal, self.group_name))
+        if detail is None:
             return
+        group = detail.group
         self.arn = group.arn
         self.query_one("#group-summary", Static).update(
             f"{group.arn} · created {group.create_date:%Y-%m-%d %H:%M UTC}")

@@ -16,9 +16,8 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Static, TabbedContent, TabPane, TextArea
 
 from iamtui.arn import is_aws_managed_policy_arn
-from iamtui.errors import IamError
 from iamtui.policy import PolicyType
-from screens.ops import Failed, report_error, run_op
+from screens.ops import Failed, run_op
 from screens.widgets.detail_pane import DetailPane, TagsPane, service_of
 from screens.widgets.detail_screen import DetailScreen, header
 from screens.widgets.permissions import open_editor, policy_type_label, pretty
@@ -193,17 +192,11 @@ class PolicyDetailScreen(DetailScreen):
                                    id="tags-pane")
         yield Footer()
 
-    def on_mount(self) -> None:
-        self.load()
-
     def load(self) -> None:
         """Read the policy again: summary and default version's document."""
         service, principal = service_of(self)
-        try:
-            policy = service.get_policy(principal, self.arn)
-        except IamError as error:
-            report_error(self, error)
-            self.dismiss(None)
+        policy = self.fetch(lambda: service.get_policy(principal, self.arn))
+        if policy is None:
             return
         self.default_version = policy.default_version_id
         description = (policy.description or "-").replace("\n", " ")

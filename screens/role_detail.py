@@ -14,10 +14,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Static, TabbedContent, TabPane, TextArea
 
-from iamtui.errors import IamError
 from iamtui.policy import PolicyType
 from screens.modals import Field, FormModal
-from screens.ops import Failed, report_error, run_op
+from screens.ops import Failed, run_op
 from screens.widgets.detail_pane import DetailPane, TagsPane, service_of
 from screens.widgets.detail_screen import DetailScreen, header
 from screens.widgets.permissions import PermissionsPane, open_editor, pretty
@@ -147,17 +146,11 @@ class RoleDetailScreen(DetailScreen):
                                id="tags-pane")
         yield Footer()
 
-    def on_mount(self) -> None:
-        self.load()
-
     def load(self) -> None:
         """Read the role again (summary and trust policy)."""
         service, principal = service_of(self)
-        try:
-            role = service.get_role(principal, self.role_name)
-        except IamError as error:
-            report_error(self, error)
-            self.dismiss(None)
+        role = self.fetch(lambda: service.get_role(principal, self.role_name))
+        if role is None:
             return
         self.arn = role.arn
         hours = role.max_session_duration / 3600

@@ -8,10 +8,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
-from iamtui.errors import IamError, NoSuchEntity
+from iamtui.errors import NoSuchEntity
 from iamtui.security.passwords import UNTIL_UNLOCKED
 from screens.modals import Field, FormModal, SecretModal
-from screens.ops import Failed, report_error, run_op
+from screens.ops import Failed, run_op
 from screens.widgets.detail_pane import DetailPane, TagsPane, service_of
 from screens.widgets.detail_screen import DetailScreen, header
 from screens.widgets.permissions import PermissionsPane
@@ -279,17 +279,11 @@ class UserDetailScreen(DetailScreen):
                                     empty_text="No recorded events.", id="activity-table")
         yield Footer()
 
-    def on_mount(self) -> None:
-        self.load()
-
     def load(self) -> None:
         """Read the user's summary and activity (the tabs load themselves)."""
         service, principal = service_of(self)
-        try:
-            user = service.get_user(principal, self.user_name)
-        except IamError as error:
-            report_error(self, error)
-            self.dismiss(None)
+        user = self.fetch(lambda: service.get_user(principal, self.user_name))
+        if user is None:
             return
         self.arn = user.arn
         boundary = user.permissions_boundary or "not set"

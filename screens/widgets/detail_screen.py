@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Static, TabbedContent, TextArea
 
+from iamtui.errors import IamError
+from screens.ops import report_error
 from screens.widgets.palette import IamCommands
 from screens.widgets.resource_table import ResourceTable
+
+T = TypeVar("T")
 
 
 def crumbs(trail: tuple[str, ...]) -> str:
@@ -52,16 +57,28 @@ class DetailScreen(Screen[None]):
     _shown_once = False  # the first resume is the screen being shown at all
 
     def on_mount(self) -> None:
+        self.load()
         self.call_after_refresh(self._focus_tab)
+
+    def load(self) -> None:
+        """Read the entity shown and fill the screen; subclasses say how."""
+
+    def fetch(self, read: Callable[[], T]) -> T | None:
+        """The entity, read with `read`; when that fails (deleted meanwhile, access denied)
+        the error is shown, the screen closes, and None comes back."""
+        try:
+            return read()
+        except IamError as error:
+            report_error(self, error)
+            self.dismiss(None)
+            return None
 
     def on_screen_resume(self) -> None:
         # Back from a nested detail or the editor: what they changed shows here too.
         if not self._shown_once:
             self._shown_once = True
             return
-        reload = getattr(self, "load", None)
-        if callable(reload):
-            reload()
+        self.load()
         self._focus_tab()
 
     def action_back(self) -> None:

@@ -30,12 +30,11 @@ from screens.ops import report_error
 
 # (field, label with AWS's range): the numbers of the form
 NUMBERS = (("minimum_password_length", "Minimum length (6–128)"),
-           ("max_password_age", "Passwords expire after, days (1–1095; blank: never)"),
-           ("password_reuse_prevention", "Prevent reuse of the last N (1–24; blank: off)"),
-           ("lockout_threshold", "Lock sign-in after N failures (1–10; blank: never)"),
-           ("lockout_minutes", "…for minutes (30 or more; blank: until unlocked)"),
-           ("idle_minutes", "End idle console sessions after, minutes (1–1440; blank: "
-                            "never)"))
+           ("max_password_age", "Expire after days (1–1095; blank: never)"),
+           ("password_reuse_prevention", "Prevent reuse of last N (1–24; blank: off)"),
+           ("lockout_threshold", "Lock after N failures (1–10; blank: never)"),
+           ("lockout_minutes", "…for minutes (≥30; blank: until unlocked)"),
+           ("idle_minutes", "End idle sessions after min (1–1440; blank: never)"))
 CHECKS = (("require_uppercase_characters", "Require an uppercase letter (A–Z)"),
           ("require_lowercase_characters", "Require a lowercase letter (a–z)"),
           ("require_numbers", "Require a number (0–9)"),
@@ -76,12 +75,12 @@ class AccountSettingsSection(VerticalScroll, can_focus=False):
     AccountSettingsSection { height: 1fr; padding: 0 1; }
     AccountSettingsSection .section-title { text-style: bold; margin-top: 1; }
     AccountSettingsSection .row { height: 1; }
-    AccountSettingsSection .row > Label { width: 58; }
-    AccountSettingsSection .row > Input { width: 16; }
+    AccountSettingsSection .row > Label { width: 1fr; }
+    AccountSettingsSection .row > Input { width: 10; }
     AccountSettingsSection Checkbox { height: 1; border: none; padding: 0; }
     AccountSettingsSection #settings-status { color: $text-muted; height: auto; }
     AccountSettingsSection #settings-error { color: $error; height: auto; }
-    AccountSettingsSection #alias { width: 40; }
+    AccountSettingsSection .row > #alias { width: 30; }
     AccountSettingsSection Horizontal.buttons { height: auto; margin-top: 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -108,7 +107,7 @@ class AccountSettingsSection(VerticalScroll, can_focus=False):
         yield Static("Account alias (sign in with it instead of the account ID)",
                      classes="section-title")
         with Horizontal(classes="row"):
-            yield Label("Alias (3–63 of a-z, 0-9, -; blank: none)")
+            yield Label("Alias (3–63 of a-z 0-9 -; blank: none)")
             yield Input(id="alias", compact=True)
         yield Static("", id="settings-error")
         with Horizontal(classes="buttons"):

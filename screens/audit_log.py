@@ -30,8 +30,9 @@ from screens.ops import report_error
 from screens.widgets.lazy_table import LazyTable
 from screens.widgets.resource_table import Column
 
-COLUMNS = (Column("time", "Time", 20), Column("who", "Who", 18), Column("event", "Event", 28),
-           Column("target", "Target", 36), Column("result", "Result", 22))
+# result before target, so that it is in view at 80 columns
+COLUMNS = (Column("time", "Time", 19), Column("who", "Who", 14), Column("event", "Event", 24),
+           Column("result", "Result", 22), Column("target", "Target", 40))
 TARGET_KEYS = ("userName", "groupName", "roleName", "policyArn", "policyName",
                "accessKeyId", "serialNumber", "instanceProfileName", "resourceArn")
 
@@ -58,7 +59,7 @@ def record_cells(record: Mapping[str, Any]) -> tuple[str, ...]:
     row = event_row(record)
     result = row.result + (f" ({row.error_code})" if row.error_code else "")
     return (row.event_time.replace("T", " ").rstrip("Z"), row.user_name, row.event_name,
-            target_of(record), result)
+            result, target_of(record))
 
 
 def parse_time(text: str, *, end: bool = False) -> datetime | None:

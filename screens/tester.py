@@ -416,6 +416,7 @@ class TesterSection(Vertical):
         table = self.query_one("#results", ResourceTable)
         table.set_rows(rows)
         table.cursor = 0
+        table.focus()  # up/down walk the results; digits switch sections again
         self.show_explanation(0)
         if self.loaded is not None:
             changed = compare(self.loaded, results)

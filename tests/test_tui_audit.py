@@ -85,15 +85,15 @@ async def test_events_filters_and_detail(db: Path, clock: FakeClock) -> None:
         names = [r[2] for r in rows]
         # newest first: the sign-in, then the failed create, ..., the account's creation
         assert names[:2] == ["ConsoleLogin", "CreateUser"]
-        assert rows[1][3] == "bob"
-        failed = [r for r in rows if r[4].startswith("Failure")]
-        assert [(r[2], r[3], r[4]) for r in failed] == [
+        assert rows[1][4] == "bob"
+        failed = [r for r in rows if r[3].startswith("Failure")]
+        assert [(r[2], r[4], r[3]) for r in failed] == [
             ("CreateUser", "bob", "Failure (EntityAlreadyExists)")]
         await apply(pilot, section, event="CreateUser")
-        assert [(r[3], r[4].split()[0]) for r in events(section)] == [
+        assert [(r[4], r[3].split()[0]) for r in events(section)] == [
             ("bob", "Failure"), ("bob", "Success"), ("alice", "Success")]
         await apply(pilot, section, result="failure")
-        assert [r[3] for r in events(section)] == ["bob"]
+        assert [r[4] for r in events(section)] == ["bob"]
         detail = json.loads(section.query_one("#audit-detail", TextArea).text)
         assert detail["errorCode"] == "EntityAlreadyExists"
         assert detail["requestParameters"]["userName"] == "bob"
@@ -101,9 +101,9 @@ async def test_events_filters_and_detail(db: Path, clock: FakeClock) -> None:
         day = clock.now.date().isoformat()
         first_day = (clock.now.date().fromordinal(clock.now.date().toordinal() - 1)).isoformat()
         await apply(pilot, section, result="", start=first_day, end=first_day)
-        assert [r[3] for r in events(section)] == ["alice"]
+        assert [r[4] for r in events(section)] == ["alice"]
         await apply(pilot, section, start=day, end="")
-        assert "alice" not in [r[3] for r in events(section)]
+        assert "alice" not in [r[4] for r in events(section)]
         section.query_one(LazyTable).focus()
         await pilot.press("escape")  # clears every filter
         await pilot.app.workers.wait_for_complete()
@@ -128,7 +128,7 @@ async def test_verify_points_at_a_tampered_record(db: Path, clock: FakeClock) ->
         status = str(section.query_one("#audit-status", Static).render())
         assert "tampered" in status and f"line {target + 1}" in status
         table = section.query_one(LazyTable)
-        assert table.row(table.cursor)[3] == "mallory"  # type: ignore[index]
+        assert table.row(table.cursor)[4] == "mallory"  # type: ignore[index]
 
 
 async def test_intact_log_verifies(db: Path, clock: FakeClock) -> None:

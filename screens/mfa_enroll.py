@@ -186,6 +186,40 @@ def enroll_done(node: Any) -> Callable[[VirtualMfaDevice | None], None]:
     return done
 
 
+def deactivate_device(node: Any, user_name: str | None, serial: str, *,
+                      then: Callable[[], object]) -> None:
+    """Confirm, then deactivate the device and delete it (it cannot be enrolled again as
+    it was: its seed is gone from the user's authenticator app's point of view)."""
+    service, principal = node.app.service, node.app.principal
+
+    def done(yes: bool | None) -> None:
+        if not yes:
+            return
+        ok = run_op(node, service.deactivate_mfa_device, principal, user_name, serial,
+                    success=f"Deactivated {serial}")
+        if ok is not FAILED:
+            run_op(node, service.delete_virtual_mfa_device, principal, serial)
+            then()
+
+    node.app.push_screen(ConfirmModal(
+        f"Deactivate {serial}? Sign-ins will no longer ask for its codes, and the "
+        "device is deleted.", confirm="Deactivate"), done)
+
+
+def resync_device(node: Any, user_name: str | None, serial: str) -> None:
+    """Ask for two consecutive codes and resynchronize a device whose clock drifted."""
+    service, principal = node.app.service, node.app.principal
+
+    def done(values: dict[str, str] | None) -> None:
+        if values:
+            run_op(node, service.resync_mfa_device, principal, user_name, serial,
+                   values["code1"], values["code2"], success=f"Resynchronized {serial}")
+
+    node.app.push_screen(FormModal(f"Resync {serial}", [
+        Field("code1", "MFA code 1"), Field("code2", "MFA code 2 (the next one)")],
+        submit="Resync", note="Type two consecutive codes from the device."), done)
+
+
 class MfaDevicesScreen(Screen[None]):
     """A user's MFA devices: n assigns a new one, d deactivates, r resyncs."""
 
@@ -234,37 +268,13 @@ class MfaDevicesScreen(Screen[None]):
 
     def action_deactivate(self) -> None:
         serial = self.query_one(ResourceTable).current_key
-        if serial is None:
-            return
-        service, principal = self.app.service, self.app.principal  # type: ignore[attr-defined]
-
-        def done(yes: bool | None) -> None:
-            if not yes:
-                return
-            ok = run_op(self, service.deactivate_mfa_device, principal, self.user_name, serial,
-                        success=f"Deactivated {serial}")
-            if ok is not FAILED:
-                run_op(self, service.delete_virtual_mfa_device, principal, serial)
-                self.reload()
-
-        self.app.push_screen(ConfirmModal(
-            f"Deactivate {serial}? Sign-ins will no longer ask for its codes, and the "
-            "device is deleted.", confirm="Deactivate"), done)
+        if serial is not None:
+            deactivate_device(self, self.user_name, serial, then=self.reload)
 
     def action_resync(self) -> None:
         serial = self.query_one(ResourceTable).current_key
-        if serial is None:
-            return
-        service, principal = self.app.service, self.app.principal  # type: ignore[attr-defined]
-
-        def done(values: dict[str, str] | None) -> None:
-            if values:
-                run_op(self, service.resync_mfa_device, principal, self.user_name, serial,
-                       values["code1"], values["code2"], success=f"Resynchronized {serial}")
-
-        self.app.push_screen(FormModal(f"Resync {serial}", [
-            Field("code1", "MFA code 1"), Field("code2", "MFA code 2 (the next one)")],
-            submit="Resync", note="Type two consecutive codes from the device."), done)
+        if serial is not None:
+            resync_device(self, self.user_name, serial)
 
     def action_back(self) -> None:
         self.dismiss(None)

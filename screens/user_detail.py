@@ -102,14 +102,13 @@ class UserGroupsPane(DetailPane):
 
 
 class CredentialsPane(DetailPane):
-    """Console password and access keys.
+    """Console password, MFA devices and access keys.
 
-    `p` sets or resets the console password, `u` lifts a sign-in lockout, `c` creates
-    an access key (its secret is shown once), `t` makes the key under the cursor active
-    or inactive, `d` deletes the key, or removes the console password when that row is
-    under the cursor.
-    MFA devices (issue 6) join here: `mfa_rows` is where their rows go (keys
-    `mfa:<serial>`), and their verbs go beside these bindings.
+    `p` sets or resets the console password, `u` lifts a sign-in lockout, `m` assigns a
+    virtual MFA device (QR code and two codes), `c` creates an access key (its secret is
+    shown once), `t` makes the key under the cursor active or inactive, `x` resyncs the
+    MFA device under the cursor, and `d` removes what is under the cursor: a key, the
+    console password, or an MFA device (deactivated and deleted).
     """
 
     columns = (Column("credential", "Credential", 20), Column("id", "ID", 24),
@@ -121,6 +120,8 @@ class CredentialsPane(DetailPane):
         Binding("t", "toggle_key", "On/off"),
         Binding("d", "remove", "Delete"),
         Binding("u", "unlock", "Unlock"),
+        Binding("m", "assign_mfa", "Assign MFA"),
+        Binding("x", "resync_mfa", "Resync MFA"),
     ]
 
     def __init__(self, user_name: str, **kwargs: Any) -> None:
@@ -161,8 +162,12 @@ class CredentialsPane(DetailPane):
         return rows
 
     def mfa_rows(self) -> list[Row]:
-        """The user's MFA devices: none yet; issue 6 (assign/deactivate MFA) fills this."""
-        return []
+        """The user's enabled MFA devices, keyed `mfa:<serial>`."""
+        service, principal = service_of(self)
+        return [Row(f"mfa:{d.serial_number}", (
+            "MFA device", d.serial_number.rsplit("/", 1)[-1], "Assigned",
+            _date(d.enable_date), "-"))
+            for d in service.list_mfa_devices(principal, self.user_name)]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         key = self.current or ""
@@ -171,7 +176,9 @@ class CredentialsPane(DetailPane):
         if action == "unlock":
             return self.locked
         if action == "remove":
-            return key.startswith("key:") or (key == "password" and self.has_password)
+            return key.startswith(("key:", "mfa:")) or (key == "password" and self.has_password)
+        if action == "resync_mfa":
+            return key.startswith("mfa:")
         return True
 
     def action_password(self) -> None:
@@ -232,9 +239,26 @@ class CredentialsPane(DetailPane):
         self.op(service.update_access_key, key_id, status, self.user_name,
                 success=f"Access key {key_id} is now {status.lower()}")
 
+    def action_assign_mfa(self) -> None:
+        from screens.mfa_enroll import MfaEnrollModal, enroll_done
+
+        self.app.push_screen(MfaEnrollModal(self.user_name), enroll_done(self))
+
+    def action_resync_mfa(self) -> None:
+        from screens.mfa_enroll import resync_device
+
+        key = self.current or ""
+        if key.startswith("mfa:"):
+            resync_device(self, self.user_name, key.split(":", 1)[1])
+
     def action_remove(self) -> None:
         key = self.current or ""
         service, _ = service_of(self)
+        if key.startswith("mfa:"):
+            from screens.mfa_enroll import deactivate_device
+
+            deactivate_device(self, self.user_name, key.split(":", 1)[1], then=self.reload)
+            return
         if key.startswith("key:"):
             key_id = key.split(":", 1)[1]
             self.confirm(f"Delete access key {key_id}? Anything using it stops working.",

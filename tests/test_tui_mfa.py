@@ -204,3 +204,55 @@ async def test_palette_opens_a_users_mfa_devices(db: Path, clock: FakeClock) -> 
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, MfaDevicesScreen) and screen.user_name == "alice"
+
+
+async def test_assign_resync_and_deactivate_from_the_credentials_tab(
+        db: Path, clock: FakeClock) -> None:
+    """Issue 6: MFA is assigned, resynced and deactivated from the user's Security
+    credentials tab, beside the password and the access keys."""
+    from screens.user_detail import CredentialsPane, UserDetailScreen
+
+    app = make_app(db, clock)
+    said: list[str] = []
+    notify = app.notify
+    app.notify = lambda message, **kw: (said.append(str(message)), notify(message, **kw))[1]
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(pilot)
+        app.push_screen(UserDetailScreen("alice"))
+        await settle(pilot)
+        app.screen.action_tab(1)  # Permissions
+        app.screen.action_tab(1)  # Groups
+        app.screen.action_tab(1)  # Security credentials
+        await settle(pilot)
+        pane = app.screen.query_one(CredentialsPane)
+        pane.table.focus()
+        await pilot.press("m")
+        await pilot.pause()
+        modal = app.screen
+        assert isinstance(modal, MfaEnrollModal)
+        seed = str(modal.query_one("#seed", Static).render()).replace(" ", "")
+        await type_codes(pilot, seed, clock)
+        await pilot.press("enter")  # Done
+        await settle(pilot)
+        serial = f"arn:aws:iam::{ACCOUNT_ID}:mfa/alice"
+        assert f"mfa:{serial}" in [r.key for r in pane.table.rows]
+
+        assert pane.table.move_to(f"mfa:{serial}")
+        clock.advance(seconds=90)
+        await pilot.press("x")  # resync with the next two codes
+        await pilot.pause()
+        assert isinstance(app.screen, FormModal)
+        totp = pyotp.TOTP(seed)
+        await pilot.press(*totp.at(clock.now - timedelta(seconds=30)), "enter",
+                          *totp.at(clock.now), "enter")
+        await settle(pilot)
+        assert f"Resynchronized {serial}" in said
+
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("shift+tab", "enter")  # Deactivate
+        await settle(pilot)
+        assert not any(r.key.startswith("mfa:") for r in pane.table.rows)
+    svc = service(db, clock)
+    assert svc.list_mfa_devices(svc.root_principal(), "alice") == []

@@ -19,7 +19,13 @@ from typing import Any, Literal, Self
 
 from iamtui import audit
 from iamtui.arn import root_arn, validate_account_alias, validate_account_id
-from iamtui.errors import AccessDenied, IamError, InvalidClientTokenId, NoSuchEntity
+from iamtui.errors import (
+    AccessDenied,
+    EntityAlreadyExists,
+    IamError,
+    InvalidClientTokenId,
+    NoSuchEntity,
+)
 from iamtui.model import Account, User
 from iamtui.policy import (
     Caller,
@@ -155,7 +161,8 @@ class ServiceCore:
         try:
             with store.transaction() as tx:
                 if "account" in tx.meta:
-                    raise audit_error_exists(store.path)
+                    raise EntityAlreadyExists(f"{store.path} already holds an account; use "
+                                              "it, or pick another --db")
                 store_id = secrets.token_hex(8)
                 tx.meta["store_id"] = store_id
                 tx.meta["account"] = Account(account_id, clock(), alias).to_record()
@@ -357,12 +364,6 @@ class ServiceCore:
                     tx.meta["audit_head"] = list(head)
                 if also is not None:
                     also(tx)
-
-
-def audit_error_exists(path: Path) -> IamError:
-    from iamtui.errors import EntityAlreadyExists
-
-    return EntityAlreadyExists(f"{path} already holds an account; use it, or pick another --db")
 
 
 # The root user's implicit "allow everything" (used only when the engine is asked

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from helpers import ROOT_PASSWORD
 
@@ -89,3 +91,16 @@ def test_list_policies_puts_imported_aws_managed_policies_under_scope_aws(
     aws = {p.arn for p in service.list_policies(root, scope="AWS")}
     local = {p.arn for p in service.list_policies(root, scope="Local")}
     assert imported.arn in aws and imported.arn not in local
+
+
+def test_init_refuses_a_store_that_already_holds_an_account(service: IamService,
+                                                              tmp_path: Path) -> None:
+    """`iamtui init` on an initialized store changes nothing and says why."""
+    import pytest
+
+    from iamtui.errors import EntityAlreadyExists
+
+    with pytest.raises(EntityAlreadyExists, match="already holds an account"):
+        IamService.initialize(service.store.path, root_password=ROOT_PASSWORD,
+                              keys_dir=tmp_path / "keys")
+    assert service.account().alias == "example"

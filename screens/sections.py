@@ -105,7 +105,8 @@ class ResourceSection(Vertical):
         shown, total = table.row_count, table.total_count
         text = f"{total} {self.kind.name.lower()}" if shown == total else \
             f"{shown} of {total} {self.kind.name.lower()} match"
-        self.query_one(".section-status", Static).update(text)
+        # one line of fixed height: no layout pass on each filter keystroke
+        self.query_one(".section-status", Static).update(text, layout=False)
 
     def action_filter(self) -> None:
         self.add_class("filtering")

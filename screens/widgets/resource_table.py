@@ -107,6 +107,7 @@ class ResourceTable(ScrollView, can_focus=True):
         self._filter = ""
         self._sort_column: int | None = None
         self._sort_reverse = False
+        self._highlighted: str | None = None
 
     # ------------------------------------------------------------------ data
 
@@ -228,7 +229,10 @@ class ResourceTable(ScrollView, can_focus=True):
     def watch_cursor(self, old: int, new: int) -> None:
         self._scroll_to_cursor()
         self.refresh()
-        self.post_message(self.Highlighted(self, self.current_key))
+        key = self.current_key
+        if key != self._highlighted:  # listeners (the footer's bindings) only on a change
+            self._highlighted = key
+            self.post_message(self.Highlighted(self, key))
 
     def _scroll_to_cursor(self) -> None:
         visible = max(1, self.size.height - 1)

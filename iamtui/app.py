@@ -55,10 +55,12 @@ class IamApp(App[None]):
         if service is None:
             self.exit()
             return
+        from screens.first_run import offer_administrator
+
         self.service = service
         self._signed_in(service.root_principal(console=True))
-        self.notify("Account created. You are signed in as the root user: create an "
-                    "administrator user for daily work.", timeout=10)
+        self.notify("Account created. You are signed in as the root user.", timeout=10)
+        offer_administrator(self)
 
     def _signed_in(self, principal: Principal | None) -> None:
         from screens.main import MainScreen

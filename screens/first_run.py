@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
@@ -79,3 +79,63 @@ class FirstRunScreen(Screen[IamService]):
                                       exc.message)
             return
         self.app.call_from_thread(self.dismiss, service)
+
+
+ADMINS_GROUP = "Admins"
+ADMINISTRATOR_ACCESS = "arn:aws:iam::aws:policy/AdministratorAccess"
+
+
+def offer_administrator(app: Any) -> None:
+    """The IAM best practice after creating an account: an administrator user for daily
+    work (in an `Admins` group with AdministratorAccess), then MFA for the root user."""
+    from screens.modals import Field, FormModal
+
+    def create(values: dict[str, str] | None) -> None:
+        if values:
+            if values["password"] != values["again"]:
+                app.notify("The two passwords differ; nothing was created.",
+                           severity="error")
+            else:
+                create_administrator(app, values["name"], values["password"])
+        offer_root_mfa(app)
+
+    app.push_screen(FormModal("Create an administrator user (recommended)", [
+        Field("name", "User name", "admin"),
+        Field("password", "Console password", password=True),
+        Field("again", "Console password again", password=True)],
+        note="Don't use the root user day to day: this user joins the Admins group, which "
+             "has AdministratorAccess. Escape skips this.", submit="Create"), create)
+
+
+def create_administrator(app: Any, name: str, password: str) -> bool:
+    """Admins group (created if missing) with AdministratorAccess, and `name` in it with
+    a console password; each step as the signed-in root, errors shown as toasts."""
+    from screens.ops import FAILED, run_op
+
+    service, root = app.service, app.principal
+    if not any(g.group_name.casefold() == ADMINS_GROUP.casefold()
+               for g in service.list_groups(root)):
+        if run_op(app, service.create_group, root, ADMINS_GROUP) is FAILED:
+            return False
+        run_op(app, service.attach_group_policy, root, ADMINS_GROUP, ADMINISTRATOR_ACCESS)
+    steps = ((service.create_user, (root, name)),
+             (service.create_login_profile, (root, name, password)),
+             (service.add_user_to_group, (root, ADMINS_GROUP, name)))
+    for op, args in steps:
+        if run_op(app, op, *args) is FAILED:
+            return False
+    app.notify(f"Created {name} in {ADMINS_GROUP}. Sign in as {name} from now on.")
+    return True
+
+
+def offer_root_mfa(app: Any) -> None:
+    """Ask whether to enroll an MFA device for the root user now."""
+    from screens.mfa_enroll import MfaEnrollModal
+    from screens.modals import ConfirmModal
+
+    def answer(yes: bool | None) -> None:
+        if yes:
+            app.push_screen(MfaEnrollModal(None))
+
+    app.push_screen(ConfirmModal("Protect the root user with MFA now? (recommended)",
+                                 confirm="Enroll MFA"), answer)

@@ -6,11 +6,12 @@ from pathlib import Path
 
 from helpers import ACCOUNT_ID, ROOT_PASSWORD
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from iamtui.app import IamApp
 from iamtui.service import IamService
 from screens.main import MainScreen
-from screens.modals import ConfirmModal
+from screens.modals import ConfirmModal, FormModal
 from screens.sign_in import SignInScreen
 from screens.widgets.resource_table import ResourceTable
 
@@ -34,10 +35,28 @@ async def test_first_run_creates_the_store_and_signs_in_as_root(tmp_path: Path) 
         await pilot.press("enter")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert isinstance(app.screen, MainScreen)
         assert app.principal is not None and app.principal.is_root
+        # the best practice offered next: an administrator user, then MFA for root
+        assert isinstance(app.screen, FormModal)
+        app.screen.query_one("#field-name", Input).value = ""  # the suggested name, replaced
+        await _type(pilot, "ops-admin")
+        await pilot.press("enter")
+        await _type(pilot, "Adm1n!Passw0rd")
+        await pilot.press("enter")
+        await _type(pilot, "Adm1n!Passw0rd")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal)  # root MFA: "Cancel" has the focus
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
     svc = IamService.open(db, keys_dir=tmp_path / "keys")
+    root = svc.root_principal()
     assert svc.account().alias == "acme"
+    assert [u.user_name for u in svc.get_group(root, "Admins").users] == ["ops-admin"]
+    assert [p.arn for p in svc.list_attached_group_policies(root, "Admins")] == [
+        "arn:aws:iam::aws:policy/AdministratorAccess"]
+    assert svc.sign_in(ACCOUNT_ID, "ops-admin", "Adm1n!Passw0rd").name == "ops-admin"
     svc.close()
 
 

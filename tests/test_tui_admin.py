@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from helpers import ACCOUNT_ID, ROOT_PASSWORD
-from textual.pilot import Pilot
+from tui_helpers import settle, sign_in, type_text
 
 from iamtui.app import IamApp
 from iamtui.service import IamService
@@ -37,25 +37,6 @@ def db(tmp_path: Path) -> Iterator[Path]:
 
 def service(db: Path) -> IamService:
     return IamService.open(db, keys_dir=db.parent / "keys")
-
-
-async def type_text(pilot: Pilot, text: str) -> None:
-    for ch in text:
-        await pilot.press(ch if ch != " " else "space")
-
-
-async def settle(pilot: Pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def sign_in(pilot: Pilot, user: str = "root", password: str = ROOT_PASSWORD) -> None:
-    await type_text(pilot, user)
-    await pilot.press("enter")
-    await type_text(pilot, password)
-    await pilot.press("enter")
-    await settle(pilot)
-    assert isinstance(pilot.app.screen, MainScreen)
 
 
 def section_table(app: IamApp, section: str) -> ResourceTable:

@@ -14,15 +14,14 @@ from typing import Any
 
 import pytest
 from helpers import ACCOUNT_ID, ROOT_PASSWORD, FakeClock
-from textual.pilot import Pilot
 from textual.widgets import OptionList
+from tui_helpers import settle, sign_in
 
 import screens.main as main_screen
 from iamtui.app import IamApp
 from iamtui.security.passwords import PasswordPolicy
 from iamtui.service import IamService
 from screens.dashboard import CredentialReportScreen, Dashboard, FailingEntitiesScreen
-from screens.main import MainScreen
 from screens.modals import FormModal
 from screens.widgets.resource_table import ResourceTable
 
@@ -50,18 +49,6 @@ def db(tmp_path: Path, clock: FakeClock) -> Path:
 
 def make_app(db: Path, clock: FakeClock) -> IamApp:
     return IamApp(db, keys_dir=db.parent / "keys", clock=clock)
-
-
-async def sign_in(pilot: Pilot) -> None:
-    for key in (*"root", "enter", *ROOT_PASSWORD, "enter"):
-        await pilot.press(key)
-    await settle(pilot)
-    assert isinstance(pilot.app.screen, MainScreen)
-
-
-async def settle(pilot: Pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def checks_of(app: IamApp) -> dict[str, str]:

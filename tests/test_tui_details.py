@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from helpers import ACCOUNT_ID, ROOT_PASSWORD
 from textual.pilot import Pilot
+from tui_helpers import settle, type_text
 
 from iamtui.app import IamApp
 from iamtui.errors import IamError
@@ -55,16 +56,6 @@ def db(tmp_path: Path) -> Iterator[Path]:
 
 def open_service(db: Path) -> IamService:
     return IamService.open(db, keys_dir=db.parent / "keys")
-
-
-async def type_text(pilot: Pilot, text: str) -> None:
-    for ch in text:
-        await pilot.press(ch if ch != " " else "space")
-
-
-async def settle(pilot: Pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def open_first(pilot: Pilot, section_key: str) -> None:

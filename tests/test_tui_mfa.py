@@ -18,6 +18,7 @@ import pytest
 from helpers import ACCOUNT_ID, ROOT_PASSWORD, FakeClock
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static
+from tui_helpers import settle, sign_in
 
 import iamtui.security.mfa as mfa_module
 import screens.main as main_screen
@@ -55,18 +56,6 @@ def make_app(db: Path, clock: FakeClock) -> IamApp:
 
 def service(db: Path, clock: FakeClock) -> IamService:
     return IamService.open(db, keys_dir=db.parent / "keys", clock=clock)
-
-
-async def settle(pilot: Pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def sign_in(pilot: Pilot) -> None:
-    for key in (*"root", "enter", *ROOT_PASSWORD, "enter"):
-        await pilot.press(key)
-    await settle(pilot)
-    assert isinstance(pilot.app.screen, MainScreen)
 
 
 async def type_codes(pilot: Pilot, seed: str, clock: FakeClock) -> None:

@@ -15,6 +15,7 @@ import pytest
 from helpers import ACCOUNT_ID, ROOT_PASSWORD, FakeClock
 from textual.pilot import Pilot
 from textual.widgets import Input, Static, TextArea
+from tui_helpers import settle
 
 import screens.main as main_screen
 from iamtui.app import IamApp
@@ -55,11 +56,6 @@ def db(tmp_path: Path) -> Path:
 
 def make_app(db: Path) -> IamApp:
     return IamApp(db, keys_dir=db.parent / "keys", clock=FakeClock())
-
-
-async def settle(pilot: Pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def open_tester(pilot: Pilot) -> TesterSection:

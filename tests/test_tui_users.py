@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from helpers import ACCOUNT_ID, ROOT_PASSWORD
-from textual.pilot import Pilot
 from textual.widgets import Input
+from tui_helpers import type_text
 
 from iamtui.app import IamApp
 from iamtui.service import IamService
@@ -16,22 +16,17 @@ from screens.sign_in import SignInScreen
 from screens.widgets.resource_table import ResourceTable
 
 
-async def _type(pilot: Pilot, text: str) -> None:
-    for ch in text:
-        await pilot.press(ch if ch != " " else "space")
-
-
 async def test_first_run_creates_the_store_and_signs_in_as_root(tmp_path: Path) -> None:
     db = tmp_path / "s" / "db.json"
     app = IamApp(db, keys_dir=tmp_path / "keys")
     async with app.run_test(size=(100, 40)) as pilot:
-        await _type(pilot, ACCOUNT_ID)
+        await type_text(pilot, ACCOUNT_ID)
         await pilot.press("enter")
-        await _type(pilot, "acme")
+        await type_text(pilot, "acme")
         await pilot.press("enter")
-        await _type(pilot, ROOT_PASSWORD)
+        await type_text(pilot, ROOT_PASSWORD)
         await pilot.press("enter")
-        await _type(pilot, ROOT_PASSWORD)
+        await type_text(pilot, ROOT_PASSWORD)
         await pilot.press("enter")
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -39,11 +34,11 @@ async def test_first_run_creates_the_store_and_signs_in_as_root(tmp_path: Path) 
         # the best practice offered next: an administrator user, then MFA for root
         assert isinstance(app.screen, FormModal)
         app.screen.query_one("#field-name", Input).value = ""  # the suggested name, replaced
-        await _type(pilot, "ops-admin")
+        await type_text(pilot, "ops-admin")
         await pilot.press("enter")
-        await _type(pilot, "Adm1n!Passw0rd")
+        await type_text(pilot, "Adm1n!Passw0rd")
         await pilot.press("enter")
-        await _type(pilot, "Adm1n!Passw0rd")
+        await type_text(pilot, "Adm1n!Passw0rd")
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmModal)  # root MFA: "Cancel" has the focus
@@ -67,14 +62,14 @@ async def test_sign_in_then_create_filter_and_delete_users(tmp_path: Path) -> No
     app = IamApp(db, keys_dir=tmp_path / "keys")
     async with app.run_test(size=(120, 40)) as pilot:
         assert isinstance(app.screen, SignInScreen)
-        await _type(pilot, "root")
+        await type_text(pilot, "root")
         await pilot.press("enter")
-        await _type(pilot, "wrong-password")
+        await type_text(pilot, "wrong-password")
         await pilot.press("enter")
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert isinstance(app.screen, SignInScreen)  # still here: wrong password
-        await _type(pilot, ROOT_PASSWORD)
+        await type_text(pilot, ROOT_PASSWORD)
         await pilot.press("enter")
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -83,7 +78,7 @@ async def test_sign_in_then_create_filter_and_delete_users(tmp_path: Path) -> No
         await pilot.press("2")
         for name in ("alice", "bob", "carol"):
             await pilot.press("n")
-            await _type(pilot, name)
+            await type_text(pilot, name)
             await pilot.press("enter", "enter")
             await app.workers.wait_for_complete()
             await pilot.pause()
@@ -91,7 +86,7 @@ async def test_sign_in_then_create_filter_and_delete_users(tmp_path: Path) -> No
         assert [r.cells[0] for r in table.rows] == ["alice", "bob", "carol"]
 
         await pilot.press("slash")
-        await _type(pilot, "bo")
+        await type_text(pilot, "bo")
         await pilot.pause()
         assert [r.cells[0] for r in table.rows] == ["bob"]
         await pilot.press("enter")  # back to the table, filter kept

@@ -646,3 +646,16 @@ def test_a_deleted_principal_saved_as_its_unique_id_is_accepted() -> None:
                        '{"AWS":"AIDAJQABLZS4A3QDU576Q"},"Action":"sts:AssumeRole"}]}',
                        PolicyType.TRUST)
     assert doc.statements[0].principal.entries == (("AWS", "AIDAJQABLZS4A3QDU576Q"),)
+
+
+def test_advice_off_gives_the_same_document_and_errors_without_warnings() -> None:
+    """parse_policy skips the Access Analyzer advice (evaluation compiles thousands of
+    documents); the document and the errors must not depend on that."""
+    text = doc({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"},
+               {"Effect": "Allow", "Action": "*", "Resource": "*"})
+    full, bare = validate_policy(text), validate_policy(text, advice=False)
+    assert {f.issue_code for f in full.findings} >= {"ALLOW_WITH_NOT_ACTION", "FULL_ACCESS"}
+    assert bare.findings == [] and bare.document == full.document == parse_policy(text)
+    broken = doc({"Effect": "Allow", "Action": "*", "Resource": "*", "Bogus": 1})
+    assert [f.issue_code for f in validate_policy(broken, advice=False).findings] == \
+        [f.issue_code for f in validate_policy(broken).errors]

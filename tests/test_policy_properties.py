@@ -498,3 +498,14 @@ class TestDecisionInvariants:
             '{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*",'
             '"Resource":"*"}}'), "PermissionsBoundaryPolicyInputList.1")
         assert evaluate(request, [policy], boundaries=[allow_all]).decision == result.decision
+
+
+def test_equal_pattern_lists_share_one_compiled_set() -> None:
+    """Statements with the same Action or Resource list reuse one WildcardSet (it is
+    immutable), so an account's repeated patterns are compiled once."""
+    from iamtui.policy.patterns import GLOB, wildcard_set
+
+    first = wildcard_set(("s3:Get*", "s3:List*"), mode=GLOB, fold=True)
+    assert wildcard_set(("s3:Get*", "s3:List*"), mode=GLOB, fold=True) is first
+    assert wildcard_set(("s3:Get*",), mode=GLOB, fold=True) is not first
+    assert first.matches("s3:getobject") and not first.matches("s3:PutObject")

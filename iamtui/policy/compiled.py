@@ -22,7 +22,7 @@ from iamtui.policy.grammar import (
     Statement,
     parse_policy,
 )
-from iamtui.policy.patterns import GLOB, RESOURCE, WildcardSet
+from iamtui.policy.patterns import GLOB, RESOURCE, WildcardSet, wildcard_set
 from iamtui.policy.variables import tokenize, variables_in
 
 # How a resource-based statement's principal matched the caller; the evaluation
@@ -138,8 +138,8 @@ class CompiledStatement:
         self.variables = variables
 
         def patterns(values: tuple[str, ...] | None, mode: str, fold: bool) -> WildcardSet | None:
-            return None if values is None else WildcardSet(values, mode=mode, fold=fold,
-                                                           variables=variables and not fold)
+            return None if values is None else wildcard_set(values, mode=mode, fold=fold,
+                                                            variables=variables and not fold)
 
         self.actions = patterns(statement.action, GLOB, True)
         self.not_actions = patterns(statement.not_action, GLOB, True)

@@ -159,7 +159,8 @@ def policy_size(text: str) -> int:
 def parse_policy(text: str, policy_type: PolicyType = PolicyType.IDENTITY, *,
                  max_size: int | None = None) -> PolicyDocument:
     """Check `text` as AWS does on save; raise MalformedPolicyDocument at the first error."""
-    report = validate_policy(text, policy_type, max_size=max_size)
+    # advice never stops a save, and evaluation compiles thousands of documents: skip it
+    report = validate_policy(text, policy_type, max_size=max_size, advice=False)
     if report.document is None:
         first = report.errors[0]
         raise MalformedPolicyDocument(f"{first.detail} ({first.where()})")
@@ -167,8 +168,9 @@ def parse_policy(text: str, policy_type: PolicyType = PolicyType.IDENTITY, *,
 
 
 def validate_policy(text: str, policy_type: PolicyType = PolicyType.IDENTITY, *,
-                    max_size: int | None = None) -> ValidationReport:
-    """Every finding about `text`: errors that stop a save, and advice that does not."""
+                    max_size: int | None = None, advice: bool = True) -> ValidationReport:
+    """Every finding about `text`: errors that stop a save, and (unless `advice` is
+    False) the warnings and suggestions that do not."""
     if not isinstance(text, str):
         raise MalformedPolicyDocument("The policy document must be text")
     lines = LineIndex(text)
@@ -194,7 +196,7 @@ def validate_policy(text: str, policy_type: PolicyType = PolicyType.IDENTITY, *,
             FindingType.ERROR, "JSON_SYNTAX_ERROR",
             f"Syntax error: {getattr(exc, 'reason', exc.message)}", (), where, where,
             (offset, offset))])
-    checker = _Checker(text, lines, policy_type)
+    checker = _Checker(text, lines, policy_type, advice=advice)
     document = checker.document(root)
     if max_size is not None and (size := policy_size(text)) > max_size:
         checker.add(FindingType.ERROR, "POLICY_SIZE_EXCEEDED",
@@ -208,8 +210,10 @@ def validate_policy(text: str, policy_type: PolicyType = PolicyType.IDENTITY, *,
 
 
 class _Checker:
-    def __init__(self, text: str, lines: LineIndex, policy_type: PolicyType) -> None:
+    def __init__(self, text: str, lines: LineIndex, policy_type: PolicyType, *,
+                 advice: bool = True) -> None:
         self.text, self.lines, self.policy_type = text, lines, policy_type
+        self.advice = advice
         self.findings: list[Finding] = []
 
     def add(self, kind: FindingType, code: str, detail: str, path: tuple[str | int, ...],
@@ -348,7 +352,8 @@ class _Checker:
         statement = Statement(index, sid, effect, action, not_action, resource, not_resource,
                               principal, not_principal, conditions,
                               self.lines.position(node.start + 1), self.lines.position(node.end))
-        self._advise(statement, node, path, version)
+        if self.advice:
+            self._advise(statement, node, path, version)
         return statement
 
     def _sid(self, member: tuple[Node, Node] | None, path: tuple[str | int, ...]) -> str | None:

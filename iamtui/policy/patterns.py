@@ -194,6 +194,14 @@ class WildcardSet:
         return bool(self._templates)
 
 
+@lru_cache(maxsize=16384)
+def wildcard_set(patterns: tuple[str, ...], *, mode: str, fold: bool = False,
+                 variables: bool = False) -> WildcardSet:
+    """A WildcardSet shared by every element with the same patterns (it never changes after
+    it is built): an account's documents repeat the same action and resource lists."""
+    return WildcardSet(patterns, mode=mode, fold=fold, variables=variables)
+
+
 def match_action(pattern: str, action: str) -> bool:
     """One action pattern against one action name (case-insensitive)."""
     return WildcardSet((pattern,), mode=GLOB, fold=True).matches(action)

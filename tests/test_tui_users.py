@@ -106,3 +106,30 @@ async def test_sign_in_then_create_filter_and_delete_users(tmp_path: Path) -> No
     names = [u.user_name for u in svc.list_users(svc.root_principal())]
     svc.close()
     assert names == ["alice", "carol"]
+
+
+async def test_a_section_loads_when_shown_and_again_after_a_change(tmp_path: Path) -> None:
+    """Hidden sections read nothing at sign-in; showing one reads the store, and showing
+    it again after a change elsewhere (here another process) shows the change."""
+    from tui_helpers import settle, sign_in
+
+    db = tmp_path / "db.json"
+    IamService.initialize(db, root_password=ROOT_PASSWORD, account_id=ACCOUNT_ID,
+                          keys_dir=tmp_path / "keys").close()
+    app = IamApp(db, keys_dir=tmp_path / "keys")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot)
+        users = app.screen.query_one("#users")
+        assert users.loaded_revision is None and users.table.total_count == 0
+        other = IamService.open(db, keys_dir=tmp_path / "keys")
+        other.create_user(other.root_principal(), "alice")
+        await pilot.press("2")
+        await settle(pilot)
+        assert [r.cells[0] for r in users.table.rows] == ["alice"]
+        await pilot.press("3")
+        other.create_user(other.root_principal(), "bob")
+        other.close()
+        await pilot.press("2")
+        await settle(pilot)
+        assert [r.cells[0] for r in users.table.rows] == ["alice", "bob"]
+        assert users.loaded_revision == app.service.store.revision

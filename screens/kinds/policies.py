@@ -141,7 +141,8 @@ class PolicySection(KindSection):
         self.type_filter = 0
         self._all_rows: list[Row] = []
 
-    def _show(self, rows: list[Row]) -> None:
+    def _show(self, rows: list[Row], revision: int) -> None:
+        self.loaded_revision = revision
         self._all_rows = rows
         self._apply_type()
 

@@ -8,14 +8,15 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Checkbox, Input, Label, Static
 
 
 @dataclass(frozen=True)
 class Field:
-    """One input of a form."""
+    """One input of a form; a `checkbox` is a yes/no choice whose value is "true" or
+    "false" (its initial state is `value == "true"`)."""
 
     name: str
     label: str
@@ -23,10 +24,15 @@ class Field:
     placeholder: str = ""
     password: bool = False
     required: bool = True
+    checkbox: bool = False
 
 
 class FormModal(ModalScreen[dict[str, str] | None]):
-    """A titled form; dismisses with the values, or None on escape."""
+    """A titled form; dismisses with the values, or None on escape.
+
+    The fields scroll when the form is taller than the terminal; the title and the
+    buttons stay in view.
+    """
 
     CSS_PATH = "modals.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
@@ -37,18 +43,29 @@ class FormModal(ModalScreen[dict[str, str] | None]):
         self.title_text, self.fields, self.submit_label, self.note = title, fields, submit, note
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
+        with Vertical(classes="dialog form"):
             yield Label(self.title_text, classes="dialog-title")
-            if self.note:
-                yield Static(self.note, classes="dialog-note")
-            for field in self.fields:
-                yield Label(field.label)
-                yield Input(field.value, placeholder=field.placeholder, password=field.password,
-                            compact=True, id=f"field-{field.name}")
+            with VerticalScroll(classes="dialog-body", can_focus=False):  # focus: a field
+                if self.note:
+                    yield Static(self.note, classes="dialog-note")
+                for field in self.fields:
+                    if field.checkbox:
+                        yield Checkbox(field.label, field.value == "true", compact=True,
+                                       id=f"field-{field.name}")
+                        continue
+                    yield Label(field.label)
+                    yield Input(field.value, placeholder=field.placeholder,
+                                password=field.password, compact=True,
+                                id=f"field-{field.name}")
             yield Static("", id="form-error", classes="dialog-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self.submit_label, variant="primary", id="submit")
                 yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        # the first layout scrolls to the focused field past its label: start at the top
+        body = self.query_one(".dialog-body", VerticalScroll)
+        self.call_after_refresh(body.scroll_home, animate=False)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         inputs = list(self.query(Input))
@@ -64,10 +81,15 @@ class FormModal(ModalScreen[dict[str, str] | None]):
         else:
             self.dismiss(None)
 
+    def _value(self, field: Field) -> str:
+        if field.checkbox:
+            return "true" if self.query_one(f"#field-{field.name}", Checkbox).value else "false"
+        return self.query_one(f"#field-{field.name}", Input).value.strip()
+
     def _submit(self) -> None:
-        values = {f.name: self.query_one(f"#field-{f.name}", Input).value.strip()
-                  for f in self.fields}
-        missing = [f.label for f in self.fields if f.required and not values[f.name]]
+        values = {f.name: self._value(f) for f in self.fields}
+        missing = [f.label for f in self.fields
+                   if f.required and not f.checkbox and not values[f.name]]
         if missing:
             self.query_one("#form-error", Static).update(f"Required: {', '.join(missing)}")
             return

@@ -191,7 +191,7 @@ class CredentialsPane(DetailPane):
             if values["password"] != values["again"]:
                 self.notify("The two passwords differ.", severity="error")
                 return
-            reset = values["reset"].strip().lower() in ("y", "yes")
+            reset = values["reset"] == "true"
             if creating:
                 self.op(service.create_login_profile, self.user_name, values["password"],
                         password_reset_required=reset,
@@ -205,7 +205,8 @@ class CredentialsPane(DetailPane):
             f"{'Set' if creating else 'Reset'} the console password of {self.user_name}",
             [Field("password", "Password", password=True),
              Field("again", "Password again", password=True),
-             Field("reset", "Require a new password at next sign-in? (y/n)", "y")],
+             Field("reset", "Require a new password at the next sign-in", "true",
+                   checkbox=True)],
             submit="Set password",
             note="The account's password policy applies; a refusal says which rule."), done)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from helpers import ACCOUNT_ID, ROOT_PASSWORD
 from textual.pilot import Pilot
+from textual.widgets import Checkbox
 from tui_helpers import settle, sign_in, type_text
 
 from iamtui.app import IamApp
@@ -182,7 +183,7 @@ async def test_console_password_refused_by_the_policy_then_set(db: Path) -> None
         await type_text(pilot, "short")
         await pilot.press("enter")
         await type_text(pilot, "short")
-        await pilot.press("enter", "enter")
+        await pilot.press("enter")  # the last text field submits
         await settle(pilot)
         title, message = toasts(app)[-1]
         assert title == "PasswordPolicyViolation" and message
@@ -192,9 +193,10 @@ async def test_console_password_refused_by_the_policy_then_set(db: Path) -> None
         await type_text(pilot, OPERATOR_PASSWORD)
         await pilot.press("enter")
         await type_text(pilot, OPERATOR_PASSWORD)
-        await pilot.press("enter", "ctrl+u")
-        await type_text(pilot, "n")
-        await pilot.press("enter")
+        await pilot.press("tab")
+        reset = app.screen.query_one("#field-reset", Checkbox)
+        assert reset.has_focus and reset.value  # checked unless unticked
+        await pilot.press("space", "tab", "enter")  # untick, then the Set password button
         await settle(pilot)
         assert pane_rows(screen, "credentials")[0][2] == "Enabled"
     svc = open_service(db)

@@ -27,8 +27,8 @@ class SignInScreen(Screen[Principal]):
 
     def compose(self) -> ComposeResult:
         account = self.service.account()
-        with Center(), Vertical(id="sign-in"):
-            yield Static("iamtui", id="brand")
+        with Center(), Vertical(id="sign-in") as box:
+            box.border_title = "iamtui"  # in the frame: the MFA step fits 24 rows
             yield Static(f"Sign in to account {account.alias or account.account_id}",
                          id="sign-in-title")
             yield Label("Account alias or ID")

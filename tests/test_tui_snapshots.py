@@ -1,10 +1,10 @@
-"""Snapshots of the TUI (pytest-textual-snapshot): the users table, a user's detail, and
-the policy editor showing findings. `pytest --snapshot-update` rewrites them; review
-the SVGs under tests/__snapshots__/ before committing.
+"""Snapshots of the TUI (pytest-textual-snapshot): the sign-in screen asking for an MFA
+code, the users table, a user's detail, and the policy editor showing findings.
+`pytest --snapshot-update` rewrites them; review the SVGs under tests/__snapshots__/
+before committing.
 
 Everything that varies between runs is pinned: the store's clock (so dates and ages
-are fixed), the table's notion of "now", the temporary directory in the status line,
-and the text cursor's blink.
+are fixed), the temporary directory in the status line, and the text cursor's blink.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from helpers import ACCOUNT_ID, ROOT_PASSWORD, FakeClock
 from textual.pilot import Pilot
+from textual.widgets import Input
 
-import screens.kinds.users as users_kind
 import screens.main as main_screen
 from iamtui.app import IamApp
 from iamtui.service import IamService
@@ -47,14 +47,6 @@ WITH_FINDINGS = """{
 }"""
 
 
-class FrozenDateTime(datetime):
-    """`datetime` whose now() is NOW: the users table computes ages from it."""
-
-    @classmethod
-    def now(cls, tz: Any = None) -> datetime:  # type: ignore[override]
-        return NOW if tz is None else NOW.astimezone(tz)
-
-
 @pytest.fixture
 def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> IamApp:
     """An app over a seeded store, its clock fixed at NOW, the rest pinned."""
@@ -80,7 +72,6 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> IamApp:
     svc.put_user_permissions_boundary(root, "alice", "arn:aws:iam::aws:policy/PowerUserAccess")
     svc.close()
     clock.now = NOW
-    monkeypatch.setattr(users_kind, "datetime", FrozenDateTime)
     real_status = main_screen.status_text
     monkeypatch.setattr(main_screen, "status_text",
                         lambda app: real_status(app).replace(str(tmp_path), "/srv/iamtui"))
@@ -132,3 +123,38 @@ def test_policy_editor_with_findings(app: IamApp, snap_compare: Any) -> None:
             "INVALID_ARN_RESOURCE", "PASS_ROLE_WITH_STAR_IN_RESOURCE"]
 
     assert snap_compare(app, terminal_size=SIZE, run_before=edit)
+
+
+@pytest.fixture
+def mfa_app(tmp_path: Path) -> IamApp:
+    """A store where alice has a console password and an enabled virtual MFA device."""
+    from iamtui.security import mfa
+
+    clock = FakeClock(NOW)
+    db = tmp_path / "db.json"
+    svc = IamService.initialize(db, root_password=ROOT_PASSWORD, account_id=ACCOUNT_ID,
+                                alias="example", clock=clock, keys_dir=tmp_path / "keys")
+    root = svc.root_principal()
+    svc.create_user(root, "alice")
+    svc.create_login_profile(root, "alice", PASSWORD)
+    new = svc.create_virtual_mfa_device(root, "alice-phone")
+    step = mfa.time_step(clock())
+    svc.enable_mfa_device(root, "alice", new.device.serial_number,
+                          mfa.code_at(new.base32_seed, step - 1),
+                          mfa.code_at(new.base32_seed, step))
+    svc.close()
+    return IamApp(db, keys_dir=tmp_path / "keys", clock=clock)
+
+
+def test_sign_in_asks_for_the_mfa_code(mfa_app: IamApp, snap_compare: Any) -> None:
+    """After a right password, a user with MFA is asked for the code on the same screen."""
+    async def password(pilot: Pilot) -> None:
+        for key in (*"alice", "enter", *PASSWORD, "enter"):
+            await pilot.press(key)
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        for field in pilot.app.screen.query(Input):
+            field.cursor_blink = False
+        assert pilot.app.screen.query_one("#totp", Input).has_focus
+
+    assert snap_compare(mfa_app, terminal_size=(80, 24), run_before=password)

@@ -40,7 +40,7 @@ def _style(column: str, value: str) -> Style | None:
 
 
 def load(service: IamService, principal: Principal) -> list[Row]:
-    now = datetime.now(UTC)
+    now = service.clock()  # the store's clock: ages agree with the dates it records
     rows = []
     for s in service.user_summaries(principal):
         u = s.user

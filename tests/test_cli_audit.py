@@ -9,17 +9,16 @@ Service Authorization Reference (cloudtrail:LookupEvents, no resource type: "*")
 
 from __future__ import annotations
 
-import io
 import json
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from helpers import ACCOUNT_ID, ROOT_PASSWORD
+from helpers import ACCOUNT_ID, ROOT_PASSWORD, CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
-from iamtui.cli import ArgumentError, main
+from iamtui.cli import ArgumentError
 from iamtui.commands.audit import parse_time
 from iamtui.errors import AccessDenied
 from iamtui.model import InlinePolicy
@@ -28,22 +27,18 @@ from iamtui.service.audit_ops import InvalidTimeRange
 from iamtui.service.tables import INLINE_POLICIES
 
 
-class Cli:
-    """Runs `iamtui` in-process against one store, as root."""
+class Cli(CliRunner):
+    """Runs `iamtui` against one store as root (with root=False, as nobody)."""
 
     def __init__(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                  capsys: pytest.CaptureFixture[str]) -> None:
-        monkeypatch.setenv("IAMTUI_CONFIG_DIR", str(tmp_path / "config"))
-        self.db = tmp_path / "db" / "iamtui.json"
+        super().__init__(tmp_path, monkeypatch, capsys, db=tmp_path / "db" / "iamtui.json")
         self.log = self.db.with_name(self.db.name + ".audit.jsonl")
-        self.monkeypatch, self.capsys = monkeypatch, capsys
 
     def __call__(self, *argv: str, root: bool = True) -> tuple[int, str, str]:
-        self.monkeypatch.setattr("sys.stdin", io.StringIO(ROOT_PASSWORD + "\n"))
-        auth = ["--db", str(self.db), "--root-password-stdin"] + (["--as-root"] if root else [])
-        code = main([*argv, *auth])
-        out, err = self.capsys.readouterr()
-        return code, out, err
+        if root:
+            return self.root(*argv)
+        return self.run(*argv, "--root-password-stdin", stdin=ROOT_PASSWORD + "\n")
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import ACCOUNT_ID, ROOT_PASSWORD
+from helpers import ROOT_PASSWORD, CliRunner
 
 from iamtui.cli import main
 from iamtui.model import InlinePolicy
@@ -30,33 +30,8 @@ OWN_KEYS_AND_USERS = ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow",'
                       '{"Effect":"Allow","Action":"iam:ListUsers","Resource":"*"}]}')
 
 
-class Cli:
+class Cli(CliRunner):
     """Runs `iamtui` commands against one store, with a config folder of its own."""
-
-    def __init__(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                 capsys: pytest.CaptureFixture[str]) -> None:
-        self.db = tmp_path / "data" / "iamtui.json"
-        self.config = tmp_path / "config"
-        self.monkeypatch, self.capsys = monkeypatch, capsys
-        monkeypatch.setenv("IAMTUI_CONFIG_DIR", str(self.config))
-        for name in ("IAMTUI_ACCESS_KEY_ID", "IAMTUI_SECRET_ACCESS_KEY", "IAMTUI_PROFILE",
-                     "IAMTUI_SESSION_TOKEN", "IAMTUI_DB"):
-            monkeypatch.delenv(name, raising=False)
-
-    def run(self, *argv: str, stdin: str = "") -> tuple[int, str, str]:
-        self.monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-        self.capsys.readouterr()
-        code = main([*argv, "--db", str(self.db)])
-        out, err = self.capsys.readouterr()
-        return code, out, err
-
-    def ok(self, *argv: str, stdin: str = "") -> dict[str, Any]:
-        code, out, err = self.run(*argv, stdin=stdin)
-        assert code == 0, err
-        return json.loads(out) if out.strip() else {}  # empty answers print nothing
-
-    def as_root(self, *argv: str) -> dict[str, Any]:
-        return self.ok(*argv, "--as-root", "--root-password-stdin", stdin=ROOT_PASSWORD + "\n")
 
     def env_keys(self, pair: dict[str, Any]) -> None:
         self.monkeypatch.setenv("IAMTUI_ACCESS_KEY_ID", pair["AccessKeyId"])
@@ -83,9 +58,7 @@ class Cli:
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> Cli:
     runner = Cli(tmp_path, monkeypatch, capsys)
-    code, _, err = runner.run("init", "--account-id", ACCOUNT_ID, "--root-password-stdin",
-                              stdin=ROOT_PASSWORD + "\n")
-    assert code == 0, err
+    runner.init()
     return runner
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import ACCOUNT_ID, ROOT_PASSWORD
+from helpers import ACCOUNT_ID, ROOT_PASSWORD, CliRunner, parsed
 
 from iamtui import cli
 
@@ -24,31 +24,20 @@ READ_S3 = {"Version": "2012-10-17", "Statement": [{
     "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::bucket/*"}]}
 
 
-class Cli:
+class Cli(CliRunner):
     """Runs commands as root against one store, returning (exit code, JSON, stderr)."""
 
-    def __init__(self, db: Path, monkeypatch: pytest.MonkeyPatch,
-                 capsys: pytest.CaptureFixture[str]) -> None:
-        self.db, self.monkeypatch, self.capsys = db, monkeypatch, capsys
-
     def __call__(self, *argv: str) -> tuple[int, Any, str]:
-        self.monkeypatch.setattr("sys.stdin", io.StringIO(ROOT_PASSWORD + "\n"))
-        code = cli.main([*argv, "--db", str(self.db), "--as-root", "--root-password-stdin"])
-        out, err = self.capsys.readouterr()
-        return code, json.loads(out) if out.strip() else None, err
+        code, out, err = self.root(*argv)
+        return code, parsed(out), err
 
 
 @pytest.fixture
 def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> Cli:
-    monkeypatch.setenv("IAMTUI_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.delenv("IAMTUI_DB", raising=False)
-    db = tmp_path / "data" / "iamtui.json"
-    monkeypatch.setattr("sys.stdin", io.StringIO(ROOT_PASSWORD + "\n"))
-    assert cli.main(["init", "--db", str(db), "--account-id", ACCOUNT_ID,
-                     "--root-password-stdin"]) == 0
-    capsys.readouterr()
-    return Cli(db, monkeypatch, capsys)
+    runner = Cli(tmp_path, monkeypatch, capsys)
+    runner.init()
+    return runner
 
 
 def test_group_lifecycle(run: Cli) -> None:

@@ -15,7 +15,6 @@ AWS pages these tests follow:
 
 from __future__ import annotations
 
-import io
 import json
 import stat
 from datetime import UTC, datetime
@@ -23,9 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import ACCOUNT_ID, ROOT_PASSWORD, FakeClock
+from helpers import ACCOUNT_ID, CliRunner, FakeClock, parsed
 
-from iamtui.cli import main
 from iamtui.errors import (
     AccessDenied,
     DeleteConflict,
@@ -211,35 +209,20 @@ def test_operators_need_permission(service: IamService, root: Principal) -> None
 # ---------------------------------------------------------------------- CLI
 
 
-class Cli:
-    def __init__(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                 capsys: pytest.CaptureFixture[str]) -> None:
-        self.db = tmp_path / "data" / "iamtui.json"
-        self.monkeypatch, self.capsys = monkeypatch, capsys
-        monkeypatch.setenv("IAMTUI_CONFIG_DIR", str(tmp_path / "config"))
-        for name in ("IAMTUI_ACCESS_KEY_ID", "IAMTUI_SECRET_ACCESS_KEY", "IAMTUI_PROFILE",
-                     "IAMTUI_SESSION_TOKEN", "IAMTUI_DB"):
-            monkeypatch.delenv(name, raising=False)
+class Cli(CliRunner):
+    """Runs commands against one store; `as_root` also returns what was printed to stderr."""
 
-    def run(self, *argv: str) -> tuple[int, str, str]:
-        self.monkeypatch.setattr("sys.stdin", io.StringIO(ROOT_PASSWORD + "\n"))
-        self.capsys.readouterr()
-        code = main([*argv, "--db", str(self.db)])
-        out, err = self.capsys.readouterr()
-        return code, out, err
-
-    def as_root(self, *argv: str) -> tuple[dict[str, Any], str]:
-        code, out, err = self.run(*argv, "--as-root", "--root-password-stdin")
+    def as_root(self, *argv: str, stdin: str = "") -> tuple[dict[str, Any], str]:
+        code, out, err = self.root(*argv, stdin=stdin)
         assert code == 0, err
-        return (json.loads(out) if out.strip() else {}), err  # empty answers print nothing
+        return parsed(out) or {}, err  # empty answers print nothing
 
 
 @pytest.fixture
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> Cli:
     runner = Cli(tmp_path, monkeypatch, capsys)
-    code, _, err = runner.run("init", "--account-id", ACCOUNT_ID, "--root-password-stdin")
-    assert code == 0, err
+    runner.init()
     return runner
 
 
@@ -268,8 +251,7 @@ def test_cli_enroll_list_and_remove(cli: Cli, tmp_path: Path) -> None:
     virtual, _ = cli.as_root("list-virtual-mfa-devices", "--assignment-status", "Assigned")
     assert virtual["VirtualMFADevices"][0]["User"]["UserName"] == "alice"
     assert "Base32StringSeed" not in json.dumps(virtual)
-    code, _, err = cli.run("delete-virtual-mfa-device", "--serial-number", SERIAL,
-                           "--as-root", "--root-password-stdin")
+    code, _, err = cli.root("delete-virtual-mfa-device", "--serial-number", SERIAL)
     assert code == 254 and "(DeleteConflict)" in err
     cli.as_root("deactivate-mfa-device", "--user-name", "alice", "--serial-number", SERIAL)
     cli.as_root("delete-virtual-mfa-device", "--serial-number", SERIAL)
@@ -292,6 +274,6 @@ def test_cli_seed_in_answer_and_qr_on_stderr(cli: Cli, tmp_path: Path) -> None:
     cli.as_root("create-virtual-mfa-device", "--virtual-mfa-device-name", "phone2",
                 "--outfile", str(png), "--bootstrap-method", "QRCodePNG")
     assert png.read_bytes().startswith(b"\x89PNG")
-    code, _, err = cli.run("create-virtual-mfa-device", "--virtual-mfa-device-name", "x",
-                           "--outfile", str(png), "--as-root", "--root-password-stdin")
+    code, _, err = cli.root("create-virtual-mfa-device", "--virtual-mfa-device-name", "x",
+                            "--outfile", str(png))
     assert code == 252 and "--bootstrap-method" in err

@@ -18,15 +18,12 @@ AWS pages these tests follow:
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
-from helpers import ACCOUNT_ID, ROOT_PASSWORD, FakeClock
+from helpers import ACCOUNT_ID, ROOT_PASSWORD, CliRunner, FakeClock
 
-from iamtui.cli import main
 from iamtui.errors import (
     AccessDenied,
     EntityAlreadyExists,
@@ -294,37 +291,15 @@ def test_reading_the_policy_needs_permission(service: IamService, root: Principa
 # ---------------------------------------------------------------------- CLI
 
 
-class Cli:
-    def __init__(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                 capsys: pytest.CaptureFixture[str]) -> None:
-        self.db = tmp_path / "data" / "iamtui.json"
-        self.monkeypatch, self.capsys = monkeypatch, capsys
-        monkeypatch.setenv("IAMTUI_CONFIG_DIR", str(tmp_path / "config"))
-        for name in ("IAMTUI_ACCESS_KEY_ID", "IAMTUI_SECRET_ACCESS_KEY", "IAMTUI_PROFILE",
-                     "IAMTUI_SESSION_TOKEN", "IAMTUI_DB"):
-            monkeypatch.delenv(name, raising=False)
-
-    def run(self, *argv: str, stdin: str = "") -> tuple[int, str, str]:
-        self.monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-        self.capsys.readouterr()
-        code = main([*argv, "--db", str(self.db)])
-        out, err = self.capsys.readouterr()
-        return code, out, err
-
-    def as_root(self, *argv: str, stdin: str = "") -> dict[str, Any]:
-        code, out, err = self.run(*argv, "--as-root", "--root-password-stdin",
-                                  stdin=ROOT_PASSWORD + "\n" + stdin)
-        assert code == 0, err
-        return json.loads(out) if out.strip() else {}  # empty answers print nothing
+class Cli(CliRunner):
+    """Runs commands against one store (the shared runner, named for these tests)."""
 
 
 @pytest.fixture
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> Cli:
     runner = Cli(tmp_path, monkeypatch, capsys)
-    code, _, err = runner.run("init", "--account-id", ACCOUNT_ID, "--alias", "example",
-                              "--root-password-stdin", stdin=ROOT_PASSWORD + "\n")
-    assert code == 0, err
+    runner.init("--alias", "example")
     return runner
 
 

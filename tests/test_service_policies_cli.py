@@ -8,13 +8,12 @@ list-attached-user-policies) and its error output
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import ACCOUNT_ID, ROOT_PASSWORD
+from helpers import ACCOUNT_ID, CliRunner, parsed
 
 from iamtui import cli
 
@@ -27,38 +26,21 @@ POLICY_KEYS = {"PolicyName", "PolicyId", "Arn", "Path", "DefaultVersionId", "Att
                "PermissionsBoundaryUsageCount", "IsAttachable", "CreateDate", "UpdateDate"}
 
 
-class Cli:
+class Cli(CliRunner):
     """Runs commands against one store, as root unless credentials are in the environment;
     returns (exit code, JSON or text, stderr)."""
 
-    def __init__(self, db: Path, monkeypatch: pytest.MonkeyPatch,
-                 capsys: pytest.CaptureFixture[str]) -> None:
-        self.db, self.monkeypatch, self.capsys = db, monkeypatch, capsys
-
     def __call__(self, *argv: str, as_root: bool = True) -> tuple[int, Any, str]:
-        self.monkeypatch.setattr("sys.stdin", io.StringIO(ROOT_PASSWORD + "\n"))
-        extra = ["--as-root", "--root-password-stdin"] if as_root else []
-        code = cli.main([*argv, "--db", str(self.db), *extra])
-        out, err = self.capsys.readouterr()
-        try:
-            return code, json.loads(out) if out.strip() else None, err
-        except ValueError:
-            return code, out, err
+        code, out, err = self.root(*argv) if as_root else self.run(*argv)
+        return code, parsed(out), err
 
 
 @pytest.fixture
 def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> Cli:
-    monkeypatch.setenv("IAMTUI_CONFIG_DIR", str(tmp_path / "config"))
-    for name in ("IAMTUI_DB", "IAMTUI_ACCESS_KEY_ID", "IAMTUI_SECRET_ACCESS_KEY",
-                 "IAMTUI_SESSION_TOKEN", "IAMTUI_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    db = tmp_path / "data" / "iamtui.json"
-    monkeypatch.setattr("sys.stdin", io.StringIO(ROOT_PASSWORD + "\n"))
-    assert cli.main(["init", "--db", str(db), "--account-id", ACCOUNT_ID,
-                     "--root-password-stdin"]) == 0
-    capsys.readouterr()
-    return Cli(db, monkeypatch, capsys)
+    runner = Cli(tmp_path, monkeypatch, capsys)
+    runner.init()
+    return runner
 
 
 def test_policy_and_versions(run: Cli, tmp_path: Path) -> None:

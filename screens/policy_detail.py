@@ -186,10 +186,7 @@ class PolicyDetailScreen(DetailScreen):
                 yield EntitiesPane(self.arn, self.trail, id="entities-pane")
             if not self.read_only:
                 with TabPane("Tags", id="tags"):
-                    yield TagsPane(lambda: service.list_policy_tags(principal, self.arn),
-                                   lambda who, tags: service.tag_policy(who, self.arn, tags),
-                                   lambda who, keys: service.untag_policy(who, self.arn, keys),
-                                   id="tags-pane")
+                    yield TagsPane.of(service, principal, "policy", self.arn, id="tags-pane")
         yield Footer()
 
     def load(self) -> None:

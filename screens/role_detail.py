@@ -140,10 +140,7 @@ class RoleDetailScreen(DetailScreen):
             with TabPane("Sessions", id="sessions"):
                 yield SessionsPane(self.role_name)
             with TabPane("Tags", id="tags"):
-                yield TagsPane(lambda: service.list_role_tags(principal, self.role_name),
-                               lambda who, tags: service.tag_role(who, self.role_name, tags),
-                               lambda who, keys: service.untag_role(who, self.role_name, keys),
-                               id="tags-pane")
+                yield TagsPane.of(service, principal, "role", self.role_name, id="tags-pane")
         yield Footer()
 
     def load(self) -> None:

@@ -10,6 +10,7 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from iamtui.errors import NoSuchEntity
 from iamtui.security.passwords import UNTIL_UNLOCKED
+from screens.kinds.named import edit_named
 from screens.modals import Field, FormModal, SecretModal
 from screens.ops import Failed, run_op
 from screens.widgets.detail_pane import DetailPane, TagsPane, service_of
@@ -23,22 +24,9 @@ def edit_user(section: Any, arn: str) -> None:
     """UpdateUser from the users table: rename or move; keys, groups and policies follow."""
     name = arn.rsplit("/", 1)[-1]
     path = arn.split(":user", 1)[1][: -len(name)] or "/"
-    service, principal = service_of(section)
-
-    def done(values: dict[str, str] | None) -> None:
-        if values is None:
-            return
-        new_name = values["name"] if values["name"] != name else None
-        new_path = values["path"] if values["path"] and values["path"] != path else None
-        if (new_name or new_path) and not isinstance(run_op(
-                section, service.update_user, principal, name, new_user_name=new_name,
-                new_path=new_path, success=f"Updated user {values['name']}"), Failed):
-            section.action_refresh()
-
-    section.app.push_screen(FormModal(f"Edit user {name}", [
-        Field("name", "User name", name), Field("path", "Path", path, required=False)],
-        submit="Save", note="Access keys, groups, policies and MFA devices follow the user."),
-        done)
+    service, _ = service_of(section)
+    edit_named(section, "user", name, path, service.update_user,
+               note="Access keys, groups, policies and MFA devices follow the user.")
 
 
 def _date(moment: Any) -> str:
@@ -294,10 +282,7 @@ class UserDetailScreen(DetailScreen):
             with TabPane("Security credentials", id="credentials"):
                 yield CredentialsPane(self.user_name)
             with TabPane("Tags", id="tags"):
-                yield TagsPane(lambda: service.list_user_tags(principal, self.user_name),
-                               lambda who, tags: service.tag_user(who, self.user_name, tags),
-                               lambda who, keys: service.untag_user(who, self.user_name, keys),
-                               id="tags-pane")
+                yield TagsPane.of(service, principal, "user", self.user_name, id="tags-pane")
             with TabPane("Activity", id="activity"):
                 yield ResourceTable((Column("time", "Time"), Column("event", "Event"),
                                      Column("who", "Who"), Column("result", "Result", 60)),

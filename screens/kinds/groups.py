@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from screens.modals import ConfirmModal, Field, FormModal
+from screens.kinds.named import create_named, edit_named
+from screens.modals import ConfirmModal
 from screens.ops import Failed, run_op
 from screens.sections import ResourceSection
 from screens.widgets.kind_section import EditableKind
@@ -48,44 +49,15 @@ def open_group(section: ResourceSection, arn: str) -> None:
 
 def create_group(section: ResourceSection) -> None:
     """n: CreateGroup from a form (name and path)."""
-    app = section.app
-
-    def done(values: dict[str, str] | None) -> None:
-        if values is None:
-            return
-        group = run_op(section, app.service.create_group, app.principal,  # type: ignore[attr-defined]
-                       values["name"], path=values["path"] or "/",
-                       success=f"Created group {values['name']}")
-        if not isinstance(group, Failed):
-            section.action_refresh()
-
-    app.push_screen(FormModal("New group", [
-        Field("name", "Group name", placeholder="Developers"),
-        Field("path", "Path", "/", required=False)]), done)
+    create_named(section, "group", "Developers",
+                 section.app.service.create_group)  # type: ignore[attr-defined]
 
 
 def edit_group(section: ResourceSection, arn: str) -> None:
     """UpdateGroup: rename or move the group; members and policies follow it."""
-    app, name = section.app, name_of(arn)
     row = next((r for r in section.table.rows if r.key == arn), None)
-    path = row.cells[1] if row else "/"
-
-    def done(values: dict[str, str] | None) -> None:
-        if values is None:
-            return
-        new_name = values["name"] if values["name"] != name else None
-        new_path = values["path"] if values["path"] and values["path"] != path else None
-        if new_name is None and new_path is None:
-            return
-        if not isinstance(run_op(section, app.service.update_group,  # type: ignore[attr-defined]
-                                 app.principal, name,  # type: ignore[attr-defined]
-                                 new_group_name=new_name, new_path=new_path,
-                                 success=f"Updated group {values['name']}"), Failed):
-            section.action_refresh()
-
-    app.push_screen(FormModal(f"Edit group {name}", [
-        Field("name", "Group name", name), Field("path", "Path", path, required=False)],
-        submit="Save"), done)
+    edit_named(section, "group", name_of(arn), row.cells[1] if row else "/",
+               section.app.service.update_group)  # type: ignore[attr-defined]
 
 
 def delete_group(section: ResourceSection, arn: str) -> None:

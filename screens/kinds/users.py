@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 from rich.style import Style
 
-from screens.modals import ConfirmModal, Field, FormModal
+from screens.kinds.named import create_named
+from screens.modals import ConfirmModal
 from screens.ops import Failed, run_op
 from screens.sections import ResourceKind, ResourceSection
 from screens.widgets.resource_table import Column, Row
@@ -69,20 +70,9 @@ def open_user(section: ResourceSection, arn: str) -> None:
 
 
 def create_user(section: ResourceSection) -> None:
-    app = section.app
-
-    def done(values: dict[str, str] | None) -> None:
-        if values is None:
-            return
-        user = run_op(section, app.service.create_user, app.principal,  # type: ignore[attr-defined]
-                      values["name"], path=values["path"] or "/",
-                      success=f"Created user {values['name']}")
-        if not isinstance(user, Failed):
-            section.action_refresh()
-
-    app.push_screen(FormModal("New user", [
-        Field("name", "User name", placeholder="alice"),
-        Field("path", "Path", "/", required=False)]), done)
+    """n: CreateUser from a form (name and path)."""
+    create_named(section, "user", "alice",
+                 section.app.service.create_user)  # type: ignore[attr-defined]
 
 
 def delete_user(section: ResourceSection, arn: str) -> None:

@@ -109,6 +109,17 @@ class TagsPane(DetailPane):
         super().__init__(**kwargs)
         self.list_tags, self.tag, self.untag = list_tags, tag, untag
 
+    @classmethod
+    def of(cls, service: IamService, principal: Principal, kind: str, name: str,
+           **kwargs: Any) -> TagsPane:
+        """The tags of the `kind` ("user", "role", "policy") named `name` (a policy by
+        ARN), through IamService's list_/tag_/untag_<kind>_tags operations."""
+        list_tags = getattr(service, f"list_{kind}_tags")
+        tag, untag = getattr(service, f"tag_{kind}"), getattr(service, f"untag_{kind}")
+        return cls(lambda: list_tags(principal, name),
+                   lambda who, tags: tag(who, name, tags),
+                   lambda who, keys: untag(who, name, keys), **kwargs)
+
     def load(self) -> list[Row]:
         return [Row(t.key, (t.key, t.value)) for t in self.list_tags()]
 

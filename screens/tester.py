@@ -30,6 +30,7 @@ from iamtui.errors import IamError
 from iamtui.policy import (
     ALLOWED,
     EXPLICIT_DENY,
+    IMPLICIT_DENY,
     ContextEntry,
     EvalResult,
     PolicyInput,
@@ -54,7 +55,7 @@ from screens.widgets.resource_table import Column, ResourceTable, Row
 
 DECISION_STYLES = {ALLOWED: Style(color="green", bold=True),
                    EXPLICIT_DENY: Style(color="red", bold=True),
-                   "implicitDeny": Style(color="yellow", bold=True)}
+                   IMPLICIT_DENY: Style(color="yellow", bold=True)}
 PRESETS = {
     "mfa": [ContextEntry("aws:MultiFactorAuthPresent", ("true",), "boolean"),
             ContextEntry("aws:MultiFactorAuthAge", ("60",), "numeric")],
@@ -62,12 +63,40 @@ PRESETS = {
 }
 LAYER_WORDS = {"identity": "identity-based policy", "boundary": "permissions boundary",
                "resource": "resource-based policy", "cross-account": "cross-account"}
+NO_MATCH = "no statement allows it"
+NO_POLICIES = "Policies: none (f2, f3)"
+
+
+def decided_by_words(result: EvalResult) -> str:
+    """The "Decided by" cell: the layer whose statement decided; an implicit deny has no
+    deciding statement, so it says which allow was missing (IAM User Guide, "Policy
+    evaluation logic")."""
+    if result.decision != IMPLICIT_DENY:
+        return LAYER_WORDS.get(result.decided_by, result.decided_by or "-")
+    if result.decided_by == "boundary":
+        return "boundary doesn't allow"
+    if result.cross_account:
+        return ("no resource-based allow" if result.decided_by == "resource"
+                else "no identity-based allow")
+    return NO_MATCH
 
 
 def _decision_style(column: str, cell: str) -> Style | None:
     if column in ("decision", "expected"):
         return DECISION_STYLES.get(cell.rstrip(" ≠"))
     return None
+
+
+def nothing_matched(result: EvalResult) -> str:
+    """The line for an implicit deny where no statement's Action covers the action."""
+    inputs = result.inputs
+    count = (len(inputs.identity) + len(inputs.boundaries)
+             + (inputs.resource_policy is not None))
+    if not count:
+        return f"{IMPLICIT_DENY}: no policy is switched on, so nothing matched"
+    return (f"{IMPLICIT_DENY}: no statement of the {count} "
+            f"{'policy' if count == 1 else 'policies'} tested covers "
+            f"{inputs.request.action}, so nothing matched")
 
 
 def split_list(text: str) -> list[str]:
@@ -142,19 +171,24 @@ class TesterSection(Vertical):
     DEFAULT_CSS = """
     TesterSection { height: 1fr; }
     TesterSection .section-title { text-style: bold; padding: 0 1; height: 1; }
-    TesterSection #tester-form { height: auto; max-height: 9; }
-    TesterSection #tester-inputs { width: 3fr; height: auto; }
-    TesterSection #tester-right { width: 2fr; height: auto; max-height: 9; }
+    TesterSection .field { height: 1; }
+    TesterSection .field > Label { width: 11; color: $text-muted; }
+    TesterSection .field > Input { width: 1fr; }
+    TesterSection #tester-extras { height: auto; max-height: 6; }
+    TesterSection #tester-context { width: 3fr; height: auto; }
+    TesterSection #tester-policies { width: 2fr; min-width: 24; height: auto; }
     TesterSection #policies { height: auto; max-height: 5; border: none; padding: 0; }
-    TesterSection #context { height: auto; max-height: 4; }
+    TesterSection #context { height: auto; max-height: 5; }
     TesterSection .ctx-row { height: 1; }
-    TesterSection .ctx-key { width: 3fr; color: $text-muted; }
-    TesterSection .ctx-row > Input { width: 2fr; }
+    TesterSection .ctx-key { width: auto; max-width: 80%; color: $text-muted; padding-right: 1; }
+    TesterSection .ctx-row > Input { width: 1fr; }
     TesterSection .hint { color: $text-muted; height: 1; }
     TesterSection #results { height: 1fr; min-height: 4; }
-    TesterSection #why-row { height: 11; }
-    TesterSection #why { width: 1fr; height: 1fr; padding: 0 1; overflow-y: auto; }
-    TesterSection #statement-doc { width: 1fr; height: 1fr; }
+    TesterSection #why-row { height: 2fr; min-height: 6; max-height: 16; display: none; }
+    TesterSection.-ran #why-row { display: block; }
+    TesterSection #why { width: 2fr; height: 1fr; padding: 0 1; overflow-y: auto; }
+    TesterSection #statement-doc { width: 3fr; height: 1fr; display: none; }
+    TesterSection #why-row.-statement #statement-doc { display: block; }
     """
     __test__ = False  # its name starts with Test: not a pytest class
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -172,7 +206,7 @@ class TesterSection(Vertical):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.subject = Subject()
-        self.subject_label = "no subject: press f2 to pick one, f3 to type a policy"
+        self.subject_label = "f2 picks a subject, f3 types a policy"
         self.stored: list[tuple[str, str, PolicyInput]] = []  # (source id, layer, policy)
         self.context_types: dict[str, str] = {}
         self.results: list[EvalResult] = []
@@ -182,30 +216,37 @@ class TesterSection(Vertical):
     def compose(self) -> ComposeResult:
         yield Static(f"Permission tester · {self.subject_label}", classes="section-title",
                      id="subject-line")
-        with Horizontal(id="tester-form"):
-            with Vertical(id="tester-inputs"):
-                yield Input(placeholder="Actions: s3:GetObject, s3:* (→ completes)",
-                            id="actions", compact=True, suggester=self.suggester)
-                yield Input(placeholder="Resource ARNs (default *)", id="resources",
-                            compact=True)
-                yield Input(placeholder="Caller ARN (optional, for resource policies)",
-                            id="caller-arn", compact=True)
-                yield Static("Context keys the policies use (f6 MFA, f7 source IP):",
-                             classes="hint")
+        # labels beside the inputs, not placeholders: a placeholder goes once one types
+        with Horizontal(classes="field"):
+            yield Label("Actions")
+            yield Input(placeholder="s3:GetObject, s3:* (→ completes)", id="actions",
+                        compact=True, suggester=self.suggester)
+        with Horizontal(classes="field"):
+            yield Label("Resources")
+            yield Input(placeholder="* (ARNs, comma-separated)", id="resources", compact=True)
+        with Horizontal(classes="field"):
+            yield Label("Caller ARN")
+            yield Input(placeholder="optional: who calls, for resource-based policies",
+                        id="caller-arn", compact=True)
+        with Horizontal(id="tester-extras"):
+            with Vertical(id="tester-context"):
+                yield Static("Context (f6 MFA, f7 source IP)", classes="hint",
+                             id="context-hint")
                 yield VerticalScroll(id="context")
-            with Vertical(id="tester-right"):
-                yield Static("Policies (space switches one off):", classes="hint")
+            with Vertical(id="tester-policies"):
+                yield Static(NO_POLICIES, classes="hint", id="policies-hint")
                 yield SelectionList[str](id="policies", compact=True)
-        yield ResourceTable((Column("action", "Action", 36), Column("resource", "Resource", 48),
-                             Column("decision", "Decision", 14),
-                             Column("decided", "Decided by", 22),
+        yield ResourceTable((Column("action", "Action", 36), Column("decision", "Decision", 14),
+                             Column("resource", "Resource", 48),
+                             Column("decided", "Decided by", 24),
                              Column("expected", "Expected", 14)),
                             styler=_decision_style, id="results",
                             empty_text="Type actions and press f5 (or enter) to run.")
         with Horizontal(id="why-row"):
             yield Static("", id="why")
+            # soft-wrapped: at 80 columns a statement's lines are wider than its pane
             yield TextArea("", read_only=True, show_line_numbers=True, id="statement-doc",
-                           soft_wrap=False)
+                           soft_wrap=True)
 
     def on_mount(self) -> None:
         self.query_one("#statement-doc", TextArea).cursor_blink = False
@@ -274,6 +315,8 @@ class TesterSection(Vertical):
                 self.suggester.choices]
         self._refresh_context(context_key_types(policies))
         off = len(self.subject.disabled)
+        self.query_one("#policies-hint", Static).update(
+            "Policies (space: on/off)" if everything else NO_POLICIES)
         self.query_one("#subject-line", Static).update(
             f"Permission tester · {self.subject_label} · {len(everything)} policies"
             + (f", {off} off" if off else "")
@@ -286,7 +329,8 @@ class TesterSection(Vertical):
         keep = {**self.context_types, **types}
         self.context_types = keep
         box.remove_children()
-        box.mount_all(Horizontal(Label(f"{key} ({ctype})", classes="ctx-key"),
+        # the type is the input's placeholder: a key and its type overflow 80 columns
+        box.mount_all(Horizontal(Label(key, classes="ctx-key"),
                                  Input(", ".join(values.get(key, ())), placeholder=ctype,
                                        compact=True, name=key), classes="ctx-row")
                       for key, ctype in keep.items())
@@ -410,11 +454,11 @@ class TesterSection(Vertical):
             request = r.inputs.request
             want = expected.get((request.action.lower(), request.resource), "")
             mark = " ≠" if want and want != r.decision else ""
-            rows.append(Row(str(i), (request.action, request.resource, r.decision,
-                                     LAYER_WORDS.get(r.decided_by, r.decided_by or "-"),
-                                     want + mark)))
+            rows.append(Row(str(i), (request.action, r.decision, request.resource,
+                                     decided_by_words(r), want + mark)))
         table = self.query_one("#results", ResourceTable)
         table.set_rows(rows)
+        self.add_class("-ran")
         table.cursor = 0
         table.focus()  # up/down walk the results; digits switch sections again
         self.show_explanation(0)
@@ -434,12 +478,16 @@ class TesterSection(Vertical):
             return
         result = self.results[index]
         why = explain(result)
+        shown = deciding_trace(result, why.traces)
         lines = [why.summary, *(f"• {d}" for d in why.details)]
+        if result.decision == IMPLICIT_DENY and not any(t.action_matches for t in why.traces):
+            lines.append(f"• {nothing_matched(result)}")
         if result.missing_context:
             lines.append("MissingContextValues: " + ", ".join(result.missing_context))
         self.query_one("#why", Static).update("\n".join(lines))
         doc = self.query_one("#statement-doc", TextArea)
-        shown = deciding_trace(result, why.traces)
+        # no statement to show: the explanation takes the whole row, no empty editor
+        self.query_one("#why-row").set_class(shown is not None, "-statement")
         if shown is None:
             doc.load_text("")
             doc.border_title = None
@@ -450,8 +498,13 @@ class TesterSection(Vertical):
         doc.selection = statement_selection(doc.text, st.start.line, st.start.column,
                                             st.end.line, st.end.column)
         # the statement's first lines in view, not its end where the cursor is
-        doc.call_after_refresh(doc.scroll_to, x=0, y=max(0, st.start.line - 1),
-                               animate=False)
+        doc.call_after_refresh(self._scroll_to_line, doc, max(0, st.start.line - 1))
+
+    @staticmethod
+    def _scroll_to_line(doc: TextArea, row: int) -> None:
+        # soft-wrapped: the document's row sits lower on screen by the wraps above it
+        y = doc.wrapped_document.location_to_offset((row, 0)).y
+        doc.scroll_to(x=0, y=y, animate=False)
 
     # ------------------------------------------------------------------ saved sets
 

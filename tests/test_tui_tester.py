@@ -86,7 +86,14 @@ async def run_alice(pilot: Pilot) -> TesterSection:
 
 
 def rows(tester: TesterSection) -> list[tuple[str, ...]]:
-    return [r.cells[:3] for r in tester.query_one("#results", ResourceTable).rows]
+    """(action, resource, decision) of each result row (the table shows the decision
+    second, so that it stays in view at 80 columns)."""
+    return [(r.cells[0], r.cells[2], r.cells[1])
+            for r in tester.query_one("#results", ResourceTable).rows]
+
+
+def screen_text(pilot: Pilot) -> str:
+    return "\n".join(s.text for s in pilot.app.screen._compositor.render_strips())
 
 
 async def test_run_explains_the_deciding_statement(db: Path) -> None:
@@ -173,6 +180,92 @@ async def test_save_and_reload_a_test_set(db: Path, tmp_path: Path) -> None:
         await settle(pilot)
         expected = [r.cells[4] for r in tester.query_one("#results", ResourceTable).rows]
         assert expected == ["allowed ≠", "explicitDeny ≠"]
+
+
+async def test_at_80x24_every_label_reads_whole_and_no_empty_statement_pane(db: Path) -> None:
+    """Before a run the statement pane is not shown (it was an untitled editor showing
+    "1"), and each input's label, the hints and the policies fit 80 columns."""
+    app = make_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        tester = await open_tester(pilot)
+        await pilot.pause()
+        assert not tester.query_one("#why-row").display
+        assert tester.query_one("#statement-doc", TextArea).region.area == 0
+        text = screen_text(pilot)
+        for label in ("Actions", "Resources", "Caller ARN", "Context (f6 MFA, f7 source IP)",
+                      "Policies (space: on/off)", "aws:MultiFactorAuthPresent", "Reports",
+                      "Cleanup"):
+            assert label in text, label
+        for widget in tester.query("Label, .hint").results(Static):
+            shown = str(widget.render())
+            assert widget.region.width >= len(shown), shown  # not cut
+        for field in tester.query("Input").results(Input):
+            assert field.region.width >= 8, field.id
+            assert field.region.bottom <= tester.query_one("#results").region.y
+
+
+async def test_at_80x24_the_decision_and_the_statement_read_whole(db: Path) -> None:
+    """After a run the decision column is in view and the deciding statement is
+    soft-wrapped, not cut at the pane's edge ("Effect": "All…)."""
+    app = make_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        tester = await run_alice(pilot)
+        await pilot.press("down")
+        await settle(pilot)
+        doc = tester.query_one("#statement-doc", TextArea)
+        assert doc.region.area > 0 and doc.border_title is not None
+        text = screen_text(pilot)
+        assert "explicitDeny" in text
+        assert '"Effect": "Deny",' in text and '"Sid": "NoSecrets",' in text
+        assert "arn:aws:s3:::reports/sec" in text  # the Resource, wrapped but not cut
+
+
+async def test_implicit_deny_with_no_statement_says_nothing_matched(db: Path) -> None:
+    """No statement covers s3:PutObject: no layer decided it, so the row and the
+    explanation say that nothing allows it, and no statement pane is shown."""
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        tester = await open_tester(pilot)
+        tester.query_one("#actions", Input).value = "s3:PutObject, s3:DeleteObject"
+        tester.query_one("#resources", Input).value = OBJECT
+        await pilot.press("f5")
+        await settle(pilot)
+        table = tester.query_one("#results", ResourceTable)
+        cells = {r.cells[0]: r.cells for r in table.rows}
+        assert cells["s3:PutObject"][1:4] == ("implicitDeny", OBJECT, "no statement allows it")
+        # a statement covered DeleteObject but its MFA condition failed: still no allow
+        assert cells["s3:DeleteObject"][3] == "no statement allows it"
+        table.cursor = next(i for i, r in enumerate(table.rows) if r.cells[0] == "s3:PutObject")
+        await settle(pilot)
+        why = str(tester.query_one("#why", Static).render())
+        assert why.startswith("Implicitly denied: no statement allows s3:PutObject")
+        assert ("implicitDeny: no statement of the 2 policies tested covers s3:PutObject, "
+                "so nothing matched") in why
+        assert tester.query_one("#statement-doc", TextArea).region.area == 0
+        table.cursor = next(i for i, r in enumerate(table.rows)
+                            if r.cells[0] == "s3:DeleteObject")
+        await settle(pilot)
+        assert "nothing matched" not in str(tester.query_one("#why", Static).render())
+        assert tester.query_one("#statement-doc", TextArea).region.area > 0
+
+
+def test_decided_by_words_for_implicit_denies() -> None:
+    """An implicit deny names the allow that was missing, never a layer as if one of its
+    statements had decided."""
+    from iamtui.policy import EvalRequest, PolicyInput, compile_policy, evaluate
+    from screens.tester import decided_by_words
+
+    reports = PolicyInput(compile_policy(READ), "Reports")
+    cleanup = PolicyInput(compile_policy(MFA_DELETE), "Cleanup")
+    allowed = evaluate(EvalRequest("s3:GetObject", OBJECT), [reports])
+    assert decided_by_words(allowed) == "identity-based policy"
+    denied = evaluate(EvalRequest("s3:GetObject", SECRET), [reports])
+    assert decided_by_words(denied) == "identity-based policy"
+    nothing = evaluate(EvalRequest("s3:PutObject", OBJECT), [reports])
+    assert decided_by_words(nothing) == "no statement allows it"
+    capped = evaluate(EvalRequest("s3:GetObject", OBJECT), [reports], boundaries=[cleanup])
+    assert (capped.decision, decided_by_words(capped)) == ("implicitDeny",
+                                                           "boundary doesn't allow")
 
 
 def test_tester_snapshot(db: Path, monkeypatch: pytest.MonkeyPatch, snap_compare: Any) -> None:

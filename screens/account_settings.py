@@ -21,6 +21,8 @@ from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from iamtui.errors import IamError, ValidationError
 from iamtui.security.passwords import (
+    DEFAULT_RULES,
+    SYMBOLS_TEXT,
     AccountSecuritySettings,
     LockoutSettings,
     PasswordPolicy,
@@ -28,19 +30,38 @@ from iamtui.security.passwords import (
 )
 from screens.ops import report_error
 
-# (field, label with AWS's range): the numbers of the form
-NUMBERS = (("minimum_password_length", "Minimum length (6–128)"),
-           ("max_password_age", "Expire after days (1–1095; blank: never)"),
-           ("password_reuse_prevention", "Prevent reuse of last N (1–24; blank: off)"),
-           ("lockout_threshold", "Lock after N failures (1–10; blank: never)"),
-           ("lockout_minutes", "…for minutes (≥30; blank: until unlocked)"),
-           ("idle_minutes", "End idle sessions after min (1–1440; blank: never)"))
+# (field, label with AWS's range, what a blank means): the numbers of the form; each label
+# fits the label column (36 cells) so that it reads whole at 80 columns
+NUMBERS = (("minimum_password_length", "Minimum length (6–128)", "6"),
+           ("max_password_age", "Expire passwords after days (1–1095)", "never"),
+           ("password_reuse_prevention", "Prevent reuse of last N (1–24)", "off"),
+           ("lockout_threshold", "Lock after N failed sign-ins (1–10)", "never"),
+           ("lockout_minutes", "Lock for minutes (≥30)", "until unlocked"),
+           ("idle_minutes", "End idle sessions after min (1–1440)", "never"))
 CHECKS = (("require_uppercase_characters", "Require an uppercase letter (A–Z)"),
           ("require_lowercase_characters", "Require a lowercase letter (a–z)"),
           ("require_numbers", "Require a number (0–9)"),
-          ("require_symbols", "Require a symbol (! @ # $ % ^ & * ( ) _ + - = [ ] { } | ')"),
+          ("require_symbols", f"Require a symbol ({SYMBOLS_TEXT.replace(' ', '')})"),
           ("allow_users_to_change_password", "Allow users to change their own password"),
-          ("hard_expiry", "Expired passwords need an administrator reset (hard expiry)"))
+          ("hard_expiry", "Password expiration requires administrator reset"))
+ALIAS_LABEL = "Alias (3–63 of a-z 0-9 -)"
+
+
+def default_rules_text() -> str:
+    """AWS's default password rules, in words (what applies while no custom policy is set)."""
+    rules = DEFAULT_RULES
+    return (f"{rules.minimum_password_length}–{rules.maximum_password_length} characters, "
+            f"at least {rules.minimum_character_types} of uppercase letters, lowercase "
+            "letters, numbers and symbols; not the user name or email")
+
+
+def policy_status(settings: AccountSecuritySettings) -> str:
+    """What applies now, and what saving the form does."""
+    if settings.password_policy:
+        return "A custom password policy is set: the values below apply. Saving replaces it."
+    return (f"No custom password policy: AWS's default rules apply now ({default_rules_text()})."
+            " Saving creates a custom policy with the values below, which start at the "
+            "API's defaults.")
 
 
 def _number(text: str, label: str) -> int | None:
@@ -75,12 +96,12 @@ class AccountSettingsSection(VerticalScroll, can_focus=False):
     AccountSettingsSection { height: 1fr; padding: 0 1; }
     AccountSettingsSection .section-title { text-style: bold; margin-top: 1; }
     AccountSettingsSection .row { height: 1; }
-    AccountSettingsSection .row > Label { width: 1fr; }
-    AccountSettingsSection .row > Input { width: 10; }
+    AccountSettingsSection .row > Label { width: 36; margin-right: 1; }
+    AccountSettingsSection .row > Input { width: 16; }
     AccountSettingsSection Checkbox { height: 1; border: none; padding: 0; }
     AccountSettingsSection #settings-status { color: $text-muted; height: auto; }
     AccountSettingsSection #settings-error { color: $error; height: auto; }
-    AccountSettingsSection .row > #alias { width: 30; }
+    AccountSettingsSection .row > #alias { width: 1fr; max-width: 40; }
     AccountSettingsSection Horizontal.buttons { height: auto; margin-top: 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -92,27 +113,29 @@ class AccountSettingsSection(VerticalScroll, can_focus=False):
     def compose(self) -> ComposeResult:
         yield Static("Password policy", classes="section-title")
         yield Static("", id="settings-status")
-        for name, label in NUMBERS[:3]:
-            with Horizontal(classes="row"):
-                yield Label(label)
-                yield Input(id=name, compact=True, restrict=r"[0-9]*")
+        yield from self.number_rows(NUMBERS[:3])
         for name, label in CHECKS:
             yield Checkbox(label, id=name, compact=True)
         yield Static("Sign-in lockout and sessions (iamtui's, for PCI DSS 8.3.4 and 8.2.8)",
                      classes="section-title")
-        for name, label in NUMBERS[3:]:
-            with Horizontal(classes="row"):
-                yield Label(label)
-                yield Input(id=name, compact=True, restrict=r"[0-9]*")
+        yield from self.number_rows(NUMBERS[3:])
         yield Static("Account alias (sign in with it instead of the account ID)",
                      classes="section-title")
         with Horizontal(classes="row"):
-            yield Label("Alias (3–63 of a-z 0-9 -; blank: none)")
-            yield Input(id="alias", compact=True)
+            yield Label(ALIAS_LABEL)
+            yield Input(id="alias", placeholder="none", compact=True)
         yield Static("", id="settings-error")
         with Horizontal(classes="buttons"):
             yield Button("Save (ctrl+s)", variant="primary", id="save")
             yield Button("PCI DSS preset (f2)", id="pci")
+
+    @staticmethod
+    def number_rows(numbers: tuple[tuple[str, str, str], ...]) -> ComposeResult:
+        """A label and, beside it, an input whose placeholder says what blank means."""
+        for name, label, blank in numbers:
+            with Horizontal(classes="row"):
+                yield Label(label)
+                yield Input(id=name, placeholder=blank, compact=True, restrict=r"[0-9]*")
 
     def on_show(self) -> None:
         self.action_reload()
@@ -128,9 +151,7 @@ class AccountSettingsSection(VerticalScroll, can_focus=False):
             return
         self.fill(form_values(settings))
         self.query_one("#alias", Input).value = service.account().alias or ""
-        self.query_one("#settings-status", Static).update(
-            "A custom password policy is set." if settings.password_policy else
-            "No custom password policy: AWS's default rules apply. Save to set one.")
+        self.query_one("#settings-status", Static).update(policy_status(settings))
         self.query_one("#settings-error", Static).update("")
 
     def fill(self, values: dict[str, Any]) -> None:
@@ -150,7 +171,7 @@ class AccountSettingsSection(VerticalScroll, can_focus=False):
         """The form as settings; ValidationError (AWS's message) when a value is out of
         range."""
         numbers = {name: _number(self.query_one(f"#{name}", Input).value, label)
-                   for name, label in NUMBERS}
+                   for name, label, _ in NUMBERS}
         checks = {name: self.query_one(f"#{name}", Checkbox).value for name, _ in CHECKS}
         policy = PasswordPolicy(
             minimum_password_length=numbers["minimum_password_length"] or 6,

@@ -22,7 +22,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Input, Static, TextArea
+from textual.widgets import Input, Label, Static, TextArea
 
 from iamtui.audit import EventFilter, event_row
 from iamtui.errors import IamError, ValidationError
@@ -30,9 +30,16 @@ from screens.ops import report_error
 from screens.widgets.lazy_table import LazyTable
 from screens.widgets.resource_table import Column
 
-# result before target, so that it is in view at 80 columns
+# time, who, event first: at 80 columns (about 57 cells) only they fit, and the detail's
+# title gives the highlighted row's target and result
 COLUMNS = (Column("time", "Time", 19), Column("who", "Who", 14), Column("event", "Event", 24),
            Column("result", "Result", 22), Column("target", "Target", 40))
+# (field, placeholder, tooltip): the filters, in the order CloudTrail's lookup lists them
+FILTERS = (("user", "user", "User name, exactly"),
+           ("event", "event", "Event name, exactly (CreateUser)"),
+           ("result", "result", "success or failure"),
+           ("start", "from date", "From 2026-11-01 or 2026-11-01T09:00 (UTC)"),
+           ("end", "to date", "To 2026-11-30 (its last second) or 2026-11-30T18:00 (UTC)"))
 TARGET_KEYS = ("userName", "groupName", "roleName", "policyArn", "policyName",
                "accessKeyId", "serialNumber", "instanceProfileName", "resourceArn")
 
@@ -62,6 +69,12 @@ def record_cells(record: Mapping[str, Any]) -> tuple[str, ...]:
             result, target_of(record))
 
 
+def detail_title(cells: Sequence[str]) -> str:
+    """`CreateUser → bob · Success`: a row's event, target and result."""
+    _, _, event, result, target = cells
+    return f"{event} → {target} · {result}" if target else f"{event} · {result}"
+
+
 def parse_time(text: str, *, end: bool = False) -> datetime | None:
     """`2026-11-28` or `2026-11-28T12:00` (UTC); a bare date as an end means its last second."""
     text = text.strip()
@@ -83,10 +96,11 @@ class AuditSection(Vertical):
     DEFAULT_CSS = """
     AuditSection { height: 1fr; }
     AuditSection > .section-title { text-style: bold; padding: 0 1; height: 1; }
-    AuditSection > #audit-filters { height: 1; }
-    AuditSection > #audit-filters > Input { width: 1fr; margin-right: 1; }
+    AuditSection > #audit-filters { height: 1; padding: 0 1; margin-bottom: 1; }
+    AuditSection > #audit-filters > Label { width: auto; margin-right: 1; text-style: bold; }
+    AuditSection > #audit-filters > Input { width: 1fr; max-width: 16; margin-right: 1; }
     AuditSection > LazyTable { height: 1fr; min-height: 5; }
-    AuditSection > #audit-detail { height: 10; }
+    AuditSection > #audit-detail { height: 9; }
     AuditSection > #audit-status { height: auto; color: $text-muted; padding: 0 1; }
     AuditSection > #audit-status.bad { color: $error; text-style: bold; }
     """
@@ -106,12 +120,14 @@ class AuditSection(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("Audit log", classes="section-title")
+        # a labelled line of short fields, apart from the table, so it does not read as a
+        # second header
         with Horizontal(id="audit-filters"):
-            yield Input(placeholder="User", id="f-user", compact=True)
-            yield Input(placeholder="Event name", id="f-event", compact=True)
-            yield Input(placeholder="success/failure", id="f-result", compact=True)
-            yield Input(placeholder="From 2026-11-01", id="f-start", compact=True)
-            yield Input(placeholder="To 2026-11-30", id="f-end", compact=True)
+            yield Label("Filter:")
+            for name, placeholder, tooltip in FILTERS:
+                field = Input(placeholder=placeholder, id=f"f-{name}", compact=True)
+                field.tooltip = tooltip
+                yield field
         yield LazyTable(COLUMNS, styler=_styler, id="events",
                         empty_text="No events match.")
         yield TextArea("", read_only=True, id="audit-detail", soft_wrap=True)
@@ -183,11 +199,13 @@ class AuditSection(Vertical):
             self.show_detail(event.index)
 
     def show_detail(self, index: int) -> None:
-        """The full record under the cursor, indented."""
-        self.table.row(index)  # brings its page (and record) in
+        """The full record under the cursor, indented; its title names the event, target
+        and result, which are off screen at 80 columns."""
+        cells = self.table.row(index)  # brings its page (and record) in
         record = self.records.get(index)
-        self.query_one("#audit-detail", TextArea).load_text(
-            json.dumps(record, indent=2, ensure_ascii=False) if record else "")
+        detail = self.query_one("#audit-detail", TextArea)
+        detail.load_text(json.dumps(record, indent=2, ensure_ascii=False) if record else "")
+        detail.border_title = detail_title(cells) if cells else ""
 
     # ------------------------------------------------------------------ filters
 

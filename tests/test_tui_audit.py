@@ -178,3 +178,38 @@ def test_parse_time() -> None:
     assert parse_time("") is None
     assert parse_time("2026-11-28", end=True).isoformat() == "2026-11-28T23:59:59+00:00"
     assert parse_time("2026-11-28T10:00").isoformat() == "2026-11-28T10:00:00+00:00"
+
+
+def screen_text(pilot: Pilot) -> list[str]:
+    """The screen as lines of text."""
+    return [strip.text for strip in pilot.app.screen._compositor.render_strips()]
+
+
+async def test_filters_read_as_filters_apart_from_the_header(db: Path, clock: FakeClock) -> None:
+    app = make_app(db, clock)
+    async with app.run_test(size=(200, 50)) as pilot:
+        section = await open_audit(pilot)
+        filters, table = section.query_one("#audit-filters"), section.query_one(LazyTable)
+        lines = screen_text(pilot)
+        row = lines[filters.region.y]
+        assert row[filters.region.x:].lstrip().startswith("Filter:")
+        assert lines[filters.region.y + 1][filters.region.x:].strip() == ""  # a gap
+        assert table.region.y == filters.region.y + 2
+        assert lines[table.region.y][table.region.x:].startswith("Time")
+        # short fields, not spread across the width like the table's columns below
+        assert max(field.region.right for field in filters.query(Input)) - table.region.x < 100
+
+
+async def test_target_and_result_in_view_at_80_columns(db: Path, clock: FakeClock) -> None:
+    app = make_app(db, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        section = await open_audit(pilot)
+        table = section.query_one(LazyTable)
+        failed = next(i for i in range(table.count)
+                      if table.row(i)[3].startswith("Failure"))  # type: ignore[index]
+        table.cursor = failed
+        await pilot.pause()
+        detail = section.query_one("#audit-detail", TextArea)
+        top = screen_text(pilot)[detail.region.y]
+        assert "CreateUser → bob · Failure (EntityAlreadyExists)" in top
+        assert table.size.height >= 7  # the gap above the table left it its rows

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 from helpers import ACCOUNT_ID, ROOT_PASSWORD, FakeClock
+from rich.cells import cell_len
 from textual.pilot import Pilot
-from textual.widgets import Checkbox, Input, Static
+from textual.widgets import Checkbox, Input, Label, Static
 
 from iamtui.app import IamApp
 from iamtui.errors import AccessDenied, InvalidInput, NoSuchEntity
@@ -98,3 +99,52 @@ def test_update_account_alias(service: IamService, root: Principal) -> None:
     user = service.create_user(root, "mallory")
     with pytest.raises(AccessDenied):
         service.update_account_alias(Principal.for_user(user, ACCOUNT_ID), "mine")
+
+
+def screen_text(pilot: Pilot) -> list[str]:
+    """The screen as lines of text."""
+    return [strip.text for strip in pilot.app.screen._compositor.render_strips()]
+
+
+async def test_no_policy_note_states_the_default_rules(db: Path) -> None:
+    app = IamApp(db, keys_dir=db.parent / "keys", clock=FakeClock())
+    async with app.run_test(size=SIZE) as pilot:
+        section = await open_settings(pilot)
+        note = str(section.query_one("#settings-status", Static).render())
+        # what iamtui enforces without a policy (DEFAULT_RULES), not the form's 6
+        assert "default rules apply now" in note
+        assert "8–128 characters" in note and "at least 3 of" in note
+        assert "Saving creates a custom policy with the values below" in note
+
+
+async def test_inputs_sit_beside_their_labels_at_200_columns(db: Path) -> None:
+    app = IamApp(db, keys_dir=db.parent / "keys", clock=FakeClock())
+    async with app.run_test(size=(200, 50)) as pilot:
+        section = await open_settings(pilot)
+        rows = list(section.query(".row"))
+        assert len(rows) == 7  # six numbers and the alias
+        starts = set()
+        for row in rows:
+            label, field = row.query_one(Label), row.query_one(Input)
+            text_end = label.region.x + cell_len(str(label.render()))
+            assert 0 < field.region.x - text_end <= 16, str(label.render())
+            starts.add(field.region.x)
+        assert len(starts) == 1  # one label column, the inputs in line beside it
+
+
+async def test_every_label_reads_whole_at_80_columns(db: Path) -> None:
+    app = IamApp(db, keys_dir=db.parent / "keys", clock=FakeClock())
+    async with app.run_test(size=(80, 24)) as pilot:
+        section = await open_settings(pilot)
+        right = section.content_region.right
+        widgets = [*section.query(".row > Label"), *section.query(Checkbox)]
+        assert len(widgets) == 13
+        for widget in widgets:
+            text = str(widget.label if isinstance(widget, Checkbox) else widget.render())
+            section.scroll_to_widget(widget, animate=False)
+            await pilot.pause()
+            line = screen_text(pilot)[widget.region.y]
+            assert text in line, (text, line)
+            assert widget.region.right <= right
+        for field in section.query(".row > Input"):
+            assert field.region.right <= right  # the input beside it is in view too

@@ -82,6 +82,16 @@ class TestStrictJson:
     def test_unterminated_string_is_a_syntax_error(self) -> None:
         assert error_codes('{"Version": "2012-10-17') == ["JSON_SYNTAX_ERROR"]
 
+    def test_a_string_broken_by_a_missing_quote_is_named_plainly(self) -> None:
+        """A deleted closing quote runs the string into the next line: the message says
+        what that means instead of the json module's half sentence ("... at")."""
+        text = '{"Version": "2012-10-17", "Statement": {"Effect": "Allow,\n"Action": "*"}}'
+        finding = validate_policy(text).findings[0]
+        assert finding.detail == ("Syntax error: invalid string: a line break or control "
+                                  "character inside a string (a closing quote missing?)")
+        assert (finding.start.line, finding.start.column) == (1, 58)
+        assert not finding.detail.endswith(" at")
+
     def test_trailing_text_is_an_error(self) -> None:
         assert error_codes(doc(ALLOW_S3) + " {}") == ["JSON_SYNTAX_ERROR"]
 

@@ -75,6 +75,17 @@ class LineIndex:
         return Position(lo + 1, offset - self._starts[lo] + 1)
 
 
+def _string_fault(message: str) -> str:
+    """The json module's fault in words (its messages end in " at", for a position we
+    give as line and column)."""
+    message = message.removesuffix(" at")
+    if message.startswith("Invalid control character"):
+        return "a line break or control character inside a string (a closing quote missing?)"
+    if message.startswith("Unterminated string"):
+        return "a string without its closing quote"
+    return message[:1].lower() + message[1:]
+
+
 def _fail(text: str, offset: int, what: str) -> MalformedPolicyDocument:
     offset = min(offset, len(text))
     pos = LineIndex(text).position(offset)
@@ -133,8 +144,9 @@ class _Parser:
         try:
             value, end = scanstring(self.text, i + 1, True)
         except ValueError as exc:  # JSONDecodeError carries the offset of the fault
-            raise _fail(self.text, getattr(exc, "pos", i), "invalid string: "
-                        + str(getattr(exc, "msg", exc))) from None
+            raise _fail(self.text, getattr(exc, "pos", i),
+                        "invalid string: " + _string_fault(str(getattr(exc, "msg", exc)))
+                        ) from None
         return Node(value, "string", i, end)
 
     def object(self, i: int, depth: int) -> Node:

@@ -562,6 +562,8 @@ class EventFilter:
     start_time: datetime | None = None
     end_time: datetime | None = None
     result: Literal["success", "failure"] | None = None
+    # who made the request, or the user it was about (requestParameters userName/newUserName)
+    involving_user: str | None = None
 
     def __post_init__(self) -> None:
         if self.result not in (None, "success", "failure"):
@@ -586,6 +588,8 @@ class EventFilter:
             not isinstance(ident, Mapping) or ident.get("userName") != self.user_name
         ):
             return False
+        if self.involving_user is not None and not _involves(record, self.involving_user):
+            return False
         if self.event_name is not None and record.get("eventName") != self.event_name:
             return False
         if self.event_source is not None and record.get("eventSource") != self.event_source:
@@ -602,6 +606,16 @@ class EventFilter:
 _NO_FILTER = EventFilter()
 
 
+def _involves(record: Mapping[str, Any], user_name: str) -> bool:
+    """Whether `user_name` made the request or is the user it names."""
+    ident = record.get("userIdentity")
+    if isinstance(ident, Mapping) and ident.get("userName") == user_name:
+        return True
+    params = record.get("requestParameters")
+    return isinstance(params, Mapping) and user_name in (params.get("userName"),
+                                                         params.get("newUserName"))
+
+
 class _Prefilter:
     """Byte-level checks on canonical lines that reject most non-matches without parsing."""
 
@@ -610,6 +624,8 @@ class _Prefilter:
         self.needles: list[bytes] = []
         if f.user_name is not None:
             self.needles.append(b'"userName":' + orjson.dumps(f.user_name))
+        if f.involving_user is not None:  # "userName" or "newUserName", as JSON writes it
+            self.needles.append(b'serName":' + orjson.dumps(f.involving_user))
         if f.event_name is not None:
             self.needles.append(b'"eventName":' + orjson.dumps(f.event_name))
         if f.event_source is not None:
@@ -981,12 +997,14 @@ class AuditLog:
         result: Literal["success", "failure"] | None = None,
         max_results: int | None = None,
         newest_first: bool = True,
+        involving_user: str | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Events matching every given attribute, like CloudTrail's LookupEvents, lazily.
 
         The events are those in the file when iteration starts; later appends are not seen.
         """
-        f = EventFilter(user_name, event_name, event_source, start_time, end_time, result)
+        f = EventFilter(user_name, event_name, event_source, start_time, end_time, result,
+                        involving_user)
         with self._lock:
             index = self._refresh()
         n = len(index)

@@ -729,3 +729,25 @@ def test_event_row_gives_the_history_columns(log: AuditLog) -> None:
         "Failure",
         "AccessDenied",
     )
+
+
+def test_involving_user_keeps_events_by_the_user_and_about_the_user(log: AuditLog) -> None:
+    """The user's Activity tab: what alice did, and what was done to alice (the request
+    names her in userName, or in newUserName when another user is renamed to her)."""
+    now = clock(datetime(2026, 5, 1, tzinfo=UTC), timedelta(minutes=1))
+    root, alice = Identity.root(ACCOUNT), Identity.iam_user(ACCOUNT, "alice")
+    log.append_many([
+        make_event("CreateUser", identity=root, request_parameters={"userName": "alice"},
+                   now=now),
+        make_event("CreateUser", identity=root, request_parameters={"userName": "alicia"},
+                   now=now),
+        make_event("ListUsers", identity=alice, now=now),
+        make_event("UpdateUser", identity=root,
+                   request_parameters={"userName": "al", "newUserName": "alice"}, now=now),
+        make_event("CreateGroup", identity=root, request_parameters={"groupName": "alice"},
+                   now=now),
+    ])
+    found = [(r["eventName"], (r.get("requestParameters") or {}).get("userName"))
+             for r in log.lookup_events(involving_user="alice", newest_first=False)]
+    assert found == [("CreateUser", "alice"), ("ListUsers", None), ("UpdateUser", "al")]
+    assert [r["eventName"] for r in log.lookup_events(user_name="alice")] == ["ListUsers"]

@@ -103,8 +103,11 @@ class AuditOperations(ServiceCore):
     def lookup_events(self, caller: Principal, *, user_name: str | None = None,
                       event_name: str | None = None, start_time: datetime | None = None,
                       end_time: datetime | None = None,
-                      max_results: int | None = None) -> list[dict[str, Any]]:
-        """LookupEvents: the newest events first, every given attribute matching."""
+                      max_results: int | None = None,
+                      involving_user: str | None = None) -> list[dict[str, Any]]:
+        """LookupEvents: the newest events first, every given attribute matching.
+        `involving_user` (iamtui's own) keeps the events a user made or that name the user,
+        what the user's Activity tab shows."""
         if start_time is not None and end_time is not None and start_time > end_time:
             raise InvalidTimeRange("Start time must be earlier than or the same as end time.")
         if max_results is not None and not 1 <= max_results <= MAX_RESULTS_LIMIT:
@@ -113,6 +116,7 @@ class AuditOperations(ServiceCore):
             if value is not None and not value:
                 raise InvalidInput(f"The {name} lookup attribute must not be empty.")
         params = {"userName": user_name, "eventName": event_name,
+                  "involvingUser": involving_user,
                   "startTime": start_time.isoformat() if start_time else None,
                   "endTime": end_time.isoformat() if end_time else None}
         self._audit_read(caller, "LookupEvents", {k: v for k, v in params.items() if v})
@@ -125,5 +129,5 @@ class AuditOperations(ServiceCore):
         else:
             records = list(self.audit.lookup_events(
                 user_name=user_name, event_name=event_name, start_time=start_time,
-                end_time=end_time, max_results=max_results))
+                end_time=end_time, max_results=max_results, involving_user=involving_user))
         return [cloudtrail_event(r) for r in records]

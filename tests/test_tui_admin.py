@@ -240,3 +240,28 @@ async def test_customer_managed_policy_new_version_set_default_and_delete(db: Pa
     svc = service(db)
     assert svc.list_policies(svc.root_principal(), scope="Local") == []
     svc.close()
+
+
+async def test_the_cursor_row_stays_in_view_when_the_type_filter_brings_rows_back(
+        db: Path) -> None:
+    """At 80x24, after `t` narrows the policies to the one customer policy and back to
+    all types, the cursor is still on that policy and its row is on screen (a `d` there
+    must never act on a row out of sight)."""
+    svc = service(db)
+    svc.create_policy(svc.root_principal(), "S3Reader", json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"}]}))
+    svc.close()
+    app = IamApp(db, keys_dir=db.parent / "keys")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        table = section_table(app, "policies")
+        for _ in range(3):  # all -> AWS managed -> customer managed -> all
+            await pilot.press("t")
+            await settle(pilot)
+        assert table.current_key == f"arn:aws:iam::{ACCOUNT_ID}:policy/S3Reader"
+        visible = table.size.height - 1  # the header takes a line
+        assert table.row_count > visible
+        assert table.scroll_y <= table.cursor < table.scroll_y + visible

@@ -136,14 +136,21 @@ class LineTable(ScrollView, can_focus=True):
     # ------------------------------------------------------------------ cursor
 
     def watch_cursor(self, old: int, new: int) -> None:
-        visible = max(1, self.size.height - 1)
-        top = round(self.scroll_y)
-        if new < top:
-            self.scroll_to(y=new, animate=False)
-        elif new >= top + visible:
-            self.scroll_to(y=new - visible + 1, animate=False)
+        self.scroll_to_cursor()
+        # rows just replaced: the new height is laid out only after this refresh, and a
+        # scroll past the old height would stop short, leaving the cursor out of sight
+        self.call_after_refresh(self.scroll_to_cursor)
         self.refresh()
         self.cursor_moved()
+
+    def scroll_to_cursor(self) -> None:
+        """Scroll just enough that the cursor's row is on screen."""
+        visible = max(1, self.size.height - 1)
+        top = round(self.scroll_y)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False)
+        elif self.cursor >= top + visible:
+            self.scroll_to(y=self.cursor - visible + 1, animate=False)
 
     def action_cursor(self, delta: int) -> None:
         if self.line_count:

@@ -22,6 +22,8 @@ from screens.widgets.line_table import GAP, CellStyler, Column, LineTable, fit
 
 __all__ = ["GAP", "CellStyler", "Column", "ResourceTable", "Row"]
 
+MIN_TEXT_WIDTH = 16  # a long column is narrowed to fit the screen, down to this
+
 
 @dataclass(frozen=True)
 class Row:
@@ -72,6 +74,7 @@ class ResourceTable(LineTable):
         self._all: list[Row] = []
         self._rows: list[Row] = []
         self.widths = [cell_len(c.label) for c in self.columns]
+        self._natural = list(self.widths)  # each column's widest cell
         self._filter = ""
         self._sort_column: int | None = None
         self._sort_reverse = False
@@ -114,8 +117,48 @@ class ResourceTable(LineTable):
             for i, cell in enumerate(row.cells):
                 if len(cell) > widths[i]:
                     widths[i] = cell_len(cell)
-        self.widths = [min(w, c.max_width) for w, c in zip(widths, self.columns, strict=True)]
+        self._natural = widths
+        self._fit_columns()
         self._apply(keep)
+
+    def _fit_columns(self) -> None:
+        """Column widths for the width on screen: every cell whole when they all fit;
+        otherwise each column capped at its max_width, the room left given back to the
+        capped ones, and when even that is too wide the widest narrowed, none below
+        MIN_TEXT_WIDTH; past that the table scrolls sideways."""
+        natural = self._natural
+        width = self.size.width
+        if len(self._all) + 1 > self.size.height:  # the vertical scrollbar takes its columns
+            width -= self.styles.scrollbar_size_vertical
+        room = width - GAP * (len(natural) - 1)
+        if width <= 0 or sum(natural) <= room:
+            widths = list(natural) if width > 0 else \
+                [min(w, c.max_width) for w, c in zip(natural, self.columns, strict=True)]
+        else:
+            widths = [min(w, c.max_width) for w, c in zip(natural, self.columns, strict=True)]
+            spare = room - sum(widths)
+            while spare > 0:  # give the room back, a cell at a time, to cut columns
+                cut = [i for i, w in enumerate(widths) if w < natural[i]]
+                if not cut:
+                    break
+                for i in cut[:spare]:
+                    widths[i] += 1
+                spare = room - sum(widths)
+            # short columns (a decision, a date, a count) stay whole; long text gives way
+            floors = [min(w, max(MIN_TEXT_WIDTH, cell_len(c.label)))
+                      for w, c in zip(widths, self.columns, strict=True)]
+            while sum(widths) > room:  # still too wide: narrow the widest column
+                widest = max(range(len(widths)), key=lambda i: widths[i] - floors[i])
+                if widths[widest] <= floors[widest]:
+                    break  # all at their floor: the table scrolls sideways
+                widths[widest] -= 1
+        if widths != self.widths:
+            self.widths = widths
+            self.resize_virtual()
+            self.refresh()
+
+    def on_resize(self) -> None:
+        self._fit_columns()
 
     def set_filter(self, text: str) -> None:
         """Show only rows whose cells contain `text` (case-insensitive)."""

@@ -1,0 +1,48 @@
+"""The resource table fits its columns to the screen: whole cells when there is room,
+short columns kept whole and long text narrowed when there is not."""
+
+from __future__ import annotations
+
+from textual.app import App, ComposeResult
+
+from screens.widgets.resource_table import MIN_TEXT_WIDTH, Column, ResourceTable, Row
+
+COLUMNS = (Column("name", "Policy name", 30), Column("decision", "Decision", 14),
+           Column("description", "Description", 40))
+ROWS = [Row("a", ("AWSElasticLoadBalancingServiceRolePolicy", "explicitDeny",
+                  "Allows Elastic Load Balancing to call AWS services on your behalf")),
+        Row("b", ("ReadOnly", "allowed", "Reads"))]
+
+
+class TableApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield ResourceTable(COLUMNS)
+
+    def on_mount(self) -> None:
+        self.query_one(ResourceTable).set_rows(ROWS)
+
+
+async def widths_at(width: int) -> list[int]:
+    app = TableApp()
+    async with app.run_test(size=(width, 10)) as pilot:
+        await pilot.pause()
+        return list(app.query_one(ResourceTable).widths)
+
+
+async def test_a_wide_screen_shows_every_cell_whole_past_the_columns_caps() -> None:
+    assert await widths_at(160) == [len(ROWS[0].cells[0]), len("explicitDeny"),
+                                    len(ROWS[0].cells[2])]
+
+
+async def test_a_narrow_screen_keeps_short_columns_whole_and_narrows_long_text() -> None:
+    name, decision, description = await widths_at(60)
+    assert decision == len("explicitDeny")
+    assert MIN_TEXT_WIDTH <= name < 30 and MIN_TEXT_WIDTH <= description < 40
+    assert name + decision + description + 2 * 2 <= 60
+
+
+async def test_between_the_two_the_room_left_goes_back_to_cut_columns() -> None:
+    name, decision, description = await widths_at(100)
+    assert decision == len("explicitDeny")
+    assert name > 30 and description > 40  # past their caps, sharing what is left
+    assert name + decision + description + 2 * 2 == 100

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
+
+from iamtui.errors import AccessDenied, IamError
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,10 @@ class Field:
 class FormModal(ModalScreen[dict[str, str] | None]):
     """A titled form; dismisses with the values, or None on escape.
 
+    With `apply`, the form runs it (in a worker) on submit and closes only when it
+    succeeds: a refusal (a name AWS rejects, a password the policy refuses, an access
+    denied) is shown in the form, and nothing typed is lost.
+
     The fields scroll when the form is taller than the terminal; the title and the
     buttons stay in view.
     """
@@ -38,9 +45,11 @@ class FormModal(ModalScreen[dict[str, str] | None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, title: str, fields: Sequence[Field], *, submit: str = "Create",
-                 note: str = "") -> None:
+                 note: str = "", apply: Callable[[dict[str, str]], object] | None = None
+                 ) -> None:
         super().__init__()
         self.title_text, self.fields, self.submit_label, self.note = title, fields, submit, note
+        self.apply = apply
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog form"):
@@ -93,7 +102,28 @@ class FormModal(ModalScreen[dict[str, str] | None]):
         if missing:
             self.query_one("#form-error", Static).update(f"Required: {', '.join(missing)}")
             return
-        self.dismiss(values)
+        if self.apply is None:
+            self.dismiss(values)
+            return
+        self.query_one("#submit", Button).disabled = True
+        self.query_one("#form-error", Static).update("Working…")
+        self._apply(values)
+
+    @work(thread=True, exclusive=True)
+    def _apply(self, values: dict[str, str]) -> None:
+        assert self.apply is not None
+        try:
+            self.apply(values)
+        except IamError as error:
+            self.app.call_from_thread(self._refused, error)
+            return
+        self.app.call_from_thread(self.dismiss, values)
+
+    def _refused(self, error: IamError) -> None:
+        """AWS's error code and message in the form; the form stays for another try."""
+        what = "Access denied" if isinstance(error, AccessDenied) else error.code
+        self.query_one("#form-error", Static).update(f"{what}: {error.message}")
+        self.query_one("#submit", Button).disabled = False
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -116,6 +146,7 @@ class ConfirmModal(ModalScreen[bool]):
             if self.type_to_confirm:
                 yield Label(f"Type {self.type_to_confirm} to confirm:")
                 yield Input(id="confirm-name", compact=True)
+                yield Static("", id="confirm-error", classes="dialog-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self.confirm_label, variant="error", id="confirm")
                 yield Button("Cancel", id="cancel")
@@ -126,22 +157,21 @@ class ConfirmModal(ModalScreen[bool]):
         else:
             self.query_one("#cancel", Button).focus()
 
-    def _typed_ok(self) -> bool:
-        if not self.type_to_confirm:
-            return True
-        return self.query_one("#confirm-name", Input).value == self.type_to_confirm
+    def _confirm(self) -> None:
+        """Dismiss with True, unless the name to type was not typed exactly: then say so."""
+        if self.type_to_confirm and \
+                self.query_one("#confirm-name", Input).value != self.type_to_confirm:
+            self.query_one("#confirm-error", Static).update(
+                f"Type {self.type_to_confirm} exactly (the case matters) to confirm.")
+            return
+        self.dismiss(True)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        if self._typed_ok():
-            self.dismiss(True)
+        self._confirm()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "confirm":
-            if self._typed_ok():
-                self.dismiss(True)
-            else:
-                self.notify(f"Type {self.type_to_confirm} exactly to confirm.",
-                            severity="warning")
+            self._confirm()
         else:
             self.dismiss(False)
 

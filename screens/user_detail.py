@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
-from iamtui.errors import NoSuchEntity
+from iamtui.audit import is_failure
+from iamtui.errors import IamError, InvalidInput, NoSuchEntity
 from iamtui.security.passwords import UNTIL_UNLOCKED
 from screens.kinds.named import edit_named
 from screens.modals import Field, FormModal, SecretModal
@@ -27,6 +29,14 @@ def edit_user(section: Any, arn: str) -> None:
     service, _ = service_of(section)
     edit_named(section, "user", name, path, service.update_user,
                note="Access keys, groups, policies and MFA devices follow the user.")
+
+
+def activity_row(event: dict[str, Any]) -> Row:
+    """One LookupEvents item as (time, event, who, result)."""
+    record = json.loads(event["CloudTrailEvent"])
+    result = record.get("errorCode") or ("Failure" if is_failure(record) else "Success")
+    return Row(event["EventId"], (event["EventTime"].replace("T", " ")[:19],
+                                  event["EventName"], event.get("Username", "-"), result))
 
 
 def _date(moment: Any) -> str:
@@ -170,24 +180,26 @@ class CredentialsPane(DetailPane):
         return True
 
     def action_password(self) -> None:
-        service, _ = service_of(self)
+        service, principal = service_of(self)
         creating = not self.has_password
 
-        def done(values: dict[str, str] | None) -> None:
-            if not values:
-                return
+        def apply(values: dict[str, str]) -> None:
             if values["password"] != values["again"]:
-                self.notify("The two passwords differ.", severity="error")
-                return
+                raise InvalidInput("The two passwords differ.")
             reset = values["reset"] == "true"
             if creating:
-                self.op(service.create_login_profile, self.user_name, values["password"],
-                        password_reset_required=reset,
-                        success=f"Console password set for {self.user_name}")
+                service.create_login_profile(principal, self.user_name, values["password"],
+                                             password_reset_required=reset)
             else:
-                self.op(service.update_login_profile, self.user_name,
-                        password=values["password"], password_reset_required=reset,
-                        success=f"Console password reset for {self.user_name}")
+                service.update_login_profile(principal, self.user_name,
+                                             password=values["password"],
+                                             password_reset_required=reset)
+
+        def done(values: dict[str, str] | None) -> None:
+            if values:
+                self.notify(f"Console password {'set' if creating else 'reset'} for "
+                            f"{self.user_name}")
+                self.reload()
 
         self.app.push_screen(FormModal(
             f"{'Set' if creating else 'Reset'} the console password of {self.user_name}",
@@ -195,7 +207,7 @@ class CredentialsPane(DetailPane):
              Field("again", "Password again", password=True),
              Field("reset", "Require a new password at the next sign-in", "true",
                    checkbox=True)],
-            submit="Set password",
+            submit="Set password", apply=apply,
             note="The account's password policy applies; a refusal says which rule."), done)
 
     def action_unlock(self) -> None:
@@ -304,8 +316,12 @@ class UserDetailScreen(DetailScreen):
             f"[b]Created[/b]              {user.create_date:%Y-%m-%d %H:%M UTC}\n"
             f"[b]Console last sign-in[/b] {_date(user.password_last_used)}\n"
             f"[b]Permissions boundary[/b] {boundary}")
-        events = service.audit.lookup_events(user_name=user.user_name, max_results=200)
-        self.query_one("#activity-table", ResourceTable).set_rows([
-            Row(e["eventID"], (e["eventTime"], e["eventName"],
-                               e["userIdentity"].get("userName") or e["userIdentity"].get("type"),
-                               e.get("errorCode") or "Success")) for e in events])
+        activity = self.query_one("#activity-table", ResourceTable)
+        try:  # through LookupEvents: reading the audit trail needs cloudtrail:LookupEvents
+            events = service.lookup_events(principal, involving_user=user.user_name,
+                                           max_results=200)
+        except IamError as error:
+            activity.empty_text = f"Not allowed to read the audit log: {error.message}"
+            activity.set_rows([])
+            return
+        activity.set_rows([activity_row(e) for e in events])

@@ -70,3 +70,27 @@ async def test_a_required_text_field_left_empty_is_named_and_nothing_is_returned
         assert isinstance(app.screen, FormModal)
         assert "Required: Name" in str(app.screen.query_one("#form-error").render())
     assert app.result is None
+
+
+async def test_type_to_confirm_says_what_is_missing_and_confirms_only_on_the_exact_name(
+        ) -> None:
+    from screens.modals import ConfirmModal
+
+    class ConfirmApp(App[None]):
+        result: bool | None = None
+
+        def on_mount(self) -> None:
+            self.push_screen(ConfirmModal("Delete user bob?", type_to_confirm="bob"),
+                             lambda ok: setattr(self, "result", ok))
+
+    app = ConfirmApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_text(pilot, "bo")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal) and app.result is None
+        assert "Type bob exactly" in str(app.screen.query_one("#confirm-error").render())
+        await type_text(pilot, "b")
+        await pilot.press("enter")
+        await pilot.pause()
+    assert app.result is True

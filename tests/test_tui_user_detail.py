@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from helpers import ACCOUNT_ID, ROOT_PASSWORD
 from textual.pilot import Pilot
-from textual.widgets import Checkbox
+from textual.widgets import Checkbox, Input
 from tui_helpers import settle, sign_in, type_text
 
 from iamtui.app import IamApp
@@ -185,11 +185,15 @@ async def test_console_password_refused_by_the_policy_then_set(db: Path) -> None
         await type_text(pilot, "short")
         await pilot.press("enter")  # the last text field submits
         await settle(pilot)
-        title, message = toasts(app)[-1]
-        assert title == "PasswordPolicyViolation" and message
+        # refused: the form stays, says which rule, and keeps what was typed
+        form = app.screen
+        assert isinstance(form, FormModal)
+        error = str(form.query_one("#form-error").render())
+        assert error.startswith("PasswordPolicyViolation: ") and "8 characters" in error
+        assert form.query_one("#field-password", Input).value == "short"
         assert pane_rows(screen, "credentials")[0][2] == "Not set"
 
-        await pilot.press("p")
+        await pilot.press("shift+tab")  # to the first password (its text selected)
         await type_text(pilot, OPERATOR_PASSWORD)
         await pilot.press("enter")
         await type_text(pilot, OPERATOR_PASSWORD)
@@ -229,11 +233,15 @@ async def test_limited_operator_is_denied_creating_a_group(db: Path) -> None:
         await type_text(pilot, "Sneaky")
         await pilot.press("enter", "enter")
         await settle(pilot)
-        title, message = toasts(app)[-1]
-        assert title == "Access denied"
+        form = app.screen  # the form stays open with AWS's message, what was typed kept
+        assert isinstance(form, FormModal)
+        message = str(form.query_one("#form-error").render())
+        assert message.startswith("Access denied: ")
         assert "iam:CreateGroup" in message
         assert f"arn:aws:iam::{ACCOUNT_ID}:group/Sneaky" in message
         assert "operator" in message
+        await pilot.press("escape")
+        await settle(pilot)
         assert [r.cells[0] for r in table.rows] == ["Auditors", "Developers"]
     svc = open_service(db)
     assert [g.group_name for g in svc.list_groups(svc.root_principal())] \
@@ -257,3 +265,22 @@ async def test_the_mouse_works_too(db: Path) -> None:
         await settle(pilot)
         assert type(app.screen).__name__ == "GroupDetailScreen"
         assert app.screen.group_name == "Auditors"
+
+
+async def test_activity_shows_events_of_and_for_the_user(db: Path) -> None:
+    """The Activity tab lists what was done to alice (root's CreateUser, her new key)
+    as well as what she did (her sign-in), newest first, each with who did it."""
+    svc = open_service(db)
+    root = svc.root_principal()
+    svc.create_login_profile(root, "alice", OPERATOR_PASSWORD)
+    svc.sign_in(ACCOUNT_ID, "alice", OPERATOR_PASSWORD)
+    svc.create_group(root, "Others")  # about neither: not listed
+    svc.close()
+    app = IamApp(db, keys_dir=db.parent / "keys")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_alice(pilot)
+        rows = [(event, who, result) for _, event, who, result in pane_rows(screen, "activity")]
+    assert rows[-3:] == [("ConsoleLogin", "alice", "Success"),
+                         ("CreateLoginProfile", "root", "Success"),
+                         ("CreateUser", "root", "Success")]
+    assert all(event != "CreateGroup" for event, _, _ in rows)

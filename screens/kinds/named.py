@@ -1,5 +1,6 @@
 """Users and groups are each a name and a path: one form creates either, one renames or
-moves either, so the two tables behave the same."""
+moves either, so the two tables behave the same. The forms call IamService themselves,
+so a name AWS rejects is shown in the form and nothing typed is lost."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from collections.abc import Callable
 from typing import Any
 
 from screens.modals import Field, FormModal
-from screens.ops import Failed, run_op
 from screens.sections import ResourceSection
 
 
@@ -16,16 +16,18 @@ def create_named(section: ResourceSection, singular: str, placeholder: str,
     """n: Create<Kind> from a form of name and path; the table refreshes after it."""
     app = section.app
 
+    def apply(values: dict[str, str]) -> object:
+        return create(app.principal, values["name"],  # type: ignore[attr-defined]
+                      path=values["path"] or "/")
+
     def done(values: dict[str, str] | None) -> None:
-        if values is not None and not isinstance(run_op(
-                section, create, app.principal, values["name"],  # type: ignore[attr-defined]
-                path=values["path"] or "/", success=f"Created {singular} {values['name']}"),
-                Failed):
+        if values is not None:
+            section.notify(f"Created {singular} {values['name']}")
             section.action_refresh()
 
     app.push_screen(FormModal(f"New {singular}", [
         Field("name", f"{singular.capitalize()} name", placeholder=placeholder),
-        Field("path", "Path", "/", required=False)]), done)
+        Field("path", "Path", "/", required=False)], apply=apply), done)
 
 
 def edit_named(section: Any, singular: str, name: str, path: str,
@@ -34,17 +36,23 @@ def edit_named(section: Any, singular: str, name: str, path: str,
     `update` is IamService's update_user or update_group."""
     app = section.app
 
-    def done(values: dict[str, str] | None) -> None:
-        if values is None:
-            return
+    def changes(values: dict[str, str]) -> tuple[str | None, str | None]:
         new_name = values["name"] if values["name"] != name else None
         new_path = values["path"] if values["path"] and values["path"] != path else None
-        if (new_name or new_path) and not isinstance(run_op(
-                section, update, app.principal, name,  # type: ignore[attr-defined]
-                **{f"new_{singular}_name": new_name}, new_path=new_path,
-                success=f"Updated {singular} {values['name']}"), Failed):
+        return new_name, new_path
+
+    def apply(values: dict[str, str]) -> None:
+        new_name, new_path = changes(values)
+        if new_name or new_path:
+            update(app.principal, name,  # type: ignore[attr-defined]
+                   **{f"new_{singular}_name": new_name}, new_path=new_path)
+
+    def done(values: dict[str, str] | None) -> None:
+        if values is not None and any(changes(values)):
+            section.notify(f"Updated {singular} {values['name']}")
             section.action_refresh()
 
     app.push_screen(FormModal(f"Edit {singular} {name}", [
         Field("name", f"{singular.capitalize()} name", name),
-        Field("path", "Path", path, required=False)], submit="Save", note=note), done)
+        Field("path", "Path", path, required=False)], submit="Save", note=note,
+        apply=apply), done)

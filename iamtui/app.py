@@ -28,6 +28,7 @@ class IamApp(App[None]):
     """iamtui's terminal app over one store."""
 
     TITLE = "iamtui"
+    CSS_PATH = "app.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+q", "quit", "Quit", priority=True)]
 
     def __init__(self, db_path: Path, *, keys_dir: Path | None = None,

@@ -35,6 +35,19 @@ if TYPE_CHECKING:
 ROOT_ADVICE = ("You are signed in as the root user. It may do everything and cannot be "
                "limited by policies: use it only for account tasks. Create an administrator "
                "user and sign in as it day to day.")
+
+
+def root_advice(status: SecurityStatus | None) -> str:
+    """The root user's warning; once an administrator exists, it names whom to use."""
+    if status is None:
+        return ROOT_ADVICE
+    check = status.check("non-root-administrator")
+    admins = [n.removeprefix("administrator: ") for n in check.notes]
+    if not check.passed or not admins:
+        return ROOT_ADVICE
+    return ("You are signed in as the root user. It may do everything and cannot be "
+            "limited by policies: use it only for account tasks. Day to day, sign in as an "
+            f"administrator ({', '.join(admins[:3])}{', …' if len(admins) > 3 else ''}).")
 PASS_STYLE = Style(color="green", bold=True)
 FAIL_STYLE = Style(color="red", bold=True)
 
@@ -81,6 +94,8 @@ class Dashboard(Vertical, can_focus=True):
         yield Static("enter: the entities to fix · c: credential report · r: refresh",
                      id="dash-status")
 
+    loaded_revision: int | None = None  # the store revision the dashboard shows
+
     def on_mount(self) -> None:
         principal = self.app.principal  # type: ignore[attr-defined]
         self.query_one("#root-advice", Static).display = principal.is_root
@@ -90,7 +105,12 @@ class Dashboard(Vertical, can_focus=True):
         self.query_one("#checks", OptionList).focus()  # the section's keys live there
 
     def on_show(self) -> None:
-        if self.status is not None:
+        self.reload_if_changed()
+
+    def reload_if_changed(self) -> None:
+        """Run the checks again if the store changed since they ran (or are running)."""
+        if self.status is not None and \
+                self.loaded_revision != self.app.service.store.revision:  # type: ignore[attr-defined]
             self.action_refresh()
 
     @work(thread=True, exclusive=True, group="dashboard")
@@ -99,6 +119,7 @@ class Dashboard(Vertical, can_focus=True):
         evaluates every principal)."""
         app = self.app
         service, principal = app.service, app.principal  # type: ignore[attr-defined]
+        self.loaded_revision = service.store.revision  # read first: later changes reload
         counts: list[tuple[str, str]] = []
         for label, count in (("Users", lambda: len(service.list_users(principal))),
                              ("Groups", lambda: len(service.list_groups(principal))),
@@ -120,6 +141,7 @@ class Dashboard(Vertical, can_focus=True):
         self.query_one("#counts", Static).update(
             "   ".join(f"[b]{label}[/b] {value}" for label, value in counts))
         self.status = status
+        self.query_one("#root-advice", Static).update(root_advice(status))
         checks = self.query_one("#checks", OptionList)
         highlighted = checks.highlighted
         checks.clear_options()

@@ -27,13 +27,16 @@ class FirstRunScreen(Screen[IamService]):
         self.db_path, self.keys_dir = db_path, keys_dir
 
     def compose(self) -> ComposeResult:
-        with Center(), Vertical(id="first-run"):
-            yield Static("Welcome to iamtui", id="brand")
-            yield Static(f"No store at {self.db_path} yet. Create the account and its root "
-                         "user: the root user may do everything, so give it a strong password "
-                         "and keep it for account-level tasks only.", id="intro")
-            yield Label("Account ID (12 digits; empty for a random one)")
-            yield Input(placeholder="111122223333", id="account-id", max_length=12, compact=True)
+        with Center(), Vertical(id="first-run") as box:
+            # title and store in the frame: the form fits 24 rows whatever the path's length
+            box.border_title = "Welcome to iamtui"
+            box.border_subtitle = f"new store: {self.db_path}"
+            yield Static("Create the account and its root user. The root user may do "
+                         "everything: give it a strong password and keep it for "
+                         "account-level tasks only.", id="intro")
+            yield Label("Account ID (12 digits)")
+            yield Input(placeholder="random if left empty", id="account-id", max_length=12,
+                        compact=True)
             yield Label("Account alias (optional)")
             yield Input(placeholder="my-company", id="alias", compact=True)
             yield Label("Root password")

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, Footer, OptionList, Static
+from textual.widgets import ContentSwitcher, Footer, OptionList
 from textual.widgets.option_list import Option
 
 from screens.account_settings import AccountSettingsSection
@@ -24,6 +24,7 @@ from screens.tester import TesterSection
 from screens.user_detail import edit_user
 from screens.widgets.kind_section import EditableKind, KindSection
 from screens.widgets.palette import IamCommands
+from screens.widgets.status_line import StatusLine
 
 # Users, as screens/kinds/users.py defines them, plus `e` to rename or move a user.
 USERS_KIND = EditableKind(**{f.name: getattr(USERS, f.name) for f in fields(USERS)},
@@ -54,11 +55,12 @@ class MainScreen(Screen[None]):
         Binding("question_mark", "app.toggle_help", "Keys"),
         Binding("colon", "app.command_palette", "Command", show=False),
         Binding("ctrl+q", "app.quit", "Quit"),
+        Binding("escape", "focus_sidebar", "Sidebar", show=False),
         *(Binding(key, f"show('{sid}')", label, show=False) for sid, label, key in SECTIONS),
     ]
 
     def compose(self) -> ComposeResult:
-        yield Static(status_text(self.app), id="status")
+        yield StatusLine(id="status")
         with Horizontal():
             yield OptionList(*(Option(f"{key} {label}", id=sid) for sid, label, key in SECTIONS),
                              id="sidebar")
@@ -74,6 +76,17 @@ class MainScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.action_show("dashboard")  # its checks take the keys: enter opens what to fix
+
+    def on_screen_resume(self) -> None:
+        # back from a detail screen or a dialog: the section in view shows what changed
+        section = self.query_one("#content", ContentSwitcher).visible_content
+        reload = getattr(section, "reload_if_changed", None)
+        if reload is not None:
+            reload()
+
+    def action_focus_sidebar(self) -> None:
+        """Escape from a section's input: the number keys switch sections again."""
         self.query_one("#sidebar", OptionList).focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:

@@ -79,6 +79,10 @@ class ResourceSection(Vertical):
     def on_show(self) -> None:
         """Load when first shown, and again if the store changed since: a hidden section
         costs nothing (5,000 users take 0.2 s to read)."""
+        self.reload_if_changed()
+
+    def reload_if_changed(self) -> None:
+        """Read the rows again if the store changed since they were read."""
         if self.loaded_revision != self.app.service.store.revision:  # type: ignore[attr-defined]
             self.action_refresh()
 
@@ -88,6 +92,8 @@ class ResourceSection(Vertical):
                      "copy_arn": self.kind.arn_of}
         if action in available:
             return available[action] is not None
+        if action == "clear_filter":  # nothing to clear: escape goes on to the screen
+            return self.has_class("filtering") or bool(self.query_one("#filter", Input).value)
         return True
 
     @work(thread=True, exclusive=True, group="load")
@@ -110,8 +116,11 @@ class ResourceSection(Vertical):
     def _update_status(self) -> None:
         table = self.table
         shown, total = table.row_count, table.total_count
-        text = f"{total} {self.kind.name.lower()}" if shown == total else \
-            f"{shown} of {total} {self.kind.name.lower()} match"
+        plural = self.kind.name.lower()
+        if shown == total:
+            text = f"1 {self.kind.singular}" if total == 1 else f"{total} {plural}"
+        else:
+            text = f"{shown} of {total} {plural} match"
         # one line of fixed height: no layout pass on each filter keystroke
         self.query_one(".section-status", Static).update(text, layout=False)
 

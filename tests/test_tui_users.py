@@ -6,7 +6,7 @@ from pathlib import Path
 
 from helpers import ACCOUNT_ID, ROOT_PASSWORD
 from textual.widgets import Input
-from tui_helpers import type_text
+from tui_helpers import settle, type_text
 
 from iamtui.app import IamApp
 from iamtui.service import IamService
@@ -43,8 +43,13 @@ async def test_first_run_creates_the_store_and_signs_in_as_root(tmp_path: Path) 
         await pilot.pause()
         assert isinstance(app.screen, ConfirmModal)  # root MFA: "Cancel" has the focus
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, MainScreen)
+        # the dashboard behind the dialogs counts the new user and names whom to use
+        counts = str(app.screen.query_one("#counts").render())
+        assert "Users 1" in counts and "Groups 1" in counts
+        advice = str(app.screen.query_one("#root-advice").render())
+        assert "sign in as an administrator (user ops-admin)" in advice
     svc = IamService.open(db, keys_dir=tmp_path / "keys")
     root = svc.root_principal()
     assert svc.account().alias == "acme"
@@ -133,3 +138,80 @@ async def test_a_section_loads_when_shown_and_again_after_a_change(tmp_path: Pat
         await settle(pilot)
         assert [r.cells[0] for r in users.table.rows] == ["alice", "bob"]
         assert users.loaded_revision == app.service.store.revision
+
+
+async def test_escape_leaves_a_sections_input_so_number_keys_switch_sections(
+        tmp_path: Path) -> None:
+    """Sign-in lands in the dashboard's checks; in the tester (whose actions input takes
+    the keys) `7` is typed, escape hands the keys back, and `2` then shows the users."""
+    from textual.widgets import ContentSwitcher
+    from tui_helpers import settle, sign_in
+
+    db = tmp_path / "db.json"
+    IamService.initialize(db, root_password=ROOT_PASSWORD, account_id=ACCOUNT_ID,
+                          keys_dir=tmp_path / "keys").close()
+    app = IamApp(db, keys_dir=tmp_path / "keys")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot)
+        assert app.focused is not None and app.focused.id == "checks"
+        switcher = app.screen.query_one("#content", ContentSwitcher)
+        await pilot.press("6")
+        await settle(pilot)
+        await pilot.press("7")
+        assert switcher.current == "tester"  # typed into the actions input
+        await pilot.press("escape", "2")
+        await settle(pilot)
+        assert switcher.current == "users"
+        await pilot.press("escape", "3")  # from the users table too (no filter to clear)
+        await settle(pilot)
+        assert switcher.current == "groups"
+
+
+async def test_a_name_aws_rejects_keeps_the_form_open_with_the_reason(tmp_path: Path) -> None:
+    """CreateUser refuses names outside [\\w+=,.@-] (IAM User Guide, "IAM object quotas
+    and names"): the form says so with AWS's error code, keeps the text, and creating
+    succeeds once the name is fixed."""
+    from tui_helpers import settle, sign_in
+
+    db = tmp_path / "db.json"
+    IamService.initialize(db, root_password=ROOT_PASSWORD, account_id=ACCOUNT_ID,
+                          keys_dir=tmp_path / "keys").close()
+    app = IamApp(db, keys_dir=tmp_path / "keys")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("n")
+        await type_text(pilot, "bad/name")
+        await pilot.press("enter", "enter")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, FormModal)
+        assert str(form.query_one("#form-error").render()).startswith("ValidationError: ")
+        name = form.query_one("#field-name", Input)
+        assert name.value == "bad/name"
+        name.value = "good-name"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+        table = app.screen.query_one("#users").query_one(ResourceTable)
+        assert [r.cells[0] for r in table.rows] == ["good-name"]
+
+
+async def test_first_run_fits_80x24_and_toasts_keep_clear_of_dialog_buttons(
+        tmp_path: Path) -> None:
+    """The first-run form and its Create button are whole at 80x24 (no scrolling to find
+    the button); a toast shows at the top right, not over the buttons at the bottom."""
+    from textual.widgets import Button
+    from textual.widgets._toast import Toast
+
+    app = IamApp(tmp_path / "s" / "db.json", keys_dir=tmp_path / "keys")
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.pause()
+        box = app.screen.query_one("#first-run")
+        assert box.region.bottom <= 23  # the footer takes the last line
+        assert app.screen.region.contains_region(app.screen.query_one(Button).region)
+        app.notify("Account created.")
+        await pilot.pause()
+        toast = app.screen.query_one(Toast)
+        assert toast.region.y <= 2 and toast.region.right >= 78

@@ -25,10 +25,10 @@ def crumbs(trail: tuple[str, ...]) -> str:
 
 def header(screen: Screen[object], trail: tuple[str, ...]) -> ComposeResult:
     """Who is signed in where (as on the main screen), then the breadcrumb."""
-    from screens.main import status_text
+    from screens.widgets.status_line import StatusLine
 
     if getattr(screen.app, "principal", None) is not None:  # not in a bare host app
-        yield Static(status_text(screen.app), classes="status-line")
+        yield StatusLine(classes="status-line")
     yield Static(crumbs(trail), classes="breadcrumb")
 
 

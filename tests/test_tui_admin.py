@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from helpers import ACCOUNT_ID, ROOT_PASSWORD
+from textual.widgets import Input
 from tui_helpers import settle, sign_in, type_text
 
 from iamtui.app import IamApp
@@ -265,3 +266,61 @@ async def test_the_cursor_row_stays_in_view_when_the_type_filter_brings_rows_bac
         visible = table.size.height - 1  # the header takes a line
         assert table.row_count > visible
         assert table.scroll_y <= table.cursor < table.scroll_y + visible
+
+
+async def test_resource_based_policies_from_the_policies_table(db: Path) -> None:
+    """The resource-based filter lists the stored resource policies; `n` asks for the
+    resource's ARN (a role's is refused: its policy is the trust policy), the editor
+    checks the document as a resource-based policy (a Principal in each statement),
+    `enter` edits it and `d` deletes it; each step is in the store."""
+    bucket = "arn:aws:s3:::reports"
+    app = IamApp(db, keys_dir=db.parent / "keys")
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        table = section_table(app, "policies")
+        await pilot.press("t", "t", "t")  # -> AWS managed -> Customer managed -> Resource
+        assert names(table) == []
+        await pilot.press("n")
+        await type_text(pilot, f"arn:aws:iam::{ACCOUNT_ID}:role/web")
+        await pilot.press("enter")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, FormModal)
+        assert "trust policy" in str(form.query_one("#form-error").render())
+        form.query_one("#field-arn", Input).value = bucket
+        await pilot.press("enter")
+        await settle(pilot)
+        editor = app.screen
+        assert isinstance(editor, PolicyEditorScreen)
+        assert json.loads(editor.text)["Statement"][0]["Principal"] == {
+            "AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"}
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert names(table) == [bucket]
+        assert table.rows[0].cells[3] == "Resource-based"
+
+        await pilot.press("enter")  # edit: the stored document, saved over
+        await settle(pilot)
+        editor = app.screen
+        assert isinstance(editor, PolicyEditorScreen)
+        document = json.loads(editor.text)
+        document["Statement"][0]["Action"] = ["s3:GetObject", "s3:ListBucket"]
+        editor.editor.load_text(json.dumps(document, indent=2))
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        svc = service(db)
+        stored = svc.get_resource_policy(svc.root_principal(), bucket)
+        assert json.loads(stored.policy_document)["Statement"][0]["Action"] == [
+            "s3:GetObject", "s3:ListBucket"]
+        svc.close()
+
+        await pilot.press("d")
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("shift+tab", "enter")
+        await settle(pilot)
+        assert names(table) == []
+    svc = service(db)
+    assert svc.list_resource_policies(svc.root_principal()) == []
+    svc.close()

@@ -1,8 +1,11 @@
-"""Managed policies: the table (type, attached count, used as boundary) and its verbs.
+"""Policies: managed ones (type, attached count, used as boundary) and resource-based
+ones, in one table with the same verbs.
 
-`t` cycles the type filter (all, AWS managed, customer managed). AWS managed policies
-are read-only, so `e` and `d` are hidden on their rows. `n` asks for the name, then
-opens the policy editor; `e` writes a new version of the policy under the cursor.
+`t` cycles the type filter (all, AWS managed, customer managed, resource-based). AWS
+managed policies are read-only, so `e` and `d` are hidden on their rows. `n` asks for
+the name (or, under the resource-based filter, the resource's ARN), then opens the
+policy editor; `e` writes a new version of the policy under the cursor. Resource-based
+rows are handled by screens/kinds/resource_policies.py.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from textual.widgets import Static
 
 from iamtui.arn import is_aws_managed_policy_arn
 from iamtui.policy import PolicyType
+from screens.kinds import resource_policies
 from screens.modals import ConfirmModal, Field, FormModal
 from screens.ops import Failed, run_op
 from screens.sections import ResourceSection
@@ -35,7 +39,8 @@ COLUMNS = (
 # What `t` cycles through: (label, which rows stay).
 TYPE_FILTERS: tuple[tuple[str, str | None], ...] = (
     ("All types", None), ("AWS managed", "AWS managed"),
-    ("Customer managed", "Customer managed"))
+    ("Customer managed", "Customer managed"),
+    (resource_policies.TYPE_LABEL, resource_policies.TYPE_LABEL))
 
 
 def _style(column: str, value: str) -> Style | None:
@@ -45,7 +50,8 @@ def _style(column: str, value: str) -> Style | None:
 
 
 def load(service: IamService, principal: Principal) -> list[Row]:
-    """Every managed policy, AWS's and the account's own, with usage counts."""
+    """Every managed policy, AWS's and the account's own, with usage counts, then the
+    resource-based policies."""
     rows = []
     for p in service.list_policies(principal):
         rows.append(Row(p.arn, (
@@ -54,7 +60,7 @@ def load(service: IamService, principal: Principal) -> list[Row]:
             f"{p.update_date:%Y-%m-%d}"),
             (p.policy_name, p.attachment_count, p.permissions_boundary_usage_count,
              policy_type_label(p.arn), p.description or "", p.update_date)))
-    return rows
+    return rows + resource_policies.resource_rows(service, principal)
 
 
 def name_of(arn: str) -> str:
@@ -71,11 +77,17 @@ def open_policy(section: ResourceSection, arn: str) -> None:
     """Enter: the policy's detail; the table refreshes when it closes."""
     from screens.policy_detail import PolicyDetailScreen
 
+    if resource_policies.is_resource_key(arn):
+        resource_policies.open_resource_policy(section, arn)
+        return
     section.app.push_screen(PolicyDetailScreen(arn), lambda _: section.action_refresh())
 
 
 def create_policy(section: ResourceSection) -> None:
     """A form for the name, then the document in the policy editor."""
+    if TYPE_FILTERS[getattr(section, "type_filter", 0)][0] == resource_policies.TYPE_LABEL:
+        resource_policies.create_resource_policy(section)
+        return
     app = section.app
     service, principal = app.service, app.principal  # type: ignore[attr-defined]
 
@@ -104,11 +116,17 @@ def edit_policy(section: ResourceSection, arn: str) -> None:
     """e: a new default version of a customer managed policy, in the editor."""
     from screens.policy_detail import new_policy_version
 
+    if resource_policies.is_resource_key(arn):
+        resource_policies.open_resource_policy(section, arn)
+        return
     new_policy_version(section, arn, ("Policies", name_of(arn)), section.action_refresh)
 
 
 def delete_policy(section: ResourceSection, arn: str) -> None:
     """d: DeletePolicy after a confirmation (typing the name when it is in use)."""
+    if resource_policies.is_resource_key(arn):
+        resource_policies.delete_resource_policy(section, arn)
+        return
     app, name = section.app, name_of(arn)
     row = next((r for r in section.table.rows if r.key == arn), None)
     in_use = row is not None and (row.cells[1] != "0" or row.cells[2] != "0")
@@ -126,7 +144,8 @@ def delete_policy(section: ResourceSection, arn: str) -> None:
 
 
 POLICIES = EditableKind("Policies", "policy", COLUMNS, load, open=open_policy,
-                        create=create_policy, delete=delete_policy, arn_of=lambda arn: arn,
+                        create=create_policy, delete=delete_policy,
+                        arn_of=resource_policies.resource_arn,
                         styler=_style, edit=edit_policy, can_edit=customer_managed,
                         can_delete=customer_managed)
 
@@ -156,6 +175,6 @@ class PolicySection(KindSection):
         self.refresh_bindings()
 
     def action_cycle_type(self) -> None:
-        """All types -> AWS managed -> customer managed -> all types."""
+        """All types -> AWS managed -> customer managed -> resource-based -> all types."""
         self.type_filter = (self.type_filter + 1) % len(TYPE_FILTERS)
         self._apply_type()

@@ -228,7 +228,8 @@ async def test_customer_managed_policy_new_version_set_default_and_delete(db: Pa
             == ["v1"]
         svc.close()
 
-        await pilot.press("t")  # All types: AWS managed policies cannot be edited or deleted
+        await pilot.press("t", "t")  # via Resource-based to All types: AWS managed
+        # policies cannot be edited or deleted
         table.move_to("arn:aws:iam::aws:policy/AdministratorAccess")
         await pilot.pause()
         assert not section.check_action("edit", ()) and not section.check_action("delete", ())
@@ -259,7 +260,7 @@ async def test_the_cursor_row_stays_in_view_when_the_type_filter_brings_rows_bac
         await pilot.press("5")
         await settle(pilot)
         table = section_table(app, "policies")
-        for _ in range(3):  # all -> AWS managed -> customer managed -> all
+        for _ in range(4):  # all -> AWS managed -> customer -> resource-based -> all
             await pilot.press("t")
             await settle(pilot)
         assert table.current_key == f"arn:aws:iam::{ACCOUNT_ID}:policy/S3Reader"

@@ -46,3 +46,16 @@ async def test_between_the_two_the_room_left_goes_back_to_cut_columns() -> None:
     assert decision == len("explicitDeny")
     assert name > 30 and description > 40  # past their caps, sharing what is left
     assert name + decision + description + 2 * 2 == 100
+
+
+async def test_after_a_filter_that_matches_nothing_the_cursor_comes_back_to_its_row() -> None:
+    app = TableApp()
+    async with app.run_test(size=(100, 10)) as pilot:
+        await pilot.pause()
+        table = app.query_one(ResourceTable)
+        table.move_to("b")
+        table.set_filter("no such text")
+        assert table.current_key is None
+        table.set_filter("")
+        await pilot.pause()
+        assert table.current_key == "b"

@@ -79,6 +79,7 @@ class ResourceTable(LineTable):
         self._sort_column: int | None = None
         self._sort_reverse = False
         self._highlighted: str | None = None
+        self._last_key: str | None = None  # the row to come back to after an empty view
 
     # ------------------------------------------------------------------ data
 
@@ -109,7 +110,7 @@ class ResourceTable(LineTable):
 
     def set_rows(self, rows: Sequence[Row]) -> None:
         """Replace the data, keeping the cursor on the same key where it still exists."""
-        keep = self.current_key
+        keep = self.current_key or self._last_key
         self._all = [r if r.search_text else Row(r.key, r.cells, r.sort_values,
                                                  " ".join(r.cells).lower()) for r in rows]
         widths = [cell_len(c.label) for c in self.columns]
@@ -163,7 +164,7 @@ class ResourceTable(LineTable):
     def set_filter(self, text: str) -> None:
         """Show only rows whose cells contain `text` (case-insensitive)."""
         self._filter = text.lower().strip()
-        self._apply(self.current_key)
+        self._apply(self.current_key or self._last_key)
 
     def sort_by(self, column: int | None, *, reverse: bool = False) -> None:
         self._sort_column, self._sort_reverse = column, reverse
@@ -210,6 +211,8 @@ class ResourceTable(LineTable):
 
     def cursor_moved(self) -> None:
         key = self.current_key
+        if key is not None:
+            self._last_key = key
         if key != self._highlighted:  # listeners (the footer's bindings) only on a change
             self._highlighted = key
             self.post_message(self.Highlighted(self, key))

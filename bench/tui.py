@@ -39,7 +39,6 @@ from textual._compositor import CompositorUpdate  # noqa: E402
 
 from iamtui.app import IamApp  # noqa: E402
 from iamtui.service import IamService  # noqa: E402
-from screens.main import MainScreen  # noqa: E402
 from screens.widgets.resource_table import ResourceTable  # noqa: E402
 
 PASSWORD = "Bench!Passw0rd"
@@ -96,12 +95,12 @@ async def one_run(db: Path, keys: Path, users: int, needle: str, *,
     """(open, keystrokes key-to-frame, keystrokes as Pilot press + pause)."""
     app = IamApp(db, keys_dir=keys)
     async with app.run_test(size=(160, 48)) as pilot:
-        app.service = IamService.open(db, keys_dir=keys)
-        app.principal = app.service.root_principal(console=True)
-        await app.push_screen(MainScreen())
+        await pilot.pause()  # the app opened the store; sign in as root, as the screen would
+        app._signed_in(app.service.root_principal(console=True))
+        await pilot.pause()
         if settled:  # the dashboard's checks done, as for someone who reads it first
             await app.workers.wait_for_complete()
-        await pilot.pause()
+            await pilot.pause()
         clock = FrameClock(app)
         table = app.screen.query_one("#users").query_one(ResourceTable)
         opened = await clock.key_to_frame(
@@ -124,7 +123,6 @@ async def one_run(db: Path, keys: Path, users: int, needle: str, *,
             await pilot.press(ch)
             await pilot.pause()
             pressed.append(time.perf_counter() - start)
-        app.service.close()
     return opened, to_frame, pressed
 
 

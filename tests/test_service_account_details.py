@@ -466,6 +466,12 @@ def test_cli_import_then_export(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert code == 254
     assert err.startswith("An error occurred (EntityAlreadyExists) when calling the "
                           "ImportAccountAuthorizationDetails operation: ")
+    export.write_text('{"UserDetailList": [\n  {"UserName": "x",}\n]}')
+    code, out, err = run(monkeypatch, capsys, "import-account-authorization-details",
+                         f"file://{export}", *auth)
+    assert (code, out) == (252, "")
+    assert "Error parsing parameter 'details': Invalid JSON: Expecting property name " \
+           "enclosed in double quotes at line 2, column 20" in err
 
 
 def test_names_paths_and_arns_are_checked(service: IamService, root: Principal) -> None:

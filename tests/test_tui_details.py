@@ -389,3 +389,61 @@ async def test_role_sessions_listed_and_revoked(db: Path) -> None:
     svc = open_service(db)
     assert "AWSRevokeOlderSessions" in svc.list_role_policies(svc.root_principal(), "Builder")
     svc.close()
+
+
+async def test_palette_exports_the_account_and_imports_it_into_a_new_store(
+        db: Path, tmp_path: Path) -> None:
+    """`export account authorization details` writes AWS's shape to a new 0600 file (an
+    existing file is refused); on a fresh store, `import …` loads it in one transaction;
+    a second import is refused in the form (EntityAlreadyExists), and a file that is not
+    JSON is named with its line and column."""
+    from textual.widgets import Input
+
+    export = tmp_path / "details.json"
+    app = IamApp(db, keys_dir=db.parent / "keys")
+    async with app.run_test(size=SIZE) as pilot:
+        for key in (*"root", "enter", *ROOT_PASSWORD, "enter"):
+            await pilot.press(key)
+        await settle(pilot)
+        await _palette(pilot, "export account")
+        form = app.screen
+        assert isinstance(form, FormModal)
+        form.query_one("#field-path", Input).value = str(export)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+    assert export.stat().st_mode & 0o777 == 0o600
+    exported = json.loads(export.read_text())
+    users = sorted(u["UserName"] for u in exported["UserDetailList"])
+    assert "bob" in users
+
+    fresh = tmp_path / "fresh" / "db.json"
+    IamService.initialize(fresh, root_password=ROOT_PASSWORD, account_id=ACCOUNT_ID,
+                          keys_dir=tmp_path / "fresh-keys").close()
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"UserDetailList": [\n  {"UserName": "x",}\n]}')
+    app = IamApp(fresh, keys_dir=tmp_path / "fresh-keys")
+    async with app.run_test(size=SIZE) as pilot:
+        for key in (*"root", "enter", *ROOT_PASSWORD, "enter"):
+            await pilot.press(key)
+        await settle(pilot)
+        for path, refusal in ((broken, "InvalidInput: Invalid JSON: "), (export, None),
+                              (export, "EntityAlreadyExists: ")):
+            await _palette(pilot, "import account")
+            form = app.screen
+            assert isinstance(form, FormModal)
+            form.query_one("#field-path", Input).value = str(path)
+            await pilot.press("enter", "enter")
+            await settle(pilot)
+            if refusal is None:
+                assert isinstance(app.screen, MainScreen)
+                continue
+            error = str(form.query_one("#form-error").render())
+            assert error.startswith(refusal), error
+            if path == broken:
+                assert "line 2, column 20" in error
+            await pilot.press("escape")
+            await settle(pilot)
+    svc = IamService.open(fresh, keys_dir=tmp_path / "fresh-keys")
+    assert sorted(u.user_name for u in svc.list_users(svc.root_principal())) == users
+    svc.close()

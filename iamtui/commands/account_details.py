@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 from iamtui.cli import ArgumentError, Response, arg, command, read_document
 from iamtui.commands.session import session
+from iamtui.errors import InvalidInput
 from iamtui.model import AUTHORIZATION_DETAILS_FILTERS as FILTERS
+from iamtui.service.account_details import parse_authorization_details
 
 
 @command("get-account-authorization-details",
@@ -36,10 +37,9 @@ def run_get_account_authorization_details(args: argparse.Namespace) -> Response:
 def run_import_account_authorization_details(args: argparse.Namespace) -> Response:
     text = read_document(args.details, "details")
     try:
-        details = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ArgumentError(f"Error parsing parameter 'details': Invalid JSON: {exc.msg} at "
-                            f"line {exc.lineno}, column {exc.colno}") from None
+        details = parse_authorization_details(text)
+    except InvalidInput as exc:  # the CLI's usage error, as for any bad parameter
+        raise ArgumentError(f"Error parsing parameter 'details': {exc.message}") from None
     with session(args) as (svc, caller):
         summary = svc.import_account_authorization_details(caller, details,
                                                            map_accounts=args.map_account_id)

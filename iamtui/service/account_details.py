@@ -81,6 +81,16 @@ FILTERS = AUTHORIZATION_DETAILS_FILTERS
 _LISTS = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
 
 
+def parse_authorization_details(text: str) -> Any:
+    """An export's JSON text as data; bad JSON is an InvalidInput naming the line and
+    column (the CLI and the TUI's import both read exports through this)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"Invalid JSON: {exc.msg} at line {exc.lineno}, column "
+                           f"{exc.colno}") from None
+
+
 def _document(text: str) -> Any:
     """A stored document as the JSON object the AWS CLI prints (text if it is no JSON)."""
     try:

@@ -1,5 +1,5 @@
-"""The command palette's IAM commands (`ctrl+p`, or `:`): jump to a section, or open any
-user, group, role or policy by name.
+"""The command palette's IAM commands (`ctrl+p`, or `:`): jump to a section, open any
+user, group, role or policy by name, or import/export the whole account.
 
 Matching is fuzzy, so the short forms work as aliases: `u alice` finds "user alice",
 `p admin` finds "policy AdministratorAccess", `groups` the Groups section. A leading
@@ -59,8 +59,15 @@ class IamCommands(Provider):
         screen, app = self.screen, self.app
         entries: list[Entry] = []
         if isinstance(screen, MainScreen):
+            from screens.account_transfer import export_details, import_details
+
             entries += [Entry(label.lower(), lambda sid=sid: screen.action_show(sid),
                               f"Go to {label} ({key})") for sid, label, key in SECTIONS]
+            entries += [
+                Entry("import account authorization details", lambda: import_details(app),
+                      "Load an export of get-account-authorization-details"),
+                Entry("export account authorization details", lambda: export_details(app),
+                      "Write every user, group, role and policy to a JSON file")]
         service, principal = service_of(screen)
         listings: list[tuple[str, Callable[[], list[tuple[str, str]]]]] = [
             ("user", lambda: [(u.user_name, u.user_name)

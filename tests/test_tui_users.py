@@ -6,7 +6,7 @@ from pathlib import Path
 
 from helpers import ACCOUNT_ID, ROOT_PASSWORD
 from textual.widgets import Input
-from tui_helpers import settle, type_text
+from tui_helpers import initialized_app, settle, sign_in, type_text
 
 from iamtui.app import IamApp
 from iamtui.service import IamService
@@ -50,7 +50,7 @@ async def test_first_run_creates_the_store_and_signs_in_as_root(tmp_path: Path) 
         assert "Users 1" in counts and "Groups 1" in counts
         advice = str(app.screen.query_one("#root-advice").render())
         assert "sign in as an administrator (user ops-admin)" in advice
-    svc = IamService.open(db, keys_dir=tmp_path / "keys")
+    svc = IamService.open(app.db_path, keys_dir=tmp_path / "keys")
     root = svc.root_principal()
     assert svc.account().alias == "acme"
     assert [u.user_name for u in svc.get_group(root, "Admins").users] == ["ops-admin"]
@@ -61,10 +61,7 @@ async def test_first_run_creates_the_store_and_signs_in_as_root(tmp_path: Path) 
 
 
 async def test_sign_in_then_create_filter_and_delete_users(tmp_path: Path) -> None:
-    db = tmp_path / "db.json"
-    IamService.initialize(db, root_password=ROOT_PASSWORD, account_id=ACCOUNT_ID,
-                          keys_dir=tmp_path / "keys").close()
-    app = IamApp(db, keys_dir=tmp_path / "keys")
+    app = initialized_app(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         assert isinstance(app.screen, SignInScreen)
         await type_text(pilot, "root")
@@ -107,7 +104,7 @@ async def test_sign_in_then_create_filter_and_delete_users(tmp_path: Path) -> No
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert table.rows == []
-    svc = IamService.open(db, keys_dir=tmp_path / "keys")
+    svc = IamService.open(app.db_path, keys_dir=tmp_path / "keys")
     names = [u.user_name for u in svc.list_users(svc.root_principal())]
     svc.close()
     assert names == ["alice", "carol"]
@@ -116,17 +113,12 @@ async def test_sign_in_then_create_filter_and_delete_users(tmp_path: Path) -> No
 async def test_a_section_loads_when_shown_and_again_after_a_change(tmp_path: Path) -> None:
     """Hidden sections read nothing at sign-in; showing one reads the store, and showing
     it again after a change elsewhere (here another process) shows the change."""
-    from tui_helpers import settle, sign_in
-
-    db = tmp_path / "db.json"
-    IamService.initialize(db, root_password=ROOT_PASSWORD, account_id=ACCOUNT_ID,
-                          keys_dir=tmp_path / "keys").close()
-    app = IamApp(db, keys_dir=tmp_path / "keys")
+    app = initialized_app(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await sign_in(pilot)
         users = app.screen.query_one("#users")
         assert users.loaded_revision is None and users.table.total_count == 0
-        other = IamService.open(db, keys_dir=tmp_path / "keys")
+        other = IamService.open(app.db_path, keys_dir=tmp_path / "keys")
         other.create_user(other.root_principal(), "alice")
         await pilot.press("2")
         await settle(pilot)
@@ -145,12 +137,7 @@ async def test_escape_leaves_a_sections_input_so_number_keys_switch_sections(
     """Sign-in lands in the dashboard's checks; in the tester (whose actions input takes
     the keys) `7` is typed, escape hands the keys back, and `2` then shows the users."""
     from textual.widgets import ContentSwitcher
-    from tui_helpers import settle, sign_in
-
-    db = tmp_path / "db.json"
-    IamService.initialize(db, root_password=ROOT_PASSWORD, account_id=ACCOUNT_ID,
-                          keys_dir=tmp_path / "keys").close()
-    app = IamApp(db, keys_dir=tmp_path / "keys")
+    app = initialized_app(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await sign_in(pilot)
         assert app.focused is not None and app.focused.id == "checks"
@@ -171,12 +158,7 @@ async def test_a_name_aws_rejects_keeps_the_form_open_with_the_reason(tmp_path: 
     """CreateUser refuses names outside [\\w+=,.@-] (IAM User Guide, "IAM object quotas
     and names"): the form says so with AWS's error code, keeps the text, and creating
     succeeds once the name is fixed."""
-    from tui_helpers import settle, sign_in
-
-    db = tmp_path / "db.json"
-    IamService.initialize(db, root_password=ROOT_PASSWORD, account_id=ACCOUNT_ID,
-                          keys_dir=tmp_path / "keys").close()
-    app = IamApp(db, keys_dir=tmp_path / "keys")
+    app = initialized_app(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await sign_in(pilot)
         await pilot.press("2")

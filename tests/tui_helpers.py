@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from helpers import ROOT_PASSWORD
+from pathlib import Path
+
+from helpers import ACCOUNT_ID, ROOT_PASSWORD
 from textual.pilot import Pilot
 
+from iamtui.app import IamApp
+from iamtui.service import IamService
 from screens.main import MainScreen
 
 
@@ -28,3 +32,11 @@ async def sign_in(pilot: Pilot, user: str = "root", password: str = ROOT_PASSWOR
     await pilot.press("enter")
     await settle(pilot)
     assert isinstance(pilot.app.screen, MainScreen)
+
+
+def initialized_app(tmp_path: Path) -> IamApp:
+    """An app over a new store of the test account (root password ROOT_PASSWORD)."""
+    db = tmp_path / "db.json"
+    IamService.initialize(db, root_password=ROOT_PASSWORD, account_id=ACCOUNT_ID,
+                          keys_dir=tmp_path / "keys").close()
+    return IamApp(db, keys_dir=tmp_path / "keys")

@@ -66,10 +66,11 @@ class FormModal(ModalScreen[dict[str, str] | None]):
                     yield Input(field.value, placeholder=field.placeholder,
                                 password=field.password, compact=True,
                                 id=f"field-{field.name}")
-            yield Static("", id="form-error", classes="dialog-error")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button(self.submit_label, variant="primary", id="submit")
-                yield Button("Cancel", id="cancel")
+            with Vertical(classes="form-footer"):
+                yield Static("", id="form-error", classes="dialog-error")
+                with Horizontal(classes="dialog-buttons"):
+                    yield Button(self.submit_label, variant="primary", id="submit")
+                    yield Button("Cancel", id="cancel")
 
     def on_mount(self) -> None:
         # the first layout scrolls to the focused field past its label: start at the top

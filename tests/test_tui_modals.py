@@ -3,6 +3,8 @@ than the terminal scrolls its fields while the title and buttons stay in view.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual.app import App
 from textual.widgets import Button, Checkbox, Input
 from tui_helpers import type_text
@@ -14,13 +16,14 @@ FIELDS = [Field(f"f{i}", f"Field {i}", required=False) for i in range(6)] + [
 
 
 class FormApp(App[None]):
-    def __init__(self, fields: list[Field]) -> None:
+    def __init__(self, fields: list[Field], apply: Callable[[dict[str, str]], object] | None
+                 = None) -> None:
         super().__init__()
-        self.fields = fields
+        self.fields, self.apply = fields, apply
         self.result: dict[str, str] | None = None
 
     def on_mount(self) -> None:
-        self.push_screen(FormModal("A long form", self.fields),
+        self.push_screen(FormModal("A long form", self.fields, apply=self.apply),
                          lambda values: setattr(self, "result", values))
 
 
@@ -94,3 +97,31 @@ async def test_type_to_confirm_says_what_is_missing_and_confirms_only_on_the_exa
         await pilot.press("enter")
         await pilot.pause()
     assert app.result is True
+
+
+async def test_a_refusal_shows_whole_above_the_buttons_even_at_80x24() -> None:
+    """The reason a form was refused is on screen in full, not under the buttons."""
+    from iamtui.errors import PasswordPolicyViolation
+
+    reason = ("Password does not meet the default password policy: must be at least 8 "
+              "characters; must contain at least 3 of: upper case, lower case, digits, "
+              "symbols")
+
+    def refuse(values: dict[str, str]) -> None:
+        raise PasswordPolicyViolation(reason)
+
+    app = FormApp(FIELDS, refuse)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(6):  # from field to field, then submit
+            await pilot.press("enter")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        error = screen.query_one("#form-error")
+        shown = "\n".join(s.text for s in screen._compositor.render_strips())
+        flat = " ".join(shown.split())
+        assert "PasswordPolicyViolation: Password does not meet" in flat
+        assert "symbols" in flat
+        for button in screen.query(Button):
+            assert not error.region.overlaps(button.region)

@@ -325,3 +325,21 @@ async def test_resource_based_policies_from_the_policies_table(db: Path) -> None
     svc = service(db)
     assert svc.list_resource_policies(svc.root_principal()) == []
     svc.close()
+
+
+async def test_moving_down_never_hides_the_cursor_under_the_horizontal_scrollbar(
+        db: Path) -> None:
+    """At 80x24 the policies table scrolls sideways, and its scrollbar takes the last
+    line; going down row by row, the cursor's row stays above it."""
+    app = IamApp(db, keys_dir=db.parent / "keys")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        table = section_table(app, "policies")
+        assert table.virtual_size.width > table.size.width  # it does scroll sideways
+        shown = table.scrollable_content_region.height - 1  # less the header
+        for _ in range(25):
+            await pilot.press("down")
+            await pilot.pause()
+            assert table.scroll_y <= table.cursor < table.scroll_y + shown

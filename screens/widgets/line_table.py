@@ -144,8 +144,9 @@ class LineTable(ScrollView, can_focus=True):
         self.cursor_moved()
 
     def scroll_to_cursor(self) -> None:
-        """Scroll just enough that the cursor's row is on screen."""
-        visible = max(1, self.size.height - 1)
+        """Scroll just enough that the cursor's row is on screen (above a horizontal
+        scrollbar, when there is one)."""
+        visible = self.visible_rows
         top = round(self.scroll_y)
         if self.cursor < top:
             self.scroll_to(y=self.cursor, animate=False)
@@ -156,8 +157,13 @@ class LineTable(ScrollView, can_focus=True):
         if self.line_count:
             self.cursor = max(0, min(self.line_count - 1, self.cursor + delta))
 
+    @property
+    def visible_rows(self) -> int:
+        """How many rows show at once: the height less the header and any scrollbar."""
+        return max(1, self.scrollable_content_region.height - 1)
+
     def action_page(self, direction: int) -> None:
-        self.action_cursor(direction * max(1, self.size.height - 2))
+        self.action_cursor(direction * max(1, self.visible_rows - 1))
 
     def action_first(self) -> None:
         if self.line_count:

@@ -155,7 +155,7 @@ class Dashboard(Vertical, can_focus=True):
         self.query_one("#dash-status", Static).update(
             (f"{failed} of {len(status.checks)} checks fail" if failed else
              f"All {len(status.checks)} checks pass") +
-            " · enter: what to fix · c: credential report")
+            " · enter: what to fix")  # c (credential report) is in the footer
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()  # the main screen's sidebar listens for its own selections

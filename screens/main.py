@@ -99,5 +99,12 @@ class MainScreen(Screen[None]):
         sidebar = self.query_one("#sidebar", OptionList)
         sidebar.highlighted = next(i for i, s in enumerate(SECTIONS) if s[0] == section)
         widget = self.query_one(f"#{section}")
-        tables = list(widget.query("ResourceTable"))
-        (tables[0] if tables else widget).focus()
+        focus_home = getattr(widget, "focus_home", None)
+        if focus_home is not None:  # the section knows where its keys go
+            focus_home()
+            return
+        # its table, else the section itself, else its first input: never the sidebar
+        candidates = [*widget.query("LineTable"), widget, *widget.query("*")]
+        target = next((w for w in candidates if w.focusable), None)
+        if target is not None:
+            target.focus()

@@ -64,6 +64,7 @@ class ResourceSection(Vertical):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.kind = kind
         self.loaded_revision: int | None = None  # the store revision the rows show
+        self._select: str | None = None  # a row to put the cursor on once loaded
 
     def compose(self) -> ComposeResult:
         yield Static(self.kind.name, classes="section-title")
@@ -112,6 +113,16 @@ class ResourceSection(Vertical):
         self.loaded_revision = revision
         self.table.set_rows(rows)
         self._update_status()
+        self._move_to_selected()
+
+    def reload_and_select(self, key: str) -> None:
+        """Reload, then put the cursor on row `key` (what was just created)."""
+        self._select = key
+        self.action_refresh()
+
+    def _move_to_selected(self) -> None:
+        if self._select is not None and self.table.move_to(self._select):
+            self._select = None
 
     def _update_status(self) -> None:
         table = self.table

@@ -172,7 +172,7 @@ class TesterSection(Vertical):
     TesterSection { height: 1fr; }
     TesterSection .section-title { text-style: bold; padding: 0 1; height: 1; }
     TesterSection .field { height: 1; }
-    TesterSection .field > Label { width: 11; color: $text-muted; }
+    TesterSection .field > Label { width: 12; color: $text-muted; }
     TesterSection .field > Input { width: 1fr; }
     TesterSection #tester-extras { height: auto; max-height: 6; }
     TesterSection #tester-context { width: 3fr; height: auto; }
@@ -251,10 +251,13 @@ class TesterSection(Vertical):
     def on_mount(self) -> None:
         self.query_one("#statement-doc", TextArea).cursor_blink = False
 
-    def on_show(self) -> None:
-        # after the main screen has focused the results table: start where one types
-        if not self.results:
-            self.call_after_refresh(self.query_one("#actions", Input).focus)
+    def focus_home(self) -> None:
+        """Where the keys go when the tester is chosen: the results once there are some,
+        else the actions input, where a test starts."""
+        if self.results:
+            self.query_one("#results", ResourceTable).focus()
+        else:
+            self.query_one("#actions", Input).focus()
 
     # ------------------------------------------------------------------ subject
 
@@ -318,7 +321,8 @@ class TesterSection(Vertical):
         self.query_one("#policies-hint", Static).update(
             "Policies (space: on/off)" if everything else NO_POLICIES)
         self.query_one("#subject-line", Static).update(
-            f"Permission tester · {self.subject_label} · {len(everything)} policies"
+            f"Permission tester · {self.subject_label} · {len(everything)} "
+            f"{'policy' if len(everything) == 1 else 'policies'}"
             + (f", {off} off" if off else "")
             + (" · resource policy set" if self.subject.resource_policy else ""))
 

@@ -295,12 +295,14 @@ async def test_resource_based_policies_from_the_policies_table(db: Path) -> None
         await settle(pilot)
         editor = app.screen
         assert isinstance(editor, PolicyEditorScreen)
-        assert json.loads(editor.text)["Statement"][0]["Principal"] == {
-            "AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"}
+        statement = json.loads(editor.text)["Statement"][0]
+        assert statement["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"}
+        assert statement["Resource"] == f"{bucket}/*"  # GetObject acts on the objects
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert names(table) == [bucket]
+        assert names(table) == ["reports"]
         assert table.rows[0].cells[3] == "Resource-based"
+        assert table.rows[0].cells[4].startswith(f"{bucket} · 1 statement: s3:GetObject")
 
         await pilot.press("enter")  # edit: the stored document, saved over
         await settle(pilot)
@@ -343,3 +345,32 @@ async def test_moving_down_never_hides_the_cursor_under_the_horizontal_scrollbar
             await pilot.press("down")
             await pilot.pause()
             assert table.scroll_y <= table.cursor < table.scroll_y + shown
+
+
+async def test_the_first_forms_refuse_what_create_would_before_the_editor_opens(
+        db: Path) -> None:
+    """A role's maximum session duration is 3,600-43,200 s and names match [\\w+=,.@-]
+    (IAM API Reference, CreateRole and CreatePolicy): such values are refused in the
+    first form, so nothing written in the editor afterwards is lost to them."""
+    app = IamApp(db, keys_dir=db.parent / "keys")
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        for key, values, expected in (
+                ("4", ("app-role", "", "", "99h"), "43200"),
+                ("5", ("bad name!", "", ""), "policyName")):
+            await pilot.press(key)
+            await settle(pilot)
+            await pilot.press("n")
+            form = app.screen
+            assert isinstance(form, FormModal)
+            for name, value in zip(("name", "path", "description", "duration"), values,
+                                   strict=False):
+                if value:
+                    form.query_one(f"#field-{name}", Input).value = value
+            form.query_one("#submit").press()
+            await settle(pilot)
+            assert app.screen is form  # no editor: the form says why
+            error = str(form.query_one("#form-error").render())
+            assert error.startswith("ValidationError: ") and expected in error, error
+            await pilot.press("escape")
+            await settle(pilot)

@@ -59,3 +59,20 @@ async def test_after_a_filter_that_matches_nothing_the_cursor_comes_back_to_its_
         table.set_filter("")
         await pilot.pause()
         assert table.current_key == "b"
+
+
+def test_users_rows_say_how_old_passwords_and_keys_are_in_words(service, root, clock) -> None:
+    """The Users table's console and key cells, as the IAM console words them: today's
+    are 'set today' / 'created today', older ones 'N days old'; keys past 90 days red."""
+    from screens.kinds.users import _style, load
+
+    service.create_user(root, "alice")
+    service.create_login_profile(root, "alice", "Alic3!Passw0rd#")
+    service.create_access_key(root, "alice")
+    cells = {r.cells[0]: r.cells for r in load(service, root)}["alice"]
+    assert (cells[3], cells[5]) == ("Yes, password set today", "1, created today")
+    clock.advance(days=120)
+    service.create_access_key(root, "alice")
+    cells = {r.cells[0]: r.cells for r in load(service, root)}["alice"]
+    assert (cells[3], cells[5]) == ("Yes, password 120 days old", "2, oldest 120 days old")
+    assert _style("keys", cells[5]) is not None and _style("keys", "1, 12 days old") is None

@@ -78,13 +78,14 @@ async def test_sign_in_then_create_filter_and_delete_users(tmp_path: Path) -> No
         assert isinstance(app.screen, MainScreen)
 
         await pilot.press("2")
-        for name in ("alice", "bob", "carol"):
+        table = app.screen.query_one(ResourceTable)
+        for name in ("carol", "alice", "bob"):
             await pilot.press("n")
             await type_text(pilot, name)
             await pilot.press("enter", "enter")
             await app.workers.wait_for_complete()
             await pilot.pause()
-        table = app.screen.query_one(ResourceTable)
+            assert table.current_key == f"arn:aws:iam::{ACCOUNT_ID}:user/{name}"  # the new row
         assert [r.cells[0] for r in table.rows] == ["alice", "bob", "carol"]
 
         await pilot.press("slash")
@@ -146,12 +147,18 @@ async def test_escape_leaves_a_sections_input_so_number_keys_switch_sections(
         await settle(pilot)
         await pilot.press("7")
         assert switcher.current == "tester"  # typed into the actions input
+        await pilot.press("escape", "6")  # chosen again: the keys go back to its input
+        await settle(pilot)
+        assert app.focused is app.screen.query_one("#actions")
         await pilot.press("escape", "2")
         await settle(pilot)
         assert switcher.current == "users"
         await pilot.press("escape", "3")  # from the users table too (no filter to clear)
         await settle(pilot)
         assert switcher.current == "groups"
+        await pilot.press("escape", "3")  # the section in view again: the keys go back in
+        await settle(pilot)
+        assert app.focused is app.screen.query_one("#groups").query_one(ResourceTable)
 
 
 async def test_a_name_aws_rejects_keeps_the_form_open_with_the_reason(tmp_path: Path) -> None:

@@ -16,14 +16,17 @@ def create_named(section: ResourceSection, singular: str, placeholder: str,
     """n: Create<Kind> from a form of name and path; the table refreshes after it."""
     app = section.app
 
-    def apply(values: dict[str, str]) -> object:
-        return create(app.principal, values["name"],  # type: ignore[attr-defined]
-                      path=values["path"] or "/")
+    created: list[str] = []  # the new entity's ARN, its row's key
+
+    def apply(values: dict[str, str]) -> None:
+        entity = create(app.principal, values["name"],  # type: ignore[attr-defined]
+                        path=values["path"] or "/")
+        created.append(entity.arn)  # type: ignore[attr-defined]
 
     def done(values: dict[str, str] | None) -> None:
         if values is not None:
             section.notify(f"Created {singular} {values['name']}")
-            section.action_refresh()
+            section.reload_and_select(created[-1])
 
     app.push_screen(FormModal(f"New {singular}", [
         Field("name", f"{singular.capitalize()} name", placeholder=placeholder),

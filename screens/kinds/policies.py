@@ -16,7 +16,12 @@ from rich.style import Style
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
-from iamtui.arn import is_aws_managed_policy_arn
+from iamtui.arn import (
+    is_aws_managed_policy_arn,
+    validate_description,
+    validate_path,
+    validate_policy_name,
+)
 from iamtui.policy import PolicyType
 from screens.kinds import resource_policies
 from screens.modals import ConfirmModal, Field, FormModal
@@ -97,19 +102,30 @@ def create_policy(section: ResourceSection) -> None:
         name = values["name"]
 
         def save(document: str) -> bool:
-            return not isinstance(run_op(
+            policy = run_op(
                 section, service.create_policy, principal, name, document,
                 path=values["path"] or "/", description=values["description"] or None,
-                success=f"Created policy {name}"), Failed)
+                success=f"Created policy {name}")
+            if isinstance(policy, Failed):
+                return False
+            section.reload_and_select(policy.arn)
+            return True
 
         open_editor(section, f"Policies › new policy {name}", TEMPLATE, PolicyType.IDENTITY,
                     save, section.action_refresh, save_label="Create policy")
+
+    def check(values: dict[str, str]) -> None:
+        """What CreatePolicy would refuse, refused here, before the document is written."""
+        validate_policy_name(values["name"])
+        validate_path(values["path"] or "/", policy=True)
+        if values["description"]:
+            validate_description(values["description"])
 
     app.push_screen(FormModal("New customer managed policy", [
         Field("name", "Policy name", placeholder="ReadReports"),
         Field("path", "Path", "/", required=False),
         Field("description", "Description", required=False)],
-        submit="Next: write it"), named)
+        submit="Next: write it", apply=check), named)
 
 
 def edit_policy(section: ResourceSection, arn: str) -> None:
@@ -164,6 +180,7 @@ class PolicySection(KindSection):
         self.loaded_revision = revision
         self._all_rows = rows
         self._apply_type()
+        self._move_to_selected()
 
     def _apply_type(self) -> None:
         label, wanted = TYPE_FILTERS[self.type_filter]

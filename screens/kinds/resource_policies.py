@@ -58,17 +58,31 @@ def resource_rows(service: IamService, principal: Principal) -> list[Row]:
     except AccessDenied:
         return []
     return [Row(PREFIX + p.resource_arn,
-                (p.resource_arn, "-", "-", TYPE_LABEL, statement_summary(p.policy_document),
+                (resource_name(p.resource_arn), "-", "-", TYPE_LABEL,
+                 f"{p.resource_arn} · {statement_summary(p.policy_document)}",
                  f"{p.update_date:%Y-%m-%d}"),
-                (p.resource_arn, -1, -1, TYPE_LABEL, "", p.update_date))
+                (resource_name(p.resource_arn), -1, -1, TYPE_LABEL, p.resource_arn,
+                 p.update_date))
             for p in stored]
 
 
+def resource_name(arn: str) -> str:
+    """The resource part of an ARN (`reports` of arn:aws:s3:::reports): the name column;
+    the whole ARN goes in the description."""
+    parts = arn.split(":", 5)
+    return parts[5] if len(parts) == 6 and parts[5] else arn
+
+
 def template(account_id: str, arn: str) -> str:
-    """A start: the account's principals may read the resource (edit the rest)."""
+    """A start: the account's principals may read the resource (edit the rest). For a
+    bucket that means its objects (`<bucket>/*`): s3:GetObject acts on objects."""
+    parts = arn.split(":", 5)
+    bucket = len(parts) == 6 and parts[2] == "s3" and "/" not in parts[5]
+    action, resource = ("s3:GetObject", f"{arn}/*") if bucket else \
+        (f"{parts[2] if len(parts) > 2 else 's3'}:Get*", arn)
     return json.dumps({"Version": "2012-10-17", "Statement": [{
         "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
-        "Action": "s3:GetObject", "Resource": arn}]}, indent=2)
+        "Action": action, "Resource": resource}]}, indent=2)
 
 
 def _edit(section: ResourceSection, arn: str, text: str, verb: str) -> None:

@@ -9,6 +9,13 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from iamtui.arn import (
+    validate_description,
+    validate_max_session_duration,
+    validate_path,
+    validate_role_name,
+)
+from iamtui.errors import ValidationError
 from iamtui.policy import PolicyType
 from screens.modals import ConfirmModal, Field, FormModal
 from screens.ops import Failed, run_op
@@ -86,21 +93,33 @@ def create_role(section: ResourceSection) -> None:
     app = section.app
     service, principal = app.service, app.principal  # type: ignore[attr-defined]
 
+    def check(values: dict[str, str]) -> None:
+        """What CreateRole would refuse, refused here, before the trust policy is written."""
+        validate_role_name(values["name"])
+        validate_path(values["path"] or "/")
+        if values["description"]:
+            validate_description(values["description"])
+        seconds = parse_duration(values["duration"])
+        if seconds is None:
+            raise ValidationError("Maximum session duration: seconds (3600-43200), or like "
+                                  "1h, 12h.")
+        validate_max_session_duration(seconds)
+
     def settings(values: dict[str, str] | None) -> None:
         if values is None:
             return
-        seconds = parse_duration(values["duration"])
-        if seconds is None:
-            section.notify("Maximum session duration: seconds (3600-43200), or like 1h, 12h.",
-                           title="ValidationError", severity="error")
-            return
+        seconds = parse_duration(values["duration"]) or 3600
         name = values["name"]
 
         def save(document: str) -> bool:
-            return not isinstance(run_op(
+            role = run_op(
                 section, service.create_role, principal, name, document,
                 path=values["path"] or "/", description=values["description"] or None,
-                max_session_duration=seconds, success=f"Created role {name}"), Failed)
+                max_session_duration=seconds, success=f"Created role {name}")
+            if isinstance(role, Failed):
+                return False
+            section.reload_and_select(role.arn)
+            return True
 
         open_editor(section, f"Roles › new role {name} › trust policy", TRUST_TEMPLATE,
                     PolicyType.TRUST, save, section.action_refresh,
@@ -111,7 +130,7 @@ def create_role(section: ResourceSection) -> None:
         Field("path", "Path", "/", required=False),
         Field("description", "Description", required=False),
         Field("duration", "Maximum session duration (seconds, or 1h-12h)", "3600")],
-        submit="Next: trust policy"), settings)
+        submit="Next: trust policy", apply=check), settings)
 
 
 def edit_role_row(section: ResourceSection, arn: str) -> None:

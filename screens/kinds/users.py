@@ -32,6 +32,12 @@ def age(moment: datetime | None, now: datetime) -> str:
     return "today" if days <= 0 else "1 day" if days == 1 else f"{days} days"
 
 
+def aged(moment: datetime | None, now: datetime, fresh: str) -> str:
+    """`12 days old`, or `fresh` ("set today") for something from today."""
+    how_long = age(moment, now)
+    return fresh if how_long == "today" else f"{how_long} old"
+
+
 def _style(column: str, value: str) -> Style | None:
     if column == "mfa" and value == "None":
         return Style(color="yellow")
@@ -45,10 +51,11 @@ def load(service: IamService, principal: Principal) -> list[Row]:
     rows = []
     for s in service.user_summaries(principal):
         u = s.user
-        console = f"Yes, password {age(s.password_last_changed, now)} old" \
+        console = f"Yes, password {aged(s.password_last_changed, now, 'set today')}" \
             if s.console_access else "No"
         keys = "None" if not s.access_keys else \
-            f"{s.access_keys}, oldest {age(s.oldest_key_created, now)} old"
+            f"{s.access_keys}, {'' if s.access_keys == 1 else 'oldest '}" \
+            f"{aged(s.oldest_key_created, now, 'created today')}"
         rows.append(Row(u.arn, (u.user_name, u.path, ", ".join(s.groups) or "-", console,
                                 "Yes" if s.mfa_devices else "None", keys,
                                 age(s.last_activity, now), u.create_date.strftime("%Y-%m-%d")),

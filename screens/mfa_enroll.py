@@ -83,7 +83,7 @@ class MfaEnrollModal(ModalScreen[VirtualMfaDevice | None]):
             yield Static("", id="qr")
             with Vertical(id="mfa-side"):
                 who = self.user_name or "you"
-                yield Label(f"Assign an MFA device to {who}", classes="dialog-title")
+                yield Static(f"Assign an MFA device to {who}", classes="dialog-title")  # wraps
                 yield Static("Scan the code with an authenticator app, or type the "
                              "secret key:", id="mfa-status")
                 yield Static("", id="seed")

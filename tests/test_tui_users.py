@@ -204,3 +204,17 @@ async def test_first_run_fits_80x24_and_toasts_keep_clear_of_dialog_buttons(
         await pilot.pause()
         toast = app.screen.query_one(Toast)
         assert toast.region.y <= 2 and toast.region.right >= 78
+
+
+async def test_the_status_line_keeps_who_the_account_and_the_store_at_80_columns(
+        tmp_path: Path) -> None:
+    """The header always names who is signed in, the account and the store; a long store
+    path is shortened from the left, its file name kept."""
+    deep = tmp_path / ("a-rather-long-folder-name-" * 3) / "stores"
+    deep.mkdir(parents=True)
+    app = initialized_app(deep)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        line = str(app.screen.query_one("#status").render())
+        assert line.startswith(" root user (no MFA) · account 111122223333 · …")
+        assert line.endswith("/db.json") and len(line) <= 80

@@ -8,7 +8,8 @@ from textual.widgets import Static
 
 
 class StatusLine(Static):
-    """`who (MFA) · account · store path`; the path goes first when the line is too narrow."""
+    """`who (MFA) · account · store path`; when the line is too narrow the path is cut from
+    the left (`…/iamtui/db.json`), down to the store's file name."""
 
     def on_mount(self) -> None:
         self._fit(self.size.width)
@@ -21,5 +22,10 @@ class StatusLine(Static):
 
         text = main.status_text(self.app)
         if width and cell_len(text) > width:
-            text = text.rsplit(" · ", 1)[0]  # who and which account matter more than where
+            head, path = text.rsplit(" · ", 1)  # who and which account matter most
+            room = width - cell_len(head) - 3
+            name = path.rsplit("/", 1)[-1]
+            if cell_len(path) > room:
+                path = "…" + path[len(path) - max(room - 1, len(name) + 1):]
+            text = f"{head} · {path}"
         self.update(text)

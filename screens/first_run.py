@@ -14,6 +14,7 @@ from textual.widgets import Button, Footer, Input, Label, Static
 
 from iamtui.errors import IamError
 from iamtui.service import IamService
+from screens.widgets.status_line import shorten_path
 
 
 class FirstRunScreen(Screen[IamService]):
@@ -30,7 +31,7 @@ class FirstRunScreen(Screen[IamService]):
         with Center(), Vertical(id="first-run") as box:
             # title and store in the frame: the form fits 24 rows whatever the path's length
             box.border_title = "Welcome to iamtui"
-            box.border_subtitle = f"new store: {self.db_path}"
+            box.border_subtitle = f"new store: {shorten_path(str(self.db_path), 52)}"
             yield Static("Create the account and its root user. The root user may do "
                          "everything: give it a strong password and keep it for "
                          "account-level tasks only.", id="intro")

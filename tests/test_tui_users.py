@@ -199,6 +199,7 @@ async def test_first_run_fits_80x24_and_toasts_keep_clear_of_dialog_buttons(
         await pilot.pause()
         box = app.screen.query_one("#first-run")
         assert box.region.bottom <= 23  # the footer takes the last line
+        assert str(box.border_subtitle).endswith("/s/db.json")  # which store, cut at the left
         assert app.screen.region.contains_region(app.screen.query_one(Button).region)
         app.notify("Account created.")
         await pilot.pause()

@@ -7,6 +7,15 @@ from textual.events import Resize
 from textual.widgets import Static
 
 
+def shorten_path(path: str, room: int) -> str:
+    """`path` in `room` cells, cut from the left (`…/iamtui/db.json`); never shorter
+    than its file name, which says which store it is."""
+    if cell_len(path) <= room:
+        return path
+    name = path.rsplit("/", 1)[-1]
+    return "…" + path[len(path) - max(room - 1, len(name) + 1):]
+
+
 class StatusLine(Static):
     """`who (MFA) · account · store path`; when the line is too narrow the path is cut from
     the left (`…/iamtui/db.json`), down to the store's file name."""
@@ -23,9 +32,5 @@ class StatusLine(Static):
         text = main.status_text(self.app)
         if width and cell_len(text) > width:
             head, path = text.rsplit(" · ", 1)  # who and which account matter most
-            room = width - cell_len(head) - 3
-            name = path.rsplit("/", 1)[-1]
-            if cell_len(path) > room:
-                path = "…" + path[len(path) - max(room - 1, len(name) + 1):]
-            text = f"{head} · {path}"
+            text = f"{head} · {shorten_path(path, width - cell_len(head) - 3)}"
         self.update(text)

@@ -40,3 +40,37 @@ def run_op(node: DOMNode, op: Callable[..., T], *args: Any, success: str | None 
     if success:
         node.notify(success)
     return result
+
+
+class Operations:
+    """For a widget that changes the store as the signed-in principal: `op` runs one
+    IamService call (its error a toast) and then `after_change`; `confirm` asks first.
+    A detail pane re-reads its rows after a change, a section its table."""
+
+    def after_change(self) -> None:
+        """Show what the change did (re-read the rows)."""
+        raise NotImplementedError
+
+    def op(self, call: Callable[..., Any], *args: Any, success: str | None = None,
+           **kwargs: Any) -> bool:
+        """Run one service call as the signed-in principal; `after_change` on success."""
+        node: Any = self
+        result = run_op(node, call, node.app.principal, *args, success=success, **kwargs)
+        if isinstance(result, Failed):
+            return False
+        self.after_change()
+        return True
+
+    def confirm(self, question: str, then: Callable[[], object], *, verb: str = "Delete",
+                type_to_confirm: str | None = None) -> None:
+        """Ask first (with the name to type, for what cannot be undone lightly); run
+        `then` only on a yes."""
+        from screens.modals import ConfirmModal
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                then()
+
+        node: Any = self
+        node.app.push_screen(ConfirmModal(question, confirm=verb,
+                                          type_to_confirm=type_to_confirm), done)

@@ -19,7 +19,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, Static
 
 from iamtui.errors import IamError
-from screens.ops import report_error
+from screens.ops import Operations, report_error
 from screens.widgets.resource_table import Column, ResourceTable, Row
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ class ResourceKind:
     styler: Callable[[str, str], Style | None] | None = None
 
 
-class ResourceSection(Vertical):
+class ResourceSection(Operations, Vertical):
     """The table of one kind, with filter-as-you-type and the common bindings."""
 
     DEFAULT_CSS = """
@@ -114,6 +114,9 @@ class ResourceSection(Vertical):
         self.table.set_rows(rows)
         self._update_status()
         self._move_to_selected()
+
+    def after_change(self) -> None:
+        self.action_refresh()
 
     def reload_and_select(self, key: str) -> None:
         """Reload, then put the cursor on row `key` (what was just created)."""

@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from screens.kinds.named import create_named, edit_named
-from screens.modals import ConfirmModal
-from screens.ops import Failed, run_op
 from screens.sections import ResourceSection
 from screens.widgets.kind_section import EditableKind
 from screens.widgets.resource_table import Column, Row
@@ -62,17 +60,12 @@ def edit_group(section: ResourceSection, arn: str) -> None:
 
 def delete_group(section: ResourceSection, arn: str) -> None:
     """d: DeleteGroup after a confirmation; members and policies are removed first."""
-    app, name = section.app, name_of(arn)
-
-    def done(confirmed: bool | None) -> None:
-        if confirmed and not isinstance(run_op(
-                section, app.service.delete_group, app.principal, name,  # type: ignore[attr-defined]
-                cascade=True, success=f"Deleted group {name}"), Failed):
-            section.action_refresh()
-
-    app.push_screen(ConfirmModal(
+    name = name_of(arn)
+    section.confirm(
         f"Delete group {name}? Its members are removed from it and its policies detached or "
-        "deleted; the users themselves stay."), done)
+        "deleted; the users themselves stay.",
+        lambda: section.op(section.app.service.delete_group, name,  # type: ignore[attr-defined]
+                           cascade=True, success=f"Deleted group {name}"))
 
 
 GROUPS = EditableKind("Groups", "group", COLUMNS, load, open=open_group, create=create_group,

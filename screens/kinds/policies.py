@@ -24,7 +24,7 @@ from iamtui.arn import (
 )
 from iamtui.policy import PolicyType
 from screens.kinds import resource_policies
-from screens.modals import ConfirmModal, Field, FormModal
+from screens.modals import Field, FormModal
 from screens.ops import Failed, run_op
 from screens.sections import ResourceSection
 from screens.widgets.kind_section import EditableKind, KindSection
@@ -143,20 +143,16 @@ def delete_policy(section: ResourceSection, arn: str) -> None:
     if resource_policies.is_resource_key(arn):
         resource_policies.delete_resource_policy(section, arn)
         return
-    app, name = section.app, name_of(arn)
+    name = name_of(arn)
     row = next((r for r in section.table.rows if r.key == arn), None)
     in_use = row is not None and (row.cells[1] != "0" or row.cells[2] != "0")
-
-    def done(confirmed: bool | None) -> None:
-        if confirmed and not isinstance(run_op(
-                section, app.service.delete_policy, app.principal, arn,  # type: ignore[attr-defined]
-                cascade=True, success=f"Deleted policy {name}"), Failed):
-            section.action_refresh()
-
     warning = " It is in use: it will be detached and removed as a boundary first." \
         if in_use else ""
-    app.push_screen(ConfirmModal(f"Delete policy {name} and all its versions?{warning}",
-                                 type_to_confirm=name if in_use else None), done)
+    section.confirm(
+        f"Delete policy {name} and all its versions?{warning}",
+        lambda: section.op(section.app.service.delete_policy, arn,  # type: ignore[attr-defined]
+                           cascade=True, success=f"Deleted policy {name}"),
+        type_to_confirm=name if in_use else None)
 
 
 POLICIES = EditableKind("Policies", "policy", COLUMNS, load, open=open_policy,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from iamtui.errors import AccessDenied
 from iamtui.policy import PolicyType
 from iamtui.service.resources import validate_resource_arn
-from screens.modals import ConfirmModal, Field, FormModal
+from screens.modals import Field, FormModal
 from screens.ops import Failed, run_op
 from screens.sections import ResourceSection
 from screens.widgets.permissions import open_editor, pretty
@@ -126,13 +126,8 @@ def create_resource_policy(section: ResourceSection) -> None:
 
 def delete_resource_policy(section: ResourceSection, key: str) -> None:
     """d: DeleteResourcePolicy after a confirmation."""
-    app, arn = section.app, resource_arn(key)
-
-    def done(confirmed: bool | None) -> None:
-        if confirmed and not isinstance(run_op(
-                section, app.service.delete_resource_policy, app.principal,  # type: ignore[attr-defined]
-                arn, success=f"Deleted the policy of {arn}"), Failed):
-            section.action_refresh()
-
-    app.push_screen(ConfirmModal(f"Delete the resource-based policy of {arn}? Access it "
-                                 "granted stops at once."), done)
+    arn = resource_arn(key)
+    section.confirm(
+        f"Delete the resource-based policy of {arn}? Access it granted stops at once.",
+        lambda: section.op(section.app.service.delete_resource_policy,  # type: ignore[attr-defined]
+                           arn, success=f"Deleted the policy of {arn}"))

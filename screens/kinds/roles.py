@@ -17,7 +17,7 @@ from iamtui.arn import (
 )
 from iamtui.errors import ValidationError
 from iamtui.policy import PolicyType
-from screens.modals import ConfirmModal, Field, FormModal
+from screens.modals import Field, FormModal
 from screens.ops import Failed, run_op
 from screens.sections import ResourceSection
 from screens.widgets.kind_section import EditableKind
@@ -142,17 +142,12 @@ def edit_role_row(section: ResourceSection, arn: str) -> None:
 
 def delete_role(section: ResourceSection, arn: str) -> None:
     """d: DeleteRole after a confirmation; its policies are removed first."""
-    app, name = section.app, name_of(arn)
-
-    def done(confirmed: bool | None) -> None:
-        if confirmed and not isinstance(run_op(
-                section, app.service.delete_role, app.principal, name,  # type: ignore[attr-defined]
-                cascade=True, success=f"Deleted role {name}"), Failed):
-            section.action_refresh()
-
-    app.push_screen(ConfirmModal(
+    name = name_of(arn)
+    section.confirm(
         f"Delete role {name}? Its inline policies go with it and its managed policies are "
-        "detached; sessions of the role stop working."), done)
+        "detached; sessions of the role stop working.",
+        lambda: section.op(section.app.service.delete_role, name,  # type: ignore[attr-defined]
+                           cascade=True, success=f"Deleted role {name}"))
 
 
 ROLES = EditableKind("Roles", "role", COLUMNS, load, open=open_role, create=create_role,

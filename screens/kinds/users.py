@@ -8,8 +8,6 @@ from typing import TYPE_CHECKING
 from rich.style import Style
 
 from screens.kinds.named import create_named
-from screens.modals import ConfirmModal
-from screens.ops import Failed, run_op
 from screens.sections import ResourceKind, ResourceSection
 from screens.widgets.resource_table import Column, Row
 
@@ -83,19 +81,16 @@ def create_user(section: ResourceSection) -> None:
 
 
 def delete_user(section: ResourceSection, arn: str) -> None:
-    app, name = section.app, name_of(arn)
+    """d: DeleteUser after a confirmation (typing the name when the user has keys)."""
+    name = name_of(arn)
     summary = next((r for r in section.table.rows if r.key == arn), None)
     has_keys = summary is not None and summary.cells[5] != "None"
-
-    def done(confirmed: bool | None) -> None:
-        if confirmed and not isinstance(run_op(
-                section, app.service.delete_user, app.principal, name,  # type: ignore[attr-defined]
-                cascade=True, success=f"Deleted user {name}"), Failed):
-            section.action_refresh()
-
-    app.push_screen(ConfirmModal(
+    section.confirm(
         f"Delete user {name}? Its password, access keys, MFA devices, group memberships and "
-        "policies go with it.", type_to_confirm=name if has_keys else None), done)
+        "policies go with it.",
+        lambda: section.op(section.app.service.delete_user, name,  # type: ignore[attr-defined]
+                           cascade=True, success=f"Deleted user {name}"),
+        type_to_confirm=name if has_keys else None)
 
 
 USERS = ResourceKind("Users", "user", COLUMNS, load, open=open_user, create=create_user,

@@ -16,8 +16,8 @@ from textual.widgets import Static
 
 from iamtui.errors import IamError
 from iamtui.model import Tag
-from screens.modals import ConfirmModal, Field, FormModal
-from screens.ops import Failed, report_error, run_op
+from screens.modals import Field, FormModal
+from screens.ops import Operations, report_error
 from screens.widgets.resource_table import Column, ResourceTable, Row
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ def service_of(node: Any) -> tuple[IamService, Principal]:
     return node.app.service, node.app.principal
 
 
-class DetailPane(Vertical):
+class DetailPane(Operations, Vertical):
     """A titled table; subclasses give `columns`, `load()` and their verbs."""
 
     DEFAULT_CSS = """
@@ -76,23 +76,8 @@ class DetailPane(Vertical):
         # Which verbs apply depends on the row: let the footer follow the cursor.
         self.refresh_bindings()
 
-    def op(self, call: Callable[..., Any], *args: Any, success: str | None = None,
-           **kwargs: Any) -> bool:
-        """Run one service call as the signed-in principal; reload on success."""
-        _, principal = service_of(self)
-        result = run_op(self, call, principal, *args, success=success, **kwargs)
-        if isinstance(result, Failed):
-            return False
+    def after_change(self) -> None:
         self.reload()
-        return True
-
-    def confirm(self, question: str, then: Callable[[], object], *,
-                verb: str = "Delete") -> None:
-        """Ask first; run `then` only on a yes."""
-        def done(yes: bool | None) -> None:
-            if yes:
-                then()
-        self.app.push_screen(ConfirmModal(question, confirm=verb), done)
 
 
 class TagsPane(DetailPane):

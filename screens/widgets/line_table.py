@@ -86,11 +86,16 @@ class LineTable(ScrollView, can_focus=True):
         """The cells of row `index`, or None past the end."""
         raise NotImplementedError
 
+    def header_cell(self, index: int, style: Style) -> tuple[str, Style]:
+        """Column `index`'s header text and style; a table may mark its sort column."""
+        return self.columns[index].label, style
+
     def header_segments(self, style: Style) -> list[Segment]:
-        """The header line; a table may mark its sort column."""
+        """The header line."""
         segments = []
-        for column, width in zip(self.columns, self.widths, strict=True):
-            segments += [Segment(fit(column.label, width), style), Segment(" " * GAP, style)]
+        for index, width in enumerate(self.widths):
+            label, cell_style = self.header_cell(index, style)
+            segments += [Segment(fit(label, width), cell_style), Segment(" " * GAP, style)]
         return segments
 
     def empty_message(self) -> str:

@@ -12,13 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from rich.cells import cell_len
-from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding, BindingType
 from textual.events import Click
 from textual.message import Message
 
-from screens.widgets.line_table import GAP, CellStyler, Column, LineTable, fit
+from screens.widgets.line_table import GAP, CellStyler, Column, LineTable
 
 __all__ = ["GAP", "CellStyler", "Column", "ResourceTable", "Row"]
 
@@ -195,17 +194,12 @@ class ResourceTable(LineTable):
     def empty_message(self) -> str:
         return self.empty_text if not self._filter else f"No rows match “{self._filter}”."
 
-    def header_segments(self, style: Style) -> list[Segment]:
-        sorted_style = self.get_component_rich_style("resource-table--sorted")
-        segments = []
-        for i, (column, width) in enumerate(zip(self.columns, self.widths, strict=True)):
-            label = column.label
-            if i == self._sort_column:
-                label += " ▼" if self._sort_reverse else " ▲"
-            segments.append(Segment(fit(label, width),
-                                    sorted_style if i == self._sort_column else style))
-            segments.append(Segment(" " * GAP, style))
-        return segments
+    def header_cell(self, index: int, style: Style) -> tuple[str, Style]:
+        label = self.columns[index].label
+        if index != self._sort_column:
+            return label, style
+        return (label + (" ▼" if self._sort_reverse else " ▲"),
+                self.get_component_rich_style("resource-table--sorted"))
 
     # ------------------------------------------------------------------ cursor
 

@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import ACCOUNT_ID, ROOT_PASSWORD
+from helpers import ACCOUNT_ID
 from textual.widgets import Input
-from tui_helpers import settle, sign_in, type_text
+from tui_helpers import new_store, settle, sign_in, type_text
 
 from iamtui.app import IamApp
 from iamtui.service import IamService
@@ -30,9 +30,8 @@ SIZE = (140, 44)
 
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[Path]:
+    new_store(tmp_path).close()
     path = tmp_path / "db.json"
-    IamService.initialize(path, root_password=ROOT_PASSWORD, account_id=ACCOUNT_ID,
-                          keys_dir=tmp_path / "keys").close()
     yield path
 
 

@@ -14,6 +14,7 @@ import pytest
 from helpers import ACCOUNT_ID, ROOT_PASSWORD, FakeClock
 from textual.pilot import Pilot
 from textual.widgets import Input, Static, TextArea
+from tui_helpers import new_store
 
 from iamtui.app import IamApp
 from iamtui.audit import Identity, make_event
@@ -27,15 +28,9 @@ SIZE = (140, 40)
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
 def db(tmp_path: Path, clock: FakeClock) -> Path:
     path = tmp_path / "db.json"
-    svc = IamService.initialize(path, root_password=ROOT_PASSWORD, account_id=ACCOUNT_ID,
-                                clock=clock, keys_dir=tmp_path / "keys")
+    svc = new_store(tmp_path, clock=clock)
     root = svc.root_principal()
     svc.create_user(root, "alice")
     clock.advance(days=1)

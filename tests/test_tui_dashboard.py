@@ -13,14 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import ACCOUNT_ID, ROOT_PASSWORD, FakeClock
+from helpers import FakeClock
 from textual.widgets import OptionList
-from tui_helpers import settle, sign_in
+from tui_helpers import new_store, settle, sign_in
 
 import screens.main as main_screen
 from iamtui.app import IamApp
 from iamtui.security.passwords import PasswordPolicy
-from iamtui.service import IamService
 from screens.dashboard import CredentialReportScreen, Dashboard, FailingEntitiesScreen
 from screens.modals import FormModal
 from screens.widgets.resource_table import ResourceTable
@@ -29,15 +28,9 @@ SIZE = (120, 36)
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
 def db(tmp_path: Path, clock: FakeClock) -> Path:
     path = tmp_path / "db.json"
-    svc = IamService.initialize(path, root_password=ROOT_PASSWORD, account_id=ACCOUNT_ID,
-                                alias="example", clock=clock, keys_dir=tmp_path / "keys")
+    svc = new_store(tmp_path, alias="example", clock=clock)
     root = svc.root_principal()
     for name in ("alice", "bob"):
         svc.create_user(root, name)

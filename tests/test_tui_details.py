@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from helpers import ACCOUNT_ID, ROOT_PASSWORD
 from textual.pilot import Pilot
-from tui_helpers import settle, type_text
+from tui_helpers import new_store, settle, type_text
 
 from iamtui.app import IamApp
 from iamtui.errors import IamError
@@ -41,8 +41,7 @@ REPORTS = f"arn:aws:iam::{ACCOUNT_ID}:policy/Reports"
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[Path]:
     path = tmp_path / "db.json"
-    svc = IamService.initialize(path, root_password=ROOT_PASSWORD, account_id=ACCOUNT_ID,
-                                keys_dir=tmp_path / "keys")
+    svc = new_store(tmp_path)
     root = svc.root_principal()
     for user in ("alice", "bob"):
         svc.create_user(root, user)

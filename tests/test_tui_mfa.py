@@ -15,10 +15,10 @@ from typing import Any
 
 import pyotp
 import pytest
-from helpers import ACCOUNT_ID, ROOT_PASSWORD, FakeClock
+from helpers import ACCOUNT_ID, FakeClock
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static
-from tui_helpers import settle, sign_in
+from tui_helpers import new_store, settle, sign_in
 
 import iamtui.security.mfa as mfa_module
 import screens.main as main_screen
@@ -34,15 +34,9 @@ FIXED_SEED = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
 def db(tmp_path: Path, clock: FakeClock) -> Path:
     path = tmp_path / "db.json"
-    svc = IamService.initialize(path, root_password=ROOT_PASSWORD, account_id=ACCOUNT_ID,
-                                alias="example", clock=clock, keys_dir=tmp_path / "keys")
+    svc = new_store(tmp_path, alias="example", clock=clock)
     root = svc.root_principal()
     svc.create_user(root, "alice")
     svc.create_login_profile(root, "alice", "Alic3!Passw0rd#")

@@ -15,6 +15,7 @@ from helpers import ACCOUNT_ID, ROOT_PASSWORD, FakeClock
 from rich.cells import cell_len
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input, Label, Static
+from tui_helpers import new_store
 
 from iamtui.app import IamApp
 from iamtui.errors import AccessDenied, InvalidInput, NoSuchEntity
@@ -28,9 +29,8 @@ SIZE = (120, 44)
 
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
+    new_store(tmp_path).close()
     path = tmp_path / "db.json"
-    IamService.initialize(path, root_password=ROOT_PASSWORD, account_id=ACCOUNT_ID,
-                          keys_dir=tmp_path / "keys").close()
     return path
 
 

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import ACCOUNT_ID, ROOT_PASSWORD, FakeClock
+from helpers import ROOT_PASSWORD, FakeClock
 from textual.pilot import Pilot
 from textual.widgets import Input, Static, TextArea
-from tui_helpers import settle
+from tui_helpers import new_store, settle
 
 import screens.main as main_screen
 from iamtui.app import IamApp
@@ -43,8 +43,7 @@ SECRET = "arn:aws:s3:::reports/secret/pay.csv"
 def db(tmp_path: Path) -> Path:
     path = tmp_path / "db.json"
     clock = FakeClock()
-    svc = IamService.initialize(path, root_password=ROOT_PASSWORD, account_id=ACCOUNT_ID,
-                                alias="example", clock=clock, keys_dir=tmp_path / "keys")
+    svc = new_store(tmp_path, alias="example", clock=clock)
     root = svc.root_principal()
     svc.create_user(root, "alice")
     svc.create_user(root, "bob")

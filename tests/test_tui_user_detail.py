@@ -8,10 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import ACCOUNT_ID, ROOT_PASSWORD
+from helpers import ACCOUNT_ID
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input
-from tui_helpers import settle, sign_in, type_text
+from tui_helpers import new_store, settle, sign_in, type_text
 
 from iamtui.app import IamApp
 from iamtui.service import IamService
@@ -28,8 +28,7 @@ OPERATOR_PASSWORD = "Operat0r!Passw0rd"
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[Path]:
     path = tmp_path / "db.json"
-    svc = IamService.initialize(path, root_password=ROOT_PASSWORD, account_id=ACCOUNT_ID,
-                                keys_dir=tmp_path / "keys")
+    svc = new_store(tmp_path)
     root = svc.root_principal()
     svc.create_user(root, "alice")
     svc.create_group(root, "Developers")

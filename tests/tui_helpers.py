@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from helpers import ACCOUNT_ID, ROOT_PASSWORD
 from textual.pilot import Pilot
@@ -34,9 +35,15 @@ async def sign_in(pilot: Pilot, user: str = "root", password: str = ROOT_PASSWOR
     assert isinstance(pilot.app.screen, MainScreen)
 
 
+def new_store(tmp_path: Path, **kwargs: Any) -> IamService:
+    """A new store of the test account (root password ROOT_PASSWORD) at tmp_path/db.json,
+    its keys in tmp_path/keys, open for seeding: close it before an app opens the store.
+    `kwargs` go to IamService.initialize (alias, clock)."""
+    return IamService.initialize(tmp_path / "db.json", root_password=ROOT_PASSWORD,
+                                 account_id=ACCOUNT_ID, keys_dir=tmp_path / "keys", **kwargs)
+
+
 def initialized_app(tmp_path: Path) -> IamApp:
     """An app over a new store of the test account (root password ROOT_PASSWORD)."""
-    db = tmp_path / "db.json"
-    IamService.initialize(db, root_password=ROOT_PASSWORD, account_id=ACCOUNT_ID,
-                          keys_dir=tmp_path / "keys").close()
-    return IamApp(db, keys_dir=tmp_path / "keys")
+    new_store(tmp_path).close()
+    return IamApp(tmp_path / "db.json", keys_dir=tmp_path / "keys")

@@ -109,12 +109,28 @@ class Principal:
                                            access_key_id=self.access_key_id)
 
 
+@dataclass(frozen=True)
+class Step:
+    """A request an operation makes on the caller's behalf (a cascade's DeleteAccessKey,
+    DetachUserPolicy, ...): authorized and audited as the same request made by hand."""
+
+    event: str  # the operation's name, e.g. "DeleteAccessKey"
+    resource: str  # the ARN the request made by hand is authorized on
+    params: Mapping[str, Any]  # its requestParameters, as the request by hand records them
+    context: tuple[ContextEntry, ...] = ()
+    action: str | None = None  # the IAM action, when it is not iam:<event>
+    guard: Callable[[], None] | None = None  # a check the request by hand makes beyond policies
+
+
 @dataclass
 class Change:
     """An operation in progress: its transaction, and what to record as its response."""
 
     tx: Tx
     response: Mapping[str, Any] | None = None
+    # Steps made on the caller's behalf, each audited as its own event before the
+    # operation's: all of them once the change commits, only a refused one when it fails.
+    steps: list[tuple[Step, IamError | None]] = field(default_factory=list)
 
 
 @dataclass
@@ -319,9 +335,32 @@ class ServiceCore:
                 change = Change(tx)
                 yield change
         except IamError as exc:
+            self._record_steps(caller, change, committed=False)
             self._record(caller, event, params, error=exc)
             raise
+        self._record_steps(caller, change, committed=True)
         self._record(caller, event, params, response=change.response if change else None)
+
+    def _authorize_steps(self, change: Change, caller: Principal, steps: Sequence[Step]) -> None:
+        """Authorize every step before anything is removed: a refused step is audited with
+        its denial and stops the whole operation (its transaction then changes nothing)."""
+        for step in steps:
+            try:
+                self._authorize(change.tx, caller, step.action or f"iam:{step.event}",
+                                step.resource, step.context)
+                if step.guard is not None:
+                    step.guard()
+            except IamError as exc:
+                change.steps.append((step, exc))
+                raise
+        change.steps.extend((step, None) for step in steps)
+
+    def _record_steps(self, caller: Principal, change: Change | None, *,
+                      committed: bool) -> None:
+        """Audit a change's steps, in order, as the events the requests by hand would make."""
+        for step, error in change.steps if change else ():
+            if committed or error is not None:
+                self._record(caller, step.event, step.params, error=error)
 
     def _read(self, caller: Principal, event: str, resource: str, *,
               action: str | None = None, context: Sequence[ContextEntry] = (),

@@ -20,7 +20,7 @@ from iamtui.arn import (
 )
 from iamtui.errors import EntityAlreadyExists, LimitExceeded, NoSuchEntity
 from iamtui.model import Group, GroupMembership, User
-from iamtui.service.core import Principal, View
+from iamtui.service.core import Principal, Step, View
 from iamtui.service.inline import (
     OWNERS,
     Dependent,
@@ -139,10 +139,12 @@ class GroupOperations(OwnerOperations):
             if users:
                 dependents.append(Dependent(
                     "remove users from group",
-                    (("iam:RemoveUserFromGroup", group.arn, ()),),
+                    tuple(Step("RemoveUserFromGroup", group.arn,
+                               {"groupName": group.group_name, "userName": m.user_name})
+                          for m in users),
                     lambda: [MEMBERSHIPS.delete(tx, MEMBERSHIPS.key(m)) for m in users]))
             dependents += owned_dependents(tx, group, "group")
-            self._delete_with_dependents(tx, caller, dependents, cascade)
+            self._delete_with_dependents(change, caller, dependents, cascade)
             GROUPS.delete(tx, group.group_id)
 
     def add_user_to_group(self, caller: Principal, group_name: str, user_name: str) -> None:

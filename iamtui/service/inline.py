@@ -31,7 +31,7 @@ from iamtui.arn import (
 from iamtui.errors import DeleteConflict, InvalidInput, LimitExceeded, NoSuchEntity
 from iamtui.model import InlinePolicy, OwnerKind, Tag
 from iamtui.policy import ContextEntry, PolicyType, parse_policy
-from iamtui.service.core import Principal, ServiceCore, View
+from iamtui.service.core import Change, Principal, ServiceCore, Step, View
 from iamtui.service.owners import OWNERS, OwnerSpec, merge_tags, resource_tag_context, tag_context
 from iamtui.service.principals import managed_policy
 from iamtui.service.tables import (
@@ -74,11 +74,11 @@ def inline_policies(view: View, kind: OwnerKind, name: str) -> list[InlinePolicy
 @dataclass(frozen=True)
 class Dependent:
     """Something that still hangs on an entity and blocks its deletion: what AWS asks to do
-    first, the IAM requests doing it by hand would make (a cascade authorizes each), and
-    how to remove it."""
+    first, the IAM requests doing it by hand would make (a cascade authorizes and audits
+    each), and how to remove it."""
 
     what: str  # "delete policies": AWS's "Cannot delete entity, must ... first."
-    requests: tuple[tuple[str, str, tuple[ContextEntry, ...]], ...]  # (action, arn, context)
+    steps: tuple[Step, ...]
     remove: Callable[[], object]
 
 
@@ -93,15 +93,17 @@ def owned_dependents(tx: Tx, owner: Any, kind: OwnerKind) -> list[Dependent]:
     if inline:
         out.append(Dependent(
             "delete policies",
-            # one request stands for all: each names the same action, owner and context
-            ((f"iam:Delete{spec.noun}Policy", owner.arn, context),),
+            tuple(Step(f"Delete{spec.noun}Policy", owner.arn,
+                       {spec.name_field: name, "policyName": p.policy_name}, context)
+                  for p in inline),
             lambda: [INLINE_POLICIES.delete(tx, INLINE_POLICIES.key(p)) for p in inline]))
     attached = [a for a in ATTACHMENTS.find_by(tx, "owner", name) if a.owner_kind == kind]
     if attached:
         out.append(Dependent(
             "detach all policies",
-            tuple((f"iam:Detach{spec.noun}Policy", owner.arn,
-                   (*context, ContextEntry("iam:PolicyARN", (a.policy_arn,))))
+            tuple(Step(f"Detach{spec.noun}Policy", owner.arn,
+                       {spec.name_field: name, "policyArn": a.policy_arn},
+                       (ContextEntry("iam:PolicyARN", (a.policy_arn,)), *context))
                   for a in attached),
             lambda: [ATTACHMENTS.delete(tx, ATTACHMENTS.key(a)) for a in attached]))
     return out
@@ -126,15 +128,15 @@ def _tag_params(spec: OwnerSpec, name: str, tags: Sequence[Tag]) -> dict[str, An
 class OwnerOperations(ServiceCore):
     """One implementation of what users, groups and roles share, parameterized by kind."""
 
-    def _delete_with_dependents(self, tx: Tx, caller: Principal, dependents: list[Dependent],
-                                cascade: bool) -> None:
-        """DeleteConflict naming the first dependent, unless `cascade`: then authorize each
-        request that removing them by hand would make, and remove them."""
+    def _delete_with_dependents(self, change: Change, caller: Principal,
+                                dependents: list[Dependent], cascade: bool) -> None:
+        """DeleteConflict naming the first dependent, unless `cascade`: then authorize every
+        request that removing them by hand would make (each audited as its own event), and
+        only when all are allowed, remove them."""
         if dependents and not cascade:
             raise DeleteConflict(f"Cannot delete entity, must {dependents[0].what} first.")
+        self._authorize_steps(change, caller, [s for d in dependents for s in d.steps])
         for dependent in dependents:
-            for action, arn, context in dependent.requests:
-                self._authorize(tx, caller, action, arn, context)
             dependent.remove()
 
     # ------------------------------------------------------------ inline policies

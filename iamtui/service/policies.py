@@ -51,8 +51,9 @@ from iamtui.errors import (
 from iamtui.managed_policies import aws_managed_policies
 from iamtui.model import Group, ManagedPolicy, PolicyVersion, Role, Tag, User
 from iamtui.policy import ContextEntry, PolicyType, parse_policy
-from iamtui.service.core import Principal, ServiceCore, View
-from iamtui.service.owners import merge_tags, resource_tag_context, tag_context
+from iamtui.service.core import Change, Principal, ServiceCore, Step, View
+from iamtui.service.inline import owner_context
+from iamtui.service.owners import OWNERS, merge_tags, resource_tag_context, tag_context
 from iamtui.service.tables import (
     ATTACHMENTS,
     GROUPS,
@@ -317,41 +318,53 @@ class PolicyOperations(ServiceCore):
                     raise DeleteConflict(ATTACHED_CONFLICT)
                 if others:
                     raise DeleteConflict(VERSIONS_CONFLICT)
-            removed = self._cascade_policy(tx, caller, policy_arn, attachments, bounded_users,
-                                           bounded_roles, others)
+            removed = self._cascade_policy(change, caller, policy_arn, attachments,
+                                           bounded_users, bounded_roles, others)
             for version in self._versions(tx, policy_arn):
                 POLICY_VERSIONS.delete(tx, POLICY_VERSIONS.key(version))
             POLICIES.delete(tx, policy_arn)
             self._forget_high_water(tx, policy_arn)
             change.response = removed or None
 
-    def _cascade_policy(self, tx: Tx, caller: Principal, arn: str, attachments: list[Any],
-                        bounded_users: list[User], bounded_roles: list[Role],
+    def _cascade_policy(self, change: Change, caller: Principal, arn: str,
+                        attachments: list[Any], bounded_users: list[User],
+                        bounded_roles: list[Role],
                         others: list[PolicyVersion]) -> dict[str, list[str]]:
-        """Undo every use of a policy, authorizing each step as its own IAM action."""
+        """Undo every use of a policy: authorize (and audit) each step as the request doing
+        it by hand would make, all of them before anything changes; then change."""
+        tx = change.tx
+        steps: list[Step] = []
         removed: dict[str, list[str]] = {}
-        policy_arn_key = [ContextEntry("iam:PolicyARN", (arn,))]
         for attachment in attachments:
             kind = attachment.owner_kind
-            owner = {"user": USERS, "group": GROUPS, "role": ROLES}[kind].find_one(
-                tx, "name", attachment.owner_name)
-            if owner is not None:
-                self._authorize(tx, caller, f"iam:Detach{kind.capitalize()}Policy", owner.arn,
-                                policy_arn_key)
-            ATTACHMENTS.delete(tx, ATTACHMENTS.key(attachment))
-            removed.setdefault(f"detachedFrom{kind.capitalize()}s", []).append(
-                attachment.owner_name)
-        for table, kind, entities in ((USERS, "User", bounded_users),
-                                      (ROLES, "Role", bounded_roles)):
+            spec = OWNERS[kind]
+            owner = spec.find(tx, attachment.owner_name)
+            if owner is not None:  # an attachment to no one needs nobody's permission
+                steps.append(Step(f"Detach{spec.noun}Policy", owner.arn,
+                                  {spec.name_field: spec.name_of(owner), "policyArn": arn},
+                                  (ContextEntry("iam:PolicyARN", (arn,)),
+                                   *owner_context(owner, boundary=True))))
+            removed.setdefault(f"detachedFrom{spec.noun}s", []).append(attachment.owner_name)
+        for kind, entities in (("user", bounded_users), ("role", bounded_roles)):
+            spec = OWNERS[kind]
             for entity in entities:
-                self._authorize(tx, caller, f"iam:Delete{kind}PermissionsBoundary", entity.arn,
-                                [ContextEntry("iam:PermissionsBoundary", (arn,))])
-                table.put(tx, replace(entity, permissions_boundary=None))
-                removed.setdefault(f"boundaryRemovedFrom{kind}s", []).append(entity.arn)
+                steps.append(Step(f"Delete{spec.noun}PermissionsBoundary", entity.arn,
+                                  {spec.name_field: spec.name_of(entity)},
+                                  (*owner_context(entity),
+                                   ContextEntry("iam:PermissionsBoundary", (arn,)))))
+                removed.setdefault(f"boundaryRemovedFrom{spec.noun}s", []).append(entity.arn)
         for version in others:
-            self._authorize(tx, caller, "iam:DeletePolicyVersion", arn)
+            steps.append(Step("DeletePolicyVersion", arn,
+                              {"policyArn": arn, "versionId": version.version_id},
+                              tuple(self._policy_tags(arn))))
             removed.setdefault("deletedVersions", []).append(version.version_id)
-        return removed
+        self._authorize_steps(change, caller, steps)
+        for attachment in attachments:
+            ATTACHMENTS.delete(tx, ATTACHMENTS.key(attachment))
+        for table, entities in ((USERS, bounded_users), (ROLES, bounded_roles)):
+            for entity in entities:
+                table.put(tx, replace(entity, permissions_boundary=None))
+        return removed  # the versions go with the policy itself
 
     # ------------------------------------------------------------------ versions
 

@@ -29,7 +29,7 @@ from iamtui.arn import (
 from iamtui.errors import EntityAlreadyExists, LimitExceeded
 from iamtui.model import DEFAULT_MAX_SESSION_DURATION, Role, Tag
 from iamtui.policy import ContextEntry, PolicyType, parse_policy
-from iamtui.service.core import Principal, View
+from iamtui.service.core import Principal, Step, View
 from iamtui.service.inline import (
     OWNERS,
     Dependent,
@@ -164,7 +164,7 @@ class RoleOperations(OwnerOperations):
             tx = change.tx
             role = self._role(tx, role_name)
             dependents = owned_dependents(tx, role, "role") + self._profiles_of(tx, role)
-            self._delete_with_dependents(tx, caller, dependents, cascade)
+            self._delete_with_dependents(change, caller, dependents, cascade)
             ROLES.delete(tx, role.role_id)
 
     def _profiles_of(self, tx: Tx, role: Role) -> list[Dependent]:
@@ -174,7 +174,9 @@ class RoleOperations(OwnerOperations):
             return []
         return [Dependent(
             "remove roles from instance profile",
-            tuple(("iam:RemoveRoleFromInstanceProfile", p.arn, ()) for p in profiles),
+            tuple(Step("RemoveRoleFromInstanceProfile", p.arn,
+                       {"instanceProfileName": p.instance_profile_name,
+                        "roleName": role.role_name}) for p in profiles),
             lambda: [INSTANCE_PROFILES.put(tx, replace(p, role_names=tuple(
                 n for n in p.role_names if n.casefold() != role.role_name.casefold())))
                 for p in profiles])]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
 
 from iamtui.arn import (
     new_unique_id,
@@ -15,22 +14,23 @@ from iamtui.arn import (
     validate_tags,
     validate_user_name,
 )
-from iamtui.errors import DeleteConflict, EntityAlreadyExists, NoSuchEntity
-from iamtui.model import Tag, User
+from iamtui.errors import AccessDenied, EntityAlreadyExists, NoSuchEntity
+from iamtui.model import Tag, User, VirtualMfaDevice
 from iamtui.policy import ContextEntry
-from iamtui.service.core import Principal, View
-from iamtui.service.inline import OwnerOperations
+from iamtui.service.core import Principal, Step, View
+from iamtui.service.inline import Dependent, OwnerOperations, owned_dependents
 from iamtui.service.owners import tag_context
 from iamtui.service.tables import (
     ACCESS_KEYS,
     ATTACHMENTS,
+    GROUPS,
     INLINE_POLICIES,
     LOGIN_PROFILES,
     MEMBERSHIPS,
     MFA_DEVICES,
     USERS,
 )
-from store import EntityTable, Tx
+from store import Tx
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,19 @@ class UserSummary:
     access_keys: int
     oldest_key_created: datetime | None
     last_activity: datetime | None
+
+
+def _own_mfa_guard(caller: Principal, user: User,
+                   devices: Sequence[VirtualMfaDevice]) -> Callable[[], None]:
+    """A user with MFA must prove it to deactivate its own devices, by hand or in a cascade
+    (IAM User Guide, "Assign MFA devices in the AWS CLI or AWS API")."""
+    def guard() -> None:
+        if caller.mfa_authenticated_at is None and any(d.enable_date for d in devices):
+            raise AccessDenied(f"User: {caller.arn} is not authorized to perform: "
+                               f"iam:DeactivateMFADevice on resource: {user.arn}: you have an "
+                               "MFA device, so sign in with it (or use a session with MFA) "
+                               "first.")
+    return guard
 
 
 class UserOperations(OwnerOperations):
@@ -176,49 +189,54 @@ class UserOperations(OwnerOperations):
 
     def delete_user(self, caller: Principal, user_name: str, *, cascade: bool = False) -> None:
         """DeleteUser. Like AWS, refuses while the user still has credentials, groups or
-        policies (DeleteConflict); with `cascade`, removes those first, in one change."""
+        policies (DeleteConflict); with `cascade`, removes those first, in one change, each
+        removal authorized and audited as the request doing it by hand would be."""
         view = self.store.snapshot()
         user = self._user(view, user_name)
         with self._change(caller, "DeleteUser", user.arn,
                           {"userName": user_name, "cascade": cascade or None}) as change:
             tx = change.tx
             user = self._user(tx, user_name)
-            leftovers = self._user_dependents(tx, user.user_name)
-            if leftovers and not cascade:
-                what, _ = leftovers[0]
-                raise DeleteConflict(f"Cannot delete entity, must {what} first.")
-            for _, remove in leftovers:
-                remove()
+            dependents = self._user_dependents(tx, caller, user)
+            self._delete_with_dependents(change, caller, dependents, cascade)
             USERS.delete(tx, user.user_id)
 
-    def _user_dependents(self, tx: Tx, name: str) -> list[tuple[str, Callable[[], object]]]:
-        """What still hangs on a user, in AWS's order, each with a way to remove it."""
-        out: list[tuple[str, Callable[[], object]]] = []
-
-        def drop(table: EntityTable[Any], items: list[Any]) -> Callable[[], object]:
-            return lambda: [table.delete(tx, table.key(i)) for i in items]
-
+    def _user_dependents(self, tx: Tx, caller: Principal, user: User) -> list[Dependent]:
+        """What still hangs on a user, in AWS's DeleteConflict order, each with the requests
+        removing it by hand would make (on the user's ARN; group membership on the group's)."""
+        name, out = user.user_name, []
         profile = LOGIN_PROFILES.get(tx, name.casefold())
         if profile is not None:
-            out.append(("delete login profile", drop(LOGIN_PROFILES, [profile])))
+            out.append(Dependent(
+                "delete login profile", (Step("DeleteLoginProfile", user.arn, {"userName": name}),),
+                lambda: LOGIN_PROFILES.delete(tx, name.casefold())))
         keys = ACCESS_KEYS.find_by(tx, "user", name)
         if keys:
-            out.append(("delete access keys", drop(ACCESS_KEYS, keys)))
+            out.append(Dependent(
+                "delete access keys",
+                tuple(Step("DeleteAccessKey", user.arn,
+                           {"userName": name, "accessKeyId": k.access_key_id}) for k in keys),
+                lambda: [ACCESS_KEYS.delete(tx, k.access_key_id) for k in keys]))
         devices = MFA_DEVICES.find_by(tx, "user", name)
         if devices:
-            out.append(("deactivate MFA devices",
-                        lambda: [MFA_DEVICES.put(tx, replace(d, user_name=None,
-                                                             enable_date=None))
-                                 for d in devices]))
-        inline = [p for p in INLINE_POLICIES.find_by(tx, "owner", name) if p.owner_kind == "user"]
-        if inline:
-            out.append(("delete policies", drop(INLINE_POLICIES, inline)))
-        attached = [a for a in ATTACHMENTS.find_by(tx, "owner", name) if a.owner_kind == "user"]
-        if attached:
-            out.append(("detach all policies", drop(ATTACHMENTS, attached)))
-        groups = MEMBERSHIPS.find_by(tx, "user", name)
-        if groups:
-            out.append(("remove user from all groups", drop(MEMBERSHIPS, groups)))
+            own = caller.kind == "user" and caller.name.casefold() == name.casefold()
+            out.append(Dependent(
+                "deactivate MFA devices",
+                tuple(Step("DeactivateMFADevice", user.arn,
+                           {"userName": name, "serialNumber": d.serial_number},
+                           guard=_own_mfa_guard(caller, user, devices) if own else None)
+                      for d in devices),
+                lambda: [MFA_DEVICES.put(tx, replace(d, user_name=None, enable_date=None))
+                         for d in devices]))
+        out += owned_dependents(tx, user, "user")
+        memberships = MEMBERSHIPS.find_by(tx, "user", name)
+        groups = [g for m in memberships if (g := GROUPS.find_one(tx, "name", m.group_name))]
+        if memberships:
+            out.append(Dependent(
+                "remove user from all groups",
+                tuple(Step("RemoveUserFromGroup", g.arn,
+                           {"groupName": g.group_name, "userName": name}) for g in groups),
+                lambda: [MEMBERSHIPS.delete(tx, MEMBERSHIPS.key(m)) for m in memberships]))
         return out
 
     def tag_user(self, caller: Principal, user_name: str, tags: Sequence[Tag]) -> None:

@@ -285,10 +285,15 @@ class ServiceCore:
                         resource_policy=self.resource_policy_input(view, action, resource))
 
     def resource_policy_input(self, view: View, action: str, resource: str) -> PolicyInput | None:
-        """The resource-based policy that applies: a stored one, or a role's trust policy."""
-        if action.lower().startswith("sts:assumerole") and ":role/" in resource:
+        """The resource-based policy that applies: a role's trust policy for the sts actions
+        it governs, else one stored for the resource. IAM has no other resource-based
+        policy, so none applies to an iam: action, nor one stored on an IAM or STS ARN
+        (an older iamtui let put-resource-policy store those)."""
+        if action.lower() in TRUST_POLICY_ACTIONS and ":role/" in resource:
             role = ROLES.find_one(view, "arn", resource)
             return principals.trust_policy_input(role) if role else None
+        if action.split(":", 1)[0].lower() == "iam" or is_iam_or_sts_arn(resource):
+            return None
         stored = RESOURCE_POLICIES.get(view, resource)
         if stored is None and resource.startswith("arn:aws:s3:::") and "/" in resource:
             # An object is governed by its bucket's policy (whose statements name bucket/*).
@@ -403,6 +408,21 @@ class ServiceCore:
                     tx.meta["audit_head"] = list(head)
                 if also is not None:
                     also(tx)
+
+
+# The actions a role's trust policy governs (IAM User Guide, "Role trust policies" and
+# "Passing session tags in AWS STS"; sts:SetSourceIdentity: "Monitor and control actions
+# taken with assumed roles").
+TRUST_POLICY_ACTIONS = frozenset({"sts:assumerole", "sts:assumerolewithsaml",
+                                  "sts:assumerolewithwebidentity", "sts:tagsession",
+                                  "sts:setsourceidentity"})
+
+
+def is_iam_or_sts_arn(arn: str) -> bool:
+    """An ARN of IAM's or STS's own resources (users, groups, roles, policies, sessions...),
+    in any partition: none of them has a resource-based policy but a role's trust policy."""
+    parts = arn.split(":", 3)
+    return len(parts) > 2 and parts[0] == "arn" and parts[2].lower() in ("iam", "sts")
 
 
 # The root user's implicit "allow everything" (used only when the engine is asked

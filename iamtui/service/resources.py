@@ -9,7 +9,13 @@ iam:ListResourcePolicies (on "*"). No AWS service defines these action names, so
 a policy that grants "iam:*" or "*" grants them too, and nothing else does.
 
 A role's resource-based policy is its trust policy (update-assume-role-policy), so
-role ARNs are refused here.
+role ARNs are refused here. IAM users, groups, policies and the rest of IAM's and STS's
+resources have no resource-based policy in AWS, so put-resource-policy refuses their ARNs:
+a policy stored on a user's own ARN must not let it grant itself IAM actions. Policies an
+older iamtui stored on such ARNs are ignored by authorization (see
+ServiceCore.resource_policy_input); get- and delete-resource-policy still reach them, so
+they can be read and removed. An import cannot bring any: GetAccountAuthorizationDetails'
+shape has no place for resource-based policies.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from iamtui.arn import Arn, validate_policy_document_text
 from iamtui.errors import InvalidInput, NoSuchEntity, ValidationError
 from iamtui.model import ResourcePolicy
 from iamtui.policy import PolicyType, parse_policy
-from iamtui.service.core import Principal, ServiceCore, View
+from iamtui.service.core import Principal, ServiceCore, View, is_iam_or_sts_arn
 from iamtui.service.tables import RESOURCE_POLICIES
 
 
@@ -52,6 +58,12 @@ class ResourcePolicyOperations(ServiceCore):
         """Store (or replace) the resource-based policy of `resource_arn`; the document is
         checked as AWS checks resource-based policies (a Principal in every statement)."""
         validate_resource_arn(resource_arn)
+        if is_iam_or_sts_arn(resource_arn):
+            raise InvalidInput(
+                f"{resource_arn} is an IAM or STS resource: in AWS, IAM users, groups, "
+                "policies and the other IAM and STS resources have no resource-based policy "
+                "(only a role's trust policy is one, for sts:AssumeRole), so no policy can be "
+                "stored here. Grant IAM actions with identity-based policies instead.")
         validate_policy_document_text(policy_document)
         parse_policy(policy_document, PolicyType.RESOURCE)
         params = {"resourceArn": resource_arn, "policyDocument": policy_document}

@@ -148,13 +148,16 @@ def test_import_the_example_account(make_service: Any) -> None:
 
 @needs_data
 def test_import_is_one_transaction_and_one_audit_event(make_service: Any) -> None:
-    """One audit event for the whole import, not one per entity (and no hashing at all:
-    an export carries no passwords)."""
+    """One transaction and one summary event for the whole import, after one event per
+    entity it added (and no hashing at all: an export carries no passwords)."""
     service = make_service(OTHER_ACCOUNT)
     before = service.audit.count()
     revision = service.store.snapshot().revision
-    service.import_account_authorization_details(service.root_principal(), load(SMALL))
-    assert service.audit.count() == before + 1
+    summary = service.import_account_authorization_details(service.root_principal(),
+                                                           load(SMALL))
+    entities = (summary.users + summary.groups + summary.roles + summary.policies
+                + summary.instance_profiles + summary.aws_managed_kept)
+    assert service.audit.count() == before + entities + 1
     event = service.audit.page(0, 1)[0]
     assert event["eventName"] == "ImportAccountAuthorizationDetails"
     assert event["responseElements"]["Users"] == 3
@@ -419,6 +422,49 @@ def test_operator_without_permission_is_denied(service: IamService, root: Princi
         service.import_account_authorization_details(alice, small_export())
     assert counts(service) == before
     assert service.audit.page(0, 1)[0]["errorCode"] == "AccessDenied"
+
+
+def test_import_audits_each_entity_it_adds(service: IamService, root: Principal) -> None:
+    """Besides its summary event, an import writes one event per entity it adds, named and
+    shaped as the request creating it by hand (IAM API reference: CreatePolicy,
+    CreateGroup, CreateUser, CreateRole, CreateInstanceProfile), marked "imported": true:
+    whoever watches the trail for a new role and whom it trusts sees an imported one too
+    (CloudTrail logs entities a service creates for a caller as such Create* events)."""
+    data = small_export()
+    trust = data["RoleDetailList"][0]["AssumeRolePolicyDocument"]
+    logged = service.audit.count()
+    service.import_account_authorization_details(root, data)
+    events = service.audit.page(logged, 100, newest_first=False)
+    assert [e["eventName"] for e in events] == [
+        "CreatePolicy", "CreateGroup", "CreateUser", "CreateRole", "CreateInstanceProfile",
+        "ImportAccountAuthorizationDetails"]
+    assert all(e["requestParameters"].get("imported") is True for e in events[:-1])
+    assert all(e["userIdentity"]["type"] == "Root" and "errorCode" not in e for e in events)
+    policy, group, user, role, profile = (e["requestParameters"] for e in events[:-1])
+    assert policy["policyName"] == "Custom" and "s3:GetObject" in policy["policyDocument"]
+    assert events[0]["responseElements"]["policy"]["arn"] == \
+        f"arn:aws:iam::{ACCOUNT_ID}:policy/Custom"
+    assert group == {"groupName": "Admins", "path": "/", "imported": True}
+    assert user["userName"] == "Alice" and user["tags"] == [{"key": "team", "value": "red"}]
+    assert user["permissionsBoundary"] == "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
+    assert events[2]["responseElements"]["user"] == {
+        "userName": "Alice", "userId": "AIDA1111111111EXAMPLE",
+        "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/Alice"}
+    assert role["roleName"] == "EC2role" and json.loads(
+        role["assumeRolePolicyDocument"]) == trust
+    assert profile["instanceProfileName"] == "EC2role"
+    assert service.audit.verify().ok
+
+
+def test_refused_import_audits_no_entity(service: IamService, root: Principal) -> None:
+    """An import that adds nothing (a clash) leaves only its own failed event."""
+    service.create_group(root, "Admins")
+    logged = service.audit.count()
+    with pytest.raises(EntityAlreadyExists):
+        service.import_account_authorization_details(root, small_export())
+    events = service.audit.page(logged, 100, newest_first=False)
+    assert [(e["eventName"], e.get("errorCode")) for e in events] == [
+        ("ImportAccountAuthorizationDetails", "EntityAlreadyExists")]
 
 
 def test_malformed_document_names_its_owner(service: IamService, root: Principal) -> None:

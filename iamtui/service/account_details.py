@@ -63,7 +63,7 @@ from iamtui.model import (
     parse_timestamp,
 )
 from iamtui.policy import PolicyType, parse_policy
-from iamtui.service.core import Principal, ServiceCore, View
+from iamtui.service.core import Principal, ServiceCore, Step, View
 from iamtui.service.tables import (
     ATTACHMENTS,
     GROUPS,
@@ -330,6 +330,9 @@ class AccountDetailsOperations(ServiceCore):
         with self._change(caller, "ImportAccountAuthorizationDetails", "*", params) as change:
             summary = plan.apply(change.tx)
             change.response = summary.to_aws()
+            # each entity is audited too, once it is committed, as the Create* event making
+            # it by hand would be, marked "imported": true (see _Plan.creation_events)
+            change.steps += [(step, None) for step in plan.creation_events()]
         return summary
 
 
@@ -353,6 +356,11 @@ def _map_accounts(details: Mapping[str, Any], sources: Sequence[str],
     text = json.dumps(details)
     pattern = re.compile(r"(?<!\d)(" + "|".join(map(re.escape, sources)) + r")(?!\d)")
     return json.loads(pattern.sub(target, text))
+
+
+def _tag_params(tags: Sequence[Tag]) -> list[dict[str, str]] | None:
+    """Tags as the Create* requests record them (None when there are none)."""
+    return [{"key": t.key, "value": t.value} for t in tags] or None
 
 
 def _tags(raw: Any) -> tuple[Tag, ...]:
@@ -540,6 +548,46 @@ class _Plan:
         return ImportSummary(len(self.users), len(self.groups), len(self.roles),
                              len(self.policies) - self.aws_kept, len(self.profiles),
                              self.aws_kept)
+
+    def creation_events(self) -> list[Step]:
+        """One audit event per entity the import added, named and shaped like the request
+        creating it by hand (CreatePolicy, CreateGroup, CreateUser, CreateRole,
+        CreateInstanceProfile), with "imported": true in its requestParameters. CloudTrail
+        records entities a service creates on a caller's behalf (CloudFormation, say) as
+        such Create* events too, so whoever watches for CreateRole or CreateUser sees an
+        imported role trusting someone just as they would see one made by hand."""
+        defaults = {v.policy_arn: v.document for v in self.versions if v.is_default_version}
+        steps = [Step("CreatePolicy", p.arn, {
+            "policyName": p.policy_name, "path": p.path, "description": p.description,
+            "policyDocument": defaults.get(p.arn), "tags": _tag_params(p.tags),
+            "imported": True}, response={"policy": {
+                "policyName": p.policy_name, "policyId": p.policy_id, "arn": p.arn,
+                "defaultVersionId": p.default_version_id}}) for p in self.policies]
+        steps += [Step("CreateGroup", g.arn, {
+            "groupName": g.group_name, "path": g.path, "imported": True}, response={"group": {
+                "groupName": g.group_name, "groupId": g.group_id, "arn": g.arn}})
+            for g in self.groups]
+        steps += [Step("CreateUser", u.arn, {
+            "userName": u.user_name, "path": u.path,
+            "permissionsBoundary": u.permissions_boundary, "tags": _tag_params(u.tags),
+            "imported": True}, response={"user": {
+                "userName": u.user_name, "userId": u.user_id, "arn": u.arn}})
+            for u in self.users]
+        steps += [Step("CreateRole", r.arn, {
+            "roleName": r.role_name, "path": r.path,
+            "assumeRolePolicyDocument": r.assume_role_policy_document,
+            "description": r.description, "maxSessionDuration": r.max_session_duration,
+            "permissionsBoundary": r.permissions_boundary, "tags": _tag_params(r.tags),
+            "imported": True}, response={"role": {
+                "roleName": r.role_name, "roleId": r.role_id, "arn": r.arn}})
+            for r in self.roles]
+        steps += [Step("CreateInstanceProfile", p.arn, {
+            "instanceProfileName": p.instance_profile_name, "path": p.path,
+            "tags": _tag_params(p.tags), "imported": True}, response={"instanceProfile": {
+                "instanceProfileName": p.instance_profile_name,
+                "instanceProfileId": p.instance_profile_id, "arn": p.arn}})
+            for p in self.profiles]
+        return steps
 
     def _refuse_clashes(self, tx: Tx) -> None:
         checks = (

@@ -120,6 +120,7 @@ class Step:
     context: tuple[ContextEntry, ...] = ()
     action: str | None = None  # the IAM action, when it is not iam:<event>
     guard: Callable[[], None] | None = None  # a check the request by hand makes beyond policies
+    response: Mapping[str, Any] | None = None  # its responseElements, once it is done
 
 
 @dataclass
@@ -362,10 +363,21 @@ class ServiceCore:
 
     def _record_steps(self, caller: Principal, change: Change | None, *,
                       committed: bool) -> None:
-        """Audit a change's steps, in order, as the events the requests by hand would make."""
-        for step, error in change.steps if change else ():
-            if committed or error is not None:
-                self._record(caller, step.event, step.params, error=error)
+        """Audit a change's steps, in order, as the events the requests by hand would make.
+
+        One append for all of them (an import has one step per entity: thousands); the
+        operation's own event, recorded right after by `_record`, moves the head the store
+        remembers past them."""
+        identity = caller.audit_identity()
+        records = [audit.make_event(
+            step.event, identity=identity, request_parameters=step.params,
+            response_elements=None if error else step.response,
+            error_code=error.code if error else None,
+            error_message=error.message if error else None, now=self.clock)
+            for step, error in (change.steps if change else ())
+            if committed or error is not None]
+        if records:
+            self.audit.append_many(records)
 
     def _read(self, caller: Principal, event: str, resource: str, *,
               action: str | None = None, context: Sequence[ContextEntry] = (),

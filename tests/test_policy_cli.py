@@ -362,6 +362,17 @@ class TestValidatePolicy:
         codes = [f["issueCode"] for f in self.findings(capsys, document)]
         assert "PASS_ROLE_WITH_STAR_IN_RESOURCE" in codes and "FULL_ACCESS" in codes
 
+    def test_import_permission_is_administrator_access(
+            self, capsys: pytest.CaptureFixture[str]) -> None:
+        """validate-policy says iam:ImportAccountAuthorizationDetails is an administrator's
+        permission (README, "Beyond aws iam")."""
+        document = json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "iam:Import*", "Resource": "*"}]})
+        (finding,) = self.findings(capsys, document)
+        assert (finding["findingType"], finding["issueCode"]) == (
+            "SECURITY_WARNING", "IMPORT_IS_ADMINISTRATOR_ACCESS")
+        assert "equivalent to administrator access" in finding["findingDetails"]
+
     def test_table(self, capsys: pytest.CaptureFixture[str]) -> None:
         code, out, _ = run(capsys, "validate-policy", "--policy-document",
                            '{"Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": '

@@ -577,6 +577,29 @@ class TestValidatePolicyFindings:
         f = self.finding(text, "PASS_ROLE_WITH_STAR_IN_RESOURCE")
         assert f.finding_type is FindingType.SECURITY_WARNING
 
+    @pytest.mark.parametrize("action", ["iam:ImportAccountAuthorizationDetails",
+                                        "iam:importaccountauthorizationdetails",
+                                        "iam:Import*", "iam:*AccountAuthorizationDetails"])
+    def test_import_is_administrator_access(self, action: str) -> None:
+        """iamtui's import can bring in a role trusting the holder with AdministratorAccess
+        (README, "Beyond aws iam"): granting it, by name or wildcard, is flagged."""
+        text = doc({"Effect": "Allow", "Action": ["s3:GetObject", action], "Resource": "*"})
+        f = self.finding(text, "IMPORT_IS_ADMINISTRATOR_ACCESS")
+        assert f.finding_type is FindingType.SECURITY_WARNING
+        assert f.path == ("Statement", 0, "Action")
+        assert "equivalent to administrator access" in f.detail
+
+    @pytest.mark.parametrize("statement", [
+        {"Effect": "Allow", "Action": "*", "Resource": "*"},
+        {"Effect": "Allow", "Action": "iam:*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "iam:ImportAccountAuthorizationDetails", "Resource": "*"},
+        {"Effect": "Allow", "Action": "iam:GetAccountAuthorizationDetails", "Resource": "*"},
+    ])
+    def test_import_warning_only_where_it_adds_something(self,
+                                                         statement: dict[str, Any]) -> None:
+        """Not for "*" or "iam:*" (already administrator access), a Deny, or the export."""
+        assert "IMPORT_IS_ADMINISTRATOR_ACCESS" not in codes(doc(statement))
+
     def test_pass_role_on_named_role_is_fine(self) -> None:
         text = doc({"Effect": "Allow", "Action": "iam:PassRole",
                     "Resource": "arn:aws:iam::111122223333:role/app"})

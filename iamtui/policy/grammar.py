@@ -19,6 +19,8 @@ from iamtui.policy.document import LineIndex, Node, Position, parse_json
 from iamtui.policy.patterns import GLOB, WildcardSet
 
 VERSIONS = ("2012-10-17", "2008-10-17")
+# iamtui's own action (import-account-authorization-details): an administrator's permission.
+IMPORT_ACTION = "iam:ImportAccountAuthorizationDetails"
 # The API's PolicyDocument pattern: tab, LF, CR, and U+0020 through U+00FF.
 _ALLOWED_CHARS = re.compile(r"[^\t\n\r\u0020-\u00ff]")
 # The API's maximum length of any policy document parameter.
@@ -523,6 +525,15 @@ class _Checker:
             self.add(FindingType.SECURITY_WARNING, "PASS_ROLE_WITH_STAR_IN_RESOURCE",
                      "iam:PassRole on \"*\" lets the holder pass any role, and so gain its "
                      "permissions; name the roles that may be passed", (*path, "Action"), node)
+        # iamtui's own import can bring in a role that trusts the holder and carries
+        # AdministratorAccess; said only where the statement does not already allow all of
+        # IAM ("*", "iam:*": those match the name "iam:*" itself, and are admin anyway).
+        if st.action is not None and actions.matches(IMPORT_ACTION) \
+                and not actions.matches("iam:*"):
+            self.add(FindingType.SECURITY_WARNING, "IMPORT_IS_ADMINISTRATOR_ACCESS",
+                     f"{IMPORT_ACTION} lets the holder import a role that trusts it with "
+                     "AdministratorAccess attached: it is equivalent to administrator access; "
+                     "grant it to administrators only", (*path, "Action"), node)
         if (st.principal is not None and st.principal.wildcard and not st.conditions
                 and self.policy_type is not PolicyType.IDENTITY):
             self.add(FindingType.SECURITY_WARNING, "PUBLIC_ACCESS",

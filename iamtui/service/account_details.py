@@ -7,8 +7,11 @@ managed policies attached to something, with their documents as JSON objects.
 
 `import_account_authorization_details` (our own operation: AWS has none) loads what
 `aws iam get-account-authorization-details` printed for a real account, as one
-transaction and one audit event. References to AWS managed policies stay references
-(attachments and boundaries); the shipped copy of the policy answers for it. An AWS
+transaction, audited as one Create* event per entity it adds and its own summary event.
+`iam:ImportAccountAuthorizationDetails` is an administrator's permission: an export can
+hold a role that trusts the importer and has AdministratorAccess attached. References
+to AWS managed policies stay references (attachments and boundaries); the shipped copy
+of the policy answers for it. An AWS
 managed policy the package does not ship is kept from the export, marked AWS managed.
 
 The account: the export's account is read from its entities' ARNs. It must be this
@@ -315,7 +318,8 @@ class AccountDetailsOperations(ServiceCore):
         user, group, role, instance profile or customer managed policy of the export
         already exists here, and (InvalidInput) an export of another account unless that
         account is in `map_accounts`. Authorized as `iam:ImportAccountAuthorizationDetails`
-        on "*"; audited as one event.
+        on "*"; audited as one event per entity added (see `_Plan.creation_events`), then
+        one for the import.
         """
         if not isinstance(details, Mapping) or not any(k in details for k in _LISTS):
             raise InvalidInput("This is not the output of get-account-authorization-details: "

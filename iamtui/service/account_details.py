@@ -11,8 +11,8 @@ transaction, audited as one Create* event per entity it adds and its own summary
 `iam:ImportAccountAuthorizationDetails` is an administrator's permission: an export can
 hold a role that trusts the importer and has AdministratorAccess attached. References
 to AWS managed policies stay references (attachments and boundaries); the shipped copy
-of the policy answers for it. An AWS
-managed policy the package does not ship is kept from the export, marked AWS managed.
+of the policy answers for it. An AWS managed policy the package does not ship is kept
+from the export, marked AWS managed.
 
 The account: the export's account is read from its entities' ARNs. It must be this
 store's account; `map_accounts` names export accounts whose ID is rewritten to this

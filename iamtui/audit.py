@@ -371,9 +371,11 @@ class AuditKey:
         return cls(secrets.token_bytes(32))
 
     @classmethod
-    def load(cls, path: Path) -> AuditKey:
-        """Read a key file written by `load_or_create` (64 hex digits)."""
-        text = Path(path).read_text(encoding="ascii").strip()
+    def from_key_file(cls, data: bytes, path: Path | None = None) -> AuditKey:
+        """The key in a key file's contents (64 hex digits, as `key_file` writes them).
+        Reading the file, and refusing one that others may read, is the service's job
+        (iamtui.service.keyfiles), which also creates it, once, at `iamtui init`."""
+        text = data.decode("ascii", "replace").strip()
         if not re.fullmatch(r"[0-9a-f]{64}", text):
             raise ValidationError(
                 f"The audit key file {path} is damaged (expected 64 hex digits); restore it "
@@ -381,29 +383,9 @@ class AuditKey:
             )
         return cls(bytes.fromhex(text))
 
-    @classmethod
-    def load_or_create(cls, path: Path) -> AuditKey:
-        """Load the key at `path`, creating it (mode 0600, atomically) when it does not exist."""
-        path = Path(path)
-        if path.exists():
-            return cls.load(path)
-        key = cls.generate()
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            os.write(fd, key.secret.hex().encode("ascii") + b"\n")
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        try:
-            # link() fails if another process created the key first: then both use that one.
-            os.link(tmp, path)
-        except FileExistsError:
-            return cls.load(path)
-        finally:
-            tmp.unlink()
-        _fsync_dir(path.parent)
-        return key
+    def key_file(self) -> bytes:
+        """What a key file holds: the key in hex, on one line."""
+        return self.secret.hex().encode("ascii") + b"\n"
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -4,6 +4,10 @@ Builds a seeded log, then reports the median of several runs for: one durable ap
 (fsync) onto the full log, a bulk append, verifying the whole chain, counting events, and
 fetching the newest page of 100 with and without a filter, each from a cold reader (a new
 AuditLog, which must first index the file) and a warm one (the index is cached).
+
+Then a torn tail: a crash left a long unterminated last line (5 and 20 MB). Finding the head
+under the append lock and verifying must stay linear in its size: the 20 MB case should cost
+about 4x the 5 MB one (it was 16x and 6 s), and about what one plain read of the file costs.
 """
 
 from __future__ import annotations
@@ -175,11 +179,50 @@ def main() -> None:
             )
         )
 
+    rows += torn_tail_rows(key)
     print(f"audit log: {n} events, {size_mb:.1f} MB")
     print(f"{'operation':<48} {'median ms':>10}")
     print("-" * 70)
     for name, ms, note in rows:
         print(f"{name:<48} {ms:>10.3f}  {note}")
+
+
+def torn_tail_rows(key: AuditKey) -> list[tuple[str, float, str]]:
+    """head(), append and verify over 100 records and a torn last line of 5 and 20 MB."""
+    rows: list[tuple[str, float, str]] = []
+    medians: dict[tuple[str, int], float] = {}
+    for mb in (5, 20):
+        with tempfile.TemporaryDirectory() as d:
+            rows += _torn_tail_case(Path(d) / "torn.audit.jsonl", key, mb, medians)
+    for what in ("head", "verify"):
+        ratio = medians[what, 20] / medians[what, 5]
+        rows.append((f"{what}: 20 MB / 5 MB torn tail", ratio, "ratio; linear ~4, quadratic ~16"))
+    return rows
+
+
+def _torn_tail_case(
+    path: Path, key: AuditKey, mb: int, medians: dict[tuple[str, int], float]
+) -> list[tuple[str, float, str]]:
+    ident = Identity.iam_user(ACCOUNT, "user00")
+    log = AuditLog(path, key, fsync=False)
+    log.append_many([make_event("CreateUser", identity=ident) for _ in range(100)])
+    with open(path, "ab") as f:
+        f.write(b'{"eventName":"' + b"x" * (mb * 1_000_000))  # no newline: a torn record
+    base = path.read_bytes()
+
+    def append() -> object:
+        path.write_bytes(base)  # the same torn tail every run
+        return log.append(make_event("ListUsers", identity=ident))
+
+    read = medians["read", mb] = timed(path.read_bytes, 5)
+    head = medians["head", mb] = timed(log.head, 5)
+    verify = medians["verify", mb] = timed(log.verify, 3)
+    return [
+        (f"read the file once ({mb} MB torn tail), baseline", read, ""),
+        (f"head() over a {mb} MB torn tail", head, f"{head / read:.1f}x a plain read"),
+        (f"append onto a {mb} MB torn tail", timed(append, 3), ""),
+        (f"verify with a {mb} MB torn tail", verify, f"{verify / read:.1f}x a plain read"),
+    ]
 
 
 if __name__ == "__main__":

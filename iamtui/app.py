@@ -18,6 +18,8 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.timer import Timer
 
+from iamtui.cli import EXIT_SERVICE_ERROR, printable
+from iamtui.errors import IamError
 from iamtui.service import IamService, Principal
 from store import resolve_db_path
 
@@ -58,7 +60,14 @@ class IamApp(App[None]):
                              self._created)
             return
         kwargs = {"keys_dir": self.keys_dir} | ({"clock": self.clock} if self.clock else {})
-        self.service = IamService.open(self.db_path, **kwargs)
+        try:
+            self.service = IamService.open(self.db_path, **kwargs)
+        except IamError as error:  # a missing key, a file others may read: say so and leave
+            from rich.text import Text
+
+            self.exit(return_code=EXIT_SERVICE_ERROR,
+                      message=Text(f"{error.code}: {printable(error.message)}"))
+            return
         settle_heap()
         self.push_screen(SignInScreen(self.service), self._signed_in)
 
@@ -126,5 +135,6 @@ class IamApp(App[None]):
 
 def run_app(args: argparse.Namespace) -> int:
     """Open the app on the store named by --db, $IAMTUI_DB or the default."""
-    IamApp(resolve_db_path(args.db)).run()
-    return 0
+    app = IamApp(resolve_db_path(args.db))
+    app.run()
+    return app.return_code or 0

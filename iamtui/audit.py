@@ -97,6 +97,7 @@ _CANONICAL = orjson.OPT_SORT_KEYS
 _SUFFIX_RE = re.compile(rb',"hash":"([0-9a-f]{64})"\}\Z')
 _SUFFIX_LEN = len(b',"hash":""}') + 64
 _CHUNK = 1 << 20
+_TAIL_BLOCK = 16 * 1024  # the first block read back from the end (most tails fit)
 
 
 def utc_now() -> datetime:
@@ -370,9 +371,11 @@ class AuditKey:
         return cls(secrets.token_bytes(32))
 
     @classmethod
-    def load(cls, path: Path) -> AuditKey:
-        """Read a key file written by `load_or_create` (64 hex digits)."""
-        text = Path(path).read_text(encoding="ascii").strip()
+    def from_key_file(cls, data: bytes, path: Path | None = None) -> AuditKey:
+        """The key in a key file's contents (64 hex digits, as `key_file` writes them).
+        Reading the file, and refusing one that others may read, is the service's job
+        (iamtui.service.keyfiles), which also creates it, once, at `iamtui init`."""
+        text = data.decode("ascii", "replace").strip()
         if not re.fullmatch(r"[0-9a-f]{64}", text):
             raise ValidationError(
                 f"The audit key file {path} is damaged (expected 64 hex digits); restore it "
@@ -380,29 +383,9 @@ class AuditKey:
             )
         return cls(bytes.fromhex(text))
 
-    @classmethod
-    def load_or_create(cls, path: Path) -> AuditKey:
-        """Load the key at `path`, creating it (mode 0600, atomically) when it does not exist."""
-        path = Path(path)
-        if path.exists():
-            return cls.load(path)
-        key = cls.generate()
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            os.write(fd, key.secret.hex().encode("ascii") + b"\n")
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        try:
-            # link() fails if another process created the key first: then both use that one.
-            os.link(tmp, path)
-        except FileExistsError:
-            return cls.load(path)
-        finally:
-            tmp.unlink()
-        _fsync_dir(path.parent)
-        return key
+    def key_file(self) -> bytes:
+        """What a key file holds: the key in hex, on one line."""
+        return self.secret.hex().encode("ascii") + b"\n"
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -543,6 +526,29 @@ def _parse_head(line: bytes) -> ChainHead | None:
     if rec is None or (fields := _chain_fields(rec)) is None:
         return None
     return ChainHead(fields[0], split[1])
+
+
+def _lines_backwards(fd: int, end: int) -> Iterator[bytes]:
+    """The lines before offset `end`, newest first, without their newlines; the first one is
+    what follows the last newline (b"" when the file ends with one, or is empty).
+
+    Reads backwards in blocks that grow from _TAIL_BLOCK to _CHUNK, and gathers a line that
+    spans blocks in pieces joined once, so a long torn tail costs time linear in its size (it
+    was quadratic: each block was prepended to all that was read before it).
+    """
+    pieces: list[bytes] = []  # the line being gathered, its later pieces first
+    pos, block = end, _TAIL_BLOCK
+    while pos > 0:
+        step = min(block, pos)
+        pos -= step
+        block = min(2 * block, _CHUNK)
+        parts = os.pread(fd, step, pos).split(b"\n")
+        pieces.append(parts[-1])
+        if len(parts) > 1:  # the gathered line starts in this block: it is complete
+            yield b"".join(reversed(pieces))
+            yield from reversed(parts[1:-1])
+            pieces = [parts[0]]
+    yield b"".join(reversed(pieces))
 
 
 def _torn_marker(fragment: bytes) -> dict[str, Any]:
@@ -797,27 +803,15 @@ class AuditLog:
     def _read_tail(self, fd: int) -> tuple[ChainHead, bytes, bool]:
         """(head of the newest readable record, torn fragment, whether the file lacks its
         final newline). A last record complete but for its newline is no fragment."""
-        pos = os.fstat(fd).st_size
-        carry = b""
-        fragment: bytes | None = None
-        while pos > 0:
-            step = min(16 * 1024, pos)
-            pos -= step
-            data = os.pread(fd, step, pos) + carry
-            parts = data.split(b"\n")
-            if len(parts) == 1 and pos > 0:
-                carry = data  # no newline yet: keep reading backwards
-                continue
-            if fragment is None:
-                fragment = parts.pop()
-                if fragment and (head := _parse_head(fragment)) is not None:
-                    # A record complete but for its newline: chain on it, just end the line.
-                    return head, b"", True
-            carry = parts.pop(0) if pos > 0 and parts else b""
-            for line in reversed(parts):
-                if (head := _parse_head(line)) is not None:
-                    return head, fragment, bool(fragment)
-        return EMPTY_HEAD, fragment or b"", bool(fragment)
+        lines = _lines_backwards(fd, os.fstat(fd).st_size)
+        fragment = next(lines)
+        if fragment and (head := _parse_head(fragment)) is not None:
+            # A record complete but for its newline: chain on it, just end the line.
+            return head, b"", True
+        for line in lines:
+            if (head := _parse_head(line)) is not None:
+                return head, fragment, bool(fragment)
+        return EMPTY_HEAD, fragment, bool(fragment)
 
     # ---------------------------------------------------------------- verifying
 
@@ -915,18 +909,23 @@ class AuditLog:
             f = open(self.path, "rb")  # noqa: SIM115 - a generator closes it in finally
         except FileNotFoundError:
             return
-        lineno, tail, left = 0, b"", limit
+        # A line longer than a chunk is gathered in pieces joined once: prepending what was
+        # read so far to each new chunk made a long torn tail cost quadratic time.
+        lineno, pieces, left = 0, [], limit
         try:
             while left > 0 and (chunk := f.read(min(_CHUNK, left))):
                 left -= len(chunk)
                 if progress is not None:
                     progress(limit - left, limit)
-                lines = (tail + chunk).split(b"\n")
-                tail = lines.pop()
+                lines = chunk.split(b"\n")
+                if len(lines) > 1 and pieces:
+                    lines[0] = b"".join([*pieces, lines[0]])
+                    pieces = []
+                pieces.append(lines.pop())
                 for line in lines:
                     lineno += 1
                     yield lineno, line, True
-            if tail:
+            if tail := b"".join(pieces):
                 yield lineno + 1, tail, False
         finally:
             f.close()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -160,6 +161,25 @@ def _version() -> str:
 
 # ---------------------------------------------------------------------------- output
 
+# C0 controls, DEL and C1 controls: ESC and CSI start terminal sequences, OSC ones set the
+# window title or write the clipboard, CR and backspace overwrite what was printed.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
+_UNESCAPED_BY_JSON = re.compile("[\x7f-\x9f]")
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str) -> str:
+    """`text` with every control character shown as an escape (`\\x1b`, `\\n`), so input
+    echoed in an error message or a table cell cannot drive the terminal."""
+    return _CONTROLS.sub(lambda m: _NAMED_ESCAPES.get(m[0]) or f"\\x{ord(m[0]):02x}", text)
+
+
+def dump_json(data: Any) -> str:
+    """JSON as the AWS CLI prints it. json.dumps escapes C0 controls in strings but, keeping
+    UTF-8, lets DEL and C1 through raw: those become \\u escapes (the same JSON value)."""
+    text = json.dumps(data, indent=4, ensure_ascii=False)
+    return _UNESCAPED_BY_JSON.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
+
 
 def _colour(text: str, decision: str, enabled: bool) -> str:
     if not enabled:
@@ -171,9 +191,9 @@ def _colour(text: str, decision: str, enabled: bool) -> str:
 def render_table(response: Response, *, colour: bool) -> str:
     """Rows under headers, columns padded; decisions coloured where `colour`."""
     if response.table is None:
-        return json.dumps(response.data, indent=4, ensure_ascii=False)
+        return dump_json(response.data)
     headers = response.headers or []
-    rows = [[str(c) for c in row] for row in response.table]
+    rows = [[printable(str(c)) for c in row] for row in response.table]
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
               for i, h in enumerate(headers)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip(),
@@ -193,7 +213,7 @@ def emit(response: Response, output: str) -> None:
         colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
         print(render_table(response, colour=colour))
     elif response.data:  # like the AWS CLI, an operation that returns nothing prints nothing
-        print(json.dumps(response.data, indent=4, ensure_ascii=False))
+        print(dump_json(response.data))
 
 
 # ---------------------------------------------------------------------------- entry point
@@ -206,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
         parser = build_parser(command_name(args_list))
         args = parser.parse_args(args_list)
     except ArgumentError as exc:
-        print(f"usage: iamtui <command> [options]\n{exc}", file=sys.stderr)
+        print(f"usage: iamtui <command> [options]\n{printable(str(exc))}", file=sys.stderr)
         return EXIT_BAD_ARGUMENTS
     if args.command is None:
         return _open_app(args)
@@ -214,11 +234,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         response = cmd.handler(args)
     except ArgumentError as exc:
-        print(str(exc), file=sys.stderr)
+        print(printable(str(exc)), file=sys.stderr)
         return EXIT_BAD_ARGUMENTS
     except IamError as exc:
         print(f"An error occurred ({exc.code}) when calling the {cmd.operation} operation: "
-              f"{exc.message}", file=sys.stderr)
+              f"{printable(exc.message)}", file=sys.stderr)
         return EXIT_CONFIGURATION if exc.code == "NoCredentials" else EXIT_SERVICE_ERROR
     emit(response, args.output)
     return 0

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from iamtui.errors import IamError, ValidationError
@@ -205,7 +206,7 @@ class AccountSettingsSection(VerticalScroll, can_focus=False):
             if alias != service.account().alias:
                 service.update_account_alias(principal, alias)
         except IamError as exc:
-            error.update(f"{exc.code}: {exc.message}")
+            error.update(Content(f"{exc.code}: {exc.message}"))  # text, not markup
             report_error(self, exc)
             return
         error.update("")

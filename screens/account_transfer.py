@@ -63,7 +63,7 @@ def export_details(app: Any) -> None:
 
     def done(values: dict[str, str] | None) -> None:
         if values:
-            app.notify(f"Wrote {_path(values['path'])}", title="Exported")
+            app.notify(f"Wrote {_path(values['path'])}", title="Exported", markup=False)
 
     app.push_screen(FormModal("Export account authorization details", [
         Field("path", "File to write (JSON)", "iamtui-account-details.json")],

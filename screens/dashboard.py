@@ -319,9 +319,9 @@ class CredentialReportScreen(Screen[None]):
         try:
             path.write_text(self.content, encoding="utf-8")
         except OSError as error:
-            self.notify(f"Could not write {path}: {error.strerror}", severity="error")
+            self.notify(f"Could not write {path}: {error.strerror}", severity="error", markup=False)
             return
-        self.notify(f"Saved the credential report to {path}")
+        self.notify(f"Saved the credential report to {path}", markup=False)
 
     def action_back(self) -> None:
         self.dismiss(None)

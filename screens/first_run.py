@@ -9,6 +9,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Center, Vertical
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Static
 
@@ -80,7 +81,7 @@ class FirstRunScreen(Screen[IamService]):
                                             keys_dir=self.keys_dir)
         except IamError as exc:
             self.app.call_from_thread(self.query_one("#first-run-error", Static).update,
-                                      exc.message)
+                                      Content(exc.message))  # text, not markup
             return
         self.app.call_from_thread(self.dismiss, service)
 

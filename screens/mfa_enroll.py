@@ -20,6 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.command import Hit, Hits, Provider
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Input, Label, Static
 
@@ -153,7 +154,7 @@ class MfaEnrollModal(ModalScreen[VirtualMfaDevice | None]):
             device = service.enable_mfa_device(principal, self.user_name,
                                                self.new.device.serial_number, code1, code2)
         except IamError as exc:
-            error.update(f"{exc.code}: {exc.message}")
+            error.update(Content(f"{exc.code}: {exc.message}"))  # text, not markup
             return
         self.device = device
         error.update("")

@@ -10,6 +10,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
@@ -123,7 +124,8 @@ class FormModal(ModalScreen[dict[str, str] | None]):
     def _refused(self, error: IamError) -> None:
         """AWS's error code and message in the form; the form stays for another try."""
         what = "Access denied" if isinstance(error, AccessDenied) else error.code
-        self.query_one("#form-error", Static).update(f"{what}: {error.message}")
+        # Content, not a str: the message quotes input, which must not be read as markup
+        self.query_one("#form-error", Static).update(Content(f"{what}: {error.message}"))
         self.query_one("#submit", Button).disabled = False
 
     def action_cancel(self) -> None:

@@ -26,7 +26,8 @@ FAILED = Failed()
 def report_error(node: DOMNode, error: IamError) -> None:
     """Show an IamError as a toast titled with its AWS error code."""
     title = "Access denied" if isinstance(error, AccessDenied) else error.code
-    node.notify(error.message, title=title, severity="error", timeout=8)
+    # markup=False: the message may quote input such as "[/]", which is text, not markup
+    node.notify(error.message, title=title, severity="error", timeout=8, markup=False)
 
 
 def run_op(node: DOMNode, op: Callable[..., T], *args: Any, success: str | None = None,

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.content import Content
 from textual.widgets import Footer, Static, TabbedContent, TabPane, TextArea
 
 from iamtui.arn import is_aws_managed_policy_arn
@@ -197,13 +198,14 @@ class PolicyDetailScreen(DetailScreen):
             return
         self.default_version = policy.default_version_id
         description = (policy.description or "-").replace("\n", " ")
-        self.query_one("#policy-summary", Static).update(
-            f"[b]{policy_type_label(policy.arn)}[/b] · {policy.arn}\n"
-            f"[b]Description[/b] {description}\n"
+        # $variables go in as text: a path or description may hold brackets, not markup
+        self.query_one("#policy-summary", Static).update(Content.from_markup(
+            f"[b]{policy_type_label(policy.arn)}[/b] · $arn\n"
+            "[b]Description[/b] $description\n"
             f"[b]Attached to[/b] {policy.attachment_count} · [b]used as boundary by[/b] "
             f"{policy.permissions_boundary_usage_count} · [b]default version[/b] "
             f"{policy.default_version_id} · [b]updated[/b] "
-            f"{policy.update_date:%Y-%m-%d %H:%M UTC}")
+            f"{policy.update_date:%Y-%m-%d %H:%M UTC}", arn=policy.arn, description=description))
         self.show_version(policy.default_version_id, switch=False)
 
     def show_version(self, version_id: str, *, switch: bool = True) -> None:

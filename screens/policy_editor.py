@@ -20,6 +20,7 @@ from textual import work
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, OptionList, Static, TextArea
@@ -40,12 +41,14 @@ MARKS: dict[FindingType, tuple[str, str]] = {
 ORDER = list(MARKS)
 
 
-def finding_label(finding: Finding) -> str:
-    """One line of the findings list: mark, type, where, and what."""
+def finding_label(finding: Finding) -> Content:
+    """One line of the findings list: mark, type, where, and what (the detail quotes the
+    document, so it goes in as text: `"Action": "s3:[/]"` is no markup)."""
     mark, colour = MARKS[finding.finding_type]
     kind = finding.finding_type.value.replace("_", " ").lower()
-    return (f"[{colour}]{mark} {kind}[/] [dim]line {finding.start.line}, col "
-            f"{finding.start.column}[/]\n  {finding.issue_code}: {finding.detail}")
+    return Content.from_markup(f"[{colour}]{mark} {kind}[/] [dim]line {finding.start.line}, col "
+                               f"{finding.start.column}[/]\n  {finding.issue_code}: $detail",
+                               detail=finding.detail)
 
 
 def summary_text(findings: list[Finding]) -> str:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.content import Content
 from textual.widgets import Footer, Static, TabbedContent, TabPane, TextArea
 
 from iamtui.policy import PolicyType
@@ -152,18 +153,21 @@ class RoleDetailScreen(DetailScreen):
         self.arn = role.arn
         hours = role.max_session_duration / 3600
         last = role.role_last_used.last_used_date if role.role_last_used else None
-        self.query_one("#summary-body", Static).update(
-            f"[b]ARN[/b]                      {role.arn}\n"
+        # $variables go in as text: a path or description may hold brackets, not markup
+        self.query_one("#summary-body", Static).update(Content.from_markup(
+            "[b]ARN[/b]                      $arn\n"
             f"[b]Role ID[/b]                  {role.role_id}\n"
-            f"[b]Path[/b]                     {role.path}\n"
-            f"[b]Description[/b]              {role.description or '-'}\n"
+            "[b]Path[/b]                     $path\n"
+            "[b]Description[/b]              $description\n"
             f"[b]Maximum session duration[/b] {role.max_session_duration} s "
             f"({hours:g} h)\n"
             f"[b]Created[/b]                  {role.create_date:%Y-%m-%d %H:%M UTC}\n"
             f"[b]Last used[/b]                "
             f"{f'{last:%Y-%m-%d %H:%M UTC}' if last else 'Never'}\n"
-            f"[b]Permissions boundary[/b]     {role.permissions_boundary or 'not set'}\n\n"
-            "[dim]e edit description and maximum session duration[/]")
+            "[b]Permissions boundary[/b]     $boundary\n\n"
+            "[dim]e edit description and maximum session duration[/]",
+            arn=role.arn, path=role.path, description=role.description or "-",
+            boundary=role.permissions_boundary or "not set"))
         self.query_one("#trust-document", TextArea).load_text(
             pretty(role.assume_role_policy_document))
 

@@ -528,10 +528,11 @@ class TesterSection(Vertical):
             try:
                 test_set.save(path)
             except OSError as error:
-                self.notify(f"Could not write {path}: {error.strerror}", severity="error")
+                self.notify(f"Could not write {path}: {error.strerror}", severity="error",
+                            markup=False)
                 return
             self.notify(f"Saved {len(test_set.cases)} expected decisions to {path}; re-run "
-                        f"with `iamtui test-policies {path}`")
+                        f"with `iamtui test-policies {path}`", markup=False)
 
         self.app.push_screen(FormModal("Save the test set", [
             Field("path", "File", "policy-tests.json")], submit="Save"), done)
@@ -549,7 +550,7 @@ class TesterSection(Vertical):
         try:
             test_set = TestSet.load(path)
         except OSError as error:
-            self.notify(f"Could not read {path}: {error.strerror}", severity="error")
+            self.notify(f"Could not read {path}: {error.strerror}", severity="error", markup=False)
             return
         except IamError as error:
             report_error(self, error)

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.content import Content
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from iamtui.audit import is_failure
@@ -309,13 +310,15 @@ class UserDetailScreen(DetailScreen):
             return
         self.arn = user.arn
         boundary = user.permissions_boundary or "not set"
-        self.query_one("#summary-body", Static).update(
-            f"[b]ARN[/b]                  {user.arn}\n"
+        # $variables go in as text: a path may hold brackets ("/[/]x/"), which are no markup
+        self.query_one("#summary-body", Static).update(Content.from_markup(
+            "[b]ARN[/b]                  $arn\n"
             f"[b]User ID[/b]              {user.user_id}\n"
-            f"[b]Path[/b]                 {user.path}\n"
+            "[b]Path[/b]                 $path\n"
             f"[b]Created[/b]              {user.create_date:%Y-%m-%d %H:%M UTC}\n"
             f"[b]Console last sign-in[/b] {_date(user.password_last_used)}\n"
-            f"[b]Permissions boundary[/b] {boundary}")
+            "[b]Permissions boundary[/b] $boundary",
+            arn=user.arn, path=user.path, boundary=boundary))
         activity = self.query_one("#activity-table", ResourceTable)
         try:  # through LookupEvents: reading the audit trail needs cloudtrail:LookupEvents
             events = service.lookup_events(principal, involving_user=user.user_name,

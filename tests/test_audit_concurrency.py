@@ -16,7 +16,7 @@ from pathlib import Path
 from iamtui.audit import AuditKey, AuditLog, Identity, make_event
 
 log_path, key_path, go, who, n = sys.argv[1:6]
-log = AuditLog(Path(log_path), AuditKey.load_or_create(Path(key_path)))
+log = AuditLog(Path(log_path), AuditKey.from_key_file(Path(key_path).read_bytes()))
 while not Path(go).exists():  # start together so that the appends really overlap
     time.sleep(0.001)
 ident = Identity.iam_user("123456789012", who)
@@ -27,6 +27,7 @@ for i in range(int(n)):
 
 def test_two_processes_appending_200_each(tmp_path: Path) -> None:
     log_path, key_path, go = tmp_path / "a.jsonl", tmp_path / "audit.key", tmp_path / "go"
+    key_path.write_bytes(AuditKey.generate().key_file())
     procs = [
         subprocess.Popen(
             [sys.executable, "-c", WRITER, str(log_path), str(key_path), str(go), who, "200"],
@@ -36,8 +37,7 @@ def test_two_processes_appending_200_each(tmp_path: Path) -> None:
     go.touch()
     for p in procs:
         assert p.wait(timeout=120) == 0
-    # Both processes raced to create the key: they must have agreed on one.
-    log = AuditLog(log_path, AuditKey.load(key_path))
+    log = AuditLog(log_path, AuditKey.from_key_file(key_path.read_bytes()))
     result = log.verify()
     assert result.ok, result.summary()
     assert result.records == 400 and result.head.sequence == 400

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -10,6 +11,7 @@ import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from iamtui import audit
 from iamtui.audit import (
     HIDDEN,
     SECRET_PARAMETER_NAMES,
@@ -162,3 +164,34 @@ def test_lookup_matches_a_plain_scan(evs: list[dict], fs: list[EventFilter]) -> 
             assert [r["sequence"] for r in log.page(0, 1000, f)] == expected
             assert log.count(f) == len(expected)
             assert [r["sequence"] for r in log.page(1, 2, f)] == expected[1:3]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    data=st.binary(max_size=80).map(lambda b: bytes(c if c % 5 else 10 for c in b)),
+    first_block=st.integers(1, 9),
+    chunk=st.integers(1, 17),
+)
+def test_line_readers_agree_with_a_plain_split(data: bytes, first_block: int, chunk: int) -> None:
+    """The tail reader (backwards, growing blocks) and verify's reader (forwards, chunks)
+    cut lines exactly as bytes.split does, wherever the block boundaries fall."""
+    saved = audit._TAIL_BLOCK, audit._CHUNK
+    audit._TAIL_BLOCK, audit._CHUNK = first_block, chunk
+    try:
+        with tempfile.TemporaryDirectory() as d:
+            path = Path(d) / "a.jsonl"
+            path.write_bytes(data)
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                backwards = list(audit._lines_backwards(fd, len(data)))
+            finally:
+                os.close(fd)
+            forwards = list(AuditLog(path, KEY)._iter_lines(len(data)))
+    finally:
+        audit._TAIL_BLOCK, audit._CHUNK = saved
+    lines = data.split(b"\n")
+    assert backwards == lines[::-1]
+    expected = [(i + 1, line, True) for i, line in enumerate(lines[:-1])]
+    if lines[-1]:
+        expected.append((len(lines), lines[-1], False))
+    assert forwards == expected

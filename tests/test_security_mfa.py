@@ -12,8 +12,6 @@ AWS pages these tests follow:
 from __future__ import annotations
 
 import base64
-import os
-import stat
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -218,30 +216,24 @@ def test_resync_refuses_codes_already_used() -> None:
 # ---------------------------------------------------------------- seed encryption
 
 
-def test_key_file_is_created_0600_in_a_0700_folder(tmp_path: Path) -> None:
-    key_path = tmp_path / "config" / "iamtui" / "mfa.key"
-    cipher = SeedCipher.load_or_create(key_path)
-    assert stat.S_IMODE(key_path.stat().st_mode) == 0o600
-    assert stat.S_IMODE(key_path.parent.stat().st_mode) == 0o700
-    assert stat.S_IMODE(key_path.parent.parent.stat().st_mode) == 0o700
-    assert [p.name for p in key_path.parent.iterdir()] == ["mfa.key"]  # no temp file left
-    # Loading again reads the same key.
-    again = SeedCipher.load_or_create(key_path)
-    assert again.key == cipher.key
+def cipher_at(path: Path) -> SeedCipher:
+    """A cipher with a fresh key, as if read from a key file at `path` (the file itself, its
+    creation at init and its permissions are the service's: test_service_keyfiles.py)."""
+    return SeedCipher.from_key_file(mfa.new_key_file(), path)
+
+
+def test_a_key_file_round_trips_and_each_new_one_differs(tmp_path: Path) -> None:
+    data = mfa.new_key_file()
+    assert data.endswith(b"\n") and data.count(b"\n") == 1
+    cipher = SeedCipher.from_key_file(data, tmp_path / "mfa.key")
+    again = SeedCipher.from_key_file(data, tmp_path / "mfa.key")
+    assert again.key == cipher.key and len(cipher.key) == 32
     assert again.decrypt(cipher.encrypt(SEED)) == SEED
-
-
-def test_a_key_created_concurrently_is_kept(tmp_path: Path) -> None:
-    # Another process linked its key in first: ours is dropped, theirs stays.
-    key_path = tmp_path / "mfa.key"
-    theirs = SeedCipher.load_or_create(key_path).key
-    mfa._create_key_file(key_path)
-    assert SeedCipher.load_or_create(key_path).key == theirs
-    assert [p.name for p in tmp_path.iterdir()] == ["mfa.key"]
+    assert mfa.new_key_file() != data
 
 
 def test_round_trip_and_token_hides_the_seed(tmp_path: Path) -> None:
-    cipher = SeedCipher.load_or_create(tmp_path / "mfa.key")
+    cipher = cipher_at(tmp_path / "mfa.key")
     token = cipher.encrypt(SEED)
     assert SEED not in token
     assert cipher.encrypt(SEED) != token  # a fresh nonce every time
@@ -249,8 +241,8 @@ def test_round_trip_and_token_hides_the_seed(tmp_path: Path) -> None:
 
 
 def test_wrong_key_is_refused_with_a_clear_error(tmp_path: Path) -> None:
-    token = SeedCipher.load_or_create(tmp_path / "a.key").encrypt(SEED)
-    other = SeedCipher.load_or_create(tmp_path / "b.key")
+    token = cipher_at(tmp_path / "a.key").encrypt(SEED)
+    other = cipher_at(tmp_path / "b.key")
     with pytest.raises(MfaSeedUnreadable) as info:
         other.decrypt(token)
     assert isinstance(info.value, IamError)
@@ -260,7 +252,7 @@ def test_wrong_key_is_refused_with_a_clear_error(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("tamper", ["flip", "truncate", "garbage", "version"])
 def test_tampered_token_is_refused(tmp_path: Path, tamper: str) -> None:
-    cipher = SeedCipher.load_or_create(tmp_path / "mfa.key")
+    cipher = cipher_at(tmp_path / "mfa.key")
     token = cipher.encrypt(SEED)
     body = bytearray(base64.urlsafe_b64decode(token[3:]))
     if tamper == "flip":
@@ -277,31 +269,22 @@ def test_tampered_token_is_refused(tmp_path: Path, tamper: str) -> None:
 
 
 def test_associated_data_binds_a_token_to_its_device(tmp_path: Path) -> None:
-    cipher = SeedCipher.load_or_create(tmp_path / "mfa.key")
+    cipher = cipher_at(tmp_path / "mfa.key")
     token = cipher.encrypt(SEED, associated_data="arn:aws:iam::123456789012:mfa/alice")
     assert cipher.decrypt(token, associated_data="arn:aws:iam::123456789012:mfa/alice") == SEED
     with pytest.raises(MfaSeedUnreadable):
         cipher.decrypt(token, associated_data="arn:aws:iam::123456789012:mfa/mallory")
 
 
-def test_key_file_readable_by_others_is_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize("data", [b"c2hvcnQ=\n", b"not base64!\n", b"", b"\xff\xfe"])
+def test_corrupt_key_file_is_refused(tmp_path: Path, data: bytes) -> None:
     key_path = tmp_path / "mfa.key"
-    SeedCipher.load_or_create(key_path)
-    os.chmod(key_path, 0o644)
-    with pytest.raises(MfaSeedUnreadable, match="chmod 600"):
-        SeedCipher.load_or_create(key_path)
-
-
-def test_corrupt_key_file_is_refused(tmp_path: Path) -> None:
-    key_path = tmp_path / "mfa.key"
-    key_path.write_bytes(b"c2hvcnQ=\n")
-    os.chmod(key_path, 0o600)
-    with pytest.raises(MfaSeedUnreadable, match="not a valid key"):
-        SeedCipher.load_or_create(key_path)
+    with pytest.raises(MfaSeedUnreadable, match=f"{key_path} is not a valid key"):
+        SeedCipher.from_key_file(data, key_path)
 
 
 def test_cipher_repr_does_not_show_the_key(tmp_path: Path) -> None:
-    cipher = SeedCipher.load_or_create(tmp_path / "mfa.key")
+    cipher = cipher_at(tmp_path / "mfa.key")
     assert cipher.key.hex() not in repr(cipher)
     assert base64.b64encode(cipher.key).decode() not in repr(cipher)
 

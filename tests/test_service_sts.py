@@ -20,7 +20,7 @@ from helpers import ACCOUNT_ID, FakeClock
 from iamtui.arn import new_unique_id, role_arn
 from iamtui.errors import AccessDenied, InvalidClientTokenId, NoSuchEntity, ValidationError
 from iamtui.model import InlinePolicy, Role, User, VirtualMfaDevice
-from iamtui.security.mfa import SeedCipher, code_at, new_seed, time_step
+from iamtui.security.mfa import code_at, new_seed, time_step
 from iamtui.service import IamService, Principal
 from iamtui.service.sts import REVOKE_POLICY_NAME, ExpiredToken
 from iamtui.service.tables import INLINE_POLICIES, MFA_DEVICES, ROLE_SESSIONS, ROLES, USERS
@@ -66,8 +66,7 @@ def user_principal(service: IamService, root: Principal, name: str) -> Principal
 def enable_mfa(service: IamService, user_name: str, clock: FakeClock) -> str:
     """An enabled virtual MFA device for `user_name`; returns its seed."""
     seed = new_seed()
-    store_id = service.store.snapshot().meta["store_id"]
-    cipher = SeedCipher.load_or_create(service.keys_dir / f"{store_id}.mfa.key")
+    cipher = service.seed_cipher
     device = VirtualMfaDevice(SERIAL, cipher.encrypt(seed, associated_data=SERIAL),
                               enable_date=clock(), user_name=user_name)
     with service.store.transaction() as tx:

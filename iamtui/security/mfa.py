@@ -16,12 +16,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import hmac
-import os
 import re
 import secrets
-import stat
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -208,9 +205,9 @@ class SeedCipher:
 
     A seed must be readable to compute codes, so it cannot be hashed; it is
     encrypted instead, and the key lives in its own file, so a copy of the
-    store alone does not give away anyone's second factor. The caller passes a
-    path beside the user's config, e.g.
-    ``Path(platformdirs.user_config_dir("iamtui")) / "mfa.key"``.
+    store alone does not give away anyone's second factor. The service keeps that
+    file (`<config>/keys/<store_id>.mfa.key`, see iamtui.service.keyfiles) and
+    builds the cipher from its contents with `from_key_file`.
     """
 
     key: bytes
@@ -226,17 +223,18 @@ class SeedCipher:
         return f"SeedCipher(key_path={self.key_path!r})"  # never print the key
 
     @classmethod
-    def load_or_create(cls, key_path: Path) -> SeedCipher:
-        """Read the key at `key_path`, creating it first (mode 0600, folders 0700) if missing.
-
-        Two processes creating it at once agree on one key: the file appears
-        complete or not at all (written aside, then linked into place). A key
-        file that others may read is refused, as ssh refuses such a private key.
-        """
-        key_path = Path(key_path)
-        if not key_path.exists():
-            _create_key_file(key_path)
-        return cls(key=_read_key_file(key_path), key_path=key_path)
+    def from_key_file(cls, data: bytes, key_path: Path | None = None) -> SeedCipher:
+        """The cipher of a key file's contents (as `new_key_file` makes them); a damaged
+        file is MfaSeedUnreadable. Reading the file, and refusing one that others may read,
+        is the service's job (iamtui.service.keyfiles)."""
+        where = f"The MFA key file {key_path}" if key_path else "The MFA key"
+        try:
+            key = base64.b64decode(data.strip(), validate=True)
+        except (binascii.Error, ValueError) as err:
+            raise MfaSeedUnreadable(f"{where} is not a valid key.") from err
+        if len(key) != _KEY_BYTES:
+            raise MfaSeedUnreadable(f"{where} is not a valid key.")
+        return cls(key=key, key_path=key_path)
 
     def encrypt(self, seed: str, *, associated_data: str = "") -> str:
         """An opaque text token holding `seed`; `associated_data` (e.g. the device
@@ -263,46 +261,9 @@ class SeedCipher:
             ) from err
 
 
-def _create_key_file(key_path: Path) -> None:
-    """Write a new random key to `key_path` atomically, 0600, creating folders 0700."""
-    missing = [p for p in reversed(key_path.parents) if not p.exists()]
-    for folder in missing:
-        with contextlib.suppress(FileExistsError):
-            folder.mkdir(mode=0o700)
-            os.chmod(folder, 0o700)  # mkdir's mode is filtered by the umask
-    temp = key_path.with_name(f".{key_path.name}.{secrets.token_hex(8)}.tmp")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(base64.b64encode(secrets.token_bytes(_KEY_BYTES)) + b"\n")
-            out.flush()
-            os.fsync(out.fileno())
-        with contextlib.suppress(FileExistsError):  # another process won: use its key
-            os.link(temp, key_path)
-    finally:
-        temp.unlink(missing_ok=True)
-    with contextlib.suppress(OSError):  # make the new name durable where the OS allows
-        dir_fd = os.open(key_path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-
-
-def _read_key_file(key_path: Path) -> bytes:
-    mode = key_path.stat().st_mode
-    if os.name == "posix" and mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise MfaSeedUnreadable(
-            f"The MFA key file {key_path} can be read by other users "
-            f"(mode {stat.S_IMODE(mode):04o}); run: chmod 600 {key_path}"
-        )
-    try:
-        key = base64.b64decode(key_path.read_bytes().strip(), validate=True)
-    except (binascii.Error, ValueError) as err:
-        raise MfaSeedUnreadable(f"The MFA key file {key_path} is not a valid key.") from err
-    if len(key) != _KEY_BYTES:
-        raise MfaSeedUnreadable(f"The MFA key file {key_path} is not a valid key.")
-    return key
+def new_key_file() -> bytes:
+    """The contents of a new key file: a random AES-256 key in base64, on one line."""
+    return base64.b64encode(secrets.token_bytes(_KEY_BYTES)) + b"\n"
 
 
 # --------------------------------------------------------------------------
@@ -361,6 +322,7 @@ __all__ = [
     "MfaSeedUnreadable",
     "SeedCipher",
     "code_at",
+    "new_key_file",
     "new_seed",
     "provisioning_uri",
     "qr_matrix",

@@ -40,7 +40,7 @@ from iamtui.policy import (
     evaluate,
 )
 from iamtui.security.passwords import check_password, hash_password
-from iamtui.service import principals
+from iamtui.service import keyfiles, principals
 from iamtui.service.tables import RESOURCE_POLICIES, ROLES, SCHEMA, USERS
 from store import Snapshot, Store, Tx, resolve_db_path
 
@@ -60,6 +60,10 @@ def config_dir() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_config_dir("iamtui"))
+
+
+def _keys_folder(keys_dir: Path | None) -> Path:
+    return keys_dir or config_dir() / "keys"
 
 
 @dataclass(frozen=True)
@@ -181,6 +185,9 @@ class ServiceCore:
                     raise EntityAlreadyExists(f"{store.path} already holds an account; use "
                                               "it, or pick another --db")
                 store_id = secrets.token_hex(8)
+                # The only place keys are made, before the account exists: a store is never
+                # without them (a crash here leaves only unused keys of an unknown store_id).
+                keyfiles.create_keys(_keys_folder(keys_dir), store_id)
                 tx.meta["store_id"] = store_id
                 tx.meta["account"] = Account(account_id, clock(), alias).to_record()
                 tx.meta["root"] = {"password_hash": hash_password(root_password),
@@ -196,12 +203,17 @@ class ServiceCore:
     @classmethod
     def _assemble(cls, store: Store, store_id: str, keys_dir: Path | None,
                   clock: Clock) -> Self:
-        keys = keys_dir or config_dir() / "keys"
-        for folder in (keys.parent, keys):  # the config folder holds secrets too: 0700
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        key = audit.AuditKey.load_or_create(keys / f"{store_id}.audit.key")
-        log = audit.AuditLog(store.path.with_name(store.path.name + ".audit.jsonl"), key,
-                             now=clock)
+        keys = _keys_folder(keys_dir)
+        log_path = store.path.with_name(store.path.name + ".audit.jsonl")
+        try:
+            # Refused like the store's own files: a key or the log others may read or own.
+            key = keyfiles.audit_key(keys, store_id)
+            keyfiles.check_private_if_present(keyfiles.key_path(keys, store_id, "mfa"))
+            keyfiles.check_private_if_present(log_path)
+        except BaseException:
+            store.close()
+            raise
+        log = audit.AuditLog(log_path, key, now=clock)
         return cls(store, log, keys_dir=keys, clock=clock)
 
     def close(self) -> None:

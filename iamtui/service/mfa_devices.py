@@ -40,6 +40,7 @@ from iamtui.errors import (
 )
 from iamtui.model import Tag, User, VirtualMfaDevice
 from iamtui.security import mfa
+from iamtui.service import keyfiles
 from iamtui.service.core import Principal, ServiceCore, View
 from iamtui.service.owners import tag_context
 from iamtui.service.passwords import secret_change
@@ -100,9 +101,11 @@ class MfaDeviceOperations(ServiceCore):
 
     @functools.cached_property
     def seed_cipher(self) -> mfa.SeedCipher:
-        """The key that encrypts seeds; it lives in keys_dir, outside the store file."""
-        store_id = self.store.snapshot().meta["store_id"]
-        return mfa.SeedCipher.load_or_create(self.keys_dir / f"{store_id}.mfa.key")
+        """The key that encrypts seeds; it lives in keys_dir, outside the store file.
+        KeyFileMissing if it is gone while encrypted seeds exist (see keyfiles)."""
+        view = self.store.snapshot()
+        return keyfiles.seed_cipher(self.keys_dir, view.meta["store_id"],
+                                    seeds_exist=MFA_DEVICES.count(view) > 0)
 
     # ------------------------------------------------------------------ helpers
 

@@ -50,7 +50,8 @@ from iamtui.policy import (
     evaluate,
 )
 from iamtui.security import access_keys as keys
-from iamtui.security.mfa import SeedCipher, verify_code
+from iamtui.security.mfa import verify_code
+from iamtui.service import keyfiles
 from iamtui.service.core import Change, Principal, ServiceCore, View, denial_message
 from iamtui.service.mfa_devices import DRIFT_META
 from iamtui.service.principals import trust_policy_input
@@ -293,7 +294,8 @@ class StsOperations(ServiceCore):
     def _mfa_seed(self, serial_number: str, ciphertext: str) -> str:
         """The device's seed (sealed to its serial number, as MfaDeviceOperations seals it)."""
         store_id = self.store.snapshot().meta["store_id"]
-        cipher = SeedCipher.load_or_create(self.keys_dir / f"{store_id}.mfa.key")
+        # seeds_exist: this device has one, so a missing key is never remade here
+        cipher = keyfiles.seed_cipher(self.keys_dir, store_id, seeds_exist=True)
         return cipher.decrypt(ciphertext, associated_data=serial_number)
 
     def _new_session(self, tx: Any, role: Role, session_name: str, now: datetime,

@@ -334,14 +334,9 @@ async def test_unlock_a_user_locked_out_by_failed_sign_ins(db: Path) -> None:
     svc.update_account_password_policy(root, PasswordPolicy(),
                                        lockout=LockoutSettings(threshold=3))
     svc.create_login_profile(root, "alice", password)
-    for _ in range(20):
-        try:
+    for _ in range(3):
+        with pytest.raises(IamError, match="authentication information is incorrect"):
             svc.sign_in(ACCOUNT_ID, "alice", "wrong-password")
-        except IamError as error:
-            if error.code == "AccountLocked":
-                break
-    else:
-        pytest.fail("never locked")
     svc.close()
     app = IamApp(db, keys_dir=db.parent / "keys")
     async with app.run_test(size=SIZE) as pilot:

@@ -5,23 +5,26 @@ returns the signed-in `Principal` (console=True, `mfa_authenticated_at` set when
 code was checked, so aws:MultiFactorAuthPresent and aws:MultiFactorAuthAge work)
 or raises one of these, which a front end tells apart to know what to ask next:
 
-- `SignInFailed`: unknown account or user, no console password, or a wrong
-  password: one message for all, at the cost of one password verify each.
-- `AccountLocked`: too many failures in a row (our lockout setting); it says until when.
+- `SignInFailed`: unknown account or user, no console password, a wrong password,
+  or a locked account: one message for all, at the cost of one password verify and
+  one audited, counted attempt each, so neither the answer nor its timing tells
+  which user names exist or which are locked.
 - `PasswordChangeRequired`: the password is right but must be changed first
   (the administrator set PasswordResetRequired, or it is older than MaxPasswordAge).
   Ask for a new password and call `sign_in` again with `new_password=`: the
   change and the sign-in happen together, and no Principal exists before it.
 - `PasswordExpired`: expired under HardExpiry: only an administrator can reset it
   (`update_login_profile`).
-- `MfaCodeRequired`: the password is right and an MFA device is enabled: call again
-  with `totp=`. `InvalidAuthenticationCode` for a wrong, malformed or replayed code.
+- `MfaCodeRequired`: the password is right and an MFA device is enabled, but no code
+  (or a blank one) was given: call again with `totp=`. Not a failed attempt: nothing
+  is counted and no code is spent. `InvalidAuthenticationCode` for a wrong, malformed
+  or replayed code, which counts.
 
 The order is password, then password change, then MFA, so no code is spent on
 an attempt that cannot finish. Every attempt is audited as a ConsoleLogin event
-(a user name that does not exist as HIDDEN_DUE_TO_SECURITY_REASONS); wrong
-passwords and wrong codes count toward the lockout; a hash made with older Argon2
-parameters is replaced at the next successful sign-in.
+with its real outcome (a user name that does not exist as HIDDEN_DUE_TO_SECURITY_REASONS,
+a locked account as locked); wrong passwords and wrong codes count toward the lockout;
+a hash made with older Argon2 parameters is replaced at the next successful sign-in.
 
 AWS pages followed: IAM User Guide, "How IAM users sign in to AWS",
 "Set an account password policy for IAM users" (expiry, HardExpiry, the forced
@@ -75,7 +78,9 @@ ROOT_SIGN_IN: Final = "root"
 
 
 class AccountLocked(IamError):
-    """Sign-in refused: locked after too many failed attempts."""
+    """Locked after too many failed attempts: what ChangePassword tells a caller who has
+    already proven who they are. Sign-in never raises it (a locked account gets the generic
+    SignInFailed there, see `SignInOperations.sign_in`)."""
 
     code, http_status = "AccountLocked", 403
 
@@ -101,7 +106,8 @@ class PasswordExpired(IamError):
 
 
 class MfaCodeRequired(IamError):
-    """The password is right and MFA is enabled: sign in again with the current code."""
+    """The password is right and MFA is enabled, but no code was given: sign in again with
+    the current code. Not a failed attempt."""
 
     code, http_status = "MfaCodeRequired", 401
 
@@ -160,10 +166,15 @@ class SignInOperations(PasswordOperations, MfaDeviceOperations):
         identity = subject.principal.audit_identity()
         state = lockout_state(subject.profile)
         if state.is_locked(now):
-            verify_password(subject.profile.password_hash, password)  # same cost either way
-            error = AccountLocked(lock_message(state), state.locked_until or now)
-            self._audit_console_login(identity, error=error.message, secrets=secrets)
-            raise error
+            # A locked account answers exactly like a wrong password or an unknown name,
+            # even to the right password (AWS's console says nothing more either): a lock
+            # that answered "locked" would tell a guesser which names exist, and one that
+            # answered the right password differently would let the guessing go on through
+            # the lock. The verify and the (unchanging) count keep the cost the same; the
+            # audit records the truth.
+            verify_password(subject.profile.password_hash, password)
+            self._count_failure(subject, lock_message(state), secrets)
+            raise SignInFailed(GENERIC_FAILURE)
         if not verify_password(subject.profile.password_hash, password):
             self._count_failure(subject, GENERIC_FAILURE, secrets)
             raise SignInFailed(GENERIC_FAILURE)
@@ -190,7 +201,8 @@ class SignInOperations(PasswordOperations, MfaDeviceOperations):
         mfa_at: datetime | None = None
         used: tuple[Any, int] | None = None
         if self.enabled_devices(view, subject.mfa_owner):
-            if totp is None:
+            if totp is None or not totp.strip():
+                # asking for the code is not a failed attempt: nothing counted, nothing spent
                 error = MfaCodeRequired("Enter the code from your MFA device.")
                 self._audit_console_login(identity, error=error.message, secrets=secrets)
                 raise error
@@ -297,27 +309,21 @@ class SignInOperations(PasswordOperations, MfaDeviceOperations):
 
     def _count_failure(self, subject: _Subject, message: str, secrets: list[str], *,
                        mfa_used: bool = False) -> None:
-        """A failed attempt: counted toward the lockout and audited; raises AccountLocked
-        when this attempt locks the account."""
+        """A failed attempt: counted toward the lockout and audited. The caller answers as
+        it would anyway: the attempt that locks the account does not say so."""
         settings = security_settings(self.store.snapshot()).lockout
         if settings is not None and subject.is_root and settings.duration_minutes is None:
             settings = LockoutSettings(settings.threshold, MIN_LOCKOUT_MINUTES)
         now = self.clock()
-        outcome: list[tuple[LoginProfile, LockoutState]] = []
 
         def count(tx: Tx) -> None:
             profile = self._current_profile(tx, subject)
             if profile is not None:
                 state = record_failed_sign_in(lockout_state(profile), settings, now)
                 self._save_profile(tx, subject, with_lockout(profile, state))
-                outcome.append((profile, state))
 
         self._audit_console_login(subject.principal.audit_identity(), error=message,
                                   secrets=secrets, mfa_used=mfa_used, also=count)
-        if outcome:
-            before, state = outcome[0]
-            if state.is_locked(now) and not lockout_state(before).is_locked(now):
-                raise AccountLocked(lock_message(state), state.locked_until or now)
 
     def _current_profile(self, tx: View, subject: _Subject) -> LoginProfile | None:
         if subject.is_root:

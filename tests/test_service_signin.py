@@ -25,7 +25,7 @@ from pathlib import Path
 
 import argon2
 import pytest
-from helpers import ACCOUNT_ID, ROOT_PASSWORD, FakeClock
+from helpers import ACCOUNT_ID, ROOT_PASSWORD, CliRunner, FakeClock
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -107,10 +107,93 @@ def test_sign_in_gives_a_console_principal_and_records_use(service: IamService, 
 def test_root_signs_in_with_its_own_password(service: IamService) -> None:
     """The root user signs in with its own password.
     https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-user.html"""
-    principal = service.sign_in("example", "root", ROOT_PASSWORD)
+    principal = service.sign_in_root("example", ROOT_PASSWORD)
     assert principal.is_root and principal.console
+    assert service.sign_in_root(ACCOUNT_ID, ROOT_PASSWORD).is_root  # the ID works too
     with pytest.raises(SignInFailedError):
-        service.sign_in("example", "root", "not-the-password")
+        service.sign_in_root("example", "not-the-password")
+    with pytest.raises(SignInFailedError):
+        service.sign_in_root("999999999999", ROOT_PASSWORD)
+
+
+# ---------------------------------------------------------------------- root or IAM user
+
+
+def test_an_iam_user_named_root_signs_in_as_that_user(service: IamService,
+                                                      root: Principal) -> None:
+    """Sign-in says root or IAM user explicitly, as AWS's sign-in page does ("Root user":
+    the root user's credentials; "IAM user": account ID or alias, user name and password),
+    so `root` is an ordinary IAM user name, in any case (issue 10, item 4).
+    https://docs.aws.amazon.com/signin/latest/userguide/user-types-list.html
+    https://docs.aws.amazon.com/signin/latest/userguide/how-to-sign-in.html"""
+    created = service.create_user(root, "ROOT")
+    service.create_login_profile(root, "ROOT", PASSWORD)
+    for typed in ("ROOT", "root", "Root"):
+        principal = service.sign_in("example", typed, PASSWORD)
+        assert (principal.kind, principal.name, principal.arn) == ("user", "ROOT", created.arn)
+        assert not principal.is_root
+    with pytest.raises(SignInFailedError):  # the root user's password is not this user's
+        service.sign_in("example", "root", ROOT_PASSWORD)
+    with pytest.raises(SignInFailedError):  # nor the other way round
+        service.sign_in_root("example", PASSWORD)
+    assert service.sign_in_root("example", ROOT_PASSWORD).is_root
+    event = last_events(service)[0]
+    assert event["userIdentity"]["type"] == "Root"
+
+
+def test_the_user_name_root_never_reaches_the_root_user(service: IamService,
+                                                        root: Principal) -> None:
+    """Without an IAM user of that name, "root" is an unknown user name: the generic
+    answer, audited as HIDDEN_DUE_TO_SECURITY_REASONS, and the root user's lockout
+    counters do not move (issue 10, item 4)."""
+    with pytest.raises(SignInFailedError) as failed:
+        service.sign_in("example", "root", ROOT_PASSWORD)
+    assert failed.value.message == GENERIC_FAILURE
+    assert last_events(service)[0]["userIdentity"]["userName"] == HIDDEN
+    assert service.store.snapshot().meta["root"].get("failed_attempts", 0) == 0
+
+
+def test_cli_root_is_a_user_name_and_as_root_is_the_root_user(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`create-user --user-name root` works as in AWS; `--as-root` is the root user and an
+    access key of the IAM user "root" is that user, never the root user.
+    https://docs.aws.amazon.com/cli/latest/reference/iam/create-user.html"""
+    cli = CliRunner(tmp_path, monkeypatch, capsys)
+    cli.init()
+    made = cli.as_root("create-user", "--user-name", "root")["User"]
+    assert made["Arn"] == f"arn:aws:iam::{ACCOUNT_ID}:user/root"
+    cli.as_root("create-login-profile", "--user-name", "root", "--password-stdin",
+                stdin=PASSWORD + "\n")
+    assert cli.as_root("get-caller-identity")["Arn"] == f"arn:aws:iam::{ACCOUNT_ID}:root"
+    pair = cli.as_root("create-access-key", "--user-name", "root")["AccessKey"]
+    monkeypatch.setenv("IAMTUI_ACCESS_KEY_ID", pair["AccessKeyId"])
+    monkeypatch.setenv("IAMTUI_SECRET_ACCESS_KEY", pair["SecretAccessKey"])
+    assert cli.ok("get-caller-identity")["Arn"] == made["Arn"]
+    code, _, err = cli.run("list-users")  # the IAM user "root" has no policy
+    assert code == 254 and "AccessDenied" in err and "user/root is not authorized" in err
+    svc = IamService.open(cli.db)
+    try:
+        assert svc.sign_in(ACCOUNT_ID, "root", PASSWORD).arn == made["Arn"]
+    finally:
+        svc.close()
+
+
+def test_lookup_events_for_user_name_root_shows_both(service: IamService,
+                                                     root: Principal) -> None:
+    """CloudTrail's event history names the root user "root", so the Username lookup
+    attribute "root" finds the root user's events; it must find the IAM user named root
+    too, whose events carry that userName (issue 10, item 4).
+    https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_LookupEvents.html"""
+    service.create_user(root, "root")
+    service.create_login_profile(root, "root", PASSWORD)
+    service.sign_in("example", "root", PASSWORD)
+    found = service.lookup_events(root, user_name="root")
+    kinds = {json.loads(e["CloudTrailEvent"])["userIdentity"]["type"] for e in found}
+    assert kinds == {"Root", "IAMUser"}
+    names = [e["EventName"] for e in found
+             if json.loads(e["CloudTrailEvent"])["userIdentity"]["type"] == "IAMUser"]
+    assert names == ["ConsoleLogin"]
 
 
 # ---------------------------------------------------------------------- generic failures
@@ -290,12 +373,12 @@ def test_root_lockout_always_ends(service: IamService, root: Principal,
     set_lockout(service, root, threshold=3, minutes=None)
     for _ in range(3):
         with pytest.raises(SignInFailedError):
-            service.sign_in("example", "root", "Wrong-Passw0rd")
+            service.sign_in_root("example", "Wrong-Passw0rd")
     with pytest.raises(SignInFailedError):
-        service.sign_in("example", "root", ROOT_PASSWORD)
+        service.sign_in_root("example", ROOT_PASSWORD)
     assert "locked" in last_events(service)[0]["errorMessage"]
     clock.advance(minutes=30)
-    assert service.sign_in("example", "root", ROOT_PASSWORD).is_root
+    assert service.sign_in_root("example", ROOT_PASSWORD).is_root
 
 
 def test_a_locked_account_answers_like_an_unknown_name(service: IamService,
@@ -378,11 +461,11 @@ def test_a_new_store_locks_after_ten_failures_for_thirty_minutes(
     assert service.sign_in("example", "alice", PASSWORD).name == "alice"
     for _ in range(10):
         with pytest.raises(SignInFailedError):
-            service.sign_in("example", "root", "Wrong-Passw0rd")
+            service.sign_in_root("example", "Wrong-Passw0rd")
     with pytest.raises(SignInFailedError):  # the root user too
-        service.sign_in("example", "root", ROOT_PASSWORD)
+        service.sign_in_root("example", ROOT_PASSWORD)
     clock.advance(minutes=30)
-    assert service.sign_in("example", "root", ROOT_PASSWORD).is_root
+    assert service.sign_in_root("example", ROOT_PASSWORD).is_root
 
 
 def test_the_lockout_can_be_turned_off(service: IamService, root: Principal,
@@ -632,9 +715,9 @@ def test_root_mfa_enrollment_and_sign_in(service: IamService, root: Principal,
         [f"arn:aws:iam::{ACCOUNT_ID}:mfa/root-account-mfa-device"]
     clock.advance(seconds=30)
     with pytest.raises(MfaCodeRequired):
-        service.sign_in("example", "root", ROOT_PASSWORD)
-    principal = service.sign_in("example", "root", ROOT_PASSWORD,
-                                mfa.code_at(seed, mfa.time_step(clock())))
+        service.sign_in_root("example", ROOT_PASSWORD)
+    principal = service.sign_in_root("example", ROOT_PASSWORD,
+                                     mfa.code_at(seed, mfa.time_step(clock())))
     assert principal.is_root and principal.mfa_authenticated_at == clock()
 
 

@@ -39,7 +39,7 @@ def open_service(db: Path) -> IamService:
 
 
 async def open_settings(pilot: Pilot) -> AccountSettingsSection:
-    for key in (*"root", "enter", *ROOT_PASSWORD, "enter"):
+    for key in ("ctrl+r", *ROOT_PASSWORD, "enter"):
         await pilot.press(key)
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()

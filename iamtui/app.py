@@ -115,11 +115,12 @@ class IamApp(App[None]):
             return
         if not self.service.console_session_idle_expired(self.last_activity):
             return
-        self.principal = None
+        was_root, self.principal = self.principal.is_root, None
         while len(self.screen_stack) > 1:
             self.pop_screen()
         self.push_screen(SignInScreen(self.service, notice="Your session was locked after "
-                                      "being idle. Sign in again."), self._signed_in)
+                                      "being idle. Sign in again.", root=was_root),
+                         self._signed_in)
 
     def action_toggle_help(self) -> None:
         """`?`: every binding of the focused screen, beside it."""

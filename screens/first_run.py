@@ -129,7 +129,8 @@ def create_administrator(app: Any, name: str, password: str) -> bool:
     for op, args in steps:
         if run_op(app, op, *args) is FAILED:
             return False
-    app.notify(f"Created {name} in {ADMINS_GROUP}. Sign in as {name} from now on.")
+    app.notify(f"Created {name} in {ADMINS_GROUP}. From now on, sign in as the IAM user "
+               f"{name} (\"IAM user\" on the sign-in screen).")
     return True
 
 

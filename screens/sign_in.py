@@ -1,4 +1,11 @@
-"""Sign-in: account, user name (or root), password, then a TOTP code when enrolled."""
+"""Sign-in: root user or IAM user, account, user name, password, then a TOTP code.
+
+As on AWS's sign-in page, the first thing chosen is who signs in: "IAM user" (account
+alias or ID, user name, password) or "Root user" (the account and the root password).
+A user name is only ever an IAM user's, so an IAM user may be called `root`. The choice
+is a RadioSet at the top (tab to it, arrows and space) or ctrl+r from anywhere.
+https://docs.aws.amazon.com/signin/latest/userguide/how-to-sign-in.html
+"""
 
 from __future__ import annotations
 
@@ -9,33 +16,47 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Center, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Footer, Input, Label, RadioButton, RadioSet, Static
 
 from iamtui.errors import IamError
 from iamtui.service import IamService, Principal
+
+
+class Choice(RadioButton):
+    """A radio button whose dot is there only when chosen: the choice reads without
+    colour (monochrome terminals, colour blindness, a screen read as text)."""
+
+    @property  # type: ignore[override]
+    def BUTTON_INNER(self) -> str:  # the name ToggleButton reads
+        return "●" if self.value else " "
 
 
 class SignInScreen(Screen[Principal]):
     """The first screen on an existing store; dismisses with the signed-in principal."""
 
     CSS_PATH = "sign_in.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+q", "app.quit", "Quit")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+r", "toggle_root", "Root user / IAM user"),
+        Binding("ctrl+q", "app.quit", "Quit"),
+    ]
 
-    def __init__(self, service: IamService, *, notice: str = "") -> None:
+    def __init__(self, service: IamService, *, notice: str = "", root: bool = False) -> None:
         super().__init__()
-        self.service, self.notice = service, notice
+        self.service, self.notice, self.start_as_root = service, notice, root
 
     def compose(self) -> ComposeResult:
         account = self.service.account()
         with Center(), Vertical(id="sign-in") as box:
-            box.border_title = "iamtui"  # in the frame: the MFA step fits 24 rows
-            yield Static(f"Sign in to account {account.alias or account.account_id}",
-                         id="sign-in-title")
+            # title and account in the frame: the MFA step fits 24 rows
+            box.border_title = f"iamtui · sign in to {account.alias or account.account_id}"
+            with RadioSet(id="who", compact=True):
+                yield Choice("IAM user", value=not self.start_as_root, id="as-user")
+                yield Choice("Root user", value=self.start_as_root, id="as-root")
             yield Label("Account alias or ID")
             yield Input(account.alias or account.account_id, id="account", compact=True)
-            yield Label("User name (root for the root user)")
-            yield Input(placeholder="user name", id="user", compact=True)
-            yield Label("Password")
+            yield Label("IAM user name", classes="user")
+            yield Input(placeholder="user name", id="user", classes="user", compact=True)
+            yield Label("Password", id="password-label")
             yield Input(password=True, id="password", compact=True)
             yield Label("MFA code", classes="hidden totp")
             yield Input(placeholder="6 digits from your authenticator", id="totp",
@@ -49,7 +70,39 @@ class SignInScreen(Screen[Principal]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#user", Input).focus()
+        self._show_who()
+        self.query_one("#password" if self.as_root else "#user", Input).focus()
+
+    @property
+    def as_root(self) -> bool:
+        """True when "Root user" is chosen."""
+        return self.query_one("#as-root", Choice).value
+
+    def action_toggle_root(self) -> None:
+        """ctrl+r: switch between the root user and an IAM user."""
+        button = self.query_one("#as-user" if self.as_root else "#as-root", Choice)
+        button.value = True  # the RadioSet turns the other off and posts Changed
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        """A new choice starts over: no password, MFA code or new password carried across,
+        and the focus on the first field to fill (unless it is on the choice itself)."""
+        self._show_who()
+        for field in ("password", "totp", "new-password", "new-password2"):
+            self.query_one(f"#{field}", Input).value = ""
+        for widget in self.query(".totp, .change"):
+            widget.add_class("hidden")
+        self.query_one("#sign-in-error", Static).update("")
+        if not event.radio_set.has_focus:
+            user = self.query_one("#user", Input)
+            (user if not self.as_root and not user.value else
+             self.query_one("#password", Input)).focus()
+
+    def _show_who(self) -> None:
+        """The user name only for an IAM user; the password label says whose it is."""
+        for widget in self.query(".user"):
+            widget.set_class(self.as_root, "hidden")
+        self.query_one("#password-label", Label).update(
+            "Root user password" if self.as_root else "Password")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         order = [i.id for i in self.query(Input) if i.id and not i.has_class("hidden")]
@@ -71,16 +124,21 @@ class SignInScreen(Screen[Principal]):
             return
         error.update("Signing in…")
         self.query_one("#sign-in-button", Button).disabled = True
-        self._sign_in(values["account"].strip(), values["user"].strip(), values["password"],
+        user = None if self.as_root else values["user"].strip()
+        self._sign_in(values["account"].strip(), user, values["password"],
                       values["totp"] or None, values["new-password"] if changing else None)
 
     @work(thread=True, exclusive=True)
-    def _sign_in(self, account: str, user: str, password: str, totp: str | None,
+    def _sign_in(self, account: str, user: str | None, password: str, totp: str | None,
                  new_password: str | None) -> None:
+        """Sign in as the IAM user `user`, or as the root user when `user` is None."""
         # Argon2 takes ~200 ms on purpose: a worker keeps the screen responsive.
         try:
-            principal = self.service.sign_in(account, user, password, totp,
-                                             new_password=new_password)
+            if user is None:
+                principal = self.service.sign_in_root(account, password, totp)
+            else:
+                principal = self.service.sign_in(account, user, password, totp,
+                                                  new_password=new_password)
         except IamError as error:
             self.app.call_from_thread(self._failed, error)
             return

@@ -385,6 +385,19 @@ def test_security_settings_round_trip_through_dict() -> None:
     assert AccountSecuritySettings.from_dict(empty.to_dict()) == empty
 
 
+
+def test_the_default_lockout_protects_until_one_is_chosen() -> None:
+    """No settings stored (a new store), or a null lockout (what stores written before the
+    default hold when nobody chose one): 10 attempts, 30 minutes. Turned off, it stays off
+    (issue 10, item 3)."""
+    default = LockoutSettings(threshold=10, duration_minutes=30)
+    assert AccountSecuritySettings().lockout == default
+    assert AccountSecuritySettings.from_dict({}).lockout == default
+    assert AccountSecuritySettings.from_dict({"Lockout": None}).lockout == default
+    off = AccountSecuritySettings(lockout=None)
+    assert off.to_dict()["Lockout"] is False
+    assert AccountSecuritySettings.from_dict(off.to_dict()) == off
+
 @pytest.mark.parametrize(
     ("kwargs", "member"),
     [

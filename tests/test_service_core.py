@@ -17,7 +17,7 @@ def test_wrong_root_password_is_refused_and_audited_intact(service: IamService,
     """A mistyped root password of any length fails cleanly; the record stays readable
     and never holds what was typed (a 1-letter guess must not mangle field names)."""
     with pytest.raises(SignInFailed):
-        service.sign_in(service.account_id, "root", wrong)
+        service.sign_in_root(service.account_id, wrong)
     record = service.audit.page(0, 1)[0]
     assert record["eventName"] == "ConsoleLogin"
     assert record["responseElements"] == {"ConsoleLogin": "Failure"}
@@ -27,7 +27,7 @@ def test_wrong_root_password_is_refused_and_audited_intact(service: IamService,
 
 
 def test_right_root_password(service: IamService) -> None:
-    assert service.sign_in(service.account_id, "root", ROOT_PASSWORD).is_root
+    assert service.sign_in_root(service.account_id, ROOT_PASSWORD).is_root
 
 
 def test_a_bucket_policy_governs_the_bucket_s_objects(service: IamService) -> None:

@@ -46,7 +46,7 @@ def make_app(db: Path, clock: FakeClock) -> IamApp:
 
 
 async def open_audit(pilot: Pilot) -> AuditSection:
-    for key in (*"root", "enter", *ROOT_PASSWORD, "enter"):
+    for key in ("ctrl+r", *ROOT_PASSWORD, "enter"):
         await pilot.press(key)
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()

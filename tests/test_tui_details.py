@@ -59,7 +59,7 @@ def open_service(db: Path) -> IamService:
 
 async def open_first(pilot: Pilot, section_key: str) -> None:
     """Sign in as root, go to a section, open its first row."""
-    for key in (*"root", "enter", *ROOT_PASSWORD, "enter"):
+    for key in ("ctrl+r", *ROOT_PASSWORD, "enter"):
         await pilot.press(key)
     await settle(pilot)
     assert isinstance(pilot.app.screen, MainScreen)
@@ -258,7 +258,7 @@ async def test_policy_entities_and_a_read_only_aws_managed_policy(db: Path) -> N
 async def test_rename_and_move_a_user_from_the_users_table(db: Path) -> None:
     app = IamApp(db, keys_dir=db.parent / "keys")
     async with app.run_test(size=SIZE) as pilot:
-        for key in (*"root", "enter", *ROOT_PASSWORD, "enter", "2"):
+        for key in ("ctrl+r", *ROOT_PASSWORD, "enter", "2"):
             await pilot.press(key)
         await settle(pilot)
         await pilot.press("e")  # alice
@@ -315,7 +315,7 @@ async def _palette(pilot: Pilot, query: str) -> None:
 async def test_palette_jumps_to_sections_and_opens_entities_by_short_name(db: Path) -> None:
     app = IamApp(db, keys_dir=db.parent / "keys")
     async with app.run_test(size=SIZE) as pilot:
-        for key in (*"root", "enter", *ROOT_PASSWORD, "enter"):
+        for key in ("ctrl+r", *ROOT_PASSWORD, "enter"):
             await pilot.press(key)
         await settle(pilot)
         await _palette(pilot, ":roles")
@@ -334,14 +334,9 @@ async def test_unlock_a_user_locked_out_by_failed_sign_ins(db: Path) -> None:
     svc.update_account_password_policy(root, PasswordPolicy(),
                                        lockout=LockoutSettings(threshold=3))
     svc.create_login_profile(root, "alice", password)
-    for _ in range(20):
-        try:
+    for _ in range(3):
+        with pytest.raises(IamError, match="authentication information is incorrect"):
             svc.sign_in(ACCOUNT_ID, "alice", "wrong-password")
-        except IamError as error:
-            if error.code == "AccountLocked":
-                break
-    else:
-        pytest.fail("never locked")
     svc.close()
     app = IamApp(db, keys_dir=db.parent / "keys")
     async with app.run_test(size=SIZE) as pilot:
@@ -401,7 +396,7 @@ async def test_palette_exports_the_account_and_imports_it_into_a_new_store(
     export = tmp_path / "details.json"
     app = IamApp(db, keys_dir=db.parent / "keys")
     async with app.run_test(size=SIZE) as pilot:
-        for key in (*"root", "enter", *ROOT_PASSWORD, "enter"):
+        for key in ("ctrl+r", *ROOT_PASSWORD, "enter"):
             await pilot.press(key)
         await settle(pilot)
         await _palette(pilot, "export account")
@@ -423,7 +418,7 @@ async def test_palette_exports_the_account_and_imports_it_into_a_new_store(
     broken.write_text('{"UserDetailList": [\n  {"UserName": "x",}\n]}')
     app = IamApp(fresh, keys_dir=tmp_path / "fresh-keys")
     async with app.run_test(size=SIZE) as pilot:
-        for key in (*"root", "enter", *ROOT_PASSWORD, "enter"):
+        for key in ("ctrl+r", *ROOT_PASSWORD, "enter"):
             await pilot.press(key)
         await settle(pilot)
         for path, refusal in ((broken, "InvalidInput: Invalid JSON: "), (export, None),

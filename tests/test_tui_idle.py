@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from helpers import ACCOUNT_ID, ROOT_PASSWORD, FakeClock
+from textual.widgets import RadioButton
 
 from iamtui.app import IamApp
 from iamtui.security.passwords import PasswordPolicy
@@ -23,10 +24,7 @@ async def test_idle_console_locks_and_signing_in_again_resumes(tmp_path: Path) -
     svc.close()
     app = IamApp(db, keys_dir=keys, clock=clock)
     async with app.run_test(size=(100, 36)) as pilot:
-        await pilot.click("#user")
-        for text in ("root", ROOT_PASSWORD):
-            await pilot.press(*text)
-            await pilot.press("enter")
+        await pilot.press("ctrl+r", *ROOT_PASSWORD, "enter")  # "Root user", its password
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert isinstance(app.screen, MainScreen)
@@ -48,10 +46,9 @@ async def test_idle_console_locks_and_signing_in_again_resumes(tmp_path: Path) -
         assert isinstance(app.screen, SignInScreen) and app.principal is None
         assert "idle" in str(app.screen.query_one("#sign-in-error").render())
 
-        await pilot.click("#user")
-        for text in ("root", ROOT_PASSWORD):
-            await pilot.press(*text)
-            await pilot.press("enter")
+        # the screen comes back with "Root user" chosen, the password field focused
+        assert app.screen.query_one("#as-root", RadioButton).value
+        await pilot.press(*ROOT_PASSWORD, "enter")
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert isinstance(app.screen, MainScreen) and app.principal is not None

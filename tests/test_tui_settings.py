@@ -19,7 +19,7 @@ from tui_helpers import new_store
 
 from iamtui.app import IamApp
 from iamtui.errors import AccessDenied, InvalidInput, NoSuchEntity
-from iamtui.security.passwords import pci_dss_policy
+from iamtui.security.passwords import LockoutSettings, pci_dss_policy
 from iamtui.service import IamService, Principal
 from screens.account_settings import AccountSettingsSection
 from screens.main import MainScreen
@@ -39,7 +39,7 @@ def open_service(db: Path) -> IamService:
 
 
 async def open_settings(pilot: Pilot) -> AccountSettingsSection:
-    for key in (*"root", "enter", *ROOT_PASSWORD, "enter"):
+    for key in ("ctrl+r", *ROOT_PASSWORD, "enter"):
         await pilot.press(key)
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
@@ -81,7 +81,9 @@ async def test_out_of_range_is_refused_and_alias_set(db: Path) -> None:
     assert settings.password_policy is not None
     assert settings.password_policy.minimum_password_length == 14
     assert settings.password_policy.require_symbols
-    assert settings.lockout is None and settings.idle_session_timeout_minutes is None
+    # the form showed the default lockout (10 attempts, 30 minutes) and saving kept it
+    assert settings.lockout == LockoutSettings(10, 30)
+    assert settings.idle_session_timeout_minutes is None
     assert svc.account().alias == "example-corp"
 
 
@@ -116,6 +118,16 @@ async def test_no_policy_note_states_the_default_rules(db: Path) -> None:
         assert "8–128 characters" in note and "at least 3 of" in note
         assert "Saving creates a custom policy with the values below" in note
 
+
+
+async def test_a_new_store_shows_the_lockout_in_force(db: Path) -> None:
+    """No policy yet, and the lockout is on: the form shows its values, 10 attempts and
+    30 minutes, not blanks that read "never" (issue 10, item 3)."""
+    app = IamApp(db, keys_dir=db.parent / "keys", clock=FakeClock())
+    async with app.run_test(size=SIZE) as pilot:
+        section = await open_settings(pilot)
+        assert section.query_one("#lockout_threshold", Input).value == "10"
+        assert section.query_one("#lockout_minutes", Input).value == "30"
 
 async def test_inputs_sit_beside_their_labels_at_200_columns(db: Path) -> None:
     app = IamApp(db, keys_dir=db.parent / "keys", clock=FakeClock())

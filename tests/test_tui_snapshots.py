@@ -79,7 +79,7 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> IamApp:
 
 
 async def _sign_in(pilot: Pilot) -> None:
-    for key in (*"root", "enter", *ROOT_PASSWORD, "enter"):
+    for key in ("ctrl+r", *ROOT_PASSWORD, "enter"):
         await pilot.press(key)
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()

@@ -58,7 +58,7 @@ def make_app(db: Path) -> IamApp:
 
 
 async def open_tester(pilot: Pilot) -> TesterSection:
-    for key in (*"root", "enter", *ROOT_PASSWORD, "enter"):
+    for key in ("ctrl+r", *ROOT_PASSWORD, "enter"):
         await pilot.press(key)
     await settle(pilot)
     assert isinstance(pilot.app.screen, MainScreen)

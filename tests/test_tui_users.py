@@ -64,8 +64,7 @@ async def test_sign_in_then_create_filter_and_delete_users(tmp_path: Path) -> No
     app = initialized_app(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         assert isinstance(app.screen, SignInScreen)
-        await type_text(pilot, "root")
-        await pilot.press("enter")
+        await pilot.press("ctrl+r")  # "Root user"
         await type_text(pilot, "wrong-password")
         await pilot.press("enter")
         await app.workers.wait_for_complete()

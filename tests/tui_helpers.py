@@ -25,10 +25,15 @@ async def settle(pilot: Pilot) -> None:
     await pilot.pause()
 
 
-async def sign_in(pilot: Pilot, user: str = "root", password: str = ROOT_PASSWORD) -> None:
-    """Sign in through the sign-in screen and land on the main screen."""
-    await type_text(pilot, user)
-    await pilot.press("enter")
+async def sign_in(pilot: Pilot, user: str | None = None,
+                  password: str = ROOT_PASSWORD) -> None:
+    """Sign in through the sign-in screen and land on the main screen: as the IAM user
+    `user`, or as the root user without one (ctrl+r chooses "Root user")."""
+    if user is None:
+        await pilot.press("ctrl+r")
+    else:
+        await type_text(pilot, user)
+        await pilot.press("enter")
     await type_text(pilot, password)
     await pilot.press("enter")
     await settle(pilot)

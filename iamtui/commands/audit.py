@@ -91,7 +91,8 @@ def _lookup_attributes(values: list[str]) -> dict[str, str]:
 
 
 @command("lookup-events", "List audit events, newest first, like CloudTrail's lookup-events.",
-         arg("--user-name", help="only events by this user ('root' for the root user)"),
+         arg("--user-name", help="only events by this user ('root': the root user and an "
+                                 "IAM user named root, as in CloudTrail)"),
          arg("--event-name", help="only events of this operation, e.g. CreateUser"),
          arg("--lookup-attributes", nargs="+", default=[], metavar="ATTR",
              help="CloudTrail's form: AttributeKey=Username|EventName,AttributeValue=V"),

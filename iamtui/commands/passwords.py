@@ -205,21 +205,39 @@ def run_update_account_password_policy(args: argparse.Namespace) -> Response:
 
 
 def extensions(settings: AccountSecuritySettings) -> dict[str, Any]:
-    """iamtui's settings beside AWS's policy, in the same PascalCase style."""
-    data = settings.to_dict()
-    return {"Lockout": data["Lockout"],
-            "IdleSessionTimeoutMinutes": data["IdleSessionTimeoutMinutes"]}
+    """iamtui's settings beside AWS's policy, in the same PascalCase style: the values in
+    force (the default lockout included), null for a setting that is off."""
+    from iamtui.security.passwords import lockout_dict
+
+    return {"Lockout": lockout_dict(settings.lockout) if settings.lockout else None,
+            "IdleSessionTimeoutMinutes": settings.idle_session_timeout_minutes}
+
+
+def lockout_text(settings: AccountSecuritySettings) -> str:
+    """The lockout in force, in words."""
+    lockout = settings.lockout
+    if lockout is None:
+        return "iamtui's sign-in lockout is off."
+    until = (f"for {lockout.duration_minutes} minutes" if lockout.duration_minutes
+             else "until an administrator unlocks")
+    return f"iamtui's sign-in lockout: {lockout.threshold} failed attempts lock {until}."
 
 
 @command("get-account-password-policy",
          "Show the account password policy (and iamtui's lockout and idle timeout).")
 def run_get_account_password_policy(args: argparse.Namespace) -> Response:
+    from iamtui.errors import NoSuchEntity
+
     with session(args) as (svc, caller):
         settings = svc.get_account_security_settings(caller)
-        policy = svc.get_account_password_policy(caller)
-    data: dict[str, Any] = {"PasswordPolicy": policy.to_aws()}
-    if settings.lockout is not None or settings.idle_session_timeout_minutes is not None:
-        data["IamtuiAccountSecurity"] = extensions(settings)
+        try:
+            policy = svc.get_account_password_policy(caller)
+        except NoSuchEntity as exc:
+            # AWS's answer while no custom policy exists; the lockout is in force anyway
+            raise NoSuchEntity(f"{exc.message} AWS's default password rules apply; "
+                               f"{lockout_text(settings)}") from None
+    data: dict[str, Any] = {"PasswordPolicy": policy.to_aws(),
+                            "IamtuiAccountSecurity": extensions(settings)}
     rows = [[k, str(v)] for k, v in policy.to_aws().items()]
     rows += [[f"iamtui:{k}", str(v)] for k, v in extensions(settings).items()]
     return Response(data, table=rows, headers=["Setting", "Value"])

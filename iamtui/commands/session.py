@@ -218,12 +218,12 @@ def _sign_in_root(service: IamService, args: argparse.Namespace) -> Principal:
     as the console: the lockout and MFA protect the root user from the command line too."""
     password = read_secret("Root password: ", from_stdin=args.root_password_stdin)
     try:
-        return service.sign_in(service.account_id, "root", password)
+        return service.sign_in_root(service.account_id, password)
     except IamError as error:
         if error.code != "MfaCodeRequired":
             raise
     code = read_secret("MFA code of the root user: ", from_stdin=args.root_password_stdin)
-    return service.sign_in(service.account_id, "root", password, code)
+    return service.sign_in_root(service.account_id, password, code)
 
 
 @contextmanager

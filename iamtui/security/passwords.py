@@ -23,7 +23,7 @@ import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
 import argon2
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -349,6 +349,15 @@ class LockoutSettings:
             raise _constraint_error(problems)
 
 
+DEFAULT_LOCKOUT: Final = LockoutSettings()
+"""The lockout in force until an administrator sets another: 10 attempts, 30 minutes."""
+
+
+def lockout_dict(lockout: LockoutSettings) -> dict[str, Any]:
+    """A lockout in the PascalCase shape the store and get-account-password-policy use."""
+    return {"Threshold": lockout.threshold, "DurationMinutes": lockout.duration_minutes}
+
+
 MAX_IDLE_TIMEOUT_MINUTES = 24 * 60
 
 
@@ -358,13 +367,16 @@ class AccountSecuritySettings:
 
     - `password_policy`: AWS's custom password policy, or None for AWS's
       default rules (`DEFAULT_RULES`).
-    - `lockout`: sign-in lockout (not in AWS), or None for no lockout.
+    - `lockout`: sign-in lockout (not in AWS), or None for no lockout. A new store
+      has `DEFAULT_LOCKOUT` (10 attempts, 30 minutes: PCI DSS 8.3.4's limits) before
+      anyone sets a password policy: a store is never open to unlimited guessing
+      unless an administrator turns the lockout off.
     - `idle_session_timeout_minutes`: end a console session after this many
       idle minutes (1..1440), or None for no idle timeout. PCI DSS 8.2.8: 15.
     """
 
     password_policy: PasswordPolicy | None = None
-    lockout: LockoutSettings | None = None
+    lockout: LockoutSettings | None = DEFAULT_LOCKOUT
     idle_session_timeout_minutes: int | None = None
 
     def __post_init__(self) -> None:
@@ -376,15 +388,16 @@ class AccountSecuritySettings:
                 raise _constraint_error(problems)
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready form for the store (the password policy in AWS's shape)."""
+        """A JSON-ready form for the store (the password policy in AWS's shape).
+
+        A lockout turned off is stored as `"Lockout": false`: null (what stores written
+        before the default existed hold when nobody chose a lockout) reads as the default.
+        """
         return {
             "PasswordPolicy": None if self.password_policy is None else {
                 k: getattr(self.password_policy, v) for k, v in _AWS_FIELDS.items()
             },
-            "Lockout": None if self.lockout is None else {
-                "Threshold": self.lockout.threshold,
-                "DurationMinutes": self.lockout.duration_minutes,
-            },
+            "Lockout": False if self.lockout is None else lockout_dict(self.lockout),
             "IdleSessionTimeoutMinutes": self.idle_session_timeout_minutes,
         }
 
@@ -395,9 +408,9 @@ class AccountSecuritySettings:
         lockout = data.get("Lockout")
         return cls(
             password_policy=None if policy is None else PasswordPolicy.from_aws(policy),
-            lockout=None if lockout is None else LockoutSettings(
-                threshold=lockout["Threshold"], duration_minutes=lockout["DurationMinutes"]
-            ),
+            lockout=(DEFAULT_LOCKOUT if lockout is None else None if lockout is False
+                     else LockoutSettings(threshold=lockout["Threshold"],
+                                          duration_minutes=lockout["DurationMinutes"])),
             idle_session_timeout_minutes=data.get("IdleSessionTimeoutMinutes"),
         )
 
@@ -606,6 +619,7 @@ def session_idle_expired(
 
 __all__ = [
     "API_MAXIMUM_PASSWORD_LENGTH",
+    "DEFAULT_LOCKOUT",
     "DEFAULT_RULES",
     "MAXIMUM_PASSWORD_LENGTH",
     "PROFILE_ENV",
@@ -623,6 +637,7 @@ __all__ = [
     "hash_password",
     "hashing_profile",
     "is_locked",
+    "lockout_dict",
     "needs_rehash",
     "password_expired",
     "password_expires_at",

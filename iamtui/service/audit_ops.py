@@ -121,10 +121,12 @@ class AuditOperations(ServiceCore):
                   "endTime": end_time.isoformat() if end_time else None}
         self._audit_read(caller, "LookupEvents", {k: v for k, v in params.items() if v})
         if user_name == "root":
-            # the root user's records carry no userName: filter on the identity type
+            # CloudTrail names the root user "root", but its records carry no userName:
+            # match it by identity type, beside an IAM user really named "root"
             found = self.audit.lookup_events(event_name=event_name, start_time=start_time,
                                              end_time=end_time)
-            records = [r for r in found if (r.get("userIdentity") or {}).get("type") == "Root"]
+            records = [r for r in found if (r.get("userIdentity") or {}).get("type") == "Root"
+                       or (r.get("userIdentity") or {}).get("userName") == "root"]
             records = records[:max_results] if max_results else records
         else:
             records = list(self.audit.lookup_events(

@@ -1,35 +1,42 @@
 """Console sign-in: password, lockout, forced password change, then TOTP when enrolled.
 
-`IamService.sign_in(account, user_name, password, totp=None, new_password=None)`
-returns the signed-in `Principal` (console=True, `mfa_authenticated_at` set when a
-code was checked, so aws:MultiFactorAuthPresent and aws:MultiFactorAuthAge work)
-or raises one of these, which a front end tells apart to know what to ask next:
+As on AWS's sign-in page, whoever signs in says first whether they are the root user
+or an IAM user: `IamService.sign_in_root(account, password, totp=None)` for the root
+user, `IamService.sign_in(account, user_name, password, totp=None, new_password=None)`
+for an IAM user. A user name is only ever an IAM user's name, so `root` (in any case)
+is an ordinary IAM user name, as in AWS. Both return the signed-in `Principal`
+(console=True, `mfa_authenticated_at` set when a code was checked, so
+aws:MultiFactorAuthPresent and aws:MultiFactorAuthAge work) or raise one of these,
+which a front end tells apart to know what to ask next:
 
-- `SignInFailed`: unknown account or user, no console password, or a wrong
-  password: one message for all, at the cost of one password verify each.
-- `AccountLocked`: too many failures in a row (our lockout setting); it says until when.
+- `SignInFailed`: unknown account or user, no console password, a wrong password,
+  or a locked account: one message for all, at the cost of one password verify and
+  one audited, counted attempt each, so neither the answer nor its timing tells
+  which user names exist or which are locked.
 - `PasswordChangeRequired`: the password is right but must be changed first
   (the administrator set PasswordResetRequired, or it is older than MaxPasswordAge).
   Ask for a new password and call `sign_in` again with `new_password=`: the
   change and the sign-in happen together, and no Principal exists before it.
 - `PasswordExpired`: expired under HardExpiry: only an administrator can reset it
   (`update_login_profile`).
-- `MfaCodeRequired`: the password is right and an MFA device is enabled: call again
-  with `totp=`. `InvalidAuthenticationCode` for a wrong, malformed or replayed code.
+- `MfaCodeRequired`: the password is right and an MFA device is enabled, but no code
+  (or a blank one) was given: call again with `totp=`. Not a failed attempt: nothing
+  is counted and no code is spent. `InvalidAuthenticationCode` for a wrong, malformed
+  or replayed code, which counts.
 
 The order is password, then password change, then MFA, so no code is spent on
 an attempt that cannot finish. Every attempt is audited as a ConsoleLogin event
-(a user name that does not exist as HIDDEN_DUE_TO_SECURITY_REASONS); wrong
-passwords and wrong codes count toward the lockout; a hash made with older Argon2
-parameters is replaced at the next successful sign-in.
+with its real outcome (a user name that does not exist as HIDDEN_DUE_TO_SECURITY_REASONS,
+a locked account as locked); wrong passwords and wrong codes count toward the lockout;
+a hash made with older Argon2 parameters is replaced at the next successful sign-in.
 
-AWS pages followed: IAM User Guide, "How IAM users sign in to AWS",
-"Set an account password policy for IAM users" (expiry, HardExpiry, the forced
-change at next sign-in) and CloudTrail's "ConsoleLogin" event examples.
-The root user signs in as "root" with its own password (kept in the store's
-meta); AWS's password policy does not apply to it, the lockout does (a root
-lock always ends after its duration, 30 minutes when the setting says
-"until unlocked", since nobody can unlock the root user).
+AWS pages followed: AWS Sign-In User Guide, "Determine your user type" and "How to sign
+in to AWS" (the sign-in page's choice of root user or IAM user); IAM User Guide, "How IAM
+users sign in to AWS", "Set an account password policy for IAM users" (expiry, HardExpiry,
+the forced change at next sign-in) and CloudTrail's "ConsoleLogin" event examples.
+The root user's password is kept in the store's meta; AWS's password policy does not
+apply to it, the lockout does (a root lock always ends after its duration, 30 minutes
+when the setting says "until unlocked", since nobody can unlock the root user).
 """
 
 from __future__ import annotations
@@ -71,11 +78,14 @@ from iamtui.service.tables import LOGIN_PROFILES, USERS
 from store import Tx
 
 GENERIC_FAILURE: Final = "Your authentication information is incorrect. Please try again."
-ROOT_SIGN_IN: Final = "root"
+ROOT_PROFILE_NAME: Final = "<root_account>"
+"""The user name of the root user's LoginProfile-shaped state: not a valid IAM user name."""
 
 
 class AccountLocked(IamError):
-    """Sign-in refused: locked after too many failed attempts."""
+    """Locked after too many failed attempts: what ChangePassword tells a caller who has
+    already proven who they are. Sign-in never raises it (a locked account gets the generic
+    SignInFailed there, see `SignInOperations._sign_in`)."""
 
     code, http_status = "AccountLocked", 403
 
@@ -101,7 +111,8 @@ class PasswordExpired(IamError):
 
 
 class MfaCodeRequired(IamError):
-    """The password is right and MFA is enabled: sign in again with the current code."""
+    """The password is right and MFA is enabled, but no code was given: sign in again with
+    the current code. Not a failed attempt."""
 
     code, http_status = "MfaCodeRequired", 401
 
@@ -125,7 +136,7 @@ def _root_profile(meta: dict[str, Any], account: Account) -> LoginProfile:
     root = meta["root"]
     changed = root.get("password_last_changed")
     until = root.get("locked_until")
-    return LoginProfile(ROOT_SIGN_IN, root["password_hash"], account.created,
+    return LoginProfile(ROOT_PROFILE_NAME, root["password_hash"], account.created,
                         password_last_changed=parse_timestamp(changed) if changed else None,
                         failed_attempts=int(root.get("failed_attempts", 0)),
                         locked_until=parse_timestamp(until) if until else None)
@@ -145,11 +156,24 @@ class SignInOperations(PasswordOperations, MfaDeviceOperations):
 
     def sign_in(self, account: str, user_name: str, password: str, totp: str | None = None,
                 *, new_password: str | None = None) -> Principal:
-        """Sign in to the console of `account` (its 12-digit ID or alias) as `user_name`
-        ("root" for the root user). See the module docstring for what each error means."""
-        secrets = [s for s in (password, totp, new_password) if s]
+        """Sign in to the console of `account` (its 12-digit ID or alias) as the IAM user
+        `user_name`: AWS's "IAM user" sign-in. `user_name` always names an IAM user, `root`
+        included; the root user signs in with `sign_in_root`. See the module docstring for
+        what each error means."""
         view = self.store.snapshot()
-        subject = self._sign_in_subject(view, account, user_name)
+        return self._sign_in(view, self._user_subject(view, account, user_name), password,
+                             totp, new_password)
+
+    def sign_in_root(self, account: str, password: str, totp: str | None = None) -> Principal:
+        """Sign in to the console of `account` (its 12-digit ID or alias) as its root user:
+        AWS's "Root user" sign-in. The root user's password never has to be changed at
+        sign-in (AWS's password policy does not apply to it); the lockout and MFA do."""
+        view = self.store.snapshot()
+        return self._sign_in(view, self._root_subject(view, account), password, totp, None)
+
+    def _sign_in(self, view: View, subject: _Subject | None, password: str,
+                 totp: str | None, new_password: str | None) -> Principal:
+        secrets = [s for s in (password, totp, new_password) if s]
         if subject is None:
             dummy_verify(password)  # the same cost as a wrong password
             self._audit_console_login(audit.Identity.unknown_user(self.account_id),
@@ -160,10 +184,15 @@ class SignInOperations(PasswordOperations, MfaDeviceOperations):
         identity = subject.principal.audit_identity()
         state = lockout_state(subject.profile)
         if state.is_locked(now):
-            verify_password(subject.profile.password_hash, password)  # same cost either way
-            error = AccountLocked(lock_message(state), state.locked_until or now)
-            self._audit_console_login(identity, error=error.message, secrets=secrets)
-            raise error
+            # A locked account answers exactly like a wrong password or an unknown name,
+            # even to the right password (AWS's console says nothing more either): a lock
+            # that answered "locked" would tell a guesser which names exist, and one that
+            # answered the right password differently would let the guessing go on through
+            # the lock. The verify and the (unchanging) count keep the cost the same; the
+            # audit records the truth.
+            verify_password(subject.profile.password_hash, password)
+            self._count_failure(subject, lock_message(state), secrets)
+            raise SignInFailed(GENERIC_FAILURE)
         if not verify_password(subject.profile.password_hash, password):
             self._count_failure(subject, GENERIC_FAILURE, secrets)
             raise SignInFailed(GENERIC_FAILURE)
@@ -190,7 +219,8 @@ class SignInOperations(PasswordOperations, MfaDeviceOperations):
         mfa_at: datetime | None = None
         used: tuple[Any, int] | None = None
         if self.enabled_devices(view, subject.mfa_owner):
-            if totp is None:
+            if totp is None or not totp.strip():
+                # asking for the code is not a failed attempt: nothing counted, nothing spent
                 error = MfaCodeRequired("Enter the code from your MFA device.")
                 self._audit_console_login(identity, error=error.message, secrets=secrets)
                 raise error
@@ -224,16 +254,27 @@ class SignInOperations(PasswordOperations, MfaDeviceOperations):
 
     # ------------------------------------------------------------------ steps
 
-    def _sign_in_subject(self, view: View, account: str, user_name: str) -> _Subject | None:
-        """Who `user_name` names in `account`, if they may sign in with a password."""
+    @staticmethod
+    def _account_named(view: View, account: str) -> Account | None:
+        """The store's account if `account` is its ID or alias."""
         acct = Account.from_record(view.meta["account"])
-        if account not in (acct.account_id, acct.alias) or not isinstance(user_name, str):
+        return acct if isinstance(account, str) and account in (acct.account_id,
+                                                                 acct.alias) else None
+
+    def _root_subject(self, view: View, account: str) -> _Subject | None:
+        """The root user of `account`, if `account` names this store's account."""
+        acct = self._account_named(view, account)
+        if acct is None:
             return None
-        if user_name.casefold() == ROOT_SIGN_IN or (
-                view.meta["root"].get("email") and
-                user_name.casefold() == str(view.meta["root"]["email"]).casefold()):
-            return _Subject(Principal.root(acct.account_id, console=True),
-                            _root_profile(view.meta, acct), ROOT_OWNER, None)
+        return _Subject(Principal.root(acct.account_id, console=True),
+                        _root_profile(view.meta, acct), ROOT_OWNER, None)
+
+    def _user_subject(self, view: View, account: str, user_name: str) -> _Subject | None:
+        """The IAM user `user_name` names in `account`, if they may sign in with a password.
+        Never the root user, whatever the name."""
+        acct = self._account_named(view, account)
+        if acct is None or not isinstance(user_name, str):
+            return None
         user = USERS.find_one(view, "name", user_name)
         if user is None:
             return None
@@ -297,27 +338,21 @@ class SignInOperations(PasswordOperations, MfaDeviceOperations):
 
     def _count_failure(self, subject: _Subject, message: str, secrets: list[str], *,
                        mfa_used: bool = False) -> None:
-        """A failed attempt: counted toward the lockout and audited; raises AccountLocked
-        when this attempt locks the account."""
+        """A failed attempt: counted toward the lockout and audited. The caller answers as
+        it would anyway: the attempt that locks the account does not say so."""
         settings = security_settings(self.store.snapshot()).lockout
         if settings is not None and subject.is_root and settings.duration_minutes is None:
             settings = LockoutSettings(settings.threshold, MIN_LOCKOUT_MINUTES)
         now = self.clock()
-        outcome: list[tuple[LoginProfile, LockoutState]] = []
 
         def count(tx: Tx) -> None:
             profile = self._current_profile(tx, subject)
             if profile is not None:
                 state = record_failed_sign_in(lockout_state(profile), settings, now)
                 self._save_profile(tx, subject, with_lockout(profile, state))
-                outcome.append((profile, state))
 
         self._audit_console_login(subject.principal.audit_identity(), error=message,
                                   secrets=secrets, mfa_used=mfa_used, also=count)
-        if outcome:
-            before, state = outcome[0]
-            if state.is_locked(now) and not lockout_state(before).is_locked(now):
-                raise AccountLocked(lock_message(state), state.locked_until or now)
 
     def _current_profile(self, tx: View, subject: _Subject) -> LoginProfile | None:
         if subject.is_root:
@@ -365,7 +400,7 @@ def lockout_remaining(locked_until: datetime, now: datetime) -> timedelta | None
 
 __all__ = [
     "GENERIC_FAILURE",
-    "ROOT_SIGN_IN",
+    "ROOT_PROFILE_NAME",
     "AccountLocked",
     "MfaCodeRequired",
     "PasswordChangeRequired",

@@ -12,6 +12,7 @@ ValidationError / InvalidInput. The largest document the API takes is 131,072 ch
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -36,6 +37,7 @@ from iamtui.arn import (
 from iamtui.errors import InvalidInput, MalformedPolicyDocument, ValidationError
 from iamtui.policy import ContextEntry, PolicyType, load_json, parse_policy
 from iamtui.policy.document import parse_json
+from iamtui.service import IamService, Principal
 
 ALLOW = {"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::bucket/*"}]}
@@ -410,3 +412,42 @@ def test_output_into_a_closed_pipe_ends_quietly(tmp_path: Path, run: Cli) -> Non
         err = proc.stderr.read()
         assert proc.wait(timeout=60) == cli.EXIT_BROKEN_PIPE, (argv, err.decode())
         assert err == b""
+
+
+def test_a_password_on_stdin_that_is_not_utf8_is_an_argument_error(
+        run: Cli, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """`printf '\\xff\\n' | iamtui ... --root-password-stdin`: in the C locale Python's stdin
+    escapes the byte to a surrogate, which Argon2 could not encode; in a UTF-8 locale the
+    read itself fails. Both are bad input, like a byte in argv."""
+    code, _, err = run.run("list-users", "--as-root", "--root-password-stdin", stdin="\udcff\n")
+    assert code == cli.EXIT_BAD_ARGUMENTS
+    assert err.strip() == "Root password: standard input is not UTF-8 text"
+    code, _, err = run("create-login-profile", "--user-name", "bob", "--password-stdin",
+                       stdin="Passw\udcff0rd!\n")
+    assert code == cli.EXIT_BAD_ARGUMENTS and "standard input is not UTF-8 text" in err
+    strict = io.TextIOWrapper(io.BytesIO(b"\xff\xfe\n"), encoding="utf-8", errors="strict")
+    monkeypatch.setattr("sys.stdin", strict)
+    capsys.readouterr()
+    code = cli.main(["list-users", "--db", str(run.db), "--as-root", "--root-password-stdin"])
+    assert code == cli.EXIT_BAD_ARGUMENTS
+    assert "standard input is not UTF-8 text" in capsys.readouterr().err
+
+
+def test_lookup_events_refuses_a_surrogate_before_auditing_the_lookup(service: IamService,
+                                                                     root: Principal) -> None:
+    """The service's own door (the TUI's Activity tab calls it too): the lookup is audited
+    with its filter, and a surrogate cannot be written to the log."""
+    for attribute in ({"user_name": "\udcff"}, {"event_name": "Create\ud800"},
+                      {"involving_user": "b\udcffb"}):
+        with pytest.raises(InvalidInput, match="lone surrogate") as raised:
+            service.lookup_events(root, **attribute)
+        str(raised.value).encode("utf-8")
+    assert service.lookup_events(root, user_name="root")
+
+
+def test_credential_report_outfile_that_cannot_be_written_is_an_argument_error(
+        run: Cli, tmp_path: Path) -> None:
+    assert run("generate-credential-report")[0] == 0
+    for outfile in (str(tmp_path), "report\x00.csv"):
+        code, _, err = run("get-credential-report", "--outfile", outfile)
+        assert code == cli.EXIT_BAD_ARGUMENTS and err.startswith("Cannot write the report to ")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import secrets
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -252,6 +252,29 @@ def printable(text: str) -> str:
     """`text` with each lone surrogate written as its escape, so that a message quoting a
     refused value can still be printed (UTF-8 writers raise on a surrogate)."""
     return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def validate_unicode(params: Mapping[str, Any]) -> None:
+    """Raise ValidationError when a request parameter, at any depth, holds a lone surrogate.
+
+    The service's last door for callers other than the CLI (which refuses them first):
+    such a value cannot be stored, audited or printed, so it is refused before an
+    operation is authorized, like any value that breaks a parameter's constraints.
+    """
+    pending: list[tuple[str, Any]] = list(params.items())
+    while pending:
+        field, value = pending.pop()
+        if isinstance(value, str):
+            surrogate = lone_surrogate(value)
+            if surrogate is not None:
+                shown = value if len(value) <= _SHOWN_MAX else value[: _SHOWN_MAX - 3] + "..."
+                _raise_failures([f"Value '{printable(shown)}' at '{field}' failed to satisfy "
+                                 "constraint: Member must be Unicode text, without a lone "
+                                 f"surrogate ({surrogate})"])
+        elif isinstance(value, Mapping):
+            pending += [(f"{field}.{k}", v) for k, v in value.items()]
+        elif isinstance(value, list | tuple):
+            pending += [(f"{field}.{i}", v) for i, v in enumerate(value, start=1)]
 
 
 def _tag_char_ok(c: str) -> bool:
@@ -625,6 +648,7 @@ __all__ = [
     "validate_tag_key",
     "validate_tag_value",
     "validate_tags",
+    "validate_unicode",
     "validate_user_name",
     "validate_version_id",
     "version_id",

@@ -451,3 +451,26 @@ def test_credential_report_outfile_that_cannot_be_written_is_an_argument_error(
     for outfile in (str(tmp_path), "report\x00.csv"):
         code, _, err = run("get-credential-report", "--outfile", outfile)
         assert code == cli.EXIT_BAD_ARGUMENTS and err.startswith("Cannot write the report to ")
+
+
+def test_the_service_refuses_a_surrogate_in_any_operations_parameters(
+        service: IamService, root: Principal) -> None:
+    """Callers other than the CLI (an embedding program) pass Python strings: an operation
+    whose parameters hold a surrogate (a boundary ARN, a serial number...) is refused
+    before it is authorized, stored or audited, instead of an orjson TypeError when its
+    audit record was written."""
+    service.create_user(root, "bob")
+    newest = service.audit.page(0, 1)[0]["sequence"]
+    calls = [
+        lambda: service.create_user(root, "eve", permissions_boundary="arn:aws:iam::\udcff"),
+        lambda: service.put_user_permissions_boundary(root, "bob", "arn:aws:iam::x\ud800"),
+        lambda: service.deactivate_mfa_device(root, "bob", "arn:aws:iam::1:mfa/\udcff"),
+        lambda: service.delete_virtual_mfa_device(root, "arn:aws:iam::1:mfa/\udcff"),
+        lambda: service.enable_mfa_device(root, "bob", "arn:\udcff", "123456", "654321"),
+    ]
+    for call in calls:
+        with pytest.raises(ValidationError, match="without a lone surrogate") as raised:
+            call()
+        str(raised.value).encode("utf-8")
+    assert service.audit.page(0, 1)[0]["sequence"] == newest  # refused before the audit
+    assert [u.user_name for u in service.list_users(root)] == ["bob"]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import secrets
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -56,6 +56,10 @@ class Arn:
         """
         if not isinstance(text, str):
             raise InvalidInput(f"ARN {text!r} is not valid: an ARN is a string.")
+        surrogate = lone_surrogate(text)
+        if surrogate is not None:
+            raise InvalidInput(f"ARN {escape_surrogates(text)} is not valid: it holds a lone "
+                               f"surrogate ({surrogate}), which is not a Unicode character.")
         parts = text.split(":", 5)
         if len(parts) != 6 or parts[0] != "arn":
             raise InvalidInput(
@@ -229,7 +233,53 @@ _DESCRIPTION_RE = re.compile(r"[\t\n\r\x20-\x7e\xa1-\xff]*")
 _VERSION_ID_RE = re.compile(r"v[1-9][0-9]*(\.[A-Za-z0-9-]*)?", re.ASCII)
 _POLICY_TEXT_RE = re.compile(r"[\t\n\r\x20-\xff]+")
 _SHOWN_MAX: Final = 256
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _TAG_SYMBOLS: Final = frozenset("_.:/=+-@")
+
+
+def lone_surrogate(value: str) -> str | None:
+    """The first lone surrogate in `value`, written as its JSON escape (`\\ud800`), or None.
+
+    A surrogate is half of a UTF-16 pair, not a character: JSON's `"\\ud800"` decodes to
+    one, and so does a byte that is not UTF-8 in a command's arguments. No UTF-8 text
+    (a terminal, a file, AWS's API) can carry it, so inputs refuse it at the door.
+    """
+    found = _SURROGATE.search(value)
+    return None if found is None else f"\\u{ord(found.group()):04x}"
+
+
+def escape_surrogates(text: str) -> str:
+    """`text` with each lone surrogate written as its escape, so that a message quoting a
+    refused value can still be printed (UTF-8 writers raise on a surrogate)."""
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def _quoted(value: str) -> str:
+    """A value as AWS quotes it in a message: a long one (a policy document) cut to stay
+    readable, a lone surrogate escaped."""
+    return escape_surrogates(value if len(value) <= _SHOWN_MAX else value[: _SHOWN_MAX - 3] + "...")
+
+
+def validate_unicode(params: Mapping[str, Any]) -> None:
+    """Raise ValidationError when a request parameter, at any depth, holds a lone surrogate.
+
+    The service's last door for callers other than the CLI (which refuses them first):
+    such a value cannot be stored, audited or printed, so it is refused before an
+    operation is authorized, like any value that breaks a parameter's constraints.
+    """
+    pending: list[tuple[str, Any]] = list(params.items())
+    while pending:
+        field, value = pending.pop()
+        if isinstance(value, str):
+            surrogate = lone_surrogate(value)
+            if surrogate is not None:
+                _raise_failures([f"Value '{_quoted(value)}' at '{field}' failed to satisfy "
+                                 "constraint: Member must be Unicode text, without a lone "
+                                 f"surrogate ({surrogate})"])
+        elif isinstance(value, Mapping):
+            pending += [(f"{field}.{k}", v) for k, v in value.items()]
+        elif isinstance(value, list | tuple):
+            pending += [(f"{field}.{i}", v) for i, v in enumerate(value, start=1)]
 
 
 def _tag_char_ok(c: str) -> bool:
@@ -247,9 +297,7 @@ def _constraint_failures(
     pattern: str | None,
 ) -> list[str]:
     failures = []
-    # AWS quotes the value; a long one (a policy document) is cut to stay readable.
-    quoted = value if len(value) <= _SHOWN_MAX else value[: _SHOWN_MAX - 3] + "..."
-    shown = f"Value '{quoted}' at '{field}' failed to satisfy constraint: "
+    shown = f"Value '{_quoted(value)}' at '{field}' failed to satisfy constraint: "
     if len(value) < min_len:
         failures.append(shown + f"Member must have length greater than or equal to {min_len}")
     if len(value) > max_len:
@@ -334,7 +382,8 @@ def validate_path_prefix(prefix: str, field: str = "pathPrefix") -> str:
 def validate_account_id(account_id: str) -> str:
     """An AWS account ID: exactly 12 ASCII digits; InvalidInput if not."""
     if not isinstance(account_id, str) or not _ACCOUNT_ID_RE.fullmatch(account_id):
-        raise InvalidInput(f"Account ID '{account_id}' is not valid: it must be 12 digits.")
+        raise InvalidInput(f"Account ID '{escape_surrogates(str(account_id))}' is not valid: "
+                           "it must be 12 digits.")
     return account_id
 
 
@@ -571,10 +620,12 @@ __all__ = [
     "aws_managed_policy_arn",
     "check_policy_size",
     "check_tag_count",
+    "escape_surrogates",
     "group_arn",
     "instance_profile_arn",
     "is_aws_managed_policy_arn",
     "is_unique_id",
+    "lone_surrogate",
     "mfa_arn",
     "name_key",
     "new_unique_id",
@@ -600,6 +651,7 @@ __all__ = [
     "validate_tag_key",
     "validate_tag_value",
     "validate_tags",
+    "validate_unicode",
     "validate_user_name",
     "validate_version_id",
     "version_id",

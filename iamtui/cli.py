@@ -19,11 +19,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
+from iamtui.arn import lone_surrogate
 from iamtui.errors import IamError, InvalidInput
 
 EXIT_SERVICE_ERROR = 254
 EXIT_BAD_ARGUMENTS = 252
 EXIT_CONFIGURATION = 253  # no or unusable credentials, as the AWS CLI's return codes say
+EXIT_BROKEN_PIPE = 1  # what Python's documentation of SIGPIPE advises for a closed stdout
+
+# The largest document IAM's API takes is 131,072 characters (the PolicyDocument
+# parameter's length constraint, IAM API Reference: CreatePolicy, PutUserPolicy...), of
+# U+0009-U+00FF: at most 2 bytes each in UTF-8. 1 MiB is that with a wide margin, and
+# `file:///dev/zero` or an endless pipe stops there with an error instead of filling memory.
+DOCUMENT_READ_LIMIT = 1 << 20
+# An account export (import-account-authorization-details) or a saved test set has no API
+# limit but the account's quotas ("IAM and AWS STS quotas"): 1,500 customer managed
+# policies x 5 versions x 6,144 characters, 1,000 roles x (10,240 inline + 2,048 trust),
+# 5,000 users x 2,048 and 300 groups x 5,120 come to about 70 million characters, before
+# indentation and the AWS managed policies an export lists too. 256 MiB holds that with
+# room to spare, and still bounds what a wrong path makes the CLI read.
+EXPORT_READ_LIMIT = 256 << 20
 
 Handler = Callable[[argparse.Namespace], "Response"]
 
@@ -43,7 +58,8 @@ class ArgumentError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        raise ArgumentError(f"{self.prog}: error: {message}")
+        # The message quotes the argument; one with a byte that is not UTF-8 must print.
+        raise ArgumentError(f"{self.prog}: error: {printable(message)}")
 
 
 @dataclass(frozen=True)
@@ -86,15 +102,29 @@ def command(name: str, help: str, *arguments: Arg) -> Callable[[Handler], Handle
 # ---------------------------------------------------------------------------- arguments
 
 
-def read_document(value: str, option: str) -> str:
-    """A document argument: JSON text, or `file://PATH` to read it from a file."""
+def read_text_file(path: Path, limit: int) -> str:
+    """The UTF-8 text of the file at `path`, which may hold at most `limit` bytes.
+
+    Raises OSError, UnicodeDecodeError, or ValueError when the file is larger (reading
+    stops there, so a device or a pipe that never ends cannot exhaust memory).
+    """
+    with path.open("rb") as file:
+        data = file.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"it holds more than {limit // (1 << 20)} MiB, more than any "
+                         "input of this command can be")
+    return data.decode("utf-8")
+
+
+def read_document(value: str, option: str, *, limit: int = DOCUMENT_READ_LIMIT) -> str:
+    """A document argument: JSON text, or `file://PATH` to read it (at most `limit` bytes)."""
     if value.startswith("file://"):
         path = Path(value[len("file://"):]).expanduser()
         try:
-            return path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
+            return read_text_file(path, limit)
+        except (OSError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
             raise ArgumentError(f"Error parsing parameter '{option}': Unable to load paramfile "
-                                f"{value}: {exc}") from None
+                                f"{printable(value)}: {printable(str(exc))}") from None
     return value
 
 
@@ -163,20 +193,28 @@ def _version() -> str:
 
 # C0 controls, DEL and C1 controls: ESC and CSI start terminal sequences, OSC ones set the
 # window title or write the clipboard, CR and backspace overwrite what was printed.
-_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
-_UNESCAPED_BY_JSON = re.compile("[\x7f-\x9f]")
+# A lone surrogate (stored before inputs refused them) cannot be written as UTF-8 at all.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_UNESCAPED_BY_JSON = re.compile("[\x7f-\x9f\ud800-\udfff]")
 _NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
 def printable(text: str) -> str:
-    """`text` with every control character shown as an escape (`\\x1b`, `\\n`), so input
-    echoed in an error message or a table cell cannot drive the terminal."""
-    return _CONTROLS.sub(lambda m: _NAMED_ESCAPES.get(m[0]) or f"\\x{ord(m[0]):02x}", text)
+    """`text` with every control character and lone surrogate shown as an escape
+    (`\\x1b`, `\\ud800`), so input echoed in an error message or a table cell cannot drive
+    the terminal or break its UTF-8 writer."""
+    return _CONTROLS.sub(lambda m: _NAMED_ESCAPES.get(m[0]) or _escape(m[0]), text)
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def dump_json(data: Any) -> str:
     """JSON as the AWS CLI prints it. json.dumps escapes C0 controls in strings but, keeping
-    UTF-8, lets DEL and C1 through raw: those become \\u escapes (the same JSON value)."""
+    UTF-8, lets DEL, C1 and lone surrogates through raw: those become \\u escapes (the same
+    JSON value)."""
     text = json.dumps(data, indent=4, ensure_ascii=False)
     return _UNESCAPED_BY_JSON.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
 
@@ -219,12 +257,57 @@ def emit(response: Response, output: str) -> None:
 # ---------------------------------------------------------------------------- entry point
 
 
+# Parameters naming a file: a file name may hold any bytes, not only UTF-8 (`file://` too).
+_PATH_PARAMETERS = frozenset({"db", "outfile", "file"})
+
+
+def refuse_undecodable(cmd: Command, args: argparse.Namespace) -> None:
+    """Refuse a parameter holding a byte that is not UTF-8 (Python passes it on as a lone
+    surrogate, PEP 383): AWS's API takes UTF-8 text only, and no store, audit record or
+    terminal can hold it. File names are left alone: they are bytes to the system."""
+    for dest, value in vars(args).items():
+        for item in value if isinstance(value, list) else [value]:
+            if (not isinstance(item, str) or dest in _PATH_PARAMETERS
+                    or item.startswith("file://")):
+                continue
+            surrogate = lone_surrogate(item)
+            if surrogate is not None:  # repr() shows the surrogate as its escape
+                raise ArgumentError(f"Error parsing parameter '{_flag(cmd, dest)}': {item!r} "
+                                    f"is not UTF-8 text ({surrogate} stands for a byte that is "
+                                    "not UTF-8, or a lone surrogate)")
+
+
+def _flag(cmd: Command, dest: str) -> str:
+    """The option (or positional name) that fills `dest`."""
+    for argument in cmd.arguments:
+        default = argument.flags[0].lstrip("-").replace("-", "_")
+        if argument.options.get("dest", default) == dest:
+            return argument.flags[0]
+    return "--" + dest.replace("_", "-")  # a global option
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `iamtui` console script."""
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # a short answer meets a closed pipe only here
+    except BrokenPipeError:
+        # The reader went away (`iamtui list-users | head -1`): as Python's documentation
+        # of SIGPIPE advises, point stdout at /dev/null so that the flush at exit cannot
+        # fail again, and end quietly.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    return code
+
+
+def _main(argv: list[str] | None) -> int:
     args_list = sys.argv[1:] if argv is None else argv
     try:
         parser = build_parser(command_name(args_list))
         args = parser.parse_args(args_list)
+        if args.command is not None:
+            refuse_undecodable(COMMANDS[args.command], args)
     except ArgumentError as exc:
         print(f"usage: iamtui <command> [options]\n{printable(str(exc))}", file=sys.stderr)
         return EXIT_BAD_ARGUMENTS

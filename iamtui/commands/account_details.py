@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from iamtui.cli import ArgumentError, Response, arg, command, read_document
+from iamtui.cli import EXPORT_READ_LIMIT, ArgumentError, Response, arg, command, read_document
 from iamtui.commands.session import session
 from iamtui.errors import InvalidInput
 from iamtui.model import AUTHORIZATION_DETAILS_FILTERS as FILTERS
@@ -35,7 +35,7 @@ def run_get_account_authorization_details(args: argparse.Namespace) -> Response:
              help="export accounts to import as this store's account (their ID is rewritten "
                   "in ARNs and documents)"))
 def run_import_account_authorization_details(args: argparse.Namespace) -> Response:
-    text = read_document(args.details, "details")
+    text = read_document(args.details, "details", limit=EXPORT_READ_LIMIT)
     try:
         details = parse_authorization_details(text)
     except InvalidInput as exc:  # the CLI's usage error, as for any bad parameter

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from iamtui.cli import ArgumentError
 from iamtui.model import Tag
+from iamtui.policy import load_json
 
 
 def parse_tags(values: Sequence[str] | None, option: str = "--tags") -> list[Tag]:
@@ -16,7 +17,7 @@ def parse_tags(values: Sequence[str] | None, option: str = "--tags") -> list[Tag
         text = value.strip()
         if text.startswith("["):
             try:
-                items = json.loads(text)
+                items = load_json(text)
                 tags += [Tag(str(i["Key"]), str(i.get("Value", ""))) for i in items]
             except (json.JSONDecodeError, TypeError, KeyError) as exc:
                 raise ArgumentError(f"Error parsing parameter '{option}': expected a JSON list "

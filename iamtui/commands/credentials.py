@@ -16,6 +16,7 @@ from iamtui.cli import ArgumentError, Response, arg, command
 from iamtui.commands.session import (
     load_profile,
     profile_name,
+    read_secret,
     save_profile,
     session,
     validate_profile_name,
@@ -101,7 +102,8 @@ def _read_pair(from_stdin: bool, current: tuple[str, str] | None) -> tuple[str, 
     """The key ID and secret: two lines of standard input, or typed (the secret unechoed;
     an empty answer keeps the profile's current value, as `aws configure` does)."""
     if from_stdin:
-        key_id, secret = sys.stdin.readline().strip(), sys.stdin.readline().strip()
+        key_id = read_secret("configure: the access key ID", from_stdin=True).strip()
+        secret = read_secret("configure: the secret", from_stdin=True).strip()
     elif not sys.stdin.isatty():
         raise ArgumentError("configure: standard input is not a terminal; pass --stdin to "
                             "read the access key ID and the secret from two lines of it.")

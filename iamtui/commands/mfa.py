@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import stat
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from iamtui.arn import root_arn
 from iamtui.cli import ArgumentError, Response, arg, command
@@ -27,12 +28,20 @@ _CODES = (arg("--authentication-code1", required=True, help="a code from the dev
 _USER_OPTIONAL = arg("--user-name", help="the user (default: the caller, root included)")
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    """Write `data` to `path` readable by its owner only (the seed is a secret)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(data)
-    os.chmod(path, 0o600)
+def _open_private(outfile: str) -> tuple[BinaryIO, Path | None]:
+    """Open `outfile` for the seed, readable by its owner only (the seed is a secret),
+    before the device exists: a seed that cannot be written is a seed nobody ever sees.
+    Returns the file and its path when this created it (to remove if the device is not)."""
+    path = Path(outfile).expanduser()
+    try:
+        created = not path.exists()
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
+        raise ArgumentError(f"Cannot write the bootstrap to --outfile {outfile!r}: "
+                            f"{getattr(exc, 'strerror', None) or exc}") from None
+    if stat.S_ISREG(os.fstat(fd).st_mode):  # not /dev/null's mode, say
+        os.fchmod(fd, 0o600)
+    return os.fdopen(fd, "wb"), path if created else None
 
 
 @command("create-virtual-mfa-device",
@@ -48,14 +57,32 @@ def _write_private(path: Path, data: bytes) -> None:
 def run_create_virtual_mfa_device(args: argparse.Namespace) -> Response:
     if (args.outfile is None) != (args.bootstrap_method is None):
         raise ArgumentError("--outfile and --bootstrap-method go together.")
-    with session(args) as (svc, caller):
-        new = svc.create_virtual_mfa_device(caller, args.virtual_mfa_device_name,
-                                            path=args.path, tags=parse_tags(args.tags))
+    tags = parse_tags(args.tags)
+    out, created = _open_private(args.outfile) if args.outfile is not None else (None, None)
+    try:
+        with session(args) as (svc, caller):
+            new = svc.create_virtual_mfa_device(caller, args.virtual_mfa_device_name,
+                                                path=args.path, tags=tags)
+    except BaseException:
+        if out is not None:
+            out.close()
+            if created is not None:
+                created.unlink(missing_ok=True)
+        raise
     device: dict[str, Any] = {"SerialNumber": new.device.serial_number}
-    if args.outfile is not None:
+    if out is not None:
         data = new.base32_seed.encode() if args.bootstrap_method == "Base32StringSeed" \
             else new.qr_png()
-        _write_private(Path(args.outfile).expanduser(), data)
+        try:
+            with out:
+                if stat.S_ISREG(os.fstat(out.fileno()).st_mode):
+                    out.truncate(0)
+                out.write(data)
+        except OSError as exc:  # a full disk, say: the device exists, its seed is lost
+            raise ArgumentError(f"The device {new.device.serial_number} was created, but "
+                                f"--outfile could not be written ({exc.strerror}): delete it "
+                                "with delete-virtual-mfa-device and create it again."
+                                ) from None
     else:
         device["Base32StringSeed"] = new.base32_seed
         device["ProvisioningUri"] = new.provisioning_uri

@@ -20,6 +20,7 @@ from iamtui.policy import (
     compile_policy,
     evaluate,
     explain,
+    load_json,
     validate_policy,
 )
 
@@ -46,7 +47,7 @@ def parse_context_entries(values: Sequence[str]) -> RequestContext:
         text = value.strip()
         if text.startswith(("[", "{")):
             try:
-                parsed = json.loads(text)
+                parsed = load_json(text)
             except json.JSONDecodeError as exc:
                 raise ArgumentError(f"Error parsing parameter '--context-entries': Invalid JSON: "
                                     f"{exc.msg} at line {exc.lineno}, column {exc.colno}") from None

@@ -40,8 +40,9 @@ def run_get_credential_report(args: argparse.Namespace) -> Response:
     if args.outfile:
         try:
             Path(args.outfile).expanduser().write_bytes(report.content)
-        except OSError as exc:
-            raise ArgumentError(f"Cannot write the report to {args.outfile}: {exc}") from None
+        except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
+            raise ArgumentError(f"Cannot write the report to {args.outfile!r}: "
+                                f"{getattr(exc, 'strerror', None) or exc}") from None
     rows = list(csv.DictReader(io.StringIO(report.text)))
     return Response(aws_credential_report(report),
                     table=[[row[c] for c in TABLE_COLUMNS] for row in rows],

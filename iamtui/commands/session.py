@@ -22,6 +22,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from iamtui.arn import lone_surrogate
+from iamtui.cli import ArgumentError
 from iamtui.errors import IamError
 
 if TYPE_CHECKING:
@@ -37,7 +39,12 @@ class NoCredentials(IamError):
 def read_secret(prompt: str, *, from_stdin: bool) -> str:
     """A password or secret: one line of standard input, or typed without echo."""
     if from_stdin:
-        line = sys.stdin.readline()
+        try:  # a byte that is not UTF-8 fails here, or (C locale) becomes a surrogate
+            line: str | None = sys.stdin.readline()
+        except UnicodeDecodeError:
+            line = None
+        if line is None or lone_surrogate(line) is not None:
+            raise ArgumentError(f"{prompt.rstrip(': ')}: standard input is not UTF-8 text")
         return line[:-1] if line.endswith("\n") else line
     if not sys.stdin.isatty():
         raise NoCredentials(f"{prompt.rstrip(': ')} is needed, and standard input is not a "

@@ -22,7 +22,9 @@ def run_test_policies(args: argparse.Namespace) -> Response:
     try:
         test_set = TestSet.load(path)
     except OSError as exc:
-        raise ArgumentError(f"Cannot read the test set {args.file}: {exc.strerror}") from None
+        raise ArgumentError(f"Cannot read the test set {args.file!r}: {exc.strerror}") from None
+    except ValueError as exc:  # a file name with a NUL byte, which no file has
+        raise ArgumentError(f"Cannot read the test set {args.file!r}: {exc}") from None
     with session(args) as (svc, caller):
         _, changes = run_test_set(svc, caller, test_set)
     response = Response(

@@ -9,7 +9,7 @@ flow) and `explain` (the decision in words).
 
 from iamtui.policy.compiled import Caller, CompiledPolicy, PolicySourceType, compile_policy
 from iamtui.policy.conditions import ContextEntry, RequestContext
-from iamtui.policy.document import Position
+from iamtui.policy.document import Position, load_json
 from iamtui.policy.evaluate import (
     ALLOWED,
     EXPLICIT_DENY,
@@ -36,6 +36,6 @@ __all__ = [
     "ALLOWED", "EXPLICIT_DENY", "IMPLICIT_DENY", "Caller", "CompiledPolicy", "ContextEntry",
     "EvalRequest", "EvalResult", "Explanation", "Finding", "FindingType", "PolicyDocument",
     "PolicyInput", "PolicySet", "PolicySourceType", "PolicyType", "Position", "RequestContext",
-    "ValidationReport", "compile_policy", "evaluate", "explain", "parse_policy", "policy_size",
-    "validate_policy",
+    "ValidationReport", "compile_policy", "evaluate", "explain", "load_json", "parse_policy",
+    "policy_size", "validate_policy",
 ]

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 
+from iamtui.arn import escape_surrogates, lone_surrogate
 from iamtui.errors import InvalidInput
 from iamtui.policy.patterns import ARN, GLOB, WildcardSet
 from iamtui.policy.variables import Literal, has_variables, resolve, tokenize, variables_in
@@ -64,6 +65,11 @@ class ContextEntry:
             raise InvalidInput(f"ContextKeyType {ctype!r} is not one of: "
                                + ", ".join(_ALL_TYPES))
         strings = tuple(v if isinstance(v, str) else _policy_string(v) for v in values)
+        for text in (key, *strings):
+            surrogate = lone_surrogate(text)
+            if surrogate is not None:  # no UTF-8 request carries one (see lone_surrogate)
+                raise InvalidInput(f"Context key {escape_surrogates(key)} is not valid: a lone "
+                                   f"surrogate ({surrogate}) is not a Unicode character")
         if not canonical.endswith("List") and len(strings) > 1:
             raise InvalidInput(f"Context key {key} of type {canonical} takes one value; "
                                f"use {canonical}List for several")

@@ -2,24 +2,35 @@
 
 Python's `json` cannot do what a policy needs: it keeps the last of duplicate keys
 (`{"Effect":"Deny","Effect":"Allow"}` would become Allow), accepts NaN and Infinity,
-raises RecursionError on deep nesting, and forgets positions. This small parser
+raises RecursionError on deep nesting, decodes a lone surrogate escape ("\\ud800")
+into a string no UTF-8 writer can print, and forgets positions. This small parser
 rejects all of those with a line and column, and records where each value starts
 and ends, so a decision can point into the text like AWS's `MatchedStatements`.
+`load_json` gives other JSON parameters (tags, context entries, exports, test sets)
+the same guards around Python's faster `json`.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from json.decoder import scanstring
 from typing import Any
 
+from iamtui.arn import lone_surrogate
 from iamtui.errors import MalformedPolicyDocument
 
 # Policies are shallow (a condition block is 4 levels deep); anything deeper is abuse.
 MAX_DEPTH = 32
 
+# JSON data that is not a policy (an account export holds policies 6 levels down) may
+# nest deeper, but not without bound: every reader after the parser recurses too.
+MAX_DATA_DEPTH = 64
+
 _WS = re.compile(r"[ \t\n\r]*")
+# A JSON string or a bracket: enough to find where a refused value starts.
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
 
 
@@ -147,6 +158,9 @@ class _Parser:
             raise _fail(self.text, getattr(exc, "pos", i),
                         "invalid string: " + _string_fault(str(getattr(exc, "msg", exc)))
                         ) from None
+        surrogate = lone_surrogate(value)
+        if surrogate is not None:
+            raise _fail(self.text, i, _surrogate_fault(surrogate))
         return Node(value, "string", i, end)
 
     def object(self, i: int, depth: int) -> Node:
@@ -193,3 +207,70 @@ class _Parser:
             if text.startswith("]", j):
                 return Node(items, "array", i, j + 1)
             raise _fail(text, j, "expected ',' or ']' in an array")
+
+
+def _surrogate_fault(escape: str) -> str:
+    return f"invalid string: a lone surrogate ({escape}) is not a Unicode character"
+
+
+def load_json(text: str, *, max_depth: int = MAX_DATA_DEPTH) -> Any:
+    """Python's `json.loads` for JSON data from outside (not policies: see parse_json),
+    refusing what would break a later step: nesting deeper than `max_depth`, a lone
+    surrogate in a string or key, an integer too long for Python. Every refusal is a
+    `json.JSONDecodeError` (a ValueError) with the line and column of the fault.
+    """
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        raise _data_fault(text, _deep_offset(text, max_depth),
+                          f"nesting deeper than {max_depth} levels") from None
+    except json.JSONDecodeError:
+        raise
+    except ValueError:  # Python refuses integers of more than 4300 digits
+        raise json.JSONDecodeError("number too long", text, 0) from None
+    # Walk without recursion: the depth is what is being checked.
+    pending: list[tuple[Any, int]] = [(data, 0)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, str):
+            surrogate = lone_surrogate(value)
+            if surrogate is not None:
+                raise _data_fault(text, _surrogate_offset(text), _surrogate_fault(surrogate))
+        elif isinstance(value, dict | list):
+            if depth >= max_depth:
+                raise _data_fault(text, _deep_offset(text, max_depth),
+                                  f"nesting deeper than {max_depth} levels")
+            items = [*value.keys(), *value.values()] if isinstance(value, dict) else value
+            pending.extend((item, depth + 1) for item in items)
+    return data
+
+
+def _data_fault(text: str, offset: int, what: str) -> json.JSONDecodeError:
+    return json.JSONDecodeError(what, text, offset)
+
+
+def _deep_offset(text: str, max_depth: int) -> int:
+    """Where the text first opens its (max_depth + 1)th nested array or object."""
+    depth = 0
+    for token in _TOKEN.finditer(text):
+        bracket = token.group()
+        if bracket in ("[", "{"):
+            depth += 1
+            if depth > max_depth:
+                return token.start()
+        elif bracket in ("]", "}"):
+            depth -= 1
+    return 0
+
+
+def _surrogate_offset(text: str) -> int:
+    """Where the first string holding a lone surrogate starts."""
+    for token in _TOKEN.finditer(text):
+        if token.group()[0] == '"':
+            try:
+                value = scanstring(text, token.start() + 1, False)[0]
+            except ValueError:
+                continue
+            if lone_surrogate(value) is not None:
+                return token.start()
+    return 0

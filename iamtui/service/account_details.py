@@ -65,7 +65,7 @@ from iamtui.model import (
     aws_timestamp,
     parse_timestamp,
 )
-from iamtui.policy import PolicyType, parse_policy
+from iamtui.policy import PolicyType, load_json, parse_policy
 from iamtui.service.core import Principal, ServiceCore, Step, View
 from iamtui.service.tables import (
     ATTACHMENTS,
@@ -88,7 +88,7 @@ def parse_authorization_details(text: str) -> Any:
     """An export's JSON text as data; bad JSON is an InvalidInput naming the line and
     column (the CLI and the TUI's import both read exports through this)."""
     try:
-        return json.loads(text)
+        return load_json(text)
     except json.JSONDecodeError as exc:
         raise InvalidInput(f"Invalid JSON: {exc.msg} at line {exc.lineno}, column "
                            f"{exc.colno}") from None
@@ -109,7 +109,7 @@ def _document_text(value: Any, where: str) -> str:
 
         text = value if value.lstrip().startswith("{") else unquote(value)
         try:
-            value = json.loads(text)
+            value = load_json(text)
         except ValueError:
             raise MalformedPolicyDocument(f"{where}: the policy document is not JSON.") from None
     if not isinstance(value, dict):

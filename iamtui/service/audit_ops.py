@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from iamtui import audit
+from iamtui.arn import lone_surrogate
 from iamtui.errors import IamError, InvalidInput
 from iamtui.service.core import Principal, ServiceCore
 from store import Snapshot
@@ -115,6 +116,12 @@ class AuditOperations(ServiceCore):
         for value, name in ((user_name, "Username"), (event_name, "EventName")):
             if value is not None and not value:
                 raise InvalidInput(f"The {name} lookup attribute must not be empty.")
+        for value, name in ((user_name, "Username"), (event_name, "EventName"),
+                            (involving_user, "InvolvingUser")):
+            # the filter is written to the audit record (UTF-8) before it is applied
+            if value is not None and (surrogate := lone_surrogate(value)) is not None:
+                raise InvalidInput(f"The {name} lookup attribute holds a lone surrogate "
+                                   f"({surrogate}), which is not a Unicode character.")
         params = {"userName": user_name, "eventName": event_name,
                   "involvingUser": involving_user,
                   "startTime": start_time.isoformat() if start_time else None,

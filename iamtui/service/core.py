@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Literal, Self
 
 from iamtui import audit
-from iamtui.arn import root_arn, validate_account_alias, validate_account_id
+from iamtui.arn import root_arn, validate_account_alias, validate_account_id, validate_unicode
 from iamtui.errors import (
     AccessDenied,
     EntityAlreadyExists,
@@ -346,6 +346,7 @@ class ServiceCore:
                 params: Mapping[str, Any], *, action: str | None = None,
                 context: Sequence[ContextEntry] = ()) -> Iterator[Change]:
         """One authorized, audited, atomic change: `with self._change(...) as change:`."""
+        validate_unicode(params)  # before anything: no store, log or terminal takes one
         change: Change | None = None
         try:
             with self.store.transaction() as tx:
@@ -395,6 +396,7 @@ class ServiceCore:
               action: str | None = None, context: Sequence[ContextEntry] = (),
               params: Mapping[str, Any] | None = None) -> Snapshot:
         """Authorize a read and return the snapshot to read from; denials are audited."""
+        validate_unicode(params or {})
         view = self.store.snapshot()
         try:
             self._authorize(view, caller, action or f"iam:{event}", resource, context)

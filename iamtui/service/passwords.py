@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Final
 
+from iamtui.arn import validate_unicode
 from iamtui.errors import AccessDenied, EntityAlreadyExists, IamError, NoSuchEntity
 from iamtui.model import LoginProfile
 from iamtui.policy import ContextEntry
@@ -146,6 +147,7 @@ def secret_change(service: ServiceCore, caller: Principal, event: str, resource:
                   authorize: Callable[[Tx], None] | None = None) -> Iterator[Change]:
     """`ServiceCore._change` for operations that handle secrets: the audit event is
     scrubbed of every value in `secrets`, and `authorize` may replace the policy check."""
+    validate_unicode(params)  # as _change does: no store, log or terminal takes one
     change: Change | None = None
     used = scrubbable(secrets)
     try:

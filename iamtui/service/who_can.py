@@ -30,6 +30,7 @@ from iamtui.policy import (
     RequestContext,
     compile_policy,
     evaluate,
+    load_json,
 )
 from iamtui.service.core import Principal, ServiceCore, View
 from iamtui.service.principals import PrincipalPolicies
@@ -279,6 +280,10 @@ def compile_custom(text: str, index: int) -> PolicyInput:
 # ------------------------------------------------------------------ saved test sets
 
 TEST_SET_VERSION = 1
+# A test set lists the tester's cases, about 150 bytes each: 64 MiB is over 400,000 of
+# them, more than any run of the tester shows, and bounds what a wrong path (a device,
+# a pipe) makes us read.
+TEST_SET_MAX_BYTES = 64 << 20
 
 
 @dataclass(frozen=True)
@@ -315,14 +320,28 @@ class TestSet:
     def from_json(cls, text: str) -> TestSet:
         """Read a saved test set (InvalidInput when it is not one)."""
         try:
-            data = json.loads(text)
+            data = load_json(text)
             if not isinstance(data, dict) or data.get("Version") != TEST_SET_VERSION:
                 raise InvalidInput(f"Not an iamtui test set (Version {TEST_SET_VERSION}).")
-            return cls(Subject.from_dict(data["Subject"]), tuple(data["Actions"]),
+            subject = data["Subject"]
+            _check_shape(subject, dict, "Subject")
+            for key in ("SourceArn", "ResourcePolicy", "CallerArn"):
+                _check_shape(subject.get(key), str | None, f"Subject.{key}")
+            for key in ("CustomPolicies", "Disabled"):
+                _check_strings(subject.get(key) or [], f"Subject.{key}")
+            _check_strings(data["Actions"], "Actions")
+            _check_strings(data["Resources"], "Resources")
+            _check_shape(context := data.get("Context", []), list, "Context")
+            _check_shape(expected := data.get("Expected", []), list, "Expected")
+            for case in expected:
+                _check_shape(case, dict, "Expected")
+                _check_strings([case["Action"], case["Resource"], case["Decision"]],
+                               "Expected")
+            return cls(Subject.from_dict(subject), tuple(data["Actions"]),
                        tuple(data["Resources"]),
-                       tuple(ContextEntry.from_aws(e) for e in data.get("Context", [])),
+                       tuple(ContextEntry.from_aws(e) for e in context),
                        tuple(TestCase(c["Action"], c["Resource"], c["Decision"])
-                             for c in data.get("Expected", [])))
+                             for c in expected))
         except (ValueError, KeyError, TypeError) as error:
             raise InvalidInput(f"Not an iamtui test set: {error}") from None
 
@@ -331,13 +350,36 @@ class TestSet:
 
     @classmethod
     def load(cls, path: Path) -> TestSet:
-        return cls.from_json(path.read_text(encoding="utf-8"))
+        """Read a saved test set: OSError when the file cannot be read, InvalidInput when
+        it is not a test set (not UTF-8, over TEST_SET_MAX_BYTES, not the shape)."""
+        with path.open("rb") as file:
+            data = file.read(TEST_SET_MAX_BYTES + 1)
+        if len(data) > TEST_SET_MAX_BYTES:
+            raise InvalidInput(f"Not an iamtui test set: it holds more than "
+                               f"{TEST_SET_MAX_BYTES >> 20} MiB.")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise InvalidInput(f"Not an iamtui test set: not UTF-8 text ({error.reason} at "
+                               f"byte {error.start}).") from None
+        return cls.from_json(text)
 
     def with_results(self, results: Sequence[EvalResult]) -> TestSet:
         """This set expecting exactly `results` (what the tester shows now)."""
         return TestSet(self.subject, self.actions, self.resources, self.context,
                        tuple(TestCase(r.inputs.request.action, r.inputs.request.resource,
                                       r.decision) for r in results))
+
+
+def _check_shape(value: Any, kind: Any, where: str) -> None:
+    if not isinstance(value, kind):
+        raise TypeError(f"{where} has the wrong type")
+
+
+def _check_strings(values: Any, where: str) -> None:
+    _check_shape(values, list, where)
+    for value in values:
+        _check_shape(value, str, where)
 
 
 @dataclass(frozen=True)

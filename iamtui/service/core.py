@@ -2,8 +2,9 @@
 
 Every operation follows DESIGN.md's flow: validate the input, authorize the caller
 for the IAM action on the target ARN with the same engine the permission tester
-uses (the root user bypasses policies), change the store in one transaction, and
-append an audit event, also when the operation was denied or failed.
+uses (the root user bypasses policies), change the store in one transaction that also
+carries the operation's audit event, and append that event to the log after the commit
+(see trail.py); a denied or failed operation commits its event alone.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from iamtui.policy import (
 from iamtui.security.passwords import check_password, hash_password
 from iamtui.service import principals
 from iamtui.service.tables import RESOURCE_POLICIES, ROLES, SCHEMA, USERS
+from iamtui.service.trail import AuditLogWriteFailed, AuditTrail
 from store import Snapshot, Store, Tx, resolve_db_path
 
 View = Snapshot | Tx
@@ -130,6 +132,7 @@ class ServiceCore:
                  clock: Clock = utc_now) -> None:
         self.store = store
         self.audit = audit_log
+        self.trail = AuditTrail(store, audit_log)  # seals every commit of `store` from now on
         self.keys_dir = keys_dir
         self.clock = clock
         self._policy_cache = _PolicyCache()
@@ -139,13 +142,25 @@ class ServiceCore:
     @classmethod
     def open(cls, db: str | os.PathLike[str] | None = None, *, clock: Clock = utc_now,
              keys_dir: Path | None = None) -> Self:
-        """Open an initialized store (`--db`, else $IAMTUI_DB, else the user data folder)."""
-        store = Store.open(resolve_db_path(db), schema=SCHEMA)
-        meta = store.snapshot().meta
-        if "account" not in meta:
+        """Open an initialized store (`--db`, else $IAMTUI_DB, else the user data folder),
+        then write to the log any audit record committed in the store that it lacks."""
+        migrated: list[tuple[int, dict[str, Any]]] = []  # before the key is at hand
+        store = Store.open(resolve_db_path(db), schema=SCHEMA,
+                           on_commit=lambda rev, base, _: migrated.append((rev, dict(base))))
+        try:
+            view = store.snapshot()
+            if "account" not in view.meta:
+                raise NoSuchEntity(f"{store.path} holds no account yet: run `iamtui init` "
+                                   "first")
+            service = cls._assemble(store, view.meta["store_id"], keys_dir, clock)
+            if migrated:
+                service.trail.carry_over(*migrated[0])
+        except BaseException:
             store.close()
-            raise NoSuchEntity(f"{store.path} holds no account yet: run `iamtui init` first")
-        return cls._assemble(store, meta["store_id"], keys_dir, clock)
+            raise
+        with contextlib.suppress(AuditLogWriteFailed):  # the next change reports it
+            service.trail.flush("An earlier change")
+        return service
 
     @classmethod
     def initialize(cls, db: str | os.PathLike[str] | None = None, *, root_password: str,
@@ -159,21 +174,28 @@ class ServiceCore:
         check_password(root_password, None, user_name="root")
         store = Store.open(resolve_db_path(db), create=True, schema=SCHEMA)
         try:
+            if "account" in store.snapshot().meta:
+                raise EntityAlreadyExists(f"{store.path} already holds an account; use "
+                                          "it, or pick another --db")
+            store_id = secrets.token_hex(8)
+            service = cls._assemble(store, store_id, keys_dir, clock)
+            password_hash = hash_password(root_password)
             with store.transaction() as tx:
                 if "account" in tx.meta:
                     raise EntityAlreadyExists(f"{store.path} already holds an account; use "
                                               "it, or pick another --db")
-                store_id = secrets.token_hex(8)
                 tx.meta["store_id"] = store_id
                 tx.meta["account"] = Account(account_id, clock(), alias).to_record()
-                tx.meta["root"] = {"password_hash": hash_password(root_password),
+                tx.meta["root"] = {"password_hash": password_hash,
                                    "password_last_changed": clock().isoformat()}
+                # the account and the record of its creation commit together
+                service.trail.stage(tx, service._event(
+                    Principal.root(account_id), "CreateAccount",
+                    {"accountId": account_id, "accountAlias": alias}))
+            service.trail.flush("CreateAccount")
         except BaseException:
             store.close()
             raise
-        service = cls._assemble(store, store_id, keys_dir, clock)
-        service._record(Principal.root(account_id), "CreateAccount",
-                        {"accountId": account_id, "accountAlias": alias}, response=None)
         return service
 
     @classmethod
@@ -312,16 +334,34 @@ class ServiceCore:
                 params: Mapping[str, Any], *, action: str | None = None,
                 context: Sequence[ContextEntry] = ()) -> Iterator[Change]:
         """One authorized, audited, atomic change: `with self._change(...) as change:`."""
+        def authorize(tx: Tx) -> None:
+            self._authorize(tx, caller, action or f"iam:{event}", resource, context)
+
+        with self._audited(caller, event, params, authorize=authorize) as change:
+            yield change
+
+    @contextlib.contextmanager
+    def _audited(self, caller: Principal, event: str, params: Mapping[str, Any], *,
+                 authorize: Callable[[Tx], None] | None = None,
+                 source: str = audit.IAM_SOURCE,
+                 secrets_used: Sequence[str] = ()) -> Iterator[Change]:
+        """A change and its audit event in one transaction; the event reaches the log after
+        the commit. A failure (denied, invalid, ...) commits nothing but its own event."""
         change: Change | None = None
         try:
             with self.store.transaction() as tx:
-                self._authorize(tx, caller, action or f"iam:{event}", resource, context)
+                if authorize is not None:
+                    authorize(tx)
                 change = Change(tx)
                 yield change
+                self.trail.stage(tx, self._event(caller, event, params,
+                                                 response=change.response, source=source,
+                                                 secrets_used=secrets_used))
         except IamError as exc:
-            self._record(caller, event, params, error=exc)
+            self._record(caller, event, params, error=exc, source=source,
+                         secrets_used=secrets_used)
             raise
-        self._record(caller, event, params, response=change.response if change else None)
+        self.trail.flush(event)
 
     def _read(self, caller: Principal, event: str, resource: str, *,
               action: str | None = None, context: Sequence[ContextEntry] = (),
@@ -339,31 +379,48 @@ class ServiceCore:
                 response: Mapping[str, Any] | None = None, error: IamError | None = None,
                 read_only: bool = False, source: str = audit.IAM_SOURCE,
                 secrets_used: Sequence[str] = ()) -> None:
-        """Append one audit event and remember the chain's head in the store."""
-        record = audit.make_event(
+        """Audit one event (see `_append_audit`)."""
+        self._append_audit(self._event(caller, event, params, response=response, error=error,
+                                       read_only=read_only, source=source,
+                                       secrets_used=secrets_used))
+
+    def _event(self, caller: Principal, event: str, params: Mapping[str, Any], *,
+               response: Mapping[str, Any] | None = None, error: IamError | None = None,
+               read_only: bool = False, source: str = audit.IAM_SOURCE,
+               secrets_used: Sequence[str] = ()) -> dict[str, Any]:
+        """The CloudTrail-shaped event of one request by `caller`."""
+        return audit.make_event(
             event, identity=caller.audit_identity(), source=source,
             request_parameters=params, response_elements=response,
             error_code=error.code if error else None,
             error_message=error.message if error else None, read_only=read_only,
             secret_values=secrets_used, now=self.clock)
-        self._append_audit(record)
 
     def _append_audit(self, record: Mapping[str, Any],
                       also: Callable[[Tx], None] | None = None) -> None:
-        """Append a record and note the chain's head in the store, with `also` in the same
-        transaction, which runs even if the append failed (so no failure goes uncounted)."""
-        head = None
+        """Commit `record` (with `also`, in the same transaction, e.g. a failure count),
+        then append it to the log.
+
+        Inside a transaction of this thread the record joins it instead (it is then gone if
+        that transaction aborts: record a refusal after the transaction, not inside it).
+        When the log cannot be written, the record waits in the store: a success raises
+        AuditLogWriteFailed (the change is done), a failure's own error is left to rise.
+        """
+        open_tx = self.store.active_transaction()
+        if open_tx is not None:
+            self.trail.stage(open_tx, record)
+            if also is not None:
+                also(open_tx)
+            return
+        with self.store.transaction() as tx:
+            self.trail.stage(tx, record)
+            if also is not None:
+                also(tx)
         try:
-            head = self.audit.append(record)
-        finally:
-            with self.store.transaction() as tx:
-                # The remembered head only moves forward: appending after someone cut the
-                # log's tail must not re-anchor the chain and hide the cut from verify.
-                known = tx.meta.get("audit_head")
-                if head is not None and (known is None or head[0] > known[0]):
-                    tx.meta["audit_head"] = list(head)
-                if also is not None:
-                    also(tx)
+            self.trail.flush(str(record.get("eventName")))
+        except AuditLogWriteFailed:
+            if not audit.is_failure(record):
+                raise
 
 
 # The root user's implicit "allow everything" (used only when the engine is asked

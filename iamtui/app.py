@@ -18,6 +18,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.timer import Timer
 
+from iamtui.errors import IamError
 from iamtui.service import IamService, Principal
 from store import resolve_db_path
 
@@ -53,12 +54,17 @@ class IamApp(App[None]):
         from screens.first_run import FirstRunScreen
         from screens.sign_in import SignInScreen
 
-        if not self.db_path.exists():
+        if IamService.is_new(self.db_path):  # never offered over a store's leftover files
             self.push_screen(FirstRunScreen(self.db_path, keys_dir=self.keys_dir),
                              self._created)
             return
         kwargs = {"keys_dir": self.keys_dir} | ({"clock": self.clock} if self.clock else {})
-        self.service = IamService.open(self.db_path, **kwargs)
+        try:
+            self.service = IamService.open(self.db_path, **kwargs)
+        except IamError as exc:  # e.g. a store that lost its journal: say so and what to do
+            self.exit(return_code=254, message=f"An error occurred ({exc.code}) when opening "
+                                               f"{self.db_path}: {exc.message}")
+            return
         settle_heap()
         self.push_screen(SignInScreen(self.service), self._signed_in)
 
@@ -126,5 +132,6 @@ class IamApp(App[None]):
 
 def run_app(args: argparse.Namespace) -> int:
     """Open the app on the store named by --db, $IAMTUI_DB or the default."""
-    IamApp(resolve_db_path(args.db)).run()
-    return 0
+    app = IamApp(resolve_db_path(args.db))
+    app.run()
+    return app.return_code or 0

@@ -6,6 +6,8 @@
   found too (and audited changes are then refused).
 - A change and its audit record commit together; the record reaches the log after the
   commit, and is written by the next command when the log could not take it.
+- A store that lost commits its audit log proves (a cut or deleted journal) is refused
+  with what to restore, and `init` never writes over a store's files.
 
 The chain's design follows CloudTrail's log file integrity validation (a digest chain that
 detects deleted, modified or missing records):
@@ -26,11 +28,12 @@ import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
+import orjson
 import pytest
 from helpers import ACCOUNT_ID, ROOT_PASSWORD, CliRunner
 
 from iamtui.audit import AuditKey, AuditLog, Identity, make_event
-from iamtui.errors import AccessDenied
+from iamtui.errors import AccessDenied, NoSuchEntity
 from iamtui.security.passwords import hash_password
 from iamtui.service import IamService, Principal
 from iamtui.service.tables import USERS
@@ -323,6 +326,84 @@ def test_records_wait_in_the_store_for_a_broken_log_only_so_long(
     assert USERS.find_one(service.store.snapshot(), "name", "a3") is None
 
 
+# ------------------------------------------------------------------ item 8: a lost journal
+
+
+def test_a_cut_journal_is_refused_instead_of_listing_fewer_users(cli: Cli) -> None:
+    """The issue's case: 123 users, the journal's last 40 lines removed; `iamtui list-users`
+    showed 104 users without a word. Now it refuses, and says what to restore."""
+    svc = cli.service()
+    for i in range(120):
+        svc.create_user(svc.root_principal(), f"user-{i:03d}")
+    svc.close()
+    cut_lines(cli.journal, 40)
+    code, out, err = cli.root("list-users")
+    assert code == 254 and out == ""
+    assert err.startswith("An error occurred (StoreDataLost) when calling the ListUsers "
+                          "operation: ")
+    assert "was cut or deleted" in err and f"Restore {cli.journal}" in err
+    assert "Traceback" not in err
+
+
+def test_the_advised_recovery_restoring_one_backup_of_the_three_files_works(
+        cli: Cli, tmp_path: Path) -> None:
+    backup = tmp_path / "backup"
+    backup.mkdir()
+    files = (cli.db, cli.journal, cli.log)
+    for f in files:
+        shutil.copy2(f, backup / f.name)
+    cli.as_root("create-user", "--user-name", "dave")
+    cut_lines(cli.journal, 1)
+    code, _, err = cli.root("list-users")
+    assert code == 254 and "(StoreDataLost)" in err and "from one same backup" in err
+    for f in files:
+        shutil.copy2(backup / f.name, f)
+    users = cli.as_root("list-users")["Users"]
+    assert [u["UserName"] for u in users] == ["alice", "bob", "carol"]
+    code, out, err = cli.root("audit", "verify")
+    assert code == 0 and json.loads(out)["Valid"], err
+
+
+def test_a_deleted_journal_is_refused_and_init_never_runs_over_it(cli: Cli) -> None:
+    """A deleted journal used to read as a store without an account: "run `iamtui init`",
+    which then created a second account in the same files."""
+    cli.journal.unlink()
+    code, _, err = cli.root("list-users")
+    assert code == 254
+    assert "(StoreDataLost)" in err and "journal" in err and "init" in err
+    files = sorted(p for p in cli.tmp.rglob("*") if p.is_file())
+    contents = [p.read_bytes() for p in files]
+    code, _, err = cli.run("init", "--account-id", "999988887777", "--root-password-stdin",
+                           stdin=ROOT_PASSWORD + "\n")
+    assert code == 254
+    assert "(EntityAlreadyExists)" in err and "never writes over" in err
+    assert sorted(p for p in cli.tmp.rglob("*") if p.is_file()) == files  # no new key either
+    assert [p.read_bytes() for p in files] == contents
+
+
+def test_a_deleted_store_file_with_its_audit_log_left_is_refused(cli: Cli) -> None:
+    cli.db.unlink()
+    cli.journal.unlink()
+    code, _, err = cli.root("list-users")
+    assert code == 254 and "(StoreDataLost)" in err and str(cli.log) in err
+    code, _, err = cli.run("init", "--root-password-stdin", stdin=ROOT_PASSWORD + "\n")
+    assert code == 254 and "never writes over" in err
+    assert not cli.db.exists()
+    assert not IamService.is_new(cli.db)
+
+
+def test_a_new_store_is_still_created_where_nothing_is(tmp_path: Path) -> None:
+    db = tmp_path / "new" / "db.json"
+    assert IamService.is_new(db)
+    Store.open(db, create=True).close()  # what a kill during init leaves: an empty store
+    with pytest.raises(NoSuchEntity, match="run `iamtui init` first"):
+        IamService.open(db, keys_dir=tmp_path / "keys")
+    svc = IamService.initialize(db, root_password=ROOT_PASSWORD, keys_dir=tmp_path / "keys")
+    assert svc.verify_audit_log(svc.root_principal()).ok
+    assert orjson.loads(log_of(svc.store.path).read_bytes())["eventName"] == "CreateAccount"
+    svc.close()
+
+
 def test_a_store_cut_while_open_refuses_the_next_change(service: IamService,
                                                         root: Principal) -> None:
     """Another process cuts the journal under a running service: its next change sees the
@@ -333,3 +414,20 @@ def test_a_store_cut_while_open_refuses_the_next_change(service: IamService,
     with pytest.raises(StoreDataLost, match="holds sealed records up to sequence 3"):
         service.create_user(root, "carol")
 
+
+async def test_the_tui_offers_no_first_run_over_a_store_that_lost_its_journal(
+        tmp_path: Path) -> None:
+    """`iamtui` (the TUI) used to offer to create the account again over a store whose
+    journal was deleted; now it ends with the error and what to restore."""
+    from iamtui.app import IamApp
+
+    db, keys = tmp_path / "s" / "db.json", tmp_path / "keys"
+    IamService.initialize(db, root_password=ROOT_PASSWORD, account_id=ACCOUNT_ID,
+                          keys_dir=keys).close()
+    journal_of(db).unlink()
+    app = IamApp(db, keys_dir=keys)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        assert app.service is None
+    assert app.return_code == 254
+    assert len(list(keys.iterdir())) == 1  # no second account's key

@@ -41,10 +41,10 @@ from iamtui.policy import (
     evaluate,
 )
 from iamtui.security.passwords import check_password, hash_password
-from iamtui.service import principals
+from iamtui.service import principals, trail
 from iamtui.service.tables import RESOURCE_POLICIES, ROLES, SCHEMA, USERS
-from iamtui.service.trail import AuditLogWriteFailed, AuditTrail
-from store import Snapshot, Store, Tx, resolve_db_path
+from iamtui.service.trail import AuditLogWriteFailed, AuditTrail, StoreDataLost
+from store import Snapshot, Store, StoreNotFound, Tx, resolve_db_path
 
 View = Snapshot | Tx
 Clock = Callable[[], datetime]
@@ -142,19 +142,36 @@ class ServiceCore:
     @classmethod
     def open(cls, db: str | os.PathLike[str] | None = None, *, clock: Clock = utc_now,
              keys_dir: Path | None = None) -> Self:
-        """Open an initialized store (`--db`, else $IAMTUI_DB, else the user data folder),
-        then write to the log any audit record committed in the store that it lacks."""
+        """Open an initialized store (`--db`, else $IAMTUI_DB, else the user data folder).
+
+        Refuses a store that lost commits its audit log proves (StoreDataLost), then writes
+        to the log any audit record committed in the store that it lacks.
+        """
+        path = resolve_db_path(db)
         migrated: list[tuple[int, dict[str, Any]]] = []  # before the key is at hand
-        store = Store.open(resolve_db_path(db), schema=SCHEMA,
-                           on_commit=lambda rev, base, _: migrated.append((rev, dict(base))))
+        try:
+            store = Store.open(path, schema=SCHEMA,
+                               on_commit=lambda rev, base, _: migrated.append((rev, dict(base))))
+        except StoreNotFound:
+            if found := trail.leftovers(path.expanduser().resolve()):
+                raise StoreDataLost(
+                    f"{path} is missing, but {', '.join(map(str, found))} of the store that "
+                    f"was there still exist. {trail.restore_advice(path)}") from None
+            raise
         try:
             view = store.snapshot()
             if "account" not in view.meta:
+                if view.revision > 0 or trail.leftovers(store.path):
+                    raise StoreDataLost(
+                        f"{store.path} holds no account, but it has committed revisions or an "
+                        f"audit log: its journal {trail.journal_path(store.path)} was deleted "
+                        f"or cut. {trail.restore_advice(store.path)}")
                 raise NoSuchEntity(f"{store.path} holds no account yet: run `iamtui init` "
                                    "first")
             service = cls._assemble(store, view.meta["store_id"], keys_dir, clock)
             if migrated:
                 service.trail.carry_over(*migrated[0])
+            service.trail.check_not_behind()
         except BaseException:
             store.close()
             raise
@@ -172,11 +189,17 @@ class ServiceCore:
         if alias is not None:
             validate_account_alias(alias)
         check_password(root_password, None, user_name="root")
-        store = Store.open(resolve_db_path(db), create=True, schema=SCHEMA)
+        path = resolve_db_path(db)
+        if not path.exists() and (found := trail.leftovers(path.expanduser().resolve())):
+            raise EntityAlreadyExists(cls._no_init_over(path, found))  # before creating it
+        store = Store.open(path, create=True, schema=SCHEMA)
         try:
-            if "account" in store.snapshot().meta:
+            view = store.snapshot()
+            if "account" in view.meta:
                 raise EntityAlreadyExists(f"{store.path} already holds an account; use "
                                           "it, or pick another --db")
+            if view.revision > 0 or view.table_names() or trail.leftovers(store.path):
+                raise EntityAlreadyExists(cls._no_init_over(store.path, [store.path]))
             store_id = secrets.token_hex(8)
             service = cls._assemble(store, store_id, keys_dir, clock)
             password_hash = hash_password(root_password)
@@ -197,6 +220,21 @@ class ServiceCore:
             store.close()
             raise
         return service
+
+    @staticmethod
+    def is_new(db: str | os.PathLike[str] | None = None) -> bool:
+        """True when no file of a store exists at `db` (store, journal, audit log): only
+        then may a first run offer to create one."""
+        path = resolve_db_path(db)
+        return not path.exists() and not trail.leftovers(path.expanduser().resolve())
+
+    @staticmethod
+    def _no_init_over(db: Path, found: Sequence[Path]) -> str:
+        verb = "exists" if len(found) == 1 else "exist"
+        return (f"{', '.join(map(str, found))} already {verb}: `init` never writes over a "
+                f"store's files. If {db} lost its journal, restore it from a backup; to start "
+                "a new account, pass another --db, or move the store's files (and its audit "
+                "log) aside together first.")
 
     @classmethod
     def _assemble(cls, store: Store, store_id: str, keys_dir: Path | None,

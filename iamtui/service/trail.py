@@ -72,9 +72,34 @@ class StoreDataLost(IamError):
     code, http_status = "StoreDataLost", 409
 
 
+def log_path(db: Path) -> Path:
+    """The audit log beside the store file."""
+    return db.with_name(db.name + ".audit.jsonl")
+
+
 def journal_path(db: Path) -> Path:
     """The store's journal (store/journal.py names it so)."""
     return db.with_name(db.name + ".journal")
+
+
+def leftovers(db: Path) -> list[Path]:
+    """Files of a store at `db` that exist besides the store file: its journal, and its
+    audit log when it holds anything (an empty one is what a crash before the first write
+    leaves). `init` never writes where any of them is."""
+    found = [journal_path(db)] if journal_path(db).exists() else []
+    log = log_path(db)
+    if log.exists() and log.stat().st_size > 0:
+        found.append(log)
+    return found
+
+
+def restore_advice(db: Path) -> str:
+    """What to do about a store that lost commits."""
+    return (f"Nothing was changed. Restore {journal_path(db)} and {db} from a backup taken "
+            f"after those changes, or restore them with {log_path(db)} from one same backup "
+            f"(losing what was done since), then run `iamtui audit verify`. Do not run "
+            f"`iamtui init` on these files: it refuses to, as it would start another account "
+            f"over them.")
 
 
 @dataclass(frozen=True)
@@ -209,6 +234,19 @@ class AuditTrail:
 
     # ------------------------------------------------------------------ checks
 
+    def check_not_behind(self) -> None:
+        """StoreDataLost when the log holds sealed records the store never committed."""
+        view = self.store.snapshot()
+        state = self.state(view.revision, view.meta)
+        if not state.trusted:
+            return  # verify reports it; audited changes are refused
+        try:
+            tail = self.log.sealed_tail()
+        except OSError:
+            return  # unreadable: the next change reports it
+        if tail.sequence > state.head.sequence:
+            raise StoreDataLost(self.lost_message(view.revision, state.head, tail))
+
     def carry_over(self, revision: int, meta: Mapping[str, Any]) -> None:
         """After a schema migration (the revision `revision` -> +1 written by this program
         at open, before the key was at hand): if the seal held before, seal the result."""
@@ -238,8 +276,7 @@ class AuditTrail:
                 f"{head.sequence}, but its audit log {self.log.path} holds sealed records up "
                 f"to sequence {tail.sequence}: changes committed after revision {revision} "
                 f"are missing ({journal_path(db)} was cut or deleted, or the store was "
-                f"restored from an older backup). Nothing was changed: restore "
-                f"{journal_path(db)} and {db} from a backup taken after those changes.")
+                f"restored from an older backup). {restore_advice(db)}")
 
 
 def _head(value: Any) -> tuple[int, str]:

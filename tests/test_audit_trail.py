@@ -252,20 +252,22 @@ def test_a_change_whose_log_write_fails_is_reported_then_audited_on_the_next_ope
 
 def test_a_failed_log_write_is_an_error_on_the_command_line_not_a_traceback(
         cli: Cli) -> None:
-    key = cli.as_root("create-access-key")["AccessKey"]
-    cli.monkeypatch.setenv("IAMTUI_ACCESS_KEY_ID", key["AccessKeyId"])
-    cli.monkeypatch.setenv("IAMTUI_SECRET_ACCESS_KEY", key["SecretAccessKey"])
+    """`chattr +i <store>.audit.jsonl`, then `iamtui create-user --user-name dave --as-root`:
+    the sign-in's record waits quietly, the change's failed append is the command's error."""
     with immutable(cli.log):
-        code, out, err = cli.run("create-user", "--user-name", "dave")
+        code, out, err = cli.root("create-user", "--user-name", "dave")
     assert code == 254 and out == ""
     assert err.startswith("An error occurred (AuditLogWriteFailed) when calling the "
                           "CreateUser operation: CreateUser is done and committed")
     assert "Traceback" not in err and "next iamtui command" in err
-    assert "dave" in [u["UserName"] for u in cli.ok("list-users")["Users"]]
-    code, out, _ = cli.run("audit", "verify")
+    assert "dave" in [u["UserName"] for u in cli.as_root("list-users")["Users"]]
+    code, out, _ = cli.root("audit", "verify")
     assert code == 0 and json.loads(out)["Valid"]
-    last = json.loads(cli.log.read_bytes().splitlines()[-1])
-    assert (last["eventName"], last["requestParameters"]["userName"]) == ("CreateUser", "dave")
+    records = [json.loads(line) for line in cli.log.read_bytes().splitlines()]
+    # dave's sign-in and creation, then the sign-ins of list-users and of audit verify
+    assert [r["eventName"] for r in records[-4:]] == ["ConsoleLogin", "CreateUser",
+                                                      "ConsoleLogin", "ConsoleLogin"]
+    assert records[-3]["requestParameters"]["userName"] == "dave"
 
 
 KILL_BETWEEN_COMMIT_AND_APPEND = textwrap.dedent("""

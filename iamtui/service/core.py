@@ -441,8 +441,9 @@ class ServiceCore:
 
         Inside a transaction of this thread the record joins it instead (it is then gone if
         that transaction aborts: record a refusal after the transaction, not inside it).
-        When the log cannot be written, the record waits in the store: a success raises
-        AuditLogWriteFailed (the change is done), a failure's own error is left to rise.
+        When the log cannot be written, the record waits in the store and nothing is raised
+        here: a sign-in or a refusal goes on as it would; the next change reports the log
+        (`_audited`), and past trail.MAX_PENDING waiting records nothing more is committed.
         """
         open_tx = self.store.active_transaction()
         if open_tx is not None:
@@ -454,11 +455,8 @@ class ServiceCore:
             self.trail.stage(tx, record)
             if also is not None:
                 also(tx)
-        try:
+        with contextlib.suppress(AuditLogWriteFailed):
             self.trail.flush(str(record.get("eventName")))
-        except AuditLogWriteFailed:
-            if not audit.is_failure(record):
-                raise
 
 
 # The root user's implicit "allow everything" (used only when the engine is asked

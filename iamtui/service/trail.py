@@ -155,7 +155,11 @@ class AuditTrail:
 
     def _unsealed(self, head: ChainHead) -> TrailState:
         """A store from before the seal: trusted once, unless the log says it was sealed."""
-        tail, record = self.log.newest_sealed()
+        try:
+            tail, record = self.log.newest_sealed()
+        except OSError as exc:
+            raise AuditLogWriteFailed(f"Cannot read the audit log {self.log.path} "
+                                      f"({exc.strerror}); nothing was changed.") from exc
         if record is not None and STORE_REVISION in record:
             return TrailState(head, (), False, (
                 f"the head carries no seal, yet record {tail.sequence} of the log was written "
@@ -180,7 +184,9 @@ class AuditTrail:
         seal the head for the new revision. Raising here commits nothing."""
         staged = meta.pop(STAGED, None) or []
         if not isinstance(meta.get("store_id"), str):
-            return
+            if staged:  # a programming error: a record needs the store whose key seals it
+                raise ValueError("an audit record was staged in a store without an account")
+            return  # no account's store (yet): nothing to seal
         state = self.state(base_revision, base)
         if not state.trusted:
             if staged:

@@ -12,7 +12,9 @@ HMAC-SHA256(key, canonical JSON). The HMAC covers the exact bytes on disk, so an
 a record line is detected; the key lives outside the log (`AuditKey`), so nobody who can
 only write the log can re-seal an edited record. Deleting, reordering or cutting records
 breaks ``sequence``/``previousHash``; cutting the newest records is caught by comparing with
-the head (``sequence``, ``hash``) that the store remembers (`AuditLog.verify`).
+the head (``sequence``, ``hash``) that the store remembers (`AuditLog.verify`). The service
+seals a record ahead (`AuditLog.seal`), commits it with the change it records, and writes it
+after the commit (`AuditLog.append_sealed`); see iamtui/service/trail.py.
 
 Secrets never reach the file: `redact` replaces secret-bearing parameters at any depth with
 CloudTrail's ``HIDDEN_DUE_TO_SECURITY_REASONS``, and literal secret values the caller names.
@@ -435,6 +437,7 @@ class SealedRecord(NamedTuple):
     hash: str
     line: bytes
 
+
 ProblemKind = Literal[
     "edited",  # the HMAC does not match: the record was changed (or the key is wrong)
     "missing",  # a sequence gap: records were deleted (or moved later in the file)
@@ -824,7 +827,7 @@ class AuditLog:
             # never glue onto a torn line; the record it was part of follows it whole
             chunks = [b"\n"] if size and os.pread(fd, 1, size - 1) != b"\n" else []
             chunks += [r.line + b"\n" for r in todo]
-            data = b"".join(chunks)
+            data = memoryview(b"".join(chunks))
             while data:
                 data = data[os.write(fd, data):]
             if self._fsync:

@@ -55,18 +55,19 @@ class IamApp(App[None]):
         from screens.first_run import FirstRunScreen
         from screens.sign_in import SignInScreen
 
-        if not self.db_path.exists():
+        if IamService.is_new(self.db_path):  # never offered over a store's leftover files
             self.push_screen(FirstRunScreen(self.db_path, keys_dir=self.keys_dir),
                              self._created)
             return
         kwargs = {"keys_dir": self.keys_dir} | ({"clock": self.clock} if self.clock else {})
         try:
             self.service = IamService.open(self.db_path, **kwargs)
-        except IamError as error:  # a missing key, a file others may read: say so and leave
+        except IamError as error:  # a missing key, a lost journal, a loose file: say so, leave
             from rich.text import Text
 
             self.exit(return_code=EXIT_SERVICE_ERROR,
-                      message=Text(f"{error.code}: {printable(error.message)}"))
+                      message=Text(f"An error occurred ({error.code}) when opening "
+                                   f"{self.db_path}: {printable(error.message)}"))
             return
         settle_heap()
         self.push_screen(SignInScreen(self.service), self._signed_in)

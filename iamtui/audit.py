@@ -12,7 +12,9 @@ HMAC-SHA256(key, canonical JSON). The HMAC covers the exact bytes on disk, so an
 a record line is detected; the key lives outside the log (`AuditKey`), so nobody who can
 only write the log can re-seal an edited record. Deleting, reordering or cutting records
 breaks ``sequence``/``previousHash``; cutting the newest records is caught by comparing with
-the head (``sequence``, ``hash``) that the store remembers (`AuditLog.verify`).
+the head (``sequence``, ``hash``) that the store remembers (`AuditLog.verify`). The service
+seals a record ahead (`AuditLog.seal`), commits it with the change it records, and writes it
+after the commit (`AuditLog.append_sealed`); see iamtui/service/trail.py.
 
 Secrets never reach the file: `redact` replaces secret-bearing parameters at any depth with
 CloudTrail's ``HIDDEN_DUE_TO_SECURITY_REASONS``, and literal secret values the caller names.
@@ -409,6 +411,16 @@ class ChainHead(NamedTuple):
 
 EMPTY_HEAD = ChainHead(0, GENESIS_HASH)
 
+
+class SealedRecord(NamedTuple):
+    """A record sealed in advance (`AuditLog.seal`): its chain fields and its line (no newline)."""
+
+    sequence: int
+    previous: str
+    hash: str
+    line: bytes
+
+
 ProblemKind = Literal[
     "edited",  # the HMAC does not match: the record was changed (or the key is wrong)
     "missing",  # a sequence gap: records were deleted (or moved later in the file)
@@ -419,8 +431,10 @@ ProblemKind = Literal[
     "head_mismatch",  # the record at the remembered head's sequence is another record
     "torn",  # the fragment of an interrupted append, vouched for by the next record
     "torn_tail",  # the last line is incomplete: an append was interrupted (a crash)
+    "forged_head",  # the head the store remembers is not sealed with the audit key
+    "unwritten",  # records committed in the store and not yet in the log (it was unwritable)
 ]
-BENIGN_KINDS: frozenset[str] = frozenset({"torn", "torn_tail"})
+BENIGN_KINDS: frozenset[str] = frozenset({"torn", "torn_tail", "unwritten"})
 
 
 @dataclass(frozen=True)
@@ -781,6 +795,99 @@ class AuditLog:
         finally:
             os.close(fd)
 
+    def mac(self, data: bytes) -> str:
+        """HMAC-SHA256 of `data` with the audit key, for things sealed beside the log (the
+        caller prefixes a label of its own, so that no such input is ever a record's body)."""
+        if data.startswith(b"{"):
+            raise ValueError("a record's body is sealed by append or seal, not by mac")
+        return self._seal(data)
+
+    def seal(self, event: AuditEvent, after: ChainHead) -> SealedRecord:
+        """Seal `event` as the record that follows `after`, without writing it.
+
+        The caller keeps the line (the store commits it with the change it records) and
+        writes it later with `append_sealed`; the bytes sealed are the bytes written.
+        """
+        rec = self._prepare(event)
+        rec["sequence"], rec["previousHash"] = after.sequence + 1, after.hash
+        line, digest = _line_for(rec, self._seal)
+        return SealedRecord(after.sequence + 1, after.hash, digest, line)
+
+    def append_sealed(self, records: Iterable[SealedRecord]) -> ChainHead:
+        """Write the records (from `seal`, oldest first) the log does not hold yet, durably.
+
+        Under the exclusive lock, the newest line sealed with this key tells how far the log
+        goes: records at or below its sequence are skipped (another process wrote them, or a
+        crash left them behind after writing), the rest are written in one write. Whatever
+        was cut or edited before them stays for `verify` to report; nothing is renumbered.
+        Returns the newest head sealed in the log afterwards.
+        """
+        fd = self._open_for_append()
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            head = self._sealed_tail(fd)[0]
+            todo = [r for r in records if r.sequence > head.sequence]
+            if not todo:
+                return head
+            size = os.fstat(fd).st_size
+            # never glue onto a torn line; the record it was part of follows it whole
+            chunks = [b"\n"] if size and os.pread(fd, 1, size - 1) != b"\n" else []
+            chunks += [r.line + b"\n" for r in todo]
+            data = memoryview(b"".join(chunks))
+            while data:
+                data = data[os.write(fd, data):]
+            if self._fsync:
+                os.fsync(fd)
+            return ChainHead(todo[-1].sequence, todo[-1].hash)
+        finally:
+            os.close(fd)  # closing releases the flock
+
+    def sealed_tail(self) -> ChainHead:
+        """The newest record whose seal this key verifies (EMPTY_HEAD if none): unlike
+        `head`, a line written by someone without the key is never taken for the head."""
+        return self.newest_sealed()[0]
+
+    def newest_sealed(self) -> tuple[ChainHead, dict[str, Any] | None]:
+        """`sealed_tail`, with that record (None for an empty log)."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except FileNotFoundError:
+            return EMPTY_HEAD, None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH)
+            return self._sealed_tail(fd)
+        finally:
+            os.close(fd)
+
+    def _sealed_tail(self, fd: int) -> tuple[ChainHead, dict[str, Any] | None]:
+        """Read back from the end to the newest line sealed with this key; linear in the
+        bytes read (pieces of a long line are joined once, when its start is found)."""
+        pos = os.fstat(fd).st_size
+        pieces: list[bytes] = []  # the line being read, its pieces newest first
+        while pos > 0:
+            step = min(64 * 1024, pos)
+            pos -= step
+            parts = os.pread(fd, step, pos).split(b"\n")
+            pieces.append(parts[-1])
+            if len(parts) == 1:
+                continue
+            candidates = [b"".join(reversed(pieces)), *reversed(parts[1:-1])]
+            for line in candidates:
+                if (found := self._verified(line)) is not None:
+                    return found
+            pieces = [parts[0]]
+        found = self._verified(b"".join(reversed(pieces)))
+        return found if found is not None else (EMPTY_HEAD, None)
+
+    def _verified(self, line: bytes) -> tuple[ChainHead, dict[str, Any]] | None:
+        """(head, record) of a line sealed with this key, else None."""
+        split = _split_sealed(line)
+        if split is None or not hmac.compare_digest(self._seal(split[0]), split[1]):
+            return None
+        rec = _parse_body(split[0])
+        fields = _chain_fields(rec) if rec is not None else None
+        return (ChainHead(fields[0], split[1]), rec) if fields is not None and rec else None
+
     def _prepare(self, event: Mapping[str, Any]) -> dict[str, Any]:
         if not isinstance(event, Mapping) or not isinstance(event.get("eventName"), str):
             raise ValidationError("An audit event must be a mapping with a string eventName.")
@@ -837,7 +944,7 @@ class AuditLog:
             split = _split_sealed(line)
             rec = _parse_body(split[0]) if split is not None else None
             if pending is not None:
-                report.judge_pending(pending, rec, split, self._seal)
+                report.judge_pending(pending, rec, split, self._seal, line)
                 pending = None
             if split is None or rec is None:
                 if terminated:
@@ -1195,13 +1302,16 @@ class _Report:
         rec: dict[str, Any] | None,
         split: tuple[bytes, str] | None,
         seal: _Sealer,
+        line: bytes = b"",
     ) -> None:
-        """An unsealed line is a benign torn write only if the next record vouches for it."""
+        """An unsealed line is a benign torn write only if the next record vouches for it,
+        or is the same record written again whole (`append_sealed` after a crash)."""
         lineno, fragment = pending
         vouched = (
             rec is not None
             and split is not None
-            and rec.get("recoveredTornLine") == _torn_marker(fragment)
+            and (rec.get("recoveredTornLine") == _torn_marker(fragment)
+                 or (bool(fragment) and line.startswith(fragment)))
             and hmac.compare_digest(seal(split[0]), split[1])
         )
         if vouched:

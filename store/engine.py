@@ -8,7 +8,7 @@ import logging
 import os
 import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,12 @@ class _Resync(Exception):
     """The cheap catch-up does not apply: read everything again."""
 
 
+CommitHook = Callable[[int, Mapping[str, Any], dict[str, Any]], None]
+"""Called under the exclusive lock before a new revision is written, with the revision it
+follows, that revision's meta (do not change it) and the meta about to be written (change it
+in place: e.g. to seal it); raising aborts the write, and nothing is written."""
+
+
 class Store:
     """A durable document store: tables of JSON records by string key, plus meta.
 
@@ -56,13 +62,17 @@ class Store:
     compact_min_bytes: int = 1 << 20
     compact_ratio: float = 0.5
 
-    def __init__(self, path: Path, schema: Schema, lock: FileLock) -> None:
+    def __init__(self, path: Path, schema: Schema, lock: FileLock,
+                 on_commit: CommitHook | None = None) -> None:
         self.path = path
         self.journal_path = path.with_name(path.name + ".journal")
         self.schema = schema
         self._lock = lock
         self._mutex = threading.RLock()
         self._in_tx = False
+        self._tx: Tx | None = None
+        self._tx_thread: int | None = None
+        self.on_commit = on_commit
         self._gen: str | None = None
         self._journal_ino: int | None = None  # the journal of our generation, if any
         self._journal_end = 0  # end of its last valid line
@@ -74,10 +84,11 @@ class Store:
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], *, create: bool = False,
-             schema: Schema | None = None) -> Store:
+             schema: Schema | None = None, on_commit: CommitHook | None = None) -> Store:
         """Open the store at `path` (created 0600 in a 0700 folder if `create`).
 
         Removes temp files left by a killed writer and migrates an older schema.
+        `on_commit` (see CommitHook) runs before every later write, migrations included.
         Raises StoreNotFound, StorePermissions, StoreCorrupt or StoreVersion.
         """
         path = Path(path).expanduser().resolve()
@@ -87,7 +98,7 @@ class Store:
         elif not path.exists():
             raise StoreNotFound(f"no iamtui store at {path}: create one, or pass --db / IAMTUI_DB")
         check_folder(path.parent)
-        store = cls(path, schema, FileLock(path.with_name(path.name + ".lock")))
+        store = cls(path, schema, FileLock(path.with_name(path.name + ".lock")), on_commit)
         try:
             with store._lock.held(exclusive=True), _gc_paused():
                 store._open_locked(create)
@@ -120,6 +131,7 @@ class Store:
 
     def _migrate(self, db: DbFile) -> None:
         """Run migrations N -> N+1 up to the schema's version, then write the result at once."""
+        base_meta = json_copy(db.meta, "meta")  # for the commit hook: the meta before
         while db.schema_version < self.schema.version:
             step = self.schema.migrations.get(db.schema_version)
             if step is None:
@@ -137,6 +149,8 @@ class Store:
             db.schema_version += 1
         db.revision += 1
         db.tables = {name: json_copy(recs, f"table {name}") for name, recs in db.tables.items()}
+        if self.on_commit is not None:
+            self.on_commit(db.revision - 1, base_meta, db.meta)
         self._write_db(db)
 
     # -- reading the files ---------------------------------------------------------
@@ -280,6 +294,7 @@ class Store:
             if self._in_tx:
                 raise StoreError("transactions do not nest: finish the open one first")
             self._in_tx = True
+            self._tx_thread = threading.get_ident()
             try:
                 with self._lock.held(exclusive=True):
                     self._sync()
@@ -288,15 +303,19 @@ class Store:
                             f"{self.path} changed since revision {expect_revision} "
                             f"(now {self._state.revision}); reload and try again"
                         )
-                    tx = Tx(self._state, self.schema)
+                    tx = self._tx = Tx(self._state, self.schema)
                     try:
                         yield tx
                     finally:
-                        tx._open = False
+                        tx._open, self._tx = False, None
                     if tx._changes or tx.meta != self._state.meta:
                         self._commit(tx)
             finally:
-                self._in_tx = False
+                self._in_tx, self._tx_thread = False, None
+
+    def active_transaction(self) -> Tx | None:
+        """The transaction the calling thread has open on this store, if any."""
+        return self._tx if self._tx_thread == threading.get_ident() else None
 
     def compact(self) -> None:
         """Fold the journal into the TinyDB file now (so plain TinyDB sees every change)."""
@@ -319,6 +338,8 @@ class Store:
 
     def _commit(self, tx: Tx) -> None:
         base = self._state
+        if self.on_commit is not None:
+            self.on_commit(base.revision, base.meta, tx.meta)
         entry: dict[str, Any] = {
             "rev": base.revision + 1,
             "ops": [[name, key, record] for (name, key), record in tx._changes.items()],

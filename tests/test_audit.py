@@ -790,3 +790,86 @@ def test_involving_user_keeps_events_by_the_user_and_about_the_user(log: AuditLo
              for r in log.lookup_events(involving_user="alice", newest_first=False)]
     assert found == [("CreateUser", "alice"), ("ListUsers", None), ("UpdateUser", "al")]
     assert [r["eventName"] for r in log.lookup_events(user_name="alice")] == ["ListUsers"]
+
+
+# --------------------------------------------------------------------------- sealed ahead
+
+
+def sealed(log: AuditLog, after: ChainHead, n: int, now: Callable | None = None) -> list:
+    """`n` records sealed ahead of writing, chained from `after` (as the store seals them)."""
+    now = now or clock()
+    records = []
+    for i in range(n):
+        rec = log.seal(make_event("CreateUser", identity=ROOT,
+                                  request_parameters={"userName": f"s{i}"}, now=now), after)
+        records.append(rec)
+        after = ChainHead(rec.sequence, rec.hash)
+    return records
+
+
+def test_records_sealed_ahead_are_written_once_in_order(log: AuditLog) -> None:
+    """append_sealed writes only what the log lacks: two processes catching up with the same
+    committed records (or one after a crash) write each record once."""
+    head = fill(log, 2)
+    records = sealed(log, head, 3)
+    assert log.append_sealed(records[:2]) == (4, records[1].hash)
+    assert log.append_sealed(records) == (5, records[2].hash)
+    assert log.append_sealed(records) == (5, records[2].hash)  # nothing left to write
+    assert [orjson.loads(line)["sequence"] for line in lines_of(log.path)] == [1, 2, 3, 4, 5]
+    assert lines_of(log.path)[2:] == [r.line for r in records]
+    assert log.verify((5, records[2].hash)).ok
+
+
+def test_records_sealed_ahead_after_a_cut_keep_their_numbers(log: AuditLog) -> None:
+    """A cut tail is never renumbered over: the records after it keep their sequences, so
+    the gap stays for verify to report."""
+    head = fill(log, 5)
+    write_lines(log.path, lines_of(log.path)[:2])
+    records = sealed(log, head, 1)
+    log.append_sealed(records)
+    result = log.verify((6, records[0].hash))
+    assert result.tampered
+    assert [(p.kind, p.sequence) for p in result.problems] == [("missing", 6)]
+
+
+def test_sealed_tail_takes_no_line_without_the_key(log: AuditLog, tmp_path: Path) -> None:
+    """A line sealed with another key (or unsealed) is never the head: `head` would take a
+    forged sequence at its word, `sealed_tail` does not."""
+    head = fill(log, 3)
+    other = AuditLog(tmp_path / "other.jsonl", AuditKey(b"x" * 32), fsync=False)
+    forged = sealed(other, ChainHead(99, GENESIS_HASH), 1)[0]
+    with open(log.path, "ab") as f:
+        f.write(forged.line + b"\n" + b"garbage\n" + b'{"sequence": 1')
+    assert log.head().sequence == 100
+    assert log.sealed_tail() == head
+    assert log.newest_sealed()[1]["sequence"] == 3  # type: ignore[index]
+    assert AuditLog(tmp_path / "none.jsonl", KEY).newest_sealed() == (EMPTY_HEAD, None)
+
+
+def test_sealed_tail_finds_a_record_longer_than_the_read_block(log: AuditLog) -> None:
+    big = make_event("PutUserPolicy", identity=ROOT,
+                     request_parameters={"policyDocument": "x" * 200_000})
+    head = log.append(big)
+    with open(log.path, "ab") as f:
+        f.write(b"y" * 150_000)  # a long torn tail after it
+    assert log.sealed_tail() == head
+
+
+def test_a_torn_sealed_write_written_again_whole_is_a_crash(log: AuditLog) -> None:
+    """A kill in the middle of append_sealed leaves part of a line; the next catch-up writes
+    the same record again whole after it, and verify reads the fragment as a crash's."""
+    head = fill(log, 2)
+    records = sealed(log, head, 2)
+    with open(log.path, "ab") as f:
+        f.write(records[0].line + b"\n" + records[1].line[:40])
+    log.append_sealed(records)
+    result = log.verify((4, records[1].hash))
+    assert not result.tampered and result.records == 4
+    assert [(p.kind, p.line) for p in result.problems] == [("torn", 4)]
+
+
+def test_mac_never_seals_a_record_body(log: AuditLog) -> None:
+    assert log.mac(b"label\0data") == hmac.new(KEY.secret, b"label\0data",
+                                               hashlib.sha256).hexdigest()
+    with pytest.raises(ValueError):
+        log.mac(b'{"sequence":1}')

@@ -82,15 +82,19 @@ def test_verify_finds_an_edited_record(cli: Cli) -> None:
 
 
 def test_verify_finds_a_cut_tail(cli: Cli) -> None:
-    """Deleting the newest records leaves a well-formed chain; the head the store
-    remembers shows that it is too short, even after the verifier's own sign-in appended
-    a record to the cut log."""
+    """Deleting the newest records leaves a well-formed chain; the head the store keeps
+    shows that it is too short. The verifier's own sign-in does not hide it: it is numbered
+    after the store's head (8), never after the cut log's (5), so records 6 and 7 stay
+    missing (7, still held by the store, is written back; 6 is gone)."""
     lines = cli.log.read_bytes().splitlines(keepends=True)
     cli.log.write_bytes(b"".join(lines[:-2]))
     code, out, err = cli("audit-verify")
     assert code == 254
-    assert "truncated" in json.dumps(json.loads(out)["Problems"])
-    assert "the store recorded sequence 7" in err
+    problems = json.loads(out)["Problems"]
+    assert [(p["Kind"], p["Sequence"]) for p in problems] == [("missing", 7)]
+    assert "record 6 is missing" in err
+    assert [json.loads(line)["sequence"] for line in cli.log.read_bytes().splitlines()] == [
+        1, 2, 3, 4, 5, 7, 8]
 
 
 def test_verify_finds_a_deleted_middle_record(cli: Cli) -> None:

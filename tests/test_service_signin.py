@@ -346,15 +346,23 @@ def test_failed_mfa_codes_count_toward_the_lockout(service: IamService, root: Pr
 def test_a_failure_is_counted_even_when_the_audit_write_fails(
         service: IamService, alice: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """A full disk must not turn into unlimited guesses: the count does not wait for the
-    audit (iamtui's lockout, PCI DSS 8.3.4)."""
-    def broken(record: object) -> None:
-        raise OSError("No space left on device")
+    audit (iamtui's lockout, PCI DSS 8.3.4). The count and the failure's record commit
+    together; the record reaches the log once it can be written."""
+    def broken(records: object) -> None:
+        raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(service.audit, "append", broken)
-    with pytest.raises(OSError):
+    monkeypatch.setattr(service.audit, "append_sealed", broken)
+    with pytest.raises(SignInFailedError):
         service.sign_in("example", "alice", "Wrong-Passw0rd")
     profile = LOGIN_PROFILES.get(service.store.snapshot(), "alice")
     assert profile is not None and profile.failed_attempts == 1
+    assert service.audit.page(0, 1)[0]["eventName"] != "ConsoleLogin"
+    monkeypatch.undo()
+    service.close()
+    reopened = IamService.open(service.store.path, keys_dir=service.keys_dir)
+    assert reopened.audit.page(0, 1)[0]["responseElements"] == {"ConsoleLogin": "Failure"}
+    assert reopened.verify_audit_log(reopened.root_principal()).ok
+    reopened.close()
 
 
 def test_unlock_needs_permission_and_is_audited(service: IamService, root: Principal,
@@ -424,13 +432,13 @@ def test_a_locked_account_costs_what_a_wrong_password_costs(
             service.sign_in("example", "bob", "Wrong-Passw0rd")
     costs: list[str] = []
     real_verify, real_dummy = signin_module.verify_password, signin_module.dummy_verify
-    real_append, real_transaction = service.audit.append, service.store.transaction
+    real_append, real_transaction = service.audit.append_sealed, service.store.transaction
     monkeypatch.setattr(signin_module, "verify_password",
                         lambda h, pw: costs.append("verify") or real_verify(h, pw))
     monkeypatch.setattr(signin_module, "dummy_verify",
                         lambda pw: costs.append("verify") or real_dummy(pw))
-    monkeypatch.setattr(service.audit, "append",
-                        lambda record: costs.append("append") or real_append(record))
+    monkeypatch.setattr(service.audit, "append_sealed",
+                        lambda records: costs.append("append") or real_append(records))
     monkeypatch.setattr(service.store, "transaction",
                         lambda *a, **k: costs.append("transaction") or
                         real_transaction(*a, **k))

@@ -535,6 +535,70 @@ def test_a_file_from_a_newer_iamtui_is_refused(db: Path) -> None:
         Store.open(db, schema=Schema(version=4))
 
 
+# -- the commit hook -------------------------------------------------------------------
+
+
+def test_the_commit_hook_sees_the_revision_it_follows_and_can_change_the_meta(db: Path) -> None:
+    """A caller (the service's audit seal) may stamp every revision as it is written."""
+    seen: list[tuple[int, dict[str, Any]]] = []
+
+    def stamp(revision: int, base: Any, meta: dict[str, Any]) -> None:
+        seen.append((revision, dict(base)))
+        meta["stamp"] = revision + 1
+
+    with open_store(db, create=True, on_commit=stamp) as store:
+        put_user(store, "AIDA1", "alice")
+        put_user(store, "AIDA2", "bob")
+        with store.transaction():
+            pass  # nothing changed: nothing written, no hook
+    assert seen == [(0, {}), (1, {"stamp": 1})]
+    with open_store(db) as store:
+        assert store.snapshot().meta == {"stamp": 2} and store.revision == 2
+
+
+def test_a_commit_hook_that_raises_writes_nothing(db: Path) -> None:
+    with open_store(db, create=True) as store:
+        put_user(store, "AIDA1", "alice")
+        before = file_bytes(db, store.journal_path)
+
+        def refuse(revision: int, base: Any, meta: dict[str, Any]) -> None:
+            raise EntityAlreadyExists("no")
+
+        store.on_commit = refuse
+        with pytest.raises(EntityAlreadyExists):
+            put_user(store, "AIDA2", "bob")
+        assert file_bytes(db, store.journal_path) == before
+        assert store.revision == 1 and len(store.snapshot().table("users")) == 1
+
+
+def test_a_migration_runs_the_commit_hook(db: Path) -> None:
+    with Store.open(db, create=True) as store, store.transaction() as tx:  # version 1
+        tx.table("users").put("AIDA1", {"name": "alice"})
+        tx.meta["kept"] = True
+    seen: list[tuple[int, dict[str, Any], dict[str, Any]]] = []
+
+    def hook(revision: int, base: Any, meta: dict[str, Any]) -> None:
+        seen.append((revision, dict(base), dict(meta)))
+
+    with Store.open(db, schema=MIGRATING, on_commit=hook) as store:
+        assert store.revision == 2
+    assert seen == [(1, {"kept": True}, {"kept": True, "migrated_to_2": True})]
+
+
+def test_the_open_transaction_is_known_to_its_own_thread_only(db: Path) -> None:
+    import threading
+
+    with open_store(db, create=True) as store:
+        assert store.active_transaction() is None
+        other: list[object] = []
+        with store.transaction() as tx:
+            assert store.active_transaction() is tx
+            thread = threading.Thread(target=lambda: other.append(store.active_transaction()))
+            thread.start()
+            thread.join()
+        assert other == [None] and store.active_transaction() is None
+
+
 # -- property: the store behaves like a dict -----------------------------------------------
 
 KEYS = st.sampled_from([f"k{i}" for i in range(8)])

@@ -139,10 +139,12 @@ async def test_intact_log_verifies(db: Path, clock: FakeClock) -> None:
 async def test_many_events_load_a_page_at_a_time(db: Path, clock: FakeClock,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     svc = IamService.open(db, keys_dir=db.parent / "keys", clock=clock)
-    for i in range(3 * PAGE):
-        svc.audit.append(make_event("GetUser", identity=Identity.root(ACCOUNT_ID),
-                                    request_parameters={"userName": f"u{i}"},
-                                    read_only=True, now=clock))
+    with svc.store.transaction():  # the events join it: one commit, then one append
+        for i in range(3 * PAGE):
+            svc._append_audit(make_event("GetUser", identity=Identity.root(ACCOUNT_ID),
+                                         request_parameters={"userName": f"u{i}"},
+                                         read_only=True, now=clock))
+    svc.trail.flush("GetUser")
     svc.close()
     from iamtui.audit import AuditLog
 

@@ -37,6 +37,7 @@ from iamtui.security.access_keys import (
 )
 from iamtui.service.core import Change, Principal, ServiceCore, View
 from iamtui.service.tables import ACCESS_KEYS, USERS
+from store import Tx
 
 ROOT_KEY_OWNER = "<root>"
 """The `user_name` the root user's own access keys are stored under (no IAM user name
@@ -140,17 +141,12 @@ class AccessKeyOperations(ServiceCore):
     def _change_with_secret(self, caller: Principal, event: str, resource: str,
                             params: Mapping[str, Any], secret: str) -> Iterator[Change]:
         """`_change`, with `secret` cut out of whatever the audit event would carry."""
-        change: Change | None = None
-        try:
-            with self.store.transaction() as tx:
-                self._authorize(tx, caller, f"iam:{event}", resource)
-                change = Change(tx)
-                yield change
-        except IamError as exc:
-            self._record(caller, event, params, error=exc, secrets_used=(secret,))
-            raise
-        self._record(caller, event, params, response=change.response if change else None,
-                     secrets_used=(secret,))
+        def authorize(tx: Tx) -> None:
+            self._authorize(tx, caller, f"iam:{event}", resource)
+
+        with self._audited(caller, event, params, authorize=authorize,
+                           secrets_used=(secret,)) as change:
+            yield change
 
     # ------------------------------------------------------------------ operations
 

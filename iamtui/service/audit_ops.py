@@ -5,13 +5,17 @@ Service Authorization Reference lists no resource type for LookupEvents), and th
 user. A denied read is itself audited.
 
 `verify_audit_log` checks every record's seal, sequence and chain, and that the log
-reaches the head the store remembers (`meta["audit_head"]`), so that a cut tail is found.
+reaches the head the store remembers (`meta["audit_head"]`), so that a cut tail is found;
+and that this head is sealed with the audit key for the store's revision (trail.py), so
+that a journal line rewinding it is found too.
 `lookup_events` gives CloudTrail's LookupEvents shape (Events with EventId, EventName,
 ReadOnly, AccessKeyId, EventTime, EventSource, Username, Resources, CloudTrailEvent).
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import json
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -21,6 +25,7 @@ from iamtui import audit
 from iamtui.arn import lone_surrogate
 from iamtui.errors import IamError, InvalidInput
 from iamtui.service.core import Principal, ServiceCore
+from iamtui.service.trail import AuditLogWriteFailed
 from store import Snapshot
 
 CLOUDTRAIL_SOURCE = "cloudtrail.amazonaws.com"
@@ -95,11 +100,41 @@ class AuditOperations(ServiceCore):
     def verify_audit_log(self, caller: Principal, *,
                          progress: Callable[[int, int], None] | None = None
                          ) -> audit.VerifyResult:
-        """Check the whole chain against the head the store remembers."""
-        view = self._audit_read(caller, "ValidateAuditLog", {})
-        head = view.meta.get("audit_head")
-        expected = audit.ChainHead(int(head[0]), str(head[1])) if head else None
-        return self.audit.verify(expected, progress=progress)
+        """Check the whole chain against the head the store remembers, and that head's seal.
+
+        Records committed in the store that the log could not take yet are written first
+        when it can; those still missing are reported apart ("unwritten"), not as a cut.
+        """
+        self._audit_read(caller, "ValidateAuditLog", {})
+        with contextlib.suppress(AuditLogWriteFailed):
+            self.trail.flush("An earlier change")
+        state = self.trail.current()
+        expected = state.head if state.head.sequence else None
+        tail = self.audit.sealed_tail()
+        unwritten = [p for p in state.pending if p[0] > tail.sequence] if state.trusted else []
+        if unwritten:  # verify the log up to the record before them
+            first = unwritten[0]
+            expected = audit.ChainHead(first[0] - 1, first[1]) if first[0] > 1 else None
+        result = self.audit.verify(expected, progress=progress)
+        before: list[audit.Problem] = []
+        after: list[audit.Problem] = []
+        if not state.trusted:
+            before.append(audit.Problem(
+                "forged_head", result.lines, state.head.sequence,
+                f"the head the store keeps (sequence {state.head.sequence}) cannot be trusted: "
+                f"{state.why}; records after the log's last one may have been cut"))
+        if unwritten:
+            after.append(audit.Problem(
+                "unwritten", result.lines, unwritten[0][0],
+                f"records {unwritten[0][0]} to {unwritten[-1][0]} are committed in the store "
+                "but not yet in the log, which could not be written; they are added when it "
+                "can be"))
+        if not before and not after:
+            return result
+        return dataclasses.replace(
+            result, problems=(*before, *result.problems, *after),
+            problem_count=result.problem_count + len(before) + len(after),
+            tampered=result.tampered or bool(before))
 
     def lookup_events(self, caller: Principal, *, user_name: str | None = None,
                       event_name: str | None = None, start_time: datetime | None = None,

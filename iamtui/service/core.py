@@ -2,8 +2,9 @@
 
 Every operation follows DESIGN.md's flow: validate the input, authorize the caller
 for the IAM action on the target ARN with the same engine the permission tester
-uses (the root user bypasses policies), change the store in one transaction, and
-append an audit event, also when the operation was denied or failed.
+uses (the root user bypasses policies), change the store in one transaction that also
+carries the operation's audit event, and append that event to the log after the commit
+(see trail.py); a denied or failed operation commits its event alone.
 """
 
 from __future__ import annotations
@@ -40,9 +41,10 @@ from iamtui.policy import (
     evaluate,
 )
 from iamtui.security.passwords import check_password, hash_password
-from iamtui.service import keyfiles, principals
+from iamtui.service import keyfiles, principals, trail
 from iamtui.service.tables import RESOURCE_POLICIES, ROLES, SCHEMA, USERS
-from store import Snapshot, Store, Tx, resolve_db_path
+from iamtui.service.trail import AuditLogWriteFailed, AuditTrail, StoreDataLost
+from store import Snapshot, Store, StoreNotFound, Tx, resolve_db_path
 
 View = Snapshot | Tx
 Clock = Callable[[], datetime]
@@ -151,6 +153,7 @@ class ServiceCore:
                  clock: Clock = utc_now) -> None:
         self.store = store
         self.audit = audit_log
+        self.trail = AuditTrail(store, audit_log)  # seals every commit of `store` from now on
         self.keys_dir = keys_dir
         self.clock = clock
         self._policy_cache = _PolicyCache()
@@ -160,13 +163,42 @@ class ServiceCore:
     @classmethod
     def open(cls, db: str | os.PathLike[str] | None = None, *, clock: Clock = utc_now,
              keys_dir: Path | None = None) -> Self:
-        """Open an initialized store (`--db`, else $IAMTUI_DB, else the user data folder)."""
-        store = Store.open(resolve_db_path(db), schema=SCHEMA)
-        meta = store.snapshot().meta
-        if "account" not in meta:
+        """Open an initialized store (`--db`, else $IAMTUI_DB, else the user data folder).
+
+        Refuses a store that lost commits its audit log proves (StoreDataLost), then writes
+        to the log any audit record committed in the store that it lacks.
+        """
+        path = resolve_db_path(db)
+        migrated: list[tuple[int, dict[str, Any]]] = []  # before the key is at hand
+        try:
+            store = Store.open(path, schema=SCHEMA,
+                               on_commit=lambda rev, base, _: migrated.append((rev, dict(base))))
+        except StoreNotFound:
+            if found := trail.leftovers(path.expanduser().resolve()):
+                raise StoreDataLost(
+                    f"{path} is missing, but {', '.join(map(str, found))} of the store that "
+                    f"was there still exist. {trail.restore_advice(path)}") from None
+            raise
+        try:
+            view = store.snapshot()
+            if "account" not in view.meta:
+                if view.revision > 0 or trail.leftovers(store.path):
+                    raise StoreDataLost(
+                        f"{store.path} holds no account, but it has committed revisions or an "
+                        f"audit log: its journal {trail.journal_path(store.path)} was deleted "
+                        f"or cut. {trail.restore_advice(store.path)}")
+                raise NoSuchEntity(f"{store.path} holds no account yet: run `iamtui init` "
+                                   "first")
+            service = cls._assemble(store, view.meta["store_id"], keys_dir, clock)
+            if migrated:
+                service.trail.carry_over(*migrated[0])
+            service.trail.check_not_behind()
+        except BaseException:
             store.close()
-            raise NoSuchEntity(f"{store.path} holds no account yet: run `iamtui init` first")
-        return cls._assemble(store, meta["store_id"], keys_dir, clock)
+            raise
+        with contextlib.suppress(AuditLogWriteFailed):  # the next change reports it
+            service.trail.flush("An earlier change")
+        return service
 
     @classmethod
     def initialize(cls, db: str | os.PathLike[str] | None = None, *, root_password: str,
@@ -178,27 +210,55 @@ class ServiceCore:
         if alias is not None:
             validate_account_alias(alias)
         check_password(root_password, None, user_name="root")
-        store = Store.open(resolve_db_path(db), create=True, schema=SCHEMA)
+        path = resolve_db_path(db)
+        if not path.exists() and (found := trail.leftovers(path.expanduser().resolve())):
+            raise EntityAlreadyExists(cls._no_init_over(path, found))  # before creating it
+        store = Store.open(path, create=True, schema=SCHEMA)
         try:
+            view = store.snapshot()
+            if "account" in view.meta:
+                raise EntityAlreadyExists(f"{store.path} already holds an account; use "
+                                          "it, or pick another --db")
+            if view.revision > 0 or view.table_names() or trail.leftovers(store.path):
+                raise EntityAlreadyExists(cls._no_init_over(store.path, [store.path]))
+            store_id = secrets.token_hex(8)
+            # The only place keys are made, before the account exists: a store is never
+            # without them (a crash here leaves only unused keys of an unknown store_id).
+            keyfiles.create_keys(_keys_folder(keys_dir), store_id)
+            service = cls._assemble(store, store_id, keys_dir, clock)
+            password_hash = hash_password(root_password)
             with store.transaction() as tx:
                 if "account" in tx.meta:
                     raise EntityAlreadyExists(f"{store.path} already holds an account; use "
                                               "it, or pick another --db")
-                store_id = secrets.token_hex(8)
-                # The only place keys are made, before the account exists: a store is never
-                # without them (a crash here leaves only unused keys of an unknown store_id).
-                keyfiles.create_keys(_keys_folder(keys_dir), store_id)
                 tx.meta["store_id"] = store_id
                 tx.meta["account"] = Account(account_id, clock(), alias).to_record()
-                tx.meta["root"] = {"password_hash": hash_password(root_password),
+                tx.meta["root"] = {"password_hash": password_hash,
                                    "password_last_changed": clock().isoformat()}
+                # the account and the record of its creation commit together
+                service.trail.stage(tx, service._event(
+                    Principal.root(account_id), "CreateAccount",
+                    {"accountId": account_id, "accountAlias": alias}))
+            service.trail.flush("CreateAccount")
         except BaseException:
             store.close()
             raise
-        service = cls._assemble(store, store_id, keys_dir, clock)
-        service._record(Principal.root(account_id), "CreateAccount",
-                        {"accountId": account_id, "accountAlias": alias}, response=None)
         return service
+
+    @staticmethod
+    def is_new(db: str | os.PathLike[str] | None = None) -> bool:
+        """True when no file of a store exists at `db` (store, journal, audit log): only
+        then may a first run offer to create one."""
+        path = resolve_db_path(db)
+        return not path.exists() and not trail.leftovers(path.expanduser().resolve())
+
+    @staticmethod
+    def _no_init_over(db: Path, found: Sequence[Path]) -> str:
+        verb = "exists" if len(found) == 1 else "exist"
+        return (f"{', '.join(map(str, found))} already {verb}: `init` never writes over a "
+                f"store's files. If {db} lost its journal, restore it from a backup; to start "
+                "a new account, pass another --db, or move the store's files (and its audit "
+                "log) aside together first.")
 
     @classmethod
     def _assemble(cls, store: Store, store_id: str, keys_dir: Path | None,
@@ -346,19 +406,41 @@ class ServiceCore:
                 params: Mapping[str, Any], *, action: str | None = None,
                 context: Sequence[ContextEntry] = ()) -> Iterator[Change]:
         """One authorized, audited, atomic change: `with self._change(...) as change:`."""
+        def authorize(tx: Tx) -> None:
+            self._authorize(tx, caller, action or f"iam:{event}", resource, context)
+
+        with self._audited(caller, event, params, authorize=authorize) as change:
+            yield change
+
+    @contextlib.contextmanager
+    def _audited(self, caller: Principal, event: str, params: Mapping[str, Any], *,
+                 authorize: Callable[[Tx], None] | None = None,
+                 source: str = audit.IAM_SOURCE,
+                 secrets_used: Sequence[str] = ()) -> Iterator[Change]:
+        """A change and its audit event in one transaction; the event reaches the log after
+        the commit. A failure (denied, invalid, ...) commits nothing but its own event.
+        Steps made on the caller's behalf are audited as their own events before it: all of
+        them in the same transaction, or only a refused one when the change fails."""
         validate_unicode(params)  # before anything: no store, log or terminal takes one
         change: Change | None = None
         try:
             with self.store.transaction() as tx:
-                self._authorize(tx, caller, action or f"iam:{event}", resource, context)
+                if authorize is not None:
+                    authorize(tx)
                 change = Change(tx)
                 yield change
+                for step_event in self._step_events(caller, change, committed=True):
+                    self.trail.stage(tx, step_event)
+                self.trail.stage(tx, self._event(caller, event, params,
+                                                 response=change.response, source=source,
+                                                 secrets_used=secrets_used))
         except IamError as exc:
-            self._record_steps(caller, change, committed=False)
-            self._record(caller, event, params, error=exc)
+            for step_event in self._step_events(caller, change, committed=False):
+                self._append_audit(step_event)
+            self._record(caller, event, params, error=exc, source=source,
+                         secrets_used=secrets_used)
             raise
-        self._record_steps(caller, change, committed=True)
-        self._record(caller, event, params, response=change.response if change else None)
+        self.trail.flush(event)
 
     def _authorize_steps(self, change: Change, caller: Principal, steps: Sequence[Step]) -> None:
         """Authorize every step before anything is removed: a refused step is audited with
@@ -374,23 +456,14 @@ class ServiceCore:
                 raise
         change.steps.extend((step, None) for step in steps)
 
-    def _record_steps(self, caller: Principal, change: Change | None, *,
-                      committed: bool) -> None:
-        """Audit a change's steps, in order, as the events the requests by hand would make.
-
-        One append for all of them (an import has one step per entity: thousands); the
-        operation's own event, recorded right after by `_record`, moves the head the store
-        remembers past them."""
-        identity = caller.audit_identity()
-        records = [audit.make_event(
-            step.event, identity=identity, request_parameters=step.params,
-            response_elements=None if error else step.response,
-            error_code=error.code if error else None,
-            error_message=error.message if error else None, now=self.clock)
-            for step, error in (change.steps if change else ())
-            if committed or error is not None]
-        if records:
-            self.audit.append_many(records)
+    def _step_events(self, caller: Principal, change: Change | None, *,
+                     committed: bool) -> list[dict[str, Any]]:
+        """The events of a change's steps, in order, as the requests by hand would make them:
+        every step once the change commits, else only the refused one."""
+        return [self._event(caller, step.event, step.params,
+                            response=None if error else step.response, error=error)
+                for step, error in (change.steps if change else ())
+                if committed or error is not None]
 
     def _read(self, caller: Principal, event: str, resource: str, *,
               action: str | None = None, context: Sequence[ContextEntry] = (),
@@ -409,31 +482,46 @@ class ServiceCore:
                 response: Mapping[str, Any] | None = None, error: IamError | None = None,
                 read_only: bool = False, source: str = audit.IAM_SOURCE,
                 secrets_used: Sequence[str] = ()) -> None:
-        """Append one audit event and remember the chain's head in the store."""
-        record = audit.make_event(
+        """Audit one event (see `_append_audit`)."""
+        self._append_audit(self._event(caller, event, params, response=response, error=error,
+                                       read_only=read_only, source=source,
+                                       secrets_used=secrets_used))
+
+    def _event(self, caller: Principal, event: str, params: Mapping[str, Any], *,
+               response: Mapping[str, Any] | None = None, error: IamError | None = None,
+               read_only: bool = False, source: str = audit.IAM_SOURCE,
+               secrets_used: Sequence[str] = ()) -> dict[str, Any]:
+        """The CloudTrail-shaped event of one request by `caller`."""
+        return audit.make_event(
             event, identity=caller.audit_identity(), source=source,
             request_parameters=params, response_elements=response,
             error_code=error.code if error else None,
             error_message=error.message if error else None, read_only=read_only,
             secret_values=secrets_used, now=self.clock)
-        self._append_audit(record)
 
     def _append_audit(self, record: Mapping[str, Any],
                       also: Callable[[Tx], None] | None = None) -> None:
-        """Append a record and note the chain's head in the store, with `also` in the same
-        transaction, which runs even if the append failed (so no failure goes uncounted)."""
-        head = None
-        try:
-            head = self.audit.append(record)
-        finally:
-            with self.store.transaction() as tx:
-                # The remembered head only moves forward: appending after someone cut the
-                # log's tail must not re-anchor the chain and hide the cut from verify.
-                known = tx.meta.get("audit_head")
-                if head is not None and (known is None or head[0] > known[0]):
-                    tx.meta["audit_head"] = list(head)
-                if also is not None:
-                    also(tx)
+        """Commit `record` (with `also`, in the same transaction, e.g. a failure count),
+        then append it to the log.
+
+        Inside a transaction of this thread the record joins it instead (it is then gone if
+        that transaction aborts: record a refusal after the transaction, not inside it).
+        When the log cannot be written, the record waits in the store and nothing is raised
+        here: a sign-in or a refusal goes on as it would; the next change reports the log
+        (`_audited`), and past trail.MAX_PENDING waiting records nothing more is committed.
+        """
+        open_tx = self.store.active_transaction()
+        if open_tx is not None:
+            self.trail.stage(open_tx, record)
+            if also is not None:
+                also(open_tx)
+            return
+        with self.store.transaction() as tx:
+            self.trail.stage(tx, record)
+            if also is not None:
+                also(tx)
+        with contextlib.suppress(AuditLogWriteFailed):
+            self.trail.flush(str(record.get("eventName")))
 
 
 # The actions a role's trust policy governs (IAM User Guide, "Role trust policies" and

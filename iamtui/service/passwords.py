@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Final
 
-from iamtui.arn import validate_unicode
 from iamtui.errors import AccessDenied, EntityAlreadyExists, IamError, NoSuchEntity
 from iamtui.model import LoginProfile
 from iamtui.policy import ContextEntry
@@ -147,22 +146,15 @@ def secret_change(service: ServiceCore, caller: Principal, event: str, resource:
                   authorize: Callable[[Tx], None] | None = None) -> Iterator[Change]:
     """`ServiceCore._change` for operations that handle secrets: the audit event is
     scrubbed of every value in `secrets`, and `authorize` may replace the policy check."""
-    validate_unicode(params)  # as _change does: no store, log or terminal takes one
-    change: Change | None = None
-    used = scrubbable(secrets)
-    try:
-        with service.store.transaction() as tx:
-            if authorize is None:
-                service._authorize(tx, caller, f"iam:{event}", resource, context)
-            else:
-                authorize(tx)
-            change = Change(tx)
-            yield change
-    except IamError as exc:
-        service._record(caller, event, params, error=exc, secrets_used=used)
-        raise
-    service._record(caller, event, params, response=change.response if change else None,
-                    secrets_used=used)
+    def check(tx: Tx) -> None:
+        if authorize is None:
+            service._authorize(tx, caller, f"iam:{event}", resource, context)
+        else:
+            authorize(tx)
+
+    with service._audited(caller, event, params, authorize=check,
+                          secrets_used=scrubbable(secrets)) as change:
+        yield change
 
 
 class PasswordOperations(ServiceCore):

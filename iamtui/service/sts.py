@@ -168,16 +168,8 @@ class StsOperations(ServiceCore):
     def _sts_change(self, caller: Principal, event: str,
                     params: Mapping[str, Any]) -> Iterator[Change]:
         """One atomic change audited with eventSource sts.amazonaws.com (also on failure)."""
-        change: Change | None = None
-        try:
-            with self.store.transaction() as tx:
-                change = Change(tx)
-                yield change
-        except IamError as exc:
-            self._record(caller, event, params, error=exc, source=audit.STS_SOURCE)
-            raise
-        self._record(caller, event, params, response=change.response if change else None,
-                     source=audit.STS_SOURCE)
+        with self._audited(caller, event, params, source=audit.STS_SOURCE) as change:
+            yield change
 
     def _check_still_valid(self, view: View, caller: Principal) -> None:
         """Role sessions also stop working when they expire or their role is replaced."""

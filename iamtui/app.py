@@ -21,7 +21,7 @@ from textual.timer import Timer
 from iamtui.cli import EXIT_SERVICE_ERROR, printable
 from iamtui.errors import IamError
 from iamtui.service import IamService, Principal
-from store import resolve_db_path
+from iamtui.store import resolve_db_path
 
 # How often the idle timeout is checked; the timeout itself is an account setting.
 IDLE_CHECK_SECONDS = 15
@@ -52,8 +52,8 @@ class IamApp(App[None]):
         self.last_activity: datetime | None = None
 
     def on_mount(self) -> None:
-        from screens.first_run import FirstRunScreen
-        from screens.sign_in import SignInScreen
+        from iamtui.screens.first_run import FirstRunScreen
+        from iamtui.screens.sign_in import SignInScreen
 
         if IamService.is_new(self.db_path):  # never offered over a store's leftover files
             self.push_screen(FirstRunScreen(self.db_path, keys_dir=self.keys_dir),
@@ -76,7 +76,7 @@ class IamApp(App[None]):
         if service is None:
             self.exit()
             return
-        from screens.first_run import offer_administrator
+        from iamtui.screens.first_run import offer_administrator
 
         self.service = service
         settle_heap()
@@ -85,7 +85,7 @@ class IamApp(App[None]):
         offer_administrator(self)
 
     def _signed_in(self, principal: Principal | None) -> None:
-        from screens.main import MainScreen
+        from iamtui.screens.main import MainScreen
 
         if principal is None:
             self.exit()
@@ -110,7 +110,7 @@ class IamApp(App[None]):
     def lock_if_idle(self) -> None:
         """Lock the console after the account's idle timeout (PCI DSS 8.2.8): back to the
         sign-in screen, and nothing of the session stays on screen."""
-        from screens.sign_in import SignInScreen
+        from iamtui.screens.sign_in import SignInScreen
 
         if self.service is None or self.principal is None or self.last_activity is None:
             return

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from iamtui.screens.ops import report_error
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -29,7 +30,6 @@ from iamtui.security.passwords import (
     PasswordPolicy,
     pci_dss_policy,
 )
-from screens.ops import report_error
 
 # (field, label with AWS's range, what a blank means): the numbers of the form; each label
 # fits the label column (36 cells) so that it reads whole at 80 columns

@@ -8,9 +8,10 @@ import os
 from pathlib import Path
 from typing import Any
 
+from iamtui.screens.modals import Field, FormModal
+
 from iamtui.errors import InvalidInput
 from iamtui.service.account_details import parse_authorization_details
-from screens.modals import Field, FormModal
 
 
 def _path(text: str) -> Path:

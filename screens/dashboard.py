@@ -14,6 +14,9 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from iamtui.screens.modals import Field, FormModal
+from iamtui.screens.ops import report_error
+from iamtui.screens.widgets.resource_table import Column, ResourceTable, Row
 from rich.style import Style
 from rich.text import Text
 from textual import work
@@ -25,9 +28,6 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from iamtui.errors import IamError
-from screens.modals import Field, FormModal
-from screens.ops import report_error
-from screens.widgets.resource_table import Column, ResourceTable, Row
 
 if TYPE_CHECKING:
     from iamtui.service.reports import SecurityCheck, SecurityStatus
@@ -217,7 +217,7 @@ class FailingEntitiesScreen(Screen[None]):
 
     def action_enroll_mfa(self) -> None:
         """Assign an MFA device to the entity under the cursor, then re-run the check."""
-        from screens.mfa_enroll import MfaEnrollModal
+        from iamtui.screens.mfa_enroll import MfaEnrollModal
 
         current = self._current()
         if current is None or not self.check_action("enroll_mfa", ()):
@@ -233,7 +233,7 @@ class FailingEntitiesScreen(Screen[None]):
         event.stop()
         current = self._current()
         if current is not None and current[0] == "User":
-            from screens.user_detail import UserDetailScreen
+            from iamtui.screens.user_detail import UserDetailScreen
 
             self.app.push_screen(UserDetailScreen(current[1], trail=("Dashboard",)))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar
 
+from iamtui.screens.widgets.status_line import shorten_path
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -15,7 +16,6 @@ from textual.widgets import Button, Footer, Input, Label, Static
 
 from iamtui.errors import IamError
 from iamtui.service import IamService
-from screens.widgets.status_line import shorten_path
 
 
 class FirstRunScreen(Screen[IamService]):
@@ -93,7 +93,7 @@ ADMINISTRATOR_ACCESS = "arn:aws:iam::aws:policy/AdministratorAccess"
 def offer_administrator(app: Any) -> None:
     """The IAM best practice after creating an account: an administrator user for daily
     work (in an `Admins` group with AdministratorAccess), then MFA for the root user."""
-    from screens.modals import Field, FormModal
+    from iamtui.screens.modals import Field, FormModal
 
     def create(values: dict[str, str] | None) -> None:
         if values:
@@ -115,7 +115,7 @@ def offer_administrator(app: Any) -> None:
 def create_administrator(app: Any, name: str, password: str) -> bool:
     """Admins group (created if missing) with AdministratorAccess, and `name` in it with
     a console password; each step as the signed-in root, errors shown as toasts."""
-    from screens.ops import FAILED, run_op
+    from iamtui.screens.ops import FAILED, run_op
 
     service, root = app.service, app.principal
     if not any(g.group_name.casefold() == ADMINS_GROUP.casefold()
@@ -136,8 +136,8 @@ def create_administrator(app: Any, name: str, password: str) -> bool:
 
 def offer_root_mfa(app: Any) -> None:
     """Ask whether to enroll an MFA device for the root user now."""
-    from screens.mfa_enroll import MfaEnrollModal
-    from screens.modals import ConfirmModal
+    from iamtui.screens.mfa_enroll import MfaEnrollModal
+    from iamtui.screens.modals import ConfirmModal
 
     def answer(yes: bool | None) -> None:
         if yes:

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from iamtui.screens.ops import Failed, run_op
+from iamtui.screens.widgets.detail_pane import DetailPane, service_of
+from iamtui.screens.widgets.detail_screen import DetailScreen, header
+from iamtui.screens.widgets.permissions import PermissionsPane
+from iamtui.screens.widgets.picker import PickerModal
+from iamtui.screens.widgets.resource_table import Column, ResourceTable, Row
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Static, TabbedContent, TabPane
-
-from screens.ops import Failed, run_op
-from screens.widgets.detail_pane import DetailPane, service_of
-from screens.widgets.detail_screen import DetailScreen, header
-from screens.widgets.permissions import PermissionsPane
-from screens.widgets.picker import PickerModal
-from screens.widgets.resource_table import Column, ResourceTable, Row
 
 
 class MembersPane(DetailPane):
@@ -67,7 +66,7 @@ class MembersPane(DetailPane):
                      verb="Remove")
 
     def on_resource_table_activated(self, event: ResourceTable.Activated) -> None:
-        from screens.user_detail import UserDetailScreen
+        from iamtui.screens.user_detail import UserDetailScreen
 
         self.app.push_screen(UserDetailScreen(event.key, trail=self.trail),
                              lambda _: self.reload())

@@ -5,26 +5,25 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Any, ClassVar
 
+from iamtui.screens.account_settings import AccountSettingsSection
+from iamtui.screens.audit_log import AuditSection
+from iamtui.screens.dashboard import Dashboard
+from iamtui.screens.kinds.groups import GROUPS
+from iamtui.screens.kinds.policies import PolicySection
+from iamtui.screens.kinds.roles import ROLES
+from iamtui.screens.kinds.users import USERS
+from iamtui.screens.mfa_enroll import MfaCommands
+from iamtui.screens.tester import TesterSection
+from iamtui.screens.user_detail import edit_user
+from iamtui.screens.widgets.kind_section import EditableKind, KindSection
+from iamtui.screens.widgets.palette import IamCommands
+from iamtui.screens.widgets.status_line import StatusLine
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, OptionList
 from textual.widgets.option_list import Option
-
-from screens.account_settings import AccountSettingsSection
-from screens.audit_log import AuditSection
-from screens.dashboard import Dashboard
-from screens.kinds.groups import GROUPS
-from screens.kinds.policies import PolicySection
-from screens.kinds.roles import ROLES
-from screens.kinds.users import USERS
-from screens.mfa_enroll import MfaCommands
-from screens.tester import TesterSection
-from screens.user_detail import edit_user
-from screens.widgets.kind_section import EditableKind, KindSection
-from screens.widgets.palette import IamCommands
-from screens.widgets.status_line import StatusLine
 
 # Users, as screens/kinds/users.py defines them, plus `e` to rename or move a user.
 USERS_KIND = EditableKind(**{f.name: getattr(USERS, f.name) for f in fields(USERS)},

@@ -16,6 +16,9 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any, ClassVar
 
+from iamtui.screens.modals import ConfirmModal, Field, FormModal
+from iamtui.screens.ops import FAILED, report_error, run_op
+from iamtui.screens.widgets.resource_table import Column, ResourceTable, Row
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.command import Hit, Hits, Provider
@@ -28,9 +31,6 @@ from iamtui.errors import EntityAlreadyExists, IamError
 from iamtui.model import VirtualMfaDevice
 from iamtui.security import mfa
 from iamtui.service.mfa_devices import ROOT_DEVICE_NAME, NewVirtualMfaDevice
-from screens.modals import ConfirmModal, Field, FormModal
-from screens.ops import FAILED, report_error, run_op
-from screens.widgets.resource_table import Column, ResourceTable, Row
 
 FULL_QR_ROWS = 25  # a typical otpauth URI with the standard quiet zone
 

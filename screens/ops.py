@@ -66,7 +66,7 @@ class Operations:
                 type_to_confirm: str | None = None) -> None:
         """Ask first (with the name to type, for what cannot be undone lightly); run
         `then` only on a yes."""
-        from screens.modals import ConfirmModal
+        from iamtui.screens.modals import ConfirmModal
 
         def done(yes: bool | None) -> None:
             if yes:

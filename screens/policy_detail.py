@@ -11,6 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from iamtui.screens.ops import Failed, run_op
+from iamtui.screens.widgets.detail_pane import DetailPane, TagsPane, service_of
+from iamtui.screens.widgets.detail_screen import DetailScreen, header
+from iamtui.screens.widgets.permissions import open_editor, policy_type_label, pretty
+from iamtui.screens.widgets.resource_table import Column, ResourceTable, Row
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
@@ -18,11 +23,6 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane, TextArea
 
 from iamtui.arn import is_aws_managed_policy_arn
 from iamtui.policy import PolicyType
-from screens.ops import Failed, run_op
-from screens.widgets.detail_pane import DetailPane, TagsPane, service_of
-from screens.widgets.detail_screen import DetailScreen, header
-from screens.widgets.permissions import open_editor, policy_type_label, pretty
-from screens.widgets.resource_table import Column, ResourceTable, Row
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode
@@ -150,13 +150,13 @@ class EntitiesPane(DetailPane):
     def on_resource_table_activated(self, event: ResourceTable.Activated) -> None:
         kind, name, _ = event.key.split(":", 2)
         if kind == "User":
-            from screens.user_detail import UserDetailScreen
+            from iamtui.screens.user_detail import UserDetailScreen
             screen: Any = UserDetailScreen(name, trail=self.trail)
         elif kind == "Group":
-            from screens.group_detail import GroupDetailScreen
+            from iamtui.screens.group_detail import GroupDetailScreen
             screen = GroupDetailScreen(name, trail=self.trail)
         else:
-            from screens.role_detail import RoleDetailScreen
+            from iamtui.screens.role_detail import RoleDetailScreen
             screen = RoleDetailScreen(name, trail=self.trail)
         self.app.push_screen(screen, lambda _: self.reload())
 

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
+from iamtui.screens.modals import ConfirmModal
 from textual import work
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
@@ -27,7 +28,6 @@ from textual.widgets import Footer, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from iamtui.policy import Finding, FindingType, PolicyType, validate_policy
-from screens.modals import ConfirmModal
 
 DEBOUNCE_SECONDS = 0.15
 
@@ -85,7 +85,7 @@ class PolicyEditorScreen(Screen[bool]):
 
     def compose(self) -> ComposeResult:
         kind = "trust policy" if self.policy_type is PolicyType.TRUST else "policy"
-        from screens.widgets.detail_screen import header
+        from iamtui.screens.widgets.detail_screen import header
 
         yield from header(self, (self.title_text,))
         with Horizontal(id="editor-body"):

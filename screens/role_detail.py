@@ -10,18 +10,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from iamtui.screens.modals import Field, FormModal
+from iamtui.screens.ops import Failed, run_op
+from iamtui.screens.widgets.detail_pane import DetailPane, TagsPane, service_of
+from iamtui.screens.widgets.detail_screen import DetailScreen, header
+from iamtui.screens.widgets.permissions import PermissionsPane, open_editor, pretty
+from iamtui.screens.widgets.resource_table import Column, Row
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.widgets import Footer, Static, TabbedContent, TabPane, TextArea
 
 from iamtui.policy import PolicyType
-from screens.modals import Field, FormModal
-from screens.ops import Failed, run_op
-from screens.widgets.detail_pane import DetailPane, TagsPane, service_of
-from screens.widgets.detail_screen import DetailScreen, header
-from screens.widgets.permissions import PermissionsPane, open_editor, pretty
-from screens.widgets.resource_table import Column, Row
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
+from iamtui.screens.ops import Operations, report_error
+from iamtui.screens.widgets.resource_table import Column, ResourceTable, Row
 from rich.style import Style
 from textual import work
 from textual.app import ComposeResult
@@ -19,8 +21,6 @@ from textual.containers import Vertical
 from textual.widgets import Input, Static
 
 from iamtui.errors import IamError
-from screens.ops import Operations, report_error
-from screens.widgets.resource_table import Column, ResourceTable, Row
 
 if TYPE_CHECKING:
     from iamtui.service import IamService, Principal

@@ -16,6 +16,10 @@ import json
 from pathlib import Path
 from typing import Any, ClassVar
 
+from iamtui.screens.modals import Field, FormModal
+from iamtui.screens.ops import report_error
+from iamtui.screens.widgets.picker import PickerModal
+from iamtui.screens.widgets.resource_table import Column, ResourceTable, Row
 from rich.style import Style
 from textual import on, work
 from textual.app import ComposeResult
@@ -48,10 +52,6 @@ from iamtui.service.who_can import (
     context_key_types,
     mentioned_actions,
 )
-from screens.modals import Field, FormModal
-from screens.ops import report_error
-from screens.widgets.picker import PickerModal
-from screens.widgets.resource_table import Column, ResourceTable, Row
 
 DECISION_STYLES = {ALLOWED: Style(color="green", bold=True),
                    EXPLICIT_DENY: Style(color="red", bold=True),
@@ -372,7 +372,7 @@ class TesterSection(Vertical):
                 self.action_run()
 
     def action_custom_policy(self) -> None:
-        from screens.policy_editor import PolicyEditorScreen
+        from iamtui.screens.policy_editor import PolicyEditorScreen
 
         template = ('{\n  "Version": "2012-10-17",\n  "Statement": [\n    {\n'
                     '      "Effect": "Allow",\n      "Action": "s3:GetObject",\n'
@@ -391,7 +391,7 @@ class TesterSection(Vertical):
             PolicyType.IDENTITY, keep, save_label="Use"))
 
     def action_resource_policy(self) -> None:
-        from screens.policy_editor import PolicyEditorScreen
+        from iamtui.screens.policy_editor import PolicyEditorScreen
 
         template = self.subject.resource_policy or (
             '{\n  "Version": "2012-10-17",\n  "Statement": [\n    {\n'

@@ -5,6 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any, ClassVar
 
+from iamtui.screens.kinds.named import edit_named
+from iamtui.screens.modals import Field, FormModal, SecretModal
+from iamtui.screens.ops import Failed, run_op
+from iamtui.screens.widgets.detail_pane import DetailPane, TagsPane, service_of
+from iamtui.screens.widgets.detail_screen import DetailScreen, header
+from iamtui.screens.widgets.permissions import PermissionsPane
+from iamtui.screens.widgets.picker import PickerModal
+from iamtui.screens.widgets.resource_table import Column, ResourceTable, Row
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
@@ -13,14 +21,6 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane
 from iamtui.audit import is_failure
 from iamtui.errors import IamError, InvalidInput, NoSuchEntity
 from iamtui.security.passwords import UNTIL_UNLOCKED
-from screens.kinds.named import edit_named
-from screens.modals import Field, FormModal, SecretModal
-from screens.ops import Failed, run_op
-from screens.widgets.detail_pane import DetailPane, TagsPane, service_of
-from screens.widgets.detail_screen import DetailScreen, header
-from screens.widgets.permissions import PermissionsPane
-from screens.widgets.picker import PickerModal
-from screens.widgets.resource_table import Column, ResourceTable, Row
 
 
 def edit_user(section: Any, arn: str) -> None:
@@ -94,7 +94,7 @@ class UserGroupsPane(DetailPane):
                      verb="Remove")
 
     def on_resource_table_activated(self, event: ResourceTable.Activated) -> None:
-        from screens.group_detail import GroupDetailScreen
+        from iamtui.screens.group_detail import GroupDetailScreen
 
         self.app.push_screen(GroupDetailScreen(event.key, trail=self.trail),
                              lambda _: self.reload())
@@ -242,12 +242,12 @@ class CredentialsPane(DetailPane):
                 success=f"Access key {key_id} is now {status.lower()}")
 
     def action_assign_mfa(self) -> None:
-        from screens.mfa_enroll import MfaEnrollModal, enroll_done
+        from iamtui.screens.mfa_enroll import MfaEnrollModal, enroll_done
 
         self.app.push_screen(MfaEnrollModal(self.user_name), enroll_done(self))
 
     def action_resync_mfa(self) -> None:
-        from screens.mfa_enroll import resync_device
+        from iamtui.screens.mfa_enroll import resync_device
 
         key = self.current or ""
         if key.startswith("mfa:"):
@@ -257,7 +257,7 @@ class CredentialsPane(DetailPane):
         key = self.current or ""
         service, _ = service_of(self)
         if key.startswith("mfa:"):
-            from screens.mfa_enroll import deactivate_device
+            from iamtui.screens.mfa_enroll import deactivate_device
 
             deactivate_device(self, self.user_name, key.split(":", 1)[1], then=self.reload)
             return

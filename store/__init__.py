@@ -37,8 +37,8 @@ Why a crash or SIGKILL leaves the previous or the next state, never a mix:
 Damaged or foreign files raise StoreCorrupt naming the path and are left as they are.
 """
 
-from store.engine import Store
-from store.errors import (
+from iamtui.store.engine import Store
+from iamtui.store.errors import (
     StoreConflict,
     StoreCorrupt,
     StoreError,
@@ -46,10 +46,10 @@ from store.errors import (
     StorePermissions,
     StoreVersion,
 )
-from store.files import default_db_path, resolve_db_path
-from store.repository import Entity, EntityTable, schema_of
-from store.tables import Index, Record
-from store.views import Migration, Schema, Snapshot, TableView, Tx, TxTable
+from iamtui.store.files import default_db_path, resolve_db_path
+from iamtui.store.repository import Entity, EntityTable, schema_of
+from iamtui.store.tables import Index, Record
+from iamtui.store.views import Migration, Schema, Snapshot, TableView, Tx, TxTable
 
 __all__ = [
     "Entity",

@@ -17,10 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-
-from store.errors import StoreCorrupt
-from store.files import open_private
-from store.tables import Record
+from iamtui.store.errors import StoreCorrupt
+from iamtui.store.files import open_private
+from iamtui.store.tables import Record
 
 FORMAT = 1
 META_TABLE = "_meta"

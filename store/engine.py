@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from store import dbfile, journal
-from store.dbfile import DbFile
-from store.errors import StoreConflict, StoreCorrupt, StoreError, StoreNotFound, StoreVersion
-from store.files import (
+from iamtui.store import dbfile, journal
+from iamtui.store.dbfile import DbFile
+from iamtui.store.errors import StoreConflict, StoreCorrupt, StoreError, StoreNotFound, StoreVersion
+from iamtui.store.files import (
     FileLock,
     atomic_write,
     check_folder,
@@ -23,8 +23,8 @@ from store.files import (
     fsync_dir,
     stray_temp_files,
 )
-from store.tables import TableData
-from store.views import Schema, Snapshot, State, Tx, json_copy, to_dbfile
+from iamtui.store.tables import TableData
+from iamtui.store.views import Schema, Snapshot, State, Tx, json_copy, to_dbfile
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import platformdirs
-
-from store.errors import StoreError, StorePermissions
+from iamtui.store.errors import StoreError, StorePermissions
 
 ENV_VAR = "IAMTUI_DB"
 TEMP_SUFFIX = ".tmp"

@@ -17,9 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-
-from store.errors import StoreCorrupt, StoreError
-from store.files import open_private, write_all
+from iamtui.store.errors import StoreCorrupt, StoreError
+from iamtui.store.files import open_private, write_all
 
 FORMAT = 1
 _CRC_HEAD = b',"crc":"'

@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, Self, TypeVar
 
-from store.tables import Index
-from store.views import Migration, Schema, Snapshot, Tx
+from iamtui.store.tables import Index
+from iamtui.store.views import Migration, Schema, Snapshot, Tx
 
 
 class Entity(Protocol):

@@ -1,7 +1,10 @@
 """The layering rules of DESIGN.md, checked in a fresh interpreter."""
 
+import ast
 import subprocess
 import sys
+import tomllib
+from pathlib import Path
 
 
 def test_policy_engine_imports_neither_textual_nor_tinydb() -> None:
@@ -24,10 +27,10 @@ def test_a_store_less_command_loads_no_store_crypto_or_ui() -> None:
         "import contextlib, io\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         "    iamtui.cli.main(sys.argv[1:])\n"
-        "heavy = ('tinydb', 'store', 'argon2', 'cryptography', 'textual', 'rich', 'pyotp',\n"
+        "heavy = ('tinydb', 'argon2', 'cryptography', 'textual', 'rich', 'pyotp',\n"
         "         'segno', 'orjson')\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in heavy or\n"
-        "       m.startswith('iamtui.service')]\n"
+        "       m.startswith(('iamtui.service', 'iamtui.store', 'iamtui.screens'))]\n"
         "print(','.join(sorted(bad)))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -44,3 +47,80 @@ def test_every_command_is_reachable_from_the_full_parser() -> None:
     for name in names:
         assert cli.command_name(["--output", "table", name, "--db", "x"]) == name
     assert full.format_help().count("simulate-custom-policy") >= 1
+
+
+# ---------------------------------------------------------------------------- one package
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _pyproject() -> dict:
+    with open(ROOT / "pyproject.toml", "rb") as f:
+        return tomllib.load(f)["tool"]["setuptools"]
+
+
+def _imports(path: Path) -> set[str]:
+    """The modules `path` imports, at any depth of its code (absolute imports only)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+def _sources(*folders: str) -> list[Path]:
+    return [p for folder in folders for p in sorted((ROOT / folder).rglob("*.py"))]
+
+
+def test_one_top_level_name_installs_and_every_package_is_listed() -> None:
+    """store/ and screens/ install as iamtui.store and iamtui.screens (a bare `store` would
+    collide with other distributions); setuptools is given every package, since its finder
+    cannot see through package-dir, so a new sub-package must be listed to be installed."""
+    setuptools = _pyproject()
+    folders = setuptools["package-dir"]
+    assert set(folders) == {"iamtui", "iamtui.store", "iamtui.screens"}
+    on_disk = set()
+    for package, folder in folders.items():
+        for init in (ROOT / folder).rglob("__init__.py"):
+            rel = init.parent.relative_to(ROOT / folder).parts
+            on_disk.add(".".join((package, *rel)))
+    # iamtui/ itself holds no store/ or screens/ folder: the mapping is the only way in
+    assert on_disk == set(setuptools["packages"])
+    assert {p.split(".")[0] for p in setuptools["packages"]} == {"iamtui"}
+
+
+def test_bare_store_and_screens_are_not_importable_outside_the_checkout(tmp_path: Path) -> None:
+    code = ("import importlib.util as u\n"
+            "print([n for n in ('store', 'screens') if u.find_spec(n)],"
+            " [n for n in ('iamtui.store', 'iamtui.screens.main') if not u.find_spec(n)])\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=tmp_path)
+    assert out.stdout.strip() == "[] []"
+
+
+def test_no_module_imports_the_bare_names() -> None:
+    bad = [f"{p.relative_to(ROOT)}: {m}" for p in _sources("iamtui", "store", "screens",
+                                                           "tests", "bench")
+           for m in _imports(p) if m.split(".")[0] in ("store", "screens")]
+    assert bad == []
+
+
+def test_screens_reach_the_store_only_through_the_service() -> None:
+    bad = [f"{p.relative_to(ROOT)}: {m}" for p in _sources("screens")
+           for m in _imports(p)
+           if m.split(".")[0] == "tinydb" or m.startswith("iamtui.store")]
+    assert bad == []
+
+
+def test_the_store_imports_nothing_of_iam_but_its_error_base() -> None:
+    """Only store/ imports tinydb, and the store knows no IAM module (iamtui.errors, for the
+    base of its errors, is the one exception left)."""
+    outside = [f"{p.relative_to(ROOT)}: {m}" for p in _sources("iamtui", "screens")
+               for m in _imports(p) if m.split(".")[0] == "tinydb"]
+    assert outside == []
+    allowed = ("iamtui.store", "iamtui.errors")
+    bad = [f"{p.relative_to(ROOT)}: {m}" for p in _sources("store") for m in _imports(p)
+           if m.split(".")[0] == "iamtui" and not m.startswith(allowed)]
+    assert bad == []

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from helpers import ACCOUNT_ID, ROOT_PASSWORD, CliRunner, FakeClock
+from iamtui.store import StorePermissions
 
 from iamtui import cli
 from iamtui.errors import EntityAlreadyExists
@@ -22,7 +23,6 @@ from iamtui.service import IamService, Principal
 from iamtui.service.keyfiles import KeyFileMissing, create_keys, key_path
 from iamtui.service.signin import MfaCodeRequired
 from iamtui.service.tables import MFA_DEVICES
-from store import StorePermissions
 
 PASSWORD = "Corr3ct-Horse!"
 

@@ -13,9 +13,7 @@ import pytest
 import tinydb
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from iamtui.errors import EntityAlreadyExists, IamError
-from store import (
+from iamtui.store import (
     Index,
     Schema,
     Store,
@@ -28,7 +26,9 @@ from store import (
     default_db_path,
     resolve_db_path,
 )
-from store import journal as journal_mod
+from iamtui.store import journal as journal_mod
+
+from iamtui.errors import EntityAlreadyExists, IamError
 
 SCHEMA = Schema(indexes={"users": {
     "name": Index("UserName", casefold=True, unique=True),
@@ -381,7 +381,7 @@ def test_a_well_checksummed_line_of_the_wrong_shape_is_refused(db: Path) -> None
 def test_a_compaction_that_cannot_remove_the_journal_loses_no_later_commit(
     db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import store.engine as engine
+    import iamtui.store.engine as engine
 
     def refuse(path: Any) -> None:
         raise PermissionError(13, "Permission denied", str(path))

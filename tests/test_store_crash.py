@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import tinydb
-
-from store import Store
+from iamtui.store import Store
 
 KILLS = 220
 TABLES = ("a", "b")

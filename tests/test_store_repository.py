@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from iamtui.store import EntityTable, Index, Store, schema_of
 
 from iamtui.errors import EntityAlreadyExists
 from iamtui.model import Group, User
-from store import EntityTable, Index, Store, schema_of
 
 WHEN = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)
 USERS = EntityTable("users", User, key=lambda u: u.user_id,

@@ -13,17 +13,17 @@ from pathlib import Path
 
 import pytest
 from helpers import ACCOUNT_ID
+from iamtui.screens.main import MainScreen
+from iamtui.screens.modals import ConfirmModal, FormModal
+from iamtui.screens.policy_detail import PolicyDetailScreen
+from iamtui.screens.policy_editor import PolicyEditorScreen
+from iamtui.screens.role_detail import RoleDetailScreen
+from iamtui.screens.widgets.resource_table import ResourceTable
 from textual.widgets import Input
 from tui_helpers import new_store, settle, sign_in, type_text
 
 from iamtui.app import IamApp
 from iamtui.service import IamService
-from screens.main import MainScreen
-from screens.modals import ConfirmModal, FormModal
-from screens.policy_detail import PolicyDetailScreen
-from screens.policy_editor import PolicyEditorScreen
-from screens.role_detail import RoleDetailScreen
-from screens.widgets.resource_table import ResourceTable
 
 SIZE = (140, 44)
 

@@ -12,17 +12,17 @@ import csv
 from pathlib import Path
 from typing import Any
 
+import iamtui.screens.main as main_screen
 import pytest
 from helpers import FakeClock
+from iamtui.screens.dashboard import CredentialReportScreen, Dashboard, FailingEntitiesScreen
+from iamtui.screens.modals import FormModal
+from iamtui.screens.widgets.resource_table import ResourceTable
 from textual.widgets import OptionList
 from tui_helpers import new_store, settle, sign_in
 
-import screens.main as main_screen
 from iamtui.app import IamApp
 from iamtui.security.passwords import PasswordPolicy
-from screens.dashboard import CredentialReportScreen, Dashboard, FailingEntitiesScreen
-from screens.modals import FormModal
-from screens.widgets.resource_table import ResourceTable
 
 SIZE = (120, 36)
 

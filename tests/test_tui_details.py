@@ -10,6 +10,15 @@ from pathlib import Path
 
 import pytest
 from helpers import ACCOUNT_ID, ROOT_PASSWORD
+from iamtui.screens.group_detail import GroupDetailScreen
+from iamtui.screens.main import MainScreen
+from iamtui.screens.modals import ConfirmModal, FormModal
+from iamtui.screens.policy_detail import PolicyDetailScreen
+from iamtui.screens.policy_editor import PolicyEditorScreen
+from iamtui.screens.role_detail import RoleDetailScreen
+from iamtui.screens.user_detail import UserDetailScreen
+from iamtui.screens.widgets.picker import PickerModal
+from iamtui.screens.widgets.resource_table import ResourceTable
 from textual.pilot import Pilot
 from tui_helpers import new_store, settle, type_text
 
@@ -18,15 +27,6 @@ from iamtui.errors import IamError
 from iamtui.model import Tag
 from iamtui.security.passwords import LockoutSettings, PasswordPolicy
 from iamtui.service import IamService, Principal
-from screens.group_detail import GroupDetailScreen
-from screens.main import MainScreen
-from screens.modals import ConfirmModal, FormModal
-from screens.policy_detail import PolicyDetailScreen
-from screens.policy_editor import PolicyEditorScreen
-from screens.role_detail import RoleDetailScreen
-from screens.user_detail import UserDetailScreen
-from screens.widgets.picker import PickerModal
-from screens.widgets.resource_table import ResourceTable
 
 SIZE = (140, 44)
 POWER_USER = "arn:aws:iam::aws:policy/PowerUserAccess"

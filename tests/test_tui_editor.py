@@ -8,11 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from iamtui.screens.modals import ConfirmModal
+from iamtui.screens.policy_editor import PolicyEditorScreen
 from textual.app import App
 
 from iamtui.policy import PolicyType
-from screens.modals import ConfirmModal
-from screens.policy_editor import PolicyEditorScreen
 
 VALID = """{
   "Version": "2012-10-17",

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from helpers import ACCOUNT_ID, ROOT_PASSWORD, FakeClock
+from iamtui.screens.main import MainScreen
+from iamtui.screens.sign_in import SignInScreen
 from textual.widgets import RadioButton
 
 from iamtui.app import IamApp
 from iamtui.security.passwords import PasswordPolicy
 from iamtui.service import IamService
-from screens.main import MainScreen
-from screens.sign_in import SignInScreen
 
 
 async def test_idle_console_locks_and_signing_in_again_resumes(tmp_path: Path) -> None:

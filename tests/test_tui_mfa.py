@@ -13,22 +13,22 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import iamtui.screens.main as main_screen
 import pyotp
 import pytest
 from helpers import ACCOUNT_ID, FakeClock
+from iamtui.screens.dashboard import FailingEntitiesScreen
+from iamtui.screens.main import MainScreen
+from iamtui.screens.mfa_enroll import MfaDevicesScreen, MfaEnrollModal, qr_for_height
+from iamtui.screens.modals import ConfirmModal, FormModal
+from iamtui.screens.widgets.resource_table import ResourceTable
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static
 from tui_helpers import new_store, settle, sign_in
 
 import iamtui.security.mfa as mfa_module
-import screens.main as main_screen
 from iamtui.app import IamApp
 from iamtui.service import IamService
-from screens.dashboard import FailingEntitiesScreen
-from screens.main import MainScreen
-from screens.mfa_enroll import MfaDevicesScreen, MfaEnrollModal, qr_for_height
-from screens.modals import ConfirmModal, FormModal
-from screens.widgets.resource_table import ResourceTable
 
 FIXED_SEED = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
@@ -193,7 +193,7 @@ async def test_assign_resync_and_deactivate_from_the_credentials_tab(
         db: Path, clock: FakeClock) -> None:
     """Issue 6: MFA is assigned, resynced and deactivated from the user's Security
     credentials tab, beside the password and the access keys."""
-    from screens.user_detail import CredentialsPane, UserDetailScreen
+    from iamtui.screens.user_detail import CredentialsPane, UserDetailScreen
 
     app = make_app(db, clock)
     said: list[str] = []

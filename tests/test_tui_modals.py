@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from iamtui.screens.modals import Field, FormModal
 from textual.app import App
 from textual.widgets import Button, Checkbox, Input
 from tui_helpers import type_text
-
-from screens.modals import Field, FormModal
 
 FIELDS = [Field(f"f{i}", f"Field {i}", required=False) for i in range(6)] + [
     Field("flag", "A yes/no choice", "true", checkbox=True)]
@@ -77,7 +76,7 @@ async def test_a_required_text_field_left_empty_is_named_and_nothing_is_returned
 
 async def test_type_to_confirm_says_what_is_missing_and_confirms_only_on_the_exact_name(
         ) -> None:
-    from screens.modals import ConfirmModal
+    from iamtui.screens.modals import ConfirmModal
 
     class ConfirmApp(App[None]):
         result: bool | None = None

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from helpers import ACCOUNT_ID, ROOT_PASSWORD, FakeClock
+from iamtui.screens.account_settings import AccountSettingsSection
+from iamtui.screens.main import MainScreen
 from rich.cells import cell_len
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input, Label, Static
@@ -21,8 +23,6 @@ from iamtui.app import IamApp
 from iamtui.errors import AccessDenied, InvalidInput, NoSuchEntity
 from iamtui.security.passwords import LockoutSettings, pci_dss_policy
 from iamtui.service import IamService, Principal
-from screens.account_settings import AccountSettingsSection
-from screens.main import MainScreen
 
 SIZE = (120, 44)
 

@@ -14,15 +14,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import iamtui.screens.main as main_screen
 import pytest
 from helpers import ACCOUNT_ID, ROOT_PASSWORD, FakeClock
+from iamtui.screens.policy_editor import PolicyEditorScreen
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-import screens.main as main_screen
 from iamtui.app import IamApp
 from iamtui.service import IamService
-from screens.policy_editor import PolicyEditorScreen
 
 SEEDED = datetime(2026, 8, 1, 12, 0, tzinfo=UTC)
 NOW = SEEDED + timedelta(days=119)

@@ -3,9 +3,8 @@ short columns kept whole and long text narrowed when there is not."""
 
 from __future__ import annotations
 
+from iamtui.screens.widgets.resource_table import MIN_TEXT_WIDTH, Column, ResourceTable, Row
 from textual.app import App, ComposeResult
-
-from screens.widgets.resource_table import MIN_TEXT_WIDTH, Column, ResourceTable, Row
 
 COLUMNS = (Column("name", "Policy name", 30), Column("decision", "Decision", 14),
            Column("description", "Description", 40))
@@ -64,7 +63,7 @@ async def test_after_a_filter_that_matches_nothing_the_cursor_comes_back_to_its_
 def test_users_rows_say_how_old_passwords_and_keys_are_in_words(service, root, clock) -> None:
     """The Users table's console and key cells, as the IAM console words them: today's
     are 'set today' / 'created today', older ones 'N days old'; keys past 90 days red."""
-    from screens.kinds.users import _style, load
+    from iamtui.screens.kinds.users import _style, load
 
     service.create_user(root, "alice")
     service.create_login_profile(root, "alice", "Alic3!Passw0rd#")

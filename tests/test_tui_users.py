@@ -5,15 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from helpers import ACCOUNT_ID, ROOT_PASSWORD
+from iamtui.screens.main import MainScreen
+from iamtui.screens.modals import ConfirmModal, FormModal
+from iamtui.screens.sign_in import SignInScreen
+from iamtui.screens.widgets.resource_table import ResourceTable
 from textual.widgets import Input
 from tui_helpers import initialized_app, settle, sign_in, type_text
 
 from iamtui.app import IamApp
 from iamtui.service import IamService
-from screens.main import MainScreen
-from screens.modals import ConfirmModal, FormModal
-from screens.sign_in import SignInScreen
-from screens.widgets.resource_table import ResourceTable
 
 
 async def test_first_run_creates_the_store_and_signs_in_as_root(tmp_path: Path) -> None:

@@ -6,11 +6,11 @@ from pathlib import Path
 from typing import Any
 
 from helpers import ACCOUNT_ID, ROOT_PASSWORD
+from iamtui.screens.main import MainScreen
 from textual.pilot import Pilot
 
 from iamtui.app import IamApp
 from iamtui.service import IamService
-from screens.main import MainScreen
 
 
 async def type_text(pilot: Pilot, text: str) -> None:

@@ -37,7 +37,7 @@ from iamtui.security.access_keys import (
 )
 from iamtui.service.core import Change, Principal, ServiceCore, View
 from iamtui.service.tables import ACCESS_KEYS, USERS
-from store import Tx
+from iamtui.store import Tx
 
 ROOT_KEY_OWNER = "<root>"
 """The `user_name` the root user's own access keys are stored under (no IAM user name

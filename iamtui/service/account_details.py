@@ -78,7 +78,7 @@ from iamtui.service.tables import (
     ROLES,
     USERS,
 )
-from store import Tx
+from iamtui.store import Tx
 
 FILTERS = AUTHORIZATION_DETAILS_FILTERS
 _LISTS = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")

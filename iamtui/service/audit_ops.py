@@ -26,7 +26,7 @@ from iamtui.arn import lone_surrogate
 from iamtui.errors import IamError, InvalidInput
 from iamtui.service.core import Principal, ServiceCore
 from iamtui.service.trail import AuditLogWriteFailed
-from store import Snapshot
+from iamtui.store import Snapshot
 
 CLOUDTRAIL_SOURCE = "cloudtrail.amazonaws.com"
 MAX_RESULTS_LIMIT = 10_000

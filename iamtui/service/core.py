@@ -44,7 +44,7 @@ from iamtui.security.passwords import check_password, hash_password
 from iamtui.service import keyfiles, principals, trail
 from iamtui.service.tables import RESOURCE_POLICIES, ROLES, SCHEMA, USERS
 from iamtui.service.trail import AuditLogWriteFailed, AuditTrail, StoreDataLost
-from store import Snapshot, Store, StoreNotFound, Tx, resolve_db_path
+from iamtui.store import Snapshot, Store, StoreNotFound, Tx, resolve_db_path
 
 View = Snapshot | Tx
 Clock = Callable[[], datetime]

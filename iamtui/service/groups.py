@@ -31,7 +31,7 @@ from iamtui.service.inline import (
 )
 from iamtui.service.principals import groups_of
 from iamtui.service.tables import GROUPS, MEMBERSHIPS, USERS
-from store import Tx
+from iamtui.store import Tx
 
 
 @dataclass(frozen=True)

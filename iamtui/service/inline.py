@@ -39,7 +39,7 @@ from iamtui.service.tables import (
     INLINE_POLICIES,
     owner_key,
 )
-from store import Tx
+from iamtui.store import Tx
 
 BoundaryOwner = Literal["user", "role"]
 

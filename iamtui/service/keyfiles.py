@@ -24,7 +24,7 @@ from typing import Literal
 from iamtui import audit
 from iamtui.errors import EntityAlreadyExists, IamError
 from iamtui.security import mfa
-from store.files import (
+from iamtui.store.files import (
     check_private,
     ensure_private_dir,
     fsync_dir,

@@ -18,7 +18,7 @@ from iamtui.model import OwnerKind, Tag
 from iamtui.policy import ContextEntry
 from iamtui.service.core import View
 from iamtui.service.tables import GROUPS, ROLES, USERS
-from store import EntityTable
+from iamtui.store import EntityTable
 
 
 @dataclass(frozen=True)

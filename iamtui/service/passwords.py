@@ -36,7 +36,7 @@ from iamtui.security.passwords import (
 )
 from iamtui.service.core import Change, Principal, ServiceCore, View
 from iamtui.service.tables import LOGIN_PROFILES, USERS
-from store import Tx
+from iamtui.store import Tx
 
 SECURITY_META: Final = "security"
 """The store meta key holding `AccountSecuritySettings.to_dict()`."""

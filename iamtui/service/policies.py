@@ -62,7 +62,7 @@ from iamtui.service.tables import (
     ROLES,
     USERS,
 )
-from store import EntityTable, Tx
+from iamtui.store import EntityTable, Tx
 
 Scope = Literal["All", "AWS", "Local"]
 PolicyUsage = Literal["PermissionsPolicy", "PermissionsBoundary"]

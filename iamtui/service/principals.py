@@ -24,7 +24,7 @@ from iamtui.service.tables import (
     ROLES,
     USERS,
 )
-from store import Snapshot, Tx
+from iamtui.store import Snapshot, Tx
 
 View = Snapshot | Tx
 

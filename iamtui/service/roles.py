@@ -40,7 +40,7 @@ from iamtui.service.inline import (
 )
 from iamtui.service.owners import tag_context
 from iamtui.service.tables import INSTANCE_PROFILES, ROLES
-from store import Tx
+from iamtui.store import Tx
 
 
 def check_trust_policy(document: str, field: str = "assumeRolePolicyDocument") -> None:

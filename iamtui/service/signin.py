@@ -75,7 +75,7 @@ from iamtui.service.passwords import (
     with_new_password,
 )
 from iamtui.service.tables import LOGIN_PROFILES, USERS
-from store import Tx
+from iamtui.store import Tx
 
 GENERIC_FAILURE: Final = "Your authentication information is incorrect. Please try again."
 ROOT_PROFILE_NAME: Final = "<root_account>"

@@ -25,7 +25,7 @@ from iamtui.model import (
     User,
     VirtualMfaDevice,
 )
-from store import EntityTable, Index, schema_of
+from iamtui.store import EntityTable, Index, schema_of
 
 
 @dataclass(frozen=True, slots=True)

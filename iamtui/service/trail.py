@@ -43,7 +43,7 @@ import orjson
 from iamtui import audit
 from iamtui.audit import EMPTY_HEAD, ChainHead, SealedRecord
 from iamtui.errors import IamError
-from store import Store, Tx
+from iamtui.store import Store, Tx
 
 HEAD = "audit_head"
 PENDING = "audit_pending"

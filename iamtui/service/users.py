@@ -30,7 +30,7 @@ from iamtui.service.tables import (
     MFA_DEVICES,
     USERS,
 )
-from store import Tx
+from iamtui.store import Tx
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from screens.kinds.named import create_named, edit_named
-from screens.sections import ResourceSection
-from screens.widgets.kind_section import EditableKind
-from screens.widgets.resource_table import Column, Row
+from iamtui.screens.kinds.named import create_named, edit_named
+from iamtui.screens.sections import ResourceSection
+from iamtui.screens.widgets.kind_section import EditableKind
+from iamtui.screens.widgets.resource_table import Column, Row
 
 if TYPE_CHECKING:
     from iamtui.service import IamService, Principal
@@ -40,7 +40,7 @@ def name_of(arn: str) -> str:
 
 def open_group(section: ResourceSection, arn: str) -> None:
     """Enter: the group's detail; the table refreshes when it closes."""
-    from screens.group_detail import GroupDetailScreen
+    from iamtui.screens.group_detail import GroupDetailScreen
 
     section.app.push_screen(GroupDetailScreen(name_of(arn)), lambda _: section.action_refresh())
 

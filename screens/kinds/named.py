@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from screens.modals import Field, FormModal
-from screens.sections import ResourceSection
+from iamtui.screens.modals import Field, FormModal
+from iamtui.screens.sections import ResourceSection
 
 
 def create_named(section: ResourceSection, singular: str, placeholder: str,

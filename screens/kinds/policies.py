@@ -12,6 +12,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+from iamtui.screens.kinds import resource_policies
+from iamtui.screens.modals import Field, FormModal
+from iamtui.screens.ops import Failed, run_op
+from iamtui.screens.sections import ResourceSection
+from iamtui.screens.widgets.kind_section import EditableKind, KindSection
+from iamtui.screens.widgets.permissions import TEMPLATE, open_editor, policy_type_label
+from iamtui.screens.widgets.resource_table import Column, Row
 from rich.style import Style
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
@@ -23,13 +30,6 @@ from iamtui.arn import (
     validate_policy_name,
 )
 from iamtui.policy import PolicyType
-from screens.kinds import resource_policies
-from screens.modals import Field, FormModal
-from screens.ops import Failed, run_op
-from screens.sections import ResourceSection
-from screens.widgets.kind_section import EditableKind, KindSection
-from screens.widgets.permissions import TEMPLATE, open_editor, policy_type_label
-from screens.widgets.resource_table import Column, Row
 
 if TYPE_CHECKING:
     from iamtui.service import IamService, Principal
@@ -80,7 +80,7 @@ def customer_managed(arn: str) -> bool:
 
 def open_policy(section: ResourceSection, arn: str) -> None:
     """Enter: the policy's detail; the table refreshes when it closes."""
-    from screens.policy_detail import PolicyDetailScreen
+    from iamtui.screens.policy_detail import PolicyDetailScreen
 
     if resource_policies.is_resource_key(arn):
         resource_policies.open_resource_policy(section, arn)
@@ -130,7 +130,7 @@ def create_policy(section: ResourceSection) -> None:
 
 def edit_policy(section: ResourceSection, arn: str) -> None:
     """e: a new default version of a customer managed policy, in the editor."""
-    from screens.policy_detail import new_policy_version
+    from iamtui.screens.policy_detail import new_policy_version
 
     if resource_policies.is_resource_key(arn):
         resource_policies.open_resource_policy(section, arn)

@@ -9,6 +9,13 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from iamtui.screens.modals import Field, FormModal
+from iamtui.screens.ops import Failed, run_op
+from iamtui.screens.sections import ResourceSection
+from iamtui.screens.widgets.kind_section import EditableKind
+from iamtui.screens.widgets.permissions import open_editor
+from iamtui.screens.widgets.resource_table import Column, Row
+
 from iamtui.arn import (
     validate_description,
     validate_max_session_duration,
@@ -17,12 +24,6 @@ from iamtui.arn import (
 )
 from iamtui.errors import ValidationError
 from iamtui.policy import PolicyType
-from screens.modals import Field, FormModal
-from screens.ops import Failed, run_op
-from screens.sections import ResourceSection
-from screens.widgets.kind_section import EditableKind
-from screens.widgets.permissions import open_editor
-from screens.widgets.resource_table import Column, Row
 
 if TYPE_CHECKING:
     from iamtui.service import IamService, Principal
@@ -81,14 +82,14 @@ def name_of(arn: str) -> str:
 
 def open_role(section: ResourceSection, arn: str) -> None:
     """Enter: the role's detail; the table refreshes when it closes."""
-    from screens.role_detail import RoleDetailScreen
+    from iamtui.screens.role_detail import RoleDetailScreen
 
     section.app.push_screen(RoleDetailScreen(name_of(arn)), lambda _: section.action_refresh())
 
 
 def create_role(section: ResourceSection) -> None:
     """A form for the name and settings, then the trust policy in the editor."""
-    from screens.role_detail import parse_duration
+    from iamtui.screens.role_detail import parse_duration
 
     app = section.app
     service, principal = app.service, app.principal  # type: ignore[attr-defined]
@@ -135,7 +136,7 @@ def create_role(section: ResourceSection) -> None:
 
 def edit_role_row(section: ResourceSection, arn: str) -> None:
     """e: the description and maximum session duration of the role under the cursor."""
-    from screens.role_detail import edit_role
+    from iamtui.screens.role_detail import edit_role
 
     edit_role(section, name_of(arn), section.action_refresh)
 

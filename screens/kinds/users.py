@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from iamtui.screens.kinds.named import create_named
+from iamtui.screens.sections import ResourceKind, ResourceSection
+from iamtui.screens.widgets.resource_table import Column, Row
 from rich.style import Style
-
-from screens.kinds.named import create_named
-from screens.sections import ResourceKind, ResourceSection
-from screens.widgets.resource_table import Column, Row
 
 if TYPE_CHECKING:
     from iamtui.service import IamService, Principal
@@ -68,7 +67,7 @@ def name_of(arn: str) -> str:
 
 
 def open_user(section: ResourceSection, arn: str) -> None:
-    from screens.user_detail import UserDetailScreen
+    from iamtui.screens.user_detail import UserDetailScreen
 
     section.app.push_screen(UserDetailScreen(name_of(arn)),
                             lambda _: section.action_refresh())

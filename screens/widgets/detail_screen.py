@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar
 
+from iamtui.screens.ops import report_error
+from iamtui.screens.widgets.palette import IamCommands
+from iamtui.screens.widgets.resource_table import ResourceTable
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Static, TabbedContent, TextArea
 
 from iamtui.errors import IamError
-from screens.ops import report_error
-from screens.widgets.palette import IamCommands
-from screens.widgets.resource_table import ResourceTable
 
 T = TypeVar("T")
 
@@ -25,7 +25,7 @@ def crumbs(trail: tuple[str, ...]) -> str:
 
 def header(screen: Screen[object], trail: tuple[str, ...]) -> ComposeResult:
     """Who is signed in where (as on the main screen), then the breadcrumb."""
-    from screens.widgets.status_line import StatusLine
+    from iamtui.screens.widgets.status_line import StatusLine
 
     if getattr(screen.app, "principal", None) is not None:  # not in a bare host app
         yield StatusLine(classes="status-line")
@@ -99,7 +99,7 @@ class DetailScreen(Screen[None]):
     def _focus_tab(self) -> None:
         """Read the active tab again (another tab may have changed what it shows) and put
         the keyboard in its table (or document), so its keys work."""
-        from screens.widgets.detail_pane import DetailPane
+        from iamtui.screens.widgets.detail_pane import DetailPane
 
         tabs = self.query_one(TabbedContent)
         pane = tabs.active_pane

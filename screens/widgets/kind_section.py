@@ -7,10 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
+from iamtui.screens.sections import ResourceKind, ResourceSection
+from iamtui.screens.widgets.resource_table import ResourceTable
 from textual.binding import Binding, BindingType
-
-from screens.sections import ResourceKind, ResourceSection
-from screens.widgets.resource_table import ResourceTable
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from iamtui.screens.widgets.detail_pane import service_of
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from iamtui.errors import IamError
-from screens.widgets.detail_pane import service_of
 
 
 @dataclass(frozen=True)
@@ -31,16 +31,16 @@ class Entry:
 def _open(app: Any, kind: str, key: str) -> Callable[[], object]:
     def run() -> None:
         if kind == "user":
-            from screens.user_detail import UserDetailScreen
+            from iamtui.screens.user_detail import UserDetailScreen
             app.push_screen(UserDetailScreen(key))
         elif kind == "group":
-            from screens.group_detail import GroupDetailScreen
+            from iamtui.screens.group_detail import GroupDetailScreen
             app.push_screen(GroupDetailScreen(key))
         elif kind == "role":
-            from screens.role_detail import RoleDetailScreen
+            from iamtui.screens.role_detail import RoleDetailScreen
             app.push_screen(RoleDetailScreen(key))
         else:
-            from screens.policy_detail import PolicyDetailScreen
+            from iamtui.screens.policy_detail import PolicyDetailScreen
             app.push_screen(PolicyDetailScreen(key))
     return run
 
@@ -54,12 +54,12 @@ class IamCommands(Provider):
         self.entries = await asyncio.to_thread(self._gather)
 
     def _gather(self) -> list[Entry]:
-        from screens.main import SECTIONS, MainScreen
+        from iamtui.screens.main import SECTIONS, MainScreen
 
         screen, app = self.screen, self.app
         entries: list[Entry] = []
         if isinstance(screen, MainScreen):
-            from screens.account_transfer import export_details, import_details
+            from iamtui.screens.account_transfer import export_details, import_details
 
             entries += [Entry(label.lower(), lambda sid=sid: screen.action_show(sid),
                               f"Go to {label} ({key})") for sid, label, key in SECTIONS]

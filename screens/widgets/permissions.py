@@ -12,15 +12,15 @@ import json
 from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+from iamtui.screens.modals import Field, FormModal
+from iamtui.screens.ops import Failed, run_op
+from iamtui.screens.widgets.detail_pane import DetailPane, service_of
+from iamtui.screens.widgets.picker import PickerModal
+from iamtui.screens.widgets.resource_table import Column, Row
 from textual.binding import Binding, BindingType
 
 from iamtui.arn import is_aws_managed_policy_arn
 from iamtui.policy import PolicyType
-from screens.modals import Field, FormModal
-from screens.ops import Failed, run_op
-from screens.widgets.detail_pane import DetailPane, service_of
-from screens.widgets.picker import PickerModal
-from screens.widgets.resource_table import Column, Row
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode
@@ -72,7 +72,7 @@ def pick_policy(node: DOMNode, title: str, then: Callable[[str], object], *,
 
 def open_policy(node: DOMNode, arn: str, trail: tuple[str, ...]) -> None:
     """Push the detail of a managed policy."""
-    from screens.policy_detail import PolicyDetailScreen
+    from iamtui.screens.policy_detail import PolicyDetailScreen
 
     node.app.push_screen(PolicyDetailScreen(arn, trail=trail))
 
@@ -81,7 +81,7 @@ def open_editor(node: DOMNode, title: str, text: str, policy_type: PolicyType,
                 save: Callable[[str], bool], after: Callable[[], object],
                 save_label: str = "Save") -> None:
     """Push the policy editor; `after` runs when it closes, saved or not."""
-    from screens.policy_editor import PolicyEditorScreen
+    from iamtui.screens.policy_editor import PolicyEditorScreen
 
     node.app.push_screen(PolicyEditorScreen(title, text, policy_type, save,
                                             save_label=save_label), lambda _: after())
@@ -150,7 +150,7 @@ class PermissionsPane(DetailPane):
     def on_resource_table_activated(self, event: Any) -> None:
         key: str = event.key
         if key.startswith("group:"):
-            from screens.group_detail import GroupDetailScreen
+            from iamtui.screens.group_detail import GroupDetailScreen
 
             self.app.push_screen(GroupDetailScreen(key.split(":", 2)[1], trail=self.trail),
                                  lambda _: self.reload())

@@ -27,7 +27,7 @@ class StatusLine(Static):
         self._fit(event.size.width)
 
     def _fit(self, width: int) -> None:
-        import screens.main as main  # looked up here: tests pin the store path in the text
+        import iamtui.screens.main as main  # looked up here: tests pin the store path in the text
 
         text = main.status_text(self.app)
         if width and cell_len(text) > width:

@@ -1278,12 +1278,13 @@ class _Report:
             )
             return prev
         if seq > expected:
-            gap = f"{expected}" if seq == expected + 1 else f"{expected} to {seq - 1}"
+            gap = (f"record {expected} is" if seq == expected + 1
+                   else f"records {expected} to {seq - 1} are")
             self.add(
                 "missing",
                 lineno,
                 seq,
-                f"sequence {seq} follows {prev.sequence}: record {gap} is missing "
+                f"sequence {seq} follows {prev.sequence}: {gap} missing "
                 "(deleted, or moved out of order)",
             )
         elif not hmac.compare_digest(previous, prev.hash):

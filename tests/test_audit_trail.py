@@ -119,7 +119,7 @@ def test_a_cut_log_tail_is_still_reported_after_four_more_commands(cli: Cli) -> 
                           "operation: The audit log was tampered with: ")
     report = json.loads(out)
     assert report["Tampered"] and [p["Kind"] for p in report["Problems"]] == ["missing"]
-    assert "record 5 to 6 is missing" in err
+    assert "records 5 to 6 are missing" in err
     numbers = sequences(cli.log)
     assert numbers == sorted(set(numbers))  # never reused
     assert numbers == [1, 2, 3, 4, *range(7, 17)]  # 7 was still held by the store

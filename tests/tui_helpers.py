@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
 from helpers import ACCOUNT_ID, ROOT_PASSWORD
 from iamtui.screens.main import MainScreen
 from textual.pilot import Pilot
+from textual.worker import WorkerCancelled
 
 from iamtui.app import IamApp
 from iamtui.service import IamService
@@ -19,9 +21,20 @@ async def type_text(pilot: Pilot, text: str) -> None:
         await pilot.press(ch if ch != " " else "space")
 
 
-async def settle(pilot: Pilot) -> None:
-    """Wait for the app's workers, then for the screen to catch up."""
-    await pilot.app.workers.wait_for_complete()
+async def settle(pilot: Pilot, ceiling: float = 60.0) -> None:
+    """Wait for the app's workers, then for the screen to catch up.
+
+    An exclusive worker cancelled by its successor (a section reloaded twice on a busy
+    machine) is not a failure: wait again for what runs now, until nothing does."""
+    deadline = time.monotonic() + ceiling
+    while True:
+        try:
+            await pilot.app.workers.wait_for_complete()
+            break
+        except WorkerCancelled:
+            if time.monotonic() > deadline:
+                raise
+            await pilot.pause(0.05)  # let the cancelled worker leave the manager
     await pilot.pause()
 
 

@@ -30,7 +30,12 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from iamtui.audit import HIDDEN
-from iamtui.errors import AccessDenied, InvalidAuthenticationCode, PasswordPolicyViolation
+from iamtui.errors import (
+    AccessDenied,
+    InvalidAuthenticationCode,
+    PasswordExpired,
+    PasswordPolicyViolation,
+)
 from iamtui.errors import SignInFailed as SignInFailedError
 from iamtui.model import InlinePolicy
 from iamtui.security import mfa
@@ -46,7 +51,6 @@ from iamtui.service.signin import (
     GENERIC_FAILURE,
     MfaCodeRequired,
     PasswordChangeRequired,
-    PasswordExpired,
 )
 from iamtui.service.tables import INLINE_POLICIES, LOGIN_PROFILES, USERS
 

@@ -26,6 +26,7 @@ from iamtui.errors import (
     IamError,
     InvalidClientTokenId,
     NoSuchEntity,
+    StoreNotFound,
 )
 from iamtui.model import Account, User
 from iamtui.policy import (
@@ -42,9 +43,10 @@ from iamtui.policy import (
 )
 from iamtui.security.passwords import check_password, hash_password
 from iamtui.service import keyfiles, principals, trail
+from iamtui.service.storage import ServiceStore
 from iamtui.service.tables import RESOURCE_POLICIES, ROLES, SCHEMA, USERS
 from iamtui.service.trail import AuditLogWriteFailed, AuditTrail, StoreDataLost
-from iamtui.store import Snapshot, Store, StoreNotFound, Tx, resolve_db_path
+from iamtui.store import Snapshot, Store, Tx, resolve_db_path
 
 View = Snapshot | Tx
 Clock = Callable[[], datetime]
@@ -171,8 +173,8 @@ class ServiceCore:
         path = resolve_db_path(db)
         migrated: list[tuple[int, dict[str, Any]]] = []  # before the key is at hand
         try:
-            store = Store.open(path, schema=SCHEMA,
-                               on_commit=lambda rev, base, _: migrated.append((rev, dict(base))))
+            store = ServiceStore.open(path, schema=SCHEMA, on_commit=lambda rev, base, _:
+                                      migrated.append((rev, dict(base))))
         except StoreNotFound:
             if found := trail.leftovers(path.expanduser().resolve()):
                 raise StoreDataLost(
@@ -213,7 +215,7 @@ class ServiceCore:
         path = resolve_db_path(db)
         if not path.exists() and (found := trail.leftovers(path.expanduser().resolve())):
             raise EntityAlreadyExists(cls._no_init_over(path, found))  # before creating it
-        store = Store.open(path, create=True, schema=SCHEMA)
+        store = ServiceStore.open(path, create=True, schema=SCHEMA)
         try:
             view = store.snapshot()
             if "account" in view.meta:

@@ -24,6 +24,7 @@ from typing import Literal
 from iamtui import audit
 from iamtui.errors import EntityAlreadyExists, IamError
 from iamtui.security import mfa
+from iamtui.service.storage import translated
 from iamtui.store.files import (
     check_private,
     ensure_private_dir,
@@ -59,6 +60,7 @@ def key_path(keys_dir: Path, store_id: str, kind: KeyKind) -> Path:
     return keys_dir / f"{store_id}.{kind}.key"
 
 
+@translated()  # the store's file checks raise the store's errors
 def create_keys(keys_dir: Path, store_id: str) -> None:
     """Write both keys of a new store (`iamtui init`): 0600 files in a 0700 folder."""
     ensure_private_dir(keys_dir)
@@ -66,6 +68,7 @@ def create_keys(keys_dir: Path, store_id: str) -> None:
     _create(key_path(keys_dir, store_id, "mfa"), mfa.new_key_file())
 
 
+@translated()
 def audit_key(keys_dir: Path, store_id: str) -> audit.AuditKey:
     """The audit chain's key; KeyFileMissing if its file is gone, StorePermissions if others
     may read it or it is not the user's."""
@@ -73,6 +76,7 @@ def audit_key(keys_dir: Path, store_id: str) -> audit.AuditKey:
     return audit.AuditKey.from_key_file(_read(path, "audit"), path)
 
 
+@translated()
 def seed_cipher(keys_dir: Path, store_id: str, *, seeds_exist: bool) -> mfa.SeedCipher:
     """The MFA seeds' cipher. Its key file is created here only while no encrypted seed
     exists (`seeds_exist` False: a store from before init wrote it); otherwise a missing one
@@ -84,6 +88,7 @@ def seed_cipher(keys_dir: Path, store_id: str, *, seeds_exist: bool) -> mfa.Seed
     return mfa.SeedCipher.from_key_file(_read(path, "mfa"), path)
 
 
+@translated()
 def check_private_if_present(path: Path) -> None:
     """Refuse `path` (StorePermissions) if it exists and others may read it or it is not the
     user's; used for the audit log and the MFA key when a store is opened."""

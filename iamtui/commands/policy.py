@@ -6,7 +6,7 @@ import argparse
 import json
 from collections.abc import Sequence
 
-from iamtui.cli import ArgumentError, Response, arg, command, read_document, require
+from iamtui.commands.registry import ArgumentError, Response, arg, command, read_document, require
 from iamtui.errors import InvalidInput, MalformedPolicyDocument
 from iamtui.policy import (
     Caller,

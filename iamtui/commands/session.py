@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from iamtui.arn import lone_surrogate
-from iamtui.cli import ArgumentError
-from iamtui.errors import IamError
+from iamtui.commands.registry import ArgumentError
+from iamtui.errors import IamError, InvalidClientTokenId
 
 if TYPE_CHECKING:
     from iamtui.service import IamService, Principal
@@ -174,6 +174,28 @@ def save_profile(name: str, access_key_id: str, secret: str) -> Path:
 # --------------------------------------------------------------- credential sources
 
 
+def from_session_environment(service: IamService, args: argparse.Namespace) -> Principal | None:
+    """A role session from the environment: key pair plus $IAMTUI_SESSION_TOKEN.
+
+    Tried first, so a session token wins over the long-term key sources; skipped when
+    --profile names a profile (options come before the environment).
+    """
+    if getattr(args, "profile", None):
+        return None
+    key_id = os.environ.get(ENV_ACCESS_KEY_ID, "").strip()
+    secret = os.environ.get(ENV_SECRET_ACCESS_KEY, "").strip()
+    token = os.environ.get(ENV_SESSION_TOKEN, "").strip()
+    if not token:
+        if key_id.startswith("ASIA") and secret:  # temporary keys are useless without it
+            raise InvalidClientTokenId("The security token included in the request is "
+                                       f"invalid: temporary credentials need {ENV_SESSION_TOKEN}.")
+        return None
+    if not key_id or not secret:
+        missing = ENV_SECRET_ACCESS_KEY if key_id else ENV_ACCESS_KEY_ID
+        raise NoCredentials(f"Partial credentials found in env, missing: {missing}")
+    return service.authenticate_session(key_id, secret, token)
+
+
 def from_environment(service: IamService, args: argparse.Namespace) -> Principal | None:
     """$IAMTUI_ACCESS_KEY_ID and $IAMTUI_SECRET_ACCESS_KEY; skipped when --profile names a
     profile, since command line options come before environment variables (AWS CLI,
@@ -199,10 +221,11 @@ def from_profile(service: IamService, args: argparse.Namespace) -> Principal | N
     return service.authenticate_access_key(*pair) if pair else None
 
 
-# Tried in this order after --as-root, as the AWS CLI tries its providers; other ways of
-# resolving credentials (role sessions, ...) append themselves.
+# Tried in this order after --as-root, as the AWS CLI tries its providers: a session token
+# first, so it wins over the long-term key sources.
 CredentialSource = Callable[["IamService", argparse.Namespace], "Principal | None"]
-CREDENTIAL_SOURCES: list[CredentialSource] = [from_environment, from_profile]
+CREDENTIAL_SOURCES: tuple[CredentialSource, ...] = (from_session_environment, from_environment,
+                                                     from_profile)
 
 
 def caller_for(service: IamService, args: argparse.Namespace) -> Principal:

@@ -247,3 +247,16 @@ def test_the_credential_sources_are_listed_where_they_are_used() -> None:
                          check=True)
     assert out.stdout.strip() == ("['from_session_environment', 'from_environment', "
                                   "'from_profile'] False")
+
+
+def test_private_files_are_written_by_one_function() -> None:
+    """Writing a file whole or not at all (temp file 0600, fsync, rename or link, fsync the
+    folder) is coded once, in iamtui.store.files.atomic_write (the store may import nothing
+    outside itself): no other module renames or links files into place."""
+    moves = {"replace", "rename", "link"}
+    bad = [f"{p.relative_to(ROOT)}:{node.lineno}" for p in _sources("iamtui", "store")
+           if p != ROOT / "store" / "files.py"
+           for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
+           if isinstance(node, ast.Attribute) and node.attr in moves
+           and isinstance(node.value, ast.Name) and node.value.id == "os"]
+    assert bad == []

@@ -12,9 +12,9 @@ from __future__ import annotations
 import argparse
 import configparser
 import getpass
+import io
 import os
 import re
-import secrets
 import stat
 import sys
 from collections.abc import Callable, Iterator
@@ -140,6 +140,9 @@ def load_profile(name: str, *, required: bool) -> tuple[str, str] | None:
 def save_profile(name: str, access_key_id: str, secret: str) -> Path:
     """Write the pair into profile `name` (other profiles kept): a 0600 file, replaced
     atomically, in a 0700 folder."""
+    # the one private-file writer; imported here, as the store's package brings TinyDB
+    from iamtui.store.files import atomic_write
+
     validate_profile_name(name)
     path = credentials_path()
     folder = path.parent
@@ -151,23 +154,9 @@ def save_profile(name: str, access_key_id: str, secret: str) -> Path:
         parser.add_section(name)
     parser[name][KEY_ID_OPTION] = access_key_id
     parser[name][SECRET_OPTION] = secret
-    tmp = folder / f".credentials.{os.getpid()}.{secrets.token_hex(4)}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        os.fchmod(fd, 0o600)  # whatever the umask
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            parser.write(out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    text = io.StringIO()
+    parser.write(text)
+    atomic_write(path, text.getvalue().encode("utf-8"))
     return path
 
 

@@ -14,7 +14,7 @@ import os
 import secrets
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, Self
 
@@ -41,6 +41,7 @@ from iamtui.policy import (
     compile_policy,
     evaluate,
 )
+from iamtui.security import Clock, utc_now
 from iamtui.security.passwords import check_password, hash_password
 from iamtui.service import keyfiles, principals, trail
 from iamtui.service.storage import ServiceStore
@@ -49,12 +50,6 @@ from iamtui.service.trail import AuditLogWriteFailed, AuditTrail, StoreDataLost
 from iamtui.store import Snapshot, Store, Tx, resolve_db_path
 
 View = Snapshot | Tx
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
 
 def config_dir() -> Path:
     """Where keys and the credentials file live: $IAMTUI_CONFIG_DIR or the user config folder."""

@@ -16,7 +16,6 @@ they are refused with the store's own check (`store.files.check_private`).
 
 from __future__ import annotations
 
-import contextlib
 import os
 from pathlib import Path
 from typing import Literal
@@ -26,12 +25,10 @@ from iamtui.errors import EntityAlreadyExists, IamError
 from iamtui.security import mfa
 from iamtui.service.storage import translated
 from iamtui.store.files import (
+    atomic_write,
     check_private,
     ensure_private_dir,
-    fsync_dir,
     open_private,
-    temp_path_for,
-    write_all,
 )
 
 KeyKind = Literal["audit", "mfa"]
@@ -114,28 +111,11 @@ def _read(path: Path, kind: KeyKind) -> bytes:
 
 
 def _create(path: Path, data: bytes, *, exclusive: bool = True) -> None:
-    """Write `path` whole or not at all, 0600, never over an existing file: written aside,
-    then linked into place (link fails if the name exists). With `exclusive` False, a file
-    another process linked first is kept, so both use the same key."""
-    temp = temp_path_for(path)
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-    try:
-        try:
-            os.fchmod(fd, 0o600)  # whatever the umask
-            write_all(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        try:
-            os.link(temp, path)
-        except FileExistsError:
-            if exclusive:
-                raise EntityAlreadyExists(f"{path} already exists: a new store's key is never "
-                                          "written over another one.") from None
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            temp.unlink()
-    fsync_dir(path.parent)
+    """Write `path` whole or not at all, 0600, never over an existing file. With `exclusive`
+    False, a file another process linked first is kept, so both use the same key."""
+    if not atomic_write(path, data, replace=False) and exclusive:
+        raise EntityAlreadyExists(f"{path} already exists: a new store's key is never "
+                                  "written over another one.")
 
 
 __all__ = ["KeyFileMissing", "audit_key", "check_private_if_present", "create_keys",

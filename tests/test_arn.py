@@ -560,7 +560,8 @@ def test_check_policy_size() -> None:
 
 
 def test_arn_module_imports_only_the_stdlib_and_errors() -> None:
-    # DESIGN.md: the policy engine imports arn.py, so arn.py imports nothing else of ours.
+    # The policy engine (no I/O, no store) imports arn.py, so arn.py imports nothing else of
+    # ours: it would drag more into every evaluation and risk a cycle.
     tree = ast.parse(Path(arn.__file__).read_text())
     imported = set()
     for node in ast.walk(tree):

@@ -1,4 +1,5 @@
-"""The layering rules of DESIGN.md, checked in a fresh interpreter."""
+"""The layering rules (screens/commands -> service -> policy/security/store; only the store
+imports TinyDB; imports go one way), checked statically and in a fresh interpreter."""
 
 import ast
 import subprocess

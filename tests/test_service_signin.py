@@ -653,7 +653,8 @@ def test_stale_and_earlier_codes_are_refused(service: IamService, root: Principa
 
 def test_full_width_digits_are_refused(service: IamService, root: Principal, alice: str,
                                        clock: FakeClock) -> None:
-    """A code is exactly six ASCII digits: pyotp would accept full-width ones (PITFALLS).
+    """A code is exactly six ASCII digits: pyotp normalizes full-width digits, so
+    `９７１３９７` would verify there.
     https://docs.aws.amazon.com/IAM/latest/APIReference/API_EnableMFADevice.html"""
     seed = enroll(service, root, clock)
     clock.advance(seconds=60)

@@ -1,6 +1,7 @@
 """IamService's core: opening a store, who is calling, authorizing, auditing.
 
-Every operation follows DESIGN.md's flow: validate the input, authorize the caller
+Every operation follows one flow, so that the CLI, the TUI and the tester agree on every
+decision and every change is audited: validate the input, authorize the caller
 for the IAM action on the target ARN with the same engine the permission tester
 uses (the root user bypasses policies), change the store in one transaction that also
 carries the operation's audit event, and append that event to the log after the commit

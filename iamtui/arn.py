@@ -585,11 +585,16 @@ class Quotas:
 
 DEFAULT_QUOTAS: Final = Quotas()
 
+# A policy document holds only tab, LF, CR and U+0020-U+00FF ("IAM and AWS STS quotas"), so
+# its white space is tab, LF, CR and space; NEL (U+0085) and NBSP (U+00A0), which
+# str.isspace() would skip, are ordinary characters of that range and count.
 _WHITESPACE: Final = frozenset(" \t\n\r\x0b\x0c")
 
 
 def policy_size(text: str) -> int:
-    """A policy's size as IAM counts it: characters, not counting white space."""
+    """A policy's size as IAM counts it against its quotas: characters, not counting white
+    space (IAM User Guide, "IAM and AWS STS quotas"). The one count the service's quota
+    checks and the policy grammar's validation share."""
     return sum(1 for c in text if c not in _WHITESPACE)
 
 

@@ -10,122 +10,26 @@ so a one-shot command stays a short process.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import re
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, NoReturn
 
 from iamtui.arn import lone_surrogate
-from iamtui.errors import IamError, InvalidInput
+from iamtui.commands import load as load_commands
+from iamtui.commands.output import emit, printable
+from iamtui.commands.registry import COMMANDS, ArgumentError, Command
+from iamtui.errors import IamError
 
 EXIT_SERVICE_ERROR = 254
 EXIT_BAD_ARGUMENTS = 252
 EXIT_CONFIGURATION = 253  # no or unusable credentials, as the AWS CLI's return codes say
 EXIT_BROKEN_PIPE = 1  # what Python's documentation of SIGPIPE advises for a closed stdout
 
-# The largest document IAM's API takes is 131,072 characters (the PolicyDocument
-# parameter's length constraint, IAM API Reference: CreatePolicy, PutUserPolicy...), of
-# U+0009-U+00FF: at most 2 bytes each in UTF-8. 1 MiB is that with a wide margin, and
-# `file:///dev/zero` or an endless pipe stops there with an error instead of filling memory.
-DOCUMENT_READ_LIMIT = 1 << 20
-# An account export (import-account-authorization-details) or a saved test set has no API
-# limit but the account's quotas ("IAM and AWS STS quotas"): 1,500 customer managed
-# policies x 5 versions x 6,144 characters, 1,000 roles x (10,240 inline + 2,048 trust),
-# 5,000 users x 2,048 and 300 groups x 5,120 come to about 70 million characters, before
-# indentation and the AWS managed policies an export lists too. 256 MiB holds that with
-# room to spare, and still bounds what a wrong path makes the CLI read.
-EXPORT_READ_LIMIT = 256 << 20
-
-Handler = Callable[[argparse.Namespace], "Response"]
-
-
-@dataclass
-class Response:
-    """A command's result: AWS's JSON shape, and rows for `--output table`."""
-
-    data: dict[str, Any]
-    table: list[list[str]] | None = None
-    headers: list[str] | None = None
-
-
-class ArgumentError(Exception):
-    """Arguments the CLI cannot parse (exit 252, like the AWS CLI)."""
-
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         # The message quotes the argument; one with a byte that is not UTF-8 must print.
         raise ArgumentError(f"{self.prog}: error: {printable(message)}")
-
-
-@dataclass(frozen=True)
-class Arg:
-    """One argument of a command, as `add_argument` takes it."""
-
-    flags: tuple[str, ...]
-    options: dict[str, Any]
-
-
-def arg(*flags: str, **options: Any) -> Arg:
-    """Declare an argument: `arg("--user-name", required=True)`."""
-    return Arg(flags, options)
-
-
-@dataclass(frozen=True)
-class Command:
-    name: str
-    help: str
-    handler: Handler
-    arguments: tuple[Arg, ...]
-
-    @property
-    def operation(self) -> str:
-        """`simulate-custom-policy` -> `SimulateCustomPolicy`, as AWS names operations."""
-        return "".join(part.capitalize() for part in self.name.split("-"))
-
-
-COMMANDS: dict[str, Command] = {}
-
-
-def command(name: str, help: str, *arguments: Arg) -> Callable[[Handler], Handler]:
-    """Register `handler` as the command `name` with its arguments."""
-    def register(handler: Handler) -> Handler:
-        COMMANDS[name] = Command(name, help, handler, arguments)
-        return handler
-    return register
-
-
-# ---------------------------------------------------------------------------- arguments
-
-
-def read_text_file(path: Path, limit: int) -> str:
-    """The UTF-8 text of the file at `path`, which may hold at most `limit` bytes.
-
-    Raises OSError, UnicodeDecodeError, or ValueError when the file is larger (reading
-    stops there, so a device or a pipe that never ends cannot exhaust memory).
-    """
-    with path.open("rb") as file:
-        data = file.read(limit + 1)
-    if len(data) > limit:
-        raise ValueError(f"it holds more than {limit // (1 << 20)} MiB, more than any "
-                         "input of this command can be")
-    return data.decode("utf-8")
-
-
-def read_document(value: str, option: str, *, limit: int = DOCUMENT_READ_LIMIT) -> str:
-    """A document argument: JSON text, or `file://PATH` to read it (at most `limit` bytes)."""
-    if value.startswith("file://"):
-        path = Path(value[len("file://"):]).expanduser()
-        try:
-            return read_text_file(path, limit)
-        except (OSError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
-            raise ArgumentError(f"Error parsing parameter '{option}': Unable to load paramfile "
-                                f"{printable(value)}: {printable(str(exc))}") from None
-    return value
 
 
 def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
@@ -165,9 +69,7 @@ def command_name(argv: list[str]) -> str | None:
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The command line: global options and a subcommand per operation (only `command`'s
     when it is known, so one command does not pay for building a hundred)."""
-    import iamtui.commands
-
-    iamtui.commands.load(command)
+    load_commands(command)
     parser = _Parser(prog="iamtui", description="Identity and access management with AWS IAM "
                      "semantics. Without a command, opens the terminal app.")
     parser.add_argument("--version", action="version", version=_version())
@@ -187,71 +89,6 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 def _version() -> str:
     from iamtui import __version__
     return f"iamtui {__version__}"
-
-
-# ---------------------------------------------------------------------------- output
-
-# C0 controls, DEL and C1 controls: ESC and CSI start terminal sequences, OSC ones set the
-# window title or write the clipboard, CR and backspace overwrite what was printed.
-# A lone surrogate (stored before inputs refused them) cannot be written as UTF-8 at all.
-_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
-_UNESCAPED_BY_JSON = re.compile("[\x7f-\x9f\ud800-\udfff]")
-_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-def printable(text: str) -> str:
-    """`text` with every control character and lone surrogate shown as an escape
-    (`\\x1b`, `\\ud800`), so input echoed in an error message or a table cell cannot drive
-    the terminal or break its UTF-8 writer."""
-    return _CONTROLS.sub(lambda m: _NAMED_ESCAPES.get(m[0]) or _escape(m[0]), text)
-
-
-def _escape(char: str) -> str:
-    code = ord(char)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def dump_json(data: Any) -> str:
-    """JSON as the AWS CLI prints it. json.dumps escapes C0 controls in strings but, keeping
-    UTF-8, lets DEL, C1 and lone surrogates through raw: those become \\u escapes (the same
-    JSON value)."""
-    text = json.dumps(data, indent=4, ensure_ascii=False)
-    return _UNESCAPED_BY_JSON.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
-
-
-def _colour(text: str, decision: str, enabled: bool) -> str:
-    if not enabled:
-        return text
-    code = {"allowed": "32", "explicitDeny": "31", "implicitDeny": "33"}.get(decision)
-    return f"\033[{code}m{text}\033[0m" if code else text
-
-
-def render_table(response: Response, *, colour: bool) -> str:
-    """Rows under headers, columns padded; decisions coloured where `colour`."""
-    if response.table is None:
-        return dump_json(response.data)
-    headers = response.headers or []
-    rows = [[printable(str(c)) for c in row] for row in response.table]
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
-              for i, h in enumerate(headers)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip(),
-             "  ".join("-" * w for w in widths)]
-    for row in rows:
-        cells = []
-        for i, cell in enumerate(row):
-            padded = cell.ljust(widths[i]) if i < len(row) - 1 else cell
-            cells.append(_colour(padded, cell.strip(), colour))
-        lines.append("  ".join(cells))
-    return "\n".join(lines)
-
-
-def emit(response: Response, output: str) -> None:
-    """Print a response the way `--output` asks."""
-    if output == "table":
-        colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        print(render_table(response, colour=colour))
-    elif response.data:  # like the AWS CLI, an operation that returns nothing prints nothing
-        print(dump_json(response.data))
 
 
 # ---------------------------------------------------------------------------- entry point
@@ -337,7 +174,3 @@ def _open_app(args: argparse.Namespace) -> int:
     return run_app(args)
 
 
-def require(condition: bool, message: str) -> None:
-    """Raise InvalidInput (AWS's code for a bad parameter value) unless `condition`."""
-    if not condition:
-        raise InvalidInput(message)

@@ -5,6 +5,11 @@ This module imports nothing, so the pure policy engine may raise these too.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # an annotation only: this module imports nothing at run time
+    from datetime import datetime
+
 
 class IamError(Exception):
     """Base of every error iamtui reports; `code` is AWS's error code."""
@@ -72,6 +77,24 @@ class InvalidClientTokenId(IamError):
     code, http_status = "InvalidClientTokenId", 403
 
 
+class AccountLocked(IamError):
+    """Locked after too many failed attempts: what ChangePassword tells a caller who has
+    already proven who they are. Sign-in never raises it (a locked account gets the generic
+    SignInFailed there, see iamtui.service.signin)."""
+
+    code, http_status = "AccountLocked", 403
+
+    def __init__(self, message: str, locked_until: datetime) -> None:
+        super().__init__(message)
+        self.locked_until = locked_until
+
+
+class PasswordExpired(IamError):
+    """The password expired under HardExpiry: an administrator must reset it."""
+
+    code, http_status = "PasswordExpired", 403
+
+
 class SignInFailed(IamError):
     """Sign-in failure; one message for an unknown user and a wrong password."""
 
@@ -84,3 +107,35 @@ class PolicyEvaluation(IamError):
 
 class CredentialReportNotPresent(IamError):
     code, http_status = "ReportNotPresent", 410
+
+
+# The store's failures as the service reports them (iamtui.service.storage translates the
+# store's own exceptions into these, so the store knows nothing of IAM).
+
+
+class StoreError(IamError):
+    """The store cannot be used; the message names the file and what to do."""
+
+    code, http_status = "StoreError", 500
+
+
+class StoreNotFound(StoreError):
+    code, http_status = "StoreNotFound", 404
+
+
+class StorePermissions(StoreError):
+    code, http_status = "StorePermissions", 403
+
+
+class StoreCorrupt(StoreError):
+    code, http_status = "StoreCorrupt", 500
+
+
+class StoreVersion(StoreError):
+    code, http_status = "StoreVersion", 500
+
+
+class ConcurrentModification(StoreError):
+    """The store changed since the revision a change was based on (AWS's code, HTTP 409)."""
+
+    code, http_status = "ConcurrentModification", 409

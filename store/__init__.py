@@ -45,6 +45,7 @@ from iamtui.store.errors import (
     StoreNotFound,
     StorePermissions,
     StoreVersion,
+    UniqueViolation,
 )
 from iamtui.store.files import default_db_path, resolve_db_path
 from iamtui.store.repository import Entity, EntityTable, schema_of
@@ -69,6 +70,7 @@ __all__ = [
     "TableView",
     "Tx",
     "TxTable",
+    "UniqueViolation",
     "default_db_path",
     "resolve_db_path",
     "schema_of",

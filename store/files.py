@@ -129,25 +129,40 @@ def stray_temp_files(*paths: Path) -> list[Path]:
     return sorted(found)
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Replace `path` with `data`: temp file (0600), fsync, rename, fsync the folder.
+def atomic_write(path: Path, data: bytes, *, replace: bool = True) -> bool:
+    """Write `path` whole or not at all, 0600 whatever the umask: a temp file beside it,
+    fsynced, then renamed over `path` (or, without `replace`, linked into place only if the
+    name is free), then the folder fsynced. Readers and a crash see either the old file or
+    the new one, never a mix.
 
-    Readers and a crash see either the old file or the new one, never a mix.
+    The one private-file writer of the project (the store's files, the key files, the
+    credentials file): it lives here because the store may import nothing outside itself.
+    Returns False, writing nothing, when `replace` is off and `path` already exists.
     """
     tmp = temp_path_for(path)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
     try:
         try:
+            os.fchmod(fd, 0o600)  # whatever the umask
             write_all(fd, data)
             os.fsync(fd)
         finally:
             os.close(fd)
-        os.replace(tmp, path)
+        if replace:
+            os.replace(tmp, path)
+        else:
+            try:
+                os.link(tmp, path)  # fails if the name exists: never over another file
+            except FileExistsError:
+                return False
+            finally:
+                os.unlink(tmp)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
     fsync_dir(path.parent)
+    return True
 
 
 class FileLock:

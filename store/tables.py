@@ -11,7 +11,7 @@ from collections.abc import Hashable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from iamtui.errors import EntityAlreadyExists
+from iamtui.store.errors import UniqueViolation
 
 Record = dict[str, Any]
 
@@ -92,15 +92,14 @@ class TableData:
             return []
 
     def put(self, key: str, record: Record, *, check_unique: bool = True) -> None:
-        """Insert or replace a record, keeping the indexes right; refuses unique clashes."""
+        """Insert or replace a record, keeping the indexes right; a unique clash raises
+        UniqueViolation and changes nothing."""
         for name, spec in self.specs.items():
             if spec.unique and check_unique:
                 for value in spec.values_of(record):
                     holders = self.indexes[name].get(value, {})
                     if any(other != key for other in holders):
-                        raise EntityAlreadyExists(
-                            f"{spec.field} {value!r} is already used by {next(iter(holders))!r}"
-                        )
+                        raise UniqueViolation(spec.field, value, next(iter(holders)))
         self.delete(key)
         self.records[key] = record
         for name, spec in self.specs.items():

@@ -14,6 +14,7 @@ References:
 from __future__ import annotations
 
 import ast
+import json
 import re
 import string
 import sys
@@ -516,6 +517,39 @@ def test_policy_size_counts_non_white_characters(text: str) -> None:
     assert arn.policy_size(text) == len("".join(text.split()))
 
 
+def test_the_service_and_the_grammar_count_a_policy_against_the_documented_quota() -> None:
+    """IAM User Guide, "IAM and AWS STS quotas" (reference_iam-quotas.html): a managed
+    policy may hold 6,144 characters and IAM doesn't count white space toward that size;
+    a policy document holds only tab, LF, CR and U+0020-U+00FF, so NBSP (U+00A0) is an
+    ordinary character there and counts. The service's quota check and the policy
+    grammar's validation give the same answer from the one count."""
+    from iamtui.policy import PolicyType, validate_policy
+    from iamtui.policy.grammar import policy_size as grammar_size
+
+    assert grammar_size is arn.policy_size
+
+    def managed(size: int) -> str:
+        head = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*",' \
+               '"Resource":"arn:aws:s3:::b/\u00a0'
+        tail = '"}]}'
+        return head + "k" * (size - len(head) - len(tail)) + tail
+
+    def refused(text: str) -> bool:
+        report = validate_policy(text, PolicyType.IDENTITY, max_size=6144, advice=False)
+        return any(f.issue_code == "POLICY_SIZE_EXCEEDED" for f in report.findings)
+
+    at_quota = managed(6144)
+    assert len(at_quota) == 6144 and arn.policy_size(at_quota) == 6144
+    pretty = json.dumps(json.loads(at_quota), indent=4, ensure_ascii=False)
+    assert len(pretty) > 6144 and arn.policy_size(pretty) == 6144  # white space is free
+    for text in (at_quota, pretty):
+        assert arn.check_policy_size(text, 6144) == 6144 and not refused(text)
+    over = managed(6145)  # one character more, the NBSP among the counted ones
+    with pytest.raises(LimitExceeded, match="Cannot exceed quota for PolicySize: 6144"):
+        arn.check_policy_size(over, 6144)
+    assert refused(over)
+
+
 def test_check_policy_size() -> None:
     doc = "x" * 6144 + " " * 100
     assert arn.check_policy_size(doc, 6144) == 6144
@@ -526,7 +560,8 @@ def test_check_policy_size() -> None:
 
 
 def test_arn_module_imports_only_the_stdlib_and_errors() -> None:
-    # DESIGN.md: the policy engine imports arn.py, so arn.py imports nothing else of ours.
+    # The policy engine (no I/O, no store) imports arn.py, so arn.py imports nothing else of
+    # ours: it would drag more into every evaluation and risk a cycle.
     tree = ast.parse(Path(arn.__file__).read_text())
     imported = set()
     for node in ast.walk(tree):

@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from iamtui import cli
+from iamtui.commands import registry
 from iamtui.commands.test_policies import EXIT_CHANGED
 
 cli.build_parser()  # registers every command
@@ -104,7 +105,7 @@ def _files(folder: Path) -> list[str]:
     (folder / "latin1.json").write_bytes(b'{"Description": "caf\xe9"}')
     (folder / "surrogate.json").write_text(_SURROGATE_JSON[0])
     (folder / "empty.json").write_text("")
-    (folder / "big.json").write_bytes(b" " * (cli.DOCUMENT_READ_LIMIT + 1))
+    (folder / "big.json").write_bytes(b" " * (registry.DOCUMENT_READ_LIMIT + 1))
     (folder / "policy.json").write_text(ALLOW)
     (folder / "testset.json").write_text(json.dumps({
         "Version": 1, "Subject": {"SourceArn": USER_ARN}, "Actions": ["s3:GetObject"],

@@ -34,6 +34,7 @@ from iamtui.arn import (
     validate_tag_key,
     validate_user_name,
 )
+from iamtui.commands import registry
 from iamtui.errors import InvalidInput, MalformedPolicyDocument, ValidationError
 from iamtui.policy import ContextEntry, PolicyType, load_json, parse_policy
 from iamtui.policy.document import parse_json
@@ -344,8 +345,8 @@ def test_file_reads_stop_at_the_cap(run: Cli, tmp_path: Path,
                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """`file:///dev/zero` read 24 GB before it was killed: every file:// read stops a
     little past the largest input its command can take, with a clean error."""
-    assert cli.DOCUMENT_READ_LIMIT >= 2 * 131_072  # the API's largest document, in UTF-8
-    assert cli.EXPORT_READ_LIMIT <= 1 << 30
+    assert registry.DOCUMENT_READ_LIMIT >= 2 * 131_072  # the API's largest document, in UTF-8
+    assert registry.EXPORT_READ_LIMIT <= 1 << 30
     code, out, err = run("validate-policy", "--policy-document", "file:///dev/zero")
     assert code == cli.EXIT_BAD_ARGUMENTS and out == ""
     assert err.startswith("Error parsing parameter '--policy-document': Unable to load "

@@ -1,4 +1,5 @@
-"""The layering rules of DESIGN.md, checked in a fresh interpreter."""
+"""The layering rules (screens/commands -> service -> policy/security/store; only the store
+imports TinyDB; imports go one way), checked statically and in a fresh interpreter."""
 
 import ast
 import subprocess
@@ -114,13 +115,149 @@ def test_screens_reach_the_store_only_through_the_service() -> None:
     assert bad == []
 
 
-def test_the_store_imports_nothing_of_iam_but_its_error_base() -> None:
-    """Only store/ imports tinydb, and the store knows no IAM module (iamtui.errors, for the
-    base of its errors, is the one exception left)."""
+def test_the_store_imports_nothing_of_iam() -> None:
+    """Only store/ imports tinydb, and the store knows nothing of IAM: it raises its own
+    errors (the service translates them), so it imports only itself."""
     outside = [f"{p.relative_to(ROOT)}: {m}" for p in _sources("iamtui", "screens")
                for m in _imports(p) if m.split(".")[0] == "tinydb"]
     assert outside == []
-    allowed = ("iamtui.store", "iamtui.errors")
     bad = [f"{p.relative_to(ROOT)}: {m}" for p in _sources("store") for m in _imports(p)
-           if m.split(".")[0] == "iamtui" and not m.startswith(allowed)]
+           if m.split(".")[0] == "iamtui" and not m.startswith("iamtui.store")]
+    assert bad == []
+
+
+# ---------------------------------------------------------------------------- one way
+
+_FOLDERS = {"iamtui": "iamtui", "store": "iamtui.store", "screens": "iamtui.screens"}
+
+
+def _module_name(path: Path) -> str:
+    folder, *rest = path.relative_to(ROOT).with_suffix("").parts
+    parts = [_FOLDERS[folder], *rest]
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _module_level_imports(path: Path, name: str, known: set[str]) -> set[str]:
+    """The project modules `path` imports when it is loaded: statements of the module body
+    (and of its top-level if/try blocks), not those in functions or under TYPE_CHECKING."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+
+    def visit(statements: list[ast.stmt]) -> None:
+        for node in statements:
+            if isinstance(node, ast.Import):
+                found.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    anchor = package.split(".")[:len(package.split(".")) - node.level + 1]
+                    base = ".".join([*anchor, *([base] if base else [])])
+                # `from package import module` needs the module; a package's own
+                # __init__ is imported before any of its modules, so it is no edge
+                for alias in node.names:
+                    found.add(f"{base}.{alias.name}" if f"{base}.{alias.name}" in known
+                              else base)
+            elif isinstance(node, ast.If):
+                if "TYPE_CHECKING" not in ast.unparse(node.test):
+                    visit(node.body)
+                visit(node.orelse)
+            elif isinstance(node, ast.Try):
+                visit(node.body)
+                for handler in node.handlers:
+                    visit(handler.body)
+                visit(node.orelse)
+                visit(node.finalbody)
+
+    visit(ast.parse(path.read_text(encoding="utf-8")).body)
+    return {m for m in found if m in known and m != name}
+
+
+def _import_cycles() -> list[list[str]]:
+    """Every strongly connected group of modules (Tarjan), in the module-level graph."""
+    files = {_module_name(p): p for p in _sources(*_FOLDERS)}
+    graph = {name: sorted(_module_level_imports(path, name, set(files)))
+             for name, path in files.items()}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    cycles: list[list[str]] = []
+
+    def connect(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for target in graph[node]:
+            if target not in index:
+                connect(target)
+                low[node] = min(low[node], low[target])
+            elif target in stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                cycles.append(sorted(group))
+
+    for name in sorted(graph):
+        if name not in index:
+            connect(name)
+    return cycles
+
+
+def test_the_cycle_finder_sees_a_cycle(tmp_path: Path, monkeypatch) -> None:
+    """The finder itself: two modules importing each other at module level are a cycle,
+    one importing the other inside a function is not."""
+    (tmp_path / "iamtui").mkdir()
+    (tmp_path / "iamtui" / "__init__.py").write_text("")
+    (tmp_path / "iamtui" / "a.py").write_text("from iamtui import b\n")
+    (tmp_path / "iamtui" / "b.py").write_text("from iamtui.a import thing\n")
+    (tmp_path / "iamtui" / "c.py").write_text("def f():\n    from iamtui import a\n")
+    (tmp_path / "iamtui" / "d.py").write_text("from typing import TYPE_CHECKING\n"
+                                              "from . import c\n"
+                                              "if TYPE_CHECKING:\n    from iamtui import e\n")
+    (tmp_path / "iamtui" / "e.py").write_text("from .d import x\n")
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+    monkeypatch.setattr(sys.modules[__name__], "_FOLDERS", {"iamtui": "iamtui"})
+    assert _import_cycles() == [["iamtui.a", "iamtui.b"]]
+
+
+def test_no_import_cycle_among_the_project_modules() -> None:
+    """Imports go one way (cli -> commands -> registry, service -> store, ...): no module
+    imports, at module level, one that imports it back."""
+    assert _import_cycles() == []
+
+
+def test_commands_register_in_the_registry_not_in_the_cli() -> None:
+    """The CLI imports the commands (to build its parser); no command module imports the
+    CLI back, at any depth: they declare themselves in iamtui.commands.registry."""
+    bad = [f"{p.relative_to(ROOT)}: {m}" for p in _sources("iamtui/commands")
+           for m in _imports(p) if m == "iamtui.cli" or m.startswith("iamtui.cli.")]
+    assert bad == []
+
+
+def test_the_credential_sources_are_listed_where_they_are_used() -> None:
+    """No module registers itself into another at import time: session.py lists every
+    source, the role session's first, without commands/sts.py being imported."""
+    code = ("import sys, iamtui.commands.session as s\n"
+            "print([f.__name__ for f in s.CREDENTIAL_SOURCES], "
+            "'iamtui.commands.sts' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == ("['from_session_environment', 'from_environment', "
+                                  "'from_profile'] False")
+
+
+def test_private_files_are_written_by_one_function() -> None:
+    """Writing a file whole or not at all (temp file 0600, fsync, rename or link, fsync the
+    folder) is coded once, in iamtui.store.files.atomic_write (the store may import nothing
+    outside itself): no other module renames or links files into place."""
+    moves = {"replace", "rename", "link"}
+    bad = [f"{p.relative_to(ROOT)}:{node.lineno}" for p in _sources("iamtui", "store")
+           if p != ROOT / "store" / "files.py"
+           for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
+           if isinstance(node, ast.Attribute) and node.attr in moves
+           and isinstance(node.value, ast.Name) and node.value.id == "os"]
     assert bad == []

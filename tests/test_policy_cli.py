@@ -387,7 +387,7 @@ class TestValidatePolicy:
 
 class TestNoTextualOnTheCommandLinePath:
     """A one-shot simulation is a short process: `python -m iamtui simulate-custom-policy`
-    must not import textual (the design's CLI rule; PITFALLS: textual costs ~270 ms)."""
+    must not import textual (it costs about 270 ms to import: the TUI alone loads it)."""
 
     def test_python_m_iamtui_does_not_import_textual(self, tmp_path: Path) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}

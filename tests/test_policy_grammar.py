@@ -23,13 +23,13 @@ from typing import Any, ClassVar
 
 import pytest
 
+from iamtui.arn import policy_size
 from iamtui.errors import MalformedPolicyDocument
 from iamtui.policy import (
     FindingType,
     PolicyType,
     Position,
     parse_policy,
-    policy_size,
     validate_policy,
 )
 from iamtui.policy.document import MAX_DEPTH, parse_json

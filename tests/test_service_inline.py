@@ -60,7 +60,11 @@ def make_owner(service: IamService, root: Principal, kind: str, name: str = "own
 
 
 def call(service: IamService, verb: str, kind: str, *args: object) -> object:
-    """service.<verb>_<kind>_polic(y|ies)(...), e.g. put_group_policy."""
+    """service.<verb>_<kind>_polic(y|ies)(...), e.g. put_group_policy; get and delete go
+    through get_owner_policy / delete_owner_policy, as the CLI and the TUI call them."""
+    if verb in ("get", "delete"):
+        caller, *rest = args
+        return getattr(service, f"{verb}_owner_policy")(caller, kind, *rest)
     noun = "policies" if verb == "list" else "policy"
     return getattr(service, f"{verb}_{kind}_{noun}")(*args)
 
@@ -229,7 +233,7 @@ def test_permissions_boundary_limits_and_is_removed(service: IamService, root: P
     assert entity.permissions_boundary == boundary
     getattr(service, f"put_{kind}_permissions_boundary")(
         root, "owner", "arn:aws:iam::aws:policy/ReadOnlyAccess")
-    getattr(service, f"delete_{kind}_permissions_boundary")(root, "owner")
+    service.set_owner_boundary(root, kind, "owner", None)  # as the CLI and the TUI delete it
     entity = (service.get_user(root, "owner") if kind == "user"
               else service.get_role(root, "owner"))
     assert entity.permissions_boundary is None

@@ -14,10 +14,9 @@ from pathlib import Path
 
 import pytest
 from helpers import ACCOUNT_ID, ROOT_PASSWORD, CliRunner, FakeClock
-from iamtui.store import StorePermissions
 
 from iamtui import cli
-from iamtui.errors import EntityAlreadyExists
+from iamtui.errors import EntityAlreadyExists, StorePermissions
 from iamtui.security import mfa
 from iamtui.service import IamService, Principal
 from iamtui.service.keyfiles import KeyFileMissing, create_keys, key_path

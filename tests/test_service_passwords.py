@@ -26,6 +26,7 @@ from helpers import ACCOUNT_ID, ROOT_PASSWORD, CliRunner, FakeClock
 
 from iamtui.errors import (
     AccessDenied,
+    AccountLocked,
     EntityAlreadyExists,
     NoSuchEntity,
     PasswordPolicyViolation,
@@ -36,7 +37,6 @@ from iamtui.model import InlinePolicy
 from iamtui.security.passwords import LockoutSettings, PasswordPolicy
 from iamtui.service import IamService, Principal
 from iamtui.service.passwords import InvalidUserType
-from iamtui.service.signin import AccountLocked
 from iamtui.service.tables import INLINE_POLICIES, LOGIN_PROFILES
 
 PASSWORD = "Corr3ct-Horse!"

@@ -30,7 +30,12 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from iamtui.audit import HIDDEN
-from iamtui.errors import AccessDenied, InvalidAuthenticationCode, PasswordPolicyViolation
+from iamtui.errors import (
+    AccessDenied,
+    InvalidAuthenticationCode,
+    PasswordExpired,
+    PasswordPolicyViolation,
+)
 from iamtui.errors import SignInFailed as SignInFailedError
 from iamtui.model import InlinePolicy
 from iamtui.security import mfa
@@ -46,7 +51,6 @@ from iamtui.service.signin import (
     GENERIC_FAILURE,
     MfaCodeRequired,
     PasswordChangeRequired,
-    PasswordExpired,
 )
 from iamtui.service.tables import INLINE_POLICIES, LOGIN_PROFILES, USERS
 
@@ -649,7 +653,8 @@ def test_stale_and_earlier_codes_are_refused(service: IamService, root: Principa
 
 def test_full_width_digits_are_refused(service: IamService, root: Principal, alice: str,
                                        clock: FakeClock) -> None:
-    """A code is exactly six ASCII digits: pyotp would accept full-width ones (PITFALLS).
+    """A code is exactly six ASCII digits: pyotp normalizes full-width digits, so
+    `９７１３９７` would verify there.
     https://docs.aws.amazon.com/IAM/latest/APIReference/API_EnableMFADevice.html"""
     seed = enroll(service, root, clock)
     clock.advance(seconds=60)

@@ -23,12 +23,13 @@ from iamtui.store import (
     StoreNotFound,
     StorePermissions,
     StoreVersion,
+    UniqueViolation,
     default_db_path,
     resolve_db_path,
 )
 from iamtui.store import journal as journal_mod
 
-from iamtui.errors import EntityAlreadyExists, IamError
+from iamtui.errors import EntityAlreadyExists
 
 SCHEMA = Schema(indexes={"users": {
     "name": Index("UserName", casefold=True, unique=True),
@@ -116,8 +117,11 @@ def test_unique_index_refuses_a_second_name_differing_only_in_case(db: Path) -> 
     # IAM user names are unique case-insensitively (IAM User Guide, "IAM identifiers")
     with open_store(db, create=True) as store:
         put_user(store, "AIDA1", "Alice")
-        with pytest.raises(EntityAlreadyExists), store.transaction() as tx:
+        with pytest.raises(UniqueViolation) as clash, store.transaction() as tx:
             tx.table("users").put("AIDA2", {"UserName": "ALICE"})
+        assert (clash.value.field, clash.value.value, clash.value.holder) == (
+            "UserName", "alice", "AIDA1")
+        assert str(clash.value) == "UserName 'alice' is already used by 'AIDA1'"
         assert store.revision == 1
         put_user(store, "AIDA1", "alice")  # the same key may keep its own name
         assert store.snapshot().table("users").find_one("name", "ALICE") == {
@@ -193,7 +197,7 @@ def test_a_write_from_a_stale_store_object_never_overwrites(db: Path) -> None:
             assert tx.revision == 1  # re-read under the lock before the block runs
             assert tx.table("users").get("AIDA1") is not None
             tx.table("users").put("AIDA2", {"UserName": "bob"})
-        with pytest.raises(EntityAlreadyExists), second.transaction() as tx:
+        with pytest.raises(UniqueViolation), second.transaction() as tx:
             tx.table("users").put("AIDA3", {"UserName": "ALICE"})  # sees first's name
     with open_store(db) as third:
         snap = third.snapshot()
@@ -222,7 +226,8 @@ def test_a_change_based_on_an_old_snapshot_is_refused(db: Path) -> None:
         with pytest.raises(StoreConflict) as err, second.transaction(
                 expect_revision=seen.revision) as tx:
             tx.table("users").put("AIDA1", {"UserName": "mallory"})
-        assert err.value.code == "ConcurrentModification"
+        # the service reports it as AWS's ConcurrentModification (test_service_store_errors)
+        assert "changed since revision 0 (now 1)" in str(err.value)
         assert file_bytes(db, first.journal_path) == before
         with second.transaction(expect_revision=1) as tx:
             tx.table("users").put("AIDA2", {"UserName": "bob"})
@@ -273,8 +278,7 @@ def test_a_group_or_world_readable_file_is_refused_with_the_fix(db: Path, which:
     target.chmod(0o644)
     with pytest.raises(StorePermissions) as err:
         Store.open(db)
-    assert f"chmod 600 {target}" in err.value.message
-    assert isinstance(err.value, IamError) and err.value.code == "StorePermissions"
+    assert f"chmod 600 {target}" in str(err.value)
     target.chmod(0o600)
     with open_store(db) as store:
         assert store.revision == 1
@@ -318,7 +322,7 @@ def test_an_unparseable_file_names_the_path_and_is_left_untouched(db: Path) -> N
     db.chmod(0o600)
     with pytest.raises(StoreCorrupt) as err:
         Store.open(db)
-    assert str(db) in err.value.message and "left untouched" in err.value.message
+    assert str(db) in str(err.value) and "left untouched" in str(err.value)
     assert db.read_bytes() == b'{"_meta": {"1": {"format": 1, "revis'
 
 

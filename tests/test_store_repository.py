@@ -6,9 +6,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from iamtui.store import EntityTable, Index, Store, schema_of
+from iamtui.store import EntityTable, Index, Store, UniqueViolation, schema_of
 
-from iamtui.errors import EntityAlreadyExists
 from iamtui.model import Group, User
 
 WHEN = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)
@@ -50,7 +49,7 @@ def test_names_are_found_case_insensitively_and_kept_unique(store: Store) -> Non
     with store.transaction() as tx:
         USERS.put(tx, user("AIDAALICE", "Alice"))
     assert USERS.find_one(store.snapshot(), "name", "ALICE").user_id == "AIDAALICE"
-    with pytest.raises(EntityAlreadyExists), store.transaction() as tx:
+    with pytest.raises(UniqueViolation), store.transaction() as tx:
         USERS.put(tx, user("AIDAOTHER", "alice"))
     assert [u.user_name for u in USERS.find_by(store.snapshot(), "path", "/")] == ["Alice"]
 

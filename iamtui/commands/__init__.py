@@ -3,6 +3,8 @@
 import importlib
 import pkgutil
 
+from iamtui.commands.registry import COMMANDS
+
 # Families that need no store: a one-shot `simulate-custom-policy` loads only these,
 # and so stays a short process (the others bring the store, Argon2 and the models).
 STORELESS = ("policy",)
@@ -10,8 +12,6 @@ STORELESS = ("policy",)
 
 def load(command: str | None = None) -> None:
     """Register `command`'s family (the store-less ones first), or every family."""
-    from iamtui.cli import COMMANDS
-
     for name in STORELESS:
         importlib.import_module(f"{__name__}.{name}")
     if command is not None and command in COMMANDS:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from iamtui.cli import ArgumentError, Response, arg, command
+from iamtui.commands.registry import ArgumentError, Response, arg, command
 from iamtui.commands.session import read_secret
 
 

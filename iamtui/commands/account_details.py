@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from iamtui.cli import EXPORT_READ_LIMIT, ArgumentError, Response, arg, command, read_document
+from iamtui.commands.registry import (
+    EXPORT_READ_LIMIT,
+    ArgumentError,
+    Response,
+    arg,
+    command,
+    read_document,
+)
 from iamtui.commands.session import session
 from iamtui.errors import InvalidInput
 from iamtui.model import AUTHORIZATION_DETAILS_FILTERS as FILTERS

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 
-from iamtui.cli import Response, arg, command
+from iamtui.commands.registry import Response, arg, command
 from iamtui.commands.session import session
 from iamtui.model import ManagedPolicy, OwnerKind
 

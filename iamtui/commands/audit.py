@@ -6,7 +6,8 @@ import argparse
 from datetime import UTC, datetime
 from typing import Any
 
-from iamtui.cli import ArgumentError, Response, arg, command, emit
+from iamtui.commands.output import emit
+from iamtui.commands.registry import ArgumentError, Response, arg, command
 from iamtui.commands.session import session
 from iamtui.errors import IamError
 

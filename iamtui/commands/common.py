@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from iamtui.cli import ArgumentError
+from iamtui.commands.registry import ArgumentError
 from iamtui.model import Tag
 from iamtui.policy import load_json
 

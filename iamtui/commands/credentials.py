@@ -12,7 +12,7 @@ import getpass
 import sys
 from typing import Any
 
-from iamtui.cli import ArgumentError, Response, arg, command
+from iamtui.commands.registry import ArgumentError, Response, arg, command
 from iamtui.commands.session import (
     load_profile,
     profile_name,

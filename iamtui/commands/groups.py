@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from iamtui.cli import Response, arg, command
+from iamtui.commands.registry import Response, arg, command
 from iamtui.commands.session import session
 from iamtui.model import Group, aws_group, aws_user
 

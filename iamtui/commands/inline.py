@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from iamtui.cli import Arg, Response, arg, command, read_document
+from iamtui.commands.registry import Arg, Response, arg, command, read_document
 from iamtui.commands.session import session
 from iamtui.model import OwnerKind, aws_inline_policy
 

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from iamtui.arn import root_arn
-from iamtui.cli import ArgumentError, Response, arg, command
 from iamtui.commands.common import parse_tags
+from iamtui.commands.registry import ArgumentError, Response, arg, command
 from iamtui.commands.session import session
 from iamtui.model import aws_mfa_device, aws_timestamp, aws_user, aws_virtual_mfa_device
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from iamtui.cli import ArgumentError, Response, arg, command
+from iamtui.commands.registry import ArgumentError, Response, arg, command
 from iamtui.commands.session import read_secret, session
 from iamtui.model import aws_login_profile
 

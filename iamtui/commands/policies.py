@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import argparse
 
-from iamtui.cli import Response, arg, command, read_document
 from iamtui.commands.common import parse_tags
+from iamtui.commands.registry import Response, arg, command, read_document
 from iamtui.commands.session import session
 from iamtui.model import ManagedPolicy, PolicyVersion, aws_policy, aws_policy_version, aws_tag
 

@@ -6,7 +6,7 @@ import argparse
 import json
 from collections.abc import Sequence
 
-from iamtui.cli import ArgumentError, Response, arg, command, read_document, require
+from iamtui.commands.registry import ArgumentError, Response, arg, command, read_document, require
 from iamtui.errors import InvalidInput, MalformedPolicyDocument
 from iamtui.policy import (
     Caller,
@@ -101,13 +101,9 @@ def compile_inputs(documents: Sequence[str], option: str, id_prefix: str,
 
 
 def simulate(identity: Sequence[PolicyInput], args: argparse.Namespace, *,
-             boundaries: Sequence[PolicyInput] = (),
-             resource_policies: dict[str, PolicyInput] | None = None) -> Response:
-    """Evaluate every action on every resource; shared by the custom and principal commands.
-
-    `resource_policies` maps a resource ARN to its stored resource-based policy;
-    `--resource-policy`, when given, applies to every resource.
-    """
+             boundaries: Sequence[PolicyInput] = ()) -> Response:
+    """Evaluate every action on every resource (simulate-custom-policy); `--resource-policy`,
+    when given, applies to every resource."""
     context = parse_context_entries(args.context_entries)
     resource_policy = None
     if args.resource_policy is not None:
@@ -122,10 +118,9 @@ def simulate(identity: Sequence[PolicyInput], args: argparse.Namespace, *,
         require(action == "*" or ":" in action, f"Action {action!r} must look like "
                 "service:ActionName, e.g. s3:GetObject")
         for resource in args.resource_arns:
-            own_policy = resource_policy or (resource_policies or {}).get(resource)
             request = EvalRequest(action, resource, context, caller, owner)
             results.append(evaluate(request, identity, boundaries=boundaries,
-                                    resource_policy=own_policy))
+                                    resource_policy=resource_policy))
     return evaluation_response(results)
 
 

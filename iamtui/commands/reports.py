@@ -7,7 +7,7 @@ import csv
 import io
 from pathlib import Path
 
-from iamtui.cli import ArgumentError, Response, arg, command
+from iamtui.commands.registry import ArgumentError, Response, arg, command
 from iamtui.commands.session import session
 
 # Columns `--output table` shows of the credential report (all 22 are too wide to read).

@@ -10,7 +10,7 @@ import argparse
 import json
 from typing import Any
 
-from iamtui.cli import Response, arg, command, read_document
+from iamtui.commands.registry import Response, arg, command, read_document
 from iamtui.commands.session import session
 from iamtui.model import ResourcePolicy, aws_timestamp
 

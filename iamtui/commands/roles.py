@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import argparse
 
-from iamtui.cli import Response, arg, command, read_document
 from iamtui.commands.common import parse_tags
+from iamtui.commands.registry import Response, arg, command, read_document
 from iamtui.commands.session import session
 from iamtui.model import DEFAULT_MAX_SESSION_DURATION, Role, aws_role, aws_tag
 

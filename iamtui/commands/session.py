@@ -12,9 +12,9 @@ from __future__ import annotations
 import argparse
 import configparser
 import getpass
+import io
 import os
 import re
-import secrets
 import stat
 import sys
 from collections.abc import Callable, Iterator
@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from iamtui.arn import lone_surrogate
-from iamtui.cli import ArgumentError
-from iamtui.errors import IamError
+from iamtui.commands.registry import ArgumentError
+from iamtui.errors import IamError, InvalidClientTokenId
 
 if TYPE_CHECKING:
     from iamtui.service import IamService, Principal
@@ -140,6 +140,9 @@ def load_profile(name: str, *, required: bool) -> tuple[str, str] | None:
 def save_profile(name: str, access_key_id: str, secret: str) -> Path:
     """Write the pair into profile `name` (other profiles kept): a 0600 file, replaced
     atomically, in a 0700 folder."""
+    # the one private-file writer; imported here, as the store's package brings TinyDB
+    from iamtui.store.files import atomic_write
+
     validate_profile_name(name)
     path = credentials_path()
     folder = path.parent
@@ -151,27 +154,35 @@ def save_profile(name: str, access_key_id: str, secret: str) -> Path:
         parser.add_section(name)
     parser[name][KEY_ID_OPTION] = access_key_id
     parser[name][SECRET_OPTION] = secret
-    tmp = folder / f".credentials.{os.getpid()}.{secrets.token_hex(4)}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        os.fchmod(fd, 0o600)  # whatever the umask
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            parser.write(out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    text = io.StringIO()
+    parser.write(text)
+    atomic_write(path, text.getvalue().encode("utf-8"))
     return path
 
 
 # --------------------------------------------------------------- credential sources
+
+
+def from_session_environment(service: IamService, args: argparse.Namespace) -> Principal | None:
+    """A role session from the environment: key pair plus $IAMTUI_SESSION_TOKEN.
+
+    Tried first, so a session token wins over the long-term key sources; skipped when
+    --profile names a profile (options come before the environment).
+    """
+    if getattr(args, "profile", None):
+        return None
+    key_id = os.environ.get(ENV_ACCESS_KEY_ID, "").strip()
+    secret = os.environ.get(ENV_SECRET_ACCESS_KEY, "").strip()
+    token = os.environ.get(ENV_SESSION_TOKEN, "").strip()
+    if not token:
+        if key_id.startswith("ASIA") and secret:  # temporary keys are useless without it
+            raise InvalidClientTokenId("The security token included in the request is "
+                                       f"invalid: temporary credentials need {ENV_SESSION_TOKEN}.")
+        return None
+    if not key_id or not secret:
+        missing = ENV_SECRET_ACCESS_KEY if key_id else ENV_ACCESS_KEY_ID
+        raise NoCredentials(f"Partial credentials found in env, missing: {missing}")
+    return service.authenticate_session(key_id, secret, token)
 
 
 def from_environment(service: IamService, args: argparse.Namespace) -> Principal | None:
@@ -199,10 +210,11 @@ def from_profile(service: IamService, args: argparse.Namespace) -> Principal | N
     return service.authenticate_access_key(*pair) if pair else None
 
 
-# Tried in this order after --as-root, as the AWS CLI tries its providers; other ways of
-# resolving credentials (role sessions, ...) append themselves.
+# Tried in this order after --as-root, as the AWS CLI tries its providers: a session token
+# first, so it wins over the long-term key sources.
 CredentialSource = Callable[["IamService", argparse.Namespace], "Principal | None"]
-CREDENTIAL_SOURCES: list[CredentialSource] = [from_environment, from_profile]
+CREDENTIAL_SOURCES: tuple[CredentialSource, ...] = (from_session_environment, from_environment,
+                                                     from_profile)
 
 
 def caller_for(service: IamService, args: argparse.Namespace) -> Principal:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from iamtui.cli import Response, arg, command
 from iamtui.commands.policy import (
     _account,
     compile_inputs,
     evaluation_response,
     parse_context_entries,
 )
+from iamtui.commands.registry import Response, arg, command
 from iamtui.commands.session import session
 from iamtui.policy import PolicyType
 

@@ -1,56 +1,21 @@
-"""Role sessions: assume-role, get-caller-identity, revoke-role-sessions, list-role-sessions,
-and the credential source that lets every command act as a role session.
+"""Role sessions: assume-role, get-caller-identity, revoke-role-sessions, list-role-sessions.
 
-A session's temporary key pair and token come from $IAMTUI_ACCESS_KEY_ID,
-$IAMTUI_SECRET_ACCESS_KEY and $IAMTUI_SESSION_TOKEN, as the AWS CLI takes
-AWS_SESSION_TOKEN beside the key pair.
+Every command acts as a role session given its temporary key pair and token in
+$IAMTUI_ACCESS_KEY_ID, $IAMTUI_SECRET_ACCESS_KEY and $IAMTUI_SESSION_TOKEN, as the AWS CLI
+takes AWS_SESSION_TOKEN beside the key pair (session.from_session_environment).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 from typing import TYPE_CHECKING
 
-from iamtui.cli import Response, arg, command
 from iamtui.commands import session
-from iamtui.commands.session import NoCredentials
-from iamtui.errors import InvalidClientTokenId
+from iamtui.commands.registry import Response, arg, command
 from iamtui.model import aws_timestamp
 
 if TYPE_CHECKING:
-    from iamtui.service import IamService, Principal
-
-ENV_ACCESS_KEY_ID = "IAMTUI_ACCESS_KEY_ID"
-ENV_SECRET_ACCESS_KEY = "IAMTUI_SECRET_ACCESS_KEY"
-ENV_SESSION_TOKEN = "IAMTUI_SESSION_TOKEN"
-
-
-def from_session_environment(service: IamService, args: argparse.Namespace) -> Principal | None:
-    """A role session from the environment: key pair plus $IAMTUI_SESSION_TOKEN.
-
-    Tried first, so a session token wins over the long-term key sources; skipped when
-    --profile names a profile (options come before the environment).
-    """
-    if getattr(args, "profile", None):
-        return None
-    key_id = os.environ.get(ENV_ACCESS_KEY_ID, "").strip()
-    secret = os.environ.get(ENV_SECRET_ACCESS_KEY, "").strip()
-    token = os.environ.get(ENV_SESSION_TOKEN, "").strip()
-    if not token:
-        if key_id.startswith("ASIA") and secret:  # temporary keys are useless without it
-            raise InvalidClientTokenId("The security token included in the request is "
-                                       f"invalid: temporary credentials need {ENV_SESSION_TOKEN}.")
-        return None
-    if not key_id or not secret:
-        missing = ENV_SECRET_ACCESS_KEY if key_id else ENV_ACCESS_KEY_ID
-        raise NoCredentials(f"Partial credentials found in env, missing: {missing}")
-    return service.authenticate_session(key_id, secret, token)
-
-
-if from_session_environment not in session.CREDENTIAL_SOURCES:
-    session.CREDENTIAL_SOURCES.insert(0, from_session_environment)
-
+    pass
 
 @command("assume-role", "Get temporary credentials for a role (as `aws sts assume-role`).",
          arg("--role-arn", required=True, help="the role's ARN"),

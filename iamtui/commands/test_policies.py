@@ -6,7 +6,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from iamtui.cli import ArgumentError, Response, arg, command, emit
+from iamtui.commands.output import emit
+from iamtui.commands.registry import ArgumentError, Response, arg, command
 from iamtui.commands.session import session
 
 EXIT_CHANGED = 1

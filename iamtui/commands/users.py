@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from iamtui.cli import Response, arg, command
 from iamtui.commands.common import parse_tags
+from iamtui.commands.registry import Response, arg, command
 from iamtui.commands.session import session
 from iamtui.model import aws_tag, aws_user
 

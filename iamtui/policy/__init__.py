@@ -28,7 +28,6 @@ from iamtui.policy.grammar import (
     PolicyType,
     ValidationReport,
     parse_policy,
-    policy_size,
     validate_policy,
 )
 
@@ -37,5 +36,5 @@ __all__ = [
     "EvalRequest", "EvalResult", "Explanation", "Finding", "FindingType", "PolicyDocument",
     "PolicyInput", "PolicySet", "PolicySourceType", "PolicyType", "Position", "RequestContext",
     "ValidationReport", "compile_policy", "evaluate", "explain", "load_json", "parse_policy",
-    "policy_size", "validate_policy",
+    "validate_policy",
 ]

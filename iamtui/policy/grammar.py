@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from iamtui.arn import policy_size
 from iamtui.errors import MalformedPolicyDocument
 from iamtui.policy.conditions import check_value, parse_operator
 from iamtui.policy.document import LineIndex, Node, Position, parse_json
@@ -151,11 +152,6 @@ class ValidationReport:
     @property
     def errors(self) -> list[Finding]:
         return [f for f in self.findings if f.finding_type is FindingType.ERROR]
-
-
-def policy_size(text: str) -> int:
-    """Characters AWS counts against a size quota: whitespace is not counted."""
-    return sum(1 for c in text if not c.isspace())
 
 
 def parse_policy(text: str, policy_type: PolicyType = PolicyType.IDENTITY, *,

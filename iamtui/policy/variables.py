@@ -108,8 +108,3 @@ def resolve(tokens: tuple[Token, ...], source: VariableSource) -> tuple[Token, .
         else:
             out.append(t)
     return tuple(out)
-
-
-def literal_text(tokens: tuple[Token, ...]) -> str:
-    """The text of tokens that hold no variables (wildcards as their characters)."""
-    return "".join(t.text if isinstance(t, Literal) else t.char for t in tokens)  # type: ignore[union-attr]

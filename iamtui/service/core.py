@@ -1,6 +1,7 @@
 """IamService's core: opening a store, who is calling, authorizing, auditing.
 
-Every operation follows DESIGN.md's flow: validate the input, authorize the caller
+Every operation follows one flow, so that the CLI, the TUI and the tester agree on every
+decision and every change is audited: validate the input, authorize the caller
 for the IAM action on the target ARN with the same engine the permission tester
 uses (the root user bypasses policies), change the store in one transaction that also
 carries the operation's audit event, and append that event to the log after the commit
@@ -14,7 +15,7 @@ import os
 import secrets
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, Self
 
@@ -26,6 +27,7 @@ from iamtui.errors import (
     IamError,
     InvalidClientTokenId,
     NoSuchEntity,
+    StoreNotFound,
 )
 from iamtui.model import Account, User
 from iamtui.policy import (
@@ -40,19 +42,15 @@ from iamtui.policy import (
     compile_policy,
     evaluate,
 )
+from iamtui.security import Clock, utc_now
 from iamtui.security.passwords import check_password, hash_password
 from iamtui.service import keyfiles, principals, trail
+from iamtui.service.storage import ServiceStore
 from iamtui.service.tables import RESOURCE_POLICIES, ROLES, SCHEMA, USERS
 from iamtui.service.trail import AuditLogWriteFailed, AuditTrail, StoreDataLost
-from iamtui.store import Snapshot, Store, StoreNotFound, Tx, resolve_db_path
+from iamtui.store import Snapshot, Store, Tx, resolve_db_path
 
 View = Snapshot | Tx
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
 
 def config_dir() -> Path:
     """Where keys and the credentials file live: $IAMTUI_CONFIG_DIR or the user config folder."""
@@ -171,8 +169,8 @@ class ServiceCore:
         path = resolve_db_path(db)
         migrated: list[tuple[int, dict[str, Any]]] = []  # before the key is at hand
         try:
-            store = Store.open(path, schema=SCHEMA,
-                               on_commit=lambda rev, base, _: migrated.append((rev, dict(base))))
+            store = ServiceStore.open(path, schema=SCHEMA, on_commit=lambda rev, base, _:
+                                      migrated.append((rev, dict(base))))
         except StoreNotFound:
             if found := trail.leftovers(path.expanduser().resolve()):
                 raise StoreDataLost(
@@ -213,7 +211,7 @@ class ServiceCore:
         path = resolve_db_path(db)
         if not path.exists() and (found := trail.leftovers(path.expanduser().resolve())):
             raise EntityAlreadyExists(cls._no_init_over(path, found))  # before creating it
-        store = Store.open(path, create=True, schema=SCHEMA)
+        store = ServiceStore.open(path, create=True, schema=SCHEMA)
         try:
             view = store.snapshot()
             if "account" in view.meta:

@@ -305,29 +305,14 @@ class InlinePolicyOperations(OwnerOperations):
         """PutRolePolicy (the role's inline policies together: at most 10,240 characters)."""
         return self.put_owner_policy(caller, "role", role_name, policy_name, policy_document)
 
-    def get_user_policy(self, caller: Principal, user_name: str,
-                        policy_name: str) -> InlinePolicy:
-        """GetUserPolicy."""
-        return self.get_owner_policy(caller, "user", user_name, policy_name)
-
     def get_group_policy(self, caller: Principal, group_name: str,
                          policy_name: str) -> InlinePolicy:
         """GetGroupPolicy."""
         return self.get_owner_policy(caller, "group", group_name, policy_name)
 
-    def get_role_policy(self, caller: Principal, role_name: str,
-                        policy_name: str) -> InlinePolicy:
-        """GetRolePolicy."""
-        return self.get_owner_policy(caller, "role", role_name, policy_name)
-
     def delete_user_policy(self, caller: Principal, user_name: str, policy_name: str) -> None:
         """DeleteUserPolicy."""
         self.delete_owner_policy(caller, "user", user_name, policy_name)
-
-    def delete_group_policy(self, caller: Principal, group_name: str,
-                            policy_name: str) -> None:
-        """DeleteGroupPolicy."""
-        self.delete_owner_policy(caller, "group", group_name, policy_name)
 
     def delete_role_policy(self, caller: Principal, role_name: str, policy_name: str) -> None:
         """DeleteRolePolicy."""
@@ -349,10 +334,6 @@ class InlinePolicyOperations(OwnerOperations):
                                       permissions_boundary: str) -> None:
         """PutUserPermissionsBoundary: set or replace the user's boundary."""
         self.set_owner_boundary(caller, "user", user_name, permissions_boundary)
-
-    def delete_user_permissions_boundary(self, caller: Principal, user_name: str) -> None:
-        """DeleteUserPermissionsBoundary."""
-        self.set_owner_boundary(caller, "user", user_name, None)
 
     def put_role_permissions_boundary(self, caller: Principal, role_name: str,
                                       permissions_boundary: str) -> None:

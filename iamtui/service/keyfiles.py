@@ -16,7 +16,6 @@ they are refused with the store's own check (`store.files.check_private`).
 
 from __future__ import annotations
 
-import contextlib
 import os
 from pathlib import Path
 from typing import Literal
@@ -24,13 +23,12 @@ from typing import Literal
 from iamtui import audit
 from iamtui.errors import EntityAlreadyExists, IamError
 from iamtui.security import mfa
+from iamtui.service.storage import translated
 from iamtui.store.files import (
+    atomic_write,
     check_private,
     ensure_private_dir,
-    fsync_dir,
     open_private,
-    temp_path_for,
-    write_all,
 )
 
 KeyKind = Literal["audit", "mfa"]
@@ -59,6 +57,7 @@ def key_path(keys_dir: Path, store_id: str, kind: KeyKind) -> Path:
     return keys_dir / f"{store_id}.{kind}.key"
 
 
+@translated()  # the store's file checks raise the store's errors
 def create_keys(keys_dir: Path, store_id: str) -> None:
     """Write both keys of a new store (`iamtui init`): 0600 files in a 0700 folder."""
     ensure_private_dir(keys_dir)
@@ -66,6 +65,7 @@ def create_keys(keys_dir: Path, store_id: str) -> None:
     _create(key_path(keys_dir, store_id, "mfa"), mfa.new_key_file())
 
 
+@translated()
 def audit_key(keys_dir: Path, store_id: str) -> audit.AuditKey:
     """The audit chain's key; KeyFileMissing if its file is gone, StorePermissions if others
     may read it or it is not the user's."""
@@ -73,6 +73,7 @@ def audit_key(keys_dir: Path, store_id: str) -> audit.AuditKey:
     return audit.AuditKey.from_key_file(_read(path, "audit"), path)
 
 
+@translated()
 def seed_cipher(keys_dir: Path, store_id: str, *, seeds_exist: bool) -> mfa.SeedCipher:
     """The MFA seeds' cipher. Its key file is created here only while no encrypted seed
     exists (`seeds_exist` False: a store from before init wrote it); otherwise a missing one
@@ -84,6 +85,7 @@ def seed_cipher(keys_dir: Path, store_id: str, *, seeds_exist: bool) -> mfa.Seed
     return mfa.SeedCipher.from_key_file(_read(path, "mfa"), path)
 
 
+@translated()
 def check_private_if_present(path: Path) -> None:
     """Refuse `path` (StorePermissions) if it exists and others may read it or it is not the
     user's; used for the audit log and the MFA key when a store is opened."""
@@ -109,28 +111,11 @@ def _read(path: Path, kind: KeyKind) -> bytes:
 
 
 def _create(path: Path, data: bytes, *, exclusive: bool = True) -> None:
-    """Write `path` whole or not at all, 0600, never over an existing file: written aside,
-    then linked into place (link fails if the name exists). With `exclusive` False, a file
-    another process linked first is kept, so both use the same key."""
-    temp = temp_path_for(path)
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-    try:
-        try:
-            os.fchmod(fd, 0o600)  # whatever the umask
-            write_all(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        try:
-            os.link(temp, path)
-        except FileExistsError:
-            if exclusive:
-                raise EntityAlreadyExists(f"{path} already exists: a new store's key is never "
-                                          "written over another one.") from None
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            temp.unlink()
-    fsync_dir(path.parent)
+    """Write `path` whole or not at all, 0600, never over an existing file. With `exclusive`
+    False, a file another process linked first is kept, so both use the same key."""
+    if not atomic_write(path, data, replace=False) and exclusive:
+        raise EntityAlreadyExists(f"{path} already exists: a new store's key is never "
+                                  "written over another one.")
 
 
 __all__ = ["KeyFileMissing", "audit_key", "check_private_if_present", "create_keys",

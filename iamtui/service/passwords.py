@@ -21,18 +21,28 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Final
 
-from iamtui.errors import AccessDenied, EntityAlreadyExists, IamError, NoSuchEntity
+from iamtui.errors import (
+    AccessDenied,
+    AccountLocked,
+    EntityAlreadyExists,
+    IamError,
+    NoSuchEntity,
+    PasswordExpired,
+)
 from iamtui.model import LoginProfile
 from iamtui.policy import ContextEntry
 from iamtui.security.passwords import (
+    UNTIL_UNLOCKED,
     AccountSecuritySettings,
     LockoutSettings,
     LockoutState,
     PasswordPolicy,
     check_password,
     hash_password,
+    password_expired,
     record_failed_sign_in,
     unlock,
+    verify_password,
 )
 from iamtui.service.core import Change, Principal, ServiceCore, View
 from iamtui.service.tables import LOGIN_PROFILES, USERS
@@ -70,6 +80,15 @@ def security_settings(view: View) -> AccountSecuritySettings:
 def lockout_state(profile: LoginProfile) -> LockoutState:
     """A login profile's lockout counters as the pure lockout functions take them."""
     return LockoutState(profile.failed_attempts, profile.locked_until)
+
+
+def lock_message(state: LockoutState) -> str:
+    """What a locked-out person is told: until when, or that an administrator must unlock."""
+    if state.locked_until == UNTIL_UNLOCKED:
+        return ("This account is locked after too many failed sign-in attempts; an "
+                "administrator must unlock it.")
+    until = state.locked_until.strftime("%Y-%m-%d %H:%M UTC") if state.locked_until else "?"
+    return f"This account is locked after too many failed sign-in attempts, until {until}."
 
 
 def with_lockout(profile: LoginProfile, state: LockoutState) -> LoginProfile:
@@ -280,9 +299,6 @@ class PasswordOperations(ServiceCore):
         and the new one must satisfy the policy and not reuse a recent password.
         With HardExpiry, an expired password can only be reset by an administrator.
         """
-        from iamtui.security.passwords import password_expired, verify_password
-        from iamtui.service.signin import PasswordExpired
-
         if caller.kind != "user":
             raise InvalidUserType("Only an IAM user can change its password with "
                                   "ChangePassword; the root user's password is not affected.")
@@ -306,8 +322,6 @@ class PasswordOperations(ServiceCore):
                 settings = security_settings(tx)
                 state = lockout_state(profile)
                 if state.is_locked(self.clock()):  # no guessing the old password while locked
-                    from iamtui.service.signin import AccountLocked, lock_message
-
                     raise AccountLocked(lock_message(state), state.locked_until or self.clock())
                 if not verify_password(profile.password_hash, old_password):
                     failed = with_lockout(profile, record_failed_sign_in(
@@ -401,6 +415,6 @@ def _extension_params(settings: AccountSecuritySettings) -> dict[str, Any]:
 
 
 __all__ = ["HISTORY_KEPT", "KEEP", "SECURITY_META", "InvalidUserType", "PasswordOperations",
-           "lockout_state", "password_history", "scrubbable", "secret_change",
+           "lock_message", "lockout_state", "password_history", "scrubbable", "secret_change",
            "security_settings",
            "with_lockout", "with_new_password"]

@@ -47,13 +47,17 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 
 from iamtui import audit
-from iamtui.errors import IamError, InvalidAuthenticationCode, SignInFailed
+from iamtui.errors import (
+    IamError,
+    InvalidAuthenticationCode,
+    PasswordExpired,
+    SignInFailed,
+)
 from iamtui.model import Account, LoginProfile, User, iso_z, parse_timestamp
 from iamtui.security.passwords import (
     MIN_LOCKOUT_MINUTES,
     UNTIL_UNLOCKED,
     LockoutSettings,
-    LockoutState,
     check_password,
     dummy_verify,
     hash_password,
@@ -68,6 +72,7 @@ from iamtui.service.core import Principal, View
 from iamtui.service.mfa_devices import ROOT_OWNER, MfaDeviceOperations
 from iamtui.service.passwords import (
     PasswordOperations,
+    lock_message,
     lockout_state,
     password_history,
     security_settings,
@@ -82,18 +87,6 @@ ROOT_PROFILE_NAME: Final = "<root_account>"
 """The user name of the root user's LoginProfile-shaped state: not a valid IAM user name."""
 
 
-class AccountLocked(IamError):
-    """Locked after too many failed attempts: what ChangePassword tells a caller who has
-    already proven who they are. Sign-in never raises it (a locked account gets the generic
-    SignInFailed there, see `SignInOperations._sign_in`)."""
-
-    code, http_status = "AccountLocked", 403
-
-    def __init__(self, message: str, locked_until: datetime) -> None:
-        super().__init__(message)
-        self.locked_until = locked_until
-
-
 class PasswordChangeRequired(IamError):
     """The password is right but must be changed first: sign in again with new_password."""
 
@@ -102,12 +95,6 @@ class PasswordChangeRequired(IamError):
     def __init__(self, message: str, reason: str) -> None:
         super().__init__(message)
         self.reason = reason  # "reset" (PasswordResetRequired) or "expired" (MaxPasswordAge)
-
-
-class PasswordExpired(IamError):
-    """The password expired under HardExpiry: an administrator must reset it."""
-
-    code, http_status = "PasswordExpired", 403
 
 
 class MfaCodeRequired(IamError):
@@ -140,15 +127,6 @@ def _root_profile(meta: dict[str, Any], account: Account) -> LoginProfile:
                         password_last_changed=parse_timestamp(changed) if changed else None,
                         failed_attempts=int(root.get("failed_attempts", 0)),
                         locked_until=parse_timestamp(until) if until else None)
-
-
-def lock_message(state: LockoutState) -> str:
-    """What a locked-out person is told: until when, or that an administrator must unlock."""
-    if state.locked_until == UNTIL_UNLOCKED:
-        return ("This account is locked after too many failed sign-in attempts; an "
-                "administrator must unlock it.")
-    until = state.locked_until.strftime("%Y-%m-%d %H:%M UTC") if state.locked_until else "?"
-    return f"This account is locked after too many failed sign-in attempts, until {until}."
 
 
 class SignInOperations(PasswordOperations, MfaDeviceOperations):
@@ -401,11 +379,8 @@ def lockout_remaining(locked_until: datetime, now: datetime) -> timedelta | None
 __all__ = [
     "GENERIC_FAILURE",
     "ROOT_PROFILE_NAME",
-    "AccountLocked",
     "MfaCodeRequired",
     "PasswordChangeRequired",
-    "PasswordExpired",
     "SignInOperations",
-    "lock_message",
     "lockout_remaining",
 ]

@@ -17,7 +17,7 @@ from iamtui.screens.main import MainScreen
 from iamtui.screens.widgets.lazy_table import PAGE, LazyTable
 from textual.pilot import Pilot
 from textual.widgets import Input, Static, TextArea
-from tui_helpers import new_store
+from tui_helpers import new_store, wait_for_workers
 
 from iamtui.app import IamApp
 from iamtui.audit import Identity, make_event
@@ -48,11 +48,11 @@ def make_app(db: Path, clock: FakeClock) -> IamApp:
 async def open_audit(pilot: Pilot) -> AuditSection:
     for key in ("ctrl+r", *ROOT_PASSWORD, "enter"):
         await pilot.press(key)
-    await pilot.app.workers.wait_for_complete()
+    await wait_for_workers(pilot.app)
     await pilot.pause()
     assert isinstance(pilot.app.screen, MainScreen)
     await pilot.press("7")
-    await pilot.app.workers.wait_for_complete()
+    await wait_for_workers(pilot.app)
     await pilot.pause()
     return pilot.app.screen.query_one(AuditSection)
 
@@ -67,7 +67,7 @@ async def apply(pilot: Pilot, section: AuditSection, **values: str) -> None:
         section.query_one(f"#f-{name}", Input).value = value
     section.query_one("#f-user", Input).focus()
     await pilot.press("enter")
-    await pilot.app.workers.wait_for_complete()
+    await wait_for_workers(pilot.app)
     await pilot.pause()
 
 
@@ -101,7 +101,7 @@ async def test_events_filters_and_detail(db: Path, clock: FakeClock) -> None:
         assert "alice" not in [r[4] for r in events(section)]
         section.query_one(LazyTable).focus()
         await pilot.press("escape")  # clears every filter
-        await pilot.app.workers.wait_for_complete()
+        await wait_for_workers(pilot.app)
         await pilot.pause()
         assert events(section) == rows
 
@@ -116,9 +116,9 @@ async def test_verify_points_at_a_tampered_record(db: Path, clock: FakeClock) ->
     async with app.run_test(size=SIZE) as pilot:
         section = await open_audit(pilot)
         await pilot.press("v")
-        await pilot.app.workers.wait_for_complete()
+        await wait_for_workers(pilot.app)
         await pilot.pause()
-        await pilot.app.workers.wait_for_complete()  # the reload verify asked for
+        await wait_for_workers(pilot.app)  # the reload verify asked for
         await pilot.pause()
         status = str(section.query_one("#audit-status", Static).render())
         assert "tampered" in status and f"line {target + 1}" in status
@@ -131,7 +131,7 @@ async def test_intact_log_verifies(db: Path, clock: FakeClock) -> None:
     async with app.run_test(size=SIZE) as pilot:
         section = await open_audit(pilot)
         await pilot.press("v")
-        await pilot.app.workers.wait_for_complete()
+        await wait_for_workers(pilot.app)
         await pilot.pause()
         assert "intact" in str(section.query_one("#audit-status", Static).render())
 

@@ -11,6 +11,7 @@ import pytest
 from iamtui.screens.modals import ConfirmModal
 from iamtui.screens.policy_editor import PolicyEditorScreen
 from textual.app import App
+from tui_helpers import wait_for_workers
 
 from iamtui.policy import PolicyType
 
@@ -56,7 +57,7 @@ class Host(App[None]):
 
 async def _checked(pilot) -> None:  # type: ignore[no-untyped-def]
     await pilot.pause(0.3)  # past the debounce
-    await pilot.app.workers.wait_for_complete()
+    await wait_for_workers(pilot.app)
     await pilot.pause()
 
 

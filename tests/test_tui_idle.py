@@ -8,6 +8,7 @@ from helpers import ACCOUNT_ID, ROOT_PASSWORD, FakeClock
 from iamtui.screens.main import MainScreen
 from iamtui.screens.sign_in import SignInScreen
 from textual.widgets import RadioButton
+from tui_helpers import wait_for_workers
 
 from iamtui.app import IamApp
 from iamtui.security.passwords import PasswordPolicy
@@ -25,7 +26,7 @@ async def test_idle_console_locks_and_signing_in_again_resumes(tmp_path: Path) -
     app = IamApp(db, keys_dir=keys, clock=clock)
     async with app.run_test(size=(100, 36)) as pilot:
         await pilot.press("ctrl+r", *ROOT_PASSWORD, "enter")  # "Root user", its password
-        await app.workers.wait_for_complete()
+        await wait_for_workers(app)
         await pilot.pause()
         assert isinstance(app.screen, MainScreen)
 
@@ -49,6 +50,6 @@ async def test_idle_console_locks_and_signing_in_again_resumes(tmp_path: Path) -
         # the screen comes back with "Root user" chosen, the password field focused
         assert app.screen.query_one("#as-root", RadioButton).value
         await pilot.press(*ROOT_PASSWORD, "enter")
-        await app.workers.wait_for_complete()
+        await wait_for_workers(app)
         await pilot.pause()
         assert isinstance(app.screen, MainScreen) and app.principal is not None

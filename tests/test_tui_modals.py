@@ -8,7 +8,7 @@ from collections.abc import Callable
 from iamtui.screens.modals import Field, FormModal
 from textual.app import App
 from textual.widgets import Button, Checkbox, Input
-from tui_helpers import type_text
+from tui_helpers import type_text, wait_for_workers
 
 FIELDS = [Field(f"f{i}", f"Field {i}", required=False) for i in range(6)] + [
     Field("flag", "A yes/no choice", "true", checkbox=True)]
@@ -114,7 +114,7 @@ async def test_a_refusal_shows_whole_above_the_buttons_even_at_80x24() -> None:
         for _ in range(6):  # from field to field, then submit
             await pilot.press("enter")
         await pilot.pause()
-        await app.workers.wait_for_complete()
+        await wait_for_workers(app)
         await pilot.pause()
         screen = app.screen
         error = screen.query_one("#form-error")

@@ -17,7 +17,7 @@ from iamtui.screens.main import MainScreen
 from rich.cells import cell_len
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input, Label, Static
-from tui_helpers import new_store
+from tui_helpers import new_store, wait_for_workers
 
 from iamtui.app import IamApp
 from iamtui.errors import AccessDenied, InvalidInput, NoSuchEntity
@@ -41,7 +41,7 @@ def open_service(db: Path) -> IamService:
 async def open_settings(pilot: Pilot) -> AccountSettingsSection:
     for key in ("ctrl+r", *ROOT_PASSWORD, "enter"):
         await pilot.press(key)
-    await pilot.app.workers.wait_for_complete()
+    await wait_for_workers(pilot.app)
     await pilot.pause()
     assert isinstance(pilot.app.screen, MainScreen)
     await pilot.press("8")

@@ -20,6 +20,7 @@ from helpers import ACCOUNT_ID, ROOT_PASSWORD, FakeClock
 from iamtui.screens.policy_editor import PolicyEditorScreen
 from textual.pilot import Pilot
 from textual.widgets import Input
+from tui_helpers import wait_for_workers
 
 from iamtui.app import IamApp
 from iamtui.service import IamService
@@ -81,14 +82,14 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> IamApp:
 async def _sign_in(pilot: Pilot) -> None:
     for key in ("ctrl+r", *ROOT_PASSWORD, "enter"):
         await pilot.press(key)
-    await pilot.app.workers.wait_for_complete()
+    await wait_for_workers(pilot.app)
     await pilot.pause()
 
 
 async def _users(pilot: Pilot) -> None:
     await _sign_in(pilot)
     await pilot.press("2")
-    await pilot.app.workers.wait_for_complete()
+    await wait_for_workers(pilot.app)
     await pilot.pause()
 
 
@@ -109,7 +110,7 @@ def test_policy_editor_with_findings(app: IamApp, snap_compare: Any) -> None:
     async def edit(pilot: Pilot) -> None:
         await _sign_in(pilot)
         await pilot.press("5")
-        await pilot.app.workers.wait_for_complete()
+        await wait_for_workers(pilot.app)
         await pilot.press("n", *"ReadReports", "enter", "enter", "enter")
         await pilot.pause()
         editor = pilot.app.screen
@@ -117,7 +118,7 @@ def test_policy_editor_with_findings(app: IamApp, snap_compare: Any) -> None:
         editor.editor.cursor_blink = False
         editor.editor.load_text(WITH_FINDINGS)
         await pilot.pause(0.3)
-        await pilot.app.workers.wait_for_complete()
+        await wait_for_workers(pilot.app)
         await pilot.pause()
         assert [f.issue_code for f in editor.findings] == [
             "INVALID_ARN_RESOURCE", "PASS_ROLE_WITH_STAR_IN_RESOURCE"]
@@ -151,7 +152,7 @@ def test_sign_in_asks_for_the_mfa_code(mfa_app: IamApp, snap_compare: Any) -> No
     async def password(pilot: Pilot) -> None:
         for key in (*"alice", "enter", *PASSWORD, "enter"):
             await pilot.press(key)
-        await pilot.app.workers.wait_for_complete()
+        await wait_for_workers(pilot.app)
         await pilot.pause()
         for field in pilot.app.screen.query(Input):
             field.cursor_blink = False

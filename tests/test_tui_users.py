@@ -10,7 +10,7 @@ from iamtui.screens.modals import ConfirmModal, FormModal
 from iamtui.screens.sign_in import SignInScreen
 from iamtui.screens.widgets.resource_table import ResourceTable
 from textual.widgets import Input
-from tui_helpers import initialized_app, settle, sign_in, type_text
+from tui_helpers import initialized_app, settle, sign_in, type_text, wait_for_workers
 
 from iamtui.app import IamApp
 from iamtui.service import IamService
@@ -28,7 +28,7 @@ async def test_first_run_creates_the_store_and_signs_in_as_root(tmp_path: Path) 
         await pilot.press("enter")
         await type_text(pilot, ROOT_PASSWORD)
         await pilot.press("enter")
-        await app.workers.wait_for_complete()
+        await wait_for_workers(app)
         await pilot.pause()
         assert app.principal is not None and app.principal.is_root
         # the best practice offered next: an administrator user, then MFA for root
@@ -67,12 +67,12 @@ async def test_sign_in_then_create_filter_and_delete_users(tmp_path: Path) -> No
         await pilot.press("ctrl+r")  # "Root user"
         await type_text(pilot, "wrong-password")
         await pilot.press("enter")
-        await app.workers.wait_for_complete()
+        await wait_for_workers(app)
         await pilot.pause()
         assert isinstance(app.screen, SignInScreen)  # still here: wrong password
         await type_text(pilot, ROOT_PASSWORD)
         await pilot.press("enter")
-        await app.workers.wait_for_complete()
+        await wait_for_workers(app)
         await pilot.pause()
         assert isinstance(app.screen, MainScreen)
 
@@ -82,7 +82,7 @@ async def test_sign_in_then_create_filter_and_delete_users(tmp_path: Path) -> No
             await pilot.press("n")
             await type_text(pilot, name)
             await pilot.press("enter", "enter")
-            await app.workers.wait_for_complete()
+            await wait_for_workers(app)
             await pilot.pause()
             assert table.current_key == f"arn:aws:iam::{ACCOUNT_ID}:user/{name}"  # the new row
         assert [r.cells[0] for r in table.rows] == ["alice", "bob", "carol"]
@@ -101,7 +101,7 @@ async def test_sign_in_then_create_filter_and_delete_users(tmp_path: Path) -> No
         await pilot.press("d")
         await pilot.pause()
         await pilot.press("shift+tab", "enter")  # the Delete button
-        await app.workers.wait_for_complete()
+        await wait_for_workers(app)
         await pilot.pause()
         assert table.rows == []
     svc = IamService.open(app.db_path, keys_dir=tmp_path / "keys")

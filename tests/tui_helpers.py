@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 from typing import Any
 
 from helpers import ACCOUNT_ID, ROOT_PASSWORD
 from iamtui.screens.main import MainScreen
+from textual.app import App
 from textual.pilot import Pilot
 from textual.worker import WorkerCancelled
 
@@ -21,20 +23,25 @@ async def type_text(pilot: Pilot, text: str) -> None:
         await pilot.press(ch if ch != " " else "space")
 
 
-async def settle(pilot: Pilot, ceiling: float = 60.0) -> None:
-    """Wait for the app's workers, then for the screen to catch up.
+async def wait_for_workers(app: App[Any], ceiling: float = 60.0) -> None:
+    """Wait until no worker of `app` runs.
 
     An exclusive worker cancelled by its successor (a section reloaded twice on a busy
     machine) is not a failure: wait again for what runs now, until nothing does."""
     deadline = time.monotonic() + ceiling
     while True:
         try:
-            await pilot.app.workers.wait_for_complete()
-            break
+            await app.workers.wait_for_complete()
+            return
         except WorkerCancelled:
             if time.monotonic() > deadline:
                 raise
-            await pilot.pause(0.05)  # let the cancelled worker leave the manager
+            await asyncio.sleep(0.05)  # let the cancelled worker leave the manager
+
+
+async def settle(pilot: Pilot) -> None:
+    """Wait for the app's workers, then for the screen to catch up."""
+    await wait_for_workers(pilot.app)
     await pilot.pause()
 
 

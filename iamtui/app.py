@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import ClassVar
 
 from textual import events
-from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.timer import Timer
 
 from iamtui.cli import EXIT_SERVICE_ERROR, printable
 from iamtui.errors import IamError
+from iamtui.screens.session import SessionApp
 from iamtui.service import IamService, Principal
 from iamtui.store import resolve_db_path
 
@@ -35,8 +35,8 @@ def settle_heap() -> None:
     gc.freeze()
 
 
-class IamApp(App[None]):
-    """iamtui's terminal app over one store."""
+class IamApp(SessionApp):
+    """iamtui's terminal app over one store; screens read its `session`."""
 
     TITLE = "iamtui"
     CSS_PATH = "app.tcss"

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from iamtui.screens.modals import Field, FormModal
 from iamtui.screens.ops import report_error
+from iamtui.screens.session import session_of
 from iamtui.screens.widgets.resource_table import Column, ResourceTable, Row
 from rich.style import Style
 from rich.text import Text
@@ -97,7 +98,7 @@ class Dashboard(Vertical, can_focus=True):
     loaded_revision: int | None = None  # the store revision the dashboard shows
 
     def on_mount(self) -> None:
-        principal = self.app.principal  # type: ignore[attr-defined]
+        principal = session_of(self).principal
         self.query_one("#root-advice", Static).display = principal.is_root
         self.action_refresh()
 
@@ -110,7 +111,7 @@ class Dashboard(Vertical, can_focus=True):
     def reload_if_changed(self) -> None:
         """Run the checks again if the store changed since they ran (or are running)."""
         if self.status is not None and \
-                self.loaded_revision != self.app.service.store.revision:  # type: ignore[attr-defined]
+                self.loaded_revision != session_of(self).revision:
             self.action_refresh()
 
     @work(thread=True, exclusive=True, group="dashboard")
@@ -118,8 +119,8 @@ class Dashboard(Vertical, can_focus=True):
         """Count each kind and run the checks, off the event loop (the admin check
         evaluates every principal)."""
         app = self.app
-        service, principal = app.service, app.principal  # type: ignore[attr-defined]
-        self.loaded_revision = service.store.revision  # read first: later changes reload
+        service, principal = session_of(self)
+        self.loaded_revision = service.revision  # read first: later changes reload
         counts: list[tuple[str, str]] = []
         for label, count in (("Users", lambda: len(service.list_users(principal))),
                              ("Groups", lambda: len(service.list_groups(principal))),
@@ -210,7 +211,7 @@ class FailingEntitiesScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "enroll_mfa":  # only the root user can enroll the root user's MFA
-            root = self.app.principal.is_root  # type: ignore[attr-defined]
+            root = session_of(self).principal.is_root
             return self.check.check_id == "users-mfa" or (
                 self.check.check_id == "root-mfa" and root)
         return True
@@ -277,7 +278,7 @@ class CredentialReportScreen(Screen[None]):
     @work(thread=True, exclusive=True)
     def load(self) -> None:
         app = self.app
-        service, principal = app.service, app.principal  # type: ignore[attr-defined]
+        service, principal = session_of(self)
         try:
             service.generate_credential_report(principal)
             report = service.get_credential_report(principal)

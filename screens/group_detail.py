@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from iamtui.screens.ops import Failed, run_op
-from iamtui.screens.widgets.detail_pane import DetailPane, service_of
+from iamtui.screens.session import session_of
+from iamtui.screens.widgets.detail_pane import DetailPane
 from iamtui.screens.widgets.detail_screen import DetailScreen, header
 from iamtui.screens.widgets.permissions import PermissionsPane
 from iamtui.screens.widgets.picker import PickerModal
@@ -29,7 +30,7 @@ class MembersPane(DetailPane):
         self.group_name, self.trail = group_name, trail
 
     def load(self) -> list[Row]:
-        service, principal = service_of(self)
+        service, principal = session_of(self)
         detail = service.get_group(principal, self.group_name)
         return [Row(u.user_name, (u.user_name, u.path, f"{u.create_date:%Y-%m-%d}"))
                 for u in detail.users]
@@ -38,7 +39,7 @@ class MembersPane(DetailPane):
         return self.current is not None if action == "remove" else True
 
     def action_add(self) -> None:
-        service, principal = service_of(self)
+        service, principal = session_of(self)
         users = run_op(self, service.list_users, principal)
         if isinstance(users, Failed):
             return
@@ -59,7 +60,7 @@ class MembersPane(DetailPane):
         user = self.current
         if user is None:
             return
-        service, _ = service_of(self)
+        service, _ = session_of(self)
         self.confirm(f"Remove {user} from group {self.group_name}?",
                      lambda: self.op(service.remove_user_from_group, self.group_name, user,
                                      success=f"Removed {user} from {self.group_name}"),
@@ -92,7 +93,7 @@ class GroupDetailScreen(DetailScreen):
 
     def load(self) -> None:
         """Read the group again (its summary; the tabs load themselves)."""
-        service, principal = service_of(self)
+        service, principal = session_of(self)
         detail = self.fetch(lambda: service.get_group(principal, self.group_name))
         if detail is None:
             return

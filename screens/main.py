@@ -13,6 +13,7 @@ from iamtui.screens.kinds.policies import PolicySection
 from iamtui.screens.kinds.roles import ROLES
 from iamtui.screens.kinds.users import USERS
 from iamtui.screens.mfa_enroll import MfaCommands
+from iamtui.screens.session import Session
 from iamtui.screens.tester import TesterSection
 from iamtui.screens.user_detail import edit_user
 from iamtui.screens.widgets.kind_section import EditableKind, KindSection
@@ -35,14 +36,14 @@ SECTIONS = (("dashboard", "Dashboard", "1"), ("users", "Users", "2"), ("groups",
             ("audit", "Audit log", "7"), ("settings", "Settings", "8"))
 
 
-def status_text(app: object) -> str:
-    """`store · account · who`: always in view, as the design asks."""
-    service, principal = app.service, app.principal  # type: ignore[attr-defined]
+def status_text(session: Session) -> str:
+    """`who · account · store`: always in view, so no one acts on the wrong account."""
+    service, principal = session
     account = service.account()
     who = "root user" if principal.is_root else f"{principal.kind} {principal.name}"
     mfa = "MFA" if principal.mfa_authenticated_at else "no MFA"
     label = f"{account.alias} ({account.account_id})" if account.alias else account.account_id
-    return f" {who} ({mfa}) · account {label} · {service.store.path}"
+    return f" {who} ({mfa}) · account {label} · {service.path}"
 
 
 class MainScreen(Screen[None]):

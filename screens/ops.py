@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from iamtui.screens.session import session_of
+
 from iamtui.errors import AccessDenied, IamError
 
 if TYPE_CHECKING:
@@ -56,7 +58,8 @@ class Operations:
            **kwargs: Any) -> bool:
         """Run one service call as the signed-in principal; `after_change` on success."""
         node: Any = self
-        result = run_op(node, call, node.app.principal, *args, success=success, **kwargs)
+        result = run_op(node, call, session_of(node).principal, *args, success=success,
+                        **kwargs)
         if isinstance(result, Failed):
             return False
         self.after_change()

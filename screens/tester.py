@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 
 from iamtui.screens.modals import Field, FormModal
 from iamtui.screens.ops import report_error
+from iamtui.screens.session import session_of
 from iamtui.screens.widgets.picker import PickerModal
 from iamtui.screens.widgets.resource_table import Column, ResourceTable, Row
 from rich.style import Style
@@ -262,7 +263,7 @@ class TesterSection(Vertical):
     # ------------------------------------------------------------------ subject
 
     def action_pick_subject(self) -> None:
-        service, principal = self.app.service, self.app.principal  # type: ignore[attr-defined]
+        service, principal = session_of(self)
         rows = [Row("-", ("custom", "(no stored subject: custom policies only)"))]
         try:
             rows += [Row(u.arn, ("user", u.user_name)) for u in service.list_users(principal)]
@@ -282,7 +283,7 @@ class TesterSection(Vertical):
 
     def set_subject(self, arn: str | None, *, disabled: frozenset[str] = frozenset()) -> None:
         """Test `arn`'s policies (None: custom policies only); custom ones stay."""
-        service, principal = self.app.service, self.app.principal  # type: ignore[attr-defined]
+        service, principal = session_of(self)
         stored = []
         if arn is not None:
             try:
@@ -440,7 +441,7 @@ class TesterSection(Vertical):
                  context: list[ContextEntry]) -> None:
         """Evaluate off the event loop: a whole service times many resources adds up."""
         app = self.app
-        service, principal = app.service, app.principal  # type: ignore[attr-defined]
+        service, principal = session_of(self)
         try:
             results = service.evaluate_subject(principal, subject, actions, resources, context)
         except IamError as error:
@@ -625,7 +626,7 @@ class WhoCanScreen(Screen[None]):
     @work(thread=True, exclusive=True)
     def query_who(self, action: str, resource: str) -> None:
         app = self.app
-        service, principal = app.service, app.principal  # type: ignore[attr-defined]
+        service, principal = session_of(self)
         try:
             found = service.who_can(principal, action, resource, self.context)
         except IamError as error:

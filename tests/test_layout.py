@@ -124,3 +124,22 @@ def test_the_store_imports_nothing_of_iam_but_its_error_base() -> None:
     bad = [f"{p.relative_to(ROOT)}: {m}" for p in _sources("store") for m in _imports(p)
            if m.split(".")[0] == "iamtui" and not m.startswith(allowed)]
     assert bad == []
+
+
+def test_no_screen_touches_the_store_behind_the_service() -> None:
+    """Screens read the store's revision and path through IamService (`service.revision`),
+    never `service.store`: the store is the service's business."""
+    bad = [f"{p.relative_to(ROOT)}:{node.lineno}" for p in _sources("screens")
+           for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
+           if isinstance(node, ast.Attribute) and node.attr == "store"]
+    assert bad == []
+
+
+def test_widgets_reach_the_app_through_the_typed_session() -> None:
+    """`session_of(widget)` is the typed way to the service and the principal: a
+    `type: ignore[attr-defined]` on a line reaching `app.` means someone went around it."""
+    files = [*_sources("screens"), ROOT / "iamtui" / "app.py"]
+    bad = [f"{p.relative_to(ROOT)}:{n}: {line.strip()}" for p in files
+           for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+           if "type: ignore[attr-defined]" in line and "app." in line]
+    assert bad == []

@@ -16,6 +16,7 @@ from iamtui.screens.kinds import resource_policies
 from iamtui.screens.modals import Field, FormModal
 from iamtui.screens.ops import Failed, run_op
 from iamtui.screens.sections import ResourceSection
+from iamtui.screens.session import session_of
 from iamtui.screens.widgets.kind_section import EditableKind, KindSection
 from iamtui.screens.widgets.permissions import TEMPLATE, open_editor, policy_type_label
 from iamtui.screens.widgets.resource_table import Column, Row
@@ -93,8 +94,7 @@ def create_policy(section: ResourceSection) -> None:
     if TYPE_FILTERS[getattr(section, "type_filter", 0)][0] == resource_policies.TYPE_LABEL:
         resource_policies.create_resource_policy(section)
         return
-    app = section.app
-    service, principal = app.service, app.principal  # type: ignore[attr-defined]
+    service, principal = session_of(section)
 
     def named(values: dict[str, str] | None) -> None:
         if values is None:
@@ -121,7 +121,7 @@ def create_policy(section: ResourceSection) -> None:
         if values["description"]:
             validate_description(values["description"])
 
-    app.push_screen(FormModal("New customer managed policy", [
+    section.app.push_screen(FormModal("New customer managed policy", [
         Field("name", "Policy name", placeholder="ReadReports"),
         Field("path", "Path", "/", required=False),
         Field("description", "Description", required=False)],
@@ -150,7 +150,7 @@ def delete_policy(section: ResourceSection, arn: str) -> None:
         if in_use else ""
     section.confirm(
         f"Delete policy {name} and all its versions?{warning}",
-        lambda: section.op(section.app.service.delete_policy, arn,  # type: ignore[attr-defined]
+        lambda: section.op(session_of(section).service.delete_policy, arn,
                            cascade=True, success=f"Deleted policy {name}"),
         type_to_confirm=name if in_use else None)
 

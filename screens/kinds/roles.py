@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from iamtui.screens.modals import Field, FormModal
 from iamtui.screens.ops import Failed, run_op
 from iamtui.screens.sections import ResourceSection
+from iamtui.screens.session import session_of
 from iamtui.screens.widgets.kind_section import EditableKind
 from iamtui.screens.widgets.permissions import open_editor
 from iamtui.screens.widgets.resource_table import Column, Row
@@ -91,8 +92,7 @@ def create_role(section: ResourceSection) -> None:
     """A form for the name and settings, then the trust policy in the editor."""
     from iamtui.screens.role_detail import parse_duration
 
-    app = section.app
-    service, principal = app.service, app.principal  # type: ignore[attr-defined]
+    service, principal = session_of(section)
 
     def check(values: dict[str, str]) -> None:
         """What CreateRole would refuse, refused here, before the trust policy is written."""
@@ -126,7 +126,7 @@ def create_role(section: ResourceSection) -> None:
                     PolicyType.TRUST, save, section.action_refresh,
                     save_label="Create role")
 
-    app.push_screen(FormModal("New role (next: its trust policy, who may assume it)", [
+    section.app.push_screen(FormModal("New role (next: its trust policy, who may assume it)", [
         Field("name", "Role name", placeholder="ReportsReader"),
         Field("path", "Path", "/", required=False),
         Field("description", "Description", required=False),
@@ -147,7 +147,7 @@ def delete_role(section: ResourceSection, arn: str) -> None:
     section.confirm(
         f"Delete role {name}? Its inline policies go with it and its managed policies are "
         "detached; sessions of the role stop working.",
-        lambda: section.op(section.app.service.delete_role, name,  # type: ignore[attr-defined]
+        lambda: section.op(session_of(section).service.delete_role, name,
                            cascade=True, success=f"Deleted role {name}"))
 
 

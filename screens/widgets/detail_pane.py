@@ -24,11 +24,6 @@ if TYPE_CHECKING:
     from iamtui.service import IamService, Principal
 
 
-def service_of(node: Any) -> tuple[IamService, Principal]:
-    """The app's service and the signed-in principal (every screen acts as that principal)."""
-    return node.app.service, node.app.principal
-
-
 class DetailPane(Operations, Vertical):
     """A titled table; subclasses give `columns`, `load()` and their verbs."""
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar
 
 from iamtui.screens.ops import report_error
+from iamtui.screens.session import signed_in
 from iamtui.screens.widgets.palette import IamCommands
 from iamtui.screens.widgets.resource_table import ResourceTable
 from textual.app import ComposeResult
@@ -27,7 +28,7 @@ def header(screen: Screen[object], trail: tuple[str, ...]) -> ComposeResult:
     """Who is signed in where (as on the main screen), then the breadcrumb."""
     from iamtui.screens.widgets.status_line import StatusLine
 
-    if getattr(screen.app, "principal", None) is not None:  # not in a bare host app
+    if signed_in(screen):  # not in a bare host app
         yield StatusLine(classes="status-line")
     yield Static(crumbs(trail), classes="breadcrumb")
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from iamtui.screens.widgets.detail_pane import service_of
+from iamtui.screens.session import session_of
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from iamtui.errors import IamError
@@ -68,7 +68,7 @@ class IamCommands(Provider):
                       "Load an export of get-account-authorization-details"),
                 Entry("export account authorization details", lambda: export_details(app),
                       "Write every user, group, role and policy to a JSON file")]
-        service, principal = service_of(screen)
+        service, principal = session_of(screen)
         listings: list[tuple[str, Callable[[], list[tuple[str, str]]]]] = [
             ("user", lambda: [(u.user_name, u.user_name)
                               for u in service.list_users(principal)]),

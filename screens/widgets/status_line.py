@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from iamtui.screens.session import session_of
 from rich.cells import cell_len
 from textual.events import Resize
 from textual.widgets import Static
@@ -29,7 +30,7 @@ class StatusLine(Static):
     def _fit(self, width: int) -> None:
         import iamtui.screens.main as main  # looked up here: tests pin the store path in the text
 
-        text = main.status_text(self.app)
+        text = main.status_text(session_of(self))
         if width and cell_len(text) > width:
             head, path = text.rsplit(" · ", 1)  # who and which account matter most
             text = f"{head} · {shorten_path(path, width - cell_len(head) - 3)}"

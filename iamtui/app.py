@@ -13,13 +13,21 @@ from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
 
-from textual import events
+from textual import events, on
 from textual.binding import Binding, BindingType
 from textual.timer import Timer
 
 from iamtui.cli import EXIT_SERVICE_ERROR, printable
 from iamtui.errors import IamError
+from iamtui.screens.first_run import FirstRunScreen, offer_administrator
+from iamtui.screens.group_detail import GroupDetailScreen
+from iamtui.screens.main import MainScreen
+from iamtui.screens.navigation import OpenEntity
+from iamtui.screens.policy_detail import PolicyDetailScreen
+from iamtui.screens.role_detail import RoleDetailScreen
 from iamtui.screens.session import SessionApp
+from iamtui.screens.sign_in import SignInScreen
+from iamtui.screens.user_detail import UserDetailScreen
 from iamtui.service import IamService, Principal
 from iamtui.store import resolve_db_path
 
@@ -52,9 +60,6 @@ class IamApp(SessionApp):
         self.last_activity: datetime | None = None
 
     def on_mount(self) -> None:
-        from iamtui.screens.first_run import FirstRunScreen
-        from iamtui.screens.sign_in import SignInScreen
-
         if IamService.is_new(self.db_path):  # never offered over a store's leftover files
             self.push_screen(FirstRunScreen(self.db_path, keys_dir=self.keys_dir),
                              self._created)
@@ -76,8 +81,6 @@ class IamApp(SessionApp):
         if service is None:
             self.exit()
             return
-        from iamtui.screens.first_run import offer_administrator
-
         self.service = service
         settle_heap()
         self._signed_in(service.root_principal(console=True))
@@ -85,8 +88,6 @@ class IamApp(SessionApp):
         offer_administrator(self)
 
     def _signed_in(self, principal: Principal | None) -> None:
-        from iamtui.screens.main import MainScreen
-
         if principal is None:
             self.exit()
             return
@@ -110,8 +111,6 @@ class IamApp(SessionApp):
     def lock_if_idle(self) -> None:
         """Lock the console after the account's idle timeout (PCI DSS 8.2.8): back to the
         sign-in screen, and nothing of the session stays on screen."""
-        from iamtui.screens.sign_in import SignInScreen
-
         if self.service is None or self.principal is None or self.last_activity is None:
             return
         if not self.service.console_session_idle_expired(self.last_activity):
@@ -122,6 +121,18 @@ class IamApp(SessionApp):
         self.push_screen(SignInScreen(self.service, notice="Your session was locked after "
                                       "being idle. Sign in again.", root=was_root),
                          self._signed_in)
+
+    # ------------------------------------------------------------------ navigation
+
+    @on(OpenEntity)
+    def open_entity(self, message: OpenEntity) -> None:
+        """The one place a detail screen is opened from: screens ask, the app pushes."""
+        screen_type = {"user": UserDetailScreen, "group": GroupDetailScreen,
+                       "role": RoleDetailScreen, "policy": PolicyDetailScreen}[message.kind]
+        trail = {} if message.trail is None else {"trail": message.trail}
+        on_close = message.on_close
+        self.push_screen(screen_type(message.name, **trail),
+                         None if on_close is None else lambda _: on_close())
 
     def action_toggle_help(self) -> None:
         """`?`: every binding of the focused screen, beside it."""

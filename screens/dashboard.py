@@ -14,7 +14,9 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from iamtui.screens.mfa_enroll import MfaEnrollModal
 from iamtui.screens.modals import Field, FormModal
+from iamtui.screens.navigation import OpenEntity
 from iamtui.screens.ops import report_error
 from iamtui.screens.session import session_of
 from iamtui.screens.widgets.resource_table import Column, ResourceTable, Row
@@ -218,8 +220,6 @@ class FailingEntitiesScreen(Screen[None]):
 
     def action_enroll_mfa(self) -> None:
         """Assign an MFA device to the entity under the cursor, then re-run the check."""
-        from iamtui.screens.mfa_enroll import MfaEnrollModal
-
         current = self._current()
         if current is None or not self.check_action("enroll_mfa", ()):
             return
@@ -234,9 +234,7 @@ class FailingEntitiesScreen(Screen[None]):
         event.stop()
         current = self._current()
         if current is not None and current[0] == "User":
-            from iamtui.screens.user_detail import UserDetailScreen
-
-            self.app.push_screen(UserDetailScreen(current[1], trail=("Dashboard",)))
+            self.post_message(OpenEntity("user", current[1], trail=("Dashboard",)))
 
     def action_back(self) -> None:
         self.dismiss(None)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
+from iamtui.screens.mfa_enroll import MfaEnrollModal
+from iamtui.screens.modals import ConfirmModal, Field, FormModal
+from iamtui.screens.ops import FAILED, run_op
 from iamtui.screens.session import session_of
 from iamtui.screens.widgets.status_line import shorten_path
 from textual import work
@@ -94,8 +97,6 @@ ADMINISTRATOR_ACCESS = "arn:aws:iam::aws:policy/AdministratorAccess"
 def offer_administrator(app: App[object]) -> None:
     """The IAM best practice after creating an account: an administrator user for daily
     work (in an `Admins` group with AdministratorAccess), then MFA for the root user."""
-    from iamtui.screens.modals import Field, FormModal
-
     def create(values: dict[str, str] | None) -> None:
         if values:
             if values["password"] != values["again"]:
@@ -116,8 +117,6 @@ def offer_administrator(app: App[object]) -> None:
 def create_administrator(app: App[object], name: str, password: str) -> bool:
     """Admins group (created if missing) with AdministratorAccess, and `name` in it with
     a console password; each step as the signed-in root, errors shown as toasts."""
-    from iamtui.screens.ops import FAILED, run_op
-
     service, root = session_of(app)
     if not any(g.group_name.casefold() == ADMINS_GROUP.casefold()
                for g in service.list_groups(root)):
@@ -137,9 +136,6 @@ def create_administrator(app: App[object], name: str, password: str) -> bool:
 
 def offer_root_mfa(app: App[object]) -> None:
     """Ask whether to enroll an MFA device for the root user now."""
-    from iamtui.screens.mfa_enroll import MfaEnrollModal
-    from iamtui.screens.modals import ConfirmModal
-
     def answer(yes: bool | None) -> None:
         if yes:
             app.push_screen(MfaEnrollModal(None))

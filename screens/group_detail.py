@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from iamtui.screens.navigation import OpenEntity
 from iamtui.screens.ops import Failed, run_op
 from iamtui.screens.session import session_of
 from iamtui.screens.widgets.detail_pane import DetailPane
@@ -67,10 +68,7 @@ class MembersPane(DetailPane):
                      verb="Remove")
 
     def on_resource_table_activated(self, event: ResourceTable.Activated) -> None:
-        from iamtui.screens.user_detail import UserDetailScreen
-
-        self.app.push_screen(UserDetailScreen(event.key, trail=self.trail),
-                             lambda _: self.reload())
+        self.post_message(OpenEntity("user", event.key, trail=self.trail, on_close=self.reload))
 
 
 class GroupDetailScreen(DetailScreen):

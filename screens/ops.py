@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from iamtui.screens.modals import ConfirmModal
 from iamtui.screens.session import session_of
 
 from iamtui.errors import AccessDenied, IamError
@@ -69,8 +70,6 @@ class Operations:
                 type_to_confirm: str | None = None) -> None:
         """Ask first (with the name to type, for what cannot be undone lightly); run
         `then` only on a yes."""
-        from iamtui.screens.modals import ConfirmModal
-
         def done(yes: bool | None) -> None:
             if yes:
                 then()

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from iamtui.screens.navigation import EntityKind, OpenEntity
 from iamtui.screens.ops import Failed, run_op
 from iamtui.screens.session import session_of
 from iamtui.screens.widgets.detail_pane import DetailPane, TagsPane
@@ -150,16 +151,8 @@ class EntitiesPane(DetailPane):
 
     def on_resource_table_activated(self, event: ResourceTable.Activated) -> None:
         kind, name, _ = event.key.split(":", 2)
-        if kind == "User":
-            from iamtui.screens.user_detail import UserDetailScreen
-            screen: Any = UserDetailScreen(name, trail=self.trail)
-        elif kind == "Group":
-            from iamtui.screens.group_detail import GroupDetailScreen
-            screen = GroupDetailScreen(name, trail=self.trail)
-        else:
-            from iamtui.screens.role_detail import RoleDetailScreen
-            screen = RoleDetailScreen(name, trail=self.trail)
-        self.app.push_screen(screen, lambda _: self.reload())
+        entity: EntityKind = "user" if kind == "User" else "group" if kind == "Group" else "role"
+        self.post_message(OpenEntity(entity, name, trail=self.trail, on_close=self.reload))
 
 
 class PolicyDetailScreen(DetailScreen):

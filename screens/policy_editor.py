@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from iamtui.screens.modals import ConfirmModal
+from iamtui.screens.widgets.detail_screen import header
 from textual import work
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
@@ -85,8 +86,6 @@ class PolicyEditorScreen(Screen[bool]):
 
     def compose(self) -> ComposeResult:
         kind = "trust policy" if self.policy_type is PolicyType.TRUST else "policy"
-        from iamtui.screens.widgets.detail_screen import header
-
         yield from header(self, (self.title_text,))
         with Horizontal(id="editor-body"):
             yield TextArea.code_editor(self.initial, language="json", id="editor")

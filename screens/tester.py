@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 
 from iamtui.screens.modals import Field, FormModal
 from iamtui.screens.ops import report_error
+from iamtui.screens.policy_editor import PolicyEditorScreen
 from iamtui.screens.session import session_of
 from iamtui.screens.widgets.picker import PickerModal
 from iamtui.screens.widgets.resource_table import Column, ResourceTable, Row
@@ -373,8 +374,6 @@ class TesterSection(Vertical):
                 self.action_run()
 
     def action_custom_policy(self) -> None:
-        from iamtui.screens.policy_editor import PolicyEditorScreen
-
         template = ('{\n  "Version": "2012-10-17",\n  "Statement": [\n    {\n'
                     '      "Effect": "Allow",\n      "Action": "s3:GetObject",\n'
                     '      "Resource": "*"\n    }\n  ]\n}\n')
@@ -392,8 +391,6 @@ class TesterSection(Vertical):
             PolicyType.IDENTITY, keep, save_label="Use"))
 
     def action_resource_policy(self) -> None:
-        from iamtui.screens.policy_editor import PolicyEditorScreen
-
         template = self.subject.resource_policy or (
             '{\n  "Version": "2012-10-17",\n  "Statement": [\n    {\n'
             '      "Effect": "Allow",\n      "Principal": {"AWS": "arn:aws:iam::'

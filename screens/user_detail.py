@@ -6,7 +6,14 @@ import json
 from typing import Any, ClassVar
 
 from iamtui.screens.kinds.named import edit_named
+from iamtui.screens.mfa_enroll import (
+    MfaEnrollModal,
+    deactivate_device,
+    enroll_done,
+    resync_device,
+)
 from iamtui.screens.modals import Field, FormModal, SecretModal
+from iamtui.screens.navigation import OpenEntity
 from iamtui.screens.ops import Failed, run_op
 from iamtui.screens.session import session_of
 from iamtui.screens.widgets.detail_pane import DetailPane, TagsPane
@@ -95,10 +102,7 @@ class UserGroupsPane(DetailPane):
                      verb="Remove")
 
     def on_resource_table_activated(self, event: ResourceTable.Activated) -> None:
-        from iamtui.screens.group_detail import GroupDetailScreen
-
-        self.app.push_screen(GroupDetailScreen(event.key, trail=self.trail),
-                             lambda _: self.reload())
+        self.post_message(OpenEntity("group", event.key, trail=self.trail, on_close=self.reload))
 
 
 class CredentialsPane(DetailPane):
@@ -243,13 +247,9 @@ class CredentialsPane(DetailPane):
                 success=f"Access key {key_id} is now {status.lower()}")
 
     def action_assign_mfa(self) -> None:
-        from iamtui.screens.mfa_enroll import MfaEnrollModal, enroll_done
-
         self.app.push_screen(MfaEnrollModal(self.user_name), enroll_done(self))
 
     def action_resync_mfa(self) -> None:
-        from iamtui.screens.mfa_enroll import resync_device
-
         key = self.current or ""
         if key.startswith("mfa:"):
             resync_device(self, self.user_name, key.split(":", 1)[1])
@@ -258,8 +258,6 @@ class CredentialsPane(DetailPane):
         key = self.current or ""
         service, _ = session_of(self)
         if key.startswith("mfa:"):
-            from iamtui.screens.mfa_enroll import deactivate_device
-
             deactivate_device(self, self.user_name, key.split(":", 1)[1], then=self.reload)
             return
         if key.startswith("key:"):

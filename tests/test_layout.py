@@ -143,3 +143,21 @@ def test_widgets_reach_the_app_through_the_typed_session() -> None:
            for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
            if "type: ignore[attr-defined]" in line and "app." in line]
     assert bad == []
+
+
+def _imported(node: ast.AST) -> list[str]:
+    if isinstance(node, ast.ImportFrom):
+        return [node.module or ""]
+    return [a.name for a in node.names] if isinstance(node, ast.Import) else []
+
+
+def test_screens_import_each_other_at_the_top_only() -> None:
+    """An import inside a function is how a cycle hides; screens navigate by messages
+    (`OpenEntity`, which the app handles), so none needs one."""
+    bad = [f"{p.relative_to(ROOT)}:{inner.lineno}: {ast.unparse(inner)}"
+           for p in [*_sources("screens"), ROOT / "iamtui" / "app.py"]
+           for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
+           if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+           for inner in ast.walk(node)
+           if any(m.startswith("iamtui.screens") for m in _imported(inner))]
+    assert bad == []

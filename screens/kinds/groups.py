@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from iamtui.screens.kinds.named import create_named, edit_named
+from iamtui.screens.navigation import OpenEntity
 from iamtui.screens.sections import ResourceSection
 from iamtui.screens.session import session_of
 from iamtui.screens.widgets.kind_section import EditableKind
@@ -41,9 +42,7 @@ def name_of(arn: str) -> str:
 
 def open_group(section: ResourceSection, arn: str) -> None:
     """Enter: the group's detail; the table refreshes when it closes."""
-    from iamtui.screens.group_detail import GroupDetailScreen
-
-    section.app.push_screen(GroupDetailScreen(name_of(arn)), lambda _: section.action_refresh())
+    section.post_message(OpenEntity("group", name_of(arn), on_close=section.action_refresh))
 
 
 def create_group(section: ResourceSection) -> None:

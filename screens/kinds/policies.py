@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, ClassVar
 
 from iamtui.screens.kinds import resource_policies
 from iamtui.screens.modals import Field, FormModal
+from iamtui.screens.navigation import OpenEntity
 from iamtui.screens.ops import Failed, run_op
+from iamtui.screens.policy_detail import new_policy_version
 from iamtui.screens.sections import ResourceSection
 from iamtui.screens.session import session_of
 from iamtui.screens.widgets.kind_section import EditableKind, KindSection
@@ -81,12 +83,10 @@ def customer_managed(arn: str) -> bool:
 
 def open_policy(section: ResourceSection, arn: str) -> None:
     """Enter: the policy's detail; the table refreshes when it closes."""
-    from iamtui.screens.policy_detail import PolicyDetailScreen
-
     if resource_policies.is_resource_key(arn):
         resource_policies.open_resource_policy(section, arn)
         return
-    section.app.push_screen(PolicyDetailScreen(arn), lambda _: section.action_refresh())
+    section.post_message(OpenEntity("policy", arn, on_close=section.action_refresh))
 
 
 def create_policy(section: ResourceSection) -> None:
@@ -130,8 +130,6 @@ def create_policy(section: ResourceSection) -> None:
 
 def edit_policy(section: ResourceSection, arn: str) -> None:
     """e: a new default version of a customer managed policy, in the editor."""
-    from iamtui.screens.policy_detail import new_policy_version
-
     if resource_policies.is_resource_key(arn):
         resource_policies.open_resource_policy(section, arn)
         return

@@ -10,7 +10,9 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from iamtui.screens.modals import Field, FormModal
+from iamtui.screens.navigation import OpenEntity
 from iamtui.screens.ops import Failed, run_op
+from iamtui.screens.role_detail import edit_role, parse_duration
 from iamtui.screens.sections import ResourceSection
 from iamtui.screens.session import session_of
 from iamtui.screens.widgets.kind_section import EditableKind
@@ -83,15 +85,11 @@ def name_of(arn: str) -> str:
 
 def open_role(section: ResourceSection, arn: str) -> None:
     """Enter: the role's detail; the table refreshes when it closes."""
-    from iamtui.screens.role_detail import RoleDetailScreen
-
-    section.app.push_screen(RoleDetailScreen(name_of(arn)), lambda _: section.action_refresh())
+    section.post_message(OpenEntity("role", name_of(arn), on_close=section.action_refresh))
 
 
 def create_role(section: ResourceSection) -> None:
     """A form for the name and settings, then the trust policy in the editor."""
-    from iamtui.screens.role_detail import parse_duration
-
     service, principal = session_of(section)
 
     def check(values: dict[str, str]) -> None:
@@ -136,8 +134,6 @@ def create_role(section: ResourceSection) -> None:
 
 def edit_role_row(section: ResourceSection, arn: str) -> None:
     """e: the description and maximum session duration of the role under the cursor."""
-    from iamtui.screens.role_detail import edit_role
-
     edit_role(section, name_of(arn), section.action_refresh)
 
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from iamtui.screens.kinds.named import create_named
+from iamtui.screens.navigation import OpenEntity
 from iamtui.screens.sections import ResourceKind, ResourceSection
 from iamtui.screens.session import session_of
 from iamtui.screens.widgets.resource_table import Column, Row
@@ -68,10 +69,7 @@ def name_of(arn: str) -> str:
 
 
 def open_user(section: ResourceSection, arn: str) -> None:
-    from iamtui.screens.user_detail import UserDetailScreen
-
-    section.app.push_screen(UserDetailScreen(name_of(arn)),
-                            lambda _: section.action_refresh())
+    section.post_message(OpenEntity("user", name_of(arn), on_close=section.action_refresh))
 
 
 def create_user(section: ResourceSection) -> None:

@@ -7,8 +7,10 @@ from typing import Any, ClassVar, TypeVar
 
 from iamtui.screens.ops import report_error
 from iamtui.screens.session import signed_in
+from iamtui.screens.widgets.detail_pane import DetailPane
 from iamtui.screens.widgets.palette import IamCommands
 from iamtui.screens.widgets.resource_table import ResourceTable
+from iamtui.screens.widgets.status_line import StatusLine
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -26,8 +28,6 @@ def crumbs(trail: tuple[str, ...]) -> str:
 
 def header(screen: Screen[object], trail: tuple[str, ...]) -> ComposeResult:
     """Who is signed in where (as on the main screen), then the breadcrumb."""
-    from iamtui.screens.widgets.status_line import StatusLine
-
     if signed_in(screen):  # not in a bare host app
         yield StatusLine(classes="status-line")
     yield Static(crumbs(trail), classes="breadcrumb")
@@ -100,8 +100,6 @@ class DetailScreen(Screen[None]):
     def _focus_tab(self) -> None:
         """Read the active tab again (another tab may have changed what it shows) and put
         the keyboard in its table (or document), so its keys work."""
-        from iamtui.screens.widgets.detail_pane import DetailPane
-
         tabs = self.query_one(TabbedContent)
         pane = tabs.active_pane
         if pane is None:

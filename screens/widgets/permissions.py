@@ -13,7 +13,9 @@ from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from iamtui.screens.modals import Field, FormModal
+from iamtui.screens.navigation import OpenEntity
 from iamtui.screens.ops import Failed, run_op
+from iamtui.screens.policy_editor import PolicyEditorScreen
 from iamtui.screens.session import session_of
 from iamtui.screens.widgets.detail_pane import DetailPane
 from iamtui.screens.widgets.picker import PickerModal
@@ -72,18 +74,14 @@ def pick_policy(node: DOMNode, title: str, then: Callable[[str], object], *,
 
 
 def open_policy(node: DOMNode, arn: str, trail: tuple[str, ...]) -> None:
-    """Push the detail of a managed policy."""
-    from iamtui.screens.policy_detail import PolicyDetailScreen
-
-    node.app.push_screen(PolicyDetailScreen(arn, trail=trail))
+    """Open the detail of a managed policy."""
+    node.post_message(OpenEntity("policy", arn, trail=trail))
 
 
 def open_editor(node: DOMNode, title: str, text: str, policy_type: PolicyType,
                 save: Callable[[str], bool], after: Callable[[], object],
                 save_label: str = "Save") -> None:
     """Push the policy editor; `after` runs when it closes, saved or not."""
-    from iamtui.screens.policy_editor import PolicyEditorScreen
-
     node.app.push_screen(PolicyEditorScreen(title, text, policy_type, save,
                                             save_label=save_label), lambda _: after())
 
@@ -151,10 +149,8 @@ class PermissionsPane(DetailPane):
     def on_resource_table_activated(self, event: Any) -> None:
         key: str = event.key
         if key.startswith("group:"):
-            from iamtui.screens.group_detail import GroupDetailScreen
-
-            self.app.push_screen(GroupDetailScreen(key.split(":", 2)[1], trail=self.trail),
-                                 lambda _: self.reload())
+            self.post_message(OpenEntity("group", key.split(":", 2)[1], trail=self.trail,
+                                         on_close=self.reload))
         elif key.startswith(("managed:", "boundary:")):
             open_policy(self, key.split(":", 1)[1], self.trail)
         elif key.startswith("inline:"):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import tomllib
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -28,11 +29,40 @@ from iamtui.screens.role_detail import RoleDetailScreen
 from iamtui.screens.session import SessionApp
 from iamtui.screens.sign_in import SignInScreen
 from iamtui.screens.user_detail import UserDetailScreen
-from iamtui.service import IamService, Principal
+from iamtui.service import IamService, Principal, config_dir
 from iamtui.store import resolve_db_path
 
 # How often the idle timeout is checked; the timeout itself is an account setting.
 IDLE_CHECK_SECONDS = 15
+
+# In the config folder: binding id -> keys, e.g. `"section.new" = "ctrl+n"`.
+KEYMAP_FILE = "keymap.toml"
+
+
+def load_keymap(path: Path) -> dict[str, str]:
+    """The user's keys, binding id -> keys (`"section.new" = "ctrl+n"`, or a `[section]`
+    table of `new = "ctrl+n"`); none without a file. ValueError or OSError on a file
+    that cannot be read as such a map."""
+    try:
+        with path.open("rb") as f:
+            data = tomllib.load(f)  # TOMLDecodeError is a ValueError
+    except FileNotFoundError:
+        return {}
+    keymap: dict[str, str] = {}
+
+    def walk(prefix: str, table: dict[str, object]) -> None:
+        for key, value in table.items():
+            name = f"{prefix}.{key}" if prefix else key
+            if isinstance(value, dict):
+                walk(name, value)
+            elif isinstance(value, str) and value.strip():
+                keymap[name] = value
+            else:
+                raise ValueError(f"{name}: give the keys as a string, such as \"ctrl+n\" "
+                                 "or \"f2,n\"")
+
+    walk("", data)
+    return keymap
 
 
 def settle_heap() -> None:
@@ -48,18 +78,22 @@ class IamApp(SessionApp):
 
     TITLE = "iamtui"
     CSS_PATH = "app.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+q", "quit", "Quit", priority=True)]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit")]
 
     def __init__(self, db_path: Path, *, keys_dir: Path | None = None,
-                 clock: Callable[[], datetime] | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None,
+                 keymap_file: Path | None = None) -> None:
         super().__init__()
         self.db_path, self.keys_dir, self.clock = db_path, keys_dir, clock
+        self.keymap_file = keymap_file or config_dir() / KEYMAP_FILE
         self._idle_timer: Timer | None = None
         self.service: IamService | None = None
         self.principal: Principal | None = None
         self.last_activity: datetime | None = None
 
     def on_mount(self) -> None:
+        self._load_keymap()
         if IamService.is_new(self.db_path):  # never offered over a store's leftover files
             self.push_screen(FirstRunScreen(self.db_path, keys_dir=self.keys_dir),
                              self._created)
@@ -76,6 +110,15 @@ class IamApp(SessionApp):
             return
         settle_heap()
         self.push_screen(SignInScreen(self.service), self._signed_in)
+
+    def _load_keymap(self) -> None:
+        """The user's keys from the config folder; a bad file is said, the default keys
+        stay."""
+        try:
+            self.set_keymap(load_keymap(self.keymap_file))
+        except (ValueError, OSError) as error:
+            self.notify(f"{self.keymap_file}: {error}. The default keys are in use.",
+                        title="Keymap not loaded", severity="error", timeout=15, markup=False)
 
     def _created(self, service: IamService | None) -> None:
         if service is None:

@@ -107,9 +107,9 @@ class AccountSettingsSection(VerticalScroll, can_focus=False):
     AccountSettingsSection Horizontal.buttons { height: auto; margin-top: 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f2", "pci_preset", "PCI DSS preset"),
-        Binding("ctrl+s", "save", "Save"),
-        Binding("f5", "reload", "Reload"),
+        Binding("f2", "pci_preset", "PCI DSS preset", id="account_settings.pci_dss_preset"),
+        Binding("ctrl+s", "save", "Save", id="account_settings.save"),
+        Binding("f5", "reload", "Reload", id="account_settings.reload"),
     ]
 
     def compose(self) -> ComposeResult:

@@ -106,10 +106,10 @@ class AuditSection(Vertical):
     AuditSection > #audit-status.bad { color: $error; text-style: bold; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "filter", "Filter"),
-        Binding("v", "verify", "Verify chain"),
-        Binding("r", "reload", "Reload"),
-        Binding("escape", "clear_filters", "Clear filters", show=False),
+        Binding("slash", "filter", "Filter", id="audit.filter"),
+        Binding("v", "verify", "Verify chain", id="audit.verify_chain"),
+        Binding("r", "reload", "Reload", id="audit.reload"),
+        Binding("escape", "clear_filters", "Clear filters", show=False, id="audit.clear_filters"),
     ]
 
     def __init__(self, **kwargs: Any) -> None:

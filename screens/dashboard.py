@@ -83,8 +83,8 @@ class Dashboard(Vertical, can_focus=True):
     Dashboard > #dash-status { color: $text-muted; height: 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("r", "refresh", "Refresh"),
-        Binding("c", "credential_report", "Credential report"),
+        Binding("r", "refresh", "Refresh", id="dashboard.refresh"),
+        Binding("c", "credential_report", "Credential report", id="dashboard.credential_report"),
     ]
 
     status: SecurityStatus | None = None
@@ -179,8 +179,8 @@ class FailingEntitiesScreen(Screen[None]):
     FailingEntitiesScreen > .advice { padding: 0 1; margin-bottom: 1; height: auto; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back"),
-        Binding("m", "enroll_mfa", "Assign MFA"),
+        Binding("escape", "back", "Back", id="failing_entities.back"),
+        Binding("m", "enroll_mfa", "Assign MFA", id="failing_entities.assign_mfa"),
     ]
 
     def __init__(self, check: SecurityCheck) -> None:
@@ -254,10 +254,13 @@ class CredentialReportScreen(Screen[None]):
     CredentialReportScreen > .title { background: $boost; text-style: bold; padding: 0 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back"),
-        Binding("s", "save", "Save CSV", priority=True),  # before the table's sort
-        Binding("left", "scroll_columns(-8)", "Scroll left", show=False),
-        Binding("right", "scroll_columns(8)", "Scroll right", show=False),
+        Binding("escape", "back", "Back", id="credential_report.back"),
+        Binding("s", "save", "Save CSV", priority=True,
+                id="credential_report.save_csv"),  # before the table's sort
+        Binding("left", "scroll_columns(-8)", "Scroll left", show=False,
+                id="credential_report.scroll_left"),
+        Binding("right", "scroll_columns(8)", "Scroll right", show=False,
+                id="credential_report.scroll_right"),
     ]
 
     def __init__(self) -> None:

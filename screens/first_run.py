@@ -26,7 +26,7 @@ class FirstRunScreen(Screen[IamService]):
     """No store yet: create one. Dismisses with the opened service."""
 
     CSS_PATH = "first_run.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+q", "app.quit", "Quit")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+q", "app.quit", "Quit", id="app.quit")]
 
     def __init__(self, db_path: Path, *, keys_dir: Path | None = None) -> None:
         super().__init__()

@@ -24,7 +24,8 @@ class MembersPane(DetailPane):
                Column("created", "Created", 12))
     empty_text = "No members. Press a to add a user."
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "add", "Add"), Binding("d", "remove", "Remove")]
+        Binding("a", "add", "Add", id="members.add"),
+        Binding("d", "remove", "Remove", id="members.remove")]
 
     def __init__(self, group_name: str, trail: tuple[str, ...], **kwargs: Any) -> None:
         super().__init__(**kwargs)

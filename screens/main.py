@@ -35,11 +35,12 @@ class MainScreen(SectionsScreen):
     CSS_PATH = "main.tcss"
     COMMANDS: ClassVar[set[Any]] = {IamCommands, MfaCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("question_mark", "app.toggle_help", "Keys"),
-        Binding("colon", "app.command_palette", "Command", show=False),
-        Binding("ctrl+q", "app.quit", "Quit"),
-        Binding("escape", "focus_sidebar", "Sidebar", show=False),
-        *(Binding(key, f"show('{sid}')", label, show=False) for sid, label, key in SECTIONS),
+        Binding("question_mark", "app.toggle_help", "Keys", id="app.keys"),
+        Binding("colon", "app.command_palette", "Command", show=False, id="main.command"),
+        Binding("ctrl+q", "app.quit", "Quit", id="app.quit"),
+        Binding("escape", "focus_sidebar", "Sidebar", show=False, id="main.sidebar"),
+        *(Binding(key, f"show('{sid}')", label, show=False,
+                  id=f"main.show_{sid}") for sid, label, key in SECTIONS),
     ]
 
     def compose(self) -> ComposeResult:

@@ -72,7 +72,8 @@ class MfaEnrollModal(ModalScreen[VirtualMfaDevice | None]):
     MfaEnrollModal #assigned { color: $success; text-style: bold; height: auto; }
     MfaEnrollModal Input { width: 100%; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="mfa_enroll.cancel")]
 
     def __init__(self, user_name: str | None) -> None:
         super().__init__()
@@ -227,10 +228,10 @@ class MfaDevicesScreen(Screen[None]):
     MfaDevicesScreen > .hint { color: $text-muted; padding: 0 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back"),
-        Binding("n", "enroll", "Assign new"),
-        Binding("d", "deactivate", "Deactivate"),
-        Binding("r", "resync", "Resync"),
+        Binding("escape", "back", "Back", id="mfa_devices.back"),
+        Binding("n", "enroll", "Assign new", id="mfa_devices.assign_new"),
+        Binding("d", "deactivate", "Deactivate", id="mfa_devices.deactivate"),
+        Binding("r", "resync", "Resync", id="mfa_devices.resync"),
     ]
 
     def __init__(self, user_name: str | None) -> None:

@@ -59,10 +59,10 @@ class VersionsPane(DetailPane):
     columns = (Column("version", "Version", 8), Column("default", "Default", 8),
                Column("created", "Created", 22))
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n", "new", "New version"),
+        Binding("n", "new", "New version", id="versions.new_version"),
         # not `s`: the table sorts with it
-        Binding("m", "set_default", "Make default"),
-        Binding("d", "remove", "Delete"),
+        Binding("m", "set_default", "Make default", id="versions.make_default"),
+        Binding("d", "remove", "Delete", id="versions.delete"),
     ]
 
     def __init__(self, arn: str, trail: tuple[str, ...], **kwargs: Any) -> None:
@@ -158,7 +158,8 @@ class EntitiesPane(DetailPane):
 class PolicyDetailScreen(DetailScreen):
     """The detail of one managed policy; `esc` goes back."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("e", "edit", "New version")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("e", "edit", "New version", id="policy_detail.new_version")]
 
     def __init__(self, arn: str, *, trail: tuple[str, ...] = ("Policies",)) -> None:
         super().__init__()

@@ -70,9 +70,10 @@ class PolicyEditorScreen(Screen[bool]):
 
     CSS_PATH = "policy_editor.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Save", priority=True),
-        Binding("ctrl+e", "external_editor", "$EDITOR", priority=True),
-        Binding("escape", "back", "Back"),
+        Binding("ctrl+s", "save", "Save", priority=True, id="policy_editor.save"),
+        Binding("ctrl+e", "external_editor", "$EDITOR", priority=True,
+                id="policy_editor.external_editor"),
+        Binding("escape", "back", "Back", id="policy_editor.back"),
     ]
 
     def __init__(self, title: str, text: str, policy_type: PolicyType,

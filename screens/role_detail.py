@@ -95,7 +95,8 @@ class SessionsPane(DetailPane):
     hint = ("x revokes every session issued until now, as the console's \"Revoke active "
             "sessions\" does: an inline policy (AWSRevokeOlderSessions) denies them; they "
             "stay listed until they expire.")
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("x", "revoke", "Revoke sessions")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("x", "revoke", "Revoke sessions", id="sessions.revoke_sessions")]
 
     def __init__(self, role_name: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -121,7 +122,7 @@ class SessionsPane(DetailPane):
 class RoleDetailScreen(DetailScreen):
     """The detail of one role; `esc` goes back."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("e", "edit", "Edit")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("e", "edit", "Edit", id="role_detail.edit")]
 
     def __init__(self, role_name: str, *, trail: tuple[str, ...] = ("Roles",)) -> None:
         super().__init__()

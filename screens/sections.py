@@ -53,12 +53,12 @@ class ResourceSection(Operations, Vertical):
     ResourceSection > .section-status { color: $text-muted; padding: 0 1; height: 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "filter", "Filter"),
-        Binding("n", "create", "New"),
-        Binding("d", "delete", "Delete"),
-        Binding("r", "refresh", "Refresh"),
-        Binding("y", "copy_arn", "Copy ARN"),
-        Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("slash", "filter", "Filter", id="section.filter"),
+        Binding("n", "create", "New", id="section.new"),
+        Binding("d", "delete", "Delete", id="section.delete"),
+        Binding("r", "refresh", "Refresh", id="section.refresh"),
+        Binding("y", "copy_arn", "Copy ARN", id="section.copy_arn"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="section.clear_filter"),
     ]
 
     def __init__(self, kind: ResourceKind, **kwargs: object) -> None:

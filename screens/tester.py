@@ -194,15 +194,16 @@ class TesterSection(Vertical):
     """
     __test__ = False  # its name starts with Test: not a pytest class
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f2", "pick_subject", "Subject"),
-        Binding("f3", "custom_policy", "Custom policy"),
-        Binding("f4", "resource_policy", "Resource policy", show=False),
-        Binding("f5,ctrl+r", "run", "Run"),
-        Binding("f6", "preset('mfa')", "MFA preset", show=False),
-        Binding("f7", "preset('ip')", "Source IP preset", show=False),
-        Binding("f8", "who_can", "Who can"),
-        Binding("ctrl+s", "save_set", "Save set"),
-        Binding("ctrl+l", "load_set", "Load set", show=False),
+        Binding("f2", "pick_subject", "Subject", id="tester.subject"),
+        Binding("f3", "custom_policy", "Custom policy", id="tester.custom_policy"),
+        Binding("f4", "resource_policy", "Resource policy", show=False,
+                id="tester.resource_policy"),
+        Binding("f5,ctrl+r", "run", "Run", id="tester.run"),
+        Binding("f6", "preset('mfa')", "MFA preset", show=False, id="tester.mfa_preset"),
+        Binding("f7", "preset('ip')", "Source IP preset", show=False, id="tester.source_ip_preset"),
+        Binding("f8", "who_can", "Who can", id="tester.who_can"),
+        Binding("ctrl+s", "save_set", "Save set", id="tester.save_set"),
+        Binding("ctrl+l", "load_set", "Load set", show=False, id="tester.load_set"),
     ]
 
     def __init__(self, **kwargs: Any) -> None:
@@ -583,7 +584,7 @@ class WhoCanScreen(Screen[None]):
     WhoCanScreen > Horizontal { height: auto; }
     WhoCanScreen #who-status { color: $text-muted; height: 1; padding: 0 1; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back", id="who_can.back")]
 
     def __init__(self, action: str = "", resource: str = "*",
                  context: list[ContextEntry] | None = None) -> None:

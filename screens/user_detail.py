@@ -59,7 +59,8 @@ class UserGroupsPane(DetailPane):
                Column("arn", "ARN", 90))
     empty_text = "In no group. Press a to add the user to one."
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "add", "Add"), Binding("d", "remove", "Remove")]
+        Binding("a", "add", "Add", id="user_groups.add"),
+        Binding("d", "remove", "Remove", id="user_groups.remove")]
 
     def __init__(self, user_name: str, trail: tuple[str, ...], **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -119,13 +120,13 @@ class CredentialsPane(DetailPane):
                Column("status", "Status", 22), Column("created", "Created", 22),
                Column("used", "Last used", 22))
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("p", "password", "Password"),
-        Binding("c", "create_key", "New key"),
-        Binding("t", "toggle_key", "On/off"),
-        Binding("d", "remove", "Delete"),
-        Binding("u", "unlock", "Unlock"),
-        Binding("m", "assign_mfa", "Assign MFA"),
-        Binding("x", "resync_mfa", "Resync MFA"),
+        Binding("p", "password", "Password", id="credentials.password"),
+        Binding("c", "create_key", "New key", id="credentials.new_key"),
+        Binding("t", "toggle_key", "On/off", id="credentials.on_off"),
+        Binding("d", "remove", "Delete", id="credentials.delete"),
+        Binding("u", "unlock", "Unlock", id="credentials.unlock"),
+        Binding("m", "assign_mfa", "Assign MFA", id="credentials.assign_mfa"),
+        Binding("x", "resync_mfa", "Resync MFA", id="credentials.resync_mfa"),
     ]
 
     def __init__(self, user_name: str, **kwargs: Any) -> None:

@@ -161,3 +161,14 @@ def test_screens_import_each_other_at_the_top_only() -> None:
            for inner in ast.walk(node)
            if any(m.startswith("iamtui.screens") for m in _imported(inner))]
     assert bad == []
+
+
+def test_every_binding_has_an_id_a_keymap_can_name() -> None:
+    """keymap.toml remaps keys by binding id (Textual's App.set_keymap): a binding without
+    one cannot be remapped."""
+    bad = [f"{p.relative_to(ROOT)}:{node.lineno}"
+           for p in [*_sources("screens"), ROOT / "iamtui" / "app.py"]
+           for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
+           if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Binding"
+           and not any(k.arg == "id" for k in node.keywords)]
+    assert bad == []

@@ -163,7 +163,8 @@ POLICIES = EditableKind("Policies", "policy", COLUMNS, load, open=open_policy,
 class PolicySection(KindSection):
     """The policies table, with `t` to cycle the type filter."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("t", "cycle_type", "Type filter")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("t", "cycle_type", "Type filter", id="policies.type_filter")]
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(POLICIES, **kwargs)

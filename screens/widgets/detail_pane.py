@@ -81,7 +81,8 @@ class TagsPane(DetailPane):
     columns = (Column("key", "Key", 40), Column("value", "Value", 64))
     empty_text = "No tags. Press a to add one."
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "add", "Add"), Binding("d", "remove", "Remove")]
+        Binding("a", "add", "Add", id="tags.add"),
+        Binding("d", "remove", "Remove", id="tags.remove")]
 
     def __init__(self, list_tags: Callable[[], Sequence[Tag]],
                  tag: Callable[[Principal, Sequence[Tag]], None],

@@ -47,11 +47,11 @@ class DetailScreen(Screen[None]):
     DetailScreen TextArea { height: 1fr; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back"),
-        Binding("right_square_bracket", "tab(1)", "Next tab"),
-        Binding("left_square_bracket", "tab(-1)", "Prev tab", show=False),
-        Binding("y", "copy_arn", "Copy ARN"),
-        Binding("question_mark", "app.toggle_help", "Keys", show=False),
+        Binding("escape", "back", "Back", id="detail.back"),
+        Binding("right_square_bracket", "tab(1)", "Next tab", id="detail.next_tab"),
+        Binding("left_square_bracket", "tab(-1)", "Prev tab", show=False, id="detail.prev_tab"),
+        Binding("y", "copy_arn", "Copy ARN", id="detail.copy_arn"),
+        Binding("question_mark", "app.toggle_help", "Keys", show=False, id="app.keys"),
     ]
     COMMANDS: ClassVar[set[Any]] = {IamCommands}
     arn: str = ""

@@ -93,11 +93,11 @@ class PermissionsPane(DetailPane):
                Column("via", "Attached via", 24), Column("arn", "ARN", 90))
     empty_text = "No permissions. Press a to attach a policy or i to add an inline one."
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "attach", "Attach"),
-        Binding("i", "inline", "Inline"),
-        Binding("e", "edit", "Edit"),
-        Binding("d", "remove", "Remove"),
-        Binding("b", "boundary", "Boundary"),
+        Binding("a", "attach", "Attach", id="permissions.attach"),
+        Binding("i", "inline", "Inline", id="permissions.inline"),
+        Binding("e", "edit", "Edit", id="permissions.edit"),
+        Binding("d", "remove", "Remove", id="permissions.remove"),
+        Binding("b", "boundary", "Boundary", id="permissions.boundary"),
     ]
 
     def __init__(self, kind: Owner, owner_name: str, trail: tuple[str, ...],

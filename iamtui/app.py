@@ -8,23 +8,61 @@ from __future__ import annotations
 
 import argparse
 import gc
+import tomllib
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
 
-from textual import events
-from textual.app import App
+from textual import events, on
 from textual.binding import Binding, BindingType
 from textual.timer import Timer
 
 from iamtui.cli import EXIT_SERVICE_ERROR, printable
 from iamtui.errors import IamError
-from iamtui.service import IamService, Principal
+from iamtui.screens.first_run import FirstRunScreen, offer_administrator
+from iamtui.screens.group_detail import GroupDetailScreen
+from iamtui.screens.main import MainScreen
+from iamtui.screens.navigation import OpenEntity
+from iamtui.screens.policy_detail import PolicyDetailScreen
+from iamtui.screens.role_detail import RoleDetailScreen
+from iamtui.screens.session import SessionApp
+from iamtui.screens.sign_in import SignInScreen
+from iamtui.screens.user_detail import UserDetailScreen
+from iamtui.service import IamService, Principal, config_dir
 from iamtui.store import resolve_db_path
 
 # How often the idle timeout is checked; the timeout itself is an account setting.
 IDLE_CHECK_SECONDS = 15
+
+# In the config folder: binding id -> keys, e.g. `"section.new" = "ctrl+n"`.
+KEYMAP_FILE = "keymap.toml"
+
+
+def load_keymap(path: Path) -> dict[str, str]:
+    """The user's keys, binding id -> keys (`"section.new" = "ctrl+n"`, or a `[section]`
+    table of `new = "ctrl+n"`); none without a file. ValueError or OSError on a file
+    that cannot be read as such a map."""
+    try:
+        with path.open("rb") as f:
+            data = tomllib.load(f)  # TOMLDecodeError is a ValueError
+    except FileNotFoundError:
+        return {}
+    keymap: dict[str, str] = {}
+
+    def walk(prefix: str, table: dict[str, object]) -> None:
+        for key, value in table.items():
+            name = f"{prefix}.{key}" if prefix else key
+            if isinstance(value, dict):
+                walk(name, value)
+            elif isinstance(value, str) and value.strip():
+                keymap[name] = value
+            else:
+                raise ValueError(f"{name}: give the keys as a string, such as \"ctrl+n\" "
+                                 "or \"f2,n\"")
+
+    walk("", data)
+    return keymap
 
 
 def settle_heap() -> None:
@@ -35,26 +73,27 @@ def settle_heap() -> None:
     gc.freeze()
 
 
-class IamApp(App[None]):
-    """iamtui's terminal app over one store."""
+class IamApp(SessionApp):
+    """iamtui's terminal app over one store; screens read its `session`."""
 
     TITLE = "iamtui"
     CSS_PATH = "app.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+q", "quit", "Quit", priority=True)]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit")]
 
     def __init__(self, db_path: Path, *, keys_dir: Path | None = None,
-                 clock: Callable[[], datetime] | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None,
+                 keymap_file: Path | None = None) -> None:
         super().__init__()
         self.db_path, self.keys_dir, self.clock = db_path, keys_dir, clock
+        self.keymap_file = keymap_file or config_dir() / KEYMAP_FILE
         self._idle_timer: Timer | None = None
         self.service: IamService | None = None
         self.principal: Principal | None = None
         self.last_activity: datetime | None = None
 
     def on_mount(self) -> None:
-        from iamtui.screens.first_run import FirstRunScreen
-        from iamtui.screens.sign_in import SignInScreen
-
+        self._load_keymap()
         if IamService.is_new(self.db_path):  # never offered over a store's leftover files
             self.push_screen(FirstRunScreen(self.db_path, keys_dir=self.keys_dir),
                              self._created)
@@ -72,12 +111,19 @@ class IamApp(App[None]):
         settle_heap()
         self.push_screen(SignInScreen(self.service), self._signed_in)
 
+    def _load_keymap(self) -> None:
+        """The user's keys from the config folder; a bad file is said, the default keys
+        stay."""
+        try:
+            self.set_keymap(load_keymap(self.keymap_file))
+        except (ValueError, OSError) as error:
+            self.notify(f"{self.keymap_file}: {error}. The default keys are in use.",
+                        title="Keymap not loaded", severity="error", timeout=15, markup=False)
+
     def _created(self, service: IamService | None) -> None:
         if service is None:
             self.exit()
             return
-        from iamtui.screens.first_run import offer_administrator
-
         self.service = service
         settle_heap()
         self._signed_in(service.root_principal(console=True))
@@ -85,8 +131,6 @@ class IamApp(App[None]):
         offer_administrator(self)
 
     def _signed_in(self, principal: Principal | None) -> None:
-        from iamtui.screens.main import MainScreen
-
         if principal is None:
             self.exit()
             return
@@ -110,8 +154,6 @@ class IamApp(App[None]):
     def lock_if_idle(self) -> None:
         """Lock the console after the account's idle timeout (PCI DSS 8.2.8): back to the
         sign-in screen, and nothing of the session stays on screen."""
-        from iamtui.screens.sign_in import SignInScreen
-
         if self.service is None or self.principal is None or self.last_activity is None:
             return
         if not self.service.console_session_idle_expired(self.last_activity):
@@ -122,6 +164,18 @@ class IamApp(App[None]):
         self.push_screen(SignInScreen(self.service, notice="Your session was locked after "
                                       "being idle. Sign in again.", root=was_root),
                          self._signed_in)
+
+    # ------------------------------------------------------------------ navigation
+
+    @on(OpenEntity)
+    def open_entity(self, message: OpenEntity) -> None:
+        """The one place a detail screen is opened from: screens ask, the app pushes."""
+        screen_type = {"user": UserDetailScreen, "group": GroupDetailScreen,
+                       "role": RoleDetailScreen, "policy": PolicyDetailScreen}[message.kind]
+        trail = {} if message.trail is None else {"trail": message.trail}
+        on_close = message.on_close
+        self.push_screen(screen_type(message.name, **trail),
+                         None if on_close is None else lambda _: on_close())
 
     def action_toggle_help(self) -> None:
         """`?`: every binding of the focused screen, beside it."""

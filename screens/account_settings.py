@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from iamtui.screens.ops import report_error
+from iamtui.screens.session import session_of
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -106,9 +107,9 @@ class AccountSettingsSection(VerticalScroll, can_focus=False):
     AccountSettingsSection Horizontal.buttons { height: auto; margin-top: 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f2", "pci_preset", "PCI DSS preset"),
-        Binding("ctrl+s", "save", "Save"),
-        Binding("f5", "reload", "Reload"),
+        Binding("f2", "pci_preset", "PCI DSS preset", id="account_settings.pci_dss_preset"),
+        Binding("ctrl+s", "save", "Save", id="account_settings.save"),
+        Binding("f5", "reload", "Reload", id="account_settings.reload"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -144,7 +145,7 @@ class AccountSettingsSection(VerticalScroll, can_focus=False):
 
     def action_reload(self) -> None:
         """Show the settings as stored."""
-        service, principal = self.app.service, self.app.principal  # type: ignore[attr-defined]
+        service, principal = session_of(self)
         try:
             settings = service.get_account_security_settings(principal)
         except IamError as error:
@@ -195,7 +196,7 @@ class AccountSettingsSection(VerticalScroll, can_focus=False):
 
     def action_save(self) -> None:
         """UpdateAccountPasswordPolicy with the lockout and idle settings, then the alias."""
-        service, principal = self.app.service, self.app.principal  # type: ignore[attr-defined]
+        service, principal = session_of(self)
         error = self.query_one("#settings-error", Static)
         try:
             wanted = self.settings()

@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
 
 from iamtui.screens.modals import Field, FormModal
+from iamtui.screens.session import session_of
+from textual.app import App
 
 from iamtui.errors import InvalidInput
 from iamtui.service.account_details import parse_authorization_details
@@ -18,7 +19,7 @@ def _path(text: str) -> Path:
     return Path(text.removeprefix("file://")).expanduser()
 
 
-def import_details(app: Any) -> None:
+def import_details(app: App[object]) -> None:
     """A form for the export's path (and accounts to map); one transaction, or nothing."""
     counts: dict[str, int] = {}
 
@@ -29,8 +30,9 @@ def import_details(app: Any) -> None:
         except OSError as error:
             raise InvalidInput(f"Cannot read {path}: {error.strerror or error}") from None
         details = parse_authorization_details(text)
-        summary = app.service.import_account_authorization_details(
-            app.principal, details, map_accounts=values["map"].split())
+        service, principal = session_of(app)
+        summary = service.import_account_authorization_details(
+            principal, details, map_accounts=values["map"].split())
         counts.update(summary.to_aws())
 
     def done(values: dict[str, str] | None) -> None:
@@ -47,11 +49,12 @@ def import_details(app: Any) -> None:
              "imported if any user, group, role or policy in it exists here."), done)
 
 
-def export_details(app: Any) -> None:
+def export_details(app: App[object]) -> None:
     """A form for the file to write; it is created 0600 and never overwritten."""
     def apply(values: dict[str, str]) -> None:
         path = _path(values["path"])
-        details = app.service.get_account_authorization_details(app.principal)
+        service, principal = session_of(app)
+        details = service.get_account_authorization_details(principal)
         text = json.dumps(details, indent=2, ensure_ascii=False) + "\n"
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from iamtui.screens.ops import report_error
+from iamtui.screens.session import session_of
 from iamtui.screens.widgets.lazy_table import LazyTable
 from iamtui.screens.widgets.resource_table import Column
 from rich.style import Style
@@ -105,10 +106,10 @@ class AuditSection(Vertical):
     AuditSection > #audit-status.bad { color: $error; text-style: bold; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "filter", "Filter"),
-        Binding("v", "verify", "Verify chain"),
-        Binding("r", "reload", "Reload"),
-        Binding("escape", "clear_filters", "Clear filters", show=False),
+        Binding("slash", "filter", "Filter", id="audit.filter"),
+        Binding("v", "verify", "Verify chain", id="audit.verify_chain"),
+        Binding("r", "reload", "Reload", id="audit.reload"),
+        Binding("escape", "clear_filters", "Clear filters", show=False, id="audit.clear_filters"),
     ]
 
     def __init__(self, **kwargs: Any) -> None:
@@ -153,7 +154,7 @@ class AuditSection(Vertical):
     @work(thread=True, exclusive=True, group="audit-load")
     def _load(self, filters: EventFilter) -> None:
         app = self.app
-        service, principal = app.service, app.principal  # type: ignore[attr-defined]
+        service, principal = session_of(self)
         try:
             service.lookup_events(principal, max_results=1)  # authorizes and audits the read
         except IamError as error:
@@ -250,7 +251,7 @@ class AuditSection(Vertical):
     def action_verify(self) -> None:
         """Check every seal and link of the chain, off the event loop."""
         app = self.app
-        service, principal = app.service, app.principal  # type: ignore[attr-defined]
+        service, principal = session_of(self)
         app.call_from_thread(self._status, "Verifying the chain…", bad=False)
         try:
             result = service.verify_audit_log(principal)

@@ -14,8 +14,11 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from iamtui.screens.mfa_enroll import MfaEnrollModal
 from iamtui.screens.modals import Field, FormModal
+from iamtui.screens.navigation import OpenEntity
 from iamtui.screens.ops import report_error
+from iamtui.screens.session import session_of
 from iamtui.screens.widgets.resource_table import Column, ResourceTable, Row
 from rich.style import Style
 from rich.text import Text
@@ -80,8 +83,8 @@ class Dashboard(Vertical, can_focus=True):
     Dashboard > #dash-status { color: $text-muted; height: 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("r", "refresh", "Refresh"),
-        Binding("c", "credential_report", "Credential report"),
+        Binding("r", "refresh", "Refresh", id="dashboard.refresh"),
+        Binding("c", "credential_report", "Credential report", id="dashboard.credential_report"),
     ]
 
     status: SecurityStatus | None = None
@@ -97,7 +100,7 @@ class Dashboard(Vertical, can_focus=True):
     loaded_revision: int | None = None  # the store revision the dashboard shows
 
     def on_mount(self) -> None:
-        principal = self.app.principal  # type: ignore[attr-defined]
+        principal = session_of(self).principal
         self.query_one("#root-advice", Static).display = principal.is_root
         self.action_refresh()
 
@@ -110,7 +113,7 @@ class Dashboard(Vertical, can_focus=True):
     def reload_if_changed(self) -> None:
         """Run the checks again if the store changed since they ran (or are running)."""
         if self.status is not None and \
-                self.loaded_revision != self.app.service.store.revision:  # type: ignore[attr-defined]
+                self.loaded_revision != session_of(self).revision:
             self.action_refresh()
 
     @work(thread=True, exclusive=True, group="dashboard")
@@ -118,8 +121,8 @@ class Dashboard(Vertical, can_focus=True):
         """Count each kind and run the checks, off the event loop (the admin check
         evaluates every principal)."""
         app = self.app
-        service, principal = app.service, app.principal  # type: ignore[attr-defined]
-        self.loaded_revision = service.store.revision  # read first: later changes reload
+        service, principal = session_of(self)
+        self.loaded_revision = service.revision  # read first: later changes reload
         counts: list[tuple[str, str]] = []
         for label, count in (("Users", lambda: len(service.list_users(principal))),
                              ("Groups", lambda: len(service.list_groups(principal))),
@@ -176,8 +179,8 @@ class FailingEntitiesScreen(Screen[None]):
     FailingEntitiesScreen > .advice { padding: 0 1; margin-bottom: 1; height: auto; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back"),
-        Binding("m", "enroll_mfa", "Assign MFA"),
+        Binding("escape", "back", "Back", id="failing_entities.back"),
+        Binding("m", "enroll_mfa", "Assign MFA", id="failing_entities.assign_mfa"),
     ]
 
     def __init__(self, check: SecurityCheck) -> None:
@@ -210,15 +213,13 @@ class FailingEntitiesScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "enroll_mfa":  # only the root user can enroll the root user's MFA
-            root = self.app.principal.is_root  # type: ignore[attr-defined]
+            root = session_of(self).principal.is_root
             return self.check.check_id == "users-mfa" or (
                 self.check.check_id == "root-mfa" and root)
         return True
 
     def action_enroll_mfa(self) -> None:
         """Assign an MFA device to the entity under the cursor, then re-run the check."""
-        from iamtui.screens.mfa_enroll import MfaEnrollModal
-
         current = self._current()
         if current is None or not self.check_action("enroll_mfa", ()):
             return
@@ -233,9 +234,7 @@ class FailingEntitiesScreen(Screen[None]):
         event.stop()
         current = self._current()
         if current is not None and current[0] == "User":
-            from iamtui.screens.user_detail import UserDetailScreen
-
-            self.app.push_screen(UserDetailScreen(current[1], trail=("Dashboard",)))
+            self.post_message(OpenEntity("user", current[1], trail=("Dashboard",)))
 
     def action_back(self) -> None:
         self.dismiss(None)
@@ -255,10 +254,13 @@ class CredentialReportScreen(Screen[None]):
     CredentialReportScreen > .title { background: $boost; text-style: bold; padding: 0 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back"),
-        Binding("s", "save", "Save CSV", priority=True),  # before the table's sort
-        Binding("left", "scroll_columns(-8)", "Scroll left", show=False),
-        Binding("right", "scroll_columns(8)", "Scroll right", show=False),
+        Binding("escape", "back", "Back", id="credential_report.back"),
+        Binding("s", "save", "Save CSV", priority=True,
+                id="credential_report.save_csv"),  # before the table's sort
+        Binding("left", "scroll_columns(-8)", "Scroll left", show=False,
+                id="credential_report.scroll_left"),
+        Binding("right", "scroll_columns(8)", "Scroll right", show=False,
+                id="credential_report.scroll_right"),
     ]
 
     def __init__(self) -> None:
@@ -277,7 +279,7 @@ class CredentialReportScreen(Screen[None]):
     @work(thread=True, exclusive=True)
     def load(self) -> None:
         app = self.app
-        service, principal = app.service, app.principal  # type: ignore[attr-defined]
+        service, principal = session_of(self)
         try:
             service.generate_credential_report(principal)
             report = service.get_credential_report(principal)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
+from iamtui.screens.mfa_enroll import MfaEnrollModal
+from iamtui.screens.modals import ConfirmModal, Field, FormModal
+from iamtui.screens.ops import FAILED, run_op
+from iamtui.screens.session import session_of
 from iamtui.screens.widgets.status_line import shorten_path
 from textual import work
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Center, Vertical
 from textual.content import Content
@@ -22,7 +26,7 @@ class FirstRunScreen(Screen[IamService]):
     """No store yet: create one. Dismisses with the opened service."""
 
     CSS_PATH = "first_run.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+q", "app.quit", "Quit")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+q", "app.quit", "Quit", id="app.quit")]
 
     def __init__(self, db_path: Path, *, keys_dir: Path | None = None) -> None:
         super().__init__()
@@ -90,11 +94,9 @@ ADMINS_GROUP = "Admins"
 ADMINISTRATOR_ACCESS = "arn:aws:iam::aws:policy/AdministratorAccess"
 
 
-def offer_administrator(app: Any) -> None:
+def offer_administrator(app: App[object]) -> None:
     """The IAM best practice after creating an account: an administrator user for daily
     work (in an `Admins` group with AdministratorAccess), then MFA for the root user."""
-    from iamtui.screens.modals import Field, FormModal
-
     def create(values: dict[str, str] | None) -> None:
         if values:
             if values["password"] != values["again"]:
@@ -112,12 +114,10 @@ def offer_administrator(app: Any) -> None:
              "has AdministratorAccess. Escape skips this.", submit="Create"), create)
 
 
-def create_administrator(app: Any, name: str, password: str) -> bool:
+def create_administrator(app: App[object], name: str, password: str) -> bool:
     """Admins group (created if missing) with AdministratorAccess, and `name` in it with
     a console password; each step as the signed-in root, errors shown as toasts."""
-    from iamtui.screens.ops import FAILED, run_op
-
-    service, root = app.service, app.principal
+    service, root = session_of(app)
     if not any(g.group_name.casefold() == ADMINS_GROUP.casefold()
                for g in service.list_groups(root)):
         if run_op(app, service.create_group, root, ADMINS_GROUP) is FAILED:
@@ -134,11 +134,8 @@ def create_administrator(app: Any, name: str, password: str) -> bool:
     return True
 
 
-def offer_root_mfa(app: Any) -> None:
+def offer_root_mfa(app: App[object]) -> None:
     """Ask whether to enroll an MFA device for the root user now."""
-    from iamtui.screens.mfa_enroll import MfaEnrollModal
-    from iamtui.screens.modals import ConfirmModal
-
     def answer(yes: bool | None) -> None:
         if yes:
             app.push_screen(MfaEnrollModal(None))

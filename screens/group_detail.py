@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from iamtui.screens.navigation import OpenEntity
 from iamtui.screens.ops import Failed, run_op
-from iamtui.screens.widgets.detail_pane import DetailPane, service_of
+from iamtui.screens.session import session_of
+from iamtui.screens.widgets.detail_pane import DetailPane
 from iamtui.screens.widgets.detail_screen import DetailScreen, header
 from iamtui.screens.widgets.permissions import PermissionsPane
 from iamtui.screens.widgets.picker import PickerModal
@@ -22,14 +24,15 @@ class MembersPane(DetailPane):
                Column("created", "Created", 12))
     empty_text = "No members. Press a to add a user."
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "add", "Add"), Binding("d", "remove", "Remove")]
+        Binding("a", "add", "Add", id="members.add"),
+        Binding("d", "remove", "Remove", id="members.remove")]
 
     def __init__(self, group_name: str, trail: tuple[str, ...], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.group_name, self.trail = group_name, trail
 
     def load(self) -> list[Row]:
-        service, principal = service_of(self)
+        service, principal = session_of(self)
         detail = service.get_group(principal, self.group_name)
         return [Row(u.user_name, (u.user_name, u.path, f"{u.create_date:%Y-%m-%d}"))
                 for u in detail.users]
@@ -38,7 +41,7 @@ class MembersPane(DetailPane):
         return self.current is not None if action == "remove" else True
 
     def action_add(self) -> None:
-        service, principal = service_of(self)
+        service, principal = session_of(self)
         users = run_op(self, service.list_users, principal)
         if isinstance(users, Failed):
             return
@@ -59,17 +62,14 @@ class MembersPane(DetailPane):
         user = self.current
         if user is None:
             return
-        service, _ = service_of(self)
+        service, _ = session_of(self)
         self.confirm(f"Remove {user} from group {self.group_name}?",
                      lambda: self.op(service.remove_user_from_group, self.group_name, user,
                                      success=f"Removed {user} from {self.group_name}"),
                      verb="Remove")
 
     def on_resource_table_activated(self, event: ResourceTable.Activated) -> None:
-        from iamtui.screens.user_detail import UserDetailScreen
-
-        self.app.push_screen(UserDetailScreen(event.key, trail=self.trail),
-                             lambda _: self.reload())
+        self.post_message(OpenEntity("user", event.key, trail=self.trail, on_close=self.reload))
 
 
 class GroupDetailScreen(DetailScreen):
@@ -92,7 +92,7 @@ class GroupDetailScreen(DetailScreen):
 
     def load(self) -> None:
         """Read the group again (its summary; the tabs load themselves)."""
-        service, principal = service_of(self)
+        service, principal = session_of(self)
         detail = self.fetch(lambda: service.get_group(principal, self.group_name))
         if detail is None:
             return

@@ -13,6 +13,7 @@ from iamtui.screens.kinds.policies import PolicySection
 from iamtui.screens.kinds.roles import ROLES
 from iamtui.screens.kinds.users import USERS
 from iamtui.screens.mfa_enroll import MfaCommands
+from iamtui.screens.navigation import SECTIONS, SectionsScreen
 from iamtui.screens.tester import TesterSection
 from iamtui.screens.user_detail import edit_user
 from iamtui.screens.widgets.kind_section import EditableKind, KindSection
@@ -21,7 +22,6 @@ from iamtui.screens.widgets.status_line import StatusLine
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, OptionList
 from textual.widgets.option_list import Option
 
@@ -29,33 +29,18 @@ from textual.widgets.option_list import Option
 USERS_KIND = EditableKind(**{f.name: getattr(USERS, f.name) for f in fields(USERS)},
                           edit=edit_user)
 
-# (id, label, hotkey): the sidebar, in the order the IAM console lists them.
-SECTIONS = (("dashboard", "Dashboard", "1"), ("users", "Users", "2"), ("groups", "Groups", "3"),
-            ("roles", "Roles", "4"), ("policies", "Policies", "5"), ("tester", "Tester", "6"),
-            ("audit", "Audit log", "7"), ("settings", "Settings", "8"))
-
-
-def status_text(app: object) -> str:
-    """`store · account · who`: always in view, as the design asks."""
-    service, principal = app.service, app.principal  # type: ignore[attr-defined]
-    account = service.account()
-    who = "root user" if principal.is_root else f"{principal.kind} {principal.name}"
-    mfa = "MFA" if principal.mfa_authenticated_at else "no MFA"
-    label = f"{account.alias} ({account.account_id})" if account.alias else account.account_id
-    return f" {who} ({mfa}) · account {label} · {service.store.path}"
-
-
-class MainScreen(Screen[None]):
+class MainScreen(SectionsScreen):
     """Sidebar of sections and the section in view."""
 
     CSS_PATH = "main.tcss"
     COMMANDS: ClassVar[set[Any]] = {IamCommands, MfaCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("question_mark", "app.toggle_help", "Keys"),
-        Binding("colon", "app.command_palette", "Command", show=False),
-        Binding("ctrl+q", "app.quit", "Quit"),
-        Binding("escape", "focus_sidebar", "Sidebar", show=False),
-        *(Binding(key, f"show('{sid}')", label, show=False) for sid, label, key in SECTIONS),
+        Binding("question_mark", "app.toggle_help", "Keys", id="app.keys"),
+        Binding("colon", "app.command_palette", "Command", show=False, id="main.command"),
+        Binding("ctrl+q", "app.quit", "Quit", id="app.quit"),
+        Binding("escape", "focus_sidebar", "Sidebar", show=False, id="main.sidebar"),
+        *(Binding(key, f"show('{sid}')", label, show=False,
+                  id=f"main.show_{sid}") for sid, label, key in SECTIONS),
     ]
 
     def compose(self) -> ComposeResult:

@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 
 from iamtui.screens.modals import ConfirmModal, Field, FormModal
 from iamtui.screens.ops import FAILED, report_error, run_op
+from iamtui.screens.session import session_of
 from iamtui.screens.widgets.resource_table import Column, ResourceTable, Row
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -71,7 +72,8 @@ class MfaEnrollModal(ModalScreen[VirtualMfaDevice | None]):
     MfaEnrollModal #assigned { color: $success; text-style: bold; height: auto; }
     MfaEnrollModal Input { width: 100%; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="mfa_enroll.cancel")]
 
     def __init__(self, user_name: str | None) -> None:
         super().__init__()
@@ -97,8 +99,7 @@ class MfaEnrollModal(ModalScreen[VirtualMfaDevice | None]):
                 yield Button("Assign (enter)", variant="primary", id="assign")
 
     def on_mount(self) -> None:
-        app = self.app
-        service, principal = app.service, app.principal  # type: ignore[attr-defined]
+        service, principal = session_of(self)
         base = ROOT_DEVICE_NAME if self.user_name is None and principal.is_root else (
             self.user_name or principal.name)
         for attempt in range(1, 10):  # an unassigned leftover may hold the plain name
@@ -148,8 +149,7 @@ class MfaEnrollModal(ModalScreen[VirtualMfaDevice | None]):
                 and (code1 + code2).isdigit()):
             error.update("Type two six-digit codes, one after the other.")
             return
-        app = self.app
-        service, principal = app.service, app.principal  # type: ignore[attr-defined]
+        service, principal = session_of(self)
         try:
             device = service.enable_mfa_device(principal, self.user_name,
                                                self.new.device.serial_number, code1, code2)
@@ -171,8 +171,7 @@ class MfaEnrollModal(ModalScreen[VirtualMfaDevice | None]):
 
     def action_cancel(self) -> None:
         if self.device is None and self.new is not None:
-            app = self.app
-            service, principal = app.service, app.principal  # type: ignore[attr-defined]
+            service, principal = session_of(self)
             with contextlib.suppress(IamError):  # nothing half-made stays behind
                 service.delete_virtual_mfa_device(principal, self.new.device.serial_number)
         self.dismiss(self.device)
@@ -191,7 +190,7 @@ def deactivate_device(node: Any, user_name: str | None, serial: str, *,
                       then: Callable[[], object]) -> None:
     """Confirm, then deactivate the device and delete it (it cannot be enrolled again as
     it was: its seed is gone from the user's authenticator app's point of view)."""
-    service, principal = node.app.service, node.app.principal
+    service, principal = session_of(node)
 
     def done(yes: bool | None) -> None:
         if not yes:
@@ -209,7 +208,7 @@ def deactivate_device(node: Any, user_name: str | None, serial: str, *,
 
 def resync_device(node: Any, user_name: str | None, serial: str) -> None:
     """Ask for two consecutive codes and resynchronize a device whose clock drifted."""
-    service, principal = node.app.service, node.app.principal
+    service, principal = session_of(node)
 
     def done(values: dict[str, str] | None) -> None:
         if values:
@@ -229,10 +228,10 @@ class MfaDevicesScreen(Screen[None]):
     MfaDevicesScreen > .hint { color: $text-muted; padding: 0 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back"),
-        Binding("n", "enroll", "Assign new"),
-        Binding("d", "deactivate", "Deactivate"),
-        Binding("r", "resync", "Resync"),
+        Binding("escape", "back", "Back", id="mfa_devices.back"),
+        Binding("n", "enroll", "Assign new", id="mfa_devices.assign_new"),
+        Binding("d", "deactivate", "Deactivate", id="mfa_devices.deactivate"),
+        Binding("r", "resync", "Resync", id="mfa_devices.resync"),
     ]
 
     def __init__(self, user_name: str | None) -> None:
@@ -255,7 +254,7 @@ class MfaDevicesScreen(Screen[None]):
 
     def reload(self) -> None:
         """Show the devices enabled for the user now."""
-        service, principal = self.app.service, self.app.principal  # type: ignore[attr-defined]
+        service, principal = session_of(self)
         devices = run_op(self, service.list_mfa_devices, principal, self.user_name)
         if devices is FAILED:
             return
@@ -285,10 +284,7 @@ class MfaCommands(Provider):
     """Command palette: "MFA devices of <user>" and "My MFA devices"."""
 
     async def search(self, query: str) -> Hits:
-        app = self.app
-        service, principal = app.service, app.principal  # type: ignore[attr-defined]
-        if service is None or principal is None:
-            return
+        service, principal = session_of(self.screen)
         matcher = self.matcher(query)
         entries: list[tuple[str, str | None]] = [("My MFA devices", None)]
         with contextlib.suppress(IamError):

@@ -43,7 +43,8 @@ class FormModal(ModalScreen[dict[str, str] | None]):
     """
 
     CSS_PATH = "modals.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="form.cancel")]
 
     def __init__(self, title: str, fields: Sequence[Field], *, submit: str = "Create",
                  note: str = "", apply: Callable[[dict[str, str]], object] | None = None
@@ -136,7 +137,8 @@ class ConfirmModal(ModalScreen[bool]):
     """Ask before a destructive action; with `type_to_confirm`, the name must be typed."""
 
     CSS_PATH = "modals.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="confirm.cancel")]
 
     def __init__(self, question: str, *, type_to_confirm: str | None = None,
                  confirm: str = "Delete") -> None:
@@ -187,7 +189,8 @@ class SecretModal(ModalScreen[None]):
 
     CSS_PATH = "modals.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Close"), Binding("c", "copy", "Copy secret")]
+        Binding("escape", "close", "Close", id="secret.close"),
+        Binding("c", "copy", "Copy secret", id="secret.copy_secret")]
 
     def __init__(self, title: str, lines: Sequence[tuple[str, str]], secret: str,
                  warning: str = "This is the only time the secret is shown. Store it now.") -> None:

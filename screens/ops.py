@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from iamtui.screens.modals import ConfirmModal
+from iamtui.screens.session import session_of
+
 from iamtui.errors import AccessDenied, IamError
 
 if TYPE_CHECKING:
@@ -56,7 +59,8 @@ class Operations:
            **kwargs: Any) -> bool:
         """Run one service call as the signed-in principal; `after_change` on success."""
         node: Any = self
-        result = run_op(node, call, node.app.principal, *args, success=success, **kwargs)
+        result = run_op(node, call, session_of(node).principal, *args, success=success,
+                        **kwargs)
         if isinstance(result, Failed):
             return False
         self.after_change()
@@ -66,8 +70,6 @@ class Operations:
                 type_to_confirm: str | None = None) -> None:
         """Ask first (with the name to type, for what cannot be undone lightly); run
         `then` only on a yes."""
-        from iamtui.screens.modals import ConfirmModal
-
         def done(yes: bool | None) -> None:
             if yes:
                 then()

@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from iamtui.screens.navigation import EntityKind, OpenEntity
 from iamtui.screens.ops import Failed, run_op
-from iamtui.screens.widgets.detail_pane import DetailPane, TagsPane, service_of
+from iamtui.screens.session import session_of
+from iamtui.screens.widgets.detail_pane import DetailPane, TagsPane
 from iamtui.screens.widgets.detail_screen import DetailScreen, header
 from iamtui.screens.widgets.permissions import open_editor, policy_type_label, pretty
 from iamtui.screens.widgets.resource_table import Column, ResourceTable, Row
@@ -33,7 +35,7 @@ MAX_VERSIONS = 5  # IAM User Guide, "Versioning IAM policies"
 def new_policy_version(node: DOMNode, arn: str, trail: tuple[str, ...],
                        then: Callable[[], object]) -> None:
     """Write a new version of a customer managed policy, starting from the default one."""
-    service, principal = service_of(node)
+    service, principal = session_of(node)
     policy = run_op(node, service.get_policy, principal, arn)
     if isinstance(policy, Failed):
         return
@@ -57,10 +59,10 @@ class VersionsPane(DetailPane):
     columns = (Column("version", "Version", 8), Column("default", "Default", 8),
                Column("created", "Created", 22))
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n", "new", "New version"),
+        Binding("n", "new", "New version", id="versions.new_version"),
         # not `s`: the table sorts with it
-        Binding("m", "set_default", "Make default"),
-        Binding("d", "remove", "Delete"),
+        Binding("m", "set_default", "Make default", id="versions.make_default"),
+        Binding("d", "remove", "Delete", id="versions.delete"),
     ]
 
     def __init__(self, arn: str, trail: tuple[str, ...], **kwargs: Any) -> None:
@@ -69,7 +71,7 @@ class VersionsPane(DetailPane):
         self.read_only = is_aws_managed_policy_arn(arn)
 
     def load(self) -> list[Row]:
-        service, principal = service_of(self)
+        service, principal = session_of(self)
         return [Row(v.version_id, (v.version_id, "Yes" if v.is_default_version else "",
                                    f"{v.create_date:%Y-%m-%d %H:%M UTC}"))
                 for v in service.list_policy_versions(principal, self.arn)]
@@ -95,7 +97,7 @@ class VersionsPane(DetailPane):
     def action_set_default(self) -> None:
         version = self.current
         if version is not None:
-            service, _ = service_of(self)
+            service, _ = session_of(self)
             if self.op(service.set_default_policy_version, self.arn, version,
                        success=f"{version} is now the default version"):
                 self._changed()
@@ -104,7 +106,7 @@ class VersionsPane(DetailPane):
         version = self.current
         if version is None:
             return
-        service, _ = service_of(self)
+        service, _ = session_of(self)
         self.confirm(f"Delete version {version} of this policy?",
                      lambda: self.op(service.delete_policy_version, self.arn, version,
                                      success=f"Deleted version {version}"))
@@ -133,7 +135,7 @@ class EntitiesPane(DetailPane):
         self.arn, self.trail = arn, trail
 
     def load(self) -> list[Row]:
-        service, principal = service_of(self)
+        service, principal = session_of(self)
         rows = []
         for usage, label in (("PermissionsPolicy", "Permissions policy"),
                              ("PermissionsBoundary", "Permissions boundary")):
@@ -149,22 +151,15 @@ class EntitiesPane(DetailPane):
 
     def on_resource_table_activated(self, event: ResourceTable.Activated) -> None:
         kind, name, _ = event.key.split(":", 2)
-        if kind == "User":
-            from iamtui.screens.user_detail import UserDetailScreen
-            screen: Any = UserDetailScreen(name, trail=self.trail)
-        elif kind == "Group":
-            from iamtui.screens.group_detail import GroupDetailScreen
-            screen = GroupDetailScreen(name, trail=self.trail)
-        else:
-            from iamtui.screens.role_detail import RoleDetailScreen
-            screen = RoleDetailScreen(name, trail=self.trail)
-        self.app.push_screen(screen, lambda _: self.reload())
+        entity: EntityKind = "user" if kind == "User" else "group" if kind == "Group" else "role"
+        self.post_message(OpenEntity(entity, name, trail=self.trail, on_close=self.reload))
 
 
 class PolicyDetailScreen(DetailScreen):
     """The detail of one managed policy; `esc` goes back."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("e", "edit", "New version")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("e", "edit", "New version", id="policy_detail.new_version")]
 
     def __init__(self, arn: str, *, trail: tuple[str, ...] = ("Policies",)) -> None:
         super().__init__()
@@ -173,7 +168,7 @@ class PolicyDetailScreen(DetailScreen):
         self.trail = (*trail, arn.rsplit("/", 1)[-1])
 
     def compose(self) -> ComposeResult:
-        service, principal = service_of(self)
+        service, principal = session_of(self)
         yield from header(self, self.trail)
         yield Static(id="policy-summary", classes="summary-body")
         with TabbedContent(id="tabs"):
@@ -192,7 +187,7 @@ class PolicyDetailScreen(DetailScreen):
 
     def load(self) -> None:
         """Read the policy again: summary and default version's document."""
-        service, principal = service_of(self)
+        service, principal = session_of(self)
         policy = self.fetch(lambda: service.get_policy(principal, self.arn))
         if policy is None:
             return
@@ -210,7 +205,7 @@ class PolicyDetailScreen(DetailScreen):
 
     def show_version(self, version_id: str, *, switch: bool = True) -> None:
         """Show one version's document in the Document tab."""
-        service, principal = service_of(self)
+        service, principal = session_of(self)
         version = run_op(self, service.get_policy_version, principal, self.arn, version_id)
         if isinstance(version, Failed):
             return

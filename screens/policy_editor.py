@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from iamtui.screens.modals import ConfirmModal
+from iamtui.screens.widgets.detail_screen import header
 from textual import work
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
@@ -69,9 +70,10 @@ class PolicyEditorScreen(Screen[bool]):
 
     CSS_PATH = "policy_editor.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Save", priority=True),
-        Binding("ctrl+e", "external_editor", "$EDITOR", priority=True),
-        Binding("escape", "back", "Back"),
+        Binding("ctrl+s", "save", "Save", priority=True, id="policy_editor.save"),
+        Binding("ctrl+e", "external_editor", "$EDITOR", priority=True,
+                id="policy_editor.external_editor"),
+        Binding("escape", "back", "Back", id="policy_editor.back"),
     ]
 
     def __init__(self, title: str, text: str, policy_type: PolicyType,
@@ -85,8 +87,6 @@ class PolicyEditorScreen(Screen[bool]):
 
     def compose(self) -> ComposeResult:
         kind = "trust policy" if self.policy_type is PolicyType.TRUST else "policy"
-        from iamtui.screens.widgets.detail_screen import header
-
         yield from header(self, (self.title_text,))
         with Horizontal(id="editor-body"):
             yield TextArea.code_editor(self.initial, language="json", id="editor")

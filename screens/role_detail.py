@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from iamtui.screens.modals import Field, FormModal
 from iamtui.screens.ops import Failed, run_op
-from iamtui.screens.widgets.detail_pane import DetailPane, TagsPane, service_of
+from iamtui.screens.session import session_of
+from iamtui.screens.widgets.detail_pane import DetailPane, TagsPane
 from iamtui.screens.widgets.detail_screen import DetailScreen, header
 from iamtui.screens.widgets.permissions import PermissionsPane, open_editor, pretty
 from iamtui.screens.widgets.resource_table import Column, Row
@@ -41,7 +42,7 @@ def parse_duration(text: str) -> int | None:
 
 def edit_role(node: DOMNode, role_name: str, then: Callable[[], object]) -> None:
     """UpdateRole from a form: the description and the maximum session duration."""
-    service, principal = service_of(node)
+    service, principal = session_of(node)
     role = run_op(node, service.get_role, principal, role_name)
     if isinstance(role, Failed):
         return
@@ -69,7 +70,7 @@ def edit_role(node: DOMNode, role_name: str, then: Callable[[], object]) -> None
 def edit_trust_policy(node: DOMNode, role_name: str, trail: tuple[str, ...],
                       then: Callable[[], object]) -> None:
     """UpdateAssumeRolePolicy through the policy editor (checked as a trust policy)."""
-    service, principal = service_of(node)
+    service, principal = session_of(node)
     role = run_op(node, service.get_role, principal, role_name)
     if isinstance(role, Failed):
         return
@@ -94,21 +95,22 @@ class SessionsPane(DetailPane):
     hint = ("x revokes every session issued until now, as the console's \"Revoke active "
             "sessions\" does: an inline policy (AWSRevokeOlderSessions) denies them; they "
             "stay listed until they expire.")
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("x", "revoke", "Revoke sessions")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("x", "revoke", "Revoke sessions", id="sessions.revoke_sessions")]
 
     def __init__(self, role_name: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.role_name = role_name
 
     def load(self) -> list[Row]:
-        service, principal = service_of(self)
+        service, principal = session_of(self)
         return [Row(s.access_key_id, (
             s.session_name, s.access_key_id, s.source_arn, f"{s.issued_at:%Y-%m-%d %H:%M UTC}",
             f"{s.expiration:%Y-%m-%d %H:%M UTC}", "Yes" if s.mfa_authenticated_at else "No"))
             for s in service.list_role_sessions(principal, self.role_name)]
 
     def action_revoke(self) -> None:
-        service, _ = service_of(self)
+        service, _ = session_of(self)
         self.confirm(f"Revoke every active session of role {self.role_name}? Whoever holds "
                      "their credentials loses access at once.",
                      lambda: self.op(service.revoke_role_sessions, self.role_name,
@@ -120,7 +122,7 @@ class SessionsPane(DetailPane):
 class RoleDetailScreen(DetailScreen):
     """The detail of one role; `esc` goes back."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("e", "edit", "Edit")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("e", "edit", "Edit", id="role_detail.edit")]
 
     def __init__(self, role_name: str, *, trail: tuple[str, ...] = ("Roles",)) -> None:
         super().__init__()
@@ -128,7 +130,7 @@ class RoleDetailScreen(DetailScreen):
         self.trail = (*trail, role_name)
 
     def compose(self) -> ComposeResult:
-        service, principal = service_of(self)
+        service, principal = session_of(self)
         yield from header(self, self.trail)
         with TabbedContent(id="tabs"):
             with TabPane("Summary", id="summary"):
@@ -146,7 +148,7 @@ class RoleDetailScreen(DetailScreen):
 
     def load(self) -> None:
         """Read the role again (summary and trust policy)."""
-        service, principal = service_of(self)
+        service, principal = session_of(self)
         role = self.fetch(lambda: service.get_role(principal, self.role_name))
         if role is None:
             return

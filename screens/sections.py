@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from iamtui.screens.ops import Operations, report_error
+from iamtui.screens.session import session_of
 from iamtui.screens.widgets.resource_table import Column, ResourceTable, Row
 from rich.style import Style
 from textual import work
@@ -52,12 +53,12 @@ class ResourceSection(Operations, Vertical):
     ResourceSection > .section-status { color: $text-muted; padding: 0 1; height: 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "filter", "Filter"),
-        Binding("n", "create", "New"),
-        Binding("d", "delete", "Delete"),
-        Binding("r", "refresh", "Refresh"),
-        Binding("y", "copy_arn", "Copy ARN"),
-        Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("slash", "filter", "Filter", id="section.filter"),
+        Binding("n", "create", "New", id="section.new"),
+        Binding("d", "delete", "Delete", id="section.delete"),
+        Binding("r", "refresh", "Refresh", id="section.refresh"),
+        Binding("y", "copy_arn", "Copy ARN", id="section.copy_arn"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="section.clear_filter"),
     ]
 
     def __init__(self, kind: ResourceKind, **kwargs: object) -> None:
@@ -84,7 +85,7 @@ class ResourceSection(Operations, Vertical):
 
     def reload_if_changed(self) -> None:
         """Read the rows again if the store changed since they were read."""
-        if self.loaded_revision != self.app.service.store.revision:  # type: ignore[attr-defined]
+        if self.loaded_revision != session_of(self).revision:
             self.action_refresh()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -99,11 +100,10 @@ class ResourceSection(Operations, Vertical):
 
     @work(thread=True, exclusive=True, group="load")
     def action_refresh(self) -> None:
-        app = self.app
-        service = app.service  # type: ignore[attr-defined]
-        revision = service.store.revision  # read first: a later change reloads again
+        app, session = self.app, session_of(self)
+        revision = session.revision  # read first: a later change reloads again
         try:
-            rows = self.kind.load(service, app.principal)  # type: ignore[attr-defined]
+            rows = self.kind.load(session.service, session.principal)
         except IamError as error:
             app.call_from_thread(report_error, self, error)
             return

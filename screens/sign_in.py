@@ -36,8 +36,8 @@ class SignInScreen(Screen[Principal]):
 
     CSS_PATH = "sign_in.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+r", "toggle_root", "Root user / IAM user"),
-        Binding("ctrl+q", "app.quit", "Quit"),
+        Binding("ctrl+r", "toggle_root", "Root user / IAM user", id="sign_in.toggle_root"),
+        Binding("ctrl+q", "app.quit", "Quit", id="app.quit"),
     ]
 
     def __init__(self, service: IamService, *, notice: str = "", root: bool = False) -> None:

@@ -18,6 +18,8 @@ from typing import Any, ClassVar
 
 from iamtui.screens.modals import Field, FormModal
 from iamtui.screens.ops import report_error
+from iamtui.screens.policy_editor import PolicyEditorScreen
+from iamtui.screens.session import session_of
 from iamtui.screens.widgets.picker import PickerModal
 from iamtui.screens.widgets.resource_table import Column, ResourceTable, Row
 from rich.style import Style
@@ -192,15 +194,16 @@ class TesterSection(Vertical):
     """
     __test__ = False  # its name starts with Test: not a pytest class
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f2", "pick_subject", "Subject"),
-        Binding("f3", "custom_policy", "Custom policy"),
-        Binding("f4", "resource_policy", "Resource policy", show=False),
-        Binding("f5,ctrl+r", "run", "Run"),
-        Binding("f6", "preset('mfa')", "MFA preset", show=False),
-        Binding("f7", "preset('ip')", "Source IP preset", show=False),
-        Binding("f8", "who_can", "Who can"),
-        Binding("ctrl+s", "save_set", "Save set"),
-        Binding("ctrl+l", "load_set", "Load set", show=False),
+        Binding("f2", "pick_subject", "Subject", id="tester.subject"),
+        Binding("f3", "custom_policy", "Custom policy", id="tester.custom_policy"),
+        Binding("f4", "resource_policy", "Resource policy", show=False,
+                id="tester.resource_policy"),
+        Binding("f5,ctrl+r", "run", "Run", id="tester.run"),
+        Binding("f6", "preset('mfa')", "MFA preset", show=False, id="tester.mfa_preset"),
+        Binding("f7", "preset('ip')", "Source IP preset", show=False, id="tester.source_ip_preset"),
+        Binding("f8", "who_can", "Who can", id="tester.who_can"),
+        Binding("ctrl+s", "save_set", "Save set", id="tester.save_set"),
+        Binding("ctrl+l", "load_set", "Load set", show=False, id="tester.load_set"),
     ]
 
     def __init__(self, **kwargs: Any) -> None:
@@ -262,7 +265,7 @@ class TesterSection(Vertical):
     # ------------------------------------------------------------------ subject
 
     def action_pick_subject(self) -> None:
-        service, principal = self.app.service, self.app.principal  # type: ignore[attr-defined]
+        service, principal = session_of(self)
         rows = [Row("-", ("custom", "(no stored subject: custom policies only)"))]
         try:
             rows += [Row(u.arn, ("user", u.user_name)) for u in service.list_users(principal)]
@@ -282,7 +285,7 @@ class TesterSection(Vertical):
 
     def set_subject(self, arn: str | None, *, disabled: frozenset[str] = frozenset()) -> None:
         """Test `arn`'s policies (None: custom policies only); custom ones stay."""
-        service, principal = self.app.service, self.app.principal  # type: ignore[attr-defined]
+        service, principal = session_of(self)
         stored = []
         if arn is not None:
             try:
@@ -372,8 +375,6 @@ class TesterSection(Vertical):
                 self.action_run()
 
     def action_custom_policy(self) -> None:
-        from iamtui.screens.policy_editor import PolicyEditorScreen
-
         template = ('{\n  "Version": "2012-10-17",\n  "Statement": [\n    {\n'
                     '      "Effect": "Allow",\n      "Action": "s3:GetObject",\n'
                     '      "Resource": "*"\n    }\n  ]\n}\n')
@@ -391,8 +392,6 @@ class TesterSection(Vertical):
             PolicyType.IDENTITY, keep, save_label="Use"))
 
     def action_resource_policy(self) -> None:
-        from iamtui.screens.policy_editor import PolicyEditorScreen
-
         template = self.subject.resource_policy or (
             '{\n  "Version": "2012-10-17",\n  "Statement": [\n    {\n'
             '      "Effect": "Allow",\n      "Principal": {"AWS": "arn:aws:iam::'
@@ -440,7 +439,7 @@ class TesterSection(Vertical):
                  context: list[ContextEntry]) -> None:
         """Evaluate off the event loop: a whole service times many resources adds up."""
         app = self.app
-        service, principal = app.service, app.principal  # type: ignore[attr-defined]
+        service, principal = session_of(self)
         try:
             results = service.evaluate_subject(principal, subject, actions, resources, context)
         except IamError as error:
@@ -585,7 +584,7 @@ class WhoCanScreen(Screen[None]):
     WhoCanScreen > Horizontal { height: auto; }
     WhoCanScreen #who-status { color: $text-muted; height: 1; padding: 0 1; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back", id="who_can.back")]
 
     def __init__(self, action: str = "", resource: str = "*",
                  context: list[ContextEntry] | None = None) -> None:
@@ -625,7 +624,7 @@ class WhoCanScreen(Screen[None]):
     @work(thread=True, exclusive=True)
     def query_who(self, action: str, resource: str) -> None:
         app = self.app
-        service, principal = app.service, app.principal  # type: ignore[attr-defined]
+        service, principal = session_of(self)
         try:
             found = service.who_can(principal, action, resource, self.context)
         except IamError as error:

@@ -6,9 +6,17 @@ import json
 from typing import Any, ClassVar
 
 from iamtui.screens.kinds.named import edit_named
+from iamtui.screens.mfa_enroll import (
+    MfaEnrollModal,
+    deactivate_device,
+    enroll_done,
+    resync_device,
+)
 from iamtui.screens.modals import Field, FormModal, SecretModal
+from iamtui.screens.navigation import OpenEntity
 from iamtui.screens.ops import Failed, run_op
-from iamtui.screens.widgets.detail_pane import DetailPane, TagsPane, service_of
+from iamtui.screens.session import session_of
+from iamtui.screens.widgets.detail_pane import DetailPane, TagsPane
 from iamtui.screens.widgets.detail_screen import DetailScreen, header
 from iamtui.screens.widgets.permissions import PermissionsPane
 from iamtui.screens.widgets.picker import PickerModal
@@ -27,7 +35,7 @@ def edit_user(section: Any, arn: str) -> None:
     """UpdateUser from the users table: rename or move; keys, groups and policies follow."""
     name = arn.rsplit("/", 1)[-1]
     path = arn.split(":user", 1)[1][: -len(name)] or "/"
-    service, _ = service_of(section)
+    service, _ = session_of(section)
     edit_named(section, "user", name, path, service.update_user,
                note="Access keys, groups, policies and MFA devices follow the user.")
 
@@ -51,14 +59,15 @@ class UserGroupsPane(DetailPane):
                Column("arn", "ARN", 90))
     empty_text = "In no group. Press a to add the user to one."
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "add", "Add"), Binding("d", "remove", "Remove")]
+        Binding("a", "add", "Add", id="user_groups.add"),
+        Binding("d", "remove", "Remove", id="user_groups.remove")]
 
     def __init__(self, user_name: str, trail: tuple[str, ...], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.user_name, self.trail = user_name, trail
 
     def load(self) -> list[Row]:
-        service, principal = service_of(self)
+        service, principal = session_of(self)
         return [Row(g.group_name, (g.group_name, g.path, g.arn))
                 for g in service.list_groups_for_user(principal, self.user_name)]
 
@@ -66,7 +75,7 @@ class UserGroupsPane(DetailPane):
         return self.current is not None if action == "remove" else True
 
     def action_add(self) -> None:
-        service, principal = service_of(self)
+        service, principal = session_of(self)
         groups = run_op(self, service.list_groups, principal)
         if isinstance(groups, Failed):
             return
@@ -87,17 +96,14 @@ class UserGroupsPane(DetailPane):
         group = self.current
         if group is None:
             return
-        service, _ = service_of(self)
+        service, _ = session_of(self)
         self.confirm(f"Remove {self.user_name} from group {group}?",
                      lambda: self.op(service.remove_user_from_group, group, self.user_name,
                                      success=f"Removed {self.user_name} from {group}"),
                      verb="Remove")
 
     def on_resource_table_activated(self, event: ResourceTable.Activated) -> None:
-        from iamtui.screens.group_detail import GroupDetailScreen
-
-        self.app.push_screen(GroupDetailScreen(event.key, trail=self.trail),
-                             lambda _: self.reload())
+        self.post_message(OpenEntity("group", event.key, trail=self.trail, on_close=self.reload))
 
 
 class CredentialsPane(DetailPane):
@@ -114,13 +120,13 @@ class CredentialsPane(DetailPane):
                Column("status", "Status", 22), Column("created", "Created", 22),
                Column("used", "Last used", 22))
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("p", "password", "Password"),
-        Binding("c", "create_key", "New key"),
-        Binding("t", "toggle_key", "On/off"),
-        Binding("d", "remove", "Delete"),
-        Binding("u", "unlock", "Unlock"),
-        Binding("m", "assign_mfa", "Assign MFA"),
-        Binding("x", "resync_mfa", "Resync MFA"),
+        Binding("p", "password", "Password", id="credentials.password"),
+        Binding("c", "create_key", "New key", id="credentials.new_key"),
+        Binding("t", "toggle_key", "On/off", id="credentials.on_off"),
+        Binding("d", "remove", "Delete", id="credentials.delete"),
+        Binding("u", "unlock", "Unlock", id="credentials.unlock"),
+        Binding("m", "assign_mfa", "Assign MFA", id="credentials.assign_mfa"),
+        Binding("x", "resync_mfa", "Resync MFA", id="credentials.resync_mfa"),
     ]
 
     def __init__(self, user_name: str, **kwargs: Any) -> None:
@@ -130,7 +136,7 @@ class CredentialsPane(DetailPane):
         self.locked = False
 
     def load(self) -> list[Row]:
-        service, principal = service_of(self)
+        service, principal = session_of(self)
         try:
             profile = service.get_login_profile(principal, self.user_name)
         except NoSuchEntity:
@@ -162,7 +168,7 @@ class CredentialsPane(DetailPane):
 
     def mfa_rows(self) -> list[Row]:
         """The user's enabled MFA devices, keyed `mfa:<serial>`."""
-        service, principal = service_of(self)
+        service, principal = session_of(self)
         return [Row(f"mfa:{d.serial_number}", (
             "MFA device", d.serial_number.rsplit("/", 1)[-1], "Assigned",
             _date(d.enable_date), "-"))
@@ -181,7 +187,7 @@ class CredentialsPane(DetailPane):
         return True
 
     def action_password(self) -> None:
-        service, principal = service_of(self)
+        service, principal = session_of(self)
         creating = not self.has_password
 
         def apply(values: dict[str, str]) -> None:
@@ -214,12 +220,12 @@ class CredentialsPane(DetailPane):
     def action_unlock(self) -> None:
         """Lift a sign-in lockout (iamtui's own; AWS has none): the administrator vouches."""
         if self.locked:
-            service, _ = service_of(self)
+            service, _ = session_of(self)
             self.op(service.unlock_login_profile, self.user_name,
                     success=f"{self.user_name} can sign in again")
 
     def action_create_key(self) -> None:
-        service, principal = service_of(self)
+        service, principal = session_of(self)
         new = run_op(self, service.create_access_key, principal, self.user_name,
                      success=f"Created an access key for {self.user_name}")
         if isinstance(new, Failed):
@@ -237,28 +243,22 @@ class CredentialsPane(DetailPane):
         key_id = key.split(":", 1)[1]
         row = next(r for r in self.table.rows if r.key == key)
         status = "Inactive" if row.cells[2] == "Active" else "Active"
-        service, _ = service_of(self)
+        service, _ = session_of(self)
         self.op(service.update_access_key, key_id, status, self.user_name,
                 success=f"Access key {key_id} is now {status.lower()}")
 
     def action_assign_mfa(self) -> None:
-        from iamtui.screens.mfa_enroll import MfaEnrollModal, enroll_done
-
         self.app.push_screen(MfaEnrollModal(self.user_name), enroll_done(self))
 
     def action_resync_mfa(self) -> None:
-        from iamtui.screens.mfa_enroll import resync_device
-
         key = self.current or ""
         if key.startswith("mfa:"):
             resync_device(self, self.user_name, key.split(":", 1)[1])
 
     def action_remove(self) -> None:
         key = self.current or ""
-        service, _ = service_of(self)
+        service, _ = session_of(self)
         if key.startswith("mfa:"):
-            from iamtui.screens.mfa_enroll import deactivate_device
-
             deactivate_device(self, self.user_name, key.split(":", 1)[1], then=self.reload)
             return
         if key.startswith("key:"):
@@ -283,7 +283,7 @@ class UserDetailScreen(DetailScreen):
         self.trail = (*trail, user_name)
 
     def compose(self) -> ComposeResult:
-        service, principal = service_of(self)
+        service, principal = session_of(self)
         yield from header(self, self.trail)
         with TabbedContent(id="tabs"):
             with TabPane("Summary", id="summary"):
@@ -304,7 +304,7 @@ class UserDetailScreen(DetailScreen):
 
     def load(self) -> None:
         """Read the user's summary and activity (the tabs load themselves)."""
-        service, principal = service_of(self)
+        service, principal = session_of(self)
         user = self.fetch(lambda: service.get_user(principal, self.user_name))
         if user is None:
             return

@@ -261,3 +261,51 @@ def test_private_files_are_written_by_one_function() -> None:
            if isinstance(node, ast.Attribute) and node.attr in moves
            and isinstance(node.value, ast.Name) and node.value.id == "os"]
     assert bad == []
+
+
+def test_no_screen_touches_the_store_behind_the_service() -> None:
+    """Screens read the store's revision and path through IamService (`service.revision`),
+    never `service.store`: the store is the service's business."""
+    bad = [f"{p.relative_to(ROOT)}:{node.lineno}" for p in _sources("screens")
+           for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
+           if isinstance(node, ast.Attribute) and node.attr == "store"]
+    assert bad == []
+
+
+def test_widgets_reach_the_app_through_the_typed_session() -> None:
+    """`session_of(widget)` is the typed way to the service and the principal: a
+    `type: ignore[attr-defined]` on a line reaching `app.` means someone went around it."""
+    files = [*_sources("screens"), ROOT / "iamtui" / "app.py"]
+    bad = [f"{p.relative_to(ROOT)}:{n}: {line.strip()}" for p in files
+           for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+           if "type: ignore[attr-defined]" in line and "app." in line]
+    assert bad == []
+
+
+def _imported(node: ast.AST) -> list[str]:
+    if isinstance(node, ast.ImportFrom):
+        return [node.module or ""]
+    return [a.name for a in node.names] if isinstance(node, ast.Import) else []
+
+
+def test_screens_import_each_other_at_the_top_only() -> None:
+    """An import inside a function is how a cycle hides; screens navigate by messages
+    (`OpenEntity`, which the app handles), so none needs one."""
+    bad = [f"{p.relative_to(ROOT)}:{inner.lineno}: {ast.unparse(inner)}"
+           for p in [*_sources("screens"), ROOT / "iamtui" / "app.py"]
+           for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
+           if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+           for inner in ast.walk(node)
+           if any(m.startswith("iamtui.screens") for m in _imported(inner))]
+    assert bad == []
+
+
+def test_every_binding_has_an_id_a_keymap_can_name() -> None:
+    """keymap.toml remaps keys by binding id (Textual's App.set_keymap): a binding without
+    one cannot be remapped."""
+    bad = [f"{p.relative_to(ROOT)}:{node.lineno}"
+           for p in [*_sources("screens"), ROOT / "iamtui" / "app.py"]
+           for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
+           if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Binding"
+           and not any(k.arg == "id" for k in node.keywords)]
+    assert bad == []

@@ -12,7 +12,7 @@ import csv
 from pathlib import Path
 from typing import Any
 
-import iamtui.screens.main as main_screen
+import iamtui.screens.widgets.status_line as status_line
 import pytest
 from helpers import FakeClock
 from iamtui.screens.dashboard import CredentialReportScreen, Dashboard, FailingEntitiesScreen
@@ -117,7 +117,7 @@ async def test_credential_report_saved_as_csv(db: Path, clock: FakeClock,
 
 def test_dashboard_snapshot(db: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch,
                             snap_compare: Any) -> None:
-    real_status = main_screen.status_text
-    monkeypatch.setattr(main_screen, "status_text",
+    real_status = status_line.status_text
+    monkeypatch.setattr(status_line, "status_text",
                         lambda app: real_status(app).replace(str(db.parent), "/srv/iamtui"))
     assert snap_compare(make_app(db, clock), terminal_size=SIZE, run_before=sign_in)

@@ -13,7 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import iamtui.screens.main as main_screen
+import iamtui.screens.widgets.status_line as status_line
 import pyotp
 import pytest
 from helpers import ACCOUNT_ID, FakeClock
@@ -161,8 +161,8 @@ def test_qr_fits_24_rows() -> None:
 def test_mfa_modal_snapshot(db: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch,
                             snap_compare: Any) -> None:
     monkeypatch.setattr(mfa_module, "new_seed", lambda: FIXED_SEED)
-    real_status = main_screen.status_text
-    monkeypatch.setattr(main_screen, "status_text",
+    real_status = status_line.status_text
+    monkeypatch.setattr(status_line, "status_text",
                         lambda app: real_status(app).replace(str(db.parent), "/srv/iamtui"))
 
     async def enroll(pilot: Pilot) -> None:

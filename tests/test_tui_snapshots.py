@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import iamtui.screens.main as main_screen
+import iamtui.screens.widgets.status_line as status_line
 import pytest
 from helpers import ACCOUNT_ID, ROOT_PASSWORD, FakeClock
 from iamtui.screens.policy_editor import PolicyEditorScreen
@@ -73,8 +73,8 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> IamApp:
     svc.put_user_permissions_boundary(root, "alice", "arn:aws:iam::aws:policy/PowerUserAccess")
     svc.close()
     clock.now = NOW
-    real_status = main_screen.status_text
-    monkeypatch.setattr(main_screen, "status_text",
+    real_status = status_line.status_text
+    monkeypatch.setattr(status_line, "status_text",
                         lambda app: real_status(app).replace(str(tmp_path), "/srv/iamtui"))
     return IamApp(db, keys_dir=tmp_path / "keys", clock=clock)
 

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-import iamtui.screens.main as main_screen
+import iamtui.screens.widgets.status_line as status_line
 import pytest
 from helpers import ROOT_PASSWORD, FakeClock
 from iamtui.screens.main import MainScreen
@@ -269,8 +269,8 @@ def test_decided_by_words_for_implicit_denies() -> None:
 
 
 def test_tester_snapshot(db: Path, monkeypatch: pytest.MonkeyPatch, snap_compare: Any) -> None:
-    real_status = main_screen.status_text
-    monkeypatch.setattr(main_screen, "status_text",
+    real_status = status_line.status_text
+    monkeypatch.setattr(status_line, "status_text",
                         lambda app: real_status(app).replace(str(db.parent), "/srv/iamtui"))
 
     async def run(pilot: Pilot) -> None:

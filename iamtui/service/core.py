@@ -277,6 +277,16 @@ class ServiceCore:
     def close(self) -> None:
         self.store.close()
 
+    @property
+    def revision(self) -> int:
+        """The store's latest committed revision: the TUI reloads a view when it moved."""
+        return self.store.revision
+
+    @property
+    def path(self) -> Path:
+        """Where the store lives (the TUI's status line names it)."""
+        return self.store.path
+
     # ------------------------------------------------------------------ the account
 
     def account(self) -> Account:

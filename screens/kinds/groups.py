@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from iamtui.screens.kinds.named import create_named, edit_named
+from iamtui.screens.navigation import OpenEntity
 from iamtui.screens.sections import ResourceSection
+from iamtui.screens.session import session_of
 from iamtui.screens.widgets.kind_section import EditableKind
 from iamtui.screens.widgets.resource_table import Column, Row
 
@@ -40,22 +42,20 @@ def name_of(arn: str) -> str:
 
 def open_group(section: ResourceSection, arn: str) -> None:
     """Enter: the group's detail; the table refreshes when it closes."""
-    from iamtui.screens.group_detail import GroupDetailScreen
-
-    section.app.push_screen(GroupDetailScreen(name_of(arn)), lambda _: section.action_refresh())
+    section.post_message(OpenEntity("group", name_of(arn), on_close=section.action_refresh))
 
 
 def create_group(section: ResourceSection) -> None:
     """n: CreateGroup from a form (name and path)."""
     create_named(section, "group", "Developers",
-                 section.app.service.create_group)  # type: ignore[attr-defined]
+                 session_of(section).service.create_group)
 
 
 def edit_group(section: ResourceSection, arn: str) -> None:
     """UpdateGroup: rename or move the group; members and policies follow it."""
     row = next((r for r in section.table.rows if r.key == arn), None)
     edit_named(section, "group", name_of(arn), row.cells[1] if row else "/",
-               section.app.service.update_group)  # type: ignore[attr-defined]
+               session_of(section).service.update_group)
 
 
 def delete_group(section: ResourceSection, arn: str) -> None:
@@ -64,7 +64,7 @@ def delete_group(section: ResourceSection, arn: str) -> None:
     section.confirm(
         f"Delete group {name}? Its members are removed from it and its policies detached or "
         "deleted; the users themselves stay.",
-        lambda: section.op(section.app.service.delete_group, name,  # type: ignore[attr-defined]
+        lambda: section.op(session_of(section).service.delete_group, name,
                            cascade=True, success=f"Deleted group {name}"))
 
 

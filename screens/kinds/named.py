@@ -9,19 +9,22 @@ from typing import Any
 
 from iamtui.screens.modals import Field, FormModal
 from iamtui.screens.sections import ResourceSection
+from iamtui.screens.session import session_of
+
+from iamtui.model import Group, User
 
 
 def create_named(section: ResourceSection, singular: str, placeholder: str,
-                 create: Callable[..., object]) -> None:
+                 create: Callable[..., User | Group]) -> None:
     """n: Create<Kind> from a form of name and path; the table refreshes after it."""
     app = section.app
+    principal = session_of(section).principal
 
     created: list[str] = []  # the new entity's ARN, its row's key
 
     def apply(values: dict[str, str]) -> None:
-        entity = create(app.principal, values["name"],  # type: ignore[attr-defined]
-                        path=values["path"] or "/")
-        created.append(entity.arn)  # type: ignore[attr-defined]
+        entity = create(principal, values["name"], path=values["path"] or "/")
+        created.append(entity.arn)
 
     def done(values: dict[str, str] | None) -> None:
         if values is not None:
@@ -38,6 +41,7 @@ def edit_named(section: Any, singular: str, name: str, path: str,
     """e: Update<Kind>, renaming or moving it; nothing is sent when nothing changed.
     `update` is IamService's update_user or update_group."""
     app = section.app
+    principal = session_of(section).principal
 
     def changes(values: dict[str, str]) -> tuple[str | None, str | None]:
         new_name = values["name"] if values["name"] != name else None
@@ -47,8 +51,7 @@ def edit_named(section: Any, singular: str, name: str, path: str,
     def apply(values: dict[str, str]) -> None:
         new_name, new_path = changes(values)
         if new_name or new_path:
-            update(app.principal, name,  # type: ignore[attr-defined]
-                   **{f"new_{singular}_name": new_name}, new_path=new_path)
+            update(principal, name, **{f"new_{singular}_name": new_name}, new_path=new_path)
 
     def done(values: dict[str, str] | None) -> None:
         if values is not None and any(changes(values)):

@@ -14,8 +14,11 @@ from typing import TYPE_CHECKING, ClassVar
 
 from iamtui.screens.kinds import resource_policies
 from iamtui.screens.modals import Field, FormModal
+from iamtui.screens.navigation import OpenEntity
 from iamtui.screens.ops import Failed, run_op
+from iamtui.screens.policy_detail import new_policy_version
 from iamtui.screens.sections import ResourceSection
+from iamtui.screens.session import session_of
 from iamtui.screens.widgets.kind_section import EditableKind, KindSection
 from iamtui.screens.widgets.permissions import TEMPLATE, open_editor, policy_type_label
 from iamtui.screens.widgets.resource_table import Column, Row
@@ -80,12 +83,10 @@ def customer_managed(arn: str) -> bool:
 
 def open_policy(section: ResourceSection, arn: str) -> None:
     """Enter: the policy's detail; the table refreshes when it closes."""
-    from iamtui.screens.policy_detail import PolicyDetailScreen
-
     if resource_policies.is_resource_key(arn):
         resource_policies.open_resource_policy(section, arn)
         return
-    section.app.push_screen(PolicyDetailScreen(arn), lambda _: section.action_refresh())
+    section.post_message(OpenEntity("policy", arn, on_close=section.action_refresh))
 
 
 def create_policy(section: ResourceSection) -> None:
@@ -93,8 +94,7 @@ def create_policy(section: ResourceSection) -> None:
     if TYPE_FILTERS[getattr(section, "type_filter", 0)][0] == resource_policies.TYPE_LABEL:
         resource_policies.create_resource_policy(section)
         return
-    app = section.app
-    service, principal = app.service, app.principal  # type: ignore[attr-defined]
+    service, principal = session_of(section)
 
     def named(values: dict[str, str] | None) -> None:
         if values is None:
@@ -121,7 +121,7 @@ def create_policy(section: ResourceSection) -> None:
         if values["description"]:
             validate_description(values["description"])
 
-    app.push_screen(FormModal("New customer managed policy", [
+    section.app.push_screen(FormModal("New customer managed policy", [
         Field("name", "Policy name", placeholder="ReadReports"),
         Field("path", "Path", "/", required=False),
         Field("description", "Description", required=False)],
@@ -130,8 +130,6 @@ def create_policy(section: ResourceSection) -> None:
 
 def edit_policy(section: ResourceSection, arn: str) -> None:
     """e: a new default version of a customer managed policy, in the editor."""
-    from iamtui.screens.policy_detail import new_policy_version
-
     if resource_policies.is_resource_key(arn):
         resource_policies.open_resource_policy(section, arn)
         return
@@ -150,7 +148,7 @@ def delete_policy(section: ResourceSection, arn: str) -> None:
         if in_use else ""
     section.confirm(
         f"Delete policy {name} and all its versions?{warning}",
-        lambda: section.op(section.app.service.delete_policy, arn,  # type: ignore[attr-defined]
+        lambda: section.op(session_of(section).service.delete_policy, arn,
                            cascade=True, success=f"Deleted policy {name}"),
         type_to_confirm=name if in_use else None)
 
@@ -165,7 +163,8 @@ POLICIES = EditableKind("Policies", "policy", COLUMNS, load, open=open_policy,
 class PolicySection(KindSection):
     """The policies table, with `t` to cycle the type filter."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("t", "cycle_type", "Type filter")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("t", "cycle_type", "Type filter", id="policies.type_filter")]
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(POLICIES, **kwargs)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from iamtui.screens.modals import Field, FormModal
 from iamtui.screens.ops import Failed, run_op
 from iamtui.screens.sections import ResourceSection
+from iamtui.screens.session import session_of
 from iamtui.screens.widgets.permissions import open_editor, pretty
 from iamtui.screens.widgets.resource_table import Row
 
@@ -87,8 +88,7 @@ def template(account_id: str, arn: str) -> str:
 
 
 def _edit(section: ResourceSection, arn: str, text: str, verb: str) -> None:
-    app = section.app
-    service, principal = app.service, app.principal  # type: ignore[attr-defined]
+    service, principal = session_of(section)
 
     def save(document: str) -> bool:
         return not isinstance(run_op(section, service.put_resource_policy, principal, arn,
@@ -100,25 +100,22 @@ def _edit(section: ResourceSection, arn: str, text: str, verb: str) -> None:
 
 def open_resource_policy(section: ResourceSection, key: str) -> None:
     """enter / e: the stored document in the editor; saving replaces it."""
-    app = section.app
+    service, principal = session_of(section)
     arn = resource_arn(key)
-    stored = run_op(section, app.service.get_resource_policy,  # type: ignore[attr-defined]
-                    app.principal, arn)  # type: ignore[attr-defined]
+    stored = run_op(section, service.get_resource_policy, principal, arn)
     if not isinstance(stored, Failed):
         _edit(section, arn, pretty(stored.policy_document), "Saved")
 
 
 def create_resource_policy(section: ResourceSection) -> None:
     """n (Resource-based filter): the resource's ARN, then its policy in the editor."""
-    app = section.app
-
     def named(values: dict[str, str] | None) -> None:
         if values:
             arn = values["arn"]
-            _edit(section, arn, template(app.service.account_id, arn),  # type: ignore[attr-defined]
+            _edit(section, arn, template(session_of(section).service.account_id, arn),
                   "Created")
 
-    app.push_screen(FormModal("New resource-based policy", [
+    section.app.push_screen(FormModal("New resource-based policy", [
         Field("arn", "Resource ARN", placeholder="arn:aws:s3:::reports")],
         submit="Next: write it", apply=lambda values: validate_resource_arn(values["arn"]),
         note="The policy of one resource (a bucket, a queue, a key...). A role's is its "
@@ -130,5 +127,5 @@ def delete_resource_policy(section: ResourceSection, key: str) -> None:
     arn = resource_arn(key)
     section.confirm(
         f"Delete the resource-based policy of {arn}? Access it granted stops at once.",
-        lambda: section.op(section.app.service.delete_resource_policy,  # type: ignore[attr-defined]
+        lambda: section.op(session_of(section).service.delete_resource_policy,
                            arn, success=f"Deleted the policy of {arn}"))

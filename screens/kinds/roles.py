@@ -10,8 +10,11 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from iamtui.screens.modals import Field, FormModal
+from iamtui.screens.navigation import OpenEntity
 from iamtui.screens.ops import Failed, run_op
+from iamtui.screens.role_detail import edit_role, parse_duration
 from iamtui.screens.sections import ResourceSection
+from iamtui.screens.session import session_of
 from iamtui.screens.widgets.kind_section import EditableKind
 from iamtui.screens.widgets.permissions import open_editor
 from iamtui.screens.widgets.resource_table import Column, Row
@@ -82,17 +85,12 @@ def name_of(arn: str) -> str:
 
 def open_role(section: ResourceSection, arn: str) -> None:
     """Enter: the role's detail; the table refreshes when it closes."""
-    from iamtui.screens.role_detail import RoleDetailScreen
-
-    section.app.push_screen(RoleDetailScreen(name_of(arn)), lambda _: section.action_refresh())
+    section.post_message(OpenEntity("role", name_of(arn), on_close=section.action_refresh))
 
 
 def create_role(section: ResourceSection) -> None:
     """A form for the name and settings, then the trust policy in the editor."""
-    from iamtui.screens.role_detail import parse_duration
-
-    app = section.app
-    service, principal = app.service, app.principal  # type: ignore[attr-defined]
+    service, principal = session_of(section)
 
     def check(values: dict[str, str]) -> None:
         """What CreateRole would refuse, refused here, before the trust policy is written."""
@@ -126,7 +124,7 @@ def create_role(section: ResourceSection) -> None:
                     PolicyType.TRUST, save, section.action_refresh,
                     save_label="Create role")
 
-    app.push_screen(FormModal("New role (next: its trust policy, who may assume it)", [
+    section.app.push_screen(FormModal("New role (next: its trust policy, who may assume it)", [
         Field("name", "Role name", placeholder="ReportsReader"),
         Field("path", "Path", "/", required=False),
         Field("description", "Description", required=False),
@@ -136,8 +134,6 @@ def create_role(section: ResourceSection) -> None:
 
 def edit_role_row(section: ResourceSection, arn: str) -> None:
     """e: the description and maximum session duration of the role under the cursor."""
-    from iamtui.screens.role_detail import edit_role
-
     edit_role(section, name_of(arn), section.action_refresh)
 
 
@@ -147,7 +143,7 @@ def delete_role(section: ResourceSection, arn: str) -> None:
     section.confirm(
         f"Delete role {name}? Its inline policies go with it and its managed policies are "
         "detached; sessions of the role stop working.",
-        lambda: section.op(section.app.service.delete_role, name,  # type: ignore[attr-defined]
+        lambda: section.op(session_of(section).service.delete_role, name,
                            cascade=True, success=f"Deleted role {name}"))
 
 

@@ -6,7 +6,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from iamtui.screens.kinds.named import create_named
+from iamtui.screens.navigation import OpenEntity
 from iamtui.screens.sections import ResourceKind, ResourceSection
+from iamtui.screens.session import session_of
 from iamtui.screens.widgets.resource_table import Column, Row
 from rich.style import Style
 
@@ -67,16 +69,13 @@ def name_of(arn: str) -> str:
 
 
 def open_user(section: ResourceSection, arn: str) -> None:
-    from iamtui.screens.user_detail import UserDetailScreen
-
-    section.app.push_screen(UserDetailScreen(name_of(arn)),
-                            lambda _: section.action_refresh())
+    section.post_message(OpenEntity("user", name_of(arn), on_close=section.action_refresh))
 
 
 def create_user(section: ResourceSection) -> None:
     """n: CreateUser from a form (name and path)."""
     create_named(section, "user", "alice",
-                 section.app.service.create_user)  # type: ignore[attr-defined]
+                 session_of(section).service.create_user)
 
 
 def delete_user(section: ResourceSection, arn: str) -> None:
@@ -87,7 +86,7 @@ def delete_user(section: ResourceSection, arn: str) -> None:
     section.confirm(
         f"Delete user {name}? Its password, access keys, MFA devices, group memberships and "
         "policies go with it.",
-        lambda: section.op(section.app.service.delete_user, name,  # type: ignore[attr-defined]
+        lambda: section.op(session_of(section).service.delete_user, name,
                            cascade=True, success=f"Deleted user {name}"),
         type_to_confirm=name if has_keys else None)
 

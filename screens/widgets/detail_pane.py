@@ -24,11 +24,6 @@ if TYPE_CHECKING:
     from iamtui.service import IamService, Principal
 
 
-def service_of(node: Any) -> tuple[IamService, Principal]:
-    """The app's service and the signed-in principal (every screen acts as that principal)."""
-    return node.app.service, node.app.principal
-
-
 class DetailPane(Operations, Vertical):
     """A titled table; subclasses give `columns`, `load()` and their verbs."""
 
@@ -86,7 +81,8 @@ class TagsPane(DetailPane):
     columns = (Column("key", "Key", 40), Column("value", "Value", 64))
     empty_text = "No tags. Press a to add one."
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "add", "Add"), Binding("d", "remove", "Remove")]
+        Binding("a", "add", "Add", id="tags.add"),
+        Binding("d", "remove", "Remove", id="tags.remove")]
 
     def __init__(self, list_tags: Callable[[], Sequence[Tag]],
                  tag: Callable[[Principal, Sequence[Tag]], None],

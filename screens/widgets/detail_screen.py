@@ -6,8 +6,11 @@ from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar
 
 from iamtui.screens.ops import report_error
+from iamtui.screens.session import signed_in
+from iamtui.screens.widgets.detail_pane import DetailPane
 from iamtui.screens.widgets.palette import IamCommands
 from iamtui.screens.widgets.resource_table import ResourceTable
+from iamtui.screens.widgets.status_line import StatusLine
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -25,9 +28,7 @@ def crumbs(trail: tuple[str, ...]) -> str:
 
 def header(screen: Screen[object], trail: tuple[str, ...]) -> ComposeResult:
     """Who is signed in where (as on the main screen), then the breadcrumb."""
-    from iamtui.screens.widgets.status_line import StatusLine
-
-    if getattr(screen.app, "principal", None) is not None:  # not in a bare host app
+    if signed_in(screen):  # not in a bare host app
         yield StatusLine(classes="status-line")
     yield Static(crumbs(trail), classes="breadcrumb")
 
@@ -46,11 +47,11 @@ class DetailScreen(Screen[None]):
     DetailScreen TextArea { height: 1fr; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back"),
-        Binding("right_square_bracket", "tab(1)", "Next tab"),
-        Binding("left_square_bracket", "tab(-1)", "Prev tab", show=False),
-        Binding("y", "copy_arn", "Copy ARN"),
-        Binding("question_mark", "app.toggle_help", "Keys", show=False),
+        Binding("escape", "back", "Back", id="detail.back"),
+        Binding("right_square_bracket", "tab(1)", "Next tab", id="detail.next_tab"),
+        Binding("left_square_bracket", "tab(-1)", "Prev tab", show=False, id="detail.prev_tab"),
+        Binding("y", "copy_arn", "Copy ARN", id="detail.copy_arn"),
+        Binding("question_mark", "app.toggle_help", "Keys", show=False, id="app.keys"),
     ]
     COMMANDS: ClassVar[set[Any]] = {IamCommands}
     arn: str = ""
@@ -99,8 +100,6 @@ class DetailScreen(Screen[None]):
     def _focus_tab(self) -> None:
         """Read the active tab again (another tab may have changed what it shows) and put
         the keyboard in its table (or document), so its keys work."""
-        from iamtui.screens.widgets.detail_pane import DetailPane
-
         tabs = self.query_one(TabbedContent)
         pane = tabs.active_pane
         if pane is None:

@@ -24,7 +24,7 @@ class EditableKind(ResourceKind):
 class KindSection(ResourceSection):
     """ResourceSection plus `e` edit; per-row verbs are hidden where they do not apply."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("e", "edit", "Edit")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("e", "edit", "Edit", id="section.edit")]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         kind = self.kind

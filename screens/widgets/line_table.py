@@ -48,12 +48,12 @@ class LineTable(ScrollView, can_focus=True):
     """A header line and one line per row, drawn on demand, with a keyboard cursor."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up,k", "cursor(-1)", "Up", show=False),
-        Binding("down,j", "cursor(1)", "Down", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("home,g", "first", "First", show=False),
-        Binding("end,G", "last", "Last", show=False),
+        Binding("up,k", "cursor(-1)", "Up", show=False, id="line_table.up"),
+        Binding("down,j", "cursor(1)", "Down", show=False, id="line_table.down"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="line_table.page_up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="line_table.page_down"),
+        Binding("home,g", "first", "First", show=False, id="line_table.first"),
+        Binding("end,G", "last", "Last", show=False, id="line_table.last"),
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {"line-table--header", "line-table--cursor"}
     DEFAULT_CSS = """

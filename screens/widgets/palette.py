@@ -11,9 +11,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from iamtui.screens.widgets.detail_pane import service_of
+from iamtui.screens.account_transfer import export_details, import_details
+from iamtui.screens.navigation import SECTIONS, EntityKind, OpenEntity, SectionsScreen
+from iamtui.screens.session import session_of
+from textual.app import App
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from iamtui.errors import IamError
@@ -28,21 +30,8 @@ class Entry:
     help: str
 
 
-def _open(app: Any, kind: str, key: str) -> Callable[[], object]:
-    def run() -> None:
-        if kind == "user":
-            from iamtui.screens.user_detail import UserDetailScreen
-            app.push_screen(UserDetailScreen(key))
-        elif kind == "group":
-            from iamtui.screens.group_detail import GroupDetailScreen
-            app.push_screen(GroupDetailScreen(key))
-        elif kind == "role":
-            from iamtui.screens.role_detail import RoleDetailScreen
-            app.push_screen(RoleDetailScreen(key))
-        else:
-            from iamtui.screens.policy_detail import PolicyDetailScreen
-            app.push_screen(PolicyDetailScreen(key))
-    return run
+def _open(app: App[object], kind: EntityKind, key: str) -> Callable[[], object]:
+    return lambda: app.post_message(OpenEntity(kind, key))
 
 
 class IamCommands(Provider):
@@ -54,13 +43,9 @@ class IamCommands(Provider):
         self.entries = await asyncio.to_thread(self._gather)
 
     def _gather(self) -> list[Entry]:
-        from iamtui.screens.main import SECTIONS, MainScreen
-
         screen, app = self.screen, self.app
         entries: list[Entry] = []
-        if isinstance(screen, MainScreen):
-            from iamtui.screens.account_transfer import export_details, import_details
-
+        if isinstance(screen, SectionsScreen):
             entries += [Entry(label.lower(), lambda sid=sid: screen.action_show(sid),
                               f"Go to {label} ({key})") for sid, label, key in SECTIONS]
             entries += [
@@ -68,8 +53,8 @@ class IamCommands(Provider):
                       "Load an export of get-account-authorization-details"),
                 Entry("export account authorization details", lambda: export_details(app),
                       "Write every user, group, role and policy to a JSON file")]
-        service, principal = service_of(screen)
-        listings: list[tuple[str, Callable[[], list[tuple[str, str]]]]] = [
+        service, principal = session_of(screen)
+        listings: list[tuple[EntityKind, Callable[[], list[tuple[str, str]]]]] = [
             ("user", lambda: [(u.user_name, u.user_name)
                               for u in service.list_users(principal)]),
             ("group", lambda: [(g.group_name, g.group_name)

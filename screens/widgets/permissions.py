@@ -13,8 +13,11 @@ from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from iamtui.screens.modals import Field, FormModal
+from iamtui.screens.navigation import OpenEntity
 from iamtui.screens.ops import Failed, run_op
-from iamtui.screens.widgets.detail_pane import DetailPane, service_of
+from iamtui.screens.policy_editor import PolicyEditorScreen
+from iamtui.screens.session import session_of
+from iamtui.screens.widgets.detail_pane import DetailPane
 from iamtui.screens.widgets.picker import PickerModal
 from iamtui.screens.widgets.resource_table import Column, Row
 from textual.binding import Binding, BindingType
@@ -55,7 +58,7 @@ def policy_type_label(arn: str) -> str:
 def pick_policy(node: DOMNode, title: str, then: Callable[[str], object], *,
                 exclude: Collection[str] = ()) -> None:
     """Open a filterable picker of every managed policy; call `then(arn)` on a pick."""
-    service, principal = service_of(node)
+    service, principal = session_of(node)
     policies = run_op(node, service.list_policies, principal)
     if isinstance(policies, Failed):
         return
@@ -71,18 +74,14 @@ def pick_policy(node: DOMNode, title: str, then: Callable[[str], object], *,
 
 
 def open_policy(node: DOMNode, arn: str, trail: tuple[str, ...]) -> None:
-    """Push the detail of a managed policy."""
-    from iamtui.screens.policy_detail import PolicyDetailScreen
-
-    node.app.push_screen(PolicyDetailScreen(arn, trail=trail))
+    """Open the detail of a managed policy."""
+    node.post_message(OpenEntity("policy", arn, trail=trail))
 
 
 def open_editor(node: DOMNode, title: str, text: str, policy_type: PolicyType,
                 save: Callable[[str], bool], after: Callable[[], object],
                 save_label: str = "Save") -> None:
     """Push the policy editor; `after` runs when it closes, saved or not."""
-    from iamtui.screens.policy_editor import PolicyEditorScreen
-
     node.app.push_screen(PolicyEditorScreen(title, text, policy_type, save,
                                             save_label=save_label), lambda _: after())
 
@@ -94,11 +93,11 @@ class PermissionsPane(DetailPane):
                Column("via", "Attached via", 24), Column("arn", "ARN", 90))
     empty_text = "No permissions. Press a to attach a policy or i to add an inline one."
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "attach", "Attach"),
-        Binding("i", "inline", "Inline"),
-        Binding("e", "edit", "Edit"),
-        Binding("d", "remove", "Remove"),
-        Binding("b", "boundary", "Boundary"),
+        Binding("a", "attach", "Attach", id="permissions.attach"),
+        Binding("i", "inline", "Inline", id="permissions.inline"),
+        Binding("e", "edit", "Edit", id="permissions.edit"),
+        Binding("d", "remove", "Remove", id="permissions.remove"),
+        Binding("b", "boundary", "Boundary", id="permissions.boundary"),
     ]
 
     def __init__(self, kind: Owner, owner_name: str, trail: tuple[str, ...],
@@ -109,7 +108,7 @@ class PermissionsPane(DetailPane):
     # ------------------------------------------------------------ rows
 
     def load(self) -> list[Row]:
-        service, principal = service_of(self)
+        service, principal = session_of(self)
         rows = self._own_rows(self.kind, self.owner_name, "directly")
         if self.kind == "user":
             for group in service.list_groups_for_user(principal, self.owner_name):
@@ -124,7 +123,7 @@ class PermissionsPane(DetailPane):
         return rows
 
     def _own_rows(self, kind: Owner, name: str, via: str) -> list[Row]:
-        service, principal = service_of(self)
+        service, principal = session_of(self)
         prefix = "" if kind == self.kind else f"group:{name}:"
         rows = [Row(f"{prefix}managed:{p.arn}", (p.policy_name, policy_type_label(p.arn),
                                                  via, p.arn))
@@ -150,10 +149,8 @@ class PermissionsPane(DetailPane):
     def on_resource_table_activated(self, event: Any) -> None:
         key: str = event.key
         if key.startswith("group:"):
-            from iamtui.screens.group_detail import GroupDetailScreen
-
-            self.app.push_screen(GroupDetailScreen(key.split(":", 2)[1], trail=self.trail),
-                                 lambda _: self.reload())
+            self.post_message(OpenEntity("group", key.split(":", 2)[1], trail=self.trail,
+                                         on_close=self.reload))
         elif key.startswith(("managed:", "boundary:")):
             open_policy(self, key.split(":", 1)[1], self.trail)
         elif key.startswith("inline:"):
@@ -162,7 +159,7 @@ class PermissionsPane(DetailPane):
     def action_attach(self) -> None:
         attached = {k.split(":", 1)[1] for k in (r.key for r in self.table.rows)
                     if k.startswith("managed:")}
-        service, _ = service_of(self)
+        service, _ = session_of(self)
         pick_policy(self, f"Attach a policy to {self.kind} {self.owner_name}",
                     lambda arn: self.op(service.attach_policy, self.kind, self.owner_name, arn,
                                         success=f"Attached {arn.rsplit('/', 1)[-1]} to "
@@ -183,14 +180,14 @@ class PermissionsPane(DetailPane):
         if not key.startswith("inline:"):
             return
         name = key.split(":", 1)[1]
-        service, principal = service_of(self)
+        service, principal = session_of(self)
         policy = run_op(self, service.get_owner_policy, principal, self.kind, self.owner_name,
                         name)
         if not isinstance(policy, Failed):
             self._edit_inline(name, pretty(policy.document))
 
     def _edit_inline(self, name: str, text: str) -> None:
-        service, principal = service_of(self)
+        service, principal = session_of(self)
 
         def save(document: str) -> bool:
             return not isinstance(run_op(
@@ -202,7 +199,7 @@ class PermissionsPane(DetailPane):
 
     def action_remove(self) -> None:
         key = self.current or ""
-        service, _ = service_of(self)
+        service, _ = session_of(self)
         what, _, ident = key.partition(":")
         short = ident.rsplit("/", 1)[-1]
         if what == "managed":
@@ -224,7 +221,7 @@ class PermissionsPane(DetailPane):
     def action_boundary(self) -> None:
         if self.kind == "group":
             return
-        service, _ = service_of(self)
+        service, _ = session_of(self)
         pick_policy(self, f"Permissions boundary for {self.kind} {self.owner_name}",
                     lambda arn: self.op(service.set_owner_boundary, self.kind,
                                         self.owner_name, arn,

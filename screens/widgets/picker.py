@@ -27,12 +27,12 @@ class PickerModal(ModalScreen[str | None]):
     PickerModal ResourceTable { height: 1fr; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("down", "move(1)", "Down", show=False),
-        Binding("up", "move(-1)", "Up", show=False),
-        Binding("pagedown", "move(10)", "Page down", show=False),
-        Binding("pageup", "move(-10)", "Page up", show=False),
-        Binding("enter", "pick", "Pick", priority=True),
+        Binding("escape", "cancel", "Cancel", id="picker.cancel"),
+        Binding("down", "move(1)", "Down", show=False, id="picker.down"),
+        Binding("up", "move(-1)", "Up", show=False, id="picker.up"),
+        Binding("pagedown", "move(10)", "Page down", show=False, id="picker.page_down"),
+        Binding("pageup", "move(-10)", "Page up", show=False, id="picker.page_up"),
+        Binding("enter", "pick", "Pick", priority=True, id="picker.pick"),
     ]
 
     def __init__(self, title: str, columns: Sequence[Column], rows: Sequence[Row], *,

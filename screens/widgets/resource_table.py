@@ -43,9 +43,9 @@ class ResourceTable(LineTable):
     """Rows of one kind of resource: cursor, sort, filter, and only visible lines drawn."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "activate", "Open"),
-        Binding("s", "sort_next", "Sort"),
-        Binding("S", "sort_reverse", "Reverse", show=False),
+        Binding("enter", "activate", "Open", id="resource_table.open"),
+        Binding("s", "sort_next", "Sort", id="resource_table.sort"),
+        Binding("S", "sort_reverse", "Reverse", show=False, id="resource_table.reverse"),
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {"resource-table--sorted"}
     DEFAULT_CSS = """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from iamtui.screens.session import Session, session_of
 from rich.cells import cell_len
 from textual.events import Resize
 from textual.widgets import Static
@@ -16,6 +17,16 @@ def shorten_path(path: str, room: int) -> str:
     return "…" + path[len(path) - max(room - 1, len(name) + 1):]
 
 
+def status_text(session: Session) -> str:
+    """`who · account · store`: always in view, so no one acts on the wrong account."""
+    service, principal = session
+    account = service.account()
+    who = "root user" if principal.is_root else f"{principal.kind} {principal.name}"
+    mfa = "MFA" if principal.mfa_authenticated_at else "no MFA"
+    label = f"{account.alias} ({account.account_id})" if account.alias else account.account_id
+    return f" {who} ({mfa}) · account {label} · {service.path}"
+
+
 class StatusLine(Static):
     """`who (MFA) · account · store path`; when the line is too narrow the path is cut from
     the left (`…/iamtui/db.json`), down to the store's file name."""
@@ -27,9 +38,7 @@ class StatusLine(Static):
         self._fit(event.size.width)
 
     def _fit(self, width: int) -> None:
-        import iamtui.screens.main as main  # looked up here: tests pin the store path in the text
-
-        text = main.status_text(self.app)
+        text = status_text(session_of(self))
         if width and cell_len(text) > width:
             head, path = text.rsplit(" · ", 1)  # who and which account matter most
             text = f"{head} · {shorten_path(path, width - cell_len(head) - 3)}"

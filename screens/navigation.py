@@ -1,0 +1,38 @@
+"""Navigation as messages: a screen asks to open a user, group, role or policy, and the
+app (which knows every screen) opens it. Screens so never import each other to move on,
+and nothing under screens/ needs an import inside a function to dodge a cycle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal
+
+from textual.message import Message
+from textual.screen import Screen
+
+EntityKind = Literal["user", "group", "role", "policy"]
+
+# (id, label, hotkey): the main screen's sidebar, in the order the IAM console lists them.
+SECTIONS = (("dashboard", "Dashboard", "1"), ("users", "Users", "2"), ("groups", "Groups", "3"),
+            ("roles", "Roles", "4"), ("policies", "Policies", "5"), ("tester", "Tester", "6"),
+            ("audit", "Audit log", "7"), ("settings", "Settings", "8"))
+
+
+class OpenEntity(Message):
+    """Open the detail screen of a user, group or role (by name) or a managed policy (by
+    ARN); `trail` is the breadcrumb so far (None: the kind's section), `on_close` runs
+    when that screen closes."""
+
+    def __init__(self, kind: EntityKind, name: str, *, trail: tuple[str, ...] | None = None,
+                 on_close: Callable[[], object] | None = None) -> None:
+        super().__init__()
+        self.kind, self.name, self.trail, self.on_close = kind, name, trail, on_close
+
+
+class SectionsScreen(Screen[None]):
+    """A screen of sections (the main screen): the palette offers to jump to each."""
+
+    def action_show(self, section: str) -> None:
+        """Show a section and put the keyboard in it."""
+        raise NotImplementedError

@@ -1,0 +1,63 @@
+"""The one seam between the screens and the app: who is signed in, over which service.
+
+Screens and widgets read it through `session_of(node)`, typed, instead of reaching into
+the app's attributes; nothing under screens/ sees the store behind the service.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, NamedTuple
+
+from textual.app import App
+
+if TYPE_CHECKING:
+    from textual.message_pump import MessagePump
+
+    from iamtui.service import IamService, Principal
+
+
+class Session(NamedTuple):
+    """The service the screens call and the principal they act as (a tuple, so
+    `service, principal = session_of(self)` reads both)."""
+
+    service: IamService
+    principal: Principal
+
+    @property
+    def revision(self) -> int:
+        """The store's latest committed revision: a section reloads when it moved."""
+        return self.service.revision
+
+
+class SessionApp(App[None]):
+    """An app that carries a session once someone has signed in (IamApp is one)."""
+
+    service: IamService | None = None
+    principal: Principal | None = None
+
+    @property
+    def signed_in(self) -> bool:
+        """True once a principal acts over a service (a bare test host never is)."""
+        return self.service is not None and self.principal is not None
+
+    @property
+    def session(self) -> Session:
+        """The signed-in session; a screen that needs one runs only after sign-in."""
+        if self.service is None or self.principal is None:
+            raise RuntimeError("no one is signed in")
+        return Session(self.service, self.principal)
+
+
+def session_of(node: MessagePump) -> Session:
+    """The session of the app `node` runs in: the one typed way from a widget to the
+    service and the signed-in principal."""
+    app = node.app
+    if not isinstance(app, SessionApp):
+        raise TypeError(f"{type(app).__name__} carries no session")
+    return app.session
+
+
+def signed_in(node: MessagePump) -> bool:
+    """True when `node` runs in an app where someone has signed in."""
+    app = node.app
+    return isinstance(app, SessionApp) and app.signed_in

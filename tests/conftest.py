@@ -18,6 +18,14 @@ from helpers import ACCOUNT_ID, ROOT_PASSWORD, FakeClock  # noqa: E402
 from iamtui.service import IamService, Principal  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def _own_config_folder(tmp_path_factory: pytest.TempPathFactory,
+                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads the config folder of whoever runs the suite (a keymap.toml there would
+    remap the keys the Pilot tests press; credentials and keys live there too)."""
+    monkeypatch.setenv("IAMTUI_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()

@@ -1,0 +1,147 @@
+"""Engine benchmark on condition-heavy requests built the way the service builds them.
+
+    .venv/bin/python bench/conditions.py [--users 1000] [--requests 10000] [--runs 7]
+
+The account and requests of `bench/conditions_workload.py`: 1,000 users in 1-5 groups,
+about 30% of statements with conditions, every request carrying about eight context keys
+as AWS `ContextEntry` values. Each evaluator gets the request as the service does and
+builds its context inside the timed loop, as simulate-principal-policy and the CLI's own
+authorization do; policies are compiled before timing (the service caches them per
+principal). Runs, alternating, in one process:
+
+- engine: `ContextEntry.from_aws` for each entry, a `RequestContext`, an `EvalRequest`
+  with `Caller.from_arn`, and `evaluate` with the principal's cached PolicyInputs;
+- straightforward and indexed: the two plain-Python evaluators of `bench/plain.py`;
+- naive: `bench/naive.py`, which reads the JSON documents on every request.
+
+Prints the median decisions/s of each over `--runs` runs and the ratios within each run,
+and fails unless every evaluator decides every request the same way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import conditions_workload as workload
+import naive
+import plain
+
+from iamtui.policy import (
+    Caller,
+    ContextEntry,
+    EvalRequest,
+    PolicyInput,
+    PolicySourceType,
+    RequestContext,
+    compile_policy,
+    evaluate,
+)
+
+Inputs = tuple[tuple[PolicyInput, ...], tuple[PolicyInput, ...]]
+
+
+def engine_inputs(documents: dict[str, tuple[list, list]]) -> dict[str, Inputs]:
+    """Each user's compiled policies, as the service's per-principal cache holds them."""
+    def inputs(docs: list[tuple[str, dict]]) -> tuple[PolicyInput, ...]:
+        return tuple(PolicyInput(compile_policy(json.dumps(d, indent=2)), name,
+                                 PolicySourceType.USER_MANAGED) for name, d in docs)
+
+    return {arn: (inputs(ident), inputs(bound)) for arn, (ident, bound) in documents.items()}
+
+
+def run_engine(reqs: list[dict[str, Any]], resolved: dict[str, Inputs]) -> list[str]:
+    out = []
+    account = workload.ACCOUNT_ID
+    for r in reqs:
+        identity, boundaries = resolved[r["caller"]]
+        context = RequestContext([ContextEntry.from_aws(e) for e in r["context"]])
+        request = EvalRequest(r["action"], r["resource"], context, Caller.from_arn(r["caller"]),
+                              account)
+        out.append(evaluate(request, identity, boundaries=boundaries).decision)
+    return out
+
+
+def run_plain(reqs: list[dict[str, Any]], evaluator: plain.Straightforward | plain.Indexed
+              ) -> list[str]:
+    decide = evaluator.decide
+    return [decide(r) for r in reqs]
+
+
+def run_naive(reqs: list[dict[str, Any]], documents: dict[str, tuple[list, list]]) -> list[str]:
+    return [naive.decide([d for _, d in documents[r["caller"]][0]],
+                         [d for _, d in documents[r["caller"]][1]],
+                         r["action"], r["resource"], r["context"]) for r in reqs]
+
+
+def timed(fn: Callable[..., list[str]], *args: Any) -> tuple[float, list[str]]:
+    start = time.perf_counter()
+    result = fn(*args)
+    return time.perf_counter() - start, result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=1000)
+    parser.add_argument("--requests", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--no-naive", action="store_true", help="skip the slow naive runs")
+    args = parser.parse_args()
+
+    details = workload.account(users=args.users)
+    reqs = workload.requests(details, args.requests)
+    documents = workload.identity_documents(details)
+    resolved = engine_inputs(documents)
+    runners: dict[str, tuple[Callable[..., list[str]], Any]] = {
+        "engine": (run_engine, resolved),
+        "straightforward": (run_plain, plain.Straightforward(documents)),
+        "indexed": (run_plain, plain.Indexed(documents)),
+    }
+    if not args.no_naive:
+        runners["naive"] = (run_naive, documents)
+    times: dict[str, list[float]] = {name: [] for name in runners}
+    decisions: dict[str, list[str]] = {}
+    for _ in range(args.runs):  # alternate, so that every evaluator meets the same load
+        for name, (fn, arg) in runners.items():
+            elapsed, decisions[name] = timed(fn, reqs, arg)
+            times[name].append(elapsed)
+
+    n = len(reqs)
+    reference = decisions["engine"]
+    counts = Counter(reference)
+    print(f"condition-heavy requests, median of {args.runs} runs, load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(f"  requests         {n:,}: " + ", ".join(f"{k} {v:,} ({v / n:.0%})"
+                                                    for k, v in sorted(counts.items())))
+    context_keys = statistics.mean(len(r["context"]) for r in reqs)
+    print(f"  context keys     {context_keys:.1f} per request")
+    for name in runners:
+        t = statistics.median(times[name])
+        print(f"  {name:<16} {n / t:9,.0f} decisions/s  ({t * 1e6 / n:6.1f} us each)")
+    for other in [k for k in runners if k != "engine"]:
+        ratios = [b / a for a, b in zip(times["engine"], times[other], strict=True)]
+        print(f"  engine / {other:<16} {statistics.median(ratios):5.2f}x  "
+              f"(per run: {min(ratios):.2f}-{max(ratios):.2f})")
+    failed = False
+    for name, got in decisions.items():
+        wrong = [i for i in range(n) if got[i] != reference[i]]
+        print(f"  agreement        {name:<16} {n - len(wrong):,}/{n:,}")
+        for i in wrong[:3]:
+            print(f"    DISAGREE {name}={got[i]} engine={reference[i]} {json.dumps(reqs[i])}")
+        failed = failed or bool(wrong)
+    if failed:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

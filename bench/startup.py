@@ -6,7 +6,12 @@ Runs the two commands alternately (so both meet the same load on a shared machin
 prints the median wall time and the median CPU time (user + system) of each, and their
 ratios. Time the venv's own interpreter and console script: a pyenv shim in front adds
 about 150 ms. An editable install pays for its import finder in both commands (it runs
-from a .pth file at every start), so a regular `pip install .` gives the fairer ratio.
+from a .pth file at every start), and where PYTHONDONTWRITEBYTECODE is set it compiles the
+package's sources at every start: a regular `pip install .` (which writes bytecode) into
+a scratch venv gives the fair ratio, e.g.
+
+    python3 -m venv /tmp/rel && /tmp/rel/bin/pip install -q .
+    .venv/bin/python bench/startup.py --python /tmp/rel/bin/python --iamtui /tmp/rel/bin/iamtui
 """
 
 from __future__ import annotations

@@ -13,20 +13,20 @@ IAM User Guide, "IAM JSON policy elements: Condition operators":
 
 from __future__ import annotations
 
-import base64
-import binascii
-import ipaddress
 import operator
 import re
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from iamtui.arn import escape_surrogates, lone_surrogate
 from iamtui.errors import InvalidInput
 from iamtui.policy.patterns import ARN, GLOB, WildcardSet
 from iamtui.policy.variables import Literal, has_variables, resolve, tokenize, variables_in
+
+if TYPE_CHECKING:
+    import ipaddress
 
 # ---------------------------------------------------------------------------- context
 
@@ -180,6 +180,8 @@ def parse_bool(text: str) -> bool | None:
 def parse_ip(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
     """An address or CIDR block as a network (an address is a /32 or /128); None if neither.
     Remembered: a request's address is read by each IpAddress condition it meets."""
+    import ipaddress  # here: a command that reads no address does not pay for the module
+
     try:
         return ipaddress.ip_network(text, strict=False)
     except ValueError:
@@ -200,6 +202,9 @@ def check_ip(text: str) -> str | None:
 
 
 def parse_binary(text: str) -> bytes | None:
+    import base64  # as ipaddress above
+    import binascii
+
     try:
         return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):

@@ -12,6 +12,8 @@ principal). Runs, alternating, in one process:
 - engine: `RequestContext.from_aws` (each entry checked), an `EvalRequest`
   with `Caller.from_arn`, and `evaluate` with the principal's PolicySets (its identity
   policies and its boundary, compiled, as the service caches them per principal);
+- engine, trusted: the same, each entry built as the service's caller_context builds the
+  caller's own (a ContextEntry from values it trusts) instead of checked from AWS's shape;
 - straightforward and indexed: the two plain-Python evaluators of `bench/plain.py`;
 - naive: `bench/naive.py`, which reads the JSON documents on every request.
 
@@ -41,6 +43,7 @@ import plain
 
 from iamtui.policy import (
     Caller,
+    ContextEntry,
     EvalRequest,
     PolicyInput,
     PolicySet,
@@ -74,6 +77,37 @@ def run_engine(reqs: list[dict[str, Any]], resolved: dict[str, Inputs]) -> list[
     return out
 
 
+def run_engine_trusted(reqs: list[dict[str, Any]], resolved: dict[str, Inputs]) -> list[str]:
+    """run_engine with each entry built as the service's caller_context builds its own (a
+    ContextEntry from values it trusts, nothing to check) instead of ContextEntry.from_aws."""
+    out = []
+    account = workload.ACCOUNT_ID
+    for r in reqs:
+        identity, boundaries = resolved[r["caller"]]
+        context = RequestContext([ContextEntry(e["ContextKeyName"], tuple(e["ContextKeyValues"]),
+                                               e["ContextKeyType"]) for e in r["context"]])
+        request = EvalRequest(r["action"], r["resource"], context, Caller.from_arn(r["caller"]),
+                              account)
+        out.append(evaluate(request, identity, boundaries=boundaries).decision)
+    return out
+
+
+def build_requests(reqs: list[dict[str, Any]]) -> list[EvalRequest]:
+    """run_engine's first half: the context checked and built, the request made."""
+    account = workload.ACCOUNT_ID
+    return [EvalRequest(r["action"], r["resource"], RequestContext.from_aws(r["context"]),
+                        Caller.from_arn(r["caller"]), account) for r in reqs]
+
+
+def run_evaluate(requests: list[EvalRequest], resolved: dict[str, Inputs]) -> list[str]:
+    """run_engine's second half: the decisions."""
+    out = []
+    for request in requests:
+        identity, boundaries = resolved[request.caller.arn]  # type: ignore[union-attr]
+        out.append(evaluate(request, identity, boundaries=boundaries).decision)
+    return out
+
+
 def run_plain(reqs: list[dict[str, Any]], evaluator: plain.Straightforward | plain.Indexed
               ) -> list[str]:
     decide = evaluator.decide
@@ -99,6 +133,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--no-naive", action="store_true", help="skip the slow naive runs")
+    parser.add_argument("--breakdown", action="store_true",
+                        help="also time the engine's two halves apart, on other fresh batches")
     args = parser.parse_args()
 
     details = workload.account(users=args.users)
@@ -106,10 +142,13 @@ def main() -> None:
     # earlier run, such as a source address, is not seen again, as in a service.
     warm_up, *batches = (workload.requests(details, args.requests, seed=13 + k)
                          for k in range(args.runs + 1))
+    apart = ([workload.requests(details, args.requests, seed=1013 + k) for k in range(args.runs)]
+             if args.breakdown else [])
     documents = workload.identity_documents(details)
     resolved = engine_inputs(documents)
     runners: dict[str, tuple[Callable[..., list[str]], Any]] = {
         "engine": (run_engine, resolved),
+        "engine, trusted": (run_engine_trusted, resolved),
         "straightforward": (run_plain, plain.Straightforward(documents)),
         "indexed": (run_plain, plain.Indexed(documents)),
     }
@@ -123,11 +162,16 @@ def main() -> None:
     gc.freeze()
     times: dict[str, list[float]] = {name: [] for name in runners}
     decisions: dict[str, list[str]] = {name: [] for name in runners}
-    for reqs in batches:  # alternate, so that every evaluator meets the same load
+    halves: dict[str, list[float]] = {"building requests": [], "evaluate": []}
+    for k, reqs in enumerate(batches):  # alternate, so that every evaluator meets the same load
         for name, (fn, arg) in runners.items():
             elapsed, decided = timed(fn, reqs, arg)
             times[name].append(elapsed)
             decisions[name] += decided
+        if apart:
+            elapsed, built = timed(build_requests, apart[k])
+            halves["building requests"].append(elapsed)
+            halves["evaluate"].append(timed(run_evaluate, built, resolved)[0])
 
     n = args.requests
     everything = [r for reqs in batches for r in reqs]
@@ -142,10 +186,15 @@ def main() -> None:
     for name in runners:
         t = statistics.median(times[name])
         print(f"  {name:<16} {n / t:9,.0f} decisions/s  ({t * 1e6 / n:6.1f} us each)")
-    for other in [k for k in runners if k != "engine"]:
-        ratios = [b / a for a, b in zip(times["engine"], times[other], strict=True)]
-        print(f"  engine / {other:<16} {statistics.median(ratios):5.2f}x  "
-              f"(per run: {min(ratios):.2f}-{max(ratios):.2f})")
+    for half, spent in halves.items() if apart else ():
+        t = statistics.median(spent)
+        print(f"    engine, {half:<18} {t * 1e6 / n:6.1f} us each")
+    print("  speed ratios, within each run (median, and the lowest and highest run):")
+    for mine in [k for k in runners if k.startswith("engine")]:
+        for other in [k for k in runners if not k.startswith("engine")]:
+            ratios = [b / a for a, b in zip(times[mine], times[other], strict=True)]
+            print(f"    {mine + ' / ' + other:<36} {statistics.median(ratios):6.2f}x  "
+                  f"({min(ratios):.2f}-{max(ratios):.2f})")
     failed = False
     for name, got in decisions.items():
         wrong = [i for i in range(len(reference)) if got[i] != reference[i]]

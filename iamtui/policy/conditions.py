@@ -109,9 +109,9 @@ class RequestContext:
         """The context of AWS `ContextEntry` values (the API's ContextEntries, the CLI's
         `--context-entries`), each checked as `ContextEntry.from_aws` checks it."""
         context = cls()
-        by_key = context._entries
+        by_key, check = context._entries, ContextEntry.from_aws
         for item in entries:
-            entry = ContextEntry.from_aws(item)
+            entry = check(item)
             by_key[entry.key.lower()] = entry
         return context
 

@@ -174,10 +174,11 @@ def _applying(policies: PolicySet, layer: str, action: str, request: EvalRequest
     Every key that a statement covering the action reads, and the request lacks, is
     noted in `missing` (AWS's MissingContextValues), whether or not the statement applies."""
     ctx, resource, found = request.context, request.resource, []
+    lookup = ctx.get
     for source in policies.for_service(action):
         statements, keys = source.policy.for_action(action)
         for lower, key in keys:
-            if ctx.get(lower) is None:
+            if lookup(lower) is None:
                 missing.setdefault(lower, key)
         for st in statements:
             if not st.applies_to_resource(resource, ctx):

@@ -139,10 +139,12 @@ class _Template:
         if index == len(self.variables):  # the last piece ends the pattern
             return self._regex(index, segment, False).fullmatch(value, pos) is not None
         literal = values[index]
+        start = value.find(literal, pos)
+        if start == -1:  # most often: the value is not there at all
+            return False
         follows = literal[0] if literal else self._follows(index, values)
         regex = self._regex(index, segment, follows not in (None, ":"))
         after = segment + self.colons[index] + literal.count(":")
-        start = value.find(literal, pos)
         while start != -1:
             if regex.fullmatch(value, pos, start) and self._match(
                     index + 1, value, start + len(literal), after, values):

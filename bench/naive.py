@@ -121,7 +121,7 @@ def _one_condition(op: str, key: str, values: list[Any], ctx: dict[str, list[str
             return any(_glob_keep_vars(w, v, ctx) for w in wanted)
         if base == "Bool":
             return v.lower() in wanted
-        if base == "IpAddress":
+        if base in ("IpAddress", "NotIpAddress"):
             return any(ipaddress.ip_address(v) in ipaddress.ip_network(w, strict=False)
                        for w in wanted)
         if base == "NumericLessThan":
@@ -130,7 +130,7 @@ def _one_condition(op: str, key: str, values: list[Any], ctx: dict[str, list[str
             return any(_date(v) < _date(w) for w in wanted)
         raise NotImplementedError(base)
 
-    negated = base.startswith("StringNot")
+    negated = base.startswith(("StringNot", "NotIp"))
     if qualifier == "ForAnyValue":
         return any(one(v) != negated for v in got)
     if qualifier == "ForAllValues":

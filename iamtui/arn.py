@@ -14,11 +14,9 @@ Sources (IAM User Guide and IAM API Reference):
 from __future__ import annotations
 
 import re
-import secrets
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from iamtui.errors import InvalidInput, LimitExceeded, ValidationError
 
@@ -36,8 +34,7 @@ _REGION_RE = re.compile(r"([a-z0-9-]+)?")
 _ACCOUNT_RE = re.compile(r"(\d{12}|aws)?")
 
 
-@dataclass(frozen=True, slots=True)
-class Arn:
+class Arn(NamedTuple):
     """An Amazon Resource Name: `arn:partition:service:region:account:resource`."""
 
     partition: str
@@ -190,6 +187,8 @@ def new_unique_id(kind: str) -> str:
     except KeyError:
         raise ValueError(f"unknown unique ID kind {kind!r}") from None
     length = ACCESS_KEY_ID_LENGTH if kind in _ACCESS_KEY_KINDS else ENTITY_ID_LENGTH
+    import secrets  # here: a store-less command (simulate-custom-policy) mints no IDs
+
     return prefix + "".join(secrets.choice(_ID_ALPHABET) for _ in range(length - len(prefix)))
 
 
@@ -529,8 +528,7 @@ def version_id(n: int) -> str:
 # ------------------------------------------------------------------------- quotas
 
 
-@dataclass(frozen=True, slots=True)
-class Quotas:
+class Quotas(NamedTuple):
     """IAM quotas with AWS's default values ("IAM and AWS STS quotas").
 
     Sizes are in characters not counting white space, as IAM counts them.

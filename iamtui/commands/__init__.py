@@ -1,7 +1,6 @@
 """The CLI's commands, one module per family; importing a module registers its commands."""
 
 import importlib
-import pkgutil
 
 from iamtui.commands.registry import COMMANDS
 
@@ -16,5 +15,7 @@ def load(command: str | None = None) -> None:
         importlib.import_module(f"{__name__}.{name}")
     if command is not None and command in COMMANDS:
         return
+    import pkgutil  # only to list every family: a known command's start skips it
+
     for module in pkgutil.iter_modules(__path__):
         importlib.import_module(f"{__name__}.{module.name}")

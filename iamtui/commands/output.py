@@ -7,12 +7,10 @@ import json
 import os
 import re
 import sys
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 
-@dataclass
-class Response:
+class Response(NamedTuple):
     """A command's result: AWS's JSON shape, and rows for `--output table`."""
 
     data: dict[str, Any]

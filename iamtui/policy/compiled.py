@@ -8,9 +8,9 @@ request is a dictionary lookup and a short walk.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import lru_cache
+from typing import NamedTuple
 
 from iamtui.errors import InvalidInput
 from iamtui.policy.conditions import CompiledCondition, RequestContext, parse_operator
@@ -42,8 +42,7 @@ class PolicySourceType(StrEnum):
     NONE = "none"
 
 
-@dataclass(frozen=True, slots=True)
-class Caller:
+class Caller(NamedTuple):
     """The principal making the request, taken from its ARN (or service name)."""
 
     arn: str
@@ -52,6 +51,7 @@ class Caller:
     role_name: str | None = None  # for assumed-role sessions
 
     @classmethod
+    @lru_cache(maxsize=4096)  # the same callers ask again and again
     def from_arn(cls, text: str) -> Caller:
         """Recognize `arn:aws:iam::111122223333:user/alice`, sessions, roots and services."""
         parts = text.split(":", 5)
@@ -129,8 +129,8 @@ def not_principal_excludes(principal: Principal, caller: Caller | None) -> bool:
 class CompiledStatement:
     """A statement with its matchers built."""
 
-    __slots__ = ("actions", "conditions", "is_deny", "keys", "not_actions", "not_resources",
-                 "resources", "statement", "variables")
+    __slots__ = ("actions", "conditions", "is_deny", "keys", "keys_lower", "not_actions",
+                 "not_resources", "resources", "statement", "variables")
 
     def __init__(self, statement: Statement, variables: bool) -> None:
         self.statement = statement
@@ -146,7 +146,8 @@ class CompiledStatement:
         self.resources = patterns(statement.resource, RESOURCE, False)
         self.not_resources = patterns(statement.not_resource, RESOURCE, False)
         self.conditions = tuple(_compile_condition(c, variables) for c in statement.conditions)
-        self.keys = self._read_keys()  # read on every evaluation: an attribute, not a call
+        self.keys = self._read_keys()
+        self.keys_lower = tuple((k.lower(), k) for k in self.keys)  # as the context looks them up
 
     def applies_to_action(self, action_lower: str) -> bool:
         if self.actions is not None:
@@ -205,29 +206,42 @@ def _compile_condition(clause: ConditionClause, variables: bool) -> CompiledCond
     if spec is None:  # the grammar has refused such a document already
         raise InvalidInput(f"Invalid Condition type : {clause.operator}")
     if not variables:
-        spec = replace(spec, variables=False)
+        spec = spec._replace(variables=False)
     return CompiledCondition(spec, clause.key, clause.values)
 
 
 class CompiledPolicy:
-    """A document compiled for evaluation, with a per-action index of its statements."""
+    """A document compiled for evaluation, with a per-action index of its statements and
+    the service prefixes its actions are limited to."""
 
-    __slots__ = ("_by_action", "document", "policy_type", "statements")
+    __slots__ = ("_by_action", "document", "policy_type", "services", "statements")
 
     def __init__(self, document: PolicyDocument, policy_type: PolicyType) -> None:
         self.document, self.policy_type = document, policy_type
         variables = document.variables_enabled
         self.statements = tuple(CompiledStatement(s, variables) for s in document.statements)
-        self._by_action: dict[str, tuple[CompiledStatement, ...]] = {}
+        self.services = _services(document.statements)
+        self._by_action: dict[str, tuple[tuple[CompiledStatement, ...],
+                                         tuple[tuple[str, str], ...]]] = {}
 
-    def for_action(self, action_lower: str) -> tuple[CompiledStatement, ...]:
-        """The statements whose Action/NotAction covers `action_lower`, memoized."""
+    def may_apply_to(self, service_lower: str) -> bool:
+        """Whether any statement can cover an action of this service prefix."""
+        return self.services is None or service_lower in self.services
+
+    def for_action(self, action_lower: str
+                   ) -> tuple[tuple[CompiledStatement, ...], tuple[tuple[str, str], ...]]:
+        """The statements whose Action/NotAction covers `action_lower`, and the context keys
+        they read as (lower-cased, as written) in order without repeats; memoized."""
         found = self._by_action.get(action_lower)
         if found is None:
             if len(self._by_action) > 4096:  # bound memory against endless distinct names
                 self._by_action.clear()
-            found = tuple(s for s in self.statements if s.applies_to_action(action_lower))
-            self._by_action[action_lower] = found
+            statements = tuple(s for s in self.statements if s.applies_to_action(action_lower))
+            keys: dict[str, str] = {}
+            for st in statements:
+                for lower, key in st.keys_lower:
+                    keys.setdefault(lower, key)
+            found = self._by_action[action_lower] = (statements, tuple(keys.items()))
         return found
 
     def context_keys(self) -> list[str]:
@@ -237,6 +251,21 @@ class CompiledPolicy:
             for key in statement.context_keys():
                 seen.setdefault(key.lower(), key)
         return list(seen.values())
+
+
+def _services(statements: tuple[Statement, ...]) -> frozenset[str] | None:
+    """The service prefixes (lower-cased) the statements' Action patterns are limited to;
+    None when one may cover any service (NotAction, `*`, a wildcard in the prefix)."""
+    found: set[str] = set()
+    for st in statements:
+        if st.action is None:
+            return None
+        for pattern in st.action:
+            service, colon, _ = pattern.partition(":")
+            if not colon or "*" in service or "?" in service:
+                return None
+            found.add(service.lower())
+    return frozenset(found)
 
 
 @lru_cache(maxsize=4096)

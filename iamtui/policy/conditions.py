@@ -13,20 +13,20 @@ IAM User Guide, "IAM JSON policy elements: Condition operators":
 
 from __future__ import annotations
 
-import base64
-import binascii
-import ipaddress
 import operator
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import TYPE_CHECKING, NamedTuple
 
 from iamtui.arn import escape_surrogates, lone_surrogate
 from iamtui.errors import InvalidInput
 from iamtui.policy.patterns import ARN, GLOB, WildcardSet
 from iamtui.policy.variables import Literal, has_variables, resolve, tokenize, variables_in
+
+if TYPE_CHECKING:
+    import ipaddress
 
 # ---------------------------------------------------------------------------- context
 
@@ -35,8 +35,7 @@ _ALL_TYPES = {t: t for t in CONTEXT_TYPES} | {t + "List": t for t in CONTEXT_TYP
 _ALL_TYPES_LOWER = {k.lower(): k for k in _ALL_TYPES}
 
 
-@dataclass(frozen=True, slots=True)
-class ContextEntry:
+class ContextEntry(NamedTuple):
     """One key of the request context, as AWS's `ContextEntry` gives it."""
 
     key: str
@@ -49,7 +48,11 @@ class ContextEntry:
 
     @classmethod
     def from_aws(cls, entry: dict) -> ContextEntry:
-        """Build from `{"ContextKeyName", "ContextKeyValues", "ContextKeyType"}`; checks values."""
+        """Build from `{"ContextKeyName", "ContextKeyValues", "ContextKeyType"}`; checks values.
+
+        An entry met before is not checked again: a caller's entries repeat from request
+        to request (who it is, its tags, the transport), and a checked entry never changes.
+        """
         try:
             key = entry["ContextKeyName"]
             values = entry.get("ContextKeyValues", [])
@@ -60,24 +63,37 @@ class ContextEntry:
         if not isinstance(key, str) or not key or not isinstance(values, list):
             raise InvalidInput("ContextKeyName must be a non-empty string and "
                                "ContextKeyValues a list of strings")
-        canonical = _ALL_TYPES_LOWER.get(str(ctype).lower())
-        if canonical is None:
-            raise InvalidInput(f"ContextKeyType {ctype!r} is not one of: "
-                               + ", ".join(_ALL_TYPES))
-        strings = tuple(v if isinstance(v, str) else _policy_string(v) for v in values)
-        for text in (key, *strings):
-            surrogate = lone_surrogate(text)
-            if surrogate is not None:  # no UTF-8 request carries one (see lone_surrogate)
-                raise InvalidInput(f"Context key {escape_surrogates(key)} is not valid: a lone "
-                                   f"surrogate ({surrogate}) is not a Unicode character")
-        if not canonical.endswith("List") and len(strings) > 1:
-            raise InvalidInput(f"Context key {key} of type {canonical} takes one value; "
-                               f"use {canonical}List for several")
-        base = _ALL_TYPES[canonical]
+        try:
+            return _checked_entry(key, ctype, *values)
+        except TypeError:  # a value that cannot be a cache key (a list): check it uncached
+            return _checked_entry.__wrapped__(key, ctype, *values)
+
+
+# `typed`: 1 and True (and "1") are different values here, though 1 == True.
+@lru_cache(maxsize=16384, typed=True)
+def _checked_entry(key: str, ctype: object, *values: object) -> ContextEntry:
+    """A context entry from its checked parts (see ContextEntry.from_aws)."""
+    canonical = _ALL_TYPES_LOWER.get(str(ctype).lower())
+    if canonical is None:
+        raise InvalidInput(f"ContextKeyType {ctype!r} is not one of: " + ", ".join(_ALL_TYPES))
+    strings = tuple(map(_policy_string, values))
+    for text in (key, *strings):
+        if text.isascii():  # only non-ASCII text can hold a surrogate
+            continue
+        surrogate = lone_surrogate(text)
+        if surrogate is not None:  # no UTF-8 request carries one (see lone_surrogate)
+            raise InvalidInput(f"Context key {escape_surrogates(key)} is not valid: a lone "
+                               f"surrogate ({surrogate}) is not a Unicode character")
+    if len(strings) > 1 and not canonical.endswith("List"):
+        raise InvalidInput(f"Context key {key} of type {canonical} takes one value; "
+                           f"use {canonical}List for several")
+    base = _ALL_TYPES[canonical]
+    if base != "string":  # any text is a string
+        check = _CHECKS.get(base, _PARSERS[base])
         for v in strings:
-            if _PARSERS[base](v) is None:
+            if check(v) is None:
                 raise InvalidInput(f"Value {v!r} of context key {key} is not a valid {base}")
-        return cls(key, strings, canonical)
+    return ContextEntry(key, strings, canonical)
 
 
 class RequestContext:
@@ -87,6 +103,17 @@ class RequestContext:
 
     def __init__(self, entries: Iterable[ContextEntry] = ()) -> None:
         self._entries = {e.key.lower(): e for e in entries}
+
+    @classmethod
+    def from_aws(cls, entries: Iterable[object]) -> RequestContext:
+        """The context of AWS `ContextEntry` values (the API's ContextEntries, the CLI's
+        `--context-entries`), each checked as `ContextEntry.from_aws` checks it."""
+        context = cls()
+        by_key, check = context._entries, ContextEntry.from_aws
+        for item in entries:
+            entry = check(item)
+            by_key[entry.key.lower()] = entry
+        return context
 
     def get(self, key_lower: str) -> ContextEntry | None:
         return self._entries.get(key_lower)
@@ -110,6 +137,8 @@ EMPTY_CONTEXT = RequestContext()
 
 def _policy_string(value: object) -> str:
     """How a JSON scalar in a policy reads as a condition value (`true` -> "true")."""
+    if isinstance(value, str):
+        return value
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
@@ -147,14 +176,35 @@ def parse_bool(text: str) -> bool | None:
     return True if lowered == "true" else False if lowered == "false" else None
 
 
+@lru_cache(maxsize=1024)
 def parse_ip(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    """An address or CIDR block as a network (an address is a /32 or /128); None if neither.
+    Remembered: a request's address is read by each IpAddress condition it meets."""
+    import ipaddress  # here: a command that reads no address does not pay for the module
+
     try:
         return ipaddress.ip_network(text, strict=False)
     except ValueError:
         return None
 
 
+# An IPv4 address as ipaddress accepts it: four decimal octets up to 255, no leading zero.
+_OCTET = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])"
+_IPV4_ADDRESS = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
+
+
+def check_ip(text: str) -> str | None:
+    """`text` if parse_ip takes it, else None: a plain IPv4 address is recognized without
+    building its network (a request's context is checked whole, its address used rarely)."""
+    if _IPV4_ADDRESS.fullmatch(text):
+        return text
+    return None if parse_ip(text) is None else text
+
+
 def parse_binary(text: str) -> bytes | None:
+    import base64  # as ipaddress above
+    import binascii
+
     try:
         return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
@@ -165,12 +215,12 @@ _PARSERS: dict[str, Callable[[str], object]] = {
     "string": str, "numeric": parse_number, "date": parse_date, "boolean": parse_bool,
     "ip": parse_ip, "binary": parse_binary,
 }
+_CHECKS: dict[str, Callable[[str], object]] = {"ip": check_ip}  # cheaper than parsing
 
 # ---------------------------------------------------------------------------- operators
 
 
-@dataclass(frozen=True, slots=True)
-class OperatorSpec:
+class OperatorSpec(NamedTuple):
     """A condition operator as written, taken apart."""
 
     name: str
@@ -257,11 +307,12 @@ def check_value(family: str, value: str) -> str | None:
 _ORDER = {"eq": operator.eq, "lt": operator.lt, "le": operator.le, "gt": operator.gt,
           "ge": operator.ge}
 
-ValueMatcher = Callable[[str, RequestContext], bool]
+ValuesMatcher = Callable[[tuple[str, ...], RequestContext], bool]
 
 
-def _value_matcher(spec: OperatorSpec, values: tuple[str, ...]) -> ValueMatcher:
-    """"Does one request value match any of the policy's values?" for this operator."""
+def _values_matcher(spec: OperatorSpec, values: tuple[str, ...]) -> ValuesMatcher:
+    """"Does any of the request's values match any of the policy's values?" for this
+    operator, with the policy's values read once, here."""
     comparison = _BASES[spec.base][2]
     if comparison in ("equals", "equals_ic", "bool"):
         fold = comparison != "equals"
@@ -269,52 +320,68 @@ def _value_matcher(spec: OperatorSpec, values: tuple[str, ...]) -> ValueMatcher:
         if not any(has_variables(t) for t in templates):
             fixed = frozenset(v.lower() if fold else v for v in values)
             if fold:
-                return lambda rv, ctx: rv.lower() in fixed
-            return lambda rv, ctx: rv in fixed
+                return lambda got, ctx: any(v.lower() in fixed for v in got)
+            return lambda got, ctx: not fixed.isdisjoint(got)
 
-        def matches_resolved(rv: str, ctx: RequestContext) -> bool:
-            wanted = rv.lower() if fold else rv
+        def matches_resolved(got: tuple[str, ...], ctx: RequestContext) -> bool:
+            wanted = set()
             for tokens in templates:
                 resolved = resolve(tokens, ctx)
                 if resolved is not None:
                     text = "".join(t.text for t in resolved if isinstance(t, Literal))
-                    if (text.lower() if fold else text) == wanted:
-                        return True
-            return False
+                    wanted.add(text.lower() if fold else text)
+            return any((v.lower() if fold else v) in wanted for v in got)
 
         return matches_resolved
     if comparison in ("like", "arn"):
         patterns = WildcardSet(values, mode=GLOB if comparison == "like" else ARN,
                                variables=spec.variables)
-        return lambda rv, ctx: patterns.matches(rv, ctx)
+        return lambda got, ctx: any(patterns.matches(v, ctx) for v in got)
     if comparison in _ORDER:
         parse = parse_number if spec.family == "numeric" else parse_date
         compare = _ORDER[comparison]
         wanted = [w for w in (parse(v) for v in values) if w is not None]
 
-        def ordered(rv: str, ctx: RequestContext) -> bool:
-            got = parse(rv)
-            return got is not None and any(compare(got, w) for w in wanted)
+        def ordered(got: tuple[str, ...], ctx: RequestContext) -> bool:
+            for v in got:
+                number = parse(v)
+                if number is not None and any(compare(number, w) for w in wanted):
+                    return True
+            return False
 
         return ordered
     if comparison == "binary":
         wanted_bytes = {b for b in (parse_binary(v) for v in values) if b is not None}
-        return lambda rv, ctx: parse_binary(rv) in wanted_bytes
+        return lambda got, ctx: any(parse_binary(v) in wanted_bytes for v in got)
     if comparison == "ip":
         networks = [n for n in (parse_ip(v) for v in values) if n is not None]
 
-        def in_network(rv: str, ctx: RequestContext) -> bool:
-            address = parse_ip(rv)
-            return address is not None and any(
-                address.version == n.version and address.subnet_of(n)  # type: ignore[arg-type]
-                for n in networks)
+        def in_network(got: tuple[str, ...], ctx: RequestContext) -> bool:
+            for v in got:
+                address = parse_ip(v)  # parsed once per address: parse_ip remembers
+                if address is not None and any(
+                        address.version == n.version
+                        and address.subnet_of(n)  # type: ignore[arg-type]
+                        for n in networks):
+                    return True
+            return False
 
         return in_network
     raise AssertionError(f"no matcher for {spec.base}")
 
 
-@dataclass(frozen=True, slots=True)
-class ConditionOutcome:
+def _when_missing(spec: OperatorSpec, values: tuple[str, ...]) -> bool:
+    """The condition's result when the request lacks its key (or gives it no value)."""
+    if spec.family == "null":
+        return "true" in {v.lower() for v in values}
+    if spec.if_exists or spec.qualifier == "ForAllValues":
+        return True
+    if spec.qualifier == "ForAnyValue":
+        return False
+    return spec.negated  # a missing key matches nothing: only a negated operator holds
+
+
+class ConditionOutcome(NamedTuple):
     """Whether one key's condition held, and why, in words."""
 
     holds: bool
@@ -326,11 +393,15 @@ class ConditionOutcome:
 class CompiledCondition:
     """One (operator, key, values) triple of a Condition block, ready to evaluate."""
 
-    __slots__ = ("_match", "_variable_keys", "key", "key_lower", "spec", "values")
+    __slots__ = ("_match", "_variable_keys", "key", "key_lower", "spec", "values",
+                 "when_missing", "when_present")
 
     def __init__(self, spec: OperatorSpec, key: str, values: tuple[str, ...]) -> None:
         self.spec, self.key, self.key_lower, self.values = spec, key, key.lower(), values
-        self._match = None if spec.family == "null" else _value_matcher(spec, values)
+        self._match = None if spec.family == "null" else _values_matcher(spec, values)
+        self.when_missing = _when_missing(spec, values)
+        # Null's answer for a key that is there; other operators compare its values
+        self.when_present = spec.family == "null" and "false" in {v.lower() for v in values}
         self._variable_keys = tuple(
             var.key for v in values if spec.variables
             for var in variables_in(tokenize(v, variables=True, wildcards=False)))
@@ -341,28 +412,18 @@ class CompiledCondition:
 
     def holds(self, ctx: RequestContext) -> bool:
         """Evaluate against the request context."""
-        spec = self.spec
         entry = ctx.get(self.key_lower)
-        present = entry is not None and len(entry.values) > 0
-        if spec.family == "null":
-            wants_absent = {v.lower() for v in self.values}
-            return ("true" in wants_absent and not present) or (
-                "false" in wants_absent and present)
-        if not present:
-            if spec.if_exists:
-                return True
-            if spec.qualifier == "ForAllValues":
-                return True
-            if spec.qualifier == "ForAnyValue":
-                return False
-            return spec.negated
+        if entry is None or not entry.values:
+            return self.when_missing
         match = self._match
-        assert match is not None and entry is not None
+        if match is None:  # Null
+            return self.when_present
+        spec = self.spec
+        if spec.qualifier is None:
+            return match(entry.values, ctx) != spec.negated
         if spec.qualifier == "ForAllValues":
-            return all(match(v, ctx) != spec.negated for v in entry.values)
-        if spec.qualifier == "ForAnyValue":
-            return any(match(v, ctx) != spec.negated for v in entry.values)
-        return any(match(v, ctx) for v in entry.values) != spec.negated
+            return all(match((v,), ctx) != spec.negated for v in entry.values)
+        return any(match((v,), ctx) != spec.negated for v in entry.values)  # ForAnyValue
 
     def outcome(self, ctx: RequestContext) -> ConditionOutcome:
         """Evaluate and say why, for explanations (slower than `holds`)."""

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from json.decoder import scanstring
-from typing import Any
+from typing import Any, NamedTuple
 
 from iamtui.arn import lone_surrogate
 from iamtui.errors import MalformedPolicyDocument
@@ -34,8 +33,7 @@ _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
 
 
-@dataclass(frozen=True, slots=True)
-class Position:
+class Position(NamedTuple):
     """A place in the text: line and column, both counted from 1."""
 
     line: int
@@ -46,8 +44,7 @@ class Position:
         return {"Line": self.line, "Column": self.column}
 
 
-@dataclass(frozen=True, slots=True)
-class Node:
+class Node(NamedTuple):
     """A JSON value with its span; objects keep their members in order as (key node, value node)."""
 
     value: Any  # str | int | float | bool | None | list[Node] | list[tuple[Node, Node]]

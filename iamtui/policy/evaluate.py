@@ -18,8 +18,7 @@ The request context is exactly what the caller supplies; nothing is inferred.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from iamtui.policy.compiled import (
     ACCOUNT,
@@ -36,8 +35,7 @@ ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY = "allowed", "explicitDeny", "implicitDeny
 IDENTITY, BOUNDARY, RESOURCE, CROSS_ACCOUNT = "identity", "boundary", "resource", "cross-account"
 
 
-@dataclass(frozen=True, slots=True)
-class PolicyInput:
+class PolicyInput(NamedTuple):
     """A compiled policy with the id and type AWS reports in `MatchedStatements`."""
 
     policy: CompiledPolicy
@@ -45,8 +43,9 @@ class PolicyInput:
     source_type: PolicySourceType = PolicySourceType.NONE
 
 
-@dataclass(frozen=True, slots=True)
-class EvalRequest:
+# Requests and results are built on the hottest path: named tuples are built in a
+# fraction of a frozen dataclass's time (and cost no generated code at import).
+class EvalRequest(NamedTuple):
     """One question: may `caller` do `action` on `resource` with this context?"""
 
     action: str
@@ -56,10 +55,7 @@ class EvalRequest:
     resource_owner: str | None = None  # account ID; else the resource ARN's, else the caller's
 
 
-# Results are built on the hottest path: plain slotted dataclasses, since a frozen
-# dataclass's __init__ pays an object.__setattr__ per field.
-@dataclass(slots=True)
-class StatementMatch:
+class StatementMatch(NamedTuple):
     """A statement that applied to the request, and in which layer."""
 
     source: PolicyInput
@@ -75,8 +71,7 @@ class StatementMatch:
                 "StartPosition": st.start.to_aws(), "EndPosition": st.end.to_aws()}
 
 
-@dataclass(slots=True)
-class EvalInputs:
+class EvalInputs(NamedTuple):
     """Everything a decision was made from, kept so `explain` can retrace it."""
 
     request: EvalRequest
@@ -85,15 +80,14 @@ class EvalInputs:
     resource_policy: PolicyInput | None
 
 
-@dataclass(slots=True)
-class EvalResult:
+class EvalResult(NamedTuple):
     """The decision, the statements that made it, and the context keys that were missing."""
 
     decision: str
     decided_by: str
     matched: tuple[StatementMatch, ...]
     missing_context: tuple[str, ...]
-    inputs: EvalInputs = field(repr=False)
+    inputs: EvalInputs
     allowed_by_boundary: bool | None = None  # None when there is no boundary
     cross_account: bool = False
 
@@ -130,30 +124,61 @@ def _cross_account_details(result: EvalResult) -> dict[str, str]:
     return {"IAM Policy": identity, "Resource Policy": resource}
 
 
-class PolicySet:
-    """One layer's policies (say, a principal's identity-based policies), with a memo of
-    which of their statements can apply to each action: evaluating a principal's
-    request then starts from one dictionary lookup instead of one per policy."""
+Candidate = tuple[PolicyInput, CompiledStatement]
 
-    __slots__ = ("_by_action", "inputs")
+
+Keys = tuple[tuple[str, str], ...]  # context keys as (lower-cased, as written)
+
+
+class PolicySet:
+    """One layer's policies (say, a principal's identity-based policies), indexed for the
+    requests it meets: per service prefix, the policies whose actions can name it; per
+    action, the statements that cover it and the context keys they read. Evaluating a
+    principal's request then starts from one dictionary lookup instead of one per policy."""
+
+    __slots__ = ("_by_action", "_by_service", "inputs")
 
     def __init__(self, inputs: Iterable[PolicyInput] = ()) -> None:
         self.inputs = tuple(inputs)
-        self._by_action: dict[str, tuple[tuple[PolicyInput, CompiledStatement], ...]] = {}
+        self._by_service: dict[str, tuple[PolicyInput, ...]] = {}
+        self._by_action: dict[str, tuple[tuple[Candidate, ...], Keys]] = {}
 
     def __bool__(self) -> bool:
         return bool(self.inputs)
 
-    def candidates(self, action_lower: str) -> tuple[tuple[PolicyInput, CompiledStatement], ...]:
-        """(policy, statement) pairs whose Action/NotAction covers the action, memoized."""
+    def for_action(self, action_lower: str) -> tuple[tuple[Candidate, ...], Keys]:
+        """The (policy, statement) pairs whose Action/NotAction covers the action, and the
+        context keys they read, in order and without repeats; memoized."""
         found = self._by_action.get(action_lower)
         if found is None:
             if len(self._by_action) > 4096:  # bound memory against endless distinct names
                 self._by_action.clear()
-            found = tuple((source, st) for source in self.inputs
-                          for st in source.policy.for_action(action_lower))
-            self._by_action[action_lower] = found
+            pairs: list[Candidate] = []
+            keys: dict[str, str] = {}
+            for source in self._for_service(action_lower):
+                statements, policy_keys = source.policy.for_action(action_lower)
+                pairs.extend((source, st) for st in statements)
+                for lower, key in policy_keys:
+                    keys.setdefault(lower, key)
+            found = self._by_action[action_lower] = (tuple(pairs), tuple(keys.items()))
         return found
+
+    def _for_service(self, action_lower: str) -> tuple[PolicyInput, ...]:
+        """The policies that can cover an action of `action_lower`'s service, in order."""
+        service, colon, _ = action_lower.partition(":")
+        if not colon:
+            return self.inputs
+        found = self._by_service.get(service)
+        if found is None:
+            if len(self._by_service) > 1024:  # as above
+                self._by_service.clear()
+            found = self._by_service[service] = tuple(
+                source for source in self.inputs if source.policy.may_apply_to(service))
+        return found
+
+    def candidates(self, action_lower: str) -> tuple[Candidate, ...]:
+        """(policy, statement) pairs whose Action/NotAction covers the action."""
+        return self.for_action(action_lower)[0]
 
 
 Policies = PolicySet | Sequence[PolicyInput]
@@ -166,12 +191,16 @@ def _as_set(policies: Policies) -> PolicySet:
 def _applying(policies: PolicySet, layer: str, action: str, request: EvalRequest,
               missing: dict[str, str], *, resource_based: bool = False,
               bounded: bool = False) -> list[StatementMatch]:
-    """The statements of one layer that apply: action, resource, principal, conditions."""
+    """The statements of one layer that apply: action, resource, principal, conditions.
+    Every key that a statement covering the action reads, and the request lacks, is
+    noted in `missing` (AWS's MissingContextValues), whether or not the statement applies."""
     ctx, resource, found = request.context, request.resource, []
-    for source, st in policies.candidates(action):
-        for key in st.keys:
-            if key not in ctx:
-                missing.setdefault(key.lower(), key)
+    candidates, keys = policies.for_action(action)
+    lookup = ctx.get
+    for lower, key in keys:
+        if lookup(lower) is None:
+            missing.setdefault(lower, key)
+    for source, st in candidates:
         if not st.applies_to_resource(resource, ctx):
             continue
         how = st.principal_match(request.caller, bounded) if resource_based else None
@@ -194,11 +223,12 @@ def evaluate(request: EvalRequest, identity: Policies = (), *,
     action = request.action.lower()
     missing: dict[str, str] = {}
     identity, boundaries = _as_set(identity), _as_set(boundaries)
+    bounded = bool(boundaries.inputs)
     inputs = EvalInputs(request, identity.inputs, boundaries.inputs, resource_policy)
     id_matches = _applying(identity, IDENTITY, action, request, missing)
-    b_matches = _applying(boundaries, BOUNDARY, action, request, missing) if boundaries else []
+    b_matches = _applying(boundaries, BOUNDARY, action, request, missing) if bounded else []
     r_matches = (_applying(PolicySet((resource_policy,)), RESOURCE, action, request, missing,
-                           resource_based=True, bounded=bool(boundaries))
+                           resource_based=True, bounded=bounded)
                  if resource_policy is not None else [])
     missing_keys = tuple(missing.values())
     caller_account = request.caller.account if request.caller else None
@@ -206,10 +236,10 @@ def evaluate(request: EvalRequest, identity: Policies = (), *,
     cross_account = caller_account is not None and owner is not None and owner != caller_account
     if not (id_matches or b_matches or r_matches):  # the common case: nothing applies
         return EvalResult(IMPLICIT_DENY, IDENTITY, (), missing_keys, inputs,
-                          False if boundaries else None, cross_account)
+                          False if bounded else None, cross_account)
 
     # 1. explicit deny, wherever it stands
-    denies = tuple(m for m in (*id_matches, *b_matches, *r_matches) if m.statement.is_deny)
+    denies = tuple([m for m in (*id_matches, *b_matches, *r_matches) if m.statement.is_deny])
     if denies:
         return EvalResult(EXPLICIT_DENY, denies[0].layer, denies, missing_keys, inputs,
                           cross_account=cross_account)
@@ -217,8 +247,8 @@ def evaluate(request: EvalRequest, identity: Policies = (), *,
     id_allows = tuple(id_matches)
     b_allows = tuple(b_matches)
     r_allows = tuple(r_matches)
-    within_boundary = bool(b_allows) if boundaries else True
-    boundary_detail = (bool(b_allows) if boundaries else None)
+    within_boundary = bool(b_allows) if bounded else True
+    boundary_detail = (bool(b_allows) if bounded else None)
     identity_ok = bool(id_allows) and within_boundary
 
     if cross_account:

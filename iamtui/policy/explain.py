@@ -6,7 +6,7 @@ of every layer for one request and says, for each, why it did or did not apply.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from iamtui.policy.compiled import ACCOUNT, DIRECT, ROLE, WILDCARD, CompiledStatement
 from iamtui.policy.conditions import ConditionOutcome
@@ -28,8 +28,7 @@ _PRINCIPAL_WORDS = {DIRECT: "names the caller", ROLE: "names the caller's role",
                     ACCOUNT: "names only the caller's account"}
 
 
-@dataclass(frozen=True, slots=True)
-class StatementTrace:
+class StatementTrace(NamedTuple):
     """One statement retraced against the request."""
 
     source: PolicyInput
@@ -67,8 +66,7 @@ class StatementTrace:
         return "its condition failed: " + "; ".join(c.reason for c in failed)
 
 
-@dataclass(frozen=True, slots=True)
-class Explanation:
+class Explanation(NamedTuple):
     """A summary sentence, the supporting lines, and every statement's trace."""
 
     decision: str

@@ -9,9 +9,8 @@ location of the element it is about).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from iamtui.arn import policy_size
 from iamtui.errors import MalformedPolicyDocument
@@ -54,8 +53,7 @@ class FindingType(StrEnum):
     SUGGESTION = "SUGGESTION"
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
     """One thing the checks found, pointing at the element it is about."""
 
     finding_type: FindingType
@@ -92,16 +90,14 @@ class Finding:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class Principal:
+class Principal(NamedTuple):
     """A Principal or NotPrincipal element: `"*"`, or (type, value) pairs."""
 
     wildcard: bool
     entries: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class ConditionClause:
+class ConditionClause(NamedTuple):
     """One operator/key pair of a Condition block with its values, as written."""
 
     operator: str
@@ -109,8 +105,7 @@ class ConditionClause:
     values: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Statement:
+class Statement(NamedTuple):
     """One statement, with the span of its text."""
 
     index: int
@@ -127,8 +122,7 @@ class Statement:
     end: Position
 
 
-@dataclass(frozen=True, slots=True)
-class PolicyDocument:
+class PolicyDocument(NamedTuple):
     """A checked policy: its text, version and statements."""
 
     text: str
@@ -142,12 +136,11 @@ class PolicyDocument:
         return self.version == "2012-10-17"
 
 
-@dataclass
-class ValidationReport:
+class ValidationReport(NamedTuple):
     """The typed document (None when there are errors) and every finding."""
 
     document: PolicyDocument | None
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[Finding]
 
     @property
     def errors(self) -> list[Finding]:

@@ -87,7 +87,7 @@ class _Template:
     request and the fixed pieces around it are matched with ready expressions.
     """
 
-    __slots__ = ("arn", "mode", "pieces", "variables")
+    __slots__ = ("_regexes", "arn", "colons", "mode", "pieces", "variables")
 
     def __init__(self, tokens: tuple[Token, ...], mode: str) -> None:
         self.mode, self.arn = mode, _is_arn(tokens, mode)
@@ -100,6 +100,20 @@ class _Template:
             else:
                 pieces[-1] = (*pieces[-1], token)
         self.pieces, self.variables = tuple(pieces), tuple(variables)
+        self.colons = tuple(sum(t.text.count(":") for t in piece if isinstance(t, Literal))
+                            for piece in self.pieces)
+        self._regexes: dict[tuple[int, int, bool], re.Pattern[str]] = {}
+
+    def _regex(self, index: int, segment: int, open_end: bool) -> re.Pattern[str]:
+        """Piece `index` as an expression, for where it falls in the ARN; built once."""
+        key = (index, segment, open_end)
+        found = self._regexes.get(key)
+        if found is None:
+            if len(self._regexes) > 256:  # values with ever more colons: bound the memo
+                self._regexes.clear()
+            found = self._regexes[key] = _piece(self.pieces[index], self.mode, self.arn,
+                                                segment, open_end)
+        return found
 
     def matches(self, value: str, source: VariableSource) -> bool:
         values = []
@@ -122,15 +136,15 @@ class _Template:
         return None
 
     def _match(self, index: int, value: str, pos: int, segment: int, values: list[str]) -> bool:
-        piece = self.pieces[index]
-        regex = _piece(piece, self.mode, self.arn, segment,
-                       self._follows(index, values) not in (None, ":"))
-        if index == len(self.variables):
-            return regex.fullmatch(value, pos) is not None
+        if index == len(self.variables):  # the last piece ends the pattern
+            return self._regex(index, segment, False).fullmatch(value, pos) is not None
         literal = values[index]
-        piece_colons = sum(t.text.count(":") for t in piece if isinstance(t, Literal))
-        after = segment + piece_colons + literal.count(":")
         start = value.find(literal, pos)
+        if start == -1:  # most often: the value is not there at all
+            return False
+        follows = literal[0] if literal else self._follows(index, values)
+        regex = self._regex(index, segment, follows not in (None, ":"))
+        after = segment + self.colons[index] + literal.count(":")
         while start != -1:
             if regex.fullmatch(value, pos, start) and self._match(
                     index + 1, value, start + len(literal), after, values):

@@ -10,7 +10,6 @@ the element that holds it cannot match.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Protocol
 
 # ${key} or ${key, 'default'}; keys are condition-key shaped (aws:PrincipalTag/team).
@@ -18,26 +17,52 @@ _VARIABLE = re.compile(r"\$\{\s*([^}',\s]+)\s*(?:,\s*'([^']*)'\s*)?\}")
 _SPECIALS = {"${*}": "*", "${?}": "?", "${$}": "$"}
 
 
-@dataclass(frozen=True, slots=True)
-class Literal:
-    text: str
+class _Token:
+    """Tokens are values: equal when of one kind with equal parts (a `*` that is text is no
+    wildcard, whatever its character). Plain classes, not dataclasses, which would cost
+    every CLI start a few milliseconds to build."""
+
+    __slots__ = ()
+
+    def _parts(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other._parts() == self._parts()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self._parts()))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(map(repr, self._parts()))})"
 
 
-@dataclass(frozen=True, slots=True)
-class Wildcard:
+class Literal(_Token):
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+class Wildcard(_Token):
     """`*` (any run of characters) or `?` (any one character)."""
 
-    char: str
+    __slots__ = ("char",)
+
+    def __init__(self, char: str) -> None:
+        self.char = char
 
 
-@dataclass(frozen=True, slots=True)
-class Variable:
-    key: str  # as written
-    default: str | None
+class Variable(_Token):
+    __slots__ = ("default", "key", "key_lower")
 
-    @property
-    def key_lower(self) -> str:
-        return self.key.lower()
+    def __init__(self, key: str, default: str | None) -> None:
+        self.key = key  # as written
+        self.default = default
+        self.key_lower = key.lower()
+
+    def _parts(self) -> tuple[object, ...]:
+        return (self.key, self.default)
 
 
 Token = Literal | Wildcard | Variable

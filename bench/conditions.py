@@ -1,0 +1,218 @@
+"""Engine benchmark on condition-heavy requests built the way the service builds them.
+
+    .venv/bin/python bench/conditions.py [--users 1000] [--requests 10000] [--runs 7]
+
+The account and requests of `bench/conditions_workload.py`: 1,000 users in 1-5 groups,
+about 30% of statements with conditions, every request carrying about eight context keys
+as AWS `ContextEntry` values. Each evaluator gets the request as the service does and
+builds its context inside the timed loop, as simulate-principal-policy and the CLI's own
+authorization do; policies are compiled before timing (the service caches a principal's
+compiled policies per store revision). Runs, alternating, in one process:
+
+- engine: `RequestContext.from_aws` (each entry checked), an `EvalRequest`
+  with `Caller.from_arn`, and `evaluate` with the principal's PolicySets (its identity
+  policies and its boundary), kept across requests with their per-service and
+  per-action indexes (the service's cache keeps PolicyInput tuples, which evaluate
+  wraps in a new PolicySet per call: the per-policy indexes persist, the set's do not);
+- engine, trusted: the same, each entry built as the service's caller_context builds the
+  caller's own (a ContextEntry from values it trusts) instead of checked from AWS's shape;
+- straightforward and indexed: the two plain-Python evaluators of `bench/plain.py`;
+- naive: `bench/naive.py`, which reads the JSON documents on every request.
+
+Every run draws a fresh batch of requests (after a 1,000-request warm-up), so a value
+such as a source address is met once, as in a service. Users and actions are drawn
+uniformly, a hard case for the engine's per-(principal, action) memo, which fills as the
+runs go (the per-run ratios rise with it). Prints the median decisions per CPU second of
+each over `--runs` runs and the ratios within each run, and fails unless every evaluator
+decides every request the same way. `--breakdown` also times the engine's two halves
+(building the checked request; evaluate) on other fresh batches.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import statistics
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import conditions_workload as workload
+import naive
+import plain
+
+from iamtui.policy import (
+    Caller,
+    ContextEntry,
+    EvalRequest,
+    PolicyInput,
+    PolicySet,
+    PolicySourceType,
+    RequestContext,
+    compile_policy,
+    evaluate,
+)
+
+Inputs = tuple[PolicySet, PolicySet]
+
+
+def engine_inputs(documents: dict[str, tuple[list, list]]) -> dict[str, Inputs]:
+    """Each user's compiled policies, as the service's per-principal cache holds them."""
+    def inputs(docs: list[tuple[str, dict]]) -> PolicySet:
+        return PolicySet(PolicyInput(compile_policy(json.dumps(d, indent=2)), name,
+                                     PolicySourceType.USER_MANAGED) for name, d in docs)
+
+    return {arn: (inputs(ident), inputs(bound)) for arn, (ident, bound) in documents.items()}
+
+
+def run_engine(reqs: list[dict[str, Any]], resolved: dict[str, Inputs]) -> list[str]:
+    out = []
+    account = workload.ACCOUNT_ID
+    for r in reqs:
+        identity, boundaries = resolved[r["caller"]]
+        context = RequestContext.from_aws(r["context"])
+        request = EvalRequest(r["action"], r["resource"], context, Caller.from_arn(r["caller"]),
+                              account)
+        out.append(evaluate(request, identity, boundaries=boundaries).decision)
+    return out
+
+
+def run_engine_trusted(reqs: list[dict[str, Any]], resolved: dict[str, Inputs]) -> list[str]:
+    """run_engine with each entry built as the service's caller_context builds its own (a
+    ContextEntry from values it trusts, nothing to check) instead of ContextEntry.from_aws."""
+    out = []
+    account = workload.ACCOUNT_ID
+    for r in reqs:
+        identity, boundaries = resolved[r["caller"]]
+        context = RequestContext([ContextEntry(e["ContextKeyName"], tuple(e["ContextKeyValues"]),
+                                               e["ContextKeyType"]) for e in r["context"]])
+        request = EvalRequest(r["action"], r["resource"], context, Caller.from_arn(r["caller"]),
+                              account)
+        out.append(evaluate(request, identity, boundaries=boundaries).decision)
+    return out
+
+
+def build_requests(reqs: list[dict[str, Any]]) -> list[EvalRequest]:
+    """run_engine's first half: the context checked and built, the request made."""
+    account = workload.ACCOUNT_ID
+    return [EvalRequest(r["action"], r["resource"], RequestContext.from_aws(r["context"]),
+                        Caller.from_arn(r["caller"]), account) for r in reqs]
+
+
+def run_evaluate(requests: list[EvalRequest], resolved: dict[str, Inputs]) -> list[str]:
+    """run_engine's second half: the decisions."""
+    out = []
+    for request in requests:
+        identity, boundaries = resolved[request.caller.arn]  # type: ignore[union-attr]
+        out.append(evaluate(request, identity, boundaries=boundaries).decision)
+    return out
+
+
+def run_plain(reqs: list[dict[str, Any]], evaluator: plain.Straightforward | plain.Indexed
+              ) -> list[str]:
+    decide = evaluator.decide
+    return [decide(r) for r in reqs]
+
+
+def run_naive(reqs: list[dict[str, Any]], documents: dict[str, tuple[list, list]]) -> list[str]:
+    return [naive.decide([d for _, d in documents[r["caller"]][0]],
+                         [d for _, d in documents[r["caller"]][1]],
+                         r["action"], r["resource"], r["context"]) for r in reqs]
+
+
+def timed(fn: Callable[..., list[str]], *args: Any) -> tuple[float, list[str]]:
+    """CPU seconds of this process (others' load on a shared machine does not count)."""
+    start = time.process_time()
+    result = fn(*args)
+    return time.process_time() - start, result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=1000)
+    parser.add_argument("--requests", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--no-naive", action="store_true", help="skip the slow naive runs")
+    parser.add_argument("--breakdown", action="store_true",
+                        help="also time the engine's two halves apart, on other fresh batches")
+    args = parser.parse_args()
+
+    details = workload.account(users=args.users)
+    # A fresh batch for every run (same account, other draws): a value seen in an
+    # earlier run, such as a source address, is not seen again, as in a service.
+    warm_up, *batches = (workload.requests(details, args.requests, seed=13 + k)
+                         for k in range(args.runs + 1))
+    apart = ([workload.requests(details, args.requests, seed=1013 + k) for k in range(args.runs)]
+             if args.breakdown else [])
+    documents = workload.identity_documents(details)
+    resolved = engine_inputs(documents)
+    runners: dict[str, tuple[Callable[..., list[str]], Any]] = {
+        "engine": (run_engine, resolved),
+        "engine, trusted": (run_engine_trusted, resolved),
+        "straightforward": (run_plain, plain.Straightforward(documents)),
+        "indexed": (run_plain, plain.Indexed(documents)),
+    }
+    if not args.no_naive:
+        runners["naive"] = (run_naive, documents)
+    for fn, arg in runners.values():  # each at work already, as in a running service
+        fn(warm_up[:1000], arg)
+    # What is built so far lives as long as the process: out of the collector's sight, as
+    # the app puts its store (else a full collection walks it inside whichever run).
+    gc.collect()
+    gc.freeze()
+    times: dict[str, list[float]] = {name: [] for name in runners}
+    decisions: dict[str, list[str]] = {name: [] for name in runners}
+    halves: dict[str, list[float]] = {"building requests": [], "evaluate": []}
+    for k, reqs in enumerate(batches):  # alternate, so that every evaluator meets the same load
+        for name, (fn, arg) in runners.items():
+            elapsed, decided = timed(fn, reqs, arg)
+            times[name].append(elapsed)
+            decisions[name] += decided
+        if apart:
+            elapsed, built = timed(build_requests, apart[k])
+            halves["building requests"].append(elapsed)
+            halves["evaluate"].append(timed(run_evaluate, built, resolved)[0])
+
+    n = args.requests
+    everything = [r for reqs in batches for r in reqs]
+    reference = decisions["engine"]
+    counts = Counter(reference)
+    print(f"condition-heavy requests, median of {args.runs} runs, load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(f"  requests         {n:,} a run: " + ", ".join(
+        f"{k} {v / len(reference):.0%}" for k, v in sorted(counts.items())))
+    context_keys = statistics.mean(len(r["context"]) for r in everything)
+    print(f"  context keys     {context_keys:.1f} per request")
+    for name in runners:
+        t = statistics.median(times[name])
+        print(f"  {name:<16} {n / t:9,.0f} decisions/s  ({t * 1e6 / n:6.1f} us each)")
+    for half, spent in halves.items() if apart else ():
+        t = statistics.median(spent)
+        print(f"    engine, {half:<18} {t * 1e6 / n:6.1f} us each")
+    print("  speed ratios, within each run (median, and the lowest and highest run):")
+    for mine in [k for k in runners if k.startswith("engine")]:
+        for other in [k for k in runners if not k.startswith("engine")]:
+            ratios = [b / a for a, b in zip(times[mine], times[other], strict=True)]
+            print(f"    {mine + ' / ' + other:<36} {statistics.median(ratios):6.2f}x  "
+                  f"({min(ratios):.2f}-{max(ratios):.2f})")
+    failed = False
+    for name, got in decisions.items():
+        wrong = [i for i in range(len(reference)) if got[i] != reference[i]]
+        print(f"  agreement        {name:<16} {len(got) - len(wrong):,}/{len(reference):,}")
+        for i in wrong[:3]:
+            print(f"    DISAGREE {name}={got[i]} engine={reference[i]} "
+                  f"{json.dumps(everything[i])}")
+        failed = failed or bool(wrong)
+    if failed:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

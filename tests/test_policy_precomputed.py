@@ -1,0 +1,216 @@
+"""What the engine remembers and indexes (for speed) never changes what it decides.
+
+The engine checks a plain IPv4 address with a regular expression before reaching for
+ipaddress, remembers the context entries it has checked, indexes a principal's policies
+by service prefix and each policy's statements by action. Each shortcut is held here to
+the slow path it stands for. The semantics come from the IAM User Guide, "IAM JSON policy
+elements: Condition operators" (IP address condition operators) and "Policy evaluation
+logic", and from the IAM API Reference, ContextEntry:
+https://docs.aws.amazon.com/IAM/latest/APIReference/API_ContextEntry.html
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from iamtui.errors import InvalidInput
+from iamtui.policy import (
+    Caller,
+    ContextEntry,
+    EvalRequest,
+    PolicyInput,
+    PolicySet,
+    RequestContext,
+    compile_policy,
+    evaluate,
+)
+from iamtui.policy.conditions import check_ip, parse_ip
+from iamtui.policy.patterns import RESOURCE, WildcardSet
+from iamtui.policy.variables import Literal, Wildcard
+
+ALICE = "arn:aws:iam::111122223333:user/alice"
+
+
+def entry(values: Any, ctype: str = "string", key: str = "k") -> ContextEntry:
+    return ContextEntry.from_aws({"ContextKeyName": key, "ContextKeyValues": values,
+                                  "ContextKeyType": ctype})
+
+
+# ---------------------------------------------------------------------------- IP addresses
+
+_OCTETS = st.one_of(st.integers(0, 300).map(str), st.sampled_from(["00", "01", "007", "", "-1",
+                                                                  "1a", "٣", "²", " 1", "1 "]))
+
+
+class TestIpCheck:
+    """check_ip takes exactly the text parse_ip (ipaddress.ip_network) takes."""
+
+    @given(st.lists(_OCTETS, min_size=1, max_size=6).map(".".join))
+    @settings(max_examples=400, deadline=None)
+    def test_dotted_text(self, text: str) -> None:
+        assert (check_ip(text) is None) == (parse_ip(text) is None), text
+
+    @given(st.text(alphabet="0123456789./:abcdef%x ", max_size=24))
+    @settings(max_examples=300, deadline=None)
+    def test_any_address_like_text(self, text: str) -> None:
+        assert (check_ip(text) is None) == (parse_ip(text) is None), text
+
+    @pytest.mark.parametrize("text", ["10.1.2.3", "0.0.0.0", "255.255.255.255",
+                                      "10.0.0.0/8", "2001:db8::1", "192.168.1.7/32"])
+    def test_addresses_and_blocks(self, text: str) -> None:
+        assert check_ip(text) == text
+        assert parse_ip(text) == ipaddress.ip_network(text, strict=False)
+
+    @pytest.mark.parametrize("text", ["256.1.1.1", "01.2.3.4", "1.2.3", "1.2.3.4.5",
+                                      "1.2.3.4\n", "１.2.3.4", "10.0.0.0/33", ""])
+    def test_not_addresses(self, text: str) -> None:
+        assert check_ip(text) is None
+        with pytest.raises(InvalidInput):
+            entry([text], "ip", key="aws:SourceIp")
+
+
+# ---------------------------------------------------------------------------- context entries
+
+
+class TestCheckedEntries:
+    """ContextEntry.from_aws remembers entries it has checked; what it gives back and
+    what it refuses stay those of a first check."""
+
+    def test_json_scalars_stay_apart(self) -> None:
+        # 1 == True in Python, but a number and a boolean read as different text
+        assert entry([1], "numeric").values == ("1",)
+        assert entry([True], "boolean").values == ("true",)
+        assert entry([True], "string").values == ("true",)
+        assert entry([1], "string").values == ("1",)
+        assert entry(["1"], "string").values == ("1",)
+        assert entry([1.0], "string").values == ("1.0",)
+
+    def test_a_refused_entry_is_refused_every_time(self) -> None:
+        for _ in range(3):
+            with pytest.raises(InvalidInput):
+                entry(["not-an-address"], "ip")
+            with pytest.raises(InvalidInput):
+                entry(["a", "b"], "string")
+
+    def test_values_must_be_a_list_even_after_the_list_was_seen(self) -> None:
+        assert entry(["a", "b", "c"], "stringList").values == ("a", "b", "c")
+        with pytest.raises(InvalidInput):
+            entry("abc", "stringList")
+        with pytest.raises(InvalidInput):
+            entry(("a", "b", "c"), "stringList")
+
+    def test_unhashable_values_are_still_checked(self) -> None:
+        got = entry([["x"]], "string")  # read as text, as before
+        assert got.values == ("['x']",)
+        with pytest.raises(InvalidInput):
+            entry([["x"], "y"], "string")
+
+    def test_type_names_and_defaults(self) -> None:
+        assert entry(["a"], "STRING").type == "string"
+        assert ContextEntry.from_aws({"ContextKeyName": "k"}) == ContextEntry("k", (), "string")
+        with pytest.raises(InvalidInput):
+            entry(["a"], "text")
+
+    def test_a_context_from_aws_entries(self) -> None:
+        ctx = RequestContext.from_aws([
+            {"ContextKeyName": "aws:SourceIp", "ContextKeyValues": ["10.1.2.3"],
+             "ContextKeyType": "ip"},
+            {"ContextKeyName": "AWS:UserName", "ContextKeyValues": ["alice"],
+             "ContextKeyType": "string"}])
+        assert ctx.get("aws:username") == ContextEntry("AWS:UserName", ("alice",), "string")
+        assert "aws:sourceip" in ctx
+        with pytest.raises(InvalidInput):
+            RequestContext.from_aws([{"ContextKeyName": "", "ContextKeyValues": []}])
+
+
+# ---------------------------------------------------------------------------- tokens
+
+
+def test_a_literal_star_is_no_wildcard() -> None:
+    """`${*}` is the character `*`: as a token it must not equal (nor hash as) a wildcard."""
+    assert Literal("*") != Wildcard("*") and hash(Literal("*")) != hash(Wildcard("*"))
+    assert Literal("*") == Literal("*") and {Literal("a"), Literal("a")} == {Literal("a")}
+    literal_star = WildcardSet(("arn:aws:s3:::b/${*}",), mode=RESOURCE, variables=True)
+    assert literal_star.matches("arn:aws:s3:::b/*") and not literal_star.matches("arn:aws:s3:::b/x")
+    only_star = WildcardSet(("${*}",), mode=RESOURCE, variables=True)
+    assert only_star.matches("*") and not only_star.matches("anything")
+
+
+# ---------------------------------------------------------------------------- indexes
+
+_ACTIONS = ["s3:GetObject", "S3:getobject", "s3:PutObject", "ec2:StartInstances",
+            "iam:GetUser", "sts:AssumeRole", "*", "s3", "kms:Decrypt"]
+_PATTERNS = ["s3:Get*", "s3:*", "S3:PUT*", "ec2:Start*", "*", "*:Get*", "s?:GetObject",
+             "iam:GetUser", "kms:*"]
+
+
+@st.composite
+def _policies(draw: st.DrawFn) -> list[PolicyInput]:
+    out = []
+    for n in range(draw(st.integers(1, 4))):
+        statements = []
+        for _ in range(draw(st.integers(1, 3))):
+            element = draw(st.sampled_from(["Action", "Action", "NotAction"]))
+            statement: dict[str, Any] = {
+                "Effect": draw(st.sampled_from(["Allow", "Allow", "Deny"])),
+                element: draw(st.lists(st.sampled_from(_PATTERNS), min_size=1, max_size=3)),
+                "Resource": draw(st.sampled_from(["*", "arn:aws:s3:::b/*",
+                                                  "arn:aws:s3:::b/${aws:username}/*"]))}
+            if draw(st.booleans()):
+                statement["Condition"] = {"StringEquals": {"aws:PrincipalTag/team": "red"}}
+            statements.append(statement)
+        text = json.dumps({"Version": "2012-10-17", "Statement": statements})
+        out.append(PolicyInput(compile_policy(text), f"p{n}"))
+    return out
+
+
+def _summary(request: EvalRequest, identity: Any, boundaries: Any) -> tuple[Any, ...]:
+    result = evaluate(request, identity, boundaries=boundaries)
+    return (result.decision, result.decided_by, result.missing_context,
+            [(m.source.source_id, m.statement.statement.index, m.layer) for m in result.matched])
+
+
+class TestIndexes:
+    """A PolicySet kept across requests (indexed by service, each policy by action)
+    decides as policies passed afresh do, for any action, listed in the same order."""
+
+    @given(_policies(), _policies(), st.lists(st.sampled_from(_ACTIONS), min_size=1,
+                                               max_size=8),
+           st.sampled_from(["arn:aws:s3:::b/alice/k", "arn:aws:s3:::b/k", "*"]),
+           st.booleans())
+    @settings(max_examples=150, deadline=None)
+    def test_kept_sets_decide_as_fresh_lists(self, identity: list[PolicyInput],
+                                             boundary: list[PolicyInput], actions: list[str],
+                                             resource: str, bounded: bool) -> None:
+        kept, kept_boundary = PolicySet(identity), PolicySet(boundary if bounded else ())
+        ctx = RequestContext([ContextEntry("aws:username", ("alice",))])
+        for action in actions:
+            request = EvalRequest(action, resource, ctx, Caller.from_arn(ALICE))
+            assert _summary(request, kept, kept_boundary) == _summary(
+                request, list(identity), list(boundary) if bounded else [])
+
+    @pytest.mark.parametrize(("element", "pattern", "allowed"), [
+        ("NotAction", "iam:*", {"s3:GetObject", "kms:Decrypt", "*"}),
+        ("Action", "*", {"iam:GetUser", "s3:GetObject", "kms:Decrypt", "*"}),
+        ("Action", "*:GetObject", {"s3:GetObject"}),
+        ("Action", "s?:GetObject", {"s3:GetObject"}),
+        ("Action", "S3:get*", {"s3:GetObject"}),
+    ])
+    def test_a_policy_for_any_service_is_never_left_out(self, element: str, pattern: str,
+                                                        allowed: set[str]) -> None:
+        # NotAction, "*" and a wildcard in the service prefix may cover any service
+        policy = PolicyInput(compile_policy(json.dumps({
+            "Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", element: pattern, "Resource": "*"}]})), "p")
+        kept = PolicySet([policy])
+        for action in ("iam:GetUser", "s3:GetObject", "kms:Decrypt", "*", "s3:GetObject"):
+            request = EvalRequest(action, "*", RequestContext(), Caller.from_arn(ALICE))
+            expected = "allowed" if action in allowed else "implicitDeny"
+            assert evaluate(request, kept).decision == expected, action
+            assert evaluate(request, [policy]).decision == expected, action

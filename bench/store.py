@@ -20,9 +20,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[0] = str(ROOT)  # this file is named store.py: import the package, not itself
 
 import tinydb  # noqa: E402
-from iamtui.store import Index, Schema, Store  # noqa: E402
 
 from bench.workloads.store_account import USERS, account, user  # noqa: E402
+from iamtui.store import Index, Schema, Store  # noqa: E402
 
 SCHEMA = Schema(indexes={
     "users": {"name": Index("UserName", casefold=True, unique=True), "group": Index("Groups")},

@@ -34,11 +34,11 @@ _spec = importlib.util.spec_from_file_location("workload", BENCH / "workload.py"
 workload = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
 _spec.loader.exec_module(workload)  # type: ignore[union-attr]
 
-from iamtui.screens.widgets.resource_table import ResourceTable  # noqa: E402
 from textual import events  # noqa: E402 (after the path fix above)
 from textual._compositor import CompositorUpdate  # noqa: E402
 
 from iamtui.app import IamApp  # noqa: E402
+from iamtui.screens.widgets.resource_table import ResourceTable  # noqa: E402
 from iamtui.service import IamService  # noqa: E402
 
 PASSWORD = "Bench!Passw0rd"

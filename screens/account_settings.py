@@ -14,8 +14,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from iamtui.screens.ops import report_error
-from iamtui.screens.session import session_of
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -23,6 +21,8 @@ from textual.content import Content
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from iamtui.errors import IamError, ValidationError
+from iamtui.screens.ops import report_error
+from iamtui.screens.session import session_of
 from iamtui.security.passwords import (
     DEFAULT_RULES,
     SYMBOLS_TEXT,

@@ -7,11 +7,11 @@ import json
 import os
 from pathlib import Path
 
-from iamtui.screens.modals import Field, FormModal
-from iamtui.screens.session import session_of
 from textual.app import App
 
 from iamtui.errors import InvalidInput
+from iamtui.screens.modals import Field, FormModal
+from iamtui.screens.session import session_of
 from iamtui.service.account_details import parse_authorization_details
 
 

@@ -17,10 +17,6 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from iamtui.screens.ops import report_error
-from iamtui.screens.session import session_of
-from iamtui.screens.widgets.lazy_table import LazyTable
-from iamtui.screens.widgets.resource_table import Column
 from rich.style import Style
 from textual import work
 from textual.app import ComposeResult
@@ -30,6 +26,10 @@ from textual.widgets import Input, Label, Static, TextArea
 
 from iamtui.audit import EventFilter, event_row
 from iamtui.errors import IamError, ValidationError
+from iamtui.screens.ops import report_error
+from iamtui.screens.session import session_of
+from iamtui.screens.widgets.lazy_table import LazyTable
+from iamtui.screens.widgets.resource_table import Column
 
 # time, who, event first: at 80 columns (about 57 cells) only they fit, and the detail's
 # title gives the highlighted row's target and result

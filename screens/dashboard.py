@@ -14,12 +14,6 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from iamtui.screens.mfa_enroll import MfaEnrollModal
-from iamtui.screens.modals import Field, FormModal
-from iamtui.screens.navigation import OpenEntity
-from iamtui.screens.ops import report_error
-from iamtui.screens.session import session_of
-from iamtui.screens.widgets.resource_table import Column, ResourceTable, Row
 from rich.style import Style
 from rich.text import Text
 from textual import work
@@ -31,6 +25,12 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from iamtui.errors import IamError
+from iamtui.screens.mfa_enroll import MfaEnrollModal
+from iamtui.screens.modals import Field, FormModal
+from iamtui.screens.navigation import OpenEntity
+from iamtui.screens.ops import report_error
+from iamtui.screens.session import session_of
+from iamtui.screens.widgets.resource_table import Column, ResourceTable, Row
 
 if TYPE_CHECKING:
     from iamtui.service.reports import SecurityCheck, SecurityStatus

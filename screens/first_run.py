@@ -5,11 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
-from iamtui.screens.mfa_enroll import MfaEnrollModal
-from iamtui.screens.modals import ConfirmModal, Field, FormModal
-from iamtui.screens.ops import FAILED, run_op
-from iamtui.screens.session import session_of
-from iamtui.screens.widgets.status_line import shorten_path
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
@@ -19,6 +14,11 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Static
 
 from iamtui.errors import IamError
+from iamtui.screens.mfa_enroll import MfaEnrollModal
+from iamtui.screens.modals import ConfirmModal, Field, FormModal
+from iamtui.screens.ops import FAILED, run_op
+from iamtui.screens.session import session_of
+from iamtui.screens.widgets.status_line import shorten_path
 from iamtui.service import IamService
 
 

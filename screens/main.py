@@ -5,6 +5,12 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Any, ClassVar
 
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.widgets import ContentSwitcher, Footer, OptionList
+from textual.widgets.option_list import Option
+
 from iamtui.screens.account_settings import AccountSettingsSection
 from iamtui.screens.audit_log import AuditSection
 from iamtui.screens.dashboard import Dashboard
@@ -19,11 +25,6 @@ from iamtui.screens.user_detail import edit_user
 from iamtui.screens.widgets.kind_section import EditableKind, KindSection
 from iamtui.screens.widgets.palette import IamCommands
 from iamtui.screens.widgets.status_line import StatusLine
-from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
-from textual.widgets import ContentSwitcher, Footer, OptionList
-from textual.widgets.option_list import Option
 
 # Users, as screens/kinds/users.py defines them, plus `e` to rename or move a user.
 USERS_KIND = EditableKind(**{f.name: getattr(USERS, f.name) for f in fields(USERS)},

@@ -16,10 +16,6 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any, ClassVar
 
-from iamtui.screens.modals import ConfirmModal, Field, FormModal
-from iamtui.screens.ops import FAILED, report_error, run_op
-from iamtui.screens.session import session_of
-from iamtui.screens.widgets.resource_table import Column, ResourceTable, Row
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.command import Hit, Hits, Provider
@@ -30,6 +26,10 @@ from textual.widgets import Button, Footer, Input, Label, Static
 
 from iamtui.errors import EntityAlreadyExists, IamError
 from iamtui.model import VirtualMfaDevice
+from iamtui.screens.modals import ConfirmModal, Field, FormModal
+from iamtui.screens.ops import FAILED, report_error, run_op
+from iamtui.screens.session import session_of
+from iamtui.screens.widgets.resource_table import Column, ResourceTable, Row
 from iamtui.security import mfa
 from iamtui.service.mfa_devices import ROOT_DEVICE_NAME, NewVirtualMfaDevice
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from iamtui.errors import AccessDenied, IamError
 from iamtui.screens.modals import ConfirmModal
 from iamtui.screens.session import session_of
-
-from iamtui.errors import AccessDenied, IamError
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode

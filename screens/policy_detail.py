@@ -11,13 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from iamtui.screens.navigation import EntityKind, OpenEntity
-from iamtui.screens.ops import Failed, run_op
-from iamtui.screens.session import session_of
-from iamtui.screens.widgets.detail_pane import DetailPane, TagsPane
-from iamtui.screens.widgets.detail_screen import DetailScreen, header
-from iamtui.screens.widgets.permissions import open_editor, policy_type_label, pretty
-from iamtui.screens.widgets.resource_table import Column, ResourceTable, Row
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
@@ -25,6 +18,13 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane, TextArea
 
 from iamtui.arn import is_aws_managed_policy_arn
 from iamtui.policy import PolicyType
+from iamtui.screens.navigation import EntityKind, OpenEntity
+from iamtui.screens.ops import Failed, run_op
+from iamtui.screens.session import session_of
+from iamtui.screens.widgets.detail_pane import DetailPane, TagsPane
+from iamtui.screens.widgets.detail_screen import DetailScreen, header
+from iamtui.screens.widgets.permissions import open_editor, policy_type_label, pretty
+from iamtui.screens.widgets.resource_table import Column, ResourceTable, Row
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode

@@ -16,8 +16,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
-from iamtui.screens.modals import ConfirmModal
-from iamtui.screens.widgets.detail_screen import header
 from textual import work
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
@@ -29,6 +27,8 @@ from textual.widgets import Footer, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from iamtui.policy import Finding, FindingType, PolicyType, validate_policy
+from iamtui.screens.modals import ConfirmModal
+from iamtui.screens.widgets.detail_screen import header
 
 DEBOUNCE_SECONDS = 0.15
 

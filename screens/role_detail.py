@@ -10,6 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.widgets import Footer, Static, TabbedContent, TabPane, TextArea
+
+from iamtui.policy import PolicyType
 from iamtui.screens.modals import Field, FormModal
 from iamtui.screens.ops import Failed, run_op
 from iamtui.screens.session import session_of
@@ -17,12 +23,6 @@ from iamtui.screens.widgets.detail_pane import DetailPane, TagsPane
 from iamtui.screens.widgets.detail_screen import DetailScreen, header
 from iamtui.screens.widgets.permissions import PermissionsPane, open_editor, pretty
 from iamtui.screens.widgets.resource_table import Column, Row
-from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
-from textual.content import Content
-from textual.widgets import Footer, Static, TabbedContent, TabPane, TextArea
-
-from iamtui.policy import PolicyType
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode

@@ -11,9 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from iamtui.screens.ops import Operations, report_error
-from iamtui.screens.session import session_of
-from iamtui.screens.widgets.resource_table import Column, ResourceTable, Row
 from rich.style import Style
 from textual import work
 from textual.app import ComposeResult
@@ -22,6 +19,9 @@ from textual.containers import Vertical
 from textual.widgets import Input, Static
 
 from iamtui.errors import IamError
+from iamtui.screens.ops import Operations, report_error
+from iamtui.screens.session import session_of
+from iamtui.screens.widgets.resource_table import Column, ResourceTable, Row
 
 if TYPE_CHECKING:
     from iamtui.service import IamService, Principal

@@ -16,12 +16,6 @@ import json
 from pathlib import Path
 from typing import Any, ClassVar
 
-from iamtui.screens.modals import Field, FormModal
-from iamtui.screens.ops import report_error
-from iamtui.screens.policy_editor import PolicyEditorScreen
-from iamtui.screens.session import session_of
-from iamtui.screens.widgets.picker import PickerModal
-from iamtui.screens.widgets.resource_table import Column, ResourceTable, Row
 from rich.style import Style
 from textual import on, work
 from textual.app import ComposeResult
@@ -46,6 +40,12 @@ from iamtui.policy import (
 )
 from iamtui.policy.explain import StatementTrace
 from iamtui.policy.grammar import Statement
+from iamtui.screens.modals import Field, FormModal
+from iamtui.screens.ops import report_error
+from iamtui.screens.policy_editor import PolicyEditorScreen
+from iamtui.screens.session import session_of
+from iamtui.screens.widgets.picker import PickerModal
+from iamtui.screens.widgets.resource_table import Column, ResourceTable, Row
 from iamtui.service.who_can import (
     Subject,
     TestSet,

@@ -5,6 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any, ClassVar
 
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.widgets import Footer, Static, TabbedContent, TabPane
+
+from iamtui.audit import is_failure
+from iamtui.errors import IamError, InvalidInput, NoSuchEntity
 from iamtui.screens.kinds.named import edit_named
 from iamtui.screens.mfa_enroll import (
     MfaEnrollModal,
@@ -21,13 +28,6 @@ from iamtui.screens.widgets.detail_screen import DetailScreen, header
 from iamtui.screens.widgets.permissions import PermissionsPane
 from iamtui.screens.widgets.picker import PickerModal
 from iamtui.screens.widgets.resource_table import Column, ResourceTable, Row
-from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
-from textual.content import Content
-from textual.widgets import Footer, Static, TabbedContent, TabPane
-
-from iamtui.audit import is_failure
-from iamtui.errors import IamError, InvalidInput, NoSuchEntity
 from iamtui.security.passwords import UNTIL_UNLOCKED
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+
 from iamtui.store.errors import StoreCorrupt
 from iamtui.store.files import open_private
 from iamtui.store.tables import Record

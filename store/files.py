@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import platformdirs
+
 from iamtui.store.errors import StoreError, StorePermissions
 
 ENV_VAR = "IAMTUI_DB"

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+
 from iamtui.store.errors import StoreCorrupt, StoreError
 from iamtui.store.files import open_private, write_all
 

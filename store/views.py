@@ -8,11 +8,12 @@ from typing import Any, TypeVar
 
 import orjson
 import tinydb
+from tinydb.storages import Storage
+
 from iamtui.store import dbfile
 from iamtui.store.dbfile import KEY_FIELD, DbFile
 from iamtui.store.errors import StoreError
 from iamtui.store.tables import IndexSpecs, Record, TableData
-from tinydb.storages import Storage
 
 Migration = Callable[[dict[str, dict[str, Record]], dict[str, Any]], None]
 """Takes a file's tables (name -> key -> record) and meta from version N to N+1, in place."""

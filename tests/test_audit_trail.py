@@ -31,8 +31,6 @@ from pathlib import Path
 import orjson
 import pytest
 from helpers import ACCOUNT_ID, ROOT_PASSWORD, CliRunner
-from iamtui.store import Store
-from iamtui.store import journal as journal_format
 
 from iamtui.audit import AuditLog, Identity, make_event
 from iamtui.errors import AccessDenied, NoSuchEntity
@@ -40,6 +38,8 @@ from iamtui.security.passwords import hash_password
 from iamtui.service import IamService, Principal, keyfiles
 from iamtui.service.tables import USERS
 from iamtui.service.trail import AuditHeadForged, AuditLogWriteFailed, StoreDataLost
+from iamtui.store import Store
+from iamtui.store import journal as journal_format
 
 # ------------------------------------------------------------------ helpers
 
@@ -203,9 +203,8 @@ def test_a_schema_migration_keeps_the_head_sealed(service: IamService, root: Pri
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """A migration writes a revision at open, before the audit key is at hand: the seal is
     carried over to it when it held before."""
-    from iamtui.store import Schema
-
     from iamtui.service import core
+    from iamtui.store import Schema
 
     service.create_user(root, "alice")
     revision = service.store.revision

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from helpers import CliRunner, FakeClock
-from iamtui.store import UniqueViolation
 
 from iamtui import cli
 from iamtui.errors import (
@@ -22,6 +21,7 @@ from iamtui.errors import (
 )
 from iamtui.service import IamService
 from iamtui.service.tables import USERS
+from iamtui.store import UniqueViolation
 
 
 def test_a_unique_clash_in_a_service_transaction_is_entity_already_exists(

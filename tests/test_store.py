@@ -13,6 +13,8 @@ import pytest
 import tinydb
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from iamtui.errors import EntityAlreadyExists
 from iamtui.store import (
     Index,
     Schema,
@@ -28,8 +30,6 @@ from iamtui.store import (
     resolve_db_path,
 )
 from iamtui.store import journal as journal_mod
-
-from iamtui.errors import EntityAlreadyExists
 
 SCHEMA = Schema(indexes={"users": {
     "name": Index("UserName", casefold=True, unique=True),

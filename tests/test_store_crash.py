@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import tinydb
+
 from iamtui.store import Store
 
 KILLS = 220

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from iamtui.store import EntityTable, Index, Store, UniqueViolation, schema_of
 
 from iamtui.model import Group, User
+from iamtui.store import EntityTable, Index, Store, UniqueViolation, schema_of
 
 WHEN = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)
 USERS = EntityTable("users", User, key=lambda u: u.user_id,

@@ -13,16 +13,16 @@ from pathlib import Path
 
 import pytest
 from helpers import ACCOUNT_ID
+from textual.widgets import Input
+from tui_helpers import new_store, settle, sign_in, type_text
+
+from iamtui.app import IamApp
 from iamtui.screens.main import MainScreen
 from iamtui.screens.modals import ConfirmModal, FormModal
 from iamtui.screens.policy_detail import PolicyDetailScreen
 from iamtui.screens.policy_editor import PolicyEditorScreen
 from iamtui.screens.role_detail import RoleDetailScreen
 from iamtui.screens.widgets.resource_table import ResourceTable
-from textual.widgets import Input
-from tui_helpers import new_store, settle, sign_in, type_text
-
-from iamtui.app import IamApp
 from iamtui.service import IamService
 
 SIZE = (140, 44)

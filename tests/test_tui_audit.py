@@ -12,9 +12,6 @@ from pathlib import Path
 
 import pytest
 from helpers import ACCOUNT_ID, ROOT_PASSWORD, FakeClock
-from iamtui.screens.audit_log import AuditSection, parse_time
-from iamtui.screens.main import MainScreen
-from iamtui.screens.widgets.lazy_table import PAGE, LazyTable
 from textual.pilot import Pilot
 from textual.widgets import Input, Static, TextArea
 from tui_helpers import new_store, wait_for_workers
@@ -22,6 +19,9 @@ from tui_helpers import new_store, wait_for_workers
 from iamtui.app import IamApp
 from iamtui.audit import Identity, make_event
 from iamtui.errors import EntityAlreadyExists
+from iamtui.screens.audit_log import AuditSection, parse_time
+from iamtui.screens.main import MainScreen
+from iamtui.screens.widgets.lazy_table import PAGE, LazyTable
 from iamtui.service import IamService
 
 SIZE = (140, 40)

@@ -12,16 +12,16 @@ import csv
 from pathlib import Path
 from typing import Any
 
-import iamtui.screens.widgets.status_line as status_line
 import pytest
 from helpers import FakeClock
-from iamtui.screens.dashboard import CredentialReportScreen, Dashboard, FailingEntitiesScreen
-from iamtui.screens.modals import FormModal
-from iamtui.screens.widgets.resource_table import ResourceTable
 from textual.widgets import OptionList
 from tui_helpers import new_store, settle, sign_in
 
+import iamtui.screens.widgets.status_line as status_line
 from iamtui.app import IamApp
+from iamtui.screens.dashboard import CredentialReportScreen, Dashboard, FailingEntitiesScreen
+from iamtui.screens.modals import FormModal
+from iamtui.screens.widgets.resource_table import ResourceTable
 from iamtui.security.passwords import PasswordPolicy
 
 SIZE = (120, 36)

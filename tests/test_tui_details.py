@@ -10,6 +10,12 @@ from pathlib import Path
 
 import pytest
 from helpers import ACCOUNT_ID, ROOT_PASSWORD
+from textual.pilot import Pilot
+from tui_helpers import new_store, settle, type_text
+
+from iamtui.app import IamApp
+from iamtui.errors import IamError
+from iamtui.model import Tag
 from iamtui.screens.group_detail import GroupDetailScreen
 from iamtui.screens.main import MainScreen
 from iamtui.screens.modals import ConfirmModal, FormModal
@@ -19,12 +25,6 @@ from iamtui.screens.role_detail import RoleDetailScreen
 from iamtui.screens.user_detail import UserDetailScreen
 from iamtui.screens.widgets.picker import PickerModal
 from iamtui.screens.widgets.resource_table import ResourceTable
-from textual.pilot import Pilot
-from tui_helpers import new_store, settle, type_text
-
-from iamtui.app import IamApp
-from iamtui.errors import IamError
-from iamtui.model import Tag
 from iamtui.security.passwords import LockoutSettings, PasswordPolicy
 from iamtui.service import IamService, Principal
 

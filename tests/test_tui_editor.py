@@ -8,12 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from iamtui.screens.modals import ConfirmModal
-from iamtui.screens.policy_editor import PolicyEditorScreen
 from textual.app import App
 from tui_helpers import wait_for_workers
 
 from iamtui.policy import PolicyType
+from iamtui.screens.modals import ConfirmModal
+from iamtui.screens.policy_editor import PolicyEditorScreen
 
 VALID = """{
   "Version": "2012-10-17",

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from helpers import ACCOUNT_ID, ROOT_PASSWORD, FakeClock
-from iamtui.screens.main import MainScreen
-from iamtui.screens.sign_in import SignInScreen
 from textual.widgets import RadioButton
 from tui_helpers import wait_for_workers
 
 from iamtui.app import IamApp
+from iamtui.screens.main import MainScreen
+from iamtui.screens.sign_in import SignInScreen
 from iamtui.security.passwords import PasswordPolicy
 from iamtui.service import IamService
 

@@ -12,16 +12,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from iamtui.screens.modals import Field, FormModal
-from iamtui.screens.ops import report_error
-from iamtui.screens.role_detail import RoleDetailScreen
-from iamtui.screens.user_detail import UserDetailScreen
 from textual.app import App
 from textual.widgets import Static
 from tui_helpers import new_store, settle, sign_in
 
 from iamtui.app import IamApp
 from iamtui.errors import ValidationError
+from iamtui.screens.modals import Field, FormModal
+from iamtui.screens.ops import report_error
+from iamtui.screens.role_detail import RoleDetailScreen
+from iamtui.screens.user_detail import UserDetailScreen
 
 HOSTILE = "[/] [@click=app.quit]x[/] [b]y"
 TRUST = ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow",'
@@ -86,9 +86,8 @@ async def test_a_path_and_a_description_with_brackets_show_literally(tmp_path: P
 
 def test_a_finding_quoting_the_document_is_listed_as_text() -> None:
     """The editor's findings list quotes the document: `"Action": "s3:[/]x"`."""
-    from iamtui.screens.policy_editor import finding_label
-
     from iamtui.policy import validate_policy
+    from iamtui.screens.policy_editor import finding_label
 
     document = ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow",'
                 '"Action":"s3:[/]x","Resource":"*"}]}')

@@ -13,21 +13,21 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import iamtui.screens.widgets.status_line as status_line
 import pyotp
 import pytest
 from helpers import ACCOUNT_ID, FakeClock
+from textual.pilot import Pilot
+from textual.widgets import Input, OptionList, Static
+from tui_helpers import new_store, settle, sign_in
+
+import iamtui.screens.widgets.status_line as status_line
+import iamtui.security.mfa as mfa_module
+from iamtui.app import IamApp
 from iamtui.screens.dashboard import FailingEntitiesScreen
 from iamtui.screens.main import MainScreen
 from iamtui.screens.mfa_enroll import MfaDevicesScreen, MfaEnrollModal, qr_for_height
 from iamtui.screens.modals import ConfirmModal, FormModal
 from iamtui.screens.widgets.resource_table import ResourceTable
-from textual.pilot import Pilot
-from textual.widgets import Input, OptionList, Static
-from tui_helpers import new_store, settle, sign_in
-
-import iamtui.security.mfa as mfa_module
-from iamtui.app import IamApp
 from iamtui.service import IamService
 
 FIXED_SEED = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"

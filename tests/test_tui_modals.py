@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from iamtui.screens.modals import Field, FormModal
 from textual.app import App
 from textual.widgets import Button, Checkbox, Input
 from tui_helpers import type_text, wait_for_workers
+
+from iamtui.screens.modals import Field, FormModal
 
 FIELDS = [Field(f"f{i}", f"Field {i}", required=False) for i in range(6)] + [
     Field("flag", "A yes/no choice", "true", checkbox=True)]

@@ -12,8 +12,6 @@ from pathlib import Path
 
 import pytest
 from helpers import ACCOUNT_ID, ROOT_PASSWORD, FakeClock
-from iamtui.screens.account_settings import AccountSettingsSection
-from iamtui.screens.main import MainScreen
 from rich.cells import cell_len
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input, Label, Static
@@ -21,6 +19,8 @@ from tui_helpers import new_store, wait_for_workers
 
 from iamtui.app import IamApp
 from iamtui.errors import AccessDenied, InvalidInput, NoSuchEntity
+from iamtui.screens.account_settings import AccountSettingsSection
+from iamtui.screens.main import MainScreen
 from iamtui.security.passwords import LockoutSettings, pci_dss_policy
 from iamtui.service import IamService, Principal
 

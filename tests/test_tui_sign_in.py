@@ -17,14 +17,14 @@ from pathlib import Path
 
 import pytest
 from helpers import ACCOUNT_ID, ROOT_PASSWORD, FakeClock
-from iamtui.screens.main import MainScreen
-from iamtui.screens.modals import ConfirmModal
-from iamtui.screens.sign_in import Choice, SignInScreen
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 from tui_helpers import new_store, type_text
 
 from iamtui.app import IamApp
+from iamtui.screens.main import MainScreen
+from iamtui.screens.modals import ConfirmModal
+from iamtui.screens.sign_in import Choice, SignInScreen
 from iamtui.security import mfa
 from iamtui.service import IamService
 from iamtui.service.signin import GENERIC_FAILURE

@@ -14,15 +14,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import iamtui.screens.widgets.status_line as status_line
 import pytest
 from helpers import ACCOUNT_ID, ROOT_PASSWORD, FakeClock
-from iamtui.screens.policy_editor import PolicyEditorScreen
 from textual.pilot import Pilot
 from textual.widgets import Input
 from tui_helpers import wait_for_workers
 
+import iamtui.screens.widgets.status_line as status_line
 from iamtui.app import IamApp
+from iamtui.screens.policy_editor import PolicyEditorScreen
 from iamtui.service import IamService
 
 SEEDED = datetime(2026, 8, 1, 12, 0, tzinfo=UTC)

@@ -3,8 +3,9 @@ short columns kept whole and long text narrowed when there is not."""
 
 from __future__ import annotations
 
-from iamtui.screens.widgets.resource_table import MIN_TEXT_WIDTH, Column, ResourceTable, Row
 from textual.app import App, ComposeResult
+
+from iamtui.screens.widgets.resource_table import MIN_TEXT_WIDTH, Column, ResourceTable, Row
 
 COLUMNS = (Column("name", "Policy name", 30), Column("decision", "Decision", 14),
            Column("description", "Description", 40))

@@ -11,18 +11,18 @@ import json
 from pathlib import Path
 from typing import Any
 
-import iamtui.screens.widgets.status_line as status_line
 import pytest
 from helpers import ROOT_PASSWORD, FakeClock
-from iamtui.screens.main import MainScreen
-from iamtui.screens.tester import TesterSection, WhoCanScreen
-from iamtui.screens.widgets.picker import PickerModal
-from iamtui.screens.widgets.resource_table import ResourceTable
 from textual.pilot import Pilot
 from textual.widgets import Input, Static, TextArea
 from tui_helpers import new_store, settle
 
+import iamtui.screens.widgets.status_line as status_line
 from iamtui.app import IamApp
+from iamtui.screens.main import MainScreen
+from iamtui.screens.tester import TesterSection, WhoCanScreen
+from iamtui.screens.widgets.picker import PickerModal
+from iamtui.screens.widgets.resource_table import ResourceTable
 from iamtui.service import IamService
 
 SIZE = (130, 40)
@@ -251,9 +251,8 @@ async def test_implicit_deny_with_no_statement_says_nothing_matched(db: Path) ->
 def test_decided_by_words_for_implicit_denies() -> None:
     """An implicit deny names the allow that was missing, never a layer as if one of its
     statements had decided."""
-    from iamtui.screens.tester import decided_by_words
-
     from iamtui.policy import EvalRequest, PolicyInput, compile_policy, evaluate
+    from iamtui.screens.tester import decided_by_words
 
     reports = PolicyInput(compile_policy(READ), "Reports")
     cleanup = PolicyInput(compile_policy(MFA_DELETE), "Cleanup")
@@ -285,9 +284,8 @@ def test_tester_snapshot(db: Path, monkeypatch: pytest.MonkeyPatch, snap_compare
 def test_one_line_documents_are_shown_indented() -> None:
     """Documents stored on one line (as the CLI stores them) are shown indented, and the
     selection still covers exactly the deciding statement."""
-    from iamtui.screens.tester import deciding_trace, readable_statement, statement_selection
-
     from iamtui.policy import EvalRequest, PolicyInput, compile_policy, evaluate, explain
+    from iamtui.screens.tester import deciding_trace, readable_statement, statement_selection
 
     compact = json.dumps(json.loads(READ), separators=(",", ":"))
     policy = PolicyInput(compile_policy(compact), "Reports")

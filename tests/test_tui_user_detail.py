@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 from helpers import ACCOUNT_ID
-from iamtui.screens.modals import ConfirmModal, FormModal, SecretModal
-from iamtui.screens.user_detail import UserDetailScreen
-from iamtui.screens.widgets.picker import PickerModal
-from iamtui.screens.widgets.resource_table import ResourceTable
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input
 from tui_helpers import new_store, settle, sign_in, type_text
 
 from iamtui.app import IamApp
+from iamtui.screens.modals import ConfirmModal, FormModal, SecretModal
+from iamtui.screens.user_detail import UserDetailScreen
+from iamtui.screens.widgets.picker import PickerModal
+from iamtui.screens.widgets.resource_table import ResourceTable
 from iamtui.service import IamService
 
 SIZE = (140, 44)

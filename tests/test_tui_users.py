@@ -5,14 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from helpers import ACCOUNT_ID, ROOT_PASSWORD
-from iamtui.screens.main import MainScreen
-from iamtui.screens.modals import ConfirmModal, FormModal
-from iamtui.screens.sign_in import SignInScreen
-from iamtui.screens.widgets.resource_table import ResourceTable
 from textual.widgets import Input
 from tui_helpers import initialized_app, settle, sign_in, type_text, wait_for_workers
 
 from iamtui.app import IamApp
+from iamtui.screens.main import MainScreen
+from iamtui.screens.modals import ConfirmModal, FormModal
+from iamtui.screens.sign_in import SignInScreen
+from iamtui.screens.widgets.resource_table import ResourceTable
 from iamtui.service import IamService
 
 

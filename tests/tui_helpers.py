@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from helpers import ACCOUNT_ID, ROOT_PASSWORD
-from iamtui.screens.main import MainScreen
 from textual.app import App
 from textual.pilot import Pilot
 from textual.worker import WorkerCancelled
 
 from iamtui.app import IamApp
+from iamtui.screens.main import MainScreen
 from iamtui.service import IamService
 
 

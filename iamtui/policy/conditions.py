@@ -285,11 +285,6 @@ def parse_operator(name: str) -> OperatorSpec | None:
     return OperatorSpec(name, base, qualifier, if_exists, family, negated, variables)
 
 
-def operator_names() -> list[str]:
-    """Every base operator name (for completion and documentation)."""
-    return list(_BASES)
-
-
 def check_value(family: str, value: str) -> str | None:
     """Why `value` cannot be a policy value for this operator family, or None."""
     parser = {"numeric": parse_number, "date": parse_date, "bool": parse_bool,

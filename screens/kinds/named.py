@@ -7,11 +7,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from iamtui.model import Group, User
 from iamtui.screens.modals import Field, FormModal
 from iamtui.screens.sections import ResourceSection
 from iamtui.screens.session import session_of
-
-from iamtui.model import Group, User
 
 
 def create_named(section: ResourceSection, singular: str, placeholder: str,

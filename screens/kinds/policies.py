@@ -12,16 +12,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from iamtui.screens.kinds import resource_policies
-from iamtui.screens.modals import Field, FormModal
-from iamtui.screens.navigation import OpenEntity
-from iamtui.screens.ops import Failed, run_op
-from iamtui.screens.policy_detail import new_policy_version
-from iamtui.screens.sections import ResourceSection
-from iamtui.screens.session import session_of
-from iamtui.screens.widgets.kind_section import EditableKind, KindSection
-from iamtui.screens.widgets.permissions import TEMPLATE, open_editor, policy_type_label
-from iamtui.screens.widgets.resource_table import Column, Row
 from rich.style import Style
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
@@ -33,6 +23,16 @@ from iamtui.arn import (
     validate_policy_name,
 )
 from iamtui.policy import PolicyType
+from iamtui.screens.kinds import resource_policies
+from iamtui.screens.modals import Field, FormModal
+from iamtui.screens.navigation import OpenEntity
+from iamtui.screens.ops import Failed, run_op
+from iamtui.screens.policy_detail import new_policy_version
+from iamtui.screens.sections import ResourceSection
+from iamtui.screens.session import session_of
+from iamtui.screens.widgets.kind_section import EditableKind, KindSection
+from iamtui.screens.widgets.permissions import TEMPLATE, open_editor, policy_type_label
+from iamtui.screens.widgets.resource_table import Column, Row
 
 if TYPE_CHECKING:
     from iamtui.service import IamService, Principal

@@ -12,15 +12,14 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+from iamtui.errors import AccessDenied
+from iamtui.policy import PolicyType
 from iamtui.screens.modals import Field, FormModal
 from iamtui.screens.ops import Failed, run_op
 from iamtui.screens.sections import ResourceSection
 from iamtui.screens.session import session_of
 from iamtui.screens.widgets.permissions import open_editor, pretty
 from iamtui.screens.widgets.resource_table import Row
-
-from iamtui.errors import AccessDenied
-from iamtui.policy import PolicyType
 from iamtui.service.resources import validate_resource_arn
 
 if TYPE_CHECKING:

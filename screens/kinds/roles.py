@@ -9,6 +9,14 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from iamtui.arn import (
+    validate_description,
+    validate_max_session_duration,
+    validate_path,
+    validate_role_name,
+)
+from iamtui.errors import ValidationError
+from iamtui.policy import PolicyType
 from iamtui.screens.modals import Field, FormModal
 from iamtui.screens.navigation import OpenEntity
 from iamtui.screens.ops import Failed, run_op
@@ -18,15 +26,6 @@ from iamtui.screens.session import session_of
 from iamtui.screens.widgets.kind_section import EditableKind
 from iamtui.screens.widgets.permissions import open_editor
 from iamtui.screens.widgets.resource_table import Column, Row
-
-from iamtui.arn import (
-    validate_description,
-    validate_max_session_duration,
-    validate_path,
-    validate_role_name,
-)
-from iamtui.errors import ValidationError
-from iamtui.policy import PolicyType
 
 if TYPE_CHECKING:
     from iamtui.service import IamService, Principal

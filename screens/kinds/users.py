@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from rich.style import Style
+
 from iamtui.screens.kinds.named import create_named
 from iamtui.screens.navigation import OpenEntity
 from iamtui.screens.sections import ResourceKind, ResourceSection
 from iamtui.screens.session import session_of
 from iamtui.screens.widgets.resource_table import Column, Row
-from rich.style import Style
 
 if TYPE_CHECKING:
     from iamtui.service import IamService, Principal

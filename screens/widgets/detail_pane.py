@@ -9,9 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from iamtui.screens.modals import Field, FormModal
-from iamtui.screens.ops import Operations, report_error
-from iamtui.screens.widgets.resource_table import Column, ResourceTable, Row
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -19,6 +16,9 @@ from textual.widgets import Static
 
 from iamtui.errors import IamError
 from iamtui.model import Tag
+from iamtui.screens.modals import Field, FormModal
+from iamtui.screens.ops import Operations, report_error
+from iamtui.screens.widgets.resource_table import Column, ResourceTable, Row
 
 if TYPE_CHECKING:
     from iamtui.service import IamService, Principal

@@ -5,18 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar
 
-from iamtui.screens.ops import report_error
-from iamtui.screens.session import signed_in
-from iamtui.screens.widgets.detail_pane import DetailPane
-from iamtui.screens.widgets.palette import IamCommands
-from iamtui.screens.widgets.resource_table import ResourceTable
-from iamtui.screens.widgets.status_line import StatusLine
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Static, TabbedContent, TextArea
 
 from iamtui.errors import IamError
+from iamtui.screens.ops import report_error
+from iamtui.screens.session import signed_in
+from iamtui.screens.widgets.detail_pane import DetailPane
+from iamtui.screens.widgets.palette import IamCommands
+from iamtui.screens.widgets.resource_table import ResourceTable
+from iamtui.screens.widgets.status_line import StatusLine
 
 T = TypeVar("T")
 

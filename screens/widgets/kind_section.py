@@ -7,9 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
+from textual.binding import Binding, BindingType
+
 from iamtui.screens.sections import ResourceKind, ResourceSection
 from iamtui.screens.widgets.resource_table import ResourceTable
-from textual.binding import Binding, BindingType
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,9 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from iamtui.screens.widgets.line_table import CellStyler, Column, LineTable
 from textual.message import Message
+
+from iamtui.screens.widgets.line_table import CellStyler, Column, LineTable
 
 PAGE = 200
 CACHED_PAGES = 16

@@ -12,13 +12,13 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from iamtui.screens.account_transfer import export_details, import_details
-from iamtui.screens.navigation import SECTIONS, EntityKind, OpenEntity, SectionsScreen
-from iamtui.screens.session import session_of
 from textual.app import App
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from iamtui.errors import IamError
+from iamtui.screens.account_transfer import export_details, import_details
+from iamtui.screens.navigation import SECTIONS, EntityKind, OpenEntity, SectionsScreen
+from iamtui.screens.session import session_of
 
 
 @dataclass(frozen=True)

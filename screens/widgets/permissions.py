@@ -12,6 +12,10 @@ import json
 from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+from textual.binding import Binding, BindingType
+
+from iamtui.arn import is_aws_managed_policy_arn
+from iamtui.policy import PolicyType
 from iamtui.screens.modals import Field, FormModal
 from iamtui.screens.navigation import OpenEntity
 from iamtui.screens.ops import Failed, run_op
@@ -20,10 +24,6 @@ from iamtui.screens.session import session_of
 from iamtui.screens.widgets.detail_pane import DetailPane
 from iamtui.screens.widgets.picker import PickerModal
 from iamtui.screens.widgets.resource_table import Column, Row
-from textual.binding import Binding, BindingType
-
-from iamtui.arn import is_aws_managed_policy_arn
-from iamtui.policy import PolicyType
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode

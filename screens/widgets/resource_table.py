@@ -11,12 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from iamtui.screens.widgets.line_table import GAP, CellStyler, Column, LineTable
 from rich.cells import cell_len
 from rich.style import Style
 from textual.binding import Binding, BindingType
 from textual.events import Click
 from textual.message import Message
+
+from iamtui.screens.widgets.line_table import GAP, CellStyler, Column, LineTable
 
 __all__ = ["GAP", "CellStyler", "Column", "ResourceTable", "Row"]
 

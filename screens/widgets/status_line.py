@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from iamtui.screens.session import Session, session_of
 from rich.cells import cell_len
 from textual.events import Resize
 from textual.widgets import Static
+
+from iamtui.screens.session import Session, session_of
 
 
 def shorten_path(path: str, room: int) -> str:

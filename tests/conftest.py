@@ -13,7 +13,7 @@ from iamtui.security.passwords import use_fast_hashing
 
 use_fast_hashing()
 
-from helpers import ACCOUNT_ID, ROOT_PASSWORD, FakeClock  # noqa: E402
+from helpers import ACCOUNT_ID, ROOT_PASSWORD, CliRunner, FakeClock  # noqa: E402
 
 from iamtui.service import IamService, Principal  # noqa: E402
 
@@ -24,6 +24,15 @@ def _own_config_folder(tmp_path_factory: pytest.TempPathFactory,
     """No test reads the config folder of whoever runs the suite (a keymap.toml there would
     remap the keys the Pilot tests press; credentials and keys live there too)."""
     monkeypatch.setenv("IAMTUI_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))
+
+
+@pytest.fixture
+def cli_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+            capsys: pytest.CaptureFixture[str]) -> CliRunner:
+    """The CLI, run in-process, over a new store of the test account."""
+    runner = CliRunner(tmp_path, monkeypatch, capsys)
+    runner.init()
+    return runner
 
 
 @pytest.fixture

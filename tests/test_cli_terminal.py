@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
-import pytest
 from helpers import CliRunner
 
 from iamtui import cli
@@ -25,16 +23,8 @@ ALLOW_S3 = {"Version": "2012-10-17",
             "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
 
 
-@pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> CliRunner:
-    runner = CliRunner(tmp_path, monkeypatch, capsys)
-    runner.init()
-    return runner
-
-
-def test_an_error_echoing_the_user_name_prints_its_controls_escaped(run: CliRunner) -> None:
-    code, out, err = run.root("get-user", "--user-name", f"a{OSC_TITLE}\rb")
+def test_an_error_echoing_the_user_name_prints_its_controls_escaped(cli_run: CliRunner) -> None:
+    code, out, err = cli_run.root("get-user", "--user-name", f"a{OSC_TITLE}\rb")
     assert code == cli.EXIT_SERVICE_ERROR and out == ""
     assert not RAW_CONTROL.search(err), repr(err)
     assert err.startswith("An error occurred (NoSuchEntity) when calling the GetUser operation:")
@@ -42,26 +32,26 @@ def test_an_error_echoing_the_user_name_prints_its_controls_escaped(run: CliRunn
     assert err.count("\n") == 1
 
 
-def test_a_validation_error_escapes_every_control_it_quotes(run: CliRunner) -> None:
+def test_a_validation_error_escapes_every_control_it_quotes(cli_run: CliRunner) -> None:
     name = "x" + "".join(map(chr, [*range(0x20), 0x7F, *range(0x80, 0xA0)]))
-    code, _, err = run.root("create-user", "--user-name", name)
+    code, _, err = cli_run.root("create-user", "--user-name", name)
     assert code == cli.EXIT_SERVICE_ERROR
     assert "(ValidationError)" in err and not RAW_CONTROL.search(err), repr(err)
     assert "\\n" in err and "\\t" in err and "\\x9b" in err and err.count("\n") == 1
 
 
-def test_an_argument_error_escapes_the_value_it_echoes(run: CliRunner) -> None:
-    code, _, err = run.run("--output", f"table{OSC_TITLE}", "list-users")
+def test_an_argument_error_escapes_the_value_it_echoes(cli_run: CliRunner) -> None:
+    code, _, err = cli_run.run("--output", f"table{OSC_TITLE}", "list-users")
     assert code == cli.EXIT_BAD_ARGUMENTS
     assert "invalid choice" in err and not RAW_CONTROL.search(err), repr(err)
-    code, _, err = run.run("validate-policy", "--policy-document", f"file:///nonexistent{OSC_TITLE}")
+    code, _, err = cli_run.run("validate-policy", "--policy-document", f"file:///nonexistent{OSC_TITLE}")
     assert code == cli.EXIT_BAD_ARGUMENTS
     assert "Unable to load paramfile" in err and not RAW_CONTROL.search(err), repr(err)
 
 
-def test_table_cells_from_input_are_escaped(run: CliRunner) -> None:
+def test_table_cells_from_input_are_escaped(cli_run: CliRunner) -> None:
     """simulate-custom-policy --output table echoes the resource ARNs it was given."""
-    code, out, err = run.run("simulate-custom-policy", "--policy-input-list",
+    code, out, err = cli_run.run("simulate-custom-policy", "--policy-input-list",
                              json.dumps(ALLOW_S3), "--action-names", "s3:GetObject",
                              "--resource-arns", f"arn:aws:s3:::b{OSC_TITLE}\x9b2J",
                              "--output", "table")
@@ -70,10 +60,10 @@ def test_table_cells_from_input_are_escaped(run: CliRunner) -> None:
     assert not RAW_CONTROL.search(out), repr(out)
 
 
-def test_json_output_escapes_del_and_c1_controls_and_keeps_the_value(run: CliRunner) -> None:
+def test_json_output_escapes_del_and_c1_controls_and_keeps_the_value(cli_run: CliRunner) -> None:
     """json.dumps escapes C0 controls; with UTF-8 kept it printed DEL and C1 (CSI) raw."""
     resource = "arn:aws:s3:::b\x1b[2J\x7f\x9b2J\u00e9"
-    code, out, err = run.run("simulate-custom-policy", "--policy-input-list",
+    code, out, err = cli_run.run("simulate-custom-policy", "--policy-input-list",
                              json.dumps(ALLOW_S3), "--action-names", "s3:GetObject",
                              "--resource-arns", resource)
     assert code == 0, err

@@ -97,14 +97,6 @@ def test_a_missing_audit_key_is_reported_not_remade(service: IamService, keys: P
     assert not path.exists()
 
 
-@pytest.fixture
-def cli_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-            capsys: pytest.CaptureFixture[str]) -> CliRunner:
-    runner = CliRunner(tmp_path, monkeypatch, capsys)
-    runner.init()
-    return runner
-
-
 def cli_keys(run: CliRunner) -> dict[str, Path]:
     found = {p.name.split(".")[1]: p for p in (run.config / "keys").iterdir()}
     assert set(found) == {"audit", "mfa"}

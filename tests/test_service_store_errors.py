@@ -72,11 +72,8 @@ def test_a_damaged_or_missing_store_is_reported_by_code(service: IamService, tmp
     assert isinstance(missing.value, IamError) and missing.value.code == "StoreNotFound"
 
 
-def test_the_cli_prints_the_store_error_like_any_other(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
-    runner = CliRunner(tmp_path, monkeypatch, capsys)
-    runner.init()
+def test_the_cli_prints_the_store_error_like_any_other(cli_run: CliRunner) -> None:
+    runner = cli_run
     os.chmod(runner.db, 0o644)
     code, out, err = runner.root("list-users")
     assert code == cli.EXIT_SERVICE_ERROR and out == ""

@@ -157,7 +157,7 @@ def main() -> None:
 
         def filtered(f: EventFilter) -> Callable[[], object]:
             def run() -> object:
-                warm._events._matches.clear()  # measure the scan, not the cached matches
+                warm._matches.clear()  # measure the scan, not the cached matches
                 return warm.page(0, 100, f)
 
             return run
@@ -174,7 +174,7 @@ def main() -> None:
         rows.append(
             (
                 "count by user, uncached",
-                timed(lambda: (warm._events._matches.clear(), warm.count(user)), 3),
+                timed(lambda: (warm._matches.clear(), warm.count(user)), 3),
                 "",
             )
         )

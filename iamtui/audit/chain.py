@@ -149,6 +149,7 @@ def _split_sealed(line: bytes) -> tuple[bytes, str] | None:
 
 
 def _parse_body(body: bytes) -> dict[str, Any] | None:
+    """A record's body, or a whole line, parsed: the JSON object, else None."""
     try:
         rec = orjson.loads(body)
     except orjson.JSONDecodeError:

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 import orjson
 
-from iamtui.audit.chain import _CHUNK
+from iamtui.audit.chain import _CHUNK, _parse_body
 from iamtui.audit.records import format_event_time, is_failure
 from iamtui.errors import ValidationError
 
@@ -135,16 +135,8 @@ class _Prefilter:
     def match(self, line: bytes) -> dict[str, Any] | None:
         if not self.maybe(line):
             return None
-        rec = _parse_line(line)
+        rec = _parse_body(line)
         return rec if rec is not None and self.filter.matches(rec) else None
-
-
-def _parse_line(line: bytes) -> dict[str, Any] | None:
-    try:
-        rec = orjson.loads(line)
-    except orjson.JSONDecodeError:
-        return None
-    return rec if isinstance(rec, dict) else None
 
 
 @dataclass
@@ -354,8 +346,8 @@ class EventIndex:
             out = []
             with open(self.path, "rb") as f:
                 for i in wanted:
-                    out.append(_parse_line(self._read_span(f, index, i, i).rstrip(b"\n")))
+                    out.append(_parse_body(self._read_span(f, index, i, i).rstrip(b"\n")))
             return out
         with open(self.path, "rb") as f:
             lines = self._read_span(f, index, lo, hi).split(b"\n")
-        return [_parse_line(lines[i - lo]) for i in wanted]
+        return [_parse_body(lines[i - lo]) for i in wanted]

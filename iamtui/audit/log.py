@@ -25,7 +25,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import orjson
 
@@ -46,7 +46,7 @@ from iamtui.audit.chain import (
     _split_sealed,
     _torn_marker,
 )
-from iamtui.audit.index import EventFilter, EventIndex
+from iamtui.audit.index import EventIndex
 from iamtui.audit.key import AuditKey
 from iamtui.audit.records import EVENT_VERSION, AuditEvent, format_event_time, redact
 from iamtui.errors import ValidationError
@@ -54,8 +54,9 @@ from iamtui.security import utc_now
 from iamtui.store.files import fsync_dir, write_all
 
 
-class AuditLog:
-    """The audit trail file: append sealed records, verify the chain, page through events."""
+class AuditLog(EventIndex):
+    """The audit trail file: append sealed records, verify the chain, page through events
+    (`count`, `page` and `lookup_events` are the EventIndex's)."""
 
     def __init__(
         self,
@@ -65,14 +66,13 @@ class AuditLog:
         now: Callable[[], datetime] = utc_now,
         fsync: bool = True,
     ) -> None:
-        self.path = Path(path)
+        super().__init__(Path(path))
         secret = key.secret if isinstance(key, AuditKey) else bytes(key)
         if len(secret) < 16:
             raise ValidationError("The audit key must be at least 16 bytes.")
         self._seal = _Sealer(secret)
         self._now = now
         self._fsync = fsync
-        self._events = EventIndex(self.path)
 
     # ---------------------------------------------------------------- writing
 
@@ -342,40 +342,3 @@ class AuditLog:
     ) -> Iterator[tuple[int, bytes, bool]]:
         """(1-based number, line without newline, whether a newline ended it) up to `limit`."""
         return _iter_lines(self.path, limit, progress)
-
-    # ---------------------------------------------------------------- reading
-
-    def count(self, filters: EventFilter | None = None) -> int:
-        """Number of lines (events) in the log, or of the events matching `filters`."""
-        return self._events.count(filters)
-
-    def page(
-        self,
-        offset: int,
-        limit: int,
-        filters: EventFilter | None = None,
-        *,
-        newest_first: bool = True,
-    ) -> list[dict[str, Any]]:
-        """Events `offset` .. `offset+limit-1` (newest first by default); see `EventIndex.page`."""
-        return self._events.page(offset, limit, filters, newest_first=newest_first)
-
-    def lookup_events(
-        self,
-        *,
-        user_name: str | None = None,
-        event_name: str | None = None,
-        event_source: str | None = None,
-        start_time: datetime | None = None,
-        end_time: datetime | None = None,
-        result: Literal["success", "failure"] | None = None,
-        max_results: int | None = None,
-        newest_first: bool = True,
-        involving_user: str | None = None,
-    ) -> Iterator[dict[str, Any]]:
-        """Events matching every given attribute, like CloudTrail's LookupEvents, lazily;
-        see `EventIndex.lookup_events`."""
-        return self._events.lookup_events(
-            user_name=user_name, event_name=event_name, event_source=event_source,
-            start_time=start_time, end_time=end_time, result=result,
-            max_results=max_results, newest_first=newest_first, involving_user=involving_user)

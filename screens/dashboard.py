@@ -90,7 +90,10 @@ class Dashboard(Vertical, can_focus=True):
     status: SecurityStatus | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(ROOT_ADVICE, id="root-advice")
+        advice = Static(ROOT_ADVICE, id="root-advice")
+        # Set here, not in on_mount: a screen torn down while mounting has no children.
+        advice.display = session_of(self).principal.is_root
+        yield advice
         yield Static("Loading…", id="counts")
         yield Static("Security status", classes="section-title")
         yield OptionList(id="checks")
@@ -100,8 +103,6 @@ class Dashboard(Vertical, can_focus=True):
     loaded_revision: int | None = None  # the store revision the dashboard shows
 
     def on_mount(self) -> None:
-        principal = session_of(self).principal
-        self.query_one("#root-advice", Static).display = principal.is_root
         self.action_refresh()
 
     def on_focus(self) -> None:
@@ -141,6 +142,8 @@ class Dashboard(Vertical, can_focus=True):
         app.call_from_thread(self._show, counts, status)
 
     def _show(self, counts: list[tuple[str, str]], status: SecurityStatus | None) -> None:
+        if not self.is_attached:
+            return  # the app closed or signed out while the checks ran
         self.query_one("#counts", Static).update(
             "   ".join(f"[b]{label}[/b] {value}" for label, value in counts))
         self.status = status

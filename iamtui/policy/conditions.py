@@ -53,26 +53,12 @@ class ContextEntry(NamedTuple):
         An entry met before is not checked again: a caller's entries repeat from request
         to request (who it is, its tags, the transport), and a checked entry never changes.
         """
-        try:
-            key = entry["ContextKeyName"]
-            values = entry.get("ContextKeyValues", [])
-            ctype = entry.get("ContextKeyType", "string")
-        except (TypeError, KeyError):
-            raise InvalidInput("Each context entry needs ContextKeyName, ContextKeyValues "
-                               "and ContextKeyType") from None
-        if not isinstance(key, str) or not key or not isinstance(values, list):
-            raise InvalidInput("ContextKeyName must be a non-empty string and "
-                               "ContextKeyValues a list of strings")
-        try:
-            return _checked_entry(key, ctype, *values)
-        except TypeError:  # a value that cannot be a cache key (a list): check it uncached
-            return _checked_entry.__wrapped__(key, ctype, *values)
+        return _from_aws(entry)[1]
 
 
-# `typed`: 1 and True (and "1") are different values here, though 1 == True.
-@lru_cache(maxsize=16384, typed=True)
-def _checked_entry(key: str, ctype: object, *values: object) -> ContextEntry:
-    """A context entry from its checked parts (see ContextEntry.from_aws)."""
+def check_entry(key: str, ctype: object, values: list[object]) -> ContextEntry:
+    """A context entry from its parts, checked: the type one AWS knows, one value unless a
+    list type, each value valid for the type, no lone surrogate (see ContextEntry.from_aws)."""
     canonical = _ALL_TYPES_LOWER.get(str(ctype).lower())
     if canonical is None:
         raise InvalidInput(f"ContextKeyType {ctype!r} is not one of: " + ", ".join(_ALL_TYPES))
@@ -96,6 +82,48 @@ def _checked_entry(key: str, ctype: object, *values: object) -> ContextEntry:
     return ContextEntry(key, strings, canonical)
 
 
+# Checked entries by their parts as AWS gives them, (name, type, *values): a caller's
+# entries repeat from request to request. Only entries whose parts are all `str` are kept,
+# so a look-up finds only text equal to text: 1 == True == 1.0 as keys, but they read as
+# different values ("1", "true", "1.0"), and no other JSON value equals a string.
+_SEEN: dict[tuple[object, ...], tuple[str, ContextEntry]] = {}
+_SEEN_LIMIT = 16384
+
+
+def _from_aws(item: object) -> tuple[str, ContextEntry]:
+    """An AWS ContextEntry as (its key lower-cased, the entry): remembered, or checked."""
+    try:
+        values = item["ContextKeyValues"]  # type: ignore[index]
+        if values.__class__ is list:
+            found = _SEEN.get((item["ContextKeyName"], item["ContextKeyType"], *values))  # type: ignore[index]
+            if found is not None:
+                return found
+    except (TypeError, KeyError):  # not a mapping, a member missing, a value unhashable
+        pass
+    return _check_aws(item)
+
+
+def _check_aws(item: object) -> tuple[str, ContextEntry]:
+    """Check an AWS ContextEntry (refused with InvalidInput), and remember it if `_SEEN` can."""
+    try:
+        key = item["ContextKeyName"]  # type: ignore[index]
+        values = item.get("ContextKeyValues", [])  # type: ignore[attr-defined]
+        ctype = item.get("ContextKeyType", "string")  # type: ignore[attr-defined]
+    except (TypeError, KeyError):
+        raise InvalidInput("Each context entry needs ContextKeyName, ContextKeyValues "
+                           "and ContextKeyType") from None
+    if not isinstance(key, str) or not key or not isinstance(values, list):
+        raise InvalidInput("ContextKeyName must be a non-empty string and "
+                           "ContextKeyValues a list of strings")
+    found = (key.lower(), check_entry(key, ctype, values))
+    if (key.__class__ is str and ctype.__class__ is str and values.__class__ is list
+            and all(v.__class__ is str for v in values)):
+        if len(_SEEN) >= _SEEN_LIMIT:  # bound memory against endless distinct values
+            _SEEN.clear()
+        _SEEN[(key, ctype, *values)] = found
+    return found
+
+
 class RequestContext:
     """The request's context keys, looked up case-insensitively; nothing is inferred."""
 
@@ -107,12 +135,25 @@ class RequestContext:
     @classmethod
     def from_aws(cls, entries: Iterable[object]) -> RequestContext:
         """The context of AWS `ContextEntry` values (the API's ContextEntries, the CLI's
-        `--context-entries`), each checked as `ContextEntry.from_aws` checks it."""
-        context = cls()
-        by_key, check = context._entries, ContextEntry.from_aws
+        `--context-entries`), each checked as `ContextEntry.from_aws` checks it.
+
+        An entry met before in the same shape (all three members, values a list, every
+        part a string) is found by its parts, already checked, with its key lower-cased;
+        any other goes through `ContextEntry.from_aws`."""
+        by_key: dict[str, ContextEntry] = {}
+        seen = _SEEN
         for item in entries:
-            entry = check(item)
-            by_key[entry.key.lower()] = entry
+            try:  # _from_aws, inlined: this loop runs for every request
+                values = item["ContextKeyValues"]  # type: ignore[index]
+                found = seen.get((item["ContextKeyName"], item["ContextKeyType"],  # type: ignore[index]
+                                  *values)) if values.__class__ is list else None
+            except (TypeError, KeyError):  # not a mapping, a member missing, a value unhashable
+                found = None
+            if found is None:
+                found = _check_aws(item)
+            by_key[found[0]] = found[1]
+        context = cls.__new__(cls)
+        context._entries = by_key
         return context
 
     def get(self, key_lower: str) -> ContextEntry | None:

@@ -218,13 +218,14 @@ class PolicySet:
     action, the statements that cover it and the context keys they read. Evaluating a
     principal's request then starts from one dictionary lookup instead of one per policy."""
 
-    __slots__ = ("_by_action", "_by_service", "_deciding", "inputs")
+    __slots__ = ("_anywhere", "_by_action", "_by_service", "_deciding", "inputs")
 
     def __init__(self, inputs: Iterable[PolicyInput] = ()) -> None:
         self.inputs = tuple(inputs)
         self._by_service: dict[str, tuple[PolicyInput, ...]] = {}
         self._by_action: dict[str, tuple[tuple[Candidate, ...], Keys]] = {}
         self._deciding: dict[str, tuple[CompiledPolicy, ...]] = {}
+        self._anywhere: tuple[CompiledPolicy, ...] | None = None  # once _deciding is built
 
     def __bool__(self) -> bool:
         return bool(self.inputs)
@@ -267,11 +268,24 @@ class PolicySet:
         return ALLOW if allowed else NOTHING
 
     def _deciding_for(self, service: str) -> tuple[CompiledPolicy, ...]:
-        """The set's policies that can cover an action of `service` (its lower-cased prefix,
-        or the whole name when it has none), each once, in order; memoized."""
-        found = tuple(dict.fromkeys(source.policy for source in self._for_service(service)))
-        if len(self._deciding) > 1024:  # names without a colon are endless
-            self._deciding.clear()
+        """The set's policies, each once, that can cover an action of `service` (a lower-cased
+        prefix and its colon; a name without a colon may be covered by any policy). Every
+        prefix the policies name is indexed at the first request (a verdict does not depend
+        on the order): a principal meets its services soon, and each would cost a pass."""
+        if self._anywhere is None or len(self._deciding) > 1024:  # names without a colon
+            self._anywhere = anywhere = tuple(dict.fromkeys(  # are endless: start again
+                source.policy for source in self.inputs if source.policy.services is None))
+            by_service: dict[str, list[CompiledPolicy]] = {}
+            for source in self.inputs:
+                for prefix in source.policy.services or ():
+                    by_service.setdefault(prefix + ":", list(anywhere)).append(source.policy)
+            self._deciding = {prefix: tuple(dict.fromkeys(policies))
+                              for prefix, policies in by_service.items()}
+            found = self._deciding.get(service)
+            if found is not None:
+                return found
+        found = self._anywhere if service.endswith(":") else tuple(
+            dict.fromkeys(source.policy for source in self.inputs))
         self._deciding[service] = found
         return found
 
@@ -351,7 +365,10 @@ def evaluate(request: EvalRequest, identity: Policies = (), *,
     the decision is made from each layer's verdict; the statements that made it and the
     missing context keys are gathered when the result is asked for them.
     """
-    identity, boundaries = _as_set(identity), _as_set(boundaries)
+    if identity.__class__ is not PolicySet:
+        identity = _as_set(identity)
+    if boundaries.__class__ is not PolicySet:
+        boundaries = _as_set(boundaries)
     if resource_policy is not None:
         return _explained(request, identity, boundaries, resource_policy)
     action, resource, ctx = request.action, request.resource, request.context

@@ -277,12 +277,13 @@ class TestFastDecisions:
 
 # ---------------------------------------------------------------------------- remembered contexts
 
-_VALUES = st.one_of(st.text(max_size=6), st.sampled_from(["10.0.0.1", "true", "1", "x"]),
+_VALUES = st.one_of(st.text(max_size=6), st.sampled_from(["10.0.0.1", "true", "1", "x", "ü",
+                                                          "10.0.0.256", "2001:db8::1"]),
                     st.integers(0, 2), st.booleans(), st.just(1.0), st.none(),
                     st.lists(st.just("x"), max_size=1))
 _ENTRIES = st.one_of(
     st.fixed_dictionaries({
-        "ContextKeyName": st.sampled_from(["k", "K", "aws:SourceIp", "", 5]),
+        "ContextKeyName": st.sampled_from(["k", "K", "aws:SourceIp", "", 5, ["k"], "ké"]),
         "ContextKeyValues": st.one_of(st.lists(_VALUES, max_size=3), st.just("abc"),
                                       st.just(("a",))),
         "ContextKeyType": st.sampled_from(["string", "STRING", "stringList", "ip",
@@ -311,7 +312,8 @@ def _checked_afresh(item: Any) -> tuple[str, ContextEntry] | str:
 
 
 class TestRememberedContexts:
-    """RequestContext.from_aws finds an entry met before by its parts: what it builds, and
+    """RequestContext.from_aws finds an entry met before by its parts, and checks only the
+    value of a new single-valued entry whose name and type it has met: what it builds, and
     what it refuses, are what a first check gives, however often the entry comes back."""
 
     @given(st.lists(_ENTRIES, max_size=6))
@@ -343,3 +345,18 @@ class TestRememberedContexts:
         assert ctx_values(1, "numeric") == ("1",)
         with pytest.raises(InvalidInput):  # True == 1, but reads "true": no number
             ctx_values(True, "numeric")
+
+    @pytest.mark.parametrize(("ctype", "good", "bad"), [
+        ("ip", "10.0.0.1", "10.0.0.256"), ("boolean", "true", "yes"), ("numeric", "1", "one"),
+        ("date", "2024-01-01", "soon"), ("string", "a", "\ud800"), ("stringList", "a", "\udfff")])
+    def test_a_new_value_of_a_known_name_and_type_is_checked(self, ctype: str, good: str,
+                                                             bad: str) -> None:
+        def item(value: str) -> dict[str, Any]:
+            return {"ContextKeyName": f"shape:{ctype}", "ContextKeyValues": [value],
+                    "ContextKeyType": ctype}
+
+        for _ in range(2):  # the second time, the name and type are known
+            assert RequestContext.from_aws([item(good)]).entries() == [
+                ContextEntry(f"shape:{ctype}", (good,), ctype)]
+            with pytest.raises(InvalidInput):
+                RequestContext.from_aws([item(bad)])

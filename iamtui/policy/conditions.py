@@ -99,7 +99,7 @@ _CHANGING = frozenset({"ip", "ipList", "date", "dateList", "numeric", "numericLi
 # What a checked entry's name and type (both `str`, the name ASCII) say about any entry
 # with the same two: its key lower-cased, its canonical type, and the check its values
 # need (None for strings), so that a new single value (a source address) is checked alone.
-_SHAPES: dict[tuple[object, object], tuple[str, str, str, Callable[[str], object] | None]] = {}
+_SHAPES: dict[tuple[object, object], tuple[str, str, Callable[[str], object] | None]] = {}
 
 
 def _from_aws(item: object) -> tuple[str, ContextEntry]:
@@ -117,17 +117,18 @@ def _from_aws(item: object) -> tuple[str, ContextEntry]:
 
 def _check_aws(item: object) -> tuple[str, ContextEntry]:
     """Check an AWS ContextEntry (refused with InvalidInput), and remember it if `_SEEN` can."""
-    if item.__class__ is dict:  # a key and type met before, one new text value: check it
-        name, ctype, values = (item.get("ContextKeyName"), item.get("ContextKeyType"),  # type: ignore[attr-defined]
-                               item.get("ContextKeyValues"))  # type: ignore[attr-defined]
-        shape = (_SHAPES.get((name, ctype)) if name.__class__ is str and ctype.__class__ is str
+    if item.__class__ is dict:  # a name and type met before, one new text value: check it
+        key, ctype, values = (item.get("ContextKeyName"), item.get("ContextKeyType"),  # type: ignore[attr-defined]
+                              item.get("ContextKeyValues"))  # type: ignore[attr-defined]
+        shape = (_SHAPES.get((key, ctype)) if key.__class__ is str and ctype.__class__ is str
                  else None)
         if shape is not None and values.__class__ is list and len(values) == 1:
             value = values[0]
-            lower, name, canonical, check = shape
+            lower, canonical, check = shape
             if value.__class__ is str and value.isascii() and (
                     check is None or check(value) is not None):
-                return lower, ContextEntry(name, (value,), canonical)
+                return _remember(key, ctype, values, (lower, ContextEntry(key, (value,),
+                                                                          canonical)))
     try:
         key = item["ContextKeyName"]  # type: ignore[index]
         values = item.get("ContextKeyValues", [])  # type: ignore[attr-defined]
@@ -142,14 +143,19 @@ def _check_aws(item: object) -> tuple[str, ContextEntry]:
             and all(v.__class__ is str for v in values)):
         return key.lower(), check_entry(key, ctype, values)
     entry = _checked(key, ctype, tuple(values))  # type: ignore[arg-type]
-    found = (key.lower(), entry)
     if (key, ctype) not in _SHAPES and key.isascii():
         if len(_SHAPES) >= _SEEN_LIMIT:
             _SHAPES.clear()
         base = _ALL_TYPES[entry.type]
-        _SHAPES[(key, ctype)] = (found[0], key, entry.type,
-                                 None if base == "string" else _CHECKS.get(base) or _PARSERS[base])
-    if entry.type not in _CHANGING:
+        _SHAPES[(key, ctype)] = (key.lower(), entry.type, None if base == "string"
+                                 else _CHECKS.get(base) or _PARSERS[base])
+    return _remember(key, ctype, values, (key.lower(), entry))
+
+
+def _remember(key: str, ctype: str, values: list[str],
+              found: tuple[str, ContextEntry]) -> tuple[str, ContextEntry]:
+    """Keep a checked entry, all its parts `str`, in _SEEN (unless its values change often)."""
+    if found[1].type not in _CHANGING:
         if len(_SEEN) >= _SEEN_LIMIT:  # bound memory against endless distinct values
             _SEEN.clear()
         _SEEN[(key, ctype, *values)] = found

@@ -51,9 +51,17 @@ class Caller(NamedTuple):
     role_name: str | None = None  # for assumed-role sessions
 
     @classmethod
-    @lru_cache(maxsize=4096)  # the same callers ask again and again
     def from_arn(cls, text: str) -> Caller:
         """Recognize `arn:aws:iam::111122223333:user/alice`, sessions, roots and services."""
+        found = _CALLERS.get(text)  # the same callers ask again and again
+        if found is None:
+            if len(_CALLERS) >= 4096:  # bound memory against endless distinct callers
+                _CALLERS.clear()
+            found = _CALLERS[text] = cls._parse(text)
+        return found
+
+    @classmethod
+    def _parse(cls, text: str) -> Caller:
         parts = text.split(":", 5)
         if len(parts) == 6 and parts[0] == "arn":
             service, account, resource = parts[2], parts[4] or None, parts[5]
@@ -70,6 +78,10 @@ class Caller(NamedTuple):
         if text.isdigit() and len(text) == 12:
             return cls(f"arn:aws:iam::{text}:root", "root", text)
         return cls(text, "unknown", None)
+
+
+# Caller.from_arn's answers (a dict: an lru_cache on a classmethod costs twice the look-up).
+_CALLERS: dict[str, Caller] = {}
 
 
 def principal_match(principal: Principal, caller: Caller | None) -> str | None:

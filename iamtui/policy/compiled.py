@@ -178,7 +178,7 @@ class CompiledStatement:
         """applies_to_resource and conditions_hold in one call (the decision's hot path)."""
         patterns = self.resources
         if patterns is not None:
-            if not patterns.matches(resource, ctx):
+            if not patterns.matches_all and not patterns.matches(resource, ctx):
                 return False
         elif self.not_resources is not None and self.not_resources.matches(resource, ctx):
             return False

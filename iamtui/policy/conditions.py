@@ -492,7 +492,7 @@ class CompiledCondition:
 
     def holds(self, ctx: RequestContext) -> bool:
         """Evaluate against the request context."""
-        entry = ctx.get(self.key_lower)
+        entry = ctx._entries.get(self.key_lower)  # RequestContext.get, without its call
         if entry is None or not entry.values:
             return self.when_missing
         match = self._match

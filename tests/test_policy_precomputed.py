@@ -1,9 +1,11 @@
 """What the engine remembers and indexes (for speed) never changes what it decides.
 
 The engine checks a plain IPv4 address with a regular expression before reaching for
-ipaddress, remembers the context entries it has checked, indexes a principal's policies
-by service prefix and each policy's statements by action. Each shortcut is held here to
-the slow path it stands for. The semantics come from the IAM User Guide, "IAM JSON policy
+ipaddress, remembers the context entries it has checked (and checks only the new value of
+an entry whose name and type it knows), indexes a principal's policies by service prefix
+and each policy's statements by action, and decides from each layer's verdict, gathering
+the matched statements and missing keys only when they are read. Each shortcut is held
+here to the slow path it stands for. The semantics come from the IAM User Guide, "IAM JSON policy
 elements: Condition operators" (IP address condition operators) and "Policy evaluation
 logic", and from the IAM API Reference, ContextEntry:
 https://docs.aws.amazon.com/IAM/latest/APIReference/API_ContextEntry.html

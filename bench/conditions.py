@@ -12,8 +12,8 @@ compiled policies per store revision). Runs, alternating, in one process:
 - engine: `RequestContext.from_aws` (each entry checked), an `EvalRequest`
   with `Caller.from_arn`, and `evaluate` with the principal's PolicySets (its identity
   policies and its boundary), kept across requests with their per-service and
-  per-action indexes (the service's cache keeps PolicyInput tuples, which evaluate
-  wraps in a new PolicySet per call: the per-policy indexes persist, the set's do not);
+  per-action indexes, as the service's cache keeps them per store revision (an entry
+  met before is found by its parts; a new one, such as a source address, is checked);
 - engine, trusted: the same, each entry built as the service's caller_context builds the
   caller's own (a ContextEntry from values it trusts) instead of checked from AWS's shape;
 - straightforward and indexed: the two plain-Python evaluators of `bench/plain.py`;

@@ -12,8 +12,8 @@ compiled policies per store revision). Runs, alternating, in one process:
 - engine: `RequestContext.from_aws` (each entry checked), an `EvalRequest`
   with `Caller.from_arn`, and `evaluate` with the principal's PolicySets (its identity
   policies and its boundary), kept across requests with their per-service and
-  per-action indexes (the service's cache keeps PolicyInput tuples, which evaluate
-  wraps in a new PolicySet per call: the per-policy indexes persist, the set's do not);
+  per-action indexes, as the service's cache keeps them per store revision (an entry
+  met before is found by its parts; a new one, such as a source address, is checked);
 - engine, trusted: the same, each entry built as the service's caller_context builds the
   caller's own (a ContextEntry from values it trusts) instead of checked from AWS's shape;
 - straightforward and indexed: the two plain-Python evaluators of `bench/plain.py`;
@@ -24,8 +24,8 @@ such as a source address is met once, as in a service. Users and actions are dra
 uniformly, a hard case for the engine's per-(principal, action) memo, which fills as the
 runs go (the per-run ratios rise with it). Prints the median decisions per CPU second of
 each over `--runs` runs and the ratios within each run, and fails unless every evaluator
-decides every request the same way. `--breakdown` also times the engine's two halves
-(building the checked request; evaluate) on other fresh batches.
+decides every request the same way. `--breakdown` also times the engine up to each of
+its steps (the checked context; the caller and request; evaluate), each on fresh batches.
 """
 
 from __future__ import annotations
@@ -99,20 +99,21 @@ def run_engine_trusted(reqs: list[dict[str, Any]], resolved: dict[str, Inputs]) 
     return out
 
 
-def build_requests(reqs: list[dict[str, Any]]) -> list[EvalRequest]:
-    """run_engine's first half: the context checked and built, the request made."""
+def run_contexts(reqs: list[dict[str, Any]], resolved: dict[str, Inputs]) -> list[str]:
+    """run_engine's first step alone: each request's context checked and built."""
+    for r in reqs:
+        RequestContext.from_aws(r["context"])
+    return []
+
+
+def run_requests(reqs: list[dict[str, Any]], resolved: dict[str, Inputs]) -> list[str]:
+    """run_engine up to evaluate: the context, the caller read from its ARN, the request."""
     account = workload.ACCOUNT_ID
-    return [EvalRequest(r["action"], r["resource"], RequestContext.from_aws(r["context"]),
-                        Caller.from_arn(r["caller"]), account) for r in reqs]
-
-
-def run_evaluate(requests: list[EvalRequest], resolved: dict[str, Inputs]) -> list[str]:
-    """run_engine's second half: the decisions."""
-    out = []
-    for request in requests:
-        identity, boundaries = resolved[request.caller.arn]  # type: ignore[union-attr]
-        out.append(evaluate(request, identity, boundaries=boundaries).decision)
-    return out
+    for r in reqs:
+        resolved[r["caller"]]  # as run_engine looks them up
+        context = RequestContext.from_aws(r["context"])
+        EvalRequest(r["action"], r["resource"], context, Caller.from_arn(r["caller"]), account)
+    return []
 
 
 def run_plain(reqs: list[dict[str, Any]], evaluator: plain.Straightforward | plain.Indexed
@@ -141,7 +142,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--no-naive", action="store_true", help="skip the slow naive runs")
     parser.add_argument("--breakdown", action="store_true",
-                        help="also time the engine's two halves apart, on other fresh batches")
+                        help="also time the engine's steps apart, on other fresh batches")
     args = parser.parse_args()
 
     details = workload.account(users=args.users)
@@ -149,8 +150,10 @@ def main() -> None:
     # earlier run, such as a source address, is not seen again, as in a service.
     warm_up, *batches = (workload.requests(details, args.requests, seed=13 + k)
                          for k in range(args.runs + 1))
-    apart = ([workload.requests(details, args.requests, seed=1013 + k) for k in range(args.runs)]
-             if args.breakdown else [])
+    # each step on batches of its own: a step run after another on the same batch would
+    # find the entries the other met remembered
+    apart = ([[workload.requests(details, args.requests, seed=1013 + 3 * k + step)
+               for step in range(3)] for k in range(args.runs)] if args.breakdown else [])
     documents = workload.identity_documents(details)
     resolved = engine_inputs(documents)
     runners: dict[str, tuple[Callable[..., list[str]], Any]] = {
@@ -169,16 +172,15 @@ def main() -> None:
     gc.freeze()
     times: dict[str, list[float]] = {name: [] for name in runners}
     decisions: dict[str, list[str]] = {name: [] for name in runners}
-    halves: dict[str, list[float]] = {"building requests": [], "evaluate": []}
+    steps: dict[str, list[float]] = {"context": [], "+ caller, request": [], "+ evaluate": []}
     for k, reqs in enumerate(batches):  # alternate, so that every evaluator meets the same load
         for name, (fn, arg) in runners.items():
             elapsed, decided = timed(fn, reqs, arg)
             times[name].append(elapsed)
             decisions[name] += decided
-        if apart:
-            elapsed, built = timed(build_requests, apart[k])
-            halves["building requests"].append(elapsed)
-            halves["evaluate"].append(timed(run_evaluate, built, resolved)[0])
+        for spent, fn, batch in zip(steps.values(), (run_contexts, run_requests, run_engine),
+                                    apart[k] if apart else (), strict=False):
+            spent.append(timed(fn, batch, resolved)[0])
 
     n = args.requests
     everything = [r for reqs in batches for r in reqs]
@@ -193,9 +195,14 @@ def main() -> None:
     for name in runners:
         t = statistics.median(times[name])
         print(f"  {name:<16} {n / t:9,.0f} decisions/s  ({t * 1e6 / n:6.1f} us each)")
-    for half, spent in halves.items() if apart else ():
-        t = statistics.median(spent)
-        print(f"    engine, {half:<18} {t * 1e6 / n:6.1f} us each")
+    if apart:  # each step's share: the difference between medians of growing prefixes
+        print("  engine, step by step on other fresh batches (us each; the median of the whole "
+              "engine up to that step, and the step's share):")
+        before = 0.0
+        for step, spent in steps.items():
+            t = statistics.median(spent) * 1e6 / n
+            print(f"    {step:<20} {t:6.1f}  ({t - before:+.1f})")
+            before = t
     print("  speed ratios, within each run (median, and the lowest and highest run):")
     for mine in [k for k in runners if k.startswith("engine")]:
         for other in [k for k in runners if not k.startswith("engine")]:

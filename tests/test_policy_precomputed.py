@@ -1,9 +1,11 @@
 """What the engine remembers and indexes (for speed) never changes what it decides.
 
 The engine checks a plain IPv4 address with a regular expression before reaching for
-ipaddress, remembers the context entries it has checked, indexes a principal's policies
-by service prefix and each policy's statements by action. Each shortcut is held here to
-the slow path it stands for. The semantics come from the IAM User Guide, "IAM JSON policy
+ipaddress, remembers the context entries it has checked (and checks only the new value of
+an entry whose name and type it knows), indexes a principal's policies by service prefix
+and each policy's statements by action, and decides from each layer's verdict, gathering
+the matched statements and missing keys only when they are read. Each shortcut is held
+here to the slow path it stands for. The semantics come from the IAM User Guide, "IAM JSON policy
 elements: Condition operators" (IP address condition operators) and "Policy evaluation
 logic", and from the IAM API Reference, ContextEntry:
 https://docs.aws.amazon.com/IAM/latest/APIReference/API_ContextEntry.html
@@ -214,3 +216,149 @@ class TestIndexes:
             expected = "allowed" if action in allowed else "implicitDeny"
             assert evaluate(request, kept).decision == expected, action
             assert evaluate(request, [policy]).decision == expected, action
+
+
+# ---------------------------------------------------------------------------- fast decisions
+
+_OWNERS = [None, "111122223333", "444455556666"]
+
+
+def _everything(result: Any) -> tuple[Any, ...]:
+    """Every field of a result, and its AWS shape (which reads the lazily gathered detail)."""
+    return (result.decision, result.decided_by, result.allowed_by_boundary,
+            result.cross_account, result.missing_context, result.inputs,
+            [(m.source.source_id, m.statement.statement.index, m.layer, m.principal)
+             for m in result.matched], result.to_aws())
+
+
+class TestFastDecisions:
+    """evaluate decides from each layer's verdict (denies first, the first applying statement
+    enough) and gathers matched statements and missing keys only when read: every field is
+    the one the full path (every statement tested, every match kept) gives."""
+
+    @given(_policies(), _policies(), st.lists(st.sampled_from(_ACTIONS), min_size=1,
+                                               max_size=6),
+           st.sampled_from(["arn:aws:s3:::b/alice/k", "arn:aws:s3:::b/k", "*",
+                            "arn:aws:s3:us-east-1:444455556666:b/alice/x"]),
+           st.booleans(), st.sampled_from(_OWNERS),
+           st.sampled_from([(), ("red",), ("blue",)]))
+    @settings(max_examples=200, deadline=None)
+    def test_every_field_as_the_full_path_gives_it(
+            self, identity: list[PolicyInput], boundary: list[PolicyInput],
+            actions: list[str], resource: str, bounded: bool, owner: str | None,
+            team: tuple[str, ...]) -> None:
+        from iamtui.policy.evaluate import _explained
+
+        kept, kept_boundary = PolicySet(identity), PolicySet(boundary if bounded else ())
+        entries = [ContextEntry("aws:username", ("alice",))]
+        if team:
+            entries.append(ContextEntry("aws:PrincipalTag/team", team))
+        ctx = RequestContext(entries)
+        for action in actions:
+            request = EvalRequest(action, resource, ctx, Caller.from_arn(ALICE), owner)
+            fast = evaluate(request, kept, boundaries=kept_boundary)
+            full = _explained(request, PolicySet(identity),
+                              PolicySet(boundary if bounded else ()), None)
+            assert _everything(fast) == _everything(full)
+            assert fast == full
+
+    def test_a_deny_anywhere_in_the_set_still_decides(self) -> None:
+        # the verdict stops at the first applying Allow of a policy: a Deny in a later
+        # policy (or later in the same one) must still be seen
+        allow = {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}
+        deny = {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "*"}
+        for statements in ([[allow], [deny]], [[allow, deny]], [[deny], [allow]]):
+            kept = PolicySet(PolicyInput(compile_policy(json.dumps(
+                {"Version": "2012-10-17", "Statement": sts})), f"p{k}")
+                for k, sts in enumerate(statements))
+            request = EvalRequest("S3:GetObject", "*", RequestContext(), Caller.from_arn(ALICE))
+            result = evaluate(request, kept)
+            assert result.decision == "explicitDeny"
+            assert [m.statement.is_deny for m in result.matched] == [True]
+
+
+# ---------------------------------------------------------------------------- remembered contexts
+
+_VALUES = st.one_of(st.text(max_size=6), st.sampled_from(["10.0.0.1", "true", "1", "x", "ü",
+                                                          "10.0.0.256", "2001:db8::1"]),
+                    st.integers(0, 2), st.booleans(), st.just(1.0), st.none(),
+                    st.lists(st.just("x"), max_size=1))
+_ENTRIES = st.one_of(
+    st.fixed_dictionaries({
+        "ContextKeyName": st.sampled_from(["k", "K", "aws:SourceIp", "", 5, ["k"], "ké"]),
+        "ContextKeyValues": st.one_of(st.lists(_VALUES, max_size=3), st.just("abc"),
+                                      st.just(("a",))),
+        "ContextKeyType": st.sampled_from(["string", "STRING", "stringList", "ip",
+                                           "boolean", "numeric", "ipList", "text", 1])}),
+    st.fixed_dictionaries({"ContextKeyName": st.just("k")},
+                          optional={"ContextKeyValues": st.lists(st.just("v"), max_size=2),
+                                    "ContextKeyType": st.just("stringList")}),
+    st.sampled_from(["not an entry", ["k"], None]))
+
+
+def _checked_afresh(item: Any) -> tuple[str, ContextEntry] | str:
+    """The slow path: every part read and checked, nothing remembered (or the refusal)."""
+    from iamtui.policy.conditions import check_entry
+
+    try:
+        key = item["ContextKeyName"]
+        values, ctype = item.get("ContextKeyValues", []), item.get("ContextKeyType", "string")
+    except (TypeError, KeyError, AttributeError):
+        return "refused"
+    if not isinstance(key, str) or not key or not isinstance(values, list):
+        return "refused"
+    try:
+        return key.lower(), check_entry(key, ctype, values)
+    except InvalidInput:
+        return "refused"
+
+
+class TestRememberedContexts:
+    """RequestContext.from_aws finds an entry met before by its parts, and checks only the
+    value of a new single-valued entry whose name and type it has met: what it builds, and
+    what it refuses, are what a first check gives, however often the entry comes back."""
+
+    @given(st.lists(_ENTRIES, max_size=6))
+    @settings(max_examples=400, deadline=None)
+    def test_as_checked_afresh(self, items: list[Any]) -> None:
+        expected = [_checked_afresh(item) for item in items]
+        for _ in range(2):  # the second time, what is remembered answers
+            if "refused" in expected:
+                with pytest.raises(InvalidInput):
+                    RequestContext.from_aws(items)
+                continue
+            ctx = RequestContext.from_aws(items)
+            by_key = dict(expected)  # type: ignore[arg-type]
+            assert ctx.entries() == list(by_key.values())
+            for lower, entry in by_key.items():
+                assert ctx.get(lower) == entry
+
+    def test_text_remembered_is_not_found_for_other_scalars(self) -> None:
+        def ctx_values(value: Any, ctype: str) -> tuple[str, ...]:
+            got = RequestContext.from_aws([{"ContextKeyName": "k", "ContextKeyValues": [value],
+                                            "ContextKeyType": ctype}]).get("k")
+            assert got is not None
+            return got.values
+
+        assert ctx_values("1", "string") == ("1",)
+        assert ctx_values(1.0, "string") == ("1.0",)  # 1.0 == 1 but reads "1.0"
+        assert ctx_values("true", "boolean") == ("true",)
+        assert ctx_values(True, "string") == ("true",)
+        assert ctx_values(1, "numeric") == ("1",)
+        with pytest.raises(InvalidInput):  # True == 1, but reads "true": no number
+            ctx_values(True, "numeric")
+
+    @pytest.mark.parametrize(("ctype", "good", "bad"), [
+        ("ip", "10.0.0.1", "10.0.0.256"), ("boolean", "true", "yes"), ("numeric", "1", "one"),
+        ("date", "2024-01-01", "soon"), ("string", "a", "\ud800"), ("stringList", "a", "\udfff")])
+    def test_a_new_value_of_a_known_name_and_type_is_checked(self, ctype: str, good: str,
+                                                             bad: str) -> None:
+        def item(value: str) -> dict[str, Any]:
+            return {"ContextKeyName": f"shape:{ctype}", "ContextKeyValues": [value],
+                    "ContextKeyType": ctype}
+
+        for _ in range(2):  # the second time, the name and type are known
+            assert RequestContext.from_aws([item(good)]).entries() == [
+                ContextEntry(f"shape:{ctype}", (good,), ctype)]
+            with pytest.raises(InvalidInput):
+                RequestContext.from_aws([item(bad)])

@@ -104,3 +104,39 @@ def test_init_refuses_a_store_that_already_holds_an_account(service: IamService,
         IamService.initialize(service.store.path, root_password=ROOT_PASSWORD,
                               keys_dir=tmp_path / "keys")
     assert service.account().alias == "example"
+
+
+def test_a_principal_s_policies_are_one_indexed_set_per_store_revision(
+        service: IamService) -> None:
+    """The cached policies of a principal are one PolicySet for as long as the store's
+    revision stands (its per-service and per-action indexes serve every request), a new
+    one once the store changes; decisions are those of the policies passed afresh (IAM User
+    Guide, "Policy evaluation logic": identity-based policies of the user and its groups)."""
+    from iamtui.policy import PolicySet, evaluate
+    from iamtui.service import Principal
+
+    root = service.root_principal()
+    alice = Principal.for_user(service.create_user(root, "alice"), service.account_id)
+    service.create_group(root, "readers")
+    service.add_user_to_group(root, "readers", "alice")
+    service.put_group_policy(root, "readers", "read", (
+        '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:Get*",'
+        '"Resource":"*"},{"Effect":"Deny","Action":"s3:GetObject",'
+        '"Resource":"arn:aws:s3:::secret/*"}]}'))
+    view = service.store.snapshot()
+    first = service.policies_of(view, "user", "alice")
+    assert isinstance(first.identity, PolicySet) and isinstance(first.boundaries, PolicySet)
+    assert service.policies_of(view, "user", "alice").identity is first.identity
+    for resource, decision in (("arn:aws:s3:::public/a", "allowed"),
+                               ("arn:aws:s3:::secret/a", "explicitDeny")):
+        result = service.evaluate_caller(view, alice, "s3:GetObject", resource)
+        fresh = evaluate(result.inputs.request, list(first.identity))
+        assert result.decision == fresh.decision == decision
+        assert result.matched == fresh.matched
+    service.put_user_policy(root, "alice", "none", (
+        '{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:*",'
+        '"Resource":"*"}]}'))
+    later = service.store.snapshot()
+    assert service.policies_of(later, "user", "alice").identity is not first.identity
+    assert service.evaluate_caller(later, alice, "s3:GetObject",
+                                   "arn:aws:s3:::public/a").decision == "explicitDeny"

@@ -51,9 +51,17 @@ class Caller(NamedTuple):
     role_name: str | None = None  # for assumed-role sessions
 
     @classmethod
-    @lru_cache(maxsize=4096)  # the same callers ask again and again
     def from_arn(cls, text: str) -> Caller:
         """Recognize `arn:aws:iam::111122223333:user/alice`, sessions, roots and services."""
+        found = _CALLERS.get(text)  # the same callers ask again and again
+        if found is None:
+            if len(_CALLERS) >= 4096:  # bound memory against endless distinct callers
+                _CALLERS.clear()
+            found = _CALLERS[text] = cls._parse(text)
+        return found
+
+    @classmethod
+    def _parse(cls, text: str) -> Caller:
         parts = text.split(":", 5)
         if len(parts) == 6 and parts[0] == "arn":
             service, account, resource = parts[2], parts[4] or None, parts[5]
@@ -70,6 +78,10 @@ class Caller(NamedTuple):
         if text.isdigit() and len(text) == 12:
             return cls(f"arn:aws:iam::{text}:root", "root", text)
         return cls(text, "unknown", None)
+
+
+# Caller.from_arn's answers (a dict: an lru_cache on a classmethod costs twice the look-up).
+_CALLERS: dict[str, Caller] = {}
 
 
 def principal_match(principal: Principal, caller: Caller | None) -> str | None:
@@ -162,6 +174,19 @@ class CompiledStatement:
             return not self.not_resources.matches(resource, ctx)
         return True
 
+    def applies(self, resource: str, ctx: RequestContext) -> bool:
+        """applies_to_resource and conditions_hold in one call (the decision's hot path)."""
+        patterns = self.resources
+        if patterns is not None:
+            if not patterns.matches_all and not patterns.matches(resource, ctx):
+                return False
+        elif self.not_resources is not None and self.not_resources.matches(resource, ctx):
+            return False
+        for condition in self.conditions:  # noqa: SIM110
+            if not condition.holds(ctx):
+                return False
+        return True
+
     def conditions_hold(self, ctx: RequestContext) -> bool:
         # a plain loop: all() with a generator costs a frame on the hottest path
         for condition in self.conditions:  # noqa: SIM110
@@ -214,7 +239,7 @@ class CompiledPolicy:
     """A document compiled for evaluation, with a per-action index of its statements and
     the service prefixes its actions are limited to."""
 
-    __slots__ = ("_by_action", "document", "policy_type", "services", "statements")
+    __slots__ = ("_by_action", "_deciding", "document", "policy_type", "services", "statements")
 
     def __init__(self, document: PolicyDocument, policy_type: PolicyType) -> None:
         self.document, self.policy_type = document, policy_type
@@ -223,6 +248,8 @@ class CompiledPolicy:
         self.services = _services(document.statements)
         self._by_action: dict[str, tuple[tuple[CompiledStatement, ...],
                                          tuple[tuple[str, str], ...]]] = {}
+        self._deciding: dict[str, tuple[tuple[CompiledStatement, ...],
+                                        tuple[CompiledStatement, ...]]] = {}
 
     def may_apply_to(self, service_lower: str) -> bool:
         """Whether any statement can cover an action of this service prefix."""
@@ -242,6 +269,25 @@ class CompiledPolicy:
                 for lower, key in st.keys_lower:
                     keys.setdefault(lower, key)
             found = self._by_action[action_lower] = (statements, tuple(keys.items()))
+        return found
+
+    def deciding(self, action: str) -> tuple[tuple[CompiledStatement, ...],
+                                             tuple[CompiledStatement, ...]]:
+        """`for_action`'s statements, the Deny ones apart from the Allow ones (a deny decides
+        at once; one allow is enough where no deny applies); memoized under the name as
+        written (no lower() per request) and lower-cased."""
+        found = self._deciding.get(action)
+        if found is None:
+            lower = action.lower()
+            found = self._deciding.get(lower)
+            if found is None:
+                if len(self._deciding) > 4096:  # as in for_action
+                    self._deciding.clear()
+                statements = self.for_action(lower)[0]
+                found = self._deciding[lower] = (
+                    tuple(st for st in statements if st.is_deny),
+                    tuple(st for st in statements if not st.is_deny))
+            self._deciding[action] = found
         return found
 
     def context_keys(self) -> list[str]:

@@ -53,30 +53,20 @@ class ContextEntry(NamedTuple):
         An entry met before is not checked again: a caller's entries repeat from request
         to request (who it is, its tags, the transport), and a checked entry never changes.
         """
-        try:
-            key = entry["ContextKeyName"]
-            values = entry.get("ContextKeyValues", [])
-            ctype = entry.get("ContextKeyType", "string")
-        except (TypeError, KeyError):
-            raise InvalidInput("Each context entry needs ContextKeyName, ContextKeyValues "
-                               "and ContextKeyType") from None
-        if not isinstance(key, str) or not key or not isinstance(values, list):
-            raise InvalidInput("ContextKeyName must be a non-empty string and "
-                               "ContextKeyValues a list of strings")
-        try:
-            return _checked_entry(key, ctype, *values)
-        except TypeError:  # a value that cannot be a cache key (a list): check it uncached
-            return _checked_entry.__wrapped__(key, ctype, *values)
+        return _from_aws(entry)[1]
 
 
-# `typed`: 1 and True (and "1") are different values here, though 1 == True.
-@lru_cache(maxsize=16384, typed=True)
-def _checked_entry(key: str, ctype: object, *values: object) -> ContextEntry:
-    """A context entry from its checked parts (see ContextEntry.from_aws)."""
+def check_entry(key: str, ctype: object, values: list[object]) -> ContextEntry:
+    """A context entry from its parts, checked: the type one AWS knows, one value unless a
+    list type, each value valid for the type, no lone surrogate (see ContextEntry.from_aws)."""
+    return _checked(key, ctype, tuple(map(_policy_string, values)))
+
+
+def _checked(key: str, ctype: object, strings: tuple[str, ...]) -> ContextEntry:
+    """check_entry once the values read as text."""
     canonical = _ALL_TYPES_LOWER.get(str(ctype).lower())
     if canonical is None:
         raise InvalidInput(f"ContextKeyType {ctype!r} is not one of: " + ", ".join(_ALL_TYPES))
-    strings = tuple(map(_policy_string, values))
     for text in (key, *strings):
         if text.isascii():  # only non-ASCII text can hold a surrogate
             continue
@@ -89,11 +79,87 @@ def _checked_entry(key: str, ctype: object, *values: object) -> ContextEntry:
                            f"use {canonical}List for several")
     base = _ALL_TYPES[canonical]
     if base != "string":  # any text is a string
-        check = _CHECKS.get(base, _PARSERS[base])
+        check = _CHECKS.get(base) or _PARSERS[base]
         for v in strings:
             if check(v) is None:
                 raise InvalidInput(f"Value {v!r} of context key {key} is not a valid {base}")
     return ContextEntry(key, strings, canonical)
+
+
+# Checked entries by their parts as AWS gives them, (name, type, *values): a caller's
+# entries repeat from request to request. Only entries whose parts are all `str` are kept,
+# so a look-up finds only text equal to text: 1 == True == 1.0 as keys, but they read as
+# different values ("1", "true", "1.0"), and no other JSON value equals a string.
+# Not kept: addresses, times and numbers (aws:SourceIp, aws:CurrentTime, aws:EpochTime,
+# aws:MultiFactorAuthAge) change from request to request, and every entry kept costs each
+# later full garbage collection a visit; checking them again costs less.
+_SEEN: dict[tuple[object, ...], tuple[str, ContextEntry]] = {}
+_SEEN_LIMIT = 65536
+_CHANGING = frozenset({"ip", "ipList", "date", "dateList", "numeric", "numericList"})
+# What a checked entry's name and type (both `str`, the name ASCII) say about any entry
+# with the same two: its key lower-cased, its canonical type, and the check its values
+# need (None for strings), so that a new single value (a source address) is checked alone.
+_SHAPES: dict[tuple[object, object], tuple[str, str, Callable[[str], object] | None]] = {}
+
+
+def _from_aws(item: object) -> tuple[str, ContextEntry]:
+    """An AWS ContextEntry as (its key lower-cased, the entry): remembered, or checked."""
+    try:
+        values = item["ContextKeyValues"]  # type: ignore[index]
+        if values.__class__ is list:
+            found = _SEEN.get((item["ContextKeyName"], item["ContextKeyType"], *values))  # type: ignore[index]
+            if found is not None:
+                return found
+    except (TypeError, KeyError):  # not a mapping, a member missing, a value unhashable
+        pass
+    return _check_aws(item)
+
+
+def _check_aws(item: object) -> tuple[str, ContextEntry]:
+    """Check an AWS ContextEntry (refused with InvalidInput), and remember it if `_SEEN` can."""
+    if item.__class__ is dict:  # a name and type met before, one new text value: check it
+        key, ctype, values = (item.get("ContextKeyName"), item.get("ContextKeyType"),  # type: ignore[attr-defined]
+                              item.get("ContextKeyValues"))  # type: ignore[attr-defined]
+        shape = (_SHAPES.get((key, ctype)) if key.__class__ is str and ctype.__class__ is str
+                 else None)
+        if shape is not None and values.__class__ is list and len(values) == 1:
+            value = values[0]
+            lower, canonical, check = shape
+            if value.__class__ is str and value.isascii() and (
+                    check is None or check(value) is not None):
+                return _remember(key, ctype, values, (lower, ContextEntry(key, (value,),
+                                                                          canonical)))
+    try:
+        key = item["ContextKeyName"]  # type: ignore[index]
+        values = item.get("ContextKeyValues", [])  # type: ignore[attr-defined]
+        ctype = item.get("ContextKeyType", "string")  # type: ignore[attr-defined]
+    except (TypeError, KeyError):
+        raise InvalidInput("Each context entry needs ContextKeyName, ContextKeyValues "
+                           "and ContextKeyType") from None
+    if not isinstance(key, str) or not key or not isinstance(values, list):
+        raise InvalidInput("ContextKeyName must be a non-empty string and "
+                           "ContextKeyValues a list of strings")
+    if not (key.__class__ is str and ctype.__class__ is str and values.__class__ is list
+            and all(v.__class__ is str for v in values)):
+        return key.lower(), check_entry(key, ctype, values)
+    entry = _checked(key, ctype, tuple(values))  # type: ignore[arg-type]
+    if (key, ctype) not in _SHAPES and key.isascii():
+        if len(_SHAPES) >= _SEEN_LIMIT:
+            _SHAPES.clear()
+        base = _ALL_TYPES[entry.type]
+        _SHAPES[(key, ctype)] = (key.lower(), entry.type, None if base == "string"
+                                 else _CHECKS.get(base) or _PARSERS[base])
+    return _remember(key, ctype, values, (key.lower(), entry))
+
+
+def _remember(key: str, ctype: str, values: list[str],
+              found: tuple[str, ContextEntry]) -> tuple[str, ContextEntry]:
+    """Keep a checked entry, all its parts `str`, in _SEEN (unless its values change often)."""
+    if found[1].type not in _CHANGING:
+        if len(_SEEN) >= _SEEN_LIMIT:  # bound memory against endless distinct values
+            _SEEN.clear()
+        _SEEN[(key, ctype, *values)] = found
+    return found
 
 
 class RequestContext:
@@ -107,12 +173,31 @@ class RequestContext:
     @classmethod
     def from_aws(cls, entries: Iterable[object]) -> RequestContext:
         """The context of AWS `ContextEntry` values (the API's ContextEntries, the CLI's
-        `--context-entries`), each checked as `ContextEntry.from_aws` checks it."""
-        context = cls()
-        by_key, check = context._entries, ContextEntry.from_aws
+        `--context-entries`), each checked as `ContextEntry.from_aws` checks it.
+
+        An entry met before in the same shape (all three members, values a list, every
+        part a string) is found by its parts, already checked, with its key lower-cased;
+        any other goes through `ContextEntry.from_aws`."""
+        by_key: dict[str, ContextEntry] = {}
+        seen = _SEEN
         for item in entries:
-            entry = check(item)
-            by_key[entry.key.lower()] = entry
+            try:  # _from_aws, inlined: this loop runs for every request
+                values = item["ContextKeyValues"]  # type: ignore[index]
+                if values.__class__ is not list:
+                    found = None
+                elif len(values) == 1:  # the same key as below, built in half the time
+                    found = seen.get((item["ContextKeyName"], item["ContextKeyType"],  # type: ignore[index]
+                                      values[0]))
+                else:
+                    found = seen.get((item["ContextKeyName"], item["ContextKeyType"],  # type: ignore[index]
+                                      *values))
+            except (TypeError, KeyError):  # not a mapping, a member missing, a value unhashable
+                found = None
+            if found is None:
+                found = _check_aws(item)
+            by_key[found[0]] = found[1]
+        context = cls.__new__(cls)
+        context._entries = by_key
         return context
 
     def get(self, key_lower: str) -> ContextEntry | None:
@@ -407,7 +492,7 @@ class CompiledCondition:
 
     def holds(self, ctx: RequestContext) -> bool:
         """Evaluate against the request context."""
-        entry = ctx.get(self.key_lower)
+        entry = ctx._entries.get(self.key_lower)  # RequestContext.get, without its call
         if entry is None or not entry.values:
             return self.when_missing
         match = self._match

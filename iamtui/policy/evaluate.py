@@ -17,7 +17,7 @@ The request context is exactly what the caller supplies; nothing is inferred.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 from iamtui.policy.compiled import (
@@ -80,20 +80,86 @@ class EvalInputs(NamedTuple):
     resource_policy: PolicyInput | None
 
 
-class EvalResult(NamedTuple):
-    """The decision, the statements that made it, and the context keys that were missing."""
+class EvalResult:
+    """The decision, the statements that made it, and the context keys that were missing.
 
-    decision: str
-    decided_by: str
-    matched: tuple[StatementMatch, ...]
-    missing_context: tuple[str, ...]
-    inputs: EvalInputs
-    allowed_by_boundary: bool | None = None  # None when there is no boundary
-    cross_account: bool = False
+    `evaluate` decides without gathering the statements (most callers read only the
+    decision): `matched`, `missing_context` and `inputs` are worked out when first read, by
+    the same rules over the same request, and kept."""
+
+    __slots__ = ("_inputs", "_matched", "_missing", "_sets", "allowed_by_boundary",
+                 "cross_account", "decided_by", "decision")
+
+    def __init__(self, decision: str, decided_by: str, matched: tuple[StatementMatch, ...],
+                 missing_context: tuple[str, ...], inputs: EvalInputs,
+                 allowed_by_boundary: bool | None = None, cross_account: bool = False) -> None:
+        self.decision, self.decided_by = decision, decided_by
+        self._matched: tuple[StatementMatch, ...] | None = matched
+        self._missing: tuple[str, ...] | None = missing_context
+        self._inputs: EvalInputs | None = inputs
+        self._sets: tuple[EvalRequest, PolicySet, PolicySet] | None = None
+        self.allowed_by_boundary = allowed_by_boundary  # None when there is no boundary
+        self.cross_account = cross_account
+
+    @classmethod
+    def _decided(cls, decision: str, decided_by: str, request: EvalRequest,
+                 identity: PolicySet, boundaries: PolicySet,
+                 allowed_by_boundary: bool | None, cross_account: bool) -> EvalResult:
+        """A decision whose detail (statements, missing keys) is gathered when first read."""
+        self = cls.__new__(cls)
+        self.decision, self.decided_by = decision, decided_by
+        self._matched = self._missing = self._inputs = None
+        self._sets = (request, identity, boundaries)
+        self.allowed_by_boundary, self.cross_account = allowed_by_boundary, cross_account
+        return self
+
+    def _detail(self) -> None:
+        request, identity, boundaries = self._sets  # type: ignore[misc]
+        full = _explained(request, identity, boundaries, None)
+        self._matched, self._missing, self._inputs = full.matched, full.missing_context, \
+            full.inputs
+
+    @property
+    def matched(self) -> tuple[StatementMatch, ...]:
+        """The statements that made the decision (AWS's MatchedStatements)."""
+        if self._matched is None:
+            self._detail()
+        return self._matched  # type: ignore[return-value]
+
+    @property
+    def missing_context(self) -> tuple[str, ...]:
+        """Context keys that statements covering the action read and the request lacks."""
+        if self._missing is None:
+            self._detail()
+        return self._missing  # type: ignore[return-value]
+
+    @property
+    def inputs(self) -> EvalInputs:
+        """Everything the decision was made from."""
+        if self._inputs is None:
+            request, identity, boundaries = self._sets  # type: ignore[misc]
+            self._inputs = EvalInputs(request, identity.inputs, boundaries.inputs, None)
+        return self._inputs
 
     @property
     def allowed(self) -> bool:
         return self.decision == ALLOWED
+
+    def _fields(self) -> tuple[object, ...]:
+        return (self.decision, self.decided_by, self.matched, self.missing_context,
+                self.inputs, self.allowed_by_boundary, self.cross_account)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, EvalResult) and self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        names = ("decision", "decided_by", "matched", "missing_context", "inputs",
+                 "allowed_by_boundary", "cross_account")
+        return "EvalResult(" + ", ".join(f"{n}={v!r}" for n, v in
+                                         zip(names, self._fields(), strict=True)) + ")"
 
     def to_aws(self) -> dict[str, Any]:
         """AWS's `EvaluationResult` shape."""
@@ -125,6 +191,22 @@ def _cross_account_details(result: EvalResult) -> dict[str, str]:
 
 
 Candidate = tuple[PolicyInput, CompiledStatement]
+# A layer's verdict on a request (PolicySet.verdict): what its applying statements say.
+NOTHING, ALLOW, DENY = 0, 1, 2
+
+# An action name as written -> its service prefix lower-cased (the whole name lower-cased
+# when it has no colon, which PolicySet._for_service reads as "any service").
+_SERVICE_OF: dict[str, str] = {}
+
+
+def _service_of(action: str) -> str:
+    lower = action.lower()
+    service, colon, _ = lower.partition(":")
+    found = service + ":" if colon else lower
+    if len(_SERVICE_OF) > 4096:  # bound memory against endless distinct names
+        _SERVICE_OF.clear()
+    _SERVICE_OF[action] = found
+    return found
 
 
 Keys = tuple[tuple[str, str], ...]  # context keys as (lower-cased, as written)
@@ -136,15 +218,76 @@ class PolicySet:
     action, the statements that cover it and the context keys they read. Evaluating a
     principal's request then starts from one dictionary lookup instead of one per policy."""
 
-    __slots__ = ("_by_action", "_by_service", "inputs")
+    __slots__ = ("_anywhere", "_by_action", "_by_service", "_deciding", "inputs")
 
     def __init__(self, inputs: Iterable[PolicyInput] = ()) -> None:
         self.inputs = tuple(inputs)
         self._by_service: dict[str, tuple[PolicyInput, ...]] = {}
         self._by_action: dict[str, tuple[tuple[Candidate, ...], Keys]] = {}
+        self._deciding: dict[str, tuple[CompiledPolicy, ...]] = {}
+        self._anywhere: tuple[CompiledPolicy, ...] | None = None  # once _deciding is built
 
     def __bool__(self) -> bool:
         return bool(self.inputs)
+
+    def __len__(self) -> int:
+        return len(self.inputs)
+
+    def __iter__(self) -> Iterator[PolicyInput]:
+        return iter(self.inputs)
+
+    def __getitem__(self, index: int) -> PolicyInput:
+        return self.inputs[index]
+
+    def verdict(self, action: str, resource: str, ctx: RequestContext) -> int:
+        """DENY if a Deny statement of the set applies to the request, else ALLOW if an
+        Allow does, else NOTHING: what `for_action`'s statements decide, without gathering
+        which applied (see EvalResult). Starts from the policies of the action's service,
+        each with its memo of the statements covering the action: both fill quickly and
+        are shared (a managed policy's memo serves every principal it is attached to)."""
+        service = _SERVICE_OF.get(action)
+        if service is None:
+            service = _service_of(action)
+        policies = self._deciding.get(service)
+        if policies is None:
+            policies = self._deciding_for(service)
+        allowed = False
+        for policy in policies:
+            # CompiledPolicy.deciding's memo, read here: this loop runs for every request
+            found = policy._deciding.get(action)
+            if found is None:
+                found = policy.deciding(action)
+            for st in found[0]:
+                if st.applies(resource, ctx):
+                    return DENY
+            if not allowed:
+                for st in found[1]:
+                    if st.applies(resource, ctx):
+                        allowed = True
+                        break
+        return ALLOW if allowed else NOTHING
+
+    def _deciding_for(self, service: str) -> tuple[CompiledPolicy, ...]:
+        """The set's policies, each once, that can cover an action of `service` (a lower-cased
+        prefix and its colon; a name without a colon may be covered by any policy). Every
+        prefix the policies name is indexed at the first request (a verdict does not depend
+        on the order): a principal meets its services soon, and each would cost a pass."""
+        if self._anywhere is None or len(self._deciding) > 1024:  # names without a colon
+            self._anywhere = anywhere = tuple(dict.fromkeys(  # are endless: start again
+                source.policy for source in self.inputs if source.policy.services is None))
+            by_service: dict[str, list[CompiledPolicy]] = {}
+            for source in self.inputs:
+                for prefix in source.policy.services or ():
+                    by_service.setdefault(prefix + ":", list(anywhere)).append(source.policy)
+            self._deciding = {prefix: tuple(dict.fromkeys(policies))
+                              for prefix, policies in by_service.items()}
+            found = self._deciding.get(service)
+            if found is not None:
+                return found
+        found = self._anywhere if service.endswith(":") else tuple(
+            dict.fromkeys(source.policy for source in self.inputs))
+        self._deciding[service] = found
+        return found
 
     def for_action(self, action_lower: str) -> tuple[tuple[Candidate, ...], Keys]:
         """The (policy, statement) pairs whose Action/NotAction covers the action, and the
@@ -218,11 +361,52 @@ def evaluate(request: EvalRequest, identity: Policies = (), *,
     """Decide one request the way AWS does, and keep what the decision rests on.
 
     `identity` and `boundaries` are PolicyInputs, or PolicySets that remember, across
-    requests, which statements apply to which action.
+    requests, which statements apply to which action. Without a resource-based policy
+    the decision is made from each layer's verdict; the statements that made it and the
+    missing context keys are gathered when the result is asked for them.
     """
+    if identity.__class__ is not PolicySet:
+        identity = _as_set(identity)
+    if boundaries.__class__ is not PolicySet:
+        boundaries = _as_set(boundaries)
+    if resource_policy is not None:
+        return _explained(request, identity, boundaries, resource_policy)
+    action, resource, ctx = request.action, request.resource, request.context
+    bounded = bool(boundaries.inputs)
+    mine = identity.verdict(action, resource, ctx)
+    caller = request.caller
+    caller_account = caller.account if caller is not None else None
+    owner = request.resource_owner or (_account_of(resource) if caller_account else None)
+    cross_account = caller_account is not None and owner is not None and owner != caller_account
+    if mine == DENY:  # 1. explicit deny, the identity layer's first
+        return EvalResult._decided(EXPLICIT_DENY, IDENTITY, request, identity, boundaries,
+                                   None, cross_account)
+    if bounded:
+        bound = boundaries.verdict(action, resource, ctx)
+        if bound == DENY:
+            return EvalResult._decided(EXPLICIT_DENY, BOUNDARY, request, identity, boundaries,
+                                       None, cross_account)
+        within: bool | None = bound == ALLOW
+    else:
+        within = None
+    if mine == ALLOW and within is not False:
+        if cross_account:  # 4. the resource's owner has no policy here that allows
+            return EvalResult._decided(IMPLICIT_DENY, RESOURCE, request, identity, boundaries,
+                                       within, True)
+        return EvalResult._decided(ALLOWED, IDENTITY, request, identity, boundaries,
+                                   within, False)  # 3. within the permissions boundary
+    # 5. implicit deny: nothing allows, or the boundary does not
+    decided = BOUNDARY if mine == ALLOW and not cross_account else IDENTITY
+    return EvalResult._decided(IMPLICIT_DENY, decided, request, identity, boundaries,
+                               within, cross_account)
+
+
+def _explained(request: EvalRequest, identity: PolicySet, boundaries: PolicySet,
+               resource_policy: PolicyInput | None) -> EvalResult:
+    """`evaluate` with every applying statement gathered and the missing keys noted: for
+    resource-based policies, and for a fast decision's detail when it is read."""
     action = request.action.lower()
     missing: dict[str, str] = {}
-    identity, boundaries = _as_set(identity), _as_set(boundaries)
     bounded = bool(boundaries.inputs)
     inputs = EvalInputs(request, identity.inputs, boundaries.inputs, resource_policy)
     id_matches = _applying(identity, IDENTITY, action, request, missing)

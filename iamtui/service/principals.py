@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from iamtui.errors import NoSuchEntity
 from iamtui.managed_policies import aws_managed_policies
 from iamtui.model import Group, ManagedPolicy, Role, User
-from iamtui.policy import PolicyInput, PolicySourceType, PolicyType, compile_policy
+from iamtui.policy import PolicyInput, PolicySet, PolicySourceType, PolicyType, compile_policy
 from iamtui.service.tables import (
     ATTACHMENTS,
     GROUPS,
@@ -31,10 +31,20 @@ View = Snapshot | Tx
 
 @dataclass(frozen=True)
 class PrincipalPolicies:
-    """What decides for one principal: identity-based policies and the boundary."""
+    """What decides for one principal: identity-based policies and the boundary.
 
-    identity: tuple[PolicyInput, ...]
-    boundaries: tuple[PolicyInput, ...]
+    Each is held as a PolicySet (a sequence of PolicyInputs), whatever it is given: the
+    service caches a principal's policies per store revision, and the set's indexes (per
+    service prefix, per action) then serve every request of the principal, not one."""
+
+    identity: PolicySet
+    boundaries: PolicySet
+
+    def __post_init__(self) -> None:
+        for name in ("identity", "boundaries"):
+            given = getattr(self, name)
+            if not isinstance(given, PolicySet):
+                object.__setattr__(self, name, PolicySet(given))  # frozen: set once, here
 
 
 def managed_policy(view: View, arn: str) -> ManagedPolicy | None:
@@ -88,18 +98,20 @@ def user_policies(view: View, user: User) -> PrincipalPolicies:
     identity = owned_policies(view, "user", user.user_name)
     for group in groups_of(view, user.user_name):
         identity += owned_policies(view, "group", group.group_name)
-    return PrincipalPolicies(tuple(identity), _boundary(view, user.permissions_boundary))
+    return PrincipalPolicies(PolicySet(identity),
+                             PolicySet(_boundary(view, user.permissions_boundary)))
 
 
 def role_policies(view: View, role: Role) -> PrincipalPolicies:
     """A role's identity-based policies and boundary (what its sessions may do)."""
-    return PrincipalPolicies(tuple(owned_policies(view, "role", role.role_name)),
-                             _boundary(view, role.permissions_boundary))
+    return PrincipalPolicies(PolicySet(owned_policies(view, "role", role.role_name)),
+                             PolicySet(_boundary(view, role.permissions_boundary)))
 
 
 def group_policies(view: View, group: Group) -> PrincipalPolicies:
     """A group's policies (groups are no principals; the tester asks about them anyway)."""
-    return PrincipalPolicies(tuple(owned_policies(view, "group", group.group_name)), ())
+    return PrincipalPolicies(PolicySet(owned_policies(view, "group", group.group_name)),
+                             PolicySet())
 
 
 def resolve(view: View, kind: str, name: str) -> PrincipalPolicies:

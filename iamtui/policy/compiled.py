@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from iamtui.errors import InvalidInput
 from iamtui.policy.conditions import CompiledCondition, RequestContext, parse_operator
+from iamtui.policy.decisions import PrincipalMatch
 from iamtui.policy.grammar import (
     ConditionClause,
     PolicyDocument,
@@ -25,9 +26,9 @@ from iamtui.policy.grammar import (
 from iamtui.policy.patterns import GLOB, RESOURCE, WildcardSet, wildcard_set
 from iamtui.policy.variables import tokenize, variables_in
 
-# How a resource-based statement's principal matched the caller; the evaluation
-# flow treats an account-wide grant differently from one that names the caller.
-WILDCARD, DIRECT, ROLE, ACCOUNT = "wildcard", "direct", "role", "account"
+# How a resource-based statement's principal matched the caller (see PrincipalMatch).
+WILDCARD, DIRECT, ROLE, ACCOUNT = (PrincipalMatch.WILDCARD, PrincipalMatch.DIRECT,
+                                   PrincipalMatch.ROLE, PrincipalMatch.ACCOUNT)
 
 
 class PolicySourceType(StrEnum):
@@ -72,13 +73,13 @@ class Caller(NamedTuple):
         return cls(text, "unknown", None)
 
 
-def principal_match(principal: Principal, caller: Caller | None) -> str | None:
+def principal_match(principal: Principal, caller: Caller | None) -> PrincipalMatch | None:
     """How `principal` names `caller`: WILDCARD, DIRECT, ROLE, ACCOUNT, or None."""
     if principal.wildcard:
         return WILDCARD
     if caller is None:
         return None
-    best: str | None = None
+    best: PrincipalMatch | None = None
     for kind, value in principal.entries:
         how = _entry_match(kind, value, caller)
         if how == DIRECT:
@@ -88,7 +89,7 @@ def principal_match(principal: Principal, caller: Caller | None) -> str | None:
     return best
 
 
-def _entry_match(kind: str, value: str, caller: Caller) -> str | None:
+def _entry_match(kind: str, value: str, caller: Caller) -> PrincipalMatch | None:
     if kind == "AWS":
         if value == "*":
             return WILDCARD
@@ -169,7 +170,8 @@ class CompiledStatement:
                 return False
         return True
 
-    def principal_match(self, caller: Caller | None, bounded: bool = False) -> str | None:
+    def principal_match(self, caller: Caller | None,
+                        bounded: bool = False) -> PrincipalMatch | None:
         """For resource-based statements: how the Principal/NotPrincipal names the caller.
 
         `bounded`: the caller has a permissions boundary, and then a Deny with NotPrincipal

@@ -44,26 +44,30 @@ def principal_context(source: Source, account_id: str) -> list[ContextEntry]:
     return []
 
 
+def policy_source(view: View, arn: str) -> tuple[str, str, Source]:
+    """The kind (user, group, role), name and record of the entity `arn` names
+    (NoSuchEntity as GetUser/GetGroup/GetRole)."""
+    kind, _, name = split_iam_resource(arn)
+    found: Source | None = None
+    if kind == "user":
+        found = USERS.find_one(view, "arn", arn)
+    elif kind == "role":
+        found = ROLES.find_one(view, "arn", arn)
+    elif kind == "group":
+        group = GROUPS.find_one(view, "name", name)
+        found = group if group is not None and group.arn == arn else None
+    else:
+        raise InvalidInput(f"PolicySourceArn {arn} must be the ARN of a user, group or "
+                           "role.")
+    if found is None:
+        raise NoSuchEntity(f"The {kind} with name {name} cannot be found.")
+    own_name = (found.user_name if isinstance(found, User) else
+                found.role_name if isinstance(found, Role) else found.group_name)
+    return kind, own_name, found
+
+
 class SimulationOperations(ServiceCore):
     """simulate-principal-policy."""
-
-    def _policy_source(self, view: View, arn: str) -> tuple[str, Source]:
-        """The user, group or role `arn` names (NoSuchEntity as GetUser/GetGroup/GetRole)."""
-        kind, _, name = split_iam_resource(arn)
-        found: Source | None = None
-        if kind == "user":
-            found = USERS.find_one(view, "arn", arn)
-        elif kind == "role":
-            found = ROLES.find_one(view, "arn", arn)
-        elif kind == "group":
-            group = GROUPS.find_one(view, "name", name)
-            found = group if group is not None and group.arn == arn else None
-        else:
-            raise InvalidInput(f"PolicySourceArn {arn} must be the ARN of a user, group or "
-                               "role.")
-        if found is None:
-            raise NoSuchEntity(f"The {kind} with name {name} cannot be found.")
-        return kind, found
 
     def simulate_principal_policy(
             self, caller: Principal, policy_source_arn: str, action_names: Sequence[str],
@@ -84,12 +88,10 @@ class SimulationOperations(ServiceCore):
                                   "actionNames": list(action_names),
                                   "resourceArns": list(request.resources),
                                   "callerArn": caller_arn})
-        kind, source = self._policy_source(view, policy_source_arn)
+        kind, name, source = policy_source(view, policy_source_arn)
         if resource_policy is not None and caller_arn is None and kind != "user":
             raise InvalidInput("CallerArn is required when a ResourcePolicy is specified and "
                                "the PolicySourceArn is not the ARN of an IAM user.")
-        name = (source.user_name if isinstance(source, User) else
-                source.role_name if isinstance(source, Role) else source.group_name)
         own = self.policies_of(view, kind, name)
         identity = (*own.identity, *policy_input_list)
         boundaries = (tuple(permissions_boundary_policy_input_list)

@@ -31,7 +31,7 @@ from iamtui.policy import (
 )
 from iamtui.service.core import Principal, ServiceCore, View
 from iamtui.service.principals import PrincipalPolicies
-from iamtui.service.simulation import SimulationOperations, principal_context
+from iamtui.service.simulation import policy_source, principal_context
 from iamtui.service.tables import ROLES, USERS
 
 
@@ -161,9 +161,7 @@ class WhoCanOperations(ServiceCore):
         return self._subject_policies(view, source_arn)
 
     def _subject_policies(self, view: View, source_arn: str) -> list[SubjectPolicy]:
-        kind, source = SimulationOperations._policy_source(self, view, source_arn)  # type: ignore[arg-type]
-        name = (source.user_name if isinstance(source, User) else
-                source.role_name if isinstance(source, Role) else source.group_name)
+        kind, name, _ = policy_source(view, source_arn)
         own: PrincipalPolicies = self.policies_of(view, kind, name)
         return ([SubjectPolicy(p.source_id, Layer.IDENTITY, p) for p in own.identity] +
                 [SubjectPolicy(p.source_id, Layer.BOUNDARY, p) for p in own.boundaries])

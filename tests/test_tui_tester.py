@@ -143,6 +143,27 @@ async def test_what_if_switching_a_policy_off_and_context_preset(db: Path) -> No
         assert rows(tester)[1][2] == "implicitDeny"
 
 
+async def test_a_context_value_of_the_wrong_type_is_refused_as_aws_refuses_it(db: Path) -> None:
+    """The tester's context entries are checked as AWS checks a ContextEntry (IAM API
+    Reference, ContextEntry: ContextKeyType numeric takes numbers): the run is refused
+    with the error, and the results shown stay."""
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        tester = await run_alice(pilot)
+        before = rows(tester)
+        await pilot.press("f6")  # aws:MultiFactorAuthPresent and aws:MultiFactorAuthAge
+        await pilot.pause()
+        age = next(i for i in tester.query("#context Input").results(Input)
+                   if i.name == "aws:MultiFactorAuthAge")
+        age.value = "soon"
+        await pilot.press("f5")
+        await settle(pilot)
+        note = list(app._notifications)[-1]
+        assert note.title == "InvalidInput"
+        assert "aws:MultiFactorAuthAge is not a valid numeric" in note.message
+        assert rows(tester) == before
+
+
 async def test_who_can(db: Path) -> None:
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:

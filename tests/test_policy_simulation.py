@@ -332,6 +332,20 @@ def test_no_caller_assembles_a_simulation_of_its_own() -> None:
     assert bad == []
 
 
+def test_the_simulation_module_is_pure() -> None:
+    """iamtui.policy.simulation works on parsed policies and requests: it imports nothing
+    of the service, the store, the screens or the commands (a store's resource policy
+    comes in as a function)."""
+    tree = ast.parse((ROOT / "iamtui/policy/simulation.py").read_text(encoding="utf-8"))
+    imported = {node.module for node in ast.walk(tree)
+                if isinstance(node, ast.ImportFrom) and node.module}
+    imported |= {a.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+                 for a in node.names}
+    project = {m for m in imported if m.startswith("iamtui")}
+    assert project and all(m == "iamtui.errors" or m.startswith("iamtui.policy.")
+                           for m in project), project
+
+
 # ---------------------------------------------------------------------------- test sets
 
 def test_a_test_set_expects_decisions_and_compares_them() -> None:

@@ -29,7 +29,7 @@ from iamtui.policy.compiled import (
     PolicySourceType,
 )
 from iamtui.policy.conditions import EMPTY_CONTEXT, RequestContext
-from iamtui.policy.decisions import Decision, Layer, PrincipalMatch
+from iamtui.policy.decisions import Decision, Layer
 
 ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY = (Decision.ALLOWED, Decision.EXPLICIT_DENY,
                                          Decision.IMPLICIT_DENY)
@@ -63,8 +63,8 @@ class StatementMatch(NamedTuple):
 
     source: PolicyInput
     statement: CompiledStatement
-    layer: Layer
-    principal: PrincipalMatch | None = None  # resource-based statements: how it named the caller
+    layer: str
+    principal: str | None = None  # for resource-based statements: how it named the caller
 
     def to_aws(self) -> dict[str, Any]:
         """AWS's `Statement` shape for `MatchedStatements`."""
@@ -86,8 +86,8 @@ class EvalInputs(NamedTuple):
 class EvalResult(NamedTuple):
     """The decision, the statements that made it, and the context keys that were missing."""
 
-    decision: Decision
-    decided_by: Layer
+    decision: str
+    decided_by: str
     matched: tuple[StatementMatch, ...]
     missing_context: tuple[str, ...]
     inputs: EvalInputs
@@ -191,7 +191,7 @@ def _as_set(policies: Policies) -> PolicySet:
     return policies if isinstance(policies, PolicySet) else PolicySet(policies)
 
 
-def _applying(policies: PolicySet, layer: Layer, action: str, request: EvalRequest,
+def _applying(policies: PolicySet, layer: str, action: str, request: EvalRequest,
               missing: dict[str, str], *, resource_based: bool = False,
               bounded: bool = False) -> list[StatementMatch]:
     """The statements of one layer that apply: action, resource, principal, conditions.

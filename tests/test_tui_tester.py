@@ -19,6 +19,7 @@ from tui_helpers import new_store, settle
 
 import iamtui.screens.widgets.status_line as status_line
 from iamtui.app import IamApp
+from iamtui.policy import simulation
 from iamtui.screens.main import MainScreen
 from iamtui.screens.tester import TesterSection, WhoCanScreen
 from iamtui.screens.widgets.picker import PickerModal
@@ -164,10 +165,20 @@ async def test_a_context_value_of_the_wrong_type_is_refused_as_aws_refuses_it(db
         assert rows(tester) == before
 
 
-async def test_who_can(db: Path) -> None:
+async def test_who_can(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the tester's run and its who-can both take the one simulation path
+    matrices: list[tuple[str, ...]] = []
+    real = simulation.simulate
+
+    def spy(request: simulation.SimulationRequest, *args: Any, **kwargs: Any) -> Any:
+        matrices.append(request.actions)
+        return real(request, *args, **kwargs)
+
+    monkeypatch.setattr(simulation, "simulate", spy)
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:
         tester = await run_alice(pilot)
+        assert matrices == [("s3:GetObject",)]
         tester.query_one("#results", ResourceTable).focus()
         await pilot.press("f8")
         await settle(pilot)
@@ -176,6 +187,7 @@ async def test_who_can(db: Path) -> None:
         found = [r.cells for r in screen.query_one(ResourceTable).rows]
         assert [(kind, name) for kind, name, _ in found] == [("user", "alice")]
         assert found[0][2].startswith('"ReadReports" (#1) of ')
+        assert matrices[1:] == [("s3:GetObject",)]  # alice's; bob has no policy to ask
 
 
 async def test_save_and_reload_a_test_set(db: Path, tmp_path: Path) -> None:

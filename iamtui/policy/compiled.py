@@ -73,13 +73,13 @@ class Caller(NamedTuple):
         return cls(text, "unknown", None)
 
 
-def principal_match(principal: Principal, caller: Caller | None) -> PrincipalMatch | None:
+def principal_match(principal: Principal, caller: Caller | None) -> str | None:
     """How `principal` names `caller`: WILDCARD, DIRECT, ROLE, ACCOUNT, or None."""
     if principal.wildcard:
         return WILDCARD
     if caller is None:
         return None
-    best: PrincipalMatch | None = None
+    best: str | None = None
     for kind, value in principal.entries:
         how = _entry_match(kind, value, caller)
         if how == DIRECT:
@@ -89,7 +89,7 @@ def principal_match(principal: Principal, caller: Caller | None) -> PrincipalMat
     return best
 
 
-def _entry_match(kind: str, value: str, caller: Caller) -> PrincipalMatch | None:
+def _entry_match(kind: str, value: str, caller: Caller) -> str | None:
     if kind == "AWS":
         if value == "*":
             return WILDCARD
@@ -170,8 +170,7 @@ class CompiledStatement:
                 return False
         return True
 
-    def principal_match(self, caller: Caller | None,
-                        bounded: bool = False) -> PrincipalMatch | None:
+    def principal_match(self, caller: Caller | None, bounded: bool = False) -> str | None:
         """For resource-based statements: how the Principal/NotPrincipal names the caller.
 
         `bounded`: the caller has a permissions boundary, and then a Deny with NotPrincipal

@@ -28,11 +28,10 @@ from textual.widgets.text_area import Selection
 
 from iamtui.errors import IamError
 from iamtui.policy import (
-    ALLOWED,
-    EXPLICIT_DENY,
-    IMPLICIT_DENY,
     ContextEntry,
+    Decision,
     EvalResult,
+    Layer,
     PolicyInput,
     PolicyType,
     compile_policy,
@@ -46,25 +45,19 @@ from iamtui.screens.policy_editor import PolicyEditorScreen
 from iamtui.screens.session import session_of
 from iamtui.screens.widgets.picker import PickerModal
 from iamtui.screens.widgets.resource_table import Column, ResourceTable, Row
-from iamtui.service.who_can import (
-    Subject,
-    TestSet,
-    compare,
-    compile_custom,
-    context_key_types,
-    mentioned_actions,
-)
+from iamtui.service.who_can import Subject, compile_custom, context_key_types, mentioned_actions
+from iamtui.testsets import TestSet, compare
 
-DECISION_STYLES = {ALLOWED: Style(color="green", bold=True),
-                   EXPLICIT_DENY: Style(color="red", bold=True),
-                   IMPLICIT_DENY: Style(color="yellow", bold=True)}
+DECISION_STYLES = {Decision.ALLOWED: Style(color="green", bold=True),
+                   Decision.EXPLICIT_DENY: Style(color="red", bold=True),
+                   Decision.IMPLICIT_DENY: Style(color="yellow", bold=True)}
 PRESETS = {
     "mfa": [ContextEntry("aws:MultiFactorAuthPresent", ("true",), "boolean"),
             ContextEntry("aws:MultiFactorAuthAge", ("60",), "numeric")],
     "ip": [ContextEntry("aws:SourceIp", ("203.0.113.10",), "ip")],
 }
-LAYER_WORDS = {"identity": "identity-based policy", "boundary": "permissions boundary",
-               "resource": "resource-based policy", "cross-account": "cross-account"}
+LAYER_WORDS = {Layer.IDENTITY: "identity-based policy", Layer.BOUNDARY: "permissions boundary",
+               Layer.RESOURCE: "resource-based policy", Layer.CROSS_ACCOUNT: "cross-account"}
 NO_MATCH = "no statement allows it"
 NO_POLICIES = "Policies: none (f2, f3)"
 
@@ -73,12 +66,12 @@ def decided_by_words(result: EvalResult) -> str:
     """The "Decided by" cell: the layer whose statement decided; an implicit deny has no
     deciding statement, so it says which allow was missing (IAM User Guide, "Policy
     evaluation logic")."""
-    if result.decision != IMPLICIT_DENY:
+    if result.decision != Decision.IMPLICIT_DENY:
         return LAYER_WORDS.get(result.decided_by, result.decided_by or "-")
-    if result.decided_by == "boundary":
+    if result.decided_by == Layer.BOUNDARY:
         return "boundary doesn't allow"
     if result.cross_account:
-        return ("no resource-based allow" if result.decided_by == "resource"
+        return ("no resource-based allow" if result.decided_by == Layer.RESOURCE
                 else "no identity-based allow")
     return NO_MATCH
 
@@ -95,8 +88,8 @@ def nothing_matched(result: EvalResult) -> str:
     count = (len(inputs.identity) + len(inputs.boundaries)
              + (inputs.resource_policy is not None))
     if not count:
-        return f"{IMPLICIT_DENY}: no policy is switched on, so nothing matched"
-    return (f"{IMPLICIT_DENY}: no statement of the {count} "
+        return f"{Decision.IMPLICIT_DENY}: no policy is switched on, so nothing matched"
+    return (f"{Decision.IMPLICIT_DENY}: no statement of the {count} "
             f"{'policy' if count == 1 else 'policies'} tested covers "
             f"{inputs.request.action}, so nothing matched")
 
@@ -129,9 +122,9 @@ def deciding_trace(result: EvalResult, traces: tuple[StatementTrace, ...]
     """The statement to show: the one that decided, or for an implicit deny the first
     that covered the action but did not apply (its failing part is what to fix)."""
     applied = [t for t in traces if t.applies]
-    if result.decision == EXPLICIT_DENY:
+    if result.decision == Decision.EXPLICIT_DENY:
         return next((t for t in applied if t.statement.is_deny), None)
-    if result.decision == ALLOWED:
+    if result.decision == Decision.ALLOWED:
         return next((t for t in applied if not t.statement.is_deny), None)
     return next((t for t in traces if t.action_matches and not t.applies), None)
 
@@ -210,7 +203,7 @@ class TesterSection(Vertical):
         super().__init__(**kwargs)
         self.subject = Subject()
         self.subject_label = "f2 picks a subject, f3 types a policy"
-        self.stored: list[tuple[str, str, PolicyInput]] = []  # (source id, layer, policy)
+        self.stored: list[tuple[str, Layer, PolicyInput]] = []  # (source id, layer, policy)
         self.context_types: dict[str, str] = {}
         self.results: list[EvalResult] = []
         self.loaded: TestSet | None = None
@@ -301,8 +294,8 @@ class TesterSection(Vertical):
         self.subject_label = kind_name
         self._refresh_policies()
 
-    def _all_inputs(self) -> list[tuple[str, str, PolicyInput]]:
-        custom = [(f"custom-{i + 1}", "identity", compile_custom(text, i))
+    def _all_inputs(self) -> list[tuple[str, Layer, PolicyInput]]:
+        custom = [(f"custom-{i + 1}", Layer.IDENTITY, compile_custom(text, i))
                   for i, text in enumerate(self.subject.custom_policies)]
         return self.stored + custom
 
@@ -311,7 +304,7 @@ class TesterSection(Vertical):
         selection = self.query_one("#policies", SelectionList)
         selection.clear_options()
         for source_id, layer, _ in everything:
-            label = f"{'boundary: ' if layer == 'boundary' else ''}{source_id}"
+            label = f"{'boundary: ' if layer == Layer.BOUNDARY else ''}{source_id}"
             selection.add_option((label, source_id, source_id not in self.subject.disabled))
         policies = [p for _, _, p in everything]
         self.suggester.choices = mentioned_actions(policies)
@@ -484,7 +477,8 @@ class TesterSection(Vertical):
         why = explain(result)
         shown = deciding_trace(result, why.traces)
         lines = [why.summary, *(f"• {d}" for d in why.details)]
-        if result.decision == IMPLICIT_DENY and not any(t.action_matches for t in why.traces):
+        if result.decision == Decision.IMPLICIT_DENY and not any(t.action_matches
+                                                                 for t in why.traces):
             lines.append(f"• {nothing_matched(result)}")
         if result.missing_context:
             lines.append("MissingContextValues: " + ", ".join(result.missing_context))

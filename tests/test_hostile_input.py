@@ -358,7 +358,7 @@ def test_file_reads_stop_at_the_cap(run: Cli, tmp_path: Path,
     monkeypatch.setattr("iamtui.commands.account_details.EXPORT_READ_LIMIT", 4 << 20)
     code, _, err = run("import-account-authorization-details", "file:///dev/zero")
     assert code == cli.EXIT_BAD_ARGUMENTS and "more than 4 MiB" in err
-    monkeypatch.setattr("iamtui.service.who_can.TEST_SET_MAX_BYTES", 1 << 20)
+    monkeypatch.setattr("iamtui.testsets.TEST_SET_MAX_BYTES", 1 << 20)
     code, _, err = run("test-policies", "/dev/zero")
     assert code == cli.EXIT_SERVICE_ERROR and "more than 1 MiB" in err
 

@@ -22,7 +22,8 @@ from iamtui.cli import main
 from iamtui.errors import InvalidInput
 from iamtui.policy import ContextEntry
 from iamtui.service import IamService, Principal
-from iamtui.service.who_can import Subject, TestSet, expand_actions, run_test_set
+from iamtui.service.who_can import Subject, expand_actions
+from iamtui.testsets import TestSet, run_test_set
 
 READ = json.dumps({"Version": "2012-10-17", "Statement": [{
     "Sid": "ReadReports", "Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"],

@@ -19,6 +19,7 @@ from tui_helpers import new_store, settle
 
 import iamtui.screens.widgets.status_line as status_line
 from iamtui.app import IamApp
+from iamtui.policy import simulation
 from iamtui.screens.main import MainScreen
 from iamtui.screens.tester import TesterSection, WhoCanScreen
 from iamtui.screens.widgets.picker import PickerModal
@@ -143,10 +144,41 @@ async def test_what_if_switching_a_policy_off_and_context_preset(db: Path) -> No
         assert rows(tester)[1][2] == "implicitDeny"
 
 
-async def test_who_can(db: Path) -> None:
+async def test_a_context_value_of_the_wrong_type_is_refused_as_aws_refuses_it(db: Path) -> None:
+    """The tester's context entries are checked as AWS checks a ContextEntry (IAM API
+    Reference, ContextEntry: ContextKeyType numeric takes numbers): the run is refused
+    with the error, and the results shown stay."""
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:
         tester = await run_alice(pilot)
+        before = rows(tester)
+        await pilot.press("f6")  # aws:MultiFactorAuthPresent and aws:MultiFactorAuthAge
+        await pilot.pause()
+        age = next(i for i in tester.query("#context Input").results(Input)
+                   if i.name == "aws:MultiFactorAuthAge")
+        age.value = "soon"
+        await pilot.press("f5")
+        await settle(pilot)
+        note = list(app._notifications)[-1]
+        assert note.title == "InvalidInput"
+        assert "aws:MultiFactorAuthAge is not a valid numeric" in note.message
+        assert rows(tester) == before
+
+
+async def test_who_can(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the tester's run and its who-can both take the one simulation path
+    matrices: list[tuple[str, ...]] = []
+    real = simulation.simulate
+
+    def spy(request: simulation.SimulationRequest, *args: Any, **kwargs: Any) -> Any:
+        matrices.append(request.actions)
+        return real(request, *args, **kwargs)
+
+    monkeypatch.setattr(simulation, "simulate", spy)
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        tester = await run_alice(pilot)
+        assert matrices == [("s3:GetObject",)]
         tester.query_one("#results", ResourceTable).focus()
         await pilot.press("f8")
         await settle(pilot)
@@ -155,6 +187,7 @@ async def test_who_can(db: Path) -> None:
         found = [r.cells for r in screen.query_one(ResourceTable).rows]
         assert [(kind, name) for kind, name, _ in found] == [("user", "alice")]
         assert found[0][2].startswith('"ReadReports" (#1) of ')
+        assert matrices[1:] == [("s3:GetObject",)]  # alice's; bob has no policy to ask
 
 
 async def test_save_and_reload_a_test_set(db: Path, tmp_path: Path) -> None:

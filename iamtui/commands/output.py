@@ -49,6 +49,8 @@ def dump_json(data: Any) -> str:
 def _colour(text: str, decision: str, enabled: bool) -> str:
     if not enabled:
         return text
+    # the Decision values as text: importing iamtui.policy here would load the engine on
+    # every command's start, and a table cell is text anyway
     code = {"allowed": "32", "explicitDeny": "31", "implicitDeny": "33"}.get(decision)
     return f"\033[{code}m{text}\033[0m" if code else text
 

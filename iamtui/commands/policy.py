@@ -11,37 +11,43 @@ from iamtui.errors import InvalidInput, MalformedPolicyDocument
 from iamtui.policy import (
     Caller,
     ContextEntry,
-    EvalRequest,
     EvalResult,
     PolicyInput,
     PolicySourceType,
     PolicyType,
-    RequestContext,
     compile_policy,
-    evaluate,
     explain,
     load_json,
+    simulation,
     validate_policy,
 )
 
+# The flags simulate-custom-policy and simulate-principal-policy share.
+ACTION_NAMES_ARG = arg("--action-names", nargs="+", required=True, metavar="ACTION",
+                       help="actions to simulate, e.g. s3:GetObject iam:CreateUser")
+RESOURCE_ARNS_ARG = arg("--resource-arns", nargs="+", default=["*"], metavar="ARN",
+                        help="resources to simulate against (default: *)")
+RESOURCE_OWNER_ARG = arg("--resource-owner", metavar="ARN",
+                         help="the account that owns the resources")
+CONTEXT_ENTRIES_ARG = arg(
+    "--context-entries", nargs="+", default=[], metavar="ENTRY",
+    help='JSON list of {"ContextKeyName","ContextKeyValues","ContextKeyType"}, or '
+         "ContextKeyName=k,ContextKeyValues=v1,v2,ContextKeyType=t per entry")
 _SIMULATION_ARGS = (
-    arg("--action-names", nargs="+", required=True, metavar="ACTION",
-        help="actions to simulate, e.g. s3:GetObject iam:CreateUser"),
-    arg("--resource-arns", nargs="+", default=["*"], metavar="ARN",
-        help="resources to simulate against (default: *)"),
+    ACTION_NAMES_ARG,
+    RESOURCE_ARNS_ARG,
     arg("--permissions-boundary-policy-input-list", nargs="+", default=[], metavar="DOC",
         help="permissions boundary documents (JSON text or file://PATH)"),
     arg("--resource-policy", metavar="DOC", help="a resource-based policy (JSON or file://)"),
-    arg("--resource-owner", metavar="ARN", help="the account that owns the resources"),
+    RESOURCE_OWNER_ARG,
     arg("--caller-arn", metavar="ARN", help="the principal making the request"),
-    arg("--context-entries", nargs="+", default=[], metavar="ENTRY",
-        help='JSON list of {"ContextKeyName","ContextKeyValues","ContextKeyType"}, or '
-             "ContextKeyName=k,ContextKeyValues=v1,v2,ContextKeyType=t per entry"),
+    CONTEXT_ENTRIES_ARG,
 )
 
 
-def parse_context_entries(values: Sequence[str]) -> RequestContext:
-    """`--context-entries`: AWS's JSON list, or the CLI's shorthand, one entry per value."""
+def parse_context_entries(values: Sequence[str]) -> list[ContextEntry]:
+    """`--context-entries`: AWS's JSON list, or the CLI's shorthand, one entry per value;
+    each entry checked as AWS checks a ContextEntry."""
     entries: list[ContextEntry] = []
     for value in values:
         text = value.strip()
@@ -55,7 +61,7 @@ def parse_context_entries(values: Sequence[str]) -> RequestContext:
         else:
             items = [_shorthand_entry(text)]
         entries.extend(ContextEntry.from_aws(item) for item in items)
-    return RequestContext(entries)
+    return entries
 
 
 def _shorthand_entry(text: str) -> dict[str, object]:
@@ -113,15 +119,10 @@ def simulate(identity: Sequence[PolicyInput], args: argparse.Namespace, *,
                                          "ResourcePolicy", PolicyType.RESOURCE)[0]
     caller = Caller.from_arn(args.caller_arn) if args.caller_arn else None
     owner = _account(args.resource_owner) if args.resource_owner else None
-    results: list[EvalResult] = []
-    for action in args.action_names:
-        require(action == "*" or ":" in action, f"Action {action!r} must look like "
-                "service:ActionName, e.g. s3:GetObject")
-        for resource in args.resource_arns:
-            request = EvalRequest(action, resource, context, caller, owner)
-            results.append(evaluate(request, identity, boundaries=boundaries,
-                                    resource_policy=resource_policy))
-    return evaluation_response(results)
+    request = simulation.check_request(args.action_names, args.resource_arns, context)
+    return evaluation_response(simulation.simulate(
+        request, identity, boundaries=boundaries, caller=caller, resource_owner=owner,
+        resource_policy=resource_policy))
 
 
 def evaluation_response(results: Sequence[EvalResult]) -> Response:

@@ -5,6 +5,10 @@ from __future__ import annotations
 import argparse
 
 from iamtui.commands.policy import (
+    ACTION_NAMES_ARG,
+    CONTEXT_ENTRIES_ARG,
+    RESOURCE_ARNS_ARG,
+    RESOURCE_OWNER_ARG,
     _account,
     compile_inputs,
     evaluation_response,
@@ -19,10 +23,8 @@ from iamtui.policy import PolicyType
          "Simulate how a user's, group's or role's policies decide actions on resources.",
          arg("--policy-source-arn", required=True, metavar="ARN",
              help="the user, group or role whose policies to simulate"),
-         arg("--action-names", nargs="+", required=True, metavar="ACTION",
-             help="actions to simulate, e.g. s3:GetObject iam:CreateUser"),
-         arg("--resource-arns", nargs="+", default=["*"], metavar="ARN",
-             help="resources to simulate against (default: *)"),
+         ACTION_NAMES_ARG,
+         RESOURCE_ARNS_ARG,
          arg("--policy-input-list", nargs="+", default=[], metavar="DOC",
              help="more identity-based policies to include (JSON text or file://PATH)"),
          arg("--permissions-boundary-policy-input-list", nargs="+", default=None,
@@ -30,12 +32,10 @@ from iamtui.policy import PolicyType
          arg("--resource-policy", metavar="DOC",
              help="a resource-based policy for every resource (else each resource's stored "
                   "one, and a role's trust policy for sts:AssumeRole)"),
-         arg("--resource-owner", metavar="ARN", help="the account that owns the resources"),
+         RESOURCE_OWNER_ARG,
          arg("--caller-arn", metavar="ARN",
              help="the principal making the request (default: the source user)"),
-         arg("--context-entries", nargs="+", default=[], metavar="ENTRY",
-             help='JSON list of {"ContextKeyName","ContextKeyValues","ContextKeyType"}, or '
-                  "ContextKeyName=k,ContextKeyValues=v1,v2,ContextKeyType=t per entry"),
+         CONTEXT_ENTRIES_ARG,
          arg("--fill-principal-context", action="store_true",
              help="fill aws:username, aws:userid, aws:PrincipalArn, aws:PrincipalTag/... "
                   "from the source principal where --context-entries gives none (AWS's "
@@ -54,7 +54,7 @@ def run_simulate_principal_policy(args: argparse.Namespace) -> Response:
         results = svc.simulate_principal_policy(
             caller, args.policy_source_arn, args.action_names, args.resource_arns,
             policy_input_list=added, permissions_boundary_policy_input_list=boundary,
-            context_entries=context.entries(), caller_arn=args.caller_arn,
+            context_entries=context, caller_arn=args.caller_arn,
             resource_policy=resource_policy,
             resource_owner=_account(args.resource_owner) if args.resource_owner else None,
             fill_principal_context=args.fill_principal_context)

@@ -17,7 +17,7 @@ EXIT_CHANGED = 1
          "expected decision is evaluated again; exit 1 and list the changes when one differs.",
          arg("file", metavar="FILE", help="the test set (JSON) the tester saved"))
 def run_test_policies(args: argparse.Namespace) -> Response:
-    from iamtui.service.who_can import TestSet, run_test_set
+    from iamtui.testsets import TestSet, run_test_set  # brings the service: not at start
 
     path = Path(args.file).expanduser()
     try:

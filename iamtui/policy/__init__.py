@@ -4,11 +4,13 @@ Read in the order AWS evaluates: `document` (text -> JSON tree with positions),
 `grammar` (AWS's save-time checks and findings), `variables` and `patterns`
 (wildcards and `${...}`), `conditions` (the request context and the operator
 families), `compiled` (each document compiled once), `evaluate` (the decision
-flow) and `explain` (the decision in words).
+flow, told in the words of `decisions`), `explain` (the decision in words) and
+`simulation` (a whole action × resource question, the one path every caller takes).
 """
 
 from iamtui.policy.compiled import Caller, CompiledPolicy, PolicySourceType, compile_policy
 from iamtui.policy.conditions import ContextEntry, RequestContext
+from iamtui.policy.decisions import Decision, Layer, PrincipalMatch
 from iamtui.policy.document import Position, load_json
 from iamtui.policy.evaluate import (
     ALLOWED,
@@ -33,8 +35,8 @@ from iamtui.policy.grammar import (
 
 __all__ = [
     "ALLOWED", "EXPLICIT_DENY", "IMPLICIT_DENY", "Caller", "CompiledPolicy", "ContextEntry",
-    "EvalRequest", "EvalResult", "Explanation", "Finding", "FindingType", "PolicyDocument",
-    "PolicyInput", "PolicySet", "PolicySourceType", "PolicyType", "Position", "RequestContext",
-    "ValidationReport", "compile_policy", "evaluate", "explain", "load_json", "parse_policy",
-    "validate_policy",
+    "Decision", "EvalRequest", "EvalResult", "Explanation", "Finding", "FindingType", "Layer",
+    "PolicyDocument", "PolicyInput", "PolicySet", "PolicySourceType", "PolicyType", "Position",
+    "PrincipalMatch", "RequestContext", "ValidationReport", "compile_policy", "evaluate",
+    "explain", "load_json", "parse_policy", "validate_policy",
 ]

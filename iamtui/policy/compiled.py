@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from iamtui.errors import InvalidInput
 from iamtui.policy.conditions import CompiledCondition, RequestContext, parse_operator
+from iamtui.policy.decisions import PrincipalMatch
 from iamtui.policy.grammar import (
     ConditionClause,
     PolicyDocument,
@@ -25,9 +26,9 @@ from iamtui.policy.grammar import (
 from iamtui.policy.patterns import GLOB, RESOURCE, WildcardSet, wildcard_set
 from iamtui.policy.variables import tokenize, variables_in
 
-# How a resource-based statement's principal matched the caller; the evaluation
-# flow treats an account-wide grant differently from one that names the caller.
-WILDCARD, DIRECT, ROLE, ACCOUNT = "wildcard", "direct", "role", "account"
+# How a resource-based statement's principal matched the caller (see PrincipalMatch).
+WILDCARD, DIRECT, ROLE, ACCOUNT = (PrincipalMatch.WILDCARD, PrincipalMatch.DIRECT,
+                                   PrincipalMatch.ROLE, PrincipalMatch.ACCOUNT)
 
 
 class PolicySourceType(StrEnum):

@@ -29,10 +29,13 @@ from iamtui.policy.compiled import (
     PolicySourceType,
 )
 from iamtui.policy.conditions import EMPTY_CONTEXT, RequestContext
+from iamtui.policy.decisions import Decision, Layer
 
-ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY = "allowed", "explicitDeny", "implicitDeny"
+ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY = (Decision.ALLOWED, Decision.EXPLICIT_DENY,
+                                         Decision.IMPLICIT_DENY)
 # The layer whose statements decided, named as the explanation names them.
-IDENTITY, BOUNDARY, RESOURCE, CROSS_ACCOUNT = "identity", "boundary", "resource", "cross-account"
+IDENTITY, BOUNDARY, RESOURCE, CROSS_ACCOUNT = (Layer.IDENTITY, Layer.BOUNDARY, Layer.RESOURCE,
+                                               Layer.CROSS_ACCOUNT)
 
 
 class PolicyInput(NamedTuple):

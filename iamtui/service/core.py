@@ -33,14 +33,17 @@ from iamtui.model import Account, User
 from iamtui.policy import (
     Caller,
     ContextEntry,
+    Decision,
     EvalRequest,
     EvalResult,
+    Layer,
     PolicyInput,
     PolicySourceType,
     PolicyType,
     RequestContext,
     compile_policy,
     evaluate,
+    simulation,
 )
 from iamtui.security import Clock, utc_now
 from iamtui.security.passwords import check_password, hash_password
@@ -319,40 +322,18 @@ class ServiceCore:
     def caller_context(self, view: View, caller: Principal,
                        extra: Sequence[ContextEntry] = ()) -> RequestContext:
         """The request context AWS builds for a caller: who, when, MFA, principal tags."""
-        now = self.clock()
-        entries = [
-            ContextEntry("aws:CurrentTime", (now.strftime("%Y-%m-%dT%H:%M:%SZ"),), "date"),
-            ContextEntry("aws:EpochTime", (str(int(now.timestamp())),), "numeric"),
-            ContextEntry("aws:PrincipalArn", (caller.arn,)),
-            ContextEntry("aws:PrincipalAccount", (caller.account_id,)),
-            ContextEntry("aws:userid", (caller.principal_id,)),
-            ContextEntry("aws:SecureTransport", ("true",), "boolean"),
-        ]
-        tags = ()
-        if caller.kind == "user":
-            entries += [ContextEntry("aws:PrincipalType", ("User",)),
-                        ContextEntry("aws:username", (caller.name,))]
-            user = USERS.find_one(view, "name", caller.name)
-            tags = user.tags if user else ()
-        elif caller.kind == "assumed-role":
-            entries.append(ContextEntry("aws:PrincipalType", ("AssumedRole",)))
-            role = ROLES.find_one(view, "name", caller.name)
-            tags = role.tags if role else ()
-        else:
-            entries.append(ContextEntry("aws:PrincipalType", ("Account",)))
-        entries += [ContextEntry(f"aws:PrincipalTag/{t.key}", (t.value,)) for t in tags]
-        if caller.console or caller.kind == "assumed-role" or caller.mfa_authenticated_at:
-            mfa = caller.mfa_authenticated_at
-            entries.append(ContextEntry("aws:MultiFactorAuthPresent",
-                                        ("true" if mfa else "false",), "boolean"))
-            if mfa is not None:
-                age = max(0, int((now - mfa).total_seconds()))
-                entries.append(ContextEntry("aws:MultiFactorAuthAge", (str(age),), "numeric"))
-        if caller.session_issued_at is not None:
-            entries.append(ContextEntry("aws:TokenIssueTime", (
-                caller.session_issued_at.strftime("%Y-%m-%dT%H:%M:%SZ"),), "date"))
-        given = {e.key.lower() for e in extra}
-        return RequestContext([e for e in entries if e.key.lower() not in given] + list(extra))
+        found = (USERS.find_one(view, "name", caller.name) if caller.kind == "user" else
+                 ROLES.find_one(view, "name", caller.name) if caller.kind == "assumed-role"
+                 else None)
+        who = simulation.principal_context(
+            caller.kind, caller.arn, caller.account_id, caller.principal_id,
+            username=caller.name if caller.kind == "user" else None,
+            tags=[(t.key, t.value) for t in found.tags] if found else ())
+        # a console sign-in and a role session know whether MFA was proven; access keys don't
+        when = simulation.session_context(
+            self.clock(), mfa_known=caller.console or caller.kind == "assumed-role",
+            mfa_at=caller.mfa_authenticated_at, issued_at=caller.session_issued_at)
+        return simulation.merge_context([*who, *when], extra)
 
     def evaluate_caller(self, view: View, caller: Principal, action: str, resource: str,
                         extra: Sequence[ContextEntry] = ()) -> EvalResult:
@@ -556,13 +537,14 @@ _ROOT_ALLOWS = PolicyInput(compile_policy(
 
 def denial_message(caller: Principal, action: str, resource: str, result: EvalResult) -> str:
     """AWS's AccessDenied wording, with the layer that decided."""
-    if result.decision == "explicitDeny":
-        layer = {"identity": "an identity-based policy", "boundary": "a permissions boundary",
-                 "resource": "a resource-based policy"}.get(result.decided_by, "a policy")
+    if result.decision == Decision.EXPLICIT_DENY:
+        layer = {Layer.IDENTITY: "an identity-based policy",
+                 Layer.BOUNDARY: "a permissions boundary",
+                 Layer.RESOURCE: "a resource-based policy"}.get(result.decided_by, "a policy")
         why = f"with an explicit deny in {layer}"
-    elif result.decided_by == "boundary":
+    elif result.decided_by == Layer.BOUNDARY:
         why = f"because no permissions boundary allows the {action} action"
-    elif result.decided_by == "resource" and result.cross_account:
+    elif result.decided_by == Layer.RESOURCE and result.cross_account:
         why = f"because no resource-based policy allows the {action} action"
     else:
         why = f"because no identity-based policy allows the {action} action"

@@ -30,7 +30,7 @@ from iamtui.errors import (
     PasswordExpired,
 )
 from iamtui.model import LoginProfile
-from iamtui.policy import ContextEntry
+from iamtui.policy import ContextEntry, Decision
 from iamtui.security.passwords import (
     UNTIL_UNLOCKED,
     AccountSecuritySettings,
@@ -287,7 +287,7 @@ class PasswordOperations(ServiceCore):
         """AWS's rule: AllowUsersToChangePassword, or a policy allowing iam:ChangePassword
         on the user's own ARN; an explicit deny in the user's policies still wins."""
         result = self.evaluate_caller(view, caller, "iam:ChangePassword", caller.arn)
-        if result.decision == "explicitDeny":
+        if result.decision == Decision.EXPLICIT_DENY:
             return False
         policy = security_settings(view).password_policy
         return result.allowed or (policy is not None and policy.allow_users_to_change_password)

@@ -24,15 +24,7 @@ from collections.abc import Sequence
 from iamtui.arn import split_iam_resource
 from iamtui.errors import InvalidInput, NoSuchEntity
 from iamtui.model import Group, Role, User
-from iamtui.policy import (
-    Caller,
-    ContextEntry,
-    EvalRequest,
-    EvalResult,
-    PolicyInput,
-    RequestContext,
-    evaluate,
-)
+from iamtui.policy import Caller, ContextEntry, EvalResult, PolicyInput, simulation
 from iamtui.service.core import Principal, ServiceCore, View
 from iamtui.service.tables import GROUPS, ROLES, USERS
 
@@ -40,43 +32,42 @@ Source = User | Group | Role
 
 
 def principal_context(source: Source, account_id: str) -> list[ContextEntry]:
-    """The context keys a request by `source` would carry (none for a group)."""
+    """The context keys a request by `source` would carry (none for a group; a role's
+    as a session of it named "simulation")."""
+    tags = [(t.key, t.value) for t in source.tags] if not isinstance(source, Group) else []
     if isinstance(source, User):
-        return [ContextEntry("aws:username", (source.user_name,)),
-                ContextEntry("aws:userid", (source.user_id,)),
-                ContextEntry("aws:PrincipalArn", (source.arn,)),
-                ContextEntry("aws:PrincipalAccount", (account_id,)),
-                ContextEntry("aws:PrincipalType", ("User",)),
-                *(ContextEntry(f"aws:PrincipalTag/{t.key}", (t.value,)) for t in source.tags)]
+        return simulation.principal_context("user", source.arn, account_id, source.user_id,
+                                            username=source.user_name, tags=tags)
     if isinstance(source, Role):
-        return [ContextEntry("aws:userid", (f"{source.role_id}:simulation",)),
-                ContextEntry("aws:PrincipalArn", (source.arn,)),
-                ContextEntry("aws:PrincipalAccount", (account_id,)),
-                ContextEntry("aws:PrincipalType", ("AssumedRole",)),
-                *(ContextEntry(f"aws:PrincipalTag/{t.key}", (t.value,)) for t in source.tags)]
+        return simulation.principal_context("assumed-role", source.arn, account_id,
+                                            f"{source.role_id}:simulation", tags=tags)
     return []
+
+
+def policy_source(view: View, arn: str) -> tuple[str, str, Source]:
+    """The kind (user, group, role), name and record of the entity `arn` names
+    (NoSuchEntity as GetUser/GetGroup/GetRole)."""
+    kind, _, name = split_iam_resource(arn)
+    found: Source | None = None
+    if kind == "user":
+        found = USERS.find_one(view, "arn", arn)
+    elif kind == "role":
+        found = ROLES.find_one(view, "arn", arn)
+    elif kind == "group":
+        group = GROUPS.find_one(view, "name", name)
+        found = group if group is not None and group.arn == arn else None
+    else:
+        raise InvalidInput(f"PolicySourceArn {arn} must be the ARN of a user, group or "
+                           "role.")
+    if found is None:
+        raise NoSuchEntity(f"The {kind} with name {name} cannot be found.")
+    own_name = (found.user_name if isinstance(found, User) else
+                found.role_name if isinstance(found, Role) else found.group_name)
+    return kind, own_name, found
 
 
 class SimulationOperations(ServiceCore):
     """simulate-principal-policy."""
-
-    def _policy_source(self, view: View, arn: str) -> tuple[str, Source]:
-        """The user, group or role `arn` names (NoSuchEntity as GetUser/GetGroup/GetRole)."""
-        kind, _, name = split_iam_resource(arn)
-        found: Source | None = None
-        if kind == "user":
-            found = USERS.find_one(view, "arn", arn)
-        elif kind == "role":
-            found = ROLES.find_one(view, "arn", arn)
-        elif kind == "group":
-            group = GROUPS.find_one(view, "name", name)
-            found = group if group is not None and group.arn == arn else None
-        else:
-            raise InvalidInput(f"PolicySourceArn {arn} must be the ARN of a user, group or "
-                               "role.")
-        if found is None:
-            raise NoSuchEntity(f"The {kind} with name {name} cannot be found.")
-        return kind, found
 
     def simulate_principal_policy(
             self, caller: Principal, policy_source_arn: str, action_names: Sequence[str],
@@ -91,41 +82,27 @@ class SimulationOperations(ServiceCore):
         Authorized as iam:SimulatePrincipalPolicy on the source ARN. The results are in
         action-major order, as AWS lists them; `to_aws()` gives each EvaluationResult.
         """
-        if not action_names:
-            raise InvalidInput("ActionNames must name at least one action.")
-        for action in action_names:
-            if action != "*" and ":" not in action:
-                raise InvalidInput(f"Action {action!r} must look like service:ActionName, "
-                                   "e.g. s3:GetObject")
-        resources = list(resource_arns) or ["*"]
+        request = simulation.check_request(action_names, resource_arns, context_entries)
         view = self._read(caller, "SimulatePrincipalPolicy", policy_source_arn,
                           params={"policySourceArn": policy_source_arn,
                                   "actionNames": list(action_names),
-                                  "resourceArns": resources, "callerArn": caller_arn})
-        kind, source = self._policy_source(view, policy_source_arn)
+                                  "resourceArns": list(request.resources),
+                                  "callerArn": caller_arn})
+        kind, name, source = policy_source(view, policy_source_arn)
         if resource_policy is not None and caller_arn is None and kind != "user":
             raise InvalidInput("CallerArn is required when a ResourcePolicy is specified and "
                                "the PolicySourceArn is not the ARN of an IAM user.")
-        name = (source.user_name if isinstance(source, User) else
-                source.role_name if isinstance(source, Role) else source.group_name)
         own = self.policies_of(view, kind, name)
         identity = (*own.identity, *policy_input_list)
         boundaries = (tuple(permissions_boundary_policy_input_list)
                       if permissions_boundary_policy_input_list is not None else own.boundaries)
         simulated_caller = (Caller.from_arn(caller_arn) if caller_arn else
                             Caller.from_arn(source.arn) if kind in ("user", "role") else None)
-        entries = list(context_entries)
         if fill_principal_context:
-            given = {e.key.lower() for e in entries}
-            entries += [e for e in principal_context(source, self.account_id)
-                        if e.key.lower() not in given]
-        context = RequestContext(entries)
-        results = []
-        for action in action_names:
-            for resource in resources:
-                applies = resource_policy or self.resource_policy_input(view, action, resource)
-                request = EvalRequest(action, resource, context, simulated_caller,
-                                      resource_owner)
-                results.append(evaluate(request, identity, boundaries=boundaries,
-                                        resource_policy=applies))
-        return results
+            request = request.with_context(simulation.merge_context(
+                principal_context(source, self.account_id), request.context))
+        return simulation.simulate(
+            request, identity, boundaries=boundaries, caller=simulated_caller,
+            resource_owner=resource_owner, resource_policy=resource_policy,
+            stored_resource_policy=lambda action, resource: self.resource_policy_input(
+                view, action, resource))

@@ -1,44 +1,38 @@
-"""The permission tester's service half: a subject's policies, what-if evaluation, "who can",
-and saved test sets (a regression suite for policies).
+"""The permission tester's service half: a subject's policies, what-if evaluation and
+"who can".
 
-Evaluation follows the same engine as SimulatePrincipalPolicy (`simulation.py`), with two
-additions AWS's simulator lacks: each of the subject's policies can be switched off
-(`disabled`), and custom policies can stand in for a stored subject. Everything is
-authorized as iam:SimulatePrincipalPolicy (on the subject's ARN, or "*" for custom
-policies and for "who can", which simulates every user and role).
+Evaluation goes through the one simulation path (`iamtui.policy.simulation`), as
+SimulatePrincipalPolicy does (`simulation.py`), with two additions AWS's simulator lacks:
+each of the subject's policies can be switched off (`disabled`), and custom policies can
+stand in for a stored subject. Everything is authorized as iam:SimulatePrincipalPolicy (on
+the subject's ARN, or "*" for custom policies and for "who can", which simulates every
+user and role). Saved test sets, the tester's regression suites, are `iamtui.testsets`.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from iamtui.errors import InvalidInput, MalformedPolicyDocument
 from iamtui.model import Role, User
 from iamtui.policy import (
-    ALLOWED,
     Caller,
     ContextEntry,
-    EvalRequest,
+    Decision,
     EvalResult,
+    Layer,
     PolicyInput,
     PolicySourceType,
     PolicyType,
-    RequestContext,
     compile_policy,
-    evaluate,
-    load_json,
+    simulation,
 )
 from iamtui.service.core import Principal, ServiceCore, View
 from iamtui.service.principals import PrincipalPolicies
-from iamtui.service.simulation import SimulationOperations, principal_context
+from iamtui.service.simulation import policy_source, principal_context
 from iamtui.service.tables import ROLES, USERS
-
-BOUNDARY_LAYER = "boundary"
-IDENTITY_LAYER = "identity"
 
 
 @dataclass(frozen=True)
@@ -46,7 +40,7 @@ class SubjectPolicy:
     """One policy of the subject, as the tester lists it (each can be switched off)."""
 
     source_id: str  # unique within the subject: "inline:user/alice/ReadReports", an ARN...
-    layer: str  # identity or boundary
+    layer: Layer  # identity or boundary
     policy: PolicyInput
 
     @property
@@ -88,7 +82,7 @@ class WhoCanEntry:
     name: str
     arn: str
     statement: str  # `"Sid" (#1) of <policy>` or `#2 of <policy>`
-    decided_by: str
+    decided_by: Layer
     result: EvalResult = field(repr=False, compare=False)
 
 
@@ -167,12 +161,10 @@ class WhoCanOperations(ServiceCore):
         return self._subject_policies(view, source_arn)
 
     def _subject_policies(self, view: View, source_arn: str) -> list[SubjectPolicy]:
-        kind, source = SimulationOperations._policy_source(self, view, source_arn)  # type: ignore[arg-type]
-        name = (source.user_name if isinstance(source, User) else
-                source.role_name if isinstance(source, Role) else source.group_name)
+        kind, name, _ = policy_source(view, source_arn)
         own: PrincipalPolicies = self.policies_of(view, kind, name)
-        return ([SubjectPolicy(p.source_id, IDENTITY_LAYER, p) for p in own.identity] +
-                [SubjectPolicy(p.source_id, BOUNDARY_LAYER, p) for p in own.boundaries])
+        return ([SubjectPolicy(p.source_id, Layer.IDENTITY, p) for p in own.identity] +
+                [SubjectPolicy(p.source_id, Layer.BOUNDARY, p) for p in own.boundaries])
 
     def evaluate_subject(self, caller: Principal, subject: Subject, actions: Sequence[str],
                          resources: Sequence[str] = ("*",),
@@ -190,10 +182,10 @@ class WhoCanOperations(ServiceCore):
                                   "resourceArns": list(resources)})
         stored = self._subject_policies(view, subject.source_arn) if subject.source_arn else []
         custom = [compile_custom(text, i) for i, text in enumerate(subject.custom_policies)]
-        identity = [p.policy for p in stored if p.layer == IDENTITY_LAYER
+        identity = [p.policy for p in stored if p.layer == Layer.IDENTITY
                     and p.source_id not in subject.disabled] + \
             [p for p in custom if p.source_id not in subject.disabled]
-        boundaries = [p.policy for p in stored if p.layer == BOUNDARY_LAYER
+        boundaries = [p.policy for p in stored if p.layer == Layer.BOUNDARY
                       and p.source_id not in subject.disabled]
         resource_policy = None
         if subject.resource_policy:
@@ -210,21 +202,12 @@ class WhoCanOperations(ServiceCore):
         # the switched-off policies count too: a what-if keeps the same rows
         names = expand_actions(actions, mentioned_actions([*(p.policy for p in stored),
                                                            *custom]))
-        if not names:
-            raise InvalidInput("Name at least one action, e.g. s3:GetObject.")
-        for action in names:
-            if action != "*" and ":" not in action:
-                raise InvalidInput(f"Action {action!r} must look like service:ActionName, "
-                                   "e.g. s3:GetObject")
-        ctx = RequestContext(list(context))
-        results = []
-        for action in names:
-            for resource in list(resources) or ["*"]:
-                applies = resource_policy or self.resource_policy_input(view, action, resource)
-                results.append(evaluate(EvalRequest(action, resource, ctx, simulated),
-                                        identity, boundaries=boundaries,
-                                        resource_policy=applies))
-        return results
+        request = simulation.check_request(names, resources, context)
+        return simulation.simulate(
+            request, identity, boundaries=boundaries, caller=simulated,
+            resource_policy=resource_policy,
+            stored_resource_policy=lambda action, resource: self.resource_policy_input(
+                view, action, resource))
 
     def who_can(self, caller: Principal, action: str, resource: str = "*",
                 context: Sequence[ContextEntry] = ()) -> list[WhoCanEntry]:
@@ -232,15 +215,11 @@ class WhoCanOperations(ServiceCore):
         statement that allows it. Each is evaluated as itself (its principal context
         keys filled in where `context` gives none), with the resource's stored policy.
         Authorized as iam:SimulatePrincipalPolicy on "*"."""
-        if action != "*" and ":" not in action:
-            raise InvalidInput(f"Action {action!r} must look like service:ActionName, "
-                               "e.g. s3:GetObject")
+        request = simulation.check_request([action], [resource], context)
         view = self._read(caller, "SimulatePrincipalPolicy", "*",
                           params={"actionNames": [action], "resourceArns": [resource],
                                   "whoCan": True})
         account = self.account_id
-        given = list(context)
-        given_keys = {e.key.lower() for e in given}
         applies = self.resource_policy_input(view, action, resource)
         found: list[WhoCanEntry] = []
         sources: list[User | Role] = [*USERS.all(view), *ROLES.all(view)]
@@ -250,13 +229,13 @@ class WhoCanOperations(ServiceCore):
             own = self.policies_of(view, kind, name)
             if not own.identity and applies is None:
                 continue  # nothing could allow it
-            entries = given + [e for e in principal_context(source, account)
-                               if e.key.lower() not in given_keys]
-            request = EvalRequest(action, resource, RequestContext(entries),
-                                  Caller.from_arn(source.arn), None)
-            result = evaluate(request, own.identity, boundaries=own.boundaries,
-                              resource_policy=applies)
-            if result.decision == ALLOWED:
+            own_context = simulation.merge_context(principal_context(source, account),
+                                                   request.context)
+            result, = simulation.simulate(request.with_context(own_context), own.identity,
+                                          boundaries=own.boundaries,
+                                          caller=Caller.from_arn(source.arn),
+                                          resource_policy=applies)
+            if result.decision == Decision.ALLOWED:
                 found.append(WhoCanEntry(kind, name, source.arn, statement_label(result),
                                          result.decided_by, result))
         found.sort(key=lambda e: (e.kind != "user", e.name.casefold()))
@@ -277,142 +256,5 @@ def compile_custom(text: str, index: int) -> PolicyInput:
                        PolicySourceType.NONE)
 
 
-# ------------------------------------------------------------------ saved test sets
-
-TEST_SET_VERSION = 1
-# A test set lists the tester's cases, about 150 bytes each: 64 MiB is over 400,000 of
-# them, more than any run of the tester shows, and bounds what a wrong path (a device,
-# a pipe) makes us read.
-TEST_SET_MAX_BYTES = 64 << 20
-
-
-@dataclass(frozen=True)
-class TestCase:
-    """One expected decision."""
-
-    action: str
-    resource: str
-    expected: str  # allowed, explicitDeny, implicitDeny
-
-
-@dataclass(frozen=True)
-class TestSet:
-    """A saved question and its expected answers: re-run it after changing policies."""
-
-    subject: Subject
-    actions: tuple[str, ...]
-    resources: tuple[str, ...]
-    context: tuple[ContextEntry, ...] = ()
-    cases: tuple[TestCase, ...] = ()
-
-    __test__ = False  # not a pytest class
-
-    def to_json(self) -> str:
-        return json.dumps({
-            "Version": TEST_SET_VERSION, "Subject": self.subject.to_dict(),
-            "Actions": list(self.actions), "Resources": list(self.resources),
-            "Context": [{"ContextKeyName": e.key, "ContextKeyValues": list(e.values),
-                         "ContextKeyType": e.type} for e in self.context],
-            "Expected": [{"Action": c.action, "Resource": c.resource, "Decision": c.expected}
-                         for c in self.cases]}, indent=2) + "\n"
-
-    @classmethod
-    def from_json(cls, text: str) -> TestSet:
-        """Read a saved test set (InvalidInput when it is not one)."""
-        try:
-            data = load_json(text)
-            if not isinstance(data, dict) or data.get("Version") != TEST_SET_VERSION:
-                raise InvalidInput(f"Not an iamtui test set (Version {TEST_SET_VERSION}).")
-            subject = data["Subject"]
-            _check_shape(subject, dict, "Subject")
-            for key in ("SourceArn", "ResourcePolicy", "CallerArn"):
-                _check_shape(subject.get(key), str | None, f"Subject.{key}")
-            for key in ("CustomPolicies", "Disabled"):
-                _check_strings(subject.get(key) or [], f"Subject.{key}")
-            _check_strings(data["Actions"], "Actions")
-            _check_strings(data["Resources"], "Resources")
-            _check_shape(context := data.get("Context", []), list, "Context")
-            _check_shape(expected := data.get("Expected", []), list, "Expected")
-            for case in expected:
-                _check_shape(case, dict, "Expected")
-                _check_strings([case["Action"], case["Resource"], case["Decision"]],
-                               "Expected")
-            return cls(Subject.from_dict(subject), tuple(data["Actions"]),
-                       tuple(data["Resources"]),
-                       tuple(ContextEntry.from_aws(e) for e in context),
-                       tuple(TestCase(c["Action"], c["Resource"], c["Decision"])
-                             for c in expected))
-        except (ValueError, KeyError, TypeError) as error:
-            raise InvalidInput(f"Not an iamtui test set: {error}") from None
-
-    def save(self, path: Path) -> None:
-        path.write_text(self.to_json(), encoding="utf-8")
-
-    @classmethod
-    def load(cls, path: Path) -> TestSet:
-        """Read a saved test set: OSError when the file cannot be read, InvalidInput when
-        it is not a test set (not UTF-8, over TEST_SET_MAX_BYTES, not the shape)."""
-        with path.open("rb") as file:
-            data = file.read(TEST_SET_MAX_BYTES + 1)
-        if len(data) > TEST_SET_MAX_BYTES:
-            raise InvalidInput(f"Not an iamtui test set: it holds more than "
-                               f"{TEST_SET_MAX_BYTES >> 20} MiB.")
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise InvalidInput(f"Not an iamtui test set: not UTF-8 text ({error.reason} at "
-                               f"byte {error.start}).") from None
-        return cls.from_json(text)
-
-    def with_results(self, results: Sequence[EvalResult]) -> TestSet:
-        """This set expecting exactly `results` (what the tester shows now)."""
-        return TestSet(self.subject, self.actions, self.resources, self.context,
-                       tuple(TestCase(r.inputs.request.action, r.inputs.request.resource,
-                                      r.decision) for r in results))
-
-
-def _check_shape(value: Any, kind: Any, where: str) -> None:
-    if not isinstance(value, kind):
-        raise TypeError(f"{where} has the wrong type")
-
-
-def _check_strings(values: Any, where: str) -> None:
-    _check_shape(values, list, where)
-    for value in values:
-        _check_shape(value, str, where)
-
-
-@dataclass(frozen=True)
-class TestChange:
-    """A case whose decision is not the expected one (actual None: no longer asked)."""
-
-    action: str
-    resource: str
-    expected: str
-    actual: str | None
-
-    __test__ = False
-
-
-def compare(test_set: TestSet, results: Sequence[EvalResult]) -> list[TestChange]:
-    """The expected decisions that changed."""
-    actual = {(r.inputs.request.action.lower(), r.inputs.request.resource): r.decision
-              for r in results}
-    return [TestChange(c.action, c.resource, c.expected,
-                       actual.get((c.action.lower(), c.resource)))
-            for c in test_set.cases
-            if actual.get((c.action.lower(), c.resource)) != c.expected]
-
-
-def run_test_set(service: WhoCanOperations, caller: Principal,
-                 test_set: TestSet) -> tuple[list[EvalResult], list[TestChange]]:
-    """Evaluate a saved test set now, and the decisions that changed."""
-    results = service.evaluate_subject(caller, test_set.subject, test_set.actions,
-                                       test_set.resources, test_set.context)
-    return results, compare(test_set, results)
-
-
-__all__ = ["BOUNDARY_LAYER", "IDENTITY_LAYER", "Subject", "SubjectPolicy", "TestCase",
-           "TestChange", "TestSet", "WhoCanEntry", "WhoCanOperations", "compare",
-           "compile_custom", "context_key_types", "expand_actions", "mentioned_actions",
-           "run_test_set", "statement_label"]
+__all__ = ["Subject", "SubjectPolicy", "WhoCanEntry", "WhoCanOperations", "compile_custom",
+           "context_key_types", "expand_actions", "mentioned_actions", "statement_label"]

@@ -64,6 +64,12 @@ class ResourceType(NamedTuple):
         regex = _template_regex(self.arn)
         return any(regex.match(candidate) for candidate in _fills(arn))
 
+    def matches_resource(self, resource: str) -> bool:
+        """Whether the part of an ARN after its account (`b/*` of `arn:aws:s3:::b/*`) fits
+        this type's, whatever its partition, Region and account."""
+        regex = _template_regex(self.arn.split(":", 5)[5])
+        return any(regex.match(candidate) for candidate in _fills(resource))
+
 
 class ActionResource(NamedTuple):
     """A resource type an action takes; `required` as the reference marks it (*)."""

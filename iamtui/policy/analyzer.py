@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+import functools
 import ipaddress
 import re
 from collections.abc import Iterator
@@ -249,13 +250,9 @@ class _Analyzer:
             return
         if wild.search(service):
             return
-        known = catalog.load_service(service)
-        formats = [form for t in known.resource_types.values() for form in t.formats
-                   if form.split(":")[2:3] == [service]] if known else []
+        formats, fitting = _formats(service, _rest)
         if formats:
             # the formats whose resource part fits say whether a Region and account belong
-            fitting = [form for t in known.resource_types.values()  # type: ignore[union-attr]
-                       for form in t.fitting_formats(_rest)]
             self._arn_fields(element, service, region, account, fitting or formats)
             if "${" not in value and not fitting:
                 self.add(FindingType.ERROR, "INVALID_ARN_RESOURCE",
@@ -576,6 +573,19 @@ class _Analyzer:
                      f"public IP addresses. The private addresses {effect}. aws:SourceIp works "
                      "only for public IP address ranges. To define permissions for private IP "
                      "ranges, use aws:VpcSourceIp.", where, node)
+
+
+@functools.lru_cache(maxsize=16384)
+def _formats(service: str, resource: str) -> tuple[list[str], list[str]]:
+    """The ARN formats of `service`'s resource types, and those `resource` (the part of an
+    ARN after its account) fits."""
+    known = catalog.load_service(service)
+    if known is None:
+        return [], []
+    formats = [form for t in known.resource_types.values() for form in t.formats
+               if form.split(":")[2:3] == [service]]
+    fitting = [form for t in known.resource_types.values() for form in t.fitting_formats(resource)]
+    return formats, fitting
 
 
 # RFC 1918 and RFC 4193: the ranges aws:SourceIp never sees (requests through a VPC

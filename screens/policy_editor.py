@@ -96,6 +96,7 @@ class PolicyEditorScreen(Screen[bool]):
                 yield Static(f"Findings ({kind})", classes="findings-title")
                 yield Static("Checking…", id="findings-summary")
                 yield OptionList(id="findings")
+                yield Static("", id="catalog-hint", classes="findings-hint")
                 yield Static(f"ctrl+s {self.save_label.lower()} · esc to the findings, "
                              "enter jumps to one · ctrl+e $EDITOR", classes="findings-hint")
         yield Footer()
@@ -121,6 +122,11 @@ class PolicyEditorScreen(Screen[bool]):
         if self._timer is not None:
             self._timer.stop()
         self._timer = self.set_timer(DEBOUNCE_SECONDS, self._schedule)
+
+    def on_text_area_selection_changed(self, event: TextArea.SelectionChanged) -> None:
+        # what the action under the cursor is, or what its wildcard covers
+        self.query_one("#catalog-hint", Static).update(
+            Content(self.editor.catalog_hint()))
 
     def _schedule(self) -> None:
         self._validate(self.text, self._generation)

@@ -80,3 +80,27 @@ async def test_typing_goes_on_while_a_check_runs(monkeypatch) -> None:  # type: 
         assert app.editor.text.startswith(" ") and not release.is_set()
         release.set()
         await wait_for_workers(app)
+
+
+async def test_typing_an_action_suggests_the_rest_and_right_takes_it() -> None:
+    """Completion of AWS's actions in the editor; the hint says what a wildcard covers."""
+    app = Host()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await _checked(pilot)
+        editor = app.editor.editor
+        line = app.editor.text.split("\n")[5]  # "Action": "s3:GetObject",
+        editor.move_cursor((5, line.index("s3:GetObject")))
+        for _ in range(len("s3:GetObject")):
+            await pilot.press("delete")
+        await pilot.press(*"s3:GetOb")
+        await pilot.pause()
+        assert editor.suggestion == "ject"
+        await pilot.press("right")
+        await pilot.pause()
+        assert '"Action": "s3:GetObject"' in app.editor.text
+        for _ in range(len("Object")):
+            await pilot.press("backspace")
+        await pilot.press("*")
+        await pilot.pause()
+        hint = str(app.editor.query_one("#catalog-hint").render())
+        assert "s3:Get* covers" in hint and "actions" in hint

@@ -14,6 +14,7 @@ from rich.style import Style
 from textual.widgets import TextArea
 
 from iamtui.policy import Finding, FindingType
+from iamtui.policy.completion import completion, expansion_hint, string_at
 
 # One highlight name per kind of finding, styled on top of the syntax colours.
 FINDING_STYLES: dict[str, Style] = {
@@ -30,7 +31,9 @@ def highlight_name(finding: Finding) -> str:
 
 
 class FindingsTextArea(TextArea):
-    """A TextArea that underlines the spans of the findings it is shown."""
+    """A TextArea that underlines the spans of the findings it is shown, and completes
+    actions, condition keys and resource ARN formats from AWS's catalog (the suggestion
+    shows dimmed after the cursor; `right` takes it)."""
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         self._finding_spans: list[tuple[int, int, int, int, str]] = []
@@ -51,6 +54,29 @@ class FindingsTextArea(TextArea):
         """(row, start byte, end byte, name) of every underline drawn now."""
         return [(row, start, end, name) for row, marks in self._highlights.items()
                 for start, end, name in marks if name.startswith("finding.")]
+
+    def update_suggestion(self) -> None:
+        """Suggest the rest of the action, key or ARN typed, at the end of what is typed
+        in a string only (completion is for typing, not for moving through text)."""
+        row, column = self.cursor_location
+        rest = self.document[row][column:]
+        if rest and not rest.startswith('"'):
+            self.suggestion = ""
+            return
+        offset = self.document.get_index_from_location(self.cursor_location)
+        self.suggestion = completion(self.text, offset)
+
+    def catalog_hint(self) -> str:
+        """What the action under the cursor is (access level, resource types), or what a
+        wildcard there covers (`s3:Get* covers 63 actions: ...`); "" elsewhere."""
+        row, column = self.cursor_location
+        offset = self.document.get_index_from_location(self.cursor_location)
+        found = string_at(self.text, offset)
+        if found is None or found[0] not in ("Action", "NotAction"):
+            return ""
+        line = self.document[row]
+        end = line.find('"', column)
+        return expansion_hint(found[1] + (line[column:end] if end >= 0 else ""))
 
     def _set_theme(self, theme: str) -> None:
         super()._set_theme(theme)

@@ -57,3 +57,25 @@ def test_wildcard_hint_counts_the_actions() -> None:
     assert expansion_hint("s3:GetObject") == \
         "s3:GetObject: Read, on accesspointobject, object"
     assert expansion_hint("s3:Gett*") == "s3:Gett* covers no action"
+
+
+def test_resource_applies_as_the_simulators_not_applicable() -> None:
+    """Service Authorization Reference: s3:ListBucket's resource type is bucket, so an
+    object ARN is not applicable; an action with no resource type takes only "*"."""
+    from iamtui.policy.completion import resource_applies
+
+    assert resource_applies("s3:ListBucket", "arn:aws:s3:::b") is True
+    assert resource_applies("s3:ListBucket", "arn:aws:s3:::b/key") is False
+    assert resource_applies("s3:ListBucket", "*") is True
+    assert resource_applies("s3:ListAllMyBuckets", "arn:aws:s3:::b") is False
+    assert resource_applies("s3:Get*", "arn:aws:s3:::b") is None
+    assert resource_applies("nosuch:Action", "arn:aws:s3:::b") is None
+
+
+def test_only_supported_or_global_context_keys_are_asked() -> None:
+    from iamtui.policy.completion import relevant_context_keys
+
+    keys = ["aws:MultiFactorAuthPresent", "s3:prefix", "ec2:InstanceType"]
+    assert relevant_context_keys(keys, ["s3:ListBucket"]) == [
+        "aws:MultiFactorAuthPresent", "s3:prefix"]
+    assert relevant_context_keys(keys, ["s3:*"]) == keys

@@ -128,3 +128,34 @@ def expansion_hint(action: str, limit: int = 8) -> str:
         return ""
     types = ", ".join(r.name for r in found.resource_types) or "* (no resource type)"
     return f"{found.full_name}: {found.access_level}, on {types}"
+
+
+def resource_applies(action: str, resource: str) -> bool | None:
+    """Whether `action` can act on `resource` at all (the simulator's "not applicable"
+    when not): True for "*" or a resource of one of its resource types, False when none
+    fits, None when the catalog cannot say (an unknown action, a wildcard, a variable)."""
+    if resource == "*" or any(c in action for c in "*?") or "${" in resource:
+        return None if resource != "*" else True
+    found = catalog.find_action(action)
+    if found is None:
+        return None
+    service = catalog.load_service(found.service)
+    types = [service.resource_types.get(r.name.lower()) for r in found.resource_types] \
+        if service else []
+    known = [t for t in types if t is not None]
+    if not known:
+        return False if not found.resource_types else None  # acts on "*" only
+    return any(t.matches(resource) for t in known)
+
+
+def relevant_context_keys(keys: list[str], actions: list[str]) -> list[str]:
+    """The keys of `keys` worth asking for these actions: global keys (aws:...) and those
+    an action supports; every key when an action is unknown or a wildcard."""
+    supported: list[str] = []
+    for action in actions:
+        found = None if any(c in action for c in "*?") else catalog.find_action(action)
+        if found is None:
+            return keys
+        supported.extend(found.supported_keys())
+    return [k for k in keys if k.lower().startswith("aws:")
+            or catalog.key_supported(k, tuple(supported))]

@@ -148,3 +148,24 @@ def test_summarize_policy_command(capsys) -> None:  # type: ignore[no-untyped-de
     assert rows[("iam", "Allow")]["AccessLevel"] == "Full access"
     deny = rows[("*", "Deny")]
     assert deny["Service"] == "All services" and deny["Resources"] == ["arn:aws:s3:::secret/*"]
+
+
+def test_summarize_a_users_policies_from_the_store(cli_run) -> None:  # type: ignore[no-untyped-def]
+    """A user's summary is of everything attached to it and to its groups (IAM User
+    Guide, policy evaluation logic), read as the caller."""
+    reports = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*"}]})
+    cli_run.as_root("create-user", "--user-name", "alice")
+    cli_run.as_root("create-group", "--group-name", "Readers")
+    cli_run.as_root("add-user-to-group", "--group-name", "Readers", "--user-name", "alice")
+    cli_run.as_root("put-group-policy", "--group-name", "Readers", "--policy-name", "R",
+                    "--policy-document", reports)
+    cli_run.as_root("attach-user-policy", "--user-name", "alice", "--policy-arn",
+                    "arn:aws:iam::aws:policy/IAMReadOnlyAccess")
+    rows = cli_run.as_root("summarize-policy", "--user-name", "alice")["PolicySummary"]
+    assert {r["ServicePrefix"] for r in rows} == {"s3", "iam"}
+    (iam,) = [r for r in rows if r["ServicePrefix"] == "iam"]
+    assert iam["AccessLevel"].startswith("Full: List")  # iam:List*, iam:Get* (not all Read)
+    code, _, err = cli_run.root("summarize-policy", "--user-name", "alice",
+                                "--role-name", "x")
+    assert code == 254 and "Give one of" in err

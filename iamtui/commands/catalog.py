@@ -40,8 +40,12 @@ def run_expand_actions(args: argparse.Namespace) -> Response:
 @command("summarize-policy",
          "Summarise policies as the IAM console does: per service, the access level granted "
          "(full or limited), the resources and the request conditions.",
-         arg("--policy-document", nargs="+", required=True, metavar="DOC", dest="documents",
+         arg("--policy-document", nargs="+", default=[], metavar="DOC", dest="documents",
              help="policy documents (JSON text or file://PATH), summarised together"),
+         arg("--policy-arn", help="a managed policy of the store (its default version)"),
+         arg("--user-name", help="everything attached to this user and its groups"),
+         arg("--group-name", help="everything attached to this group"),
+         arg("--role-name", help="everything attached to this role"),
          arg("--policy-type", default="IDENTITY_POLICY",
              choices=["IDENTITY_POLICY", "RESOURCE_POLICY"],
              help="IDENTITY_POLICY (default) or RESOURCE_POLICY"))
@@ -49,10 +53,19 @@ def run_summarize_policy(args: argparse.Namespace) -> Response:
     from iamtui.policy.summary import summarize
 
     kind = PolicyType(args.policy_type)
+    stored = [(k, getattr(args, f"{k}_name")) for k in ("user", "group", "role")
+              if getattr(args, f"{k}_name")]
+    require(len(stored) + bool(args.policy_arn) + bool(args.documents) == 1,
+            "Give one of --policy-document, --policy-arn, --user-name, --group-name or "
+            "--role-name")
+    texts = list(args.documents)
+    if stored or args.policy_arn:
+        texts = _stored_documents(args, stored)
     documents = []
-    for number, value in enumerate(args.documents, start=1):
+    for number, value in enumerate(texts, start=1):
         try:
-            documents.append(parse_policy(read_document(value, "--policy-document"), kind))
+            text = read_document(value, "--policy-document") if args.documents else value
+            documents.append(parse_policy(text, kind))
         except MalformedPolicyDocument as exc:
             raise MalformedPolicyDocument(f"PolicyDocument.{number}: {exc.message}") from None
     rows = summarize(documents)
@@ -62,3 +75,16 @@ def run_summarize_policy(args: argparse.Namespace) -> Response:
                            for row in rows],
                     headers=["Service", "Effect", "Access level", "Resource",
                              "Request condition"])
+
+
+def _stored_documents(args: argparse.Namespace, owner: list[tuple[str, str]]) -> list[str]:
+    """The documents of a managed policy, or of everything attached to a user, group or
+    role, read from the store as the caller (each read authorized)."""
+    from iamtui.commands.session import session
+    from iamtui.service.documents import managed_document, owner_documents
+
+    with session(args) as (service, caller):
+        if args.policy_arn:
+            return [managed_document(service, caller, args.policy_arn)]
+        (kind, name), = owner
+        return owner_documents(service, caller, kind, name)

@@ -20,6 +20,7 @@ from iamtui.policy import PolicyType, parse_policy
 from iamtui.policy.summary import ServiceSummary, summarize
 from iamtui.screens.ops import report_error
 from iamtui.screens.session import session_of
+from iamtui.service.documents import owner_documents as documents_of
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode
@@ -64,27 +65,14 @@ class PolicySummaryView(Static):
 
 
 def owner_documents(node: DOMNode, kind: str, name: str) -> list[str] | None:
-    """The documents of every policy that applies to a user, group or role: its inline and
-    attached policies, and a user's groups' (IAM User Guide, policy evaluation logic);
-    None when one of them cannot be read (the error is shown)."""
+    """The documents that apply to a user, group or role; None when one cannot be read
+    (the error is shown)."""
     service, principal = session_of(node)
     try:
-        owners = [(kind, name)]
-        if kind == "user":
-            owners += [("group", g.group_name)
-                       for g in service.list_groups_for_user(principal, name)]
-        documents = []
-        for owner_kind, owner_name in owners:
-            for policy in service.list_attached_policies(principal, owner_kind, owner_name):
-                documents.append(service.get_policy_version(
-                    principal, policy.arn, policy.default_version_id).document)
-            for policy_name in service.list_owner_policies(principal, owner_kind, owner_name):
-                documents.append(service.get_owner_policy(principal, owner_kind, owner_name,
-                                                          policy_name).document)
+        return documents_of(service, principal, kind, name)
     except IamError as error:
         report_error(node, error)
         return None
-    return documents
 
 
 class OwnerPolicySummary(PolicySummaryView):

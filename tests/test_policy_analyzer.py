@@ -214,6 +214,39 @@ CASES: list[tuple[str, Any, str, str | None, str, FindingType]] = [
       "Principal": {"AWS": "111122223333"}},
      "RESOURCE_POLICY", "AWS::S3::Bucket", "UNSUPPORTED_RESOURCE_ARN_IN_POLICY",
      FindingType.ERROR),
+    ("Suggestion – Redundant resource",
+     allow(Resource=["arn:aws:s3:::b/*", "arn:aws:s3:::b/reports/*"]), "IDENTITY_POLICY",
+     None, "REDUNDANT_RESOURCE", FindingType.SUGGESTION),
+    ("Error – Variable unsupported in element", allow(Action="s3:${aws:username}"),
+     "IDENTITY_POLICY", None, "VARIABLE_UNSUPPORTED_IN_ELEMENT", FindingType.ERROR),
+    ("Error – Missing brace in variable", allow(Resource="arn:aws:s3:::b/${aws:username"),
+     "IDENTITY_POLICY", None, "MISSING_BRACE_IN_VARIABLE", FindingType.ERROR),
+    ("Error – Empty variable", allow(Resource="arn:aws:s3:::b/${}"),
+     "IDENTITY_POLICY", None, "EMPTY_VARIABLE", FindingType.ERROR),
+    ("Error – Unsupported space in variable", allow(Resource="arn:aws:s3:::b/${aws:user name}"),
+     "IDENTITY_POLICY", None, "UNSUPPORTED_SPACE_IN_VARIABLE", FindingType.ERROR),
+    ("Error – Invalid Region",
+     allow(Condition={"StringEquals": {"aws:RequestedRegion": "moon-base"}}),
+     "IDENTITY_POLICY", None, "INVALID_REGION", FindingType.ERROR),
+    ("Security Warning – Deny with unsupported tag condition key for service",
+     {"Effect": "Deny", "Action": ["s3:ListAllMyBuckets"], "Resource": "*",
+      "Condition": {"StringEquals": {"aws:ResourceTag/status": "Confidential"}}},
+     "IDENTITY_POLICY", None, "DENY_WITH_UNSUPPORTED_TAG_CONDITION_KEY_FOR_SERVICE",
+     FindingType.SECURITY_WARNING),
+    ("Suggestion – Allow with unsupported tag condition key for service",
+     allow(Action="s3:ListAllMyBuckets", Resource="*",
+           Condition={"StringEquals": {"aws:ResourceTag/team": "blue"}}), "IDENTITY_POLICY",
+     None, "ALLOW_WITH_UNSUPPORTED_TAG_CONDITION_KEY_FOR_SERVICE", FindingType.SUGGESTION),
+    ("Security Warning – Deny NotAction with unsupported tag condition key for service",
+     {"Effect": "Deny", "NotAction": "s3:*", "Resource": "*",
+      "Condition": {"StringEquals": {"aws:ResourceTag/status": "Confidential"}}},
+     "IDENTITY_POLICY", None, "DENY_NOTACTION_WITH_UNSUPPORTED_TAG_CONDITION_KEY_FOR_SERVICE",
+     FindingType.SECURITY_WARNING),
+    ("Suggestion – Allow NotAction with unsupported tag condition key for service",
+     {"Effect": "Allow", "NotAction": "s3:*", "Resource": "*",
+      "Condition": {"StringEquals": {"aws:ResourceTag/team": "blue"}}},
+     "IDENTITY_POLICY", None, "ALLOW_NOTACTION_WITH_UNSUPPORTED_TAG_CONDITION_KEY_FOR_SERVICE",
+     FindingType.SUGGESTION),
     ("iamtui: a resource no action of the statement can match",
      allow(Action="s3:ListBucket"), "IDENTITY_POLICY", None,
      "IAMTUI_RESOURCE_TYPE_MISMATCH", FindingType.WARNING),
@@ -230,6 +263,17 @@ def test_check(heading: str, statement: dict[str, Any], policy_type: str,
     findings = found(doc(statement), policy_type, resource_type)
     assert code in findings, findings
     assert findings[code][0] is kind
+
+
+def test_redundant_statement_and_variables_need_version_2012() -> None:
+    """"Suggestion – Redundant statement" (the same statement twice) and "Error –
+    Variable unsupported in version" (variables need Version 2012-10-17)."""
+    statement = allow()
+    assert found(doc(statement, {**statement, "Sid": "Again"}))["REDUNDANT_STATEMENT"][0] is \
+        FindingType.SUGGESTION
+    old = json.dumps({"Version": "2008-10-17", "Statement": [
+        allow(Resource="arn:aws:s3:::b/${aws:username}/*")]})
+    assert found(old)["VARIABLE_UNSUPPORTED_IN_VERSION"][0] is FindingType.ERROR
 
 
 def test_policy_size_exceeds_identity_policy_quota() -> None:
@@ -259,6 +303,9 @@ def test_policy_size_exceeds_identity_policy_quota() -> None:
                      "StringEquals": {"s3:ExistingObjectTag/team": "blue",
                                       "aws:ResourceTag/team": "blue"}}),
     allow(Action="iam:ImportAccountAuthorizationDetails", Resource="*"),
+    {"Effect": "Deny", "Action": "ec2:TerminateInstances", "Resource": "*",
+     "Condition": {"StringEquals": {"aws:ResourceTag/env": "prod",
+                                    "aws:RequestedRegion": "eu-west-1"}}},
     {"Effect": "Allow", "Action": "ec2:RunInstances",
      "Resource": ["arn:aws:ec2:us-east-1:111122223333:instance/*",
                   "arn:aws:ec2:us-east-1::image/ami-1"]},

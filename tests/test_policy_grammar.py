@@ -412,8 +412,16 @@ class TestPrincipalElements:
         {"AWS": "arn:aws:iam::111122223333:group/admins"},
     ])
     def test_invalid_principals(self, principal: Any) -> None:
-        assert "INVALID_PRINCIPAL" in error_codes(
-            doc({**self.RESOURCE_ST, "Principal": principal}), PolicyType.RESOURCE)
+        """IAM policy validation check reference: "Error – Invalid principal format",
+        "Error – Invalid principal key", "Error – Unsupported wildcard in principal"."""
+        codes = error_codes(doc({**self.RESOURCE_ST, "Principal": principal}),
+                            PolicyType.RESOURCE)
+        text = json.dumps(principal)
+        expected = ("INVALID_PRINCIPAL_FORMAT" if not isinstance(principal, dict) or not principal
+                    else "INVALID_PRINCIPAL_KEY" if "User" in principal
+                    else "UNSUPPORTED_WILDCARD_IN_PRINCIPAL" if "*" in text or "?" in text
+                    else "INVALID_PRINCIPAL")
+        assert codes == [expected]
 
 
 class TestConditionOperators:

@@ -13,6 +13,7 @@ import difflib
 import fnmatch
 import functools
 import ipaddress
+import json
 import re
 from collections.abc import Iterator
 from typing import NamedTuple
@@ -33,6 +34,7 @@ from iamtui.policy.grammar import (
     ValidationReport,
     validate_policy,
 )
+from iamtui.policy.patterns import match_resource
 
 __all__ = ["LOCALES", "POLICY_TYPES", "RESOURCE_TYPES", "analyze_document", "analyze_policy",
            "grammar_type"]
@@ -67,6 +69,19 @@ _FAMILIES = {"String": ("string",), "ArrayOfString": ("string",), "ARN": ("arn",
              "Numeric": ("numeric",), "Date": ("date", "numeric"), "IPAddress": ("ip",)}
 _FAMILY_NAMES = {"string": "String", "arn": "ARN", "bool": "Boolean", "numeric": "Numeric",
                  "date": "Date", "ip": "IPAddress"}
+
+
+def _string_nodes(node: Node, path: tuple[str | int, ...]
+                  ) -> Iterator[tuple[Node, tuple[str | int, ...]]]:
+    """Every string value under `node`, with its path (keys of objects are not values)."""
+    if node.kind == "string":
+        yield node, path
+    elif node.kind == "array":
+        for i, item in enumerate(node.value):
+            yield from _string_nodes(item, (*path, i))
+    elif node.kind == "object":
+        for key, value in node.members():
+            yield from _string_nodes(value, (*path, key.value))
 
 
 def grammar_type(policy_type: str, resource_type: str | None = None) -> PolicyType:
@@ -117,6 +132,7 @@ class _Analyzer:
         self.policy_type, self.resource_type = policy_type, resource_type
         self.scp = policy_type == "SERVICE_CONTROL_POLICY"
         self.findings: list[Finding] = []
+        self.variables_enabled = True
 
     def add(self, kind: FindingType, code: str, detail: str, path: tuple[str | int, ...],
             node: Node) -> None:
@@ -150,11 +166,22 @@ class _Analyzer:
         statements = members.get("Statement")
         if statements is None:
             return
+        version = members.get("Version")
+        self.variables_enabled = version is not None and version.value == "2012-10-17"
         nodes = statements.value if statements.kind == "array" else [statements]
+        seen: set[str] = set()
         for index, node in enumerate(nodes):
             if node.kind == "object":
                 path = ("Statement", index) if statements.kind == "array" else ("Statement",)
                 self.statement(node, path)
+                same = json.dumps({k: v for k, v in node.plain().items() if k != "Sid"},
+                                  sort_keys=True)
+                if same in seen:
+                    self.add(FindingType.SUGGESTION, "REDUNDANT_STATEMENT",
+                             "The statements are redundant because they provide identical "
+                             "permissions. Update the policy to remove the redundant "
+                             "statement.", path, node)
+                seen.add(same)
 
     def statement(self, node: Node, path: tuple[str | int, ...]) -> None:
         members = {k.value: (k, v) for k, v in node.members()}
@@ -174,6 +201,9 @@ class _Analyzer:
             [a for found in known for a in found or ()]  # type: ignore[union-attr]
         for resource in resources:
             self.resource(resource, resolved if resource_key == "Resource" else None)
+        if resource_key == "Resource":
+            self.redundant_resources(resources)
+        self.variables(members, path)
         if self.scp:
             self.scp_rules(members, actions, allow, path)
         self.resource_type_rules(actions, resources)
@@ -183,6 +213,53 @@ class _Analyzer:
         if "Condition" in members:
             self.conditions(members["Condition"][1], (*path, "Condition"), resolved,
                             action_key == "NotAction")
+            self.tag_keys(members["Condition"][1], (*path, "Condition"), resolved,
+                          action_key == "NotAction", allow)
+
+    def redundant_resources(self, resources: list[_Element]) -> None:
+        for element in resources:
+            if any(other.value != element.value and match_resource(other.value, element.value)
+                   for other in resources):
+                self.add(FindingType.SUGGESTION, "REDUNDANT_RESOURCE",
+                         "The resource ARN(s) are redundant because they reference the same "
+                         f"resource: {element.value}. Review the use of wildcards (*)",
+                         element.path, element.node)
+
+    def variables(self, members: dict[str, tuple[Node, Node]],
+                  path: tuple[str | int, ...]) -> None:
+        """Policy variables: only in Resource and Condition, only in version 2012-10-17,
+        and well formed (IAM User Guide, "IAM policy elements: Variables and tags")."""
+        for key, (_, value) in members.items():
+            for node, where in _string_nodes(value, (*path, key)):
+                text = node.value
+                if "${" not in text:
+                    continue
+                if key not in ("Resource", "NotResource", "Condition"):
+                    self.add(FindingType.ERROR, "VARIABLE_UNSUPPORTED_IN_ELEMENT",
+                             "Policy variables are supported in the Resource and Condition "
+                             f"elements. Remove the policy variable from the {key} element.",
+                             where, node)
+                    continue
+                if not self.variables_enabled:
+                    self.add(FindingType.ERROR, "VARIABLE_UNSUPPORTED_IN_VERSION",
+                             "To include variables in your policy, use the policy version "
+                             "2012-10-17 or later.", where, node)
+                    continue
+                for start in (m.start() for m in re.finditer(r"\$\{", text)):
+                    end = text.find("}", start)
+                    name = text[start + 2:end].partition(",")[0] if end >= 0 else ""
+                    if end < 0:
+                        self.add(FindingType.ERROR, "MISSING_BRACE_IN_VARIABLE",
+                                 "The policy variable is missing a closing curly brace. Add } "
+                                 "after the variable text.", where, node)
+                    elif not name.strip():
+                        self.add(FindingType.ERROR, "EMPTY_VARIABLE",
+                                 "Empty policy variable. Remove the variable structure or "
+                                 "provide a variable within the structure.", where, node)
+                    elif " " in name:
+                        self.add(FindingType.ERROR, "UNSUPPORTED_SPACE_IN_VARIABLE",
+                                 "A space is not supported within the policy variable text. "
+                                 "Remove the space.", where, node)
 
     def _strings(self, members: dict[str, tuple[Node, Node]], key: str,
                  path: tuple[str | int, ...]) -> Iterator[_Element]:
@@ -432,6 +509,12 @@ class _Analyzer:
                 values = [str(i.value).lower() if i.kind == "bool" else str(i.value)
                           for i in items if i.kind in ("string", "number", "bool")]
                 self.values(spec, key, values, values_node, where)
+                if key.lower() == "aws:requestedregion" and spec.family == "string":
+                    for value in values:
+                        if not re.search(r"[*?]|\$\{", value) and not _REGION.match(value):
+                            self.add(FindingType.ERROR, "INVALID_REGION",
+                                     f"The Region {value} is not valid. Update the condition "
+                                     "value to a supported Region.", where, values_node)
                 found = self.condition_key(key, key_node, where)
                 if found is None:
                     continue
@@ -452,6 +535,61 @@ class _Analyzer:
                              "it is never in their request context, so the condition "
                              + ("always fails (or, with IfExists, always holds)."
                                 if spec.base != "Null" else "only sees a missing key."),
+                             where, key_node)
+
+    def tag_keys(self, node: Node, path: tuple[str | int, ...],
+                 actions: list[catalog.Action] | None, not_action: bool, allow: bool) -> None:
+        """AWS's "... with unsupported tag condition key for service" checks: a condition on
+        aws:ResourceTag is never met for the actions of a service that does not support it
+        (the key is missing), so an Allow grants them nothing and a Deny denies nothing."""
+        for op_node, keys_node in node.members():
+            for key_node, _ in keys_node.members():
+                key = key_node.value
+                if not key.lower().startswith("aws:resourcetag/"):
+                    continue
+                where = (*path, op_node.value, key)
+                if not_action:
+                    code, kind, detail = (
+                        ("ALLOW_NOTACTION_WITH_UNSUPPORTED_TAG_CONDITION_KEY_FOR_SERVICE",
+                         FindingType.SUGGESTION, "Using the effect Allow with NotAction and "
+                         "the tag condition key {key} allows only service actions that "
+                         "support the condition key. The condition key doesn't apply to some "
+                         "service actions. We recommend that you use Action instead of "
+                         "NotAction.") if allow else
+                        ("DENY_NOTACTION_WITH_UNSUPPORTED_TAG_CONDITION_KEY_FOR_SERVICE",
+                         FindingType.SECURITY_WARNING, "Using the effect Deny with NotAction "
+                         "and the tag condition key {key} can be overly permissive because "
+                         "some service actions are not denied by this statement. This is "
+                         "because the condition key doesn't apply to some service actions. We "
+                         "recommend that you use Action instead of NotAction."))
+                    self.add(kind, code, detail.format(key=key), where, key_node)
+                    continue
+                by_service: dict[str, bool] = {}
+                for action in actions or ():
+                    supported = catalog.key_supported(key, action.supported_keys())
+                    by_service[action.service] = by_service.get(action.service, False) \
+                        or supported
+                missing = sorted(p for p, ok in by_service.items() if not ok)
+                if not missing:
+                    continue
+                prefixes = ", ".join(missing)
+                if allow:
+                    self.add(FindingType.SUGGESTION,
+                             "ALLOW_WITH_UNSUPPORTED_TAG_CONDITION_KEY_FOR_SERVICE",
+                             f"Using the effect Allow with the tag condition key {key} and "
+                             "actions for services with the following prefixes does not "
+                             f"affect the policy: {prefixes}. Actions for the listed service "
+                             "are not allowed by this statement. We recommend that you move "
+                             "these actions to a different statement without this condition "
+                             "key.", where, key_node)
+                else:
+                    self.add(FindingType.SECURITY_WARNING,
+                             "DENY_WITH_UNSUPPORTED_TAG_CONDITION_KEY_FOR_SERVICE",
+                             f"Using the effect Deny with the tag condition key {key} and "
+                             "actions for services with the following prefixes can be overly "
+                             f"permissive: {prefixes}. Actions for the listed services are not "
+                             "denied by this statement. We recommend that you move these "
+                             "actions to a different statement without this condition key.",
                              where, key_node)
 
     def condition_key(self, key: str, node: Node,

@@ -503,25 +503,30 @@ class _Checker:
         if node.kind == "string":
             if node.value == "*":
                 return Principal(True)
-            self.error(f"Principal must be \"*\" or an object such as {{\"AWS\": ...}}, "
-                       f"not {_show(node)}", path, node, "INVALID_PRINCIPAL")
+            self.error(f"The Principal element contents are not valid: \"*\" or an object "
+                       f"such as {{\"AWS\": ...}}, not {_show(node)}", path, node,
+                       "INVALID_PRINCIPAL_FORMAT")
             return None
         if node.kind != "object" or not node.value:
-            self.error("Principal must be \"*\" or a non-empty object", path, node,
-                       "INVALID_PRINCIPAL")
+            self.error("The Principal element contents are not valid. Specify a key-value "
+                       "pair in the Principal element.", path, node, "INVALID_PRINCIPAL_FORMAT")
             return None
         entries: list[tuple[str, str]] = []
         for key_node, value_node in node.members():
             kind = key_node.value
             if kind not in _PRINCIPAL_TYPES:
-                self.error(f"Principal type {kind!r} must be one of "
+                self.error(f"The principal key {kind!r} is not valid: use "
                            + ", ".join(_PRINCIPAL_TYPES), (*path, kind), key_node,
-                           "INVALID_PRINCIPAL")
+                           "INVALID_PRINCIPAL_KEY")
                 continue
             for value, vnode in self._strings(value_node, (*path, kind)):
                 # "You cannot use a wildcard to match part of a principal name or ARN"
                 partial = value != "*" and any(c in value for c in "*?")
-                if kind == "AWS" and (partial or not (value == "*" or _ACCOUNT.match(value)
+                if kind == "AWS" and partial:
+                    self.error(f"Wildcards (*, ?) are not supported with the principal key "
+                               f"AWS ({value!r}). Replace the wildcard with a valid principal "
+                               "value.", (*path, kind), vnode, "UNSUPPORTED_WILDCARD_IN_PRINCIPAL")
+                elif kind == "AWS" and (not (value == "*" or _ACCOUNT.match(value)
                                                       or _PRINCIPAL_ARN.match(value)
                                                       or _UNIQUE_ID.match(value))):
                     self.error(f"Invalid principal in policy: {value!r} must be \"*\", a "
@@ -670,7 +675,9 @@ class _Checker:
             candidates = by_service.get(lowered.split(":", 1)[0], []) + by_service.get("*", [])
             if any(a != lowered and matcher.matches(action) for a, matcher in candidates):
                 self.add(FindingType.SUGGESTION, "REDUNDANT_ACTION",
-                         f"{action!r} is already covered by another pattern in this statement",
+                         "The action(s) are redundant because they provide similar "
+                         f"permissions. Update the policy to remove the redundant action "
+                         f"such as: {action}.",
                          (*path, "Action" if st.action else "NotAction", i), node)
 
 

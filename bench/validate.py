@@ -67,7 +67,11 @@ def policy(target: int = TARGET) -> str:
     statements: list[dict[str, object]] = []
     i = 0
     while True:
-        statement = {"Sid": f"S{i}", **STATEMENTS[i % len(STATEMENTS)]}
+        # each repeat names other resources (the same statement twice is a finding)
+        template = json.dumps(STATEMENTS[i % len(STATEMENTS)]).replace(
+            "111122223333", f"{111122223333 + i // len(STATEMENTS)}").replace(
+            "reports", f"reports-{i}")
+        statement = {"Sid": f"S{i}", **json.loads(template)}
         candidate = json.dumps({"Version": "2012-10-17", "Statement": [*statements, statement]},
                                indent=2)
         if policy_size(candidate) > target:

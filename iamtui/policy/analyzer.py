@@ -150,7 +150,8 @@ class _Analyzer:
     # ------------------------------------------------------------ the document
 
     def document(self, root: Node) -> None:
-        size = policy_size(self.text)
+        # counting non-whitespace walks the text: only when it could be over a quota
+        size = policy_size(self.text) if len(self.text) > SCP_QUOTA else len(self.text)
         if self.scp and size > SCP_QUOTA:
             self.add(FindingType.ERROR, "POLICY_SIZE_EXCEEDS_SCP_QUOTA",
                      f"The {size} characters in the service control policy (SCP) exceed the "
@@ -491,7 +492,8 @@ class _Analyzer:
         present = {k.value.lower() for _, keys in node.members() for k, _ in keys.members()}
         supported: tuple[str, ...] | None = None
         if actions:
-            supported = tuple(k for a in actions for k in a.supported_keys())
+            # each key once: a wildcard over EC2 lists the same keys hundreds of times
+            supported = tuple(dict.fromkeys(k for a in actions for k in a.supported_keys()))
         for op_node, keys_node in node.members():
             spec = parse_operator(op_node.value)
             if spec is None or keys_node.kind != "object":
@@ -620,7 +622,7 @@ class _Analyzer:
                          f"The condition key {key} does not exist. Use a valid condition key.",
                          where, node)
             return found
-        if "." in prefix or "/" in prefix or prefix.lower() in _federated_prefixes():
+        if "." in prefix or "/" in prefix or prefix.lower() in _FEDERATED_PREFIXES:
             return None  # an identity provider's keys (accounts.google.com:aud, saml:sub)
         service = catalog.load_service(prefix)
         if service is None:
@@ -747,8 +749,7 @@ def _private(network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
                for p in _PRIVATE)
 
 
-def _federated_prefixes() -> frozenset[str]:
-    """Condition key prefixes of identity providers (saml, accounts.google.com, ...)."""
-    return frozenset({"saml", "cognito-identity.amazonaws.com", "accounts.google.com",
-                      "graph.facebook.com", "www.amazon.com", "oidc", "identitycenter",
-                      "catalog"})
+# Condition key prefixes of identity providers (saml, accounts.google.com, ...).
+_FEDERATED_PREFIXES = frozenset({"saml", "cognito-identity.amazonaws.com",
+                                 "accounts.google.com", "graph.facebook.com", "www.amazon.com",
+                                 "oidc", "identitycenter", "catalog"})

@@ -323,3 +323,48 @@ def test_trust_policy_is_a_resource_type() -> None:
     trust = doc({"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
                  "Action": "sts:AssumeRole"})
     assert found(trust, "RESOURCE_POLICY", "AWS::IAM::AssumeRolePolicyDocument") == {}
+
+
+# ---------------------------------------------------------------------------- properties
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from test_policy_properties import json_values, policy_like, well_formed  # noqa: E402
+
+from iamtui.policy import PolicyType  # noqa: E402
+from iamtui.policy.document import LineIndex  # noqa: E402
+
+ANALYSES = [("IDENTITY_POLICY", None), ("RESOURCE_POLICY", None),
+            ("SERVICE_CONTROL_POLICY", None), ("RESOURCE_CONTROL_POLICY", None),
+            ("RESOURCE_POLICY", "AWS::IAM::AssumeRolePolicyDocument"),
+            ("RESOURCE_POLICY", "AWS::S3::Bucket")]
+
+
+def check_analysis(text: str) -> None:
+    """analyze_policy answers every text with findings (never an exception), each span
+    inside the text, its line and column those of its offsets."""
+    lines = LineIndex(text)
+    for policy_type, resource_type in ANALYSES:
+        for f in analyze_policy(text, policy_type, resource_type).findings:
+            assert 0 <= f.offsets[0] <= f.offsets[1] <= len(text)
+            if f.offsets != (0, 0):
+                assert lines.position(f.offsets[0]) == f.start
+            f.to_aws()
+
+
+@given(st.text(alphabet='{}[]",:*?$ \nAcinoSERsaw3-/', max_size=80))
+@settings(max_examples=100, deadline=None)
+def test_analysis_of_noise_never_crashes(text: str) -> None:
+    check_analysis(text)
+
+
+@given(st.one_of(json_values, policy_like), st.sampled_from([None, 2]))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_analysis_of_policy_shaped_json_never_crashes(value: Any, indent: int | None) -> None:
+    check_analysis(json.dumps(value, indent=indent))
+
+
+@given(well_formed(PolicyType.IDENTITY))
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_analysis_of_well_formed_policies_never_crashes(value: Any) -> None:
+    check_analysis(json.dumps(value, indent=2))

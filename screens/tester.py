@@ -45,6 +45,7 @@ from iamtui.screens.modals import Field, FormModal
 from iamtui.screens.ops import report_error
 from iamtui.screens.policy_editor import PolicyEditorScreen
 from iamtui.screens.session import session_of
+from iamtui.screens.widgets.catalog_suggesters import ResourceSuggester
 from iamtui.screens.widgets.picker import PickerModal
 from iamtui.screens.widgets.resource_table import Column, ResourceTable, Row
 from iamtui.service.who_can import (
@@ -237,7 +238,8 @@ class TesterSection(Vertical):
                         compact=True, suggester=self.suggester)
         with Horizontal(classes="field"):
             yield Label("Resources")
-            yield Input(placeholder="* (ARNs, comma-separated)", id="resources", compact=True)
+            yield Input(placeholder="* (ARNs, comma-separated)", id="resources", compact=True,
+                        suggester=ResourceSuggester())
         with Horizontal(classes="field"):
             yield Label("Caller ARN")
             yield Input(placeholder="optional: who calls, for resource-based policies",

@@ -28,8 +28,14 @@ async def test_tester_uses_the_catalog(db: Path) -> None:  # noqa: F811
         shown = [i.name for i in tester.query("#context Input").results(Input)
                  if i.parent is not None and i.parent.display]
         assert "aws:MultiFactorAuthPresent" in shown
+        # resource ARNs complete with their service's formats
+        resources = tester.query_one("#resources", Input)
+        resources.focus()
+        await pilot.press(*"arn:aws:s3:::")
+        await settle(pilot)
+        assert resources._suggestion == "arn:aws:s3:::${BucketName}"
         # s3:ListBucket acts on buckets: an object ARN is not applicable
-        tester.query_one("#resources", Input).value = OBJECT
+        resources.value = OBJECT
         await pilot.press("f5")
         await settle(pilot)
         (row,) = tester.query_one("#results", ResourceTable).rows

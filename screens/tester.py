@@ -356,9 +356,9 @@ class TesterSection(Vertical):
                       for key, ctype in keep.items())
         self.show_relevant_context()
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "actions":
-            self.show_relevant_context()
+    @on(Input.Changed, "#actions")
+    def _actions_changed(self) -> None:
+        self.show_relevant_context()
 
     def show_relevant_context(self) -> None:
         """Ask only for the context keys the typed actions support, and global ones."""

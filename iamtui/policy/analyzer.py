@@ -62,6 +62,11 @@ IAMTUI_ACTIONS = frozenset({IMPORT_ACTION.lower()})
 # Keys that are more secure with another ("Missing paired condition keys").
 PAIRED_KEYS = {"aws:vpcsourceip": ("aws:SourceVpc",)}
 _TAG_KEYS = ("aws:resourcetag", "aws:requesttag", "aws:principaltag")
+# service-name.amazonaws.com, service-name.region.amazonaws.com (kms:ViaService), .cn
+_SERVICE_PRINCIPAL = re.compile(r"^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?$")
+_SERVICE_PRINCIPAL_KEYS = frozenset({"aws:principalservicename", "iam:passedtoservice",
+                                     "aws:calledvia", "aws:calledviafirst", "aws:calledvialast",
+                                     "kms:viaservice"})
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 # Which operator families each condition key type takes ("Type mismatch").
 _FAMILIES = {"String": ("string",), "ArrayOfString": ("string",), "ARN": ("arn", "string"),
@@ -193,6 +198,7 @@ class _Analyzer:
             self.add(FindingType.SUGGESTION, "EMPTY_SID_VALUE",
                      "Add a value to the empty string in the Sid element.", (*path, "Sid"),
                      sid[1])
+        self.empty_elements(members, path)
         action_key = "Action" if "Action" in members else "NotAction"
         actions = list(self._strings(members, action_key, path))
         resource_key = "Resource" if "Resource" in members else "NotResource"
@@ -216,6 +222,57 @@ class _Analyzer:
                             action_key == "NotAction")
             self.tag_keys(members["Condition"][1], (*path, "Condition"), resolved,
                           action_key == "NotAction", allow)
+
+    def empty_elements(self, members: dict[str, tuple[Node, Node]],
+                       path: tuple[str | int, ...]) -> None:
+        """AWS's "Empty array ..." and "Empty object principal" suggestions (IAM itself
+        refuses such a statement on save: the grammar's error stays beside them)."""
+        for key, what in (("Action", "actions"), ("NotAction", "actions"),
+                          ("Resource", "resources"), ("NotResource", "resources"),
+                          ("Principal", "principals"), ("NotPrincipal", "principals")):
+            node = members.get(key, (None, None))[1]
+            if node is not None and what == "principals" and node.kind == "object" and any(
+                    v.kind == "array" and not v.value for _, v in node.members()):
+                node = next(v for _, v in node.members() if v.kind == "array" and not v.value)
+            if node is None or node.value or node.kind not in ("array", "object"):
+                continue
+            shape = "OBJECT" if node.kind == "object" else "ARRAY"
+            if shape == "OBJECT" and what != "principals":
+                continue
+            self.add(FindingType.SUGGESTION, f"EMPTY_{shape}_{what.upper()[:-1]}",
+                     f"This statement includes no {what} and does not affect the policy. "
+                     f"Specify {what}.", (*path, key), node)
+        condition = members.get("Condition", (None, None))[1]
+        for op_node, keys_node in condition.members() if condition is not None else ():
+            operator = op_node.value
+            if operator.rpartition(":")[2].lower() == "null" and ":" in operator:
+                self.add(FindingType.SUGGESTION, "NULL_WITH_QUALIFIER",
+                         "Avoid using the Null condition operator with the ForAllValues or "
+                         "ForAnyValue qualifiers because they always return a true or false "
+                         "respectively.", (*path, "Condition", operator), op_node)
+            for key_node, values in keys_node.members():
+                if values.kind != "array" or values.value:
+                    continue
+                lowered = operator.lower()
+                code, detail = (
+                    ("EMPTY_ARRAY_CONDITION_FORALLVALUES", "The ForAllValues prefix with an "
+                     "empty condition key matches only if the key is missing from the request "
+                     "context. To determine if the request context is empty, we recommend "
+                     "that you use the Null condition operator with the value of true "
+                     "instead.") if lowered.startswith("forallvalues:") else
+                    ("EMPTY_ARRAY_CONDITION_FORANYVALUE", "The ForAnyValue prefix with an "
+                     "empty condition key never matches the request context and it does not "
+                     "affect the policy. Specify conditions.")
+                    if lowered.startswith("foranyvalue:") else
+                    ("EMPTY_ARRAY_CONDITION_IFEXISTS", "The IfExists suffix with an empty "
+                     "condition key matches only if the key is missing from the request "
+                     "context. To determine if the request context is empty, we recommend "
+                     "that you use the Null condition operator with the value of true "
+                     "instead.") if lowered.endswith("ifexists") else
+                    ("EMPTY_ARRAY_CONDITION", "There are no values for the condition key and "
+                     "it does not affect the policy. Specify conditions."))
+                self.add(FindingType.SUGGESTION, code, detail,
+                         (*path, "Condition", operator, key_node.value), values)
 
     def redundant_resources(self, resources: list[_Element]) -> None:
         for element in resources:
@@ -461,6 +518,9 @@ class _Analyzer:
 
     def principal(self, node: Node, path: tuple[str | int, ...]) -> None:
         for key_node, value_node in node.members():
+            if key_node.value == "Service":
+                for item, where in _string_nodes(value_node, (*path, "Service")):
+                    self.service_principal(item.value, item, where)
             if key_node.value != "AWS":
                 continue
             items = value_node.value if value_node.kind == "array" else [value_node]
@@ -511,6 +571,10 @@ class _Analyzer:
                 values = [str(i.value).lower() if i.kind == "bool" else str(i.value)
                           for i in items if i.kind in ("string", "number", "bool")]
                 self.values(spec, key, values, values_node, where)
+                if key.lower() in _SERVICE_PRINCIPAL_KEYS and spec.family == "string" \
+                        and "Like" not in spec.base:
+                    for value in values:
+                        self.service_principal(value, values_node, where)
                 if key.lower() == "aws:requestedregion" and spec.family == "string":
                     for value in values:
                         if not re.search(r"[*?]|\$\{", value) and not _REGION.match(value):
@@ -593,6 +657,13 @@ class _Analyzer:
                              "denied by this statement. We recommend that you move these "
                              "actions to a different statement without this condition key.",
                              where, key_node)
+
+    def service_principal(self, value: str, node: Node,
+                          where: tuple[str | int, ...]) -> None:
+        if value != "*" and "${" not in value and not _SERVICE_PRINCIPAL.match(value):
+            self.add(FindingType.ERROR, "INVALID_SERVICE_PRINCIPAL_FORMAT",
+                     f"The service principal {value} does not match the expected format. Use "
+                     "the format service-name.amazonaws.com.", where, node)
 
     def condition_key(self, key: str, node: Node,
                       where: tuple[str | int, ...]) -> catalog.ConditionKey | None:

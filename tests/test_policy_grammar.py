@@ -469,13 +469,21 @@ class TestConditionOperators:
         assert [f.issue_code for f in report.errors] == ["INVALID_CONDITION_OPERATOR"]
         assert report.errors[0].path == ("Statement", 0, "Condition", operator)
 
-    @pytest.mark.parametrize("operator,value", [
-        ("NumericEquals", "ten"), ("DateLessThan", "yesterday"), ("Bool", "yes"),
-        ("IpAddress", "10.0.0.300/8"), ("BinaryEquals", "not base64!"), ("Null", "maybe"),
-        ("DateEquals", "\u00b2"),
+    @pytest.mark.parametrize("operator,value,code", [
+        ("NumericEquals", "ten", "TYPE_MISMATCH_NUMBER"),
+        ("DateLessThan", "yesterday", "TYPE_MISMATCH_DATE"),
+        ("Bool", "yes", "TYPE_MISMATCH_BOOLEAN"),
+        ("IpAddress", "10.0.0.300/8", "TYPE_MISMATCH_IP_RANGE"),
+        ("BinaryEquals", "not base64!", "TYPE_MISMATCH_STRING"),
+        ("Null", "maybe", "TYPE_MISMATCH_BOOLEAN"),
+        ("DateEquals", "\u00b2", "TYPE_MISMATCH_DATE"),
     ])
-    def test_values_of_the_wrong_type_rejected(self, operator: str, value: str) -> None:
-        assert error_codes(self.with_condition(operator, value)) == ["DATA_TYPE_MISMATCH"]
+    def test_values_of_the_wrong_type_rejected(self, operator: str, value: str,
+                                               code: str) -> None:
+        """IAM policy validation check reference: "General Warning – Type mismatch
+        Boolean", "... date", "... IP range", "... number", "... string" (refused on save
+        here, so reported as errors)."""
+        assert error_codes(self.with_condition(operator, value)) == [code]
 
     def test_scalar_json_values_accepted(self) -> None:
         parse_policy(self.with_condition("NumericLessThan", 10))

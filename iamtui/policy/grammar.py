@@ -575,8 +575,9 @@ class _Checker:
                         continue
                     problem = check_value(spec.family, value)
                     if problem:
+                        # AWS's "Type mismatch ..." checks; an error here: IAM refuses it
                         self.error(f"{op_node.value} on {key_node.value}: {problem}",
-                                   key_path, item, "DATA_TYPE_MISMATCH")
+                                   key_path, item, _TYPE_MISMATCH[spec.family])
                 if not key_node.value:
                     self.error("A condition key must not be empty", key_path, key_node)
                 clauses.append(ConditionClause(spec.name, key_node.value, values))
@@ -685,6 +686,12 @@ _PASS_ROLE = _ActionCheck("PASS_ROLE", "iam:passrole", "iam:passedtoservice",
                           FindingType.SECURITY_WARNING, _PASS_ROLE_DETAILS)
 _CREATE_SLR = _ActionCheck("CREATE_SLR", "iam:createservicelinkedrole", "iam:awsservicename",
                            FindingType.WARNING, _CREATE_SLR_DETAILS)
+
+
+# The IAM policy validation check reference's "Type mismatch ..." code per operator family.
+_TYPE_MISMATCH = {"numeric": "TYPE_MISMATCH_NUMBER", "date": "TYPE_MISMATCH_DATE",
+                  "bool": "TYPE_MISMATCH_BOOLEAN", "null": "TYPE_MISMATCH_BOOLEAN",
+                  "ip": "TYPE_MISMATCH_IP_RANGE", "binary": "TYPE_MISMATCH_STRING"}
 
 
 def _is_null_if_exists(operator: str) -> bool:

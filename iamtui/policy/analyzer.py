@@ -67,6 +67,9 @@ _SERVICE_PRINCIPAL = re.compile(r"^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?$")
 _SERVICE_PRINCIPAL_KEYS = frozenset({"aws:principalservicename", "iam:passedtoservice",
                                      "aws:calledvia", "aws:calledviafirst", "aws:calledvialast",
                                      "kms:viaservice"})
+# ${aws:username}, ${aws:PrincipalTag/team}, ${s3:prefix}, and the specials ${*} ${?} ${$}
+_VARIABLE_NAME = re.compile(r"^([A-Za-z0-9:_./-]+|[*?$])$")
+_DEFAULT = re.compile(r"^ ?'[^']*'$")  # ${aws:username, 'anonymous'}
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 # Which operator families each condition key type takes ("Type mismatch").
 _FAMILIES = {"String": ("string",), "ArrayOfString": ("string",), "ARN": ("arn", "string"),
@@ -318,6 +321,15 @@ class _Analyzer:
                         self.add(FindingType.ERROR, "UNSUPPORTED_SPACE_IN_VARIABLE",
                                  "A space is not supported within the policy variable text. "
                                  "Remove the space.", where, node)
+                    elif not _VARIABLE_NAME.match(name):
+                        self.add(FindingType.ERROR, "UNSUPPORTED_SYMBOL_IN_VARIABLE",
+                                 f"The symbol in {name} is not supported within the policy "
+                                 "variable text. Remove the symbol.", where, node)
+                    elif "," in text[start:end] and not _DEFAULT.match(
+                            text[start:end].partition(",")[2]):
+                        self.add(FindingType.ERROR, "MISSING_QUOTE_IN_VARIABLE",
+                                 "The policy variable default value must begin and end with a "
+                                 "single quote. Add the missing quote.", where, node)
 
     def _strings(self, members: dict[str, tuple[Node, Node]], key: str,
                  path: tuple[str | int, ...]) -> Iterator[_Element]:
@@ -394,6 +406,11 @@ class _Analyzer:
                      "lowercase letters.", element.path, element.node)
             return
         if wild.search(service):
+            if "*" in service or "?" in service:
+                self.add(FindingType.SUGGESTION, "WILDCARD_IN_SERVICE_NAME",
+                         "Avoid using wildcards (*, ?) in the service name because it might "
+                         "grant unintended access to other AWS services with similar names.",
+                         element.path, element.node)
             return
         formats, fitting = _formats(service, _rest)
         if formats:
@@ -568,6 +585,10 @@ class _Analyzer:
                              "capitalization in the same condition block. Remove the duplicate "
                              "condition keys.", where, key_node)
                 items = values_node.value if values_node.kind == "array" else [values_node]
+                if len({i.kind for i in items}) > 1:
+                    self.add(FindingType.ERROR, "INVALID_CONDITION_DATA_TYPE",
+                             "The condition value data types do not match. Use condition "
+                             "values of the same JSON data type.", where, values_node)
                 values = [str(i.value).lower() if i.kind == "bool" else str(i.value)
                           for i in items if i.kind in ("string", "number", "bool")]
                 self.values(spec, key, values, values_node, where)

@@ -312,7 +312,7 @@ class _Checker:
         if "Id" in members:
             id_node = members["Id"][1]
             if id_node.kind != "string":
-                self.error("Id must be a string", ("Id",), id_node)
+                self.error("Id must be a string", ("Id",), id_node, "DATA_TYPE_MISMATCH")
             else:
                 policy_id = id_node.value
         if "Statement" not in members:
@@ -435,7 +435,7 @@ class _Checker:
             return None
         node = member[1]
         if node.kind != "string":
-            self.error("Sid must be a string", (*path, "Sid"), node)
+            self.error("Sid must be a string", (*path, "Sid"), node, "DATA_TYPE_MISMATCH")
             return None
         if self.policy_type is PolicyType.IDENTITY and not _SID_IAM.match(node.value):
             self.error(f"Sid {node.value!r} may hold only letters A-Z, a-z and digits 0-9 "
@@ -479,7 +479,8 @@ class _Checker:
             return [(node.value, node)]
         if node.kind == "array" and node.value and all(n.kind == "string" for n in node.value):
             return [(n.value, n) for n in node.value]
-        self.error(f"{path[-1]} must be a string or a non-empty list of strings", path, node)
+        self.error(f"{path[-1]} must be a string or a non-empty list of strings", path, node,
+                   "DATA_TYPE_MISMATCH" if node.kind != "array" or node.value else "SYNTAX_ERROR")
         return []
 
     def _action(self, value: str, node: Node, path: tuple[str | int, ...]) -> None:

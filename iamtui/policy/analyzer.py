@@ -456,24 +456,25 @@ class _Analyzer:
     def _resource_type_mismatch(self, element: _Element,
                                 actions: list[catalog.Action]) -> None:
         """iamtui's own: an ARN that no action of the statement can act on."""
-        taken: list[str] = []
+        takes: dict[str, list[str]] = {}
         for action in actions:
             service = catalog.load_service(action.service)
+            names = takes.setdefault(action.full_name, [])
             for resource in action.resource_types:
                 rtype = service.resource_types.get(resource.name.lower()) if service else None
                 if rtype is None:
                     continue
                 if rtype.matches(element.value):
                     return
-                taken.append(f"{action.full_name} ({rtype.name})")
-        names = ", ".join(a.full_name for a in actions[:5]) + (", ..." if len(actions) > 5
-                                                                else "")
+                names.append(rtype.name)
+        star = 'only "*"'
+        said = [f"{name} takes {', '.join(types) if types else star}"
+                for name, types in list(takes.items())[:4]]
+        more = f" (and {len(takes) - 4} more actions)" if len(takes) > 4 else ""
         self.add(FindingType.WARNING, "IAMTUI_RESOURCE_TYPE_MISMATCH",
-                 f"No action of this statement can apply to {element.value}: its resource "
-                 f"type is none that {names} take"
-                 + (f" (they take: {', '.join(dict.fromkeys(taken))})" if taken else
-                    ", which act only on \"*\"")
-                 + ". The statement grants nothing on it.", element.path, element.node)
+                 f"No action of this statement can act on {element.value}, so the statement "
+                 f"grants nothing on it: " + "; ".join(said) + more + ".",
+                 element.path, element.node)
 
     # ------------------------------------------------------------ policy-type rules
 

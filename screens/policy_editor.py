@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -123,7 +123,8 @@ class PolicyEditorScreen(Screen[bool]):
             self._timer.stop()
         self._timer = self.set_timer(DEBOUNCE_SECONDS, self._schedule)
 
-    def on_text_area_selection_changed(self, event: TextArea.SelectionChanged) -> None:
+    @on(TextArea.SelectionChanged, "#editor")
+    def _cursor_moved(self) -> None:
         # what the action under the cursor is, or what its wildcard covers
         self.query_one("#catalog-hint", Static).update(
             Content(self.editor.catalog_hint()))

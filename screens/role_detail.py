@@ -22,6 +22,7 @@ from iamtui.screens.session import session_of
 from iamtui.screens.widgets.detail_pane import DetailPane, TagsPane
 from iamtui.screens.widgets.detail_screen import DetailScreen, header
 from iamtui.screens.widgets.permissions import PermissionsPane, open_editor, pretty
+from iamtui.screens.widgets.policy_summary import OwnerPolicySummary
 from iamtui.screens.widgets.resource_table import Column, Row
 
 if TYPE_CHECKING:
@@ -144,6 +145,8 @@ class RoleDetailScreen(DetailScreen):
                 yield SessionsPane(self.role_name)
             with TabPane("Tags", id="tags"):
                 yield TagsPane.of(service, principal, "role", self.role_name, id="tags-pane")
+            with TabPane("Permissions summary", id="permissions-summary"):
+                yield OwnerPolicySummary("role", self.role_name, classes="summary-body")
         yield Footer()
 
     def load(self) -> None:

@@ -37,12 +37,14 @@ from iamtui.policy import (
     compile_policy,
     explain,
 )
+from iamtui.policy.completion import complete_action, relevant_context_keys, resource_applies
 from iamtui.policy.explain import StatementTrace
 from iamtui.policy.grammar import Statement
 from iamtui.screens.modals import Field, FormModal
 from iamtui.screens.ops import report_error
 from iamtui.screens.policy_editor import PolicyEditorScreen
 from iamtui.screens.session import session_of
+from iamtui.screens.widgets.catalog_suggesters import ResourceSuggester
 from iamtui.screens.widgets.picker import PickerModal
 from iamtui.screens.widgets.resource_table import Column, ResourceTable, Row
 from iamtui.service.who_can import Subject, compile_custom, context_key_types, mentioned_actions
@@ -94,6 +96,15 @@ def nothing_matched(result: EvalResult) -> str:
             f"{inputs.request.action}, so nothing matched")
 
 
+def _decided(result: EvalResult) -> str:
+    """Who decided; "not applicable" first when the resource is of no type the action
+    takes (the IAM policy simulator's word; Service Authorization Reference)."""
+    request = result.inputs.request
+    if resource_applies(request.action, request.resource) is False:
+        return f"not applicable · {decided_by_words(result)}"
+    return decided_by_words(result)
+
+
 def split_list(text: str) -> list[str]:
     """`a, b c` -> [a, b, c]: actions and ARNs never hold commas or spaces."""
     return [part for part in text.replace(",", " ").split() if part]
@@ -114,7 +125,8 @@ class ListSuggester(Suggester):
         for choice in self.choices:
             if choice.lower().startswith(word) and len(choice) > len(word):
                 return value[:cut] + choice
-        return None
+        rest = complete_action(value[cut:])  # then any of AWS's actions (the catalog)
+        return value + rest if rest else None
 
 
 def deciding_trace(result: EvalResult, traces: tuple[StatementTrace, ...]
@@ -219,7 +231,8 @@ class TesterSection(Vertical):
                         compact=True, suggester=self.suggester)
         with Horizontal(classes="field"):
             yield Label("Resources")
-            yield Input(placeholder="* (ARNs, comma-separated)", id="resources", compact=True)
+            yield Input(placeholder="* (ARNs, comma-separated)", id="resources", compact=True,
+                        suggester=ResourceSuggester())
         with Horizontal(classes="field"):
             yield Label("Caller ARN")
             yield Input(placeholder="optional: who calls, for resource-based policies",
@@ -334,6 +347,20 @@ class TesterSection(Vertical):
                                  Input(", ".join(values.get(key, ())), placeholder=ctype,
                                        compact=True, name=key), classes="ctx-row")
                       for key, ctype in keep.items())
+        self.show_relevant_context()
+
+    @on(Input.Changed, "#actions")
+    def _actions_changed(self) -> None:
+        self.show_relevant_context()
+
+    def show_relevant_context(self) -> None:
+        """Ask only for the context keys the typed actions support, and global ones."""
+        actions = split_list(self.query_one("#actions", Input).value)
+        keys = list(self.context_types)
+        relevant = set(relevant_context_keys(keys, actions)) if actions else set(keys)
+        for field in self.query("#context Input").results(Input):
+            if field.parent is not None:
+                field.parent.display = field.name in relevant
 
     def context_values(self) -> dict[str, tuple[str, ...]]:
         out = {}
@@ -451,7 +478,7 @@ class TesterSection(Vertical):
             want = expected.get((request.action.lower(), request.resource), "")
             mark = " ≠" if want and want != r.decision else ""
             rows.append(Row(str(i), (request.action, r.decision, request.resource,
-                                     decided_by_words(r), want + mark)))
+                                     _decided(r), want + mark)))
         table = self.query_one("#results", ResourceTable)
         table.set_rows(rows)
         self.add_class("-ran")

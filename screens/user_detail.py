@@ -27,6 +27,7 @@ from iamtui.screens.widgets.detail_pane import DetailPane, TagsPane
 from iamtui.screens.widgets.detail_screen import DetailScreen, header
 from iamtui.screens.widgets.permissions import PermissionsPane
 from iamtui.screens.widgets.picker import PickerModal
+from iamtui.screens.widgets.policy_summary import OwnerPolicySummary
 from iamtui.screens.widgets.resource_table import Column, ResourceTable, Row
 from iamtui.security.passwords import UNTIL_UNLOCKED
 
@@ -300,6 +301,8 @@ class UserDetailScreen(DetailScreen):
                 yield ResourceTable((Column("time", "Time"), Column("event", "Event"),
                                      Column("who", "Who"), Column("result", "Result", 60)),
                                     empty_text="No recorded events.", id="activity-table")
+            with TabPane("Permissions summary", id="permissions-summary"):
+                yield OwnerPolicySummary("user", self.user_name, classes="summary-body")
         yield Footer()
 
     def load(self) -> None:

@@ -68,7 +68,7 @@ PLAUSIBLE: dict[str, list[str]] = {
     "time": ["2026-11-28T12:00:00Z", "0"], "results": ["5"], "attributes": [
         "AttributeKey=Username,AttributeValue=bob"], "owner": [ACCOUNT_ID],
     "filter": ["User", "Role", "LocalManagedPolicy"], "scope": ["Local", "AWS", "All"],
-    "details": ['{"UserDetailList": []}'], "subcommand": ["verify"], "type": ["TRUST_POLICY"],
+    "details": ['{"UserDetailList": []}'], "subcommand": ["verify"], "type": ["RESOURCE_POLICY"],
     "alias": ["example"],
 }
 

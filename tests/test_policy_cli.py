@@ -322,7 +322,8 @@ class TestValidatePolicy:
         document = json.dumps({"Statement": [
             {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}]}, indent=2)
         findings = self.findings(capsys, document)
-        assert {f["issueCode"] for f in findings} == {"MISSING_VERSION", "ALLOW_WITH_NOT_ACTION"}
+        assert {f["issueCode"] for f in findings} == {"MISSING_VERSION",
+                                                      "IAMTUI_ALLOW_WITH_NOT_ACTION"}
         for finding in findings:
             assert set(finding) == {"findingDetails", "findingType", "issueCode",
                                     "learnMoreLink", "locations"}
@@ -335,7 +336,7 @@ class TestValidatePolicy:
                     line = document.split("\n")[position["line"] - 1]
                     line_start = position["offset"] - position["column"]
                     assert document[line_start:line_start + len(line)] == line
-        (not_action,) = [f for f in findings if f["issueCode"] == "ALLOW_WITH_NOT_ACTION"]
+        (not_action,) = [f for f in findings if f["issueCode"] == "IAMTUI_ALLOW_WITH_NOT_ACTION"]
         assert not_action["findingType"] == "SECURITY_WARNING"
         assert not_action["locations"][0]["path"] == [
             {"value": "Statement"}, {"index": 0}, {"value": "NotAction"}]
@@ -353,14 +354,14 @@ class TestValidatePolicy:
             capsys, document, "--policy-type", "RESOURCE_POLICY")}
         assert "ALLOW_WITH_NOT_PRINCIPAL" in codes
         identity = {f["issueCode"] for f in self.findings(capsys, document)}
-        assert "PRINCIPAL_NOT_ALLOWED" in identity
+        assert "UNSUPPORTED_PRINCIPAL" in identity
 
     def test_pass_role_and_full_access(self, capsys: pytest.CaptureFixture[str]) -> None:
         document = json.dumps({"Version": "2012-10-17", "Statement": [
             {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"},
             {"Effect": "Allow", "Action": "*", "Resource": "*"}]})
         codes = [f["issueCode"] for f in self.findings(capsys, document)]
-        assert "PASS_ROLE_WITH_STAR_IN_RESOURCE" in codes and "FULL_ACCESS" in codes
+        assert "PASS_ROLE_WITH_STAR_IN_RESOURCE" in codes and "IAMTUI_FULL_ACCESS" in codes
 
     def test_import_permission_is_administrator_access(
             self, capsys: pytest.CaptureFixture[str]) -> None:
@@ -370,7 +371,7 @@ class TestValidatePolicy:
             {"Effect": "Allow", "Action": "iam:Import*", "Resource": "*"}]})
         (finding,) = self.findings(capsys, document)
         assert (finding["findingType"], finding["issueCode"]) == (
-            "SECURITY_WARNING", "IMPORT_IS_ADMINISTRATOR_ACCESS")
+            "SECURITY_WARNING", "IAMTUI_IMPORT_IS_ADMINISTRATOR_ACCESS")
         assert "equivalent to administrator access" in finding["findingDetails"]
 
     def test_table(self, capsys: pytest.CaptureFixture[str]) -> None:

@@ -319,9 +319,13 @@ class TestActionAndResourceElements:
     def test_action_must_be_string_or_list_of_strings(self, value: Any) -> None:
         rejects(doc({**ALLOW_S3, "Action": value}))
 
-    @pytest.mark.parametrize("resource", ["bucket", "arn:aws:s3:bucket", "s3:::b"])
-    def test_resource_must_be_an_arn_or_star(self, resource: str) -> None:
-        assert error_codes(doc({**ALLOW_S3, "Resource": resource})) == ["INVALID_ARN_RESOURCE"]
+    @pytest.mark.parametrize(("resource", "code"), [
+        ("bucket", "INVALID_ARN_PREFIX"), ("s3:::b", "INVALID_ARN_PREFIX"),
+        ("arn:aws:s3:bucket", "MISSING_ARN_FIELD")])
+    def test_resource_must_be_an_arn_or_star(self, resource: str, code: str) -> None:
+        """IAM policy validation check reference, "Error – Invalid ARN prefix" and
+        "Error – Missing ARN field"."""
+        assert error_codes(doc({**ALLOW_S3, "Resource": resource})) == [code]
 
     def test_error_location_points_at_the_bad_value(self) -> None:
         text = doc({**ALLOW_S3, "Action": ["s3:GetObject", "bad"]})
@@ -337,7 +341,7 @@ class TestSid:
     def test_unique_sids(self) -> None:
         text = doc({**ALLOW_S3, "Sid": "One"}, {**ALLOW_S3, "Sid": "One"})
         report = validate_policy(text)
-        assert [f.issue_code for f in report.errors] == ["DUPLICATE_SID"]
+        assert [f.issue_code for f in report.errors] == ["UNIQUE_SIDS_REQUIRED"]
         assert report.errors[0].path == ("Statement", 1, "Sid")
 
     def test_distinct_sids_and_missing_sids(self) -> None:
@@ -345,7 +349,7 @@ class TestSid:
                          ALLOW_S3))
 
     def test_iam_sid_characters(self) -> None:
-        assert error_codes(doc({**ALLOW_S3, "Sid": "has space"})) == ["INVALID_SID"]
+        assert error_codes(doc({**ALLOW_S3, "Sid": "has space"})) == ["UNSUPPORTED_SID"]
         parse_policy(doc({**ALLOW_S3, "Sid": "AllowRead2"}))
 
 
@@ -364,7 +368,7 @@ class TestPrincipalElements:
     @pytest.mark.parametrize("key", ["Principal", "NotPrincipal"])
     def test_identity_policy_rejects_principal(self, key: str) -> None:
         text = doc({**ALLOW_S3, key: "*"})
-        assert error_codes(text) == ["PRINCIPAL_NOT_ALLOWED"]
+        assert error_codes(text) == ["UNSUPPORTED_PRINCIPAL"]
         assert validate_policy(text).errors[0].path == ("Statement", 0, key)
 
     def test_resource_policy_requires_principal(self) -> None:
@@ -408,8 +412,16 @@ class TestPrincipalElements:
         {"AWS": "arn:aws:iam::111122223333:group/admins"},
     ])
     def test_invalid_principals(self, principal: Any) -> None:
-        assert "INVALID_PRINCIPAL" in error_codes(
-            doc({**self.RESOURCE_ST, "Principal": principal}), PolicyType.RESOURCE)
+        """IAM policy validation check reference: "Error – Invalid principal format",
+        "Error – Invalid principal key", "Error – Unsupported wildcard in principal"."""
+        codes = error_codes(doc({**self.RESOURCE_ST, "Principal": principal}),
+                            PolicyType.RESOURCE)
+        text = json.dumps(principal)
+        expected = ("INVALID_PRINCIPAL_FORMAT" if not isinstance(principal, dict) or not principal
+                    else "INVALID_PRINCIPAL_KEY" if "User" in principal
+                    else "UNSUPPORTED_WILDCARD_IN_PRINCIPAL" if "*" in text or "?" in text
+                    else "INVALID_PRINCIPAL")
+        assert codes == [expected]
 
 
 class TestConditionOperators:
@@ -444,9 +456,10 @@ class TestConditionOperators:
         parse_policy(self.with_condition(form.format(base), self.value_for(base)))
 
     def test_null_accepted_but_not_with_if_exists(self) -> None:
+        """IAM policy validation check reference, "Error – Null with if exists"."""
         parse_policy(self.with_condition("Null", "true"))
         assert error_codes(self.with_condition("NullIfExists", "true")) == [
-            "INVALID_CONDITION_OPERATOR"]
+            "NULL_WITH_IF_EXISTS"]
 
     @pytest.mark.parametrize("operator", [
         "StringEqualz", "StringEquals:", "ForSomeValues:StringEquals", "IfExists", "Equals",
@@ -456,13 +469,21 @@ class TestConditionOperators:
         assert [f.issue_code for f in report.errors] == ["INVALID_CONDITION_OPERATOR"]
         assert report.errors[0].path == ("Statement", 0, "Condition", operator)
 
-    @pytest.mark.parametrize("operator,value", [
-        ("NumericEquals", "ten"), ("DateLessThan", "yesterday"), ("Bool", "yes"),
-        ("IpAddress", "10.0.0.300/8"), ("BinaryEquals", "not base64!"), ("Null", "maybe"),
-        ("DateEquals", "\u00b2"),
+    @pytest.mark.parametrize("operator,value,code", [
+        ("NumericEquals", "ten", "TYPE_MISMATCH_NUMBER"),
+        ("DateLessThan", "yesterday", "TYPE_MISMATCH_DATE"),
+        ("Bool", "yes", "TYPE_MISMATCH_BOOLEAN"),
+        ("IpAddress", "10.0.0.300/8", "TYPE_MISMATCH_IP_RANGE"),
+        ("BinaryEquals", "not base64!", "TYPE_MISMATCH_STRING"),
+        ("Null", "maybe", "TYPE_MISMATCH_BOOLEAN"),
+        ("DateEquals", "\u00b2", "TYPE_MISMATCH_DATE"),
     ])
-    def test_values_of_the_wrong_type_rejected(self, operator: str, value: str) -> None:
-        assert error_codes(self.with_condition(operator, value)) == ["DATA_TYPE_MISMATCH"]
+    def test_values_of_the_wrong_type_rejected(self, operator: str, value: str,
+                                               code: str) -> None:
+        """IAM policy validation check reference: "General Warning – Type mismatch
+        Boolean", "... date", "... IP range", "... number", "... string" (refused on save
+        here, so reported as errors)."""
+        assert error_codes(self.with_condition(operator, value)) == [code]
 
     def test_scalar_json_values_accepted(self) -> None:
         parse_policy(self.with_condition("NumericLessThan", 10))
@@ -548,7 +569,7 @@ class TestValidatePolicyFindings:
 
     def test_allow_with_not_action(self) -> None:
         text = doc({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"})
-        f = self.finding(text, "ALLOW_WITH_NOT_ACTION")
+        f = self.finding(text, "IAMTUI_ALLOW_WITH_NOT_ACTION")
         assert f.finding_type is FindingType.SECURITY_WARNING
         assert f.path == ("Statement", 0, "NotAction")
         assert f.start == Position(4, 5)
@@ -560,22 +581,59 @@ class TestValidatePolicyFindings:
 
     def test_allow_with_not_resource(self) -> None:
         text = doc({"Effect": "Allow", "Action": "s3:GetObject", "NotResource": "arn:aws:s3:::b"})
-        f = self.finding(text, "ALLOW_WITH_NOT_RESOURCE")
+        f = self.finding(text, "IAMTUI_ALLOW_WITH_NOT_RESOURCE")
         assert f.finding_type is FindingType.SECURITY_WARNING
         assert f.path == ("Statement", 0, "NotResource")
 
     def test_star_on_star(self) -> None:
         text = doc(ALLOW_S3, {"Effect": "Allow", "Action": "*", "Resource": "*"})
-        f = self.finding(text, "FULL_ACCESS")
+        f = self.finding(text, "IAMTUI_FULL_ACCESS")
         assert f.finding_type is FindingType.SECURITY_WARNING
         assert f.path == ("Statement", 1)
         assert f.start.line == 9
 
-    @pytest.mark.parametrize("action", ["iam:PassRole", "iam:passrole", "iam:Pass*", "iam:*"])
-    def test_pass_role_on_star(self, action: str) -> None:
-        text = doc({"Effect": "Allow", "Action": ["s3:GetObject", action], "Resource": "*"})
-        f = self.finding(text, "PASS_ROLE_WITH_STAR_IN_RESOURCE")
+    @pytest.mark.parametrize(("statement", "code"), [
+        ({"Action": ["s3:GetObject", "iam:PassRole"], "Resource": "*"},
+         "PASS_ROLE_WITH_STAR_IN_RESOURCE"),
+        ({"Action": "iam:passrole", "Resource": "arn:aws:iam::*:role/*"},
+         "PASS_ROLE_WITH_STAR_IN_RESOURCE"),
+        ({"Action": "iam:Pass*", "Resource": "*"}, "PASS_ROLE_WITH_STAR_IN_ACTION_AND_RESOURCE"),
+        ({"Action": "iam:PassRole", "NotResource": "arn:aws:iam::1:role/a"},
+         "PASS_ROLE_WITH_NOT_RESOURCE"),
+        ({"Action": "iam:*", "NotResource": "arn:aws:iam::1:role/a"},
+         "PASS_ROLE_WITH_STAR_IN_ACTION_AND_NOT_RESOURCE"),
+        ({"NotAction": "s3:*", "NotResource": "arn:aws:iam::1:role/a"},
+         "PASS_ROLE_WITH_NOT_ACTION_AND_NOT_RESOURCE"),
+        ({"NotAction": "s3:*", "Resource": "*"}, "PASS_ROLE_WITH_STAR_IN_RESOURCE_AND_NOT_ACTION"),
+    ])
+    def test_pass_role(self, statement: dict[str, Any], code: str) -> None:
+        """IAM policy validation check reference: "Security Warning – Pass role with star in
+        resource", "... with star in action and resource", "... with NotResource", "... with
+        star in action and NotResource", "... with NotAction and NotResource", "... with star
+        in resource and NotAction"."""
+        f = self.finding(doc({"Effect": "Allow", **statement}), code)
         assert f.finding_type is FindingType.SECURITY_WARNING
+        assert "iam:PassRole" in f.detail
+
+    def test_pass_role_narrowed_by_passed_to_service(self) -> None:
+        """"... or add the iam:PassedToService condition key to your statement"."""
+        text = doc({"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*", "Condition": {
+            "StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}})
+        assert not [c for c in codes(text) if c.startswith("PASS_ROLE")]
+
+    @pytest.mark.parametrize(("statement", "code"), [
+        ({"Action": "iam:CreateServiceLinkedRole", "Resource": "*"},
+         "CREATE_SLR_WITH_STAR_IN_RESOURCE"),
+        ({"Action": "iam:Create*", "Resource": "*"},
+         "CREATE_SLR_WITH_STAR_IN_ACTION_AND_RESOURCE"),
+        ({"Action": "iam:CreateServiceLinkedRole", "NotResource": "arn:aws:iam::1:role/a"},
+         "CREATE_SLR_WITH_NOT_RESOURCE"),
+    ])
+    def test_create_service_linked_role(self, statement: dict[str, Any], code: str) -> None:
+        """IAM policy validation check reference: "General Warning – Create SLR with star in
+        resource", "... with star in action and resource", "... with NotResource"."""
+        f = self.finding(doc({"Effect": "Allow", **statement}), code)
+        assert f.finding_type is FindingType.WARNING
 
     @pytest.mark.parametrize("action", ["iam:ImportAccountAuthorizationDetails",
                                         "iam:importaccountauthorizationdetails",
@@ -584,7 +642,7 @@ class TestValidatePolicyFindings:
         """iamtui's import can bring in a role trusting the holder with AdministratorAccess
         (README, "Beyond aws iam"): granting it, by name or wildcard, is flagged."""
         text = doc({"Effect": "Allow", "Action": ["s3:GetObject", action], "Resource": "*"})
-        f = self.finding(text, "IMPORT_IS_ADMINISTRATOR_ACCESS")
+        f = self.finding(text, "IAMTUI_IMPORT_IS_ADMINISTRATOR_ACCESS")
         assert f.finding_type is FindingType.SECURITY_WARNING
         assert f.path == ("Statement", 0, "Action")
         assert "equivalent to administrator access" in f.detail
@@ -598,7 +656,7 @@ class TestValidatePolicyFindings:
     def test_import_warning_only_where_it_adds_something(self,
                                                          statement: dict[str, Any]) -> None:
         """Not for "*" or "iam:*" (already administrator access), a Deny, or the export."""
-        assert "IMPORT_IS_ADMINISTRATOR_ACCESS" not in codes(doc(statement))
+        assert "IAMTUI_IMPORT_IS_ADMINISTRATOR_ACCESS" not in codes(doc(statement))
 
     def test_pass_role_on_named_role_is_fine(self) -> None:
         text = doc({"Effect": "Allow", "Action": "iam:PassRole",
@@ -643,11 +701,11 @@ class TestValidatePolicyFindings:
                    {"Effect": "Maybe", "Action": "bad", "Resource": "*"}, version=None)
         found = codes(text)
         assert found[:2] == ["INVALID_EFFECT", "INVALID_ACTION"]
-        assert set(found[2:]) == {"ALLOW_WITH_NOT_ACTION", "MISSING_VERSION"}
+        assert set(found[2:]) == {"IAMTUI_ALLOW_WITH_NOT_ACTION", "MISSING_VERSION"}
 
     def test_access_analyzer_shape(self) -> None:
         text = doc({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"})
-        shape = self.finding(text, "ALLOW_WITH_NOT_ACTION").to_aws()
+        shape = self.finding(text, "IAMTUI_ALLOW_WITH_NOT_ACTION").to_aws()
         assert set(shape) == {"findingDetails", "findingType", "issueCode", "learnMoreLink",
                               "locations"}
         assert shape["findingType"] == "SECURITY_WARNING"
@@ -687,7 +745,8 @@ def test_advice_off_gives_the_same_document_and_errors_without_warnings() -> Non
     text = doc({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"},
                {"Effect": "Allow", "Action": "*", "Resource": "*"})
     full, bare = validate_policy(text), validate_policy(text, advice=False)
-    assert {f.issue_code for f in full.findings} >= {"ALLOW_WITH_NOT_ACTION", "FULL_ACCESS"}
+    assert {f.issue_code for f in full.findings} >= {"IAMTUI_ALLOW_WITH_NOT_ACTION",
+                                                     "IAMTUI_FULL_ACCESS"}
     assert bare.findings == [] and bare.document == full.document == parse_policy(text)
     broken = doc({"Effect": "Allow", "Action": "*", "Resource": "*", "Bogus": 1})
     assert [f.issue_code for f in validate_policy(broken, advice=False).findings] == \

@@ -162,7 +162,7 @@ class TestEveryDocumentParses:
     def test_trust_policies_are_not_identity_policies(self) -> None:
         role = export(EXAMPLE)["RoleDetailList"][0]
         report = validate_policy(text(role["AssumeRolePolicyDocument"]), PolicyType.IDENTITY)
-        assert "PRINCIPAL_NOT_ALLOWED" in [f.issue_code for f in report.errors]
+        assert "UNSUPPORTED_PRINCIPAL" in [f.issue_code for f in report.errors]
 
 
 class TestUserDecisions:

@@ -73,7 +73,7 @@ async def test_findings_follow_the_text_as_it_is_typed() -> None:
         await _checked(pilot)
         assert '"Resource": "reports/*"' in app.editor.text
         assert [(f.issue_code, f.start.line) for f in app.editor.findings] == [
-            ("INVALID_ARN_RESOURCE", 7)]
+            ("INVALID_ARN_PREFIX", 7)]
         await pilot.press("ctrl+z")  # undo: the finding goes away again
         await _checked(pilot)
         assert app.editor.findings == []

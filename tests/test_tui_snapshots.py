@@ -121,7 +121,7 @@ def test_policy_editor_with_findings(app: IamApp, snap_compare: Any) -> None:
         await wait_for_workers(pilot.app)
         await pilot.pause()
         assert [f.issue_code for f in editor.findings] == [
-            "INVALID_ARN_RESOURCE", "PASS_ROLE_WITH_STAR_IN_RESOURCE"]
+            "INVALID_ARN_PREFIX", "PASS_ROLE_WITH_STAR_IN_RESOURCE"]
 
     assert snap_compare(app, terminal_size=SIZE, run_before=edit)
 

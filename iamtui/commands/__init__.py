@@ -6,7 +6,7 @@ from iamtui.commands.registry import COMMANDS
 
 # Families that need no store: a one-shot `simulate-custom-policy` loads only these,
 # and so stays a short process (the others bring the store, Argon2 and the models).
-STORELESS = ("policy",)
+STORELESS = ("policy", "catalog")
 
 
 def load(command: str | None = None) -> None:

@@ -7,7 +7,7 @@ import json
 from collections.abc import Sequence
 
 from iamtui.commands.registry import ArgumentError, Response, arg, command, read_document, require
-from iamtui.errors import InvalidInput, MalformedPolicyDocument
+from iamtui.errors import InvalidInput, MalformedPolicyDocument, ValidationException
 from iamtui.policy import (
     Caller,
     ContextEntry,
@@ -19,8 +19,8 @@ from iamtui.policy import (
     explain,
     load_json,
     simulation,
-    validate_policy,
 )
+from iamtui.policy.grammar import LOCALES, POLICY_TYPES, RESOURCE_TYPES
 
 # The flags simulate-custom-policy and simulate-principal-policy share.
 ACTION_NAMES_ARG = arg("--action-names", nargs="+", required=True, metavar="ACTION",
@@ -174,15 +174,28 @@ def run_get_context_keys_for_custom_policy(args: argparse.Namespace) -> Response
 
 
 @command("validate-policy",
-         "Check a policy as AWS does on save, with Access Analyzer-style findings.",
+         "Check a policy as IAM Access Analyzer's ValidatePolicy does: grammar, every AWS "
+         "action, resource ARN format and condition key, and security best practices.",
          arg("--policy-document", required=True, metavar="DOC",
              help="the policy (JSON text or file://PATH)"),
-         arg("--policy-type", default="IDENTITY_POLICY",
-             choices=[t.value for t in PolicyType],
-             help="IDENTITY_POLICY (default), RESOURCE_POLICY or TRUST_POLICY"))
+         arg("--policy-type", default="IDENTITY_POLICY", choices=POLICY_TYPES,
+             help="IDENTITY_POLICY (default), RESOURCE_POLICY, SERVICE_CONTROL_POLICY or "
+                  "RESOURCE_CONTROL_POLICY"),
+         arg("--validate-policy-resource-type", choices=RESOURCE_TYPES, metavar="TYPE",
+             help="with RESOURCE_POLICY, the resource it is attached to: "
+                  "AWS::IAM::AssumeRolePolicyDocument (a role's trust policy), "
+                  "AWS::S3::Bucket, ... (" + ", ".join(RESOURCE_TYPES) + ")"),
+         arg("--locale", choices=LOCALES, default="EN",
+             help="the language of the findings (only EN is written; others fall back to it)"))
 def run_validate_policy(args: argparse.Namespace) -> Response:
     text = read_document(args.policy_document, "--policy-document")
-    report = validate_policy(text, PolicyType(args.policy_type))
+    resource_type = args.validate_policy_resource_type
+    if resource_type is not None and args.policy_type != "RESOURCE_POLICY":
+        raise ValidationException("validatePolicyResourceType can only be specified with the "
+                                  "policy type RESOURCE_POLICY")
+    from iamtui.policy.analyzer import analyze_policy  # reads the catalog: only here
+
+    report = analyze_policy(text, args.policy_type, resource_type)
     return Response({"findings": [f.to_aws() for f in report.findings]},
                     table=[[f.finding_type.value, f.issue_code, f.where(), f.detail]
                            for f in report.findings],

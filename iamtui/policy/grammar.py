@@ -38,6 +38,75 @@ _STATEMENT_KEYS = ("Sid", "Effect", "Action", "NotAction", "Resource", "NotResou
                    "Principal", "NotPrincipal", "Condition")
 
 
+class _ActionCheck(NamedTuple):
+    prefix: str
+    action: str
+    narrowing_key: str
+    finding_type: FindingType
+    details: dict[str, str]
+
+
+# "Resource": "*" or every role of an account (arn:aws:iam::*:role/*)
+_STAR_RESOURCE = re.compile(r"^(\*|arn:[^:]*:iam::[^:]*:(role/)?\*)$")
+
+# AWS's findingDetails, "IAM policy validation check reference"
+_PASS_ROLE_DETAILS = {
+    "STAR_IN_RESOURCE": "Using the iam:PassRole action with wildcards (*) in the resource can "
+    "be overly permissive because it allows iam:PassRole permissions on multiple resources. "
+    "We recommend that you specify resource ARNs or add the iam:PassedToService condition key "
+    "to your statement.",
+    "STAR_IN_ACTION_AND_RESOURCE": "Using wildcards (*) in the action and the resource can be "
+    "overly permissive because it allows iam:PassRole permissions on all resources. We "
+    "recommend that you specify resource ARNs or add the iam:PassedToService condition key to "
+    "your statement.",
+    "NOT_RESOURCE": "Using the iam:PassRole action with NotResource can be overly permissive "
+    "because it can allow iam:PassRole permissions on multiple resources. We recommend that "
+    "you specify resource ARNs instead.",
+    "STAR_IN_ACTION_AND_NOT_RESOURCE": "Using an action with a wildcard (*) and NotResource "
+    "can be overly permissive because it can allow iam:PassRole permissions on multiple "
+    "resources. We recommend that you specify resource ARNs instead.",
+    "NOT_ACTION_AND_NOT_RESOURCE": "Using NotAction with NotResource can be overly permissive "
+    "because it can allow iam:PassRole permissions on multiple resources. We recommend that "
+    "you specify resource ARNs instead.",
+    "STAR_IN_RESOURCE_AND_NOT_ACTION": "Using a resource with wildcards (*) and NotAction can "
+    "be overly permissive because it allows iam:PassRole permissions on all resources. We "
+    "recommend that you specify resource ARNs or add the iam:PassedToService condition key to "
+    "your statement.",
+}
+_CREATE_SLR_DETAILS = {
+    "STAR_IN_RESOURCE": "Using the iam:CreateServiceLinkedRole action with wildcards (*) in "
+    "the resource can allow creation of unintended service-linked roles. We recommend that you "
+    "specify resource ARNs instead.",
+    "STAR_IN_ACTION_AND_RESOURCE": "Using wildcards (*) in the action and the resource can "
+    "allow creation of unintended service-linked roles because it allows "
+    "iam:CreateServiceLinkedRole permissions on all resources. We recommend that you specify "
+    "resource ARNs instead.",
+    "NOT_RESOURCE": "Using the iam:CreateServiceLinkedRole action with NotResource can allow "
+    "creation of unintended service-linked roles for multiple resources. We recommend that "
+    "you specify resource ARNs instead.",
+    "STAR_IN_ACTION_AND_NOT_RESOURCE": "Using an action with a wildcard(*) and NotResource can "
+    "allow creation of unintended service-linked roles because it can allow "
+    "iam:CreateServiceLinkedRole permissions on multiple resources. We recommend that you "
+    "specify resource ARNs instead.",
+    "NOT_ACTION_AND_NOT_RESOURCE": "Using NotAction with NotResource can allow creation of "
+    "unintended service-linked roles because it allows iam:CreateServiceLinkedRole "
+    "permissions on multiple resources. We recommend that you specify resource ARNs instead.",
+    "STAR_IN_RESOURCE_AND_NOT_ACTION": "Using a resource with wildcards (*) and NotAction can "
+    "allow creation of unintended service-linked roles because it allows "
+    "iam:CreateServiceLinkedRole permissions on all resources. We recommend that you specify "
+    "resource ARNs instead.",
+}
+
+
+# Access Analyzer's ValidatePolicy parameters (API Reference, ValidatePolicy).
+POLICY_TYPES = ("IDENTITY_POLICY", "RESOURCE_POLICY", "SERVICE_CONTROL_POLICY",
+                "RESOURCE_CONTROL_POLICY")
+RESOURCE_TYPES = ("AWS::S3::Bucket", "AWS::S3::AccessPoint", "AWS::S3::MultiRegionAccessPoint",
+                  "AWS::S3ObjectLambda::AccessPoint", "AWS::IAM::AssumeRolePolicyDocument",
+                  "AWS::DynamoDB::Table")
+LOCALES = ("DE", "EN", "ES", "FR", "IT", "JA", "KO", "PT_BR", "ZH_CN", "ZH_TW")
+TRUST_POLICY = "AWS::IAM::AssumeRolePolicyDocument"
+
 class PolicyType(StrEnum):
     """Which kind of policy a document is; the rules differ."""
 
@@ -70,14 +139,25 @@ class Finding(NamedTuple):
         place = f"line {self.start.line}, column {self.start.column}"
         return f"{parts.lstrip('.')} at {place}" if parts else place
 
+    def learn_more_link(self) -> str:
+        """The check's own section of AWS's "IAM policy validation check reference";
+        iamtui's own checks (IAMTUI_...) point at the page."""
+        page = ("https://docs.aws.amazon.com/IAM/latest/UserGuide/"
+                "access-analyzer-reference-policy-checks.html")
+        if self.issue_code.startswith("IAMTUI_"):
+            return page
+        kind = {"ERROR": "error", "SECURITY_WARNING": "security-warning",
+                "WARNING": "general-warning", "SUGGESTION": "suggestion"}[self.finding_type]
+        return (f"{page}#access-analyzer-reference-policy-checks-{kind}-"
+                + self.issue_code.lower().replace("_", "-"))
+
     def to_aws(self) -> dict[str, Any]:
         """Access Analyzer's `ValidatePolicyFinding` shape."""
         return {
             "findingDetails": self.detail,
             "findingType": self.finding_type.value,
             "issueCode": self.issue_code,
-            "learnMoreLink": "https://docs.aws.amazon.com/IAM/latest/UserGuide/"
-                             "access-analyzer-reference-policy-checks.html",
+            "learnMoreLink": self.learn_more_link(),
             "locations": [{
                 "path": [{"index": p} if isinstance(p, int) else {"value": p}
                          for p in self.path],
@@ -225,14 +305,14 @@ class _Checker:
         members = {k.value: (k, v) for k, v in root.members()}
         for key, (key_node, _) in members.items():
             if key not in ("Version", "Id", "Statement"):
-                self.error(f"Unknown element {key!r}: a policy holds only Version, Id and "
-                           "Statement", (key,), key_node)
+                self.error(f"The policy element {key!r} is not valid: a policy holds only "
+                           "Version, Id and Statement", (key,), key_node, "INVALID_POLICY_ELEMENT")
         version = self._version(members.get("Version"), root)
         policy_id = None
         if "Id" in members:
             id_node = members["Id"][1]
             if id_node.kind != "string":
-                self.error("Id must be a string", ("Id",), id_node)
+                self.error("Id must be a string", ("Id",), id_node, "DATA_TYPE_MISMATCH")
             else:
                 policy_id = id_node.value
         if "Statement" not in members:
@@ -260,7 +340,7 @@ class _Checker:
                 if statement.sid in sids:
                     self.error(f"Statement IDs (SID) in a single policy must be unique: "
                                f"{statement.sid!r} is also used by statement {sids[statement.sid]}",
-                               (*path, "Sid"), node, "DUPLICATE_SID")
+                               (*path, "Sid"), node, "UNIQUE_SIDS_REQUIRED")
                 sids.setdefault(statement.sid, index)
             statements.append(statement)
         return PolicyDocument(self.text, version, policy_id, tuple(statements))
@@ -280,7 +360,7 @@ class _Checker:
         if node.value == "2008-10-17":
             uses_variables = "${" in self.text
             self.add(FindingType.WARNING if uses_variables else FindingType.SUGGESTION,
-                     "OLD_VERSION",
+                     "IAMTUI_OLD_VERSION",
                      "Version 2008-10-17 treats ${...} as plain text"
                      if uses_variables else "Use Version 2012-10-17, the current language",
                      ("Version",), node)
@@ -296,7 +376,8 @@ class _Checker:
         members = {k.value: (k, v) for k, v in node.members()}
         for key, (key_node, _) in members.items():
             if key not in _STATEMENT_KEYS:
-                self.error(f"Unknown element {key!r} in a statement", (*path, key), key_node)
+                self.error(f"The policy element {key!r} is not valid in a statement",
+                           (*path, key), key_node, "INVALID_POLICY_ELEMENT")
         sid = self._sid(members.get("Sid"), path)
         effect = self._effect(members.get("Effect"), node, path)
         action, not_action = self._pair(members, node, path, "Action", "NotAction",
@@ -319,10 +400,12 @@ class _Checker:
                     self.error(f"Policy document should not specify a principal: an "
                                f"identity-based policy applies to whoever it is attached to, "
                                f"so {key} is not allowed", (*path, key), members[key][0],
-                               "PRINCIPAL_NOT_ALLOWED")
+                               "UNSUPPORTED_PRINCIPAL")
         else:
             if "Principal" in members and "NotPrincipal" in members:
-                self.error("A statement has Principal or NotPrincipal, not both", path, node)
+                self.error("The policy elements Principal and NotPrincipal can not be used in "
+                           "the same statement. Remove one of these elements.", path, node,
+                           "UNSUPPORTED_ELEMENT_COMBINATION")
             elif "Principal" not in members and "NotPrincipal" not in members:
                 self.error("Missing required element Principal: a resource-based policy must "
                            "say who it applies to", path, node, "MISSING_PRINCIPAL")
@@ -352,11 +435,11 @@ class _Checker:
             return None
         node = member[1]
         if node.kind != "string":
-            self.error("Sid must be a string", (*path, "Sid"), node)
+            self.error("Sid must be a string", (*path, "Sid"), node, "DATA_TYPE_MISMATCH")
             return None
         if self.policy_type is PolicyType.IDENTITY and not _SID_IAM.match(node.value):
             self.error(f"Sid {node.value!r} may hold only letters A-Z, a-z and digits 0-9 "
-                       "in an IAM policy", (*path, "Sid"), node, "INVALID_SID")
+                       "in an IAM policy", (*path, "Sid"), node, "UNSUPPORTED_SID")
         return node.value
 
     def _effect(self, member: tuple[Node, Node] | None, statement: Node,
@@ -376,7 +459,9 @@ class _Checker:
               check: Any) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None]:
         """Exactly one of Action/NotAction (or Resource/NotResource), as strings."""
         if name in members and not_name in members:
-            self.error(f"A statement has {name} or {not_name}, not both", path, statement)
+            self.error(f"The policy elements {name} and {not_name} can not be used in the same "
+                       "statement. Remove one of these elements.", path, statement,
+                       "UNSUPPORTED_ELEMENT_COMBINATION")
             return None, None
         if name not in members and not_name not in members:
             self.error(f"Missing required element {name} (or {not_name})", path, statement,
@@ -394,7 +479,8 @@ class _Checker:
             return [(node.value, node)]
         if node.kind == "array" and node.value and all(n.kind == "string" for n in node.value):
             return [(n.value, n) for n in node.value]
-        self.error(f"{path[-1]} must be a string or a non-empty list of strings", path, node)
+        self.error(f"{path[-1]} must be a string or a non-empty list of strings", path, node,
+                   "DATA_TYPE_MISMATCH" if node.kind != "array" or node.value else "SYNTAX_ERROR")
         return []
 
     def _action(self, value: str, node: Node, path: tuple[str | int, ...]) -> None:
@@ -406,34 +492,42 @@ class _Checker:
     def _resource(self, value: str, node: Node, path: tuple[str | int, ...]) -> None:
         if value == "*":
             return
-        if not value.startswith("arn:") or value.count(":") < 5:
-            self.error(f"Resource {value!r} must be in ARN format "
-                       "(arn:partition:service:region:account:resource) or \"*\"",
-                       path, node, "INVALID_ARN_RESOURCE")
+        if not value.startswith("arn:"):
+            self.error(f"Add the required prefix (arn) to the resource ARN {value!r}, or "
+                       "use \"*\"", path, node, "INVALID_ARN_PREFIX")
+        elif value.count(":") < 5:
+            self.error(f"Resource ARNs must include at least fields in the following "
+                       f"structure: arn:partition:service:region:account:resource ({value!r})",
+                       path, node, "MISSING_ARN_FIELD")
 
     def _principal(self, node: Node, path: tuple[str | int, ...]) -> Principal | None:
         if node.kind == "string":
             if node.value == "*":
                 return Principal(True)
-            self.error(f"Principal must be \"*\" or an object such as {{\"AWS\": ...}}, "
-                       f"not {_show(node)}", path, node, "INVALID_PRINCIPAL")
+            self.error(f"The Principal element contents are not valid: \"*\" or an object "
+                       f"such as {{\"AWS\": ...}}, not {_show(node)}", path, node,
+                       "INVALID_PRINCIPAL_FORMAT")
             return None
         if node.kind != "object" or not node.value:
-            self.error("Principal must be \"*\" or a non-empty object", path, node,
-                       "INVALID_PRINCIPAL")
+            self.error("The Principal element contents are not valid. Specify a key-value "
+                       "pair in the Principal element.", path, node, "INVALID_PRINCIPAL_FORMAT")
             return None
         entries: list[tuple[str, str]] = []
         for key_node, value_node in node.members():
             kind = key_node.value
             if kind not in _PRINCIPAL_TYPES:
-                self.error(f"Principal type {kind!r} must be one of "
+                self.error(f"The principal key {kind!r} is not valid: use "
                            + ", ".join(_PRINCIPAL_TYPES), (*path, kind), key_node,
-                           "INVALID_PRINCIPAL")
+                           "INVALID_PRINCIPAL_KEY")
                 continue
             for value, vnode in self._strings(value_node, (*path, kind)):
                 # "You cannot use a wildcard to match part of a principal name or ARN"
                 partial = value != "*" and any(c in value for c in "*?")
-                if kind == "AWS" and (partial or not (value == "*" or _ACCOUNT.match(value)
+                if kind == "AWS" and partial:
+                    self.error(f"Wildcards (*, ?) are not supported with the principal key "
+                               f"AWS ({value!r}). Replace the wildcard with a valid principal "
+                               "value.", (*path, kind), vnode, "UNSUPPORTED_WILDCARD_IN_PRINCIPAL")
+                elif kind == "AWS" and (not (value == "*" or _ACCOUNT.match(value)
                                                       or _PRINCIPAL_ARN.match(value)
                                                       or _UNIQUE_ID.match(value))):
                     self.error(f"Invalid principal in policy: {value!r} must be \"*\", a "
@@ -455,6 +549,11 @@ class _Checker:
         for op_node, keys_node in node.members():
             spec = parse_operator(op_node.value)
             op_path = (*path, op_node.value)
+            if spec is None and _is_null_if_exists(op_node.value):
+                self.error("The Null condition operator cannot be used with the IfExists "
+                           "suffix. Update the operator or the suffix.", op_path, op_node,
+                           "NULL_WITH_IF_EXISTS")
+                continue
             if spec is None:
                 self.error(f"Invalid Condition type : {op_node.value} (not an operator AWS "
                            "knows; see Condition operators)", op_path, op_node,
@@ -477,8 +576,9 @@ class _Checker:
                         continue
                     problem = check_value(spec.family, value)
                     if problem:
+                        # AWS's "Type mismatch ..." checks; an error here: IAM refuses it
                         self.error(f"{op_node.value} on {key_node.value}: {problem}",
-                                   key_path, item, "DATA_TYPE_MISMATCH")
+                                   key_path, item, _TYPE_MISMATCH[spec.family])
                 if not key_node.value:
                     self.error("A condition key must not be empty", key_path, key_node)
                 clauses.append(ConditionClause(spec.name, key_node.value, values))
@@ -491,12 +591,12 @@ class _Checker:
         if st.effect != "Allow":
             return
         if st.not_action is not None:
-            self.add(FindingType.SECURITY_WARNING, "ALLOW_WITH_NOT_ACTION",
+            self.add(FindingType.SECURITY_WARNING, "IAMTUI_ALLOW_WITH_NOT_ACTION",
                      "Allow with NotAction grants every action not listed, including ones "
                      "AWS adds later; list the actions to allow instead", (*path, "NotAction"),
                      node)
         if st.not_resource is not None:
-            self.add(FindingType.SECURITY_WARNING, "ALLOW_WITH_NOT_RESOURCE",
+            self.add(FindingType.SECURITY_WARNING, "IAMTUI_ALLOW_WITH_NOT_RESOURCE",
                      "Allow with NotResource grants every resource not listed, including new "
                      "ones; list the resources to allow instead", (*path, "NotResource"), node)
         if st.not_principal is not None:
@@ -507,28 +607,59 @@ class _Checker:
         actions = WildcardSet(st.action or (), mode=GLOB, fold=True)
         all_resources = st.resource is not None and "*" in st.resource
         if actions.matches_all and all_resources and not st.conditions:
-            self.add(FindingType.SECURITY_WARNING, "FULL_ACCESS",
+            self.add(FindingType.SECURITY_WARNING, "IAMTUI_FULL_ACCESS",
                      "This statement allows every action on every resource: full "
                      "administrator access", path, node)
-        elif all_resources and st.action is not None and actions.matches("iam:PassRole"):
-            self.add(FindingType.SECURITY_WARNING, "PASS_ROLE_WITH_STAR_IN_RESOURCE",
-                     "iam:PassRole on \"*\" lets the holder pass any role, and so gain its "
-                     "permissions; name the roles that may be passed", (*path, "Action"), node)
+        for check in (_PASS_ROLE, _CREATE_SLR):
+            self._privileged_action(check, st, node, path, actions)
         # iamtui's own import can bring in a role that trusts the holder and carries
         # AdministratorAccess; said only where the statement does not already allow all of
         # IAM ("*", "iam:*": those match the name "iam:*" itself, and are admin anyway).
         if st.action is not None and actions.matches(IMPORT_ACTION) \
                 and not actions.matches("iam:*"):
-            self.add(FindingType.SECURITY_WARNING, "IMPORT_IS_ADMINISTRATOR_ACCESS",
+            self.add(FindingType.SECURITY_WARNING, "IAMTUI_IMPORT_IS_ADMINISTRATOR_ACCESS",
                      f"{IMPORT_ACTION} lets the holder import a role that trusts it with "
                      "AdministratorAccess attached: it is equivalent to administrator access; "
                      "grant it to administrators only", (*path, "Action"), node)
         if (st.principal is not None and st.principal.wildcard and not st.conditions
                 and self.policy_type is not PolicyType.IDENTITY):
-            self.add(FindingType.SECURITY_WARNING, "PUBLIC_ACCESS",
+            self.add(FindingType.SECURITY_WARNING, "IAMTUI_PUBLIC_ACCESS",
                      "Principal \"*\" without a condition allows anyone, anonymous users "
                      "included", (*path, "Principal"), node)
         self._redundant_actions(st, node, path)
+
+    def _privileged_action(self, check: _ActionCheck, st: Statement, node: Node,
+                           path: tuple[str | int, ...], actions: WildcardSet) -> None:
+        """AWS's "Pass role with ..." and "Create SLR with ..." checks: the action allowed
+        on every resource (a star, or NotResource), by name, by a wildcard or by NotAction;
+        the condition key that narrows it (iam:PassedToService) silences them."""
+        if any(c.key.lower() == check.narrowing_key for c in st.conditions):
+            return
+        if st.action is not None:
+            if not actions.matches(check.action):
+                return
+            how = "" if any(a.lower() == check.action for a in st.action) else "STAR_IN_ACTION"
+        elif st.not_action is not None:
+            if WildcardSet(st.not_action, mode=GLOB, fold=True).matches(check.action):
+                return
+            how = "NOT_ACTION"
+        else:
+            return
+        if st.not_resource is not None:
+            where = "NOT_RESOURCE"
+        elif st.resource is not None and any(_STAR_RESOURCE.match(r) for r in st.resource):
+            where = "STAR_IN_RESOURCE"
+        else:
+            return
+        if how == "STAR_IN_ACTION":
+            code = f"{how}_AND_{where.removeprefix('STAR_IN_')}"
+        elif how == "NOT_ACTION":
+            code = ("STAR_IN_RESOURCE_AND_NOT_ACTION" if where == "STAR_IN_RESOURCE"
+                    else "NOT_ACTION_AND_NOT_RESOURCE")
+        else:
+            code = where
+        self.add(check.finding_type, f"{check.prefix}_WITH_{code}", check.details[code],
+                 (*path, "Action" if st.action is not None else "NotAction"), node)
 
     def _redundant_actions(self, st: Statement, node: Node, path: tuple[str | int, ...]) -> None:
         listed = st.action or st.not_action or ()
@@ -546,8 +677,27 @@ class _Checker:
             candidates = by_service.get(lowered.split(":", 1)[0], []) + by_service.get("*", [])
             if any(a != lowered and matcher.matches(action) for a, matcher in candidates):
                 self.add(FindingType.SUGGESTION, "REDUNDANT_ACTION",
-                         f"{action!r} is already covered by another pattern in this statement",
+                         "The action(s) are redundant because they provide similar "
+                         f"permissions. Update the policy to remove the redundant action "
+                         f"such as: {action}.",
                          (*path, "Action" if st.action else "NotAction", i), node)
+
+
+_PASS_ROLE = _ActionCheck("PASS_ROLE", "iam:passrole", "iam:passedtoservice",
+                          FindingType.SECURITY_WARNING, _PASS_ROLE_DETAILS)
+_CREATE_SLR = _ActionCheck("CREATE_SLR", "iam:createservicelinkedrole", "iam:awsservicename",
+                           FindingType.WARNING, _CREATE_SLR_DETAILS)
+
+
+# The IAM policy validation check reference's "Type mismatch ..." code per operator family.
+_TYPE_MISMATCH = {"numeric": "TYPE_MISMATCH_NUMBER", "date": "TYPE_MISMATCH_DATE",
+                  "bool": "TYPE_MISMATCH_BOOLEAN", "null": "TYPE_MISMATCH_BOOLEAN",
+                  "ip": "TYPE_MISMATCH_IP_RANGE", "binary": "TYPE_MISMATCH_STRING"}
+
+
+def _is_null_if_exists(operator: str) -> bool:
+    """`NullIfExists` (AWS's check "Error – Null with if exists")."""
+    return operator.rpartition(":")[2].lower() == "nullifexists"
 
 
 def _scalar(node: Node) -> str:

@@ -225,3 +225,41 @@ def test_query_is_jmespath_over_the_whole_result(cli_run, query: str) -> None:
 def test_a_bad_query_is_a_usage_error(cli_run) -> None:
     code, _, err = cli_run.root("list-users", "--query", "Users[")
     assert code == 252 and "Bad value for --query" in err
+
+
+# ------------------------------------------------------------------ yaml, start-up
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(_KEY, RESPONSES, min_size=1, max_size=5))
+def test_yaml_output_reads_back_as_the_answer(data: dict[str, Any]) -> None:
+    """--output yaml is the same data (block style, keys sorted as AWS CLI v2's ruamel
+    safe dumper sorts them); yaml-stream is a list of the pages."""
+    import yaml
+
+    from iamtui.commands.formats import format_yaml
+
+    text = format_yaml(data)
+    assert yaml.safe_load(text) == data
+    assert yaml.safe_load(format_yaml(data, stream=True)) == [data]
+    top = [line.split(":")[0] for line in text.splitlines()
+           if line and not line.startswith((" ", "-"))]
+    assert top == sorted(data)
+
+
+def test_a_json_command_loads_neither_jmespath_nor_yaml_nor_awscli() -> None:
+    """The habits cost a one-shot command nothing it does not use (bench/startup.py)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, contextlib, io, iamtui.cli\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    iamtui.cli.main(['simulate-custom-policy', '--policy-input-list', "
+        "'{\"Statement\":[]}', '--action-names', 's3:GetObject'])\n"
+        "heavy = ('jmespath', 'yaml', 'awscli', 'botocore', 'base64')\n"
+        "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in heavy)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == ""

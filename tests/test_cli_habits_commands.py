@@ -270,3 +270,37 @@ def test_pager_debug_and_timeouts(account: CliRunner, monkeypatch: pytest.Monkey
     from helpers import ROOT_PASSWORD
 
     assert ROOT_PASSWORD not in err
+
+
+def test_the_bash_script_completes_in_bash(tmp_path: Path) -> None:
+    """The script `iamtui completion bash` prints, sourced in bash, fills COMPREPLY."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    if shutil.which("bash") is None:
+        pytest.skip("no bash here")
+    script = ('eval "$(iamtui completion bash)"\n'
+              "COMP_WORDS=(iamtui list-u); COMP_CWORD=1; _iamtui_complete\n"
+              'printf "%s\\n" "${COMPREPLY[@]}"\n'
+              'COMP_WORDS=(iamtui list-users --output ""); COMP_CWORD=3; _iamtui_complete\n'
+              'printf "%s\\n" "${COMPREPLY[@]}"\n')
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}"
+           f"{os.environ.get('PATH', '')}", "IAMTUI_DB": str(tmp_path / "none.json")}
+    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, env=env,
+                          timeout=120)
+    assert done.stdout.split() == ["list-user-policies", "list-user-tags", "list-users",
+                                   "json", "table", "text", "yaml", "yaml-stream"]
+
+
+def test_iamtuis_own_commands_get_the_habits_too(account: CliRunner) -> None:
+    """Commands AWS does not have (lookup-events, validate-policy) page and take
+    skeletons the same way, from their own flags."""
+    events = account.as_root("lookup-events", "--max-items", "2")
+    assert len(events["Events"]) == 2 and "NextToken" in events
+    more = account.as_root("lookup-events", "--starting-token", events["NextToken"],
+                           "--max-items", "2")
+    assert more["Events"] and more["Events"][0] != events["Events"][0]
+    code, out, _ = account.run("validate-policy", "--generate-cli-skeleton")
+    assert code == 0 and json.loads(out) == {"PolicyDocument": "", "PolicyType": ""}

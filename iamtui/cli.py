@@ -18,7 +18,14 @@ from typing import Any, NoReturn
 from iamtui.arn import lone_surrogate
 from iamtui.commands import aws_model
 from iamtui.commands import load as load_commands
-from iamtui.commands.output import OUTPUTS, Response, printable, render, rendering_of
+from iamtui.commands.output import (
+    OUTPUTS,
+    OutputError,
+    Response,
+    printable,
+    render,
+    rendering_of,
+)
 from iamtui.commands.registry import COMMANDS, ArgumentError, Command, CommandFailure
 from iamtui.errors import IamError
 
@@ -315,7 +322,12 @@ def _run(cmd: Command, args: argparse.Namespace) -> int:
     except CommandFailure as exc:
         print(f"\n{printable(str(exc))}", file=sys.stderr)
         return exc.exit_code
-    write_output(render(response, rendering_of(args, next_token)), args)
+    try:
+        text = render(response, rendering_of(args, next_token))
+    except OutputError as exc:
+        print(f"\n{printable(str(exc))}", file=sys.stderr)
+        return 255
+    write_output(text, args)
     return 0
 
 

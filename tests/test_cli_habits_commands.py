@@ -87,6 +87,13 @@ def test_text_table_and_yaml_print_the_json_answer_as_the_aws_cli_would(
     assert yaml.safe_load(out) == [data]
 
 
+def test_a_result_no_table_can_draw_is_an_error_not_a_traceback(account: CliRunner) -> None:
+    """Rows of unequal lengths (a query's lists) fail as in the AWS CLI: a message, 255."""
+    code, _, err = account.root("list-users", "--output", "table", "--query",
+                                  "[[Users[0].UserName, Users[1].UserName], [Users[2].Path]]")
+    assert code == 255 and "Row should have 2 elements" in err and "Traceback" not in err
+
+
 def test_color_on_colours_the_table_values(account: CliRunner) -> None:
     _, out, _ = account.root("list-groups", "--output", "table", "--color", "on")
     assert "\x1b[1m\x1b[34m" in out and "devs" in out

@@ -75,6 +75,10 @@ def render_table(response: Response, *, colour: bool) -> str:
 OUTPUTS = ("json", "text", "table", "yaml", "yaml-stream")
 
 
+class OutputError(Exception):
+    """An answer the chosen format cannot print (the AWS CLI exits 255)."""
+
+
 class Rendering(NamedTuple):
     """How to print: `--output`, a compiled `--query`, `--color`, and the table's title."""
 
@@ -121,8 +125,13 @@ def render(response: Response, how: Rendering) -> str:
     if how.output == "table":
         from iamtui.commands.formats import format_table
 
-        return format_table(how.title, data, width=_terminal_width(),
-                            colour=_colour_wanted(how.colour))
+        try:
+            return format_table(how.title, data, width=_terminal_width(),
+                                colour=_colour_wanted(how.colour))
+        except (ValueError, AttributeError, IndexError, TypeError) as exc:
+            # shapes a table cannot draw (a --query giving rows of unequal lengths): the
+            # AWS CLI fails on them too
+            raise OutputError(f"--output table cannot show this result: {exc}") from None
     if how.output in ("yaml", "yaml-stream"):
         from iamtui.commands.formats import format_yaml
 

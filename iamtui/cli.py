@@ -250,14 +250,14 @@ def _compile_query(expression: str) -> Any:
 
 
 def _paginated(cmd: Command, args: argparse.Namespace, response: Response
-               ) -> tuple[Response, str | None]:
+               ) -> tuple[Response, str | None, list[Any] | None]:
     """The answer as the AWS CLI prints a paginated operation's: every page added up (or up
     to --max-items, then NextToken), or the one page of --no-paginate."""
     from iamtui.commands import paging
 
     keys = aws_model.result_keys(cmd.name)
     if keys is None or not isinstance(response.data, dict):
-        return response, None
+        return response, None, None
     if args.no_paginate or args.marker is not None:
         if args.starting_token is not None or args.page_size is not None:
             used = [f for f, v in (("--starting-token", args.starting_token),
@@ -266,14 +266,17 @@ def _paginated(cmd: Command, args: argparse.Namespace, response: Response
                                          f"pagination arguments: {', '.join(used)}")
         page = paging.server_page(response.data, keys, args.marker,
                                   args.max_items or paging.DEFAULT_MAX_ITEMS)
-        return response._replace(data=page), None
+        return response._replace(data=page), None, None
     for flag, value in (("--max-items", args.max_items), ("--page-size", args.page_size)):
         if value is not None and value < (0 if flag == "--max-items" else 1):
             raise ArgumentError(f"Error parsing parameter '{flag}': {value} is too small")
-    data = paging.paginate(response.data, keys, aws_model.non_aggregate_keys(cmd.name),
-                           max_items=args.max_items, starting_token=args.starting_token,
-                           page_size=args.page_size)
-    return response._replace(data=data), data.get("NextToken")
+    pages: list[Any] = []
+    first_only = aws_model.non_aggregate_keys(cmd.name)
+    data = paging.paginate(response.data, keys, first_only, max_items=args.max_items,
+                           starting_token=args.starting_token, page_size=args.page_size,
+                           pages=pages)
+    texts = paging.text_pages(pages, keys, {k: data[k] for k in first_only if k in data})
+    return response._replace(data=data), data.get("NextToken"), texts
 
 
 def _main(argv: list[str] | None) -> int:
@@ -311,7 +314,7 @@ def _run(cmd: Command, args: argparse.Namespace) -> int:
 
     try:
         response = cmd.handler(args)
-        response, next_token = _paginated(cmd, args, response)
+        response, next_token, pages = _paginated(cmd, args, response)
     except (ArgumentError, PaginationError) as exc:
         print(printable(str(exc)), file=sys.stderr)
         return EXIT_BAD_ARGUMENTS
@@ -323,7 +326,7 @@ def _run(cmd: Command, args: argparse.Namespace) -> int:
         print(f"\n{printable(str(exc))}", file=sys.stderr)
         return exc.exit_code
     try:
-        text = render(response, rendering_of(args, next_token))
+        text = render(response, rendering_of(args, next_token, pages))
     except OutputError as exc:
         print(f"\n{printable(str(exc))}", file=sys.stderr)
         return 255

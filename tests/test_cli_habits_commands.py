@@ -311,3 +311,38 @@ def test_iamtuis_own_commands_get_the_habits_too(account: CliRunner) -> None:
     assert more["Events"] and more["Events"][0] != events["Events"][0]
     code, out, _ = account.run("validate-policy", "--generate-cli-skeleton")
     assert code == 0 and json.loads(out) == {"PolicyDocument": "", "PolicyType": ""}
+
+
+@pytest.mark.parametrize("page_size", [None, "1", "2"])
+@pytest.mark.parametrize("max_items", [None, "3"])
+@pytest.mark.parametrize("query", [None, "Users[].UserName"])
+def test_paginated_text_is_printed_page_by_page_as_the_aws_cli_does(
+        account: CliRunner, page_size: str | None, max_items: str | None,
+        query: str | None) -> None:
+    """--output text of a paginated answer: the awscli TextFormatter over botocore's
+    paginator of the same API pages (each page on its own lines, --query per page, then
+    NextToken), byte for byte."""
+    import jmespath
+    from botocore.paginate import PageIterator
+
+    from iamtui.commands import paging
+
+    whole = account.as_root("list-users", "--no-paginate", "--max-items", "1000")
+    compiled = jmespath.compile
+
+    def call(**kwargs: Any) -> dict[str, Any]:
+        return paging.server_page(whole, ["Users"], kwargs.get("Marker"),
+                                  kwargs.get("MaxItems", paging.DEFAULT_MAX_ITEMS))
+
+    iterator = PageIterator(call, ["Marker"], [compiled("Marker")], compiled("IsTruncated"),
+                            [compiled("Users")], [], "MaxItems",
+                            int(max_items) if max_items else None, None,
+                            int(page_size) if page_size else None, {})
+    expected = io.StringIO()
+    TextFormatter(argparse.Namespace(query=compiled(query) if query else None))(
+        "ListUsers", iterator, expected)
+    flags = [f for name, value in (("--page-size", page_size), ("--max-items", max_items),
+                                   ("--query", query)) if value for f in (name, value)]
+    code, out, err = account.root("list-users", "--output", "text", *flags)
+    assert code == 0, err
+    assert out == expected.getvalue()

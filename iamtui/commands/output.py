@@ -87,7 +87,8 @@ class Rendering(NamedTuple):
     colour: str = "auto"
     title: str = ""
     explain: bool = False
-    next_token: str | None = None  # text prints it after the page, as the AWS CLI does
+    next_token: str | None = None  # text prints it after the pages, as the AWS CLI does
+    pages: list[Any] | None = None  # a paginated answer's pages, which text prints one by one
 
 
 def _colour_wanted(setting: str) -> bool:
@@ -112,10 +113,10 @@ def render(response: Response, how: Rendering) -> str:
     if how.output == "text":
         from iamtui.commands.formats import format_text
 
-        page = dict(data) if isinstance(data, dict) else data
-        if how.next_token is not None and isinstance(page, dict):
-            page.pop("NextToken", None)
-        text = format_text(how.query.search(page) if how.query is not None else page)
+        pages = how.pages if how.pages is not None else [data]
+        # page by page, as the AWS CLI prints a paginated answer (so is --query applied)
+        text = "".join(format_text(how.query.search(p) if how.query is not None else p)
+                       for p in pages)
         if how.next_token is not None:  # the AWS CLI queries this line too
             tail: Any = {"NextToken": {"NextToken": how.next_token}}
             text += format_text(how.query.search(tail) if how.query is not None else tail)
@@ -140,7 +141,8 @@ def render(response: Response, how: Rendering) -> str:
     return "" if data == {} else dump_json(data) + "\n"
 
 
-def rendering_of(args: Any, next_token: str | None = None) -> Rendering:
+def rendering_of(args: Any, next_token: str | None = None,
+                 pages: list[Any] | None = None) -> Rendering:
     """How a command's parsed arguments ask its answer to be printed (the CLI compiled
     --query already)."""
     output = getattr(args, "output", "json")
@@ -151,7 +153,8 @@ def rendering_of(args: Any, next_token: str | None = None) -> Rendering:
         title = operation_name(args.command)
     return Rendering(output=output, query=getattr(args, "query", None),
                      colour=getattr(args, "color", "auto"), title=title,
-                     explain=getattr(args, "explain", False), next_token=next_token)
+                     explain=getattr(args, "explain", False), next_token=next_token,
+                     pages=pages)
 
 
 def emit(response: Response, how: Rendering | str) -> None:

@@ -89,8 +89,10 @@ def decode_token(token: str) -> tuple[dict[str, Any], int]:
 
 def paginate(data: dict[str, Any], keys: list[str], non_aggregate: list[str], *,
              max_items: int | None = None, starting_token: str | None = None,
-             page_size: int | None = None) -> dict[str, Any]:
-    """The whole result as the AWS CLI prints a paginated operation's answer."""
+             page_size: int | None = None,
+             pages: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The whole result as the AWS CLI prints a paginated operation's answer; `pages`, when
+    given, receives each page as botocore yields it (`--output text` prints page by page)."""
     primary = keys[0]
     token: dict[str, Any] = {"Marker": None}
     skip = 0
@@ -120,8 +122,12 @@ def paginate(data: dict[str, Any], keys: list[str], non_aggregate: list[str], *,
             page[primary] = items[:keep]
             resume = {**token, "boto_truncate_amount": keep + skip}
             _add_up(result, page, keys)
+            if pages is not None:
+                pages.append(page)
             break
         _add_up(result, page, keys)
+        if pages is not None:
+            pages.append(page)
         total += len(items)
         marker = page.get("Marker") or None if page.get("IsTruncated") else None
         if marker is None:
@@ -137,6 +143,15 @@ def paginate(data: dict[str, Any], keys: list[str], non_aggregate: list[str], *,
     if resume is not None:
         result["NextToken"] = encode_token(resume)
     return result
+
+
+def text_pages(pages: list[dict[str, Any]], keys: list[str],
+               first_page_only: dict[str, Any]) -> list[dict[str, Any]]:
+    """What the AWS CLI's text output prints for each page: the first page's non-aggregate
+    keys, then each page's result keys (those the answer has: a filtered
+    get-account-authorization-details leaves some out)."""
+    return [{**(first_page_only if number == 0 else {}),
+             **{k: page[k] for k in keys if k in page}} for number, page in enumerate(pages)]
 
 
 def _add_up(result: dict[str, Any], page: dict[str, Any], keys: list[str]) -> None:

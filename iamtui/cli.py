@@ -67,6 +67,8 @@ def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     flag("--no-cli-pager", "never page the output (else $AWS_PAGER, $PAGER or less -FRX "
                            "when stdout is a terminal)")
     flag("--debug", "log what the command does to stderr")
+    flag("--no-cli-auto-prompt", "accepted for AWS CLI scripts (iamtui never prompts for "
+                                 "parameters)")
     for name in ("--cli-read-timeout", "--cli-connect-timeout"):
         parser.add_argument(name, type=int, default=default, metavar="SECONDS",
                             help="accepted for AWS CLI scripts (a local store never waits)")

@@ -272,7 +272,8 @@ def test_pager_debug_and_timeouts(account: CliRunner, monkeypatch: pytest.Monkey
     assert json.loads(out)["Users"] and not paged.exists()
     monkeypatch.setattr("sys.stdout.isatty", lambda: False)
     code, out, err = account.root("list-users", "--debug", "--cli-read-timeout", "5",
-                                  "--cli-connect-timeout", "5")
+                                  "--cli-connect-timeout", "5", "--no-cli-auto-prompt",
+                                  "--region", "us-east-1")
     assert code == 0 and "DEBUG" in err and "ListUsers" in err
     from helpers import ROOT_PASSWORD
 

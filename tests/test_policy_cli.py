@@ -186,7 +186,7 @@ class TestSimulateCustomPolicyShape:
     def test_table_output(self, capsys: pytest.CaptureFixture[str]) -> None:
         code, out, _ = run(capsys, "simulate-custom-policy", "--policy-input-list", ALLOW_S3,
                            "--action-names", "s3:GetObject", "iam:CreateUser",
-                           "--output", "table")
+                           "--explain")
         assert code == 0
         header, rule, *rows = out.splitlines()
         assert header.split() == ["Action", "Resource", "Decision", "Reason"]

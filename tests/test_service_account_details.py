@@ -505,7 +505,7 @@ def test_cli_import_then_export(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert code == 0
     assert set(json.loads(out)) == {"UserDetailList", "RoleDetailList"}
     code, out, _ = run(monkeypatch, capsys, "get-account-authorization-details",
-                       "--output", "table", *auth)
+                       "--explain", *auth)
     assert code == 0 and "EC2role" in out and "Kind" in out
     code, _, err = run(monkeypatch, capsys, "import-account-authorization-details",
                        f"file://{export}", *auth)

@@ -123,7 +123,7 @@ def test_table_output(run: Cli, capsys: pytest.CaptureFixture[str],
                       monkeypatch: pytest.MonkeyPatch) -> None:
     run("create-group", "--group-name", "devs")
     monkeypatch.setattr("sys.stdin", io.StringIO(ROOT_PASSWORD + "\n"))
-    assert cli.main(["list-groups", "--output", "table", "--db", str(run.db), "--as-root",
+    assert cli.main(["list-groups", "--explain", "--db", str(run.db), "--as-root",
                      "--root-password-stdin"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == ["GroupName", "Path", "Arn", "Created"]

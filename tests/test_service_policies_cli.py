@@ -143,7 +143,7 @@ def test_errors_in_aws_shape(run: Cli) -> None:
 def test_table_output(run: Cli) -> None:
     """--output table prints rows for people."""
     run("create-policy", "--policy-name", "p", "--policy-document", json.dumps(READ_S3))
-    code, out, _ = run("list-policies", "--scope", "Local", "--output", "table")
+    code, out, _ = run("list-policies", "--scope", "Local", "--explain")
     assert code == 0
     lines = out.splitlines()
     assert lines[0].split()[:2] == ["PolicyName", "Scope"]

@@ -78,7 +78,7 @@ def test_get_credential_report_table(db: str, capsys: pytest.CaptureFixture[str]
     """--output table shows the report's main columns for people, with AWS's cell values
     (not_supported, no_information, N/A) as the credential report writes them."""
     as_root(["generate-credential-report"], db, capsys, monkeypatch)
-    code, out, _ = as_root(["get-credential-report", "--output", "table"], db, capsys,
+    code, out, _ = as_root(["get-credential-report", "--explain"], db, capsys,
                            monkeypatch)
     lines = out.splitlines()
     assert code == 0 and lines[0].split()[:3] == ["user", "password_enabled",
@@ -96,7 +96,7 @@ def test_security_status_json_and_table(db: str, capsys: pytest.CaptureFixture[s
     assert checks["root-mfa"]["Status"] == "FAIL"
     assert checks["root-mfa"]["FailingEntities"][0]["Name"] == "<root_account>"
     assert checks["users-mfa"]["Status"] == "PASS"  # alice has no console password
-    code, out, _ = as_root(["security-status", "--output", "table"], db, capsys, monkeypatch)
+    code, out, _ = as_root(["security-status", "--explain"], db, capsys, monkeypatch)
     lines = out.splitlines()
     assert lines[0].split() == ["Status", "Check", "Entities"]
     assert any(line.startswith("FAIL") and "root user has MFA" in line for line in lines)

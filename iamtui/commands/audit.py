@@ -6,7 +6,7 @@ import argparse
 from datetime import UTC, datetime
 from typing import Any
 
-from iamtui.commands.output import emit
+from iamtui.commands.output import emit, rendering_of
 from iamtui.commands.registry import ArgumentError, Response, arg, command
 from iamtui.commands.session import session
 from iamtui.errors import IamError
@@ -41,7 +41,7 @@ def _verify(args: argparse.Namespace) -> Response:
         expected = svc.store.snapshot().meta.get("audit_head")
     response = verify_response(result, expected)
     if result.tampered:
-        emit(response, args.output)  # the full report on stdout, the verdict as the error
+        emit(response, rendering_of(args))  # the full report on stdout, the verdict as the error
         first = result.first_problem
         where = (f"sequence {first.sequence} (line {first.line})" if first.sequence is not None
                  else f"line {first.line}")

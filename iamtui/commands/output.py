@@ -74,10 +74,93 @@ def render_table(response: Response, *, colour: bool) -> str:
     return "\n".join(lines)
 
 
-def emit(response: Response, output: str) -> None:
-    """Print a response the way `--output` asks."""
+OUTPUTS = ("json", "text", "table", "yaml", "yaml-stream")
+
+
+class OutputError(Exception):
+    """An answer the chosen format cannot print (the AWS CLI exits 255)."""
+
+
+class Rendering(NamedTuple):
+    """How to print: `--output`, a compiled `--query`, `--color`, and the table's title."""
+
+    output: str = "json"
+    query: Any = None
+    colour: str = "auto"
+    title: str = ""
+    explain: bool = False
+    next_token: str | None = None  # text prints it after the pages, as the AWS CLI does
+    pages: list[Any] | None = None  # a paginated answer's pages, which text prints one by one
+
+
+def _colour_wanted(setting: str) -> bool:
+    if setting == "auto":
+        return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    return setting == "on"
+
+
+def _terminal_width() -> int:
+    try:
+        return os.get_terminal_size(sys.stdout.fileno()).columns
+    except (OSError, ValueError, AttributeError):
+        return 80  # the AWS CLI's width when stdout is no terminal
+
+
+def render(response: Response, how: Rendering) -> str:
+    """The text to print for `response` (with its final newline; "" for nothing), as the
+    AWS CLI prints an answer: the query applied to the whole result, then the format."""
+    if how.explain and response.table is not None:
+        return render_table(response, colour=_colour_wanted(how.colour)) + "\n"
+    data: Any = response.data
+    if how.output == "text":
+        from iamtui.commands.formats import format_text
+
+        pages = how.pages if how.pages is not None else [data]
+        # page by page, as the AWS CLI prints a paginated answer (so is --query applied)
+        text = "".join(format_text(how.query.search(p) if how.query is not None else p)
+                       for p in pages)
+        if how.next_token is not None:  # the AWS CLI queries this line too
+            tail: Any = {"NextToken": {"NextToken": how.next_token}}
+            text += format_text(how.query.search(tail) if how.query is not None else tail)
+        return text
+    if how.query is not None:
+        data = how.query.search(data)
+    if how.output == "table":
+        from iamtui.commands.formats import format_table
+
+        try:
+            return format_table(how.title, data, width=_terminal_width(),
+                                colour=_colour_wanted(how.colour))
+        except (ValueError, AttributeError, IndexError, TypeError) as exc:
+            # shapes a table cannot draw (a --query giving rows of unequal lengths): the
+            # AWS CLI fails on them too
+            raise OutputError(f"--output table cannot show this result: {exc}") from None
+    if how.output in ("yaml", "yaml-stream"):
+        from iamtui.commands.formats import format_yaml
+
+        return format_yaml(data, stream=how.output == "yaml-stream")
+    # like the AWS CLI, an operation that returns nothing ({}) prints nothing
+    return "" if data == {} else dump_json(data) + "\n"
+
+
+def rendering_of(args: Any, next_token: str | None = None,
+                 pages: list[Any] | None = None) -> Rendering:
+    """How a command's parsed arguments ask its answer to be printed (the CLI compiled
+    --query already)."""
+    output = getattr(args, "output", "json")
+    title = ""
     if output == "table":
-        colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        print(render_table(response, colour=colour))
-    elif response.data:  # like the AWS CLI, an operation that returns nothing prints nothing
-        print(dump_json(response.data))
+        from iamtui.commands.aws_model import operation_name
+
+        title = operation_name(args.command)
+    return Rendering(output=output, query=getattr(args, "query", None),
+                     colour=getattr(args, "color", "auto"), title=title,
+                     explain=getattr(args, "explain", False), next_token=next_token,
+                     pages=pages)
+
+
+def emit(response: Response, how: Rendering | str) -> None:
+    """Print a response the way `--output` (and `--query`, `--color`) ask."""
+    if isinstance(how, str):  # a bare format name, as older callers pass it
+        how = Rendering(output=how, explain=how == "table")
+    sys.stdout.write(render(response, how))

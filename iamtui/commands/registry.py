@@ -32,6 +32,13 @@ class ArgumentError(Exception):
     """Arguments the CLI cannot parse (exit 252, like the AWS CLI)."""
 
 
+class CommandFailure(Exception):
+    """A failure that is neither bad arguments nor a service error, such as a waiter running
+    out of attempts: the AWS CLI exits 255 with its message."""
+
+    exit_code = 255
+
+
 class Arg(NamedTuple):
     """One argument of a command, as `add_argument` takes it."""
 
@@ -52,8 +59,10 @@ class Command(NamedTuple):
 
     @property
     def operation(self) -> str:
-        """`simulate-custom-policy` -> `SimulateCustomPolicy`, as AWS names operations."""
-        return "".join(part.capitalize() for part in self.name.split("-"))
+        """AWS's name of the operation (`list-mfa-devices` -> `ListMFADevices`)."""
+        from iamtui.commands.aws_model import operation_name  # its data only when needed
+
+        return operation_name(self.name)
 
 
 COMMANDS: dict[str, Command] = {}
@@ -102,5 +111,5 @@ def require(condition: bool, message: str) -> None:
 
 
 __all__ = ["COMMANDS", "DOCUMENT_READ_LIMIT", "EXPORT_READ_LIMIT", "Arg", "ArgumentError",
-           "Command", "Handler", "Response", "arg", "command", "read_document",
+           "Command", "CommandFailure", "Handler", "Response", "arg", "command", "read_document",
            "read_text_file", "require"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from iamtui.commands.output import emit
+from iamtui.commands.output import emit, rendering_of
 from iamtui.commands.registry import ArgumentError, Response, arg, command
 from iamtui.commands.session import session
 
@@ -36,6 +36,6 @@ def run_test_policies(args: argparse.Namespace) -> Response:
                for c in changes],
         headers=["Action", "Resource", "Expected", "Actual"])
     if changes:
-        emit(response, args.output)  # main() prints only on success: print, then fail
+        emit(response, rendering_of(args))  # main() prints only on success: print, then fail
         raise SystemExit(EXIT_CHANGED)
     return response

@@ -311,7 +311,8 @@ def test_iamtuis_own_commands_get_the_habits_too(account: CliRunner) -> None:
                            "--max-items", "2")
     assert more["Events"] and more["Events"][0] != events["Events"][0]
     code, out, _ = account.run("validate-policy", "--generate-cli-skeleton")
-    assert code == 0 and json.loads(out) == {"PolicyDocument": "", "PolicyType": ""}
+    assert code == 0 and json.loads(out) == {"PolicyDocument": "", "PolicyType": "",
+                                             "ValidatePolicyResourceType": "", "Locale": ""}
 
 
 @pytest.mark.parametrize("page_size", [None, "1", "2"])

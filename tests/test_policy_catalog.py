@@ -124,7 +124,7 @@ def test_expand_actions_command(capsys) -> None:  # type: ignore[no-untyped-def]
     get_object = next(a for a in gets["Actions"] if a["Action"] == "s3:GetObject")
     assert get_object["AccessLevel"] == "Read" and "object" in get_object["ResourceTypes"]
     assert pass_role["Actions"][0]["ResourceTypes"] == ["role*"]  # * marks a required type
-    code, data = _run(capsys, "expand-actions", "s3:Get*", "--output", "table")
+    code, data = _run(capsys, "expand-actions", "s3:Get*", "--explain")
     assert f"({gets['Count']} actions)" in data["text"]
     assert main(["expand-actions", "GetObject"]) == 254
 

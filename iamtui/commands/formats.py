@@ -292,7 +292,11 @@ def format_yaml(data: Any, *, stream: bool = False) -> str:
     `yaml-stream` writes each page as an item of a list. PyYAML is imported only here."""
     import yaml  # a one-shot JSON command does not pay for it
 
+    class Dumper(yaml.SafeDumper):
+        """safe_dump, but a str subclass (the StrEnums of decisions and findings) is a str."""
+
+    Dumper.add_multi_representer(str, yaml.SafeDumper.represent_str)
     if data == {} and not stream:
         return ""
-    return yaml.safe_dump([data] if stream else data, default_flow_style=False,
-                          allow_unicode=True, sort_keys=True)
+    return yaml.dump([data] if stream else data, Dumper=Dumper, default_flow_style=False,
+                     allow_unicode=True, sort_keys=True)

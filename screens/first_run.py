@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
-from textual import work
+from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Center, Vertical
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Static
+from textual.worker import Worker, WorkerState
 
 from iamtui.errors import IamError
 from iamtui.screens.mfa_enroll import MfaEnrollModal
@@ -77,17 +78,29 @@ class FirstRunScreen(Screen[IamService]):
         self._initialize(values["account-id"].strip() or None, values["alias"].strip() or None,
                          values["password"])
 
-    @work(thread=True, exclusive=True)
-    def _initialize(self, account_id: str | None, alias: str | None, password: str) -> None:
+    @work(thread=True, exclusive=True, group="first-run")
+    def _initialize(self, account_id: str | None, alias: str | None,
+                    password: str) -> IamService | IamError:
         try:
             service = IamService.initialize(self.db_path, root_password=password,
                                             account_id=account_id, alias=alias,
                                             keys_dir=self.keys_dir)
         except IamError as exc:
-            self.app.call_from_thread(self.query_one("#first-run-error", Static).update,
-                                      Content(exc.message))  # text, not markup
+            return exc
+        return service
+
+    @on(Worker.StateChanged)
+    def _initialized(self, event: Worker.StateChanged) -> None:
+        # dismissed once the worker ended: a screen dismissed from inside its own worker
+        # cancels that worker as it unmounts
+        if event.worker.group != "first-run" or event.state != WorkerState.SUCCESS:
             return
-        self.app.call_from_thread(self.dismiss, service)
+        outcome = event.worker.result
+        if isinstance(outcome, IamError):
+            self.query_one("#first-run-error", Static).update(
+                Content(outcome.message))  # text, not markup
+        elif outcome is not None:
+            self.dismiss(outcome)
 
 
 ADMINS_GROUP = "Admins"

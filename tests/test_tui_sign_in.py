@@ -262,3 +262,28 @@ async def test_first_run_administrator_named_root_is_an_iam_user(tmp_path: Path)
         assert svc.sign_in_root(ACCOUNT_ID, ROOT_PASSWORD).is_root
     finally:
         svc.close()
+
+
+async def test_the_sign_in_worker_ends_before_its_screen_goes(
+        db: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cause of WorkerCancelled at sign-in on a busy machine (issue 12): the worker
+    dismissed its own screen, and a screen that goes cancels the workers still on it.
+    The worker must end (SUCCESS) before the screen is dismissed, never be cancelled."""
+    from textual.worker import Worker
+
+    cancelled: list[str | None] = []
+    original = Worker.cancel
+
+    def recording_cancel(self: Worker[object]) -> None:
+        cancelled.append(self.group)
+        original(self)
+
+    monkeypatch.setattr(Worker, "cancel", recording_cancel)
+    app = make_app(db, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_text(pilot, "alice")
+        await pilot.press("enter")
+        await type_text(pilot, PASSWORD)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen), "the main screen")
+    assert [g for g in cancelled if g in ("sign-in", "default")] == []

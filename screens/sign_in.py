@@ -106,10 +106,13 @@ class SignInScreen(Screen[Principal]):
             "Root user password" if self.as_root else "Password")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        order = [i.id for i in self.query(Input) if i.id and not i.has_class("hidden")]
-        position = order.index(event.input.id or "")
-        if position + 1 < len(order):
-            self.query_one(f"#{order[position + 1]}", Input).focus()
+        """Enter goes on to the next empty field shown; with none left, it signs in (a
+        fresh MFA code typed above filled new-password fields signs in at once)."""
+        order = [i for i in self.query(Input) if i.id and not i.has_class("hidden")]
+        later = order[order.index(event.input) + 1:]
+        empty = next((i for i in later if not i.value), None)
+        if empty is not None:
+            empty.focus()
         else:
             self._attempt()
 

@@ -20,6 +20,7 @@ from iamtui.arn import is_aws_managed_policy_arn
 from iamtui.policy import PolicyType
 from iamtui.screens.navigation import EntityKind, OpenEntity
 from iamtui.screens.ops import Failed, run_op
+from iamtui.screens.policy_editor import managed_policy_quota
 from iamtui.screens.session import session_of
 from iamtui.screens.widgets.detail_pane import DetailPane, TagsPane
 from iamtui.screens.widgets.detail_screen import DetailScreen, header
@@ -50,7 +51,8 @@ def new_policy_version(node: DOMNode, arn: str, trail: tuple[str, ...],
             success=f"Saved a new default version of {policy.policy_name}"), Failed)
 
     open_editor(node, " › ".join((*trail, "new version")), pretty(version.document),
-                PolicyType.IDENTITY, save, then, save_label="Save as new version")
+                PolicyType.IDENTITY, save, then, save_label="Save as new version",
+                quotas=(managed_policy_quota(),))
 
 
 class VersionsPane(DetailPane):

@@ -18,6 +18,7 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane, TextArea
 from iamtui.policy import PolicyType
 from iamtui.screens.modals import Field, FormModal
 from iamtui.screens.ops import Failed, run_op
+from iamtui.screens.policy_editor import trust_policy_quota
 from iamtui.screens.session import session_of
 from iamtui.screens.widgets.detail_pane import DetailPane, TagsPane
 from iamtui.screens.widgets.detail_screen import DetailScreen, header
@@ -82,7 +83,8 @@ def edit_trust_policy(node: DOMNode, role_name: str, trail: tuple[str, ...],
 
     open_editor(node, " › ".join((*trail, "trust policy")),
                 pretty(role.assume_role_policy_document),
-                PolicyType.TRUST, save, then, save_label="Save trust policy")
+                PolicyType.TRUST, save, then, save_label="Save trust policy",
+                quotas=(trust_policy_quota(),))
 
 
 class SessionsPane(DetailPane):

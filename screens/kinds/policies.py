@@ -28,6 +28,7 @@ from iamtui.screens.modals import Field, FormModal
 from iamtui.screens.navigation import OpenEntity
 from iamtui.screens.ops import Failed, run_op
 from iamtui.screens.policy_detail import new_policy_version
+from iamtui.screens.policy_editor import managed_policy_quota
 from iamtui.screens.sections import ResourceSection
 from iamtui.screens.session import session_of
 from iamtui.screens.widgets.kind_section import EditableKind, KindSection
@@ -112,7 +113,8 @@ def create_policy(section: ResourceSection) -> None:
             return True
 
         open_editor(section, f"Policies › new policy {name}", TEMPLATE, PolicyType.IDENTITY,
-                    save, section.action_refresh, save_label="Create policy")
+                    save, section.action_refresh, save_label="Create policy",
+                    quotas=(managed_policy_quota(),))
 
     def check(values: dict[str, str]) -> None:
         """What CreatePolicy would refuse, refused here, before the document is written."""

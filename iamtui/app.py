@@ -23,7 +23,7 @@ from iamtui.errors import IamError
 from iamtui.screens.first_run import FirstRunScreen, offer_administrator
 from iamtui.screens.group_detail import GroupDetailScreen
 from iamtui.screens.main import MainScreen
-from iamtui.screens.navigation import OpenEntity
+from iamtui.screens.navigation import OpenEntity, SessionEnded
 from iamtui.screens.policy_detail import PolicyDetailScreen
 from iamtui.screens.role_detail import RoleDetailScreen
 from iamtui.screens.session import SessionApp
@@ -153,17 +153,31 @@ class IamApp(SessionApp):
 
     def lock_if_idle(self) -> None:
         """Lock the console after the account's idle timeout (PCI DSS 8.2.8): back to the
-        sign-in screen, and nothing of the session stays on screen."""
+        sign-in screen, and nothing of the session stays on screen. A session whose user
+        is gone (deleted elsewhere) ends the same way, at the same check."""
         if self.service is None or self.principal is None or self.last_activity is None:
+            return
+        if not self.service.still_valid(self.principal):
+            self.back_to_sign_in("Your session ended: the user you signed in as no longer "
+                                 "exists. Sign in again.")
             return
         if not self.service.console_session_idle_expired(self.last_activity):
             return
+        self.back_to_sign_in("Your session was locked after being idle. Sign in again.")
+
+    def back_to_sign_in(self, notice: str) -> None:
+        """End the session: every screen goes, the sign-in screen says `notice`."""
+        if self.service is None or self.principal is None:
+            return  # ended already (several screens may say so at once)
         was_root, self.principal = self.principal.is_root, None
         while len(self.screen_stack) > 1:
             self.pop_screen()
-        self.push_screen(SignInScreen(self.service, notice="Your session was locked after "
-                                      "being idle. Sign in again.", root=was_root),
+        self.push_screen(SignInScreen(self.service, notice=notice, root=was_root),
                          self._signed_in)
+
+    @on(SessionEnded)
+    def _session_ended(self, message: SessionEnded) -> None:
+        self.back_to_sign_in(message.notice)
 
     # ------------------------------------------------------------------ navigation
 

@@ -16,6 +16,7 @@ from typing import ClassVar
 
 from textual import events, on
 from textual.binding import Binding, BindingType
+from textual.screen import ModalScreen
 from textual.timer import Timer
 
 from iamtui.cli import EXIT_SERVICE_ERROR, printable
@@ -23,7 +24,7 @@ from iamtui.errors import IamError
 from iamtui.screens.first_run import FirstRunScreen, offer_administrator
 from iamtui.screens.group_detail import GroupDetailScreen
 from iamtui.screens.main import MainScreen
-from iamtui.screens.navigation import OpenEntity, SessionEnded
+from iamtui.screens.navigation import SECTIONS, OpenEntity, SessionEnded
 from iamtui.screens.policy_detail import PolicyDetailScreen
 from iamtui.screens.role_detail import RoleDetailScreen
 from iamtui.screens.session import SessionApp
@@ -79,7 +80,11 @@ class IamApp(SessionApp):
     TITLE = "iamtui"
     CSS_PATH = "app.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit")]
+        Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit"),
+        # the section keys from a screen above the main one (a user's detail, who-can),
+        # under the main screen's ids so that a keymap moves both
+        *(Binding(key, f"section('{sid}')", label, show=False, id=f"main.show_{sid}")
+          for sid, label, key in SECTIONS)]
 
     def __init__(self, db_path: Path, *, keys_dir: Path | None = None,
                  clock: Callable[[], datetime] | None = None,
@@ -190,6 +195,23 @@ class IamApp(SessionApp):
         on_close = message.on_close
         self.push_screen(screen_type(message.name, **trail),
                          None if on_close is None else lambda _: on_close())
+
+    def action_section(self, section: str) -> None:
+        """A section's number key pressed on a screen above the main one: back to the
+        main screen, at that section. A dialog keeps its keys, and a screen with unsaved
+        changes (the policy editor) is not left without its own question."""
+        main = next((s for s in reversed(self.screen_stack) if isinstance(s, MainScreen)),
+                    None)
+        if main is None or isinstance(self.screen, ModalScreen) or self.screen is main:
+            return
+        above = self.screen_stack[self.screen_stack.index(main) + 1:]
+        if any(getattr(screen, "has_unsaved_changes", False) for screen in above):
+            self.notify("Save or leave this document first (ctrl+s or esc).",
+                        severity="warning")
+            return
+        while self.screen is not main:
+            self.pop_screen()
+        main.action_show(section)
 
     def action_toggle_help(self) -> None:
         """`?`: every binding of the focused screen, beside it."""

@@ -168,6 +168,11 @@ class PolicyEditorScreen(Screen[bool]):
         return self.query_one("#editor", TextArea)
 
     @property
+    def has_unsaved_changes(self) -> bool:
+        """True when the document differs from the one the editor opened with."""
+        return self.text != self.initial
+
+    @property
     def text(self) -> str:
         """The document as it is now."""
         return self.editor.text

@@ -80,7 +80,7 @@ class IamApp(SessionApp):
     TITLE = "iamtui"
     CSS_PATH = "app.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit"),
+        Binding("ctrl+q", "quit", "Quit", priority=True, show=False, id="app.quit"),
         # the section keys from a screen above the main one (a user's detail, who-can),
         # under the main screen's ids so that a keymap moves both
         *(Binding(key, f"section('{sid}')", label, show=False, id=f"main.show_{sid}")

@@ -52,7 +52,7 @@ class FirstRunScreen(Screen[IamService]):
             yield Input(password=True, id="password2", compact=True)
             yield Static("", id="first-run-error")
             yield Button("Create account", variant="primary", id="create")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#account-id", Input).focus()
@@ -72,11 +72,17 @@ class FirstRunScreen(Screen[IamService]):
         values = {i.id: i.value for i in self.query(Input) if i.id}
         error = self.query_one("#first-run-error", Static)
         if values["password"] != values["password2"]:
-            error.update("The two passwords differ.")
+            self._show_error("The two passwords differ.")
             return
         error.update("Creating…")
         self._initialize(values["account-id"].strip() or None, values["alias"].strip() or None,
                          values["password"])
+
+    def _show_error(self, message: str | Content) -> None:
+        """Say what is wrong; the introduction makes room, so that at 24 rows the
+        message and the button stay in view."""
+        self.query_one("#first-run").add_class("-error")
+        self.query_one("#first-run-error", Static).update(message)
 
     @work(thread=True, exclusive=True, group="first-run")
     def _initialize(self, account_id: str | None, alias: str | None,
@@ -97,8 +103,7 @@ class FirstRunScreen(Screen[IamService]):
             return
         outcome = event.worker.result
         if isinstance(outcome, IamError):
-            self.query_one("#first-run-error", Static).update(
-                Content(outcome.message))  # text, not markup
+            self._show_error(Content(outcome.message))  # text, not markup
         elif outcome is not None:
             self.dismiss(outcome)
 

@@ -89,7 +89,7 @@ class GroupDetailScreen(DetailScreen):
                 yield MembersPane(self.group_name, self.trail)
             with TabPane("Permissions", id="permissions"):
                 yield PermissionsPane("group", self.group_name, self.trail)
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def load(self) -> None:
         """Read the group again (its summary; the tabs load themselves)."""

@@ -39,7 +39,8 @@ class MainScreen(SectionsScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "app.toggle_help", "Keys", id="app.keys"),
         Binding("colon", "app.command_palette", "Command", show=False, id="main.command"),
-        Binding("ctrl+q", "app.quit", "Quit", id="app.quit"),
+        # in the key panel, not the footer: at 80 columns the section's verbs come first
+        Binding("ctrl+q", "app.quit", "Quit", show=False, id="app.quit"),
         Binding("escape", "focus_sidebar", "Sidebar", show=False, id="main.sidebar"),
         *(Binding(key, f"show('{sid}')", label, show=False,
                   id=f"main.show_{sid}") for sid, label, key in SECTIONS),
@@ -59,7 +60,7 @@ class MainScreen(SectionsScreen):
                 yield TesterSection(id="tester")
                 yield AuditSection(id="audit")
                 yield AccountSettingsSection(id="settings")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.action_show("dashboard")  # its checks take the keys: enter opens what to fix

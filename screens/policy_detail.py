@@ -185,7 +185,7 @@ class PolicyDetailScreen(DetailScreen):
             if not self.read_only:
                 with TabPane("Tags", id="tags"):
                     yield TagsPane.of(service, principal, "policy", self.arn, id="tags-pane")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def load(self) -> None:
         """Read the policy again: summary and default version's document."""

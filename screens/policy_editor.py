@@ -160,7 +160,7 @@ class PolicyEditorScreen(Screen[bool]):
                 yield OptionList(id="findings")
                 yield Static(f"ctrl+s {self.save_label.lower()} · esc to the findings, "
                              "enter jumps to one · ctrl+e $EDITOR", classes="findings-hint")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     @property
     def editor(self) -> TextArea:

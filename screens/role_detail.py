@@ -146,7 +146,7 @@ class RoleDetailScreen(DetailScreen):
                 yield SessionsPane(self.role_name)
             with TabPane("Tags", id="tags"):
                 yield TagsPane.of(service, principal, "role", self.role_name, id="tags-pane")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def load(self) -> None:
         """Read the role again (summary and trust policy)."""

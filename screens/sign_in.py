@@ -68,7 +68,7 @@ class SignInScreen(Screen[Principal]):
             yield Input(password=True, id="new-password2", classes="hidden change", compact=True)
             yield Static(self.notice, id="sign-in-error")
             yield Button("Sign in", variant="primary", id="sign-in-button")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self._show_who()

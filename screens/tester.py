@@ -68,6 +68,7 @@ LAYER_WORDS = {"identity": "identity-based policy", "boundary": "permissions bou
                "resource": "resource-based policy", "cross-account": "cross-account"}
 NO_MATCH = "no statement allows it"
 NO_POLICIES = "Policies: none (f2, f3)"
+NARROW_WIDTH = 100  # below it the explanation and the statement stack
 
 
 def decided_by_words(result: EvalResult) -> str:
@@ -192,6 +193,10 @@ class TesterSection(Vertical):
     TesterSection #why { width: 2fr; height: 1fr; padding: 0 1; overflow-y: auto; }
     TesterSection #statement-doc { width: 3fr; height: 1fr; display: none; }
     TesterSection #why-row.-statement #statement-doc { display: block; }
+    TesterSection.-narrow #results { height: auto; max-height: 8; min-height: 3; }
+    TesterSection.-narrow #why-row { layout: vertical; height: 1fr; max-height: 100%; }
+    TesterSection.-narrow #why { width: 1fr; height: auto; max-height: 8; }
+    TesterSection.-narrow #statement-doc { width: 1fr; height: 1fr; min-height: 3; }
     """
     __test__ = False  # its name starts with Test: not a pytest class
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -254,6 +259,11 @@ class TesterSection(Vertical):
 
     def on_mount(self) -> None:
         self.query_one("#statement-doc", TextArea).cursor_blink = False
+
+    def on_resize(self) -> None:
+        # narrow (80 columns): the explanation above its statement, each the full width,
+        # so the explanation reads whole instead of cut in a third of the width
+        self.set_class(self.size.width < NARROW_WIDTH, "-narrow")
 
     def focus_home(self) -> None:
         """Where the keys go when the tester is chosen: the results once there are some,
@@ -614,7 +624,7 @@ class WhoCanScreen(Screen[None]):
                              Column("statement", "Allowed by", 80)), id="who-table",
                             empty_text="Type an action and a resource, then enter.")
         yield Static("", id="who-status")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#who-action", Input).focus()

@@ -320,7 +320,7 @@ class UserDetailScreen(DetailScreen):
                 yield ResourceTable((Column("time", "Time"), Column("event", "Event"),
                                      Column("who", "Who"), Column("result", "Result", 60)),
                                     empty_text="No recorded events.", id="activity-table")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def load(self) -> None:
         """Read the user's summary and activity (the tabs load themselves)."""

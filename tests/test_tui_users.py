@@ -284,3 +284,29 @@ async def test_a_user_deleted_elsewhere_ends_the_session(tmp_path: Path) -> None
             assert isinstance(app.screen, SignInScreen)
             assert "no longer exists" in str(app.screen.query_one("#sign-in-error").render())
             assert not [n for n in app._notifications if n.title == "InvalidClientTokenId"]
+
+
+async def test_the_groups_column_sorts_by_group_names(tmp_path: Path) -> None:
+    """Issue 12: Users' Groups column sorts by the groups' names (it sorted by their
+    count), users in no group last; the header's arrow reads whole at 80 columns."""
+    svc = new_store(tmp_path)
+    root = svc.root_principal()
+    for group in ("Admins", "Developers", "Zeta"):
+        svc.create_group(root, group)
+    for user, groups in (("ann", ["Zeta"]), ("ben", ["Admins", "Developers"]), ("cid", []),
+                         ("dee", ["Developers"])):
+        svc.create_user(root, user)
+        for group in groups:
+            svc.add_user_to_group(root, group, user)
+    svc.close()
+    app = IamApp(tmp_path / "db.json", keys_dir=tmp_path / "keys")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("s", "s", "s")  # User name, Path, Groups
+        await pilot.pause()
+        table = app.screen.query_one("#users").query_one(ResourceTable)
+        assert [r.cells[0] for r in table.rows] == ["ben", "dee", "ann", "cid"]
+        header = "".join(s.text for s in [table.render_line(0)])
+        assert "Groups ▲" in header

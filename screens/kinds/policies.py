@@ -40,7 +40,9 @@ if TYPE_CHECKING:
 
 # The counts come right after the name so they stay in view on an 80-column terminal.
 COLUMNS = (
-    Column("name", "Policy name", 34), Column("attached", "Attached", 8),
+    # the name keeps 34 cells at 80 columns: AmazonS3FullAccess and AmazonS3ReadOnlyAccess
+    # read whole, not as two "AmazonS3…" (the table scrolls sideways for the rest)
+    Column("name", "Policy name", 50, min_width=34), Column("attached", "Attached", 8),
     Column("boundary", "Boundary of", 11), Column("type", "Type", 16),
     Column("description", "Description", 60), Column("updated", "Updated", 10),
 )

@@ -59,7 +59,9 @@ def load(service: IamService, principal: Principal) -> list[Row]:
         rows.append(Row(u.arn, (u.user_name, u.path, ", ".join(s.groups) or "-", console,
                                 "Yes" if s.mfa_devices else "None", keys,
                                 age(s.last_activity, now), u.create_date.strftime("%Y-%m-%d")),
-                        (u.user_name, u.path, len(s.groups), s.console_access, s.mfa_devices,
+                        # Groups sort by the groups' names (a user in none last), not by count
+                        (u.user_name, u.path, tuple(g.casefold() for g in s.groups) or None,
+                         s.console_access, s.mfa_devices,
                          s.access_keys, s.last_activity or datetime.min.replace(tzinfo=UTC),
                          u.create_date)))
     return rows

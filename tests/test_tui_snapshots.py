@@ -183,16 +183,6 @@ def test_users_sorted_by_groups_at_80x24(app: IamApp, snap_compare: Any) -> None
     assert snap_compare(app, terminal_size=SMALL, run_before=sorted_by_groups)
 
 
-def test_key_panel_overlays_at_80x24(app: IamApp, snap_compare: Any) -> None:
-    """`?` lays the keys over the right of the view, which keeps its width."""
-    async def keys(pilot: Pilot) -> None:
-        await _users(pilot)
-        await pilot.press("question_mark")
-        await pilot.pause()
-
-    assert snap_compare(app, terminal_size=SMALL, run_before=keys)
-
-
 def test_policies_names_whole_at_80x24(app: IamApp, snap_compare: Any) -> None:
     async def policies(pilot: Pilot) -> None:
         await _sign_in(pilot)

@@ -16,6 +16,7 @@ from typing import ClassVar
 
 from textual import events, on
 from textual.binding import Binding, BindingType
+from textual.screen import ModalScreen
 from textual.timer import Timer
 
 from iamtui.cli import EXIT_SERVICE_ERROR, printable
@@ -24,7 +25,7 @@ from iamtui.screens.first_run import FirstRunScreen, offer_administrator
 from iamtui.screens.group_detail import GroupDetailScreen
 from iamtui.screens.keys import KeysScreen, keys_in_force
 from iamtui.screens.main import MainScreen
-from iamtui.screens.navigation import OpenEntity
+from iamtui.screens.navigation import SECTIONS, OpenEntity, SessionEnded
 from iamtui.screens.policy_detail import PolicyDetailScreen
 from iamtui.screens.role_detail import RoleDetailScreen
 from iamtui.screens.session import SessionApp
@@ -80,7 +81,11 @@ class IamApp(SessionApp):
     TITLE = "iamtui"
     CSS_PATH = "app.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit")]
+        Binding("ctrl+q", "quit", "Quit", priority=True, show=False, id="app.quit"),
+        # the section keys from a screen above the main one (a user's detail, who-can),
+        # under the main screen's ids so that a keymap moves both
+        *(Binding(key, f"section('{sid}')", label, show=False, id=f"main.show_{sid}")
+          for sid, label, key in SECTIONS)]
 
     def __init__(self, db_path: Path, *, keys_dir: Path | None = None,
                  clock: Callable[[], datetime] | None = None,
@@ -154,17 +159,31 @@ class IamApp(SessionApp):
 
     def lock_if_idle(self) -> None:
         """Lock the console after the account's idle timeout (PCI DSS 8.2.8): back to the
-        sign-in screen, and nothing of the session stays on screen."""
+        sign-in screen, and nothing of the session stays on screen. A session whose user
+        is gone (deleted elsewhere) ends the same way, at the same check."""
         if self.service is None or self.principal is None or self.last_activity is None:
+            return
+        if not self.service.still_valid(self.principal):
+            self.back_to_sign_in("Your session ended: the user you signed in as no longer "
+                                 "exists. Sign in again.")
             return
         if not self.service.console_session_idle_expired(self.last_activity):
             return
+        self.back_to_sign_in("Your session was locked after being idle. Sign in again.")
+
+    def back_to_sign_in(self, notice: str) -> None:
+        """End the session: every screen goes, the sign-in screen says `notice`."""
+        if self.service is None or self.principal is None:
+            return  # ended already (several screens may say so at once)
         was_root, self.principal = self.principal.is_root, None
         while len(self.screen_stack) > 1:
             self.pop_screen()
-        self.push_screen(SignInScreen(self.service, notice="Your session was locked after "
-                                      "being idle. Sign in again.", root=was_root),
+        self.push_screen(SignInScreen(self.service, notice=notice, root=was_root),
                          self._signed_in)
+
+    @on(SessionEnded)
+    def _session_ended(self, message: SessionEnded) -> None:
+        self.back_to_sign_in(message.notice)
 
     # ------------------------------------------------------------------ navigation
 
@@ -177,6 +196,23 @@ class IamApp(SessionApp):
         on_close = message.on_close
         self.push_screen(screen_type(message.name, **trail),
                          None if on_close is None else lambda _: on_close())
+
+    def action_section(self, section: str) -> None:
+        """A section's number key pressed on a screen above the main one: back to the
+        main screen, at that section. A dialog keeps its keys, and a screen with unsaved
+        changes (the policy editor) is not left without its own question."""
+        main = next((s for s in reversed(self.screen_stack) if isinstance(s, MainScreen)),
+                    None)
+        if main is None or isinstance(self.screen, ModalScreen) or self.screen is main:
+            return
+        above = self.screen_stack[self.screen_stack.index(main) + 1:]
+        if any(getattr(screen, "has_unsaved_changes", False) for screen in above):
+            self.notify("Save or leave this document first (ctrl+s or esc).",
+                        severity="warning")
+            return
+        while self.screen is not main:
+            self.pop_screen()
+        main.action_show(section)
 
     def action_toggle_help(self) -> None:
         """`?`: the keys in force on the screen, each with the id keymap.toml remaps."""

@@ -7,7 +7,10 @@ the idle timeout (1-1440 minutes) are iamtui's, for PCI DSS v4.0 requirement 8; 
 fills in the PCI DSS preset (`pci_dss_policy`). A blank number means "off" / "never".
 
 Keys: f2 PCI DSS preset, ctrl+s save (out-of-range values are refused with AWS's
-message and nothing changes), r reload.
+message and nothing changes), f5 reload. A number field takes digits only while it is
+edited (`enter` or `e`, then `esc` or `enter`), so 1-8 still switch sections; a changed
+value is marked (•) and listed above the buttons until saved, and leaving the section
+with unsaved changes asks first.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Static
 from iamtui.errors import IamError, ValidationError
 from iamtui.screens.ops import report_error
 from iamtui.screens.session import session_of
+from iamtui.screens.widgets.number_field import NumberField
 from iamtui.security.passwords import (
     DEFAULT_RULES,
     SYMBOLS_TEXT,
@@ -104,6 +108,8 @@ class AccountSettingsSection(VerticalScroll, can_focus=False):
     AccountSettingsSection Checkbox { height: 1; border: none; padding: 0; }
     AccountSettingsSection #settings-status { color: $text-muted; height: auto; }
     AccountSettingsSection #settings-error { color: $error; height: auto; }
+    AccountSettingsSection #settings-changes { color: $warning; height: auto; }
+    AccountSettingsSection .-changed { text-style: bold; color: $warning; }
     AccountSettingsSection .row > #alias { width: 1fr; max-width: 40; }
     AccountSettingsSection Horizontal.buttons { height: auto; margin-top: 1; }
     """
@@ -112,6 +118,10 @@ class AccountSettingsSection(VerticalScroll, can_focus=False):
         Binding("ctrl+s", "save", "Save", id="account_settings.save"),
         Binding("f5", "reload", "Reload", id="account_settings.reload"),
     ]
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.stored: dict[str, Any] = {}  # the form's values as last read from the store
 
     def compose(self) -> ComposeResult:
         yield Static("Password policy", classes="section-title")
@@ -125,8 +135,9 @@ class AccountSettingsSection(VerticalScroll, can_focus=False):
         yield Static("Account alias (sign in with it instead of the account ID)",
                      classes="section-title")
         with Horizontal(classes="row"):
-            yield Label(ALIAS_LABEL)
+            yield Label(ALIAS_LABEL, id="alias-label")
             yield Input(id="alias", placeholder="none", compact=True)
+        yield Static("", id="settings-changes")
         yield Static("", id="settings-error")
         with Horizontal(classes="buttons"):
             yield Button("Save (ctrl+s)", variant="primary", id="save")
@@ -137,8 +148,8 @@ class AccountSettingsSection(VerticalScroll, can_focus=False):
         """A label and, beside it, an input whose placeholder says what blank means."""
         for name, label, blank in numbers:
             with Horizontal(classes="row"):
-                yield Label(label)
-                yield Input(id=name, placeholder=blank, compact=True, restrict=r"[0-9]*")
+                yield Label(label, id=f"{name}-label")
+                yield NumberField(id=name, placeholder=blank, compact=True)
 
     def on_show(self) -> None:
         self.action_reload()
@@ -154,8 +165,64 @@ class AccountSettingsSection(VerticalScroll, can_focus=False):
             return
         self.fill(form_values(settings))
         self.query_one("#alias", Input).value = service.account().alias or ""
+        self.stored = self.shown_values()
         self.query_one("#settings-status", Static).update(policy_status(settings))
         self.query_one("#settings-error", Static).update("")
+        self.show_changes()
+
+    def shown_values(self) -> dict[str, Any]:
+        """Every field's value as the form shows it now."""
+        values: dict[str, Any] = {name: self.query_one(f"#{name}", Input).value.strip()
+                                  for name, _, _ in NUMBERS}
+        values |= {name: self.query_one(f"#{name}", Checkbox).value for name, _ in CHECKS}
+        values["alias"] = self.query_one("#alias", Input).value.strip()
+        return values
+
+    def changes(self) -> list[str]:
+        """`Minimum length: 6 → 12` for each value that differs from the store's."""
+        labels = {name: label.split(" (")[0] for name, label, _ in NUMBERS}
+        labels |= {name: label.split(" (")[0] for name, label in CHECKS}
+        labels["alias"] = "Alias"
+        shown = self.shown_values()
+
+        def word(value: Any) -> str:
+            if isinstance(value, bool):
+                return "on" if value else "off"
+            return value or "blank"
+        return [f"{labels[name]}: {word(self.stored[name])} → {word(value)}"
+                for name, value in shown.items()
+                if name in self.stored and self.stored[name] != value]
+
+    @property
+    def has_unsaved_changes(self) -> bool:
+        """True when the form differs from what is stored."""
+        return bool(self.stored) and bool(self.changes())
+
+    def show_changes(self) -> None:
+        """Mark each changed field (• before its label) and list the changes."""
+        if not self.stored:
+            return
+        shown = self.shown_values()
+        for name, _, _ in NUMBERS:
+            self.query_one(f"#{name}-label", Label).set_class(
+                shown[name] != self.stored[name], "-changed")
+        for name, label in CHECKS:
+            changed = shown[name] != self.stored[name]
+            box = self.query_one(f"#{name}", Checkbox)
+            box.set_class(changed, "-changed")
+            box.label = f"• {label}" if changed else label
+        self.query_one("#alias-label", Label).set_class(
+            shown["alias"] != self.stored["alias"], "-changed")
+        changes = self.changes()
+        self.query_one("#settings-changes", Static).update(
+            Content("Not saved yet (ctrl+s saves, f5 reverts): " + "; ".join(changes))
+            if changes else "")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.show_changes()
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        self.show_changes()
 
     def fill(self, values: dict[str, Any]) -> None:
         for name, value in values.items():
@@ -194,8 +261,10 @@ class AccountSettingsSection(VerticalScroll, can_focus=False):
         self.action_pci_preset()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        # enter ends editing a number (NumberField); in the alias it saves, as before
         event.stop()
-        self.action_save()
+        if not isinstance(event.input, NumberField):
+            self.action_save()
 
     def action_save(self) -> None:
         """UpdateAccountPasswordPolicy with the lockout and idle settings, then the alias."""

@@ -31,10 +31,11 @@ from iamtui.screens.session import session_of
 from iamtui.screens.widgets.lazy_table import LazyTable
 from iamtui.screens.widgets.resource_table import Column
 
-# time, who, event first: at 80 columns (about 57 cells) only they fit, and the detail's
-# title gives the highlighted row's target and result
-COLUMNS = (Column("time", "Time", 19), Column("who", "Who", 14), Column("event", "Event", 24),
-           Column("result", "Result", 22), Column("target", "Target", 40))
+# time, who, event and result first: at 80 columns (about 63 cells) they fit whole, and
+# the detail's title gives the highlighted row's target and error code
+COLUMNS = (Column("time", "Time", 19), Column("who", "Who", 12), Column("event", "Event", 18),
+           Column("result", "Result", 7), Column("target", "Target", 40),
+           Column("error", "Error code", 28))
 # (field, placeholder, tooltip): the filters, in the order CloudTrail's lookup lists them
 FILTERS = (("user", "user", "User name, exactly"),
            ("event", "event", "Event name, exactly (CreateUser)"),
@@ -63,16 +64,16 @@ def target_of(record: Mapping[str, Any]) -> str:
 
 
 def record_cells(record: Mapping[str, Any]) -> tuple[str, ...]:
-    """One event as the table's five cells."""
+    """One event as the table's six cells."""
     row = event_row(record)
-    result = row.result + (f" ({row.error_code})" if row.error_code else "")
     return (row.event_time.replace("T", " ").rstrip("Z"), row.user_name, row.event_name,
-            result, target_of(record))
+            row.result, target_of(record), row.error_code or "")
 
 
 def detail_title(cells: Sequence[str]) -> str:
-    """`CreateUser → bob · Success`: a row's event, target and result."""
-    _, _, event, result, target = cells
+    """`CreateUser → bob · Failure (AccessDenied)`: a row's event, target and result."""
+    _, _, event, result, target, code = cells
+    result += f" ({code})" if code else ""
     return f"{event} → {target} · {result}" if target else f"{event} · {result}"
 
 

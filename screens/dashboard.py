@@ -199,7 +199,7 @@ class FailingEntitiesScreen(Screen[None]):
                                Column("detail", "Detail", 60)),
                               empty_text="Nothing to fix.")
         yield table
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         table = self.query_one(ResourceTable)
@@ -274,7 +274,7 @@ class CredentialReportScreen(Screen[None]):
         yield Static("Credential report", classes="title", id="report-title")
         yield ResourceTable([Column("user", "user", 24)], empty_text="Generating…",
                             id="report")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.load()

@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
-from textual import work
+from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Center, Vertical
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Static
+from textual.worker import Worker, WorkerState
 
 from iamtui.errors import IamError
 from iamtui.screens.mfa_enroll import MfaEnrollModal
@@ -51,7 +52,7 @@ class FirstRunScreen(Screen[IamService]):
             yield Input(password=True, id="password2", compact=True)
             yield Static("", id="first-run-error")
             yield Button("Create account", variant="primary", id="create")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#account-id", Input).focus()
@@ -71,23 +72,40 @@ class FirstRunScreen(Screen[IamService]):
         values = {i.id: i.value for i in self.query(Input) if i.id}
         error = self.query_one("#first-run-error", Static)
         if values["password"] != values["password2"]:
-            error.update("The two passwords differ.")
+            self._show_error("The two passwords differ.")
             return
         error.update("Creating…")
         self._initialize(values["account-id"].strip() or None, values["alias"].strip() or None,
                          values["password"])
 
-    @work(thread=True, exclusive=True)
-    def _initialize(self, account_id: str | None, alias: str | None, password: str) -> None:
+    def _show_error(self, message: str | Content) -> None:
+        """Say what is wrong; the introduction makes room, so that at 24 rows the
+        message and the button stay in view."""
+        self.query_one("#first-run").add_class("-error")
+        self.query_one("#first-run-error", Static).update(message)
+
+    @work(thread=True, exclusive=True, group="first-run")
+    def _initialize(self, account_id: str | None, alias: str | None,
+                    password: str) -> IamService | IamError:
         try:
             service = IamService.initialize(self.db_path, root_password=password,
                                             account_id=account_id, alias=alias,
                                             keys_dir=self.keys_dir)
         except IamError as exc:
-            self.app.call_from_thread(self.query_one("#first-run-error", Static).update,
-                                      Content(exc.message))  # text, not markup
+            return exc
+        return service
+
+    @on(Worker.StateChanged)
+    def _initialized(self, event: Worker.StateChanged) -> None:
+        # dismissed once the worker ended: a screen dismissed from inside its own worker
+        # cancels that worker as it unmounts
+        if event.worker.group != "first-run" or event.state != WorkerState.SUCCESS:
             return
-        self.app.call_from_thread(self.dismiss, service)
+        outcome = event.worker.result
+        if isinstance(outcome, IamError):
+            self._show_error(Content(outcome.message))  # text, not markup
+        elif outcome is not None:
+            self.dismiss(outcome)
 
 
 ADMINS_GROUP = "Admins"

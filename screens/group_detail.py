@@ -92,7 +92,7 @@ class GroupDetailScreen(DetailScreen):
                 yield PermissionsPane("group", self.group_name, self.trail)
             with TabPane("Permissions summary", id="permissions-summary"):
                 yield OwnerPolicySummary("group", self.group_name, classes="summary-body")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def load(self) -> None:
         """Read the group again (its summary; the tabs load themselves)."""

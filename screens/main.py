@@ -19,6 +19,7 @@ from iamtui.screens.kinds.policies import PolicySection
 from iamtui.screens.kinds.roles import ROLES
 from iamtui.screens.kinds.users import USERS
 from iamtui.screens.mfa_enroll import MfaCommands
+from iamtui.screens.modals import ConfirmModal
 from iamtui.screens.navigation import SECTIONS, SectionsScreen
 from iamtui.screens.tester import TesterSection
 from iamtui.screens.user_detail import edit_user
@@ -38,7 +39,8 @@ class MainScreen(SectionsScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "app.toggle_help", "Keys", id="app.keys"),
         Binding("colon", "app.command_palette", "Command", show=False, id="main.command"),
-        Binding("ctrl+q", "app.quit", "Quit", id="app.quit"),
+        # in the key panel, not the footer: at 80 columns the section's verbs come first
+        Binding("ctrl+q", "app.quit", "Quit", show=False, id="app.quit"),
         Binding("escape", "focus_sidebar", "Sidebar", show=False, id="main.sidebar"),
         *(Binding(key, f"show('{sid}')", label, show=False,
                   id=f"main.show_{sid}") for sid, label, key in SECTIONS),
@@ -58,7 +60,7 @@ class MainScreen(SectionsScreen):
                 yield TesterSection(id="tester")
                 yield AuditSection(id="audit")
                 yield AccountSettingsSection(id="settings")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.action_show("dashboard")  # its checks take the keys: enter opens what to fix
@@ -79,10 +81,34 @@ class MainScreen(SectionsScreen):
             self.action_show(event.option.id)
 
     def action_show(self, section: str) -> None:
-        """Show a section and put the keyboard in it."""
-        self.query_one("#content", ContentSwitcher).current = section
+        """Show a section and put the keyboard in it; leaving a form with unsaved changes
+        (the settings) asks first."""
+        current = self.query_one("#content", ContentSwitcher).current
+        leaving = self.query_one(f"#{current}") if current else None
+        changes: list[str] = []
+        if current != section and getattr(leaving, "has_unsaved_changes", False):
+            changes = leaving.changes()  # type: ignore[union-attr]
+        if not changes:
+            self._show(section)
+            return
+
+        def done(discard: bool | None) -> None:
+            if discard:
+                self._show(section)
+            else:  # stay: the sidebar shows where the keys are
+                self._highlight(current or section)
+
+        self.app.push_screen(ConfirmModal(
+            f"Leave {next(label for s, label, _ in SECTIONS if s == current)} without "
+            f"saving? Not saved: {'; '.join(changes)}.", confirm="Discard"), done)
+
+    def _highlight(self, section: str) -> None:
         sidebar = self.query_one("#sidebar", OptionList)
         sidebar.highlighted = next(i for i, s in enumerate(SECTIONS) if s[0] == section)
+
+    def _show(self, section: str) -> None:
+        self.query_one("#content", ContentSwitcher).current = section
+        self._highlight(section)
         widget = self.query_one(f"#{section}")
         focus_home = getattr(widget, "focus_home", None)
         if focus_home is not None:  # the section knows where its keys go

@@ -246,7 +246,7 @@ class MfaDevicesScreen(Screen[None]):
                             empty_text="No MFA device. Press n to assign one.")
         yield Static("n assign a virtual device · d deactivate · r resync a drifted device",
                      classes="hint")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.reload()

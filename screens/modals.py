@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
+from textual.worker import Worker, WorkerState
 
 from iamtui.errors import AccessDenied, IamError
 
@@ -52,6 +53,7 @@ class FormModal(ModalScreen[dict[str, str] | None]):
         super().__init__()
         self.title_text, self.fields, self.submit_label, self.note = title, fields, submit, note
         self.apply = apply
+        self._applying: dict[str, str] = {}  # the values being applied by the worker
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog form"):
@@ -112,17 +114,29 @@ class FormModal(ModalScreen[dict[str, str] | None]):
             return
         self.query_one("#submit", Button).disabled = True
         self.query_one("#form-error", Static).update("Working…")
+        self._applying = values
         self._apply(values)
 
-    @work(thread=True, exclusive=True)
-    def _apply(self, values: dict[str, str]) -> None:
+    @work(thread=True, exclusive=True, group="form-apply")
+    def _apply(self, values: dict[str, str]) -> IamError | None:
         assert self.apply is not None
         try:
             self.apply(values)
         except IamError as error:
-            self.app.call_from_thread(self._refused, error)
+            return error
+        return None
+
+    @on(Worker.StateChanged)
+    def _applied(self, event: Worker.StateChanged) -> None:
+        # dismissed once the worker ended: a screen dismissed from inside its own worker
+        # cancels that worker as it unmounts
+        if event.worker.group != "form-apply" or event.state != WorkerState.SUCCESS:
             return
-        self.app.call_from_thread(self.dismiss, values)
+        error = event.worker.result
+        if isinstance(error, IamError):
+            self._refused(error)
+        else:
+            self.dismiss(self._applying)
 
     def _refused(self, error: IamError) -> None:
         """AWS's error code and message in the form; the form stays for another try."""

@@ -30,6 +30,15 @@ class OpenEntity(Message):
         self.kind, self.name, self.trail, self.on_close = kind, name, trail, on_close
 
 
+class SessionEnded(Message):
+    """The signed-in principal can act no more (its user deleted, here or elsewhere):
+    the app goes back to the sign-in screen and says `notice` there."""
+
+    def __init__(self, notice: str) -> None:
+        super().__init__()
+        self.notice = notice
+
+
 class SectionsScreen(Screen[None]):
     """A screen of sections (the main screen): the palette offers to jump to each."""
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from iamtui.errors import AccessDenied, IamError
+from iamtui.errors import AccessDenied, IamError, InvalidClientTokenId
 from iamtui.screens.modals import ConfirmModal
+from iamtui.screens.navigation import SessionEnded
 from iamtui.screens.session import session_of
 
 if TYPE_CHECKING:
@@ -26,7 +27,12 @@ FAILED = Failed()
 
 
 def report_error(node: DOMNode, error: IamError) -> None:
-    """Show an IamError as a toast titled with its AWS error code."""
+    """Show an IamError as a toast titled with its AWS error code; InvalidClientTokenId
+    (the signed-in user is gone) ends the session instead: every later call would fail."""
+    if isinstance(error, InvalidClientTokenId):
+        node.app.post_message(SessionEnded(f"Your session ended: {error.message} Sign in "
+                                           "again."))
+        return
     title = "Access denied" if isinstance(error, AccessDenied) else error.code
     # markup=False: the message may quote input such as "[/]", which is text, not markup
     node.notify(error.message, title=title, severity="error", timeout=8, markup=False)

@@ -20,6 +20,7 @@ from iamtui.arn import is_aws_managed_policy_arn
 from iamtui.policy import PolicyType
 from iamtui.screens.navigation import EntityKind, OpenEntity
 from iamtui.screens.ops import Failed, run_op
+from iamtui.screens.policy_editor import managed_policy_quota
 from iamtui.screens.session import session_of
 from iamtui.screens.widgets.detail_pane import DetailPane, TagsPane
 from iamtui.screens.widgets.detail_screen import DetailScreen, header
@@ -51,7 +52,8 @@ def new_policy_version(node: DOMNode, arn: str, trail: tuple[str, ...],
             success=f"Saved a new default version of {policy.policy_name}"), Failed)
 
     open_editor(node, " › ".join((*trail, "new version")), pretty(version.document),
-                PolicyType.IDENTITY, save, then, save_label="Save as new version")
+                PolicyType.IDENTITY, save, then, save_label="Save as new version",
+                quotas=(managed_policy_quota(),))
 
 
 class VersionsPane(DetailPane):
@@ -186,7 +188,7 @@ class PolicyDetailScreen(DetailScreen):
                     yield TagsPane.of(service, principal, "policy", self.arn, id="tags-pane")
             with TabPane("Permissions summary", id="permissions-summary"):
                 yield PolicySummaryView(classes="summary-body")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def load(self) -> None:
         """Read the policy again: summary and default version's document."""

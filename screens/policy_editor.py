@@ -12,9 +12,9 @@ import os
 import shlex
 import subprocess
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 from textual import on, work
 from textual.app import ComposeResult, SuspendNotSupported
@@ -26,7 +26,8 @@ from textual.timer import Timer
 from textual.widgets import Footer, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from iamtui.policy import Finding, FindingType, PolicyType
+from iamtui.arn import DEFAULT_QUOTAS, policy_size
+from iamtui.policy import Finding, FindingType, PolicyType, Position
 from iamtui.policy.analyzer import analyze_document
 from iamtui.screens.modals import ConfirmModal
 from iamtui.screens.widgets.detail_screen import header
@@ -67,6 +68,66 @@ def summary_text(findings: list[Finding]) -> str:
     return ", ".join(parts)
 
 
+class SizeQuota(NamedTuple):
+    """A size quota that saving the document applies (IAM User Guide, "IAM and AWS STS
+    quotas": sizes count characters without white space): its name as AWS says it, its
+    limit, and the size of what else counts toward it (an owner's other inline
+    policies, which share one aggregate quota)."""
+
+    name: str
+    limit: int
+    others: int = 0
+
+    def used(self, size: int) -> int:
+        """What the quota would hold with a document of `size` saved."""
+        return size + self.others
+
+
+def managed_policy_quota() -> SizeQuota:
+    """CreatePolicy and CreatePolicyVersion: 6,144 characters a managed policy."""
+    return SizeQuota("PolicySize", DEFAULT_QUOTAS.managed_policy_size)
+
+
+def trust_policy_quota() -> SizeQuota:
+    """CreateRole and UpdateAssumeRolePolicy: 2,048 characters a role trust policy."""
+    return SizeQuota("ACLSizePerRole", DEFAULT_QUOTAS.trust_policy_size)
+
+
+def inline_policy_quota(kind: str, name: str, others: int) -> SizeQuota:
+    """Put{User,Group,Role}Policy: every inline policy of one owner together, 2,048 for
+    a user, 5,120 for a group, 10,240 for a role; `others` is the size of the rest."""
+    limit = {"user": DEFAULT_QUOTAS.user_inline_policy_size,
+             "group": DEFAULT_QUOTAS.group_inline_policy_size,
+             "role": DEFAULT_QUOTAS.role_inline_policy_size}[kind]
+    return SizeQuota(f"inline policies of {kind} {name}", limit, others)
+
+
+def quota_findings(text: str, quotas: Sequence[SizeQuota]) -> list[Finding]:
+    """An error for each quota the document would exceed: the live check says it before
+    the save is refused."""
+    size = policy_size(text)
+    start = Position(1, 1)
+    return [Finding(FindingType.ERROR, "POLICY_SIZE_EXCEEDED",
+                    f"{q.name}: {q.used(size):,} characters without white space"
+                    + (f" ({size:,} here, {q.others:,} in the others)" if q.others else "")
+                    + f", over the quota of {q.limit:,} by {q.used(size) - q.limit:,}",
+                    (), start, start)
+            for q in quotas if q.used(size) > q.limit]
+
+
+def size_text(text: str, quotas: Sequence[SizeQuota]) -> Content:
+    """`Size 1,234 · PolicySize 1,234/6,144`: the document's size and each quota's use,
+    red when over."""
+    size = policy_size(text)
+    parts = [Content(f"Size {size:,}")]
+    for q in quotas:
+        used = q.used(size)
+        parts.append(Content.from_markup(
+            f"[{'red' if used > q.limit else 'dim'}]$name {used:,}/{q.limit:,}[/]",
+            name=q.name))
+    return Content(" · ").join(parts)
+
+
 class PolicyEditorScreen(Screen[bool]):
     """Edit one policy document; dismisses with True when saved, False when abandoned."""
 
@@ -79,8 +140,10 @@ class PolicyEditorScreen(Screen[bool]):
     ]
 
     def __init__(self, title: str, text: str, policy_type: PolicyType,
-                 save: Callable[[str], bool], *, save_label: str = "Save") -> None:
+                 save: Callable[[str], bool], *, save_label: str = "Save",
+                 quotas: Sequence[SizeQuota] = ()) -> None:
         super().__init__()
+        self.quotas = tuple(quotas)
         self.title_text, self.initial, self.policy_type = title, text, policy_type
         self.save_callback, self.save_label = save, save_label
         self.findings: list[Finding] = []
@@ -94,17 +157,23 @@ class PolicyEditorScreen(Screen[bool]):
             yield FindingsTextArea.code_editor(self.initial, language="json", id="editor")
             with Vertical(id="findings-pane"):
                 yield Static(f"Findings ({kind})", classes="findings-title")
+                yield Static(size_text(self.initial, self.quotas), id="size-line")
                 yield Static("Checking…", id="findings-summary")
                 yield OptionList(id="findings")
                 yield Static("", id="catalog-hint", classes="findings-hint")
                 yield Static(f"ctrl+s {self.save_label.lower()} · esc to the findings, "
                              "enter jumps to one · ctrl+e $EDITOR", classes="findings-hint")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     @property
     def editor(self) -> FindingsTextArea:
         """The code editor."""
         return self.query_one("#editor", FindingsTextArea)
+
+    @property
+    def has_unsaved_changes(self) -> bool:
+        """True when the document differs from the one the editor opened with."""
+        return self.text != self.initial
 
     @property
     def text(self) -> str:
@@ -136,6 +205,7 @@ class PolicyEditorScreen(Screen[bool]):
     def _validate(self, text: str, generation: int) -> None:
         # Access Analyzer's checks with the action catalog, off the UI thread
         findings = analyze_document(text, self.policy_type).findings
+        findings += quota_findings(text, self.quotas)
         findings = sorted(findings, key=lambda f: (ORDER.index(f.finding_type),
                                                    f.start.line, f.start.column))
         self.app.call_from_thread(self._show, findings, generation)
@@ -145,6 +215,7 @@ class PolicyEditorScreen(Screen[bool]):
             return  # the text changed since: a newer check is on its way
         self.findings = findings
         self.editor.show_findings(findings)
+        self.query_one("#size-line", Static).update(size_text(self.text, self.quotas))
         self.query_one("#findings-summary", Static).update(summary_text(findings))
         options = self.query_one("#findings", OptionList)
         options.clear_options()

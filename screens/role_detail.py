@@ -18,6 +18,7 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane, TextArea
 from iamtui.policy import PolicyType
 from iamtui.screens.modals import Field, FormModal
 from iamtui.screens.ops import Failed, run_op
+from iamtui.screens.policy_editor import trust_policy_quota
 from iamtui.screens.session import session_of
 from iamtui.screens.widgets.detail_pane import DetailPane, TagsPane
 from iamtui.screens.widgets.detail_screen import DetailScreen, header
@@ -83,7 +84,8 @@ def edit_trust_policy(node: DOMNode, role_name: str, trail: tuple[str, ...],
 
     open_editor(node, " › ".join((*trail, "trust policy")),
                 pretty(role.assume_role_policy_document),
-                PolicyType.TRUST, save, then, save_label="Save trust policy")
+                PolicyType.TRUST, save, then, save_label="Save trust policy",
+                quotas=(trust_policy_quota(),))
 
 
 class SessionsPane(DetailPane):
@@ -147,7 +149,7 @@ class RoleDetailScreen(DetailScreen):
                 yield TagsPane.of(service, principal, "role", self.role_name, id="tags-pane")
             with TabPane("Permissions summary", id="permissions-summary"):
                 yield OwnerPolicySummary("role", self.role_name, classes="summary-body")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def load(self) -> None:
         """Read the role again (summary and trust policy)."""

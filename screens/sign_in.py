@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Center, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, RadioButton, RadioSet, Static
+from textual.worker import Worker, WorkerState
 
 from iamtui.errors import IamError
 from iamtui.service import IamService, Principal
@@ -67,7 +68,7 @@ class SignInScreen(Screen[Principal]):
             yield Input(password=True, id="new-password2", classes="hidden change", compact=True)
             yield Static(self.notice, id="sign-in-error")
             yield Button("Sign in", variant="primary", id="sign-in-button")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self._show_who()
@@ -105,10 +106,13 @@ class SignInScreen(Screen[Principal]):
             "Root user password" if self.as_root else "Password")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        order = [i.id for i in self.query(Input) if i.id and not i.has_class("hidden")]
-        position = order.index(event.input.id or "")
-        if position + 1 < len(order):
-            self.query_one(f"#{order[position + 1]}", Input).focus()
+        """Enter goes on to the next empty field shown; with none left, it signs in (a
+        fresh MFA code typed above filled new-password fields signs in at once)."""
+        order = [i for i in self.query(Input) if i.id and not i.has_class("hidden")]
+        later = order[order.index(event.input) + 1:]
+        empty = next((i for i in later if not i.value), None)
+        if empty is not None:
+            empty.focus()
         else:
             self._attempt()
 
@@ -128,21 +132,31 @@ class SignInScreen(Screen[Principal]):
         self._sign_in(values["account"].strip(), user, values["password"],
                       values["totp"] or None, values["new-password"] if changing else None)
 
-    @work(thread=True, exclusive=True)
+    @work(thread=True, exclusive=True, group="sign-in")
     def _sign_in(self, account: str, user: str | None, password: str, totp: str | None,
-                 new_password: str | None) -> None:
-        """Sign in as the IAM user `user`, or as the root user when `user` is None."""
+                 new_password: str | None) -> Principal | IamError:
+        """Sign in as the IAM user `user`, or as the root user when `user` is None: the
+        principal, or the refusal. The screen acts on it once the worker has ended."""
         # Argon2 takes ~200 ms on purpose: a worker keeps the screen responsive.
         try:
             if user is None:
-                principal = self.service.sign_in_root(account, password, totp)
-            else:
-                principal = self.service.sign_in(account, user, password, totp,
-                                                  new_password=new_password)
+                return self.service.sign_in_root(account, password, totp)
+            return self.service.sign_in(account, user, password, totp,
+                                        new_password=new_password)
         except IamError as error:
-            self.app.call_from_thread(self._failed, error)
+            return error
+
+    @on(Worker.StateChanged)
+    def _signed_in(self, event: Worker.StateChanged) -> None:
+        # Dismissed only after the worker ended: dismissing from inside it unmounted the
+        # screen while the worker still ran, which cancels it (WorkerCancelled under load).
+        if event.worker.group != "sign-in" or event.state != WorkerState.SUCCESS:
             return
-        self.app.call_from_thread(self.dismiss, principal)
+        outcome = event.worker.result
+        if isinstance(outcome, IamError):
+            self._failed(outcome)
+        elif outcome is not None:
+            self.dismiss(outcome)
 
     def _reveal(self, group: str, first: str, message: str) -> None:
         for widget in self.query(f".{group}"):

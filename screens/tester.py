@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 from rich.style import Style
 from textual import on, work
 from textual.app import ComposeResult
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
@@ -62,6 +63,7 @@ LAYER_WORDS = {Layer.IDENTITY: "identity-based policy", Layer.BOUNDARY: "permiss
                Layer.RESOURCE: "resource-based policy", Layer.CROSS_ACCOUNT: "cross-account"}
 NO_MATCH = "no statement allows it"
 NO_POLICIES = "Policies: none (f2, f3)"
+NARROW_WIDTH = 100  # below it the explanation and the statement stack
 
 
 def decided_by_words(result: EvalResult) -> str:
@@ -196,6 +198,10 @@ class TesterSection(Vertical):
     TesterSection #why { width: 2fr; height: 1fr; padding: 0 1; overflow-y: auto; }
     TesterSection #statement-doc { width: 3fr; height: 1fr; display: none; }
     TesterSection #why-row.-statement #statement-doc { display: block; }
+    TesterSection.-narrow #results { height: auto; max-height: 8; min-height: 3; }
+    TesterSection.-narrow #why-row { layout: vertical; height: 1fr; max-height: 100%; }
+    TesterSection.-narrow #why { width: 1fr; height: auto; max-height: 8; }
+    TesterSection.-narrow #statement-doc { width: 1fr; height: 1fr; min-height: 3; }
     """
     __test__ = False  # its name starts with Test: not a pytest class
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -259,6 +265,11 @@ class TesterSection(Vertical):
 
     def on_mount(self) -> None:
         self.query_one("#statement-doc", TextArea).cursor_blink = False
+
+    def on_resize(self) -> None:
+        # narrow (80 columns): the explanation above its statement, each the full width,
+        # so the explanation reads whole instead of cut in a third of the width
+        self.set_class(self.size.width < NARROW_WIDTH, "-narrow")
 
     def focus_home(self) -> None:
         """Where the keys go when the tester is chosen: the results once there are some,
@@ -336,18 +347,24 @@ class TesterSection(Vertical):
             + (" · resource policy set" if self.subject.resource_policy else ""))
 
     def _refresh_context(self, types: dict[str, str],
-                         preset: dict[str, tuple[str, ...]] | None = None) -> None:
+                         preset: dict[str, tuple[str, ...]] | None = None, *,
+                         replace: bool = False) -> AwaitComplete:
+        """One input per context key of `types` (and those shown already), holding what
+        it held merged with `preset`; `replace`: only `preset`'s values (a loaded set).
+        Await the result to read the new inputs."""
         box = self.query_one("#context", VerticalScroll)
-        values = self.context_values() | (preset or {})
+        values = dict(preset or {}) if replace else self.context_values() | (preset or {})
         keep = {**self.context_types, **types}
         self.context_types = keep
-        box.remove_children()
+        removed = box.remove_children()
         # the type is the input's placeholder: a key and its type overflow 80 columns
-        box.mount_all(Horizontal(Label(key, classes="ctx-key"),
-                                 Input(", ".join(values.get(key, ())), placeholder=ctype,
-                                       compact=True, name=key), classes="ctx-row")
-                      for key, ctype in keep.items())
+        mounted = box.mount_all(Horizontal(Label(key, classes="ctx-key"),
+                                           Input(", ".join(values.get(key, ())),
+                                                 placeholder=ctype, compact=True, name=key),
+                                           classes="ctx-row")
+                                for key, ctype in keep.items())
         self.show_relevant_context()
+        return AwaitComplete(removed, mounted)
 
     @on(Input.Changed, "#actions")
     def _actions_changed(self) -> None:
@@ -559,15 +576,16 @@ class TesterSection(Vertical):
             Field("path", "File", "policy-tests.json")], submit="Save"), done)
 
     def action_load_set(self) -> None:
-        def done(values: dict[str, str] | None) -> None:
+        async def done(values: dict[str, str] | None) -> None:
             if values:
-                self.load_set(Path(values["path"]).expanduser())
+                await self.load_set(Path(values["path"]).expanduser())
 
         self.app.push_screen(FormModal("Load a test set", [
             Field("path", "File", "policy-tests.json")], submit="Load"), done)
 
-    def load_set(self, path: Path) -> None:
-        """Load a saved set into the inputs and run it; changed decisions are marked ≠."""
+    async def load_set(self, path: Path) -> None:
+        """Load a saved set into every input (subject, actions, resources, caller, context)
+        and run what the inputs then show; changed decisions are marked ≠."""
         try:
             test_set = TestSet.load(path)
         except OSError as error:
@@ -583,8 +601,10 @@ class TesterSection(Vertical):
         self.query_one("#actions", Input).value = ", ".join(test_set.actions)
         self.query_one("#resources", Input).value = ", ".join(test_set.resources)
         self.query_one("#caller-arn", Input).value = test_set.subject.caller_arn or ""
-        self.evaluate(self.subject, list(test_set.actions), list(test_set.resources),
-                      list(test_set.context))
+        # the set's context replaces what was typed: F5 then asks the same question
+        await self._refresh_context({e.key: e.type for e in test_set.context},
+                                    {e.key: e.values for e in test_set.context}, replace=True)
+        self.action_run()
 
     # ------------------------------------------------------------------ who can
 
@@ -626,7 +646,7 @@ class WhoCanScreen(Screen[None]):
                              Column("statement", "Allowed by", 80)), id="who-table",
                             empty_text="Type an action and a resource, then enter.")
         yield Static("", id="who-status")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#who-action", Input).focus()

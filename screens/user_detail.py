@@ -190,6 +190,7 @@ class CredentialsPane(DetailPane):
     def action_password(self) -> None:
         service, principal = session_of(self)
         creating = not self.has_password
+        outcome: list[str] = []  # what the save did beyond the password, for the toast
 
         def apply(values: dict[str, str]) -> None:
             if values["password"] != values["again"]:
@@ -202,11 +203,28 @@ class CredentialsPane(DetailPane):
                 service.update_login_profile(principal, self.user_name,
                                              password=values["password"],
                                              password_reset_required=reset)
+            if reset:
+                # as the console does: a user who must choose a password may change it
+                try:
+                    attached = service.let_user_change_password(principal, self.user_name)
+                except IamError as error:
+                    outcome.append(f"Warning: {self.user_name} must choose a new password "
+                                   "at the next sign-in but may not change it, and "
+                                   f"IAMUserChangePassword could not be attached "
+                                   f"({error.code}). Allow users to change their own "
+                                   "password in Settings, or attach a policy.")
+                else:
+                    if attached:
+                        outcome.append(f"Attached IAMUserChangePassword to {self.user_name} "
+                                       "so that they can choose their new password.")
 
         def done(values: dict[str, str] | None) -> None:
             if values:
-                self.notify(f"Console password {'set' if creating else 'reset'} for "
-                            f"{self.user_name}")
+                warned = any(line.startswith("Warning") for line in outcome)
+                self.notify(" ".join([f"Console password {'set' if creating else 'reset'} "
+                                      f"for {self.user_name}.", *outcome]),
+                            severity="warning" if warned else "information",
+                            timeout=15 if outcome else 5, markup=False)
                 self.reload()
 
         self.app.push_screen(FormModal(
@@ -216,7 +234,9 @@ class CredentialsPane(DetailPane):
              Field("reset", "Require a new password at the next sign-in", "true",
                    checkbox=True)],
             submit="Set password", apply=apply,
-            note="The account's password policy applies; a refusal says which rule."), done)
+            note="The account's password policy applies; a refusal says which rule. With "
+                 "a new password required, IAMUserChangePassword is attached unless the "
+                 "user may already change their own password."), done)
 
     def action_unlock(self) -> None:
         """Lift a sign-in lockout (iamtui's own; AWS has none): the administrator vouches."""
@@ -303,7 +323,7 @@ class UserDetailScreen(DetailScreen):
                                     empty_text="No recorded events.", id="activity-table")
             with TabPane("Permissions summary", id="permissions-summary"):
                 yield OwnerPolicySummary("user", self.user_name, classes="summary-body")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def load(self) -> None:
         """Read the user's summary and activity (the tabs load themselves)."""

@@ -545,6 +545,33 @@ def test_forced_change_needs_permission_to_change_ones_password(
                            new_password=NEW_PASSWORD).name == "carol"
 
 
+def test_both_factors_are_checked_before_the_new_password_is_asked(
+        service: IamService, root: Principal, alice: str, clock: FakeClock) -> None:
+    """Issue 12, item 5: with a reset required and MFA enabled, the code is asked for and
+    checked first (a wrong one refused as such), then the new password; the code is
+    spent only when the sign-in with the new password completes. A user who may not
+    change the password hears so at once, before typing a new one, no code spent.
+    (IAM User Guide, "How IAM users sign in to AWS": MFA, then the forced change.)"""
+    seed = enroll(service, root, clock)
+    clock.advance(minutes=1)
+    service.update_login_profile(root, "alice", password_reset_required=True)
+    with pytest.raises(MfaCodeRequired):
+        service.sign_in("example", "alice", PASSWORD)
+    with pytest.raises(InvalidAuthenticationCode):
+        service.sign_in("example", "alice", PASSWORD, "000000")
+    code = mfa.code_at(seed, mfa.time_step(clock()))
+    with pytest.raises(AccessDenied, match="not allowed to change your own password"):
+        service.sign_in("example", "alice", PASSWORD, code)
+    service.update_account_password_policy(root, PasswordPolicy(
+        allow_users_to_change_password=True))
+    with pytest.raises(PasswordChangeRequired):
+        service.sign_in("example", "alice", PASSWORD, code)
+    principal = service.sign_in("example", "alice", PASSWORD, code, new_password=NEW_PASSWORD)
+    assert principal.mfa_authenticated_at == clock()
+    with pytest.raises(InvalidAuthenticationCode, match="already used"):
+        service.sign_in("example", "alice", NEW_PASSWORD, code)
+
+
 def test_expired_password_must_be_changed(service: IamService, root: Principal, alice: str,
                                           clock: FakeClock) -> None:
     """MaxPasswordAge: an expired password must be changed at sign-in.

@@ -82,8 +82,8 @@ async def test_events_filters_and_detail(db: Path, clock: FakeClock) -> None:
         assert names[:2] == ["ConsoleLogin", "CreateUser"]
         assert rows[1][4] == "bob"
         failed = [r for r in rows if r[3].startswith("Failure")]
-        assert [(r[2], r[4], r[3]) for r in failed] == [
-            ("CreateUser", "bob", "Failure (EntityAlreadyExists)")]
+        assert [(r[2], r[4], r[3], r[5]) for r in failed] == [
+            ("CreateUser", "bob", "Failure", "EntityAlreadyExists")]
         await apply(pilot, section, event="CreateUser")
         assert [(r[4], r[3].split()[0]) for r in events(section)] == [
             ("bob", "Failure"), ("bob", "Success"), ("alice", "Success")]
@@ -209,4 +209,8 @@ async def test_target_and_result_in_view_at_80_columns(db: Path, clock: FakeCloc
         detail = section.query_one("#audit-detail", TextArea)
         top = screen_text(pilot)[detail.region.y]
         assert "CreateUser → bob · Failure (EntityAlreadyExists)" in top
+        # issue 12: the Result column reads whole at 80 columns, beside time, who, event
+        header = screen_text(pilot)[table.region.y]
+        columns = header.split("│", 1)[1].split()
+        assert columns[:4] == ["Time", "Who", "Event", "Result"], header
         assert table.size.height >= 7  # the gap above the table left it its rows

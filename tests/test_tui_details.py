@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 from helpers import ACCOUNT_ID, ROOT_PASSWORD
 from textual.pilot import Pilot
+from textual.widgets import Static
 from tui_helpers import new_store, settle, type_text
 
 from iamtui.app import IamApp
+from iamtui.arn import policy_size
 from iamtui.errors import IamError
 from iamtui.model import Tag
 from iamtui.screens.group_detail import GroupDetailScreen
@@ -441,3 +443,54 @@ async def test_palette_exports_the_account_and_imports_it_into_a_new_store(
     svc = IamService.open(fresh, keys_dir=tmp_path / "fresh-keys")
     assert sorted(u.user_name for u in svc.list_users(svc.root_principal())) == users
     svc.close()
+
+
+def sized_document(size: int) -> str:
+    """A valid identity policy of exactly `size` characters without white space."""
+    base = {"Version": "2012-10-17", "Statement": [{
+        "Sid": "", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
+    short = policy_size(json.dumps(base))
+    base["Statement"][0]["Sid"] = "A" * (size - short)
+    text = json.dumps(base, indent=2)
+    assert policy_size(text) == size
+    return text
+
+
+async def test_inline_editor_shows_the_owners_aggregate_quota_and_checks_it_live(
+        db: Path) -> None:
+    """Issue 12, item 6: a user's inline policies share one quota of 2,048 characters
+    without white space (IAM User Guide, "IAM and AWS STS quotas", IAM object quotas:
+    user policy size 2,048, role 10,240, group 5,120; managed policy 6,144). The editor
+    shows what the save would count and says it is over before ctrl+s, which refuses."""
+    svc = open_service(db)
+    svc.put_user_policy(svc.root_principal(), "alice", "Big", sized_document(1500))
+    svc.close()
+    app = IamApp(db, keys_dir=db.parent / "keys")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_first(pilot, "2")
+        assert isinstance(app.screen, UserDetailScreen)
+        await pilot.press("right_square_bracket")  # Permissions
+        await pilot.pause()
+        await pilot.press("i")
+        await type_text(pilot, "More")
+        await pilot.press("enter")
+        await settle(pilot)
+        editor = app.screen
+        assert isinstance(editor, PolicyEditorScreen)
+        editor.editor.load_text(sized_document(600))
+        await pilot.pause(0.3)  # past the editor's debounce
+        await settle(pilot)
+        line = str(editor.query_one("#size-line", Static).render())
+        assert "Size 600" in line and "inline policies of user alice 2,100/2,048" in line
+        assert [f.issue_code for f in editor.findings] == ["POLICY_SIZE_EXCEEDED"]
+        assert "over the quota of 2,048 by 52" in editor.findings[0].detail
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is editor  # refused: LimitExceeded, the document kept
+        editor.editor.load_text(sized_document(548))
+        await pilot.pause(0.3)
+        await settle(pilot)
+        assert editor.findings == []
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is not editor

@@ -9,11 +9,16 @@ from pathlib import Path
 
 import pytest
 from textual.app import App
+from textual.widgets import Static
 from tui_helpers import wait_for_workers
 
 from iamtui.policy import PolicyType
 from iamtui.screens.modals import ConfirmModal
-from iamtui.screens.policy_editor import PolicyEditorScreen
+from iamtui.screens.policy_editor import (
+    PolicyEditorScreen,
+    SizeQuota,
+    managed_policy_quota,
+)
 
 VALID = """{
   "Version": "2012-10-17",
@@ -31,15 +36,17 @@ class Host(App[None]):
     """A bare app that opens the editor and remembers what it was closed with."""
 
     def __init__(self, text: str = VALID, *, accept: bool = True,
-                 policy_type: PolicyType = PolicyType.IDENTITY) -> None:
+                 policy_type: PolicyType = PolicyType.IDENTITY,
+                 quotas: tuple[SizeQuota, ...] = ()) -> None:
         super().__init__()
         self.text, self.accept, self.policy_type = text, accept, policy_type
+        self.quotas = quotas
         self.saved: list[str] = []
         self.result: bool | None = None
 
     def on_mount(self) -> None:
         self.push_screen(PolicyEditorScreen("Policies › test", self.text, self.policy_type,
-                                            self.save), self.closed)
+                                            self.save, quotas=self.quotas), self.closed)
 
     def save(self, text: str) -> bool:
         self.saved.append(text)
@@ -167,3 +174,16 @@ async def test_ctrl_e_keeps_the_document_when_the_editor_fails(
         await pilot.pause()
         assert app.editor.text == VALID
         assert "exited with status 1" in list(app._notifications)[-1].message
+
+
+async def test_a_managed_policy_over_6144_is_reported_live_with_its_size() -> None:
+    """Issue 12, item 6: a 6,412-character managed policy was "No findings" in the editor
+    and refused by ctrl+s. The editor shows the size and the PolicySize quota (6,144,
+    IAM User Guide, "IAM and AWS STS quotas") and reports the excess as an error."""
+    text = VALID.replace('"s3:GetObject"', '"s3:GetObject", "s3:' + "x" * 6300 + '"')
+    app = Host(text, quotas=(managed_policy_quota(),))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await _checked(pilot)
+        size = str(app.editor.query_one("#size-line", Static).render())
+        assert size.startswith("Size 6,4") and "PolicySize 6,4" in size and "/6,144" in size
+        assert "POLICY_SIZE_EXCEEDED" in [f.issue_code for f in app.editor.findings]

@@ -21,6 +21,7 @@ from iamtui.app import IamApp
 from iamtui.errors import AccessDenied, InvalidInput, NoSuchEntity
 from iamtui.screens.account_settings import AccountSettingsSection
 from iamtui.screens.main import MainScreen
+from iamtui.screens.modals import ConfirmModal
 from iamtui.security.passwords import LockoutSettings, pci_dss_policy
 from iamtui.service import IamService, Principal
 
@@ -160,3 +161,67 @@ async def test_every_label_reads_whole_at_80_columns(db: Path) -> None:
             assert widget.region.right <= right
         for field in section.query(".row > Input"):
             assert field.region.right <= right  # the input beside it is in view too
+
+
+async def test_number_keys_switch_sections_instead_of_editing_a_number(db: Path) -> None:
+    """Issue 12, item 2: in Settings, `1` (the Dashboard's key, as the help says) once
+    typed itself into "Minimum length", making it 61; ctrl+s saved it. A number field
+    takes digits only while edited (enter or e, then esc), the change is marked before
+    saving, and leaving the section with it unsaved asks."""
+    app = IamApp(db, keys_dir=db.parent / "keys", clock=FakeClock())
+    async with app.run_test(size=SIZE) as pilot:
+        section = await open_settings(pilot)
+        length = section.query_one("#minimum_password_length", Input)
+        assert length.has_focus and length.value == "6"
+        await pilot.press("1")
+        await pilot.pause()
+        assert length.value == "6"
+        assert app.screen.query_one("#content").current == "dashboard"
+        await pilot.press("8")
+        await pilot.pause()
+        assert length.has_focus
+        await pilot.press("enter", "1", "2", "escape")  # edit: 12 replaces the selected 6
+        await pilot.pause()
+        assert length.value == "12"
+        assert section.query_one("#minimum_password_length-label").has_class("-changed")
+        assert "Minimum length: 6 → 12" in str(
+            section.query_one("#settings-changes", Static).render())
+        await pilot.press("3")  # leaving asks: the change is not saved yet
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal)
+        assert "Minimum length: 6 → 12" in app.screen.question
+        await pilot.press("enter")  # Cancel has the focus: stay
+        await pilot.pause()
+        assert app.screen.query_one("#content").current == "settings"
+        assert length.value == "12"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert str(section.query_one("#settings-changes", Static).render()) == ""
+        await pilot.press("3")
+        await pilot.pause()
+        assert app.screen.query_one("#content").current == "groups"
+    svc = open_service(db)
+    policy = svc.get_account_password_policy(svc.root_principal())
+    svc.close()
+    assert policy.minimum_password_length == 12
+
+
+async def test_section_keys_work_from_a_detail_screen(db: Path) -> None:
+    """Issue 12, item 2: the section keys work from every screen, as the help says: from a
+    user's detail, `7` goes to the audit log."""
+    svc = open_service(db)
+    svc.create_user(svc.root_principal(), "alice")
+    svc.close()
+    app = IamApp(db, keys_dir=db.parent / "keys", clock=FakeClock())
+    async with app.run_test(size=SIZE) as pilot:
+        await open_settings(pilot)
+        await pilot.press("2")
+        await wait_for_workers(app)
+        await pilot.press("enter")
+        await wait_for_workers(app)
+        await pilot.pause()
+        assert not isinstance(app.screen, MainScreen)
+        await pilot.press("7")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        assert app.screen.query_one("#content").current == "audit"

@@ -26,6 +26,7 @@ from iamtui.screens.main import MainScreen
 from iamtui.screens.modals import ConfirmModal
 from iamtui.screens.sign_in import Choice, SignInScreen
 from iamtui.security import mfa
+from iamtui.security.passwords import PasswordPolicy
 from iamtui.service import IamService
 from iamtui.service.signin import GENERIC_FAILURE
 from iamtui.service.tables import LOGIN_PROFILES
@@ -262,3 +263,58 @@ async def test_first_run_administrator_named_root_is_an_iam_user(tmp_path: Path)
         assert svc.sign_in_root(ACCOUNT_ID, ROOT_PASSWORD).is_root
     finally:
         svc.close()
+
+
+async def test_the_sign_in_worker_ends_before_its_screen_goes(
+        db: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cause of WorkerCancelled at sign-in on a busy machine (issue 12): the worker
+    dismissed its own screen, and a screen that goes cancels the workers still on it.
+    The worker must end (SUCCESS) before the screen is dismissed, never be cancelled."""
+    from textual.worker import Worker
+
+    cancelled: list[str | None] = []
+    original = Worker.cancel
+
+    def recording_cancel(self: Worker[object]) -> None:
+        cancelled.append(self.group)
+        original(self)
+
+    monkeypatch.setattr(Worker, "cancel", recording_cancel)
+    app = make_app(db, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_text(pilot, "alice")
+        await pilot.press("enter")
+        await type_text(pilot, PASSWORD)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen), "the main screen")
+    assert [g for g in cancelled if g in ("sign-in", "default")] == []
+
+
+async def test_a_forced_change_with_mfa_checks_both_factors_then_asks(
+        db: Path, clock: FakeClock) -> None:
+    """Issue 12, item 5: reset required and MFA enrolled: password, enter, code, enter;
+    only then the new password (twice, one enter each), and the user is in. The new
+    password fields stay hidden until both factors are right."""
+    svc = open_service(db, clock)
+    root = svc.root_principal()
+    new = svc.create_virtual_mfa_device(root, "alice-phone")
+    step = mfa.time_step(clock())
+    svc.enable_mfa_device(root, "alice", new.device.serial_number,
+                          mfa.code_at(new.base32_seed, step - 1),
+                          mfa.code_at(new.base32_seed, step))
+    svc.update_login_profile(root, "alice", password_reset_required=True)
+    svc.update_account_password_policy(root, PasswordPolicy(allow_users_to_change_password=True))
+    svc.close()
+    clock.advance(minutes=1)
+    app = make_app(db, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"alice", "enter", *PASSWORD, "enter")
+        await wait_for(pilot, lambda: app.screen.query_one("#totp", Input).has_focus,
+                       "the MFA step")
+        assert not shown(app, "#new-password")
+        await pilot.press(*mfa.code_at(new.base32_seed, mfa.time_step(clock())), "enter")
+        await wait_for(pilot, lambda: app.screen.query_one("#new-password", Input).has_focus,
+                       "the new password")
+        await pilot.press(*"N3w!Passw0rd#x", "enter", *"N3w!Passw0rd#x", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen), "the main screen")
+        assert app.principal is not None and app.principal.mfa_authenticated_at is not None

@@ -10,6 +10,7 @@ are fixed), the temporary directory in the status line, and the text cursor's bl
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 import pytest
 from helpers import ACCOUNT_ID, ROOT_PASSWORD, FakeClock
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, TextArea
 from tui_helpers import wait_for_workers
 
 import iamtui.screens.widgets.status_line as status_line
@@ -159,3 +160,94 @@ def test_sign_in_asks_for_the_mfa_code(mfa_app: IamApp, snap_compare: Any) -> No
         assert pilot.app.screen.query_one("#totp", Input).has_focus
 
     assert snap_compare(mfa_app, terminal_size=(80, 24), run_before=password)
+
+
+# ---------------------------------------------------------------- at 80x24 (issue 12)
+
+SMALL = (80, 24)
+
+
+def _no_blink(pilot: Pilot) -> None:
+    for field in pilot.app.screen.query(Input):
+        field.cursor_blink = False
+
+
+def test_users_sorted_by_groups_at_80x24(app: IamApp, snap_compare: Any) -> None:
+    """The footer's actions whole (`e Edit`, `? Keys`), the sort arrow in the header, the
+    Groups column sorted by the groups' names."""
+    async def sorted_by_groups(pilot: Pilot) -> None:
+        await _users(pilot)
+        await pilot.press("s", "s", "s")  # User name, Path, Groups
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SMALL, run_before=sorted_by_groups)
+
+
+def test_policies_names_whole_at_80x24(app: IamApp, snap_compare: Any) -> None:
+    async def policies(pilot: Pilot) -> None:
+        await _sign_in(pilot)
+        await pilot.press("5")
+        await wait_for_workers(pilot.app)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SMALL, run_before=policies)
+
+
+def test_audit_log_result_at_80x24(app: IamApp, snap_compare: Any) -> None:
+    async def audit(pilot: Pilot) -> None:
+        await _sign_in(pilot)
+        await pilot.press("7")
+        await wait_for_workers(pilot.app)
+        await pilot.pause()
+        detail = pilot.app.screen.query_one("#audit-detail", TextArea)
+        detail.cursor_blink = False
+        # event and request IDs are random: pinned, as the clock is
+        detail.load_text(re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+                                "00000000-0000-4000-8000-000000000000", detail.text))
+        _no_blink(pilot)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SMALL, run_before=audit)
+
+
+def test_tester_explanation_whole_at_80x24(app: IamApp, snap_compare: Any) -> None:
+    async def tester(pilot: Pilot) -> None:
+        await _sign_in(pilot)
+        await pilot.press("6")
+        await pilot.pause()
+        await pilot.press("f2", *"alice", "enter")
+        await pilot.pause()
+        await pilot.press(*"s3:GetObject", "enter")
+        await wait_for_workers(pilot.app)
+        await pilot.pause()
+        _no_blink(pilot)
+
+    assert snap_compare(app, terminal_size=SMALL, run_before=tester)
+
+
+def test_settings_changes_marked_at_80x24(app: IamApp, snap_compare: Any) -> None:
+    async def settings(pilot: Pilot) -> None:
+        await _sign_in(pilot)
+        await pilot.press("8")
+        await pilot.pause()
+        await pilot.press("enter", "1", "2", "escape")
+        await pilot.pause()
+        _no_blink(pilot)
+
+    assert snap_compare(app, terminal_size=SMALL, run_before=settings)
+
+
+def test_first_run_error_keeps_the_button_at_80x24(tmp_path: Path,
+                                                     snap_compare: Any) -> None:
+    app = IamApp(tmp_path / "db.json", keys_dir=tmp_path / "keys")
+
+    async def weak(pilot: Pilot) -> None:
+        await pilot.press(*ACCOUNT_ID, "enter", "enter", *"short", "enter", *"short", "enter")
+        await wait_for_workers(pilot.app)
+        await pilot.pause()
+        _no_blink(pilot)
+        box = pilot.app.screen.query_one("#first-run")
+        box.border_subtitle = "new store: /srv/iamtui/db.json"  # not the temporary path
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SMALL, run_before=weak)

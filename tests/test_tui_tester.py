@@ -208,10 +208,62 @@ async def test_save_and_reload_a_test_set(db: Path, tmp_path: Path) -> None:
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:
         tester = await open_tester(pilot)
-        tester.load_set(target)
+        await tester.load_set(target)
         await settle(pilot)
         expected = [r.cells[4] for r in tester.query_one("#results", ResourceTable).rows]
         assert expected == ["allowed ≠", "explicitDeny ≠"]
+
+
+FROM_OFFICE = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Sid": "PutFromOffice", "Effect": "Allow", "Action": "s3:PutObject", "Resource": "*",
+     "Condition": {"IpAddress": {"aws:SourceIp": "10.1.0.0/16"}}}]})
+
+
+def context_inputs(tester: TesterSection) -> dict[str, str]:
+    return {i.name or "": i.value for i in tester.query("#context Input").results(Input)}
+
+
+async def test_a_loaded_set_runs_with_the_context_it_shows(db: Path, tmp_path: Path) -> None:
+    """Issue 12, item 1: a set saved with context aws:SourceIp 10.1.2.3, loaded in a new
+    session, fills the context input from the set; what runs is what is shown, so the
+    decisions are as expected on load and again on f5 with nothing changed.
+    (IAM User Guide, "Testing IAM policies with the IAM policy simulator": context keys
+    are part of the simulated request; aws:SourceIp is an IP address key.)"""
+    svc = IamService.open(db, keys_dir=db.parent / "keys")
+    svc.put_user_policy(svc.root_principal(), "alice", "FromOffice", FROM_OFFICE)
+    svc.close()
+    target = tmp_path / "office.json"
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        tester = await open_tester(pilot)
+        await pilot.pause()
+        assert "aws:SourceIp" in context_inputs(tester)
+        next(i for i in tester.query("#context Input").results(Input)
+             if i.name == "aws:SourceIp").value = "10.1.2.3"
+        tester.query_one("#actions", Input).value = "s3:PutObject"
+        tester.query_one("#actions", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert rows(tester) == [("s3:PutObject", "*", "allowed")]
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        app.screen.query_one("#field-path", Input).value = str(target)
+        await pilot.press("enter")
+        await pilot.pause()
+    assert json.loads(target.read_text())["Context"][0]["ContextKeyValues"] == ["10.1.2.3"]
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        tester = await open_tester(pilot)
+        await tester.load_set(target)
+        await settle(pilot)
+        assert context_inputs(tester)["aws:SourceIp"] == "10.1.2.3"
+        assert rows(tester) == [("s3:PutObject", "*", "allowed")]
+        assert list(app._notifications)[-1].message == "Every decision is as expected"
+        await pilot.press("f5")
+        await settle(pilot)
+        assert [r.cells[4] for r in tester.query_one("#results", ResourceTable).rows] == [
+            "allowed"]
+        assert list(app._notifications)[-1].message == "Every decision is as expected"
 
 
 async def test_at_80x24_every_label_reads_whole_and_no_empty_statement_pane(db: Path) -> None:

@@ -283,3 +283,71 @@ async def test_activity_shows_events_of_and_for_the_user(db: Path) -> None:
                          ("CreateLoginProfile", "root", "Success"),
                          ("CreateUser", "root", "Success")]
     assert all(event != "CreateGroup" for event, _, _ in rows)
+
+
+async def set_password_with_reset(pilot: Pilot) -> None:
+    """p on the Security credentials tab, the password twice, the reset left ticked."""
+    for _ in range(3):
+        await pilot.press("right_square_bracket")
+    await pilot.pause()
+    await pilot.press("p")
+    assert isinstance(pilot.app.screen, FormModal)
+    await type_text(pilot, OPERATOR_PASSWORD)
+    await pilot.press("enter")
+    await type_text(pilot, OPERATOR_PASSWORD)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def test_a_required_reset_attaches_iam_user_change_password(db: Path) -> None:
+    """Issue 12, item 3: with "Require a new password at the next sign-in" ticked and no
+    policy letting alice change her password, the form attaches the AWS managed policy
+    IAMUserChangePassword, as AWS's console does (IAM User Guide, "Permit IAM users to
+    change their own passwords"; "Manage passwords for IAM users"), audited as
+    AttachUserPolicy; her first sign-in then sets a new password instead of ending at
+    "not allowed to change your own password"."""
+    app = IamApp(db, keys_dir=db.parent / "keys")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_alice(pilot)
+        await set_password_with_reset(pilot)
+        assert not isinstance(app.screen, FormModal)
+        assert "Attached IAMUserChangePassword to alice" in toasts(app)[-1][1]
+    svc = open_service(db)
+    root = svc.root_principal()
+    assert [p.policy_name for p in svc.list_attached_policies(root, "user", "alice")] == [
+        "IAMUserChangePassword"]
+    assert "AttachUserPolicy" in [e["eventName"] for e in svc.audit.page(0, 5)]
+    assert svc.sign_in(ACCOUNT_ID, "alice", OPERATOR_PASSWORD,
+                       new_password="N3w!Passw0rd#x").name == "alice"
+    svc.close()
+
+
+async def test_a_required_reset_warns_when_the_policy_cannot_be_attached(db: Path) -> None:
+    """Issue 12, item 3, the other way: an operator who may set passwords but not attach
+    policies gets the password set and a warning that alice may not change it."""
+    svc = open_service(db)
+    root = svc.root_principal()
+    svc.create_user(root, "operator")
+    svc.create_login_profile(root, "operator", OPERATOR_PASSWORD)
+    svc.put_user_policy(root, "operator", "Passwords", json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": ["iam:List*", "iam:Get*",
+                                                     "iam:CreateLoginProfile"],
+                       "Resource": "*"}]}))
+    svc.close()
+    app = IamApp(db, keys_dir=db.parent / "keys")
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "operator", OPERATOR_PASSWORD)
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("enter")  # alice, first by name
+        await settle(pilot)
+        assert isinstance(app.screen, UserDetailScreen) and app.screen.user_name == "alice"
+        await set_password_with_reset(pilot)
+        assert not isinstance(app.screen, FormModal)
+        message = toasts(app)[-1][1]
+        assert "Warning: alice must choose a new password" in message
+        assert "IAMUserChangePassword could not be attached (AccessDenied)" in message
+    svc = open_service(db)
+    assert svc.list_attached_policies(svc.root_principal(), "user", "alice") == []
+    svc.close()

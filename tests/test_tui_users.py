@@ -6,7 +6,7 @@ from pathlib import Path
 
 from helpers import ACCOUNT_ID, ROOT_PASSWORD
 from textual.widgets import Input
-from tui_helpers import initialized_app, settle, sign_in, type_text, wait_for_workers
+from tui_helpers import initialized_app, new_store, settle, sign_in, type_text, wait_for_workers
 
 from iamtui.app import IamApp
 from iamtui.screens.main import MainScreen
@@ -218,3 +218,95 @@ async def test_the_status_line_keeps_who_the_account_and_the_store_at_80_columns
         line = str(app.screen.query_one("#status").render())
         assert line.startswith(" root user (no MFA) · account 111122223333 · …")
         assert line.endswith("/db.json") and len(line) <= 80
+
+
+ADMIN_PASSWORD = "Adm1n!Passw0rd#x"
+
+
+def store_with_admin(tmp_path: Path) -> IamApp:
+    """A store with ops-admin (AdministratorAccess, a console password) and bob."""
+    svc = new_store(tmp_path)
+    root = svc.root_principal()
+    for name in ("bob", "ops-admin"):
+        svc.create_user(root, name)
+    svc.create_login_profile(root, "ops-admin", ADMIN_PASSWORD)
+    svc.attach_policy(root, "user", "ops-admin", "arn:aws:iam::aws:policy/AdministratorAccess")
+    svc.close()
+    return IamApp(tmp_path / "db.json", keys_dir=tmp_path / "keys")
+
+
+async def test_deleting_your_own_user_warns_then_returns_to_sign_in(tmp_path: Path) -> None:
+    """Issue 12, item 4: the confirmation says "this is you" and asks for the name; after
+    the delete the app is back at the sign-in screen, not a session whose every call is
+    InvalidClientTokenId (IAM API Reference, "Common Errors": the security token
+    included in the request is invalid)."""
+    app = store_with_admin(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot, "ops-admin", ADMIN_PASSWORD)
+        await pilot.press("2")
+        await settle(pilot)
+        table = app.screen.query_one("#users").query_one(ResourceTable)
+        await pilot.press("down")  # bob, then ops-admin
+        assert table.current_key is not None and table.current_key.endswith("user/ops-admin")
+        await pilot.press("d")
+        await pilot.pause()
+        confirm = app.screen
+        assert isinstance(confirm, ConfirmModal)
+        assert confirm.question.startswith("This is you: you are signed in as ops-admin")
+        assert confirm.type_to_confirm == "ops-admin"
+        await type_text(pilot, "ops-admin")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, SignInScreen)
+        assert app.principal is None
+        assert "You deleted your own user ops-admin" in str(
+            app.screen.query_one("#sign-in-error").render())
+
+
+async def test_a_user_deleted_elsewhere_ends_the_session(tmp_path: Path) -> None:
+    """Issue 12, item 4: the signed-in user deleted by the CLI while the app is open: the
+    next call (a refresh) or the periodic check returns to sign-in, without a toast of
+    InvalidClientTokenId per screen."""
+    for trigger in ("refresh", "check"):
+        app = store_with_admin(tmp_path / trigger)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await sign_in(pilot, "ops-admin", ADMIN_PASSWORD)
+            await pilot.press("2")
+            await settle(pilot)
+            svc = IamService.open(app.db_path, keys_dir=tmp_path / trigger / "keys")
+            svc.delete_user(svc.root_principal(), "ops-admin", cascade=True)
+            svc.close()
+            if trigger == "refresh":
+                await pilot.press("r")
+            else:
+                app.lock_if_idle()
+            await settle(pilot)
+            assert isinstance(app.screen, SignInScreen)
+            assert "no longer exists" in str(app.screen.query_one("#sign-in-error").render())
+            assert not [n for n in app._notifications if n.title == "InvalidClientTokenId"]
+
+
+async def test_the_groups_column_sorts_by_group_names(tmp_path: Path) -> None:
+    """Issue 12: Users' Groups column sorts by the groups' names (it sorted by their
+    count), users in no group last; the header's arrow reads whole at 80 columns."""
+    svc = new_store(tmp_path)
+    root = svc.root_principal()
+    for group in ("Admins", "Developers", "Zeta"):
+        svc.create_group(root, group)
+    for user, groups in (("ann", ["Zeta"]), ("ben", ["Admins", "Developers"]), ("cid", []),
+                         ("dee", ["Developers"])):
+        svc.create_user(root, user)
+        for group in groups:
+            svc.add_user_to_group(root, group, user)
+    svc.close()
+    app = IamApp(tmp_path / "db.json", keys_dir=tmp_path / "keys")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("s", "s", "s")  # User name, Path, Groups
+        await pilot.pause()
+        table = app.screen.query_one("#users").query_one(ResourceTable)
+        assert [r.cells[0] for r in table.rows] == ["ben", "dee", "ann", "cid"]
+        header = "".join(s.text for s in [table.render_line(0)])
+        assert "Groups ▲" in header

@@ -24,19 +24,22 @@ async def type_text(pilot: Pilot, text: str) -> None:
 
 
 async def wait_for_workers(app: App[Any], ceiling: float = 60.0) -> None:
-    """Wait until no worker of `app` runs.
+    """Wait until no live worker of `app` runs.
 
-    An exclusive worker cancelled by its successor (a section reloaded twice on a busy
-    machine) is not a failure: wait again for what runs now, until nothing does."""
+    A cancelled worker is not waited for: its result is dropped (an exclusive worker
+    cancelled by its successor, a section reloaded twice on a busy machine); the
+    successor is. A worker that fails fails the test (WorkerFailed)."""
     deadline = time.monotonic() + ceiling
-    while True:
-        try:
-            await app.workers.wait_for_complete()
-            return
-        except WorkerCancelled:
-            if time.monotonic() > deadline:
-                raise
-            await asyncio.sleep(0.05)  # let the cancelled worker leave the manager
+    while live := [w for w in app.workers if not w.is_cancelled and not w.is_finished]:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"workers still running: {[w.name for w in live]}")
+        done = await asyncio.gather(*(w.wait() for w in live), return_exceptions=True)
+        failed = [e for e in done if isinstance(e, Exception)
+                  and not isinstance(e, WorkerCancelled)]
+        if failed:
+            raise failed[0]
+        await asyncio.sleep(0)  # let finished workers leave the manager
 
 
 async def settle(pilot: Pilot) -> None:

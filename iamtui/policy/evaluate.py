@@ -170,7 +170,7 @@ class EvalResult:
         out: dict[str, Any] = {
             "EvalActionName": request.action,
             "EvalResourceName": request.resource,
-            "EvalDecision": str(self.decision),  # plain data: YAML and text writers know str, not enums
+            "EvalDecision": str(self.decision),  # plain data for YAML
             "MatchedStatements": [m.to_aws() for m in self.matched],
             "MissingContextValues": list(self.missing_context),
         }

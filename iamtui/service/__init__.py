@@ -22,6 +22,10 @@ from iamtui.service.sts import StsOperations
 from iamtui.service.users import UserOperations
 from iamtui.service.who_can import WhoCanOperations
 
+# The AWS managed policy the console attaches with "must create a new password at next
+# sign-in" (IAM User Guide, "Permit IAM users to change their own passwords").
+CHANGE_PASSWORD_POLICY_ARN = "arn:aws:iam::aws:policy/IAMUserChangePassword"
+
 
 class IamService(UserOperations, AccessKeyOperations, GroupOperations, RoleOperations,
                  InlinePolicyOperations, SignInOperations, AccountDetailsOperations,
@@ -30,5 +34,19 @@ class IamService(UserOperations, AccessKeyOperations, GroupOperations, RoleOpera
                  AccountSettingsOperations):
     """Every IAM operation on one local store."""
 
+    def let_user_change_password(self, caller: Principal, user_name: str) -> bool:
+        """What AWS's console does when it requires a new password at the next sign-in:
+        attach the AWS managed policy IAMUserChangePassword, unless the user may change
+        their own password already (AllowUsersToChangePassword, or a policy allowing
+        iam:ChangePassword). Authorized and audited as AttachUserPolicy; True when it
+        attached the policy, AccessDenied when the caller may not attach it."""
+        view = self.store.snapshot()
+        user = self._login_user(view, user_name)
+        if self.may_change_own_password(view, Principal.for_user(user, self.account_id,
+                                                                 console=True)):
+            return False
+        self.attach_policy(caller, "user", user_name, CHANGE_PASSWORD_POLICY_ARN)
+        return True
 
-__all__ = ["IamService", "Principal", "ServiceCore", "config_dir"]
+
+__all__ = ["CHANGE_PASSWORD_POLICY_ARN", "IamService", "Principal", "ServiceCore", "config_dir"]

@@ -378,6 +378,16 @@ class ServiceCore:
         if not result.allowed:
             raise AccessDenied(denial_message(caller, action, resource, result))
 
+    def still_valid(self, caller: Principal) -> bool:
+        """False once the caller's user or role is gone (deleted, or deleted and made
+        again under the same name): every call it makes is InvalidClientTokenId then. A
+        front end asks it to end a session that lost its principal; nothing is audited."""
+        try:
+            self._check_still_valid(self.store.snapshot(), caller)
+        except InvalidClientTokenId:
+            return False
+        return True
+
     def _check_still_valid(self, view: View, caller: Principal) -> None:
         if caller.kind == "user":
             user = USERS.find_one(view, "name", caller.name)

@@ -24,8 +24,10 @@ which a front end tells apart to know what to ask next:
   is counted and no code is spent. `InvalidAuthenticationCode` for a wrong, malformed
   or replayed code, which counts.
 
-The order is password, then password change, then MFA, so no code is spent on
-an attempt that cannot finish. Every attempt is audited as a ConsoleLogin event
+The order is password, then MFA (the code checked, not yet spent), then the password
+change (refused at once when the user may not change their own password), so the new
+password is asked for only after both factors, and no code is spent on an attempt that
+cannot finish. Every attempt is audited as a ConsoleLogin event
 with its real outcome (a user name that does not exist as HIDDEN_DUE_TO_SECURITY_REASONS,
 a locked account as locked); wrong passwords and wrong codes count toward the lockout;
 a hash made with older Argon2 parameters is replaced at the next successful sign-in.
@@ -186,14 +188,9 @@ class SignInOperations(PasswordOperations, MfaDeviceOperations):
             raise error
         change_needed = not subject.is_root and (expired or
                                                  subject.profile.password_reset_required)
-        if change_needed and new_password is None:
-            reason = "expired" if expired else "reset"
-            error = PasswordChangeRequired(
-                "Your password has expired: choose a new one." if expired else
-                "Your administrator requires you to choose a new password.", reason)
-            self._audit_console_login(identity, error=error.message, secrets=secrets)
-            raise error
 
+        # Both factors first: the new password is asked for only once the password and
+        # the code are right (the code is checked here, spent only at the commit).
         mfa_at: datetime | None = None
         used: tuple[Any, int] | None = None
         if self.enabled_devices(view, subject.mfa_owner):
@@ -212,9 +209,17 @@ class SignInOperations(PasswordOperations, MfaDeviceOperations):
         principal = replace(subject.principal, mfa_authenticated_at=mfa_at,
                             session_issued_at=now)
         new_hash = None
-        if change_needed and new_password is not None:
-            new_hash = self._new_password_at_sign_in(view, subject, principal, new_password,
-                                                     secrets)
+        if change_needed:
+            # a user who may not change the password hears so before typing a new one
+            self._refuse_unless_may_change(view, subject, principal, secrets)
+            if new_password is None:
+                reason = "expired" if expired else "reset"
+                error = PasswordChangeRequired(
+                    "Your password has expired: choose a new one." if expired else
+                    "Your administrator requires you to choose a new password.", reason)
+                self._audit_console_login(identity, error=error.message, secrets=secrets)
+                raise error
+            new_hash = self._new_password_at_sign_in(view, subject, new_password, secrets)
         if not self._commit_sign_in(subject, password, used, new_hash):
             # another sign-in used the same code in the meantime: a replay
             error = InvalidAuthenticationCode("This authentication code was already used; "
@@ -262,25 +267,32 @@ class SignInOperations(PasswordOperations, MfaDeviceOperations):
         return _Subject(Principal.for_user(user, acct.account_id, console=True), profile,
                         user.user_name, user)
 
-    def _new_password_at_sign_in(self, view: View, subject: _Subject, principal: Principal,
-                                 new_password: str, secrets: list[str]) -> str:
-        """Check that the user may and does choose an acceptable new password; its hash."""
+    def _refuse_unless_may_change(self, view: View, subject: _Subject, principal: Principal,
+                                  secrets: list[str]) -> None:
+        """AccessDenied (audited) when the user must choose a new password but may not
+        change their own."""
         from iamtui.errors import AccessDenied
 
-        identity = subject.principal.audit_identity()
-        if not self.may_change_own_password(view, principal):
-            error: IamError = AccessDenied(
-                "You must choose a new password, but you are not allowed to change your own "
-                "password (AllowUsersToChangePassword is off and no policy allows "
-                "iam:ChangePassword): ask an administrator to reset it.")
-            self._audit_console_login(identity, error=error.message, secrets=secrets)
-            raise error
+        if self.may_change_own_password(view, principal):
+            return
+        error = AccessDenied(
+            "You must choose a new password, but you are not allowed to change your own "
+            "password (AllowUsersToChangePassword is off and no policy allows "
+            "iam:ChangePassword): ask an administrator to reset it.")
+        self._audit_console_login(subject.principal.audit_identity(), error=error.message,
+                                  secrets=secrets)
+        raise error
+
+    def _new_password_at_sign_in(self, view: View, subject: _Subject, new_password: str,
+                                 secrets: list[str]) -> str:
+        """Check that the new password is acceptable under the policy; its hash."""
         try:
             check_password(new_password, security_settings(view).password_policy,
                            user_name=subject.profile.user_name,
                            previous_hashes=password_history(subject.profile))
         except IamError as exc:
-            self._audit_console_login(identity, error=exc.message, secrets=secrets)
+            self._audit_console_login(subject.principal.audit_identity(),
+                                      error=exc.message, secrets=secrets)
             raise
         return hash_password(new_password)
 

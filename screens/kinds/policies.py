@@ -28,6 +28,7 @@ from iamtui.screens.modals import Field, FormModal
 from iamtui.screens.navigation import OpenEntity
 from iamtui.screens.ops import Failed, run_op
 from iamtui.screens.policy_detail import new_policy_version
+from iamtui.screens.policy_editor import managed_policy_quota
 from iamtui.screens.sections import ResourceSection
 from iamtui.screens.session import session_of
 from iamtui.screens.widgets.kind_section import EditableKind, KindSection
@@ -39,7 +40,9 @@ if TYPE_CHECKING:
 
 # The counts come right after the name so they stay in view on an 80-column terminal.
 COLUMNS = (
-    Column("name", "Policy name", 34), Column("attached", "Attached", 8),
+    # the name keeps 34 cells at 80 columns: AmazonS3FullAccess and AmazonS3ReadOnlyAccess
+    # read whole, not as two "AmazonS3…" (the table scrolls sideways for the rest)
+    Column("name", "Policy name", 50, min_width=34), Column("attached", "Attached", 8),
     Column("boundary", "Boundary of", 11), Column("type", "Type", 16),
     Column("description", "Description", 60), Column("updated", "Updated", 10),
 )
@@ -112,7 +115,8 @@ def create_policy(section: ResourceSection) -> None:
             return True
 
         open_editor(section, f"Policies › new policy {name}", TEMPLATE, PolicyType.IDENTITY,
-                    save, section.action_refresh, save_label="Create policy")
+                    save, section.action_refresh, save_label="Create policy",
+                    quotas=(managed_policy_quota(),))
 
     def check(values: dict[str, str]) -> None:
         """What CreatePolicy would refuse, refused here, before the document is written."""

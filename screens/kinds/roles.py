@@ -20,6 +20,7 @@ from iamtui.policy import PolicyType
 from iamtui.screens.modals import Field, FormModal
 from iamtui.screens.navigation import OpenEntity
 from iamtui.screens.ops import Failed, run_op
+from iamtui.screens.policy_editor import trust_policy_quota
 from iamtui.screens.role_detail import edit_role, parse_duration
 from iamtui.screens.sections import ResourceSection
 from iamtui.screens.session import session_of
@@ -121,7 +122,7 @@ def create_role(section: ResourceSection) -> None:
 
         open_editor(section, f"Roles › new role {name} › trust policy", TRUST_TEMPLATE,
                     PolicyType.TRUST, save, section.action_refresh,
-                    save_label="Create role")
+                    save_label="Create role", quotas=(trust_policy_quota(),))
 
     section.app.push_screen(FormModal("New role (next: its trust policy, who may assume it)", [
         Field("name", "Role name", placeholder="ReportsReader"),

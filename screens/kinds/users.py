@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from rich.style import Style
 
 from iamtui.screens.kinds.named import create_named
-from iamtui.screens.navigation import OpenEntity
+from iamtui.screens.navigation import OpenEntity, SessionEnded
 from iamtui.screens.sections import ResourceKind, ResourceSection
 from iamtui.screens.session import session_of
 from iamtui.screens.widgets.resource_table import Column, Row
@@ -59,7 +59,9 @@ def load(service: IamService, principal: Principal) -> list[Row]:
         rows.append(Row(u.arn, (u.user_name, u.path, ", ".join(s.groups) or "-", console,
                                 "Yes" if s.mfa_devices else "None", keys,
                                 age(s.last_activity, now), u.create_date.strftime("%Y-%m-%d")),
-                        (u.user_name, u.path, len(s.groups), s.console_access, s.mfa_devices,
+                        # Groups sort by the groups' names (a user in none last), not by count
+                        (u.user_name, u.path, tuple(g.casefold() for g in s.groups) or None,
+                         s.console_access, s.mfa_devices,
                          s.access_keys, s.last_activity or datetime.min.replace(tzinfo=UTC),
                          u.create_date)))
     return rows
@@ -84,12 +86,20 @@ def delete_user(section: ResourceSection, arn: str) -> None:
     name = name_of(arn)
     summary = next((r for r in section.table.rows if r.key == arn), None)
     has_keys = summary is not None and summary.cells[5] != "None"
+    yourself = session_of(section).principal.arn == arn
+
+    def delete() -> None:
+        if section.op(session_of(section).service.delete_user, name, cascade=True,
+                      success=f"Deleted user {name}") and yourself:
+            section.app.post_message(SessionEnded(
+                f"You deleted your own user {name}: sign in as another user."))
+
     section.confirm(
-        f"Delete user {name}? Its password, access keys, MFA devices, group memberships and "
-        "policies go with it.",
-        lambda: section.op(session_of(section).service.delete_user, name,
-                           cascade=True, success=f"Deleted user {name}"),
-        type_to_confirm=name if has_keys else None)
+        (f"This is you: you are signed in as {name}, and deleting it signs you out for "
+         "good. " if yourself else "")
+        + f"Delete user {name}? Its password, access keys, MFA devices, group memberships "
+        "and policies go with it.",
+        delete, type_to_confirm=name if has_keys or yourself else None)
 
 
 USERS = ResourceKind("Users", "user", COLUMNS, load, open=open_user, create=create_user,

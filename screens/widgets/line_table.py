@@ -26,11 +26,13 @@ GAP = 2  # spaces between columns
 
 @dataclass(frozen=True)
 class Column:
-    """One column: its key, the header label, and the most cells it may take."""
+    """One column: its key, the header label, the most cells it may take, and the fewest
+    it keeps when the table is narrowed to fit (a name that must identify its row)."""
 
     key: str
     label: str
     max_width: int = 48
+    min_width: int = 0
 
 
 CellStyler = Callable[[str, str], Style | None]

@@ -9,17 +9,18 @@ what is under the cursor, `b` sets the permissions boundary (users and roles), a
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from textual.binding import Binding, BindingType
 
-from iamtui.arn import is_aws_managed_policy_arn
+from iamtui.arn import is_aws_managed_policy_arn, policy_size
+from iamtui.errors import IamError
 from iamtui.policy import PolicyType
 from iamtui.screens.modals import Field, FormModal
 from iamtui.screens.navigation import OpenEntity
 from iamtui.screens.ops import Failed, run_op
-from iamtui.screens.policy_editor import PolicyEditorScreen
+from iamtui.screens.policy_editor import PolicyEditorScreen, SizeQuota, inline_policy_quota
 from iamtui.screens.session import session_of
 from iamtui.screens.widgets.detail_pane import DetailPane
 from iamtui.screens.widgets.picker import PickerModal
@@ -80,10 +81,12 @@ def open_policy(node: DOMNode, arn: str, trail: tuple[str, ...]) -> None:
 
 def open_editor(node: DOMNode, title: str, text: str, policy_type: PolicyType,
                 save: Callable[[str], bool], after: Callable[[], object],
-                save_label: str = "Save") -> None:
-    """Push the policy editor; `after` runs when it closes, saved or not."""
+                save_label: str = "Save", quotas: Sequence[SizeQuota] = ()) -> None:
+    """Push the policy editor; `after` runs when it closes, saved or not; `quotas` are
+    the size quotas the save applies (shown, and checked live)."""
     node.app.push_screen(PolicyEditorScreen(title, text, policy_type, save,
-                                            save_label=save_label), lambda _: after())
+                                            save_label=save_label, quotas=quotas),
+                         lambda _: after())
 
 
 class PermissionsPane(DetailPane):
@@ -195,7 +198,25 @@ class PermissionsPane(DetailPane):
                 document, success=f"Saved inline policy {name}"), Failed)
 
         open_editor(self, " › ".join((*self.trail, f"inline policy {name}")), text,
-                    PolicyType.IDENTITY, save, self.reload)
+                    PolicyType.IDENTITY, save, self.reload,
+                    quotas=(inline_policy_quota(self.kind, self.owner_name,
+                                                self._other_inline_size(name)),))
+
+    def _other_inline_size(self, name: str) -> int:
+        """The size of the owner's other inline policies (one aggregate quota covers
+        them all); those the signed-in principal may not read count as nothing."""
+        service, principal = session_of(self)
+        total = 0
+        for key in (r.key for r in self.table.rows):
+            other = key.split(":", 1)[1] if key.startswith("inline:") else None
+            if other is None or other.casefold() == name.casefold():
+                continue
+            try:
+                total += policy_size(service.get_owner_policy(
+                    principal, self.kind, self.owner_name, other).document)
+            except IamError:
+                continue
+        return total
 
     def action_remove(self) -> None:
         key = self.current or ""

@@ -83,7 +83,7 @@ class ResourceTable(LineTable):
         self._all: list[Row] = []
         self._rows: list[Row] = []
         self.widths = [cell_len(c.label) for c in self.columns]
-        self._natural = list(self.widths)  # each column's widest cell
+        self._data_widths = [0 for _ in self.columns]  # each column's widest cell
         self._filter = ""
         self._sort_column: int | None = None
         self._sort_reverse = False
@@ -122,12 +122,12 @@ class ResourceTable(LineTable):
         keep = self.current_key or self._last_key
         self._all = [r if r.search_text else Row(r.key, r.cells, r.sort_values,
                                                  " ".join(r.cells).lower()) for r in rows]
-        widths = [cell_len(c.label) for c in self.columns]
+        widths = [0 for _ in self.columns]
         for row in self._all:
             for i, cell in enumerate(row.cells):
                 if len(cell) > widths[i]:
                     widths[i] = cell_len(cell)
-        self._natural = widths
+        self._data_widths = widths
         self._fit_columns()
         self._apply(keep)
 
@@ -135,8 +135,9 @@ class ResourceTable(LineTable):
         """Column widths for the width on screen: every cell whole when they all fit;
         otherwise each column capped at its max_width, the room left given back to the
         capped ones, and when even that is too wide the widest narrowed, none below
-        MIN_TEXT_WIDTH; past that the table scrolls sideways."""
-        natural = self._natural
+        MIN_TEXT_WIDTH (or its column's min_width); past that the table scrolls sideways."""
+        labels = [self.header_width(i) for i in range(len(self.columns))]
+        natural = [max(d, w) for d, w in zip(self._data_widths, labels, strict=True)]
         width = self.size.width
         if len(self._all) + 1 > self.size.height:  # the vertical scrollbar takes its columns
             width -= self.styles.scrollbar_size_vertical
@@ -155,8 +156,11 @@ class ResourceTable(LineTable):
                     widths[i] += 1
                 spare = room - sum(widths)
             # short columns (a decision, a date, a count) stay whole; long text gives way
-            floors = [min(w, max(MIN_TEXT_WIDTH, cell_len(c.label)))
-                      for w, c in zip(widths, self.columns, strict=True)]
+            # a column's min_width (a name that identifies its row) holds as well
+            floors = [max(min(w, max(MIN_TEXT_WIDTH, label)), min(n, c.min_width))
+                      for w, n, label, c in zip(widths, natural, labels, self.columns,
+                                                strict=True)]
+            widths = [max(w, f) for w, f in zip(widths, floors, strict=True)]
             while sum(widths) > room:  # still too wide: narrow the widest column
                 widest = max(range(len(widths)), key=lambda i: widths[i] - floors[i])
                 if widths[widest] <= floors[widest]:
@@ -177,7 +181,12 @@ class ResourceTable(LineTable):
 
     def sort_by(self, column: int | None, *, reverse: bool = False) -> None:
         self._sort_column, self._sort_reverse = column, reverse
+        self._fit_columns()  # the sorted header's arrow takes two cells more
         self._apply(self.current_key)
+
+    def header_width(self, index: int) -> int:
+        """The cells column `index`'s header needs: its label, and ` ▲` when sorted."""
+        return cell_len(self.columns[index].label) + (2 if index == self._sort_column else 0)
 
     def move_to(self, key: str) -> bool:
         """Put the cursor on the row with `key`; False when it is not shown."""

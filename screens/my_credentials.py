@@ -30,7 +30,7 @@ from iamtui.security.passwords import PasswordPolicy
 
 
 def _date(moment: Any) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "Never"
+    return moment.strftime("%Y-%m-%d") if moment else "Never"  # a day: the page fits 80 columns
 
 
 def policy_rules(policy: PasswordPolicy) -> str:
@@ -49,19 +49,19 @@ def policy_rules(policy: PasswordPolicy) -> str:
 
 def not_allowed(what: str, error: IamError) -> Row:
     """A row saying that a part of the page could not be read, and why (AWS's code)."""
-    reason = "not allowed" if isinstance(error, AccessDenied) else error.code
-    return Row(f"none:{what}", (what, "-", f"Cannot view ({reason})", "-", "-"))
+    reason = "Not allowed" if isinstance(error, AccessDenied) else error.code
+    return Row(f"none:{what}", (what, "-", reason, "-", "-"))
 
 
 class MyCredentialsPane(DetailPane):
     """The caller's console password, MFA devices and access keys, with their verbs."""
 
-    columns = (Column("credential", "Credential", 18), Column("id", "ID", 22),
-               Column("status", "Status", 22), Column("created", "Created", 20),
-               Column("used", "Last used", 20))
+    columns = (Column("credential", "Credential", 16), Column("id", "ID", 20),
+               Column("status", "Status", 12), Column("created", "Created", 10),
+               Column("used", "Last used", 10))
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("p", "change_password", "Change password", id="my_credentials.password"),
-        Binding("m", "assign_mfa", "Assign MFA", id="my_credentials.assign_mfa"),
+        Binding("p", "change_password", "Password", id="my_credentials.password"),
+        Binding("m", "assign_mfa", "Add MFA", id="my_credentials.assign_mfa"),
         Binding("c", "create_key", "New key", id="my_credentials.new_key"),
         Binding("t", "toggle_key", "On/off", id="my_credentials.on_off"),
         Binding("x", "resync_mfa", "Resync MFA", show=False, id="my_credentials.resync_mfa"),
@@ -89,7 +89,7 @@ class MyCredentialsPane(DetailPane):
             user = service.get_user(principal)
         except IamError as error:
             return not_allowed("Console password", error)
-        return Row("password", ("Console password", "-", "Change with p", "-",
+        return Row("password", ("Console password", "-", "-", "-",
                                 _date(user.password_last_used)))
 
     def _mfa_rows(self) -> list[Row]:
@@ -222,4 +222,4 @@ def hint(kind: str) -> str:
     if kind == "assumed-role":
         return "A role session has no password, MFA device or access keys of its own: " \
                "back to your user (ctrl+t) to manage yours."
-    return "Your own credentials, as your policies allow: a part you may not view says so."
+    return "p change password · m assign MFA · c new access key · t on/off · d delete"

@@ -69,15 +69,16 @@ def open_switch_role(app: App[Any], service: IamService, user: Principal,
         if values and assumed:
             switched(assumed[-1])
 
-    mfa_note = ("You signed in with MFA: the role sees it." if user.mfa_authenticated_at
-                else "MFA code: only when the role's trust policy requires MFA.")
+    # one line of note at most: at 24 rows every field stays in view
+    carried = "Your sign-in's MFA carries over to the role." if user.mfa_authenticated_at \
+        else ""
     modal = FormModal(
         f"Switch role (as user {user.name})",
         [Field("role", "Role name or ARN", placeholder="Admin or team/Admin"),
          Field("session", "Session name", user.name),
-         Field("duration", "Duration in seconds (900 up to the role's maximum)",
-               str(DEFAULT_DURATION_SECONDS)),
-         Field("mfa", "MFA code", placeholder="6 digits", required=False)],
+         Field("duration", "Duration in seconds", str(DEFAULT_DURATION_SECONDS)),
+         Field("mfa", "MFA code, if the role's trust policy requires MFA",
+               placeholder="6 digits", required=False)],
         submit="Switch role", apply=apply,
-        note=f"The app then acts as the role session until it expires. {mfa_note}")
+        note=carried)
     app.push_screen(modal, done)

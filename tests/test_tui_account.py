@@ -19,6 +19,7 @@ import time
 import weakref
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pyotp
 import pytest
@@ -27,6 +28,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Static
 from tui_helpers import new_store, settle, sign_in, type_text
 
+import iamtui.screens.widgets.status_line as status_line
 from iamtui.app import IamApp
 from iamtui.screens.main import MainScreen
 from iamtui.screens.modals import FormModal
@@ -152,8 +154,8 @@ async def test_switch_role_acts_as_the_session_then_back_to_user(
         assert app.principal.arn == f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/Auditor/alice"
         assert app.switched.expiration == (clock.now + timedelta(hours=1)).replace(
             microsecond=0)
-        header = status(app)
-        assert "role Auditor / alice until 13:00 UTC" in header and "user alice" in header
+        assert status(app).startswith(" role Auditor/alice (no MFA) until 13:00 UTC · "
+                                      "account 111122223333")
 
         # every screen acts as the session: the role may list users, not groups
         await pilot.press("2")
@@ -227,3 +229,42 @@ async def test_root_may_not_switch_role(db: Path, clock: FakeClock) -> None:
         await pilot.press("ctrl+t")
         await settle(pilot)
         assert isinstance(app.screen, MainScreen)  # AWS: roles may not be assumed by root
+
+
+def _pin(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_status = status_line.status_text
+    monkeypatch.setattr(status_line, "status_text",
+                        lambda *args: real_status(*args).replace(str(db.parent), "/srv"))
+
+
+def test_switch_role_form_snapshot_80x24(db: Path, clock: FakeClock, snap_compare: Any,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    _pin(db, monkeypatch)
+
+    async def run_before(pilot: Pilot) -> None:
+        await sign_in(pilot, "alice", PASSWORD)
+        pilot.app.clear_notifications()  # the dashboard's toasts would cover the form
+        await pilot.press("ctrl+t")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, FormModal))
+        await type_text(pilot, "Auditor")
+        for field in pilot.app.screen.query(Input).results(Input):
+            field.cursor_blink = False
+        await settle(pilot)
+
+    assert snap_compare(make_app(db, clock), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_header_in_a_switched_role_snapshot_80x24(
+        db: Path, clock: FakeClock, snap_compare: Any,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    _pin(db, monkeypatch)
+
+    async def run_before(pilot: Pilot) -> None:
+        await sign_in(pilot, "alice", PASSWORD)
+        await switch_role(pilot, "Auditor")
+        await wait_until(pilot, lambda: pilot.app.switched is not None)
+        pilot.app.clear_notifications()  # the toast would hide the header's end
+        await pilot.press("2")
+        await settle(pilot)
+
+    assert snap_compare(make_app(db, clock), terminal_size=(80, 24), run_before=run_before)

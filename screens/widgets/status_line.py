@@ -6,6 +6,7 @@ from rich.cells import cell_len
 from textual.events import Resize
 from textual.widgets import Static
 
+from iamtui.model import Account
 from iamtui.screens.session import RoleSwitch, Session, role_switch_of, session_of
 
 
@@ -26,11 +27,17 @@ def status_text(session: Session, switched: RoleSwitch | None = None) -> str:
     account = service.account()
     who = "root user" if principal.is_root else f"{principal.kind} {principal.name}"
     mfa = "MFA" if principal.mfa_authenticated_at else "no MFA"
-    if switched is not None:
-        who = (f"role {principal.name} / {principal.session_name} until "
-               f"{switched.expiration:%H:%M} UTC · user {switched.user.name}")
-    label = f"{account.alias} ({account.account_id})" if account.alias else account.account_id
-    return f" {who} ({mfa}) · account {label} · {service.path}"
+    if switched is not None:  # the user shows in the session name unless renamed
+        user = switched.user.name
+        return (f" role {principal.name}/{principal.session_name} ({mfa}) until "
+                f"{switched.expiration:%H:%M} UTC"
+                + ("" if principal.session_name == user else f" · from user {user}")
+                + f" · account {_account_label(account)} · {service.path}")
+    return f" {who} ({mfa}) · account {_account_label(account)} · {service.path}"
+
+
+def _account_label(account: Account) -> str:
+    return f"{account.alias} ({account.account_id})" if account.alias else account.account_id
 
 
 class StatusLine(Static):

@@ -7,9 +7,11 @@ then, so one-shot commands stay quick.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gc
 import tomllib
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
@@ -104,8 +106,10 @@ class IamApp(SessionApp):
         self.service: IamService | None = None
         self.principal: Principal | None = None
         self.last_activity: datetime | None = None
+        self._executor: ThreadPoolExecutor | None = None
 
     def on_mount(self) -> None:
+        self._renew_worker_threads()
         self._load_keymap()
         if IamService.is_new(self.db_path):  # never offered over a store's leftover files
             self.push_screen(FirstRunScreen(self.db_path, keys_dir=self.keys_dir),
@@ -207,6 +211,18 @@ class IamApp(SessionApp):
     def _drop_screens(self) -> None:
         while len(self.screen_stack) > 1:
             self.pop_screen()
+        self._renew_worker_threads()
+
+    def _renew_worker_threads(self) -> None:
+        """New threads for thread workers; the old ones end once idle. Textual sets
+        `active_worker` in the pool thread that runs a worker and never unsets it, so each
+        thread would keep its last worker alive, and with it the widget it ran for and
+        what that widget read as the previous principal."""
+        old, self._executor = self._executor, ThreadPoolExecutor(
+            thread_name_prefix="iamtui-worker")
+        asyncio.get_running_loop().set_default_executor(self._executor)
+        if old is not None:
+            old.shutdown(wait=False)
 
     def action_sign_out(self) -> None:
         """Sign out: the sign-in screen, as at start."""

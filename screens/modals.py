@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
+from textual.worker import Worker, WorkerState
 
 from iamtui.errors import AccessDenied, IamError
 
@@ -113,14 +114,22 @@ class FormModal(ModalScreen[dict[str, str] | None]):
         self._apply(values)
 
     @work(thread=True, exclusive=True)
-    def _apply(self, values: dict[str, str]) -> None:
+    def _apply(self, values: dict[str, str]) -> dict[str, str] | None:
         assert self.apply is not None
         try:
             self.apply(values)
         except IamError as error:
             self.app.call_from_thread(self._refused, error)
-            return
-        self.app.call_from_thread(self.dismiss, values)
+            return None
+        return values
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Close once the worker has finished: dismissing from inside it would cancel it
+        mid-call, and a cancelled worker's traceback keeps this form (what was typed,
+        what `apply` returned) alive after it closed."""
+        if event.worker.name == "_apply" and event.state == WorkerState.SUCCESS and \
+                event.worker.result is not None:
+            self.dismiss(event.worker.result)
 
     def _refused(self, error: IamError) -> None:
         """AWS's error code and message in the form; the form stays for another try."""

@@ -13,7 +13,6 @@ AWS pages followed:
 
 from __future__ import annotations
 
-import gc
 import json
 import time
 import weakref
@@ -26,12 +25,13 @@ import pytest
 from helpers import ACCOUNT_ID, FakeClock
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
-from tui_helpers import new_store, settle, sign_in, type_text
+from tui_helpers import collected, new_store, settle, sign_in, type_text
 
 import iamtui.screens.widgets.status_line as status_line
 from iamtui.app import IamApp
 from iamtui.screens.main import MainScreen
 from iamtui.screens.modals import FormModal
+from iamtui.screens.my_credentials import MyCredentialsScreen
 from iamtui.screens.sign_in import SignInScreen
 from iamtui.screens.widgets.status_line import StatusLine
 from iamtui.security import mfa
@@ -107,9 +107,8 @@ async def test_sign_out_leaves_nothing_of_the_session(db: Path, clock: FakeClock
         assert [type(s).__name__ for s in app.screen_stack[1:]] == ["SignInScreen"]
         assert not app._notifications  # no toast of the session stays
         assert "Signed out" in str(app.screen.query_one("#sign-in-error", Static).render())
-        gc.collect()
-        assert old_principal() is None, "the signed-out principal is still referenced"
-        assert old_main() is None, "the signed-out main screen is still referenced"
+        # the old worker threads end once idle: wait for them, then nothing is left
+        await wait_until(pilot, lambda: collected(old_principal, old_main))
 
         await sign_in(pilot, "bob", PASSWORD)  # a new main screen, for bob
         assert app.principal.name == "bob" and app.screen is not old_main()
@@ -220,6 +219,42 @@ async def test_an_expired_role_session_returns_to_the_user(db: Path, clock: Fake
         assert app.switched is None and app.principal.name == "alice"
         assert isinstance(app.screen, MainScreen)
         assert any("expired" in str(n.message) for n in app._notifications)
+
+
+async def test_signing_out_in_a_role_ends_the_role_too(db: Path, clock: FakeClock) -> None:
+    app = make_app(db, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "alice", PASSWORD)
+        await switch_role(pilot, "Auditor")
+        await wait_until(pilot, lambda: app.switched is not None)
+        role_session = weakref.ref(app.principal)
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        assert isinstance(app.screen, SignInScreen) and app.switched is None
+        await wait_until(pilot, lambda: collected(role_session))
+        await sign_in(pilot, "alice", PASSWORD)
+        assert app.principal.kind == "user" and app.switched is None
+
+
+async def test_palette_offers_the_account_menu(db: Path, clock: FakeClock) -> None:
+    app = make_app(db, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "alice", PASSWORD)
+        await pilot.press("ctrl+p")
+        await type_text(pilot, "my security")
+        await settle(pilot)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, MyCredentialsScreen))
+        await pilot.press("escape")
+        await settle(pilot)
+        await switch_role(pilot, "Auditor")
+        await wait_until(pilot, lambda: app.switched is not None)
+        await pilot.press("ctrl+p")  # "back to user" is offered in a role
+        await type_text(pilot, "back to user")
+        await settle(pilot)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.switched is None)
+        assert app.principal.kind == "user"
 
 
 async def test_root_may_not_switch_role(db: Path, clock: FakeClock) -> None:

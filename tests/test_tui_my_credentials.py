@@ -14,8 +14,10 @@ ChangePassword: IAM API Reference; "How an IAM user changes their own password".
 
 from __future__ import annotations
 
+import gc
 import json
 import time
+import weakref
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -24,8 +26,9 @@ import pyotp
 import pytest
 from helpers import ACCOUNT_ID, FakeClock
 from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.widgets import Input, Static
-from tui_helpers import new_store, settle, sign_in, type_text
+from tui_helpers import collected, new_store, settle, sign_in, type_text
 
 import iamtui.screens.widgets.status_line as status_line
 import iamtui.service.access_keys as access_keys
@@ -187,6 +190,12 @@ async def test_without_mfa_policy_keys_and_password_but_not_mfa(
                                                            bob_key.access_key_id, "bob")):
             with pytest.raises(AccessDenied, match="user/bob"):
                 call()
+
+        # signing out leaves no screen that held the secret (or anything else of hers)
+        held = [weakref.ref(o) for o in gc.get_objects()
+                if isinstance(o, Screen) and o.id != "_default"]
+        await pilot.press("ctrl+o")
+        await wait_until(pilot, lambda: collected(*held))
 
 
 async def change_password(pilot: Pilot, old: str, new: str) -> None:

@@ -96,13 +96,15 @@ class MyCredentialsPane(DetailPane):
         service, principal = session_of(self)
         return [Row(f"mfa:{d.serial_number}", (
             "MFA device", d.serial_number.rsplit("/", 1)[-1], "Assigned",
-            _date(d.enable_date), "-")) for d in service.list_mfa_devices(principal)]
+            _date(d.enable_date), "-")) for d in service.list_mfa_devices(principal)] or \
+            [Row("empty:mfa", ("MFA device", "-", "None (m)", "-", "-"))]
 
     def _key_rows(self) -> list[Row]:
         service, principal = session_of(self)
         return [Row(f"key:{k.access_key_id}", (
             "Access key", k.access_key_id, k.status, _date(k.create_date),
-            _date(k.last_used_date))) for k in service.list_access_keys(principal)]
+            _date(k.last_used_date))) for k in service.list_access_keys(principal)] or \
+            [Row("empty:keys", ("Access key", "-", "None (c)", "-", "-"))]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         _, principal = session_of(self)

@@ -7,9 +7,11 @@ then, so one-shot commands stay quick.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gc
 import tomllib
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
@@ -25,16 +27,19 @@ from iamtui.screens.first_run import FirstRunScreen, offer_administrator
 from iamtui.screens.group_detail import GroupDetailScreen
 from iamtui.screens.keys import KeysScreen, keys_in_force
 from iamtui.screens.main import MainScreen
+from iamtui.screens.my_credentials import MyCredentialsScreen
 from iamtui.screens.navigation import SECTIONS, OpenEntity, SessionEnded
 from iamtui.screens.policy_detail import PolicyDetailScreen
 from iamtui.screens.role_detail import RoleDetailScreen
-from iamtui.screens.session import SessionApp
+from iamtui.screens.session import RoleSwitch, SessionApp
 from iamtui.screens.sign_in import SignInScreen
+from iamtui.screens.switch_role import open_switch_role
 from iamtui.screens.user_detail import UserDetailScreen
 from iamtui.service import IamService, Principal, config_dir
+from iamtui.service.sts import AssumeRoleResult
 from iamtui.store import resolve_db_path
 
-# How often the idle timeout is checked; the timeout itself is an account setting.
+# How often the idle timeout (an account setting) and a switched role's expiry are checked.
 IDLE_CHECK_SECONDS = 15
 
 # In the config folder: binding id -> keys, e.g. `"section.new" = "ctrl+n"`.
@@ -80,12 +85,22 @@ class IamApp(SessionApp):
 
     TITLE = "iamtui"
     CSS_PATH = "app.tcss"
+    # The account menu of the console (top right), as keys on every screen once signed in;
+    # off the footer (it is full at 80 columns), in `?` and the palette.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", priority=True, show=False, id="app.quit"),
         # the section keys from a screen above the main one (a user's detail, who-can),
         # under the main screen's ids so that a keymap moves both
         *(Binding(key, f"section('{sid}')", label, show=False, id=f"main.show_{sid}")
-          for sid, label, key in SECTIONS)]
+          for sid, label, key in SECTIONS),
+        Binding("ctrl+o", "sign_out", "Sign out", show=False, id="app.sign_out"),
+        Binding("ctrl+g", "switch_user", "Switch user", show=False, id="app.switch_user"),
+        # one key: back to user while in a role (the first that applies runs), else switch
+        Binding("ctrl+t", "back_to_user", "Back to user", show=False, id="app.back_to_user"),
+        Binding("ctrl+t", "switch_role", "Switch role", show=False, id="app.switch_role"),
+        Binding("f9", "my_credentials", "My security credentials", show=False,
+                id="app.my_credentials"),
+    ]
 
     def __init__(self, db_path: Path, *, keys_dir: Path | None = None,
                  clock: Callable[[], datetime] | None = None,
@@ -97,8 +112,10 @@ class IamApp(SessionApp):
         self.service: IamService | None = None
         self.principal: Principal | None = None
         self.last_activity: datetime | None = None
+        self._executor: ThreadPoolExecutor | None = None
 
     def on_mount(self) -> None:
+        self._renew_worker_threads()
         self._load_keymap()
         if IamService.is_new(self.db_path):  # never offered over a store's leftover files
             self.push_screen(FirstRunScreen(self.db_path, keys_dir=self.keys_dir),
@@ -144,7 +161,7 @@ class IamApp(SessionApp):
         self.push_screen(MainScreen())
         self._touch()
         if self._idle_timer is None:
-            self._idle_timer = self.set_interval(IDLE_CHECK_SECONDS, self.lock_if_idle)
+            self._idle_timer = self.set_interval(IDLE_CHECK_SECONDS, self._tick)
 
     # ------------------------------------------------------------------ idle timeout
 
@@ -156,6 +173,10 @@ class IamApp(SessionApp):
         if isinstance(event, events.Key | events.MouseDown):
             self._touch()
         await super().on_event(event)
+
+    def _tick(self) -> None:
+        self.lock_if_idle()
+        self.end_role_if_expired()
 
     def lock_if_idle(self) -> None:
         """Lock the console after the account's idle timeout (PCI DSS 8.2.8): back to the
@@ -169,17 +190,117 @@ class IamApp(SessionApp):
             return
         if not self.service.console_session_idle_expired(self.last_activity):
             return
-        self.back_to_sign_in("Your session was locked after being idle. Sign in again.")
+        user = self.switched.user if self.switched else self.principal
+        self.sign_out("Your session was locked after being idle. Sign in again.",
+                      root=user.is_root)
+
+    # ------------------------------------------------------------------ the account menu
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The account menu works once someone is signed in; "switch role" for an IAM user
+        (or from a role back through its user, as the console does), "back to user" only
+        in a switched role."""
+        if action in {"sign_out", "switch_user", "my_credentials"}:
+            return self.signed_in
+        if action == "switch_role":
+            return self.signed_in and (self.switched is not None or (
+                self.principal is not None and self.principal.kind == "user"))
+        if action == "back_to_user":
+            return self.switched is not None
+        return True
+
+    def sign_out(self, notice: str = "", *, root: bool = False) -> None:
+        """Back to the sign-in screen with nothing of the session left: no principal, no
+        switched role, no screen of it (their rows and forms go with them), no toast."""
+        self.principal = self.switched = self.last_activity = None
+        self.clear_notifications()
+        self._drop_screens()
+        if self.service is not None:
+            self.push_screen(SignInScreen(self.service, notice=notice, root=root),
+                             self._signed_in)
 
     def back_to_sign_in(self, notice: str) -> None:
-        """End the session: every screen goes, the sign-in screen says `notice`."""
+        """End the session because it can go no further (its user is gone, its credential
+        refused): the sign-in screen says `notice`."""
         if self.service is None or self.principal is None:
             return  # ended already (several screens may say so at once)
-        was_root, self.principal = self.principal.is_root, None
+        user = self.switched.user if self.switched else self.principal
+        self.sign_out(notice, root=user.is_root)
+
+    def _drop_screens(self) -> None:
         while len(self.screen_stack) > 1:
             self.pop_screen()
-        self.push_screen(SignInScreen(self.service, notice=notice, root=was_root),
-                         self._signed_in)
+        self._renew_worker_threads()
+
+    def _renew_worker_threads(self) -> None:
+        """New threads for thread workers; the old ones end once idle. Textual sets
+        `active_worker` in the pool thread that runs a worker and never unsets it, so each
+        thread would keep its last worker alive, and with it the widget it ran for and
+        what that widget read as the previous principal."""
+        old, self._executor = self._executor, ThreadPoolExecutor(
+            thread_name_prefix="iamtui-worker")
+        asyncio.get_running_loop().set_default_executor(self._executor)
+        if old is not None:
+            old.shutdown(wait=False)
+
+    def action_sign_out(self) -> None:
+        """Sign out: the sign-in screen, as at start."""
+        self.sign_out("Signed out.")
+
+    def action_switch_user(self) -> None:
+        """Sign out, then sign in as someone else (the IAM user form is chosen)."""
+        self.sign_out("Signed out. Sign in as another user.")
+
+    def action_switch_role(self) -> None:
+        """Assume a role the user may assume (AssumeRole as the user, as the console's
+        "Switch role" does also from a role already switched to)."""
+        if self.service is None or self.principal is None:
+            return
+        user = self.switched.user if self.switched else self.principal
+        open_switch_role(self, self.service, user,
+                         lambda result: self.call_later(self._act_as_role, user, result))
+
+    def _act_as_role(self, user: Principal, result: AssumeRoleResult) -> None:
+        self.switched = RoleSwitch(user, result.credentials.expiration)
+        self.principal = result.principal
+        self._start_over()
+        self.notify(f"You act as role {result.principal.name} (session "
+                    f"{result.principal.session_name}) until "
+                    f"{result.credentials.expiration:%H:%M} UTC.", markup=False)
+
+    def action_back_to_user(self) -> None:
+        """End the switched role: the user acts again."""
+        self.back_to_user()
+
+    def back_to_user(self, notice: str = "") -> None:
+        """The user who switched acts again; `notice` says why (the session expired)."""
+        if self.switched is None:
+            return
+        user, self.switched = self.switched.user, None
+        self.principal = user
+        self._start_over()
+        self.notify(notice or f"Back to user {user.name}.",
+                    severity="warning" if notice else "information", markup=False)
+
+    def end_role_if_expired(self) -> None:
+        """When the switched role's session has expired, back to the user, with a notice."""
+        if self.switched is not None and self.service is not None and \
+                self.service.clock() >= self.switched.expiration:
+            self.back_to_user(f"The role session expired at "
+                              f"{self.switched.expiration:%H:%M} UTC. Back to user "
+                              f"{self.switched.user.name}.")
+
+    def _start_over(self) -> None:
+        """Every screen built again for whoever acts now: nothing read as the previous
+        principal stays on screen."""
+        self.clear_notifications()
+        self._drop_screens()
+        self.push_screen(MainScreen())
+
+    def action_my_credentials(self) -> None:
+        """The console's "My security credentials" for whoever is signed in."""
+        if not isinstance(self.screen, MyCredentialsScreen):
+            self.push_screen(MyCredentialsScreen())
 
     @on(SessionEnded)
     def _session_ended(self, message: SessionEnded) -> None:

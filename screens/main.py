@@ -67,6 +67,8 @@ class MainScreen(SectionsScreen):
 
     def on_screen_resume(self) -> None:
         # back from a detail screen or a dialog: the section in view shows what changed
+        if not self.is_current:  # uncovered only on its way out (sign out, switch role)
+            return
         section = self.query_one("#content", ContentSwitcher).visible_content
         reload = getattr(section, "reload_if_changed", None)
         if reload is not None:

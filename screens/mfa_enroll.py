@@ -25,7 +25,7 @@ from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Input, Label, Static
 
-from iamtui.errors import EntityAlreadyExists, IamError
+from iamtui.errors import AccessDenied, EntityAlreadyExists, IamError
 from iamtui.model import VirtualMfaDevice
 from iamtui.screens.modals import ConfirmModal, Field, FormModal
 from iamtui.screens.ops import FAILED, report_error, run_op
@@ -197,9 +197,16 @@ def deactivate_device(node: Any, user_name: str | None, serial: str, *,
             return
         ok = run_op(node, service.deactivate_mfa_device, principal, user_name, serial,
                     success=f"Deactivated {serial}")
-        if ok is not FAILED:
-            run_op(node, service.delete_virtual_mfa_device, principal, serial)
-            then()
+        if ok is FAILED:
+            return
+        try:
+            service.delete_virtual_mfa_device(principal, serial)
+        except AccessDenied:  # AWS's self-manage policies allow deactivating, not deleting
+            node.notify(f"{serial} stays unassigned: your policies do not allow "
+                        "iam:DeleteVirtualMFADevice.", markup=False)
+        except IamError as error:
+            report_error(node, error)
+        then()
 
     node.app.push_screen(ConfirmModal(
         f"Deactivate {serial}? Sign-ins will no longer ask for its codes, and the "

@@ -6,6 +6,8 @@ the app's attributes; nothing under screens/ sees the store behind the service.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
 from textual.app import App
@@ -29,11 +31,22 @@ class Session(NamedTuple):
         return self.service.revision
 
 
+@dataclass(frozen=True)
+class RoleSwitch:
+    """A role the signed-in user switched to, as the console's "Switch role": the session
+    acts as the role until `expiration`, and "back to user" makes `user` act again."""
+
+    user: Principal  # who switched; "back to user" restores it
+    expiration: datetime  # the role session's end (STS's Credentials.Expiration)
+
+
 class SessionApp(App[None]):
-    """An app that carries a session once someone has signed in (IamApp is one)."""
+    """An app that carries a session once someone has signed in (IamApp is one). While a
+    role is switched to, `principal` is the role session and `switched` says from whom."""
 
     service: IamService | None = None
     principal: Principal | None = None
+    switched: RoleSwitch | None = None
 
     @property
     def signed_in(self) -> bool:
@@ -61,3 +74,10 @@ def signed_in(node: MessagePump) -> bool:
     """True when `node` runs in an app where someone has signed in."""
     app = node.app
     return isinstance(app, SessionApp) and app.signed_in
+
+
+def role_switch_of(node: MessagePump) -> RoleSwitch | None:
+    """The role the signed-in user switched to in `node`'s app, or None (acting as
+    themself, or in an app without a session)."""
+    app = node.app
+    return app.switched if isinstance(app, SessionApp) else None

@@ -119,5 +119,5 @@ def test_dashboard_snapshot(db: Path, clock: FakeClock, monkeypatch: pytest.Monk
                             snap_compare: Any) -> None:
     real_status = status_line.status_text
     monkeypatch.setattr(status_line, "status_text",
-                        lambda app: real_status(app).replace(str(db.parent), "/srv/iamtui"))
+                        lambda *args: real_status(*args).replace(str(db.parent), "/srv/iamtui"))
     assert snap_compare(make_app(db, clock), terminal_size=SIZE, run_before=sign_in)

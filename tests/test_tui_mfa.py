@@ -163,7 +163,7 @@ def test_mfa_modal_snapshot(db: Path, clock: FakeClock, monkeypatch: pytest.Monk
     monkeypatch.setattr(mfa_module, "new_seed", lambda: FIXED_SEED)
     real_status = status_line.status_text
     monkeypatch.setattr(status_line, "status_text",
-                        lambda app: real_status(app).replace(str(db.parent), "/srv/iamtui"))
+                        lambda *args: real_status(*args).replace(str(db.parent), "/srv/iamtui"))
 
     async def enroll(pilot: Pilot) -> None:
         await sign_in(pilot)

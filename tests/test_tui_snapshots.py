@@ -76,7 +76,7 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> IamApp:
     clock.now = NOW
     real_status = status_line.status_text
     monkeypatch.setattr(status_line, "status_text",
-                        lambda app: real_status(app).replace(str(tmp_path), "/srv/iamtui"))
+                        lambda *args: real_status(*args).replace(str(tmp_path), "/srv/iamtui"))
     return IamApp(db, keys_dir=tmp_path / "keys", clock=clock)
 
 

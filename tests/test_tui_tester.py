@@ -355,7 +355,7 @@ def test_decided_by_words_for_implicit_denies() -> None:
 def test_tester_snapshot(db: Path, monkeypatch: pytest.MonkeyPatch, snap_compare: Any) -> None:
     real_status = status_line.status_text
     monkeypatch.setattr(status_line, "status_text",
-                        lambda app: real_status(app).replace(str(db.parent), "/srv/iamtui"))
+                        lambda *args: real_status(*args).replace(str(db.parent), "/srv/iamtui"))
 
     async def run(pilot: Pilot) -> None:
         tester = await run_alice(pilot)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
+import weakref
 from pathlib import Path
 from typing import Any
 
 from helpers import ACCOUNT_ID, ROOT_PASSWORD
+from textual._context import visible_screen_stack
 from textual.app import App
 from textual.pilot import Pilot
 from textual.worker import WorkerCancelled
@@ -75,3 +78,17 @@ def initialized_app(tmp_path: Path) -> IamApp:
     """An app over a new store of the test account (root password ROOT_PASSWORD)."""
     new_store(tmp_path).close()
     return IamApp(tmp_path / "db.json", keys_dir=tmp_path / "keys")
+
+
+def collected(*refs: weakref.ref[Any]) -> bool:
+    """True once nothing holds what `refs` point to. asyncio drops cancelled timers (a
+    closed toast's, a removed screen's) lazily, and each keeps the context it was set in:
+    cancelling more than a hundred makes the loop sweep them all at its next turn."""
+    # Pilot's clicks ask the compositor, which notes the screens it saw in the test's
+    # own context: the test would hold them, not the app.
+    visible_screen_stack.set([])
+    loop = asyncio.get_running_loop()
+    for _ in range(128):
+        loop.call_later(3600, lambda: None).cancel()
+    gc.collect()
+    return all(ref() is None for ref in refs)

@@ -79,6 +79,8 @@ class DetailScreen(Screen[None]):
         if not self._shown_once:
             self._shown_once = True
             return
+        if not self.is_current:  # uncovered only on its way out (sign out, switch role)
+            return
         self.load()
         self._focus_tab()
 

@@ -30,6 +30,17 @@ class Entry:
     help: str
 
 
+# The console's account menu: (command, app action, help); each offered when it applies.
+ACCOUNT_MENU = (
+    ("sign out", "app.sign_out", "Back to the sign-in screen (ctrl+o)"),
+    ("switch user", "app.switch_user", "Sign out and sign in as another user (ctrl+g)"),
+    ("switch role", "app.switch_role", "Act as a role you may assume (ctrl+t)"),
+    ("back to user", "app.back_to_user", "End the role session (ctrl+t)"),
+    ("my security credentials", "app.my_credentials",
+     "Your password, MFA device and access keys (f9)"),
+)
+
+
 def _open(app: App[object], kind: EntityKind, key: str) -> Callable[[], object]:
     return lambda: app.post_message(OpenEntity(kind, key))
 
@@ -53,6 +64,9 @@ class IamCommands(Provider):
                       "Load an export of get-account-authorization-details"),
                 Entry("export account authorization details", lambda: export_details(app),
                       "Write every user, group, role and policy to a JSON file")]
+        entries += [Entry(text, lambda action=action: app.run_action(action), help_text)
+                    for text, action, help_text in ACCOUNT_MENU
+                    if app.check_action(action.removeprefix("app."), ())]
         service, principal = session_of(screen)
         listings: list[tuple[EntityKind, Callable[[], list[tuple[str, str]]]]] = [
             ("user", lambda: [(u.user_name, u.user_name)

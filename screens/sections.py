@@ -70,7 +70,7 @@ class ResourceSection(Operations, Vertical):
     def compose(self) -> ComposeResult:
         yield Static(self.kind.name, classes="section-title")
         yield Input(placeholder=f"Filter {self.kind.name.lower()}…", id="filter", compact=True)
-        yield ResourceTable(self.kind.columns, styler=self.kind.styler,
+        yield ResourceTable(self.kind.columns, styler=self.kind.styler, markable=True,
                             empty_text=f"No {self.kind.name.lower()} yet. Press n to create one.")
         yield Static("", classes="section-status")
 
@@ -135,8 +135,14 @@ class ResourceSection(Operations, Vertical):
             text = f"1 {self.kind.singular}" if total == 1 else f"{total} {plural}"
         else:
             text = f"{shown} of {total} {plural} match"
+        if table.marked:  # what `b` and `d` would work on
+            text += f" · {len(table.marked)} marked (b: act on them, d: delete them)"
         # one line of fixed height: no layout pass on each filter keystroke
         self.query_one(".section-status", Static).update(text, layout=False)
+
+    def on_resource_table_marks_changed(self, event: ResourceTable.MarksChanged) -> None:
+        self._update_status()
+        self.refresh_bindings()
 
     def action_filter(self) -> None:
         self.add_class("filtering")

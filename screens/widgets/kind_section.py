@@ -9,6 +9,7 @@ from typing import ClassVar
 
 from textual.binding import Binding, BindingType
 
+from iamtui.screens.bulk import start_bulk
 from iamtui.screens.sections import ResourceKind, ResourceSection
 from iamtui.screens.widgets.resource_table import ResourceTable
 
@@ -25,7 +26,9 @@ class EditableKind(ResourceKind):
 class KindSection(ResourceSection):
     """ResourceSection plus `e` edit; per-row verbs are hidden where they do not apply."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("e", "edit", "Edit", id="section.edit")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("e", "edit", "Edit", id="section.edit"),
+        Binding("b", "bulk", "Marked…", id="section.bulk")]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         kind = self.kind
@@ -35,7 +38,11 @@ class KindSection(ResourceSection):
             can_edit = getattr(kind, "can_edit", None)
             return edit is not None and key is not None and (can_edit is None
                                                               or can_edit(key))
+        if action == "bulk":
+            return self.is_mounted and bool(self.table.marked)
         if action == "delete":
+            if self.is_mounted and self.table.marked:
+                return kind.delete is not None
             can_delete = getattr(kind, "can_delete", None)
             if kind.delete is None or key is None:
                 return False
@@ -50,3 +57,14 @@ class KindSection(ResourceSection):
         edit = getattr(self.kind, "edit", None)
         if key is not None and edit is not None and self.check_action("edit", ()):
             edit(self, key)
+
+    def action_bulk(self) -> None:
+        """b: delete, add to a group, attach or detach a policy, for every marked row."""
+        start_bulk(self)
+
+    def action_delete(self) -> None:
+        """d: the marked rows when there are any (one confirmation), else the cursor's."""
+        if self.table.marked:
+            start_bulk(self, "delete")
+        else:
+            super().action_delete()

@@ -23,7 +23,7 @@ from iamtui.errors import IamError
 from iamtui.screens.first_run import FirstRunScreen, offer_administrator
 from iamtui.screens.group_detail import GroupDetailScreen
 from iamtui.screens.main import MainScreen
-from iamtui.screens.navigation import OpenEntity
+from iamtui.screens.navigation import OpenEntity, SectionsScreen, TestThis
 from iamtui.screens.policy_detail import PolicyDetailScreen
 from iamtui.screens.role_detail import RoleDetailScreen
 from iamtui.screens.session import SessionApp
@@ -176,6 +176,17 @@ class IamApp(SessionApp):
         on_close = message.on_close
         self.push_screen(screen_type(message.name, **trail),
                          None if on_close is None else lambda _: on_close())
+
+    @on(TestThis)
+    def open_tester(self, message: TestThis) -> None:
+        """"Test this" from a section or a detail screen: back to the sections, whatever
+        detail screens are open (each one's section reloads on resume), in the tester."""
+        main = next((s for s in self.screen_stack if isinstance(s, SectionsScreen)), None)
+        if main is None:
+            return
+        while self.screen is not main:
+            self.pop_screen()
+        main.test_this(message)
 
     def action_toggle_help(self) -> None:
         """`?`: every binding of the focused screen, beside it."""

@@ -20,7 +20,7 @@ from iamtui.screens.kinds.policies import PolicySection
 from iamtui.screens.kinds.roles import ROLES
 from iamtui.screens.kinds.users import USERS
 from iamtui.screens.mfa_enroll import MfaCommands
-from iamtui.screens.navigation import SECTIONS, SectionsScreen
+from iamtui.screens.navigation import SECTIONS, SectionsScreen, TestThis
 from iamtui.screens.session import session_of, signed_in
 from iamtui.screens.tester import TesterSection
 from iamtui.screens.user_detail import edit_user
@@ -100,6 +100,13 @@ class MainScreen(SectionsScreen):
         reload = getattr(section, "reload_if_changed", None)
         if reload is not None:
             reload()
+
+    def test_this(self, message: TestThis) -> None:
+        """The tester, its subject a user, group or role, or a managed policy's default
+        version as a custom policy."""
+        self.action_show("tester")
+        self.query_one(TesterSection).test_this(source_arn=message.source_arn,
+                                                policy_arn=message.policy_arn)
 
     def action_focus_sidebar(self) -> None:
         """Escape from a section's input: the number keys switch sections again."""

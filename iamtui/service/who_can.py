@@ -20,6 +20,7 @@ from iamtui.errors import InvalidInput, MalformedPolicyDocument
 from iamtui.model import Role, User
 from iamtui.policy import (
     ALLOWED,
+    EXPLICIT_DENY,
     Caller,
     ContextEntry,
     EvalRequest,
@@ -82,24 +83,48 @@ class Subject:
 
 @dataclass(frozen=True)
 class WhoCanEntry:
-    """A user or role allowed the action, and the statement that allows it."""
+    """A user or role and the engine's decision: the statement that allows the action,
+    or (when denied ones are asked for) why it is denied."""
 
     kind: str  # user or role
     name: str
     arn: str
-    statement: str  # `"Sid" (#1) of <policy>` or `#2 of <policy>`
+    statement: str  # `"Sid" (#1) of <policy>` or `#2 of <policy>`; for a deny, the reason
     decided_by: str
     result: EvalResult = field(repr=False, compare=False)
 
+    @property
+    def decision(self) -> str:
+        """allowed, explicitDeny or implicitDeny."""
+        return self.result.decision
 
-def statement_label(result: EvalResult) -> str:
-    """The first allowing statement of a result, in words (empty when none allows)."""
+
+def statement_label(result: EvalResult, effect: str = "Allow") -> str:
+    """The first statement of `effect` that decided a result, in words (empty when none)."""
     for match in result.matched:
         st = match.statement.statement
-        if st.effect == "Allow":
+        if st.effect == effect:
             name = f'"{st.sid}" (#{st.index + 1})' if st.sid else f"#{st.index + 1}"
             return f"{name} of {match.source.source_id}"
     return ""
+
+
+_DENY_LAYERS = {IDENTITY_LAYER: "an identity-based policy", BOUNDARY_LAYER:
+                "the permissions boundary", "resource": "the resource-based policy"}
+
+
+def denial_reason(result: EvalResult) -> str:
+    """Why the engine denied, in words: an explicit deny (which statement, where), the
+    permissions boundary not allowing what an identity policy allows, or no allowing
+    statement at all (IAM User Guide, "Policy evaluation logic")."""
+    if result.decision == EXPLICIT_DENY:
+        where = _DENY_LAYERS.get(result.decided_by, result.decided_by)
+        return f"explicit deny: {statement_label(result, 'Deny')} in {where}"
+    if result.decided_by == BOUNDARY_LAYER:
+        return "permissions boundary: it does not allow what a policy allows"
+    if result.cross_account and result.decided_by == "resource":
+        return "no allowing statement in the resource owner's policy"
+    return "no allowing statement"
 
 
 def expand_actions(actions: Iterable[str], mentioned: Sequence[str]) -> list[str]:
@@ -227,10 +252,12 @@ class WhoCanOperations(ServiceCore):
         return results
 
     def who_can(self, caller: Principal, action: str, resource: str = "*",
-                context: Sequence[ContextEntry] = ()) -> list[WhoCanEntry]:
+                context: Sequence[ContextEntry] = (), *,
+                include_denied: bool = False) -> list[WhoCanEntry]:
         """Every user and role in the store allowed `action` on `resource`, with the
         statement that allows it. Each is evaluated as itself (its principal context
         keys filled in where `context` gives none), with the resource's stored policy.
+        With `include_denied`, the others follow, each with `denial_reason`.
         Authorized as iam:SimulatePrincipalPolicy on "*"."""
         if action != "*" and ":" not in action:
             raise InvalidInput(f"Action {action!r} must look like service:ActionName, "
@@ -248,7 +275,7 @@ class WhoCanOperations(ServiceCore):
             kind = "user" if isinstance(source, User) else "role"
             name = source.user_name if isinstance(source, User) else source.role_name
             own = self.policies_of(view, kind, name)
-            if not own.identity and applies is None:
+            if not own.identity and applies is None and not include_denied:
                 continue  # nothing could allow it
             entries = given + [e for e in principal_context(source, account)
                                if e.key.lower() not in given_keys]
@@ -259,7 +286,11 @@ class WhoCanOperations(ServiceCore):
             if result.decision == ALLOWED:
                 found.append(WhoCanEntry(kind, name, source.arn, statement_label(result),
                                          result.decided_by, result))
-        found.sort(key=lambda e: (e.kind != "user", e.name.casefold()))
+            elif include_denied:
+                found.append(WhoCanEntry(kind, name, source.arn, denial_reason(result),
+                                         result.decided_by, result))
+        # the allowed first, then users before roles, by name
+        found.sort(key=lambda e: (e.decision != ALLOWED, e.kind != "user", e.name.casefold()))
         return found
 
 
@@ -414,5 +445,5 @@ def run_test_set(service: WhoCanOperations, caller: Principal,
 
 __all__ = ["BOUNDARY_LAYER", "IDENTITY_LAYER", "Subject", "SubjectPolicy", "TestCase",
            "TestChange", "TestSet", "WhoCanEntry", "WhoCanOperations", "compare",
-           "compile_custom", "context_key_types", "expand_actions", "mentioned_actions",
-           "run_test_set", "statement_label"]
+           "compile_custom", "context_key_types", "denial_reason", "expand_actions",
+           "mentioned_actions", "run_test_set", "statement_label"]

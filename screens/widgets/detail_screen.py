@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Static, TabbedContent, TextArea
 
 from iamtui.errors import IamError
+from iamtui.screens.navigation import test_this_message
 from iamtui.screens.ops import report_error
 from iamtui.screens.session import signed_in
 from iamtui.screens.widgets.detail_pane import DetailPane
@@ -51,6 +52,7 @@ class DetailScreen(Screen[None]):
         Binding("right_square_bracket", "tab(1)", "Next tab", id="detail.next_tab"),
         Binding("left_square_bracket", "tab(-1)", "Prev tab", show=False, id="detail.prev_tab"),
         Binding("y", "copy_arn", "Copy ARN", id="detail.copy_arn"),
+        Binding("T", "test_this", "Test this", id="detail.test_this"),
         Binding("question_mark", "app.toggle_help", "Keys", show=False, id="app.keys"),
     ]
     COMMANDS: ClassVar[set[Any]] = {IamCommands}
@@ -113,6 +115,11 @@ class DetailScreen(Screen[None]):
     def show_tab(self, tab_id: str) -> None:
         """Switch to a tab by its id."""
         self.query_one(TabbedContent).active = tab_id
+
+    def action_test_this(self) -> None:
+        """T: the tester on this user, group or role, or on this policy as a custom one."""
+        if self.arn:
+            self.post_message(test_this_message(self.arn))
 
     def action_copy_arn(self) -> None:
         if self.arn:

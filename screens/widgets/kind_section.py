@@ -10,6 +10,7 @@ from typing import ClassVar
 from textual.binding import Binding, BindingType
 
 from iamtui.screens.bulk import start_bulk
+from iamtui.screens.navigation import test_this_message
 from iamtui.screens.sections import ResourceKind, ResourceSection
 from iamtui.screens.widgets.resource_table import ResourceTable
 
@@ -28,7 +29,8 @@ class KindSection(ResourceSection):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("e", "edit", "Edit", id="section.edit"),
-        Binding("b", "bulk", "Marked…", id="section.bulk")]
+        Binding("b", "bulk", "Marked…", id="section.bulk"),
+        Binding("T", "test_this", "Test this", show=False, id="section.test_this")]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         kind = self.kind
@@ -38,6 +40,8 @@ class KindSection(ResourceSection):
             can_edit = getattr(kind, "can_edit", None)
             return edit is not None and key is not None and (can_edit is None
                                                               or can_edit(key))
+        if action == "test_this":  # not a resource-based policy's row
+            return key is not None and key.startswith("arn:")
         if action == "bulk":
             return self.is_mounted and bool(self.table.marked)
         if action == "delete":
@@ -68,3 +72,9 @@ class KindSection(ResourceSection):
             start_bulk(self, "delete")
         else:
             super().action_delete()
+
+    def action_test_this(self) -> None:
+        """T: the tester on the row's user, group or role, or its policy as a custom one."""
+        key = self.table.current_key
+        if key is not None and key.startswith("arn:"):
+            self.post_message(test_this_message(key))

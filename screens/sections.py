@@ -19,6 +19,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, Static
 
 from iamtui.errors import IamError
+from iamtui.screens.copy import copy_menu
 from iamtui.screens.ops import Operations, report_error
 from iamtui.screens.session import session_of
 from iamtui.screens.widgets.resource_table import Column, ResourceTable, Row
@@ -57,7 +58,7 @@ class ResourceSection(Operations, Vertical):
         Binding("n", "create", "New", id="section.new"),
         Binding("d", "delete", "Delete", id="section.delete"),
         Binding("r", "refresh", "Refresh", id="section.refresh"),
-        Binding("y", "copy_arn", "Copy ARN", id="section.copy_arn"),
+        Binding("y", "copy_arn", "Copy", id="section.copy_arn"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="section.clear_filter"),
     ]
 
@@ -178,8 +179,7 @@ class ResourceSection(Operations, Vertical):
             self.kind.delete(self, key)
 
     def action_copy_arn(self) -> None:
+        """y: copy the row's name, ARN or JSON, from a small menu."""
         key = self.table.current_key
         if key is not None and self.kind.arn_of is not None:
-            arn = self.kind.arn_of(key)
-            self.app.copy_to_clipboard(arn)
-            self.notify(f"Copied {arn}")
+            copy_menu(self, key)

@@ -42,6 +42,7 @@ from iamtui.policy.explain import StatementTrace
 from iamtui.policy.grammar import Statement
 from iamtui.screens.modals import Field, FormModal
 from iamtui.screens.ops import report_error
+from iamtui.screens.paths import remember_path, suggested_path
 from iamtui.screens.policy_editor import PolicyEditorScreen
 from iamtui.screens.session import session_of
 from iamtui.screens.widgets.picker import PickerModal
@@ -555,11 +556,13 @@ class TesterSection(Vertical):
                 self.notify(f"Could not write {path}: {error.strerror}", severity="error",
                             markup=False)
                 return
+            remember_path(self, "test-set", path)
             self.notify(f"Saved {len(test_set.cases)} expected decisions to {path}; re-run "
                         f"with `iamtui test-policies {path}`", markup=False)
 
         self.app.push_screen(FormModal("Save the test set", [
-            Field("path", "File", "policy-tests.json")], submit="Save"), done)
+            Field("path", "File", suggested_path(self, "test-set", "policy-tests.json"))],
+            submit="Save"), done)
 
     def action_load_set(self) -> None:
         def done(values: dict[str, str] | None) -> None:
@@ -567,7 +570,8 @@ class TesterSection(Vertical):
                 self.load_set(Path(values["path"]).expanduser())
 
         self.app.push_screen(FormModal("Load a test set", [
-            Field("path", "File", "policy-tests.json")], submit="Load"), done)
+            Field("path", "File", suggested_path(self, "test-set", "policy-tests.json"))],
+            submit="Load"), done)
 
     def load_set(self, path: Path) -> None:
         """Load a saved set into the inputs and run it; changed decisions are marked ≠."""
@@ -579,6 +583,7 @@ class TesterSection(Vertical):
         except IamError as error:
             report_error(self, error)
             return
+        remember_path(self, "test-set", path)
         self.loaded = test_set
         self.subject = Subject(None, test_set.subject.custom_policies,
                                test_set.subject.resource_policy, test_set.subject.caller_arn)

@@ -106,9 +106,15 @@ class ResourceSection(Operations, Vertical):
         try:
             rows = self.kind.load(session.service, session.principal)
         except IamError as error:
-            app.call_from_thread(report_error, self, error)
+            # a denial is audited, and that commit moves the revision: count it as seen,
+            # or following the store would ask (and be refused) again every second
+            app.call_from_thread(self._refused, error, session.revision)
             return
         app.call_from_thread(self._show, rows, revision)
+
+    def _refused(self, error: IamError, revision: int) -> None:
+        self.loaded_revision = revision
+        report_error(self, error)
 
     def _show(self, rows: list[Row], revision: int) -> None:
         self.loaded_revision = revision

@@ -53,7 +53,7 @@ class DetailScreen(Screen[None]):
         Binding("right_square_bracket", "tab(1)", "Next tab", id="detail.next_tab"),
         Binding("left_square_bracket", "tab(-1)", "Prev tab", show=False, id="detail.prev_tab"),
         Binding("y", "copy_arn", "Copy", id="detail.copy_arn"),
-        Binding("T", "test_this", "Test this", id="detail.test_this"),
+        Binding("T", "test_this", "Test this", show=False, id="detail.test_this"),
         Binding("question_mark", "app.toggle_help", "Keys", show=False, id="app.keys"),
     ]
     COMMANDS: ClassVar[set[Any]] = {IamCommands}

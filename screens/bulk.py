@@ -209,21 +209,23 @@ def start_bulk(section: ResourceSection, verb: str | None = None) -> None:
         question += " Each is changed on its own, as you: what you may not change is " \
                     "left as it is, and the summary says why."
         label_verb = VERBS[picked][0].split()[0]
-        section.confirm(question, lambda: run(picked, target),
+        title = f"{VERBS[picked][0]}: {what}" if label is None else \
+            f"{VERBS[picked][0]} ({label}): {what}"
+        section.confirm(question, lambda: run(picked, target, title),
                         verb=f"{label_verb} {len(keys)}")
 
-    def run(picked: str, target: str | None) -> None:
+    def run(picked: str, target: str | None, title: str) -> None:
         service, principal = session_of(section)
         calls = [(name_of(k), change(service, principal, kind.singular, picked, k, target))
                  for k in keys]
 
         def work() -> None:
             result = run_all(calls, picked)
-            section.app.call_from_thread(finished, result)
+            section.app.call_from_thread(finished, result, title)
 
         section.run_worker(work, thread=True, group="bulk", name=f"bulk {picked}")
 
-    def finished(result: BulkResult) -> None:
+    def finished(result: BulkResult, title: str) -> None:
         refused = {name for name, _ in result.refused}
         table = section.table
         # what was refused stays marked: fix the reason, then try those again
@@ -231,7 +233,7 @@ def start_bulk(section: ResourceSection, verb: str | None = None) -> None:
         table.post_message(table.MarksChanged(table))
         table.refresh()
         section.action_refresh()
-        section.app.push_screen(BulkResultModal(f"{VERBS[result.verb][0]}: {what}", result))
+        section.app.push_screen(BulkResultModal(title, result))
 
     if verb is not None:
         chosen(verb)

@@ -119,6 +119,8 @@ async def test_mark_all_shown_then_add_to_group_and_attach_and_detach(tmp_path: 
         await pilot.pause()
         await confirm_and_wait(pilot)
         assert str(app.screen.query_one("#bulk-summary").render()) == "2 added"
+        assert str(app.screen.query_one(".dialog-title").render()) == \
+            "Add to a group (Developers): 2 marked users"
         await pilot.press("escape")
         await settle(pilot)
         assert not table.marked  # all done: nothing left marked

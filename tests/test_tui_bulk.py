@@ -31,6 +31,9 @@ from iamtui.service import IamService
 
 PASSWORD = "Op3rat0r!Passw0rd"
 READ_ONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+REPORTS = "arn:aws:iam::111122223333:policy/Reports"
+DOCUMENT = {"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*"}]}
 # everything in IAM, but carol may not be deleted
 OPS_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Action": "iam:*", "Resource": "*"},
@@ -180,3 +183,47 @@ def test_bulk_summary_snapshot(snap_app: IamApp, snap_compare: Any) -> None:
         await confirm_and_wait(pilot)
 
     assert snap_compare(snap_app, terminal_size=(80, 24), run_before=run)
+
+
+async def test_groups_take_a_policy_and_policies_delete_in_bulk(tmp_path: Path) -> None:
+    """Groups attach a managed policy each (AttachGroupPolicy); an AWS managed policy
+    cannot be deleted (it belongs to the account "aws": IAM User Guide, "AWS managed
+    policies"), so deleting it with a customer managed one deletes only the latter."""
+    app = seeded(tmp_path)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await sign_in(pilot)  # as root
+        other = IamService.open(tmp_path / "db.json", keys_dir=tmp_path / "keys")
+        other.create_group(other.root_principal(), "Admins")  # with Developers: two
+        other.create_policy(other.root_principal(), "Reports", json.dumps(DOCUMENT))
+        other.close()
+        await pilot.press("3")
+        await settle(pilot)
+        groups = app.screen.query_one("#groups ResourceTable", ResourceTable)
+        await pilot.press("asterisk", "b")
+        await pilot.pause()
+        await type_text(pilot, "attach")
+        await pilot.press("enter")
+        await pilot.pause()
+        await type_text(pilot, "ReadOnlyAccess")
+        await pilot.press("enter")
+        await pilot.pause()
+        await confirm_and_wait(pilot)
+        assert str(app.screen.query_one("#bulk-summary").render()) == "2 attached"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert all("ReadOnlyAccess" in row.cells[3] for row in groups.rows)
+
+        await pilot.press("5")
+        await settle(pilot)
+        policies = app.screen.query_one("#policies ResourceTable", ResourceTable)
+        for arn in (REPORTS, READ_ONLY):
+            assert policies.move_to(arn)
+            await pilot.press("space")
+        await pilot.press("d")
+        await pilot.pause()
+        await confirm_and_wait(pilot)
+        summary = str(app.screen.query_one("#bulk-summary").render())
+        assert summary.startswith("1 deleted, 1 refused: ")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not policies.move_to(REPORTS) and policies.move_to(READ_ONLY)

@@ -19,6 +19,8 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from workload import actions_of, attacher  # bench/ is on the path of every bench script
+
 ACCOUNT_ID = "123456789012"
 SERVICES = {
     "s3": ["GetObject", "PutObject", "DeleteObject", "ListBucket", "GetBucketPolicy",
@@ -100,15 +102,8 @@ def _condition(rng: random.Random, effect: str, user_names: list[str]) -> dict[s
 
 def _statement(rng: random.Random, effect: str, user_names: list[str]) -> dict[str, Any]:
     service = rng.choice(list(SERVICES))
-    actions = []
-    for _ in range(rng.randint(1, 4)):
-        verb = rng.choice(SERVICES[service])
-        roll = rng.random()
-        actions.append(f"{service}:*" if roll < 0.1 else
-                       f"{service}:{verb[:3]}*" if roll < 0.3 else f"{service}:{verb}")
-    st: dict[str, Any] = {"Effect": effect}
-    st["NotAction" if effect == "Allow" and rng.random() < 0.02 else "Action"] = \
-        actions if len(actions) > 1 else actions[0]
+    st = actions_of(rng, service, SERVICES[service], effect, prefix_rate=0.3,
+                    not_action_rate=0.02)
     st["Resource"] = (["*"] if rng.random() < 0.15 else
                       [_resource_pattern(rng, service) for _ in range(rng.randint(1, 3))])
     if rng.random() < 0.3:
@@ -144,10 +139,7 @@ def account(seed: int = 5, *, users: int = 1000, groups: int = 60, policies: int
                                    "IsDefaultVersion": True}]})
     managed = [p["Arn"] for p in policy_list[:policies]]
     boundary_arns = [p["Arn"] for p in policy_list[policies:]]
-
-    def attached(k: int) -> list[dict[str, str]]:
-        return [{"PolicyName": a.rsplit("/", 1)[1], "PolicyArn": a}
-                for a in rng.sample(managed, k)]
+    attached = attacher(rng, managed)
 
     group_list = [{
         "GroupName": f"group-{g}", "GroupId": f"AGPA{g:017d}", "Path": "/",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
 from typing import Any
 
 ACCOUNT_ID = "123456789012"
@@ -70,17 +71,34 @@ def _condition(rng: random.Random) -> dict[str, Any]:
             "StringEqualsIfExists": {"aws:RequestedRegion": "us-east-1"}}
 
 
-def _statement(rng: random.Random, effect: str) -> dict[str, Any]:
-    service = rng.choice(list(SERVICES))
+def actions_of(rng: random.Random, service: str, verbs: list[str], effect: str, *,
+               prefix_rate: float, not_action_rate: float) -> dict[str, Any]:
+    """A statement's Effect and its Action (NotAction, at `not_action_rate`, for an Allow):
+    one to four of `verbs`, one in ten as `service:*` and some as a three-letter prefix
+    wildcard (`s3:Get*`) up to `prefix_rate`. Both workloads draw their actions here."""
     actions = []
     for _ in range(rng.randint(1, 4)):
-        verb = rng.choice(SERVICES[service])
+        verb = rng.choice(verbs)
         roll = rng.random()
         actions.append(f"{service}:*" if roll < 0.1 else
-                       f"{service}:{verb[:3]}*" if roll < 0.35 else f"{service}:{verb}")
-    st: dict[str, Any] = {"Effect": effect}
-    st["NotAction" if effect == "Allow" and rng.random() < 0.03 else "Action"] = \
-        actions if len(actions) > 1 else actions[0]
+                       f"{service}:{verb[:3]}*" if roll < prefix_rate else f"{service}:{verb}")
+    key = "NotAction" if effect == "Allow" and rng.random() < not_action_rate else "Action"
+    return {"Effect": effect, key: actions if len(actions) > 1 else actions[0]}
+
+
+def attacher(rng: random.Random, managed: list[str]) -> Callable[[int], list[dict[str, str]]]:
+    """`attached(k)`: k of the `managed` policy ARNs, drawn at random, as an entity's
+    AttachedManagedPolicies."""
+    def attached(k: int) -> list[dict[str, str]]:
+        return [{"PolicyName": a.rsplit("/", 1)[1], "PolicyArn": a}
+                for a in rng.sample(managed, k)]
+    return attached
+
+
+def _statement(rng: random.Random, effect: str) -> dict[str, Any]:
+    service = rng.choice(list(SERVICES))
+    st = actions_of(rng, service, SERVICES[service], effect, prefix_rate=0.35,
+                    not_action_rate=0.03)
     resources = [_resource(rng, service, pattern=True) for _ in range(rng.randint(1, 3))]
     if rng.random() < 0.15:
         resources = ["*"]
@@ -119,10 +137,7 @@ def account(seed: int = 7, *, users: int = 1000, groups: int = 50, roles: int = 
                                    "CreateDate": "2024-01-01T00:00:00Z"}]})
     managed = [p["Arn"] for p in policy_list[:policies]]
     boundary_arns = [p["Arn"] for p in policy_list[policies:]]
-
-    def attached(k: int) -> list[dict[str, str]]:
-        return [{"PolicyName": a.rsplit("/", 1)[1], "PolicyArn": a}
-                for a in rng.sample(managed, k)]
+    attached = attacher(rng, managed)
 
     group_list = [{
         "GroupName": f"group-{g}", "GroupId": f"AGPA{g:017d}", "Path": "/",

@@ -22,6 +22,7 @@ from iamtui.cli import EXIT_SERVICE_ERROR, printable
 from iamtui.errors import IamError
 from iamtui.screens.first_run import FirstRunScreen, offer_administrator
 from iamtui.screens.group_detail import GroupDetailScreen
+from iamtui.screens.keys import KeysScreen, keys_in_force
 from iamtui.screens.main import MainScreen
 from iamtui.screens.navigation import OpenEntity, SectionsScreen, TestThis
 from iamtui.screens.policy_detail import PolicyDetailScreen
@@ -189,11 +190,11 @@ class IamApp(SessionApp):
         main.test_this(message)
 
     def action_toggle_help(self) -> None:
-        """`?`: every binding of the focused screen, beside it."""
-        if self.screen.query("KeyPanel"):
-            self.action_hide_help_panel()
+        """`?`: the keys in force on the screen, each with the id keymap.toml remaps."""
+        if isinstance(self.screen, KeysScreen):
+            self.screen.dismiss()
         else:
-            self.action_show_help_panel()
+            self.push_screen(KeysScreen(keys_in_force(self.screen), self.keymap_file))
 
     def on_unmount(self) -> None:
         if self.service is not None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -184,11 +185,13 @@ class AccountSettingsSection(VerticalScroll, can_focus=False):
             lockout = LockoutSettings(numbers["lockout_threshold"], numbers["lockout_minutes"])
         return AccountSecuritySettings(policy, lockout, numbers["idle_minutes"])
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "save":
-            self.action_save()
-        elif event.button.id == "pci":
-            self.action_pci_preset()
+    @on(Button.Pressed, "#save")
+    def save_pressed(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#pci")
+    def pci_pressed(self) -> None:
+        self.action_pci_preset()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

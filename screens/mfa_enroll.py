@@ -16,6 +16,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any, ClassVar
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.command import Hit, Hits, Provider
@@ -122,18 +123,17 @@ class MfaEnrollModal(ModalScreen[VirtualMfaDevice | None]):
         self.query_one("#seed", Static).update(seed_groups(self.new.base32_seed))
         self.query_one("#code1", Input).focus()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
+    @on(Input.Submitted, "#code1")
+    def first_code_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        if event.input.id == "code1":
-            self.query_one("#code2", Input).focus()
-        else:
-            self.action_assign()
+        self.query_one("#code2", Input).focus()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "assign":
-            self.action_assign()
-        else:
-            self.dismiss(self.device)
+    @on(Input.Submitted, "#code2")
+    @on(Button.Pressed, "#assign")
+    def assign_requested(self, event: Input.Submitted | Button.Pressed) -> None:
+        # the one button reads "Done" once assigned; action_assign then dismisses
+        event.stop()
+        self.action_assign()
 
     def action_assign(self) -> None:
         """Send both codes (EnableMFADevice); on success show the device as assigned."""

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -87,11 +87,13 @@ class FormModal(ModalScreen[dict[str, str] | None]):
         else:
             self._submit()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "submit":
-            self._submit()
-        else:
-            self.dismiss(None)
+    @on(Button.Pressed, "#submit")
+    def submit_pressed(self) -> None:
+        self._submit()
+
+    @on(Button.Pressed, "#cancel")
+    def cancel_pressed(self) -> None:
+        self.dismiss(None)
 
     def _value(self, field: Field) -> str:
         if field.checkbox:
@@ -174,11 +176,13 @@ class ConfirmModal(ModalScreen[bool]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self._confirm()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "confirm":
-            self._confirm()
-        else:
-            self.dismiss(False)
+    @on(Button.Pressed, "#confirm")
+    def confirm_pressed(self) -> None:
+        self._confirm()
+
+    @on(Button.Pressed, "#cancel")
+    def cancel_pressed(self) -> None:
+        self.dismiss(False)
 
     def action_cancel(self) -> None:
         self.dismiss(False)
@@ -208,11 +212,13 @@ class SecretModal(ModalScreen[None]):
                 yield Button("Copy secret (c)", id="copy")
                 yield Button("Done", variant="primary", id="done")
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "copy":
-            self.action_copy()
-        else:
-            self.dismiss(None)
+    @on(Button.Pressed, "#copy")
+    def copy_pressed(self) -> None:
+        self.action_copy()
+
+    @on(Button.Pressed, "#done")
+    def done_pressed(self) -> None:
+        self.dismiss(None)
 
     def action_copy(self) -> None:
         self.app.copy_to_clipboard(self.secret)

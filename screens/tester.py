@@ -497,8 +497,9 @@ class TesterSection(Vertical):
                         "Every decision is as expected",
                         severity="warning" if changed else "information")
 
-    def on_resource_table_highlighted(self, event: ResourceTable.Highlighted) -> None:
-        if event.table.id == "results" and event.key is not None:
+    @on(ResourceTable.Highlighted, "#results")
+    def result_highlighted(self, event: ResourceTable.Highlighted) -> None:
+        if event.key is not None:
             self.show_explanation(int(event.key))
 
     def show_explanation(self, index: int) -> None:

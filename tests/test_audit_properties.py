@@ -11,7 +11,6 @@ import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from iamtui import audit
 from iamtui.audit import (
     HIDDEN,
     SECRET_PARAMETER_NAMES,
@@ -20,6 +19,7 @@ from iamtui.audit import (
     ChainHead,
     EventFilter,
     Identity,
+    chain,
     console_login_event,
     make_event,
     redact,
@@ -175,20 +175,20 @@ def test_lookup_matches_a_plain_scan(evs: list[dict], fs: list[EventFilter]) -> 
 def test_line_readers_agree_with_a_plain_split(data: bytes, first_block: int, chunk: int) -> None:
     """The tail reader (backwards, growing blocks) and verify's reader (forwards, chunks)
     cut lines exactly as bytes.split does, wherever the block boundaries fall."""
-    saved = audit._TAIL_BLOCK, audit._CHUNK
-    audit._TAIL_BLOCK, audit._CHUNK = first_block, chunk
+    saved = chain._TAIL_BLOCK, chain._CHUNK
+    chain._TAIL_BLOCK, chain._CHUNK = first_block, chunk
     try:
         with tempfile.TemporaryDirectory() as d:
             path = Path(d) / "a.jsonl"
             path.write_bytes(data)
             fd = os.open(path, os.O_RDONLY)
             try:
-                backwards = list(audit._lines_backwards(fd, len(data)))
+                backwards = list(chain._lines_backwards(fd, len(data)))
             finally:
                 os.close(fd)
             forwards = list(AuditLog(path, KEY)._iter_lines(len(data)))
     finally:
-        audit._TAIL_BLOCK, audit._CHUNK = saved
+        chain._TAIL_BLOCK, chain._CHUNK = saved
     lines = data.split(b"\n")
     assert backwards == lines[::-1]
     expected = [(i + 1, line, True) for i, line in enumerate(lines[:-1])]

@@ -309,3 +309,62 @@ def test_every_binding_has_an_id_a_keymap_can_name() -> None:
            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Binding"
            and not any(k.arg == "id" for k in node.keywords)]
     assert bad == []
+
+
+def _handlers(tree: ast.AST) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+    """Message handlers: `on_*` methods and methods decorated with `@on(...)`."""
+    def decorated(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+        return any(isinstance(d, ast.Call) and getattr(d.func, "id", None) == "on"
+                   for d in node.decorator_list)
+    return [node for node in ast.walk(tree)
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            and (node.name.startswith("on_") or decorated(node))]
+
+
+def _rooted_at(node: ast.AST, names: set[str]) -> bool:
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return isinstance(node, ast.Name) and node.id in names
+
+
+def test_handlers_route_by_selector_not_by_comparing_ids() -> None:
+    """A message from a widget carries `control`, so `@on(Table.Highlighted, "#results")`
+    routes it; `if event.table.id == "results"` in a catch-all handler is the hand-made
+    copy (and misses a renamed id silently)."""
+    bad = []
+    for p in [*_sources("screens"), ROOT / "iamtui" / "app.py"]:
+        for handler in _handlers(ast.parse(p.read_text(encoding="utf-8"))):
+            params = {a.arg for a in handler.args.args[1:]}
+            bad += [f"{p.relative_to(ROOT)}:{node.lineno}: {ast.unparse(node)}"
+                    for node in ast.walk(handler) if isinstance(node, ast.Compare)
+                    and not all(isinstance(op, ast.Is | ast.IsNot) for op in node.ops)
+                    for operand in (node.left, *node.comparators)
+                    if isinstance(operand, ast.Attribute) and operand.attr == "id"
+                    and _rooted_at(operand.value, params)]
+    assert bad == []
+
+
+def test_the_id_comparison_finder_sees_one() -> None:
+    tree = ast.parse("class S:\n def on_x(self, event):\n  if event.table.id == 'a': pass\n")
+    handler = _handlers(tree)[0]
+    assert any(isinstance(n, ast.Compare) and _rooted_at(n.left.value, {"event"})
+               for n in ast.walk(handler))
+
+
+def test_every_widget_message_names_its_control() -> None:
+    """A Message class declared inside a widget is posted by that widget: it defines
+    `control` (the widget), or `@on(..., "#id")` cannot route it."""
+    bad = []
+    for p in _sources("screens"):
+        for owner in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
+            if not isinstance(owner, ast.ClassDef):
+                continue
+            for inner in owner.body:
+                if isinstance(inner, ast.ClassDef) and any(
+                        getattr(b, "id", getattr(b, "attr", None)) == "Message"
+                        for b in inner.bases) and not any(
+                        isinstance(f, ast.FunctionDef) and f.name == "control"
+                        for f in inner.body):
+                    bad.append(f"{p.relative_to(ROOT)}:{inner.lineno}: "
+                               f"{owner.name}.{inner.name}")
+    assert bad == []

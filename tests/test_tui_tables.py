@@ -3,8 +3,10 @@ short columns kept whole and long text narrowed when there is not."""
 
 from __future__ import annotations
 
+from textual import on
 from textual.app import App, ComposeResult
 
+from iamtui.screens.widgets.lazy_table import LazyTable
 from iamtui.screens.widgets.resource_table import MIN_TEXT_WIDTH, Column, ResourceTable, Row
 
 COLUMNS = (Column("name", "Policy name", 30), Column("decision", "Decision", 14),
@@ -59,6 +61,50 @@ async def test_after_a_filter_that_matches_nothing_the_cursor_comes_back_to_its_
         table.set_filter("")
         await pilot.pause()
         assert table.current_key == "b"
+
+
+async def test_table_messages_route_to_the_handler_of_their_tables_id() -> None:
+    """Each table message carries `control` (the table that sent it), so a handler with a
+    selector hears its own table only. Without `control`, `@on` refuses the selector when
+    the class below is defined, and this test fails there."""
+    heard: list[tuple[str, str | int | None]] = []
+
+    class TwoTables(App[None]):
+        def compose(self) -> ComposeResult:
+            yield ResourceTable(COLUMNS, id="left")
+            yield ResourceTable(COLUMNS, id="right")
+            yield LazyTable(COLUMNS, id="pages")
+
+        def on_mount(self) -> None:
+            for table in self.query(ResourceTable):
+                table.set_rows(ROWS)
+
+        @on(ResourceTable.Activated, "#right")
+        def right_opened(self, event: ResourceTable.Activated) -> None:
+            heard.append(("right opened", event.key))
+
+        @on(ResourceTable.Highlighted, "#left")
+        def left_moved(self, event: ResourceTable.Highlighted) -> None:
+            heard.append(("left moved", event.key))
+
+        @on(LazyTable.Highlighted, "#pages")
+        def pages_moved(self, event: LazyTable.Highlighted) -> None:
+            heard.append(("pages moved", event.index))
+
+    app = TwoTables()
+    async with app.run_test(size=(100, 20)) as pilot:
+        await pilot.pause()
+        left, right = app.query_one("#left", ResourceTable), app.query_one("#right", ResourceTable)
+        heard.clear()
+        right.move_to("b")
+        left.move_to("b")
+        left.action_activate()  # no handler for the left table's Activated
+        right.action_activate()
+        app.query_one(LazyTable).set_source(3, lambda offset, limit: [("x", "y", "z")] * 3)
+        await pilot.pause()
+        assert sorted(heard, key=str) == [("left moved", "b"), ("pages moved", 0),
+                                          ("right opened", "b")]
+        assert ResourceTable.Activated(right, "b").control is right
 
 
 def test_users_rows_say_how_old_passwords_and_keys_are_in_words(service, root, clock) -> None:

@@ -32,6 +32,11 @@ class LazyTable(LineTable):
             super().__init__()
             self.table, self.index = table, index
 
+        @property
+        def control(self) -> LazyTable:
+            """The table the cursor moved in (so `@on(..., "#id")` can route it)."""
+            return self.table
+
     def __init__(self, columns: Sequence[Column], *, styler: CellStyler | None = None,
                  empty_text: str = "Nothing here.", **kwargs: Any) -> None:
         super().__init__(columns, styler=styler, empty_text=empty_text, **kwargs)

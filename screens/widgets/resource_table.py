@@ -65,6 +65,11 @@ class ResourceTable(LineTable):
             super().__init__()
             self.table, self.key = table, key
 
+        @property
+        def control(self) -> ResourceTable:
+            """The table the cursor moved in (so `@on(..., "#id")` can route it)."""
+            return self.table
+
     class MarksChanged(Message):
         """Rows were marked or unmarked (for work on all of them at once)."""
 
@@ -72,12 +77,22 @@ class ResourceTable(LineTable):
             super().__init__()
             self.table = table
 
+        @property
+        def control(self) -> ResourceTable:
+            """The table whose marks changed (so `@on(..., "#id")` can route it)."""
+            return self.table
+
     class Activated(Message):
         """Enter (or a click) on a row."""
 
         def __init__(self, table: ResourceTable, key: str) -> None:
             super().__init__()
             self.table, self.key = table, key
+
+        @property
+        def control(self) -> ResourceTable:
+            """The table whose row was opened (so `@on(..., "#id")` can route it)."""
+            return self.table
 
     def __init__(self, columns: Sequence[Column], *, styler: CellStyler | None = None,
                  empty_text: str = "Nothing here yet.", markable: bool = False,

@@ -12,6 +12,7 @@ from textual.pilot import Pilot
 from tui_helpers import new_store, settle, sign_in
 
 from iamtui.app import IamApp
+from iamtui.screens.audit_log import AuditSection
 from iamtui.screens.widgets.resource_table import ResourceTable
 from iamtui.service import IamService
 
@@ -57,3 +58,31 @@ async def test_users_follow_another_process_keeping_cursor_and_filter(tmp_path: 
             assert sorted(names(table)) == ["aaron", "carol"]  # the filter still applies
         finally:
             other.close()
+
+
+async def test_the_audit_log_follows_new_events_keeping_its_event(tmp_path: Path) -> None:
+    seed = new_store(tmp_path)
+    root = seed.root_principal()
+    for name in ("alice", "bob", "carol"):
+        seed.create_user(root, name)
+    seed.close()
+    app = IamApp(tmp_path / "db.json", keys_dir=tmp_path / "keys")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(pilot)
+        await pilot.press("7")
+        await settle(pilot)
+        section = app.screen.query_one(AuditSection)
+        table = section.table
+        await pilot.press("down")  # the second newest event
+        await settle(pilot)
+        count, cursor = table.count, table.cursor
+        event_id = section.records[cursor]["eventID"]
+
+        other = IamService.open(tmp_path / "db.json", keys_dir=tmp_path / "keys")
+        try:
+            other.create_user(other.root_principal(), "dave")
+        finally:
+            other.close()
+        await wait_until(pilot, lambda: table.count > count)
+        assert section.records[table.cursor]["eventID"] == event_id  # the same event
+        assert table.cursor == cursor + (table.count - count)

@@ -17,7 +17,7 @@ from iamtui.screens.widgets.resource_table import ResourceTable
 from iamtui.service import IamService
 
 
-async def wait_until(pilot: Pilot, condition: object, ceiling: float = 15.0) -> None:
+async def wait_until(pilot: Pilot, condition: object, ceiling: float = 30.0) -> None:
     """Wait (no key pressed) until `condition()` holds; fail past a generous ceiling."""
     deadline = time.monotonic() + ceiling
     while not condition():  # type: ignore[operator]

@@ -19,7 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from iamtui.errors import IamError
-from iamtui.screens.kinds import resource_policies
+from iamtui.screens.row_keys import is_resource_key, resource_arn
 from iamtui.screens.session import session_of
 from iamtui.screens.widgets.picker import PickerModal
 from iamtui.screens.widgets.resource_table import Column, Row
@@ -49,8 +49,8 @@ def verbs_for(singular: str) -> list[str]:
 
 def name_of(key: str) -> str:
     """What a row is called in a summary: a name (rows are keyed by ARN)."""
-    if resource_policies.is_resource_key(key):
-        return resource_policies.resource_arn(key)
+    if is_resource_key(key):
+        return resource_arn(key)
     return key.rsplit("/", 1)[-1]
 
 
@@ -65,7 +65,7 @@ def change(service: IamService, principal: Principal, singular: str, verb: str, 
             return lambda: service.delete_group(principal, name, cascade=True)
         if singular == "role":
             return lambda: service.delete_role(principal, name, cascade=True)
-        if resource_policies.is_resource_key(key):
+        if is_resource_key(key):
             return lambda: service.delete_resource_policy(principal, name)
         return lambda: service.delete_policy(principal, key, cascade=True)
     assert target is not None

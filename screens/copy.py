@@ -15,14 +15,13 @@ from typing import TYPE_CHECKING, Any
 from iamtui.errors import IamError
 from iamtui.model import aws_group, aws_policy, aws_role, aws_user
 from iamtui.screens.ops import report_error
+from iamtui.screens.row_keys import is_resource_key, resource_arn
 from iamtui.screens.session import session_of
 from iamtui.screens.widgets.picker import PickerModal
 from iamtui.screens.widgets.resource_table import Column, Row
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode
-
-RESOURCE_PREFIX = "resource:"  # how the policies table keys a resource-based policy's row
 
 
 def kind_of(arn: str) -> str:
@@ -50,9 +49,8 @@ def _document_of(node: DOMNode, arn: str) -> Callable[[], str]:
     service, principal = session_of(node)
 
     def read() -> str:
-        if arn.startswith(RESOURCE_PREFIX):
-            return service.get_resource_policy(
-                principal, arn.removeprefix(RESOURCE_PREFIX)).policy_document
+        if is_resource_key(arn):
+            return service.get_resource_policy(principal, resource_arn(arn)).policy_document
         policy = service.get_policy(principal, arn)
         return service.get_policy_version(principal, arn, policy.default_version_id).document
     return lambda: json.dumps(json.loads(read()), indent=4, ensure_ascii=False)
@@ -60,8 +58,8 @@ def _document_of(node: DOMNode, arn: str) -> Callable[[], str]:
 
 def copy_choices(node: DOMNode, key: str) -> list[tuple[str, str, Callable[[], str]]]:
     """(what, shown, value) for a row's key: its name, its ARN, its JSON, a document."""
-    arn = key.removeprefix(RESOURCE_PREFIX)
-    if key.startswith(RESOURCE_PREFIX):  # a resource-based policy: its ARN and document
+    arn = resource_arn(key)
+    if is_resource_key(key):  # a resource-based policy: its ARN and document
         return [("ARN", arn, lambda: arn), ("Policy document", "the JSON document",
                                             _document_of(node, key))]
     name = arn.rsplit("/", 1)[-1]

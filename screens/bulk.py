@@ -229,9 +229,7 @@ def start_bulk(section: ResourceSection, verb: str | None = None) -> None:
         refused = {name for name, _ in result.refused}
         table = section.table
         # what was refused stays marked: fix the reason, then try those again
-        table.marked = {k for k in table.marked if name_of(k) in refused}
-        table.post_message(table.MarksChanged(table))
-        table.refresh()
+        table.set_marks({k for k in keys if name_of(k) in refused})
         section.action_refresh()
         section.app.push_screen(BulkResultModal(title, result))
 

@@ -149,12 +149,11 @@ class ResourceTable(LineTable):
         keys = {r.key for r in shown}
         return shown + [r for r in self._all if r.key in self.marked and r.key not in keys]
 
-    def clear_marks(self) -> None:
-        """Unmark every row."""
-        if self.marked:
-            self.marked = set()
-            self.refresh()
-            self.post_message(self.MarksChanged(self))
+    def set_marks(self, keys: set[str]) -> None:
+        """Mark exactly the rows keyed `keys` (after bulk work: those left to retry)."""
+        self.marked = set(keys)
+        self.refresh()
+        self.post_message(self.MarksChanged(self))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("toggle_mark", "mark_all"):

@@ -28,7 +28,7 @@ from iamtui.screens.group_detail import GroupDetailScreen
 from iamtui.screens.keys import KeysScreen, keys_in_force
 from iamtui.screens.main import MainScreen
 from iamtui.screens.my_credentials import MyCredentialsScreen
-from iamtui.screens.navigation import SECTIONS, OpenEntity, SessionEnded
+from iamtui.screens.navigation import SECTIONS, OpenEntity, SectionsScreen, SessionEnded, TestThis
 from iamtui.screens.policy_detail import PolicyDetailScreen
 from iamtui.screens.role_detail import RoleDetailScreen
 from iamtui.screens.session import RoleSwitch, SessionApp
@@ -334,6 +334,17 @@ class IamApp(SessionApp):
         while self.screen is not main:
             self.pop_screen()
         main.action_show(section)
+
+    @on(TestThis)
+    def open_tester(self, message: TestThis) -> None:
+        """"Test this" from a section or a detail screen: back to the sections, whatever
+        detail screens are open (each one's section reloads on resume), in the tester."""
+        main = next((s for s in self.screen_stack if isinstance(s, SectionsScreen)), None)
+        if main is None:
+            return
+        while self.screen is not main:
+            self.pop_screen()
+        main.test_this(message)
 
     def action_toggle_help(self) -> None:
         """`?`: the keys in force on the screen, each with the id keymap.toml remaps."""

@@ -11,6 +11,7 @@ from textual.app import App
 
 from iamtui.errors import InvalidInput
 from iamtui.screens.modals import Field, FormModal
+from iamtui.screens.paths import remember_path, suggested_path
 from iamtui.screens.session import session_of
 from iamtui.service.account_details import parse_authorization_details
 
@@ -34,6 +35,7 @@ def import_details(app: App[object]) -> None:
         summary = service.import_account_authorization_details(
             principal, details, map_accounts=values["map"].split())
         counts.update(summary.to_aws())
+        remember_path(app, "account-details", path)
 
     def done(values: dict[str, str] | None) -> None:
         if values:
@@ -41,7 +43,8 @@ def import_details(app: App[object]) -> None:
                        title="Imported")
 
     app.push_screen(FormModal("Import account authorization details", [
-        Field("path", "Export file (JSON)", placeholder="~/account-details.json"),
+        Field("path", "Export file (JSON)", suggested_path(
+            app, "account-details", "iamtui-account-details.json")),
         Field("map", "Map these account IDs to this account (optional)", required=False,
               placeholder="012345678901")],
         submit="Import", apply=apply,
@@ -64,13 +67,15 @@ def export_details(app: App[object]) -> None:
             raise InvalidInput(f"Cannot write {path}: {error.strerror or error}") from None
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(text)
+        remember_path(app, "account-details", path)
 
     def done(values: dict[str, str] | None) -> None:
         if values:
             app.notify(f"Wrote {_path(values['path'])}", title="Exported", markup=False)
 
     app.push_screen(FormModal("Export account authorization details", [
-        Field("path", "File to write (JSON)", "iamtui-account-details.json")],
+        Field("path", "File to write (JSON)", suggested_path(
+            app, "account-details", "iamtui-account-details.json"))],
         submit="Export", apply=apply,
         note="Every user, group, role and policy in AWS's "
              "GetAccountAuthorizationDetails shape; import it here or elsewhere."), done)

@@ -118,6 +118,7 @@ class AuditSection(Vertical):
         self.filters = EventFilter()
         self.records: dict[int, dict[str, Any]] = {}
         self.loaded = False
+        self.loaded_revision: int | None = None  # the store revision the events show
         self._pending_problem: tuple[int, str] | None = None  # (line, summary) after verify
 
     def compose(self) -> ComposeResult:
@@ -152,26 +153,39 @@ class AuditSection(Vertical):
         scans the file, about 0.4 s at 100,000 events)."""
         self._load(self.filters)
 
+    def reload_if_changed(self) -> None:
+        """Following the store (the main screen asks each second): new events come in
+        above, and the cursor stays on the event it was on."""
+        if self.loaded and self.loaded_revision != session_of(self).revision:
+            self._load(self.filters, keep=True)
+
     @work(thread=True, exclusive=True, group="audit-load")
-    def _load(self, filters: EventFilter) -> None:
+    def _load(self, filters: EventFilter, *, keep: bool = False) -> None:
         app = self.app
         service, principal = session_of(self)
+        revision = service.revision  # read first: a later change loads again
         try:
             service.lookup_events(principal, max_results=1)  # authorizes and audits the read
         except IamError as error:
-            app.call_from_thread(self._denied, error)
+            # the denial's audit record is a commit: seen, or following would ask again
+            app.call_from_thread(self._denied, error, service.revision)
             return
         log = service.audit
         count, total = log.count(filters), log.count()
-        app.call_from_thread(self._show, log, filters, count, total)
+        app.call_from_thread(self._show, log, filters, count, total, revision, keep)
 
-    def _denied(self, error: IamError) -> None:
+    def _denied(self, error: IamError, revision: int | None = None) -> None:
+        self.loaded_revision = revision
         report_error(self, error)
         self.table.empty_text = "Reading the audit log needs cloudtrail:LookupEvents."
         self.table.set_source(0, lambda offset, limit: [])
 
-    def _show(self, log: Any, filters: EventFilter, count: int, total: int) -> None:
+    def _show(self, log: Any, filters: EventFilter, count: int, total: int,
+              revision: int | None = None, keep: bool = False) -> None:
+        # newest first and append-only: n new events move the cursor's event down n rows
+        before = (self.table.count, self.table.cursor) if keep and self.loaded else None
         self.loaded = True
+        self.loaded_revision = revision
         self.records = {}
 
         def fetch(offset: int, limit: int) -> Sequence[tuple[str, ...]]:
@@ -186,7 +200,9 @@ class AuditSection(Vertical):
         self.query_one("#audit-status", Static).update(
             (f"{count} events" if filters.empty else f"{count} of {total} events match")
             + " · / filter · v verify the chain · r reload")
-        self.show_detail(0)
+        if before is not None and count:
+            self.table.cursor = min(count - 1, before[1] + max(0, count - before[0]))
+        self.show_detail(self.table.cursor if count else 0)
         if self._pending_problem is not None:
             line, summary = self._pending_problem
             self._pending_problem = None

@@ -29,6 +29,7 @@ from iamtui.screens.mfa_enroll import MfaEnrollModal
 from iamtui.screens.modals import Field, FormModal
 from iamtui.screens.navigation import OpenEntity
 from iamtui.screens.ops import report_error
+from iamtui.screens.paths import remember_path, suggested_path
 from iamtui.screens.session import session_of
 from iamtui.screens.widgets.resource_table import Column, ResourceTable, Row
 
@@ -315,9 +316,10 @@ class CredentialReportScreen(Screen[None]):
             if values:
                 self.save_to(Path(values["path"]).expanduser())
 
-        self.app.push_screen(FormModal("Save the credential report as CSV",
-                                       [Field("path", "File", "credential-report.csv")],
-                                       submit="Save"), done)
+        self.app.push_screen(FormModal("Save the credential report as CSV", [
+            Field("path", "File", suggested_path(self, "credential-report",
+                                                 "credential-report.csv"))],
+            submit="Save"), done)
 
     def save_to(self, path: Path) -> None:
         """Write the report's CSV (as GetCredentialReport returns it) to `path`."""
@@ -326,6 +328,7 @@ class CredentialReportScreen(Screen[None]):
         except OSError as error:
             self.notify(f"Could not write {path}: {error.strerror}", severity="error", markup=False)
             return
+        remember_path(self, "credential-report", path)
         self.notify(f"Saved the credential report to {path}", markup=False)
 
     def action_back(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Any, ClassVar
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -20,7 +21,8 @@ from iamtui.screens.kinds.roles import ROLES
 from iamtui.screens.kinds.users import USERS
 from iamtui.screens.mfa_enroll import MfaCommands
 from iamtui.screens.modals import ConfirmModal
-from iamtui.screens.navigation import SECTIONS, SectionsScreen
+from iamtui.screens.navigation import SECTIONS, SectionsScreen, TestThis
+from iamtui.screens.session import session_of, signed_in
 from iamtui.screens.tester import TesterSection
 from iamtui.screens.user_detail import edit_user
 from iamtui.screens.widgets.kind_section import EditableKind, KindSection
@@ -30,6 +32,11 @@ from iamtui.screens.widgets.status_line import StatusLine
 # Users, as screens/kinds/users.py defines them, plus `e` to rename or move a user.
 USERS_KIND = EditableKind(**{f.name: getattr(USERS, f.name) for f in fields(USERS)},
                           edit=edit_user)
+
+# How often the section in view looks for changes made elsewhere (the CLI, another app):
+# one pread and two stats when nothing changed, so a second costs next to nothing.
+LIVE_SECONDS = 1.0
+
 
 class MainScreen(SectionsScreen):
     """Sidebar of sections and the section in view."""
@@ -64,6 +71,30 @@ class MainScreen(SectionsScreen):
 
     def on_mount(self) -> None:
         self.action_show("dashboard")  # its checks take the keys: enter opens what to fix
+        self.set_interval(LIVE_SECONDS, self.poll_store)
+
+    def poll_store(self) -> None:
+        """Follow changes made elsewhere: the section in view reloads, off the event loop,
+        only when the store's revision moved (it keeps its cursor and filter)."""
+        if self.is_current and signed_in(self) and not any(
+                w.group == "live" and w.is_running for w in self.app.workers):
+            self._read_revision()
+
+    @work(thread=True, group="live")
+    def _read_revision(self) -> None:
+        # in a thread: catching up with another process's commits reads its journal
+        # under the store's shared lock, which waits while that process writes
+        revision = session_of(self).revision
+        self.app.call_from_thread(self._follow, revision)
+
+    def _follow(self, revision: int) -> None:
+        section = self.query_one("#content", ContentSwitcher).visible_content
+        if getattr(section, "loaded_revision", revision) == revision or any(
+                w.node is section and w.is_running for w in self.app.workers):
+            return  # up to date, or a reload already under way
+        reload = getattr(section, "reload_if_changed", None)
+        if reload is not None:
+            reload()
 
     def on_screen_resume(self) -> None:
         # back from a detail screen or a dialog: the section in view shows what changed
@@ -73,6 +104,13 @@ class MainScreen(SectionsScreen):
         reload = getattr(section, "reload_if_changed", None)
         if reload is not None:
             reload()
+
+    def test_this(self, message: TestThis) -> None:
+        """The tester, its subject a user, group or role, or a managed policy's default
+        version as a custom policy."""
+        self.action_show("tester")
+        self.query_one(TesterSection).test_this(source_arn=message.source_arn,
+                                                policy_arn=message.policy_arn)
 
     def action_focus_sidebar(self) -> None:
         """Escape from a section's input: the number keys switch sections again."""

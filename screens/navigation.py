@@ -39,9 +39,33 @@ class SessionEnded(Message):
         self.notice = notice
 
 
+class TestThis(Message):
+    """Open the tester on a user, group or role (`source_arn`), or on a managed policy's
+    default version as a custom policy (`policy_arn`)."""
+
+    __test__ = False  # its name starts with Test: not a pytest class
+
+    def __init__(self, *, source_arn: str | None = None,
+                 policy_arn: str | None = None) -> None:
+        super().__init__()
+        self.source_arn, self.policy_arn = source_arn, policy_arn
+
+
+def test_this_message(arn: str) -> TestThis:
+    """The TestThis for an entity's ARN: a managed policy is tested as a custom policy,
+    a user, group or role as the subject."""
+    if ":policy/" in arn:
+        return TestThis(policy_arn=arn)
+    return TestThis(source_arn=arn)
+
+
 class SectionsScreen(Screen[None]):
     """A screen of sections (the main screen): the palette offers to jump to each."""
 
     def action_show(self, section: str) -> None:
         """Show a section and put the keyboard in it."""
+        raise NotImplementedError
+
+    def test_this(self, message: TestThis) -> None:
+        """Show the tester with the subject of `message` filled in."""
         raise NotImplementedError

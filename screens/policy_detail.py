@@ -21,6 +21,7 @@ from iamtui.policy import PolicyType
 from iamtui.screens.navigation import EntityKind, OpenEntity
 from iamtui.screens.ops import Failed, run_op
 from iamtui.screens.policy_editor import managed_policy_quota
+from iamtui.screens.policy_versions import PolicyVersionsDiffScreen
 from iamtui.screens.session import session_of
 from iamtui.screens.widgets.detail_pane import DetailPane, TagsPane
 from iamtui.screens.widgets.detail_screen import DetailScreen, header
@@ -66,6 +67,7 @@ class VersionsPane(DetailPane):
         # not `s`: the table sorts with it
         Binding("m", "set_default", "Make default", id="versions.make_default"),
         Binding("d", "remove", "Delete", id="versions.delete"),
+        Binding("c", "compare", "Compare", id="versions.compare"),
     ]
 
     def __init__(self, arn: str, trail: tuple[str, ...], **kwargs: Any) -> None:
@@ -87,7 +89,26 @@ class VersionsPane(DetailPane):
             return False
         if action in ("set_default", "remove"):
             return self.current is not None and not self._is_default(self.current)
+        if action == "compare":
+            return self.table.total_count > 1
         return True
+
+    def action_compare(self) -> None:
+        """c: the version under the cursor beside the default one (or, on the default,
+        beside the version before it), differences highlighted."""
+        current = self.current
+        rows = self.table.rows
+        default = next((r.key for r in rows if r.cells[1] == "Yes"), None)
+        if current is None or default is None:
+            return
+        left = default
+        if current == default:  # the default against its predecessor
+            ids = sorted((r.key for r in rows), key=lambda v: int(v.lstrip("v")))
+            index = ids.index(current)
+            left = ids[index - 1] if index > 0 else ids[min(1, len(ids) - 1)]
+        self.app.push_screen(PolicyVersionsDiffScreen(self.arn, left, current,
+                                                      trail=self.trail),
+                             lambda _: self._changed())
 
     def action_new(self) -> None:
         if self.table.total_count >= MAX_VERSIONS:

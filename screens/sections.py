@@ -19,6 +19,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, Static
 
 from iamtui.errors import IamError
+from iamtui.screens.copy import copy_menu
 from iamtui.screens.ops import Operations, report_error
 from iamtui.screens.session import session_of
 from iamtui.screens.widgets.resource_table import Column, ResourceTable, Row
@@ -57,7 +58,7 @@ class ResourceSection(Operations, Vertical):
         Binding("n", "create", "New", id="section.new"),
         Binding("d", "delete", "Delete", id="section.delete"),
         Binding("r", "refresh", "Refresh", id="section.refresh"),
-        Binding("y", "copy_arn", "Copy ARN", id="section.copy_arn"),
+        Binding("y", "copy_arn", "Copy", id="section.copy_arn"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="section.clear_filter"),
     ]
 
@@ -70,7 +71,7 @@ class ResourceSection(Operations, Vertical):
     def compose(self) -> ComposeResult:
         yield Static(self.kind.name, classes="section-title")
         yield Input(placeholder=f"Filter {self.kind.name.lower()}…", id="filter", compact=True)
-        yield ResourceTable(self.kind.columns, styler=self.kind.styler,
+        yield ResourceTable(self.kind.columns, styler=self.kind.styler, markable=True,
                             empty_text=f"No {self.kind.name.lower()} yet. Press n to create one.")
         yield Static("", classes="section-status")
 
@@ -105,9 +106,15 @@ class ResourceSection(Operations, Vertical):
         try:
             rows = self.kind.load(session.service, session.principal)
         except IamError as error:
-            app.call_from_thread(report_error, self, error)
+            # a denial is audited, and that commit moves the revision: count it as seen,
+            # or following the store would ask (and be refused) again every second
+            app.call_from_thread(self._refused, error, session.revision)
             return
         app.call_from_thread(self._show, rows, revision)
+
+    def _refused(self, error: IamError, revision: int) -> None:
+        self.loaded_revision = revision
+        report_error(self, error)
 
     def _show(self, rows: list[Row], revision: int) -> None:
         self.loaded_revision = revision
@@ -135,8 +142,14 @@ class ResourceSection(Operations, Vertical):
             text = f"1 {self.kind.singular}" if total == 1 else f"{total} {plural}"
         else:
             text = f"{shown} of {total} {plural} match"
+        if table.marked:  # what `b` and `d` would work on
+            text += f" · {len(table.marked)} marked (b: act on them, d: delete them)"
         # one line of fixed height: no layout pass on each filter keystroke
         self.query_one(".section-status", Static).update(text, layout=False)
+
+    def on_resource_table_marks_changed(self, event: ResourceTable.MarksChanged) -> None:
+        self._update_status()
+        self.refresh_bindings()
 
     def action_filter(self) -> None:
         self.add_class("filtering")
@@ -172,8 +185,7 @@ class ResourceSection(Operations, Vertical):
             self.kind.delete(self, key)
 
     def action_copy_arn(self) -> None:
+        """y: copy the row's name, ARN or JSON, from a small menu."""
         key = self.table.current_key
         if key is not None and self.kind.arn_of is not None:
-            arn = self.kind.arn_of(key)
-            self.app.copy_to_clipboard(arn)
-            self.notify(f"Copied {arn}")
+            copy_menu(self, key)

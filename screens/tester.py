@@ -43,6 +43,7 @@ from iamtui.policy.explain import StatementTrace
 from iamtui.policy.grammar import Statement
 from iamtui.screens.modals import Field, FormModal
 from iamtui.screens.ops import report_error
+from iamtui.screens.paths import remember_path, suggested_path
 from iamtui.screens.policy_editor import PolicyEditorScreen
 from iamtui.screens.session import session_of
 from iamtui.screens.widgets.catalog_suggesters import ResourceSuggester
@@ -318,6 +319,31 @@ class TesterSection(Vertical):
         self.subject_label = kind_name
         self._refresh_policies()
 
+    def test_this(self, *, source_arn: str | None = None,
+                  policy_arn: str | None = None) -> None:
+        """Start over on one subject: a user, group or role, or a managed policy's default
+        version as a custom policy (what it would allow on its own)."""
+        custom: tuple[str, ...] = ()
+        label = None
+        if policy_arn is not None:
+            service, principal = session_of(self)
+            try:
+                policy = service.get_policy(principal, policy_arn)
+                version = service.get_policy_version(principal, policy_arn,
+                                                     policy.default_version_id)
+            except IamError as error:
+                report_error(self, error)
+                return
+            custom = (version.document,)
+            label = f"policy {policy.policy_name} (as custom policy 1)"
+        self.subject = Subject(None, custom)
+        if label is None:
+            self.set_subject(source_arn)
+        else:
+            self.stored, self.subject_label = [], label
+            self._refresh_policies()
+        self.query_one("#actions", Input).focus()
+
     def _all_inputs(self) -> list[tuple[str, Layer, PolicyInput]]:
         custom = [(f"custom-{i + 1}", Layer.IDENTITY, compile_custom(text, i))
                   for i, text in enumerate(self.subject.custom_policies)]
@@ -569,11 +595,13 @@ class TesterSection(Vertical):
                 self.notify(f"Could not write {path}: {error.strerror}", severity="error",
                             markup=False)
                 return
+            remember_path(self, "test-set", path)
             self.notify(f"Saved {len(test_set.cases)} expected decisions to {path}; re-run "
                         f"with `iamtui test-policies {path}`", markup=False)
 
         self.app.push_screen(FormModal("Save the test set", [
-            Field("path", "File", "policy-tests.json")], submit="Save"), done)
+            Field("path", "File", suggested_path(self, "test-set", "policy-tests.json"))],
+            submit="Save"), done)
 
     def action_load_set(self) -> None:
         async def done(values: dict[str, str] | None) -> None:
@@ -581,7 +609,8 @@ class TesterSection(Vertical):
                 await self.load_set(Path(values["path"]).expanduser())
 
         self.app.push_screen(FormModal("Load a test set", [
-            Field("path", "File", "policy-tests.json")], submit="Load"), done)
+            Field("path", "File", suggested_path(self, "test-set", "policy-tests.json"))],
+            submit="Load"), done)
 
     async def load_set(self, path: Path) -> None:
         """Load a saved set into every input (subject, actions, resources, caller, context)
@@ -594,6 +623,7 @@ class TesterSection(Vertical):
         except IamError as error:
             report_error(self, error)
             return
+        remember_path(self, "test-set", path)
         self.loaded = test_set
         self.subject = Subject(None, test_set.subject.custom_policies,
                                test_set.subject.resource_policy, test_set.subject.caller_arn)
@@ -643,7 +673,9 @@ class WhoCanScreen(Screen[None]):
             yield Label(" Resource ")
             yield Input(self.resource, placeholder="*", id="who-resource", compact=True)
         yield ResourceTable((Column("kind", "Kind", 6), Column("name", "Name", 32),
-                             Column("statement", "Allowed by", 80)), id="who-table",
+                             Column("decision", "Decision", 14),
+                             Column("statement", "Allowed by, or why not", 80)),
+                            styler=_decision_style, id="who-table",
                             empty_text="Type an action and a resource, then enter.")
         yield Static("", id="who-status")
         yield Footer(compact=True, show_command_palette=False)
@@ -668,19 +700,23 @@ class WhoCanScreen(Screen[None]):
         app = self.app
         service, principal = session_of(self)
         try:
-            found = service.who_can(principal, action, resource, self.context)
+            # the denied too, each with the engine's reason: who may not, and why not
+            found = service.who_can(principal, action, resource, self.context,
+                                    include_denied=True)
         except IamError as error:
             app.call_from_thread(report_error, self, error)
             return
-        rows = [Row(e.arn, (e.kind, e.name, e.statement or e.decided_by)) for e in found]
+        rows = [Row(e.arn, (e.kind, e.name, e.decision, e.statement or e.decided_by))
+                for e in found]
         app.call_from_thread(self._show, rows, action, resource)
 
     def _show(self, rows: list[Row], action: str, resource: str) -> None:
         table = self.query_one("#who-table", ResourceTable)
-        table.empty_text = f"Nobody may do {action} on {resource}."
+        table.empty_text = f"No user or role to ask about {action} on {resource}."
         table.set_rows(rows)
+        may = sum(1 for r in rows if r.cells[2] == Decision.ALLOWED)
         self.query_one("#who-status", Static).update(
-            f"{len(rows)} may do {action} on {resource}")
+            f"{may} may, {len(rows) - may} may not do {action} on {resource}")
 
     def action_back(self) -> None:
         self.dismiss(None)

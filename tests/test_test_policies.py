@@ -109,6 +109,32 @@ def test_who_can_names_users_and_roles_with_the_statement(seeded: IamService,
     assert [e.name for e in seeded.who_can(root, "s3:DeleteObject", OBJECT, mfa)] == ["alice"]
 
 
+def test_who_can_also_says_why_the_others_are_denied(seeded: IamService,
+                                                     root: Principal) -> None:
+    """The reason comes from the engine's decision (IAM User Guide, "Policy evaluation
+    logic": an explicit deny overrides any allow; an allow outside the permissions
+    boundary is no allow; without an allowing statement the request is implicitly
+    denied): https://docs.aws.amazon.com/IAM/latest/UserGuide/
+    reference_policies_evaluation-logic.html"""
+    seeded.create_user(root, "carol")
+    seeded.put_user_policy(root, "carol", "Read", READ)
+    seeded.put_user_permissions_boundary(root, "carol",
+                                         "arn:aws:iam::aws:policy/IAMUserChangePassword")
+    found = seeded.who_can(root, "s3:DeleteObject", OBJECT, include_denied=True)
+    why = {e.name: (e.decision, e.statement) for e in found}
+    assert why["alice"] == ("explicitDeny", 'explicit deny: "NoDeleteWithoutMfa" (#1) of '
+                            "Delete in an identity-based policy")
+    assert why["bob"] == ("implicitDeny", "no allowing statement")
+    read = seeded.who_can(root, "s3:GetObject", OBJECT, include_denied=True)
+    assert [(e.name, e.decision) for e in read][:2] == [("alice", "allowed"),
+                                                        ("reader", "allowed")]
+    why = {e.name: (e.decision, e.statement) for e in read}
+    assert why["carol"] == ("implicitDeny",
+                            "permissions boundary: it does not allow what a policy allows")
+    # without the flag, only who may (as before)
+    assert [e.name for e in seeded.who_can(root, "s3:GetObject", OBJECT)] == ["alice", "reader"]
+
+
 def test_who_can_is_authorized(seeded: IamService, root: Principal) -> None:
     from iamtui.errors import AccessDenied
 

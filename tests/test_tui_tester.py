@@ -185,9 +185,12 @@ async def test_who_can(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         screen = app.screen
         assert isinstance(screen, WhoCanScreen)
         found = [r.cells for r in screen.query_one(ResourceTable).rows]
-        assert [(kind, name) for kind, name, _ in found] == [("user", "alice")]
-        assert found[0][2].startswith('"ReadReports" (#1) of ')
-        assert matrices[1:] == [("s3:GetObject",)]  # alice's; bob has no policy to ask
+        assert [(kind, name, decision) for kind, name, decision, _ in found] == [
+            ("user", "alice", "allowed"), ("user", "bob", "implicitDeny")]
+        assert found[0][3].startswith('"ReadReports" (#1) of ')
+        assert found[1][3] == "no allowing statement"  # who may not, and why not
+        # through the one simulation path: alice's matrix, and bob's (denied ones are shown)
+        assert matrices[1:] == [("s3:GetObject",)] * 2
 
 
 async def test_save_and_reload_a_test_set(db: Path, tmp_path: Path) -> None:

@@ -76,24 +76,49 @@ class Subject:
 
 @dataclass(frozen=True)
 class WhoCanEntry:
-    """A user or role allowed the action, and the statement that allows it."""
+    """A user or role and the engine's decision: the statement that allows the action,
+    or (when denied ones are asked for) why it is denied."""
 
     kind: str  # user or role
     name: str
     arn: str
-    statement: str  # `"Sid" (#1) of <policy>` or `#2 of <policy>`
+    statement: str  # `"Sid" (#1) of <policy>` or `#2 of <policy>`; for a deny, the reason
     decided_by: Layer
     result: EvalResult = field(repr=False, compare=False)
 
+    @property
+    def decision(self) -> Decision:
+        """allowed, explicitDeny or implicitDeny."""
+        return self.result.decision
 
-def statement_label(result: EvalResult) -> str:
-    """The first allowing statement of a result, in words (empty when none allows)."""
+
+def statement_label(result: EvalResult, effect: str = "Allow") -> str:
+    """The first statement of `effect` that decided a result, in words (empty when none)."""
     for match in result.matched:
         st = match.statement.statement
-        if st.effect == "Allow":
+        if st.effect == effect:
             name = f'"{st.sid}" (#{st.index + 1})' if st.sid else f"#{st.index + 1}"
             return f"{name} of {match.source.source_id}"
     return ""
+
+
+_DENY_LAYERS = {Layer.IDENTITY: "an identity-based policy",
+                Layer.BOUNDARY: "the permissions boundary",
+                Layer.RESOURCE: "the resource-based policy"}
+
+
+def denial_reason(result: EvalResult) -> str:
+    """Why the engine denied, in words: an explicit deny (which statement, where), the
+    permissions boundary not allowing what an identity policy allows, or no allowing
+    statement at all (IAM User Guide, "Policy evaluation logic")."""
+    if result.decision == Decision.EXPLICIT_DENY:
+        where = _DENY_LAYERS.get(result.decided_by, result.decided_by)
+        return f"explicit deny: {statement_label(result, 'Deny')} in {where}"
+    if result.decided_by == Layer.BOUNDARY:
+        return "permissions boundary: it does not allow what a policy allows"
+    if result.cross_account and result.decided_by == Layer.RESOURCE:
+        return "no allowing statement in the resource owner's policy"
+    return "no allowing statement"
 
 
 def expand_actions(actions: Iterable[str], mentioned: Sequence[str]) -> list[str]:
@@ -210,10 +235,12 @@ class WhoCanOperations(ServiceCore):
                 view, action, resource))
 
     def who_can(self, caller: Principal, action: str, resource: str = "*",
-                context: Sequence[ContextEntry] = ()) -> list[WhoCanEntry]:
+                context: Sequence[ContextEntry] = (), *,
+                include_denied: bool = False) -> list[WhoCanEntry]:
         """Every user and role in the store allowed `action` on `resource`, with the
         statement that allows it. Each is evaluated as itself (its principal context
         keys filled in where `context` gives none), with the resource's stored policy.
+        With `include_denied`, the others follow, each with `denial_reason`.
         Authorized as iam:SimulatePrincipalPolicy on "*"."""
         request = simulation.check_request([action], [resource], context)
         view = self._read(caller, "SimulatePrincipalPolicy", "*",
@@ -227,7 +254,7 @@ class WhoCanOperations(ServiceCore):
             kind = "user" if isinstance(source, User) else "role"
             name = source.user_name if isinstance(source, User) else source.role_name
             own = self.policies_of(view, kind, name)
-            if not own.identity and applies is None:
+            if not own.identity and applies is None and not include_denied:
                 continue  # nothing could allow it
             own_context = simulation.merge_context(principal_context(source, account),
                                                    request.context)
@@ -238,7 +265,12 @@ class WhoCanOperations(ServiceCore):
             if result.decision == Decision.ALLOWED:
                 found.append(WhoCanEntry(kind, name, source.arn, statement_label(result),
                                          result.decided_by, result))
-        found.sort(key=lambda e: (e.kind != "user", e.name.casefold()))
+            elif include_denied:
+                found.append(WhoCanEntry(kind, name, source.arn, denial_reason(result),
+                                         result.decided_by, result))
+        # the allowed first, then users before roles, by name
+        found.sort(key=lambda e: (e.decision != Decision.ALLOWED, e.kind != "user",
+                                  e.name.casefold()))
         return found
 
 
@@ -257,4 +289,5 @@ def compile_custom(text: str, index: int) -> PolicyInput:
 
 
 __all__ = ["Subject", "SubjectPolicy", "WhoCanEntry", "WhoCanOperations", "compile_custom",
-           "context_key_types", "expand_actions", "mentioned_actions", "statement_label"]
+           "context_key_types", "denial_reason", "expand_actions", "mentioned_actions",
+           "statement_label"]

@@ -29,6 +29,7 @@ from iamtui.screens.navigation import OpenEntity
 from iamtui.screens.ops import Failed, run_op
 from iamtui.screens.policy_detail import new_policy_version
 from iamtui.screens.policy_editor import managed_policy_quota
+from iamtui.screens.row_keys import is_resource_key, resource_arn
 from iamtui.screens.sections import ResourceSection
 from iamtui.screens.session import session_of
 from iamtui.screens.widgets.kind_section import EditableKind, KindSection
@@ -86,7 +87,7 @@ def customer_managed(arn: str) -> bool:
 
 def open_policy(section: ResourceSection, arn: str) -> None:
     """Enter: the policy's detail; the table refreshes when it closes."""
-    if resource_policies.is_resource_key(arn):
+    if is_resource_key(arn):
         resource_policies.open_resource_policy(section, arn)
         return
     section.post_message(OpenEntity("policy", arn, on_close=section.action_refresh))
@@ -134,7 +135,7 @@ def create_policy(section: ResourceSection) -> None:
 
 def edit_policy(section: ResourceSection, arn: str) -> None:
     """e: a new default version of a customer managed policy, in the editor."""
-    if resource_policies.is_resource_key(arn):
+    if is_resource_key(arn):
         resource_policies.open_resource_policy(section, arn)
         return
     new_policy_version(section, arn, ("Policies", name_of(arn)), section.action_refresh)
@@ -142,7 +143,7 @@ def edit_policy(section: ResourceSection, arn: str) -> None:
 
 def delete_policy(section: ResourceSection, arn: str) -> None:
     """d: DeletePolicy after a confirmation (typing the name when it is in use)."""
-    if resource_policies.is_resource_key(arn):
+    if is_resource_key(arn):
         resource_policies.delete_resource_policy(section, arn)
         return
     name = name_of(arn)
@@ -159,7 +160,7 @@ def delete_policy(section: ResourceSection, arn: str) -> None:
 
 POLICIES = EditableKind("Policies", "policy", COLUMNS, load, open=open_policy,
                         create=create_policy, delete=delete_policy,
-                        arn_of=resource_policies.resource_arn,
+                        arn_of=resource_arn,
                         styler=_style, edit=edit_policy, can_edit=customer_managed,
                         can_delete=customer_managed)
 

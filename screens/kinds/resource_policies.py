@@ -16,6 +16,7 @@ from iamtui.errors import AccessDenied
 from iamtui.policy import PolicyType
 from iamtui.screens.modals import Field, FormModal
 from iamtui.screens.ops import Failed, run_op
+from iamtui.screens.row_keys import PREFIX, resource_arn
 from iamtui.screens.sections import ResourceSection
 from iamtui.screens.session import session_of
 from iamtui.screens.widgets.permissions import open_editor, pretty
@@ -25,16 +26,7 @@ from iamtui.service.resources import validate_resource_arn
 if TYPE_CHECKING:
     from iamtui.service import IamService, Principal
 
-PREFIX = "resource:"
 TYPE_LABEL = "Resource-based"
-
-
-def is_resource_key(key: str) -> bool:
-    return key.startswith(PREFIX)
-
-
-def resource_arn(key: str) -> str:
-    return key.removeprefix(PREFIX)
 
 
 def statement_summary(document: str) -> str:

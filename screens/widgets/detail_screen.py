@@ -11,6 +11,8 @@ from textual.screen import Screen
 from textual.widgets import Static, TabbedContent, TextArea
 
 from iamtui.errors import IamError
+from iamtui.screens.copy import copy_menu
+from iamtui.screens.navigation import test_this_message
 from iamtui.screens.ops import report_error
 from iamtui.screens.session import signed_in
 from iamtui.screens.widgets.detail_pane import DetailPane
@@ -50,7 +52,8 @@ class DetailScreen(Screen[None]):
         Binding("escape", "back", "Back", id="detail.back"),
         Binding("right_square_bracket", "tab(1)", "Next tab", id="detail.next_tab"),
         Binding("left_square_bracket", "tab(-1)", "Prev tab", show=False, id="detail.prev_tab"),
-        Binding("y", "copy_arn", "Copy ARN", id="detail.copy_arn"),
+        Binding("y", "copy_arn", "Copy", id="detail.copy_arn"),
+        Binding("T", "test_this", "Test this", show=False, id="detail.test_this"),
         Binding("question_mark", "app.toggle_help", "Keys", show=False, id="app.keys"),
     ]
     COMMANDS: ClassVar[set[Any]] = {IamCommands}
@@ -116,7 +119,12 @@ class DetailScreen(Screen[None]):
         """Switch to a tab by its id."""
         self.query_one(TabbedContent).active = tab_id
 
-    def action_copy_arn(self) -> None:
+    def action_test_this(self) -> None:
+        """T: the tester on this user, group or role, or on this policy as a custom one."""
         if self.arn:
-            self.app.copy_to_clipboard(self.arn)
-            self.notify(f"Copied {self.arn}")
+            self.post_message(test_this_message(self.arn))
+
+    def action_copy_arn(self) -> None:
+        """y: copy the name, ARN or JSON, from a small menu."""
+        if self.arn:
+            copy_menu(self, self.arn)

@@ -103,6 +103,10 @@ class LineTable(ScrollView, can_focus=True):
     def empty_message(self) -> str:
         return self.empty_text
 
+    def row_style(self, index: int) -> Style | None:
+        """A style for the whole of row `index` (a marked row), under the cursor's."""
+        return None
+
     def cursor_moved(self) -> None:
         """Tell listeners where the cursor is (after it moved or the rows changed)."""
 
@@ -129,9 +133,12 @@ class LineTable(ScrollView, can_focus=True):
             return Strip.blank(width, self.rich_style)
         cursor = self.get_component_rich_style("line-table--cursor") \
             if index == self.cursor else None
+        row_style = self.row_style(index)
         segments = []
         for column, column_width, cell in zip(self.columns, self.widths, cells, strict=True):
             style = self.styler(column.key, cell) if self.styler else None
+            if row_style is not None:
+                style = (style or Style()) + row_style
             if cursor is not None:
                 style = (style or Style()) + cursor
             segments += [Segment(fit(cell, column_width), style), Segment(" " * GAP, cursor)]

@@ -9,13 +9,14 @@ Matching is fuzzy, so the short forms work as aliases: `u alice` finds "user ali
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from textual.app import App
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from iamtui.errors import IamError
+from iamtui.errors import AccessDenied, IamError
 from iamtui.screens.account_transfer import export_details, import_details
 from iamtui.screens.navigation import SECTIONS, EntityKind, OpenEntity, SectionsScreen
 from iamtui.screens.session import session_of
@@ -39,6 +40,23 @@ ACCOUNT_MENU = (
     ("my security credentials", "app.my_credentials",
      "Your password, MFA device and access keys (f9)"),
 )
+
+# Listings refused to the signed-in principal. The palette gathers on every opening; a
+# user without list rights would leave four AccessDenied records each time (and each
+# denial is a commit, so the store's revision cannot tell "nothing changed"). The first
+# refusal of each listing is audited once per sign-in; identical requests are not made
+# again until the next sign-in (a new principal), when a policy may allow them.
+_REFUSED: weakref.WeakKeyDictionary[App[object], tuple[object, set[str]]] = \
+    weakref.WeakKeyDictionary()
+
+
+def _refused_listings(app: App[object], principal: object) -> set[str]:
+    """The kinds `principal` was refused listing in this sign-in (a set to add to)."""
+    known = _REFUSED.get(app)
+    if known is None or known[0] is not principal:
+        known = (principal, set())
+        _REFUSED[app] = known
+    return known[1]
 
 
 def _open(app: App[object], kind: EntityKind, key: str) -> Callable[[], object]:
@@ -68,6 +86,7 @@ class IamCommands(Provider):
                     for text, action, help_text in ACCOUNT_MENU
                     if app.check_action(action.removeprefix("app."), ())]
         service, principal = session_of(screen)
+        refused = _refused_listings(app, principal)
         listings: list[tuple[EntityKind, Callable[[], list[tuple[str, str]]]]] = [
             ("user", lambda: [(u.user_name, u.user_name)
                               for u in service.list_users(principal)]),
@@ -78,10 +97,15 @@ class IamCommands(Provider):
                                 for p in service.list_policies(principal)]),
         ]
         for kind, listing in listings:
+            if kind in refused:
+                continue  # refused in this sign-in: asking again would only log it again
             try:
                 found = listing()
+            except AccessDenied:
+                refused.add(kind)  # offer none of it, and do not ask again for now
+                continue
             except IamError:
-                continue  # not allowed to list this kind: offer none of it
+                continue
             entries += [Entry(f"{kind} {name}", _open(app, kind, key), f"Open {kind} {name}")
                         for name, key in found]
         return entries

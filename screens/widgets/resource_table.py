@@ -47,11 +47,16 @@ class ResourceTable(LineTable):
         Binding("enter", "activate", "Open", id="resource_table.open"),
         Binding("s", "sort_next", "Sort", id="resource_table.sort"),
         Binding("S", "sort_reverse", "Reverse", show=False, id="resource_table.reverse"),
+        Binding("space", "toggle_mark", "Mark", show=False, id="resource_table.mark"),
+        Binding("asterisk,ctrl+a", "mark_all", "Mark all", show=False,
+                id="resource_table.mark_all"),
     ]
-    COMPONENT_CLASSES: ClassVar[set[str]] = {"resource-table--sorted"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"resource-table--sorted", "resource-table--marked"}
     DEFAULT_CSS = """
     ResourceTable > .resource-table--sorted { text-style: bold underline; color: $text-accent; }
+    ResourceTable > .resource-table--marked { background: $accent 35%; text-style: bold; }
     """
+    MARK = "✓ "  # before a marked row's first cell: marks show without colour too
 
     class Highlighted(Message):
         """The cursor moved to a row."""
@@ -63,6 +68,18 @@ class ResourceTable(LineTable):
         @property
         def control(self) -> ResourceTable:
             """The table the cursor moved in (so `@on(..., "#id")` can route it)."""
+            return self.table
+
+    class MarksChanged(Message):
+        """Rows were marked or unmarked (for work on all of them at once)."""
+
+        def __init__(self, table: ResourceTable) -> None:
+            super().__init__()
+            self.table = table
+
+        @property
+        def control(self) -> ResourceTable:
+            """The table whose marks changed (so `@on(..., "#id")` can route it)."""
             return self.table
 
     class Activated(Message):
@@ -78,8 +95,11 @@ class ResourceTable(LineTable):
             return self.table
 
     def __init__(self, columns: Sequence[Column], *, styler: CellStyler | None = None,
-                 empty_text: str = "Nothing here yet.", **kwargs: Any) -> None:
+                 empty_text: str = "Nothing here yet.", markable: bool = False,
+                 **kwargs: Any) -> None:
         super().__init__(columns, styler=styler, empty_text=empty_text, **kwargs)
+        self.markable = markable
+        self.marked: set[str] = set()  # keys of the rows marked with space
         self._all: list[Row] = []
         self._rows: list[Row] = []
         self.widths = [cell_len(c.label) for c in self.columns]
@@ -110,7 +130,53 @@ class ResourceTable(LineTable):
         return len(self._rows)
 
     def cells_at(self, index: int) -> Sequence[str] | None:
-        return self._rows[index].cells if 0 <= index < len(self._rows) else None
+        if not 0 <= index < len(self._rows):
+            return None
+        row = self._rows[index]
+        if row.key in self.marked:
+            return (self.MARK + row.cells[0], *row.cells[1:])
+        return row.cells
+
+    def row_style(self, index: int) -> Style | None:
+        if 0 <= index < len(self._rows) and self._rows[index].key in self.marked:
+            return self.get_component_rich_style("resource-table--marked")
+        return None
+
+    @property
+    def marked_rows(self) -> list[Row]:
+        """The marked rows, in the order shown (marked rows hidden by the filter last)."""
+        shown = [r for r in self._rows if r.key in self.marked]
+        keys = {r.key for r in shown}
+        return shown + [r for r in self._all if r.key in self.marked and r.key not in keys]
+
+    def set_marks(self, keys: set[str]) -> None:
+        """Mark exactly the rows keyed `keys` (after bulk work: those left to retry)."""
+        self.marked = set(keys)
+        self.refresh()
+        self.post_message(self.MarksChanged(self))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("toggle_mark", "mark_all"):
+            return self.markable
+        return True
+
+    def action_toggle_mark(self) -> None:
+        """Space: mark or unmark the row under the cursor, then move down (mark a run
+        of rows by holding space)."""
+        key = self.current_key
+        if key is None:
+            return
+        self.marked ^= {key}
+        self.post_message(self.MarksChanged(self))
+        self.action_cursor(1)
+        self.refresh()
+
+    def action_mark_all(self) -> None:
+        """`*` or ctrl+a: mark every row shown (the filter decides); again: unmark them."""
+        shown = {r.key for r in self._rows}
+        self.marked = self.marked - shown if shown <= self.marked else self.marked | shown
+        self.post_message(self.MarksChanged(self))
+        self.refresh()
 
     @property
     def current_key(self) -> str | None:
@@ -127,7 +193,14 @@ class ResourceTable(LineTable):
             for i, cell in enumerate(row.cells):
                 if len(cell) > widths[i]:
                     widths[i] = cell_len(cell)
+        if self.markable and self._all:  # room for the mark: marking moves no column
+            widths[0] = max(widths[0], max(cell_len(r.cells[0]) for r in self._all)
+                            + cell_len(self.MARK))
         self._data_widths = widths
+        gone = self.marked - {r.key for r in self._all}
+        if gone:  # deleted elsewhere: a mark on a row that is no more means nothing
+            self.marked -= gone
+            self.post_message(self.MarksChanged(self))
         self._fit_columns()
         self._apply(keep)
 

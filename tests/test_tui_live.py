@@ -1,0 +1,88 @@
+"""The open section follows changes made elsewhere (issue 12, "Live and bulk"): another
+process (the CLI, a second app) writes the store; the table shows it within about a
+second, without `r`, and keeps its cursor and filter."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+from textual.pilot import Pilot
+from tui_helpers import new_store, settle, sign_in
+
+from iamtui.app import IamApp
+from iamtui.screens.audit_log import AuditSection
+from iamtui.screens.widgets.resource_table import ResourceTable
+from iamtui.service import IamService
+
+
+async def wait_until(pilot: Pilot, condition: object, ceiling: float = 30.0) -> None:
+    """Wait (no key pressed) until `condition()` holds; fail past a generous ceiling."""
+    deadline = time.monotonic() + ceiling
+    while not condition():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "the condition never held"
+        await asyncio.sleep(0.05)
+    await pilot.pause()
+
+
+def names(table: ResourceTable) -> list[str]:
+    return [row.cells[0] for row in table.rows]
+
+
+async def test_users_follow_another_process_keeping_cursor_and_filter(tmp_path: Path) -> None:
+    seed = new_store(tmp_path)
+    root = seed.root_principal()
+    for name in ("alice", "bob", "carol"):
+        seed.create_user(root, name)
+    seed.close()
+    app = IamApp(tmp_path / "db.json", keys_dir=tmp_path / "keys")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await sign_in(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        table = app.screen.query_one("#users ResourceTable", ResourceTable)
+        await pilot.press("down")  # the cursor on bob
+        assert table.current_key is not None and table.current_key.endswith("/bob")
+
+        other = IamService.open(tmp_path / "db.json", keys_dir=tmp_path / "keys")
+        try:
+            other.create_user(other.root_principal(), "aaron")  # sorts before bob
+            await wait_until(pilot, lambda: "aaron" in names(table))
+            assert table.current_key.endswith("/bob")  # the same user, not the same row
+
+            await pilot.press("slash", "a")  # filter "a": alice, aaron, carol
+            await pilot.press("enter")
+            other.delete_user(other.root_principal(), "alice")
+            await wait_until(pilot, lambda: "alice" not in names(table))
+            assert sorted(names(table)) == ["aaron", "carol"]  # the filter still applies
+        finally:
+            other.close()
+
+
+async def test_the_audit_log_follows_new_events_keeping_its_event(tmp_path: Path) -> None:
+    seed = new_store(tmp_path)
+    root = seed.root_principal()
+    for name in ("alice", "bob", "carol"):
+        seed.create_user(root, name)
+    seed.close()
+    app = IamApp(tmp_path / "db.json", keys_dir=tmp_path / "keys")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(pilot)
+        await pilot.press("7")
+        await settle(pilot)
+        section = app.screen.query_one(AuditSection)
+        table = section.table
+        await pilot.press("down")  # the second newest event
+        await settle(pilot)
+        count, cursor = table.count, table.cursor
+        event_id = section.records[cursor]["eventID"]
+
+        other = IamService.open(tmp_path / "db.json", keys_dir=tmp_path / "keys")
+        try:
+            other.create_user(other.root_principal(), "dave")
+        finally:
+            other.close()
+        await wait_until(pilot, lambda: table.count > count)
+        assert section.records[table.cursor]["eventID"] == event_id  # the same event
+        assert table.cursor == cursor + (table.count - count)

@@ -25,9 +25,8 @@ import pytest
 from helpers import ACCOUNT_ID, FakeClock
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
-from tui_helpers import collected, new_store, settle, sign_in, type_text
+from tui_helpers import collected, new_store, pin_store_folder, settle, sign_in, type_text
 
-import iamtui.screens.widgets.status_line as status_line
 from iamtui.app import IamApp
 from iamtui.screens.main import MainScreen
 from iamtui.screens.modals import FormModal
@@ -267,9 +266,7 @@ async def test_root_may_not_switch_role(db: Path, clock: FakeClock) -> None:
 
 
 def _pin(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    real_status = status_line.status_text
-    monkeypatch.setattr(status_line, "status_text",
-                        lambda *args: real_status(*args).replace(str(db.parent), "/srv"))
+    pin_store_folder(monkeypatch, db.parent, "/srv")
 
 
 def test_switch_role_form_snapshot_80x24(db: Path, clock: FakeClock, snap_compare: Any,

@@ -19,9 +19,8 @@ from typing import Any
 import pytest
 from helpers import FakeClock
 from textual.pilot import Pilot
-from tui_helpers import new_store, settle, sign_in, type_text
+from tui_helpers import new_store, pin_store_folder, settle, sign_in, type_text
 
-import iamtui.screens.widgets.status_line as status_line
 from iamtui.app import IamApp
 from iamtui.screens.bulk import BulkResultModal
 from iamtui.screens.modals import ConfirmModal
@@ -166,9 +165,7 @@ async def test_mark_all_shown_then_add_to_group_and_attach_and_detach(tmp_path: 
 @pytest.fixture
 def snap_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> IamApp:
     """The seeded app with its clock and the store's folder pinned, for snapshots."""
-    real_status = status_line.status_text
-    monkeypatch.setattr(status_line, "status_text",
-                        lambda app: real_status(app).replace(str(tmp_path), "/srv/iamtui"))
+    pin_store_folder(monkeypatch, tmp_path)
     return seeded(tmp_path, FakeClock(datetime(2026, 8, 1, 12, 0, tzinfo=UTC)))
 
 

@@ -15,9 +15,8 @@ from typing import Any
 import pytest
 from helpers import FakeClock
 from textual.widgets import OptionList
-from tui_helpers import new_store, settle, sign_in
+from tui_helpers import new_store, pin_store_folder, settle, sign_in
 
-import iamtui.screens.widgets.status_line as status_line
 from iamtui.app import IamApp
 from iamtui.screens.dashboard import CredentialReportScreen, Dashboard, FailingEntitiesScreen
 from iamtui.screens.modals import FormModal
@@ -117,7 +116,5 @@ async def test_credential_report_saved_as_csv(db: Path, clock: FakeClock,
 
 def test_dashboard_snapshot(db: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch,
                             snap_compare: Any) -> None:
-    real_status = status_line.status_text
-    monkeypatch.setattr(status_line, "status_text",
-                        lambda *args: real_status(*args).replace(str(db.parent), "/srv/iamtui"))
+    pin_store_folder(monkeypatch, db.parent)
     assert snap_compare(make_app(db, clock), terminal_size=SIZE, run_before=sign_in)

@@ -18,9 +18,8 @@ import pytest
 from helpers import ACCOUNT_ID, FakeClock
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static
-from tui_helpers import new_store, settle, sign_in
+from tui_helpers import new_store, pin_store_folder, settle, sign_in
 
-import iamtui.screens.widgets.status_line as status_line
 import iamtui.security.mfa as mfa_module
 from iamtui.app import IamApp
 from iamtui.screens.dashboard import FailingEntitiesScreen
@@ -161,9 +160,7 @@ def test_qr_fits_24_rows() -> None:
 def test_mfa_modal_snapshot(db: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch,
                             snap_compare: Any) -> None:
     monkeypatch.setattr(mfa_module, "new_seed", lambda: FIXED_SEED)
-    real_status = status_line.status_text
-    monkeypatch.setattr(status_line, "status_text",
-                        lambda *args: real_status(*args).replace(str(db.parent), "/srv/iamtui"))
+    pin_store_folder(monkeypatch, db.parent)
 
     async def enroll(pilot: Pilot) -> None:
         await sign_in(pilot)

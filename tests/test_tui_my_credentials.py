@@ -28,9 +28,8 @@ from helpers import ACCOUNT_ID, FakeClock
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Input, Static
-from tui_helpers import collected, new_store, settle, sign_in, type_text
+from tui_helpers import collected, new_store, pin_store_folder, settle, sign_in, type_text
 
-import iamtui.screens.widgets.status_line as status_line
 import iamtui.service.access_keys as access_keys
 from iamtui.app import IamApp
 from iamtui.errors import AccessDenied
@@ -343,9 +342,7 @@ async def test_a_role_session_has_no_credentials_of_its_own(db: Path, clock: Fak
 def _pin(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """What varies between runs: the store's folder, a new key's random ID."""
     monkeypatch.setattr(access_keys, "new_access_key_id", lambda: "AKIAIOSFODNN7EXAMPLE")
-    real_status = status_line.status_text
-    monkeypatch.setattr(status_line, "status_text",
-                        lambda *args: real_status(*args).replace(str(db.parent), "/srv"))
+    pin_store_folder(monkeypatch, db.parent, "/srv")
 
 
 def test_my_credentials_snapshot_80x24(db: Path, clock: FakeClock, snap_compare: Any,

@@ -19,9 +19,8 @@ import pytest
 from helpers import ACCOUNT_ID, ROOT_PASSWORD, FakeClock
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
-from tui_helpers import wait_for_workers
+from tui_helpers import pin_store_folder, wait_for_workers
 
-import iamtui.screens.widgets.status_line as status_line
 from iamtui.app import IamApp
 from iamtui.screens.policy_editor import PolicyEditorScreen
 from iamtui.service import IamService
@@ -74,9 +73,7 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> IamApp:
     svc.put_user_permissions_boundary(root, "alice", "arn:aws:iam::aws:policy/PowerUserAccess")
     svc.close()
     clock.now = NOW
-    real_status = status_line.status_text
-    monkeypatch.setattr(status_line, "status_text",
-                        lambda *args: real_status(*args).replace(str(tmp_path), "/srv/iamtui"))
+    pin_store_folder(monkeypatch, tmp_path)
     return IamApp(db, keys_dir=tmp_path / "keys", clock=clock)
 
 

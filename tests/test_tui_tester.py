@@ -15,9 +15,8 @@ import pytest
 from helpers import ROOT_PASSWORD, FakeClock
 from textual.pilot import Pilot
 from textual.widgets import Input, Static, TextArea
-from tui_helpers import new_store, settle
+from tui_helpers import new_store, pin_store_folder, settle
 
-import iamtui.screens.widgets.status_line as status_line
 from iamtui.app import IamApp
 from iamtui.policy import simulation
 from iamtui.screens.main import MainScreen
@@ -356,9 +355,7 @@ def test_decided_by_words_for_implicit_denies() -> None:
 
 
 def test_tester_snapshot(db: Path, monkeypatch: pytest.MonkeyPatch, snap_compare: Any) -> None:
-    real_status = status_line.status_text
-    monkeypatch.setattr(status_line, "status_text",
-                        lambda *args: real_status(*args).replace(str(db.parent), "/srv/iamtui"))
+    pin_store_folder(monkeypatch, db.parent)
 
     async def run(pilot: Pilot) -> None:
         tester = await run_alice(pilot)

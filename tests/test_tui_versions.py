@@ -17,9 +17,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from textual.pilot import Pilot
 from textual.widgets import Static, TabbedContent
-from tui_helpers import new_store, settle
+from tui_helpers import new_store, pin_store_folder, settle
 
-import iamtui.screens.widgets.status_line as status_line
 from iamtui.app import IamApp
 from iamtui.screens.policy_detail import PolicyDetailScreen
 from iamtui.screens.policy_versions import PolicyVersionsDiffScreen, side_by_side
@@ -118,8 +117,6 @@ def test_side_by_side_loses_no_line_of_either_side(left: list[str], right: list[
 
 def test_versions_diff_snapshot(db: Path, monkeypatch: pytest.MonkeyPatch,
                                 snap_compare: Any) -> None:
-    real_status = status_line.status_text
-    monkeypatch.setattr(status_line, "status_text",
-                        lambda app: real_status(app).replace(str(db.parent), "/srv/iamtui"))
+    pin_store_folder(monkeypatch, db.parent)
     app = IamApp(db, keys_dir=db.parent / "keys")
     assert snap_compare(app, terminal_size=(80, 24), run_before=compare_v1)

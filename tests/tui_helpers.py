@@ -92,3 +92,12 @@ def collected(*refs: weakref.ref[Any]) -> bool:
         loop.call_later(3600, lambda: None).cancel()
     gc.collect()
     return all(ref() is None for ref in refs)
+
+
+def pin_store_folder(monkeypatch: Any, folder: Path, shown: str = "/srv/iamtui") -> None:
+    """Snapshots: the header names the store's folder as `shown`, not the test's tmp path."""
+    from iamtui.screens.widgets import status_line
+
+    real = status_line.status_text
+    monkeypatch.setattr(status_line, "status_text",
+                        lambda *args, **kwargs: real(*args, **kwargs).replace(str(folder), shown))

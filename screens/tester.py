@@ -512,15 +512,18 @@ class TesterSection(Vertical):
 
     # ------------------------------------------------------------------ running
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
+    @on(Input.Submitted, "#actions, #resources, #caller-arn, #context Input")
+    def _run_on_enter(self, event: Input.Submitted) -> None:
         event.stop()
-        if event.input.id == "context-key":
-            key = event.value.strip()
-            if key:
-                event.input.value = ""
-                self.add_context_key(key)
-            return
         self.action_run()
+
+    @on(Input.Submitted, "#context-key")
+    def _add_typed_key(self, event: Input.Submitted) -> None:
+        event.stop()
+        key = event.value.strip()
+        if key:
+            event.input.value = ""
+            self.add_context_key(key)
 
     def question(self) -> tuple[Subject, list[str], list[str], list[ContextEntry]]:
         caller_arn = self.query_one("#caller-arn", Input).value.strip() or None

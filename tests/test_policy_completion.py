@@ -146,3 +146,16 @@ def test_resource_hint_and_context_key_types() -> None:
     text = '{"Statement": [{"Action": ["s3:A", "s3:B"], "Condition": {"Bool": {"'
     assert statement_actions(text, len(text)) == ["s3:A", "s3:B"]
     assert statement_actions('{"Version": "', 13) is None
+
+
+_PIECES = ['{', '}', '[', ']', '"', ':', ',', ' ', '\\', '\n', '"Action"', '"NotAction"',
+           '"Resource"', '"Condition"', '"Statement"', '"s3:GetObject"', '"s3:Get*"', '"*"',
+           '"arn:aws:s3:::', '"arn:', '"aws:Sour', '"s3:pre', 'x']
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=40).map("".join),
+       st.integers(min_value=0, max_value=400))
+def test_completion_never_fails_on_half_typed_text(text: str, offset: int) -> None:
+    """The editor asks on every keystroke, whatever the text is at that moment: the answer
+    is always a string (the text need not be JSON yet)."""
+    assert isinstance(completion(text, min(offset, len(text))), str)

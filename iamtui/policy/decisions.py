@@ -25,6 +25,7 @@ class Layer(StrEnum):
     IDENTITY = "identity"
     BOUNDARY = "boundary"
     RESOURCE = "resource"
+    SESSION = "session"  # the session policies passed to AssumeRole or GetFederationToken
     CROSS_ACCOUNT = "cross-account"  # both sides of a cross-account request allowed
 
 

@@ -550,10 +550,13 @@ def denial_message(caller: Principal, action: str, resource: str, result: EvalRe
     if result.decision == Decision.EXPLICIT_DENY:
         layer = {Layer.IDENTITY: "an identity-based policy",
                  Layer.BOUNDARY: "a permissions boundary",
-                 Layer.RESOURCE: "a resource-based policy"}.get(result.decided_by, "a policy")
+                 Layer.RESOURCE: "a resource-based policy",
+                 Layer.SESSION: "a session policy"}.get(result.decided_by, "a policy")
         why = f"with an explicit deny in {layer}"
     elif result.decided_by == Layer.BOUNDARY:
         why = f"because no permissions boundary allows the {action} action"
+    elif result.decided_by == Layer.SESSION:
+        why = f"because no session policy allows the {action} action"
     elif result.decided_by == Layer.RESOURCE and result.cross_account:
         why = f"because no resource-based policy allows the {action} action"
     else:

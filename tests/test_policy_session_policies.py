@@ -131,3 +131,32 @@ def test_the_explanation_names_the_session_policy_that_allowed() -> None:
     result = evaluate(_request("s3:GetObject"), IDENTITY, session=[_allow("s3:Get*", "sp")])
     assert any("session policies allow it too" in d for d in explain(result).details)
     assert result.inputs.session is not None and len(result.inputs.session) == 1
+
+
+FEDERATED = f"arn:aws:sts::{ACCOUNT}:federated-user/app"
+ALICE = f"arn:aws:iam::{ACCOUNT}:user/alice"
+
+
+def _federated(action: str) -> EvalRequest:
+    return EvalRequest(action, BUCKET_OBJECT,
+                       caller=Caller.from_arn(FEDERATED)._replace(parent=ALICE),
+                       resource_owner=ACCOUNT)
+
+
+def test_a_federated_users_grants_follow_the_same_two_rules() -> None:
+    """Session policies: a resource-based policy naming the IAM user that called
+    GetFederationToken adds to the user's permissions, which the session policy caps; one
+    naming the federated user session itself is not capped (GetFederationToken: such
+    permissions are granted in addition to the session policies')."""
+    only_get = [_allow("s3:GetObject", "session-policy")]
+    by_user = evaluate(_federated("s3:DeleteObject"), [], session=only_get,
+                       resource_policy=_bucket_policy(ALICE))
+    assert by_user.decision == IMPLICIT_DENY and by_user.decided_by == Layer.SESSION
+    by_session = evaluate(_federated("s3:DeleteObject"), [], session=only_get,
+                          resource_policy=_bucket_policy(FEDERATED))
+    assert by_session.decision == ALLOWED and by_session.decided_by == Layer.RESOURCE
+    capped = evaluate(_federated("s3:DeleteObject"), [],
+                      session=[_allow("s3:DeleteObject", "session-policy")],
+                      resource_policy=_bucket_policy(ALICE))
+    assert capped.decision == ALLOWED
+    assert "stands for" in explain(capped).summary

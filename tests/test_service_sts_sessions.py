@@ -409,3 +409,31 @@ def test_get_access_key_info_names_the_account(service: IamService, root: Princi
         service.get_access_key_info(root, "short")
     with pytest.raises(AccessDenied, match="sts:GetAccessKeyInfo"):
         service.get_access_key_info(alice, key)
+
+
+def test_a_root_session_token_expires(service: IamService, root: Principal,
+                                      clock: FakeClock) -> None:
+    """Temporary credentials stop at their Expiration, the root user's own too."""
+    session = login(service, service.get_session_token(root, duration_seconds=900))
+    clock.advance(seconds=901)
+    from iamtui.service.sts import ExpiredToken
+    with pytest.raises(ExpiredToken):
+        service.get_caller_identity(session)
+
+
+def test_decoding_needs_permission(service: IamService, root: Principal) -> None:
+    """DecodeAuthorizationMessage: only a caller allowed sts:DecodeAuthorizationMessage
+    reads the message, and only a message this store sealed decodes."""
+    alice = user_principal(service, root, "alice")
+    with pytest.raises(AccessDenied) as denied:
+        service.create_user(alice, "bob")
+    encoded = denied.value.encoded_message
+    assert encoded is not None and alice.arn not in encoded  # opaque to the caller
+    with pytest.raises(AccessDenied, match="sts:DecodeAuthorizationMessage"):
+        service.decode_authorization_message(alice, encoded)
+    decoded = json.loads(service.decode_authorization_message(root, encoded))
+    assert decoded["context"]["principal"] == {"id": alice.principal_id, "name": "alice",
+                                               "arn": alice.arn}
+    from iamtui.service.authz_messages import InvalidAuthorizationMessage
+    with pytest.raises(InvalidAuthorizationMessage):
+        service.decode_authorization_message(root, "not-a-message")

@@ -164,3 +164,13 @@ def run_list_role_sessions(args: argparse.Namespace) -> Response:
                     table=[[i["RoleSessionName"], i["AccessKeyId"], i["IssuedAt"],
                             i["Expiration"], i["SourceArn"]] for i in items],
                     headers=["Session", "AccessKeyId", "Issued", "Expires", "AssumedBy"])
+
+
+@command("decode-authorization-message", "Decode the encoded authorization failure message "
+         "of an AccessDenied (as `aws sts decode-authorization-message`).",
+         arg("--encoded-message", required=True,
+             help="the text after \"Encoded authorization failure message:\""))
+def run_decode_authorization_message(args: argparse.Namespace) -> Response:
+    with session.session(args) as (svc, caller):
+        decoded = svc.decode_authorization_message(caller, args.encoded_message)
+    return Response({"DecodedMessage": decoded}, table=[[decoded]], headers=["DecodedMessage"])

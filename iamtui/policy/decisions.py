@@ -35,7 +35,7 @@ class PrincipalMatch(StrEnum):
 
     WILDCARD = "wildcard"
     DIRECT = "direct"
-    ROLE = "role"  # names the role whose session calls
+    ROLE = "role"  # names the role (or user) whose session calls
     ACCOUNT = "account"
 
 

@@ -24,7 +24,8 @@ from iamtui.policy.evaluate import (
 
 _LAYER_NAMES = {IDENTITY: "an identity-based policy", BOUNDARY: "a permissions boundary",
                 RESOURCE: "a resource-based policy", SESSION: "a session policy"}
-_PRINCIPAL_WORDS = {DIRECT: "names the caller", ROLE: "names the caller's role",
+_PRINCIPAL_WORDS = {DIRECT: "names the caller",
+                    ROLE: "names the role (or user) the caller's session stands for",
                     WILDCARD: "applies to every principal",
                     ACCOUNT: "names only the caller's account"}
 

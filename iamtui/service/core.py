@@ -47,7 +47,7 @@ from iamtui.policy import (
 )
 from iamtui.security import Clock, utc_now
 from iamtui.security.passwords import check_password, hash_password
-from iamtui.service import keyfiles, principals, trail
+from iamtui.service import authz_messages, keyfiles, principals, trail
 from iamtui.service.storage import ServiceStore
 from iamtui.service.tables import (
     RESOURCE_POLICIES,
@@ -377,8 +377,11 @@ class ServiceCore:
             session is not None and session.role_id == caller.account_id)
         policies = (self.policies_of(view, kind, caller.name) if not own_root
                     else principals.PrincipalPolicies((_ROOT_ALLOWS,), ()))
+        who = Caller.from_arn(caller.arn)
+        if caller.kind == "federated-user" and session is not None:
+            who = who._replace(parent=session.source_arn)  # the user who federated it
         request = EvalRequest(action, resource, self.caller_context(view, caller, extra),
-                              Caller.from_arn(caller.arn), caller.account_id)
+                              who, caller.account_id)
         return evaluate(request, policies.identity, boundaries=policies.boundaries,
                         resource_policy=self.resource_policy_input(view, action, resource),
                         session=principals.session_policies(view, session) if session else None)
@@ -410,11 +413,22 @@ class ServiceCore:
             if caller.account_id != self.account_id:
                 raise InvalidClientTokenId("The security token included in the request is "
                                            "invalid: it belongs to another account.")
+            if caller.is_temporary:  # root's own session token expires like any other
+                self._check_still_valid(view, caller)
             return
         self._check_still_valid(view, caller)
         result = self.evaluate_caller(view, caller, action, resource, extra)
         if not result.allowed:
-            raise AccessDenied(denial_message(caller, action, resource, result))
+            raise self._denied(view, caller, action, resource, result)
+
+    def _denied(self, view: View, caller: Principal, action: str, resource: str,
+                result: EvalResult) -> AccessDenied:
+        """The AccessDenied for a decision, with the decision sealed in it."""
+        error = AccessDenied(denial_message(caller, action, resource, result))
+        error.encoded_message = authz_messages.encode(
+            self.keys_dir, view.meta["store_id"], authz_messages.decoded_message(
+                caller.principal_id, caller.name, caller.arn, result))
+        return error
 
     def still_valid(self, caller: Principal) -> bool:
         """False once the caller's user or role is gone (deleted, or deleted and made

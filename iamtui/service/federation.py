@@ -1,4 +1,5 @@
-"""Sessions of users: GetSessionToken and GetFederationToken; and GetAccessKeyInfo.
+"""Sessions of users: GetSessionToken and GetFederationToken; GetAccessKeyInfo and
+DecodeAuthorizationMessage (see authz_messages.py).
 
 AWS pages followed:
 - STS API Reference, GetSessionToken: DurationSeconds 900-129,600 (default 43,200) for
@@ -26,6 +27,7 @@ from typing import Any
 
 from iamtui.errors import AccessDenied, NoSuchEntity, ValidationError
 from iamtui.model import iso_z
+from iamtui.service import authz_messages
 from iamtui.service.core import Principal
 from iamtui.service.session_inputs import SessionInputs, check_session_inputs
 from iamtui.service.sts import (
@@ -172,6 +174,19 @@ class FederationOperations(StsOperations):
                 ROLE_SESSIONS.get(view, access_key_id) is None:
             raise NoSuchEntity(f"The access key ID {access_key_id} does not exist.")
         return self.account_id
+
+    def decode_authorization_message(self, caller: Principal, encoded_message: str) -> str:
+        """DecodeAuthorizationMessage: the DecodedMessage JSON of an encoded authorization
+        failure message this store issued, for a caller allowed
+        sts:DecodeAuthorizationMessage."""
+        if not isinstance(encoded_message, str) or \
+                not 1 <= len(encoded_message) <= authz_messages.MAX_ENCODED:
+            raise ValidationError("1 validation error detected: Value at 'encodedMessage' "
+                                  "failed to satisfy constraint: Member must have length "
+                                  f"between 1 and {authz_messages.MAX_ENCODED}")
+        view = self._read(caller, "DecodeAuthorizationMessage", "*",
+                          action="sts:DecodeAuthorizationMessage")
+        return authz_messages.decode(self.keys_dir, view.meta["store_id"], encoded_message)
 
     def _refuse_session_credentials(self, caller: Principal, operation: str) -> None:
         """Neither call takes temporary credentials (STS API Reference)."""

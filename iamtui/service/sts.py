@@ -63,7 +63,6 @@ from iamtui.service.core import (
     ServiceCore,
     View,
     check_temporary_limits,
-    denial_message,
 )
 from iamtui.service.mfa_devices import DRIFT_META
 from iamtui.service.principals import trust_policy_input
@@ -291,7 +290,7 @@ class StsOperations(ServiceCore):
                                        "trust policy does not allow it")
                 result = self.evaluate_caller(tx, acting, action, role_arn, context)
                 if not result.allowed:
-                    raise AccessDenied(denial_message(caller, action, role_arn, result))
+                    raise self._denied(tx, caller, action, role_arn, result)
             assert role is not None  # the loop above refused a missing role
             if duration_seconds > role.max_session_duration:
                 raise ValidationError("The requested DurationSeconds exceeds the "
@@ -450,7 +449,7 @@ class StsOperations(ServiceCore):
         """GetCallerIdentity: who the caller is; no permission needed (even under a deny)."""
         view = self.store.snapshot()
         try:
-            if not caller.is_root:
+            if not caller.is_root or caller.is_temporary:
                 self._check_still_valid(view, caller)
         except IamError as exc:
             self._record(caller, "GetCallerIdentity", {}, error=exc, read_only=True,

@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 from helpers import ACCOUNT_ID, CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 POLICY = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Action": ["iam:ListUsers", "iam:GetUser", "sts:*"],
@@ -167,3 +169,23 @@ def test_get_access_key_info(cli_run: CliRunner, alice: dict) -> None:
                           alice["IAMTUI_ACCESS_KEY_ID"])
     check_output("GetAccessKeyInfo", out)
     assert out == {"Account": ACCOUNT_ID}
+
+
+@given(st.lists(st.from_regex(r"arn:aws:iam::(aws|[0-9]{12}):policy/[A-Za-z0-9+=,.@_-]{1,20}",
+                              fullmatch=True), max_size=10))
+def test_policy_arns_parse_from_shorthand_and_json_alike(arns: list[str]) -> None:
+    """`--policy-arns arn=A arn=B` and `--policy-arns '[{"arn": "A"}, ...]'` are the same
+    list (AWS CLI: shorthand and JSON for lists of structures)."""
+    from iamtui.commands.sts import parse_policy_arns
+
+    assert parse_policy_arns([f"arn={a}" for a in arns]) == arns
+    assert parse_policy_arns([json.dumps([{"arn": a} for a in arns])]) == arns
+
+
+def test_policy_arns_refuse_other_forms() -> None:
+    from iamtui.commands.registry import ArgumentError
+    from iamtui.commands.sts import parse_policy_arns
+
+    for bad in (["arn:aws:iam::aws:policy/X"], ['[{"ARN": "x"}]'], ["[1,"]):
+        with pytest.raises(ArgumentError, match="--policy-arns"):
+            parse_policy_arns(bad)

@@ -437,3 +437,29 @@ def test_decoding_needs_permission(service: IamService, root: Principal) -> None
     from iamtui.service.authz_messages import InvalidAuthorizationMessage
     with pytest.raises(InvalidAuthorizationMessage):
         service.decode_authorization_message(root, "not-a-message")
+
+
+def test_session_calls_are_audited_without_their_secrets(service: IamService,
+                                                         root: Principal) -> None:
+    """Every STS call is a CloudTrail-shaped event of sts.amazonaws.com, the refused ones
+    too; the secret and the token are in neither the store nor the trail; a federated
+    user's later calls are recorded as a FederatedUser."""
+    alice = user_principal(service, root, "alice")
+    inline(service, "user", "alice", "fed", allow("sts:GetFederationToken"))
+    result = service.get_federation_token(alice, "app", policy=allow("s3:*"))
+    creds = result.credentials
+    event = service.audit.page(0, 1)[0]
+    assert (event["eventSource"], event["eventName"]) == ("sts.amazonaws.com",
+                                                          "GetFederationToken")
+    assert event["responseElements"]["federatedUser"]["arn"] == result.arn
+    on_disk = b"".join(p.read_bytes() for p in service.store.path.parent.iterdir()
+                       if p.is_file())
+    for secret in (creds.secret_access_key, creds.session_token):
+        assert secret.encode() not in on_disk
+    fed = login(service, creds)
+    with pytest.raises(AccessDenied):
+        service.get_session_token(fed)
+    refused = service.audit.page(0, 1)[0]
+    assert refused["eventName"] == "GetSessionToken" and refused["errorCode"] == "AccessDenied"
+    assert refused["userIdentity"]["type"] == "FederatedUser"
+    assert refused["userIdentity"]["arn"] == result.arn

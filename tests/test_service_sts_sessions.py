@@ -463,3 +463,16 @@ def test_session_calls_are_audited_without_their_secrets(service: IamService,
     assert refused["eventName"] == "GetSessionToken" and refused["errorCode"] == "AccessDenied"
     assert refused["userIdentity"]["type"] == "FederatedUser"
     assert refused["userIdentity"]["arn"] == result.arn
+
+
+def test_the_root_users_session_token_with_its_mfa_calls_iam(
+        service: IamService, root: Principal, clock: FakeClock) -> None:
+    """GetSessionToken with the root user's MFA device: IAM calls work (root's session
+    with MFA); without MFA they do not."""
+    from iamtui.service.mfa_devices import ROOT_OWNER
+
+    seed = enable_mfa(service, ROOT_OWNER, clock)
+    session = login(service, service.get_session_token(
+        root, serial_number=SERIAL, token_code=current_code(seed, clock)))
+    assert session.is_root and session.mfa_authenticated_at is not None
+    assert service.create_user(session, "bob").user_name == "bob"

@@ -4,7 +4,10 @@ Every command but `init` and the store-less policy commands acts as a principal:
 the root user with `--as-root` (its password read without echo, or from standard
 input with `--root-password-stdin`), or an access key pair: from
 $IAMTUI_ACCESS_KEY_ID / $IAMTUI_SECRET_ACCESS_KEY, or from a profile of the
-credentials file that `iamtui configure` writes.
+credentials file that `iamtui configure` writes. Temporary credentials (assume-role,
+get-session-token, get-federation-token) come with their session token, as the AWS CLI
+takes AWS_SESSION_TOKEN or a profile's aws_session_token: $IAMTUI_SESSION_TOKEN, or
+aws_session_token in the profile.
 """
 
 from __future__ import annotations

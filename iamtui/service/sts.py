@@ -64,7 +64,7 @@ from iamtui.service.core import (
     View,
     check_temporary_limits,
 )
-from iamtui.service.mfa_devices import DRIFT_META
+from iamtui.service.mfa_devices import DRIFT_META, ROOT_OWNER
 from iamtui.service.principals import trust_policy_input
 from iamtui.service.session_inputs import SessionInputs, chained, check_session_inputs
 from iamtui.service.tables import MFA_DEVICES, ROLE_SESSIONS, ROLES, USERS, RoleSession
@@ -338,8 +338,9 @@ class StsOperations(ServiceCore):
                     token_code: str, now: datetime) -> None:
         """Check the caller's MFA code (once per time step) and remember its step."""
         device = MFA_DEVICES.get(change.tx, serial_number)
-        if device is None or device.enable_date is None or caller.kind != "user" or \
-                (device.user_name or "").casefold() != caller.name.casefold():
+        owner = ROOT_OWNER if caller.is_root else caller.name  # GetSessionToken takes root's
+        if device is None or device.enable_date is None or caller.kind not in ("user", "root") \
+                or (device.user_name or "").casefold() != owner.casefold():
             raise AccessDenied("MultiFactorAuthentication failed, unable to validate MFA "
                                "code. Please verify your MFA serial number is valid and "
                                "associated with this user.")

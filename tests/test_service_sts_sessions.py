@@ -476,3 +476,15 @@ def test_the_root_users_session_token_with_its_mfa_calls_iam(
         root, serial_number=SERIAL, token_code=current_code(seed, clock)))
     assert session.is_root and session.mfa_authenticated_at is not None
     assert service.create_user(session, "bob").user_name == "bob"
+
+
+def test_sts_reads_are_audited_as_sts_events(service: IamService, root: Principal) -> None:
+    alice = user_principal(service, root, "alice")
+    with pytest.raises(AccessDenied):
+        service.get_access_key_info(alice, "AKIAAAAAAAAAAAAAAAAA")
+    event = service.audit.page(0, 1)[0]
+    assert (event["eventSource"], event["eventName"], event["errorCode"]) == (
+        "sts.amazonaws.com", "GetAccessKeyInfo", "AccessDenied")
+    with pytest.raises(NoSuchEntity):
+        service.get_access_key_info(root, "AKIAAAAAAAAAAAAAAAAA")
+    assert service.audit.page(0, 1)[0]["errorCode"] == "NoSuchEntity"

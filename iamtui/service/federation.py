@@ -20,12 +20,14 @@ AWS pages followed:
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from iamtui.errors import AccessDenied, NoSuchEntity, ValidationError
+from iamtui import audit
+from iamtui.errors import AccessDenied, IamError, NoSuchEntity, ValidationError
 from iamtui.model import iso_z
 from iamtui.service import authz_messages
 from iamtui.service.core import Principal
@@ -39,6 +41,7 @@ from iamtui.service.sts import (
     validate_mfa_input,
 )
 from iamtui.service.tables import ACCESS_KEYS, ROLE_SESSIONS
+from iamtui.store import Snapshot
 
 USER_DEFAULT_SECONDS = 43200
 USER_MAX_SECONDS = 129600
@@ -168,11 +171,10 @@ class FederationOperations(StsOperations):
                                   "have length between 16 and 128 and satisfy regular "
                                   "expression pattern: [\\w]*")
         params = {"accessKeyId": access_key_id}
-        view = self._read(caller, "GetAccessKeyInfo", "*", action="sts:GetAccessKeyInfo",
-                          params=params)
-        if ACCESS_KEYS.get(view, access_key_id) is None and \
-                ROLE_SESSIONS.get(view, access_key_id) is None:
-            raise NoSuchEntity(f"The access key ID {access_key_id} does not exist.")
+        with self._sts_read(caller, "GetAccessKeyInfo", params) as view:
+            if ACCESS_KEYS.get(view, access_key_id) is None and \
+                    ROLE_SESSIONS.get(view, access_key_id) is None:
+                raise NoSuchEntity(f"The access key ID {access_key_id} does not exist.")
         return self.account_id
 
     def decode_authorization_message(self, caller: Principal, encoded_message: str) -> str:
@@ -184,9 +186,25 @@ class FederationOperations(StsOperations):
             raise ValidationError("1 validation error detected: Value at 'encodedMessage' "
                                   "failed to satisfy constraint: Member must have length "
                                   f"between 1 and {authz_messages.MAX_ENCODED}")
-        view = self._read(caller, "DecodeAuthorizationMessage", "*",
-                          action="sts:DecodeAuthorizationMessage")
-        return authz_messages.decode(self.keys_dir, view.meta["store_id"], encoded_message)
+        with self._sts_read(caller, "DecodeAuthorizationMessage", {}) as view:
+            decoded = authz_messages.decode(self.keys_dir, view.meta["store_id"],
+                                            encoded_message)
+        return decoded
+
+    @contextlib.contextmanager
+    def _sts_read(self, caller: Principal, event: str,
+                  params: Mapping[str, Any]) -> Iterator[Snapshot]:
+        """An STS read authorized as sts:<event> on "*" (these actions name no resource),
+        audited as an sts.amazonaws.com event, refused or not, as GetCallerIdentity is."""
+        view = self.store.snapshot()
+        try:
+            self._authorize(view, caller, f"sts:{event}", "*")
+            yield view
+        except IamError as exc:
+            self._record(caller, event, params, error=exc, read_only=True,
+                         source=audit.STS_SOURCE)
+            raise
+        self._record(caller, event, params, read_only=True, source=audit.STS_SOURCE)
 
     def _refuse_session_credentials(self, caller: Principal, operation: str) -> None:
         """Neither call takes temporary credentials (STS API Reference)."""

@@ -10,6 +10,7 @@ from iamtui.service.account_settings import AccountSettingsOperations
 from iamtui.service.attachments import AttachmentOperations
 from iamtui.service.audit_ops import AuditOperations
 from iamtui.service.core import Principal, ServiceCore, config_dir
+from iamtui.service.federation import FederationOperations
 from iamtui.service.groups import GroupOperations
 from iamtui.service.inline import InlinePolicyOperations
 from iamtui.service.policies import PolicyOperations
@@ -18,7 +19,6 @@ from iamtui.service.resources import ResourcePolicyOperations
 from iamtui.service.roles import RoleOperations
 from iamtui.service.signin import SignInOperations
 from iamtui.service.simulation import SimulationOperations
-from iamtui.service.sts import StsOperations
 from iamtui.service.users import UserOperations
 from iamtui.service.who_can import WhoCanOperations
 
@@ -29,7 +29,8 @@ CHANGE_PASSWORD_POLICY_ARN = "arn:aws:iam::aws:policy/IAMUserChangePassword"
 
 class IamService(UserOperations, AccessKeyOperations, GroupOperations, RoleOperations,
                  InlinePolicyOperations, SignInOperations, AccountDetailsOperations,
-                 AttachmentOperations, PolicyOperations, ResourcePolicyOperations, StsOperations,
+                 AttachmentOperations, PolicyOperations, ResourcePolicyOperations,
+                 FederationOperations,
                  SimulationOperations, AuditOperations, ReportOperations, WhoCanOperations,
                  AccountSettingsOperations):
     """Every IAM operation on one local store."""

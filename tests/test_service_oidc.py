@@ -113,11 +113,9 @@ def test_quotas_of_client_ids_and_thumbprints(service: IamService, root: Princip
         service.add_client_id_to_open_id_connect_provider(root, arn, "one-more")
 
 
-def test_thumbprints_are_forty_hex_characters(service: IamService, root: Principal) -> None:
+def test_thumbprints_are_forty_characters(service: IamService, root: Principal) -> None:
     with pytest.raises(ValidationError, match="length"):
         service.create_open_id_connect_provider(root, GITHUB, ["a"], ["abc"])
-    with pytest.raises(InvalidInput, match="hexadecimal"):
-        service.create_open_id_connect_provider(root, GITHUB, ["a"], ["z" * 40])
     with pytest.raises(ValidationError, match="length between 1 and 255"):
         service.create_open_id_connect_provider(root, GITHUB, [""])
 

@@ -3,7 +3,7 @@
 AWS pages followed:
 - IAM API Reference, CreateOpenIDConnectProvider: Url 1-255 characters beginning with
   https://, no query string or fragment, no port; ClientIDList items 1-255 characters;
-  ThumbprintList items of exactly 40 characters (hex), optional; a URL used already is
+  ThumbprintList items of exactly 40 characters, optional; a URL used already is
   EntityAlreadyExists. GetOpenIDConnectProvider shows the URL without its scheme.
 - AddClientIDToOpenIDConnectProvider, RemoveClientIDFromOpenIDConnectProvider and
   DeleteOpenIDConnectProvider are idempotent (an existing client ID, a missing client ID,
@@ -50,7 +50,6 @@ JWKS_ACTION = "iam:UpdateOpenIDConnectProviderThumbprint"
 # "none" nor a shared secret (an HMAC key would have to be given to AWS).
 SIGNING_ALGORITHMS = ("RS256", "RS384", "RS512", "ES256", "ES384", "ES512")
 _PRIVATE_MEMBERS = ("d", "p", "q", "dp", "dq", "qi", "k")  # RFC 7518: private or secret parts
-_THUMBPRINT_RE = re.compile(r"[0-9A-Fa-f]{40}")
 _HOST_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*"
                       r"[A-Za-z0-9])?)*")
 _ARN_RE = re.compile(r"arn:aws:iam::(\d{12}):oidc-provider/(.+)")
@@ -131,16 +130,14 @@ def validate_client_ids(client_ids: Sequence[str], field: str = "clientIDList") 
 
 def validate_thumbprints(thumbprints: Sequence[str],
                          field: str = "thumbprintList") -> tuple[str, ...]:
-    """Server certificate thumbprints: each 40 hex characters (a SHA-1), at most 5."""
+    """Server certificate thumbprints: each 40 characters, at most 5. AWS's model checks
+    only the length (its own examples use 40-character values that are not hex)."""
     for n, thumbprint in enumerate(thumbprints, 1):
         if not isinstance(thumbprint, str) or len(thumbprint) != 40:
             raise _invalid(thumbprint, f"{field}.{n}.member",
                            "Member must have length less than or equal to 40, Member must "
                            "have length greater than or equal to 40")
-        if not _THUMBPRINT_RE.fullmatch(thumbprint):
-            raise InvalidInput(f"Thumbprint {thumbprint} is not a valid SHA-1 thumbprint: it "
-                               "must be 40 hexadecimal characters.")
-    unique = tuple(dict.fromkeys(t.lower() for t in thumbprints))
+    unique = tuple(dict.fromkeys(thumbprints))
     if len(unique) > MAX_THUMBPRINTS:
         raise LimitExceeded(f"Cannot exceed quota for ThumbprintsPerOpenIdConnectProvider: "
                             f"{MAX_THUMBPRINTS}")

@@ -121,3 +121,87 @@ def test_web_identity_verdict_at_80x24(app: IamApp, snap_compare: Any) -> None:
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SMALL, run_before=denied)
+
+
+# ---------------------------------------------------------------------------- providers
+
+async def wait_until(pilot: Pilot, condition: Any, ceiling: float = 30.0) -> None:
+    """Poll `condition` (workers first), with a generous ceiling: never a fixed pause."""
+    import time
+
+    deadline = time.monotonic() + ceiling
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await wait_for_workers(pilot.app)
+        await pilot.pause(0.05)
+
+
+async def test_identity_providers_from_the_palette(app: IamApp, tmp_path: Path) -> None:
+    """The palette's "identity providers" lists the OIDC providers; n adds one, e gives its
+    keys from a JWKS file, d deletes it after a confirmation."""
+    from textual.command import CommandList
+    from textual.widgets import Button
+
+    from iamtui.screens.identity_providers import IdentityProvidersScreen
+    from iamtui.screens.modals import ConfirmModal, FormModal
+    from iamtui.screens.widgets.resource_table import ResourceTable
+
+    (tmp_path / "keys.json").write_text(jwks(rsa_key()))
+    async with app.run_test(size=SMALL) as pilot:
+        for key in ("ctrl+r", *ROOT_PASSWORD, "enter"):
+            await pilot.press(key)
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        commands = pilot.app.screen.query_one(CommandList)
+        await wait_until(pilot, lambda: commands.option_count > 0)
+        await pilot.press(*"identity providers")
+        await wait_until(pilot, lambda: commands.option_count == 1)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, IdentityProvidersScreen))
+        table = pilot.app.screen.query_one("#idp-table", ResourceTable)
+        assert [r.cells[0] for r in table.rows] == ["token.actions.githubusercontent.com"]
+        await pilot.press("enter")
+        status = pilot.app.screen.query_one("#idp-status", Static)
+        await wait_until(pilot, lambda: "Signing keys: rsa-1" in str(status.render()))
+        assert PROVIDER in str(status.render())
+
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, FormModal))
+        form = pilot.app.screen
+        form.query_one("#field-url", Input).value = "https://gitlab.example.com"
+        form.query_one("#field-audiences", Input).value = "my-app, other-app"
+        form.query_one("#submit", Button).press()
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, IdentityProvidersScreen))
+        await wait_until(pilot, lambda: len(table.rows) == 2)
+        gitlab = next(r for r in table.rows if r.cells[0] == "gitlab.example.com")
+        assert gitlab.cells[1:3] == ("my-app, other-app", "missing (e)")
+
+        table.move_to(gitlab.key)
+        await pilot.press("e")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, FormModal))
+        pilot.app.screen.query_one("#field-path", Input).value = str(tmp_path / "keys.json")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, IdentityProvidersScreen))
+        await wait_until(pilot, lambda: any(r.cells[2] == "given" and r.key == gitlab.key
+                                            for r in table.rows))
+
+        await pilot.press("d")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmModal))
+        pilot.app.screen.query_one("#confirm", Button).press()
+        await wait_until(pilot, lambda: len(table.rows) == 1)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, MainScreen))
+
+
+def test_identity_providers_at_80x24(app: IamApp, snap_compare: Any) -> None:
+    async def providers(pilot: Pilot) -> None:
+        from iamtui.screens.identity_providers import IdentityProvidersScreen
+
+        for key in ("ctrl+r", *ROOT_PASSWORD, "enter"):
+            await pilot.press(key)
+        await settle(pilot)
+        pilot.app.push_screen(IdentityProvidersScreen())
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, IdentityProvidersScreen))
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SMALL, run_before=providers)

@@ -252,8 +252,7 @@ def test_parameters_as_the_api_constrains_them(federation: IamService,
 def test_claims_as_context_keys(service: IamService, root: Principal,
                                 clock: FakeClock) -> None:
     """With `azp` in the token, PROVIDER:aud is the azp and PROVIDER:oaud the aud (as
-    Google's tokens); :amr and :email come from their claims; aws:FederatedProvider is the
-    provider's ARN."""
+    Google's tokens); :amr and :email come from their claims."""
     service.create_open_id_connect_provider(root, "https://id.example.com", ["client-1"])
     arn = f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/id.example.com"
     service.set_open_id_connect_provider_jwks(root, arn, jwks(rsa_key()))
@@ -262,8 +261,7 @@ def test_claims_as_context_keys(service: IamService, root: Principal,
         "Action": "sts:AssumeRoleWithWebIdentity",
         "Condition": {"StringEquals": {"id.example.com:aud": "azp-1",
                                        "id.example.com:oaud": "client-1",
-                                       "id.example.com:email": "ana@example.com",
-                                       "aws:FederatedProvider": arn},
+                                       "id.example.com:email": "ana@example.com"},
                       "ForAnyValue:StringEquals": {"id.example.com:amr": "mfa"}}}]}))
     t = now(clock)
     claims = {"iss": "https://id.example.com", "aud": "client-1", "azp": "azp-1",

@@ -285,9 +285,9 @@ def _strings(claims: Mapping[str, Any], name: str) -> tuple[str, ...]:
 def web_identity_context(provider: OpenIdConnectProvider,
                          claims: Mapping[str, Any]) -> list[ContextEntry]:
     """The context keys a token gives the trust policy (IAM User Guide, "Available keys for
-    AWS web identity federation"), and aws:FederatedProvider, the provider's ARN."""
+    AWS web identity federation")."""
     prefix = provider.url
-    entries = [ContextEntry("aws:FederatedProvider", (provider.arn,))]
+    entries: list[ContextEntry] = []
     authorized_party = _strings(claims, "azp")
     audiences = _strings(claims, "aud")
     if authorized_party:

@@ -12,6 +12,7 @@ TagOpenIDConnectProvider, UntagOpenIDConnectProvider and ListOpenIDConnectProvid
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import pytest
@@ -258,3 +259,23 @@ def test_providers_stay_out_of_the_authorization_details(service: IamService,
     github(service, root)
     details = service.get_account_authorization_details(root)
     assert "oidc-provider" not in json.dumps(details, default=str)
+
+
+_JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+                     lambda inner: st.lists(inner, max_size=3)
+                     | st.dictionaries(st.sampled_from(["kty", "n", "e", "crv", "x", "y", "kid",
+                                                        "alg", "use", "keys"]), inner,
+                                       max_size=5), max_leaves=12)
+
+
+@given(st.one_of(_JSON, st.fixed_dictionaries({"keys": st.lists(st.dictionaries(
+    st.sampled_from(["kty", "n", "e", "crv", "x", "y", "kid", "alg"]),
+    st.sampled_from(["RSA", "EC", "P-256", "AQAB", "", "abc", 1, None])), max_size=3)})))
+def test_any_jwks_document_is_taken_or_refused_as_invalid_input(document: object) -> None:
+    """The JWKS parser: whatever JSON it is given, it keeps a usable key set or answers
+    InvalidInput, never another exception."""
+    from iamtui.service.oidc_providers import validate_jwks
+
+    text = json.dumps(document)
+    with contextlib.suppress(InvalidInput):
+        assert validate_jwks(text) == text

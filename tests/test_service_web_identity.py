@@ -339,3 +339,43 @@ def test_now_is_the_stores_clock_not_the_machines(tmp_path, root: Principal) -> 
             svc.assume_role_with_web_identity(ROLE_ARN, "gh", token(FakeClock()))
     finally:
         svc.close()
+
+
+def test_a_token_naming_a_key_of_another_type(federation: IamService,
+                                              clock: FakeClock) -> None:
+    """An RS256 token whose kid names the provider's EC key does not verify."""
+    with pytest.raises(InvalidIdentityToken):
+        federation.assume_role_with_web_identity(
+            ROLE_ARN, "gh", rsa_key().sign(github_claims(now(clock)), kid="ec-1"))
+
+
+@settings(max_examples=80, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(alg=st.sampled_from(["RS256", "RS384", "ES256", "ES384", "HS256", "none", "PS256", 7]),
+       kid=st.sampled_from(["rsa-1", "ec-1", "nope", None, 3]),
+       signature=st.sampled_from(["rsa", "ec", "junk", ""]))
+def test_any_header_and_signature_ends_as_an_sts_error_or_verifies(
+        federation: IamService, clock: FakeClock, alg: object, kid: object,
+        signature: str) -> None:
+    """Headers naming any algorithm and any key, over any signature: the answer is an STS
+    error, or the token verifies only when a provider key of that algorithm signed it."""
+    import jwt.utils as u
+
+    header = {"alg": alg, **({"kid": kid} if kid is not None else {})}
+    signing_input = (u.base64url_encode(json.dumps(header).encode()) + b"." +
+                     u.base64url_encode(json.dumps(github_claims(now(clock))).encode()))
+    if signature in ("rsa", "ec") and alg in ("RS256", "RS384", "ES256", "ES384"):
+        from jwt.algorithms import get_default_algorithms
+
+        key = (rsa_key() if signature == "rsa" else ec_key()).private
+        try:
+            raw = get_default_algorithms()[alg].sign(signing_input, key)
+        except (TypeError, ValueError, AttributeError):
+            raw = b"x"
+    else:
+        raw = signature.encode()
+    text = (signing_input + b"." + u.base64url_encode(raw)).decode()
+    try:
+        federation.assume_role_with_web_identity(ROLE_ARN, "gh", text)
+    except IamError:
+        return
+    assert (alg, kid, signature) in {("RS256", "rsa-1", "rsa"), ("ES256", "ec-1", "ec")}

@@ -55,6 +55,7 @@ NOT_AUTHORIZED = f"Not authorized to perform {ACTION}"
 COULD_NOT_VALIDATE = ("The web identity token that was passed could not be validated by AWS. "
                       "Get a new identity token from the identity provider and then retry the "
                       "request.")
+_KEY_TYPES = {"RS": "RSA", "ES": "EC"}  # the JWK key type each algorithm family signs with
 # The claims AWS offers a trust policy as PROVIDER:<claim>, beside :aud and :oaud.
 CLAIM_KEYS = ("sub", "amr", "email")
 
@@ -211,19 +212,25 @@ def _verify_signature(token: str, header: Mapping[str, Any],
     if algorithm not in SIGNING_ALGORITHMS:
         raise InvalidIdentityToken(f"Unsupported signing algorithm {algorithm}: the token "
                                    f"must be signed with one of {', '.join(SIGNING_ALGORITHMS)}.")
-    keys = jwt.PyJWKSet(json.loads(provider.jwks)["keys"]).keys
     kid = header.get("kid")
-    chosen = [k for k in keys if k.key_id == kid] if kid is not None else keys
-    if len(chosen) != 1:
+    raw = [k for k in json.loads(provider.jwks)["keys"] if kid is None or k.get("kid") == kid]
+    if len(raw) != 1:
         raise InvalidIdentityToken(f"No key with kid {kid} in the provider's JWKS"
                                    if kid is not None else "The token names no key (kid) and "
                                    "the provider has more than one")
+    if raw[0].get("kty") != _KEY_TYPES[algorithm[:2]] or raw[0].get("alg", algorithm) != algorithm:
+        raise InvalidIdentityToken(f"The token is signed with {algorithm}, which its key "
+                                   f"{kid} ({raw[0].get('kty')}) does not sign with")
     try:
-        jwt.decode(token, chosen[0].key, algorithms=[algorithm],
+        key = jwt.PyJWK(raw[0], algorithm)
+    except (jwt.PyJWKError, jwt.InvalidKeyError):
+        raise InvalidIdentityToken(COULD_NOT_VALIDATE) from None
+    try:
+        jwt.decode(token, key.key, algorithms=[algorithm],
                    options={"verify_exp": False, "verify_nbf": False, "verify_iat": False,
                             "verify_aud": False, "verify_iss": False, "verify_sub": False,
                             "verify_jti": False})
-    except jwt.PyJWTError:
+    except (jwt.PyJWTError, TypeError, ValueError):
         raise InvalidIdentityToken(COULD_NOT_VALIDATE) from None
 
 

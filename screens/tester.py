@@ -6,8 +6,9 @@ the deciding statement highlighted inside its document, and the conditions that 
 
 Keys (also in the footer): f2 subject (a user, group or role), f3 a custom policy in
 the JSON editor, f4 a resource-based policy, f5 or ctrl+r run, f6 the "signed in with
-MFA" preset, f7 the "source IP" preset, f8 who can, ctrl+s save the test set, ctrl+l
-load one (its changed decisions are marked). Space in the policy list switches one off.
+MFA" preset, f7 the "source IP" preset, f8 who can, f10 web identity (may an OIDC token
+assume a role), ctrl+s save the test set, ctrl+l load one (its changed decisions are
+marked). Space in the policy list switches one off.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ from iamtui.screens.ops import report_error
 from iamtui.screens.paths import remember_path, suggested_path
 from iamtui.screens.policy_editor import PolicyEditorScreen
 from iamtui.screens.session import session_of
+from iamtui.screens.web_identity import WebIdentityScreen
 from iamtui.screens.widgets.catalog_suggesters import ConditionKeySuggester, ResourceSuggester
 from iamtui.screens.widgets.picker import PickerModal
 from iamtui.screens.widgets.resource_table import Column, ResourceTable, Row
@@ -231,6 +233,8 @@ class TesterSection(Vertical):
         Binding("f6", "preset('mfa')", "MFA preset", show=False, id="tester.mfa_preset"),
         Binding("f7", "preset('ip')", "Source IP preset", show=False, id="tester.source_ip_preset"),
         Binding("f8", "who_can", "Who can", id="tester.who_can"),
+        Binding("f10", "web_identity", "Web identity", show=False,
+                id="tester.web_identity"),
         Binding("ctrl+s", "save_set", "Save set", id="tester.save_set"),
         Binding("ctrl+l", "load_set", "Load set", show=False, id="tester.load_set"),
     ]
@@ -693,6 +697,12 @@ class TesterSection(Vertical):
             request = self.results[int(table.current_key)].inputs.request
             action, resource = request.action, request.resource
         self.app.push_screen(WhoCanScreen(action, resource, self.context_entries()))
+
+
+    def action_web_identity(self) -> None:
+        """May a token of an OIDC provider assume the role (the subject, when a role)?"""
+        arn = self.subject.source_arn or ""
+        self.app.push_screen(WebIdentityScreen(arn if ":role/" in arn else ""))
 
 
 class WhoCanScreen(Screen[None]):

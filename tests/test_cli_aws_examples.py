@@ -45,6 +45,8 @@ NOT_HERE = {
     ("create-login-profile", 0): "the reader edits the skeleton before the next step",
     ("create-login-profile", 1): "the reader edits the skeleton first",
     ("update-login-profile", 0): "a <password> placeholder for the reader to fill in",
+    ("create-open-id-connect-provider", 1): "the reader fills in the skeleton first",
+    ("remove-client-id-from-open-id-connect-provider", 0): "its first line lacks the \\",
 }
 
 POLICY = {"Version": "2012-10-17", "Statement": [
@@ -141,6 +143,10 @@ def _prepare(run: CliRunner, name: str, command: str, folder: Path) -> None:
     if name == "list-entities-for-policy":
         ok("create-user", "--user-name", "Alice")
         ok("attach-user-policy", "--user-name", "Alice", "--policy-arn", arn)
+    provider = given.get("--open-id-connect-provider-arn", "")
+    if provider.startswith(f"arn:aws:iam::{ACCOUNT}:oidc-provider/"):
+        ok("create-open-id-connect-provider", "--url",
+           "https://" + provider.split(":oidc-provider/", 1)[1], "--client-id-list", "example")
     if "--version-id" in given:
         ok("create-policy-version", "--policy-arn", arn, "--policy-document",
            json.dumps(POLICY))

@@ -20,6 +20,7 @@ from iamtui.service.roles import RoleOperations
 from iamtui.service.signin import SignInOperations
 from iamtui.service.simulation import SimulationOperations
 from iamtui.service.users import UserOperations
+from iamtui.service.web_identity import WebIdentityOperations
 from iamtui.service.who_can import WhoCanOperations
 
 # The AWS managed policy the console attaches with "must create a new password at next
@@ -30,7 +31,7 @@ CHANGE_PASSWORD_POLICY_ARN = "arn:aws:iam::aws:policy/IAMUserChangePassword"
 class IamService(UserOperations, AccessKeyOperations, GroupOperations, RoleOperations,
                  InlinePolicyOperations, SignInOperations, AccountDetailsOperations,
                  AttachmentOperations, PolicyOperations, ResourcePolicyOperations,
-                 FederationOperations,
+                 WebIdentityOperations, FederationOperations,
                  SimulationOperations, AuditOperations, ReportOperations, WhoCanOperations,
                  AccountSettingsOperations):
     """Every IAM operation on one local store."""

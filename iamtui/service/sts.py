@@ -49,8 +49,10 @@ from iamtui.policy import (
     Caller,
     ContextEntry,
     EvalRequest,
+    EvalResult,
     PolicyInput,
     PolicySourceType,
+    RequestContext,
     compile_policy,
     evaluate,
 )
@@ -329,10 +331,8 @@ class StsOperations(ServiceCore):
         logic). The engine answers this the way it does across accounts, where both sides
         must allow: an allow-all identity side, the trust policy as the resource side.
         """
-        request = EvalRequest(action, role.arn,
-                              self.caller_context(view, caller, extra),
-                              Caller.from_arn(caller.arn), resource_owner=_TRUST_ONLY_OWNER)
-        return evaluate(request, (_ALLOW_ALL,), resource_policy=trust_policy_input(role)).allowed
+        return trust_decision(role, action, caller.arn,
+                              self.caller_context(view, caller, extra)).allowed
 
     def _verify_mfa(self, change: Change, caller: Principal, serial_number: str,
                     token_code: str, now: datetime) -> None:
@@ -485,6 +485,16 @@ class StsOperations(ServiceCore):
         if role is None:
             raise NoSuchEntity(f"The role with name {role_name} cannot be found.")
         return role
+
+
+def trust_decision(role: Role, action: str, caller_arn: str,
+                   context: RequestContext) -> EvalResult:
+    """The role's trust policy alone on `caller_arn` asking for `action` (sts:AssumeRole,
+    sts:AssumeRoleWithWebIdentity, ...): the engine treats it as another account's policy,
+    where both sides must allow, with an allow-all identity side."""
+    request = EvalRequest(action, role.arn, context, Caller.from_arn(caller_arn),
+                          resource_owner=_TRUST_ONLY_OWNER)
+    return evaluate(request, (_ALLOW_ALL,), resource_policy=trust_policy_input(role))
 
 
 _DUMMY = keys.secret_digest("0" * 40)  # compared against when the key ID is unknown

@@ -1,0 +1,97 @@
+"""The SAML commands end to end through `iamtui.cli.main`.
+
+AWS CLI reference: `aws iam create-saml-provider` (--saml-metadata-document
+file://metadata.xml, --name, --tags), `get-saml-provider`, `list-saml-providers`,
+`update-saml-provider`, `delete-saml-provider`, the SAML provider tag commands, and
+`aws sts assume-role-with-saml` (--role-arn, --principal-arn, --saml-assertion,
+--duration-seconds), which needs no credentials (STS API Reference, AssumeRoleWithSAML).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from helpers import ACCOUNT_ID, CliRunner
+from saml_idp import IdP
+from test_service_saml import PAIR, PROVIDER, ROLE, matches_model, trust
+
+
+@pytest.fixture(scope="module")
+def idp() -> IdP:
+    return IdP()
+
+
+def test_provider_commands(cli_run: CliRunner, idp: IdP, tmp_path: Path) -> None:
+    """create (from file://), get, list, update, tag, untag, list tags and delete, each
+    answer as botocore's model of IAM says."""
+    (tmp_path / "metadata.xml").write_text(idp.metadata())
+    made = cli_run.as_root("create-saml-provider", "--name", "Okta",
+                           "--saml-metadata-document", f"file://{tmp_path}/metadata.xml",
+                           "--tags", "Key=team,Value=id")
+    assert made == {"SAMLProviderArn": PROVIDER, "Tags": [{"Key": "team", "Value": "id"}]}
+    matches_model("iam", "CreateSAMLProvider", made)
+    got = cli_run.as_root("get-saml-provider", "--saml-provider-arn", PROVIDER)
+    matches_model("iam", "GetSAMLProvider", got)
+    assert got["SAMLMetadataDocument"] == idp.metadata()
+    listed = cli_run.as_root("list-saml-providers")
+    matches_model("iam", "ListSAMLProviders", listed)
+    assert [p["Arn"] for p in listed["SAMLProviderList"]] == [PROVIDER]
+    (tmp_path / "new.xml").write_text(IdP("https://new.example.com").metadata())
+    updated = cli_run.as_root("update-saml-provider", "--saml-provider-arn", PROVIDER,
+                              "--saml-metadata-document", f"file://{tmp_path}/new.xml")
+    assert updated == {"SAMLProviderArn": PROVIDER}
+    matches_model("iam", "UpdateSAMLProvider", updated)
+    cli_run.as_root("tag-saml-provider", "--saml-provider-arn", PROVIDER,
+                    "--tags", "Key=env,Value=prod")
+    cli_run.as_root("untag-saml-provider", "--saml-provider-arn", PROVIDER,
+                    "--tag-keys", "team")
+    tags = cli_run.as_root("list-saml-provider-tags", "--saml-provider-arn", PROVIDER)
+    matches_model("iam", "ListSAMLProviderTags", tags)
+    assert tags["Tags"] == [{"Key": "env", "Value": "prod"}]
+    assert cli_run.as_root("delete-saml-provider", "--saml-provider-arn", PROVIDER) == {}
+    code, _, err = cli_run.root("get-saml-provider", "--saml-provider-arn", PROVIDER)
+    assert code != 0 and "(NoSuchEntity) when calling the GetSAMLProvider operation: " \
+        f"Manifest not found for arn {PROVIDER}" in err
+
+
+def test_bad_metadata_is_invalid_input(cli_run: CliRunner, tmp_path: Path) -> None:
+    (tmp_path / "m.xml").write_text("<EntityDescriptor>" + " " * 1000)
+    code, _, err = cli_run.root("create-saml-provider", "--name", "Okta",
+                                "--saml-metadata-document", f"file://{tmp_path}/m.xml")
+    assert code != 0
+    assert "(InvalidInput) when calling the CreateSAMLProvider operation: Could not parse " \
+        "metadata" in err
+
+
+def test_assume_role_with_saml_needs_no_credentials(cli_run: CliRunner, idp: IdP,
+                                                     tmp_path: Path) -> None:
+    """`assume-role-with-saml` with the response in a file and no credentials at all;
+    the new session then acts as the role with IAMTUI_SESSION_TOKEN."""
+    (tmp_path / "metadata.xml").write_text(idp.metadata())
+    cli_run.as_root("create-saml-provider", "--name", "Okta",
+                    "--saml-metadata-document", f"file://{tmp_path}/metadata.xml")
+    (tmp_path / "trust.json").write_text(trust())
+    cli_run.as_root("create-role", "--role-name", "Federated",
+                    "--assume-role-policy-document", f"file://{tmp_path}/trust.json")
+    (tmp_path / "response.b64").write_text(
+        idp.response(roles=[PAIR], now=datetime.now(UTC)))
+    answer = cli_run.ok("assume-role-with-saml", "--role-arn", ROLE, "--principal-arn",
+                        PROVIDER, "--saml-assertion", f"file://{tmp_path}/response.b64",
+                        "--duration-seconds", "900")
+    matches_model("sts", "AssumeRoleWithSAML", answer)
+    assert answer["AssumedRoleUser"]["Arn"] == \
+        f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/Federated/alice"
+    creds = answer["Credentials"]
+    cli_run.monkeypatch.setenv("IAMTUI_ACCESS_KEY_ID", creds["AccessKeyId"])
+    cli_run.monkeypatch.setenv("IAMTUI_SECRET_ACCESS_KEY", creds["SecretAccessKey"])
+    cli_run.monkeypatch.setenv("IAMTUI_SESSION_TOKEN", creds["SessionToken"])
+    assert cli_run.ok("get-caller-identity")["Arn"] == answer["AssumedRoleUser"]["Arn"]
+    code, _, err = cli_run.run("assume-role-with-saml", "--role-arn", ROLE,
+                               "--principal-arn", PROVIDER, "--saml-assertion", "bm90IHhtbA==")
+    assert code != 0 and "(InvalidIdentityToken) when calling the AssumeRoleWithSAML " \
+        "operation" in err
+    audit = cli_run.as_root("lookup-events", "--max-results", "50")
+    assert "SAMLUser" in json.dumps(audit)

@@ -66,16 +66,21 @@ def test_bad_metadata_is_invalid_input(cli_run: CliRunner, tmp_path: Path) -> No
         "metadata" in err
 
 
-def test_assume_role_with_saml_needs_no_credentials(cli_run: CliRunner, idp: IdP,
-                                                     tmp_path: Path) -> None:
-    """`assume-role-with-saml` with the response in a file and no credentials at all;
-    the new session then acts as the role with IAMTUI_SESSION_TOKEN."""
+def _federation(cli_run: CliRunner, idp: IdP, tmp_path: Path) -> None:
+    """The provider Okta (from its metadata file) and the role Federated trusting it."""
     (tmp_path / "metadata.xml").write_text(idp.metadata())
     cli_run.as_root("create-saml-provider", "--name", "Okta",
                     "--saml-metadata-document", f"file://{tmp_path}/metadata.xml")
     (tmp_path / "trust.json").write_text(trust())
     cli_run.as_root("create-role", "--role-name", "Federated",
                     "--assume-role-policy-document", f"file://{tmp_path}/trust.json")
+
+
+def test_assume_role_with_saml_needs_no_credentials(cli_run: CliRunner, idp: IdP,
+                                                     tmp_path: Path) -> None:
+    """`assume-role-with-saml` with the response in a file and no credentials at all;
+    the new session then acts as the role with IAMTUI_SESSION_TOKEN."""
+    _federation(cli_run, idp, tmp_path)
     (tmp_path / "response.b64").write_text(
         idp.response(roles=[PAIR], now=datetime.now(UTC)))
     answer = cli_run.ok("assume-role-with-saml", "--role-arn", ROLE, "--principal-arn",
@@ -95,3 +100,34 @@ def test_assume_role_with_saml_needs_no_credentials(cli_run: CliRunner, idp: IdP
         "operation" in err
     audit = cli_run.as_root("lookup-events", "--max-results", "50")
     assert "SAMLUser" in json.dumps(audit)
+
+
+def test_session_policies_from_the_command_line(cli_run: CliRunner, idp: IdP,
+                                                tmp_path: Path) -> None:
+    """--policy-arns in the AWS CLI's shorthand (arn=ARN) and --policy from a file limit
+    the session; a malformed --policy is MalformedPolicyDocument."""
+    _federation(cli_run, idp, tmp_path)
+    allow = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["iam:ListUsers", "iam:ListRoles"], "Resource": "*"}]}
+    cli_run.as_root("put-role-policy", "--role-name", "Federated", "--policy-name", "list",
+                    "--policy-document", json.dumps(allow))
+    only_roles = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "iam:ListRoles", "Resource": "*"}]}
+    arn = cli_run.as_root("create-policy", "--policy-name", "OnlyRoles", "--policy-document",
+                          json.dumps(only_roles))["Policy"]["Arn"]
+    response = idp.response(roles=[PAIR], now=datetime.now(UTC))
+    creds = cli_run.ok("assume-role-with-saml", "--role-arn", ROLE, "--principal-arn",
+                       PROVIDER, "--saml-assertion", response,
+                       "--policy-arns", f"arn={arn}")["Credentials"]
+    for name, key in (("IAMTUI_ACCESS_KEY_ID", "AccessKeyId"),
+                      ("IAMTUI_SECRET_ACCESS_KEY", "SecretAccessKey"),
+                      ("IAMTUI_SESSION_TOKEN", "SessionToken")):
+        cli_run.monkeypatch.setenv(name, creds[key])
+    assert cli_run.ok("list-roles")["Roles"]
+    code, _, err = cli_run.run("list-users")
+    assert code != 0 and "AccessDenied" in err
+    (tmp_path / "bad.json").write_text('{"Version": "2012-10-17", "Statement": "x"}')
+    code, _, err = cli_run.run("assume-role-with-saml", "--role-arn", ROLE, "--principal-arn",
+                               PROVIDER, "--saml-assertion", response,
+                               "--policy", f"file://{tmp_path}/bad.json")
+    assert code != 0 and "(MalformedPolicyDocument)" in err

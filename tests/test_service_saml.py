@@ -28,6 +28,7 @@ from iamtui.errors import (
     EntityAlreadyExists,
     InvalidInput,
     LimitExceeded,
+    MalformedPolicyDocument,
     NoSuchEntity,
     ValidationError,
 )
@@ -436,6 +437,64 @@ def test_a_deleted_provider_no_longer_federates(federated: IamService, root: Pri
     federated.delete_saml_provider(root, PROVIDER)
     with pytest.raises(saml.InvalidIdentityToken):
         federated.assume_role_with_saml(ROLE, PROVIDER, response)
+
+
+def test_session_policies_limit_the_session(federated: IamService, root: Principal,
+                                            idp: IdP, clock: FakeClock) -> None:
+    """Policy and PolicyArns are session policies: the session may do what both the role's
+    policies and they allow, and an explicit deny in them wins (IAM User Guide, "Session
+    policies"; STS API Reference, AssumeRoleWithSAML). A session without them keeps the
+    role's permissions."""
+    federated.put_role_policy(root, "Federated", "iam", json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": ["iam:ListUsers", "iam:ListRoles", "iam:GetUser"],
+            "Resource": "*"}]}))
+    federated.create_user(root, "carol")
+    limit = federated.create_policy(root, "OnlyListRoles", json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:ListRoles",
+                                                "Resource": "*"}]}))
+
+    def session(**kwargs: Any) -> Principal:
+        result = federated.assume_role_with_saml(
+            ROLE, PROVIDER, idp.response(roles=[PAIR], now=clock.now), **kwargs)
+        creds = result.session.credentials
+        return federated.authenticate_session(creds.access_key_id, creds.secret_access_key,
+                                              creds.session_token)
+
+    plain = session()
+    assert federated.list_users(plain) and federated.list_roles(plain)
+    limited = session(policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["iam:ListUsers", "iam:CreateUser", "iam:GetUser"],
+         "Resource": "*"},
+        {"Effect": "Deny", "Action": "iam:GetUser", "Resource": "*"}]}))
+    assert federated.list_users(limited)
+    with pytest.raises(AccessDenied):
+        federated.list_roles(limited)  # the role allows it, the session policy does not
+    with pytest.raises(AccessDenied):
+        federated.create_user(limited, "dave")  # the session policy allows, the role not
+    with pytest.raises(AccessDenied):
+        federated.get_user(limited, "carol")  # both allow; the session policy denies
+    by_arn = session(policy_arns=[limit.arn])
+    assert federated.list_roles(by_arn)
+    with pytest.raises(AccessDenied):
+        federated.list_users(by_arn)
+
+
+def test_session_policy_rules(federated: IamService, idp: IdP, clock: FakeClock) -> None:
+    """A session policy must be a valid identity policy (MalformedPolicyDocument), of at
+    most 2,048 characters (ValidationError); PolicyArns at most 10 and existing."""
+    response = idp.response(roles=[PAIR], now=clock.now)
+    with pytest.raises(MalformedPolicyDocument):
+        federated.assume_role_with_saml(ROLE, PROVIDER, response, policy='{"Statement": 1}')
+    with pytest.raises(ValidationError, match="2048"):
+        federated.assume_role_with_saml(ROLE, PROVIDER, response, policy="x" * 2049)
+    with pytest.raises(ValidationError, match="10"):
+        federated.assume_role_with_saml(
+            ROLE, PROVIDER, response,
+            policy_arns=[f"arn:aws:iam::{ACCOUNT_ID}:policy/p{i}" for i in range(11)])
+    with pytest.raises(ValidationError, match="does not exist"):
+        federated.assume_role_with_saml(
+            ROLE, PROVIDER, response, policy_arns=[f"arn:aws:iam::{ACCOUNT_ID}:policy/none"])
 
 
 # ---------------------------------------------------------------------------- parsers

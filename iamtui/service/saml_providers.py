@@ -31,7 +31,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from iamtui import audit
-from iamtui.arn import Arn, check_tag_count, validate_tag_key, validate_tags
+from iamtui.arn import (
+    Arn,
+    check_tag_count,
+    validate_policy_document_text,
+    validate_tag_key,
+    validate_tags,
+)
 from iamtui.errors import (
     AccessDenied,
     EntityAlreadyExists,
@@ -42,11 +48,23 @@ from iamtui.errors import (
     ValidationError,
 )
 from iamtui.model import SamlProvider, Tag, aws_tag, aws_timestamp
-from iamtui.policy import Caller, ContextEntry, EvalRequest, evaluate, simulation
+from iamtui.policy import (
+    Caller,
+    ContextEntry,
+    EvalRequest,
+    EvalResult,
+    PolicyInput,
+    PolicySourceType,
+    PolicyType,
+    compile_policy,
+    evaluate,
+    parse_policy,
+    simulation,
+)
 from iamtui.security import saml
 from iamtui.service.core import Principal, View
 from iamtui.service.owners import merge_tags, resource_tag_context, tag_context
-from iamtui.service.principals import trust_policy_input
+from iamtui.service.principals import managed_document, managed_policy, trust_policy_input
 from iamtui.service.sts import (
     _ALLOW_ALL,
     _TRUST_ONLY_OWNER,
@@ -57,11 +75,12 @@ from iamtui.service.sts import (
     aws_assume_role,
     validate_duration,
 )
-from iamtui.service.tables import ROLES, SAML_PROVIDERS
+from iamtui.service.tables import ROLE_SESSIONS, ROLES, SAML_PROVIDERS
 
 SAML_PROVIDERS_QUOTA = 100  # "IAM and AWS STS quotas": SAML providers per account
 METADATA_MIN, METADATA_MAX = 1000, 10_000_000
 ASSERTION_MIN, ASSERTION_MAX = 4, 100_000
+SESSION_POLICY_MAX, SESSION_POLICY_ARNS_MAX = 2048, 10  # STS API Reference
 # A provider whose metadata names no validUntil: IAM shows one a hundred years on.
 _DEFAULT_VALIDITY_YEARS = 100
 _NAME_RE = re.compile(r"[\w._-]{1,128}", re.ASCII)
@@ -298,14 +317,18 @@ class SamlProviderOperations(StsOperations):
     # ------------------------------------------------------------------ AssumeRoleWithSAML
 
     def assume_role_with_saml(self, role_arn: str, principal_arn: str, saml_assertion: str,
-                              *, duration_seconds: int = DEFAULT_DURATION_SECONDS
+                              *, duration_seconds: int = DEFAULT_DURATION_SECONDS,
+                              policy: str | None = None, policy_arns: Sequence[str] = ()
                               ) -> AssumeRoleWithSamlResult:
         """AssumeRoleWithSAML: temporary credentials for `role_arn` from a SAML response
         (base64) of the provider `principal_arn`, whose signature, issuer, audience and
         time window check out, whose Role attribute names this role and provider, and
         whose claims the role's trust policy accepts (Principal {"Federated": provider},
-        the saml: keys in its conditions). Needs no caller: the assertion is the proof."""
+        the saml: keys in its conditions). Needs no caller: the assertion is the proof.
+        `policy` and `policy_arns` are session policies: the session may do only what
+        they allow as well as the role (IAM User Guide, "Session policies")."""
         validate_duration(duration_seconds)
+        check_session_policies(policy, policy_arns)
         for value, field in ((role_arn, "roleArn"), (principal_arn, "principalArn")):
             if not isinstance(value, str) or not 20 <= len(value) <= 2048:
                 raise _length_error(str(value), field, 20, 2048)
@@ -317,7 +340,8 @@ class SamlProviderOperations(StsOperations):
                                   "'roleArn' failed to satisfy constraint: Member must be the "
                                   "ARN of an IAM role (arn:aws:iam::ACCOUNT:role/NAME)")
         params = {"roleArn": role_arn, "principalArn": principal_arn,
-                  "durationSeconds": duration_seconds}
+                  "durationSeconds": duration_seconds, "policy": policy,
+                  "policyArns": [{"arn": a} for a in policy_arns] or None}
         now = self.clock()
         try:
             provider, claims = self._verified_claims(self.store.snapshot(), principal_arn,
@@ -345,6 +369,10 @@ class SamlProviderOperations(StsOperations):
             if duration_seconds > role.max_session_duration:
                 raise ValidationError("The requested DurationSeconds exceeds the "
                                       "MaxSessionDuration set for this role.")
+            for arn in policy_arns:
+                if managed_policy(tx, arn) is None:
+                    raise ValidationError(f"The policy {arn} passed in PolicyArns does not "
+                                          "exist.")
             issued = now.replace(microsecond=0)
             expiry = saml.session_expiry(claims, issued, timedelta(seconds=duration_seconds))
             if expiry <= issued:
@@ -353,6 +381,10 @@ class SamlProviderOperations(StsOperations):
             session = self._new_session(
                 tx, role, claims.session_name or "", now,
                 int((expiry - issued).total_seconds()), source_arn=principal_arn, mfa_at=None)
+            if policy is not None or policy_arns:
+                stored = ROLE_SESSIONS.get(tx, session.credentials.access_key_id)
+                ROLE_SESSIONS.put(tx, replace(stored, session_policy=policy,
+                                              session_policy_arns=tuple(policy_arns)))
             change.response = {
                 "credentials": {"accessKeyId": session.credentials.access_key_id,
                                 "expiration": aws_timestamp(session.credentials.expiration)},
@@ -363,6 +395,33 @@ class SamlProviderOperations(StsOperations):
                 "nameQualifier": qualifier}
         return AssumeRoleWithSamlResult(session, claims.subject, claims.subject_type,
                                         claims.issuer, claims.audience, qualifier)
+
+    def evaluate_caller(self, view: View, caller: Principal, action: str, resource: str,
+                        extra: Sequence[ContextEntry] = ()) -> EvalResult:
+        """The role's decision, then, for a session that carries session policies, the
+        same request with them as the limit: both must allow. AWS draws session policies
+        as it draws boundaries (IAM User Guide, "Policy evaluation logic": an explicit deny
+        in one denies, an allow needs both, a resource-based policy naming the session
+        itself is not limited), so the engine's boundary step evaluates them."""
+        result = super().evaluate_caller(view, caller, action, resource, extra)
+        if not result.allowed or caller.kind != "assumed-role" or caller.access_key_id is None:
+            return result
+        session = ROLE_SESSIONS.get(view, caller.access_key_id)
+        if session is None or (session.session_policy is None
+                               and not session.session_policy_arns):
+            return result
+        limits = [PolicyInput(compile_policy(managed_document(view, arn)),
+                              arn.rsplit("/", 1)[-1], PolicySourceType.NONE)
+                  for arn in session.session_policy_arns if managed_policy(view, arn)]
+        if session.session_policy is not None:
+            limits.append(PolicyInput(compile_policy(session.session_policy),
+                                      "session policy", PolicySourceType.NONE))
+        request = EvalRequest(action, resource, self.caller_context(view, caller, extra),
+                              Caller.from_arn(caller.arn), caller.account_id)
+        limited = evaluate(request, self.policies_of(view, "role", caller.name).identity,
+                           boundaries=limits,
+                           resource_policy=self.resource_policy_input(view, action, resource))
+        return result if limited.allowed else limited
 
     def _verified_claims(self, view: View, provider_arn: str, assertion: str,
                          now: datetime) -> tuple[SamlProvider, saml.SamlClaims]:
@@ -389,6 +448,25 @@ class SamlProviderOperations(StsOperations):
                               resource_owner=_TRUST_ONLY_OWNER)
         return evaluate(request, (_ALLOW_ALL,),
                         resource_policy=trust_policy_input(role)).allowed
+
+
+def check_session_policies(policy: str | None, policy_arns: Sequence[str]) -> None:
+    """Session policies as STS checks them: Policy 1-2,048 characters of U+0009, U+000A,
+    U+000D, U+0020-U+00FF (ValidationError), an identity policy's grammar
+    (MalformedPolicyDocument); at most 10 PolicyArns, each an ARN."""
+    if policy is not None:
+        if not 1 <= len(policy) <= SESSION_POLICY_MAX:
+            raise _length_error(policy, "policy", 1, SESSION_POLICY_MAX)
+        validate_policy_document_text(policy, "policy")
+        parse_policy(policy, PolicyType.IDENTITY)
+    if len(policy_arns) > SESSION_POLICY_ARNS_MAX:
+        raise ValidationError(f"1 validation error detected: Value at 'policyArns' failed to "
+                              f"satisfy constraint: Member must have length less than or "
+                              f"equal to {SESSION_POLICY_ARNS_MAX}")
+    for arn in policy_arns:
+        if not isinstance(arn, str) or not 20 <= len(arn) <= 2048:
+            raise _length_error(str(arn), "policyArns.member.arn", 20, 2048)
+        Arn.parse(arn)
 
 
 def _b64(certificates: Sequence[bytes]) -> tuple[str, ...]:

@@ -43,6 +43,10 @@ class RoleSession(Record):
     expiration: datetime
     source_arn: str  # who assumed the role
     mfa_authenticated_at: datetime | None = None
+    # Session policies passed with the request (AssumeRoleWithSAML's Policy and PolicyArns):
+    # they limit what the session may do to what they allow too.
+    session_policy: str | None = None
+    session_policy_arns: tuple[str, ...] = ()
 
 
 SCHEMA_VERSION = 1

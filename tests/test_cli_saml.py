@@ -131,3 +131,22 @@ def test_session_policies_from_the_command_line(cli_run: CliRunner, idp: IdP,
                                PROVIDER, "--saml-assertion", response,
                                "--policy", f"file://{tmp_path}/bad.json")
     assert code != 0 and "(MalformedPolicyDocument)" in err
+
+
+def test_completion_offers_the_providers_the_caller_may_list(
+        cli_run: CliRunner, idp: IdP, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--saml-provider-arn` completes to the ARNs ListSAMLProviders gives the caller."""
+    from iamtui.cli import main
+
+    cli_run.as_root("create-saml-provider", "--name", "Okta",
+                    "--saml-metadata-document", idp.metadata())
+    cli_run.as_root("create-user", "--user-name", "reader")
+    cli_run.as_root("attach-user-policy", "--user-name", "reader", "--policy-arn",
+                    "arn:aws:iam::aws:policy/IAMReadOnlyAccess")
+    key = cli_run.as_root("create-access-key", "--user-name", "reader")["AccessKey"]
+    monkeypatch.setenv("IAMTUI_ACCESS_KEY_ID", key["AccessKeyId"])
+    monkeypatch.setenv("IAMTUI_SECRET_ACCESS_KEY", key["SecretAccessKey"])
+    cli_run.capsys.readouterr()
+    assert main(["__complete", "get-saml-provider", "--db", str(cli_run.db),
+                 "--saml-provider-arn", "arn:"]) == 0
+    assert cli_run.capsys.readouterr().out.split() == [PROVIDER]

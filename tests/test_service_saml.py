@@ -324,6 +324,16 @@ def test_a_response_signed_by_another_key_is_refused(federated: IamService, idp:
         federated.assume_role_with_saml(ROLE, PROVIDER, response)
 
 
+def test_a_certificate_out_of_its_validity_verifies_nothing(
+        federated: IamService, idp: IdP, clock: FakeClock) -> None:
+    """The metadata's certificate counts only while it is valid, by the store's clock (the
+    test IdP's runs from 2020 for thirty years)."""
+    clock.now = idp.cert.not_valid_after_utc + timedelta(days=1)
+    response = idp.response(roles=[PAIR], now=clock.now)
+    with pytest.raises(saml.InvalidIdentityToken, match="Response signature invalid"):
+        federated.assume_role_with_saml(ROLE, PROVIDER, response)
+
+
 def test_an_expired_assertion_is_refused(federated: IamService, idp: IdP,
                                          clock: FakeClock) -> None:
     """NotOnOrAfter passed by the store's clock: ExpiredTokenException."""
@@ -506,7 +516,7 @@ def test_session_policy_rules(federated: IamService, idp: IdP, clock: FakeClock)
 def test_any_response_text_is_refused_cleanly(text: str) -> None:
     """Whatever arrives as a SAMLResponse, the answer is an STS error, never a crash."""
     with pytest.raises((saml.InvalidIdentityToken, saml.IDPRejectedClaim)):
-        saml.read_response(text, [])
+        saml.read_response(text, [], datetime(2026, 1, 1, tzinfo=UTC))
 
 
 @settings(max_examples=150, deadline=None)

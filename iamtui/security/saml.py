@@ -225,9 +225,10 @@ def _time(value: str | None, what: str) -> datetime | None:
                                    "timestamp") from None
 
 
-def _signed_assertion(root: Any, certificates: Sequence[bytes]) -> Any:
+def _signed_assertion(root: Any, certificates: Sequence[bytes], now: datetime) -> Any:
     """The assertion as signed: the Response's only Assertion when the Response is signed,
-    else the Assertion whose own signature verifies. Anything unsigned is never read."""
+    else the Assertion whose own signature verifies. Anything unsigned is never read. A
+    certificate counts only within its validity period, by the store's clock (`now`)."""
     from cryptography import x509
     from lxml import etree
     from signxml import SignatureConfiguration, XMLVerifier
@@ -235,7 +236,7 @@ def _signed_assertion(root: Any, certificates: Sequence[bytes]) -> Any:
 
     response_signed = root.find(_q(DS_NS, "Signature")) is not None
     location = "./" if response_signed else f"./{_q(SAML_NS, 'Assertion')}/"
-    config = SignatureConfiguration(location=location)
+    config = SignatureConfiguration(location=location, verification_time=now)
     for der in certificates:
         try:
             result = XMLVerifier().verify(root, x509_cert=x509.load_der_x509_certificate(der),
@@ -250,7 +251,8 @@ def _signed_assertion(root: Any, certificates: Sequence[bytes]) -> Any:
     raise InvalidIdentityToken("Response signature invalid")
 
 
-def read_response(saml_response: str, certificates: Sequence[bytes]) -> SamlClaims:
+def read_response(saml_response: str, certificates: Sequence[bytes],
+                  now: datetime) -> SamlClaims:
     """Decode a base64 SAMLResponse, verify its signature against the provider's signing
     certificates and return the signed assertion's claims. Time and audience are checked
     by `check_conditions`, the role by the caller."""
@@ -270,7 +272,7 @@ def read_response(saml_response: str, certificates: Sequence[bytes]) -> SamlClai
     if code != "urn:oasis:names:tc:SAML:2.0:status:Success":
         raise IDPRejectedClaim("The identity provider reported that authentication failed "
                                f"(StatusCode {code})")
-    assertion = _signed_assertion(root, certificates)
+    assertion = _signed_assertion(root, certificates, now)
     return _claims(assertion)
 
 

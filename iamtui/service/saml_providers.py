@@ -433,7 +433,7 @@ class SamlProviderOperations(StsOperations):
             raise saml.InvalidIdentityToken(f"The metadata of {provider_arn} expired at "
                                             f"{aws_timestamp(provider.valid_until)}")
         certificates = [base64.b64decode(c) for c in provider.signing_certificates]
-        claims = saml.read_response(assertion, certificates)
+        claims = saml.read_response(assertion, certificates, now)
         saml.check_claims(claims, provider.issuer, now)
         return provider, claims
 

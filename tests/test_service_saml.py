@@ -524,3 +524,15 @@ def test_any_response_text_is_refused_cleanly(text: str) -> None:
 def test_any_metadata_text_is_refused_cleanly(text: str) -> None:
     with pytest.raises(InvalidInput, match="Could not parse metadata"):
         saml.parse_metadata(text)
+
+
+def test_signxml_and_lxml_load_only_when_saml_is_used() -> None:
+    """The service (and every command but the SAML ones) starts without the XML stack."""
+    import subprocess
+    import sys
+
+    code = ("import sys, iamtui.service, iamtui.commands.saml\n"
+            "print([m for m in ('signxml', 'lxml') if m in sys.modules])\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]"

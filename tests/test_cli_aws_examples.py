@@ -24,6 +24,7 @@ from typing import Any
 import awscli
 import pytest
 from helpers import ROOT_PASSWORD, CliRunner
+from saml_idp import IdP
 
 from iamtui.commands import aws_model
 
@@ -109,7 +110,8 @@ def _prepare(run: CliRunner, name: str, command: str, folder: Path) -> None:
     given = _options(words)
     for path in re.findall(r"file://([\w.-]+)", command):
         document = TRUST if "trust" in path.lower() else POLICY
-        (folder / path).write_text(json.dumps(document))
+        (folder / path).write_text(IdP().metadata() if path.endswith(".xml")  # SAML metadata
+                                   else json.dumps(document))
 
     def ok(*argv: str) -> None:
         code, _, err = run.root(*argv)
@@ -121,6 +123,10 @@ def _prepare(run: CliRunner, name: str, command: str, folder: Path) -> None:
         ok("create-user", "--user-name", user)
     if "--group-name" in given and name != "create-group":
         ok("create-group", "--group-name", given["--group-name"])
+    if "--saml-provider-arn" in given:
+        ok("create-saml-provider", "--name", given["--saml-provider-arn"].split("/")[-1],
+           "--saml-metadata-document", IdP().metadata(), "--tags", "Key=DeptID,Value=123456",
+           "Key=Department,Value=Accounting")
     if "--role-name" in given and name != "create-role":
         ok("create-role", "--role-name", given["--role-name"], "--assume-role-policy-document",
            json.dumps(TRUST))

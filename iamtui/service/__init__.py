@@ -17,6 +17,7 @@ from iamtui.service.policies import PolicyOperations
 from iamtui.service.reports import ReportOperations
 from iamtui.service.resources import ResourcePolicyOperations
 from iamtui.service.roles import RoleOperations
+from iamtui.service.saml_providers import SamlProviderOperations
 from iamtui.service.signin import SignInOperations
 from iamtui.service.simulation import SimulationOperations
 from iamtui.service.users import UserOperations
@@ -31,7 +32,7 @@ CHANGE_PASSWORD_POLICY_ARN = "arn:aws:iam::aws:policy/IAMUserChangePassword"
 class IamService(UserOperations, AccessKeyOperations, GroupOperations, RoleOperations,
                  InlinePolicyOperations, SignInOperations, AccountDetailsOperations,
                  AttachmentOperations, PolicyOperations, ResourcePolicyOperations,
-                 WebIdentityOperations, FederationOperations,
+                 WebIdentityOperations, FederationOperations, SamlProviderOperations,
                  SimulationOperations, AuditOperations, ReportOperations, WhoCanOperations,
                  AccountSettingsOperations):
     """Every IAM operation on one local store."""

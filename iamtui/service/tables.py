@@ -22,6 +22,7 @@ from iamtui.model import (
     Record,
     ResourcePolicy,
     Role,
+    SamlProvider,
     Tag,
     User,
     VirtualMfaDevice,
@@ -114,8 +115,10 @@ INSTANCE_PROFILES = EntityTable(
     "instance_profiles", InstanceProfile, key=lambda p: p.instance_profile_id,
     indexes={"name": Index("instance_profile_name", casefold=True, unique=True),
              "role": Index("role_names", casefold=True)})
+SAML_PROVIDERS = EntityTable("saml_providers", SamlProvider, key=lambda p: p.arn, indexes={
+    "name": Index("name", casefold=True, unique=True)})
 
 ALL_TABLES = (USERS, GROUPS, ROLES, POLICIES, POLICY_VERSIONS, INLINE_POLICIES, MEMBERSHIPS,
               ATTACHMENTS, ACCESS_KEYS, LOGIN_PROFILES, MFA_DEVICES, RESOURCE_POLICIES,
-              INSTANCE_PROFILES, ROLE_SESSIONS)
+              INSTANCE_PROFILES, ROLE_SESSIONS, SAML_PROVIDERS)
 SCHEMA = schema_of(ALL_TABLES, version=SCHEMA_VERSION)

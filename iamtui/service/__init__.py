@@ -16,9 +16,11 @@ from iamtui.service.policies import PolicyOperations
 from iamtui.service.reports import ReportOperations
 from iamtui.service.resources import ResourcePolicyOperations
 from iamtui.service.roles import RoleOperations
+from iamtui.service.server_certificates import ServerCertificateOperations
 from iamtui.service.signin import SignInOperations
 from iamtui.service.simulation import SimulationOperations
 from iamtui.service.sts import StsOperations
+from iamtui.service.user_credentials import UserCredentialOperations
 from iamtui.service.users import UserOperations
 from iamtui.service.who_can import WhoCanOperations
 
@@ -31,7 +33,8 @@ class IamService(UserOperations, AccessKeyOperations, GroupOperations, RoleOpera
                  InlinePolicyOperations, SignInOperations, AccountDetailsOperations,
                  AttachmentOperations, PolicyOperations, ResourcePolicyOperations, StsOperations,
                  SimulationOperations, AuditOperations, ReportOperations, WhoCanOperations,
-                 AccountSettingsOperations):
+                 AccountSettingsOperations, UserCredentialOperations,
+                 ServerCertificateOperations):
     """Every IAM operation on one local store."""
 
     def let_user_change_password(self, caller: Principal, user_name: str) -> bool:

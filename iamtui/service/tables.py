@@ -25,6 +25,7 @@ from iamtui.model import (
     User,
     VirtualMfaDevice,
 )
+from iamtui.service.credential_tables import CREDENTIAL_TABLES
 from iamtui.store import EntityTable, Index, schema_of
 
 
@@ -98,5 +99,5 @@ INSTANCE_PROFILES = EntityTable(
 
 ALL_TABLES = (USERS, GROUPS, ROLES, POLICIES, POLICY_VERSIONS, INLINE_POLICIES, MEMBERSHIPS,
               ATTACHMENTS, ACCESS_KEYS, LOGIN_PROFILES, MFA_DEVICES, RESOURCE_POLICIES,
-              INSTANCE_PROFILES, ROLE_SESSIONS)
+              INSTANCE_PROFILES, ROLE_SESSIONS, *CREDENTIAL_TABLES)
 SCHEMA = schema_of(ALL_TABLES, version=SCHEMA_VERSION)

@@ -68,6 +68,15 @@ def rows(screen: UserDetailScreen) -> list[tuple[str, ...]]:
     return [r.cells for r in screen.query_one("#credentials").query_one(ResourceTable).rows]
 
 
+async def submit_path(pilot: Pilot, key: str, path: Path) -> None:
+    """Open the upload form with `key`, give it the file's path, and submit."""
+    await pilot.press(key)
+    assert isinstance(pilot.app.screen, FormModal)
+    await type_text(pilot, str(path))
+    await pilot.press("enter")
+    await settle(pilot)
+
+
 async def to_row(pilot: Pilot, screen: UserDetailScreen, first_cell: str) -> None:
     """Move the cursor to the first row whose first cell is `first_cell`."""
     table = screen.query_one("#credentials").query_one(ResourceTable)
@@ -84,11 +93,7 @@ async def test_ssh_key_uploaded_from_a_file_deactivated_and_deleted(db: Path,
     app = IamApp(db, keys_dir=db.parent / "keys")
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_credentials(pilot)
-        await pilot.press("i")
-        assert isinstance(app.screen, FormModal)
-        await type_text(pilot, str(tmp_path / "nothing.pub"))
-        await pilot.press("enter")
-        await settle(pilot)
+        await submit_path(pilot, "i", tmp_path / "nothing.pub")
         assert isinstance(app.screen, FormModal)  # refused: the form says why
         assert "Cannot read" in str(app.screen.query_one("#form-error").render())
         await pilot.press("ctrl+a", "ctrl+k")  # clear the field
@@ -151,11 +156,7 @@ async def test_signing_certificate_uploaded_from_a_pem_file(db: Path, tmp_path: 
     app = IamApp(db, keys_dir=db.parent / "keys")
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_credentials(pilot)
-        await pilot.press("v")
-        assert isinstance(app.screen, FormModal)
-        await type_text(pilot, str(tmp_path / "cert.pem"))
-        await pilot.press("enter")
-        await settle(pilot)
+        await submit_path(pilot, "v", tmp_path / "cert.pem")
         assert app.screen is screen
         assert [r[2] for r in rows(screen) if r[0] == "X.509 certificate"] == ["Active"]
 

@@ -23,6 +23,8 @@ from typing import Any
 
 import awscli
 import pytest
+from credential_examples import prepare as prepare_credentials
+from credential_examples import write_files as write_credential_files
 from helpers import ROOT_PASSWORD, CliRunner
 from saml_idp import IdP
 
@@ -180,6 +182,8 @@ def _prepare(run: CliRunner, name: str, command: str, folder: Path) -> None:
     }
     for argv in extra.get(name, []):
         ok(*argv)
+    write_credential_files(folder, re.findall(r"file://([\w.-]+)", command))
+    prepare_credentials(run, name, given)
 
 
 @pytest.fixture

@@ -18,8 +18,10 @@ from iamtui.service.reports import ReportOperations
 from iamtui.service.resources import ResourcePolicyOperations
 from iamtui.service.roles import RoleOperations
 from iamtui.service.saml_providers import SamlProviderOperations
+from iamtui.service.server_certificates import ServerCertificateOperations
 from iamtui.service.signin import SignInOperations
 from iamtui.service.simulation import SimulationOperations
+from iamtui.service.user_credentials import UserCredentialOperations
 from iamtui.service.users import UserOperations
 from iamtui.service.web_identity import WebIdentityOperations
 from iamtui.service.who_can import WhoCanOperations
@@ -34,7 +36,8 @@ class IamService(UserOperations, AccessKeyOperations, GroupOperations, RoleOpera
                  AttachmentOperations, PolicyOperations, ResourcePolicyOperations,
                  WebIdentityOperations, FederationOperations, SamlProviderOperations,
                  SimulationOperations, AuditOperations, ReportOperations, WhoCanOperations,
-                 AccountSettingsOperations):
+                 AccountSettingsOperations, UserCredentialOperations,
+                 ServerCertificateOperations):
     """Every IAM operation on one local store."""
 
     def let_user_change_password(self, caller: Principal, user_name: str) -> bool:

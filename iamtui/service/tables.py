@@ -27,6 +27,7 @@ from iamtui.model import (
     User,
     VirtualMfaDevice,
 )
+from iamtui.service.credential_tables import CREDENTIAL_TABLES
 from iamtui.store import EntityTable, Index, schema_of
 
 
@@ -120,5 +121,5 @@ SAML_PROVIDERS = EntityTable("saml_providers", SamlProvider, key=lambda p: p.arn
 
 ALL_TABLES = (USERS, GROUPS, ROLES, POLICIES, POLICY_VERSIONS, INLINE_POLICIES, MEMBERSHIPS,
               ATTACHMENTS, ACCESS_KEYS, LOGIN_PROFILES, MFA_DEVICES, RESOURCE_POLICIES,
-              INSTANCE_PROFILES, ROLE_SESSIONS, SAML_PROVIDERS)
+              INSTANCE_PROFILES, ROLE_SESSIONS, SAML_PROVIDERS, *CREDENTIAL_TABLES)
 SCHEMA = schema_of(ALL_TABLES, version=SCHEMA_VERSION)

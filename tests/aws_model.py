@@ -10,7 +10,10 @@ Regenerate after adding a command that mirrors an IAM operation:
 from __future__ import annotations
 
 import json
+import re
 import sys
+import xml.dom.minidom
+import xml.parsers.expat
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +35,69 @@ def _shape(shape: Any) -> Any:
 def first_enum_value(items: Any) -> Any:
     """botocore's skeletons pick an enum's value at random; the data file takes the first."""
     return items[0]
+
+
+# ------------------------------------------------------------- the yaml-input skeleton
+#
+# AWS CLI v2's `--generate-cli-skeleton yaml-input` puts a comment after each member: "[REQUIRED]"
+# if it is, the first sentence of its documentation (markup stripped, cut at the first "." or
+# ":", line breaks made spaces), and an enum's "Valid values are: a, b.".
+
+_SENTENCE_END = re.compile(r"[.:]+")
+
+
+def doc_overview(documentation: str) -> str:
+    """The first sentence of a shape's documentation, as v2's get_shape_doc_overview."""
+    try:
+        dom = xml.dom.minidom.parseString(f"<doc>{documentation}</doc>")
+        text = "".join(_texts(dom))
+    except xml.parsers.expat.ExpatError:
+        text = documentation  # not well-formed markup: taken as it is
+    text = _SENTENCE_END.split(text, maxsplit=1)[0]
+    text = text + "." if text else text
+    return text.replace("\n", " ").replace("\u2028", " ")
+
+
+def _texts(node: Any) -> list[str]:
+    return [part for child in node.childNodes
+            for part in ([child.data] if child.nodeType == node.TEXT_NODE else _texts(child))]
+
+
+def member_comment(structure: Any, name: str, member: Any) -> str:
+    """The comment v2 writes after a structure's member (without its "# "), or ""."""
+    parts = ["[REQUIRED]"] if name in structure.required_members else []
+    parts.append(doc_overview(member.documentation))
+    if getattr(member, "enum", None):
+        parts.append(f"Valid values are: {', '.join(member.enum)}.")
+    comment = " ".join(parts)
+    return "" if comment.isspace() else comment
+
+
+def yaml_input(shape: Any, stack: list[str] | None = None) -> Any:
+    """The yaml-input skeleton of `shape`, compact, as iamtui.commands.skeletons reads it:
+    {"S": [[member, node, comment], ...]} a structure (empty where it recurses), {"L": node}
+    a list of one, {"M": node} a map {KeyName: node}, {"B": 1} a blob, {"T": 1} a
+    timestamp; else the placeholder value itself ("", an enum's first value, 0, 0.0, true)."""
+    stack = [] if stack is None else stack
+    stack.append(shape.name)
+    try:
+        kind = shape.type_name
+        if kind == "structure":
+            if stack.count(shape.name) > 1:
+                return {"S": []}
+            return {"S": [[name, yaml_input(member, stack), member_comment(shape, name, member)]
+                          for name, member in shape.members.items()]}
+        if kind == "list":
+            return {"L": yaml_input(shape.member, stack)}
+        if kind == "map":
+            return {"M": yaml_input(shape.value, stack)}
+        if kind in ("blob", "timestamp"):
+            return {kind[0].upper(): 1}
+        if kind == "string":
+            return shape.enum[0] if shape.enum else ""
+        return {"integer": 0, "long": 0, "float": 0.0, "double": 0.0, "boolean": True}[kind]
+    finally:
+        stack.pop()
 
 
 def model() -> dict[str, Any]:
@@ -72,8 +138,10 @@ def _model(botocore: Any, xform_name: Any, ArgumentGenerator: Any, json_encoder:
             entry["input"] = {m: _shape(s) for m, s in op.input_shape.members.items()}
             entry["required"] = list(op.input_shape.required_members)
             entry["input_skeleton"] = ArgumentGenerator().generate_skeleton(op.input_shape)
+            entry["yaml_input"] = yaml_input(op.input_shape)
         else:
             entry["input"], entry["required"], entry["input_skeleton"] = {}, [], {}
+            entry["yaml_input"] = {"S": []}
         output = (ArgumentGenerator(use_member_names=True).generate_skeleton(op.output_shape)
                   if op.output_shape is not None else {})
         entry["output_skeleton"] = json.loads(json.dumps(output, default=json_encoder))

@@ -170,3 +170,62 @@ def dump() -> str:
 
 if __name__ == "__main__":
     sys.stdout.write(dump())
+
+
+# ------------------------------------------------------------- answers against the model
+
+_SCALARS = {"string": str, "integer": int, "long": int, "boolean": bool, "double": float,
+            "float": float, "timestamp": str}
+
+
+def output_problems(operation: str, answer: Any) -> list[str]:
+    """Where `answer` (a command's JSON, as printed) departs from the operation's output
+    shape in AWS's model: unknown or missing required members, wrong types, values outside
+    an enum. [] when it conforms."""
+    import awscli.formatter  # noqa: F401  (its botocore, as model() uses)
+    import botocore.session
+
+    shape = botocore.session.get_session().get_service_model("iam").operation_model(
+        operation).output_shape
+    problems: list[str] = []
+    if shape is None:
+        return [] if answer in ({}, None) else [f"{operation} has no output: {answer!r}"]
+    _conform(shape, answer, operation, problems)
+    return problems
+
+
+def _conform(shape: Any, value: Any, where: str, problems: list[str]) -> None:
+    kind = shape.type_name
+    if kind == "structure":
+        if not isinstance(value, dict):
+            problems.append(f"{where}: {value!r} is no structure")
+            return
+        for name in shape.required_members:
+            if name not in value:
+                problems.append(f"{where}: required {name} missing")
+        for name, member in value.items():
+            if name not in shape.members:
+                problems.append(f"{where}: {name} is no member of {shape.name}")
+            else:
+                _conform(shape.members[name], member, f"{where}.{name}", problems)
+    elif kind == "list":
+        if not isinstance(value, list):
+            problems.append(f"{where}: {value!r} is no list")
+            return
+        for i, item in enumerate(value):
+            _conform(shape.member, item, f"{where}[{i}]", problems)
+    elif kind == "map":
+        if not isinstance(value, dict):
+            problems.append(f"{where}: {value!r} is no map")
+            return
+        for key, item in value.items():
+            _conform(shape.key, key, f"{where} key", problems)
+            _conform(shape.value, item, f"{where}[{key}]", problems)
+    elif shape.name == "policyDocumentType" and isinstance(value, dict):
+        return  # botocore's json_decode_policies hands the AWS CLI policy documents as JSON
+    else:
+        expected = _SCALARS.get(kind, str)
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            problems.append(f"{where}: {value!r} is no {kind}")
+        elif getattr(shape, "enum", None) and value not in shape.enum:
+            problems.append(f"{where}: {value!r} is not one of {shape.enum}")

@@ -32,7 +32,14 @@ from iamtui.errors import DeleteConflict, InvalidInput, LimitExceeded, NoSuchEnt
 from iamtui.model import InlinePolicy, OwnerKind, Tag
 from iamtui.policy import ContextEntry, PolicyType, parse_policy
 from iamtui.service.core import Change, Principal, ServiceCore, Step, View
-from iamtui.service.owners import OWNERS, OwnerSpec, merge_tags, resource_tag_context, tag_context
+from iamtui.service.owners import (
+    OWNERS,
+    OwnerSpec,
+    merge_tags,
+    resource_tag_context,
+    tag_context,
+    without_tags,
+)
 from iamtui.service.principals import managed_policy
 from iamtui.service.tables import (
     ATTACHMENTS,
@@ -271,9 +278,7 @@ class OwnerOperations(ServiceCore):
                           {spec.name_field: owner_name, "tagKeys": list(tag_keys)},
                           context=context + owner_context(owner)) as change:
             owner = spec.get(change.tx, owner_name)
-            drop = {k.lower() for k in tag_keys}
-            spec.table.put(change.tx, replace(owner, tags=tuple(
-                t for t in owner.tags if t.key.lower() not in drop)))
+            spec.table.put(change.tx, replace(owner, tags=without_tags(owner.tags, tag_keys)))
 
     def owner_tags(self, caller: Principal, kind: BoundaryOwner,
                    owner_name: str) -> tuple[Tag, ...]:

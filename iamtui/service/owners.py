@@ -82,6 +82,12 @@ def resource_tag_context(tags: Iterable[Tag]) -> list[ContextEntry]:
     return [ContextEntry(f"aws:ResourceTag/{t.key}", (t.value,)) for t in tags]
 
 
+def without_tags(current: Sequence[Tag], tag_keys: Iterable[str]) -> tuple[Tag, ...]:
+    """Tags after an Untag* request: those whose keys are not given (keys ignore case)."""
+    drop = {k.lower() for k in tag_keys}
+    return tuple(t for t in current if t.key.lower() not in drop)
+
+
 def merge_tags(current: Sequence[Tag], new: Sequence[Tag]) -> tuple[Tag, ...]:
     """Tags after TagUser/TagRole: a key given again takes the new value (keys ignore case)."""
     given = {t.key.lower() for t in new}

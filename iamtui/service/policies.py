@@ -53,7 +53,13 @@ from iamtui.model import Group, ManagedPolicy, PolicyVersion, Role, Tag, User
 from iamtui.policy import ContextEntry, PolicyType, parse_policy
 from iamtui.service.core import Change, Principal, ServiceCore, Step, View
 from iamtui.service.inline import owner_context
-from iamtui.service.owners import OWNERS, merge_tags, resource_tag_context, tag_context
+from iamtui.service.owners import (
+    OWNERS,
+    merge_tags,
+    resource_tag_context,
+    tag_context,
+    without_tags,
+)
 from iamtui.service.tables import (
     ATTACHMENTS,
     GROUPS,
@@ -541,9 +547,7 @@ class PolicyOperations(ServiceCore):
                           {"policyArn": policy_arn, "tagKeys": list(tag_keys)},
                           context=context + self._policy_tags(policy_arn)) as change:
             policy = self._customer_policy(change.tx, caller, "iam:UntagPolicy", policy_arn)
-            drop = {k.lower() for k in tag_keys}
-            POLICIES.put(change.tx, replace(policy, tags=tuple(
-                t for t in policy.tags if t.key.lower() not in drop)))
+            POLICIES.put(change.tx, replace(policy, tags=without_tags(policy.tags, tag_keys)))
 
     def list_policy_tags(self, caller: Principal, policy_arn: str) -> tuple[Tag, ...]:
         """ListPolicyTags."""

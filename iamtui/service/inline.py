@@ -25,7 +25,6 @@ from iamtui.arn import (
     split_iam_resource,
     validate_policy_document_text,
     validate_policy_name,
-    validate_tag_key,
     validate_tags,
 )
 from iamtui.errors import DeleteConflict, InvalidInput, LimitExceeded, NoSuchEntity
@@ -38,6 +37,7 @@ from iamtui.service.owners import (
     merge_tags,
     resource_tag_context,
     tag_context,
+    untag_context,
     without_tags,
 )
 from iamtui.service.principals import managed_policy
@@ -270,10 +270,8 @@ class OwnerOperations(ServiceCore):
         """Untag{User,Role}: remove tags by key (keys ignore case)."""
         spec = OWNERS[kind]
         spec.validate_name(owner_name, spec.name_field)
-        for key in tag_keys:
-            validate_tag_key(key)
+        context = untag_context(tag_keys)
         owner = spec.get(self.store.snapshot(), owner_name)
-        context = [ContextEntry("aws:TagKeys", tuple(tag_keys), "stringList")]
         with self._change(caller, f"Untag{spec.noun}", owner.arn,
                           {spec.name_field: owner_name, "tagKeys": list(tag_keys)},
                           context=context + owner_context(owner)) as change:

@@ -28,7 +28,6 @@ from iamtui.arn import (
     validate_mfa_device_name,
     validate_path,
     validate_serial_number,
-    validate_tag_key,
     validate_tags,
     validate_user_name,
 )
@@ -46,7 +45,13 @@ from iamtui.policy import ContextEntry
 from iamtui.security import mfa
 from iamtui.service import keyfiles
 from iamtui.service.core import Principal, ServiceCore, View
-from iamtui.service.owners import merge_tags, resource_tag_context, tag_context, without_tags
+from iamtui.service.owners import (
+    merge_tags,
+    resource_tag_context,
+    tag_context,
+    untag_context,
+    without_tags,
+)
 from iamtui.service.passwords import secret_change
 from iamtui.service.tables import MFA_DEVICES, USERS
 
@@ -328,9 +333,7 @@ class MfaDeviceOperations(ServiceCore):
                          tag_keys: Sequence[str]) -> None:
         """UntagMFADevice: remove tags by key (keys ignore case)."""
         validate_serial_number(serial_number)
-        for key in tag_keys:
-            validate_tag_key(key)
-        context = [ContextEntry("aws:TagKeys", tuple(tag_keys), "stringList")]
+        context = untag_context(tag_keys)
         with self._change(caller, "UntagMFADevice", serial_number,
                           {"serialNumber": serial_number, "tagKeys": list(tag_keys)},
                           context=context + self._device_tags(serial_number)) as change:

@@ -36,7 +36,6 @@ from iamtui.arn import (
     validate_path_prefix,
     validate_policy_document_text,
     validate_policy_name,
-    validate_tag_key,
     validate_tags,
     validate_version_id,
 )
@@ -58,6 +57,7 @@ from iamtui.service.owners import (
     merge_tags,
     resource_tag_context,
     tag_context,
+    untag_context,
     without_tags,
 )
 from iamtui.service.tables import (
@@ -540,9 +540,7 @@ class PolicyOperations(ServiceCore):
     def untag_policy(self, caller: Principal, policy_arn: str, tag_keys: Sequence[str]) -> None:
         """UntagPolicy: remove tags by key (keys ignore case)."""
         validate_policy_arn(policy_arn)
-        for key in tag_keys:
-            validate_tag_key(key)
-        context = [ContextEntry("aws:TagKeys", tuple(tag_keys), "stringList")]
+        context = untag_context(tag_keys)
         with self._change(caller, "UntagPolicy", policy_arn,
                           {"policyArn": policy_arn, "tagKeys": list(tag_keys)},
                           context=context + self._policy_tags(policy_arn)) as change:

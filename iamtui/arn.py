@@ -221,6 +221,7 @@ TAG_KEY_PATTERN: Final = r"[\p{L}\p{Z}\p{N}_.:/=+\-@]+"
 TAG_VALUE_PATTERN: Final = r"[\p{L}\p{Z}\p{N}_.:/=+\-@]*"
 VERSION_ID_PATTERN: Final = r"v[1-9][0-9]*(\.[A-Za-z0-9-]*)?"
 POLICY_TEXT_PATTERN: Final = r"[\u0009\u000A\u000D\u0020-\u00FF]+"
+SERIAL_NUMBER_PATTERN: Final = r"[\w+=/:,.@-]+"
 
 # AWS evaluates these with Java regexes, where \w is ASCII-only: hence re.ASCII.
 _NAME_RE = re.compile(r"[\w+=,.@-]+", re.ASCII)
@@ -229,6 +230,7 @@ _PATH_RE = re.compile(r"/|/[\x21-\x7e]+/")
 _PATH_PREFIX_RE = re.compile(r"/[\x21-\x7f]*")
 _ACCOUNT_ALIAS_RE = re.compile(r"[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]")
 _ACCOUNT_ID_RE = re.compile(r"[0-9]{12}")
+_SERIAL_NUMBER_RE = re.compile(r"[\w+=/:,.@-]+", re.ASCII)
 _DESCRIPTION_RE = re.compile(r"[\t\n\r\x20-\x7e\xa1-\xff]*")
 _VERSION_ID_RE = re.compile(r"v[1-9][0-9]*(\.[A-Za-z0-9-]*)?", re.ASCII)
 _POLICY_TEXT_RE = re.compile(r"[\t\n\r\x20-\xff]+")
@@ -396,6 +398,11 @@ def validate_account_alias(alias: str, field: str = "accountAlias") -> str:
     return alias
 
 
+def validate_serial_number(serial: str, field: str = "serialNumber") -> str:
+    """An MFA device's serial number (its ARN, for a virtual device): 9-256 characters."""
+    return _check(serial, field, 9, 256, _SERIAL_NUMBER_RE, SERIAL_NUMBER_PATTERN)
+
+
 def validate_description(text: str, field: str = "description") -> str:
     """A role or policy description: up to 1,000 characters of AWS's allowed set."""
     return _check(text, field, 0, 1000, _DESCRIPTION_RE, DESCRIPTION_PATTERN)
@@ -556,6 +563,11 @@ class Quotas(NamedTuple):
     instance_profiles: int = 1000
     roles_per_instance_profile: int = 1
     tags_per_entity: int = 50
+    # listed by GetAccountSummary though iamtui keeps no such entity (certificates) or
+    # counts no more than AWS would let it hold
+    server_certificates: int = 20
+    signing_certificates_per_user: int = 2
+    policy_versions_in_use: int = 10000
     min_session_duration: int = 3600
     max_session_duration: int = 43200
 
@@ -579,6 +591,9 @@ class Quotas(NamedTuple):
             "PolicySizeQuota": self.managed_policy_size,
             "AssumeRolePolicySizeQuota": self.trust_policy_size,
             "AccessKeysPerUserQuota": self.access_keys_per_user,
+            "ServerCertificatesQuota": self.server_certificates,
+            "SigningCertificatesPerUserQuota": self.signing_certificates_per_user,
+            "PolicyVersionsInUseQuota": self.policy_versions_in_use,
         }
 
 
@@ -652,6 +667,7 @@ __all__ = [
     "validate_policy_name",
     "validate_role_name",
     "validate_role_session_name",
+    "validate_serial_number",
     "validate_tag_key",
     "validate_tag_value",
     "validate_tags",

@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Iterator
 from typing import Any, NoReturn
 
 from iamtui.arn import lone_surrogate
@@ -263,6 +264,12 @@ def _compile_query(expression: str) -> Any:
                             f"{printable(str(exc))}") from None
 
 
+def _check_page_options(args: argparse.Namespace) -> None:
+    for flag, value in (("--max-items", args.max_items), ("--page-size", args.page_size)):
+        if value is not None and value < (0 if flag == "--max-items" else 1):
+            raise ArgumentError(f"Error parsing parameter '{flag}': {value} is too small")
+
+
 def _paginated(cmd: Command, args: argparse.Namespace, response: Response
                ) -> tuple[Response, str | None, list[Any] | None]:
     """The answer as the AWS CLI prints a paginated operation's: every page added up (or up
@@ -281,9 +288,7 @@ def _paginated(cmd: Command, args: argparse.Namespace, response: Response
         page = paging.server_page(response.data, keys, args.marker,
                                   args.max_items or paging.DEFAULT_MAX_ITEMS)
         return response._replace(data=page), None, None
-    for flag, value in (("--max-items", args.max_items), ("--page-size", args.page_size)):
-        if value is not None and value < (0 if flag == "--max-items" else 1):
-            raise ArgumentError(f"Error parsing parameter '{flag}': {value} is too small")
+    _check_page_options(args)
     pages: list[Any] = []
     first_only = aws_model.non_aggregate_keys(cmd.name)
     data = paging.paginate(response.data, keys, first_only, max_items=args.max_items,
@@ -291,6 +296,36 @@ def _paginated(cmd: Command, args: argparse.Namespace, response: Response
                            pages=pages)
     texts = paging.text_pages(pages, keys, {k: data[k] for k in first_only if k in data})
     return response._replace(data=data), data.get("NextToken"), texts
+
+
+def _stream_pages(cmd: Command, args: argparse.Namespace, response: Response
+                  ) -> Iterator[str]:
+    """--output yaml-stream: the items to write, each page as the paginator yields it (a
+    non-paginated answer, or --no-paginate's page, as one)."""
+    from iamtui.commands import paging
+    from iamtui.commands.output import yaml_stream
+
+    keys = aws_model.result_keys(cmd.name)
+    if keys is None or not isinstance(response.data, dict) or args.no_paginate \
+            or args.marker is not None:
+        return yaml_stream([_paginated(cmd, args, response)[0].data], args.query,
+                           paginated=False)
+    _check_page_options(args)
+    return yaml_stream(paging.PageIterator(response.data, keys, max_items=args.max_items,
+                                           starting_token=args.starting_token,
+                                           page_size=args.page_size),
+                       args.query, paginated=True)
+
+
+def _write_stream(items: Iterator[str], args: argparse.Namespace) -> None:
+    """Write each item as it comes (flushed, so a reader sees the first page before the
+    next is cut); through the pager, which needs the whole text, when there is one."""
+    if _pager(args) is not None:
+        write_output("".join(items), args)
+        return
+    for item in items:
+        write_output(item, args)
+        sys.stdout.flush()
 
 
 def _main(argv: list[str] | None) -> int:
@@ -328,6 +363,9 @@ def _run(cmd: Command, args: argparse.Namespace) -> int:
 
     try:
         response = cmd.handler(args)
+        if args.output == "yaml-stream" and not (args.explain and response.table is not None):
+            _write_stream(_stream_pages(cmd, args, response), args)
+            return 0
         response, next_token, pages = _paginated(cmd, args, response)
     except (ArgumentError, PaginationError) as exc:
         print(printable(str(exc)), file=sys.stderr)
@@ -342,6 +380,9 @@ def _run(cmd: Command, args: argparse.Namespace) -> int:
     except CommandFailure as exc:
         print(f"\n{printable(str(exc))}", file=sys.stderr)
         return exc.exit_code
+    except OutputError as exc:  # a --query failing on a page of yaml-stream
+        print(f"\n{printable(str(exc))}", file=sys.stderr)
+        return 255
     try:
         text = render(response, rendering_of(args, next_token, pages))
     except OutputError as exc:
@@ -361,9 +402,9 @@ def _print_skeleton(cmd: Command, args: argparse.Namespace) -> int:
     if kind == "output":
         write_output(render(Response(data), rendering_of(args)), args)
     elif kind == "yaml-input":
-        from iamtui.commands.formats import format_yaml
+        from iamtui.commands.formats import yaml_input_skeleton
 
-        sys.stdout.write(format_yaml(data))
+        sys.stdout.write(yaml_input_skeleton(data))
     else:
         sys.stdout.write(json.dumps(data, indent=4) + "\n")
     return 0

@@ -9,6 +9,7 @@ MFA device for it; `c` shows the credential report, where `s` saves it as CSV.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 from pathlib import Path
@@ -132,7 +133,11 @@ class Dashboard(Vertical, can_focus=True):
     def _run_checks(self, service: IamService, principal: Principal) -> None:
         """The counts and the checks of the session that asked, whatever happens to it."""
         app = self.app
-        counts: list[tuple[str, str]] = []
+        counts: list[tuple[str, str]] = [("Account", service.account_id)]
+        # the console's dashboard shows the alias beside the ID; not allowed to list it
+        # (ListAccountAliases), the ID alone
+        with contextlib.suppress(IamError):
+            counts += [("Alias", a) for a in service.list_account_aliases(principal)]
         for label, count in (("Users", lambda: len(service.list_users(principal))),
                              ("Groups", lambda: len(service.list_groups(principal))),
                              ("Roles", lambda: len(service.list_roles(principal))),
@@ -152,8 +157,11 @@ class Dashboard(Vertical, can_focus=True):
     def _show(self, counts: list[tuple[str, str]], status: SecurityStatus | None) -> None:
         if not self.is_attached:
             return  # the app closed or signed out while the checks ran
-        self.query_one("#counts", Static).update(
-            "   ".join(f"[b]{label}[/b] {value}" for label, value in counts))
+        lines = [[(k, v) for k, v in counts if k in ("Account", "Alias")],
+                 [(k, v) for k, v in counts if k not in ("Account", "Alias")]]
+        self.query_one("#counts", Static).update("\n".join(
+            "   ".join(f"[b]{label}[/b] {value}" for label, value in line)
+            for line in lines))
         self.status = status
         self.query_one("#root-advice", Static).update(root_advice(status))
         checks = self.query_one("#checks", OptionList)

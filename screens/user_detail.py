@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
+from textual.screen import Screen
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from iamtui.audit import is_failure
@@ -116,10 +117,11 @@ class CredentialsPane(DetailPane):
     `p` sets or resets the console password, `u` lifts a sign-in lockout, `m` assigns a
     virtual MFA device (QR code and two codes), `c` creates an access key (its secret is
     shown once), `t` makes the key under the cursor active or inactive, `x` resyncs the
-    MFA device under the cursor, and `d` removes what is under the cursor: a key, the
-    console password, or an MFA device (deactivated and deleted). `i` uploads an SSH public
-    key, `w` (`W`) generates Git (Keyspaces) credentials whose password is shown once, `r`
-    resets such a password, `v` uploads a signing certificate; `t` and `d` work on those too.
+    MFA device under the cursor, `l` opens its tags, and `d` removes what is under the
+    cursor: a key, the console password, or an MFA device (deactivated and deleted). `i`
+    uploads an SSH public key, `w` (`W`) generates Git (Keyspaces) credentials whose
+    password is shown once, `r` resets such a password, `v` uploads a signing certificate;
+    `t` and `d` work on those too.
     """
 
     columns = (Column("credential", "Credential", 20), Column("id", "ID", 24),
@@ -141,6 +143,7 @@ class CredentialsPane(DetailPane):
                 id="credentials.reset_service_password"),
         Binding("v", "upload_certificate", "X.509 cert", show=False,
                 id="credentials.upload_signing_certificate"),
+        Binding("l", "mfa_tags", "MFA tags", id="credentials.mfa_tags"),
     ]
 
     def __init__(self, user_name: str, **kwargs: Any) -> None:
@@ -199,7 +202,7 @@ class CredentialsPane(DetailPane):
         if action == "remove":
             return key.startswith(("key:", "mfa:", *other.PREFIXES)) or \
                 (key == "password" and self.has_password)
-        if action == "resync_mfa":
+        if action in ("resync_mfa", "mfa_tags"):
             return key.startswith("mfa:")
         return True
 
@@ -311,6 +314,11 @@ class CredentialsPane(DetailPane):
         if key.startswith("mfa:"):
             resync_device(self, self.user_name, key.split(":", 1)[1])
 
+    def action_mfa_tags(self) -> None:
+        key = self.current or ""
+        if key.startswith("mfa:"):
+            self.app.push_screen(MfaDeviceTagsScreen(key.split(":", 1)[1]))
+
     def action_remove(self) -> None:
         key = self.current or ""
         service, _ = session_of(self)
@@ -331,6 +339,32 @@ class CredentialsPane(DetailPane):
                          lambda: self.op(service.delete_login_profile, self.user_name,
                                          success="Console password removed"),
                          verb="Remove")
+
+
+class MfaDeviceTagsScreen(Screen[None]):
+    """The tags of one virtual MFA device (TagMFADevice, UntagMFADevice,
+    ListMFADeviceTags): `a` add, `d` remove, `esc` back to the credentials."""
+
+    CSS_PATH = "detail.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="mfa_tags.back")]
+
+    def __init__(self, serial_number: str) -> None:
+        super().__init__()
+        self.serial_number = serial_number
+
+    def compose(self) -> ComposeResult:
+        service, principal = session_of(self)
+        yield Static(Content(f"Tags of MFA device {self.serial_number}"), classes="title")
+        yield TagsPane.of(service, principal, "mfa_device", self.serial_number,
+                          id="mfa-tags-pane")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.query_one(TagsPane).table.focus()
+
+    def action_back(self) -> None:
+        self.dismiss(None)
 
 
 class UserDetailScreen(DetailScreen):

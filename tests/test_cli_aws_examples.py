@@ -50,6 +50,7 @@ NOT_HERE = {
     ("update-login-profile", 0): "a <password> placeholder for the reader to fill in",
     ("create-open-id-connect-provider", 1): "the reader fills in the skeleton first",
     ("remove-client-id-from-open-id-connect-provider", 0): "its first line lacks the \\",
+    ("get-mfa-device", 0): "a FIDO security key (u2f/...), which iamtui does not have",
 }
 
 POLICY = {"Version": "2012-10-17", "Statement": [
@@ -179,6 +180,11 @@ def _prepare(run: CliRunner, name: str, command: str, folder: Path) -> None:
                         "Key=Department,Value=Accounting"]],
         "delete-virtual-mfa-device": [["create-virtual-mfa-device",
                                        "--virtual-mfa-device-name", "MFATest"]],
+        "delete-account-alias": [["create-account-alias", "--account-alias", "mycompany"]],
+        **{name: [["create-virtual-mfa-device", "--virtual-mfa-device-name", "alice"],
+                  ["tag-mfa-device", "--serial-number", f"arn:aws:iam::{ACCOUNT}:mfa/alice",
+                   "--tags", "Key=DeptID,Value=123456", "Key=Department,Value=Accounting"]]
+           for name in ("tag-mfa-device", "untag-mfa-device", "list-mfa-device-tags")},
     }
     for argv in extra.get(name, []):
         ok(*argv)

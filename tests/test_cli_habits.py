@@ -89,19 +89,24 @@ def test_table_output_is_the_aws_clis(data: dict[str, Any], colour: str) -> None
 # ------------------------------------------------------------------ pagination
 
 
-def _botocore_pages(data: dict[str, Any], keys: list[str], non_aggregate: list[str],
-                    **config: Any) -> dict[str, Any]:
-    """What the AWS CLI prints: botocore's paginator over the same API pages."""
+def botocore_page_iterator(data: dict[str, Any], keys: list[str], non_aggregate: list[str],
+                           **config: Any) -> PageIterator:
+    """botocore's paginator over the same API pages (`server_page` is the API)."""
     def call(**kwargs: Any) -> dict[str, Any]:
         return paging.server_page(data, keys, kwargs.get("Marker"),
                                   kwargs.get("MaxItems", paging.DEFAULT_MAX_ITEMS))
 
     compiled = jmespath.compile
-    iterator = PageIterator(call, ["Marker"], [compiled("Marker")], compiled("IsTruncated"),
-                            [compiled(k) for k in keys], [compiled(k) for k in non_aggregate],
-                            "MaxItems", config.get("MaxItems"), config.get("StartingToken"),
-                            config.get("PageSize"), {})
-    return iterator.build_full_result()
+    return PageIterator(call, ["Marker"], [compiled("Marker")], compiled("IsTruncated"),
+                        [compiled(k) for k in keys], [compiled(k) for k in non_aggregate],
+                        "MaxItems", config.get("MaxItems"), config.get("StartingToken"),
+                        config.get("PageSize"), {})
+
+
+def _botocore_pages(data: dict[str, Any], keys: list[str], non_aggregate: list[str],
+                    **config: Any) -> dict[str, Any]:
+    """What the AWS CLI prints: botocore's paginator's whole result."""
+    return botocore_page_iterator(data, keys, non_aggregate, **config).build_full_result()
 
 
 @settings(max_examples=300, deadline=None)
@@ -227,27 +232,11 @@ def test_a_bad_query_is_a_usage_error(cli_run) -> None:
     assert code == 252 and "Bad value for --query" in err
 
 
-# ------------------------------------------------------------------ yaml, start-up
+# ------------------------------------------------------------------ start-up
+# (yaml and yaml-stream: tests/test_cli_formats_yaml.py)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.dictionaries(_KEY, RESPONSES, min_size=1, max_size=5))
-def test_yaml_output_reads_back_as_the_answer(data: dict[str, Any]) -> None:
-    """--output yaml is the same data (block style, keys sorted as AWS CLI v2's ruamel
-    safe dumper sorts them); yaml-stream is a list of the pages."""
-    import yaml
-
-    from iamtui.commands.formats import format_yaml
-
-    text = format_yaml(data)
-    assert yaml.safe_load(text) == data
-    assert yaml.safe_load(format_yaml(data, stream=True)) == [data]
-    top = [line.split(":")[0] for line in text.splitlines()
-           if line and not line.startswith((" ", "-"))]
-    assert top == sorted(data)
-
-
-def test_a_json_command_loads_neither_jmespath_nor_yaml_nor_awscli() -> None:
+def test_a_json_command_loads_neither_jmespath_nor_ruamel_nor_awscli() -> None:
     """The habits cost a one-shot command nothing it does not use (bench/startup.py)."""
     import subprocess
     import sys
@@ -257,7 +246,7 @@ def test_a_json_command_loads_neither_jmespath_nor_yaml_nor_awscli() -> None:
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         "    iamtui.cli.main(['simulate-custom-policy', '--policy-input-list', "
         "'{\"Statement\":[]}', '--action-names', 's3:GetObject'])\n"
-        "heavy = ('jmespath', 'yaml', 'awscli', 'botocore', 'base64')\n"
+        "heavy = ('jmespath', 'yaml', 'ruamel', 'awscli', 'botocore', 'base64')\n"
         "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in heavy)))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

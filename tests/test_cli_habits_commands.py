@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+from aws_v2 import v2_yaml, v2_yaml_stream
 from awscli.formatter import TableFormatter, TextFormatter
 from helpers import CliRunner
 
@@ -73,8 +73,9 @@ def _judge(output: str, command: list[str], data: Any) -> str:
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c[0])
 def test_text_table_and_yaml_print_the_json_answer_as_the_aws_cli_would(
         account: CliRunner, command: list[str]) -> None:
-    """--output text and table: the awscli formatter's bytes for the same answer; yaml: the
-    same data. The JSON answer itself has no Marker/IsTruncated (the CLI paginated it)."""
+    """--output text and table: the awscli formatter's bytes for the same answer; yaml and
+    yaml-stream: AWS CLI v2's (tests/aws_v2.py). The JSON answer itself has no Marker or
+    IsTruncated (the CLI paginated it)."""
     data = account.as_root(*command)
     assert "IsTruncated" not in data and "Marker" not in data
     for output in ("text", "table"):
@@ -82,9 +83,10 @@ def test_text_table_and_yaml_print_the_json_answer_as_the_aws_cli_would(
         assert code == 0, err
         assert out == _judge(output, command, data)
     code, out, _ = account.root(*command, "--output", "yaml")
-    assert yaml.safe_load(out) == data
-    code, out, _ = account.root(*command, "--output", "yaml-stream")
-    assert yaml.safe_load(out) == [data]
+    assert out == v2_yaml(data)
+    if aws_model.result_keys(command[0]) is None:  # else pages: test_cli_formats_yaml.py
+        code, out, _ = account.root(*command, "--output", "yaml-stream")
+        assert out == v2_yaml_stream(data, paginated=False)
 
 
 def test_a_result_no_table_can_draw_is_an_error_not_a_traceback(account: CliRunner) -> None:
@@ -300,6 +302,79 @@ def test_the_bash_script_completes_in_bash(tmp_path: Path) -> None:
                           timeout=120)
     assert done.stdout.split() == ["list-user-policies", "list-user-tags", "list-users",
                                    "json", "table", "text", "yaml", "yaml-stream"]
+
+
+@pytest.fixture
+def lister(cli_run: CliRunner, tmp_path: Path) -> dict[str, str]:
+    """The environment of a shell whose iamtui is this venv's, signed in (by access key) as
+    a user who may list users, over a store holding the user `alice-in-store`."""
+    import os
+    import sys
+
+    cli_run.as_root("create-user", "--user-name", "alice-in-store")
+    cli_run.as_root("create-user", "--user-name", "reader")
+    cli_run.as_root("attach-user-policy", "--user-name", "reader", "--policy-arn",
+                    "arn:aws:iam::aws:policy/IAMReadOnlyAccess")
+    key = cli_run.as_root("create-access-key", "--user-name", "reader")["AccessKey"]
+    return {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}"
+            f"{os.environ.get('PATH', '')}", "IAMTUI_DB": str(cli_run.db),
+            "IAMTUI_CONFIG_DIR": str(cli_run.config), "HOME": str(tmp_path),
+            "IAMTUI_ACCESS_KEY_ID": key["AccessKeyId"],
+            "IAMTUI_SECRET_ACCESS_KEY": key["SecretAccessKey"]}
+
+
+# zsh completes only in its line editor: drive an interactive zsh through a pseudo-terminal
+# (zsh/zpty), type a word and TAB, and read back what the line became.
+_ZSH_DRIVER = r"""
+zmodload zsh/zpty
+zpty z 'TERM=dumb zsh -f -i'
+zpty -w z 'PROMPT="> "; eval "$(iamtui completion zsh)"'
+zpty -n -w z "$1"$'	'
+out=""
+integer tries=0
+while (( tries++ < 300 )); do
+  if zpty -r -t z chunk; then out+=$chunk; else sleep 0.1; fi
+  [[ $out == *"$2"* ]] && break
+done
+zpty -d z
+print -r -- "$out"
+"""
+
+
+@pytest.mark.parametrize(("typed", "completed"), [
+    ("iamtui list-use", "iamtui list-user"),  # the candidates' common prefix
+    ("iamtui get-user --user-name alice-in", "iamtui get-user --user-name alice-in-store "),
+])
+def test_the_zsh_script_completes_in_zsh(lister: dict[str, str], typed: str,
+                                         completed: str) -> None:
+    """`iamtui completion zsh`, loaded in an interactive zsh: TAB completes a command and a
+    user name read from the store with the shell's credentials."""
+    import shutil
+    import subprocess
+
+    if shutil.which("zsh") is None:
+        pytest.skip("no zsh here (apt-get install zsh)")
+    done = subprocess.run(["zsh", "-f", "-c", _ZSH_DRIVER, "zsh", typed, completed],
+                          capture_output=True, text=True, env=lister, timeout=120)
+    assert completed in done.stdout, done.stdout[-500:]
+
+
+def test_the_fish_script_completes_in_fish(lister: dict[str, str]) -> None:
+    """`iamtui completion fish`, sourced in fish: `complete -C` (what TAB shows) offers the
+    commands and the store's user names the shell's credentials may list."""
+    import shutil
+    import subprocess
+
+    if shutil.which("fish") is None:
+        pytest.skip("no fish here (apt-get install fish)")
+    script = ("iamtui completion fish | source\n"
+              "complete -C 'iamtui list-use'\n"
+              "complete -C 'iamtui get-user --user-name alice'\n")
+    done = subprocess.run(["fish", "--no-config", "-c", script], capture_output=True,
+                          text=True, env=lister, timeout=120)
+    *commands, user = done.stdout.split()  # fish orders candidates its own way
+    assert sorted(commands) == ["list-user-policies", "list-user-tags", "list-users"]
+    assert user == "alice-in-store"
 
 
 def test_iamtuis_own_commands_get_the_habits_too(account: CliRunner) -> None:

@@ -55,6 +55,8 @@ async def test_dashboard_counts_and_checks(db: Path, clock: FakeClock) -> None:
         dash = app.screen.query_one(Dashboard)
         counts = str(dash.query_one("#counts").render())
         assert "Users 2" in counts and "Groups 1" in counts and "Roles 0" in counts
+        # the account, as the IAM console's dashboard shows it: its ID and alias
+        assert "Account 111122223333   Alias example" in counts
         checks = checks_of(app)
         assert checks["root-mfa"] == "FAIL"
         assert checks["users-mfa"] == "FAIL"  # alice has a password and no MFA

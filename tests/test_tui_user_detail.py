@@ -351,3 +351,57 @@ async def test_a_required_reset_warns_when_the_policy_cannot_be_attached(db: Pat
     svc = open_service(db)
     assert svc.list_attached_policies(svc.root_principal(), "user", "alice") == []
     svc.close()
+
+
+async def test_mfa_device_tags_from_the_security_credentials(db: Path) -> None:
+    """l on an MFA device's row opens its tags (IAM API Reference, TagMFADevice,
+    UntagMFADevice, ListMFADeviceTags): a adds one, d removes it, esc goes back."""
+    from datetime import UTC, datetime
+
+    from iamtui.model import Tag
+    from iamtui.screens.user_detail import MfaDeviceTagsScreen
+    from iamtui.security import mfa
+
+    svc = open_service(db)
+    root = svc.root_principal()
+    new = svc.create_virtual_mfa_device(root, "alice-phone")
+    step = mfa.time_step(datetime.now(UTC))
+    serial = new.device.serial_number
+    svc.enable_mfa_device(root, "alice", serial, mfa.code_at(new.base32_seed, step - 1),
+                          mfa.code_at(new.base32_seed, step))
+    svc.close()
+    app = IamApp(db, keys_dir=db.parent / "keys")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_alice(pilot)
+        for _ in range(3):  # Security credentials
+            await pilot.press("right_square_bracket")
+        await settle(pilot)
+        assert [r[0] for r in pane_rows(screen, "credentials")] == ["Console password",
+                                                                     "MFA device"]
+        await pilot.press("down", "l")
+        await settle(pilot)
+        assert isinstance(app.screen, MfaDeviceTagsScreen)
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, FormModal)
+        await type_text(pilot, "team")
+        await pilot.press("tab")
+        await type_text(pilot, "blue")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, MfaDeviceTagsScreen)
+        svc = open_service(db)
+        assert svc.list_mfa_device_tags(svc.root_principal(), serial) == (Tag("team", "blue"),)
+        svc.close()
+        assert [r.cells for r in app.screen.query_one(ResourceTable).rows] == [
+            ("team", "blue")]
+        await pilot.press("d")
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("shift+tab", "enter")
+        await settle(pilot)
+        svc = open_service(db)
+        assert svc.list_mfa_device_tags(svc.root_principal(), serial) == ()
+        svc.close()
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen

@@ -1,11 +1,12 @@
-"""`iamtui init`: create the store, its account and the root user."""
+"""`iamtui init` (create the store, its account and the root user), the account alias and
+the account summary."""
 
 from __future__ import annotations
 
 import argparse
 
 from iamtui.commands.registry import ArgumentError, Response, arg, command
-from iamtui.commands.session import read_secret
+from iamtui.commands.session import read_secret, session
 
 
 @command("init", "Create a store with its account and root user.",
@@ -30,3 +31,38 @@ def run_init(args: argparse.Namespace) -> Response:
     finally:
         service.close()
     return Response(data)
+
+
+_ALIAS = arg("--account-alias", required=True, help="the account alias")
+
+
+@command("create-account-alias", "Set the account's alias (it replaces any: one per account).",
+         _ALIAS)
+def run_create_account_alias(args: argparse.Namespace) -> Response:
+    with session(args) as (svc, caller):
+        svc.create_account_alias(caller, args.account_alias)
+    return Response({})
+
+
+@command("delete-account-alias", "Remove the account's alias.", _ALIAS)
+def run_delete_account_alias(args: argparse.Namespace) -> Response:
+    with session(args) as (svc, caller):
+        svc.delete_account_alias(caller, args.account_alias)
+    return Response({})
+
+
+@command("list-account-aliases", "List the account's alias (one at most).")
+def run_list_account_aliases(args: argparse.Namespace) -> Response:
+    with session(args) as (svc, caller):
+        aliases = svc.list_account_aliases(caller)
+    return Response({"AccountAliases": aliases, "IsTruncated": False},
+                    table=[[a] for a in aliases], headers=["AccountAlias"])
+
+
+@command("get-account-summary", "IAM's entity counts and quotas in the account.")
+def run_get_account_summary(args: argparse.Namespace) -> Response:
+    with session(args) as (svc, caller):
+        summary = svc.get_account_summary(caller)
+    return Response({"SummaryMap": summary},
+                    table=[[k, str(v)] for k, v in sorted(summary.items())],
+                    headers=["Key", "Value"])

@@ -1,12 +1,12 @@
-"""Argument shapes shared by many commands: tags, documents, key lists."""
+"""Argument and answer shapes shared by many commands: tags, documents, key lists."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
 
-from iamtui.commands.registry import ArgumentError
-from iamtui.model import Tag
+from iamtui.commands.registry import ArgumentError, Response
+from iamtui.model import Tag, aws_tag
 from iamtui.policy import load_json
 
 
@@ -29,3 +29,9 @@ def parse_tags(values: Sequence[str] | None, option: str = "--tags") -> list[Tag
                                 f"got {value!r}")
         tags.append(Tag(fields["Key"], fields.get("Value", "")))
     return tags
+
+
+def tags_response(tags: Sequence[Tag]) -> Response:
+    """A List*Tags answer (ListUserTags, ListMFADeviceTags, ...), with its table rows."""
+    return Response({"Tags": [aws_tag(t) for t in tags], "IsTruncated": False},
+                    table=[[t.key, t.value] for t in tags], headers=["Key", "Value"])

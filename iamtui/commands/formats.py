@@ -8,10 +8,13 @@ package (botocore and its models take most of a second to import). Strings go th
 
 from __future__ import annotations
 
+import io
 import unicodedata
+from functools import cache
 from typing import Any
 
-from iamtui.commands.output import printable
+from iamtui.arn import escape_surrogates
+from iamtui.commands.output import dump_json, printable
 
 # ------------------------------------------------------------------------------------ text
 
@@ -285,18 +288,93 @@ def format_table(title: str, data: Any, *, width: int = 80, colour: bool = False
 
 
 # ------------------------------------------------------------------------------------ yaml
+#
+# AWS CLI v2 writes YAML with ruamel.yaml's safe dumper (YAML 1.2: `on` and `yes` are plain
+# strings, not booleans as PyYAML would quote them) in block style, keys sorted, and with
+# ruamel.yaml.clib installed, as v2 installs it, through libyaml's emitter, which folds and
+# quotes differently from ruamel's pure-Python one. ruamel is imported on first use only.
 
 
-def format_yaml(data: Any, *, stream: bool = False) -> str:
-    """`--output yaml` as the AWS CLI v2 writes it (block style, keys sorted, unicode kept);
-    `yaml-stream` writes each page as an item of a list. PyYAML is imported only here."""
-    import yaml  # a one-shot JSON command does not pay for it
+@cache
+def _safe_yaml() -> Any:
+    """The dumper AWS CLI v2's YAMLDumper sets up; strings that are str subclasses (the
+    StrEnums of decisions and findings) write as strings, a lone surrogate (which no UTF-8
+    writer takes) as its escape."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.representer import SafeRepresenter
 
-    class Dumper(yaml.SafeDumper):
-        """safe_dump, but a str subclass (the StrEnums of decisions and findings) is a str."""
+    class Representer(SafeRepresenter):
+        def represent_str(self, data: str) -> Any:
+            return super().represent_str(escape_surrogates(str(data)))
 
-    Dumper.add_multi_representer(str, yaml.SafeDumper.represent_str)
-    if data == {} and not stream:
-        return ""
-    return yaml.dump([data] if stream else data, Dumper=Dumper, default_flow_style=False,
-                     allow_unicode=True, sort_keys=True)
+    Representer.add_representer(str, Representer.represent_str)
+    Representer.add_multi_representer(str, Representer.represent_str)
+    yaml = YAML(typ="safe")
+    yaml.Representer = Representer
+    yaml.encoding = None  # text, not bytes: the caller writes it
+    yaml.representer.default_flow_style = False
+    return yaml
+
+
+def _yaml_document(value: Any) -> str:
+    """One value as v2's YAMLDumper writes it: a scalar as JSON (YAML would end it with a
+    `...` document end), anything else as block YAML."""
+    if value is None or isinstance(value, int | float | str):
+        return dump_json(value) + "\n"
+    out = io.StringIO()
+    _safe_yaml().dump(value, out)
+    return out.getvalue()
+
+
+def format_yaml(data: Any) -> str:
+    """`--output yaml`: the whole answer as one document; an empty answer ({}) prints
+    nothing, as with JSON."""
+    return "" if data == {} else _yaml_document(data)
+
+
+def format_yaml_item(page: Any) -> str:
+    """One item of `--output yaml-stream`: a page (or a non-paginated answer) as a list of
+    one, so that the pages written one after the other read back as one list."""
+    return _yaml_document([page])
+
+
+class _Blob:
+    """A blob member's placeholder: v2 writes it as an empty `!!binary` scalar."""
+
+
+def yaml_input_skeleton(tree: Any) -> str:
+    """`--generate-cli-skeleton yaml-input` as AWS CLI v2 writes it: ruamel's round-trip
+    dumper, each member followed by its comment. `tree` is the compact skeleton of
+    iamtui/data/aws_cli.json (tests/aws_model.py says how it reads), or, for iamtui's own
+    commands, the plain input skeleton."""
+    from ruamel.yaml import YAML
+
+    yaml = YAML()
+    yaml.representer.add_representer(
+        _Blob, lambda dumper, _: dumper.represent_scalar("tag:yaml.org,2002:binary", ""))
+    out = io.StringIO()
+    yaml.dump(_skeleton_value(yaml, tree), out)
+    return out.getvalue()
+
+
+def _skeleton_value(yaml: Any, node: Any) -> Any:
+    if not isinstance(node, dict):
+        return node
+    if "S" in node:
+        mapping = yaml.map()
+        for name, member, comment in node["S"]:
+            mapping[name] = _skeleton_value(yaml, member)
+            if comment:
+                mapping.yaml_add_eol_comment("# " + comment, name)
+        return mapping
+    if "L" in node:
+        return [_skeleton_value(yaml, node["L"])]
+    if "M" in node:
+        return {"KeyName": _skeleton_value(yaml, node["M"])}
+    if "B" in node:
+        return _Blob()
+    if "T" in node:
+        from datetime import datetime
+
+        return datetime(1970, 1, 1)
+    return {key: _skeleton_value(yaml, value) for key, value in node.items()}

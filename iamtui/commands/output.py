@@ -7,6 +7,7 @@ import json
 import os
 import re
 import sys
+from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
 
@@ -93,6 +94,19 @@ class Rendering(NamedTuple):
     pages: list[Any] | None = None  # a paginated answer's pages, which text prints one by one
 
 
+def queried(query: Any, data: Any) -> Any:
+    """`data` through the compiled --query, if any; a query that fails on this data (a
+    function given the wrong type) is the AWS CLI's error, not a traceback."""
+    if query is None:
+        return data
+    from jmespath.exceptions import JMESPathError
+
+    try:
+        return query.search(data)
+    except JMESPathError as exc:
+        raise OutputError(str(exc)) from None
+
+
 def _colour_wanted(setting: str) -> bool:
     if setting == "auto":
         return sys.stdout.isatty() and "NO_COLOR" not in os.environ
@@ -117,14 +131,15 @@ def render(response: Response, how: Rendering) -> str:
 
         pages = how.pages if how.pages is not None else [data]
         # page by page, as the AWS CLI prints a paginated answer (so is --query applied)
-        text = "".join(format_text(how.query.search(p) if how.query is not None else p)
+        text = "".join(format_text(queried(how.query, p))
                        for p in pages)
         if how.next_token is not None:  # the AWS CLI queries this line too
             tail: Any = {"NextToken": {"NextToken": how.next_token}}
-            text += format_text(how.query.search(tail) if how.query is not None else tail)
+            text += format_text(queried(how.query, tail))
         return text
-    if how.query is not None:
-        data = how.query.search(data)
+    if how.output == "yaml-stream":
+        return "".join(yaml_stream([data], how.query, paginated=False))
+    data = queried(how.query, data)
     if how.output == "table":
         from iamtui.commands.formats import format_table
 
@@ -135,12 +150,24 @@ def render(response: Response, how: Rendering) -> str:
             # shapes a table cannot draw (a --query giving rows of unequal lengths): the
             # AWS CLI fails on them too
             raise OutputError(f"--output table cannot show this result: {exc}") from None
-    if how.output in ("yaml", "yaml-stream"):
+    if how.output == "yaml":
         from iamtui.commands.formats import format_yaml
 
-        return format_yaml(data, stream=how.output == "yaml-stream")
+        return format_yaml(data)
     # like the AWS CLI, an operation that returns nothing ({}) prints nothing
     return "" if data == {} else dump_json(data) + "\n"
+
+
+def yaml_stream(pages: Iterable[Any], query: Any, *, paginated: bool) -> Iterator[str]:
+    """`--output yaml-stream` as AWS CLI v2 writes it: each page, as the paginator yields it
+    (IsTruncated and Marker included) and with --query applied to it, as an item of its own;
+    a non-paginated answer is one page, and prints nothing when it (queried) is {}."""
+    from iamtui.commands.formats import format_yaml_item
+
+    for page in pages:
+        item = queried(query, page)
+        if paginated or item != {}:
+            yield format_yaml_item(item)
 
 
 def rendering_of(args: Any, next_token: str | None = None,

@@ -12,6 +12,7 @@ back; `--no-paginate` (or an explicit `--marker`) prints the one page the API re
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from iamtui.errors import InvalidInput
@@ -87,61 +88,79 @@ def decode_token(token: str) -> tuple[dict[str, Any], int]:
         return {"Marker": None if parts[0] == "None" else parts[0]}, skip
 
 
+class PageIterator:
+    """The pages of a paginated answer as botocore's PageIterator yields them, one API call
+    (`server_page`) at a time: the first cut where `starting_token` stopped, the last cut at
+    `max_items`; after the loop, `resume_token` is what NextToken stands for (or None)."""
+
+    def __init__(self, data: dict[str, Any], keys: list[str], *, max_items: int | None = None,
+                 starting_token: str | None = None, page_size: int | None = None) -> None:
+        self.data, self.keys = data, keys
+        self.max_items, self.starting_token, self.page_size = max_items, starting_token, page_size
+        self.resume_token: dict[str, Any] | None = None
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        primary = self.keys[0]
+        token: dict[str, Any] = {"Marker": None}
+        skip = 0
+        if self.starting_token is not None:
+            token, skip = decode_token(self.starting_token)
+        total, first, seen = 0, True, None
+        while True:
+            page = server_page(self.data, self.keys, token.get("Marker"),
+                               self.page_size or DEFAULT_MAX_ITEMS)
+            if first:
+                if self.starting_token is not None:  # resume inside the page a token stopped in
+                    if isinstance(page.get(primary), list):
+                        page[primary] = page[primary][skip:]
+                    for key in self.keys[1:]:
+                        if key in page:
+                            page[key] = []
+                first = False
+            else:
+                skip = 0
+            items = page.get(primary) or []
+            over = total + len(items) - self.max_items if self.max_items is not None else 0
+            if over > 0:
+                keep = len(items) - over
+                page[primary] = items[:keep]
+                self.resume_token = {**token, "boto_truncate_amount": keep + skip}
+                yield page
+                return
+            yield page
+            total += len(items)
+            marker = page.get("Marker") or None if page.get("IsTruncated") else None
+            if marker is None:
+                return
+            token = {"Marker": marker}
+            if self.max_items is not None and total == self.max_items:
+                self.resume_token = token
+                return
+            if token == seen:
+                raise PaginationError(f"The same next token was received twice: {token}")
+            seen = token
+
+
 def paginate(data: dict[str, Any], keys: list[str], non_aggregate: list[str], *,
              max_items: int | None = None, starting_token: str | None = None,
              page_size: int | None = None,
              pages: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """The whole result as the AWS CLI prints a paginated operation's answer; `pages`, when
-    given, receives each page as botocore yields it (`--output text` prints page by page)."""
-    primary = keys[0]
-    token: dict[str, Any] = {"Marker": None}
-    skip = 0
-    if starting_token is not None:
-        token, skip = decode_token(starting_token)
+    """The whole result as the AWS CLI prints a paginated operation's answer (botocore's
+    build_full_result); `pages`, when given, receives each page as botocore yields it
+    (`--output text` prints page by page)."""
+    iterator = PageIterator(data, keys, max_items=max_items, starting_token=starting_token,
+                            page_size=page_size)
     result: dict[str, Any] = {}
-    first_page: dict[str, Any] = {}
-    resume: dict[str, Any] | None = None
-    total, first, seen = 0, True, None
-    while True:
-        page = server_page(data, keys, token.get("Marker"), page_size or DEFAULT_MAX_ITEMS)
-        if first:
-            if starting_token is not None:  # resume inside the page a token stopped in
-                if isinstance(page.get(primary), list):
-                    page[primary] = page[primary][skip:]
-                for key in keys[1:]:
-                    if key in page:
-                        page[key] = []
+    first_page: dict[str, Any] | None = None
+    for page in iterator:
+        if first_page is None:
             first_page = {key: page.get(key) for key in non_aggregate}
-            first = False
-        else:
-            skip = 0
-        items = page.get(primary) or []
-        over = total + len(items) - max_items if max_items is not None else 0
-        if over > 0:
-            keep = len(items) - over
-            page[primary] = items[:keep]
-            resume = {**token, "boto_truncate_amount": keep + skip}
-            _add_up(result, page, keys)
-            if pages is not None:
-                pages.append(page)
-            break
         _add_up(result, page, keys)
         if pages is not None:
             pages.append(page)
-        total += len(items)
-        marker = page.get("Marker") or None if page.get("IsTruncated") else None
-        if marker is None:
-            break
-        token = {"Marker": marker}
-        if max_items is not None and total == max_items:
-            resume = token
-            break
-        if token == seen:
-            raise PaginationError(f"The same next token was received twice: {token}")
-        seen = token
-    result.update(first_page)
-    if resume is not None:
-        result["NextToken"] = encode_token(resume)
+    result.update(first_page or {})
+    if iterator.resume_token is not None:
+        result["NextToken"] = encode_token(iterator.resume_token)
     return result
 
 

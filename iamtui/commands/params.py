@@ -196,14 +196,14 @@ def load_cli_input(args: argparse.Namespace) -> dict[str, Any] | None:
     try:
         if kind == "json":
             data = json.loads(text)
-        else:
-            import yaml
+        else:  # as AWS CLI v2 reads it: ruamel's safe loader, YAML 1.2 (`on` is a string)
+            from ruamel.yaml import YAML
 
-            data = yaml.safe_load(text)
+            data = YAML(typ="safe", pure=True).load(text)
     except (ValueError, RecursionError) as exc:  # JSONDecodeError, or nested too deep
         raise ArgumentError(f"Error parsing parameter '{flag}': Invalid {kind.upper()} received: "
                             f"{printable(str(exc))}") from None
-    except Exception as exc:  # yaml.YAMLError, imported only here
+    except Exception as exc:  # ruamel's YAMLError, imported only here
         raise ArgumentError(f"Error parsing parameter '{flag}': Invalid YAML received: "
                             f"{printable(str(exc))}") from None
     if not isinstance(data, dict):
@@ -250,7 +250,8 @@ def skeleton(cmd: Command, kind: str) -> Any:
     AWS's (`input`, `yaml-input`) or a sample answer (`output`)."""
     model = aws_model.operation(cmd.name)
     if model is not None:
-        return model["output_skeleton"] if kind == "output" else model["input_skeleton"]
+        return model[{"output": "output_skeleton", "yaml-input": "yaml_input"}.get(
+            kind, "input_skeleton")]
     if kind == "output":
         return {}
     members: dict[str, Any] = {}

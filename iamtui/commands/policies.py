@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import argparse
 
-from iamtui.commands.common import parse_tags
+from iamtui.commands.common import parse_tags, tags_response
 from iamtui.commands.registry import Response, arg, command, read_document
 from iamtui.commands.session import session
-from iamtui.model import ManagedPolicy, PolicyVersion, aws_policy, aws_policy_version, aws_tag
+from iamtui.model import ManagedPolicy, PolicyVersion, aws_policy, aws_policy_version
 
 _POLICY_ARN = arg("--policy-arn", required=True, metavar="ARN", help="the managed policy's ARN")
 _VERSION_ID = arg("--version-id", required=True, help="the version, e.g. v2")
@@ -164,5 +164,4 @@ def run_untag_policy(args: argparse.Namespace) -> Response:
 def run_list_policy_tags(args: argparse.Namespace) -> Response:
     with session(args) as (svc, caller):
         tags = svc.list_policy_tags(caller, args.policy_arn)
-    return Response({"Tags": [aws_tag(t) for t in tags], "IsTruncated": False},
-                    table=[[t.key, t.value] for t in tags], headers=["Key", "Value"])
+    return tags_response(tags)

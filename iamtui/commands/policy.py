@@ -163,12 +163,14 @@ def run_simulate_custom_policy(args: argparse.Namespace) -> Response:
          arg("--policy-input-list", nargs="+", required=True, metavar="DOC",
              help="policy documents (JSON text or file://PATH)"))
 def run_get_context_keys_for_custom_policy(args: argparse.Namespace) -> Response:
-    seen: dict[str, str] = {}
-    for source in compile_inputs(args.policy_input_list, "--policy-input-list",
-                                 "PolicyInputList"):
-        for key in source.policy.context_keys():
-            seen.setdefault(key.lower(), key)
-    names = list(seen.values())
+    from iamtui.policy.simulation import context_key_names
+
+    return context_keys_response(context_key_names(compile_inputs(
+        args.policy_input_list, "--policy-input-list", "PolicyInputList")))
+
+
+def context_keys_response(names: list[str]) -> Response:
+    """GetContextKeysFor*Policy's answer (and its --explain rows)."""
     return Response({"ContextKeyNames": names}, table=[[n] for n in names],
                     headers=["ContextKeyName"])
 

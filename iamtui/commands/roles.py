@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import argparse
 
-from iamtui.commands.common import parse_tags
+from iamtui.commands.common import parse_tags, tags_response
 from iamtui.commands.registry import Response, arg, command, read_document
 from iamtui.commands.session import session
-from iamtui.model import DEFAULT_MAX_SESSION_DURATION, Role, aws_role, aws_tag
+from iamtui.model import DEFAULT_MAX_SESSION_DURATION, Role, aws_role
 
 _ROLE = arg("--role-name", required=True, help="the role's name")
 
@@ -68,6 +68,14 @@ def run_update_role(args: argparse.Namespace) -> Response:
     return Response({})
 
 
+@command("update-role-description", "Change only a role's description.", _ROLE,
+         arg("--description", required=True, help="the new description"))
+def run_update_role_description(args: argparse.Namespace) -> Response:
+    with session(args) as (svc, caller):
+        role = svc.update_role_description(caller, args.role_name, args.description)
+    return Response({"Role": aws_role(role)})
+
+
 @command("update-assume-role-policy", "Replace a role's trust policy.", _ROLE,
          arg("--policy-document", required=True, metavar="JSON",
              help="the trust policy: JSON text or file://PATH"))
@@ -107,5 +115,4 @@ def run_untag_role(args: argparse.Namespace) -> Response:
 def run_list_role_tags(args: argparse.Namespace) -> Response:
     with session(args) as (svc, caller):
         tags = svc.list_role_tags(caller, args.role_name)
-    return Response({"Tags": [aws_tag(t) for t in tags], "IsTruncated": False},
-                    table=[[t.key, t.value] for t in tags], headers=["Key", "Value"])
+    return tags_response(tags)

@@ -11,6 +11,7 @@ from iamtui.commands.policy import (
     RESOURCE_OWNER_ARG,
     _account,
     compile_inputs,
+    context_keys_response,
     evaluation_response,
     parse_context_entries,
 )
@@ -59,3 +60,17 @@ def run_simulate_principal_policy(args: argparse.Namespace) -> Response:
             resource_owner=_account(args.resource_owner) if args.resource_owner else None,
             fill_principal_context=args.fill_principal_context)
     return evaluation_response(results)
+
+
+@command("get-context-keys-for-principal-policy",
+         "List the context keys that a user's, group's or role's policies read.",
+         arg("--policy-source-arn", required=True, metavar="ARN",
+             help="the user, group or role whose policies to read (a user's groups' too)"),
+         arg("--policy-input-list", nargs="+", default=[], metavar="DOC",
+             help="more policies to include (JSON text or file://PATH)"))
+def run_get_context_keys_for_principal_policy(args: argparse.Namespace) -> Response:
+    added = compile_inputs(args.policy_input_list, "--policy-input-list", "PolicyInputList")
+    with session(args) as (svc, caller):
+        names = svc.get_context_keys_for_principal_policy(caller, args.policy_source_arn,
+                                                          added)
+    return context_keys_response(names)

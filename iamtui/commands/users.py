@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from iamtui.commands.common import parse_tags
+from iamtui.commands.common import parse_tags, tags_response
 from iamtui.commands.registry import Response, arg, command
 from iamtui.commands.session import session
-from iamtui.model import aws_tag, aws_user
+from iamtui.model import aws_user
 
 _USER = arg("--user-name", required=True, help="the user's name")
 
@@ -84,5 +84,4 @@ def run_untag_user(args: argparse.Namespace) -> Response:
 def run_list_user_tags(args: argparse.Namespace) -> Response:
     with session(args) as (svc, caller):
         tags = svc.list_user_tags(caller, args.user_name)
-    return Response({"Tags": [aws_tag(t) for t in tags], "IsTruncated": False},
-                    table=[[t.key, t.value] for t in tags], headers=["Key", "Value"])
+    return tags_response(tags)

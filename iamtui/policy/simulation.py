@@ -168,7 +168,32 @@ def simulate(request: SimulationRequest, identity: Policies = (), *,
     return results
 
 
-__all__ = ["NO_ACTIONS", "PRINCIPAL_TYPES", "RESOURCE_ARN_MAX", "Decision", "Layer",
-           "PrincipalMatch", "ResourcePolicyLookup", "SimulationRequest", "check_action",
-           "check_context", "check_request", "check_resource", "merge_context",
-           "principal_context", "session_context", "simulate"]
+def context_key_names(policies: Iterable[PolicyInput]) -> list[str]:
+    """GetContextKeysFor{Custom,Principal}Policy's ContextKeyNames: every key the policies
+    read, once (keys ignore case), in the order first met."""
+    seen: dict[str, str] = {}
+    for source in policies:
+        for key in source.policy.context_keys():
+            seen.setdefault(key.lower(), key)
+    return list(seen.values())
+
+
+__all__ = [
+    "NO_ACTIONS",
+    "PRINCIPAL_TYPES",
+    "RESOURCE_ARN_MAX",
+    "Decision",
+    "Layer",
+    "PrincipalMatch",
+    "ResourcePolicyLookup",
+    "SimulationRequest",
+    "check_action",
+    "check_context",
+    "check_request",
+    "check_resource",
+    "context_key_names",
+    "merge_context",
+    "principal_context",
+    "session_context",
+    "simulate",
+]

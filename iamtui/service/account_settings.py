@@ -1,8 +1,13 @@
-"""The account alias: CreateAccountAlias and DeleteAccountAlias, as one "set or clear" op.
+"""The account alias: CreateAccountAlias, DeleteAccountAlias and ListAccountAliases.
 
-IAM API Reference, CreateAccountAlias (an account has at most one alias; creating one
-replaces it) and DeleteAccountAlias (NoSuchEntity when the account has no alias); both
-are authorized as their own actions on "*" and audited like any change.
+IAM API Reference, CreateAccountAlias (3 to 63 lowercase letters, digits and single hyphens,
+neither first nor last) and the AWS Sign-In User Guide, "Creating, deleting, and listing an
+AWS account alias": an account has one alias at most, and creating a new one replaces the
+old, so the quota of one alias is never exceeded (LimitExceeded cannot happen) and, with one
+account per store, no other account can hold the alias (EntityAlreadyExists neither).
+DeleteAccountAlias names the alias it deletes: NoSuchEntity when the account has not that
+one. All three are authorized as their own actions on "*" (they have no resource type) and
+audited like any request.
 """
 
 from __future__ import annotations
@@ -18,22 +23,46 @@ from iamtui.service.core import Principal, ServiceCore
 class AccountSettingsOperations(ServiceCore):
     """The account's alias, which sign-in accepts in place of its ID."""
 
-    def update_account_alias(self, caller: Principal, alias: str | None) -> Account:
-        """Set the alias (CreateAccountAlias, replacing any) or, with None, remove it
-        (DeleteAccountAlias). Returns the account as it now is."""
-        if alias is None:
-            with self._change(caller, "DeleteAccountAlias", "*", {}) as change:
-                account = Account.from_record(change.tx.meta["account"])
-                if account.alias is None:
-                    raise NoSuchEntity("The account has no alias.")
-                account = replace(account, alias=None)
-                change.tx.meta["account"] = account.to_record()
-            return account
-        validate_account_alias(alias)
-        with self._change(caller, "CreateAccountAlias", "*", {"accountAlias": alias}) as change:
-            account = replace(Account.from_record(change.tx.meta["account"]), alias=alias)
+    def create_account_alias(self, caller: Principal, account_alias: str) -> Account:
+        """CreateAccountAlias: set the alias, replacing any. Returns the account."""
+        validate_account_alias(account_alias)
+        with self._change(caller, "CreateAccountAlias", "*",
+                          {"accountAlias": account_alias}) as change:
+            account = replace(Account.from_record(change.tx.meta["account"]),
+                              alias=account_alias)
             change.tx.meta["account"] = account.to_record()
         return account
+
+    def delete_account_alias(self, caller: Principal, account_alias: str) -> Account:
+        """DeleteAccountAlias: remove the alias `account_alias`; NoSuchEntity when the
+        account has no such alias. Returns the account."""
+        validate_account_alias(account_alias)
+        with self._change(caller, "DeleteAccountAlias", "*",
+                          {"accountAlias": account_alias}) as change:
+            account = Account.from_record(change.tx.meta["account"])
+            if account.alias != account_alias:
+                raise NoSuchEntity(f"The account alias {account_alias} cannot be found.")
+            account = replace(account, alias=None)
+            change.tx.meta["account"] = account.to_record()
+        return account
+
+    def list_account_aliases(self, caller: Principal) -> list[str]:
+        """ListAccountAliases: the alias, as a list of at most one."""
+        view = self._read(caller, "ListAccountAliases", "*", params={})
+        alias = Account.from_record(view.meta["account"]).alias
+        return [] if alias is None else [alias]
+
+    def update_account_alias(self, caller: Principal, alias: str | None) -> Account:
+        """The account settings screen's "set or clear": CreateAccountAlias, or with None
+        DeleteAccountAlias of the current alias (NoSuchEntity when there is none)."""
+        if alias is not None:
+            return self.create_account_alias(caller, alias)
+        current = self.account().alias
+        if current is None:
+            # still a request, authorized and audited as one, refused as AWS refuses it
+            with self._change(caller, "DeleteAccountAlias", "*", {"accountAlias": None}):
+                raise NoSuchEntity("The account has no alias.")
+        return self.delete_account_alias(caller, current)
 
 
 __all__ = ["AccountSettingsOperations"]

@@ -25,14 +25,21 @@ from iamtui.arn import (
     split_iam_resource,
     validate_policy_document_text,
     validate_policy_name,
-    validate_tag_key,
     validate_tags,
 )
 from iamtui.errors import DeleteConflict, InvalidInput, LimitExceeded, NoSuchEntity
 from iamtui.model import InlinePolicy, OwnerKind, Tag
 from iamtui.policy import ContextEntry, PolicyType, parse_policy
 from iamtui.service.core import Change, Principal, ServiceCore, Step, View
-from iamtui.service.owners import OWNERS, OwnerSpec, merge_tags, resource_tag_context, tag_context
+from iamtui.service.owners import (
+    OWNERS,
+    OwnerSpec,
+    merge_tags,
+    resource_tag_context,
+    tag_context,
+    untag_context,
+    without_tags,
+)
 from iamtui.service.principals import managed_policy
 from iamtui.service.tables import (
     ATTACHMENTS,
@@ -263,17 +270,13 @@ class OwnerOperations(ServiceCore):
         """Untag{User,Role}: remove tags by key (keys ignore case)."""
         spec = OWNERS[kind]
         spec.validate_name(owner_name, spec.name_field)
-        for key in tag_keys:
-            validate_tag_key(key)
+        context = untag_context(tag_keys)
         owner = spec.get(self.store.snapshot(), owner_name)
-        context = [ContextEntry("aws:TagKeys", tuple(tag_keys), "stringList")]
         with self._change(caller, f"Untag{spec.noun}", owner.arn,
                           {spec.name_field: owner_name, "tagKeys": list(tag_keys)},
                           context=context + owner_context(owner)) as change:
             owner = spec.get(change.tx, owner_name)
-            drop = {k.lower() for k in tag_keys}
-            spec.table.put(change.tx, replace(owner, tags=tuple(
-                t for t in owner.tags if t.key.lower() not in drop)))
+            spec.table.put(change.tx, replace(owner, tags=without_tags(owner.tags, tag_keys)))
 
     def owner_tags(self, caller: Principal, kind: BoundaryOwner,
                    owner_name: str) -> tuple[Tag, ...]:

@@ -22,10 +22,12 @@ from typing import Final, Literal
 
 from iamtui.arn import (
     DEFAULT_QUOTAS,
+    check_tag_count,
     mfa_arn,
     root_arn,
     validate_mfa_device_name,
     validate_path,
+    validate_serial_number,
     validate_tags,
     validate_user_name,
 )
@@ -39,10 +41,17 @@ from iamtui.errors import (
     ValidationError,
 )
 from iamtui.model import Tag, User, VirtualMfaDevice
+from iamtui.policy import ContextEntry
 from iamtui.security import mfa
 from iamtui.service import keyfiles
 from iamtui.service.core import Principal, ServiceCore, View
-from iamtui.service.owners import tag_context
+from iamtui.service.owners import (
+    merge_tags,
+    resource_tag_context,
+    tag_context,
+    untag_context,
+    without_tags,
+)
 from iamtui.service.passwords import secret_change
 from iamtui.service.tables import MFA_DEVICES, USERS
 
@@ -286,6 +295,59 @@ class MfaDeviceOperations(ServiceCore):
             if device.user_name is not None:
                 raise DeleteConflict("MFA device is still in use: deactivate it first.")
             MFA_DEVICES.delete(change.tx, serial_number)
+
+    def get_mfa_device(self, caller: Principal, serial_number: str,
+                       user_name: str | None = None) -> VirtualMfaDevice:
+        """GetMFADevice: a device enabled for the user (None: the caller, root included),
+        authorized as iam:GetMFADevice on that user. AWS answers it for FIDO security keys
+        only, which carry Certifications; iamtui has virtual devices only, so it answers
+        for them (with no Certifications) rather than refusing every serial number."""
+        validate_serial_number(serial_number)
+        owner = self._mfa_owner(self.store.snapshot(), caller, user_name)
+        view = self._read(caller, "GetMFADevice", owner.arn,
+                          params={"serialNumber": serial_number, "userName": user_name})
+        return self._owned_device(view, owner, serial_number)
+
+    # ------------------------------------------------------------------ tags
+
+    def _device_tags(self, serial_number: str) -> list[ContextEntry]:
+        stored = MFA_DEVICES.get(self.store.snapshot(), serial_number)
+        return resource_tag_context(stored.tags) if stored else []
+
+    def tag_mfa_device(self, caller: Principal, serial_number: str,
+                       tags: Sequence[Tag]) -> None:
+        """TagMFADevice: add or overwrite tags on a virtual MFA device (at most 50)."""
+        validate_serial_number(serial_number)
+        validate_tags(tags)
+        params = {"serialNumber": serial_number,
+                  "tags": [{"key": t.key, "value": t.value} for t in tags]}
+        with self._change(caller, "TagMFADevice", serial_number, params,
+                          context=tag_context(tags) + self._device_tags(serial_number)
+                          ) as change:
+            device = self._device(change.tx, serial_number)
+            merged = merge_tags(device.tags, tags)
+            check_tag_count(len(merged))
+            MFA_DEVICES.put(change.tx, replace(device, tags=merged))
+
+    def untag_mfa_device(self, caller: Principal, serial_number: str,
+                         tag_keys: Sequence[str]) -> None:
+        """UntagMFADevice: remove tags by key (keys ignore case)."""
+        validate_serial_number(serial_number)
+        context = untag_context(tag_keys)
+        with self._change(caller, "UntagMFADevice", serial_number,
+                          {"serialNumber": serial_number, "tagKeys": list(tag_keys)},
+                          context=context + self._device_tags(serial_number)) as change:
+            device = self._device(change.tx, serial_number)
+            MFA_DEVICES.put(change.tx, replace(device, tags=without_tags(device.tags,
+                                                                         tag_keys)))
+
+    def list_mfa_device_tags(self, caller: Principal, serial_number: str) -> tuple[Tag, ...]:
+        """ListMFADeviceTags."""
+        validate_serial_number(serial_number)
+        view = self._read(caller, "ListMFADeviceTags", serial_number,
+                          params={"serialNumber": serial_number},
+                          context=self._device_tags(serial_number))
+        return self._device(view, serial_number).tags
 
     def list_mfa_devices(self, caller: Principal,
                          user_name: str | None = None) -> list[VirtualMfaDevice]:

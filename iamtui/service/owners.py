@@ -12,7 +12,13 @@ from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
 
-from iamtui.arn import DEFAULT_QUOTAS, validate_group_name, validate_role_name, validate_user_name
+from iamtui.arn import (
+    DEFAULT_QUOTAS,
+    validate_group_name,
+    validate_role_name,
+    validate_tag_key,
+    validate_user_name,
+)
 from iamtui.errors import NoSuchEntity
 from iamtui.model import OwnerKind, Tag
 from iamtui.policy import ContextEntry
@@ -80,6 +86,19 @@ def tag_context(tags: Sequence[Tag]) -> list[ContextEntry]:
 def resource_tag_context(tags: Iterable[Tag]) -> list[ContextEntry]:
     """aws:ResourceTag/<key> for a request on a tagged user or role."""
     return [ContextEntry(f"aws:ResourceTag/{t.key}", (t.value,)) for t in tags]
+
+
+def untag_context(tag_keys: Sequence[str]) -> list[ContextEntry]:
+    """An Untag* request's keys, validated, as its aws:TagKeys context."""
+    for key in tag_keys:
+        validate_tag_key(key)
+    return [ContextEntry("aws:TagKeys", tuple(tag_keys), "stringList")]
+
+
+def without_tags(current: Sequence[Tag], tag_keys: Iterable[str]) -> tuple[Tag, ...]:
+    """Tags after an Untag* request: those whose keys are not given (keys ignore case)."""
+    drop = {k.lower() for k in tag_keys}
+    return tuple(t for t in current if t.key.lower() not in drop)
 
 
 def merge_tags(current: Sequence[Tag], new: Sequence[Tag]) -> tuple[Tag, ...]:

@@ -36,7 +36,6 @@ from iamtui.arn import (
     validate_path_prefix,
     validate_policy_document_text,
     validate_policy_name,
-    validate_tag_key,
     validate_tags,
     validate_version_id,
 )
@@ -53,7 +52,14 @@ from iamtui.model import Group, ManagedPolicy, PolicyVersion, Role, Tag, User
 from iamtui.policy import ContextEntry, PolicyType, parse_policy
 from iamtui.service.core import Change, Principal, ServiceCore, Step, View
 from iamtui.service.inline import owner_context
-from iamtui.service.owners import OWNERS, merge_tags, resource_tag_context, tag_context
+from iamtui.service.owners import (
+    OWNERS,
+    merge_tags,
+    resource_tag_context,
+    tag_context,
+    untag_context,
+    without_tags,
+)
 from iamtui.service.tables import (
     ATTACHMENTS,
     GROUPS,
@@ -534,16 +540,12 @@ class PolicyOperations(ServiceCore):
     def untag_policy(self, caller: Principal, policy_arn: str, tag_keys: Sequence[str]) -> None:
         """UntagPolicy: remove tags by key (keys ignore case)."""
         validate_policy_arn(policy_arn)
-        for key in tag_keys:
-            validate_tag_key(key)
-        context = [ContextEntry("aws:TagKeys", tuple(tag_keys), "stringList")]
+        context = untag_context(tag_keys)
         with self._change(caller, "UntagPolicy", policy_arn,
                           {"policyArn": policy_arn, "tagKeys": list(tag_keys)},
                           context=context + self._policy_tags(policy_arn)) as change:
             policy = self._customer_policy(change.tx, caller, "iam:UntagPolicy", policy_arn)
-            drop = {k.lower() for k in tag_keys}
-            POLICIES.put(change.tx, replace(policy, tags=tuple(
-                t for t in policy.tags if t.key.lower() not in drop)))
+            POLICIES.put(change.tx, replace(policy, tags=without_tags(policy.tags, tag_keys)))
 
     def list_policy_tags(self, caller: Principal, policy_arn: str) -> tuple[Tag, ...]:
         """ListPolicyTags."""

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from iamtui.arn import assumed_role_arn, root_arn
+from iamtui.arn import DEFAULT_QUOTAS, assumed_role_arn, root_arn
 from iamtui.errors import CredentialReportNotPresent
 from iamtui.model import AccessKey, Account, User, aws_timestamp
 from iamtui.security.access_keys import ROTATION_DAYS, key_age_days
@@ -35,7 +35,17 @@ from iamtui.service.access_keys import ROOT_KEY_OWNER
 from iamtui.service.core import Principal, ServiceCore, View
 from iamtui.service.mfa_devices import ROOT_OWNER
 from iamtui.service.passwords import security_settings
-from iamtui.service.tables import ACCESS_KEYS, LOGIN_PROFILES, MFA_DEVICES, ROLES, USERS
+from iamtui.service.tables import (
+    ACCESS_KEYS,
+    ATTACHMENTS,
+    GROUPS,
+    INSTANCE_PROFILES,
+    LOGIN_PROFILES,
+    MFA_DEVICES,
+    POLICIES,
+    ROLES,
+    USERS,
+)
 from iamtui.service.user_credentials import signing_certificates_of
 
 CREDENTIAL_REPORT_COLUMNS: tuple[str, ...] = (
@@ -275,6 +285,36 @@ class ReportOperations(ServiceCore):
                 "GenerateCredentialReport.")
         return CredentialReport(latest["content"].encode("utf-8"),
                                 datetime.fromisoformat(latest["generated_time"]))
+
+    # ------------------------------------------------------------------ account summary
+
+    def get_account_summary(self, caller: Principal) -> dict[str, int]:
+        """GetAccountSummary: the SummaryMap, IAM's entity counts and quotas ("IAM API
+        Reference: GetAccountSummary"; "IAM and AWS STS quotas"). PolicyVersionsInUse
+        counts the managed policies attached to users, groups and roles (each attachment
+        uses its policy's default version); the Account* keys are 1 or 0 for the root
+        user's MFA, access keys and password; certificates and identity providers, which
+        iamtui does not keep, count 0."""
+        view = self._read(caller, "GetAccountSummary", "*", params={})
+        devices = MFA_DEVICES.all(view)
+        counts = {
+            "Users": USERS.count(view),
+            "Groups": GROUPS.count(view),
+            "Roles": ROLES.count(view),
+            "Policies": sum(1 for p in POLICIES.all(view) if not p.is_aws_managed),
+            "PolicyVersionsInUse": ATTACHMENTS.count(view),
+            "InstanceProfiles": INSTANCE_PROFILES.count(view),
+            "MFADevices": len(devices),
+            "MFADevicesInUse": sum(1 for d in devices if d.enable_date is not None),
+            "AccountMFAEnabled": int(_mfa_active(view, ROOT_OWNER)),
+            "AccountAccessKeysPresent": int(bool(_keys_of(view, ROOT_KEY_OWNER))),
+            "AccountPasswordPresent": 1,  # the root user always has one here
+            "AccountSigningCertificatesPresent": 0,
+            "ServerCertificates": 0,
+            "Providers": 0,
+            "GlobalEndpointTokenVersion": 1,  # STS's global endpoint's v1 tokens
+        }
+        return counts | DEFAULT_QUOTAS.summary_map()
 
     # ------------------------------------------------------------------ security status
 

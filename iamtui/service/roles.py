@@ -120,6 +120,18 @@ class RoleOperations(OwnerOperations):
                     description: str | None = None,
                     max_session_duration: int | None = None) -> Role:
         """UpdateRole: the description and/or the maximum session duration."""
+        return self._update_role(caller, "UpdateRole", role_name, description,
+                                 max_session_duration)
+
+    def update_role_description(self, caller: Principal, role_name: str,
+                                description: str) -> Role:
+        """UpdateRoleDescription: only the description (authorized as its own action);
+        returns the role, as AWS's answer does."""
+        return self._update_role(caller, "UpdateRoleDescription", role_name, description,
+                                 None)
+
+    def _update_role(self, caller: Principal, event: str, role_name: str,
+                     description: str | None, max_session_duration: int | None) -> Role:
         validate_role_name(role_name)
         if description is not None:
             validate_description(description)
@@ -128,7 +140,7 @@ class RoleOperations(OwnerOperations):
         role = self._role(self.store.snapshot(), role_name)
         params = {"roleName": role_name, "description": description,
                   "maxSessionDuration": max_session_duration}
-        with self._change(caller, "UpdateRole", role.arn, params,
+        with self._change(caller, event, role.arn, params,
                           context=owner_context(role)) as change:
             role = self._role(change.tx, role_name)
             updated = replace(

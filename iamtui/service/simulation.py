@@ -25,6 +25,7 @@ from iamtui.arn import split_iam_resource
 from iamtui.errors import InvalidInput, NoSuchEntity
 from iamtui.model import Group, Role, User
 from iamtui.policy import Caller, ContextEntry, EvalResult, PolicyInput, simulation
+from iamtui.policy.simulation import context_key_names
 from iamtui.service.core import Principal, ServiceCore, View
 from iamtui.service.tables import GROUPS, ROLES, USERS
 
@@ -68,6 +69,18 @@ def policy_source(view: View, arn: str) -> tuple[str, str, Source]:
 
 class SimulationOperations(ServiceCore):
     """simulate-principal-policy."""
+
+    def get_context_keys_for_principal_policy(
+            self, caller: Principal, policy_source_arn: str,
+            policy_input_list: Sequence[PolicyInput] = ()) -> list[str]:
+        """GetContextKeysForPrincipalPolicy: the condition keys that the user's, group's or
+        role's identity-based policies (a user's groups' included) and `policy_input_list`
+        read, each once, in the order first met. Authorized as its action on the source."""
+        view = self._read(caller, "GetContextKeysForPrincipalPolicy", policy_source_arn,
+                          params={"policySourceArn": policy_source_arn})
+        kind, name, _ = policy_source(view, policy_source_arn)
+        return context_key_names([*self.policies_of(view, kind, name).identity,
+                                  *policy_input_list])
 
     def simulate_principal_policy(
             self, caller: Principal, policy_source_arn: str, action_names: Sequence[str],

@@ -17,6 +17,7 @@ from iamtui.service.policies import PolicyOperations
 from iamtui.service.reports import ReportOperations
 from iamtui.service.resources import ResourcePolicyOperations
 from iamtui.service.roles import RoleOperations
+from iamtui.service.service_linked_roles import ServiceLinkedRoleOperations
 from iamtui.service.signin import SignInOperations
 from iamtui.service.simulation import SimulationOperations
 from iamtui.service.sts import StsOperations
@@ -32,7 +33,8 @@ class IamService(UserOperations, AccessKeyOperations, GroupOperations, RoleOpera
                  InlinePolicyOperations, SignInOperations, AccountDetailsOperations,
                  AttachmentOperations, PolicyOperations, ResourcePolicyOperations, StsOperations,
                  SimulationOperations, AuditOperations, ReportOperations, WhoCanOperations,
-                 AccountSettingsOperations, InstanceProfileOperations):
+                 AccountSettingsOperations, InstanceProfileOperations,
+                 ServiceLinkedRoleOperations):
     """Every IAM operation on one local store."""
 
     def let_user_change_password(self, caller: Principal, user_name: str) -> bool:

@@ -38,7 +38,7 @@ from iamtui.service.inline import (
     owner_context,
     require_boundary_policy,
 )
-from iamtui.service.owners import tag_context
+from iamtui.service.owners import require_modifiable, tag_context
 from iamtui.service.tables import INSTANCE_PROFILES, ROLES
 from iamtui.store import Tx
 
@@ -147,6 +147,7 @@ class RoleOperations(OwnerOperations):
                           {"roleName": role_name, "policyDocument": policy_document},
                           context=owner_context(role)) as change:
             role = self._role(change.tx, role_name)
+            require_modifiable(role)
             check_trust_policy(policy_document, "policyDocument")
             updated = replace(role, assume_role_policy_document=policy_document)
             ROLES.put(change.tx, updated)
@@ -163,6 +164,7 @@ class RoleOperations(OwnerOperations):
                           context=owner_context(role)) as change:
             tx = change.tx
             role = self._role(tx, role_name)
+            require_modifiable(role)  # DeleteServiceLinkedRole deletes such a role
             dependents = owned_dependents(tx, role, "role") + self._profiles_of(tx, role)
             self._delete_with_dependents(change, caller, dependents, cascade)
             ROLES.delete(tx, role.role_id)

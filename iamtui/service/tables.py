@@ -44,6 +44,17 @@ class RoleSession(Record):
     mfa_authenticated_at: datetime | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class DeletionTask(Record):
+    """A DeleteServiceLinkedRole task: its ID, the role, and how it ended."""
+
+    deletion_task_id: str
+    role_arn: str
+    status: str  # GetServiceLinkedRoleDeletionStatus's Status: SUCCEEDED or FAILED here
+    created: datetime
+    reason: str | None = None
+
+
 SCHEMA_VERSION = 1
 
 USERS = EntityTable("users", User, key=lambda u: u.user_id, indexes={
@@ -95,8 +106,9 @@ INSTANCE_PROFILES = EntityTable(
     "instance_profiles", InstanceProfile, key=lambda p: p.instance_profile_id,
     indexes={"name": Index("instance_profile_name", casefold=True, unique=True),
              "role": Index("role_names", casefold=True)})
+DELETION_TASKS = EntityTable("deletion_tasks", DeletionTask, key=lambda t: t.deletion_task_id)
 
 ALL_TABLES = (USERS, GROUPS, ROLES, POLICIES, POLICY_VERSIONS, INLINE_POLICIES, MEMBERSHIPS,
               ATTACHMENTS, ACCESS_KEYS, LOGIN_PROFILES, MFA_DEVICES, RESOURCE_POLICIES,
-              INSTANCE_PROFILES, ROLE_SESSIONS)
+              INSTANCE_PROFILES, ROLE_SESSIONS, DELETION_TASKS)
 SCHEMA = schema_of(ALL_TABLES, version=SCHEMA_VERSION)

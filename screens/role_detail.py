@@ -1,4 +1,5 @@
-"""One role, in tabs: summary (description, max session), trust policy, permissions, tags.
+"""One role, in tabs: summary (description, max session), trust policy, permissions, sessions,
+tags, instance profiles.
 
 `e` edits what the active tab shows: the description and maximum session duration on
 Summary, the trust policy (in the policy editor, checked as a TRUST policy) on Trust
@@ -19,6 +20,7 @@ from iamtui.policy import PolicyType
 from iamtui.screens.modals import Field, FormModal
 from iamtui.screens.ops import Failed, run_op
 from iamtui.screens.policy_editor import trust_policy_quota
+from iamtui.screens.role_profiles import InstanceProfilesPane
 from iamtui.screens.session import session_of
 from iamtui.screens.widgets.detail_pane import DetailPane, TagsPane
 from iamtui.screens.widgets.detail_screen import DetailScreen, header
@@ -147,6 +149,8 @@ class RoleDetailScreen(DetailScreen):
                 yield SessionsPane(self.role_name)
             with TabPane("Tags", id="tags"):
                 yield TagsPane.of(service, principal, "role", self.role_name, id="tags-pane")
+            with TabPane("Instance profiles", id="instance-profiles"):
+                yield InstanceProfilesPane(self.role_name)
             with TabPane("Permissions summary", id="permissions-summary"):
                 yield OwnerPolicySummary("role", self.role_name, classes="summary-body")
         yield Footer(compact=True, show_command_palette=False)

@@ -45,6 +45,7 @@ NOT_HERE = {
     ("create-login-profile", 0): "the reader edits the skeleton before the next step",
     ("create-login-profile", 1): "the reader edits the skeleton first",
     ("update-login-profile", 0): "a <password> placeholder for the reader to fill in",
+    ("get-service-linked-role-deletion-status", 0): "the example's own deletion task ID",
 }
 
 POLICY = {"Version": "2012-10-17", "Statement": [
@@ -119,7 +120,7 @@ def _prepare(run: CliRunner, name: str, command: str, folder: Path) -> None:
         ok("create-user", "--user-name", user)
     if "--group-name" in given and name != "create-group":
         ok("create-group", "--group-name", given["--group-name"])
-    if "--role-name" in given and name != "create-role":
+    if "--role-name" in given and name not in ("create-role", "delete-service-linked-role"):
         ok("create-role", "--role-name", given["--role-name"], "--assume-role-policy-document",
            json.dumps(TRUST))
     for flag in ("--policy-arn", "--permissions-boundary"):
@@ -141,6 +142,8 @@ def _prepare(run: CliRunner, name: str, command: str, folder: Path) -> None:
     if name == "list-entities-for-policy":
         ok("create-user", "--user-name", "Alice")
         ok("attach-user-policy", "--user-name", "Alice", "--policy-arn", arn)
+    if "--instance-profile-name" in given and name != "create-instance-profile":
+        ok("create-instance-profile", "--instance-profile-name", given["--instance-profile-name"])
     if "--version-id" in given:
         ok("create-policy-version", "--policy-arn", arn, "--policy-document",
            json.dumps(POLICY))
@@ -163,6 +166,14 @@ def _prepare(run: CliRunner, name: str, command: str, folder: Path) -> None:
                         "Key=Department,Value=Accounting"]],
         "untag-role": [["tag-role", "--role-name", "my-role", "--tags",
                         "Key=Department,Value=Accounting"]],
+        "remove-role-from-instance-profile": [[
+            "add-role-to-instance-profile", "--instance-profile-name",
+            given.get("--instance-profile-name", ""), "--role-name", given.get("--role-name", "")]],
+        "untag-instance-profile": [["tag-instance-profile", "--instance-profile-name",
+                                    given.get("--instance-profile-name", ""), "--tags",
+                                    "Key=Department,Value=Accounting"]],
+        "delete-service-linked-role": [["create-service-linked-role", "--aws-service-name",
+                                        "lex.amazonaws.com"]],
         "delete-virtual-mfa-device": [["create-virtual-mfa-device",
                                        "--virtual-mfa-device-name", "MFATest"]],
     }

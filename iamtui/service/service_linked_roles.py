@@ -63,6 +63,7 @@ KNOWN_SERVICES: dict[str, tuple[str, str | None]] = {
     "elasticbeanstalk.amazonaws.com": ("ElasticBeanstalk", None),
     "ecs.amazonaws.com": ("ECS", None),
     "rds.amazonaws.com": ("RDS", None),
+    "lex.amazonaws.com": ("LexBots", None),  # the AWS CLI reference's example
 }
 _SERVICE_PRINCIPAL = re.compile(r"[a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com")
 

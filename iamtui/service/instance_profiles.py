@@ -12,9 +12,10 @@ them; AddRoleToInstanceProfile needs no iam:PassRole (RunInstances does).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from iamtui.arn import (
     DEFAULT_QUOTAS,
@@ -31,7 +32,7 @@ from iamtui.arn import (
 from iamtui.errors import EntityAlreadyExists, LimitExceeded, NoSuchEntity
 from iamtui.model import InstanceProfile, Role, Tag
 from iamtui.policy import ContextEntry
-from iamtui.service.core import Principal, Step, View
+from iamtui.service.core import Change, Principal, Step, View
 from iamtui.service.inline import Dependent, OwnerOperations
 from iamtui.service.owners import OWNERS, merge_tags, resource_tag_context, tag_context
 from iamtui.service.tables import INSTANCE_PROFILES, ROLES
@@ -61,10 +62,6 @@ def get_profile(view: View, name: str) -> InstanceProfile:
 
 def _tag_params(tags: Sequence[Tag]) -> list[dict[str, str]] | None:
     return [{"key": t.key, "value": t.value} for t in tags] or None
-
-
-def _holds(profile: InstanceProfile, role_name: str) -> bool:
-    return any(n.casefold() == role_name.casefold() for n in profile.role_names)
 
 
 class InstanceProfileOperations(OwnerOperations):
@@ -130,21 +127,30 @@ class InstanceProfileOperations(OwnerOperations):
         return [profile_roles(view, p)
                 for p in sorted(profiles, key=lambda p: p.instance_profile_name.casefold())]
 
+    @contextlib.contextmanager
+    def _profile_change(self, caller: Principal, event: str, instance_profile_name: str,
+                        params: dict[str, Any], context: Sequence[ContextEntry] = ()
+                        ) -> Iterator[tuple[Change, InstanceProfile]]:
+        """One change of an instance profile: authorized as `event` on its ARN (with its
+        tags as aws:ResourceTag), yielding the change and the profile as the transaction
+        reads it."""
+        validate_instance_profile_name(instance_profile_name)
+        profile = get_profile(self.store.snapshot(), instance_profile_name)
+        with self._change(caller, event, profile.arn,
+                          {"instanceProfileName": instance_profile_name, **params},
+                          context=[*context, *resource_tag_context(profile.tags)]) as change:
+            yield change, get_profile(change.tx, instance_profile_name)
+
     def delete_instance_profile(self, caller: Principal, instance_profile_name: str, *,
                                 cascade: bool = False) -> None:
         """DeleteInstanceProfile: refused while it holds a role (DeleteConflict); with
         `cascade`, removes the role first (authorized and audited as
         RemoveRoleFromInstanceProfile)."""
-        validate_instance_profile_name(instance_profile_name)
-        profile = get_profile(self.store.snapshot(), instance_profile_name)
-        with self._change(caller, "DeleteInstanceProfile", profile.arn,
-                          {"instanceProfileName": instance_profile_name,
-                           "cascade": cascade or None},
-                          context=resource_tag_context(profile.tags)) as change:
-            tx = change.tx
-            profile = get_profile(tx, instance_profile_name)
-            self._delete_with_dependents(change, caller, self._roles_in(tx, profile), cascade)
-            INSTANCE_PROFILES.delete(tx, profile.instance_profile_id)
+        with self._profile_change(caller, "DeleteInstanceProfile", instance_profile_name,
+                                  {"cascade": cascade or None}) as (change, profile):
+            self._delete_with_dependents(change, caller, self._roles_in(change.tx, profile),
+                                         cascade)
+            INSTANCE_PROFILES.delete(change.tx, profile.instance_profile_id)
 
     def _roles_in(self, tx: Tx, profile: InstanceProfile) -> list[Dependent]:
         if not profile.role_names:
@@ -160,54 +166,38 @@ class InstanceProfileOperations(OwnerOperations):
     def add_role_to_instance_profile(self, caller: Principal, instance_profile_name: str,
                                      role_name: str) -> None:
         """AddRoleToInstanceProfile: a profile holds one role (LimitExceeded beyond it)."""
-        validate_instance_profile_name(instance_profile_name)
         validate_role_name(role_name)
-        profile = get_profile(self.store.snapshot(), instance_profile_name)
-        with self._change(caller, "AddRoleToInstanceProfile", profile.arn,
-                          {"instanceProfileName": instance_profile_name,
-                           "roleName": role_name},
-                          context=resource_tag_context(profile.tags)) as change:
-            tx = change.tx
-            profile = get_profile(tx, instance_profile_name)
-            role = OWNERS["role"].get(tx, role_name)
+        with self._profile_change(caller, "AddRoleToInstanceProfile", instance_profile_name,
+                                  {"roleName": role_name}) as (change, profile):
+            role = OWNERS["role"].get(change.tx, role_name)
             quota = DEFAULT_QUOTAS.roles_per_instance_profile
             if len(profile.role_names) >= quota:
                 raise LimitExceeded(
                     f"Cannot exceed quota for InstanceSessionsPerInstanceProfile: {quota}")
-            INSTANCE_PROFILES.put(tx, replace(
+            INSTANCE_PROFILES.put(change.tx, replace(
                 profile, role_names=(*profile.role_names, role.role_name)))
 
     def remove_role_from_instance_profile(self, caller: Principal,
                                           instance_profile_name: str, role_name: str) -> None:
         """RemoveRoleFromInstanceProfile; NoSuchEntity when the profile does not hold it."""
-        validate_instance_profile_name(instance_profile_name)
         validate_role_name(role_name)
-        profile = get_profile(self.store.snapshot(), instance_profile_name)
-        with self._change(caller, "RemoveRoleFromInstanceProfile", profile.arn,
-                          {"instanceProfileName": instance_profile_name,
-                           "roleName": role_name},
-                          context=resource_tag_context(profile.tags)) as change:
-            tx = change.tx
-            profile = get_profile(tx, instance_profile_name)
-            if not _holds(profile, role_name):
-                OWNERS["role"].get(tx, role_name)  # an unknown role is named as such
+        with self._profile_change(caller, "RemoveRoleFromInstanceProfile",
+                                  instance_profile_name, {"roleName": role_name}
+                                  ) as (change, profile):
+            if not any(n.casefold() == role_name.casefold() for n in profile.role_names):
+                OWNERS["role"].get(change.tx, role_name)  # an unknown role is named as such
                 raise NoSuchEntity(f"The role with name {role_name} is not in instance "
                                    f"profile {profile.instance_profile_name}.")
-            INSTANCE_PROFILES.put(tx, replace(profile, role_names=tuple(
+            INSTANCE_PROFILES.put(change.tx, replace(profile, role_names=tuple(
                 n for n in profile.role_names if n.casefold() != role_name.casefold())))
 
     def tag_instance_profile(self, caller: Principal, instance_profile_name: str,
                              tags: Sequence[Tag]) -> None:
         """TagInstanceProfile: add or overwrite tags (keys ignore case; at most 50)."""
-        validate_instance_profile_name(instance_profile_name)
         validate_tags(tags)
-        profile = get_profile(self.store.snapshot(), instance_profile_name)
-        with self._change(caller, "TagInstanceProfile", profile.arn,
-                          {"instanceProfileName": instance_profile_name,
-                           "tags": _tag_params(tags)},
-                          context=tag_context(tags) + resource_tag_context(profile.tags)
-                          ) as change:
-            profile = get_profile(change.tx, instance_profile_name)
+        with self._profile_change(caller, "TagInstanceProfile", instance_profile_name,
+                                  {"tags": _tag_params(tags)}, tag_context(tags)
+                                  ) as (change, profile):
             merged = merge_tags(profile.tags, tags)
             check_tag_count(len(merged))
             INSTANCE_PROFILES.put(change.tx, replace(profile, tags=merged))
@@ -215,16 +205,12 @@ class InstanceProfileOperations(OwnerOperations):
     def untag_instance_profile(self, caller: Principal, instance_profile_name: str,
                                tag_keys: Sequence[str]) -> None:
         """UntagInstanceProfile: remove tags by key (keys ignore case)."""
-        validate_instance_profile_name(instance_profile_name)
         for key in tag_keys:
             validate_tag_key(key)
-        profile = get_profile(self.store.snapshot(), instance_profile_name)
-        context = [ContextEntry("aws:TagKeys", tuple(tag_keys), "stringList")]
-        with self._change(caller, "UntagInstanceProfile", profile.arn,
-                          {"instanceProfileName": instance_profile_name,
-                           "tagKeys": list(tag_keys)},
-                          context=context + resource_tag_context(profile.tags)) as change:
-            profile = get_profile(change.tx, instance_profile_name)
+        with self._profile_change(caller, "UntagInstanceProfile", instance_profile_name,
+                                  {"tagKeys": list(tag_keys)},
+                                  [ContextEntry("aws:TagKeys", tuple(tag_keys), "stringList")]
+                                  ) as (change, profile):
             drop = {k.lower() for k in tag_keys}
             INSTANCE_PROFILES.put(change.tx, replace(profile, tags=tuple(
                 t for t in profile.tags if t.key.lower() not in drop)))

@@ -32,6 +32,8 @@ from iamtui.service.tables import ATTACHMENTS
 
 ALLOW_S3 = ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*",'
             '"Resource":"*"}]}')
+TRUST = ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":'
+         '{"Service":"config.amazonaws.com"},"Action":"sts:AssumeRole"}]}')
 CONFIG_POLICY = "arn:aws:iam::aws:policy/aws-service-role/AWSConfigServiceRolePolicy"
 
 
@@ -143,6 +145,16 @@ def test_delete_through_a_deletion_task(service: IamService, root: Principal) ->
                                                 "Principal": {"Service": "ec2.amazonaws.com"}}]}))
     with pytest.raises(InvalidInput, match="not a service-linked role"):
         service.delete_service_linked_role(root, "plain")
+
+
+def test_create_role_may_not_use_the_reserved_path(service: IamService,
+                                                   root: Principal) -> None:
+    """The /aws-service-role/ path is the service-linked roles' alone: CreateRole answers
+    InvalidInput ("Using service-linked roles"), so no protected role is made by hand."""
+    with pytest.raises(InvalidInput, match="Path prefix '/aws-service-role/' can only be "
+                                           "used for AWS Service linked Roles"):
+        service.create_role(root, "AWSServiceRoleForConfig", TRUST,
+                            path="/aws-service-role/config.amazonaws.com/")
 
 
 def test_authorized_with_the_service_name(service: IamService, root: Principal) -> None:

@@ -26,7 +26,7 @@ from iamtui.arn import (
     validate_role_name,
     validate_tags,
 )
-from iamtui.errors import EntityAlreadyExists, LimitExceeded
+from iamtui.errors import EntityAlreadyExists, InvalidInput, LimitExceeded
 from iamtui.model import DEFAULT_MAX_SESSION_DURATION, Role, Tag
 from iamtui.policy import ContextEntry, PolicyType, parse_policy
 from iamtui.service.core import Principal, Step, View
@@ -38,7 +38,7 @@ from iamtui.service.inline import (
     owner_context,
     require_boundary_policy,
 )
-from iamtui.service.owners import require_modifiable, tag_context
+from iamtui.service.owners import SERVICE_ROLE_PATH, require_modifiable, tag_context
 from iamtui.service.tables import INSTANCE_PROFILES, ROLES
 from iamtui.store import Tx
 
@@ -67,6 +67,9 @@ class RoleOperations(OwnerOperations):
         duration (3,600-43,200 s), a permissions boundary and tags."""
         validate_role_name(role_name)
         validate_path(path)
+        if path.startswith(SERVICE_ROLE_PATH):  # CreateServiceLinkedRole's alone
+            raise InvalidInput(f"Path prefix '{SERVICE_ROLE_PATH}' can only be used for AWS "
+                               "Service linked Roles")
         if description is not None:
             validate_description(description)
         validate_max_session_duration(max_session_duration)

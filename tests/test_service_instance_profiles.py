@@ -247,3 +247,22 @@ def test_a_real_exports_instance_profiles_import_and_export(tmp_path: Path, cloc
         assert again == set(theirs)
     finally:
         service.close()
+
+
+def test_completion_offers_instance_profile_names(cli_run, monkeypatch) -> None:
+    """`--instance-profile-name` completes the names the caller may list, as
+    `--role-name` does (iamtui's shell completion)."""
+    from iamtui.cli import main
+
+    for name in ("web", "batch"):
+        cli_run.as_root("create-instance-profile", "--instance-profile-name", name)
+    cli_run.as_root("create-user", "--user-name", "alice")
+    cli_run.as_root("attach-user-policy", "--user-name", "alice", "--policy-arn",
+                    "arn:aws:iam::aws:policy/IAMReadOnlyAccess")
+    key = cli_run.as_root("create-access-key", "--user-name", "alice")["AccessKey"]
+    monkeypatch.setenv("IAMTUI_ACCESS_KEY_ID", key["AccessKeyId"])
+    monkeypatch.setenv("IAMTUI_SECRET_ACCESS_KEY", key["SecretAccessKey"])
+    cli_run.capsys.readouterr()
+    assert main(["__complete", "get-instance-profile", "--db", str(cli_run.db),
+                 "--instance-profile-name", ""]) == 0
+    assert cli_run.capsys.readouterr().out.split() == ["batch", "web"]

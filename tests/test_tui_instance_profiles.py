@@ -1,5 +1,5 @@
 """A role's Instance profiles tab: listed, created for the role, added to and removed from,
-from the keyboard; and its snapshot at 80x24.
+from the keyboard, and its snapshot at 80x24; deleting a service-linked role from the table.
 
 Semantics from the IAM User Guide, "Use instance profiles" (the console creates an
 instance profile named as the role, holding it; a profile holds one role, a role may be in
@@ -122,3 +122,30 @@ def test_instance_profiles_tab_at_80x24(tmp_path: Path, monkeypatch: Any,
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=tab)
+
+
+async def test_deleting_a_service_linked_role_runs_its_deletion_task(tmp_path: Path) -> None:
+    """`d` on a service-linked role does what the console does: DeleteServiceLinkedRole
+    (DeleteRole would answer UnmodifiableEntity), then reports the task's status (IAM User
+    Guide, "Using service-linked roles": deleting a service-linked role)."""
+    db = seed(tmp_path)
+    svc = IamService.open(db, keys_dir=tmp_path / "keys")
+    svc.create_service_linked_role(svc.root_principal(), "config.amazonaws.com")
+    svc.close()
+    app = IamApp(db, keys_dir=tmp_path / "keys")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        await pilot.press("d")  # the first row: AWSServiceRoleForConfig
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("shift+tab", "enter")
+        await settle(pilot)
+    svc = IamService.open(db, keys_dir=tmp_path / "keys")
+    try:
+        root = svc.root_principal()
+        assert [r.role_name for r in svc.list_roles(root)] == ["Builder", "Other"]
+        assert svc.audit.page(0, 1)[0]["eventName"] == "DeleteServiceLinkedRole"
+    finally:
+        svc.close()

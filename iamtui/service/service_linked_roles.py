@@ -32,7 +32,12 @@ from iamtui.model import PolicyAttachment, Role
 from iamtui.policy import ContextEntry
 from iamtui.service.core import Principal
 from iamtui.service.inline import OwnerOperations, owned_dependents
-from iamtui.service.owners import OWNERS, SERVICE_ROLE_PATH, is_service_linked
+from iamtui.service.owners import (
+    OWNERS,
+    SERVICE_ROLE_PATH,
+    is_service_linked,
+    resource_tag_context,
+)
 from iamtui.service.principals import managed_policy
 from iamtui.service.tables import (
     ATTACHMENTS,
@@ -158,7 +163,8 @@ class ServiceLinkedRoleOperations(OwnerOperations):
         validate_role_name(role_name)
         role = OWNERS["role"].get(self.store.snapshot(), role_name)
         with self._change(caller, "DeleteServiceLinkedRole", role.arn,
-                          {"roleName": role_name}) as change:
+                          {"roleName": role_name},
+                          context=resource_tag_context(role.tags)) as change:
             tx = change.tx
             role = OWNERS["role"].get(tx, role_name)
             if not is_service_linked(role):

@@ -163,6 +163,9 @@ class RoleDetailScreen(DetailScreen):
             return
         self.arn = role.arn
         hours = role.max_session_duration / 3600
+        # the service a service-linked role's path names ("Using service-linked roles")
+        linked = (role.path.split("/")[2] if role.path.startswith("/aws-service-role/")
+                  else "")
         last = role.role_last_used.last_used_date if role.role_last_used else None
         # $variables go in as text: a path or description may hold brackets, not markup
         self.query_one("#summary-body", Static).update(Content.from_markup(
@@ -176,9 +179,12 @@ class RoleDetailScreen(DetailScreen):
             f"[b]Last used[/b]                "
             f"{f'{last:%Y-%m-%d %H:%M UTC}' if last else 'Never'}\n"
             "[b]Permissions boundary[/b]     $boundary\n\n"
-            "[dim]e edit description and maximum session duration[/]",
+            + ("[b]Service-linked role[/b]: only $linked may change its trust policy or "
+               "permissions; d in the Roles table deletes it through a deletion task.\n\n"
+               if linked else "")
+            + "[dim]e edit description and maximum session duration[/]",
             arn=role.arn, path=role.path, description=role.description or "-",
-            boundary=role.permissions_boundary or "not set"))
+            boundary=role.permissions_boundary or "not set", linked=linked))
         self.query_one("#trust-document", TextArea).load_text(
             pretty(role.assume_role_policy_document))
 

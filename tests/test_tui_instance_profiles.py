@@ -149,3 +149,21 @@ async def test_deleting_a_service_linked_role_runs_its_deletion_task(tmp_path: P
         assert svc.audit.page(0, 1)[0]["eventName"] == "DeleteServiceLinkedRole"
     finally:
         svc.close()
+
+
+async def test_a_service_linked_roles_summary_says_so(tmp_path: Path) -> None:
+    """The summary names the service that alone may change the role ("Using service-linked
+    roles")."""
+    db = seed(tmp_path)
+    svc = IamService.open(db, keys_dir=tmp_path / "keys")
+    svc.create_service_linked_role(svc.root_principal(), "config.amazonaws.com")
+    svc.close()
+    app = IamApp(db, keys_dir=tmp_path / "keys")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        await pilot.press("enter")  # AWSServiceRoleForConfig
+        await settle(pilot)
+        summary = str(app.screen.query_one("#summary-body").render())
+        assert "Service-linked role: only config.amazonaws.com may change" in summary

@@ -124,19 +124,29 @@ def test_instance_profiles_tab_at_80x24(tmp_path: Path, monkeypatch: Any,
     assert snap_compare(app, terminal_size=(80, 24), run_before=tab)
 
 
-async def test_deleting_a_service_linked_role_runs_its_deletion_task(tmp_path: Path) -> None:
-    """`d` on a service-linked role does what the console does: DeleteServiceLinkedRole
-    (DeleteRole would answer UnmodifiableEntity), then reports the task's status (IAM User
-    Guide, "Using service-linked roles": deleting a service-linked role)."""
+def with_config_role(tmp_path: Path) -> Path:
+    """`seed`, and AWS Config's service-linked role (the Roles table's first row)."""
     db = seed(tmp_path)
     svc = IamService.open(db, keys_dir=tmp_path / "keys")
     svc.create_service_linked_role(svc.root_principal(), "config.amazonaws.com")
     svc.close()
+    return db
+
+
+async def roles_section(pilot: Pilot) -> None:
+    await sign_in(pilot)
+    await pilot.press("4")
+    await settle(pilot)
+
+
+async def test_deleting_a_service_linked_role_runs_its_deletion_task(tmp_path: Path) -> None:
+    """`d` on a service-linked role does what the console does: DeleteServiceLinkedRole
+    (DeleteRole would answer UnmodifiableEntity), then reports the task's status (IAM User
+    Guide, "Using service-linked roles": deleting a service-linked role)."""
+    db = with_config_role(tmp_path)
     app = IamApp(db, keys_dir=tmp_path / "keys")
     async with app.run_test(size=(100, 30)) as pilot:
-        await sign_in(pilot)
-        await pilot.press("4")
-        await settle(pilot)
+        await roles_section(pilot)
         await pilot.press("d")  # the first row: AWSServiceRoleForConfig
         await pilot.pause()
         assert isinstance(app.screen, ConfirmModal)
@@ -154,15 +164,10 @@ async def test_deleting_a_service_linked_role_runs_its_deletion_task(tmp_path: P
 async def test_a_service_linked_roles_summary_says_so(tmp_path: Path) -> None:
     """The summary names the service that alone may change the role ("Using service-linked
     roles")."""
-    db = seed(tmp_path)
-    svc = IamService.open(db, keys_dir=tmp_path / "keys")
-    svc.create_service_linked_role(svc.root_principal(), "config.amazonaws.com")
-    svc.close()
+    db = with_config_role(tmp_path)
     app = IamApp(db, keys_dir=tmp_path / "keys")
     async with app.run_test(size=(100, 30)) as pilot:
-        await sign_in(pilot)
-        await pilot.press("4")
-        await settle(pilot)
+        await roles_section(pilot)
         await pilot.press("enter")  # AWSServiceRoleForConfig
         await settle(pilot)
         summary = str(app.screen.query_one("#summary-body").render())

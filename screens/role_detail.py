@@ -1,4 +1,5 @@
-"""One role, in tabs: summary (description, max session), trust policy, permissions, tags.
+"""One role, in tabs: summary (description, max session), trust policy, permissions, sessions,
+tags, instance profiles.
 
 `e` edits what the active tab shows: the description and maximum session duration on
 Summary, the trust policy (in the policy editor, checked as a TRUST policy) on Trust
@@ -19,6 +20,7 @@ from iamtui.policy import PolicyType
 from iamtui.screens.modals import Field, FormModal
 from iamtui.screens.ops import Failed, run_op
 from iamtui.screens.policy_editor import trust_policy_quota
+from iamtui.screens.role_profiles import InstanceProfilesPane
 from iamtui.screens.session import session_of
 from iamtui.screens.widgets.detail_pane import DetailPane, TagsPane
 from iamtui.screens.widgets.detail_screen import DetailScreen, header
@@ -147,6 +149,8 @@ class RoleDetailScreen(DetailScreen):
                 yield SessionsPane(self.role_name)
             with TabPane("Tags", id="tags"):
                 yield TagsPane.of(service, principal, "role", self.role_name, id="tags-pane")
+            with TabPane("Instance profiles", id="instance-profiles"):
+                yield InstanceProfilesPane(self.role_name)
             with TabPane("Permissions summary", id="permissions-summary"):
                 yield OwnerPolicySummary("role", self.role_name, classes="summary-body")
         yield Footer(compact=True, show_command_palette=False)
@@ -159,6 +163,9 @@ class RoleDetailScreen(DetailScreen):
             return
         self.arn = role.arn
         hours = role.max_session_duration / 3600
+        # the service a service-linked role's path names ("Using service-linked roles")
+        linked = (role.path.split("/")[2] if role.path.startswith("/aws-service-role/")
+                  else "")
         last = role.role_last_used.last_used_date if role.role_last_used else None
         # $variables go in as text: a path or description may hold brackets, not markup
         self.query_one("#summary-body", Static).update(Content.from_markup(
@@ -172,9 +179,12 @@ class RoleDetailScreen(DetailScreen):
             f"[b]Last used[/b]                "
             f"{f'{last:%Y-%m-%d %H:%M UTC}' if last else 'Never'}\n"
             "[b]Permissions boundary[/b]     $boundary\n\n"
-            "[dim]e edit description and maximum session duration[/]",
+            + ("[b]Service-linked role[/b]: only $linked may change its trust policy or "
+               "permissions; d in the Roles table deletes it through a deletion task.\n\n"
+               if linked else "")
+            + "[dim]e edit description and maximum session duration[/]",
             arn=role.arn, path=role.path, description=role.description or "-",
-            boundary=role.permissions_boundary or "not set"))
+            boundary=role.permissions_boundary or "not set", linked=linked))
         self.query_one("#trust-document", TextArea).load_text(
             pretty(role.assume_role_policy_document))
 

@@ -229,3 +229,30 @@ def _conform(shape: Any, value: Any, where: str, problems: list[str]) -> None:
             problems.append(f"{where}: {value!r} is no {kind}")
         elif getattr(shape, "enum", None) and value not in shape.enum:
             problems.append(f"{where}: {value!r} is not one of {shape.enum}")
+
+
+def _encoded_documents(value: Any) -> Any:
+    """`value` with policy documents as the API sends them (JSON text): the AWS CLI, and
+    iamtui, print them decoded, where the model's shape says string."""
+    if isinstance(value, dict):
+        return {k: json.dumps(v) if k.endswith("Document") and not isinstance(v, str)
+                else _encoded_documents(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_encoded_documents(v) for v in value]
+    return value
+
+
+def output_errors(operation: str, data: dict[str, Any]) -> str:
+    """What in `data`, a command's JSON answer, is not the output shape AWS's model gives
+    the operation (`operation` is AWS's name: "GetInstanceProfile"): unknown members,
+    missing required ones, wrong types. "" when it conforms."""
+    import awscli.formatter  # noqa: F401  (the AWS CLI's own botocore, as in model())
+    import botocore.session
+    from botocore.validate import ParamValidator
+
+    shape = botocore.session.get_session().get_service_model("iam").operation_model(
+        operation).output_shape
+    if shape is None:
+        return "" if not data else f"{operation} has no output, got {data}"
+    report = ParamValidator().validate(_encoded_documents(data), shape)
+    return report.generate_report() if report.has_errors() else ""

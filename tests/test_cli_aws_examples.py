@@ -51,6 +51,7 @@ NOT_HERE = {
     ("create-open-id-connect-provider", 1): "the reader fills in the skeleton first",
     ("remove-client-id-from-open-id-connect-provider", 0): "its first line lacks the \\",
     ("get-mfa-device", 0): "a FIDO security key (u2f/...), which iamtui does not have",
+    ("get-service-linked-role-deletion-status", 0): "the example's own deletion task ID",
 }
 
 POLICY = {"Version": "2012-10-17", "Statement": [
@@ -130,7 +131,7 @@ def _prepare(run: CliRunner, name: str, command: str, folder: Path) -> None:
         ok("create-saml-provider", "--name", given["--saml-provider-arn"].split("/")[-1],
            "--saml-metadata-document", IdP().metadata(), "--tags", "Key=DeptID,Value=123456",
            "Key=Department,Value=Accounting")
-    if "--role-name" in given and name != "create-role":
+    if "--role-name" in given and name not in ("create-role", "delete-service-linked-role"):
         ok("create-role", "--role-name", given["--role-name"], "--assume-role-policy-document",
            json.dumps(TRUST))
     for flag in ("--policy-arn", "--permissions-boundary"):
@@ -156,6 +157,8 @@ def _prepare(run: CliRunner, name: str, command: str, folder: Path) -> None:
     if provider.startswith(f"arn:aws:iam::{ACCOUNT}:oidc-provider/"):
         ok("create-open-id-connect-provider", "--url",
            "https://" + provider.split(":oidc-provider/", 1)[1], "--client-id-list", "example")
+    if "--instance-profile-name" in given and name != "create-instance-profile":
+        ok("create-instance-profile", "--instance-profile-name", given["--instance-profile-name"])
     if "--version-id" in given:
         ok("create-policy-version", "--policy-arn", arn, "--policy-document",
            json.dumps(POLICY))
@@ -178,6 +181,14 @@ def _prepare(run: CliRunner, name: str, command: str, folder: Path) -> None:
                         "Key=Department,Value=Accounting"]],
         "untag-role": [["tag-role", "--role-name", "my-role", "--tags",
                         "Key=Department,Value=Accounting"]],
+        "remove-role-from-instance-profile": [[
+            "add-role-to-instance-profile", "--instance-profile-name",
+            given.get("--instance-profile-name", ""), "--role-name", given.get("--role-name", "")]],
+        "untag-instance-profile": [["tag-instance-profile", "--instance-profile-name",
+                                    given.get("--instance-profile-name", ""), "--tags",
+                                    "Key=Department,Value=Accounting"]],
+        "delete-service-linked-role": [["create-service-linked-role", "--aws-service-name",
+                                        "lex.amazonaws.com"]],
         "delete-virtual-mfa-device": [["create-virtual-mfa-device",
                                        "--virtual-mfa-device-name", "MFATest"]],
         "delete-account-alias": [["create-account-alias", "--account-alias", "mycompany"]],

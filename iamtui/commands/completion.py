@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Callable
+from operator import attrgetter
 from typing import Any
 
 from iamtui.commands.registry import ArgumentError, Response, arg, command
@@ -78,6 +79,7 @@ _LIVE: dict[str, tuple[str, str]] = {
     "--role-name": ("list_roles", "role_name"),
     "--policy-arn": ("list_policies", "arn"),
     "--saml-provider-arn": ("list_saml_providers", "arn"),
+    "--instance-profile-name": ("list_instance_profiles", "profile.instance_profile_name"),
 }
 
 
@@ -103,7 +105,7 @@ def _live_names(flag: str, words: list[str]) -> list[str]:
                               as_root=False, root_password_stdin=False)
     try:
         with session(args) as (svc, caller):
-            return [getattr(e, attribute) for e in getattr(svc, method)(caller)]
+            return [attrgetter(attribute)(e) for e in getattr(svc, method)(caller)]
     except (IamError, OSError, ValueError):
         return []  # no credentials, no store, or not allowed: no names
 

@@ -13,7 +13,8 @@ from iamtui.model import DEFAULT_MAX_SESSION_DURATION, Role, aws_role
 _ROLE = arg("--role-name", required=True, help="the role's name")
 
 
-def _created(role: Role) -> dict[str, object]:
+def created_role(role: Role) -> dict[str, object]:
+    """The Role of create-role's answer (and create-service-linked-role's)."""
     # create-role answers without RoleLastUsed, which only get-role reports
     shape = aws_role(role)
     shape.pop("RoleLastUsed", None)
@@ -37,7 +38,7 @@ def run_create_role(args: argparse.Namespace) -> Response:
                                max_session_duration=args.max_session_duration,
                                permissions_boundary=args.permissions_boundary,
                                tags=parse_tags(args.tags))
-    return Response({"Role": _created(role)})
+    return Response({"Role": created_role(role)})
 
 
 @command("get-role", "Show a role.", _ROLE)

@@ -13,12 +13,14 @@ from iamtui.service.core import Principal, ServiceCore, config_dir
 from iamtui.service.federation import FederationOperations
 from iamtui.service.groups import GroupOperations
 from iamtui.service.inline import InlinePolicyOperations
+from iamtui.service.instance_profiles import InstanceProfileOperations
 from iamtui.service.policies import PolicyOperations
 from iamtui.service.reports import ReportOperations
 from iamtui.service.resources import ResourcePolicyOperations
 from iamtui.service.roles import RoleOperations
 from iamtui.service.saml_providers import SamlProviderOperations
 from iamtui.service.server_certificates import ServerCertificateOperations
+from iamtui.service.service_linked_roles import ServiceLinkedRoleOperations
 from iamtui.service.signin import SignInOperations
 from iamtui.service.simulation import SimulationOperations
 from iamtui.service.user_credentials import UserCredentialOperations
@@ -37,7 +39,8 @@ class IamService(UserOperations, AccessKeyOperations, GroupOperations, RoleOpera
                  WebIdentityOperations, FederationOperations, SamlProviderOperations,
                  SimulationOperations, AuditOperations, ReportOperations, WhoCanOperations,
                  AccountSettingsOperations, UserCredentialOperations,
-                 ServerCertificateOperations):
+                 ServerCertificateOperations, InstanceProfileOperations,
+                 ServiceLinkedRoleOperations):
     """Every IAM operation on one local store."""
 
     def let_user_change_password(self, caller: Principal, user_name: str) -> bool:

@@ -23,7 +23,13 @@ from iamtui.errors import LimitExceeded, NoSuchEntity
 from iamtui.model import ManagedPolicy, PolicyAttachment
 from iamtui.policy import ContextEntry
 from iamtui.service.core import Principal, ServiceCore, View
-from iamtui.service.owners import OWNERS, OwnerSpec, owner_spec, resource_tag_context
+from iamtui.service.owners import (
+    OWNERS,
+    OwnerSpec,
+    owner_spec,
+    require_modifiable,
+    resource_tag_context,
+)
 from iamtui.service.policies import validate_policy_arn
 from iamtui.service.principals import managed_policy
 from iamtui.service.tables import ATTACHMENTS
@@ -85,6 +91,7 @@ class AttachmentOperations(ServiceCore):
                           context=self._owner_context(owner, policy_arn)) as change:
             tx = change.tx
             owner = self._owner(tx, info, owner_name)
+            require_modifiable(owner)
             policy = managed_policy(tx, policy_arn)
             if policy is None or not policy.is_attachable:
                 raise NoSuchEntity(f"Policy {policy_arn} does not exist or is not attachable.")
@@ -108,7 +115,7 @@ class AttachmentOperations(ServiceCore):
         with self._change(caller, f"Detach{info.noun}Policy", owner.arn, params,
                           context=self._owner_context(owner, policy_arn)) as change:
             tx = change.tx
-            self._owner(tx, info, owner_name)
+            require_modifiable(self._owner(tx, info, owner_name))
             found = [a for a in self._attached(tx, info, owner_name)
                      if a.policy_arn == policy_arn]
             if not found:

@@ -35,6 +35,7 @@ from iamtui.service.owners import (
     OWNERS,
     OwnerSpec,
     merge_tags,
+    require_modifiable,
     resource_tag_context,
     tag_context,
     untag_context,
@@ -164,6 +165,7 @@ class OwnerOperations(ServiceCore):
                           context=owner_context(owner, boundary=True)) as change:
             tx = change.tx
             owner = spec.get(tx, owner_name)
+            require_modifiable(owner)
             parse_policy(policy_document, PolicyType.IDENTITY)
             name = spec.name_of(owner)
             others = [p for p in inline_policies(tx, kind, name)
@@ -209,6 +211,7 @@ class OwnerOperations(ServiceCore):
                           {spec.name_field: owner_name, "policyName": policy_name},
                           context=owner_context(owner, boundary=True)) as change:
             owner = spec.get(change.tx, owner_name)
+            require_modifiable(owner)
             policy = self._inline_policy(change.tx, spec, spec.name_of(owner), policy_name)
             INLINE_POLICIES.delete(change.tx, INLINE_POLICIES.key(policy))
 
@@ -244,6 +247,7 @@ class OwnerOperations(ServiceCore):
         with self._change(caller, f"{verb}{spec.noun}PermissionsBoundary", owner.arn, params,
                           context=context) as change:
             owner = spec.get(change.tx, owner_name)
+            require_modifiable(owner)
             if permissions_boundary:
                 require_boundary_policy(change.tx, permissions_boundary)
             spec.table.put(change.tx, replace(owner, permissions_boundary=permissions_boundary))

@@ -19,8 +19,8 @@ from iamtui.arn import (
     validate_tag_key,
     validate_user_name,
 )
-from iamtui.errors import NoSuchEntity
-from iamtui.model import OwnerKind, Tag
+from iamtui.errors import NoSuchEntity, UnmodifiableEntity
+from iamtui.model import OwnerKind, Role, Tag
 from iamtui.policy import ContextEntry
 from iamtui.service.core import View
 from iamtui.service.tables import GROUPS, ROLES, USERS
@@ -105,3 +105,22 @@ def merge_tags(current: Sequence[Tag], new: Sequence[Tag]) -> tuple[Tag, ...]:
     """Tags after TagUser/TagRole: a key given again takes the new value (keys ignore case)."""
     given = {t.key.lower() for t in new}
     return tuple(t for t in current if t.key.lower() not in given) + tuple(new)
+
+
+# The path only service-linked roles have ("Using service-linked roles"); IAM Identity
+# Center's roles (/aws-reserved/sso.amazonaws.com/) are protected the same way.
+SERVICE_ROLE_PATH = "/aws-service-role/"
+PROTECTED_ROLE_PATHS = (SERVICE_ROLE_PATH, "/aws-reserved/")
+
+
+def is_service_linked(entity: Any) -> bool:
+    """Whether `entity` is a service-linked role (by its reserved path)."""
+    return isinstance(entity, Role) and entity.path.startswith(SERVICE_ROLE_PATH)
+
+
+def require_modifiable(entity: Any) -> None:
+    """UnmodifiableEntity, in AWS's words, for a service-linked (or Identity Center) role:
+    only its service may change its trust policy or permissions, or delete it."""
+    if isinstance(entity, Role) and entity.path.startswith(PROTECTED_ROLE_PATHS):
+        raise UnmodifiableEntity(f"Cannot perform the operation on the protected role "
+                                 f"'{entity.role_name}' - this role is only modifiable by AWS")

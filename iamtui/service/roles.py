@@ -26,7 +26,7 @@ from iamtui.arn import (
     validate_role_name,
     validate_tags,
 )
-from iamtui.errors import EntityAlreadyExists, LimitExceeded
+from iamtui.errors import EntityAlreadyExists, InvalidInput, LimitExceeded
 from iamtui.model import DEFAULT_MAX_SESSION_DURATION, Role, Tag
 from iamtui.policy import ContextEntry, PolicyType, parse_policy
 from iamtui.service.core import Principal, Step, View
@@ -38,7 +38,7 @@ from iamtui.service.inline import (
     owner_context,
     require_boundary_policy,
 )
-from iamtui.service.owners import tag_context
+from iamtui.service.owners import SERVICE_ROLE_PATH, require_modifiable, tag_context
 from iamtui.service.tables import INSTANCE_PROFILES, ROLES
 from iamtui.store import Tx
 
@@ -67,6 +67,9 @@ class RoleOperations(OwnerOperations):
         duration (3,600-43,200 s), a permissions boundary and tags."""
         validate_role_name(role_name)
         validate_path(path)
+        if path.startswith(SERVICE_ROLE_PATH):  # CreateServiceLinkedRole's alone
+            raise InvalidInput(f"Path prefix '{SERVICE_ROLE_PATH}' can only be used for AWS "
+                               "Service linked Roles")
         if description is not None:
             validate_description(description)
         validate_max_session_duration(max_session_duration)
@@ -159,6 +162,7 @@ class RoleOperations(OwnerOperations):
                           {"roleName": role_name, "policyDocument": policy_document},
                           context=owner_context(role)) as change:
             role = self._role(change.tx, role_name)
+            require_modifiable(role)
             check_trust_policy(policy_document, "policyDocument")
             updated = replace(role, assume_role_policy_document=policy_document)
             ROLES.put(change.tx, updated)
@@ -175,6 +179,7 @@ class RoleOperations(OwnerOperations):
                           context=owner_context(role)) as change:
             tx = change.tx
             role = self._role(tx, role_name)
+            require_modifiable(role)  # DeleteServiceLinkedRole deletes such a role
             dependents = owned_dependents(tx, role, "role") + self._profiles_of(tx, role)
             self._delete_with_dependents(change, caller, dependents, cascade)
             ROLES.delete(tx, role.role_id)

@@ -65,6 +65,17 @@ class RoleSession(Record):
                 or bool(self.session_policy_arns))
 
 
+@dataclass(frozen=True, slots=True)
+class DeletionTask(Record):
+    """A DeleteServiceLinkedRole task: its ID, the role, and how it ended."""
+
+    deletion_task_id: str
+    role_arn: str
+    status: str  # GetServiceLinkedRoleDeletionStatus's Status: SUCCEEDED or FAILED here
+    created: datetime
+    reason: str | None = None
+
+
 SCHEMA_VERSION = 1
 
 USERS = EntityTable("users", User, key=lambda u: u.user_id, indexes={
@@ -118,8 +129,10 @@ INSTANCE_PROFILES = EntityTable(
              "role": Index("role_names", casefold=True)})
 SAML_PROVIDERS = EntityTable("saml_providers", SamlProvider, key=lambda p: p.arn, indexes={
     "name": Index("name", casefold=True, unique=True)})
+DELETION_TASKS = EntityTable("deletion_tasks", DeletionTask, key=lambda t: t.deletion_task_id)
 
 ALL_TABLES = (USERS, GROUPS, ROLES, POLICIES, POLICY_VERSIONS, INLINE_POLICIES, MEMBERSHIPS,
               ATTACHMENTS, ACCESS_KEYS, LOGIN_PROFILES, MFA_DEVICES, RESOURCE_POLICIES,
-              INSTANCE_PROFILES, ROLE_SESSIONS, SAML_PROVIDERS, *CREDENTIAL_TABLES)
+              INSTANCE_PROFILES, ROLE_SESSIONS, SAML_PROVIDERS, *CREDENTIAL_TABLES,
+              DELETION_TASKS)
 SCHEMA = schema_of(ALL_TABLES, version=SCHEMA_VERSION)

@@ -138,13 +138,34 @@ def edit_role_row(section: ResourceSection, arn: str) -> None:
 
 
 def delete_role(section: ResourceSection, arn: str) -> None:
-    """d: DeleteRole after a confirmation; its policies are removed first."""
+    """d: DeleteRole after a confirmation; its policies are removed first. A service-linked
+    role is deleted as the console does it: DeleteServiceLinkedRole, then its task's
+    status."""
     name = name_of(arn)
+    if ":role/aws-service-role/" in arn:
+        section.confirm(f"Delete service-linked role {name}? Its service can no longer act "
+                        "for you; the deletion runs as a task that fails while the role is "
+                        "in use.", lambda: delete_service_linked_role(section, name))
+        return
     section.confirm(
         f"Delete role {name}? Its inline policies go with it and its managed policies are "
         "detached; sessions of the role stop working.",
         lambda: section.op(session_of(section).service.delete_role, name,
                            cascade=True, success=f"Deleted role {name}"))
+
+
+def delete_service_linked_role(section: ResourceSection, name: str) -> None:
+    """DeleteServiceLinkedRole, then the deletion task's status as a toast."""
+    service, principal = session_of(section)
+    task = run_op(section, service.delete_service_linked_role, principal, name)
+    if isinstance(task, Failed):
+        return
+    status = run_op(section, service.get_service_linked_role_deletion_status, principal, task)
+    if not isinstance(status, Failed):
+        section.notify(f"Deletion of {name}: {status.status}"
+                       + (f" ({status.reason})" if status.reason else ""),
+                       severity="information" if status.status == "SUCCEEDED" else "error")
+    section.action_refresh()
 
 
 ROLES = EditableKind("Roles", "role", COLUMNS, load, open=open_role, create=create_role,

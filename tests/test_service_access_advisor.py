@@ -230,3 +230,33 @@ def test_cli_generate_then_get_in_pages(cli_run) -> None:
     granting = cli_run.as_root("list-policies-granting-service-access", "--arn", arn,
                           "--service-namespaces", "s3")
     assert granting["PoliciesGrantingServiceAccess"][0]["Policies"][0]["PolicyArn"] == ALL
+
+
+def test_dashboard_check_flags_permissions_unused_for_90_days(
+        service: IamService, root: Principal, clock: FakeClock) -> None:
+    """The dashboard's check: a user or role, 90 days old or more, whose policies allow a
+    service it did not use in 90 days fails; one that used all of them passes (IAM User
+    Guide, "Refine permissions in AWS using last accessed information")."""
+    only_iam = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "iam:TagUser", "Resource": "*"}]})
+    busy = service.create_user(root, "busy")
+    service.put_user_policy(root, "busy", "tag", only_iam)
+    _user(service, root, "idle")
+    assert service.security_status(root).check("unused-permissions").passed  # too new
+    clock.advance(days=95)
+    _use_iam(service, Principal.for_user(busy, ACCOUNT_ID))
+    check = service.security_status(root).check("unused-permissions")
+    assert not check.passed
+    assert [(f.type, f.name) for f in check.failing] == [("User", "idle")]
+    assert "2 of 2 allowed services unused for 90 days" in check.failing[0].detail
+
+
+def test_access_advisor_tab_reads_without_a_job(service: IamService, root: Principal) -> None:
+    """The tab's report is authorized as GenerateServiceLastAccessedDetails on the entity
+    and keeps no job: the store does not change."""
+    alice = _user(service, root)
+    revision = service.revision
+    job = service.access_advisor(root, service.get_user(root, "alice").arn)
+    assert service.revision == revision and set(job.access) == {"iam", "s3"}
+    with pytest.raises(AccessDenied):
+        service.access_advisor(alice, service.create_user(root, "bob").arn)

@@ -427,6 +427,40 @@ class AccessAdvisorOperations(ServiceCore):
     # ------------------------------------------------------------------ for people
 
     def access_advisor(self, caller: Principal, arn: str) -> LastAccessedJob:
-        """The Access advisor tab: generate a report and read it, as the console does."""
-        return self.get_service_last_accessed_details(
-            caller, self.generate_service_last_accessed_details(caller, arn))
+        """The Access advisor tab: the report the console shows, computed and not kept
+        (authorized as GenerateServiceLastAccessedDetails on the entity; a refusal is
+        audited). Reading changes nothing, so a screen that shows it may reload freely."""
+        _validate_arn(arn)
+        params = {"arn": arn, "granularity": "SERVICE_LEVEL"}
+        view = self._read(caller, "GenerateServiceLastAccessedDetails", arn, params=params)
+        return self._compute_job(view, arn, "SERVICE_LEVEL")
+
+
+def unused_permissions(view: View, records: Iterable[Mapping[str, Any]], now: datetime,
+                       days: int) -> list[tuple[str, str, str]]:
+    """(type, name, detail) of each user and role, at least `days` old, whose policies
+    allow services it has not used in the last `days` days (IAM User Guide, "Refine
+    permissions in AWS using last accessed information": remove what is not used)."""
+    since = now - timedelta(days=days)
+    subjects: list[tuple[str, Entity, list[PolicyDocument]]] = []
+    for user in USERS.all(view):
+        if user.create_date <= since:
+            subjects.append(("User", _entity_of(user), [
+                p.policy.document for p in principals.user_policies(view, user).identity]))
+    for role in ROLES.all(view):
+        if role.create_date <= since:
+            subjects.append(("Role", _entity_of(role), [
+                p.policy.document for p in principals.role_policies(view, role).identity]))
+    if not subjects:
+        return []
+    uses = uses_by_entity(records, [e for _, e, _ in subjects], since)
+    failing = []
+    for kind, entity, documents in sorted(subjects, key=lambda s: (s[0], s[1].name.lower())):
+        grants = allowed_services(documents)
+        used = {ns for ns, _ in uses.get(entity.id, ())}
+        unused = [ns for ns in grants if ns not in used]
+        if unused:
+            shown = ", ".join(unused[:3]) + (", ..." if len(unused) > 3 else "")
+            failing.append((kind, entity.name, f"{len(unused)} of {len(grants)} allowed "
+                            f"services unused for {days} days ({shown})"))
+    return failing

@@ -141,7 +141,8 @@ def test_job_id_works_from_another_process(service: IamService, root: Principal,
 
 def test_errors_are_awss(service: IamService, root: Principal) -> None:
     """NoSuchEntity for an absent entity or job, InvalidInput for an ARN that is not a
-    user, group, role or policy, ValidationError for a bad granularity or JobId length."""
+    user, group, role or policy, ValidationError for a bad granularity, JobId length or
+    service namespace (serviceNamespaceType: [\\w-]*, 1 to 64 characters)."""
     with pytest.raises(NoSuchEntity):
         service.generate_service_last_accessed_details(
             root, f"arn:aws:iam::{ACCOUNT_ID}:user/nobody")
@@ -158,6 +159,11 @@ def test_errors_are_awss(service: IamService, root: Principal) -> None:
         service.get_service_last_accessed_details(root, "0" * 36)
     with pytest.raises(InvalidInput):
         service.list_policies_granting_service_access(root, ALL, ["iam"])  # not a policy
+    user_arn = service.create_user(root, "zed").arn
+    with pytest.raises(ValidationError):
+        service.list_policies_granting_service_access(root, user_arn, ["s3 bucket"])
+    with pytest.raises(ValidationError):
+        service.list_policies_granting_service_access(root, user_arn, [])
 
 
 def test_authorized_on_the_entity_and_audited(service: IamService, root: Principal) -> None:

@@ -25,6 +25,7 @@ generated and stored with the entities, so its JobId works from any process.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -48,6 +49,7 @@ TRACKED_ACTION_SERVICES = frozenset({"ec2", "iam", "lambda", "s3"})
 JOBS_TABLE = "access_advisor_jobs"
 MAX_JOBS = 200  # the oldest jobs are dropped past this many: AWS too keeps them for a while
 _JOB_ID_LENGTH = 36
+_NAMESPACE = re.compile(r"[\w-]{1,64}", re.ASCII)  # serviceNamespaceType, IAM API Reference
 
 
 @dataclass(frozen=True)
@@ -344,11 +346,8 @@ class AccessAdvisorOperations(ServiceCore):
         _validate_job_id(job_id)
         view = self._read(caller, event, "*", params=params)
         raw = view.table(JOBS_TABLE).get(job_id)
-        if raw is None:
-            error = NoSuchEntity(f"The job with ID {job_id} cannot be found.")
-            self._record(caller, event, params, error=error, read_only=True)
-            raise error
-        self._record(caller, event, params, read_only=True)
+        if raw is None:  # reads are audited when refused, as every Get operation's
+            raise NoSuchEntity(f"The job with ID {job_id} cannot be found.")
         return LastAccessedJob.from_record(raw)
 
     def get_service_last_accessed_details(self, caller: Principal,
@@ -361,11 +360,11 @@ class AccessAdvisorOperations(ServiceCore):
             self, caller: Principal, job_id: str, service_namespace: str) -> dict[str, Any]:
         """GetServiceLastAccessedDetailsWithEntities: the users and roles that count for
         the job's report, and when each last used the service."""
-        if not isinstance(service_namespace, str) or not 1 <= len(service_namespace) <= 64:
+        if not isinstance(service_namespace, str) or not _NAMESPACE.fullmatch(service_namespace):
             raise ValidationError(
                 f"1 validation error detected: Value '{service_namespace}' at "
-                "'serviceNamespace' failed to satisfy constraint: Member must have length "
-                "between 1 and 64")
+                "'serviceNamespace' failed to satisfy constraint: Member must satisfy "
+                "regular expression pattern: [\\w-]* and have length between 1 and 64")
         job = self._job(caller, "GetServiceLastAccessedDetailsWithEntities", job_id,
                         {"jobId": job_id, "serviceNamespace": service_namespace})
         if service_namespace not in job.access:
@@ -382,16 +381,17 @@ class AccessAdvisorOperations(ServiceCore):
             raise ValidationError(
                 "1 validation error detected: Value at 'serviceNamespaces' failed to satisfy "
                 "constraint: Member must have length between 1 and 200")
+        for namespace in service_namespaces:
+            if not _NAMESPACE.fullmatch(namespace):
+                raise ValidationError(
+                    f"1 validation error detected: Value '{namespace}' at "
+                    "'serviceNamespaces' failed to satisfy constraint: Member must satisfy "
+                    "regular expression pattern: [\\w-]* and have length between 1 and 64")
+        _validate_arn(arn)
         params = {"arn": arn, "serviceNamespaces": list(service_namespaces)}
         view = self._read(caller, "ListPoliciesGrantingServiceAccess", arn, params=params)
-        try:
-            self._advisor_subject(view, arn, policies=False)
-            sources = self._granting_sources(view, arn)
-        except (InvalidInput, NoSuchEntity, ValidationError) as exc:
-            self._record(caller, "ListPoliciesGrantingServiceAccess", params, error=exc,
-                         read_only=True)
-            raise
-        self._record(caller, "ListPoliciesGrantingServiceAccess", params, read_only=True)
+        self._advisor_subject(view, arn, policies=False)
+        sources = self._granting_sources(view, arn)
         out = []
         for namespace in service_namespaces:
             policies = [dict(entry) for entry, text in sources

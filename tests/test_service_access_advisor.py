@@ -89,7 +89,7 @@ def test_lists_allowed_services_and_when_each_was_last_used(
 
 def test_action_level_tracks_iam_actions_only(service: IamService, root: Principal) -> None:
     """ACTION_LEVEL adds TrackedActionsLastAccessed for the tracked services (IAM, EC2,
-    Lambda, S3), one entry per allowed action."""
+    Lambda, S3 management actions), one entry per allowed action; SERVICE_LEVEL none."""
     alice = _user(service, root)
     _use_iam(service, alice)
     data = _report(service, root, service.get_user(root, "alice").arn, "ACTION_LEVEL")
@@ -98,7 +98,10 @@ def test_action_level_tracks_iam_actions_only(service: IamService, root: Princip
     assert "ListUsers" in actions and "GetUser" in actions and "CreateUser" not in actions
     assert actions["TagUser"]["LastAccessedEntity"].endswith(":user/alice")
     assert "LastAccessedTime" not in actions["GetUser"]
-    assert [a["ActionName"] for a in rows["s3"]["TrackedActionsLastAccessed"]] == ["GetObject"]
+    # S3: management actions only; GetObject is an object-level (data) event
+    assert rows["s3"]["TrackedActionsLastAccessed"] == []
+    assert "TrackedActionsLastAccessed" not in _by_namespace(
+        _report(service, root, service.get_user(root, "alice").arn))["iam"]
 
 
 def test_group_and_policy_reports_count_every_member(service: IamService,

@@ -36,6 +36,7 @@ from iamtui.arn import Arn, split_iam_resource
 from iamtui.errors import InvalidInput, NoSuchEntity, ValidationError
 from iamtui.model import Group, Role, User, aws_timestamp
 from iamtui.policy import PolicyDocument, compile_policy
+from iamtui.policy.catalog import Action
 from iamtui.policy.services import ServiceGrant, allowed_services
 from iamtui.service import principals
 from iamtui.service.core import Principal, ServiceCore, View
@@ -44,7 +45,8 @@ from iamtui.service.tables import ATTACHMENTS, GROUPS, INLINE_POLICIES, MEMBERSH
 Granularity = Literal["SERVICE_LEVEL", "ACTION_LEVEL"]
 GRANULARITIES: tuple[str, ...] = ("SERVICE_LEVEL", "ACTION_LEVEL")
 TRACKING_DAYS = 400
-# The services whose actions AWS tracks one by one ("Action last accessed information").
+# The services whose actions AWS tracks one by one ("Action last accessed information");
+# of S3's, the management actions only: not those on objects, CloudTrail's data events.
 TRACKED_ACTION_SERVICES = frozenset({"ec2", "iam", "lambda", "s3"})
 JOBS_TABLE = "access_advisor_jobs"
 MAX_JOBS = 200  # the oldest jobs are dropped past this many: AWS too keeps them for a while
@@ -171,6 +173,14 @@ def uses_by_entity(records: Iterable[Mapping[str, Any]], entities: Sequence[Enti
     return found
 
 
+def is_tracked(action: Action) -> bool:
+    """Whether AWS keeps action last accessed information for `action`."""
+    if action.service not in TRACKED_ACTION_SERVICES:
+        return False
+    return action.service != "s3" or not any(r.name in ("object", "accesspointobject")
+                                             for r in action.resource_types)
+
+
 def service_report(grants: Mapping[str, ServiceGrant], entities: Sequence[Entity],
                    uses: Mapping[str, Sequence[tuple[str, Use]]],
                    granularity: str) -> list[ServiceAccess]:
@@ -193,7 +203,7 @@ def service_report(grants: Mapping[str, ServiceGrant], entities: Sequence[Entity
         tracked = None
         if granularity == "ACTION_LEVEL" and namespace in TRACKED_ACTION_SERVICES:
             tracked = tuple((a.name, by_action.get((namespace, a.name.lower())))
-                            for a in grant.allowed_actions())
+                            for a in grant.allowed_actions() if is_tracked(a))
         rows.append(ServiceAccess(namespace, grant.name, grant.access, latest.get(namespace),
                                   len(who.get(namespace, ())), tracked))
     return rows

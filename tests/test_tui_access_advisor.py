@@ -118,7 +118,8 @@ async def test_one_pane_serves_group_role_and_policy(app: IamApp) -> None:
 
 async def test_dashboard_lists_principals_with_unused_permissions(app: IamApp) -> None:
     """The dashboard's check fails for alice (s3 unused) and the role Builder (nothing
-    used), 100 days after they were made; bob allows nothing, so nothing is unused."""
+    used), 100 days after they were made; bob allows nothing, so nothing is unused. Enter
+    on a failing role opens it, as on a user."""
     async with app.run_test(size=(100, 30)) as pilot:
         await _sign_in(pilot)
         await pilot.press("1")
@@ -130,6 +131,13 @@ async def test_dashboard_lists_principals_with_unused_permissions(app: IamApp) -
         status = app.screen.query_one("Dashboard").status  # type: ignore[attr-defined]
         failing = status.check("unused-permissions").failing
         assert [(f.type, f.name) for f in failing] == [("Role", "Builder"), ("User", "alice")]
+        checks.focus()
+        checks.highlighted = [o.id for o in checks.options].index("unused-permissions")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("enter")  # the first failing entity: the role opens
+        await settle(pilot)
+        assert isinstance(app.screen, RoleDetailScreen) and app.screen.role_name == "Builder"
 
 
 def test_access_advisor_tab_at_80x24(app: IamApp, snap_compare: Any) -> None:

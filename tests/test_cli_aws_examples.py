@@ -45,6 +45,9 @@ NOT_HERE = {
     ("create-login-profile", 0): "the reader edits the skeleton before the next step",
     ("create-login-profile", 1): "the reader edits the skeleton first",
     ("update-login-profile", 0): "a <password> placeholder for the reader to fill in",
+    ("get-service-last-accessed-details", 0): "a job ID of the example's own account",
+    ("get-service-last-accessed-details-with-entities", 0): "a job ID of the example's "
+                                                           "own account",
 }
 
 POLICY = {"Version": "2012-10-17", "Statement": [
@@ -165,6 +168,13 @@ def _prepare(run: CliRunner, name: str, command: str, folder: Path) -> None:
                         "Key=Department,Value=Accounting"]],
         "delete-virtual-mfa-device": [["create-virtual-mfa-device",
                                        "--virtual-mfa-device-name", "MFATest"]],
+        "generate-service-last-accessed-details": [
+            ["create-policy", "--policy-name", "intern-boundary", "--policy-document",
+             json.dumps(POLICY)]],
+        "list-policies-granting-service-access": [
+            ["create-user", "--user-name", "sofia"],
+            ["put-user-policy", "--user-name", "sofia", "--policy-name",
+             "Grant-Sofia-Access-To-CodeCommit", "--policy-document", json.dumps(POLICY)]],
     }
     for argv in extra.get(name, []):
         ok(*argv)

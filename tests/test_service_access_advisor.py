@@ -269,3 +269,19 @@ def test_access_advisor_tab_reads_without_a_job(service: IamService, root: Princ
     assert service.revision == revision and set(job.access) == {"iam", "s3"}
     with pytest.raises(AccessDenied):
         service.access_advisor(alice, service.create_user(root, "bob").arn)
+
+
+def test_only_the_newest_jobs_are_kept(service: IamService, root: Principal,
+                                       clock: FakeClock, monkeypatch) -> None:
+    """Jobs past MAX_JOBS go, oldest first: the store does not grow with every report."""
+    from iamtui.service import access_advisor
+
+    monkeypatch.setattr(access_advisor, "MAX_JOBS", 2)
+    ids = []
+    for _ in range(3):
+        ids.append(service.generate_service_last_accessed_details(root, ALL))
+        clock.advance(seconds=1)
+    with pytest.raises(NoSuchEntity):
+        service.get_service_last_accessed_details(root, ids[0])
+    for job_id in ids[1:]:
+        assert service.get_service_last_accessed_details(root, job_id).job_id == job_id

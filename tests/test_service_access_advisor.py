@@ -285,3 +285,15 @@ def test_only_the_newest_jobs_are_kept(service: IamService, root: Principal,
         service.get_service_last_accessed_details(root, ids[0])
     for job_id in ids[1:]:
         assert service.get_service_last_accessed_details(root, job_id).job_id == job_id
+
+
+def test_not_action_allows_every_service_but_those_it_names_whole() -> None:
+    """IAM JSON policy elements: NotAction with Allow allows every action not listed;
+    a service named whole (`iam:*`) is not allowed, one named in part still is."""
+    from iamtui.policy import parse_policy
+    from iamtui.policy.services import allowed_services
+
+    document = parse_policy(json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "NotAction": ["iam:*", "s3:DeleteBucket"], "Resource": "*"}]}))
+    grants = allowed_services([document])
+    assert "iam" not in grants and "s3" in grants and "ec2" in grants

@@ -4,7 +4,8 @@ shows the services that the entity's policies allow, whether or not they were us
 
 Only Allow statements grant. `Action: "*"`, a wildcard service prefix (`*:Get*`, matched
 on the prefix alone, so that a question does not read the whole reference) and NotAction
-cover every service they could; a named prefix covers the actions its patterns expand to.
+(but for the services it names whole, `iam:*`) cover every service they could; a named
+prefix covers the actions its patterns expand to.
 """
 
 from __future__ import annotations
@@ -49,8 +50,10 @@ def allowed_services(documents: Iterable[PolicyDocument]) -> dict[str, ServiceGr
         for statement in document.statements:
             if statement.effect != "Allow":
                 continue
-            if statement.action is None:  # NotAction: everything but some actions
-                whole.update(catalog.service_prefixes())
+            if statement.action is None:  # NotAction: every service but those it names whole
+                excluded = {a.lower().removesuffix(":*") for a in statement.not_action or ()
+                            if a.endswith(":*")}
+                whole.update(p for p in catalog.service_prefixes() if p not in excluded)
                 continue
             for pattern in statement.action:
                 prefix, _, rest = pattern.lower().partition(":")

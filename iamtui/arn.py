@@ -167,6 +167,7 @@ UNIQUE_ID_PREFIXES: Final[dict[str, str]] = {
     "instance-profile": "AIPA",
     "access-key": "AKIA",
     "temporary-access-key": "ASIA",
+    "server-certificate": "ASCA",
 }
 """AWS's four-character prefixes of unique IDs ("IAM identifiers", unique ID prefixes)."""
 

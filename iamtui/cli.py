@@ -333,8 +333,11 @@ def _run(cmd: Command, args: argparse.Namespace) -> int:
         print(printable(str(exc)), file=sys.stderr)
         return EXIT_BAD_ARGUMENTS
     except IamError as exc:
+        # AWS's place for the sealed decision (sts decode-authorization-message reads it)
+        encoded = getattr(exc, "encoded_message", None)
+        suffix = f" Encoded authorization failure message: {encoded}" if encoded else ""
         print(f"An error occurred ({exc.code}) when calling the {cmd.operation} operation: "
-              f"{printable(exc.message)}", file=sys.stderr)
+              f"{printable(exc.message)}{suffix}", file=sys.stderr)
         return EXIT_CONFIGURATION if exc.code == "NoCredentials" else EXIT_SERVICE_ERROR
     except CommandFailure as exc:
         print(f"\n{printable(str(exc))}", file=sys.stderr)

@@ -77,6 +77,8 @@ class UnmodifiableEntity(IamError):
 
 class AccessDenied(IamError):
     code, http_status = "AccessDenied", 403
+    # iamtui's own denials carry the decision sealed (sts:DecodeAuthorizationMessage)
+    encoded_message: str | None = None
 
 
 class InvalidClientTokenId(IamError):

@@ -364,6 +364,21 @@ class ResourcePolicy(Record):
     update_date: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class SamlProvider(Record):
+    """A SAML 2.0 identity provider: its metadata document (as given) and what IAM reads
+    from it, the issuer and the certificates of its signing keys (base64 DER)."""
+
+    name: str
+    arn: str
+    metadata_document: str
+    create_date: datetime
+    valid_until: datetime
+    issuer: str
+    signing_certificates: tuple[str, ...]
+    tags: tuple[Tag, ...] = ()
+
+
 ENTITY_TYPES: tuple[type[Record], ...] = (
     Account,
     Tag,
@@ -381,6 +396,7 @@ ENTITY_TYPES: tuple[type[Record], ...] = (
     LoginProfile,
     VirtualMfaDevice,
     ResourcePolicy,
+    SamlProvider,
 )
 """Every record type of this module."""
 
@@ -638,6 +654,7 @@ __all__ = [
     "ResourcePolicy",
     "Role",
     "RoleLastUsed",
+    "SamlProvider",
     "Tag",
     "User",
     "VirtualMfaDevice",

@@ -30,10 +30,11 @@ from iamtui.screens.modals import Field, FormModal
 from iamtui.screens.navigation import OpenEntity
 from iamtui.screens.ops import report_error
 from iamtui.screens.paths import remember_path, suggested_path
-from iamtui.screens.session import session_of
+from iamtui.screens.session import session_of, signed_in
 from iamtui.screens.widgets.resource_table import Column, ResourceTable, Row
 
 if TYPE_CHECKING:
+    from iamtui.service import IamService, Principal
     from iamtui.service.reports import SecurityCheck, SecurityStatus
 
 ROOT_ADVICE = ("You are signed in as the root user. It may do everything and cannot be "
@@ -118,13 +119,19 @@ class Dashboard(Vertical, can_focus=True):
                 self.loaded_revision != session_of(self).revision:
             self.action_refresh()
 
-    @work(thread=True, exclusive=True, group="dashboard")
     def action_refresh(self) -> None:
         """Count each kind and run the checks, off the event loop (the admin check
         evaluates every principal)."""
-        app = self.app
+        if not signed_in(self):
+            return  # the session ended before the screen got here (signed out, app closing)
         service, principal = session_of(self)
         self.loaded_revision = service.revision  # read first: later changes reload
+        self._run_checks(service, principal)
+
+    @work(thread=True, exclusive=True, group="dashboard")
+    def _run_checks(self, service: IamService, principal: Principal) -> None:
+        """The counts and the checks of the session that asked, whatever happens to it."""
+        app = self.app
         counts: list[tuple[str, str]] = []
         for label, count in (("Users", lambda: len(service.list_users(principal))),
                              ("Groups", lambda: len(service.list_groups(principal))),

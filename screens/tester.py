@@ -6,8 +6,9 @@ the deciding statement highlighted inside its document, and the conditions that 
 
 Keys (also in the footer): f2 subject (a user, group or role), f3 a custom policy in
 the JSON editor, f4 a resource-based policy, f5 or ctrl+r run, f6 the "signed in with
-MFA" preset, f7 the "source IP" preset, f8 who can, ctrl+s save the test set, ctrl+l
-load one (its changed decisions are marked). Space in the policy list switches one off.
+MFA" preset, f7 the "source IP" preset, f8 who can, f10 web identity (may an OIDC token
+assume a role), ctrl+s save the test set, ctrl+l load one (its changed decisions are
+marked). Space in the policy list switches one off.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
 from textual.suggester import Suggester
 from textual.widgets import Footer, Input, Label, SelectionList, Static, TextArea
@@ -38,7 +40,13 @@ from iamtui.policy import (
     compile_policy,
     explain,
 )
-from iamtui.policy.completion import complete_action, relevant_context_keys, resource_applies
+from iamtui.policy.completion import (
+    complete_action,
+    context_key_type,
+    expansion_hint,
+    relevant_context_keys,
+    resource_applies,
+)
 from iamtui.policy.explain import StatementTrace
 from iamtui.policy.grammar import Statement
 from iamtui.screens.modals import Field, FormModal
@@ -46,7 +54,8 @@ from iamtui.screens.ops import report_error
 from iamtui.screens.paths import remember_path, suggested_path
 from iamtui.screens.policy_editor import PolicyEditorScreen
 from iamtui.screens.session import session_of
-from iamtui.screens.widgets.catalog_suggesters import ResourceSuggester
+from iamtui.screens.web_identity import WebIdentityScreen
+from iamtui.screens.widgets.catalog_suggesters import ConditionKeySuggester, ResourceSuggester
 from iamtui.screens.widgets.picker import PickerModal
 from iamtui.screens.widgets.resource_table import Column, ResourceTable, Row
 from iamtui.service.who_can import Subject, compile_custom, context_key_types, mentioned_actions
@@ -111,6 +120,13 @@ def _decided(result: EvalResult) -> str:
 def split_list(text: str) -> list[str]:
     """`a, b c` -> [a, b, c]: actions and ARNs never hold commas or spaces."""
     return [part for part in text.replace(",", " ").split() if part]
+
+
+def wildcard_hint(actions: list[str]) -> str:
+    """What the last wildcard of the typed actions covers (`s3:Get* covers 63 actions:
+    ...`), or ""."""
+    wild = [a for a in actions if any(c in a for c in "*?")]
+    return expansion_hint(wild[-1]) if wild else ""
 
 
 class ListSuggester(Suggester):
@@ -193,6 +209,9 @@ class TesterSection(Vertical):
     TesterSection .ctx-key { width: auto; max-width: 80%; color: $text-muted; padding-right: 1; }
     TesterSection .ctx-row > Input { width: 1fr; }
     TesterSection .hint { color: $text-muted; height: 1; }
+    TesterSection #actions-hint { padding-left: 12; display: none; }
+    TesterSection #actions-hint.-shown { display: block; }
+    TesterSection #context-key { height: 1; }
     TesterSection #results { height: 1fr; min-height: 4; }
     TesterSection #why-row { height: 2fr; min-height: 6; max-height: 16; display: none; }
     TesterSection.-ran #why-row { display: block; }
@@ -214,6 +233,8 @@ class TesterSection(Vertical):
         Binding("f6", "preset('mfa')", "MFA preset", show=False, id="tester.mfa_preset"),
         Binding("f7", "preset('ip')", "Source IP preset", show=False, id="tester.source_ip_preset"),
         Binding("f8", "who_can", "Who can", id="tester.who_can"),
+        Binding("f10", "web_identity", "Web identity", show=False,
+                id="tester.web_identity"),
         Binding("ctrl+s", "save_set", "Save set", id="tester.save_set"),
         Binding("ctrl+l", "load_set", "Load set", show=False, id="tester.load_set"),
     ]
@@ -236,18 +257,22 @@ class TesterSection(Vertical):
             yield Label("Actions")
             yield Input(placeholder="s3:GetObject, s3:* (→ completes)", id="actions",
                         compact=True, suggester=self.suggester)
+        # what a typed wildcard covers, shown only while one is typed
+        yield Static("", id="actions-hint", classes="hint")
         with Horizontal(classes="field"):
             yield Label("Resources")
             yield Input(placeholder="* (ARNs, comma-separated)", id="resources", compact=True,
-                        suggester=ResourceSuggester())
+                        suggester=ResourceSuggester(self.typed_actions))
         with Horizontal(classes="field"):
             yield Label("Caller ARN")
             yield Input(placeholder="optional: who calls, for resource-based policies",
                         id="caller-arn", compact=True)
         with Horizontal(id="tester-extras"):
             with Vertical(id="tester-context"):
-                yield Static("Context (f6 MFA, f7 source IP)", classes="hint",
-                             id="context-hint")
+                # enter adds the key typed; it completes to the keys the actions support
+                yield Input(placeholder="Context: + key, f6 MFA, f7 IP",
+                            id="context-key", compact=True,
+                            suggester=ConditionKeySuggester(self.typed_actions))
                 yield VerticalScroll(id="context")
             with Vertical(id="tester-policies"):
                 yield Static(NO_POLICIES, classes="hint", id="policies-hint")
@@ -392,9 +417,27 @@ class TesterSection(Vertical):
         self.show_relevant_context()
         return AwaitComplete(removed, mounted)
 
+    def typed_actions(self) -> list[str]:
+        """The actions typed in the actions input."""
+        return split_list(self.query_one("#actions", Input).value)
+
     @on(Input.Changed, "#actions")
     def _actions_changed(self) -> None:
         self.show_relevant_context()
+        hint = wildcard_hint(self.typed_actions())
+        shown = self.query_one("#actions-hint", Static)
+        shown.update(Content(hint))
+        shown.set_class(bool(hint), "-shown")
+
+    def add_context_key(self, key: str) -> AwaitComplete:
+        """A context input for `key` (typed as the catalog knows it), focused once there."""
+        async def add() -> None:
+            await self._refresh_context({key: self.context_types.get(
+                key, context_key_type(key))})
+            for field in self.query("#context Input").results(Input):
+                if field.name == key:
+                    field.focus()
+        return AwaitComplete(add())
 
     def show_relevant_context(self) -> None:
         """Ask only for the context keys the typed actions support, and global ones."""
@@ -473,9 +516,18 @@ class TesterSection(Vertical):
 
     # ------------------------------------------------------------------ running
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
+    @on(Input.Submitted, "#actions, #resources, #caller-arn, #context Input")
+    def _run_on_enter(self, event: Input.Submitted) -> None:
         event.stop()
         self.action_run()
+
+    @on(Input.Submitted, "#context-key")
+    def _add_typed_key(self, event: Input.Submitted) -> None:
+        event.stop()
+        key = event.value.strip()
+        if key:
+            event.input.value = ""
+            self.add_context_key(key)
 
     def question(self) -> tuple[Subject, list[str], list[str], list[ContextEntry]]:
         caller_arn = self.query_one("#caller-arn", Input).value.strip() or None
@@ -645,6 +697,12 @@ class TesterSection(Vertical):
             request = self.results[int(table.current_key)].inputs.request
             action, resource = request.action, request.resource
         self.app.push_screen(WhoCanScreen(action, resource, self.context_entries()))
+
+
+    def action_web_identity(self) -> None:
+        """May a token of an OIDC provider assume the role (the subject, when a role)?"""
+        arn = self.subject.source_arn or ""
+        self.app.push_screen(WebIdentityScreen(arn if ":role/" in arn else ""))
 
 
 class WhoCanScreen(Screen[None]):

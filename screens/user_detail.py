@@ -12,6 +12,7 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from iamtui.audit import is_failure
 from iamtui.errors import IamError, InvalidInput, NoSuchEntity
+from iamtui.screens import user_credentials as other
 from iamtui.screens.kinds.named import edit_named
 from iamtui.screens.mfa_enroll import (
     MfaEnrollModal,
@@ -109,13 +110,17 @@ class UserGroupsPane(DetailPane):
 
 
 class CredentialsPane(DetailPane):
-    """Console password, MFA devices and access keys.
+    """Console password, MFA devices, access keys, and the console's other sections: SSH
+    public keys and HTTPS Git credentials for CodeCommit, Keyspaces credentials, X.509
+    signing certificates (see user_credentials.py).
 
     `p` sets or resets the console password, `u` lifts a sign-in lockout, `m` assigns a
     virtual MFA device (QR code and two codes), `c` creates an access key (its secret is
     shown once), `t` makes the key under the cursor active or inactive, `x` resyncs the
     MFA device under the cursor, and `d` removes what is under the cursor: a key, the
-    console password, or an MFA device (deactivated and deleted).
+    console password, or an MFA device (deactivated and deleted). `i` uploads an SSH public
+    key, `w` (`W`) generates Git (Keyspaces) credentials whose password is shown once, `r`
+    resets such a password, `v` uploads a signing certificate; `t` and `d` work on those too.
     """
 
     columns = (Column("credential", "Credential", 20), Column("id", "ID", 24),
@@ -129,6 +134,14 @@ class CredentialsPane(DetailPane):
         Binding("u", "unlock", "Unlock", id="credentials.unlock"),
         Binding("m", "assign_mfa", "Assign MFA", id="credentials.assign_mfa"),
         Binding("x", "resync_mfa", "Resync MFA", id="credentials.resync_mfa"),
+        Binding("i", "upload_ssh", "SSH key", id="credentials.upload_ssh_key"),
+        Binding("w", "git_credentials", "Git creds", id="credentials.git_credentials"),
+        Binding("W", "keyspaces_credentials", "Keyspaces creds", show=False,
+                id="credentials.keyspaces_credentials"),
+        Binding("r", "reset_service_password", "Reset password",
+                id="credentials.reset_service_password"),
+        Binding("v", "upload_certificate", "X.509 cert", show=False,
+                id="credentials.upload_signing_certificate"),
     ]
 
     def __init__(self, user_name: str, **kwargs: Any) -> None:
@@ -166,7 +179,7 @@ class CredentialsPane(DetailPane):
                 "Access key", key.access_key_id, key.status, _date(key.create_date),
                 _date(key.last_used_date) + (f" ({key.last_used_service})"
                                              if key.last_used_service else ""))))
-        return rows
+        return rows + other.credential_rows(self, self.user_name)
 
     def mfa_rows(self) -> list[Row]:
         """The user's enabled MFA devices, keyed `mfa:<serial>`."""
@@ -179,11 +192,14 @@ class CredentialsPane(DetailPane):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         key = self.current or ""
         if action == "toggle_key":
-            return key.startswith("key:")
+            return key.startswith(("key:", *other.PREFIXES))
+        if action == "reset_service_password":
+            return key.startswith("svc:")
         if action == "unlock":
             return self.locked
         if action == "remove":
-            return key.startswith(("key:", "mfa:")) or (key == "password" and self.has_password)
+            return key.startswith(("key:", "mfa:", *other.PREFIXES)) or \
+                (key == "password" and self.has_password)
         if action == "resync_mfa":
             return key.startswith("mfa:")
         return True
@@ -258,13 +274,32 @@ class CredentialsPane(DetailPane):
             [("Access key ID", new.key.access_key_id),
              ("Secret access key", new.secret_access_key)], new.secret_access_key))
 
+    def action_upload_ssh(self) -> None:
+        other.upload_ssh_key(self, self.user_name)
+
+    def action_git_credentials(self) -> None:
+        other.generate_service_credential(self, self.user_name, "codecommit.amazonaws.com")
+
+    def action_keyspaces_credentials(self) -> None:
+        other.generate_service_credential(self, self.user_name, "cassandra.amazonaws.com")
+
+    def action_reset_service_password(self) -> None:
+        if (self.current or "").startswith("svc:"):
+            other.reset_service_password(self, self.user_name, self.current or "")
+
+    def action_upload_certificate(self) -> None:
+        other.upload_signing_certificate(self, self.user_name)
+
     def action_toggle_key(self) -> None:
         key = self.current or ""
-        if not key.startswith("key:"):
+        if not key.startswith(("key:", *other.PREFIXES)):
             return
-        key_id = key.split(":", 1)[1]
         row = next(r for r in self.table.rows if r.key == key)
         status = "Inactive" if row.cells[2] == "Active" else "Active"
+        if not key.startswith("key:"):
+            other.toggle(self, self.user_name, key, status)
+            return
+        key_id = key.split(":", 1)[1]
         service, _ = session_of(self)
         self.op(service.update_access_key, key_id, status, self.user_name,
                 success=f"Access key {key_id} is now {status.lower()}")
@@ -282,6 +317,9 @@ class CredentialsPane(DetailPane):
         service, _ = session_of(self)
         if key.startswith("mfa:"):
             deactivate_device(self, self.user_name, key.split(":", 1)[1], then=self.reload)
+            return
+        if key.startswith(other.PREFIXES):
+            other.remove(self, self.user_name, key)
             return
         if key.startswith("key:"):
             key_id = key.split(":", 1)[1]

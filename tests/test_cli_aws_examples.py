@@ -23,7 +23,10 @@ from typing import Any
 
 import awscli
 import pytest
+from credential_examples import prepare as prepare_credentials
+from credential_examples import write_files as write_credential_files
 from helpers import ROOT_PASSWORD, CliRunner
+from saml_idp import IdP
 
 from iamtui.commands import aws_model
 
@@ -48,6 +51,8 @@ NOT_HERE = {
     ("get-service-last-accessed-details", 0): "a job ID of the example's own account",
     ("get-service-last-accessed-details-with-entities", 0): "a job ID of the example's "
                                                            "own account",
+    ("create-open-id-connect-provider", 1): "the reader fills in the skeleton first",
+    ("remove-client-id-from-open-id-connect-provider", 0): "its first line lacks the \\",
 }
 
 POLICY = {"Version": "2012-10-17", "Statement": [
@@ -110,7 +115,8 @@ def _prepare(run: CliRunner, name: str, command: str, folder: Path) -> None:
     given = _options(words)
     for path in re.findall(r"file://([\w.-]+)", command):
         document = TRUST if "trust" in path.lower() else POLICY
-        (folder / path).write_text(json.dumps(document))
+        (folder / path).write_text(IdP().metadata() if path.endswith(".xml")  # SAML metadata
+                                   else json.dumps(document))
 
     def ok(*argv: str) -> None:
         code, _, err = run.root(*argv)
@@ -122,6 +128,10 @@ def _prepare(run: CliRunner, name: str, command: str, folder: Path) -> None:
         ok("create-user", "--user-name", user)
     if "--group-name" in given and name != "create-group":
         ok("create-group", "--group-name", given["--group-name"])
+    if "--saml-provider-arn" in given:
+        ok("create-saml-provider", "--name", given["--saml-provider-arn"].split("/")[-1],
+           "--saml-metadata-document", IdP().metadata(), "--tags", "Key=DeptID,Value=123456",
+           "Key=Department,Value=Accounting")
     if "--role-name" in given and name != "create-role":
         ok("create-role", "--role-name", given["--role-name"], "--assume-role-policy-document",
            json.dumps(TRUST))
@@ -144,6 +154,10 @@ def _prepare(run: CliRunner, name: str, command: str, folder: Path) -> None:
     if name == "list-entities-for-policy":
         ok("create-user", "--user-name", "Alice")
         ok("attach-user-policy", "--user-name", "Alice", "--policy-arn", arn)
+    provider = given.get("--open-id-connect-provider-arn", "")
+    if provider.startswith(f"arn:aws:iam::{ACCOUNT}:oidc-provider/"):
+        ok("create-open-id-connect-provider", "--url",
+           "https://" + provider.split(":oidc-provider/", 1)[1], "--client-id-list", "example")
     if "--version-id" in given:
         ok("create-policy-version", "--policy-arn", arn, "--policy-document",
            json.dumps(POLICY))
@@ -178,6 +192,8 @@ def _prepare(run: CliRunner, name: str, command: str, folder: Path) -> None:
     }
     for argv in extra.get(name, []):
         ok(*argv)
+    write_credential_files(folder, re.findall(r"file://([\w.-]+)", command))
+    prepare_credentials(run, name, given)
 
 
 @pytest.fixture

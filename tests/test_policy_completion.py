@@ -79,3 +79,83 @@ def test_only_supported_or_global_context_keys_are_asked() -> None:
     assert relevant_context_keys(keys, ["s3:ListBucket"]) == [
         "aws:MultiFactorAuthPresent", "s3:prefix"]
     assert relevant_context_keys(keys, ["s3:*"]) == keys
+
+
+def test_completion_narrows_to_the_statements_actions() -> None:
+    """Service Authorization Reference: s3:ListBucket supports s3:prefix and acts on a
+    bucket; s3:GetObject supports no s3:prefix and acts on an object
+    (arn:${Partition}:s3:::${BucketName}/${ObjectName}); global keys are always offered
+    (IAM User Guide, "AWS global condition context keys")."""
+    get = '{"Statement": [{"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "'
+    assert completion(get, len(get)) == "arn:aws:s3:::${BucketName}/${ObjectName}"
+    typed = get + 'arn:aws-cn:s3:::reports/*", "Condition": {"StringEquals": {"s3:pre'
+    assert completion(typed, len(typed)) == ""  # s3:prefix is not GetObject's
+    listing = typed.replace("GetObject", "ListBucket")
+    assert completion(listing, len(listing)) == "fix"
+    mfa = listing.replace("s3:pre", "aws:MultiF")
+    assert completion(mfa, len(mfa)) == "actorAuthAge"
+    # a tag key is to be typed after the template's slash
+    tagged = listing.replace("s3:pre", "aws:ResourceT")
+    assert completion(tagged, len(tagged)) == "ag/"
+    # the partition typed carries into the format
+    cn = get + "arn:aws-cn:"
+    assert completion(cn, len(cn)) == "s3:::${BucketName}/${ObjectName}"
+    # Action after Resource, and NotAction (every other action): nothing to narrow to
+    later = '{"Statement": {"Resource": "arn:aws:la", "Action": "lambda:InvokeFunction"}}'
+    at = later.index("arn:aws:la") + len("arn:aws:la")
+    assert completion(later, at) == "mbda:${Region}:${Account}:function:${FunctionName}"
+    assert completion(later.replace('"Action"', '"NotAction"'), at) == "keformation:"
+
+
+def test_an_action_on_star_only_completes_to_star() -> None:
+    """s3:ListAllMyBuckets has no resource type: its Resource can only be "*"."""
+    typed = '{"Statement": {"Action": "s3:ListAllMyBuckets", "Resource": "'
+    assert completion(typed, len(typed)) == "*"
+
+
+@given(st.sampled_from(["s3:GetObject", "s3:ListBucket", "iam:PassRole", "ec2:RunInstances",
+                        "lambda:InvokeFunction", "sqs:SendMessage"]),
+       st.integers(min_value=0, max_value=8))
+def test_a_completed_resource_is_one_the_action_can_act_on(action: str, cut: int) -> None:
+    """Whatever prefix of a suggested format is typed, the completion is an ARN of one of
+    the action's resource types (Service Authorization Reference)."""
+    from iamtui.policy.completion import arn_formats, render_arn, resource_applies
+
+    first = render_arn(sorted(arn_formats([action]) or [], key=len)[0])
+    typed = first[:cut]
+    text = f'{{"Statement": {{"Action": "{action}", "Resource": "{typed}'
+    done = typed + completion(text, len(text))
+    filled = done.replace("${", "x").replace("}", "x")
+    assert resource_applies(action, filled.replace("xRegionx", "us-east-1")
+                            .replace("xAccountx", "111122223333")) is True
+
+
+def test_resource_hint_and_context_key_types() -> None:
+    """The ARN formats an action takes, rendered; a key's ContextKeyType from its type in
+    the reference (IAM API reference, ContextEntry)."""
+    from iamtui.policy.completion import context_key_type, resource_hint, statement_actions
+
+    assert resource_hint(["s3:GetObject"]).startswith(
+        "s3:GetObject acts on arn:aws:s3:::${BucketName}/${ObjectName}, ")
+    assert resource_hint(["s3:ListAllMyBuckets"]) == 's3:ListAllMyBuckets acts on "*" only'
+    assert resource_hint(["nosuch:Thing"]) == ""
+    assert context_key_type("aws:MultiFactorAuthPresent") == "boolean"
+    assert context_key_type("aws:TagKeys") == "stringList"
+    assert context_key_type("s3:max-keys") == "numeric"
+    assert context_key_type("nosuch:key") == "string"
+    text = '{"Statement": [{"Action": ["s3:A", "s3:B"], "Condition": {"Bool": {"'
+    assert statement_actions(text, len(text)) == ["s3:A", "s3:B"]
+    assert statement_actions('{"Version": "', 13) is None
+
+
+_PIECES = ['{', '}', '[', ']', '"', ':', ',', ' ', '\\', '\n', '"Action"', '"NotAction"',
+           '"Resource"', '"Condition"', '"Statement"', '"s3:GetObject"', '"s3:Get*"', '"*"',
+           '"arn:aws:s3:::', '"arn:', '"aws:Sour', '"s3:pre', 'x']
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=40).map("".join),
+       st.integers(min_value=0, max_value=400))
+def test_completion_never_fails_on_half_typed_text(text: str, offset: int) -> None:
+    """The editor asks on every keystroke, whatever the text is at that moment: the answer
+    is always a string (the text need not be JSON yet)."""
+    assert isinstance(completion(text, min(offset, len(text))), str)

@@ -68,7 +68,8 @@ BUCKET_POLICY = policy({"Effect": "Allow", "Principal": {"AWS": ALICE},
 
 def test_decision_layer_and_principal_match_are_the_strings_aws_and_our_json_use() -> None:
     assert [d.value for d in Decision] == ["allowed", "explicitDeny", "implicitDeny"]
-    assert [x.value for x in Layer] == ["identity", "boundary", "resource", "cross-account"]
+    assert [x.value for x in Layer] == ["identity", "boundary", "resource", "session",
+                                        "cross-account"]
     assert [m.value for m in PrincipalMatch] == ["wildcard", "direct", "role", "account"]
     for member in (*Decision, *Layer, *PrincipalMatch):
         # a member is its string: equal, same hash (dict keys), printed and dumped as it

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 
 from test_tui_editor import Host, _checked
-from tui_helpers import wait_for_workers
+from tui_helpers import type_text, wait_for_workers
 
 from iamtui.policy import PolicyType
 from iamtui.screens import policy_editor
@@ -104,3 +104,48 @@ async def test_typing_an_action_suggests_the_rest_and_right_takes_it() -> None:
         await pilot.pause()
         hint = str(app.editor.query_one("#catalog-hint").render())
         assert "s3:Get* covers" in hint and "actions" in hint
+
+
+async def test_resources_and_keys_complete_from_the_statements_actions() -> None:
+    """In a statement allowing s3:GetObject, Resource completes to its ARN format
+    (Service Authorization Reference: object, arn:${Partition}:s3:::${BucketName}/
+    ${ObjectName}) and the hint lists the formats; a condition key completes only to keys
+    the statement's actions support (s3:prefix is s3:ListBucket's, not s3:GetObject's)."""
+    app = Host()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await _checked(pilot)
+        editor = app.editor.editor
+        line = app.editor.text.split("\n")[6]  # "Resource": "arn:aws:s3:::reports/*"
+        start = line.index("arn:aws:s3")
+        editor.move_cursor((6, start))
+        for _ in range(len("arn:aws:s3:::reports/*")):
+            await pilot.press("delete")
+        await pilot.press("a")
+        await pilot.pause()
+        assert editor.suggestion == "rn:aws:s3:::${BucketName}/${ObjectName}"
+        hint = str(app.editor.query_one("#catalog-hint").render())
+        assert "s3:GetObject acts on arn:aws:s3:::${BucketName}/${ObjectName}" in hint
+        await pilot.press("right")
+        await pilot.pause()
+        assert '"Resource": "arn:aws:s3:::${BucketName}/${ObjectName}"' in app.editor.text
+        # a condition block: only the keys GetObject supports, and global ones
+        editor.move_cursor((6, len(app.editor.text.split("\n")[6])))
+        await type_text(pilot, ', "Condition": {"StringEquals": {"s3:pre')
+        await pilot.pause()
+        assert editor.suggestion == ""
+        for _ in range(len("s3:pre")):
+            await pilot.press("backspace")
+        await type_text(pilot, "aws:SecureT")
+        await pilot.pause()
+        assert editor.suggestion == "ransport"
+        # with s3:ListBucket the same prefix completes
+        app.editor.editor.load_text(app.editor.text.replace("s3:GetObject", "s3:ListBucket"))
+        row = next(i for i, text in enumerate(app.editor.text.split("\n"))
+                   if "aws:SecureT" in text)
+        col = app.editor.text.split("\n")[row].index("aws:SecureT")
+        editor.move_cursor((row, col))
+        for _ in range(len("aws:SecureT")):
+            await pilot.press("delete")
+        await type_text(pilot, "s3:pre")
+        await pilot.pause()
+        assert editor.suggestion == "fix"

@@ -278,7 +278,7 @@ async def test_at_80x24_every_label_reads_whole_and_no_empty_statement_pane(db: 
         assert not tester.query_one("#why-row").display
         assert tester.query_one("#statement-doc", TextArea).region.area == 0
         text = screen_text(pilot)
-        for label in ("Actions", "Resources", "Caller ARN", "Context (f6 MFA, f7 source IP)",
+        for label in ("Actions", "Resources", "Caller ARN", "Context: + key, f6 MFA, f7 IP",
                       "Policies (space: on/off)", "aws:MultiFactorAuthPresent", "Reports",
                       "Cleanup"):
             assert label in text, label

@@ -37,12 +37,24 @@ async def wait_for_workers(app: App[Any], ceiling: float = 60.0) -> None:
         left = deadline - time.monotonic()
         if left <= 0:
             raise TimeoutError(f"workers still running: {[w.name for w in live]}")
-        done = await asyncio.gather(*(w.wait() for w in live), return_exceptions=True)
-        failed = [e for e in done if isinstance(e, Exception)
-                  and not isinstance(e, WorkerCancelled)]
+        # a worker's result may itself be an exception (a form's worker returns the
+        # IamError to show): only what a worker raised counts as its failure
+        raised = await asyncio.gather(*(_raised_by(w) for w in live))
+        failed = [e for e in raised if e is not None]
         if failed:
             raise failed[0]
         await asyncio.sleep(0)  # let finished workers leave the manager
+
+
+async def _raised_by(worker: Any) -> BaseException | None:
+    """What `worker` raised (WorkerFailed), or None when it returned or was cancelled."""
+    try:
+        await worker.wait()
+    except WorkerCancelled:
+        return None
+    except Exception as error:  # WorkerFailed: handed to the test to raise
+        return error
+    return None
 
 
 async def settle(pilot: Pilot) -> None:

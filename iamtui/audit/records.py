@@ -30,7 +30,7 @@ HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"
 
 HIDDEN_DUE_TO_SECURITY_REASONS = HIDDEN
 
-IdentityType = Literal["Root", "IAMUser", "AssumedRole", "Unknown"]
+IdentityType = Literal["Root", "IAMUser", "AssumedRole", "FederatedUser", "Unknown"]
 # An event as handed to `AuditLog.append`: what `make_event` returns, or any such mapping.
 AuditEvent = Mapping[str, Any]
 

@@ -75,12 +75,18 @@ def operation(command: str) -> dict[str, Any] | None:
     return _data()["operations"].get(command)
 
 
+# Operations of other services (STS) whose names capitalizing each word would not spell.
+OTHER_SERVICE_NAMES = {"assume-role-with-saml": "AssumeRoleWithSAML"}
+
+
 def operation_name(command: str) -> str:
     """AWS's name of the operation (`ListMFADevices`), or one made the same way for
     iamtui's own commands (`simulate-custom-policy` -> `SimulateCustomPolicy`)."""
     model = operation(command)
     if model is not None:
         return model["operation"]
+    if command in OTHER_SERVICE_NAMES:
+        return OTHER_SERVICE_NAMES[command]
     return "".join(part.capitalize() for part in command.split("-"))
 
 

@@ -77,6 +77,7 @@ _LIVE: dict[str, tuple[str, str]] = {
     "--group-name": ("list_groups", "group_name"),
     "--role-name": ("list_roles", "role_name"),
     "--policy-arn": ("list_policies", "arn"),
+    "--saml-provider-arn": ("list_saml_providers", "arn"),
 }
 
 

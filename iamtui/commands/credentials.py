@@ -124,11 +124,19 @@ def _read_pair(from_stdin: bool, current: tuple[str, str] | None) -> tuple[str, 
 @command("configure", "Save an access key pair in a profile of the credentials file "
          "(--profile NAME, default 'default').",
          arg("--stdin", action="store_true",
-             help="read the access key ID and the secret from two lines of standard input"))
+             help="read the access key ID and the secret from two lines of standard input "
+                  "(a temporary ASIA pair: its session token from a third)"))
 def run_configure(args: argparse.Namespace) -> Response:
     name = validate_profile_name(profile_name(args)[0])
     typed = not args.stdin and sys.stdin.isatty()
     key_id, secret = _read_pair(args.stdin, load_profile(name, required=False) if typed
                                 else None)
-    path = save_profile(name, key_id, secret)
+    token = None
+    if key_id.startswith("ASIA"):  # temporary credentials work only with their token
+        token = (read_secret("configure: the session token", from_stdin=True).strip()
+                 if args.stdin else getpass.getpass("IAMTUI Session Token: ").strip())
+        if not token:
+            raise ArgumentError("configure: temporary (ASIA) credentials need their session "
+                                "token; nothing was saved.")
+    path = save_profile(name, key_id, secret, token)
     return Response({"Profile": name, "AccessKeyId": key_id, "CredentialsFile": str(path)})

@@ -4,7 +4,10 @@ Every command but `init` and the store-less policy commands acts as a principal:
 the root user with `--as-root` (its password read without echo, or from standard
 input with `--root-password-stdin`), or an access key pair: from
 $IAMTUI_ACCESS_KEY_ID / $IAMTUI_SECRET_ACCESS_KEY, or from a profile of the
-credentials file that `iamtui configure` writes.
+credentials file that `iamtui configure` writes. Temporary credentials (assume-role,
+get-session-token, get-federation-token) come with their session token, as the AWS CLI
+takes AWS_SESSION_TOKEN or a profile's aws_session_token: $IAMTUI_SESSION_TOKEN, or
+aws_session_token in the profile.
 """
 
 from __future__ import annotations
@@ -61,6 +64,7 @@ ENV_PROFILE = "IAMTUI_PROFILE"
 DEFAULT_PROFILE = "default"
 KEY_ID_OPTION = "aws_access_key_id"  # the option names of ~/.aws/credentials
 SECRET_OPTION = "aws_secret_access_key"
+TOKEN_OPTION = "aws_session_token"  # beside a temporary (ASIA) pair, as the AWS CLI keeps it
 
 
 def credentials_path() -> Path:
@@ -137,9 +141,21 @@ def load_profile(name: str, *, required: bool) -> tuple[str, str] | None:
     return section[KEY_ID_OPTION].strip(), section[SECRET_OPTION].strip()
 
 
-def save_profile(name: str, access_key_id: str, secret: str) -> Path:
-    """Write the pair into profile `name` (other profiles kept): a 0600 file, replaced
-    atomically, in a 0700 folder."""
+def load_session_token(name: str) -> str | None:
+    """The session token saved beside profile `name`'s pair, if any."""
+    path = credentials_path()
+    if not path.exists():
+        return None
+    parser = _read_file(path)
+    token = parser[name].get(TOKEN_OPTION, "").strip() if parser.has_section(name) else ""
+    return token or None
+
+
+def save_profile(name: str, access_key_id: str, secret: str,
+                 session_token: str | None = None) -> Path:
+    """Write the pair (and a temporary pair's session token; a long-term pair drops any
+    old token) into profile `name`, other profiles kept: a 0600 file, replaced atomically,
+    in a 0700 folder."""
     # the one private-file writer; imported here, as the store's package brings TinyDB
     from iamtui.store.files import atomic_write
 
@@ -154,6 +170,10 @@ def save_profile(name: str, access_key_id: str, secret: str) -> Path:
         parser.add_section(name)
     parser[name][KEY_ID_OPTION] = access_key_id
     parser[name][SECRET_OPTION] = secret
+    if session_token:
+        parser[name][TOKEN_OPTION] = session_token
+    else:
+        parser.remove_option(name, TOKEN_OPTION)
     text = io.StringIO()
     parser.write(text)
     atomic_write(path, text.getvalue().encode("utf-8"))
@@ -204,10 +224,16 @@ def from_environment(service: IamService, args: argparse.Namespace) -> Principal
 
 
 def from_profile(service: IamService, args: argparse.Namespace) -> Principal | None:
-    """A profile of the credentials file (--profile, $IAMTUI_PROFILE or "default")."""
+    """A profile of the credentials file (--profile, $IAMTUI_PROFILE or "default"); a
+    temporary pair with its aws_session_token acts as its session."""
     name, named = profile_name(args)
     pair = load_profile(name, required=named)
-    return service.authenticate_access_key(*pair) if pair else None
+    if pair is None:
+        return None
+    token = load_session_token(name)
+    if token is not None:
+        return service.authenticate_session(*pair, token)
+    return service.authenticate_access_key(*pair)
 
 
 # Tried in this order after --as-root, as the AWS CLI tries its providers: a session token

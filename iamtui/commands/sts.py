@@ -1,4 +1,5 @@
-"""Role sessions: assume-role, get-caller-identity, revoke-role-sessions, list-role-sessions.
+"""Sessions: assume-role, get-session-token, get-federation-token, get-caller-identity,
+get-access-key-info, decode-authorization-message, revoke-role-sessions, list-role-sessions.
 
 Every command acts as a role session given its temporary key pair and token in
 $IAMTUI_ACCESS_KEY_ID, $IAMTUI_SECRET_ACCESS_KEY and $IAMTUI_SESSION_TOKEN, as the AWS CLI
@@ -8,14 +9,51 @@ takes AWS_SESSION_TOKEN beside the key pair (session.from_session_environment).
 from __future__ import annotations
 
 import argparse
+import json
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from iamtui.commands import session
-from iamtui.commands.registry import Response, arg, command
+from iamtui.commands.common import parse_tags
+from iamtui.commands.registry import ArgumentError, Response, arg, command
 from iamtui.model import aws_timestamp
+from iamtui.policy import load_json
 
 if TYPE_CHECKING:
-    pass
+    from iamtui.service.sts import Credentials
+
+
+def parse_policy_arns(values: Sequence[str] | None) -> list[str]:
+    """`--policy-arns arn=ARN ...` (the AWS CLI's shorthand) or a JSON list of {"arn": ...}."""
+    arns: list[str] = []
+    for value in values or ():
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                arns += [str(item["arn"]) for item in load_json(text)]
+            except (json.JSONDecodeError, TypeError, KeyError) as exc:
+                raise ArgumentError("Error parsing parameter '--policy-arns': expected a JSON "
+                                    f"list of {{\"arn\": ...}}: {exc}") from None
+        elif text.startswith("arn="):
+            arns.append(text[len("arn="):])
+        else:
+            raise ArgumentError("Error parsing parameter '--policy-arns': expected arn=ARN, "
+                                f"got {value!r}")
+    return arns
+
+
+def _session_shape_args() -> tuple:
+    """The options that shape a session's permissions: session policies and tags."""
+    return (arg("--policy", help="an inline session policy (JSON, or file://)"),
+            arg("--policy-arns", nargs="+", metavar="ARN",
+                help="managed session policies: arn=ARN ... (up to 10)"),
+            arg("--tags", nargs="+", metavar="TAG", help="session tags: Key=k,Value=v ..."))
+
+
+def _credentials_rows(creds: Credentials) -> list[list[str]]:
+    return [["AccessKeyId", creds.access_key_id], ["SecretAccessKey", creds.secret_access_key],
+            ["SessionToken", creds.session_token],
+            ["Expiration", aws_timestamp(creds.expiration)]]
 
 @command("assume-role", "Get temporary credentials for a role (as `aws sts assume-role`).",
          arg("--role-arn", required=True, help="the role's ARN"),
@@ -24,23 +62,72 @@ if TYPE_CHECKING:
              help="900 up to the role's MaxSessionDuration (default 3600)"),
          arg("--serial-number", help="your MFA device's serial number (its ARN)"),
          arg("--token-code", help="the six-digit code your MFA device shows"),
-         arg("--external-id", help="the external ID the role's trust policy asks for"))
+         arg("--external-id", help="the external ID the role's trust policy asks for"),
+         *_session_shape_args(),
+         arg("--transitive-tag-keys", nargs="+", metavar="KEY",
+             help="session tag keys that pass on to sessions chained from this one"),
+         arg("--source-identity", help="who is behind the session (kept in a role chain)"))
 def run_assume_role(args: argparse.Namespace) -> Response:
     from iamtui.service.sts import aws_assume_role
 
     with session.session(args) as (svc, caller):
-        result = svc.assume_role(caller, args.role_arn, args.role_session_name,
-                                 duration_seconds=args.duration_seconds,
-                                 serial_number=args.serial_number, token_code=args.token_code,
-                                 external_id=args.external_id)
-    data = aws_assume_role(result)
-    creds = result.credentials
-    table = [["AccessKeyId", creds.access_key_id],
-             ["SecretAccessKey", creds.secret_access_key],
-             ["SessionToken", creds.session_token],
-             ["Expiration", aws_timestamp(creds.expiration)],
+        result = svc.assume_role(
+            caller, args.role_arn, args.role_session_name,
+            duration_seconds=args.duration_seconds, serial_number=args.serial_number,
+            token_code=args.token_code, external_id=args.external_id, policy=args.policy,
+            policy_arns=parse_policy_arns(args.policy_arns),
+            tags=[(t.key, t.value) for t in parse_tags(args.tags)],
+            transitive_tag_keys=args.transitive_tag_keys or (),
+            source_identity=args.source_identity)
+    table = [*_credentials_rows(result.credentials),
              ["AssumedRoleId", result.assumed_role_id], ["Arn", result.arn]]
-    return Response(data, table=table, headers=["Field", "Value"])
+    return Response(aws_assume_role(result), table=table, headers=["Field", "Value"])
+
+
+@command("get-session-token", "Get temporary credentials for yourself, with MFA proven "
+         "when you give a code (as `aws sts get-session-token`).",
+         arg("--duration-seconds", type=int, default=43200,
+             help="900-129600 (the root user: at most 3600); default 43200"),
+         arg("--serial-number", help="your MFA device's serial number (its ARN)"),
+         arg("--token-code", help="the six-digit code your MFA device shows"))
+def run_get_session_token(args: argparse.Namespace) -> Response:
+    from iamtui.service.federation import aws_session_token
+
+    with session.session(args) as (svc, caller):
+        creds = svc.get_session_token(caller, duration_seconds=args.duration_seconds,
+                                      serial_number=args.serial_number,
+                                      token_code=args.token_code)
+    return Response(aws_session_token(creds), table=_credentials_rows(creds),
+                    headers=["Field", "Value"])
+
+
+@command("get-federation-token", "Get credentials for a federated user whose permissions are "
+         "yours intersected with the session policies (as `aws sts get-federation-token`).",
+         arg("--name", required=True, help="the federated user's name (2-32)"),
+         *_session_shape_args(),
+         arg("--duration-seconds", type=int, default=43200,
+             help="900-129600 (the root user: at most 3600); default 43200"))
+def run_get_federation_token(args: argparse.Namespace) -> Response:
+    from iamtui.service.federation import aws_federation_token
+
+    with session.session(args) as (svc, caller):
+        result = svc.get_federation_token(
+            caller, args.name, policy=args.policy,
+            policy_arns=parse_policy_arns(args.policy_arns),
+            duration_seconds=args.duration_seconds,
+            tags=[(t.key, t.value) for t in parse_tags(args.tags)])
+    table = [*_credentials_rows(result.credentials),
+             ["FederatedUserId", result.federated_user_id], ["Arn", result.arn]]
+    return Response(aws_federation_token(result), table=table, headers=["Field", "Value"])
+
+
+@command("get-access-key-info", "Show the account an access key ID belongs to "
+         "(as `aws sts get-access-key-info`).",
+         arg("--access-key-id", required=True, help="an AKIA or ASIA access key ID"))
+def run_get_access_key_info(args: argparse.Namespace) -> Response:
+    with session.session(args) as (svc, caller):
+        account = svc.get_access_key_info(caller, args.access_key_id)
+    return Response({"Account": account}, table=[[account]], headers=["Account"])
 
 
 @command("get-caller-identity", "Show who you are (as `aws sts get-caller-identity`).")
@@ -77,3 +164,13 @@ def run_list_role_sessions(args: argparse.Namespace) -> Response:
                     table=[[i["RoleSessionName"], i["AccessKeyId"], i["IssuedAt"],
                             i["Expiration"], i["SourceArn"]] for i in items],
                     headers=["Session", "AccessKeyId", "Issued", "Expires", "AssumedBy"])
+
+
+@command("decode-authorization-message", "Decode the encoded authorization failure message "
+         "of an AccessDenied (as `aws sts decode-authorization-message`).",
+         arg("--encoded-message", required=True,
+             help="the text after \"Encoded authorization failure message:\""))
+def run_decode_authorization_message(args: argparse.Namespace) -> Response:
+    with session.session(args) as (svc, caller):
+        decoded = svc.decode_authorization_message(caller, args.encoded_message)
+    return Response({"DecodedMessage": decoded}, table=[[decoded]], headers=["DecodedMessage"])

@@ -60,7 +60,31 @@ MERGED_SERVICES = frozenset({"apigateway"})
 # iamtui's own actions, which AWS's reference does not list.
 IAMTUI_ACTIONS = frozenset({IMPORT_ACTION.lower()})
 # Keys that are more secure with another ("Missing paired condition keys").
-PAIRED_KEYS = {"aws:vpcsourceip": ("aws:SourceVpc",)}
+# IAM User Guide, "AWS global condition context keys": aws:VpcSourceIp with aws:SourceVpc,
+# and aws:Ec2InstanceSourcePrivateIPv4 "always with" aws:Ec2InstanceSourceVpc. AWS does not
+# publish the check's full list.
+PAIRED_KEYS = {"aws:vpcsourceip": ("aws:SourceVpc",),
+               "aws:ec2instancesourceprivateipv4": ("aws:Ec2InstanceSourceVpc",)}
+# "AWS global condition context keys": values the caller sets ("can be spoofed").
+UNTRUSTWORTHY_KEYS = frozenset({"aws:useragent", "aws:referer"})
+# Keys AWS deprecated, with the key to use instead ("Deprecated global condition key").
+DEPRECATED_GLOBAL_KEYS = {"aws:arn": "aws:PrincipalArn"}
+# The keys that name the source of a service principal's request (confused deputy).
+SOURCE_KEYS = frozenset({"aws:sourcearn", "aws:sourceaccount", "aws:sourceorgid",
+                         "aws:sourceorgpaths"})
+# Keys that mean nothing in the resource-based policy of these resource types
+# ("Irrelevant condition key in policy": s3:ResourceAccount in a bucket policy).
+IRRELEVANT_KEYS = {"AWS::S3::Bucket": frozenset({"s3:resourceaccount"}),
+                   "AWS::S3::AccessPoint": frozenset({"s3:resourceaccount"})}
+# What IAM Roles Anywhere needs to assume a role (IAM Roles Anywhere User Guide, "Trust model").
+ROLES_ANYWHERE_ACTIONS = ("sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession")
+GITHUB = "token.actions.githubusercontent.com"
+# IAM and AWS STS quotas: a role trust policy holds 2,048 characters by default.
+TRUST_POLICY_QUOTA = 2048
+_PROVIDER_ARN = re.compile(r"^arn:[^:]+:iam::\d{12}:(saml-provider|oidc-provider)/\S+$")
+_DOMAIN = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+(/\S*)?$")
+_VPC = re.compile(r"^vpc-([0-9a-z]{8}|[0-9a-z]{17})$")
+_VPCE = re.compile(r"^vpce-([0-9a-z]{8}|[0-9a-z]{17})$")
 _TAG_KEYS = ("aws:resourcetag", "aws:requesttag", "aws:principaltag")
 # service-name.amazonaws.com, service-name.region.amazonaws.com (kms:ViaService), .cn
 _SERVICE_PRINCIPAL = re.compile(r"^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?$")
@@ -149,6 +173,12 @@ class _Analyzer:
 
     def retyped(self, finding: Finding) -> Finding:
         """The grammar's finding under the code this policy type gives it."""
+        if finding.issue_code == "UNIQUE_SIDS_REQUIRED" and \
+                self.policy_type == "IDENTITY_POLICY":
+            return finding._replace(
+                finding_type=FindingType.WARNING, issue_code="UNIQUE_SIDS_RECOMMENDED",
+                detail="We recommend that you use statement IDs that are unique to your "
+                       "policy. Update the Sid value.")
         if self.scp and finding.issue_code == "UNSUPPORTED_PRINCIPAL":
             return finding._replace(issue_code="SCP_SYNTAX_ERROR_PRINCIPAL", detail=(
                 "SCPs do not support specifying principals. Remove the Principal or "
@@ -159,7 +189,7 @@ class _Analyzer:
 
     def document(self, root: Node) -> None:
         # counting non-whitespace walks the text: only when it could be over a quota
-        size = policy_size(self.text) if len(self.text) > SCP_QUOTA else len(self.text)
+        size = policy_size(self.text) if len(self.text) > TRUST_POLICY_QUOTA else len(self.text)
         if self.scp and size > SCP_QUOTA:
             self.add(FindingType.ERROR, "POLICY_SIZE_EXCEEDS_SCP_QUOTA",
                      f"The {size} characters in the service control policy (SCP) exceed the "
@@ -170,6 +200,13 @@ class _Analyzer:
                      f"The {size} characters in the identity policy, excluding whitespace, "
                      f"exceed the {IDENTITY_POLICY_QUOTA} character maximum for inline and "
                      "managed policies. We recommend that you use multiple granular policies.",
+                     (), root)
+        elif self.resource_type == TRUST_POLICY and size > TRUST_POLICY_QUOTA:
+            self.add(FindingType.WARNING, "POLICY_SIZE_EXCEEDS_ROLE_TRUST_POLICY_QUOTA",
+                     "The characters in the role trust policy, excluding whitespace, exceed "
+                     "the character maximum. We recommend that you request a role trust policy "
+                     "length quota increase using Service Quotas and AWS Support Center. If the "
+                     "quotas have already been increased, then you can ignore this warning.",
                      (), root)
         members = dict((k.value, v) for k, v in root.members())
         statements = members.get("Statement")
@@ -207,6 +244,10 @@ class _Analyzer:
         resource_key = "Resource" if "Resource" in members else "NotResource"
         resources = list(self._strings(members, resource_key, path))
         known = [self.action(a) for a in actions]
+        # the actions named without a wildcard ("Unsupported action for condition key"
+        # leaves wildcards out)
+        literal = [found[0] for a, found in zip(actions, known, strict=True)
+                   if found and not any(c in a.value for c in "*?")]
         resolved = None if action_key != "Action" or None in known else \
             [a for found in known for a in found or ()]  # type: ignore[union-attr]
         for resource in resources:
@@ -220,9 +261,12 @@ class _Analyzer:
         for principal_key in ("Principal", "NotPrincipal"):
             if principal_key in members:
                 self.principal(members[principal_key][1], (*path, principal_key))
+        if "Principal" in members:
+            self.principal_rules(members, (*path, "Principal"), allow,
+                                 [a.value for a in actions] if action_key == "Action" else None)
         if "Condition" in members:
             self.conditions(members["Condition"][1], (*path, "Condition"), resolved,
-                            action_key == "NotAction")
+                            action_key == "NotAction", allow, literal)
             self.tag_keys(members["Condition"][1], (*path, "Condition"), resolved,
                           action_key == "NotAction", allow)
 
@@ -559,7 +603,8 @@ class _Analyzer:
     # ------------------------------------------------------------ conditions
 
     def conditions(self, node: Node, path: tuple[str | int, ...],
-                   actions: list[catalog.Action] | None, not_action: bool) -> None:
+                   actions: list[catalog.Action] | None, not_action: bool,
+                   allow: bool = True, literal: list[catalog.Action] | None = None) -> None:
         if node.kind != "object":
             return
         if not node.value:
@@ -603,6 +648,7 @@ class _Analyzer:
                             self.add(FindingType.ERROR, "INVALID_REGION",
                                      f"The Region {value} is not valid. Update the condition "
                                      "value to a supported Region.", where, values_node)
+                self.key_rules(spec, key, values, present, allow, key_node, values_node, where)
                 found = self.condition_key(key, key_node, where)
                 if found is None:
                     continue
@@ -615,6 +661,17 @@ class _Analyzer:
                                  "Condition keys like this one are more secure when paired "
                                  "with a related key. We recommend that you add the related "
                                  "condition keys to the same condition block.", where, key_node)
+                unsupported = [a.full_name for a in literal or ()
+                               if not catalog.key_supported(key, a.supported_keys())]
+                if (supported is not None and not not_action and unsupported
+                        and not key.lower().startswith("aws:")
+                        and catalog.key_supported(key, supported)):
+                    self.add(FindingType.ERROR, "UNSUPPORTED_ACTION_FOR_CONDITION_KEY",
+                             f"The following actions: {', '.join(unsupported)} are not "
+                             f"supported by the condition key {key}. The condition will not be "
+                             "evaluated for these actions. We recommend that you move these "
+                             "actions to a different statement without this condition key.",
+                             where, key_node)
                 if (supported is not None and not not_action
                         and not key.lower().startswith("aws:")
                         and not catalog.key_supported(key, supported)):
@@ -680,6 +737,184 @@ class _Analyzer:
                              "actions to a different statement without this condition key.",
                              where, key_node)
 
+    def key_rules(self, spec: object, key: str, values: list[str], present: set[str],
+                  allow: bool, key_node: Node, values_node: Node,
+                  where: tuple[str | int, ...]) -> None:
+        """The checks AWS makes on particular keys and their values."""
+        lowered = key.lower()
+        family, base = spec.family, spec.base  # type: ignore[attr-defined]
+        negated = spec.negated  # type: ignore[attr-defined]
+        plain = [v for v in values if not re.search(r"[*?]|\$\{", v)]
+        if family == "string" and "Like" not in base:
+            for pattern, code, kind in ((_VPC, "INVALID_VPC_FORMAT", "VPC"),
+                                        (_VPCE, "INVALID_VPCE_FORMAT", "VPCE")):
+                if lowered == f"aws:source{kind.lower()}" and any(
+                        not pattern.match(v) for v in plain):
+                    self.add(FindingType.ERROR, code,
+                             f"The {kind} identifier in the condition key value is not valid. "
+                             f"Use the prefix '{kind.lower()}-' followed by 8 or 17 "
+                             "alphanumeric characters.", where, values_node)
+        if lowered in UNTRUSTWORTHY_KEYS:
+            self.add(FindingType.SECURITY_WARNING, "UNTRUSTWORTHY_CONDITION_KEY",
+                     f"The {key} condition key is not recommended for access control as it "
+                     "can be spoofed/manipulated by the caller.", where, key_node)
+        if lowered == "s3:prefix" and family == "string" and (negated == allow):
+            self.add(FindingType.SECURITY_WARNING, "S3_PREFIX_IN_NEGATIVE_CONTEXT",
+                     "Using the s3:prefix condition key in a Deny statement or with a negated "
+                     "string operator does not block listing the objects under the matching "
+                     "prefixes. A request that specifies a shorter prefix does not match the "
+                     "condition and can still list those objects. To restrict listing to "
+                     "specific prefixes, use s3:prefix with StringLike in an Allow statement, "
+                     "or use a Deny statement with StringNotLike.", where, key_node)
+        if lowered == "dynamodb:attributes" and "dynamodb:select" not in present:
+            self.add(FindingType.SECURITY_WARNING, "DYNAMODB_ATTRIBUTES_WITHOUT_SELECT",
+                     "Restricting dynamodb:Attributes without also setting dynamodb:Select to "
+                     "SPECIFIC_ATTRIBUTES allows all attributes to be returned on read "
+                     "requests that omit a projection expression. We recommend that you also "
+                     "set dynamodb:Select to SPECIFIC_ATTRIBUTES.", where, key_node)
+        if base in ("StringLike", "StringNotLike") and spec.qualifier is None \
+                and not spec.if_exists and values == ["*"]:  # type: ignore[attr-defined]
+            # "*" matches any value: the condition only asks whether the key is there
+            null = "true" if negated else "false"
+            self.add(FindingType.SUGGESTION, f"EQUIVALENT_TO_NULL_{null.upper()}",
+                     f"We recommend replacing the key {key} in the condition block of "
+                     f"{spec.name} with {{{key}: {null}}} to ensure better enforcement of the "  # type: ignore[attr-defined]
+                     "condition.", where, key_node)
+        if lowered in IRRELEVANT_KEYS.get(self.resource_type or "", ()) and \
+                self.policy_type == "RESOURCE_POLICY":
+            self.add(FindingType.SUGGESTION, "IRRELEVANT_CONDITION_KEY_IN_POLICY",
+                     f"The condition key {key} is not relevant for the {self.resource_type} "
+                     "policy. Use this key in an identity-based policy to govern access to "
+                     "this resource.", where, key_node)
+
+    def principal_rules(self, members: dict[str, tuple[Node, Node]],
+                        path: tuple[str | int, ...], allow: bool,
+                        actions: list[str] | None) -> None:
+        """The Principal checks of resource-based policies and role trust policies."""
+        node = members["Principal"][1]
+        trust = self.resource_type == TRUST_POLICY
+        everyone = (node.kind == "string" and node.value == "*") or (
+            node.kind == "object" and any(
+                k.value == "AWS" and any(v.value == "*" for v, _ in _string_nodes(val, ()))
+                for k, val in node.members()))
+        if everyone:
+            if trust:
+                self.add(FindingType.ERROR, "ROLE_TRUST_POLICY_UNSUPPORTED_WILDCARD_IN_PRINCIPAL",
+                         '"Principal:" "*" is not supported in the principal element of a role '
+                         "trust policy. Replace the wildcard with a valid principal value.",
+                         path, node)
+            return
+        if node.kind != "object":
+            return
+        principals = {k.value: list(_string_nodes(v, (*path, k.value))) for k, v in node.members()}
+        keys = {k.value.lower() for _, block in (
+            members["Condition"][1].members() if "Condition" in members
+            and members["Condition"][1].kind == "object" else ())
+            if block.kind == "object" for k, _ in block.members()}
+        federated = principals.get("Federated", [])
+        if federated and not trust and self.policy_type == "RESOURCE_POLICY":
+            self.add(FindingType.ERROR, "FEDERATED_PRINCIPAL_NOT_SUPPORTED",
+                     "The policy type does not support a federated identity provider in the "
+                     "principal element. Use a supported principal.", (*path, "Federated"),
+                     federated[0][0])
+        services = [(n.value.lower(), n) for n, _ in principals.get("Service", [])]
+        if services and allow and not trust and not keys & SOURCE_KEYS:
+            self.add(FindingType.SECURITY_WARNING, "RESTRICT_ACCESS_TO_SERVICE_PRINCIPAL",
+                     "Granting access to a service principal without specifying a source is "
+                     "overly permissive. Use aws:SourceArn, aws:SourceAccount, aws:SourceOrgID, "
+                     "or aws:SourceOrgPaths condition key to grant fine-grained access.",
+                     path, node)
+        if services and not trust and "aws:referer" in keys:  # the page's example
+            self.add(FindingType.SUGGESTION, "RECOMMENDED_CONDITION_KEY_FOR_SERVICE_PRINCIPAL",
+                     "To restrict access to the service principal " + services[0][0]
+                     + " operating on your behalf, we recommend aws:SourceArn, "
+                     "aws:SourceAccount, aws:SourceOrgID, or aws:SourceOrgPaths instead of "
+                     "aws:Referer.", path, node)
+        if not trust:
+            return
+        for value, where in federated:
+            if not (_PROVIDER_ARN.match(value.value) or _DOMAIN.match(value.value)):
+                self.add(FindingType.ERROR,
+                         "INVALID_FEDERATED_PRINCIPAL_SYNTAX_IN_ROLE_TRUST_POLICY",
+                         "The principal value specifies a federated principal that does not "
+                         "match the expected format. Update the federated principal to a "
+                         "domain name or a SAML metadata ARN.", where, value)
+        self.trust_rules(principals, keys, allow, actions, members, path)
+
+    def trust_rules(self, principals: dict[str, list[tuple[Node, tuple[str | int, ...]]]],
+                    keys: set[str], allow: bool, actions: list[str] | None,
+                    members: dict[str, tuple[Node, Node]], path: tuple[str | int, ...]) -> None:
+        """A role trust policy's own checks: who may assume the role, with which action."""
+        lowered = [a.lower() for a in actions or ()]
+
+        def covers(action: str) -> bool:
+            return any(fnmatch.fnmatchcase(action.lower(), a) for a in lowered)
+        saml = [(n, w) for n, w in principals.get("Federated", [])
+                if ":saml-provider/" in n.value]
+        oidc = [(n, w) for n, w in principals.get("Federated", [])
+                if ":saml-provider/" not in n.value]
+        for action, wrong in (("sts:AssumeRoleWithSAML", oidc),
+                              ("sts:AssumeRoleWithWebIdentity", saml)):
+            others = wrong + (principals.get("AWS", []) + principals.get("Service", [])
+                              if not principals.get("Federated") else [])
+            if action.lower() in lowered and others:
+                self.add(FindingType.ERROR, "MISMATCHED_ACTION_FOR_PRINCIPAL",
+                         f"The {action} action is invalid with the following principal(s): "
+                         + ", ".join(n.value for n, _ in others) + ". Use a SAML provider "
+                         "principal with the sts:AssumeRoleWithSAML action or use an OIDC "
+                         "provider principal with the sts:AssumeRoleWithWebIdentity action. "
+                         "Ensure the provider is Federated if you use either of the two "
+                         "options.", others[0][1], others[0][0])
+        services = {n.value.lower() for n, _ in principals.get("Service", [])}
+        if "rolesanywhere.amazonaws.com" in services and allow and actions is not None and \
+                not all(covers(a) for a in ROLES_ANYWHERE_ACTIONS):
+            self.add(FindingType.ERROR, "MISSING_ACTION_FOR_ROLES_ANYWHERE_TRUST_POLICY",
+                     "The rolesanywhere.amazonaws.com service principal requires the "
+                     "sts:AssumeRole, sts:SetSourceIdentity, and sts:TagSession permissions to "
+                     "assume a role. Add the missing permissions to the policy.",
+                     path, members["Principal"][1])
+        for node, where in oidc if allow else ():
+            host = node.value.partition(":oidc-provider/")[2] or node.value
+            host = host.lower()
+            if host == GITHUB and f"{GITHUB}:sub" not in keys:
+                self.add(FindingType.SECURITY_WARNING, "MISSING_GITHUB_REPO_CONDITION_KEY",
+                         "Granting a federated GitHub principal permissions without a condition "
+                         "key can allow more sources to assume the role than you intended. Add "
+                         f"the {GITHUB}:sub condition key and specify the branch and "
+                         "repository name in the value.", where, node)
+            elif host != GITHUB and not any(k.startswith(f"{host}:") for k in keys):
+                self.add(FindingType.SECURITY_WARNING, "MISSING_CONDITION_KEY_FOR_OIDC_PRINCIPAL",
+                         "Using an Open ID Connect principal without a condition can be overly "
+                         "permissive. Add condition keys with a prefix that matches your "
+                         "federated OIDC principals to ensure that only the intended identity "
+                         "provider assumes the role.", where, node)
+        condition = members.get("Condition", (None, None))[1]
+        for op_node, block in condition.members() if condition is not None and \
+                condition.kind == "object" else ():
+            for key_node, values in block.members() if block.kind == "object" else ():
+                if key_node.value.lower() == f"{GITHUB}:sub" and \
+                        f"{GITHUB}:ref" not in keys and any(
+                        "*" in str(v.value) for v, _ in _string_nodes(values, ())):
+                    self.add(FindingType.WARNING, "SPECIFIC_GITHUB_REPO_AND_BRANCH_RECOMMENDED",
+                             f"Using a wildcard (*) in {GITHUB}:sub can allow requests from "
+                             f"more sources than you intended. Specify the value of {GITHUB}:sub "
+                             "with the repository and branch name. If the subject claim does "
+                             f"not include the branch, specify it in a {GITHUB}:ref condition "
+                             "key.", (*path[:-1], "Condition", op_node.value, key_node.value),
+                             key_node)
+        roles = {}
+        for node, _ in principals.get("AWS", []):
+            m = re.match(r"^arn:[^:]+:iam::(\d{12}):role/(?:.*/)?([^/]+)$", node.value)
+            if m:
+                roles[(m.group(1), m.group(2).lower())] = node.value
+        for node, where in principals.get("AWS", []):
+            m = re.match(r"^arn:[^:]+:sts::(\d{12}):assumed-role/([^/]+)/", node.value)
+            if m and (m.group(1), m.group(2).lower()) in roles:
+                self.add(FindingType.SUGGESTION, "REDUNDANT_PRINCIPAL_IN_ROLE_TRUST_POLICY",
+                         f"The assumed-role principal {node.value} is redundant with its parent "
+                         f"role {roles[(m.group(1), m.group(2).lower())]}. Remove the "
+                         "assumed-role principal.", where, node)
+
     def service_principal(self, value: str, node: Node,
                           where: tuple[str | int, ...]) -> None:
         if value != "*" and "${" not in value and not _SERVICE_PRINCIPAL.match(value):
@@ -702,6 +937,10 @@ class _Analyzer:
                 self.add(FindingType.ERROR, "UNSUPPORTED_GLOBAL_CONDITION_KEY",
                          f"The condition key {key} is not supported. Use {instead[0]} or "
                          f"{instead[1]} instead.", where, node)
+                if lowered in DEPRECATED_GLOBAL_KEYS:  # the page lists aws:ARN under both
+                    self.add(FindingType.WARNING, "DEPRECATED_GLOBAL_CONDITION_KEY",
+                             f"We recommend that you update {key} to use the newer condition "
+                             f"key {DEPRECATED_GLOBAL_KEYS[lowered]}.", where, node)
                 return None
             if lowered.rstrip("/") in _TAG_KEYS:
                 self.add(FindingType.ERROR, "MISSING_TAG_KEY_IN_CONDITION",
@@ -739,6 +978,11 @@ class _Analyzer:
             self.add(FindingType.WARNING, "TYPE_MISMATCH",
                      f"Use the operator type {_FAMILY_NAMES[families[0]]} instead of operator "
                      f"{spec.name} for the condition key {key.name}.",  # type: ignore[attr-defined]
+                     where, node)
+        if base in ("StringLike", "StringNotLike") and key.type in ("ARN", "ArrayOfARN"):
+            self.add(FindingType.SECURITY_WARNING, "STRING_LIKE_OPERATOR_WITH_ARN_CONDITION_KEYS",
+                     f"Use the operator type {base.replace('String', 'Arn')} instead of "
+                     f"operator {spec.name} for the condition key {key.name}.",  # type: ignore[attr-defined]
                      where, node)
         if qualifier == "ForAllValues" and not key.multivalued and base != "Null":
             self.add(FindingType.SECURITY_WARNING, "FORALLVALUES_WITH_SINGLE_VALUED_KEY",

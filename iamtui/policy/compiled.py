@@ -50,6 +50,9 @@ class Caller(NamedTuple):
     kind: str  # root, user, role, assumed-role, federated-user, service, unknown
     account: str | None
     role_name: str | None = None  # for assumed-role sessions
+    # A federated user's IAM user (its ARN): a resource-based grant naming it counts as the
+    # user's permission, which the session policies then cap ("Session policies")
+    parent: str | None = None
 
     @classmethod
     def from_arn(cls, text: str) -> Caller:
@@ -112,6 +115,8 @@ def _entry_match(kind: str, value: str, caller: Caller) -> str | None:
             account = value.split(":")[4]
         if account is not None:
             return ACCOUNT if caller.account == account else None
+        if caller.parent is not None and value == caller.parent:
+            return ROLE
         if ":role/" in value and caller.kind == "assumed-role":
             role_account, role_name = value.split(":")[4], value.rsplit("/", 1)[-1]
             if caller.account == role_account and caller.role_name == role_name:

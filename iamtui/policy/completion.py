@@ -36,11 +36,16 @@ def complete_action(prefix: str) -> str:
     return found[len(name):] if found else ""
 
 
-def complete_condition_key(prefix: str) -> str:
-    """The rest of the first condition key (global, or of the prefix's service)."""
+def complete_condition_key(prefix: str, actions: list[str] | None = None) -> str:
+    """The rest of the first condition key (global, or of the prefix's service); with the
+    statement's `actions`, only the keys one of them supports, and the global ones."""
     service, colon, _ = prefix.partition(":")
     lowered = prefix.lower()
-    if service.lower() == "aws" or not colon:
+    supported = supported_keys(actions) if actions else None
+    if supported is not None:
+        keys = sorted({_cut_template(k) for k in supported}
+                      | {k for k in catalog.GLOBAL_CONDITION_KEYS})
+    elif service.lower() == "aws" or not colon:
         keys = [k.rstrip("/") for k in catalog.GLOBAL_CONDITION_KEYS]
     else:
         known = catalog.load_service(service)
@@ -51,13 +56,17 @@ def complete_condition_key(prefix: str) -> str:
     return found[len(prefix):] if found else ""
 
 
-def complete_resource(prefix: str) -> str:
+def complete_resource(prefix: str, formats: list[str] | None = None) -> str:
     """The rest of the first ARN format of the prefix's service that it starts, with the
-    partition filled in and the other variables left as `${...}` to replace."""
+    partition filled in and the other variables left as `${...}` to replace; with the
+    `formats` of the statement's actions (`arn_formats`), the first of those instead."""
     parts = prefix.split(":")
+    if formats is not None:
+        if not formats:
+            return "*" if not prefix else ""  # the actions take no resource type: only "*"
+        return _first_rest(prefix, parts, formats)
     if len(parts) < 3 or parts[0] != "arn":
         return "arn:aws:"[len(prefix):] if "arn:aws:".startswith(prefix) and prefix else ""
-    partition = parts[1] or "aws"
     known = catalog.load_service(parts[2]) if len(parts) > 3 else None
     if known is None:
         if len(parts) == 3:
@@ -65,18 +74,160 @@ def complete_resource(prefix: str) -> str:
                           if p.startswith(parts[2])), None)
             return f"{found[len(parts[2]):]}:" if found else ""
         return ""
+    return _first_rest(prefix, parts, [f for t in known.resource_types.values()
+                                       for f in t.formats])
+
+
+def render_arn(form: str, typed: str = "") -> str:
+    """An ARN format as one would type it: the partition filled in (`aws`, or the one
+    typed), and a Region or account already typed (ended by its colon) kept; the other
+    variables stay `${...}`, to be replaced."""
+    parts = typed.split(":")
+    partition = parts[1] if len(parts) > 2 and parts[0] == "arn" and parts[1] else "aws"
+    filled = form.replace("${Partition}", partition)
+    if len(parts) > 4:
+        filled = filled.replace("${Region}", parts[3])
+    if len(parts) > 5:
+        filled = filled.replace("${Account}", parts[4])
+    return filled
+
+
+def _first_rest(prefix: str, parts: list[str], formats: list[str]) -> str:
     # the shortest format first: `function:${FunctionName}` before its sub-resources
-    for form in sorted((f for t in known.resource_types.values() for f in t.formats),
-                       key=lambda f: (len(f), f)):
-        filled = form.replace("${Partition}", partition)
-        # a Region or account already typed (and ended by its colon) fills the format's
-        if len(parts) > 4:
-            filled = filled.replace("${Region}", parts[3])
-        if len(parts) > 5:
-            filled = filled.replace("${Account}", parts[4])
+    for form in sorted(formats, key=lambda f: (len(f), f)):
+        filled = render_arn(form, prefix)
         if filled.startswith(prefix) and filled != prefix:
             return filled[len(prefix):]
     return ""
+
+
+def _cut_template(key: str) -> str:
+    """`aws:ResourceTag/${TagKey}` -> `aws:ResourceTag/`: completion stops where the tag
+    key is to be typed."""
+    cut = min((i for i in (key.find("${"), key.find("<")) if i >= 0), default=len(key))
+    return key[:cut]
+
+
+def _resolved(actions: list[str]) -> list[catalog.Action] | None:
+    """The catalog's actions that `actions` name (wildcards expanded within a service);
+    None when one cannot be known: `*`, a wildcard in the service, an unknown name."""
+    found: list[catalog.Action] = []
+    for action in actions:
+        prefix, colon, name = action.partition(":")
+        if not colon or any(c in prefix for c in "*?"):
+            return None
+        if any(c in name for c in "*?"):
+            found.extend(catalog.expand_actions(action))
+            continue
+        known = catalog.find_action(action)
+        if known is None:
+            return None
+        found.append(known)
+    return found
+
+
+def supported_keys(actions: list[str]) -> tuple[str, ...] | None:
+    """The condition keys the actions support (their own and their resource types'), each
+    once; None when an action cannot be known."""
+    found = _resolved(actions)
+    if found is None:
+        return None
+    return tuple(dict.fromkeys(k for a in found for k in a.supported_keys()))
+
+
+def arn_formats(actions: list[str]) -> list[str] | None:
+    """The ARN formats of the resource types the actions act on, each once ([] when they
+    take only "*"); None when an action cannot be known."""
+    found = _resolved(actions)
+    if found is None:
+        return None
+    formats: dict[str, None] = {}
+    for action in found:
+        service = catalog.load_service(action.service)
+        for resource in action.resource_types:
+            rtype = service.resource_types.get(resource.name.lower()) if service else None
+            if rtype is not None:
+                formats.update(dict.fromkeys(rtype.formats))
+    return list(formats)
+
+
+def statement_actions(text: str, offset: int) -> list[str] | None:
+    """The `Action` entries of the statement around `offset` of a policy being typed (the
+    text need not parse yet); None outside a statement or in one with `NotAction` (the
+    statement is then about every other action: nothing to narrow to)."""
+    for start in reversed(_open_objects(text, offset)):
+        members = _top_level(text, start)
+        if "NotAction" in members:
+            return None
+        if "Action" in members:
+            return re.findall(r'"((?:[^"\\]|\\.)*)"', members["Action"])
+        if "Effect" in members or "Resource" in members or "Condition" in members:
+            return None  # a statement without actions yet
+    return None
+
+
+def _string_end(text: str, start: int) -> int:
+    """The index of the quote closing the string opened at `start` (len(text) if none)."""
+    i = start + 1
+    while i < len(text):
+        if text[i] == "\\":
+            i += 2
+            continue
+        if text[i] == '"':
+            return i
+        i += 1
+    return len(text)
+
+
+def _open_objects(text: str, offset: int) -> list[int]:
+    """Where each JSON object still open at `offset` starts, outermost first."""
+    stack: list[tuple[str, int]] = []
+    i, offset = 0, min(offset, len(text))
+    while i < offset:
+        c = text[i]
+        if c == '"':
+            i = _string_end(text, i) + 1
+            continue
+        if c in "{[":
+            stack.append((c, i))
+        elif c in "}]" and stack:
+            stack.pop()
+        i += 1
+    return [i for c, i in stack if c == "{"]
+
+
+def _top_level(text: str, start: int) -> dict[str, str]:
+    """The members of the object opened at `start`: key -> its value's raw text, up to the
+    object's end (or the end of the text, while it is being typed)."""
+    members: dict[str, str] = {}
+    depth, i, key, value_start = 0, start + 1, None, 0
+    while i < len(text):
+        c = text[i]
+        if c == '"':
+            end = _string_end(text, i)
+            if depth == 0 and key is None:
+                after = end + 1
+                while after < len(text) and text[after] in " \t\r\n":
+                    after += 1
+                if after < len(text) and text[after] == ":":
+                    key, value_start = text[i + 1:end], after + 1
+                    i = after + 1
+                    continue
+            i = end + 1
+            continue
+        if c in "{[":
+            depth += 1
+        elif c in "}]":
+            if depth == 0:
+                break
+            depth -= 1
+        elif c == "," and depth == 0 and key is not None:
+            members[key] = text[value_start:i]
+            key = None
+        i += 1
+    if key is not None:
+        members[key] = text[value_start:i]
+    return members
 
 
 def string_at(text: str, offset: int) -> tuple[str, str] | None:
@@ -103,12 +254,29 @@ def completion(text: str, offset: int) -> str:
     element, typed = found
     if element in ("Action", "NotAction"):
         return complete_action(typed)
+    actions = statement_actions(text, offset)
     if element in ("Resource", "NotResource"):
-        return complete_resource(typed)
+        # NotResource names what is excluded: any ARN of the service may be meant
+        formats = arn_formats(actions) if actions and element == "Resource" else None
+        return complete_resource(typed, formats)
     if element == "Condition" and (typed.count(":") <= 1 and not typed.startswith("arn:")):
         # a key of a condition block (an operator has no colon, a value rarely one)
-        return complete_condition_key(typed) if ":" in typed else ""
+        return complete_condition_key(typed, actions) if ":" in typed else ""
     return ""
+
+
+def resource_hint(actions: list[str], limit: int = 3) -> str:
+    """`s3:GetObject acts on arn:aws:s3:::${BucketName}/${ObjectName}, ...`: the ARN
+    formats the statement's actions take; "" when the catalog cannot say."""
+    formats = arn_formats(actions) if actions else None
+    if formats is None:
+        return ""
+    what = actions[0] if len(actions) == 1 else f"these {len(actions)} actions"
+    if not formats:
+        return f'{what} act{"s" if len(actions) == 1 else ""} on "*" only'
+    shown = ", ".join(render_arn(f) for f in sorted(formats, key=len)[:limit])
+    more = f" (+{len(formats) - limit} more)" if len(formats) > limit else ""
+    return f'{what} act{"s" if len(actions) == 1 else ""} on {shown}{more}'
 
 
 def expansion_hint(action: str, limit: int = 8) -> str:
@@ -159,3 +327,19 @@ def relevant_context_keys(keys: list[str], actions: list[str]) -> list[str]:
         supported.extend(found.supported_keys())
     return [k for k in keys if k.lower().startswith("aws:")
             or catalog.key_supported(k, tuple(supported))]
+
+
+# Service Authorization Reference key types -> the simulator's ContextKeyType.
+_CONTEXT_TYPES = {"String": "string", "ARN": "string", "Bool": "boolean",
+                  "Numeric": "numeric", "Date": "date", "IPAddress": "ip", "Binary": "binary"}
+
+
+def context_key_type(key: str) -> str:
+    """The ContextKeyType to give a value of `key` (IAM API reference, ContextEntry):
+    `stringList` for an ArrayOfString key, `boolean` for a Bool one, ...; `string` when
+    the catalog does not know the key."""
+    found = catalog.condition_key(key)
+    if found is None:
+        return "string"
+    kind = found.type.removeprefix("ArrayOf")
+    return _CONTEXT_TYPES.get(kind, "string") + ("List" if found.multivalued else "")

@@ -25,6 +25,7 @@ class Layer(StrEnum):
     IDENTITY = "identity"
     BOUNDARY = "boundary"
     RESOURCE = "resource"
+    SESSION = "session"  # the session policies passed to AssumeRole or GetFederationToken
     CROSS_ACCOUNT = "cross-account"  # both sides of a cross-account request allowed
 
 
@@ -34,7 +35,7 @@ class PrincipalMatch(StrEnum):
 
     WILDCARD = "wildcard"
     DIRECT = "direct"
-    ROLE = "role"  # names the role whose session calls
+    ROLE = "role"  # names the role (or user) whose session calls
     ACCOUNT = "account"
 
 

@@ -8,9 +8,15 @@
    that names only the account delegates to the account's identity policies.
 3. An Allow from identity-based policies counts only where every permissions boundary
    also allows (the intersection).
-4. Across accounts both sides must allow: the caller's identity policies (within its
-   boundary) and the resource owner's resource-based policy.
-5. Otherwise: implicitDeny.
+4. A session made with session policies (AssumeRole's or GetFederationToken's Policy and
+   PolicyArns) may do only what its session policies also allow: they cap identity
+   grants, and resource-based grants that name the role or user the session stands for;
+   a resource-based grant that names the session itself is not capped ("Session
+   policies"). A session that was given none (`session=None`) has no such layer; a
+   federated user given none has an empty one, and so no permissions.
+5. Across accounts both sides must allow: the caller's identity policies (within its
+   boundary and session policies) and the resource owner's resource-based policy.
+6. Otherwise: implicitDeny.
 
 The request context is exactly what the caller supplies; nothing is inferred.
 """
@@ -36,6 +42,7 @@ ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY = (Decision.ALLOWED, Decision.EXPLICIT_DEN
 # The layer whose statements decided, named as the explanation names them.
 IDENTITY, BOUNDARY, RESOURCE, CROSS_ACCOUNT = (Layer.IDENTITY, Layer.BOUNDARY, Layer.RESOURCE,
                                                Layer.CROSS_ACCOUNT)
+SESSION = Layer.SESSION
 
 
 class PolicyInput(NamedTuple):
@@ -81,6 +88,7 @@ class EvalInputs(NamedTuple):
     identity: Sequence[PolicyInput]
     boundaries: Sequence[PolicyInput]
     resource_policy: PolicyInput | None
+    session: Sequence[PolicyInput] | None = None  # None: the caller has no session layer
 
 
 class EvalResult:
@@ -100,25 +108,26 @@ class EvalResult:
         self._matched: tuple[StatementMatch, ...] | None = matched
         self._missing: tuple[str, ...] | None = missing_context
         self._inputs: EvalInputs | None = inputs
-        self._sets: tuple[EvalRequest, PolicySet, PolicySet] | None = None
+        self._sets: tuple[EvalRequest, PolicySet, PolicySet, PolicySet | None] | None = None
         self.allowed_by_boundary = allowed_by_boundary  # None when there is no boundary
         self.cross_account = cross_account
 
     @classmethod
     def _decided(cls, decision: str, decided_by: str, request: EvalRequest,
                  identity: PolicySet, boundaries: PolicySet,
-                 allowed_by_boundary: bool | None, cross_account: bool) -> EvalResult:
+                 allowed_by_boundary: bool | None, cross_account: bool,
+                 session: PolicySet | None = None) -> EvalResult:
         """A decision whose detail (statements, missing keys) is gathered when first read."""
         self = cls.__new__(cls)
         self.decision, self.decided_by = decision, decided_by
         self._matched = self._missing = self._inputs = None
-        self._sets = (request, identity, boundaries)
+        self._sets = (request, identity, boundaries, session)
         self.allowed_by_boundary, self.cross_account = allowed_by_boundary, cross_account
         return self
 
     def _detail(self) -> None:
-        request, identity, boundaries = self._sets  # type: ignore[misc]
-        full = _explained(request, identity, boundaries, None)
+        request, identity, boundaries, session = self._sets  # type: ignore[misc]
+        full = _explained(request, identity, boundaries, None, session)
         self._matched, self._missing, self._inputs = full.matched, full.missing_context, \
             full.inputs
 
@@ -140,8 +149,9 @@ class EvalResult:
     def inputs(self) -> EvalInputs:
         """Everything the decision was made from."""
         if self._inputs is None:
-            request, identity, boundaries = self._sets  # type: ignore[misc]
-            self._inputs = EvalInputs(request, identity.inputs, boundaries.inputs, None)
+            request, identity, boundaries, session = self._sets  # type: ignore[misc]
+            self._inputs = EvalInputs(request, identity.inputs, boundaries.inputs, None,
+                                      session.inputs if session is not None else None)
         return self._inputs
 
     @property
@@ -360,20 +370,24 @@ def _applying(policies: PolicySet, layer: str, action: str, request: EvalRequest
 
 def evaluate(request: EvalRequest, identity: Policies = (), *,
              boundaries: Policies = (),
-             resource_policy: PolicyInput | None = None) -> EvalResult:
+             resource_policy: PolicyInput | None = None,
+             session: Policies | None = None) -> EvalResult:
     """Decide one request the way AWS does, and keep what the decision rests on.
 
     `identity` and `boundaries` are PolicyInputs, or PolicySets that remember, across
-    requests, which statements apply to which action. Without a resource-based policy
-    the decision is made from each layer's verdict; the statements that made it and the
-    missing context keys are gathered when the result is asked for them.
+    requests, which statements apply to which action. `session` holds the session
+    policies of a session made with some (None: no session policy layer at all). Without
+    a resource-based policy the decision is made from each layer's verdict; the statements
+    that made it and the missing context keys are gathered when the result is asked.
     """
     if identity.__class__ is not PolicySet:
         identity = _as_set(identity)
     if boundaries.__class__ is not PolicySet:
         boundaries = _as_set(boundaries)
-    if resource_policy is not None:
-        return _explained(request, identity, boundaries, resource_policy)
+    if session is not None and session.__class__ is not PolicySet:
+        session = _as_set(session)
+    if resource_policy is not None or session is not None:
+        return _explained(request, identity, boundaries, resource_policy, session)
     action, resource, ctx = request.action, request.resource, request.context
     bounded = bool(boundaries.inputs)
     mine = identity.verdict(action, resource, ctx)
@@ -405,15 +419,19 @@ def evaluate(request: EvalRequest, identity: Policies = (), *,
 
 
 def _explained(request: EvalRequest, identity: PolicySet, boundaries: PolicySet,
-               resource_policy: PolicyInput | None) -> EvalResult:
+               resource_policy: PolicyInput | None,
+               session: PolicySet | None = None) -> EvalResult:
     """`evaluate` with every applying statement gathered and the missing keys noted: for
-    resource-based policies, and for a fast decision's detail when it is read."""
+    resource-based and session policies, and for a fast decision's detail when read."""
     action = request.action.lower()
     missing: dict[str, str] = {}
     bounded = bool(boundaries.inputs)
-    inputs = EvalInputs(request, identity.inputs, boundaries.inputs, resource_policy)
+    inputs = EvalInputs(request, identity.inputs, boundaries.inputs, resource_policy,
+                        session.inputs if session is not None else None)
     id_matches = _applying(identity, IDENTITY, action, request, missing)
     b_matches = _applying(boundaries, BOUNDARY, action, request, missing) if bounded else []
+    s_matches = (_applying(session, SESSION, action, request, missing)
+                 if session is not None else [])
     r_matches = (_applying(PolicySet((resource_policy,)), RESOURCE, action, request, missing,
                            resource_based=True, bounded=bounded)
                  if resource_policy is not None else [])
@@ -421,44 +439,50 @@ def _explained(request: EvalRequest, identity: PolicySet, boundaries: PolicySet,
     caller_account = request.caller.account if request.caller else None
     owner = request.resource_owner or (_account_of(request.resource) if caller_account else None)
     cross_account = caller_account is not None and owner is not None and owner != caller_account
-    if not (id_matches or b_matches or r_matches):  # the common case: nothing applies
+    if not (id_matches or b_matches or r_matches or s_matches):  # the common case
         return EvalResult(IMPLICIT_DENY, IDENTITY, (), missing_keys, inputs,
                           False if bounded else None, cross_account)
 
     # 1. explicit deny, wherever it stands
-    denies = tuple([m for m in (*id_matches, *b_matches, *r_matches) if m.statement.is_deny])
+    denies = tuple([m for m in (*id_matches, *b_matches, *s_matches, *r_matches)
+                    if m.statement.is_deny])
     if denies:
         return EvalResult(EXPLICIT_DENY, denies[0].layer, denies, missing_keys, inputs,
                           cross_account=cross_account)
 
     id_allows = tuple(id_matches)
     b_allows = tuple(b_matches)
+    s_allows = tuple(s_matches)
     r_allows = tuple(r_matches)
     within_boundary = bool(b_allows) if bounded else True
+    within_session = bool(s_allows) if session is not None else True
     boundary_detail = (bool(b_allows) if bounded else None)
-    identity_ok = bool(id_allows) and within_boundary
+    identity_ok = bool(id_allows) and within_boundary and within_session
 
     if cross_account:
-        # 4. both the caller's account and the resource's owner must allow
+        # 5. both the caller's account and the resource's owner must allow
         if identity_ok and r_allows:
-            return EvalResult(ALLOWED, CROSS_ACCOUNT, id_allows + b_allows + r_allows,
+            return EvalResult(ALLOWED, CROSS_ACCOUNT, id_allows + b_allows + s_allows + r_allows,
                               missing_keys, inputs, boundary_detail, True)
         decided = IDENTITY if not identity_ok else RESOURCE
         return EvalResult(IMPLICIT_DENY, decided, (), missing_keys, inputs, boundary_detail, True)
 
-    # 2. a resource-based grant that names the caller stands on its own
+    # 2. a resource-based grant that names the caller (its user or session ARN) stands on
+    # its own: neither a boundary nor session policies limit it
     direct = tuple(m for m in r_allows if m.principal == DIRECT)
     if direct:
         return EvalResult(ALLOWED, RESOURCE, direct, missing_keys, inputs, boundary_detail)
     limited = tuple(m for m in r_allows if m.principal != ACCOUNT)
-    if limited and within_boundary:
-        return EvalResult(ALLOWED, RESOURCE, limited + b_allows, missing_keys, inputs,
-                          boundary_detail)
-    # 3. identity-based allows, within the permissions boundary
+    if limited and within_boundary and within_session:
+        return EvalResult(ALLOWED, RESOURCE, limited + b_allows + s_allows, missing_keys,
+                          inputs, boundary_detail)
+    # 3.-4. identity-based allows, within the permissions boundary and session policies
     if identity_ok:
-        return EvalResult(ALLOWED, IDENTITY, id_allows + b_allows, missing_keys, inputs,
-                          boundary_detail)
-    decided = BOUNDARY if id_allows or limited else IDENTITY
+        return EvalResult(ALLOWED, IDENTITY, id_allows + b_allows + s_allows, missing_keys,
+                          inputs, boundary_detail)
+    granted = bool(id_allows or limited)
+    decided = (BOUNDARY if granted and not within_boundary else
+               SESSION if granted else IDENTITY)
     return EvalResult(IMPLICIT_DENY, decided, (), missing_keys, inputs, boundary_detail)
 
 

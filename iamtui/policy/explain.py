@@ -17,13 +17,15 @@ from iamtui.policy.evaluate import (
     EXPLICIT_DENY,
     IDENTITY,
     RESOURCE,
+    SESSION,
     EvalResult,
     PolicyInput,
 )
 
 _LAYER_NAMES = {IDENTITY: "an identity-based policy", BOUNDARY: "a permissions boundary",
-                RESOURCE: "a resource-based policy"}
-_PRINCIPAL_WORDS = {DIRECT: "names the caller", ROLE: "names the caller's role",
+                RESOURCE: "a resource-based policy", SESSION: "a session policy"}
+_PRINCIPAL_WORDS = {DIRECT: "names the caller",
+                    ROLE: "names the role (or user) the caller's session stands for",
                     WILDCARD: "applies to every principal",
                     ACCOUNT: "names only the caller's account"}
 
@@ -84,6 +86,7 @@ def trace(result: EvalResult) -> tuple[StatementTrace, ...]:
     request, ctx = inputs.request, inputs.request.context
     action = request.action.lower()
     layers = [(IDENTITY, p) for p in inputs.identity] + [(BOUNDARY, p) for p in inputs.boundaries]
+    layers += [(SESSION, p) for p in inputs.session or ()]
     if inputs.resource_policy is not None:
         layers.append((RESOURCE, inputs.resource_policy))
     out = []
@@ -115,7 +118,7 @@ def explain(result: EvalResult) -> Explanation:
     elif result.decision == ALLOWED:
         allows = [t for t in applied if not t.statement.is_deny]
         by_layer = {layer: [t for t in allows if t.layer == layer]
-                    for layer in (IDENTITY, BOUNDARY, RESOURCE)}
+                    for layer in (IDENTITY, BOUNDARY, SESSION, RESOURCE)}
         if result.decided_by == CROSS_ACCOUNT:
             summary = (f"Allowed across accounts: the caller's {by_layer[IDENTITY][0].label} and "
                        f"the resource owner's {by_layer[RESOURCE][0].label} both allow {what}.")
@@ -131,6 +134,8 @@ def explain(result: EvalResult) -> Explanation:
             summary = f"Allowed: {by_layer[IDENTITY][0].label} allows {what}."
         if result.allowed_by_boundary and by_layer[BOUNDARY]:
             details.append(f"the permissions boundary allows it too: {by_layer[BOUNDARY][0].label}")
+        if by_layer[SESSION]:
+            details.append(f"the session policies allow it too: {by_layer[SESSION][0].label}")
         details += [f"also allows: {t.label}" for t in allows[1:] if t.layer == IDENTITY
                     and result.decided_by != RESOURCE]
     else:
@@ -162,6 +167,10 @@ def _implicit_summary(result: EvalResult, applied: list[StatementTrace], what: s
         return (f"Implicitly denied: {granted} allows {what}, but no statement of the "
                 "permissions boundary does; a boundary caps what identity-based policies "
                 "can grant.")
+    if result.decided_by == SESSION:
+        granted = identity[0].label if identity else resource[0].label
+        return (f"Implicitly denied: {granted} allows {what}, but no session policy does; "
+                "the session policies passed when the session was made cap what it may do.")
     if resource and all(t.principal == ACCOUNT for t in resource):
         return (f"Implicitly denied: the resource-based policy grants {what} to the account, "
                 "which leaves it to the account's identity-based policies, and none allows it.")

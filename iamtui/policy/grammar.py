@@ -386,7 +386,7 @@ class _Checker:
                                                      or "NotResource" in members):
             key = "Resource" if "Resource" in members else "NotResource"
             self.error(f"A role's trust policy has no {key}: the role itself is the resource",
-                       (*path, key), members[key][0])
+                       (*path, key), members[key][0], "ROLE_TRUST_POLICY_SYNTAX_ERROR_RESOURCE")
             resource = not_resource = None
         elif self.policy_type is PolicyType.TRUST:
             resource, not_resource = None, None
@@ -412,7 +412,8 @@ class _Checker:
             if self.policy_type is PolicyType.TRUST and "NotPrincipal" in members:
                 self.error("A role's trust policy cannot use NotPrincipal; name who may "
                            "assume the role in Principal", (*path, "NotPrincipal"),
-                           members["NotPrincipal"][0], "PRINCIPAL_NOT_ALLOWED")
+                           members["NotPrincipal"][0],
+                           "ROLE_TRUST_POLICY_SYNTAX_ERROR_NOTPRINCIPAL")
             if "Principal" in members:
                 principal = self._principal(members["Principal"][1], (*path, "Principal"))
             if "NotPrincipal" in members:

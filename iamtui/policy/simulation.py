@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 RESOURCE_ARN_MAX = 2048
 NO_ACTIONS = "ActionNames must name at least one action."
 # aws:PrincipalType per kind of caller (IAM User Guide, "AWS global condition context keys").
-PRINCIPAL_TYPES = {"user": "User", "assumed-role": "AssumedRole", "root": "Account"}
+PRINCIPAL_TYPES = {"user": "User", "assumed-role": "AssumedRole", "root": "Account",
+                   "federated-user": "FederatedUser"}
 
 Policies = PolicySet | Sequence[PolicyInput]
 # The resource-based policy a store holds for (action, resource), if any.

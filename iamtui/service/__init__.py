@@ -11,16 +11,20 @@ from iamtui.service.account_settings import AccountSettingsOperations
 from iamtui.service.attachments import AttachmentOperations
 from iamtui.service.audit_ops import AuditOperations
 from iamtui.service.core import Principal, ServiceCore, config_dir
+from iamtui.service.federation import FederationOperations
 from iamtui.service.groups import GroupOperations
 from iamtui.service.inline import InlinePolicyOperations
 from iamtui.service.policies import PolicyOperations
 from iamtui.service.reports import ReportOperations
 from iamtui.service.resources import ResourcePolicyOperations
 from iamtui.service.roles import RoleOperations
+from iamtui.service.saml_providers import SamlProviderOperations
+from iamtui.service.server_certificates import ServerCertificateOperations
 from iamtui.service.signin import SignInOperations
 from iamtui.service.simulation import SimulationOperations
-from iamtui.service.sts import StsOperations
+from iamtui.service.user_credentials import UserCredentialOperations
 from iamtui.service.users import UserOperations
+from iamtui.service.web_identity import WebIdentityOperations
 from iamtui.service.who_can import WhoCanOperations
 
 # The AWS managed policy the console attaches with "must create a new password at next
@@ -30,9 +34,11 @@ CHANGE_PASSWORD_POLICY_ARN = "arn:aws:iam::aws:policy/IAMUserChangePassword"
 
 class IamService(UserOperations, AccessKeyOperations, GroupOperations, RoleOperations,
                  InlinePolicyOperations, SignInOperations, AccountDetailsOperations,
-                 AttachmentOperations, PolicyOperations, ResourcePolicyOperations, StsOperations,
+                 AttachmentOperations, PolicyOperations, ResourcePolicyOperations,
+                 WebIdentityOperations, FederationOperations, SamlProviderOperations,
                  SimulationOperations, AuditOperations, ReportOperations, WhoCanOperations,
-                 AccountSettingsOperations, AccessAdvisorOperations):
+                 AccountSettingsOperations, UserCredentialOperations,
+                 ServerCertificateOperations, AccessAdvisorOperations):
     """Every IAM operation on one local store."""
 
     def let_user_change_password(self, caller: Principal, user_name: str) -> bool:

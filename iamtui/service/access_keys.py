@@ -106,6 +106,23 @@ def validate_status(status: str) -> KeyStatus:
                           "[Active, Inactive]")
 
 
+def credential_owner(view: View, caller: Principal, user_name: str | None) -> tuple[str, str]:
+    """Whose credential a request names: the stored owner name and the ARN to authorize on.
+    Without UserName, the caller's own (the root user's own for root), as AWS does for
+    access keys, signing certificates and service-specific credentials."""
+    if user_name is None:
+        if caller.kind == "root":
+            return ROOT_KEY_OWNER, caller.arn
+        if caller.kind != "user":
+            raise ValidationError("Must specify userName when calling with non-User "
+                                  "credentials")
+        user_name = caller.name
+    user = USERS.find_one(view, "name", user_name)
+    if user is None:
+        raise NoSuchEntity(f"The user with name {user_name} cannot be found.")
+    return user.user_name, user.arn
+
+
 def _audit_key(key: AccessKey) -> dict[str, Any]:
     # CloudTrail's accessKey response element: everything but the secret.
     return {"accessKey": {"accessKeyId": key.access_key_id, "status": key.status,
@@ -119,17 +136,7 @@ class AccessKeyOperations(ServiceCore):
 
     def _key_owner(self, view: View, caller: Principal, user_name: str | None) -> tuple[str, str]:
         """The stored owner name and the ARN to authorize on, for UserName or its absence."""
-        if user_name is None:
-            if caller.kind == "root":
-                return ROOT_KEY_OWNER, caller.arn
-            if caller.kind != "user":
-                raise ValidationError("Must specify userName when calling with non-User "
-                                      "credentials")
-            user_name = caller.name
-        user = USERS.find_one(view, "name", user_name)
-        if user is None:
-            raise NoSuchEntity(f"The user with name {user_name} cannot be found.")
-        return user.user_name, user.arn
+        return credential_owner(view, caller, user_name)
 
     def _owned_key(self, view: View, owner: str, access_key_id: str) -> AccessKey:
         key = ACCESS_KEYS.get(view, access_key_id)

@@ -47,9 +47,16 @@ from iamtui.policy import (
 )
 from iamtui.security import Clock, utc_now
 from iamtui.security.passwords import check_password, hash_password
-from iamtui.service import keyfiles, principals, trail
+from iamtui.service import authz_messages, keyfiles, principals, trail
 from iamtui.service.storage import ServiceStore
-from iamtui.service.tables import RESOURCE_POLICIES, ROLES, SCHEMA, USERS
+from iamtui.service.tables import (
+    RESOURCE_POLICIES,
+    ROLE_SESSIONS,
+    ROLES,
+    SCHEMA,
+    USERS,
+    RoleSession,
+)
 from iamtui.service.trail import AuditLogWriteFailed, AuditTrail, StoreDataLost
 from iamtui.store import Snapshot, Store, Tx, resolve_db_path
 
@@ -71,13 +78,15 @@ def _keys_folder(keys_dir: Path | None) -> Path:
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: the account's root user, an IAM user, or a role session."""
+    """Who is calling: the account's root user, an IAM user, a role session or a federated
+    user. Temporary credentials (an ASIA key with `session_issued_at`) may also be a user's
+    or root's own, from GetSessionToken."""
 
-    kind: Literal["root", "user", "assumed-role"]
+    kind: Literal["root", "user", "assumed-role", "federated-user"]
     account_id: str
     arn: str
-    name: str  # the user name, the role name, or "root"
-    principal_id: str  # the user ID, "ROLEID:session", or the account ID
+    name: str  # the user name, the role name, or "root" (a federated user: its user's name)
+    principal_id: str  # the user ID, "ROLEID:session", "ACCOUNT:name", or the account ID
     access_key_id: str | None = None
     session_name: str | None = None
     # When MFA was last proven in this session; None: not proven. Long-term access
@@ -89,6 +98,11 @@ class Principal:
     @property
     def is_root(self) -> bool:
         return self.kind == "root"
+
+    @property
+    def is_temporary(self) -> bool:
+        """Calling with temporary credentials from STS (an ASIA access key)."""
+        return self.session_issued_at is not None and bool(self.access_key_id)
 
     @classmethod
     def root(cls, account_id: str, *, mfa_at: datetime | None = None,
@@ -111,6 +125,10 @@ class Principal:
             return audit.Identity.iam_user(self.account_id, self.name, path=path,
                                            user_id=self.principal_id,
                                            access_key_id=self.access_key_id)
+        if self.kind == "federated-user":
+            return audit.Identity("FederatedUser", self.account_id, arn=self.arn,
+                                  access_key_id=self.access_key_id,
+                                  principal_id=self.principal_id)
         return audit.Identity.assumed_role(self.account_id, self.name, self.session_name or "",
                                            role_id=self.principal_id.split(":")[0],
                                            access_key_id=self.access_key_id)
@@ -322,29 +340,51 @@ class ServiceCore:
     def caller_context(self, view: View, caller: Principal,
                        extra: Sequence[ContextEntry] = ()) -> RequestContext:
         """The request context AWS builds for a caller: who, when, MFA, principal tags."""
-        found = (USERS.find_one(view, "name", caller.name) if caller.kind == "user" else
+        found = (USERS.find_one(view, "name", caller.name)
+                 if caller.kind in ("user", "federated-user") else
                  ROLES.find_one(view, "name", caller.name) if caller.kind == "assumed-role"
                  else None)
+        tags = {t.key.lower(): (t.key, t.value) for t in found.tags} if found else {}
+        session = self.session_of(view, caller)
+        if session is not None:  # session tags override the user's or role's tags
+            tags.update({t.key.lower(): (t.key, t.value) for t in session.tags})
         who = simulation.principal_context(
             caller.kind, caller.arn, caller.account_id, caller.principal_id,
             username=caller.name if caller.kind == "user" else None,
-            tags=[(t.key, t.value) for t in found.tags] if found else ())
-        # a console sign-in and a role session know whether MFA was proven; access keys don't
+            tags=tags.values())
+        if session is not None and session.source_identity is not None:
+            who.append(ContextEntry("aws:SourceIdentity", (session.source_identity,)))
+        # a console sign-in and temporary credentials know whether MFA was proven;
+        # long-term access keys don't
         when = simulation.session_context(
-            self.clock(), mfa_known=caller.console or caller.kind == "assumed-role",
+            self.clock(), mfa_known=caller.console or caller.kind == "assumed-role"
+            or caller.is_temporary,
             mfa_at=caller.mfa_authenticated_at, issued_at=caller.session_issued_at)
         return simulation.merge_context([*who, *when], extra)
+
+    def session_of(self, view: View, caller: Principal) -> RoleSession | None:
+        """The stored session behind a caller's temporary credentials, if any."""
+        if not caller.is_temporary:
+            return None
+        return ROLE_SESSIONS.get(view, caller.access_key_id or "")
 
     def evaluate_caller(self, view: View, caller: Principal, action: str, resource: str,
                         extra: Sequence[ContextEntry] = ()) -> EvalResult:
         """The engine's decision on one request by `caller` (root is not special here)."""
-        kind = "user" if caller.kind == "user" else "role"
-        policies = (self.policies_of(view, kind, caller.name) if caller.kind != "root"
+        kind = "role" if caller.kind == "assumed-role" else "user"
+        session = self.session_of(view, caller)
+        own_root = caller.kind == "root" or (  # a federated user of the root user
+            session is not None and session.role_id == caller.account_id)
+        policies = (self.policies_of(view, kind, caller.name) if not own_root
                     else principals.PrincipalPolicies((_ROOT_ALLOWS,), ()))
+        who = Caller.from_arn(caller.arn)
+        if caller.kind == "federated-user" and session is not None:
+            who = who._replace(parent=session.source_arn)  # the user who federated it
         request = EvalRequest(action, resource, self.caller_context(view, caller, extra),
-                              Caller.from_arn(caller.arn), caller.account_id)
+                              who, caller.account_id)
         return evaluate(request, policies.identity, boundaries=policies.boundaries,
-                        resource_policy=self.resource_policy_input(view, action, resource))
+                        resource_policy=self.resource_policy_input(view, action, resource),
+                        session=principals.session_policies(view, session) if session else None)
 
     def resource_policy_input(self, view: View, action: str, resource: str) -> PolicyInput | None:
         """The resource-based policy that applies: a role's trust policy for the sts actions
@@ -368,15 +408,27 @@ class ServiceCore:
     def _authorize(self, view: View, caller: Principal, action: str, resource: str,
                    extra: Sequence[ContextEntry] = ()) -> None:
         """Raise AccessDenied unless `caller` may do `action` on `resource`."""
+        check_temporary_limits(caller, action)
         if caller.is_root:
             if caller.account_id != self.account_id:
                 raise InvalidClientTokenId("The security token included in the request is "
                                            "invalid: it belongs to another account.")
+            if caller.is_temporary:  # root's own session token expires like any other
+                self._check_still_valid(view, caller)
             return
         self._check_still_valid(view, caller)
         result = self.evaluate_caller(view, caller, action, resource, extra)
         if not result.allowed:
-            raise AccessDenied(denial_message(caller, action, resource, result))
+            raise self._denied(view, caller, action, resource, result)
+
+    def _denied(self, view: View, caller: Principal, action: str, resource: str,
+                result: EvalResult) -> AccessDenied:
+        """The AccessDenied for a decision, with the decision sealed in it."""
+        error = AccessDenied(denial_message(caller, action, resource, result))
+        error.encoded_message = authz_messages.encode(
+            self.keys_dir, view.meta["store_id"], authz_messages.decoded_message(
+                caller.principal_id, caller.name, caller.arn, result))
+        return error
 
     def still_valid(self, caller: Principal) -> bool:
         """False once the caller's user or role is gone (deleted, or deleted and made
@@ -394,6 +446,10 @@ class ServiceCore:
             if user is None or user.user_id != caller.principal_id:
                 raise InvalidClientTokenId("The security token included in the request is "
                                            f"invalid: user {caller.name} no longer exists.")
+        elif caller.kind == "federated-user" and caller.name != "root" and \
+                USERS.find_one(view, "name", caller.name) is None:
+            raise InvalidClientTokenId("The security token included in the request is "
+                                       f"invalid: user {caller.name} no longer exists.")
         elif caller.kind == "assumed-role" and ROLES.find_one(view, "name", caller.name) is None:
             raise InvalidClientTokenId("The security token included in the request is invalid: "
                                        f"role {caller.name} no longer exists.")
@@ -531,6 +587,34 @@ TRUST_POLICY_ACTIONS = frozenset({"sts:assumerole", "sts:assumerolewithsaml",
                                   "sts:setsourceidentity"})
 
 
+# What temporary credentials other than a role session's may call (STS API Reference,
+# GetSessionToken and GetFederationToken): a session token calls STS only for these, and
+# IAM only when MFA was proven; a federated user calls IAM never, STS only for the first.
+SESSION_TOKEN_STS_ACTIONS = frozenset({"sts:getcalleridentity", "sts:assumerole"})
+FEDERATED_USER_STS_ACTIONS = frozenset({"sts:getcalleridentity"})
+
+
+def check_temporary_limits(caller: Principal, action: str) -> None:
+    """Refuse what GetSessionToken's and GetFederationToken's credentials cannot call,
+    whatever the policies say."""
+    if not caller.is_temporary or caller.kind == "assumed-role":
+        return
+    service = action.split(":", 1)[0].lower()
+    operation = action.split(":", 1)[-1]
+    if caller.kind == "federated-user":
+        if service == "iam":
+            raise AccessDenied(f"Cannot call {operation} with the credentials of a federated "
+                               "user: GetFederationToken's credentials cannot call IAM.")
+        if service == "sts" and action.lower() not in FEDERATED_USER_STS_ACTIONS:
+            raise AccessDenied(f"Cannot call {operation} with session credentials")
+        return
+    if service == "iam" and caller.mfa_authenticated_at is None:
+        # what AWS answers: GetSessionToken's credentials call IAM only with MFA
+        raise InvalidClientTokenId("The security token included in the request is invalid")
+    if service == "sts" and action.lower() not in SESSION_TOKEN_STS_ACTIONS:
+        raise AccessDenied(f"Cannot call {operation} with session credentials")
+
+
 def is_iam_or_sts_arn(arn: str) -> bool:
     """An ARN of IAM's or STS's own resources (users, groups, roles, policies, sessions...),
     in any partition: none of them has a resource-based policy but a role's trust policy."""
@@ -550,10 +634,13 @@ def denial_message(caller: Principal, action: str, resource: str, result: EvalRe
     if result.decision == Decision.EXPLICIT_DENY:
         layer = {Layer.IDENTITY: "an identity-based policy",
                  Layer.BOUNDARY: "a permissions boundary",
-                 Layer.RESOURCE: "a resource-based policy"}.get(result.decided_by, "a policy")
+                 Layer.RESOURCE: "a resource-based policy",
+                 Layer.SESSION: "a session policy"}.get(result.decided_by, "a policy")
         why = f"with an explicit deny in {layer}"
     elif result.decided_by == Layer.BOUNDARY:
         why = f"because no permissions boundary allows the {action} action"
+    elif result.decided_by == Layer.SESSION:
+        why = f"because no session policy allows the {action} action"
     elif result.decided_by == Layer.RESOURCE and result.cross_account:
         why = f"because no resource-based policy allows the {action} action"
     else:

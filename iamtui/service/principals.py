@@ -23,6 +23,7 @@ from iamtui.service.tables import (
     POLICY_VERSIONS,
     ROLES,
     USERS,
+    RoleSession,
 )
 from iamtui.store import Snapshot, Tx
 
@@ -127,6 +128,16 @@ def resolve(view: View, kind: str, name: str) -> PrincipalPolicies:
 
 def _boundary(view: View, arn: str | None) -> tuple[PolicyInput, ...]:
     return (_managed_input(view, arn),) if arn else ()
+
+
+def session_policies(view: View, session: RoleSession) -> PolicySet | None:
+    """The session policies a session was given (None: it has no session policy layer),
+    the inline one first, then the managed ones in the order passed ("Session policies")."""
+    if not session.has_session_policies:
+        return None
+    inline = ([PolicyInput(compile_policy(session.session_policy), "session-policy",
+                           PolicySourceType.NONE)] if session.session_policy else [])
+    return PolicySet(inline + [_managed_input(view, arn) for arn in session.session_policy_arns])
 
 
 def trust_policy_input(role: Role) -> PolicyInput:

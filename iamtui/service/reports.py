@@ -37,6 +37,7 @@ from iamtui.service.core import Principal, ServiceCore, View
 from iamtui.service.mfa_devices import ROOT_OWNER
 from iamtui.service.passwords import security_settings
 from iamtui.service.tables import ACCESS_KEYS, LOGIN_PROFILES, MFA_DEVICES, ROLES, USERS
+from iamtui.service.user_credentials import signing_certificates_of
 
 CREDENTIAL_REPORT_COLUMNS: tuple[str, ...] = (
     "user", "arn", "user_creation_time", "password_enabled", "password_last_used",
@@ -123,7 +124,16 @@ def _key_cells(keys: Sequence[AccessKey]) -> list[str]:
     return cells
 
 
-_NO_CERTS = ["false", NOT_APPLICABLE, "false", NOT_APPLICABLE]  # no signing certificates here
+def _cert_cells(view: View, owner: str) -> list[str]:
+    """cert_1_active, cert_1_last_rotated, cert_2_*: the owner's X.509 signing certificates,
+    oldest first; false and N/A for a slot without one."""
+    certs = signing_certificates_of(view, owner)
+    cells: list[str] = []
+    for slot in range(2):
+        cert = certs[slot] if slot < len(certs) else None
+        cells += (["false", NOT_APPLICABLE] if cert is None
+                  else [_bool(cert.status == "Active"), aws_timestamp(cert.upload_date)])
+    return cells
 
 
 def _keys_of(view: View, owner: str) -> list[AccessKey]:
@@ -143,7 +153,7 @@ def credential_report_rows(view: View) -> list[list[str]]:
     rows = [[ROOT_ROW_USER, root_arn(account.account_id), aws_timestamp(account.created),
              NOT_SUPPORTED, _when(root_last_used, NO_INFORMATION), NOT_SUPPORTED, NOT_SUPPORTED,
              _bool(_mfa_active(view, ROOT_OWNER)), *_key_cells(_keys_of(view, ROOT_KEY_OWNER)),
-             *_NO_CERTS]]
+             *_cert_cells(view, ROOT_KEY_OWNER)]]
     policy = security_settings(view).password_policy
     max_age = policy.max_password_age if policy is not None else None
     for user in sorted(USERS.all(view), key=lambda u: u.user_name.casefold()):
@@ -163,7 +173,7 @@ def _user_row(view: View, user: User, max_age: int | None) -> list[str]:
                     aws_timestamp(changed), rotation]
     return [user.user_name, user.arn, aws_timestamp(user.create_date), *password,
             _bool(_mfa_active(view, user.user_name)), *_key_cells(_keys_of(view, user.user_name)),
-            *_NO_CERTS]
+            *_cert_cells(view, user.user_name)]
 
 
 def render_credential_report(rows: Sequence[Sequence[str]]) -> str:

@@ -22,15 +22,23 @@ from iamtui.model import (
     Record,
     ResourcePolicy,
     Role,
+    SamlProvider,
+    Tag,
     User,
     VirtualMfaDevice,
 )
+from iamtui.service.credential_tables import CREDENTIAL_TABLES
 from iamtui.store import EntityTable, Index, schema_of
 
 
 @dataclass(frozen=True, slots=True)
 class RoleSession(Record):
-    """A role session from AssumeRole: only digests of its secret and token are kept."""
+    """Temporary credentials from STS: only digests of the secret and token are kept.
+
+    `session_type` says which call made them: "assumed-role" (AssumeRole and the web
+    identity calls: role_id/role_name are the role's), "federated-user"
+    (GetFederationToken) or "session-token" (GetSessionToken); for those two role_id and
+    role_name are the calling user's ID and name (the account ID and "root" for root)."""
 
     access_key_id: str
     role_id: str
@@ -42,6 +50,19 @@ class RoleSession(Record):
     expiration: datetime
     source_arn: str  # who assumed the role
     mfa_authenticated_at: datetime | None = None
+    session_type: str = "assumed-role"
+    session_policy: str | None = None  # the inline session policy (Policy)
+    session_policy_arns: tuple[str, ...] = ()  # the managed session policies (PolicyArns)
+    tags: tuple[Tag, ...] = ()  # session tags: aws:PrincipalTag/* for the session's calls
+    transitive_tag_keys: tuple[str, ...] = ()
+    source_identity: str | None = None
+
+    @property
+    def has_session_policies(self) -> bool:
+        """A federated user always has the layer (none passed: no permissions); a role
+        session only when it was given some ("Session policies")."""
+        return (self.session_type == "federated-user" or self.session_policy is not None
+                or bool(self.session_policy_arns))
 
 
 SCHEMA_VERSION = 1
@@ -95,8 +116,10 @@ INSTANCE_PROFILES = EntityTable(
     "instance_profiles", InstanceProfile, key=lambda p: p.instance_profile_id,
     indexes={"name": Index("instance_profile_name", casefold=True, unique=True),
              "role": Index("role_names", casefold=True)})
+SAML_PROVIDERS = EntityTable("saml_providers", SamlProvider, key=lambda p: p.arn, indexes={
+    "name": Index("name", casefold=True, unique=True)})
 
 ALL_TABLES = (USERS, GROUPS, ROLES, POLICIES, POLICY_VERSIONS, INLINE_POLICIES, MEMBERSHIPS,
               ATTACHMENTS, ACCESS_KEYS, LOGIN_PROFILES, MFA_DEVICES, RESOURCE_POLICIES,
-              INSTANCE_PROFILES, ROLE_SESSIONS)
+              INSTANCE_PROFILES, ROLE_SESSIONS, SAML_PROVIDERS, *CREDENTIAL_TABLES)
 SCHEMA = schema_of(ALL_TABLES, version=SCHEMA_VERSION)

@@ -30,6 +30,7 @@ from iamtui.service.tables import (
     MFA_DEVICES,
     USERS,
 )
+from iamtui.service.user_credentials import rename_user_credentials, user_credential_dependents
 from iamtui.store import Tx
 
 
@@ -182,6 +183,7 @@ class UserOperations(OwnerOperations):
             ACCESS_KEYS.put(tx, replace(key, user_name=new))
         for device in MFA_DEVICES.find_by(tx, "user", old):
             MFA_DEVICES.put(tx, replace(device, user_name=new))
+        rename_user_credentials(tx, old, new)
         profile = LOGIN_PROFILES.get(tx, old.casefold())
         if profile is not None:
             LOGIN_PROFILES.delete(tx, old.casefold())
@@ -217,6 +219,7 @@ class UserOperations(OwnerOperations):
                 tuple(Step("DeleteAccessKey", user.arn,
                            {"userName": name, "accessKeyId": k.access_key_id}) for k in keys),
                 lambda: [ACCESS_KEYS.delete(tx, k.access_key_id) for k in keys]))
+        out += user_credential_dependents(tx, user)
         devices = MFA_DEVICES.find_by(tx, "user", name)
         if devices:
             own = caller.kind == "user" and caller.name.casefold() == name.casefold()

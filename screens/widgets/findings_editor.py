@@ -14,7 +14,13 @@ from rich.style import Style
 from textual.widgets import TextArea
 
 from iamtui.policy import Finding, FindingType
-from iamtui.policy.completion import completion, expansion_hint, string_at
+from iamtui.policy.completion import (
+    completion,
+    expansion_hint,
+    resource_hint,
+    statement_actions,
+    string_at,
+)
 
 # One highlight name per kind of finding, styled on top of the syntax colours.
 FINDING_STYLES: dict[str, Style] = {
@@ -68,10 +74,14 @@ class FindingsTextArea(TextArea):
 
     def catalog_hint(self) -> str:
         """What the action under the cursor is (access level, resource types), or what a
-        wildcard there covers (`s3:Get* covers 63 actions: ...`); "" elsewhere."""
+        wildcard there covers (`s3:Get* covers 63 actions: ...`); in a Resource, the ARN
+        formats the statement's actions act on; "" elsewhere."""
         row, column = self.cursor_location
         offset = self.document.get_index_from_location(self.cursor_location)
         found = string_at(self.text, offset)
+        if found is not None and found[0] == "Resource":
+            actions = statement_actions(self.text, offset)
+            return resource_hint(actions) if actions else ""
         if found is None or found[0] not in ("Action", "NotAction"):
             return ""
         line = self.document[row]

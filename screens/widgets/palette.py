@@ -18,6 +18,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from iamtui.errors import AccessDenied, IamError
 from iamtui.screens.account_transfer import export_details, import_details
+from iamtui.screens.identity_providers import IdentityProvidersScreen
 from iamtui.screens.navigation import SECTIONS, EntityKind, OpenEntity, SectionsScreen
 from iamtui.screens.session import session_of
 
@@ -81,7 +82,9 @@ class IamCommands(Provider):
                 Entry("import account authorization details", lambda: import_details(app),
                       "Load an export of get-account-authorization-details"),
                 Entry("export account authorization details", lambda: export_details(app),
-                      "Write every user, group, role and policy to a JSON file")]
+                      "Write every user, group, role and policy to a JSON file"),
+                Entry("identity providers", lambda: app.push_screen(IdentityProvidersScreen()),
+                      "OpenID Connect providers: add, delete, give signing keys")]
         entries += [Entry(text, lambda action=action: app.run_action(action), help_text)
                     for text, action, help_text in ACCOUNT_MENU
                     if app.check_action(action.removeprefix("app."), ())]

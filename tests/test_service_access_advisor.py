@@ -16,6 +16,8 @@ from datetime import datetime, timedelta
 
 import pytest
 from helpers import ACCOUNT_ID, FakeClock
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from iamtui.errors import AccessDenied, InvalidInput, NoSuchEntity, ValidationError
 from iamtui.model import Tag
@@ -297,3 +299,30 @@ def test_not_action_allows_every_service_but_those_it_names_whole() -> None:
         {"Effect": "Allow", "NotAction": ["iam:*", "s3:DeleteBucket"], "Resource": "*"}]}))
     grants = allowed_services([document])
     assert "iam" not in grants and "s3" in grants and "ec2" in grants
+
+
+_SAMPLE_ACTIONS = ("iam:CreateUser", "iam:GetUser", "s3:GetObject", "s3:ListBucket",
+                   "ec2:RunInstances", "lambda:InvokeFunction", "sts:AssumeRole", "kms:Decrypt")
+
+
+@given(st.lists(st.sampled_from(_SAMPLE_ACTIONS), min_size=1, unique=True),
+       st.lists(st.sampled_from(_SAMPLE_ACTIONS), unique=True))
+@settings(max_examples=40, deadline=None)
+def test_allowed_services_are_exactly_those_of_allowed_actions(
+        allowed: list[str], denied: list[str]) -> None:
+    """Only Allow statements grant (IAM User Guide, "Policy evaluation logic": a Deny
+    removes access but never adds a service to what is allowed): the services listed are
+    those of the allowed actions, each with exactly those actions."""
+    from iamtui.policy import parse_policy
+    from iamtui.policy.services import allowed_services
+
+    statements = [{"Effect": "Allow", "Action": allowed, "Resource": "*"}]
+    if denied:
+        statements.append({"Effect": "Deny", "Action": denied, "Resource": "*"})
+    grants = allowed_services([parse_policy(json.dumps(
+        {"Version": "2012-10-17", "Statement": statements}))])
+    assert set(grants) == {a.split(":")[0] for a in allowed}
+    for prefix, grant in grants.items():
+        assert not grant.whole
+        assert {a.full_name for a in grant.actions} == {a for a in allowed
+                                                        if a.startswith(prefix + ":")}

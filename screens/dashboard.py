@@ -252,8 +252,8 @@ class FailingEntitiesScreen(Screen[None]):
     def on_resource_table_activated(self, event: ResourceTable.Activated) -> None:
         event.stop()
         current = self._current()
-        if current is not None and current[0] == "User":
-            self.post_message(OpenEntity("user", current[1], trail=("Dashboard",)))
+        if current is not None and current[0] in ("User", "Role"):  # unused permissions: roles
+            self.post_message(OpenEntity(current[0].lower(), current[1], trail=("Dashboard",)))
 
     def action_back(self) -> None:
         self.dismiss(None)

@@ -11,6 +11,7 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane
 from iamtui.screens.navigation import OpenEntity
 from iamtui.screens.ops import Failed, run_op
 from iamtui.screens.session import session_of
+from iamtui.screens.widgets.access_advisor import access_advisor_tab
 from iamtui.screens.widgets.detail_pane import DetailPane
 from iamtui.screens.widgets.detail_screen import DetailScreen, header
 from iamtui.screens.widgets.permissions import PermissionsPane
@@ -92,6 +93,7 @@ class GroupDetailScreen(DetailScreen):
                 yield PermissionsPane("group", self.group_name, self.trail)
             with TabPane("Permissions summary", id="permissions-summary"):
                 yield OwnerPolicySummary("group", self.group_name, classes="summary-body")
+            yield access_advisor_tab("group", self.group_name)
         yield Footer(compact=True, show_command_palette=False)
 
     def load(self) -> None:

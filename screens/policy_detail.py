@@ -23,6 +23,7 @@ from iamtui.screens.ops import Failed, run_op
 from iamtui.screens.policy_editor import managed_policy_quota
 from iamtui.screens.policy_versions import PolicyVersionsDiffScreen
 from iamtui.screens.session import session_of
+from iamtui.screens.widgets.access_advisor import access_advisor_tab
 from iamtui.screens.widgets.detail_pane import DetailPane, TagsPane
 from iamtui.screens.widgets.detail_screen import DetailScreen, header
 from iamtui.screens.widgets.permissions import open_editor, policy_type_label, pretty
@@ -209,6 +210,7 @@ class PolicyDetailScreen(DetailScreen):
                     yield TagsPane.of(service, principal, "policy", self.arn, id="tags-pane")
             with TabPane("Permissions summary", id="permissions-summary"):
                 yield PolicySummaryView(classes="summary-body")
+            yield access_advisor_tab("policy", self.arn)
         yield Footer(compact=True, show_command_palette=False)
 
     def load(self) -> None:

@@ -22,6 +22,7 @@ from iamtui.screens.ops import Failed, run_op
 from iamtui.screens.policy_editor import trust_policy_quota
 from iamtui.screens.role_profiles import InstanceProfilesPane
 from iamtui.screens.session import session_of
+from iamtui.screens.widgets.access_advisor import access_advisor_tab
 from iamtui.screens.widgets.detail_pane import DetailPane, TagsPane
 from iamtui.screens.widgets.detail_screen import DetailScreen, header
 from iamtui.screens.widgets.permissions import PermissionsPane, open_editor, pretty
@@ -153,6 +154,7 @@ class RoleDetailScreen(DetailScreen):
                 yield InstanceProfilesPane(self.role_name)
             with TabPane("Permissions summary", id="permissions-summary"):
                 yield OwnerPolicySummary("role", self.role_name, classes="summary-body")
+            yield access_advisor_tab("role", self.role_name)
         yield Footer(compact=True, show_command_palette=False)
 
     def load(self) -> None:

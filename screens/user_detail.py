@@ -25,6 +25,7 @@ from iamtui.screens.modals import Field, FormModal, SecretModal
 from iamtui.screens.navigation import OpenEntity
 from iamtui.screens.ops import Failed, run_op
 from iamtui.screens.session import session_of
+from iamtui.screens.widgets.access_advisor import access_advisor_tab
 from iamtui.screens.widgets.detail_pane import DetailPane, TagsPane
 from iamtui.screens.widgets.detail_screen import DetailScreen, header
 from iamtui.screens.widgets.permissions import PermissionsPane
@@ -395,6 +396,7 @@ class UserDetailScreen(DetailScreen):
                                     empty_text="No recorded events.", id="activity-table")
             with TabPane("Permissions summary", id="permissions-summary"):
                 yield OwnerPolicySummary("user", self.user_name, classes="summary-body")
+            yield access_advisor_tab("user", self.user_name)
         yield Footer(compact=True, show_command_palette=False)
 
     def load(self) -> None:

@@ -48,6 +48,9 @@ NOT_HERE = {
     ("create-login-profile", 0): "the reader edits the skeleton before the next step",
     ("create-login-profile", 1): "the reader edits the skeleton first",
     ("update-login-profile", 0): "a <password> placeholder for the reader to fill in",
+    ("get-service-last-accessed-details", 0): "a job ID of the example's own account",
+    ("get-service-last-accessed-details-with-entities", 0): "a job ID of the example's "
+                                                           "own account",
     ("create-open-id-connect-provider", 1): "the reader fills in the skeleton first",
     ("remove-client-id-from-open-id-connect-provider", 0): "its first line lacks the \\",
     ("get-mfa-device", 0): "a FIDO security key (u2f/...), which iamtui does not have",
@@ -196,6 +199,13 @@ def _prepare(run: CliRunner, name: str, command: str, folder: Path) -> None:
                   ["tag-mfa-device", "--serial-number", f"arn:aws:iam::{ACCOUNT}:mfa/alice",
                    "--tags", "Key=DeptID,Value=123456", "Key=Department,Value=Accounting"]]
            for name in ("tag-mfa-device", "untag-mfa-device", "list-mfa-device-tags")},
+        "generate-service-last-accessed-details": [
+            ["create-policy", "--policy-name", "intern-boundary", "--policy-document",
+             json.dumps(POLICY)]],
+        "list-policies-granting-service-access": [
+            ["create-user", "--user-name", "sofia"],
+            ["put-user-policy", "--user-name", "sofia", "--policy-name",
+             "Grant-Sofia-Access-To-CodeCommit", "--policy-document", json.dumps(POLICY)]],
     }
     for argv in extra.get(name, []):
         ok(*argv)

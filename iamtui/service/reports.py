@@ -31,6 +31,7 @@ from iamtui.arn import DEFAULT_QUOTAS, assumed_role_arn, root_arn
 from iamtui.errors import CredentialReportNotPresent
 from iamtui.model import AccessKey, Account, User, aws_timestamp
 from iamtui.security.access_keys import ROTATION_DAYS, key_age_days
+from iamtui.service.access_advisor import unused_permissions
 from iamtui.service.access_keys import ROOT_KEY_OWNER
 from iamtui.service.core import Principal, ServiceCore, View
 from iamtui.service.mfa_devices import ROOT_OWNER
@@ -359,6 +360,13 @@ class ReportOperations(ServiceCore):
                    [FailingEntity("Account", self.account_id, "no custom password policy")],
                    "Set one with update-account-password-policy (--pci-dss for PCI DSS v4.0)."),
             self._administrator_check(view, users, now),
+            _check("unused-permissions", f"No permissions unused for {UNUSED_DAYS} days",
+                   [FailingEntity(*found) for found in unused_permissions(
+                       view, self.audit.lookup_events(
+                           newest_first=False, start_time=now - timedelta(days=UNUSED_DAYS)),
+                       now, UNUSED_DAYS)],
+                   "Open the Access advisor tab of each and remove the services it does not "
+                   "use from its policies."),
         ]
         return SecurityStatus(now, tuple(checks))
 

@@ -10,6 +10,7 @@ from iamtui.service.account_settings import AccountSettingsOperations
 from iamtui.service.attachments import AttachmentOperations
 from iamtui.service.audit_ops import AuditOperations
 from iamtui.service.core import Principal, ServiceCore, config_dir
+from iamtui.service.escalation import EscalationOperations
 from iamtui.service.groups import GroupOperations
 from iamtui.service.inline import InlinePolicyOperations
 from iamtui.service.policies import PolicyOperations
@@ -31,7 +32,7 @@ class IamService(UserOperations, AccessKeyOperations, GroupOperations, RoleOpera
                  InlinePolicyOperations, SignInOperations, AccountDetailsOperations,
                  AttachmentOperations, PolicyOperations, ResourcePolicyOperations, StsOperations,
                  SimulationOperations, AuditOperations, ReportOperations, WhoCanOperations,
-                 AccountSettingsOperations):
+                 AccountSettingsOperations, EscalationOperations):
     """Every IAM operation on one local store."""
 
     def let_user_change_password(self, caller: Principal, user_name: str) -> bool:

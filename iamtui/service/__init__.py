@@ -11,6 +11,7 @@ from iamtui.service.account_settings import AccountSettingsOperations
 from iamtui.service.attachments import AttachmentOperations
 from iamtui.service.audit_ops import AuditOperations
 from iamtui.service.core import Principal, ServiceCore, config_dir
+from iamtui.service.escalation import EscalationOperations
 from iamtui.service.federation import FederationOperations
 from iamtui.service.groups import GroupOperations
 from iamtui.service.inline import InlinePolicyOperations
@@ -41,7 +42,8 @@ class IamService(UserOperations, AccessKeyOperations, GroupOperations, RoleOpera
                  SimulationOperations, AuditOperations, ReportOperations, WhoCanOperations,
                  AccountSettingsOperations, UserCredentialOperations,
                  ServerCertificateOperations, InstanceProfileOperations,
-                 ServiceLinkedRoleOperations, AccessAdvisorOperations):
+                 ServiceLinkedRoleOperations, AccessAdvisorOperations,
+                 EscalationOperations):
     """Every IAM operation on one local store."""
 
     def let_user_change_password(self, caller: Principal, user_name: str) -> bool:

@@ -1,0 +1,30 @@
+"""find-privilege-escalation: who is, or can make itself, an administrator, and how."""
+
+from __future__ import annotations
+
+import argparse
+
+from iamtui.commands.registry import Response, arg, command
+from iamtui.commands.session import session
+
+
+@command("find-privilege-escalation",
+         "Every user and role that is an administrator or can become one (creating access "
+         "keys, attaching policies, assuming or passing roles...), each path hop by hop "
+         "with the statement that allows it.",
+         arg("--principal-arn", nargs="+", default=[], metavar="ARN", dest="principal_arns",
+             help="only these users and roles (default: all)"))
+def run_find_privilege_escalation(args: argparse.Namespace) -> Response:
+    with session(args) as (svc, caller):
+        findings = svc.find_privilege_escalation(caller, args.principal_arns)
+    table = []
+    for finding in findings:
+        if finding.is_admin:
+            table.append([finding.principal_arn, "administrator", ""])
+        for number, path in enumerate(finding.paths, 1):
+            hops = " → ".join(f"{s.action} {s.resource}" for s in path.steps)
+            needs = f" (needs {path.requires_existing_resource})" \
+                if path.requires_existing_resource else ""
+            table.append([finding.principal_arn, f"path {number}", hops + needs])
+    return Response({"Findings": [f.to_aws() for f in findings]}, table=table,
+                    headers=["Principal", "Verdict", "Steps"])

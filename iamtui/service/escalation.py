@@ -1,0 +1,582 @@
+"""Who can become administrator, and how: privilege-escalation paths, each hop decided by
+the engine with the acting principal's whole policy set (boundaries, denies, conditions).
+
+A principal is an administrator when the engine allows it every action of ADMIN_PROBES on
+"*" (sensitive IAM actions, AssumeRole, PassRole, code execution, data, and actions of
+services nobody names one by one, which only `*` or `service:*` grant). It can become one
+when a chain of hops leads there:
+
+- it grants itself administrator: attaches or writes an administrator policy to itself
+  or a group it is in, rewrites (CreatePolicyVersion) or rolls back
+  (SetDefaultPolicyVersion, to a stored non-default version) a managed policy attached to
+  it, joins a group that is administrator, or removes (or replaces) the permissions
+  boundary that keeps it from being one;
+- it acts as another principal: creates an access key or a console password for a user,
+  assumes a role (the trust policy and its own policies allowing sts:AssumeRole, as the
+  engine decides), rewrites a role's trust policy to assume it, passes a role to a service
+  that runs its code (iam:PassRole with iam:PassedToService, and the service's own
+  actions), or takes over code that already runs as a role; and that principal is, or
+  becomes, an administrator (also by a grant from any principal earlier on the chain).
+
+Each hop is one request to the engine: the acting principal's context (aws:username,
+aws:PrincipalArn, its tags...) plus what the request itself would carry
+(iam:PolicyARN, iam:PermissionsBoundary, iam:PassedToService), listed as the hop's
+assumptions. A condition on a key nobody sets (MFA for an attacker with access keys, a
+source IP) is not satisfied. Hops that need a resource the store cannot see (a Lambda
+function, an EC2 instance) are reported as depending on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from iamtui.model import Group, Role, User
+from iamtui.policy import (
+    Caller,
+    ContextEntry,
+    Decision,
+    EvalRequest,
+    EvalResult,
+    PolicyInput,
+    PolicySet,
+    PolicySourceType,
+    RequestContext,
+    compile_policy,
+    evaluate,
+)
+from iamtui.service.core import Principal, ServiceCore, View
+from iamtui.service.principals import (
+    PrincipalPolicies,
+    groups_of,
+    owned_policies,
+    role_policies,
+    trust_policy_input,
+    user_policies,
+)
+from iamtui.service.simulation import principal_context
+from iamtui.service.tables import (
+    ATTACHMENTS,
+    GROUPS,
+    INSTANCE_PROFILES,
+    LOGIN_PROFILES,
+    POLICIES,
+    POLICY_VERSIONS,
+    ROLES,
+    USERS,
+)
+
+# What "every action on every resource" is tested with: the IAM and STS actions that hand
+# out power, code execution, data, and actions no policy names one by one.
+ADMIN_PROBES = (
+    "iam:CreateUser", "iam:AttachUserPolicy", "iam:PutRolePolicy", "iam:CreateAccessKey",
+    "iam:CreatePolicyVersion", "iam:UpdateAssumeRolePolicy", "iam:PassRole",
+    "sts:AssumeRole", "ec2:RunInstances", "lambda:CreateFunction", "s3:GetObject",
+    "s3:PutBucketPolicy", "kms:Decrypt", "secretsmanager:GetSecretValue",
+    "dynamodb:DeleteTable", "organizations:LeaveOrganization", "account:CloseAccount",
+)
+ADMIN_POLICY_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
+_ADMIN_DOCUMENT = ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*",'
+                   '"Resource":"*"}]}')
+MAX_HOPS = 4  # principals on a chain, the start included
+MAX_PATHS = 16  # per principal, shortest first
+
+
+@dataclass(frozen=True)
+class EscalationStep:
+    """One request of a path: who makes it (`via`), and the statement that allows it."""
+
+    action: str
+    resource: str
+    via: str  # the ARN of the principal making the request
+    source_policy_id: str | None = None
+    statement_id: str | None = None
+    assumed: tuple[str, ...] = ()  # request keys set as the request would carry them
+    note: str = ""
+
+    def to_aws(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"Action": self.action, "Resource": self.resource,
+                               "Via": self.via,
+                               "DecidedBy": {"SourcePolicyId": self.source_policy_id,
+                                             "StatementId": self.statement_id}}
+        if self.assumed:
+            out["AssumedContext"] = list(self.assumed)
+        if self.note:
+            out["Note"] = self.note
+        return out
+
+
+@dataclass(frozen=True)
+class EscalationPath:
+    """Steps that end with the principal administrator, and what they depend on."""
+
+    steps: tuple[EscalationStep, ...]
+    requires_existing_resource: str | None = None
+
+    def to_aws(self) -> dict[str, Any]:
+        return {"Steps": [s.to_aws() for s in self.steps],
+                "RequiresExistingResource": self.requires_existing_resource}
+
+
+@dataclass(frozen=True)
+class EscalationFinding:
+    """A principal that is an administrator, or every path by which it can become one."""
+
+    principal_arn: str
+    is_admin: bool
+    paths: tuple[EscalationPath, ...] = ()
+
+    def to_aws(self) -> dict[str, Any]:
+        return {"PrincipalArn": self.principal_arn, "IsAdmin": self.is_admin,
+                "Paths": [p.to_aws() for p in self.paths]}
+
+
+@dataclass(frozen=True)
+class ServiceRunsRole:
+    """A service that runs code as a role passed to it (iam:PassRole), or code that runs
+    as a role already (`existing`: the resource the store cannot see)."""
+
+    principal: str  # the service principal the role must trust
+    actions: tuple[str, ...]
+    passes_role: bool = True
+    existing: str | None = None
+
+
+SERVICE_EDGES = (
+    ServiceRunsRole("lambda.amazonaws.com", ("lambda:CreateFunction", "lambda:InvokeFunction")),
+    ServiceRunsRole("lambda.amazonaws.com",
+                    ("lambda:CreateFunction", "lambda:CreateEventSourceMapping")),
+    ServiceRunsRole("ec2.amazonaws.com", ("ec2:RunInstances",),
+                    existing="an instance profile holding the role"),
+    ServiceRunsRole("glue.amazonaws.com", ("glue:CreateDevEndpoint",)),
+    ServiceRunsRole("cloudformation.amazonaws.com", ("cloudformation:CreateStack",)),
+    ServiceRunsRole("datapipeline.amazonaws.com",
+                    ("datapipeline:CreatePipeline", "datapipeline:PutPipelineDefinition",
+                     "datapipeline:ActivatePipeline")),
+    ServiceRunsRole("codebuild.amazonaws.com",
+                    ("codebuild:CreateProject", "codebuild:StartBuild")),
+    ServiceRunsRole("sagemaker.amazonaws.com", ("sagemaker:CreateNotebookInstance",
+                                                "sagemaker:CreatePresignedNotebookInstanceUrl")),
+    ServiceRunsRole("sagemaker.amazonaws.com", ("sagemaker:CreateTrainingJob",)),
+    ServiceRunsRole("sagemaker.amazonaws.com", ("sagemaker:CreateProcessingJob",)),
+    ServiceRunsRole("ecs-tasks.amazonaws.com", ("ecs:RegisterTaskDefinition", "ecs:RunTask")),
+    # taking over code that already runs as the role: no PassRole
+    ServiceRunsRole("lambda.amazonaws.com", ("lambda:UpdateFunctionCode",), passes_role=False,
+                    existing="a Lambda function that runs as the role"),
+    ServiceRunsRole("glue.amazonaws.com", ("glue:UpdateDevEndpoint",), passes_role=False,
+                    existing="a Glue development endpoint that runs as the role"),
+    ServiceRunsRole("cloudformation.amazonaws.com", ("cloudformation:UpdateStack",),
+                    passes_role=False, existing="a CloudFormation stack that runs as the role"),
+    ServiceRunsRole("ec2.amazonaws.com", ("ssm:SendCommand",), passes_role=False,
+                    existing="an EC2 instance whose instance profile holds the role"),
+    ServiceRunsRole("ec2.amazonaws.com", ("ssm:StartSession",), passes_role=False,
+                    existing="an EC2 instance whose instance profile holds the role"),
+    ServiceRunsRole("ec2.amazonaws.com", ("ec2-instance-connect:SendSSHPublicKey",),
+                    passes_role=False,
+                    existing="an EC2 instance whose instance profile holds the role"),
+)
+
+
+@dataclass
+class Actor:
+    """A user or role, its policies, and the context its requests carry."""
+
+    kind: str  # user or role
+    name: str
+    arn: str
+    record: User | Role
+    policies: PrincipalPolicies
+    context: list[ContextEntry] = field(default_factory=list)
+
+    @property
+    def caller(self) -> Caller:
+        return Caller.from_arn(self.arn)
+
+
+@dataclass(frozen=True)
+class Hop:
+    """A way to act as `target`: the steps, and the resource they depend on, if any."""
+
+    target: Actor
+    steps: tuple[EscalationStep, ...]
+    needs: str | None = None
+
+
+class EscalationAnalysis:
+    """The analysis over one snapshot of the store (see the module's docstring)."""
+
+    def __init__(self, view: View, account_id: str) -> None:
+        self.view, self.account_id = view, account_id
+        self.actors: dict[str, Actor] = {}
+        for user in USERS.all(view):
+            self.actors[user.arn] = Actor("user", user.user_name, user.arn, user,
+                                          user_policies(view, user),
+                                          principal_context(user, account_id))
+        for role in ROLES.all(view):
+            self.actors[role.arn] = Actor("role", role.role_name, role.arn, role,
+                                          role_policies(view, role),
+                                          principal_context(role, account_id))
+        self._admin_input = PolicyInput(compile_policy(_ADMIN_DOCUMENT), "AdministratorAccess",
+                                        PolicySourceType.AWS_MANAGED)
+        self._admin_memo: dict[str, bool] = {}
+        self._admin_with_memo: dict[tuple[str, tuple[int, ...], tuple[int, ...]], bool] = {}
+        self._hops: dict[str, list[Hop]] = {}
+        self._self_grants: dict[str, list[list[EscalationStep]]] = {}
+        self._start_grants: dict[tuple[str, str], list[list[EscalationStep]]] = {}
+        self._may: dict[tuple[str, str], bool] = {}
+        self._group_policies: dict[str, list[PolicyInput]] = {}
+        self._trusted: dict[str, dict[str, bool]] = {}
+
+    # ------------------------------------------------------------------ the engine's word
+
+    def request(self, actor: Actor, action: str, resource: str,
+                carried: Sequence[ContextEntry] = (),
+                resource_policy: PolicyInput | None = None) -> EvalResult:
+        """The engine's decision on one request `actor` makes."""
+        context = RequestContext([*actor.context, *carried])
+        return evaluate(EvalRequest(action, resource, context, actor.caller, self.account_id),
+                        actor.policies.identity, boundaries=actor.policies.boundaries,
+                        resource_policy=resource_policy)
+
+    def is_admin_with(self, actor: Actor, identity: Sequence[PolicyInput],
+                      boundaries: Sequence[PolicyInput]) -> bool:
+        """Whether `actor` with these policies is allowed every ADMIN_PROBES action on "*"."""
+        key = (actor.arn, tuple(id(p.policy) for p in identity),
+               tuple(id(p.policy) for p in boundaries))
+        found = self._admin_with_memo.get(key)
+        if found is None:
+            found = self._admin_with_memo[key] = self._probe(actor, identity, boundaries)
+        return found
+
+    def _probe(self, actor: Actor, identity: Sequence[PolicyInput],
+               boundaries: Sequence[PolicyInput]) -> bool:
+        identity_set, boundary_set = PolicySet(identity), PolicySet(boundaries)
+        context = RequestContext(actor.context)
+        return all(evaluate(EvalRequest(action, "*", context, actor.caller, self.account_id),
+                            identity_set, boundaries=boundary_set).decision == Decision.ALLOWED
+                   for action in ADMIN_PROBES)
+
+    def is_admin(self, actor: Actor) -> bool:
+        found = self._admin_memo.get(actor.arn)
+        if found is None:
+            found = self._admin_memo[actor.arn] = self.is_admin_with(
+                actor, actor.policies.identity.inputs, actor.policies.boundaries.inputs)
+        return found
+
+    def _step(self, actor: Actor, action: str, resource: str,
+              carried: Sequence[ContextEntry] = (), *,
+              resource_policy: PolicyInput | None = None, note: str = "") -> EscalationStep | None:
+        """The step when the engine allows it, with the statement that allowed it."""
+        if not self._may_allow(actor, action) and resource_policy is None:
+            return None
+        result = self.request(actor, action, resource, carried, resource_policy)
+        if result.decision != Decision.ALLOWED:
+            return None
+        allow = next((m for m in result.matched if m.statement.statement.effect == "Allow"),
+                     None)
+        statement = allow.statement.statement if allow is not None else None
+        return EscalationStep(
+            action, resource, actor.arn,
+            allow.source.source_id if allow is not None else None,
+            (statement.sid or f"#{statement.index + 1}") if statement is not None else None,
+            tuple(f"{e.key}={','.join(e.values)}" for e in carried), note)
+
+    def _may_allow(self, actor: Actor, action: str) -> bool:
+        """Cheap filter: does any identity statement's Action cover `action` with Allow?"""
+        key = (actor.arn, action)
+        found = self._may.get(key)
+        if found is None:
+            candidates, _ = actor.policies.identity.for_action(action.lower())
+            found = self._may[key] = any(st.statement.effect == "Allow" for _, st in candidates)
+        return found
+
+    # ------------------------------------------------------------------ granting oneself
+
+    def grants(self, grantor: Actor, target: Actor) -> Iterator[list[EscalationStep]]:
+        """Ways `grantor` makes `target` an administrator (grantor may be target)."""
+        policy_arn = [_entry("iam:PolicyARN", ADMIN_POLICY_ARN)]
+        identity = list(target.policies.identity.inputs)
+        boundaries = list(target.policies.boundaries.inputs)
+        with_admin = [*identity, self._admin_input]
+        own = "User" if target.kind == "user" else "Role"
+        if self.is_admin_with(target, with_admin, boundaries):
+            for action, carried in ((f"iam:Attach{own}Policy", policy_arn),
+                                    (f"iam:Put{own}Policy", [])):
+                step = self._step(grantor, action, target.arn, carried)
+                if step is not None:
+                    yield [step]
+            if target.kind == "user":
+                yield from self._group_grants(grantor, target)
+            yield from self._policy_version_grants(grantor, target, identity, boundaries)
+        elif boundaries:  # the boundary is in the way: remove it, then grant
+            if not self.is_admin_with(target, with_admin, []):
+                return
+            removal = self._step(grantor, f"iam:Delete{own}PermissionsBoundary", target.arn)
+            if removal is None:
+                removal = self._step(grantor, f"iam:Put{own}PermissionsBoundary", target.arn,
+                                     [_entry("iam:PermissionsBoundary", ADMIN_POLICY_ARN)])
+            if removal is None:
+                return
+            if self.is_admin_with(target, identity, []):
+                yield [removal]
+                return
+            for action, carried in ((f"iam:Attach{own}Policy", policy_arn),
+                                    (f"iam:Put{own}Policy", [])):
+                step = self._step(grantor, action, target.arn, carried)
+                if step is not None:
+                    yield [removal, step]
+
+    def _group_grants(self, grantor: Actor, target: Actor) -> Iterator[list[EscalationStep]]:
+        policy_arn = [_entry("iam:PolicyARN", ADMIN_POLICY_ARN)]
+        member_of = {g.group_name.casefold() for g in groups_of(self.view, target.name)}
+        for group in GROUPS.all(self.view):
+            if group.group_name.casefold() in member_of:
+                for action, carried in (("iam:AttachGroupPolicy", policy_arn),
+                                        ("iam:PutGroupPolicy", [])):
+                    step = self._step(grantor, action, group.arn, carried)
+                    if step is not None:
+                        yield [step]
+            elif self._may_allow(grantor, "iam:AddUserToGroup") and \
+                    self._group_makes_admin(target, group):
+                step = self._step(grantor, "iam:AddUserToGroup", group.arn,
+                                  note=f"adds user {target.name} to group {group.group_name}")
+                if step is not None:
+                    yield [step]
+
+    def _group_makes_admin(self, target: Actor, group: Group) -> bool:
+        extra = self._group_policies.get(group.group_name)
+        if extra is None:
+            extra = self._group_policies[group.group_name] = owned_policies(
+                self.view, "group", group.group_name)
+        return bool(extra) and self.is_admin_with(
+            target, [*target.policies.identity.inputs, *extra],
+            list(target.policies.boundaries.inputs))
+
+    def _policy_version_grants(self, grantor: Actor, target: Actor,
+                               identity: list[PolicyInput],
+                               boundaries: list[PolicyInput]) -> Iterator[list[EscalationStep]]:
+        """Customer managed policies attached to `target` (or its groups): rewrite one
+        (CreatePolicyVersion, set as default) or make a stored older version the default."""
+        if not (self._may_allow(grantor, "iam:CreatePolicyVersion")
+                or self._may_allow(grantor, "iam:SetDefaultPolicyVersion")):
+            return
+        for arn in self._attached_customer_policies(target):
+            policy = POLICIES.get(self.view, arn)
+            if policy is None:
+                continue
+            step = self._step(grantor, "iam:CreatePolicyVersion", arn,
+                              note="a new default version allowing everything")
+            if step is not None:
+                yield [step]
+            for version in POLICY_VERSIONS.find_by(self.view, "policy", arn):
+                if version.is_default_version:
+                    continue
+                candidate = PolicyInput(compile_policy(version.document), policy.policy_name,
+                                        PolicySourceType.USER_MANAGED)
+                if self.is_admin_with(target, [*identity, candidate], boundaries):
+                    step = self._step(grantor, "iam:SetDefaultPolicyVersion", arn,
+                                      note=f"makes version {version.version_id} the default")
+                    if step is not None:
+                        yield [step]
+
+    def _attached_customer_policies(self, target: Actor) -> list[str]:
+        owners = [(target.kind, target.name)]
+        if target.kind == "user":
+            owners += [("group", g.group_name) for g in groups_of(self.view, target.name)]
+        found: list[str] = []
+        for kind, name in owners:
+            for attachment in ATTACHMENTS.find_by(self.view, "owner", name):
+                if attachment.owner_kind == kind and \
+                        not attachment.policy_arn.startswith("arn:aws:iam::aws:"):
+                    found.append(attachment.policy_arn)
+        return list(dict.fromkeys(found))
+
+    # ------------------------------------------------------------------ acting as another
+
+    def becomes(self, actor: Actor, target: Actor) -> Iterator[tuple[list[EscalationStep],
+                                                                      str | None]]:
+        """Ways `actor` comes to act as `target`: the steps, and a resource they depend on."""
+        if target.kind == "user":
+            step = self._step(actor, "iam:CreateAccessKey", target.arn)
+            if step is not None:
+                yield [step], None
+            has_password = LOGIN_PROFILES.get(self.view, target.name.casefold()) is not None
+            login = "iam:UpdateLoginProfile" if has_password else "iam:CreateLoginProfile"
+            step = self._step(actor, login, target.arn)
+            if step is not None:
+                yield [step], None
+            return
+        role = target.record
+        assert isinstance(role, Role)
+        trust = trust_policy_input(role)
+        step = self._step(actor, "sts:AssumeRole", role.arn, resource_policy=trust) \
+            if self._trust_may_name(actor, role) else None
+        if step is not None:
+            yield [step], None
+        else:  # rewrite the trust policy to name the actor, then assume the role
+            update = self._step(actor, "iam:UpdateAssumeRolePolicy", role.arn,
+                                note=f"a trust policy that names {actor.arn}")
+            if update is not None:
+                yield [update, EscalationStep("sts:AssumeRole", role.arn, actor.arn,
+                                              role.role_name, None,
+                                              note="allowed by the rewritten trust policy")], \
+                    None
+        yield from self._service_edges(actor, role, trust)
+
+    def _trust_may_name(self, actor: Actor, role: Role) -> bool:
+        """Cheap filter before evaluating a trust policy: it can let `actor` in only when
+        the actor's own policies may allow sts:AssumeRole (the trust naming the account),
+        or the trust names the actor itself (by ARN or unique ID) or everyone."""
+        if self._may_allow(actor, "sts:AssumeRole"):
+            return True
+        text = role.assume_role_policy_document
+        return actor.arn in text or '"*"' in text or \
+            actor.record.user_id in text if isinstance(actor.record, User) else \
+            actor.arn in text or '"*"' in text or actor.record.role_id in text
+
+    def _service_edges(self, actor: Actor, role: Role,
+                       trust: PolicyInput) -> Iterator[tuple[list[EscalationStep], str | None]]:
+        trusted = self._trusted.setdefault(role.arn, {})
+        for edge in SERVICE_EDGES:
+            if edge.principal not in trusted:
+                trusted[edge.principal] = evaluate(
+                    EvalRequest("sts:AssumeRole", role.arn, RequestContext(),
+                                Caller.from_arn(edge.principal), self.account_id),
+                    resource_policy=trust).decision == Decision.ALLOWED
+            if not trusted[edge.principal]:
+                continue
+            steps: list[EscalationStep] = []
+            if edge.passes_role:
+                passed = self._step(actor, "iam:PassRole", role.arn,
+                                    [_entry("iam:PassedToService", edge.principal)])
+                if passed is None:
+                    continue
+                steps.append(passed)
+            for action in edge.actions:
+                step = self._step(actor, action, "*")
+                if step is None:
+                    break
+                steps.append(step)
+            else:
+                existing = edge.existing
+                if existing is not None and edge.principal == "ec2.amazonaws.com" and \
+                        edge.passes_role and INSTANCE_PROFILES.find_by(
+                            self.view, "role", role.role_name):
+                    existing = None  # the store holds an instance profile with the role
+                yield steps, existing
+
+    # ------------------------------------------------------------------ the search
+
+    def hops(self, actor: Actor) -> list[Hop]:
+        """Every principal `actor` can act as, each way (memoized: every start shares them).
+        Users are tried only when the actor may be allowed the action at all: the prefilter
+        keeps the work near-linear in the number of principals."""
+        found = self._hops.get(actor.arn)
+        if found is not None:
+            return found
+        found = []
+        users = any(self._may_allow(actor, a) for a in ("iam:CreateAccessKey",
+                                                        "iam:CreateLoginProfile",
+                                                        "iam:UpdateLoginProfile"))
+        for target in self.actors.values():
+            if target.arn == actor.arn or (target.kind == "user" and not users):
+                continue
+            found.extend(Hop(target, tuple(steps), needs)
+                         for steps, needs in self.becomes(actor, target))
+        self._hops[actor.arn] = found
+        return found
+
+    def self_grants(self, actor: Actor) -> list[list[EscalationStep]]:
+        """Ways `actor` makes itself an administrator (memoized)."""
+        found = self._self_grants.get(actor.arn)
+        if found is None:
+            found = self._self_grants[actor.arn] = list(self.grants(actor, actor))
+        return found
+
+    def paths_for(self, start: Actor) -> list[EscalationPath]:
+        """Every path by which `start` becomes an administrator, shortest first: breadth
+        first over the principals it can act as (each reached by its shortest chains, at
+        most MAX_HOPS principals long), then, at each, its being administrator, granting
+        itself that, or `start` granting it. Bounded by MAX_PATHS and deduplicated."""
+        found: dict[tuple[tuple[str, str, str], ...], EscalationPath] = {}
+
+        def add(steps: Sequence[EscalationStep], existing: str | None) -> None:
+            key = tuple((s.action, s.resource, s.via) for s in steps)
+            if key not in found:
+                found[key] = EscalationPath(tuple(steps), existing)
+
+        for grant in self.self_grants(start):
+            add(grant, None)
+        reached = {start.arn}
+        frontier: list[tuple[Actor, tuple[EscalationStep, ...], str | None]] = \
+            [(start, (), None)]
+        for _ in range(MAX_HOPS - 1):
+            following: list[tuple[Actor, tuple[EscalationStep, ...], str | None]] = []
+            arrived: set[str] = set()
+            for actor, steps, existing in frontier:
+                for hop in self.hops(actor):
+                    if hop.target.arn in reached:
+                        continue
+                    path, needs = steps + hop.steps, existing or hop.needs
+                    target = hop.target
+                    if self.is_admin(target):
+                        add(path, needs)
+                        continue  # an administrator needs no further hop
+                    for grant in [*self.self_grants(target), *self._grants_by_start(
+                            start, target)]:
+                        add(path + tuple(grant), needs)
+                    arrived.add(target.arn)
+                    following.append((target, path, needs))
+            if len(found) >= MAX_PATHS:
+                break
+            reached |= arrived
+            frontier = following
+        return sorted(found.values(), key=lambda p: (len(p.steps),
+                                                     p.requires_existing_resource is not None))[
+            :MAX_PATHS]
+
+    def _grants_by_start(self, start: Actor, target: Actor) -> list[list[EscalationStep]]:
+        """What `start`, the attacker, can grant a principal it acts as (memoized)."""
+        key = (start.arn, target.arn)
+        found = self._start_grants.get(key)
+        if found is None:
+            found = self._start_grants[key] = list(self.grants(start, target))
+        return found
+
+    def findings(self, principal_arns: Sequence[str] = ()) -> list[EscalationFinding]:
+        """One finding for every principal (of `principal_arns`, or all) that is or can
+        become an administrator."""
+        out: list[EscalationFinding] = []
+        chosen = [self.actors[a] for a in principal_arns if a in self.actors] \
+            if principal_arns else list(self.actors.values())
+        for actor in chosen:
+            if self.is_admin(actor):
+                out.append(EscalationFinding(actor.arn, True))
+                continue
+            paths = self.paths_for(actor)
+            if paths:
+                out.append(EscalationFinding(actor.arn, False, tuple(paths)))
+        return out
+
+
+def _entry(key: str, value: str) -> ContextEntry:
+    return ContextEntry(key, (value,), "string")
+
+
+class EscalationOperations(ServiceCore):
+    """find-privilege-escalation."""
+
+    def find_privilege_escalation(self, caller: Principal,
+                                  principal_arns: Sequence[str] = ()) -> list[EscalationFinding]:
+        """Every user and role that is, or can make itself, an administrator, with each
+        path. Reads every policy of the account: authorized as
+        iam:GetAccountAuthorizationDetails on "*"."""
+        view = self._read(caller, "GetAccountAuthorizationDetails", "*",
+                          params={"principalArns": list(principal_arns),
+                                  "privilegeEscalation": True})
+        return EscalationAnalysis(view, self.account_id).findings(principal_arns)
+
+
+__all__ = ["ADMIN_PROBES", "SERVICE_EDGES", "EscalationAnalysis", "EscalationFinding",
+           "EscalationOperations", "EscalationPath", "EscalationStep"]

@@ -19,6 +19,7 @@ import stat
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -245,11 +246,21 @@ def _sign_in_root(service: IamService, args: argparse.Namespace) -> Principal:
     return service.sign_in_root(service.account_id, password, code)
 
 
+# Set by `iamtui serve` around a command it runs for a request: the server's open store and
+# the principal whose signature it verified, so a command serves HTTP exactly as it runs here.
+SERVED: ContextVar[tuple[IamService, Principal] | None] = ContextVar("served", default=None)
+
+
 @contextmanager
 def session(args: argparse.Namespace) -> Iterator[tuple[IamService, Principal]]:
-    """Open the store named by --db / $IAMTUI_DB and authenticate the caller."""
+    """Open the store named by --db / $IAMTUI_DB and authenticate the caller (or, within a
+    request to `iamtui serve`, the server's store and the request's verified principal)."""
     from iamtui.service import IamService
 
+    served = SERVED.get()
+    if served is not None:
+        yield served
+        return
     service = IamService.open(args.db)
     try:
         yield service, caller_for(service, args)

@@ -52,9 +52,10 @@ from iamtui.policy import (
 from iamtui.security import access_keys as keys
 from iamtui.security.mfa import verify_code
 from iamtui.service import keyfiles
-from iamtui.service.core import Change, Principal, ServiceCore, View, denial_message
+from iamtui.service.core import Change, Principal, View, denial_message
 from iamtui.service.mfa_devices import DRIFT_META
 from iamtui.service.principals import trust_policy_input
+from iamtui.service.serving import ServingOperations
 from iamtui.service.tables import MFA_DEVICES, ROLE_SESSIONS, ROLES, RoleSession
 
 MIN_DURATION_SECONDS = 900
@@ -159,7 +160,7 @@ def validate_mfa_input(serial_number: str | None, token_code: str | None) -> Non
                           "regular expression pattern: [\\d]*")
 
 
-class StsOperations(ServiceCore):
+class StsOperations(ServingOperations):
     """sts:AssumeRole, sts:GetCallerIdentity, role sessions and their revocation."""
 
     # ------------------------------------------------------------------ plumbing
@@ -304,6 +305,7 @@ class StsOperations(ServiceCore):
             access_key_id, role.role_id, role.role_name, session_name,
             keys.secret_digest(secret), keys.secret_digest(token), issued, expiration,
             source_arn, mfa_at))
+        self.seal_secret(tx, access_key_id, secret)
         ROLES.put(tx, replace(role, role_last_used=RoleLastUsed(now, SESSION_REGION)))
         principal = self._session_principal(role.role_id, role.role_name, session_name,
                                             access_key_id, issued, mfa_at)

@@ -44,6 +44,16 @@ class RoleSession(Record):
     mfa_authenticated_at: datetime | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class SealedSecret(Record):
+    """An access key's or a role session's secret, sealed for `iamtui serve` (AES-256-GCM
+    under the serving key file, the key ID as associated data): verifying a SigV4 signature
+    needs the secret itself, which a digest cannot give back."""
+
+    access_key_id: str
+    ciphertext: str = field(repr=False)
+
+
 SCHEMA_VERSION = 1
 
 USERS = EntityTable("users", User, key=lambda u: u.user_id, indexes={
@@ -96,7 +106,9 @@ INSTANCE_PROFILES = EntityTable(
     indexes={"name": Index("instance_profile_name", casefold=True, unique=True),
              "role": Index("role_names", casefold=True)})
 
+SEALED_SECRETS = EntityTable("sealed_secrets", SealedSecret, key=lambda s: s.access_key_id)
+
 ALL_TABLES = (USERS, GROUPS, ROLES, POLICIES, POLICY_VERSIONS, INLINE_POLICIES, MEMBERSHIPS,
               ATTACHMENTS, ACCESS_KEYS, LOGIN_PROFILES, MFA_DEVICES, RESOURCE_POLICIES,
-              INSTANCE_PROFILES, ROLE_SESSIONS)
+              INSTANCE_PROFILES, ROLE_SESSIONS, SEALED_SECRETS)
 SCHEMA = schema_of(ALL_TABLES, version=SCHEMA_VERSION)

@@ -46,9 +46,9 @@ class Endpoint(NamedTuple):
 @pytest.fixture
 def endpoint(tmp_path: Path) -> Iterator[Endpoint]:
     """A served store (real clock: clients sign with the real time) with an admin's key."""
+    # the keys in the config folder (the suite's own), where CLI processes find them too
     svc = IamService.initialize(tmp_path / "store" / "iamtui.json", root_password=ROOT_PASSWORD,
-                                account_id=ACCOUNT_ID, alias="example",
-                                keys_dir=tmp_path / "keys")
+                                account_id=ACCOUNT_ID, alias="example")
     root = svc.root_principal()
     svc.enable_serving(root)
     svc.create_user(root, "admin")
@@ -194,6 +194,30 @@ def test_terraform_first_calls_replayed(endpoint: Endpoint) -> None:
     assert version["PolicyVersion"]["Document"] == document
     assert [p["PolicyName"] for p in iam.list_policies(Scope="Local")["Policies"]] == \
         ["tf-policy"]
+
+
+def test_cli_and_server_write_one_store_at_once(endpoint: Endpoint) -> None:
+    """The CLI (other processes) and the server share the store's file lock: users created
+    at the same time by both all exist, each create audited once (issue 17)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    db = str(endpoint.service.store.path)
+    env = {**os.environ, "IAMTUI_DB": db}
+    iam = client(endpoint)
+    processes = [subprocess.Popen([sys.executable, "-m", "iamtui", "create-user", "--user-name",
+                                   f"cli{n}", "--as-root", "--root-password-stdin"], env=env,
+                                  stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE, text=True) for n in range(3)]
+    with ThreadPoolExecutor(3) as pool:
+        list(pool.map(lambda n: iam.create_user(UserName=f"http{n}"), range(3)))
+    for process in processes:
+        _, err = process.communicate(ROOT_PASSWORD + "\n", timeout=120)
+        assert process.returncode == 0, err
+    names = {u["UserName"] for u in iam.list_users()["Users"]}
+    assert names == {"admin", *(f"cli{n}" for n in range(3)), *(f"http{n}" for n in range(3))}
+    created = [e["requestParameters"]["userName"] for e in audit_events(endpoint)
+               if e["eventName"] == "CreateUser"]
+    assert sorted(created) == sorted(names)  # admin's by the fixture, the rest here
 
 
 def test_narrow_user_is_refused_with_access_denied(endpoint: Endpoint) -> None:
@@ -420,6 +444,9 @@ def test_aws_cli_against_the_server(endpoint: Endpoint, tmp_path: Path) -> None:
         missing.stderr
     event = audit_events(endpoint)[-1]
     assert event["eventName"] == "CreateUser" and "aws-cli" in event["userAgent"]
+    paged = aws("iam", "list-users", "--page-size", "1")  # the CLI's paginator, page by page
+    assert paged.returncode == 0, paged.stderr
+    assert [u["UserName"] for u in json.loads(paged.stdout)["Users"]] == ["admin", "dave"]
 
 
 def test_iamtui_serve_command_enables_serving_and_prints_the_lines(tmp_path: Path) -> None:

@@ -196,6 +196,34 @@ def test_terraform_first_calls_replayed(endpoint: Endpoint) -> None:
         ["tf-policy"]
 
 
+def test_boto3_iam_example_runs_unchanged(endpoint: Endpoint) -> None:
+    """The shape of AWS's "IAM examples using SDK for Python (Boto3)" (user and key basics)
+    with boto3's resource API: create a user, attach a policy, make a key pair, use it,
+    list, then deactivate, delete and clean up, every call as the SDK makes it."""
+    resource = boto3.session.Session(
+        aws_access_key_id=endpoint.key_id, aws_secret_access_key=endpoint.secret,
+        region_name="us-east-1").resource("iam", endpoint_url=endpoint.url,
+                                          config=Config(retries={"total_max_attempts": 1}))
+    user = resource.create_user(UserName="example-user")
+    user.attach_policy(PolicyArn="arn:aws:iam::aws:policy/IAMReadOnlyAccess")
+    pair = user.create_access_key_pair()
+    new = client(endpoint, key_id=pair.access_key_id, secret=pair.secret_access_key)
+    assert new.get_user()["User"]["UserName"] == "example-user"
+    last = new.get_access_key_last_used(AccessKeyId=pair.access_key_id)
+    assert last["UserName"] == "example-user"
+    assert sorted(u.name for u in resource.users.all()) == ["admin", "example-user"]
+    assert [p.arn for p in user.attached_policies.all()] == \
+        ["arn:aws:iam::aws:policy/IAMReadOnlyAccess"]
+    pair.deactivate()
+    with pytest.raises(new.exceptions.ClientError) as caught:
+        new.get_user()
+    assert caught.value.response["Error"]["Code"] == "InvalidClientTokenId"
+    pair.delete()
+    user.detach_policy(PolicyArn="arn:aws:iam::aws:policy/IAMReadOnlyAccess")
+    user.delete()
+    assert [u.name for u in resource.users.all()] == ["admin"]
+
+
 def test_cli_and_server_write_one_store_at_once(endpoint: Endpoint) -> None:
     """The CLI (other processes) and the server share the store's file lock: users created
     at the same time by both all exist, each create audited once (issue 17)."""
@@ -400,6 +428,26 @@ def test_key_from_before_serving_is_refused_with_rotate_advice(tmp_path: Path) -
         assert new.secret_access_key not in (tmp_path / "s.json").read_text()
     finally:
         svc.close()
+
+
+def test_sealed_secrets_are_bound_to_their_key_id(endpoint: Endpoint) -> None:
+    """AES-256-GCM with the key ID as associated data: a sealed secret moved to another key's
+    record opens for neither (NIST SP 800-38D, authenticated additional data)."""
+    from dataclasses import replace as swap
+
+    from iamtui.service.serving import SealedSecretUnreadable
+    from iamtui.service.tables import SEALED_SECRETS
+
+    svc, root = endpoint.service, endpoint.root
+    other = svc.create_access_key(root, "admin")
+    theirs = SEALED_SECRETS.get(svc.store.snapshot(), other.key.access_key_id)
+    assert theirs is not None and other.secret_access_key not in theirs.ciphertext
+    with svc.store.transaction() as tx:
+        SEALED_SECRETS.put(tx, swap(theirs, access_key_id=endpoint.key_id))
+    with pytest.raises(SealedSecretUnreadable):
+        svc.signing_secret(endpoint.key_id)
+    svc.delete_access_key(root, other.key.access_key_id, "admin")
+    assert SEALED_SECRETS.get(svc.store.snapshot(), other.key.access_key_id) is None
 
 
 def test_only_root_enables_serving(endpoint: Endpoint) -> None:

@@ -448,6 +448,8 @@ def test_sealed_secrets_are_bound_to_their_key_id(endpoint: Endpoint) -> None:
         svc.signing_secret(endpoint.key_id)
     svc.delete_access_key(root, other.key.access_key_id, "admin")
     assert SEALED_SECRETS.get(svc.store.snapshot(), other.key.access_key_id) is None
+    svc.delete_user(root, "admin", cascade=True)  # its keys' secrets go with them
+    assert SEALED_SECRETS.get(svc.store.snapshot(), endpoint.key_id) is None
 
 
 def test_only_root_enables_serving(endpoint: Endpoint) -> None:

@@ -36,7 +36,7 @@ from iamtui.security.access_keys import (
     verify_secret,
 )
 from iamtui.service.core import Change, Principal, View
-from iamtui.service.serving import ServingOperations
+from iamtui.service.serving import ServingOperations, forget_secret
 from iamtui.service.tables import ACCESS_KEYS, USERS
 from iamtui.store import Tx
 
@@ -205,7 +205,7 @@ class AccessKeyOperations(ServingOperations):
             owner, _ = self._key_owner(change.tx, caller, user_name)
             self._owned_key(change.tx, owner, access_key_id)
             ACCESS_KEYS.delete(change.tx, access_key_id)
-            self.forget_secret(change.tx, access_key_id)
+            forget_secret(change.tx, access_key_id)
 
     def list_access_keys(self, caller: Principal, user_name: str | None = None
                          ) -> list[AccessKey]:

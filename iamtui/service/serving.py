@@ -28,6 +28,12 @@ class SealedSecretUnreadable(IamError):
     code, http_status = "ServiceFailure", 500
 
 
+def forget_secret(tx: object, access_key_id: str) -> None:
+    """Inside a deleting transaction: drop the key's sealed secret with the key."""
+    if SEALED_SECRETS.get(tx, access_key_id) is not None:
+        SEALED_SECRETS.delete(tx, access_key_id)
+
+
 class ServingOperations(ServiceCore):
     """Enabling `iamtui serve` on a store, and the secrets its signature checks need."""
 
@@ -60,11 +66,6 @@ class ServingOperations(ServiceCore):
         sealed = self._serving_cipher().encrypt(secret, associated_data=access_key_id)
         SEALED_SECRETS.put(tx, SealedSecret(access_key_id, sealed))
 
-    def forget_secret(self, tx: object, access_key_id: str) -> None:
-        """Inside a deleting transaction: drop the key's sealed secret with the key."""
-        if SEALED_SECRETS.get(tx, access_key_id) is not None:
-            SEALED_SECRETS.delete(tx, access_key_id)
-
     def signing_secret(self, access_key_id: str) -> str:
         """The secret access key a request signed with `access_key_id` must have used.
 
@@ -93,4 +94,4 @@ class ServingOperations(ServiceCore):
                 "file, or altered data): restore the key file from a backup.") from None
 
 
-__all__ = ["SERVING_META", "SealedSecretUnreadable", "ServingOperations"]
+__all__ = ["SERVING_META", "SealedSecretUnreadable", "ServingOperations", "forget_secret"]

@@ -55,7 +55,7 @@ from iamtui.service import keyfiles
 from iamtui.service.core import Change, Principal, View, denial_message
 from iamtui.service.mfa_devices import DRIFT_META
 from iamtui.service.principals import trust_policy_input
-from iamtui.service.serving import ServingOperations
+from iamtui.service.serving import ServingOperations, forget_secret
 from iamtui.service.tables import MFA_DEVICES, ROLE_SESSIONS, ROLES, RoleSession
 
 MIN_DURATION_SECONDS = 900
@@ -301,6 +301,7 @@ class StsOperations(ServingOperations):
         for stale in ROLE_SESSIONS.find_by(tx, "role", role.role_name):
             if stale.expiration <= now:  # expired sessions can never work again
                 ROLE_SESSIONS.delete(tx, stale.access_key_id)
+                forget_secret(tx, stale.access_key_id)
         ROLE_SESSIONS.put(tx, RoleSession(
             access_key_id, role.role_id, role.role_name, session_name,
             keys.secret_digest(secret), keys.secret_digest(token), issued, expiration,

@@ -452,6 +452,22 @@ def test_sealed_secrets_are_bound_to_their_key_id(endpoint: Endpoint) -> None:
     assert SEALED_SECRETS.get(svc.store.snapshot(), endpoint.key_id) is None
 
 
+def test_a_lost_serving_key_is_an_error_never_remade(endpoint: Endpoint) -> None:
+    """Like the audit and MFA keys (README, "Where the MFA seed key lives"): a missing
+    serving key is KeyFileMissing, naming the file and the way out, and is not made again,
+    which would hide that every sealed secret became unreadable."""
+    from iamtui.service.keyfiles import KeyFileMissing, key_path
+
+    svc = endpoint.service
+    path = key_path(svc.keys_dir, svc.store.snapshot().meta["store_id"], "serve")
+    path.unlink()
+    with pytest.raises(KeyFileMissing, match="rotate every access key"):
+        svc.signing_secret(endpoint.key_id)
+    with pytest.raises(KeyFileMissing):
+        svc.create_access_key(endpoint.root, "admin")
+    assert not path.exists()
+
+
 def test_only_root_enables_serving(endpoint: Endpoint) -> None:
     """Sealing secrets changes what the store keeps: the root user decides."""
     from iamtui.errors import AccessDenied

@@ -318,7 +318,7 @@ def test_tls_with_a_self_signed_localhost_certificate(tmp_path: Path) -> None:
 # ------------------------------------------------------------------ signatures refused
 
 
-def _signed(endpoint: Endpoint, body: dict[str, str]) -> Any:
+def _signed(endpoint: Endpoint, body: dict[str, str], service: str = "iam") -> Any:
     """A request signed by botocore's own SigV4 signer."""
     from botocore.auth import SigV4Auth
     from botocore.awsrequest import AWSRequest
@@ -327,8 +327,8 @@ def _signed(endpoint: Endpoint, body: dict[str, str]) -> Any:
     data = "&".join(f"{k}={quote(v, safe='')}" for k, v in body.items())
     request = AWSRequest("POST", endpoint.url + "/", data=data, headers={
         "Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
-    SigV4Auth(Credentials(endpoint.key_id, endpoint.secret), "iam",
-              "us-east-1").add_auth(request)
+    SigV4Auth(Credentials(endpoint.key_id, endpoint.secret), service,
+              "eu-west-3").add_auth(request)  # any region is taken
     return request
 
 
@@ -358,6 +358,13 @@ def test_signed_request_accepted_then_tampered_body_refused(endpoint: Endpoint) 
     request = _signed(endpoint, {**LIST, "PathPrefix": "/a/"})
     status, text = _send(endpoint, request, b"Action=ListUsers&Version=2010-05-08&PathPrefix=/b/")
     assert status == 403 and "<Code>SignatureDoesNotMatch</Code>" in text
+
+
+def test_scope_must_name_the_operations_service(endpoint: Endpoint) -> None:
+    """IAM User Guide, "Elements of an AWS API request signature": the credential scope names
+    the service; an IAM action signed for STS is refused."""
+    status, text = _send(endpoint, _signed(endpoint, LIST, service="sts"))
+    assert status == 403 and "scoped to correct service: 'iam'" in text
 
 
 def test_clock_sixteen_minutes_off_is_refused(endpoint: Endpoint) -> None:

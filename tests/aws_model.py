@@ -168,8 +168,32 @@ def dump() -> str:
     return json.dumps(model(), separators=(",", ":")) + "\n"
 
 
-if __name__ == "__main__":
-    sys.stdout.write(dump())
+
+
+def query_models() -> dict[str, Any]:
+    """IAM's and STS's service-2.json as `iamtui serve` reads them (iamtui/data/aws_query.json):
+    the metadata, operations and shapes, without the documentation, which is most of the
+    text and none of the protocol. Regenerate with `python tests/aws_model.py query`."""
+    import awscli  # noqa: F401  (its botocore and models, as in model())
+    import botocore.session
+
+    loader = botocore.session.get_session().get_component("data_loader")
+
+    def strip(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: strip(v) for k, v in node.items()
+                    if k not in ("documentation", "documentationUrl", "examples")}
+        if isinstance(node, list):
+            return [strip(v) for v in node]
+        return node
+
+    return {name: strip(loader.load_service_model(name, "service-2"))
+            for name in ("iam", "sts")}
+
+
+def dump_query() -> str:
+    """The text of iamtui/data/aws_query.json."""
+    return json.dumps(query_models(), separators=(",", ":")) + "\n"
 
 
 # ------------------------------------------------------------- answers against the model
@@ -256,3 +280,7 @@ def output_errors(operation: str, data: dict[str, Any]) -> str:
         return "" if not data else f"{operation} has no output, got {data}"
     report = ParamValidator().validate(_encoded_documents(data), shape)
     return report.generate_report() if report.has_errors() else ""
+
+
+if __name__ == "__main__":
+    sys.stdout.write(dump_query() if sys.argv[1:] == ["query"] else dump())

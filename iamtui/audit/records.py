@@ -209,6 +209,7 @@ def make_event(
     user_agent: str | None = None,
     secret_values: Iterable[str] = (),
     now: Callable[[], datetime] = utc_now,
+    request_id: str | None = None,
 ) -> dict[str, Any]:
     """Build one CloudTrail-shaped event, already redacted, ready for `AuditLog.append`.
 
@@ -238,6 +239,8 @@ def make_event(
     event["responseElements"] = dict(response_elements) if response_elements else None
     if additional_event_data is not None:
         event["additionalEventData"] = dict(additional_event_data)
+    if request_id is not None:
+        event["requestID"] = request_id
     event["eventID"] = str(uuid.uuid4())
     event["readOnly"] = read_only
     event["eventType"] = event_type or (CONSOLE_SIGN_IN if source == SIGNIN_SOURCE else API_CALL)

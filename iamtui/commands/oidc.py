@@ -6,18 +6,16 @@ from the network) and `test-web-identity` (the tester's question, offline)."""
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from iamtui.commands.common import parse_tags
 from iamtui.commands.registry import ArgumentError, Response, arg, command, read_document
-from iamtui.commands.session import session
+from iamtui.commands.session import session, unsigned_store
 from iamtui.model import aws_tag, aws_timestamp
 
 if TYPE_CHECKING:
-    from iamtui.service import IamService
+    pass
 
 _ARN = arg("--open-id-connect-provider-arn", required=True, metavar="ARN",
            help="the provider's ARN (arn:aws:iam::ACCOUNT:oidc-provider/HOST/PATH)")
@@ -141,18 +139,6 @@ def run_set_jwks(args: argparse.Namespace) -> Response:
     return Response({"OpenIDConnectProviderArn": provider.arn, "KeyIds": kids})
 
 
-@contextlib.contextmanager
-def _store(args: argparse.Namespace) -> Iterator[IamService]:
-    """The store alone: AssumeRoleWithWebIdentity is not signed, the token is the proof."""
-    from iamtui.service import IamService
-
-    service = IamService.open(args.db)
-    try:
-        yield service
-    finally:
-        service.close()
-
-
 @command("assume-role-with-web-identity", "Get temporary credentials for a role with an OIDC "
          "ID token (as `aws sts assume-role-with-web-identity`; needs no credentials).",
          arg("--role-arn", required=True, help="the role's ARN"),
@@ -165,7 +151,7 @@ def run_assume_role_with_web_identity(args: argparse.Namespace) -> Response:
     from iamtui.service.web_identity import aws_assume_role_with_web_identity
 
     token = read_document(args.web_identity_token, "--web-identity-token").strip()
-    with _store(args) as svc:
+    with unsigned_store(args) as svc:
         result = svc.assume_role_with_web_identity(args.role_arn, args.role_session_name,
                                                    token,
                                                    duration_seconds=args.duration_seconds)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any, NamedTuple
 
 from iamtui.commands.output import Response, printable
@@ -90,9 +91,14 @@ def read_text_file(path: str | os.PathLike[str], limit: int) -> str:
     return data.decode("utf-8")
 
 
+# False while `iamtui serve` runs a command for a request: a document sent over HTTP is the
+# document itself, and "file://..." in it must never read a file of the server's machine.
+LOCAL_FILES: ContextVar[bool] = ContextVar("local_files", default=True)
+
+
 def read_document(value: str, option: str, *, limit: int = DOCUMENT_READ_LIMIT) -> str:
     """A document argument: JSON text, or `file://PATH` to read it (at most `limit` bytes)."""
-    if value.startswith("file://"):
+    if value.startswith("file://") and LOCAL_FILES.get():
         # os.path, not pathlib: pathlib (and urllib.parse, ipaddress) cost a short command
         # such as simulate-custom-policy 4 ms of its start
         path = os.path.expanduser(value[len("file://"):])
@@ -110,6 +116,6 @@ def require(condition: bool, message: str) -> None:
         raise InvalidInput(message)
 
 
-__all__ = ["COMMANDS", "DOCUMENT_READ_LIMIT", "EXPORT_READ_LIMIT", "Arg", "ArgumentError",
-           "Command", "CommandFailure", "Handler", "Response", "arg", "command", "read_document",
-           "read_text_file", "require"]
+__all__ = ["COMMANDS", "DOCUMENT_READ_LIMIT", "EXPORT_READ_LIMIT", "LOCAL_FILES", "Arg",
+           "ArgumentError", "Command", "CommandFailure", "Handler", "Response", "arg", "command",
+           "read_document", "read_text_file", "require"]

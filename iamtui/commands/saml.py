@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from iamtui.commands.common import parse_tags
 from iamtui.commands.registry import ArgumentError, Response, arg, command, read_document
-from iamtui.commands.session import session
+from iamtui.commands.session import session, unsigned_store
 from iamtui.model import aws_tag, aws_timestamp
 
 if TYPE_CHECKING:
-    from iamtui.service import IamService
+    pass
 
 # 10,000,000 characters of metadata, at most 4 bytes each in UTF-8.
 METADATA_READ_LIMIT = 40_000_000
@@ -126,18 +124,6 @@ def parse_policy_arns(values: list[str] | None) -> list[str]:
     return arns
 
 
-@contextmanager
-def _store(args: argparse.Namespace) -> Iterator[IamService]:
-    """The store alone: AssumeRoleWithSAML is called without AWS credentials."""
-    from iamtui.service import IamService
-
-    service = IamService.open(args.db)
-    try:
-        yield service
-    finally:
-        service.close()
-
-
 @command("assume-role-with-saml", "Get temporary credentials for a role from a SAML "
          "response (as `aws sts assume-role-with-saml`; needs no credentials).",
          arg("--role-arn", required=True, help="the role's ARN"),
@@ -157,7 +143,7 @@ def run_assume_role_with_saml(args: argparse.Namespace) -> Response:
 
     policy = read_document(args.policy, "--policy") if args.policy is not None else None
     policy_arns = parse_policy_arns(args.policy_arns)
-    with _store(args) as svc:
+    with unsigned_store(args) as svc:
         result = svc.assume_role_with_saml(args.role_arn, args.principal_arn,
                                            args.saml_assertion,
                                            duration_seconds=args.duration_seconds,

@@ -22,6 +22,7 @@ import stat
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -271,11 +272,44 @@ def _sign_in_root(service: IamService, args: argparse.Namespace) -> Principal:
     return service.sign_in_root(service.account_id, password, code)
 
 
+# Set by `iamtui serve` around a command it runs for a request: the server's open store and
+# the principal whose signature it verified (None for the calls AWS takes unsigned), so a
+# command serves HTTP exactly as it runs here.
+SERVED: ContextVar[tuple[IamService, Principal | None] | None] = ContextVar("served",
+                                                                           default=None)
+
+
 @contextmanager
-def session(args: argparse.Namespace) -> Iterator[tuple[IamService, Principal]]:
-    """Open the store named by --db / $IAMTUI_DB and authenticate the caller."""
+def unsigned_store(args: argparse.Namespace) -> Iterator[IamService]:
+    """The store alone, for the STS calls AWS takes without credentials
+    (AssumeRoleWithWebIdentity, AssumeRoleWithSAML: the token or assertion is the proof);
+    within `iamtui serve`, the server's store."""
     from iamtui.service import IamService
 
+    served = SERVED.get()
+    if served is not None:
+        yield served[0]
+        return
+    service = IamService.open(args.db)
+    try:
+        yield service
+    finally:
+        service.close()
+
+
+@contextmanager
+def session(args: argparse.Namespace) -> Iterator[tuple[IamService, Principal]]:
+    """Open the store named by --db / $IAMTUI_DB and authenticate the caller (or, within a
+    request to `iamtui serve`, the server's store and the request's verified principal)."""
+    from iamtui.service import IamService
+
+    served = SERVED.get()
+    if served is not None:
+        service, caller = served
+        if caller is None:  # an unsigned request may run only the unsigned calls
+            raise InvalidClientTokenId("The request must be signed (SigV4).")
+        yield service, caller
+        return
     service = IamService.open(args.db)
     try:
         yield service, caller_for(service, args)

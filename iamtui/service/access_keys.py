@@ -35,7 +35,8 @@ from iamtui.security.access_keys import (
     secret_digest,
     verify_secret,
 )
-from iamtui.service.core import Change, Principal, ServiceCore, View
+from iamtui.service.core import Change, Principal, View
+from iamtui.service.serving import ServingOperations, forget_secret
 from iamtui.service.tables import ACCESS_KEYS, USERS
 from iamtui.store import Tx
 
@@ -129,7 +130,7 @@ def _audit_key(key: AccessKey) -> dict[str, Any]:
                           "userName": key.user_name, "createDate": iso_z(key.create_date)}}
 
 
-class AccessKeyOperations(ServiceCore):
+class AccessKeyOperations(ServingOperations):
     """The access-key half of `aws iam`, and authentication by access key."""
 
     # ------------------------------------------------------------------ whose keys
@@ -180,6 +181,7 @@ class AccessKeyOperations(ServiceCore):
                 key_id = new_access_key_id()
             key = AccessKey(key_id, owner, self.clock(), secret_digest(secret))
             ACCESS_KEYS.put(tx, key)
+            self.seal_secret(tx, key_id, secret)
             change.response = _audit_key(key)
         return NewAccessKey(key, secret)
 
@@ -210,6 +212,7 @@ class AccessKeyOperations(ServiceCore):
             owner, _ = self._key_owner(change.tx, caller, user_name)
             self._owned_key(change.tx, owner, access_key_id)
             ACCESS_KEYS.delete(change.tx, access_key_id)
+            forget_secret(change.tx, access_key_id)
 
     def list_access_keys(self, caller: Principal, user_name: str | None = None
                          ) -> list[AccessKey]:

@@ -77,6 +77,17 @@ def _keys_folder(keys_dir: Path | None) -> Path:
 
 
 @dataclass(frozen=True)
+class RequestInfo:
+    """Where a request over HTTP came from (`iamtui serve`): CloudTrail's sourceIPAddress,
+    userAgent and requestID, and the engine's aws:SourceIp and aws:SecureTransport."""
+
+    source_ip: str
+    user_agent: str
+    request_id: str
+    secure_transport: bool
+
+
+@dataclass(frozen=True)
 class Principal:
     """Who is calling: the account's root user, an IAM user, a role session or a federated
     user. Temporary credentials (an ASIA key with `session_issued_at`) may also be a user's
@@ -94,6 +105,7 @@ class Principal:
     mfa_authenticated_at: datetime | None = None
     console: bool = False
     session_issued_at: datetime | None = None
+    request: RequestInfo | None = None  # set for a request over HTTP (iamtui serve)
 
     @property
     def is_root(self) -> bool:
@@ -360,6 +372,10 @@ class ServiceCore:
             self.clock(), mfa_known=caller.console or caller.kind == "assumed-role"
             or caller.is_temporary,
             mfa_at=caller.mfa_authenticated_at, issued_at=caller.session_issued_at)
+        if caller.request is not None:  # the real connection's, over the implied defaults
+            when += [ContextEntry("aws:SourceIp", (caller.request.source_ip,), "ip"),
+                     ContextEntry("aws:SecureTransport",
+                                  (str(caller.request.secure_transport).lower(),), "boolean")]
         return simulation.merge_context([*who, *when], extra)
 
     def session_of(self, view: View, caller: Principal) -> RoleSession | None:
@@ -552,7 +568,10 @@ class ServiceCore:
             request_parameters=params, response_elements=response,
             error_code=error.code if error else None,
             error_message=error.message if error else None, read_only=read_only,
-            secret_values=secrets_used, now=self.clock)
+            secret_values=secrets_used, now=self.clock,
+            source_ip_address=caller.request.source_ip if caller.request else None,
+            user_agent=caller.request.user_agent if caller.request else None,
+            request_id=caller.request.request_id if caller.request else None)
 
     def _append_audit(self, record: Mapping[str, Any],
                       also: Callable[[Tx], None] | None = None) -> None:

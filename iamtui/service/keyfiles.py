@@ -31,10 +31,10 @@ from iamtui.store.files import (
     open_private,
 )
 
-KeyKind = Literal["audit", "mfa"]
+KeyKind = Literal["audit", "mfa", "serve"]
 MAX_KEY_FILE = 4096  # a key file holds one line of ~65 bytes; never read more
 
-_NAMES: dict[KeyKind, str] = {"audit": "audit", "mfa": "MFA"}
+_NAMES: dict[KeyKind, str] = {"audit": "audit", "mfa": "MFA", "serve": "serving"}
 _WITHOUT: dict[KeyKind, str] = {
     "audit": "without it no audit record can be sealed or verified, so the store cannot be "
              "used (every operation is audited)",
@@ -43,6 +43,9 @@ _WITHOUT: dict[KeyKind, str] = {
            "deactivate and delete every virtual MFA device (deactivate-mfa-device, "
            "delete-virtual-mfa-device) and enroll them again: once no device is left, the "
            "next enrollment makes a new key",
+    "serve": "without it no sealed secret can be read, so `iamtui serve` cannot verify any "
+             "signature. With no backup, rotate every access key (create a new one, delete "
+             "the old one) and assume the roles again",
 }
 
 
@@ -86,6 +89,18 @@ def seed_cipher(keys_dir: Path, store_id: str, *, seeds_exist: bool) -> mfa.Seed
 
 
 @translated()
+def serving_cipher(keys_dir: Path, store_id: str, *, create: bool) -> mfa.SeedCipher:
+    """The cipher that seals access-key and session secrets for `iamtui serve` (AES-256-GCM,
+    the same construction as the MFA seeds'). `create` makes its key file when serving is
+    first enabled; afterwards a missing one is KeyFileMissing, never quietly remade."""
+    path = key_path(keys_dir, store_id, "serve")
+    if create and not path.exists():
+        ensure_private_dir(keys_dir)
+        _create(path, mfa.new_key_file(), exclusive=False)
+    return mfa.SeedCipher.from_key_file(_read(path, "serve"), path)
+
+
+@translated()
 def check_private_if_present(path: Path) -> None:
     """Refuse `path` (StorePermissions) if it exists and others may read it or it is not the
     user's; used for the audit log and the MFA key when a store is opened."""
@@ -119,4 +134,4 @@ def _create(path: Path, data: bytes, *, exclusive: bool = True) -> None:
 
 
 __all__ = ["KeyFileMissing", "audit_key", "check_private_if_present", "create_keys",
-           "key_path", "seed_cipher"]
+           "key_path", "seed_cipher", "serving_cipher"]

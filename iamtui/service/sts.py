@@ -62,12 +62,12 @@ from iamtui.service import keyfiles
 from iamtui.service.core import (
     Change,
     Principal,
-    ServiceCore,
     View,
     check_temporary_limits,
 )
 from iamtui.service.mfa_devices import DRIFT_META, ROOT_OWNER
 from iamtui.service.principals import trust_policy_input
+from iamtui.service.serving import ServingOperations, forget_secret
 from iamtui.service.session_inputs import SessionInputs, chained, check_session_inputs
 from iamtui.service.tables import MFA_DEVICES, ROLE_SESSIONS, ROLES, USERS, RoleSession
 
@@ -188,7 +188,7 @@ def validate_mfa_input(serial_number: str | None, token_code: str | None) -> Non
                           "regular expression pattern: [\\d]*")
 
 
-class StsOperations(ServiceCore):
+class StsOperations(ServingOperations):
     """sts:AssumeRole, sts:GetCallerIdentity, role sessions and their revocation."""
 
     # ------------------------------------------------------------------ plumbing
@@ -388,12 +388,14 @@ class StsOperations(ServiceCore):
         for stale in ROLE_SESSIONS.find_by(tx, "role", owner_name):
             if stale.expiration <= now:  # expired sessions can never work again
                 ROLE_SESSIONS.delete(tx, stale.access_key_id)
+                forget_secret(tx, stale.access_key_id)  # and its sealed secret
         record = RoleSession(
             access_key_id, owner_id, owner_name, session_name,
             keys.secret_digest(secret), keys.secret_digest(token), issued, expiration,
             source_arn, mfa_at, session_type, inputs.policy, inputs.policy_arns,
             inputs.tags, inputs.transitive_tag_keys, inputs.source_identity)
         ROLE_SESSIONS.put(tx, record)
+        self.seal_secret(tx, access_key_id, secret)  # only where the store serves
         return Credentials(access_key_id, secret, token, expiration), record
 
     def _principal_of(self, session: RoleSession) -> Principal:

@@ -76,6 +76,16 @@ class DeletionTask(Record):
     reason: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class SealedSecret(Record):
+    """An access key's or a role session's secret, sealed for `iamtui serve` (AES-256-GCM
+    under the serving key file, the key ID as associated data): verifying a SigV4 signature
+    needs the secret itself, which a digest cannot give back."""
+
+    access_key_id: str
+    ciphertext: str = field(repr=False)
+
+
 SCHEMA_VERSION = 1
 
 USERS = EntityTable("users", User, key=lambda u: u.user_id, indexes={
@@ -131,8 +141,10 @@ SAML_PROVIDERS = EntityTable("saml_providers", SamlProvider, key=lambda p: p.arn
     "name": Index("name", casefold=True, unique=True)})
 DELETION_TASKS = EntityTable("deletion_tasks", DeletionTask, key=lambda t: t.deletion_task_id)
 
+SEALED_SECRETS = EntityTable("sealed_secrets", SealedSecret, key=lambda s: s.access_key_id)
+
 ALL_TABLES = (USERS, GROUPS, ROLES, POLICIES, POLICY_VERSIONS, INLINE_POLICIES, MEMBERSHIPS,
               ATTACHMENTS, ACCESS_KEYS, LOGIN_PROFILES, MFA_DEVICES, RESOURCE_POLICIES,
               INSTANCE_PROFILES, ROLE_SESSIONS, SAML_PROVIDERS, *CREDENTIAL_TABLES,
-              DELETION_TASKS)
+              DELETION_TASKS, SEALED_SECRETS)
 SCHEMA = schema_of(ALL_TABLES, version=SCHEMA_VERSION)

@@ -20,6 +20,7 @@ from iamtui.policy import ContextEntry
 from iamtui.service.core import Principal, Step, View
 from iamtui.service.inline import Dependent, OwnerOperations, owned_dependents
 from iamtui.service.owners import tag_context
+from iamtui.service.serving import forget_secret
 from iamtui.service.tables import (
     ACCESS_KEYS,
     ATTACHMENTS,
@@ -213,12 +214,18 @@ class UserOperations(OwnerOperations):
                 "delete login profile", (Step("DeleteLoginProfile", user.arn, {"userName": name}),),
                 lambda: LOGIN_PROFILES.delete(tx, name.casefold())))
         keys = ACCESS_KEYS.find_by(tx, "user", name)
+
+        def delete_keys() -> None:
+            for key in keys:
+                ACCESS_KEYS.delete(tx, key.access_key_id)
+                forget_secret(tx, key.access_key_id)  # a sealed secret goes with its key
+
         if keys:
             out.append(Dependent(
                 "delete access keys",
                 tuple(Step("DeleteAccessKey", user.arn,
                            {"userName": name, "accessKeyId": k.access_key_id}) for k in keys),
-                lambda: [ACCESS_KEYS.delete(tx, k.access_key_id) for k in keys]))
+                delete_keys))
         out += user_credential_dependents(tx, user)
         devices = MFA_DEVICES.find_by(tx, "user", name)
         if devices:

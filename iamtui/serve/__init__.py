@@ -1,0 +1,1 @@
+"""`iamtui serve`: IAM and STS over AWS's wire protocol (query protocol, SigV4)."""

@@ -1,0 +1,661 @@
+"""`iamtui serve` with real clients: boto3 and the AWS CLI against a server thread on a free
+loopback port, signing with iamtui's access keys (SigV4), authorized and audited as the CLI's
+calls are (issue 17)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, NamedTuple
+from urllib.parse import quote
+
+import pytest
+from helpers import ACCOUNT_ID, ROOT_PASSWORD
+
+from iamtui.serve import protocol
+from iamtui.serve.server import Served, Server
+from iamtui.service import IamService, Principal
+
+# awscli first: its botocore then serves boto3 too, as in the rest of the suite (the two
+# botocores mixed in one process disagree on the models)
+pytest.importorskip("awscli")
+boto3 = pytest.importorskip("boto3")
+from botocore.config import Config  # noqa: E402  (boto3 brings it)
+
+ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
+TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"},
+    "Action": "sts:AssumeRole"}]})
+
+
+class Endpoint(NamedTuple):
+    url: str
+    service: IamService
+    root: Principal
+    key_id: str
+    secret: str
+    served: Served
+
+
+@pytest.fixture
+def endpoint(tmp_path: Path) -> Iterator[Endpoint]:
+    """A served store (real clock: clients sign with the real time) with an admin's key."""
+    # the keys in the config folder (the suite's own), where CLI processes find them too
+    svc = IamService.initialize(tmp_path / "store" / "iamtui.json", root_password=ROOT_PASSWORD,
+                                account_id=ACCOUNT_ID, alias="example")
+    root = svc.root_principal()
+    svc.enable_serving(root)
+    svc.create_user(root, "admin")
+    svc.attach_policy(root, "user", "admin", ADMIN)
+    key = svc.create_access_key(root, "admin")
+    served = Served(svc, secure=False)
+    server = Server(("127.0.0.1", 0), served)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    host, port = server.server_address[:2]
+    try:
+        yield Endpoint(f"http://{host}:{port}", svc, root, key.key.access_key_id,
+                       key.secret_access_key, served)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
+        svc.close()
+
+
+def client(endpoint: Endpoint, name: str = "iam", key_id: str | None = None,
+           secret: str | None = None, token: str | None = None) -> Any:
+    session = boto3.session.Session(
+        aws_access_key_id=key_id or endpoint.key_id,
+        aws_secret_access_key=secret or endpoint.secret, aws_session_token=token,
+        region_name="us-east-1")
+    return session.client(name, endpoint_url=endpoint.url,
+                          config=Config(retries={"total_max_attempts": 1}))
+
+
+def audit_events(endpoint: Endpoint) -> list[dict[str, Any]]:
+    """The audit records, oldest first."""
+    return list(reversed(list(endpoint.service.audit.lookup_events())))
+
+
+def test_create_get_list_users_with_boto3(endpoint: Endpoint) -> None:
+    """IAM API Reference: CreateUser, GetUser, ListUsers, the query protocol's answers as boto3
+    parses them; each call audited with the connection's address, user agent and request ID
+    (CloudTrail User Guide, "CloudTrail record contents")."""
+    iam = client(endpoint)
+    created = iam.create_user(UserName="alice", Path="/eng/",
+                              Tags=[{"Key": "team", "Value": "blue"}])
+    assert created["User"]["Arn"] == f"arn:aws:iam::{ACCOUNT_ID}:user/eng/alice"
+    got = iam.get_user(UserName="alice")["User"]
+    assert got["Tags"] == [{"Key": "team", "Value": "blue"}]
+    assert isinstance(got["CreateDate"], datetime)
+    names = [u["UserName"] for u in iam.list_users()["Users"]]
+    assert names == ["admin", "alice"]
+    me = iam.get_user()["User"]["UserName"]
+    assert me == "admin"
+    event = next(e for e in reversed(audit_events(endpoint)) if e["eventName"] == "CreateUser")
+    assert event["sourceIPAddress"] == "127.0.0.1"
+    assert "Boto3" in event["userAgent"]
+    assert event["requestID"] == created["ResponseMetadata"]["RequestId"]
+    assert event["userIdentity"]["accessKeyId"] == endpoint.key_id
+
+
+def test_modeled_exception_and_status(endpoint: Endpoint) -> None:
+    """IAM API Reference, GetUser, Errors: NoSuchEntity, HTTP 404, as the modeled
+    NoSuchEntityException; EntityAlreadyExists is 409."""
+    iam = client(endpoint)
+    with pytest.raises(iam.exceptions.NoSuchEntityException) as caught:
+        iam.get_user(UserName="nobody")
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+    assert caught.value.response["Error"]["Type"] == "Sender"
+    iam.create_user(UserName="bob")
+    with pytest.raises(iam.exceptions.EntityAlreadyExistsException) as caught:
+        iam.create_user(UserName="bob")
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 409
+
+
+def test_paginator_and_waiter(endpoint: Endpoint) -> None:
+    """IAM API Reference, ListUsers (Marker, MaxItems, IsTruncated) through boto3's paginator;
+    the user_exists waiter (botocore's waiters-2.json for IAM)."""
+    iam = client(endpoint)
+    for n in range(5):
+        iam.create_user(UserName=f"u{n}")
+    pages = list(iam.get_paginator("list_users").paginate(PaginationConfig={"PageSize": 2}))
+    assert len(pages) == 3
+    assert [u["UserName"] for p in pages for u in p["Users"]] == \
+        ["admin", "u0", "u1", "u2", "u3", "u4"]
+    assert pages[0]["IsTruncated"] is True and pages[-1]["IsTruncated"] is False
+    iam.get_waiter("user_exists").wait(UserName="u3", WaiterConfig={"Delay": 0,
+                                                                    "MaxAttempts": 1})
+
+
+def test_policy_documents_travel_url_encoded(endpoint: Endpoint) -> None:
+    """IAM API Reference, GetUserPolicy: "The policy document returned in this structure is
+    URL-encoded compliant with RFC 3986"; boto3 decodes it back into a dict."""
+    iam = client(endpoint)
+    iam.create_user(UserName="carol")
+    document = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/a+b c"}]}
+    iam.put_user_policy(UserName="carol", PolicyName="p", PolicyDocument=json.dumps(document))
+    assert iam.get_user_policy(UserName="carol", PolicyName="p")["PolicyDocument"] == document
+
+
+def test_assume_role_then_call_with_session_credentials(endpoint: Endpoint) -> None:
+    """AWS STS API Reference: AssumeRole, then GetCallerIdentity signed with the temporary
+    credentials and X-Amz-Security-Token (IAM User Guide, "Use temporary credentials with
+    AWS resources")."""
+    iam = client(endpoint)
+    iam.create_role(RoleName="reader", AssumeRolePolicyDocument=TRUST)
+    iam.attach_role_policy(RoleName="reader",
+                           PolicyArn="arn:aws:iam::aws:policy/IAMReadOnlyAccess")
+    creds = client(endpoint, "sts").assume_role(
+        RoleArn=f"arn:aws:iam::{ACCOUNT_ID}:role/reader", RoleSessionName="s1")["Credentials"]
+    kw = {"key_id": creds["AccessKeyId"], "secret": creds["SecretAccessKey"],
+          "token": creds["SessionToken"]}
+    who = client(endpoint, "sts", **kw).get_caller_identity()
+    assert who["Arn"] == f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/reader/s1"
+    session_iam = client(endpoint, **kw)
+    assert "admin" in [u["UserName"] for u in session_iam.list_users()["Users"]]
+    with pytest.raises(session_iam.exceptions.ClientError) as caught:
+        session_iam.create_user(UserName="x")
+    assert caught.value.response["Error"]["Code"] == "AccessDenied"
+    with pytest.raises(session_iam.exceptions.ClientError) as caught:
+        client(endpoint, **{**kw, "token": creds["SessionToken"][:-2] + "xx"}).list_users()
+    assert caught.value.response["Error"]["Code"] == "InvalidClientTokenId"
+
+
+def test_terraform_first_calls_replayed(endpoint: Endpoint) -> None:
+    """What the Terraform AWS provider calls first, replayed with boto3 (Terraform cannot be
+    installed here): sts:GetCallerIdentity, iam:GetUser, then create and read a user, a role
+    and a policy with its default version (IAM API Reference: GetPolicyVersion returns the
+    document URL-encoded)."""
+    sts, iam = client(endpoint, "sts"), client(endpoint)
+    assert sts.get_caller_identity()["Account"] == ACCOUNT_ID
+    assert iam.get_user()["User"]["UserName"] == "admin"
+    iam.create_user(UserName="tf-user", Tags=[{"Key": "managed-by", "Value": "terraform"}])
+    assert iam.get_user(UserName="tf-user")["User"]["Tags"][0]["Value"] == "terraform"
+    role = iam.create_role(RoleName="tf-role", AssumeRolePolicyDocument=TRUST,
+                           MaxSessionDuration=7200)["Role"]
+    got = iam.get_role(RoleName="tf-role")["Role"]
+    assert got["Arn"] == role["Arn"] and got["MaxSessionDuration"] == 7200
+    assert got["AssumeRolePolicyDocument"] == json.loads(TRUST)
+    document = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "iam:GetUser", "Resource": "*"}]}
+    arn = iam.create_policy(PolicyName="tf-policy",
+                            PolicyDocument=json.dumps(document))["Policy"]["Arn"]
+    policy = iam.get_policy(PolicyArn=arn)["Policy"]
+    version = iam.get_policy_version(PolicyArn=arn, VersionId=policy["DefaultVersionId"])
+    assert version["PolicyVersion"]["Document"] == document
+    assert [p["PolicyName"] for p in iam.list_policies(Scope="Local")["Policies"]] == \
+        ["tf-policy"]
+
+
+def test_boto3_iam_example_runs_unchanged(endpoint: Endpoint) -> None:
+    """The shape of AWS's "IAM examples using SDK for Python (Boto3)" (user and key basics)
+    with boto3's resource API: create a user, attach a policy, make a key pair, use it,
+    list, then deactivate, delete and clean up, every call as the SDK makes it."""
+    resource = boto3.session.Session(
+        aws_access_key_id=endpoint.key_id, aws_secret_access_key=endpoint.secret,
+        region_name="us-east-1").resource("iam", endpoint_url=endpoint.url,
+                                          config=Config(retries={"total_max_attempts": 1}))
+    user = resource.create_user(UserName="example-user")
+    user.attach_policy(PolicyArn="arn:aws:iam::aws:policy/IAMReadOnlyAccess")
+    pair = user.create_access_key_pair()
+    new = client(endpoint, key_id=pair.access_key_id, secret=pair.secret_access_key)
+    assert new.get_user()["User"]["UserName"] == "example-user"
+    last = new.get_access_key_last_used(AccessKeyId=pair.access_key_id)
+    assert last["UserName"] == "example-user"
+    assert sorted(u.name for u in resource.users.all()) == ["admin", "example-user"]
+    assert [p.arn for p in user.attached_policies.all()] == \
+        ["arn:aws:iam::aws:policy/IAMReadOnlyAccess"]
+    pair.deactivate()
+    with pytest.raises(new.exceptions.ClientError) as caught:
+        new.get_user()
+    assert caught.value.response["Error"]["Code"] == "InvalidClientTokenId"
+    pair.delete()
+    user.detach_policy(PolicyArn="arn:aws:iam::aws:policy/IAMReadOnlyAccess")
+    user.delete()
+    assert [u.name for u in resource.users.all()] == ["admin"]
+
+
+def test_cli_and_server_write_one_store_at_once(endpoint: Endpoint) -> None:
+    """The CLI (other processes) and the server share the store's file lock: users created
+    at the same time by both all exist, each create audited once (issue 17)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    db = str(endpoint.service.store.path)
+    env = {**os.environ, "IAMTUI_DB": db}
+    iam = client(endpoint)
+    processes = [subprocess.Popen([sys.executable, "-m", "iamtui", "create-user", "--user-name",
+                                   f"cli{n}", "--as-root", "--root-password-stdin"], env=env,
+                                  stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE, text=True) for n in range(3)]
+    with ThreadPoolExecutor(3) as pool:
+        list(pool.map(lambda n: iam.create_user(UserName=f"http{n}"), range(3)))
+    for process in processes:
+        _, err = process.communicate(ROOT_PASSWORD + "\n", timeout=120)
+        assert process.returncode == 0, err
+    names = {u["UserName"] for u in iam.list_users()["Users"]}
+    assert names == {"admin", *(f"cli{n}" for n in range(3)), *(f"http{n}" for n in range(3))}
+    created = [e["requestParameters"]["userName"] for e in audit_events(endpoint)
+               if e["eventName"] == "CreateUser"]
+    assert sorted(created) == sorted(names)  # admin's by the fixture, the rest here
+
+
+def test_narrow_user_is_refused_with_access_denied(endpoint: Endpoint) -> None:
+    """IAM User Guide, "Policy evaluation logic": no allow is an implicit deny; the answer is
+    AccessDenied (403), and the refusal is audited."""
+    svc, root = endpoint.service, endpoint.root
+    svc.create_user(root, "narrow")
+    key = svc.create_access_key(root, "narrow")
+    iam = client(endpoint, key_id=key.key.access_key_id, secret=key.secret_access_key)
+    with pytest.raises(iam.exceptions.ClientError) as caught:
+        iam.list_users()
+    assert caught.value.response["Error"]["Code"] == "AccessDenied"
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    event = audit_events(endpoint)[-1]
+    assert event["eventName"] == "ListUsers" and event["errorCode"] == "AccessDenied"
+
+
+def test_source_ip_reaches_the_engine(endpoint: Endpoint) -> None:
+    """IAM User Guide, "AWS global condition context keys": aws:SourceIp is the requester's
+    address and aws:SecureTransport whether the request came over TLS."""
+    svc, root = endpoint.service, endpoint.root
+    svc.create_user(root, "fenced")
+    svc.put_user_policy(root, "fenced", "p", json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "iam:ListUsers", "Resource": "*",
+         "Condition": {"IpAddress": {"aws:SourceIp": "127.0.0.0/8"}}},
+        {"Effect": "Allow", "Action": "iam:GetUser", "Resource": "*",
+         "Condition": {"Bool": {"aws:SecureTransport": "true"}}}]}))
+    key = svc.create_access_key(root, "fenced")
+    iam = client(endpoint, key_id=key.key.access_key_id, secret=key.secret_access_key)
+    assert iam.list_users()["Users"]
+    with pytest.raises(iam.exceptions.ClientError) as caught:
+        iam.get_user(UserName="fenced")
+    assert caught.value.response["Error"]["Code"] == "AccessDenied"
+
+
+def test_tls_with_a_self_signed_localhost_certificate(tmp_path: Path) -> None:
+    """`--tls`: HTTPS with a certificate for localhost that clients trust by name (boto3's
+    verify=), and aws:SecureTransport true in the engine's context (IAM User Guide, "AWS
+    global condition context keys")."""
+    from iamtui.serve.tls import server_context
+
+    svc = IamService.initialize(tmp_path / "s.json", root_password=ROOT_PASSWORD,
+                                account_id=ACCOUNT_ID, keys_dir=tmp_path / "keys")
+    root = svc.root_principal()
+    svc.enable_serving(root)
+    svc.create_user(root, "tls")
+    svc.put_user_policy(root, "tls", "p", json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "iam:GetUser", "Resource": "*",
+         "Condition": {"Bool": {"aws:SecureTransport": "true"}}}]}))
+    key = svc.create_access_key(root, "tls")
+    context, ca_bundle = server_context(tmp_path / "tls")
+    assert server_context(tmp_path / "tls")[1].read_bytes() == ca_bundle.read_bytes()  # kept
+    server = Server(("127.0.0.1", 0), Served(svc, secure=True), context)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        iam = boto3.session.Session(
+            aws_access_key_id=key.key.access_key_id,
+            aws_secret_access_key=key.secret_access_key, region_name="us-east-1",
+        ).client("iam", endpoint_url=f"https://localhost:{server.server_address[1]}",
+                 verify=str(ca_bundle), config=Config(retries={"total_max_attempts": 1}))
+        assert iam.get_user(UserName="tls")["User"]["UserName"] == "tls"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
+        svc.close()
+
+
+# ------------------------------------------------------------------ signatures refused
+
+
+def _signed(endpoint: Endpoint, body: dict[str, str], service: str = "iam") -> Any:
+    """A request signed by botocore's own SigV4 signer."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    data = "&".join(f"{k}={quote(v, safe='')}" for k, v in body.items())
+    request = AWSRequest("POST", endpoint.url + "/", data=data, headers={
+        "Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+    SigV4Auth(Credentials(endpoint.key_id, endpoint.secret), service,
+              "eu-west-3").add_auth(request)  # any region is taken
+    return request
+
+
+def _send(endpoint: Endpoint, request: Any, body: bytes | None = None) -> tuple[int, str]:
+    import urllib.error
+    import urllib.request
+
+    data = body if body is not None else request.body.encode() \
+        if isinstance(request.body, str) else request.body
+    req = urllib.request.Request(endpoint.url + "/", data=data, method="POST",
+                                 headers=dict(request.headers.items()))
+    try:
+        with urllib.request.urlopen(req, timeout=10) as answer:
+            return answer.status, answer.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+LIST = {"Action": "ListUsers", "Version": "2010-05-08"}
+
+
+def test_signed_request_accepted_then_tampered_body_refused(endpoint: Endpoint) -> None:
+    """IAM User Guide, "Create a signed AWS API request": the payload hash is part of the
+    canonical request, so a body changed after signing fails with SignatureDoesNotMatch."""
+    request = _signed(endpoint, LIST)
+    assert _send(endpoint, request)[0] == 200
+    request = _signed(endpoint, {**LIST, "PathPrefix": "/a/"})
+    status, text = _send(endpoint, request, b"Action=ListUsers&Version=2010-05-08&PathPrefix=/b/")
+    assert status == 403 and "<Code>SignatureDoesNotMatch</Code>" in text
+
+
+def test_scope_must_name_the_operations_service(endpoint: Endpoint) -> None:
+    """IAM User Guide, "Elements of an AWS API request signature": the credential scope names
+    the service; an IAM action signed for STS is refused."""
+    status, text = _send(endpoint, _signed(endpoint, LIST, service="sts"))
+    assert status == 403 and "scoped to correct service: 'iam'" in text
+
+
+def test_clock_sixteen_minutes_off_is_refused(endpoint: Endpoint) -> None:
+    """IAM User Guide, "Troubleshoot signed requests": a request signed more than 15 minutes
+    from the server's time is refused ("Signature expired")."""
+    for minutes in (-16, 16):
+        request = _signed(endpoint, LIST)  # the server's clock is the one 16 minutes off
+        endpoint.served.clock = lambda m=minutes: datetime.now(UTC) + timedelta(minutes=m)
+        status, text = _send(endpoint, request)
+        assert status == 403 and "<Code>SignatureDoesNotMatch</Code>" in text
+        assert "Signature expired" in text or "not yet current" in text
+
+
+def test_unknown_key_unsigned_payload_and_sigv4a_refused(endpoint: Endpoint) -> None:
+    """IAM User Guide, "Signature Version 4": an unknown key is InvalidClientTokenId; the
+    server hashes the body itself, so UNSIGNED-PAYLOAD is refused; SigV4a is not taken."""
+    request = _signed(endpoint, LIST)
+    request.headers["X-Amz-Content-SHA256"] = "UNSIGNED-PAYLOAD"
+    assert "<Code>SignatureDoesNotMatch</Code>" in _send(endpoint, request)[1]
+    request = _signed(endpoint, LIST)
+    auth = request.headers["Authorization"]
+    request.headers.replace_header("Authorization", auth.replace(endpoint.key_id,
+                                                                 "AKIAAAAAAAAAAAAAAAAA"))
+    assert "<Code>InvalidClientTokenId</Code>" in _send(endpoint, request)[1]
+    request.headers.replace_header("Authorization", "AWS4-ECDSA-P256-SHA256 Credential=x")
+    assert "SigV4a" in _send(endpoint, request)[1]
+    assert "<Code>MissingAuthenticationToken</Code>" in _send(
+        endpoint, type("R", (), {"headers": {}, "body": b"Action=ListUsers"})())[1]
+
+
+def test_body_larger_than_any_request_is_refused_unread(endpoint: Endpoint) -> None:
+    """A Content-Length beyond the largest IAM request (a 131,072-character policy,
+    URL-encoded, with a margin) is answered 413 before anything is read."""
+    import http.client
+
+    from iamtui.serve.server import MAX_BODY
+
+    host, port = endpoint.url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    connection.putrequest("POST", "/")
+    connection.putheader("Content-Length", str(MAX_BODY + 1))
+    connection.endheaders()
+    answer = connection.getresponse()
+    assert answer.status == 413
+    assert b"<Code>RequestEntityTooLarge</Code>" in answer.read()
+    connection.close()
+
+
+def test_key_from_before_serving_is_refused_with_rotate_advice(tmp_path: Path) -> None:
+    """A store that never served keeps no recoverable secret: a key created before serving
+    was enabled cannot sign requests, and the answer says to rotate it (issue 17)."""
+    svc = IamService.initialize(tmp_path / "s.json", root_password=ROOT_PASSWORD,
+                                account_id=ACCOUNT_ID, keys_dir=tmp_path / "keys")
+    try:
+        root = svc.root_principal()
+        svc.create_user(root, "old")
+        old = svc.create_access_key(root, "old")
+        assert not list((tmp_path / "keys").glob("*.serve.key"))
+        text = (tmp_path / "s.json").read_text()
+        assert "sealed_secrets" not in text or old.key.access_key_id not in text.split(
+            "sealed_secrets")[1]
+        svc.enable_serving(root)
+        assert list((tmp_path / "keys").glob("*.serve.key"))
+        with pytest.raises(Exception, match="rotate it"):
+            svc.signing_secret(old.key.access_key_id)
+        new = svc.create_access_key(root, "old")
+        assert svc.signing_secret(new.key.access_key_id) == new.secret_access_key
+        assert new.secret_access_key not in (tmp_path / "s.json").read_text()
+    finally:
+        svc.close()
+
+
+def test_sealed_secrets_are_bound_to_their_key_id(endpoint: Endpoint) -> None:
+    """AES-256-GCM with the key ID as associated data: a sealed secret moved to another key's
+    record opens for neither (NIST SP 800-38D, authenticated additional data)."""
+    from dataclasses import replace as swap
+
+    from iamtui.service.serving import SealedSecretUnreadable
+    from iamtui.service.tables import SEALED_SECRETS
+
+    svc, root = endpoint.service, endpoint.root
+    other = svc.create_access_key(root, "admin")
+    theirs = SEALED_SECRETS.get(svc.store.snapshot(), other.key.access_key_id)
+    assert theirs is not None and other.secret_access_key not in theirs.ciphertext
+    with svc.store.transaction() as tx:
+        SEALED_SECRETS.put(tx, swap(theirs, access_key_id=endpoint.key_id))
+    with pytest.raises(SealedSecretUnreadable):
+        svc.signing_secret(endpoint.key_id)
+    svc.delete_access_key(root, other.key.access_key_id, "admin")
+    assert SEALED_SECRETS.get(svc.store.snapshot(), other.key.access_key_id) is None
+    svc.delete_user(root, "admin", cascade=True)  # its keys' secrets go with them
+    assert SEALED_SECRETS.get(svc.store.snapshot(), endpoint.key_id) is None
+
+
+def test_a_lost_serving_key_is_an_error_never_remade(endpoint: Endpoint) -> None:
+    """Like the audit and MFA keys (README, "Where the MFA seed key lives"): a missing
+    serving key is KeyFileMissing, naming the file and the way out, and is not made again,
+    which would hide that every sealed secret became unreadable."""
+    from iamtui.service.keyfiles import KeyFileMissing, key_path
+
+    svc = endpoint.service
+    path = key_path(svc.keys_dir, svc.store.snapshot().meta["store_id"], "serve")
+    path.unlink()
+    with pytest.raises(KeyFileMissing, match="rotate every access key"):
+        svc.signing_secret(endpoint.key_id)
+    with pytest.raises(KeyFileMissing):
+        svc.create_access_key(endpoint.root, "admin")
+    assert not path.exists()
+
+
+def test_only_root_enables_serving(endpoint: Endpoint) -> None:
+    """Sealing secrets changes what the store keeps: the root user decides."""
+    from iamtui.errors import AccessDenied
+
+    user = endpoint.service.authenticate_access_key(endpoint.key_id, endpoint.secret)
+    with pytest.raises(AccessDenied):
+        endpoint.service.enable_serving(user)
+
+
+def test_query_model_matches_botocore() -> None:
+    """iamtui/data/aws_query.json is botocore's IAM and STS models without documentation."""
+    from aws_model import dump_query
+
+    path = Path(protocol.__file__).parent.parent / "data" / "aws_query.json"
+    assert path.read_text(encoding="utf-8") == dump_query()
+
+
+# ------------------------------------------------------------------------------- AWS CLI
+
+
+def test_aws_cli_against_the_server(endpoint: Endpoint, tmp_path: Path) -> None:
+    """The AWS CLI (awscli package) with --endpoint-url: create and get a user, and a
+    modeled error exits 255 with AWS's message (AWS CLI User Guide, "Return codes")."""
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": endpoint.key_id,
+           "AWS_SECRET_ACCESS_KEY": endpoint.secret, "AWS_DEFAULT_REGION": "us-east-1",
+           "AWS_MAX_ATTEMPTS": "1", "AWS_CONFIG_FILE": str(tmp_path / "none"),
+           "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")}
+
+    def aws(*words: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "awscli", *words, "--endpoint-url",
+                               endpoint.url, "--output", "json"], env=env, text=True,
+                              capture_output=True, timeout=120)
+
+    made = aws("iam", "create-user", "--user-name", "dave")
+    assert made.returncode == 0, made.stderr
+    assert json.loads(made.stdout)["User"]["UserName"] == "dave"
+    missing = aws("iam", "get-user", "--user-name", "nobody")
+    assert missing.returncode == 255
+    assert "An error occurred (NoSuchEntity) when calling the GetUser operation" in \
+        missing.stderr
+    event = audit_events(endpoint)[-1]
+    assert event["eventName"] == "CreateUser" and "aws-cli" in event["userAgent"]
+    paged = aws("iam", "list-users", "--page-size", "1")  # the CLI's paginator, page by page
+    assert paged.returncode == 0, paged.stderr
+    assert [u["UserName"] for u in json.loads(paged.stdout)["Users"]] == ["admin", "dave"]
+
+
+def test_iamtui_serve_command_enables_serving_and_prints_the_lines(tmp_path: Path) -> None:
+    """`iamtui serve` (as root, the first time) enables serving, prints the endpoint and the
+    lines to paste, and answers a client signed with a key created afterwards."""
+    db = tmp_path / "s.json"
+    env = {**os.environ, "IAMTUI_DB": str(db)}
+    init = subprocess.run([sys.executable, "-m", "iamtui", "init", "--account-id", ACCOUNT_ID,
+                           "--root-password-stdin"], input=ROOT_PASSWORD + "\n", env=env,
+                          text=True, capture_output=True, timeout=60)
+    assert init.returncode == 0, init.stderr
+    server = subprocess.Popen([sys.executable, "-m", "iamtui", "serve", "--port", "0",
+                               "--as-root", "--root-password-stdin"], env=env, text=True,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE)
+    try:
+        assert server.stdin is not None and server.stdout is not None
+        server.stdin.write(ROOT_PASSWORD + "\n")
+        server.stdin.close()
+        first = server.stdout.readline()
+        assert first.startswith("iamtui serves IAM and STS at http://127.0.0.1:")
+        url = first.rsplit(" ", 1)[1].strip()
+        lines = [server.stdout.readline() for _ in range(10)]
+        assert any(f'iam = "{url}"' in line for line in lines)
+        assert any(f"--endpoint-url {url}" in line for line in lines)
+        svc = IamService.open(db)
+        try:
+            root = svc.root_principal()
+            svc.create_user(root, "ops")
+            svc.attach_policy(root, "user", "ops", ADMIN)
+            key = svc.create_access_key(root, "ops")
+        finally:
+            svc.close()
+        sts = boto3.session.Session(
+            aws_access_key_id=key.key.access_key_id,
+            aws_secret_access_key=key.secret_access_key, region_name="us-east-1",
+        ).client("sts", endpoint_url=url, config=Config(retries={"total_max_attempts": 1}))
+        assert sts.get_caller_identity()["Arn"] == f"arn:aws:iam::{ACCOUNT_ID}:user/ops"
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+# ------------------------------------------------------------------------- the parser
+
+
+def _strategy(shapes: dict[str, Any], name: str, depth: int = 0) -> Any:
+    """Any input botocore could send for shape `name` (strings, numbers, booleans, lists,
+    maps and structures; timestamps and blobs, which no served operation takes, left out)."""
+    from hypothesis import strategies as st
+
+    shape = shapes[name]
+    kind = shape["type"]
+    text = st.text(st.characters(exclude_categories=("Cs",)), max_size=8)
+    if kind == "structure":
+        members = {m: _strategy(shapes, r["shape"], depth + 1)
+                   for m, r in shape.get("members", {}).items()
+                   if shapes[r["shape"]]["type"] not in ("timestamp", "blob") and depth < 3}
+        required = {m: members.pop(m) for m in shape.get("required", []) if m in members}
+        # a structure with nothing in it sends nothing: on the wire, no item at all
+        return st.fixed_dictionaries(required, optional=members).filter(
+            lambda d: bool(d) or depth == 0)
+    if kind == "list":
+        return st.lists(_strategy(shapes, shape["member"]["shape"], depth + 1), max_size=3)
+    if kind == "map":
+        return st.dictionaries(text, _strategy(shapes, shape["value"]["shape"], depth + 1),
+                               max_size=3)
+    if kind in ("integer", "long"):
+        return st.integers(-(2**31), 2**31 - 1)
+    if kind == "boolean":
+        return st.booleans()
+    return text
+
+
+@pytest.mark.parametrize(("service", "action"), [
+    ("iam", "CreateUser"), ("iam", "SimulateCustomPolicy"), ("iam", "PutUserPolicy"),
+    ("iam", "UpdateAssumeRolePolicy"), ("sts", "AssumeRole")])
+def test_parser_reads_what_botocore_serializes(service: str, action: str) -> None:
+    """AWS's query protocol as botocore writes it (lists as Name.member.N, maps as
+    Name.entry.N.key/value, nested structures, empty lists, URL-encoded text) parses back
+    into the very input botocore was given."""
+    from botocore.model import ServiceModel
+    from botocore.serialize import create_serializer
+    from hypothesis import given, settings
+
+    model = protocol.models()[service]
+    op = ServiceModel(model, service).operation_model(action)
+    serializer = create_serializer("query", include_validation=False)
+
+    @settings(max_examples=60, deadline=None)
+    @given(_strategy(model["shapes"], model["operations"][action]["input"]["shape"]))
+    def round_trip(params: dict[str, Any]) -> None:
+        body = serializer.serialize_to_request(params, op)["body"]
+        form = {k: str(v) for k, v in body.items()}
+        expected = {k: v for k, v in params.items()}
+        assert protocol.parse_request(service, form) == (action, _without_empty(expected))
+
+    round_trip()
+
+
+def _without_empty(value: Any) -> Any:
+    # botocore sends an empty list as "Name=" (so the parser reads []), an empty map not at all
+    if isinstance(value, dict):
+        return {k: _without_empty(v) for k, v in value.items() if v != {}}
+    if isinstance(value, list):
+        return [_without_empty(v) for v in value]
+    return value
+
+
+def test_web_identity_is_taken_unsigned_and_nothing_else_is(endpoint: Endpoint) -> None:
+    """AssumeRoleWithWebIdentity's API reference: "Calling AssumeRoleWithWebIdentity does
+    not require the use of AWS security credentials" — boto3 sends it unsigned, and the
+    server answers it from its own store; an unsigned call to anything else is refused."""
+    import time
+
+    from botocore import UNSIGNED
+    from oidc_helpers import GITHUB, github_claims, jwks, rsa_key
+
+    svc, root = endpoint.service, endpoint.root
+    provider = svc.create_open_id_connect_provider(root, GITHUB, ["sts.amazonaws.com"])
+    svc.set_open_id_connect_provider_jwks(root, provider.arn, jwks(rsa_key()))
+    svc.create_role(root, "deploy", json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Federated": provider.arn},
+        "Action": "sts:AssumeRoleWithWebIdentity"}]}))
+    token = rsa_key().sign(github_claims(int(time.time())))
+    unsigned = boto3.session.Session(region_name="us-east-1").client(
+        "sts", endpoint_url=endpoint.url,
+        config=Config(signature_version=UNSIGNED, retries={"total_max_attempts": 1}))
+    answer = unsigned.assume_role_with_web_identity(
+        RoleArn=f"arn:aws:iam::{ACCOUNT_ID}:role/deploy", RoleSessionName="ci",
+        WebIdentityToken=token)
+    assert answer["Credentials"]["AccessKeyId"].startswith("ASIA")
+    assert answer["AssumedRoleUser"]["Arn"].endswith(":assumed-role/deploy/ci")
+    with pytest.raises(unsigned.exceptions.ClientError) as refused:
+        unsigned.get_caller_identity()
+    assert refused.value.response["Error"]["Code"] in ("MissingAuthenticationToken",
+                                                       "InvalidClientTokenId",
+                                                       "IncompleteSignature",
+                                                       "SignatureDoesNotMatch")

@@ -99,6 +99,27 @@ def test_a_github_job_assumes_the_role_without_credentials(cli_run: CliRunner,
     assert me["Arn"] == f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/deploy/gh-42"
 
 
+def test_session_policies_on_the_command_line(cli_run: CliRunner, tmp_path: Path) -> None:
+    """`--policy file://...` and `--policy-arns arn=ARN` limit the session as on
+    `aws sts assume-role` (AWS CLI reference, assume-role-with-web-identity), and the
+    answer carries PackedPolicySize."""
+    _github_role(cli_run, tmp_path)
+    (tmp_path / "token").write_text(rsa_key().sign(github_claims(int(time.time()))))
+    (tmp_path / "deny.json").write_text(json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "Action": "*", "Resource": "*"}]}))
+    out = cli_run.ok("assume-role-with-web-identity", "--role-arn", ROLE,
+                     "--role-session-name", "gh", "--web-identity-token",
+                     f"file://{tmp_path}/token", "--policy", f"file://{tmp_path}/deny.json",
+                     "--policy-arns", "arn=arn:aws:iam::aws:policy/ReadOnlyAccess")
+    assert_matches_aws_model("sts", "AssumeRoleWithWebIdentity", out)
+    assert out["PackedPolicySize"] > 0
+    code, _, err = cli_run.run("assume-role-with-web-identity", "--role-arn", ROLE,
+                               "--role-session-name", "gh", "--web-identity-token",
+                               f"file://{tmp_path}/token", "--policy-arns",
+                               f"arn=arn:aws:iam::{ACCOUNT_ID}:policy/none")
+    assert code == 254 and "(MalformedPolicyDocument)" in err
+
+
 def test_a_job_on_another_branch_is_access_denied(cli_run: CliRunner, tmp_path: Path) -> None:
     _github_role(cli_run, tmp_path)
     text = rsa_key().sign(github_claims(int(time.time()),

@@ -492,7 +492,9 @@ def test_session_policies_limit_the_session(federated: IamService, root: Princip
 
 def test_session_policy_rules(federated: IamService, idp: IdP, clock: FakeClock) -> None:
     """A session policy must be a valid identity policy (MalformedPolicyDocument), of at
-    most 2,048 characters (ValidationError); PolicyArns at most 10 and existing."""
+    most 2,048 characters of the API's range (ValidationError); PolicyArns at most 10 and
+    existing: the rules AssumeRole applies (STS API Reference, AssumeRoleWithSAML, Policy
+    and PolicyArns; the same checks as assume-role, session_inputs.py)."""
     response = idp.response(roles=[PAIR], now=clock.now)
     with pytest.raises(MalformedPolicyDocument):
         federated.assume_role_with_saml(ROLE, PROVIDER, response, policy='{"Statement": 1}')
@@ -502,9 +504,16 @@ def test_session_policy_rules(federated: IamService, idp: IdP, clock: FakeClock)
         federated.assume_role_with_saml(
             ROLE, PROVIDER, response,
             policy_arns=[f"arn:aws:iam::{ACCOUNT_ID}:policy/p{i}" for i in range(11)])
-    with pytest.raises(ValidationError, match="does not exist"):
+    with pytest.raises(ValidationError, match="policy"):
+        federated.assume_role_with_saml(ROLE, PROVIDER, response, policy='{"a": "\u0100"}')
+    with pytest.raises(MalformedPolicyDocument, match="does not exist"):
         federated.assume_role_with_saml(
             ROLE, PROVIDER, response, policy_arns=[f"arn:aws:iam::{ACCOUNT_ID}:policy/none"])
+    result = federated.assume_role_with_saml(ROLE, PROVIDER, response, policy_arns=[
+        "arn:aws:iam::aws:policy/ReadOnlyAccess"])
+    shown = aws_assume_role_with_saml(result)
+    assert 0 < shown["PackedPolicySize"] <= 100
+    matches_model("sts", "AssumeRoleWithSAML", shown)
 
 
 # ---------------------------------------------------------------------------- parsers

@@ -29,7 +29,7 @@ from oidc_helpers import (
     rsa_key,
 )
 
-from iamtui.errors import AccessDenied, IamError, ValidationError
+from iamtui.errors import AccessDenied, IamError, MalformedPolicyDocument, ValidationError
 from iamtui.service import IamService, Principal
 from iamtui.service.web_identity import (
     ExpiredTokenException,
@@ -379,3 +379,61 @@ def test_any_header_and_signature_ends_as_an_sts_error_or_verifies(
     except IamError:
         return
     assert (alg, kid, signature) in {("RS256", "rsa-1", "rsa"), ("ES256", "ec-1", "ec")}
+
+
+def test_session_policies_limit_the_session(federation: IamService, root: Principal,
+                                            clock: FakeClock) -> None:
+    """Policy and PolicyArns of AssumeRoleWithWebIdentity are session policies: the
+    session may do what both the role's policies and they allow, a deny in them wins, and
+    the answer carries PackedPolicySize (STS API Reference, AssumeRoleWithWebIdentity;
+    IAM User Guide, "Session policies")."""
+    federation.put_role_policy(root, "deploy", "iam", json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": ["iam:ListUsers", "iam:ListRoles", "iam:GetRole"],
+            "Resource": "*"}]}))
+
+    def session(**kwargs) -> tuple[Principal, dict]:
+        result = federation.assume_role_with_web_identity(ROLE_ARN, "gh", token(clock),
+                                                          **kwargs)
+        creds = result.session.credentials
+        return federation.authenticate_session(
+            creds.access_key_id, creds.secret_access_key, creds.session_token
+        ), aws_assume_role_with_web_identity(result)
+
+    plain, shown = session()
+    assert "PackedPolicySize" not in shown and federation.list_roles(plain)
+    limited, shown = session(policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["iam:ListUsers", "iam:CreateUser", "iam:GetRole"],
+         "Resource": "*"},
+        {"Effect": "Deny", "Action": "iam:GetRole", "Resource": "*"}]}))
+    assert 0 < shown["PackedPolicySize"] <= 100
+    assert_matches_aws_model("sts", "AssumeRoleWithWebIdentity", shown)
+    assert federation.list_users(limited) == []  # allowed (there are no users)
+    with pytest.raises(AccessDenied):
+        federation.list_roles(limited)  # the role allows it, the session policy does not
+    with pytest.raises(AccessDenied):
+        federation.create_user(limited, "dave")  # the session policy allows, the role not
+    with pytest.raises(AccessDenied):
+        federation.get_role(limited, "deploy")  # both allow; the session policy denies
+    by_arn, _ = session(policy_arns=["arn:aws:iam::aws:policy/IAMReadOnlyAccess"])
+    assert federation.list_roles(by_arn)
+
+
+def test_session_policy_rules(federation: IamService, clock: FakeClock) -> None:
+    """The rules AssumeRole applies to session policies: Policy 1-2,048 characters of the
+    API's range (ValidationError), an identity policy (MalformedPolicyDocument), at most 10
+    PolicyArns that exist (STS API Reference, AssumeRoleWithWebIdentity)."""
+    def call(**kwargs) -> None:
+        federation.assume_role_with_web_identity(ROLE_ARN, "gh", token(clock), **kwargs)
+
+    with pytest.raises(MalformedPolicyDocument):
+        call(policy='{"Statement": 1}')
+    with pytest.raises(ValidationError, match="2048"):
+        call(policy="x" * 2049)
+    with pytest.raises(ValidationError, match="policy"):
+        call(policy='{"a": "\u0100"}')
+    with pytest.raises(ValidationError, match="10"):
+        call(policy_arns=[f"arn:aws:iam::{ACCOUNT_ID}:policy/p{i}" for i in range(11)])
+    with pytest.raises(MalformedPolicyDocument, match="does not exist"):
+        call(policy_arns=[f"arn:aws:iam::{ACCOUNT_ID}:policy/none"])
+    assert federation.audit.page(0, 1)[0]["errorCode"] == "MalformedPolicyDocument"

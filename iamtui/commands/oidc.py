@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from iamtui.commands.common import parse_tags
 from iamtui.commands.registry import ArgumentError, Response, arg, command, read_document
 from iamtui.commands.session import session, unsigned_store
+from iamtui.commands.sts import session_policies, session_policy_args
 from iamtui.model import aws_tag, aws_timestamp
 
 if TYPE_CHECKING:
@@ -146,7 +147,8 @@ def run_set_jwks(args: argparse.Namespace) -> Response:
          arg("--web-identity-token", required=True, metavar="JWT",
              help="the ID token: its text or file://PATH"),
          arg("--duration-seconds", type=int, default=3600,
-             help="900 up to the role's MaxSessionDuration (default 3600)"))
+             help="900 up to the role's MaxSessionDuration (default 3600)"),
+         *session_policy_args())
 def run_assume_role_with_web_identity(args: argparse.Namespace) -> Response:
     from iamtui.service.web_identity import aws_assume_role_with_web_identity
 
@@ -154,7 +156,8 @@ def run_assume_role_with_web_identity(args: argparse.Namespace) -> Response:
     with unsigned_store(args) as svc:
         result = svc.assume_role_with_web_identity(args.role_arn, args.role_session_name,
                                                    token,
-                                                   duration_seconds=args.duration_seconds)
+                                                   duration_seconds=args.duration_seconds,
+                                                   **session_policies(args))
     data = aws_assume_role_with_web_identity(result)
     creds = data["Credentials"]
     table = [[name, str(creds[name])] for name in creds] + [

@@ -7,12 +7,12 @@ assume-role-with-saml (which, like AWS's, needs no credentials: the assertion is
 from __future__ import annotations
 
 import argparse
-import json
 from typing import TYPE_CHECKING
 
 from iamtui.commands.common import parse_tags
-from iamtui.commands.registry import ArgumentError, Response, arg, command, read_document
+from iamtui.commands.registry import Response, arg, command, read_document
 from iamtui.commands.session import session, unsigned_store
+from iamtui.commands.sts import session_policies, session_policy_args
 from iamtui.model import aws_tag, aws_timestamp
 
 if TYPE_CHECKING:
@@ -107,23 +107,6 @@ def run_list_saml_provider_tags(args: argparse.Namespace) -> Response:
                     table=[[t.key, t.value] for t in tags], headers=["Key", "Value"])
 
 
-def parse_policy_arns(values: list[str] | None) -> list[str]:
-    """`--policy-arns arn=ARN ...` (the AWS CLI's shorthand), a bare ARN, or a JSON list of
-    {"arn": ...} as in --cli-input-json."""
-    arns: list[str] = []
-    for value in values or ():
-        text = value.strip()
-        if text.startswith("["):
-            try:
-                arns += [str(item["arn"]) for item in json.loads(text)]
-            except (ValueError, TypeError, KeyError) as exc:
-                raise ArgumentError(f"Error parsing parameter '--policy-arns': expected a "
-                                    f"JSON list of {{\"arn\": ...}}: {exc}") from None
-        else:
-            arns.append(text[len("arn="):] if text.startswith("arn=") else text)
-    return arns
-
-
 @command("assume-role-with-saml", "Get temporary credentials for a role from a SAML "
          "response (as `aws sts assume-role-with-saml`; needs no credentials).",
          arg("--role-arn", required=True, help="the role's ARN"),
@@ -133,21 +116,15 @@ def parse_policy_arns(values: list[str] | None) -> list[str]:
              help="the base64 SAMLResponse the IdP posted (or file://PATH)"),
          arg("--duration-seconds", type=int, default=3600,
              help="900 up to the role's MaxSessionDuration (default 3600)"),
-         arg("--policy", metavar="DOC",
-             help="a session policy (JSON or file://PATH): the session may do only what "
-                  "it allows too"),
-         arg("--policy-arns", nargs="+", metavar="ARN",
-             help="managed policies as session policies: arn=ARN ... or JSON"))
+         *session_policy_args())
 def run_assume_role_with_saml(args: argparse.Namespace) -> Response:
     from iamtui.service.saml_providers import aws_assume_role_with_saml
 
-    policy = read_document(args.policy, "--policy") if args.policy is not None else None
-    policy_arns = parse_policy_arns(args.policy_arns)
     with unsigned_store(args) as svc:
         result = svc.assume_role_with_saml(args.role_arn, args.principal_arn,
                                            args.saml_assertion,
                                            duration_seconds=args.duration_seconds,
-                                           policy=policy, policy_arns=policy_arns)
+                                           **session_policies(args))
     data = aws_assume_role_with_saml(result)
     # people read the same fields flat: credentials, then who the session is, then the claims
     flat = {**data["Credentials"], **data["AssumedRoleUser"],

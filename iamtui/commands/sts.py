@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from iamtui.commands import session
 from iamtui.commands.common import parse_tags
@@ -42,11 +42,24 @@ def parse_policy_arns(values: Sequence[str] | None) -> list[str]:
     return arns
 
 
+def session_policy_args() -> tuple:
+    """--policy and --policy-arns: the session policies every call that makes a role or
+    federated session takes (AssumeRole, AssumeRoleWithSAML, AssumeRoleWithWebIdentity,
+    GetFederationToken)."""
+    return (arg("--policy", help="an inline session policy (JSON, or file://): the session "
+                "may do only what it allows too"),
+            arg("--policy-arns", nargs="+", metavar="ARN",
+                help="managed session policies: arn=ARN ... (up to 10)"))
+
+
+def session_policies(args: argparse.Namespace) -> dict[str, Any]:
+    """The `policy` and `policy_arns` keyword arguments of the service call."""
+    return {"policy": args.policy, "policy_arns": parse_policy_arns(args.policy_arns)}
+
+
 def _session_shape_args() -> tuple:
     """The options that shape a session's permissions: session policies and tags."""
-    return (arg("--policy", help="an inline session policy (JSON, or file://)"),
-            arg("--policy-arns", nargs="+", metavar="ARN",
-                help="managed session policies: arn=ARN ... (up to 10)"),
+    return (*session_policy_args(),
             arg("--tags", nargs="+", metavar="TAG", help="session tags: Key=k,Value=v ..."))
 
 
@@ -74,8 +87,7 @@ def run_assume_role(args: argparse.Namespace) -> Response:
         result = svc.assume_role(
             caller, args.role_arn, args.role_session_name,
             duration_seconds=args.duration_seconds, serial_number=args.serial_number,
-            token_code=args.token_code, external_id=args.external_id, policy=args.policy,
-            policy_arns=parse_policy_arns(args.policy_arns),
+            token_code=args.token_code, external_id=args.external_id, **session_policies(args),
             tags=[(t.key, t.value) for t in parse_tags(args.tags)],
             transitive_tag_keys=args.transitive_tag_keys or (),
             source_identity=args.source_identity)
@@ -112,8 +124,7 @@ def run_get_federation_token(args: argparse.Namespace) -> Response:
 
     with session.session(args) as (svc, caller):
         result = svc.get_federation_token(
-            caller, args.name, policy=args.policy,
-            policy_arns=parse_policy_arns(args.policy_arns),
+            caller, args.name, **session_policies(args),
             duration_seconds=args.duration_seconds,
             tags=[(t.key, t.value) for t in parse_tags(args.tags)])
     table = [*_credentials_rows(result.credentials),

@@ -34,7 +34,6 @@ from iamtui import audit
 from iamtui.arn import (
     Arn,
     check_tag_count,
-    validate_policy_document_text,
     validate_tag_key,
     validate_tags,
 )
@@ -52,16 +51,14 @@ from iamtui.policy import (
     Caller,
     ContextEntry,
     EvalRequest,
-    PolicyType,
     evaluate,
-    parse_policy,
     simulation,
 )
 from iamtui.security import saml
 from iamtui.service.core import Principal, View
 from iamtui.service.owners import merge_tags, resource_tag_context, tag_context
-from iamtui.service.principals import managed_policy, trust_policy_input
-from iamtui.service.session_inputs import SessionInputs
+from iamtui.service.principals import trust_policy_input
+from iamtui.service.session_inputs import check_session_inputs
 from iamtui.service.sts import (
     _ALLOW_ALL,
     _TRUST_ONLY_OWNER,
@@ -77,7 +74,6 @@ from iamtui.service.tables import ROLES, SAML_PROVIDERS
 SAML_PROVIDERS_QUOTA = 100  # "IAM and AWS STS quotas": SAML providers per account
 METADATA_MIN, METADATA_MAX = 1000, 10_000_000
 ASSERTION_MIN, ASSERTION_MAX = 4, 100_000
-SESSION_POLICY_MAX, SESSION_POLICY_ARNS_MAX = 2048, 10  # STS API Reference
 # A provider whose metadata names no validUntil: IAM shows one a hundred years on.
 _DEFAULT_VALIDITY_YEARS = 100
 _NAME_RE = re.compile(r"[\w._-]{1,128}", re.ASCII)
@@ -325,7 +321,6 @@ class SamlProviderOperations(StsOperations):
         `policy` and `policy_arns` are session policies: the session may do only what
         they allow as well as the role (IAM User Guide, "Session policies")."""
         validate_duration(duration_seconds)
-        check_session_policies(policy, policy_arns)
         for value, field in ((role_arn, "roleArn"), (principal_arn, "principalArn")):
             if not isinstance(value, str) or not 20 <= len(value) <= 2048:
                 raise _length_error(str(value), field, 20, 2048)
@@ -355,6 +350,8 @@ class SamlProviderOperations(StsOperations):
             if current is None or (current.issuer, current.signing_certificates) != (
                     provider.issuer, provider.signing_certificates):
                 raise saml.InvalidIdentityToken("Specified provider doesn't exist")
+            # session policies are checked as AssumeRole checks them (session_inputs.py)
+            inputs = check_session_inputs(tx, policy=policy, policy_arns=policy_arns)
             if (role_arn, principal_arn) not in claims.roles:
                 raise AccessDenied(f"{NOT_AUTHORIZED}: the assertion's Role attribute does "
                                    f"not pair {role_arn} with {principal_arn}")
@@ -366,10 +363,6 @@ class SamlProviderOperations(StsOperations):
             if duration_seconds > role.max_session_duration:
                 raise ValidationError("The requested DurationSeconds exceeds the "
                                       "MaxSessionDuration set for this role.")
-            for arn in policy_arns:
-                if managed_policy(tx, arn) is None:
-                    raise ValidationError(f"The policy {arn} passed in PolicyArns does not "
-                                          "exist.")
             issued = now.replace(microsecond=0)
             expiry = saml.session_expiry(claims, issued, timedelta(seconds=duration_seconds))
             if expiry <= issued:
@@ -379,7 +372,7 @@ class SamlProviderOperations(StsOperations):
             session = self._new_session(
                 tx, role, claims.session_name or "", now,
                 int((expiry - issued).total_seconds()), source_arn=principal_arn, mfa_at=None,
-                inputs=SessionInputs(policy=policy, policy_arns=tuple(policy_arns)))
+                inputs=inputs)
             change.response = {
                 "credentials": {"accessKeyId": session.credentials.access_key_id,
                                 "expiration": aws_timestamp(session.credentials.expiration)},
@@ -387,7 +380,8 @@ class SamlProviderOperations(StsOperations):
                                     "arn": session.arn},
                 "subject": claims.subject, "subjectType": claims.subject_type,
                 "issuer": claims.issuer, "audience": claims.audience,
-                "nameQualifier": qualifier}
+                "nameQualifier": qualifier,
+                "packedPolicySize": session.packed_policy_size}
         return AssumeRoleWithSamlResult(session, claims.subject, claims.subject_type,
                                         claims.issuer, claims.audience, qualifier)
 
@@ -416,25 +410,6 @@ class SamlProviderOperations(StsOperations):
                               resource_owner=_TRUST_ONLY_OWNER)
         return evaluate(request, (_ALLOW_ALL,),
                         resource_policy=trust_policy_input(role)).allowed
-
-
-def check_session_policies(policy: str | None, policy_arns: Sequence[str]) -> None:
-    """Session policies as STS checks them: Policy 1-2,048 characters of U+0009, U+000A,
-    U+000D, U+0020-U+00FF (ValidationError), an identity policy's grammar
-    (MalformedPolicyDocument); at most 10 PolicyArns, each an ARN."""
-    if policy is not None:
-        if not 1 <= len(policy) <= SESSION_POLICY_MAX:
-            raise _length_error(policy, "policy", 1, SESSION_POLICY_MAX)
-        validate_policy_document_text(policy, "policy")
-        parse_policy(policy, PolicyType.IDENTITY)
-    if len(policy_arns) > SESSION_POLICY_ARNS_MAX:
-        raise ValidationError(f"1 validation error detected: Value at 'policyArns' failed to "
-                              f"satisfy constraint: Member must have length less than or "
-                              f"equal to {SESSION_POLICY_ARNS_MAX}")
-    for arn in policy_arns:
-        if not isinstance(arn, str) or not 20 <= len(arn) <= 2048:
-            raise _length_error(str(arn), "policyArns.member.arn", 20, 2048)
-        Arn.parse(arn)
 
 
 def _b64(certificates: Sequence[bytes]) -> tuple[str, ...]:

@@ -3,7 +3,8 @@ source identity, checked as AWS checks them, and the request context they put be
 authorization of the call that passes them.
 
 AWS pages followed:
-- STS API Reference, AssumeRole and GetFederationToken (Policy 1-2048 characters,
+- STS API Reference, AssumeRole, AssumeRoleWithSAML, AssumeRoleWithWebIdentity and
+  GetFederationToken (Policy 1-2048 characters of U+0009, U+000A, U+000D, U+0020-U+00FF,
   PolicyArns up to 10, the plaintext of both at most 2,048 characters, Tags up to 50 with
   keys of 1-128 and values of 0-256 characters, TransitiveTagKeys up to 50, SourceIdentity
   2-64 of [\\w+=,.@-] not starting with "aws:"), and their PackedPolicySize: AWS packs the
@@ -27,7 +28,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from iamtui.arn import validate_tags
+from iamtui.arn import validate_policy_document_text, validate_tags
 from iamtui.errors import IamError, MalformedPolicyDocument, ValidationError
 from iamtui.model import Tag
 from iamtui.policy import ContextEntry, PolicyType, parse_policy
@@ -104,6 +105,7 @@ def check_session_inputs(view: View, *, policy: str | None = None,
             raise _constraint("...", "policy", f"Member must have length less than or equal "
                               f"to {MAX_PLAINTEXT}" if policy else
                               "Member must have length greater than or equal to 1")
+        validate_policy_document_text(policy, "policy")  # the API's character range
         parse_policy(policy, PolicyType.IDENTITY)
     arns = tuple(policy_arns)
     if len(arns) > MAX_POLICY_ARNS:

@@ -24,14 +24,14 @@ Signatures are checked with PyJWT against the JWKS stored with the provider
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from iamtui import audit
 from iamtui.errors import AccessDenied, IamError, InvalidInput, NoSuchEntity, ValidationError
-from iamtui.model import aws_timestamp, iso_z
+from iamtui.model import iso_z
 from iamtui.policy import ContextEntry, EvalResult, RequestContext, simulation
 from iamtui.service.core import Principal, View
 from iamtui.service.oidc_providers import (
@@ -39,11 +39,13 @@ from iamtui.service.oidc_providers import (
     OpenIdConnectProvider,
     OpenIdConnectProviderOperations,
 )
+from iamtui.service.session_inputs import check_session_inputs
 from iamtui.service.sts import (
     DEFAULT_DURATION_SECONDS,
     ROLE_ARN_RE,
     AssumeRoleResult,
     StsOperations,
+    aws_assume_role,
     trust_decision,
     validate_duration,
 )
@@ -123,16 +125,10 @@ class WebIdentityTest:
 
 def aws_assume_role_with_web_identity(result: WebIdentityResult) -> dict[str, Any]:
     """The JSON `aws sts assume-role-with-web-identity` prints."""
-    creds = result.session.credentials
-    return {"Credentials": {"AccessKeyId": creds.access_key_id,
-                            "SecretAccessKey": creds.secret_access_key,
-                            "SessionToken": creds.session_token,
-                            "Expiration": aws_timestamp(creds.expiration)},
-            "SubjectFromWebIdentityToken": result.subject,
-            "AssumedRoleUser": {"AssumedRoleId": result.session.assumed_role_id,
-                                "Arn": result.session.arn},
-            "Provider": result.provider_arn,
-            "Audience": result.audience}
+    session = aws_assume_role(result.session)  # Credentials, AssumedRoleUser, PackedPolicySize
+    out: dict[str, Any] = {"Credentials": session.pop("Credentials"),
+                           "SubjectFromWebIdentityToken": result.subject}
+    return out | session | {"Provider": result.provider_arn, "Audience": result.audience}
 
 
 def aws_web_identity_test(test: WebIdentityTest) -> dict[str, Any]:
@@ -353,9 +349,12 @@ class WebIdentityOperations(OpenIdConnectProviderOperations, StsOperations):
 
     def assume_role_with_web_identity(
             self, role_arn: str, role_session_name: str, web_identity_token: str, *,
-            duration_seconds: int = DEFAULT_DURATION_SECONDS) -> WebIdentityResult:
+            duration_seconds: int = DEFAULT_DURATION_SECONDS, policy: str | None = None,
+            policy_arns: Sequence[str] = ()) -> WebIdentityResult:
         """AssumeRoleWithWebIdentity: temporary credentials for `role_arn` when the token
-        verifies and the role's trust policy allows its provider, with its claims."""
+        verifies and the role's trust policy allows its provider, with its claims.
+        `policy` and `policy_arns` are session policies, checked and applied as
+        AssumeRole's (IAM User Guide, "Session policies")."""
         from iamtui.arn import validate_role_session_name
 
         validate_role_session_name(role_session_name)
@@ -375,12 +374,14 @@ class WebIdentityOperations(OpenIdConnectProviderOperations, StsOperations):
             unverified = {}
         caller = _web_identity_caller(self.account_id, unverified)
         params = {"roleArn": role_arn, "roleSessionName": role_session_name,
-                  "durationSeconds": duration_seconds}
+                  "durationSeconds": duration_seconds, "policy": policy,
+                  "policyArns": [{"arn": a} for a in policy_arns] or None}
         with self._audited(caller, "AssumeRoleWithWebIdentity", params,
                            source=audit.STS_SOURCE,
                            secrets_used=[web_identity_token]) as change:
             tx, now = change.tx, self.clock()
             token = self.verify_web_identity_token(tx, web_identity_token, now)
+            inputs = check_session_inputs(tx, policy=policy, policy_arns=policy_arns)
             role = ROLES.find_one(tx, "arn", role_arn)
             context = self._web_identity_request(token, role_session_name, now)
             # A missing role is refused like an untrusting one, so existence does not leak.
@@ -391,14 +392,16 @@ class WebIdentityOperations(OpenIdConnectProviderOperations, StsOperations):
                 raise ValidationError("The requested DurationSeconds exceeds the "
                                       "MaxSessionDuration set for this role.")
             session = self._new_session(tx, role, role_session_name, now, duration_seconds,
-                                        source_arn=token.provider.arn, mfa_at=None)
+                                        source_arn=token.provider.arn, mfa_at=None,
+                                        inputs=inputs)
             change.response = {
                 "credentials": {"accessKeyId": session.credentials.access_key_id,
                                 "expiration": iso_z(session.credentials.expiration)},
                 "subjectFromWebIdentityToken": token.subject,
                 "assumedRoleUser": {"assumedRoleId": session.assumed_role_id,
                                     "arn": session.arn},
-                "provider": token.provider.arn, "audience": token.audience}
+                "provider": token.provider.arn, "audience": token.audience,
+                "packedPolicySize": session.packed_policy_size}
         return WebIdentityResult(session, token.subject, token.provider.arn, token.audience)
 
     def _web_identity_request(self, token: VerifiedToken, session_name: str,

@@ -1,16 +1,21 @@
-"""Identity providers: the account's OpenID Connect providers, as the console's "Identity
-providers" page lists them (IAM User Guide, "Create an OpenID Connect (OIDC) identity
-provider in IAM"), opened from the command palette.
+"""Identity providers: the account's OpenID Connect and SAML providers in one table, as the
+console's "Identity providers" page lists them (IAM User Guide, "Create an OpenID Connect
+(OIDC) identity provider in IAM" and "Create a SAML identity provider in IAM"), opened from
+the command palette.
 
-Keys: enter shows a provider (its ARN, audiences, thumbprints and key IDs), n adds one
-(URL, audiences, optional thumbprints), d deletes the one under
-the cursor after a confirmation, e gives its signing keys from a JWKS file (iamtui cannot
-fetch them), r reloads, esc goes back. Every change is the service's operation, authorized
-and audited as the CLI's.
+Keys: enter shows the provider under the cursor (an OIDC provider's audiences, thumbprints
+and key IDs; a SAML provider's issuer, validity and signing certificates), n adds an OIDC
+provider (URL, audiences, optional thumbprints), m a SAML provider (a name and its IdP's
+metadata file), e gives an OIDC provider's signing keys from a JWKS file (iamtui cannot
+fetch them) or replaces a SAML provider's metadata, t opens the provider's tags, d deletes
+it after a confirmation, r reloads, esc goes back. Every change is the service's
+operation, authorized and audited as the CLI's.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from pathlib import Path
 from typing import ClassVar
@@ -23,14 +28,18 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from iamtui.errors import IamError, InvalidInput
+from iamtui.model import SamlProvider
 from iamtui.screens.modals import ConfirmModal, Field, FormModal
 from iamtui.screens.ops import Failed, report_error, run_op
 from iamtui.screens.session import session_of
+from iamtui.screens.tags_screen import TagsScreen
 from iamtui.screens.widgets.resource_table import Column, ResourceTable, Row
 from iamtui.service.oidc_providers import OpenIdConnectProvider
 
 # A JWKS file is small; the limit keeps a wrong path (a device, a huge file) harmless.
 JWKS_READ_LIMIT = 1 << 20
+# CreateSAMLProvider takes up to 10,000,000 characters of metadata, 4 bytes at most each.
+METADATA_READ_LIMIT = 40_000_000
 
 
 def split_words(text: str) -> list[str]:
@@ -38,50 +47,74 @@ def split_words(text: str) -> list[str]:
     return [v for v in text.replace(",", " ").split() if v]
 
 
-def provider_row(provider: OpenIdConnectProvider) -> Row:
-    """A provider as one line: URL, audiences, whether its keys are given, created."""
-    return Row(provider.arn, (provider.url, ", ".join(provider.client_ids) or "-",
+def is_saml(arn: str) -> bool:
+    """Whether a provider ARN names a SAML provider (else an OIDC one)."""
+    return ":saml-provider/" in arn
+
+
+def provider_row(provider: OpenIdConnectProvider | SamlProvider) -> Row:
+    """A provider as one line: its name or URL, type, audiences, keys, created."""
+    if isinstance(provider, SamlProvider):
+        count = len(provider.signing_certificates)
+        keys = f"{count} cert{'s' if count != 1 else ''}"
+        return Row(provider.arn, (provider.name, "SAML", "-", keys,
+                                  f"{provider.create_date:%Y-%m-%d}"),
+                   (provider.name, "SAML", "", count, provider.create_date))
+    return Row(provider.arn, (provider.url, "OIDC", ", ".join(provider.client_ids) or "-",
                               "given" if provider.jwks else "missing (e)",
                               f"{provider.create_date:%Y-%m-%d}"),
-               (provider.url, ", ".join(provider.client_ids), bool(provider.jwks),
+               (provider.url, "OIDC", ", ".join(provider.client_ids), bool(provider.jwks),
                 provider.create_date))
 
 
-def read_jwks_file(path: str) -> str:
-    """A JWKS file's text (UTF-8, at most 1 MiB); InvalidInput when it cannot be read."""
+def read_provider_file(path: str, limit: int, what: str) -> str:
+    """A JWKS or metadata file's text (UTF-8, at most `limit` bytes); InvalidInput when it
+    cannot be read."""
     try:
         with open(Path(path).expanduser(), "rb") as file:
-            data = file.read(JWKS_READ_LIMIT + 1)
-        if len(data) > JWKS_READ_LIMIT:
-            raise InvalidInput(f"{path} holds more than 1 MiB: no JWKS is that large.")
+            data = file.read(limit + 1)
+        if len(data) > limit:
+            raise InvalidInput(f"{path} holds more than {limit:,} bytes: no {what} is that "
+                               "large.")
         return data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"Cannot read {path}: {exc}") from None
 
 
-class IdentityProvidersScreen(Screen[None]):
-    """The account's OIDC identity providers, with create, delete and signing keys."""
+def saml_summary(provider: SamlProvider) -> str:
+    """GetSAMLProvider's facts in words: ARN, issuer, validity, certificate fingerprints."""
+    prints = [hashlib.sha1(base64.b64decode(c)).hexdigest()
+              for c in provider.signing_certificates]
+    return (f"{provider.arn}\nIssuer: {provider.issuer}\n"
+            f"Created {provider.create_date:%Y-%m-%d} · valid until "
+            f"{provider.valid_until:%Y-%m-%d}\n"
+            f"Signing certificates (SHA-1): {', '.join(prints) or 'none'}\n"
+            f"Tags: {len(provider.tags)} (t)")
 
-    DEFAULT_CSS = """
-    IdentityProvidersScreen > .title { background: $boost; text-style: bold; padding: 0 1; }
-    IdentityProvidersScreen #idp-table { height: 1fr; }
-    IdentityProvidersScreen #idp-status { color: $text-muted; height: auto; max-height: 6;
-                                          padding: 0 1; }
-    """
+
+class IdentityProvidersScreen(Screen[None]):
+    """The account's OIDC and SAML identity providers: create, view, keys or metadata,
+    tags, delete."""
+
+    CSS_PATH = "identity_providers.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="identity_providers.back"),
-        Binding("n", "create", "New", id="identity_providers.new"),
+        Binding("n", "create", "New OIDC", id="identity_providers.new"),
+        Binding("m", "create_saml", "New SAML", id="identity_providers.new_saml"),
+        Binding("e", "keys", "Keys/metadata", id="identity_providers.keys"),
+        Binding("t", "tags", "Tags", id="identity_providers.tags"),
         Binding("d", "delete", "Delete", id="identity_providers.delete"),
-        Binding("e", "keys", "Signing keys", id="identity_providers.keys"),
         Binding("r", "refresh", "Refresh", id="identity_providers.refresh"),
     ]
 
     def compose(self) -> ComposeResult:
-        yield Static("Identity providers · OpenID Connect", classes="title")
-        yield ResourceTable((Column("url", "Provider", 36), Column("aud", "Audiences", 22),
-                             Column("keys", "Keys", 12), Column("created", "Created", 10)),
+        yield Static("Identity providers · OpenID Connect and SAML", classes="title")
+        yield ResourceTable((Column("name", "Provider", 35), Column("type", "Type", 4),
+                             Column("aud", "Audiences", 11), Column("keys", "Keys", 11),
+                             Column("created", "Created", 10)),
                             id="idp-table",
-                            empty_text="No OIDC provider yet: n adds one.")
+                            empty_text="No identity provider yet: n adds an OIDC one, "
+                                       "m a SAML one.")
         yield Static("", id="idp-status")
         yield Footer(compact=True, show_command_palette=False)
 
@@ -92,7 +125,9 @@ class IdentityProvidersScreen(Screen[None]):
     def action_refresh(self) -> None:
         service, principal = session_of(self)
         try:
-            providers = service.list_open_id_connect_providers(principal)
+            providers: list[OpenIdConnectProvider | SamlProvider] = [
+                *service.list_open_id_connect_providers(principal),
+                *service.list_saml_providers(principal)]
         except IamError as error:
             report_error(self, error)
             return
@@ -103,8 +138,13 @@ class IdentityProvidersScreen(Screen[None]):
 
     @on(ResourceTable.Activated, "#idp-table")
     def show_provider(self, event: ResourceTable.Activated) -> None:
-        """enter: the provider as GetOpenIDConnectProvider shows it, and its key IDs."""
+        """enter: the provider as GetOpenIDConnectProvider or GetSAMLProvider shows it."""
         service, principal = session_of(self)
+        if is_saml(event.key):
+            saml = run_op(self, service.get_saml_provider, principal, event.key)
+            if not isinstance(saml, Failed):
+                self.query_one("#idp-status", Static).update(Content(saml_summary(saml)))
+            return
         found = run_op(self, service.get_open_id_connect_provider, principal, event.key)
         if isinstance(found, Failed):
             return
@@ -132,6 +172,20 @@ class IdentityProvidersScreen(Screen[None]):
                                "the aud values they may carry."),
             lambda values: self.action_refresh() if values else None)
 
+    def action_create_saml(self) -> None:
+        service, principal = session_of(self)
+
+        def create(values: dict[str, str]) -> None:
+            service.create_saml_provider(principal, values["name"], read_provider_file(
+                values["path"], METADATA_READ_LIMIT, "metadata document"))
+
+        self.app.push_screen(FormModal("New SAML provider", [
+            Field("name", "Provider name", placeholder="Okta"),
+            Field("path", "Metadata document (XML file)", placeholder="~/metadata.xml")],
+            apply=create, note="The metadata your IdP publishes: its entity ID and the "
+                               "certificate it signs responses with."),
+            lambda values: self.action_refresh() if values else None)
+
     def _current(self) -> str | None:
         return self.query_one("#idp-table", ResourceTable).current_key
 
@@ -140,32 +194,49 @@ class IdentityProvidersScreen(Screen[None]):
         if arn is None:
             return
         service, principal = session_of(self)
+        delete = service.delete_saml_provider if is_saml(arn) \
+            else service.delete_open_id_connect_provider
 
         def confirmed(yes: bool | None) -> None:
-            if yes and not isinstance(run_op(self, service.delete_open_id_connect_provider,
-                                             principal, arn, success=f"Deleted {arn}"),
-                                      Failed):
+            if yes and not isinstance(run_op(self, delete, principal, arn,
+                                             success=f"Deleted {arn}"), Failed):
                 self.action_refresh()
 
         self.app.push_screen(ConfirmModal(
-            f"Delete the provider {arn}? Roles that trust it stay as they are, but its tokens "
-            "no longer assume them."), confirmed)
+            f"Delete the provider {arn}? Roles that trust it stay as they are, but its "
+            f"{'assertions' if is_saml(arn) else 'tokens'} no longer assume them."), confirmed)
 
     def action_keys(self) -> None:
+        """e: an OIDC provider's JWKS, or a SAML provider's new metadata (UpdateSAMLProvider)."""
         arn = self._current()
         if arn is None:
             return
         service, principal = session_of(self)
+        if is_saml(arn):
+            def update(values: dict[str, str]) -> None:
+                service.update_saml_provider(principal, arn, read_provider_file(
+                    values["path"], METADATA_READ_LIMIT, "metadata document"))
 
-        def give(values: dict[str, str]) -> None:
-            service.set_open_id_connect_provider_jwks(principal, arn,
-                                                      read_jwks_file(values["path"]))
+            form = FormModal(f"Replace the metadata of {arn}", [
+                Field("path", "Metadata document (XML file)", placeholder="~/metadata.xml")],
+                submit="Replace", apply=update,
+                note="When the IdP's signing certificate changes, give its new metadata.")
+        else:
+            def give(values: dict[str, str]) -> None:
+                service.set_open_id_connect_provider_jwks(principal, arn, read_provider_file(
+                    values["path"], JWKS_READ_LIMIT, "JWKS"))
 
-        self.app.push_screen(FormModal(f"Signing keys of {arn}", [
-            Field("path", "JWKS file", placeholder="~/jwks.json")], submit="Save keys",
-            apply=give, note="The provider's public keys, as its jwks_uri serves them "
-                             "(iamtui works offline)."),
-            lambda values: self.action_refresh() if values else None)
+            form = FormModal(f"Signing keys of {arn}", [
+                Field("path", "JWKS file", placeholder="~/jwks.json")], submit="Save keys",
+                apply=give, note="The provider's public keys, as its jwks_uri serves them "
+                                 "(iamtui works offline).")
+        self.app.push_screen(form, lambda values: self.action_refresh() if values else None)
+
+    def action_tags(self) -> None:
+        arn = self._current()
+        if arn is not None:
+            kind = "saml_provider" if is_saml(arn) else "open_id_connect_provider"
+            self.app.push_screen(TagsScreen(f"Tags of {arn}", kind, arn))
 
     def action_back(self) -> None:
         self.dismiss(None)

@@ -8,7 +8,6 @@ from typing import Any, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from iamtui.audit import is_failure
@@ -25,6 +24,7 @@ from iamtui.screens.modals import Field, FormModal, SecretModal
 from iamtui.screens.navigation import OpenEntity
 from iamtui.screens.ops import Failed, run_op
 from iamtui.screens.session import session_of
+from iamtui.screens.tags_screen import TagsScreen
 from iamtui.screens.widgets.access_advisor import access_advisor_tab
 from iamtui.screens.widgets.detail_pane import DetailPane, TagsPane
 from iamtui.screens.widgets.detail_screen import DetailScreen, header
@@ -342,30 +342,16 @@ class CredentialsPane(DetailPane):
                          verb="Remove")
 
 
-class MfaDeviceTagsScreen(Screen[None]):
+class MfaDeviceTagsScreen(TagsScreen):
     """The tags of one virtual MFA device (TagMFADevice, UntagMFADevice,
     ListMFADeviceTags): `a` add, `d` remove, `esc` back to the credentials."""
 
-    CSS_PATH = "detail.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="mfa_tags.back")]
 
     def __init__(self, serial_number: str) -> None:
-        super().__init__()
+        super().__init__(f"Tags of MFA device {serial_number}", "mfa_device", serial_number)
         self.serial_number = serial_number
-
-    def compose(self) -> ComposeResult:
-        service, principal = session_of(self)
-        yield Static(Content(f"Tags of MFA device {self.serial_number}"), classes="title")
-        yield TagsPane.of(service, principal, "mfa_device", self.serial_number,
-                          id="mfa-tags-pane")
-        yield Footer(compact=True, show_command_palette=False)
-
-    def on_mount(self) -> None:
-        self.query_one(TagsPane).table.focus()
-
-    def action_back(self) -> None:
-        self.dismiss(None)
 
 
 class UserDetailScreen(DetailScreen):

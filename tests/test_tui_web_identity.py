@@ -174,7 +174,7 @@ async def test_identity_providers_from_the_palette(app: IamApp, tmp_path: Path) 
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, IdentityProvidersScreen))
         await wait_until(pilot, lambda: len(table.rows) == 2)
         gitlab = next(r for r in table.rows if r.cells[0] == "gitlab.example.com")
-        assert gitlab.cells[1:3] == ("my-app, other-app", "missing (e)")
+        assert gitlab.cells[1:4] == ("OIDC", "my-app, other-app", "missing (e)")
 
         table.move_to(gitlab.key)
         await pilot.press("e")
@@ -182,7 +182,7 @@ async def test_identity_providers_from_the_palette(app: IamApp, tmp_path: Path) 
         pilot.app.screen.query_one("#field-path", Input).value = str(tmp_path / "keys.json")
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, IdentityProvidersScreen))
-        await wait_until(pilot, lambda: any(r.cells[2] == "given" and r.key == gitlab.key
+        await wait_until(pilot, lambda: any(r.cells[3] == "given" and r.key == gitlab.key
                                             for r in table.rows))
 
         await pilot.press("d")

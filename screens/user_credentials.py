@@ -23,7 +23,9 @@ if TYPE_CHECKING:
 
 BODY_READ_LIMIT = 16384  # the longest key or certificate body IAM takes (IAM API Reference)
 SERVICES = {"codecommit.amazonaws.com": "Git (CodeCommit)",
-            "cassandra.amazonaws.com": "Keyspaces"}
+            "cassandra.amazonaws.com": "Keyspaces",
+            "bedrock.amazonaws.com": "Bedrock API key",
+            "logs.amazonaws.com": "CloudWatch Logs API key"}
 PREFIXES = ("ssh:", "svc:", "cert:")
 
 
@@ -43,7 +45,7 @@ def credential_rows(pane: DetailPane, user_name: str) -> list[Row]:
             for k in service.list_ssh_public_keys(principal, user_name)]),
         ("Service credentials", lambda: [
             Row(f"svc:{c.credential_id}", (SERVICES.get(c.service_name, c.service_name),
-                                           c.service_user_name, c.status,
+                                           c.public_name, c.status,
                                            _date(c.create_date), "-"))
             for c in service.list_service_specific_credentials(principal, user_name)]),
         ("Signing certificates", lambda: [
@@ -137,16 +139,18 @@ def reset_service_password(pane: DetailPane, user_name: str, key: str) -> None:
                      user_name, success="Password reset")
         if not isinstance(new, Failed):
             pane.reload()
-            _show_password(pane, f"New password for {new.credential.service_user_name}", new)
+            _show_password(pane, f"New password for {new.credential.public_name}", new)
 
     pane.confirm("Reset this password? The current one stops working at once.", reset,
                  verb="Reset")
 
 
 def _show_password(pane: DetailPane, title: str, new: Any) -> None:
+    api_key = new.credential.service_credential_alias is not None  # alias and secret
     pane.app.push_screen(SecretModal(
-        title, [("User name", new.credential.service_user_name),
-                ("Password", new.service_password)], new.service_password,
+        title, [("Alias" if api_key else "User name", new.credential.public_name),
+                ("Secret" if api_key else "Password", new.service_password)],
+        new.service_password,
         warning="This is the only time the password is shown. Store it now; you can reset "
                 "it later, not see it again."))
 

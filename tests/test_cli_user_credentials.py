@@ -55,12 +55,28 @@ def test_every_command_answers_in_awss_shape(cli_run, tmp_path: Path) -> None:
 
     created = _ok(cli_run, "CreateServiceSpecificCredential",
                   "create-service-specific-credential", "--user-name", "alice",
-                  "--service-name", "codecommit.amazonaws.com", "--credential-age-days", "90")
+                  "--service-name", "codecommit.amazonaws.com")
     cred = created["ServiceSpecificCredential"]
-    assert cred["ServicePassword"] and "ExpirationDate" in cred
+    assert cred["ServicePassword"] and "ExpirationDate" not in cred
+    key = _ok(cli_run, "CreateServiceSpecificCredential",
+              "create-service-specific-credential", "--user-name", "alice",
+              "--service-name", "bedrock.amazonaws.com", "--credential-age-days", "90"
+              )["ServiceSpecificCredential"]
+    assert key["ServiceCredentialSecret"] and "ExpirationDate" in key
     listed = _ok(cli_run, "ListServiceSpecificCredentials",
                  "list-service-specific-credentials", "--user-name", "alice")
     assert "ServicePassword" not in listed["ServiceSpecificCredentials"][0]
+    assert all("ServiceCredentialSecret" not in c
+               for c in listed["ServiceSpecificCredentials"])
+    page = _ok(cli_run, "ListServiceSpecificCredentials", "list-service-specific-credentials",
+               "--all-users", "--max-items", "1")
+    assert len(page["ServiceSpecificCredentials"]) == 1 and page["IsTruncated"]
+    rest = _ok(cli_run, "ListServiceSpecificCredentials", "list-service-specific-credentials",
+               "--all-users", "--marker", page["Marker"])
+    assert len(rest["ServiceSpecificCredentials"]) == 1 and not rest["IsTruncated"]
+    code, _, err = cli_run.root("list-service-specific-credentials", "--all-users",
+                                "--user-name", "alice")
+    assert code == 254 and "(InvalidInput)" in err
     reset = _ok(cli_run, "ResetServiceSpecificCredential", "reset-service-specific-credential",
                 "--user-name", "alice", "--service-specific-credential-id",
                 cred["ServiceSpecificCredentialId"])
@@ -95,9 +111,10 @@ def test_every_command_answers_in_awss_shape(cli_run, tmp_path: Path) -> None:
             ("DeleteSSHPublicKey", ("delete-ssh-public-key", "--ssh-public-key-id", key_id)),
             ("DeleteSigningCertificate", ("delete-signing-certificate", "--certificate-id",
                                           cert["CertificateId"])),
-            ("DeleteServiceSpecificCredential", ("delete-service-specific-credential",
-                                                 "--service-specific-credential-id",
-                                                 cred["ServiceSpecificCredentialId"]))):
+            *(("DeleteServiceSpecificCredential", ("delete-service-specific-credential",
+                                                   "--service-specific-credential-id",
+                                                   c["ServiceSpecificCredentialId"]))
+              for c in (cred, key))):
         _ok(cli_run, operation, *argv, "--user-name", "alice")
     _ok(cli_run, "DeleteUser", "delete-user", "--user-name", "alice")
 

@@ -22,6 +22,7 @@ from cert_factory import certificate, pem_public_key, rsa_key, ssh_public_key
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ed25519
 from helpers import ACCOUNT_ID, FakeClock
+from oidc_helpers import assert_matches_aws_model
 
 from iamtui.errors import (
     AccessDenied,
@@ -309,22 +310,87 @@ def test_two_per_service_and_supported_services_only(service: IamService,
 
 def test_credential_age_days_sets_an_expiration(service: IamService, root: Principal,
                                                 clock: FakeClock) -> None:
-    """CreateServiceSpecificCredential's CredentialAgeDays (1-36600): an ExpirationDate,
-    and the status Expired once it has passed; UpdateServiceSpecificCredential to Inactive
-    and DeleteServiceSpecificCredential."""
+    """CreateServiceSpecificCredential's CredentialAgeDays (1-36600, ValidationError
+    outside), "only valid for Bedrock and CloudWatch Logs API keys" (IAM API Reference,
+    CreateServiceSpecificCredential: InvalidInput for a Git or Keyspaces credential): an
+    ExpirationDate, and the status Expired once it has passed;
+    UpdateServiceSpecificCredential to Inactive and DeleteServiceSpecificCredential."""
     service.create_user(root, "alice")
     cred = service.create_service_specific_credential(
-        root, "alice", "cassandra.amazonaws.com", credential_age_days=30).credential
+        root, "alice", "bedrock.amazonaws.com", credential_age_days=30).credential
     assert cred.expiration_date == clock.now.replace(day=28, month=12)
-    with pytest.raises(ValidationError, match="credentialAgeDays"):
+    for days in (0, 36601):
+        with pytest.raises(ValidationError, match="credentialAgeDays"):
+            service.create_service_specific_credential(root, "alice", "bedrock.amazonaws.com",
+                                                       credential_age_days=days)
+    with pytest.raises(InvalidInput, match="CredentialAgeDays"):
         service.create_service_specific_credential(root, "alice", "cassandra.amazonaws.com",
-                                                   credential_age_days=0)
+                                                   credential_age_days=30)
     clock.advance(days=31)
     assert service.list_service_specific_credentials(root, "alice")[0].status == "Expired"
     service.update_service_specific_credential(root, cred.credential_id, "Inactive", "alice")
     service.delete_service_specific_credential(root, cred.credential_id, "alice")
     with pytest.raises(NoSuchEntity):
         service.delete_service_specific_credential(root, cred.credential_id, "alice")
+
+
+def test_bedrock_api_keys(service: IamService, root: Principal) -> None:
+    """A long-term API key of Amazon Bedrock (IAM User Guide, "API keys for AWS services";
+    IAM API Reference, ServiceSpecificCredential): a ServiceCredentialAlias naming the
+    user and a ServiceCredentialSecret shown once, no ServiceUserName or ServicePassword;
+    only the secret's digest is stored; reset gives a new secret; two per user."""
+    from iamtui.service.credential_tables import aws_service_credential
+
+    service.create_user(root, "alice")
+    new = service.create_service_specific_credential(root, "alice", "bedrock.amazonaws.com")
+    shown = aws_service_credential(new.credential, password=new.service_password)
+    assert_matches_aws_model("iam", "CreateServiceSpecificCredential",
+                             {"ServiceSpecificCredential": shown})
+    assert "ServiceUserName" not in shown and "ServicePassword" not in shown
+    assert shown["ServiceCredentialAlias"].startswith("alice")
+    assert shown["ServiceCredentialSecret"] == new.service_password
+    assert new.service_password not in files_bytes(service).decode("utf-8", "replace")
+    stored = SERVICE_CREDENTIALS.get(service.store.snapshot(), new.credential.credential_id)
+    assert stored is not None and verify_secret(stored.password_digest, new.service_password)
+    listed = aws_service_credential(service.list_service_specific_credentials(
+        root, "alice")[0], listing=True)
+    assert listed["ServiceCredentialAlias"] == shown["ServiceCredentialAlias"]
+    assert_matches_aws_model("iam", "ListServiceSpecificCredentials",
+                             {"ServiceSpecificCredentials": [listed], "IsTruncated": False})
+    again = service.reset_service_specific_credential(root, new.credential.credential_id,
+                                                      "alice")
+    assert again.service_password != new.service_password
+    assert again.credential.service_credential_alias == shown["ServiceCredentialAlias"]
+    service.create_service_specific_credential(root, "alice", "bedrock.amazonaws.com")
+    with pytest.raises(LimitExceeded):
+        service.create_service_specific_credential(root, "alice", "bedrock.amazonaws.com")
+
+
+def test_list_for_all_users(service: IamService, root: Principal) -> None:
+    """ListServiceSpecificCredentials --all-users: every user's credentials (of one service
+    with ServiceName); "cannot be specified together with UserName" (InvalidInput); a
+    caller allowed only on its own user ARN is refused (AccessDenied) (IAM API Reference,
+    ListServiceSpecificCredentials)."""
+    for name in ("bob", "alice"):
+        service.create_user(root, name)
+        service.create_service_specific_credential(root, name, "codecommit.amazonaws.com")
+    service.create_service_specific_credential(root, "bob", "bedrock.amazonaws.com")
+    every = service.list_service_specific_credentials(root, all_users=True)
+    assert [c.user_name for c in every] == ["alice", "bob", "bob"]  # by user
+    assert {c.service_name for c in every[1:]} == {"codecommit.amazonaws.com",
+                                                   "bedrock.amazonaws.com"}
+    bedrock = service.list_service_specific_credentials(root, None, "bedrock.amazonaws.com",
+                                                        all_users=True)
+    assert [c.user_name for c in bedrock] == ["bob"]
+    with pytest.raises(InvalidInput, match="AllUsers"):
+        service.list_service_specific_credentials(root, "bob", all_users=True)
+    own = as_user(service, root, "carol", """{"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": "iam:ListServiceSpecificCredentials",
+        "Resource": "arn:aws:iam::*:user/${aws:username}"}]}""")
+    service.create_service_specific_credential(root, "carol", "codecommit.amazonaws.com")
+    assert len(service.list_service_specific_credentials(own)) == 1
+    with pytest.raises(AccessDenied):
+        service.list_service_specific_credentials(own, all_users=True)
 
 
 # ------------------------------------------------------------------ the user

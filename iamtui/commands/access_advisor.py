@@ -9,23 +9,12 @@ from __future__ import annotations
 
 import argparse
 
+from iamtui.commands.paging import SERVER_PAGE_ARGS, server_page_of
 from iamtui.commands.registry import Response, arg, command
 from iamtui.commands.session import session
 
 _JOB = arg("--job-id", required=True, help="the JobId generate-service-last-accessed-details "
            "returned")
-_PAGE = (arg("--max-items", type=int, help="at most this many items (MaxItems, default 100)"),
-         arg("--marker", help="the Marker of the previous page"))
-
-
-def _page(data: dict, key: str, args: argparse.Namespace) -> dict:
-    from iamtui.commands import paging
-
-    return paging.server_page(data, [key], args.marker,
-                              args.max_items if args.max_items is not None
-                              else paging.DEFAULT_MAX_ITEMS)
-
-
 @command("generate-service-last-accessed-details", "Start a report of the services a user, "
          "group, role or policy allows and when each was last used; prints its JobId.",
          arg("--arn", required=True, help="the user's, group's, role's or policy's ARN"),
@@ -38,11 +27,11 @@ def run_generate_service_last_accessed_details(args: argparse.Namespace) -> Resp
 
 
 @command("get-service-last-accessed-details", "The report of a generate-service-last-"
-         "accessed-details job: each service and when it was last used.", _JOB, *_PAGE)
+         "accessed-details job: each service and when it was last used.", _JOB, *SERVER_PAGE_ARGS)
 def run_get_service_last_accessed_details(args: argparse.Namespace) -> Response:
     with session(args) as (svc, caller):
         job = svc.get_service_last_accessed_details(caller, args.job_id)
-    data = _page(job.to_aws(), "ServicesLastAccessed", args)
+    data = server_page_of(job.to_aws(), "ServicesLastAccessed", args)
     return Response(data, table=[[s["ServiceNamespace"], s["ServiceName"],
                                   job.access.get(s["ServiceNamespace"], ""),
                                   s.get("LastAuthenticated", "Not accessed in the tracking "
@@ -54,13 +43,14 @@ def run_get_service_last_accessed_details(args: argparse.Namespace) -> Response:
 
 @command("get-service-last-accessed-details-with-entities", "The users and roles that count "
          "for a job's report, and when each last used one service.", _JOB,
-         arg("--service-namespace", required=True, help="a service prefix, e.g. iam"), *_PAGE)
+         arg("--service-namespace", required=True, help="a service prefix, e.g. iam"),
+         *SERVER_PAGE_ARGS)
 def run_get_service_last_accessed_details_with_entities(args: argparse.Namespace
                                                         ) -> Response:
     with session(args) as (svc, caller):
         data = svc.get_service_last_accessed_details_with_entities(
             caller, args.job_id, args.service_namespace)
-    data = _page(data, "EntityDetailsList", args)
+    data = server_page_of(data, "EntityDetailsList", args)
     return Response(data, table=[[e["EntityInfo"]["Type"], e["EntityInfo"]["Name"],
                                   e.get("LastAuthenticated", "")]
                                  for e in data["EntityDetailsList"]],

@@ -15,6 +15,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from iamtui.commands.registry import arg
 from iamtui.errors import InvalidInput
 
 DEFAULT_MAX_ITEMS = 100  # IAM's default MaxItems ("IAM API Reference: ListUsers")
@@ -54,6 +55,19 @@ def server_page(data: dict[str, Any], keys: list[str], marker: str | None,
     if page["IsTruncated"]:
         page["Marker"] = str(end)
     return page
+
+
+# The options of an operation that takes Marker and MaxItems but has no botocore paginator:
+# the AWS CLI passes them to the API as they are, and prints the one page it answers.
+SERVER_PAGE_ARGS = (
+    arg("--max-items", type=int, help="at most this many items (MaxItems, default 100)"),
+    arg("--marker", help="the Marker of the previous page"))
+
+
+def server_page_of(data: dict[str, Any], key: str, args: Any) -> dict[str, Any]:
+    """The page of `data` that `--marker` and `--max-items` (SERVER_PAGE_ARGS) ask for."""
+    return server_page(data, [key], args.marker,
+                       args.max_items if args.max_items is not None else DEFAULT_MAX_ITEMS)
 
 
 def encode_token(token: dict[str, Any]) -> str:

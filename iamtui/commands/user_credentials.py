@@ -10,6 +10,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from iamtui.commands.common import parse_tags
+from iamtui.commands.paging import SERVER_PAGE_ARGS, server_page_of
 from iamtui.commands.registry import Response, arg, command
 from iamtui.commands.session import session
 from iamtui.model import aws_tag, aws_timestamp
@@ -126,10 +127,13 @@ def run_delete_signing_certificate(args: argparse.Namespace) -> Response:
 
 
 @command("create-service-specific-credential", "Create a Git (CodeCommit) or Keyspaces "
-         "credential; its password is shown this once only.", _USER,
+         "credential, or a Bedrock or CloudWatch Logs API key; its password or secret is "
+         "shown this once only.", _USER,
          arg("--service-name", required=True,
-             help="codecommit.amazonaws.com or cassandra.amazonaws.com"),
-         arg("--credential-age-days", type=int, help="days until it expires (1-36600)"))
+             help="codecommit.amazonaws.com, cassandra.amazonaws.com, or for a long-term API "
+                  "key bedrock.amazonaws.com or logs.amazonaws.com"),
+         arg("--credential-age-days", type=int,
+             help="days until an API key expires (1-36600)"))
 def run_create_service_specific_credential(args: argparse.Namespace) -> Response:
     with session(args) as (svc, caller):
         new = svc.create_service_specific_credential(caller, args.user_name, args.service_name,
@@ -153,26 +157,32 @@ def _with_password(new: NewServiceCredential) -> Response:
     return Response({"ServiceSpecificCredential": aws_service_credential(cred,
                                                                          password=password)},
                     table=[[cred.credential_id,
-                            cred.service_user_name, password, cred.status]],
-                    headers=["ServiceSpecificCredentialId", "ServiceUserName",
-                             "ServicePassword (shown once)", "Status"])
+                            cred.public_name, password, cred.status]],
+                    headers=["ServiceSpecificCredentialId", "ServiceUserName or alias",
+                             "Password or secret (shown once)", "Status"])
 
 
-@command("list-service-specific-credentials", "List a user's service-specific credentials "
-         "(never their passwords).", _OPTIONAL_USER,
-         arg("--service-name", help="only this service's"))
+@command("list-service-specific-credentials", "List a user's service-specific credentials, "
+         "or every user's (never their passwords or secrets).", _OPTIONAL_USER,
+         arg("--service-name", help="only this service's"),
+         arg("--all-users", action="store_true",
+             help="every user's credentials (not with --user-name)"),
+         *SERVER_PAGE_ARGS)
 def run_list_service_specific_credentials(args: argparse.Namespace) -> Response:
     from iamtui.service.credential_tables import aws_service_credential
 
     with session(args) as (svc, caller):
         creds = svc.list_service_specific_credentials(caller, args.user_name,
-                                                      args.service_name)
-    return Response({"ServiceSpecificCredentials": [aws_service_credential(c, listing=True)
-                                                    for c in creds]},
-                    table=[[c.credential_id, c.service_name, c.service_user_name, c.status]
-                           for c in creds],
-                    headers=["ServiceSpecificCredentialId", "ServiceName", "ServiceUserName",
-                             "Status"])
+                                                      args.service_name,
+                                                      all_users=args.all_users)
+    data = server_page_of({"ServiceSpecificCredentials": [
+        aws_service_credential(c, listing=True) for c in creds]},
+        "ServiceSpecificCredentials", args)
+    shown = {c["ServiceSpecificCredentialId"] for c in data["ServiceSpecificCredentials"]}
+    return Response(data, table=[[c.credential_id, c.user_name, c.service_name, c.public_name,
+                                  c.status] for c in creds if c.credential_id in shown],
+                    headers=["ServiceSpecificCredentialId", "UserName", "ServiceName",
+                             "ServiceUserName or alias", "Status"])
 
 
 @command("update-service-specific-credential", "Make a service-specific credential Active "

@@ -46,17 +46,24 @@ class SigningCertificate(Record):
 
 @dataclass(frozen=True, slots=True)
 class ServiceSpecificCredential(Record):
-    """A user's credential for one service (CodeCommit Git, Amazon Keyspaces); only a digest
-    of its password is kept."""
+    """A user's credential for one service: a user name and password (CodeCommit Git,
+    Amazon Keyspaces) or a long-term API key, an alias and a secret (Amazon Bedrock,
+    CloudWatch Logs); only a digest of its password or secret is kept."""
 
     credential_id: str
     user_name: str
     service_name: str
-    service_user_name: str
+    service_user_name: str  # "" for an API key, which has an alias instead
     password_digest: str = field(repr=False)
     create_date: datetime
     status: CredentialStatus = "Active"
     expiration_date: datetime | None = None
+    service_credential_alias: str | None = None
+
+    @property
+    def public_name(self) -> str:
+        """What names the credential to people: its service user name, or its alias."""
+        return self.service_credential_alias or self.service_user_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,15 +127,19 @@ def aws_service_credential(cred: ServiceSpecificCredential, *, listing: bool = F
                            password: str | None = None) -> dict[str, Any]:
     """ServiceSpecificCredential (with its password, create and reset only) or, listing,
     ServiceSpecificCredentialMetadata."""
-    out: dict[str, Any] = {"UserName": cred.user_name, "Status": cred.status,
-                           "ServiceUserName": cred.service_user_name,
-                           "CreateDate": aws_timestamp(cred.create_date)}
+    out: dict[str, Any] = {"UserName": cred.user_name, "Status": cred.status}
+    if cred.service_credential_alias is None:
+        out["ServiceUserName"] = cred.service_user_name
+    else:
+        out["ServiceCredentialAlias"] = cred.service_credential_alias
+    out["CreateDate"] = aws_timestamp(cred.create_date)
     if cred.expiration_date is not None:
         out["ExpirationDate"] = aws_timestamp(cred.expiration_date)
     out |= {"ServiceSpecificCredentialId": cred.credential_id,
             "ServiceName": cred.service_name}
-    if password is not None:
-        out["ServicePassword"] = password
+    if password is not None:  # an API key's secret is its ServiceCredentialSecret
+        out["ServiceCredentialSecret" if cred.service_credential_alias is not None
+            else "ServicePassword"] = password
     return out
 
 

@@ -9,7 +9,9 @@ ResetServiceSpecificCredential, UpdateServiceSpecificCredential,
 DeleteServiceSpecificCredential. IAM User Guide: "Use SSH keys and SSH with CodeCommit",
 "Manage signing certificates" (X.509, two per user), "Use IAM with CodeCommit: Git
 credentials, SSH keys, and AWS access keys" and "Using IAM with Amazon Keyspaces" (the
-generated user name `NAME-at-ACCOUNT` and a password shown once), "IAM and AWS STS quotas"
+generated user name `NAME-at-ACCOUNT` and a password shown once), "API keys for AWS
+services" (long-term API keys of Amazon Bedrock and CloudWatch Logs: an alias naming the
+user, a secret shown once, an optional expiration), "IAM and AWS STS quotas"
 (5 SSH public keys and 2 signing certificates per user; 2 service-specific credentials per
 user and service). Each operation is authorized as its IAM action on the user's ARN.
 """
@@ -52,9 +54,16 @@ from iamtui.store import Tx
 SSH_KEYS_PER_USER = 5
 SIGNING_CERTIFICATES_PER_USER = 2
 SERVICE_CREDENTIALS_PER_SERVICE = 2
-SUPPORTED_SERVICES = ("codecommit.amazonaws.com", "cassandra.amazonaws.com")
+PASSWORD_SERVICES = ("codecommit.amazonaws.com", "cassandra.amazonaws.com")
 """The services AWS issues user-name-and-password service-specific credentials for."""
+API_KEY_SERVICES = ("bedrock.amazonaws.com", "logs.amazonaws.com")
+"""The services AWS issues long-term API keys for (IAM User Guide, "API keys for AWS
+services": Amazon Bedrock and Amazon CloudWatch Logs); only they take CredentialAgeDays."""
+SUPPORTED_SERVICES = PASSWORD_SERVICES + API_KEY_SERVICES
 MAX_CREDENTIAL_AGE_DAYS = 36600
+# AWS documents an API key's secret only as "the secret portion of the credential"; iamtui
+# gives it a recognizable prefix, then the base64 of the alias and 256 random bits.
+API_KEY_SECRET_PREFIX = "ABSK"
 
 _ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 _CERT_ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
@@ -324,21 +333,20 @@ class UserCredentialOperations(ServiceCore):
             self, caller: Principal, user_name: str, service_name: str,
             credential_age_days: int | None = None) -> NewServiceCredential:
         """CreateServiceSpecificCredential: a user name and password for CodeCommit (Git
-        over HTTPS) or Amazon Keyspaces; the password is returned only here and only its
-        digest is stored. Two per user and service (LimitExceeded); NotSupportedService for
-        other services. `credential_age_days` (1-36600) sets an expiration date."""
+        over HTTPS) or Amazon Keyspaces, or a long-term API key (an alias and a secret) for
+        Amazon Bedrock or CloudWatch Logs; the password or secret is returned only here and
+        only its digest is stored. Two per user and service (LimitExceeded);
+        NotSupportedService for other services. `credential_age_days` (1-36600, API keys
+        only: InvalidInput for the others) sets an expiration date."""
         validate_user_name(user_name)
         _check_service(service_name)
-        if credential_age_days is not None and \
-                not 1 <= credential_age_days <= MAX_CREDENTIAL_AGE_DAYS:
-            bound = ("greater than or equal to 1" if credential_age_days < 1
-                     else f"less than or equal to {MAX_CREDENTIAL_AGE_DAYS}")
-            raise ValidationError(
-                f"1 validation error detected: Value '{credential_age_days}' at "
-                f"'credentialAgeDays' failed to satisfy constraint: Member must have value "
-                f"{bound}")
+        if credential_age_days is not None:
+            _check_age_days(credential_age_days, service_name)
         user = self._user_named(self.store.snapshot(), user_name)
-        password = _new_service_password()
+        now = self.clock()
+        alias = api_key_alias(user.user_name, now) if service_name in API_KEY_SERVICES \
+            else None
+        password = api_key_secret(alias) if alias else _new_service_password()
         params = {"userName": user_name, "serviceName": service_name,
                   "credentialAgeDays": credential_age_days}
         with self._audited(caller, "CreateServiceSpecificCredential", params,
@@ -353,31 +361,45 @@ class UserCredentialOperations(ServiceCore):
                 raise LimitExceeded("Cannot exceed quota for "
                                     "ServiceSpecificCredentialsPerUserPerService: "
                                     f"{SERVICE_CREDENTIALS_PER_SERVICE}")
-            now = self.clock()
             cred = ServiceSpecificCredential(
                 _new_id("ACCA", 21), user.user_name, service_name,
-                service_user_name(user.user_name, self.account_id), secret_digest(password),
-                now, expiration_date=(now + timedelta(days=credential_age_days)
-                                      if credential_age_days else None))
+                "" if alias else service_user_name(user.user_name, self.account_id),
+                secret_digest(password), now,
+                expiration_date=(now + timedelta(days=credential_age_days)
+                                 if credential_age_days else None),
+                service_credential_alias=alias)
             SERVICE_CREDENTIALS.put(tx, cred)
             change.response = {"serviceSpecificCredential": aws_service_credential(cred)}
         return NewServiceCredential(cred, password)
 
     def list_service_specific_credentials(self, caller: Principal, user_name: str | None = None,
-                                          service_name: str | None = None
+                                          service_name: str | None = None, *,
+                                          all_users: bool = False
                                           ) -> list[ServiceSpecificCredential]:
-        """ListServiceSpecificCredentials: a user's (the caller's own without a name), of one
-        service when `service_name` is given; never a password."""
+        """ListServiceSpecificCredentials: a user's (the caller's own without a name), or with
+        `all_users` every user's (authorized on the account's users, arn:...:user/*), of one
+        service when `service_name` is given; never a password. UserName and AllUsers
+        together are InvalidInput (IAM API Reference: they cannot be given together)."""
         if user_name is not None:
             validate_user_name(user_name)
         if service_name is not None:
             _check_service(service_name)
-        _, arn = credential_owner(self.store.snapshot(), caller, user_name)
-        view = self._read(caller, "ListServiceSpecificCredentials", arn,
-                          params={"userName": user_name, "serviceName": service_name})
-        owner, _ = credential_owner(view, caller, user_name)
         now = self.clock()
-        return [effective(c, now) for c in service_credentials_of(view, owner)
+        if all_users:
+            if user_name is not None:
+                raise InvalidInput("AllUsers cannot be specified together with UserName.")
+            view = self._read(caller, "ListServiceSpecificCredentials",
+                              f"arn:aws:iam::{self.account_id}:user/*",
+                              params={"serviceName": service_name, "allUsers": True})
+            found = sorted(SERVICE_CREDENTIALS.all(view),
+                           key=lambda c: (c.user_name.lower(), c.create_date, c.credential_id))
+        else:
+            _, arn = credential_owner(self.store.snapshot(), caller, user_name)
+            view = self._read(caller, "ListServiceSpecificCredentials", arn,
+                              params={"userName": user_name, "serviceName": service_name})
+            owner, _ = credential_owner(view, caller, user_name)
+            found = service_credentials_of(view, owner)
+        return [effective(c, now) for c in found
                 if service_name is None or c.service_name == service_name]
 
     def reset_service_specific_credential(self, caller: Principal, cred_id: str,
@@ -387,8 +409,11 @@ class UserCredentialOperations(ServiceCore):
         if user_name is not None:
             validate_user_name(user_name)
         _validate_id(cred_id, "serviceSpecificCredentialId", 20)
-        _, arn = credential_owner(self.store.snapshot(), caller, user_name)
-        password = _new_service_password()
+        view = self.store.snapshot()
+        _, arn = credential_owner(view, caller, user_name)
+        existing = SERVICE_CREDENTIALS.get(view, cred_id)
+        alias = existing.service_credential_alias if existing else None  # an API key's
+        password = api_key_secret(alias) if alias else _new_service_password()
         params = {"userName": user_name, "serviceSpecificCredentialId": cred_id}
         with self._audited(caller, "ResetServiceSpecificCredential", params,
                            authorize=lambda tx: self._authorize(
@@ -441,6 +466,32 @@ def _check_service(service_name: str) -> None:
                                   f"{', '.join(SUPPORTED_SERVICES)}.")
 
 
+def _check_age_days(days: int, service_name: str) -> None:
+    """CredentialAgeDays: 1-36,600 (ValidationError), for API keys only (InvalidInput)."""
+    if isinstance(days, bool) or not isinstance(days, int) or \
+            not 1 <= days <= MAX_CREDENTIAL_AGE_DAYS:
+        bound = ("greater than or equal to 1" if isinstance(days, int) and days < 1
+                 else f"less than or equal to {MAX_CREDENTIAL_AGE_DAYS}")
+        raise ValidationError(f"1 validation error detected: Value '{days}' at "
+                              "'credentialAgeDays' failed to satisfy constraint: Member must "
+                              f"have value {bound}")
+    if service_name not in API_KEY_SERVICES:
+        raise InvalidInput(f"CredentialAgeDays is only valid for long-term API keys "
+                           f"({', '.join(API_KEY_SERVICES)}), not {service_name}.")
+
+
+def api_key_alias(user_name: str, now: datetime) -> str:
+    """An API key's ServiceCredentialAlias: the user's name and a suffix of version and
+    creation time, as AWS describes it (within [\\w+=,.@-], at most 200 characters)."""
+    return f"{user_name}+v1-{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(2)}"
+
+
+def api_key_secret(alias: str) -> str:
+    """An API key's ServiceCredentialSecret (shown once; only its digest is kept)."""
+    raw = f"{alias}:{secrets.token_urlsafe(32)}".encode()
+    return API_KEY_SECRET_PREFIX + base64.b64encode(raw).decode("ascii")
+
+
 def _new_service_password() -> str:
     # 256 random bits, base64 as AWS's generated Git passwords look
     return base64.b64encode(secrets.token_bytes(32)).decode("ascii")
@@ -490,7 +541,8 @@ def rename_user_credentials(tx: Tx, old: str, new: str) -> None:
             table.put(tx, replace(item, user_name=new))
 
 
-__all__ = ["SERVICE_CREDENTIALS_PER_SERVICE", "SIGNING_CERTIFICATES_PER_USER",
+__all__ = ["API_KEY_SERVICES", "PASSWORD_SERVICES", "SERVICE_CREDENTIALS_PER_SERVICE",
+           "SIGNING_CERTIFICATES_PER_USER",
            "SSH_KEYS_PER_USER", "SUPPORTED_SERVICES", "DuplicateCertificate",
            "DuplicateSSHPublicKey", "NewServiceCredential", "NotSupportedService",
            "UserCredentialOperations", "certificate_error", "effective",

@@ -516,6 +516,37 @@ def test_session_policy_rules(federated: IamService, idp: IdP, clock: FakeClock)
     matches_model("sts", "AssumeRoleWithSAML", shown)
 
 
+def test_session_requests_carry_saml_sub_namequalifier_and_sub_type(
+        federated: IamService, root: Principal, idp: IdP, clock: FakeClock) -> None:
+    """IAM User Guide, "Available keys for SAML-based AWS STS federation", "SAML role
+    permissions policies": the role's permissions policies may use saml:namequalifier,
+    saml:sub and saml:sub_type in the requests the session makes (here as a policy
+    variable and in conditions); the other saml: keys belong to the trust policy, so a
+    condition on saml:iss finds no key in the session's requests."""
+    federated.create_user(root, "alice@example.com")
+    federated.create_user(root, "carol")
+    qualifier = base64.b64encode(hashlib.sha1(
+        f"{idp.entity_id}{ACCOUNT_ID}/Okta".encode()).digest()).decode()
+    federated.put_role_policy(root, "Federated", "own", json.dumps({
+        "Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "iam:GetUser",
+             "Resource": f"arn:aws:iam::{ACCOUNT_ID}:user/${{saml:sub}}",
+             "Condition": {"StringEquals": {"saml:sub_type": "persistent",
+                                            "saml:namequalifier": qualifier}}},
+            {"Effect": "Allow", "Action": "iam:ListRoles", "Resource": "*",
+             "Condition": {"StringEquals": {"saml:iss": idp.entity_id}}}]}))
+    result = federated.assume_role_with_saml(ROLE, PROVIDER,
+                                             idp.response(roles=[PAIR], now=clock.now))
+    creds = result.session.credentials
+    session = federated.authenticate_session(creds.access_key_id, creds.secret_access_key,
+                                             creds.session_token)
+    assert federated.get_user(session, "alice@example.com").user_name == "alice@example.com"
+    with pytest.raises(AccessDenied):
+        federated.get_user(session, "carol")
+    with pytest.raises(AccessDenied):
+        federated.list_roles(session)
+
+
 # ---------------------------------------------------------------------------- parsers
 
 

@@ -437,3 +437,24 @@ def test_session_policy_rules(federation: IamService, clock: FakeClock) -> None:
     with pytest.raises(MalformedPolicyDocument, match="does not exist"):
         call(policy_arns=[f"arn:aws:iam::{ACCOUNT_ID}:policy/none"])
     assert federation.audit.page(0, 1)[0]["errorCode"] == "MalformedPolicyDocument"
+
+
+def test_session_requests_carry_the_tokens_keys(federation: IamService, root: Principal,
+                                                clock: FakeClock) -> None:
+    """IAM User Guide, "Available keys for AWS web identity federation": the provider's
+    keys (PROVIDER:sub, :aud, ...) "are available when the temporary security credentials
+    are used to make a request", so the role's permissions policies can test them."""
+    federation.put_role_policy(root, "deploy", "main-only", json.dumps({
+        "Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "iam:ListUsers", "Resource": "*", "Condition": {
+                "StringEquals": {f"{KEY}:sub": "repo:acme/app:ref:refs/heads/main",
+                                 f"{KEY}:aud": "sts.amazonaws.com"}}},
+            {"Effect": "Allow", "Action": "iam:ListRoles", "Resource": "*", "Condition": {
+                "StringEquals": {f"{KEY}:sub": "repo:acme/other:ref:refs/heads/main"}}}]}))
+    result = federation.assume_role_with_web_identity(ROLE_ARN, "gh", token(clock))
+    creds = result.session.credentials
+    session = federation.authenticate_session(creds.access_key_id, creds.secret_access_key,
+                                              creds.session_token)
+    assert federation.list_users(session) == []  # allowed: the session's sub matches
+    with pytest.raises(AccessDenied):
+        federation.list_roles(session)

@@ -366,6 +366,9 @@ class ServiceCore:
             tags=tags.values())
         if session is not None and session.source_identity is not None:
             who.append(ContextEntry("aws:SourceIdentity", (session.source_identity,)))
+        if session is not None:  # a web identity or SAML session's claim keys
+            who += [ContextEntry(k.key, k.values, "stringList" if len(k.values) > 1
+                                 else "string") for k in session.federation_keys]
         # a console sign-in and temporary credentials know whether MFA was proven;
         # long-term access keys don't
         when = simulation.session_context(

@@ -14,7 +14,9 @@ AWS pages followed:
   the session lasts DurationSeconds (at most the role's MaxSessionDuration) or until the
   assertion's SessionNotOnOrAfter, whichever is sooner.
 - IAM User Guide, "Configure SAML assertions for the authentication response" and
-  "Available keys for SAML-based federation": see iamtui.security.saml.
+  "Available keys for SAML-based federation": see iamtui.security.saml; of them
+  saml:namequalifier, saml:sub and saml:sub_type are available to the role's permissions
+  policies too, in the requests the session makes.
 - IAM User Guide, "Troubleshoot SAML 2.0 federation with AWS": the error wordings
   ("Response signature invalid", "Specified provider doesn't exist", "Not authorized to
   perform sts:AssumeRoleWithSAML", "RoleSessionName is required in AuthnResponse").
@@ -79,6 +81,9 @@ _DEFAULT_VALIDITY_YEARS = 100
 _NAME_RE = re.compile(r"[\w._-]{1,128}", re.ASCII)
 _PROVIDER_ARN_RE = re.compile(r"arn:aws:iam::(\d{12}):saml-provider/([\w._-]{1,128})", re.ASCII)
 ACTION = "sts:AssumeRoleWithSAML"
+# IAM User Guide, "Available keys for SAML-based AWS STS federation", "SAML role permissions
+# policies": the keys a session's own requests carry (the others are the trust policy's).
+SESSION_KEYS = ("saml:namequalifier", "saml:sub", "saml:sub_type")
 NOT_AUTHORIZED = f"Not authorized to perform {ACTION}"
 
 
@@ -372,7 +377,8 @@ class SamlProviderOperations(StsOperations):
             session = self._new_session(
                 tx, role, claims.session_name or "", now,
                 int((expiry - issued).total_seconds()), source_arn=principal_arn, mfa_at=None,
-                inputs=inputs)
+                inputs=inputs, federation_keys=[ContextEntry(k, keys[k]) for k in
+                                                SESSION_KEYS if k in keys])
             change.response = {
                 "credentials": {"accessKeyId": session.credentials.access_key_id,
                                 "expiration": aws_timestamp(session.credentials.expiration)},

@@ -69,7 +69,14 @@ from iamtui.service.mfa_devices import DRIFT_META, ROOT_OWNER
 from iamtui.service.principals import trust_policy_input
 from iamtui.service.serving import ServingOperations, forget_secret
 from iamtui.service.session_inputs import SessionInputs, chained, check_session_inputs
-from iamtui.service.tables import MFA_DEVICES, ROLE_SESSIONS, ROLES, USERS, RoleSession
+from iamtui.service.tables import (
+    MFA_DEVICES,
+    ROLE_SESSIONS,
+    ROLES,
+    USERS,
+    RoleSession,
+    SessionKey,
+)
 
 MIN_DURATION_SECONDS = 900
 DEFAULT_DURATION_SECONDS = 3600
@@ -364,12 +371,15 @@ class StsOperations(ServingOperations):
     def _new_session(self, tx: Any, role: Role, session_name: str, now: datetime,
                      duration_seconds: int, *, source_arn: str,
                      mfa_at: datetime | None,
-                     inputs: SessionInputs | None = None) -> AssumeRoleResult:
-        """Issue a role session's credentials (AssumeRole and the web identity calls)."""
+                     inputs: SessionInputs | None = None,
+                     federation_keys: Sequence[ContextEntry] = ()) -> AssumeRoleResult:
+        """Issue a role session's credentials (AssumeRole and the web identity calls);
+        `federation_keys` are the token's or assertion's keys its requests carry."""
         inputs = inputs or SessionInputs()
         credentials, record = self._issue(
             tx, role.role_id, role.role_name, session_name, now, duration_seconds,
-            source_arn=source_arn, mfa_at=mfa_at, session_type="assumed-role", inputs=inputs)
+            source_arn=source_arn, mfa_at=mfa_at, session_type="assumed-role", inputs=inputs,
+            federation_keys=federation_keys)
         ROLES.put(tx, replace(role, role_last_used=RoleLastUsed(now, SESSION_REGION)))
         principal = self._principal_of(record)
         packed = inputs.packed_policy_size() if inputs.has_policies or inputs.tags else None
@@ -378,8 +388,9 @@ class StsOperations(ServingOperations):
 
     def _issue(self, tx: Any, owner_id: str, owner_name: str, session_name: str,
                now: datetime, duration_seconds: int, *, source_arn: str,
-               mfa_at: datetime | None, session_type: str,
-               inputs: SessionInputs) -> tuple[Credentials, RoleSession]:
+               mfa_at: datetime | None, session_type: str, inputs: SessionInputs,
+               federation_keys: Sequence[ContextEntry] = ()
+               ) -> tuple[Credentials, RoleSession]:
         """New temporary credentials and their stored session (digests only)."""
         access_key_id = keys.new_access_key_id(temporary=True)
         secret, token = keys.new_secret_access_key(), keys.new_session_token()
@@ -393,7 +404,8 @@ class StsOperations(ServingOperations):
             access_key_id, owner_id, owner_name, session_name,
             keys.secret_digest(secret), keys.secret_digest(token), issued, expiration,
             source_arn, mfa_at, session_type, inputs.policy, inputs.policy_arns,
-            inputs.tags, inputs.transitive_tag_keys, inputs.source_identity)
+            inputs.tags, inputs.transitive_tag_keys, inputs.source_identity,
+            tuple(SessionKey(e.key, e.values) for e in federation_keys))
         ROLE_SESSIONS.put(tx, record)
         self.seal_secret(tx, access_key_id, secret)  # only where the store serves
         return Credentials(access_key_id, secret, token, expiration), record

@@ -32,6 +32,15 @@ from iamtui.store import EntityTable, Index, schema_of
 
 
 @dataclass(frozen=True, slots=True)
+class SessionKey(Record):
+    """A condition key a federated session's requests carry, from the token or assertion
+    that made it (token.actions.githubusercontent.com:sub, saml:sub, ...)."""
+
+    key: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class RoleSession(Record):
     """Temporary credentials from STS: only digests of the secret and token are kept.
 
@@ -56,6 +65,7 @@ class RoleSession(Record):
     tags: tuple[Tag, ...] = ()  # session tags: aws:PrincipalTag/* for the session's calls
     transitive_tag_keys: tuple[str, ...] = ()
     source_identity: str | None = None
+    federation_keys: tuple[SessionKey, ...] = ()  # in every request the session makes
 
     @property
     def has_session_policies(self) -> bool:

@@ -15,7 +15,9 @@ AWS pages followed:
   the token's claims as PROVIDER:aud (the `azp` claim when the token has one, else
   `aud`), PROVIDER:oaud (the `aud` claim when `azp` took :aud), PROVIDER:sub,
   PROVIDER:amr and PROVIDER:email, PROVIDER being the provider's URL without https://
-  (token.actions.githubusercontent.com:sub = repo:ORG/REPO:ref:refs/heads/main).
+  (token.actions.githubusercontent.com:sub = repo:ORG/REPO:ref:refs/heads/main); "these
+  condition keys are available when the temporary security credentials are used to make a
+  request", so the session's own requests carry them too.
 
 Signatures are checked with PyJWT against the JWKS stored with the provider
 (oidc_providers.py); times against the store's clock, not the machine's.
@@ -393,7 +395,8 @@ class WebIdentityOperations(OpenIdConnectProviderOperations, StsOperations):
                                       "MaxSessionDuration set for this role.")
             session = self._new_session(tx, role, role_session_name, now, duration_seconds,
                                         source_arn=token.provider.arn, mfa_at=None,
-                                        inputs=inputs)
+                                        inputs=inputs, federation_keys=web_identity_context(
+                                            token.provider, token.claims))
             change.response = {
                 "credentials": {"accessKeyId": session.credentials.access_key_id,
                                 "expiration": iso_z(session.credentials.expiration)},

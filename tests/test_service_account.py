@@ -152,6 +152,41 @@ def test_account_summary_is_authorized(service: IamService, root: Principal) -> 
     assert (event["eventName"], event["errorCode"]) == ("GetAccountSummary", "AccessDenied")
 
 
+def test_security_token_service_preferences(service: IamService, root: Principal) -> None:
+    """IAM API Reference, SetSecurityTokenServicePreferences: v1Token or v2Token (anything
+    else a ValidationError), shown as GetAccountSummary's GlobalEndpointTokenVersion;
+    authorized as iam:SetSecurityTokenServicePreferences and audited."""
+    assert service.get_account_summary(root)["GlobalEndpointTokenVersion"] == 1
+    service.set_security_token_service_preferences(root, "v2Token")
+    with pytest.raises(ValidationError, match="v1Token, v2Token"):
+        service.set_security_token_service_preferences(root, "v3Token")
+    nobody = _allowed(service, root, "nobody", "iam:GetAccountSummary")
+    with pytest.raises(AccessDenied, match="iam:SetSecurityTokenServicePreferences"):
+        service.set_security_token_service_preferences(nobody, "v1Token")
+    assert _last_event(service)["errorCode"] == "AccessDenied"
+    assert service.get_account_summary(root)["GlobalEndpointTokenVersion"] == 2
+
+
+def test_account_summary_counts_providers_and_server_certificates(
+        service: IamService, root: Principal) -> None:
+    """GetAccountSummary's Providers (identity providers: SAML and OpenID Connect) and
+    ServerCertificates count what the account has (IAM API Reference, GetAccountSummary)."""
+    from cert_factory import certificate, rsa_key
+    from cryptography.hazmat.primitives import serialization
+    from saml_idp import IdP
+
+    service.create_saml_provider(root, "Okta", IdP().metadata())
+    service.create_open_id_connect_provider(root, "https://token.actions.githubusercontent.com",
+                                            ["sts.amazonaws.com"])
+    key = rsa_key()
+    service.upload_server_certificate(
+        root, "web", certificate(key),
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                          serialization.NoEncryption()).decode())
+    summary = service.get_account_summary(root)
+    assert (summary["Providers"], summary["ServerCertificates"]) == (2, 1)
+
+
 # ------------------------------------------------------------- update-role-description
 
 

@@ -59,6 +59,17 @@ def run_list_account_aliases(args: argparse.Namespace) -> Response:
                     table=[[a] for a in aliases], headers=["AccountAlias"])
 
 
+@command("set-security-token-service-preferences", "Set the version of the session tokens "
+         "STS's global endpoint issues (v1Token or v2Token; GetAccountSummary shows it).",
+         arg("--global-endpoint-token-version", required=True,
+             help="v1Token (Regions enabled by default) or v2Token (every Region)"))
+def run_set_security_token_service_preferences(args: argparse.Namespace) -> Response:
+    with session(args) as (svc, caller):
+        svc.set_security_token_service_preferences(caller,
+                                                   args.global_endpoint_token_version)
+    return Response({})
+
+
 @command("get-account-summary", "IAM's entity counts and quotas in the account.")
 def run_get_account_summary(args: argparse.Namespace) -> Response:
     with session(args) as (svc, caller):

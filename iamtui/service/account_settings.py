@@ -1,4 +1,5 @@
-"""The account alias: CreateAccountAlias, DeleteAccountAlias and ListAccountAliases.
+"""The account alias: CreateAccountAlias, DeleteAccountAlias and ListAccountAliases; and
+SetSecurityTokenServicePreferences.
 
 IAM API Reference, CreateAccountAlias (3 to 63 lowercase letters, digits and single hyphens,
 neither first nor last) and the AWS Sign-In User Guide, "Creating, deleting, and listing an
@@ -8,6 +9,11 @@ account per store, no other account can hold the alias (EntityAlreadyExists neit
 DeleteAccountAlias names the alias it deletes: NoSuchEntity when the account has not that
 one. All three are authorized as their own actions on "*" (they have no resource type) and
 audited like any request.
+
+IAM API Reference, SetSecurityTokenServicePreferences: GlobalEndpointTokenVersion v1Token
+(valid in the Regions enabled by default) or v2Token (valid in every Region); the version in
+force shows as GlobalEndpointTokenVersion (1 or 2) in GetAccountSummary's SummaryMap.
+iamtui's tokens work wherever its store is, so the setting is kept and reported only.
 """
 
 from __future__ import annotations
@@ -15,13 +21,36 @@ from __future__ import annotations
 from dataclasses import replace
 
 from iamtui.arn import validate_account_alias
-from iamtui.errors import NoSuchEntity
+from iamtui.errors import NoSuchEntity, ValidationError
 from iamtui.model import Account
 from iamtui.service.core import Principal, ServiceCore
 
+TOKEN_VERSIONS = {"v1Token": 1, "v2Token": 2}
+TOKEN_VERSION_META = "global_endpoint_token_version"
+
+
+def global_endpoint_token_version(meta: dict) -> int:
+    """GetAccountSummary's GlobalEndpointTokenVersion: 1 unless v2Token was set."""
+    return TOKEN_VERSIONS[meta.get(TOKEN_VERSION_META, "v1Token")]
+
 
 class AccountSettingsOperations(ServiceCore):
-    """The account's alias, which sign-in accepts in place of its ID."""
+    """The account's alias, which sign-in accepts in place of its ID, and its STS token
+    version preference."""
+
+    def set_security_token_service_preferences(self, caller: Principal,
+                                               global_endpoint_token_version: str) -> None:
+        """SetSecurityTokenServicePreferences: v1Token or v2Token (ValidationError for
+        anything else), authorized as iam:SetSecurityTokenServicePreferences on "*"."""
+        if global_endpoint_token_version not in TOKEN_VERSIONS:
+            raise ValidationError(
+                f"1 validation error detected: Value '{global_endpoint_token_version}' at "
+                "'globalEndpointTokenVersion' failed to satisfy constraint: Member must "
+                "satisfy enum value set: [v1Token, v2Token]")
+        with self._change(caller, "SetSecurityTokenServicePreferences", "*",
+                          {"globalEndpointTokenVersion": global_endpoint_token_version}
+                          ) as change:
+            change.tx.meta[TOKEN_VERSION_META] = global_endpoint_token_version
 
     def create_account_alias(self, caller: Principal, account_alias: str) -> Account:
         """CreateAccountAlias: set the alias, replacing any. Returns the account."""
@@ -65,4 +94,4 @@ class AccountSettingsOperations(ServiceCore):
         return self.delete_account_alias(caller, current)
 
 
-__all__ = ["AccountSettingsOperations"]
+__all__ = ["TOKEN_VERSIONS", "AccountSettingsOperations", "global_endpoint_token_version"]

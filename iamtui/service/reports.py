@@ -33,8 +33,11 @@ from iamtui.model import AccessKey, Account, User, aws_timestamp
 from iamtui.security.access_keys import ROTATION_DAYS, key_age_days
 from iamtui.service.access_advisor import unused_permissions
 from iamtui.service.access_keys import ROOT_KEY_OWNER
+from iamtui.service.account_settings import global_endpoint_token_version
 from iamtui.service.core import Principal, ServiceCore, View
+from iamtui.service.credential_tables import SERVER_CERTIFICATES
 from iamtui.service.mfa_devices import ROOT_OWNER
+from iamtui.service.oidc_providers import OIDC_PROVIDERS
 from iamtui.service.passwords import security_settings
 from iamtui.service.tables import (
     ACCESS_KEYS,
@@ -45,6 +48,7 @@ from iamtui.service.tables import (
     MFA_DEVICES,
     POLICIES,
     ROLES,
+    SAML_PROVIDERS,
     USERS,
 )
 from iamtui.service.user_credentials import signing_certificates_of
@@ -294,8 +298,9 @@ class ReportOperations(ServiceCore):
         Reference: GetAccountSummary"; "IAM and AWS STS quotas"). PolicyVersionsInUse
         counts the managed policies attached to users, groups and roles (each attachment
         uses its policy's default version); the Account* keys are 1 or 0 for the root
-        user's MFA, access keys and password; certificates and identity providers, which
-        iamtui does not keep, count 0."""
+        user's MFA, access keys and password (the root user has no signing certificates
+        here: 0); Providers counts the SAML and OpenID Connect identity providers;
+        GlobalEndpointTokenVersion is SetSecurityTokenServicePreferences' (1 or 2)."""
         view = self._read(caller, "GetAccountSummary", "*", params={})
         devices = MFA_DEVICES.all(view)
         counts = {
@@ -311,9 +316,9 @@ class ReportOperations(ServiceCore):
             "AccountAccessKeysPresent": int(bool(_keys_of(view, ROOT_KEY_OWNER))),
             "AccountPasswordPresent": 1,  # the root user always has one here
             "AccountSigningCertificatesPresent": 0,
-            "ServerCertificates": 0,
-            "Providers": 0,
-            "GlobalEndpointTokenVersion": 1,  # STS's global endpoint's v1 tokens
+            "ServerCertificates": SERVER_CERTIFICATES.count(view),
+            "Providers": SAML_PROVIDERS.count(view) + OIDC_PROVIDERS.count(view),
+            "GlobalEndpointTokenVersion": global_endpoint_token_version(view.meta),
         }
         return counts | DEFAULT_QUOTAS.summary_map()
 

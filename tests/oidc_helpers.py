@@ -66,3 +66,27 @@ def assert_matches_aws_model(service: str, operation: str, data: dict[str, Any])
     model = botocore.session.get_session().get_service_model(service)
     report = ParamValidator().validate(data, model.operation_model(operation).output_shape)
     assert not report.has_errors(), report.generate_report()
+
+
+def assert_matches_boto3_model(service: str, operation: str, data: dict[str, Any]) -> None:
+    """As assert_matches_aws_model, against the model of the botocore that boto3 brings
+    (newer than awscli's copy: operations such as STS's GetScopedCredentials are only there).
+    Its service-2.json is read as data, beside awscli's botocore."""
+    import gzip
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    import awscli.formatter  # noqa: F401  (awscli's own botocore for the validator)
+    from botocore.model import ServiceModel
+    from botocore.validate import ParamValidator
+
+    spec = importlib.util.find_spec("boto3")
+    assert spec is not None and spec.origin is not None
+    folder = Path(spec.origin).parent.parent / "botocore" / "data" / service
+    newest = sorted(p.name for p in folder.iterdir())[-1]
+    # botocore ships its models gzipped
+    text = gzip.decompress((folder / newest / "service-2.json.gz").read_bytes())
+    model = ServiceModel(json.loads(text), service)
+    report = ParamValidator().validate(data, model.operation_model(operation).output_shape)
+    assert not report.has_errors(), report.generate_report()

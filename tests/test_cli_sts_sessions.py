@@ -189,3 +189,27 @@ def test_policy_arns_refuse_other_forms() -> None:
     for bad in (["arn:aws:iam::aws:policy/X"], ['[{"ARN": "x"}]'], ["[1,"]):
         with pytest.raises(ArgumentError, match="--policy-arns"):
             parse_policy_arns(bad)
+
+
+def test_get_scoped_credentials_from_a_session_token(cli_run: CliRunner, alice: dict) -> None:
+    """`aws sts get-scoped-credentials` (STS API Reference, GetScopedCredentials): a user
+    scopes down through get-session-token first; the new pair keeps alice's identity and
+    may do only what the scope-down policy allows; long-term keys are refused
+    (InvalidSubjectCredentials)."""
+    from oidc_helpers import assert_matches_boto3_model
+
+    use(cli_run, alice)
+    code, _, err = cli_run.run("get-scoped-credentials", "--duration-seconds", "900")
+    assert code == 254 and "(InvalidSubjectCredentials)" in err
+    use(cli_run, session_env(cli_run.ok("get-session-token")["Credentials"]))
+    out = cli_run.ok("get-scoped-credentials", "--policy", json.dumps({
+        "Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "sts:GetCallerIdentity", "Resource": "*"}]}),
+        "--scoped-session-description", "just looking")
+    assert_matches_boto3_model("sts", "GetScopedCredentials", out)
+    assert out["ScopedPoliciesCount"] == 1
+    assert out["SessionInfo"]["Arn"] == f"arn:aws:iam::{ACCOUNT_ID}:user/alice"
+    use(cli_run, session_env(out["Credentials"]))
+    assert cli_run.ok("get-caller-identity")["Arn"].endswith(":user/alice")
+    code, _, err = cli_run.run("get-scoped-credentials", "--duration-seconds", "200000")
+    assert code == 254 and "(ValidationError)" in err

@@ -488,3 +488,81 @@ def test_sts_reads_are_audited_as_sts_events(service: IamService, root: Principa
     with pytest.raises(NoSuchEntity):
         service.get_access_key_info(root, "AKIAAAAAAAAAAAAAAAAA")
     assert service.audit.page(0, 1)[0]["errorCode"] == "NoSuchEntity"
+
+
+# ------------------------------------------------------------------ GetScopedCredentials
+
+
+def test_scoped_credentials_narrow_the_session_layer_by_layer(service: IamService,
+                                                              root: Principal) -> None:
+    """STS API Reference, GetScopedCredentials: the same identity (SessionInfo), the
+    calling session's permissions intersected with the scope-down policy, one layer per
+    call (ScopedPoliciesCount), three at most (a fourth is denied); a policy cannot widen."""
+    from oidc_helpers import assert_matches_boto3_model
+
+    from iamtui.service.federation import aws_scoped_credentials
+
+    alice, role = _ops(service, root)
+    session = login(service, service.assume_role(alice, role.arn, "work").credentials)
+    first = service.get_scoped_credentials(session, policy=actions("s3:Get*", "s3:List*"),
+                                           scoped_session_description="read only for CI")
+    shown = aws_scoped_credentials(first)
+    assert_matches_boto3_model("sts", "GetScopedCredentials", shown)
+    assert shown["SessionInfo"] == {"ScopedSessionId": session.principal_id,
+                                    "Arn": session.arn}
+    assert shown["ScopedPoliciesCount"] == 1
+    assert first.credentials.expiration == session_expiry(service, session)
+    scoped = login(service, first.credentials)
+    assert service.get_caller_identity(scoped).arn == session.arn
+    assert decide(service, scoped, "s3:GetObject").allowed
+    assert not decide(service, scoped, "s3:PutObject").allowed  # the role allows, not it
+    assert decide(service, session, "s3:PutObject").allowed  # the caller's stays as it was
+    second = login(service, service.get_scoped_credentials(
+        scoped, policy=actions("s3:GetObject", "s3:PutObject")).credentials)
+    assert decide(service, second, "s3:GetObject").allowed
+    assert not decide(service, second, "s3:PutObject").allowed  # layer 1 still refuses
+    assert not decide(service, second, "s3:ListBucket").allowed  # layer 2 refuses
+    third = service.get_scoped_credentials(second, policy=allow("s3:*"))
+    assert third.scoped_policies_count == 3
+    with pytest.raises(AccessDenied, match="scope-down"):
+        service.get_scoped_credentials(login(service, third.credentials),
+                                       policy=allow("s3:*"))
+
+
+def actions(*names: str) -> str:
+    return doc({"Effect": "Allow", "Action": list(names), "Resource": "*"})
+
+
+def session_expiry(service: IamService, caller: Principal):
+    from iamtui.service.tables import ROLE_SESSIONS
+
+    return ROLE_SESSIONS.get(service.store.snapshot(), caller.access_key_id).expiration
+
+
+def test_scoped_credentials_refusals(service: IamService, root: Principal,
+                                     clock: FakeClock) -> None:
+    """STS API Reference, GetScopedCredentials: temporary credentials only
+    (InvalidSubjectCredentials), Policy or DurationSeconds (ValidationError), DurationSeconds
+    1-129,600 and within the calling session (InsufficientSessionLifetime), the policy an
+    identity policy (MalformedPolicyDocument); a shorter lifetime alone keeps the layers."""
+    from iamtui.service.federation import InsufficientSessionLifetime, InvalidSubjectCredentials
+
+    alice, role = _ops(service, root)
+    with pytest.raises(InvalidSubjectCredentials):
+        service.get_scoped_credentials(alice, policy=allow("s3:*"))
+    session = login(service, service.assume_role(alice, role.arn, "work").credentials)
+    with pytest.raises(ValidationError, match="Policy or DurationSeconds"):
+        service.get_scoped_credentials(session)
+    with pytest.raises(ValidationError, match="durationSeconds"):
+        service.get_scoped_credentials(session, duration_seconds=0)
+    with pytest.raises(InsufficientSessionLifetime):
+        service.get_scoped_credentials(session, duration_seconds=3601)
+    with pytest.raises(MalformedPolicyDocument):
+        service.get_scoped_credentials(session, policy='{"Statement": 1}')
+    short = service.get_scoped_credentials(session, duration_seconds=600)
+    assert short.scoped_policies_count == 0
+    assert short.credentials.expiration == clock.now + timedelta(seconds=600)
+    assert decide(service, login(service, short.credentials), "s3:PutObject").allowed
+    clock.advance(seconds=601)
+    with pytest.raises(Exception, match="expired"):
+        login(service, short.credentials)

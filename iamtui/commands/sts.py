@@ -113,6 +113,27 @@ def run_get_session_token(args: argparse.Namespace) -> Response:
                     headers=["Field", "Value"])
 
 
+@command("get-scoped-credentials", "Narrow your session's credentials: a scope-down policy "
+         "and/or a shorter lifetime, the same identity (as `aws sts get-scoped-credentials`).",
+         arg("--policy", help="the scope-down policy (JSON, or file://): the new credentials "
+             "may do only what it allows too"),
+         arg("--duration-seconds", type=int,
+             help="1-129600, within the calling session's remaining lifetime"),
+         arg("--scoped-session-description", help="why (2-256 characters; audited)"))
+def run_get_scoped_credentials(args: argparse.Namespace) -> Response:
+    from iamtui.service.federation import aws_scoped_credentials
+
+    with session.session(args) as (svc, caller):
+        result = svc.get_scoped_credentials(
+            caller, policy=args.policy, duration_seconds=args.duration_seconds,
+            scoped_session_description=args.scoped_session_description)
+    table = [*_credentials_rows(result.credentials),
+             ["ScopedSessionId", result.principal.principal_id],
+             ["Arn", result.principal.arn],
+             ["ScopedPoliciesCount", str(result.scoped_policies_count)]]
+    return Response(aws_scoped_credentials(result), table=table, headers=["Field", "Value"])
+
+
 @command("get-federation-token", "Get credentials for a federated user whose permissions are "
          "yours intersected with the session policies (as `aws sts get-federation-token`).",
          arg("--name", required=True, help="the federated user's name (2-32)"),

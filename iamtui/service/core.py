@@ -401,9 +401,17 @@ class ServiceCore:
             who = who._replace(parent=session.source_arn)  # the user who federated it
         request = EvalRequest(action, resource, self.caller_context(view, caller, extra),
                               who, caller.account_id)
-        return evaluate(request, policies.identity, boundaries=policies.boundaries,
-                        resource_policy=self.resource_policy_input(view, action, resource),
-                        session=principals.session_policies(view, session) if session else None)
+        result = evaluate(request, policies.identity, boundaries=policies.boundaries,
+                          resource_policy=self.resource_policy_input(view, action, resource),
+                          session=principals.session_policies(view, session) if session
+                          else None)
+        if result.allowed and session is not None:
+            # each scope-down layer intersects what the session may do (GetScopedCredentials)
+            for layer in principals.scope_down_layers(session):
+                scoped = evaluate(request, (_ROOT_ALLOWS,), session=layer)
+                if not scoped.allowed:
+                    return scoped
+        return result
 
     def resource_policy_input(self, view: View, action: str, resource: str) -> PolicyInput | None:
         """The resource-based policy that applies: a role's trust policy for the sts actions

@@ -16,6 +16,16 @@ AWS pages followed:
   session policies passed (none passed: no permissions); tags need sts:TagSession; it
   cannot be called with session credentials; DurationSeconds as GetSessionToken's.
 - STS API Reference, GetAccessKeyInfo: the account an access key ID belongs to.
+- STS API Reference, GetScopedCredentials: temporary credentials only (InvalidSubjectCredentials
+  otherwise); Policy (1-2,048 characters, an identity policy) and/or DurationSeconds
+  (1-129,600, never past the calling session's expiration: InsufficientSessionLifetime);
+  the identity is kept (SessionInfo names the same principal), the permissions are the
+  calling session's intersected with the scope-down policy, each call one more layer, three
+  at most (a fourth is denied); ScopedSessionDescription (2-256) goes to the audit trail.
+  Neither the API reference nor the Service Authorization Reference names a permission for
+  it: like GetSessionToken it needs none (it can only narrow what the caller may do). The
+  scoped session keeps the calling session's issue time, so revoking older sessions
+  revokes it too.
 """
 
 from __future__ import annotations
@@ -23,7 +33,8 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Any
 
 from iamtui import audit
@@ -43,11 +54,48 @@ from iamtui.service.sts import (
 from iamtui.service.tables import ACCESS_KEYS, ROLE_SESSIONS
 from iamtui.store import Snapshot
 
+SCOPED_MAX_SECONDS = 129600
+SCOPE_DOWN_LAYERS_MAX = 3
+_DESCRIPTION_RE = re.compile(r"[\t\n\r\x20-\x7e\xa1-\xff]{2,256}")
 USER_DEFAULT_SECONDS = 43200
 USER_MAX_SECONDS = 129600
 ROOT_MAX_SECONDS = 3600
 FEDERATED_NAME_RE = re.compile(r"[\w+=,.@-]{2,32}", re.ASCII)
 ACCESS_KEY_ID_RE = re.compile(r"\w{16,128}", re.ASCII)
+
+
+class InvalidSubjectCredentials(IamError):
+    """GetScopedCredentials called without a session to scope down (STS's error code)."""
+
+    code, http_status = "InvalidSubjectCredentials", 400
+
+
+class InsufficientSessionLifetime(IamError):
+    """A scoped session asked to outlive the calling session (STS's error code)."""
+
+    code, http_status = "InsufficientSessionLifetime", 400
+
+
+@dataclass(frozen=True)
+class ScopedCredentialsResult:
+    """GetScopedCredentials' answer: the new credentials, who they act as, the layers."""
+
+    credentials: Credentials
+    principal: Principal
+    scoped_policies_count: int
+    source_identity: str | None
+
+
+def aws_scoped_credentials(result: ScopedCredentialsResult) -> dict[str, Any]:
+    """The JSON `aws sts get-scoped-credentials` prints."""
+    out: dict[str, Any] = {
+        "Credentials": aws_credentials(result.credentials),
+        "SessionInfo": {"ScopedSessionId": result.principal.principal_id,
+                        "Arn": result.principal.arn},
+        "ScopedPoliciesCount": result.scoped_policies_count}
+    if result.source_identity is not None:
+        out["SourceIdentity"] = result.source_identity
+    return out
 
 
 @dataclass(frozen=True)
@@ -159,6 +207,66 @@ class FederationOperations(StsOperations):
                                 "expiration": iso_z(credentials.expiration)},
                 "federatedUser": {"federatedUserId": result.federated_user_id, "arn": arn},
                 "packedPolicySize": packed}
+        return result
+
+    def get_scoped_credentials(self, caller: Principal, *, policy: str | None = None,
+                               duration_seconds: int | None = None,
+                               scoped_session_description: str | None = None
+                               ) -> ScopedCredentialsResult:
+        """GetScopedCredentials: credentials of the caller's own session narrowed by a
+        scope-down policy and/or a shorter lifetime (see the module's notes)."""
+        if policy is None and duration_seconds is None:
+            raise ValidationError("A request must provide at least one of Policy or "
+                                  "DurationSeconds.")
+        if duration_seconds is not None and (
+                isinstance(duration_seconds, bool) or not isinstance(duration_seconds, int)
+                or not 1 <= duration_seconds <= SCOPED_MAX_SECONDS):
+            raise ValidationError(f"1 validation error detected: Value '{duration_seconds}' "
+                                  "at 'durationSeconds' failed to satisfy constraint: Member "
+                                  f"must have value between 1 and {SCOPED_MAX_SECONDS}")
+        if scoped_session_description is not None and \
+                not _DESCRIPTION_RE.fullmatch(scoped_session_description):
+            raise ValidationError("1 validation error detected: Value at "
+                                  "'scopedSessionDescription' failed to satisfy constraint: "
+                                  "Member must have length between 2 and 256 of "
+                                  "[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]")
+        params = {"policy": policy, "durationSeconds": duration_seconds,
+                  "scopedSessionDescription": scoped_session_description}
+        with self._sts_change(caller, "GetScopedCredentials", params) as change:
+            tx, now = change.tx, self.clock()
+            if not caller.is_temporary:
+                raise InvalidSubjectCredentials("GetScopedCredentials needs temporary "
+                                                "security credentials: call it with a "
+                                                "session's, not a user's or the root user's.")
+            self._check_still_valid(tx, caller)
+            parent = self._live_session(tx, caller.access_key_id or "")
+            layers = parent.scope_policies
+            if policy is not None:
+                check_session_inputs(tx, policy=policy)  # the session policy's rules
+                if len(layers) >= SCOPE_DOWN_LAYERS_MAX:
+                    raise AccessDenied(f"The session already has {SCOPE_DOWN_LAYERS_MAX} "
+                                       "scope-down policies, the most a session may have.")
+                layers = (*layers, policy)
+            expiration = parent.expiration
+            if duration_seconds is not None:
+                asked = now.replace(microsecond=0) + timedelta(seconds=duration_seconds)
+                if asked > parent.expiration:
+                    raise InsufficientSessionLifetime(
+                        f"The requested DurationSeconds ({duration_seconds}) is greater than "
+                        "the remaining lifetime of the calling session.")
+                expiration = asked
+            credentials, record = self._store_session(
+                tx, lambda key_id, secret, token: replace(
+                    parent, access_key_id=key_id, secret_digest=secret, token_digest=token,
+                    expiration=expiration, scope_policies=layers))
+            result = ScopedCredentialsResult(credentials, self._principal_of(record),
+                                             len(layers), record.source_identity)
+            change.response = {
+                "credentials": {"accessKeyId": credentials.access_key_id,
+                                "expiration": iso_z(credentials.expiration)},
+                "sessionInfo": {"scopedSessionId": result.principal.principal_id,
+                                "arn": result.principal.arn},
+                "scopedPoliciesCount": len(layers)}
         return result
 
     def get_access_key_info(self, caller: Principal, access_key_id: str) -> str:

@@ -140,6 +140,14 @@ def session_policies(view: View, session: RoleSession) -> PolicySet | None:
     return PolicySet(inline + [_managed_input(view, arn) for arn in session.session_policy_arns])
 
 
+def scope_down_layers(session: RoleSession) -> list[PolicySet]:
+    """A scoped session's scope-down policies (GetScopedCredentials), each a layer of its
+    own: a request must be allowed by every one of them as well."""
+    return [PolicySet([PolicyInput(compile_policy(text), f"scope-down-policy-{n}",
+                                   PolicySourceType.NONE)])
+            for n, text in enumerate(session.scope_policies, 1)]
+
+
 def trust_policy_input(role: Role) -> PolicyInput:
     """A role's trust policy: its resource-based policy for sts:AssumeRole."""
     return PolicyInput(compile_policy(role.assume_role_policy_document, PolicyType.TRUST),

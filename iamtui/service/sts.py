@@ -29,7 +29,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -392,23 +392,28 @@ class StsOperations(ServingOperations):
                federation_keys: Sequence[ContextEntry] = ()
                ) -> tuple[Credentials, RoleSession]:
         """New temporary credentials and their stored session (digests only)."""
-        access_key_id = keys.new_access_key_id(temporary=True)
-        secret, token = keys.new_secret_access_key(), keys.new_session_token()
         issued = now.replace(microsecond=0)
         expiration = issued + timedelta(seconds=duration_seconds)
         for stale in ROLE_SESSIONS.find_by(tx, "role", owner_name):
             if stale.expiration <= now:  # expired sessions can never work again
                 ROLE_SESSIONS.delete(tx, stale.access_key_id)
                 forget_secret(tx, stale.access_key_id)  # and its sealed secret
-        record = RoleSession(
-            access_key_id, owner_id, owner_name, session_name,
-            keys.secret_digest(secret), keys.secret_digest(token), issued, expiration,
+        return self._store_session(tx, lambda key_id, secret, token: RoleSession(
+            key_id, owner_id, owner_name, session_name, secret, token, issued, expiration,
             source_arn, mfa_at, session_type, inputs.policy, inputs.policy_arns,
             inputs.tags, inputs.transitive_tag_keys, inputs.source_identity,
-            tuple(SessionKey(e.key, e.values) for e in federation_keys))
+            tuple(SessionKey(e.key, e.values) for e in federation_keys)))
+
+    def _store_session(self, tx: Any, make: Callable[[str, str, str], RoleSession]
+                       ) -> tuple[Credentials, RoleSession]:
+        """New temporary credentials: `make` builds the session record from the new access
+        key ID and the digests of the secret and token, which alone are stored."""
+        access_key_id = keys.new_access_key_id(temporary=True)
+        secret, token = keys.new_secret_access_key(), keys.new_session_token()
+        record = make(access_key_id, keys.secret_digest(secret), keys.secret_digest(token))
         ROLE_SESSIONS.put(tx, record)
         self.seal_secret(tx, access_key_id, secret)  # only where the store serves
-        return Credentials(access_key_id, secret, token, expiration), record
+        return Credentials(access_key_id, secret, token, record.expiration), record
 
     def _principal_of(self, session: RoleSession) -> Principal:
         """The principal whose calls a stored session's credentials make."""

@@ -66,6 +66,8 @@ class RoleSession(Record):
     transitive_tag_keys: tuple[str, ...] = ()
     source_identity: str | None = None
     federation_keys: tuple[SessionKey, ...] = ()  # in every request the session makes
+    # GetScopedCredentials' scope-down policies, one layer each (at most 3)
+    scope_policies: tuple[str, ...] = ()
 
     @property
     def has_session_policies(self) -> bool:

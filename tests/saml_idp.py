@@ -87,9 +87,11 @@ class IdP:
                  attributes: dict[str, list[str]] | None = None,
                  issuer: str | None = None, sign: str = "assertion",
                  signer: IdP | None = None,
-                 status: str = "urn:oasis:names:tc:SAML:2.0:status:Success") -> str:
+                 status: str = "urn:oasis:names:tc:SAML:2.0:status:Success",
+                 session_not_on_or_after: datetime | None = None) -> str:
         """A base64 SAMLResponse issued at `now`, valid for `lifetime`, its assertion (or
-        the whole response, `sign="response"`) signed by `signer` (this IdP)."""
+        the whole response, `sign="response"`) signed by `signer` (this IdP); the
+        AuthnStatement's SessionNotOnOrAfter when given."""
         from lxml import etree
         from signxml import XMLSigner, methods
 
@@ -118,7 +120,9 @@ class IdP:
             f'NotOnOrAfter="{until}"><saml:AudienceRestriction>'
             f'<saml:Audience>{audience}</saml:Audience></saml:AudienceRestriction>'
             '</saml:Conditions>'
-            f'<saml:AuthnStatement AuthnInstant="{_z(now)}" SessionIndex="{assertion_id}">'
+            f'<saml:AuthnStatement AuthnInstant="{_z(now)}" SessionIndex="{assertion_id}"'
+            + (f' SessionNotOnOrAfter="{_z(session_not_on_or_after)}"'
+               if session_not_on_or_after else "") + '>'
             '<saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:'
             'classes:PasswordProtectedTransport</saml:AuthnContextClassRef></saml:AuthnContext>'
             '</saml:AuthnStatement>'

@@ -441,6 +441,28 @@ def test_unknown_provider_failed_status_and_duration(federated: IamService, idp:
         federated.assume_role_with_saml(ROLE, PROVIDER, response, duration_seconds=899)
 
 
+def test_session_not_on_or_after_caps_the_session(federated: IamService, root: Principal,
+                                                  idp: IdP, clock: FakeClock) -> None:
+    """STS API Reference, AssumeRoleWithSAML, DurationSeconds: the session lasts the
+    DurationSeconds asked (900 up to the role's MaxSessionDuration, 3600 by default), or
+    until the assertion's SessionNotOnOrAfter, whichever is shorter."""
+    federated.update_role(root, "Federated", max_session_duration=7200)
+
+    def expiry(**kwargs: Any) -> timedelta:
+        cap = kwargs.pop("cap", None)
+        response = idp.response(roles=[PAIR], now=clock.now, session_not_on_or_after=cap)
+        result = federated.assume_role_with_saml(ROLE, PROVIDER, response, **kwargs)
+        return result.session.credentials.expiration - clock.now
+
+    assert expiry() == timedelta(hours=1)
+    assert expiry(duration_seconds=7200) == timedelta(hours=2)
+    assert expiry(cap=clock.now + timedelta(minutes=30)) == timedelta(minutes=30)
+    assert expiry(duration_seconds=900,
+                  cap=clock.now + timedelta(minutes=30)) == timedelta(minutes=15)
+    with pytest.raises(saml.ExpiredTokenException):
+        expiry(cap=clock.now - timedelta(seconds=1))
+
+
 def test_a_deleted_provider_no_longer_federates(federated: IamService, root: Principal,
                                                 idp: IdP, clock: FakeClock) -> None:
     response = idp.response(roles=[PAIR], now=clock.now)

@@ -140,6 +140,8 @@ class CredentialsPane(DetailPane):
         Binding("w", "git_credentials", "Git creds", id="credentials.git_credentials"),
         Binding("W", "keyspaces_credentials", "Keyspaces creds", show=False,
                 id="credentials.keyspaces_credentials"),
+        Binding("K", "bedrock_api_key", "Bedrock API key", show=False,
+                id="credentials.bedrock_api_key"),
         Binding("r", "reset_service_password", "Reset password",
                 id="credentials.reset_service_password"),
         Binding("v", "upload_certificate", "X.509 cert", show=False,
@@ -285,6 +287,9 @@ class CredentialsPane(DetailPane):
 
     def action_keyspaces_credentials(self) -> None:
         other.generate_service_credential(self, self.user_name, "cassandra.amazonaws.com")
+
+    def action_bedrock_api_key(self) -> None:
+        other.generate_service_credential(self, self.user_name, "bedrock.amazonaws.com")
 
     def action_reset_service_password(self) -> None:
         if (self.current or "").startswith("svc:"):

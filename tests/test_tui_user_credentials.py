@@ -149,6 +149,27 @@ async def test_git_credentials_password_is_shown_once_and_reset(db: Path) -> Non
     svc.close()
 
 
+async def test_bedrock_api_key_alias_and_secret_shown_once(db: Path) -> None:
+    """`K` generates a long-term Amazon Bedrock API key (IAM User Guide, "API keys for AWS
+    services"): its alias and secret shown once, the alias (never the secret) in the
+    table."""
+    app = IamApp(db, keys_dir=db.parent / "keys")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_credentials(pilot)
+        await pilot.press("K")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, SecretModal)
+        labels = [label for label, _ in modal.lines]
+        assert labels == ["Alias", "Secret"] and modal.secret.startswith("ABSK")
+        secret = modal.secret
+        await pilot.press("escape")
+        await pilot.pause()
+        keys = [r for r in rows(screen) if r[0] == "Bedrock API key"]
+        assert len(keys) == 1 and keys[0][1].startswith("alice")
+        assert all(secret not in cell for row in rows(screen) for cell in row)
+
+
 async def test_signing_certificate_uploaded_from_a_pem_file(db: Path, tmp_path: Path) -> None:
     """`v` uploads an X.509 signing certificate from a PEM file ("Manage signing
     certificates")."""

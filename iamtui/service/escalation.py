@@ -28,11 +28,15 @@ function, an EC2 instance) are reported as depending on it.
 
 from __future__ import annotations
 
+import copy
+import hashlib
+import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from iamtui.model import Group, Role, User
+from iamtui.errors import NoSuchEntity
+from iamtui.model import Group, InlinePolicy, Role, User
 from iamtui.policy import (
     Caller,
     ContextEntry,
@@ -47,6 +51,7 @@ from iamtui.policy import (
     evaluate,
 )
 from iamtui.service.core import Principal, ServiceCore, View
+from iamtui.service.owners import PROTECTED_ROLE_PATHS
 from iamtui.service.principals import (
     PrincipalPolicies,
     groups_of,
@@ -59,12 +64,14 @@ from iamtui.service.simulation import principal_context
 from iamtui.service.tables import (
     ATTACHMENTS,
     GROUPS,
+    INLINE_POLICIES,
     INSTANCE_PROFILES,
     LOGIN_PROFILES,
     POLICIES,
     POLICY_VERSIONS,
     ROLES,
     USERS,
+    owner_key,
 )
 
 # What "every action on every resource" is tested with: the IAM and STS actions that hand
@@ -81,6 +88,7 @@ _ADMIN_DOCUMENT = ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Acti
                    '"Resource":"*"}]}')
 MAX_HOPS = 4  # principals on a chain, the start included
 MAX_PATHS = 16  # per principal, shortest first
+FIX_POLICY_NAME = "DenyPrivilegeEscalation"  # the inline policy that fixes add Deny statements to
 
 
 @dataclass(frozen=True)
@@ -130,6 +138,90 @@ class EscalationFinding:
     def to_aws(self) -> dict[str, Any]:
         return {"PrincipalArn": self.principal_arn, "IsAdmin": self.is_admin,
                 "Paths": [p.to_aws() for p in self.paths]}
+
+
+@dataclass(frozen=True)
+class ProposedFix:
+    """The change that breaks one path: a Deny statement for one step's action on its
+    resource, added to the acting principal's inline policy FIX_POLICY_NAME (created, or
+    kept with its statements). Only the acting principal loses that one permission: no
+    shared trust policy or managed policy changes. Proposed only once the analysis, run
+    again with the change applied in memory, no longer finds the path."""
+
+    principal_arn: str  # the finding's principal
+    path_index: int  # which of its paths (0-based, in the order listed)
+    breaks: EscalationStep  # the step the Deny takes away
+    owner_kind: str  # user or role: whose inline policy receives the statement
+    owner_name: str
+    statement: str  # the Deny statement, JSON
+    policy_document: str  # the whole inline policy after the change
+    policy_name: str = FIX_POLICY_NAME
+
+    @property
+    def operation(self) -> str:
+        """The IAM operation that applies the fix: PutUserPolicy or PutRolePolicy."""
+        return "PutUserPolicy" if self.owner_kind == "user" else "PutRolePolicy"
+
+    @property
+    def description(self) -> str:
+        """The change in words."""
+        return (f"Deny {self.breaks.action} on {self.breaks.resource} to {self.owner_kind} "
+                f"{self.owner_name} (inline policy {self.policy_name})")
+
+    def to_aws(self) -> dict[str, Any]:
+        owner = "UserName" if self.owner_kind == "user" else "RoleName"
+        return {"PrincipalArn": self.principal_arn, "PathIndex": self.path_index,
+                "Breaks": {"Action": self.breaks.action, "Resource": self.breaks.resource,
+                           "Via": self.breaks.via},
+                "Operation": self.operation,
+                "Parameters": {owner: self.owner_name, "PolicyName": self.policy_name,
+                               "PolicyDocument": self.policy_document},
+                "Description": self.description, "Verified": True}
+
+
+@dataclass(frozen=True)
+class EscalationReport:
+    """The findings, and (when asked for) a verified fix for each path that has one."""
+
+    findings: tuple[EscalationFinding, ...]
+    fixes: tuple[ProposedFix, ...] = ()
+
+    def fixes_for(self, principal_arn: str) -> list[ProposedFix]:
+        """The fixes proposed for one finding's paths, in path order."""
+        return [f for f in self.fixes if f.principal_arn == principal_arn]
+
+    def to_aws(self, *, with_fixes: bool = True) -> dict[str, Any]:
+        out: dict[str, Any] = {"Findings": [f.to_aws() for f in self.findings]}
+        if with_fixes:
+            out["ProposedFixes"] = [f.to_aws() for f in self.fixes]
+        return out
+
+
+def path_key(steps: Sequence[EscalationStep]) -> tuple[tuple[str, str, str], ...]:
+    """What makes two paths the same: each step's action, resource and acting principal."""
+    return tuple((s.action, s.resource, s.via) for s in steps)
+
+
+def deny_statement(step: EscalationStep) -> dict[str, Any]:
+    """The Deny statement that takes `step` away, with a Sid derived from it (applying the
+    same fix twice adds nothing)."""
+    digest = hashlib.sha256(f"{step.action}|{step.resource}".encode()).hexdigest()[:12]
+    return {"Sid": f"DenyEscalation{digest}", "Effect": "Deny", "Action": step.action,
+            "Resource": step.resource}
+
+
+def with_statement(document: str | None, statement: dict[str, Any]) -> str:
+    """An identity-based policy document: `document`'s statements (if any) and `statement`,
+    unless one with its Sid is there already. Compact: user inline policies share 2,048
+    characters."""
+    statements: list[Any] = []
+    if document:
+        given = json.loads(document).get("Statement", [])
+        statements = list(given) if isinstance(given, list) else [given]
+    if not any(isinstance(s, dict) and s.get("Sid") == statement["Sid"] for s in statements):
+        statements.append(statement)
+    return json.dumps({"Version": "2012-10-17", "Statement": statements},
+                      separators=(",", ":"))
 
 
 @dataclass(frozen=True)
@@ -519,7 +611,7 @@ class EscalationAnalysis:
                     if hop.target.arn in reached:
                         continue
                     path, needs = steps + hop.steps, existing or hop.needs
-                    target = hop.target
+                    target = self.actors[hop.target.arn]  # hops may be shared with a derived
                     if self.is_admin(target):
                         add(path, needs)
                         continue  # an administrator needs no further hop
@@ -560,23 +652,116 @@ class EscalationAnalysis:
         return out
 
 
+    # ------------------------------------------------------------------ fixes
+
+    def with_inline_policy(self, arn: str, policy_name: str,
+                           document: str) -> EscalationAnalysis:
+        """This analysis as it would be once principal `arn`'s inline policy `policy_name`
+        holds `document`: in memory, the store untouched. What does not depend on that
+        principal's policies (every other principal's hops and grants) is kept."""
+        actor = self.actors[arn]
+        source = PolicySourceType(actor.kind)
+        identity = [PolicyInput(compile_policy(document), policy_name, source)] + [
+            p for p in actor.policies.identity.inputs
+            if not (p.source_type == source and
+                    p.source_id.casefold() == policy_name.casefold())]
+        derived = copy.copy(self)
+        derived.actors = {**self.actors, arn: replace(actor, policies=PrincipalPolicies(
+            PolicySet(identity), actor.policies.boundaries))}
+        derived._admin_memo = {k: v for k, v in self._admin_memo.items() if k != arn}
+        derived._admin_with_memo = {k: v for k, v in self._admin_with_memo.items()
+                                    if k[0] != arn}
+        derived._hops = {k: v for k, v in self._hops.items() if k != arn}
+        derived._self_grants = {k: v for k, v in self._self_grants.items() if k != arn}
+        derived._start_grants = {k: v for k, v in self._start_grants.items() if arn not in k}
+        derived._may = {k: v for k, v in self._may.items() if k[0] != arn}
+        return derived
+
+    def fix_for(self, principal_arn: str, path: EscalationPath,
+                path_index: int = 0) -> ProposedFix | None:
+        """The least disruptive change that breaks `path`: a Deny for one of its steps,
+        added to the principal making it, preferring a step `principal_arn` makes itself
+        (nobody else loses anything) on a named resource (rather than "*"). Each candidate
+        is checked by running the analysis again with it: the first after which the path
+        is gone is proposed; None when none is (the step's principal cannot take an inline
+        policy: a service-linked role)."""
+        key = path_key(path.steps)
+        seen: set[tuple[str, str, str]] = set()
+        for step in sorted(path.steps, key=lambda s: (s.via != principal_arn,
+                                                      s.resource == "*")):
+            actor = self.actors.get(step.via)
+            if step.statement_id is None or actor is None or (step.action, step.resource,
+                                                             step.via) in seen:
+                continue  # a step no statement decided (the rewritten trust policy's)
+            seen.add((step.action, step.resource, step.via))
+            if isinstance(actor.record, Role) and actor.record.path.startswith(
+                    PROTECTED_ROLE_PATHS):
+                continue
+            statement = deny_statement(step)
+            existing = INLINE_POLICIES.get(
+                self.view, f"{owner_key(actor.kind, actor.name)}#{FIX_POLICY_NAME.casefold()}")
+            document = with_statement(existing.document if existing else None, statement)
+            derived = self.with_inline_policy(actor.arn, FIX_POLICY_NAME, document)
+            if all(path_key(p.steps) != key
+                   for p in derived.paths_for(derived.actors[principal_arn])):
+                return ProposedFix(principal_arn, path_index, step, actor.kind, actor.name,
+                                   json.dumps(statement, separators=(",", ":")), document)
+        return None
+
+    def propose_fixes(self, findings: Sequence[EscalationFinding]) -> list[ProposedFix]:
+        """A verified fix (see `fix_for`) for each path of each finding that has one."""
+        fixes: list[ProposedFix] = []
+        for finding in findings:
+            for index, path in enumerate(finding.paths):
+                fix = self.fix_for(finding.principal_arn, path, index)
+                if fix is not None:
+                    fixes.append(fix)
+        return fixes
+
+
 def _entry(key: str, value: str) -> ContextEntry:
     return ContextEntry(key, (value,), "string")
 
 
 class EscalationOperations(ServiceCore):
-    """find-privilege-escalation."""
+    """find-privilege-escalation, and applying a proposed fix."""
 
     def find_privilege_escalation(self, caller: Principal,
                                   principal_arns: Sequence[str] = ()) -> list[EscalationFinding]:
         """Every user and role that is, or can make itself, an administrator, with each
         path. Reads every policy of the account: authorized as
         iam:GetAccountAuthorizationDetails on "*"."""
+        return list(self.analyse_privilege_escalation(caller, principal_arns).findings)
+
+    def analyse_privilege_escalation(self, caller: Principal,
+                                     principal_arns: Sequence[str] = (), *,
+                                     propose_fixes: bool = False) -> EscalationReport:
+        """find_privilege_escalation's findings and, with `propose_fixes`, a verified fix
+        for each path (ProposedFix). Authorized as iam:GetAccountAuthorizationDetails."""
         view = self._read(caller, "GetAccountAuthorizationDetails", "*",
                           params={"principalArns": list(principal_arns),
                                   "privilegeEscalation": True})
-        return EscalationAnalysis(view, self.account_id).findings(principal_arns)
+        analysis = EscalationAnalysis(view, self.account_id)
+        findings = analysis.findings(principal_arns)
+        fixes = analysis.propose_fixes(findings) if propose_fixes else []
+        return EscalationReport(tuple(findings), tuple(fixes))
+
+    def apply_escalation_fix(self, caller: Principal, fix: ProposedFix) -> InlinePolicy:
+        """Apply a proposed fix as the ordinary requests it is: GetUserPolicy (or
+        GetRolePolicy) to read the inline policy FIX_POLICY_NAME as it is now, then
+        PutUserPolicy (PutRolePolicy) with the fix's Deny statement added to it; each
+        authorized and audited as if made by hand (AccessDenied, LimitExceeded for the
+        inline policy quota, UnmodifiableEntity... as those operations answer)."""
+        try:
+            current: str | None = self.get_owner_policy(  # type: ignore[attr-defined]
+                caller, fix.owner_kind, fix.owner_name, fix.policy_name).document
+        except NoSuchEntity:
+            current = None  # the first fix for this principal creates the policy
+        document = with_statement(current, json.loads(fix.statement))
+        return self.put_owner_policy(  # type: ignore[attr-defined]
+            caller, fix.owner_kind, fix.owner_name, fix.policy_name, document)
 
 
-__all__ = ["ADMIN_PROBES", "SERVICE_EDGES", "EscalationAnalysis", "EscalationFinding",
-           "EscalationOperations", "EscalationPath", "EscalationStep"]
+__all__ = ["ADMIN_PROBES", "FIX_POLICY_NAME", "SERVICE_EDGES", "EscalationAnalysis",
+           "EscalationFinding", "EscalationOperations", "EscalationPath", "EscalationReport",
+           "EscalationStep", "ProposedFix", "deny_statement", "path_key", "with_statement"]

@@ -33,6 +33,7 @@ import hashlib
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from iamtui.errors import NoSuchEntity
@@ -50,6 +51,8 @@ from iamtui.policy import (
     compile_policy,
     evaluate,
 )
+from iamtui.policy.evaluate import StatementMatch
+from iamtui.policy.simulation import session_context
 from iamtui.service.core import Principal, ServiceCore, View
 from iamtui.service.owners import PROTECTED_ROLE_PATHS
 from iamtui.service.principals import (
@@ -61,6 +64,7 @@ from iamtui.service.principals import (
     user_policies,
 )
 from iamtui.service.simulation import principal_context
+from iamtui.service.sts import trust_decision
 from iamtui.service.tables import (
     ATTACHMENTS,
     GROUPS,
@@ -91,6 +95,34 @@ MAX_PATHS = 16  # per principal, shortest first
 FIX_POLICY_NAME = "DenyPrivilegeEscalation"  # the inline policy that fixes add Deny statements to
 
 
+# Why a condition key of a step's deciding statements holds the value it was given.
+WHY_CARRIED = "carried by the request"  # iam:PolicyARN, iam:PassedToService, the time...
+WHY_PRINCIPAL = "the acting principal's own"  # aws:username, aws:PrincipalTag/x as tagged
+WHY_ATTACKER = "attacker-controlled"  # aws:RequestTag/x, aws:TagKeys: the request's input
+WHY_SELF_TAGGED = "attacker-controlled: it may tag itself"  # aws:PrincipalTag/x, retagged
+WHY_ABSENT = "absent: nobody can set it"  # MFA with access keys, a source IP, a VPC...
+# Keys whose value the attacker writes into its own request.
+ATTACKER_KEYS = frozenset({"aws:tagkeys", "aws:requestedregion", "sts:rolesessionname",
+                           "sts:sourceidentity", "sts:transitivetagkeys"})
+ATTACKER_KEY_PREFIXES = ("aws:requesttag/",)
+MAX_CONTEXT_TRIES = 16  # attacker-chosen contexts tried for one request
+
+
+@dataclass(frozen=True)
+class AssumedCondition:
+    """A context key a step's deciding statements read, its value and why it has it."""
+
+    key: str
+    why: str
+    values: tuple[str, ...] = ()
+
+    def to_aws(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"Key": self.key, "Why": self.why}
+        if self.values:
+            out["Values"] = list(self.values)
+        return out
+
+
 @dataclass(frozen=True)
 class EscalationStep:
     """One request of a path: who makes it (`via`), and the statement that allows it."""
@@ -102,6 +134,7 @@ class EscalationStep:
     statement_id: str | None = None
     assumed: tuple[str, ...] = ()  # request keys set as the request would carry them
     note: str = ""
+    conditions: tuple[AssumedCondition, ...] = ()  # what the deciding conditions read
 
     def to_aws(self) -> dict[str, Any]:
         out: dict[str, Any] = {"Action": self.action, "Resource": self.resource,
@@ -112,6 +145,8 @@ class EscalationStep:
             out["AssumedContext"] = list(self.assumed)
         if self.note:
             out["Note"] = self.note
+        if self.conditions:
+            out["AssumedConditions"] = [c.to_aws() for c in self.conditions]
         return out
 
 
@@ -298,17 +333,19 @@ class Hop:
 class EscalationAnalysis:
     """The analysis over one snapshot of the store (see the module's docstring)."""
 
-    def __init__(self, view: View, account_id: str) -> None:
+    def __init__(self, view: View, account_id: str, now: datetime | None = None) -> None:
         self.view, self.account_id = view, account_id
+        # what every signed request carries: the time, TLS (the AWS CLI's and SDKs' way)
+        sent = session_context(now or datetime.now(UTC))
         self.actors: dict[str, Actor] = {}
         for user in USERS.all(view):
             self.actors[user.arn] = Actor("user", user.user_name, user.arn, user,
                                           user_policies(view, user),
-                                          principal_context(user, account_id))
+                                          [*principal_context(user, account_id), *sent])
         for role in ROLES.all(view):
             self.actors[role.arn] = Actor("role", role.role_name, role.arn, role,
                                           role_policies(view, role),
-                                          principal_context(role, account_id))
+                                          [*principal_context(role, account_id), *sent])
         self._admin_input = PolicyInput(compile_policy(_ADMIN_DOCUMENT), "AdministratorAccess",
                                         PolicySourceType.AWS_MANAGED)
         self._admin_memo: dict[str, bool] = {}
@@ -319,6 +356,8 @@ class EscalationAnalysis:
         self._may: dict[tuple[str, str], bool] = {}
         self._group_policies: dict[str, list[PolicyInput]] = {}
         self._trusted: dict[str, dict[str, bool]] = {}
+        self._choices: dict[tuple[str, str, str], list[list[ContextEntry]]] = {}
+        self._self_tags: dict[tuple[str, str, str], str | None] = {}
 
     # ------------------------------------------------------------------ the engine's word
 
@@ -358,13 +397,31 @@ class EscalationAnalysis:
 
     def _step(self, actor: Actor, action: str, resource: str,
               carried: Sequence[ContextEntry] = (), *,
-              resource_policy: PolicyInput | None = None, note: str = "") -> EscalationStep | None:
-        """The step when the engine allows it, with the statement that allowed it."""
+              resource_policy: PolicyInput | None = None, role: Role | None = None,
+              note: str = "") -> EscalationStep | None:
+        """The step when the engine allows it, with the statement that allowed it and the
+        condition keys its deciding statements read. The request carries `carried`, the
+        resource's tags (a user or role of the store) and the time; when that is not
+        allowed, the attacker may write request tags (and, when allowed to tag itself,
+        its own principal tags) as the allowing statements' conditions ask: each such
+        context is one more request to the engine, and the step says what it chose.
+        For sts:AssumeRole (`role`), the role's trust policy must also allow on its own,
+        as AssumeRole decides (IAM User Guide, "Policy evaluation logic")."""
         if not self._may_allow(actor, action) and resource_policy is None:
             return None
-        result = self.request(actor, action, resource, carried, resource_policy)
-        if result.decision != Decision.ALLOWED:
-            return None
+        sent = [*carried, *self._resource_tags(resource)]
+        chosen: list[ContextEntry] = []
+        decided = self._decide(actor, action, resource, sent, resource_policy, role)
+        if decided is None:
+            for choice in self._attacker_choices(actor, action, resource_policy):
+                decided = self._decide(actor, action, resource, [*sent, *choice],
+                                       resource_policy, role)
+                if decided is not None:
+                    chosen = choice
+                    break
+            else:
+                return None
+        result, trusted = decided
         allow = next((m for m in result.matched if m.statement.statement.effect == "Allow"),
                      None)
         statement = allow.statement.statement if allow is not None else None
@@ -372,7 +429,143 @@ class EscalationAnalysis:
             action, resource, actor.arn,
             allow.source.source_id if allow is not None else None,
             (statement.sid or f"#{statement.index + 1}") if statement is not None else None,
-            tuple(f"{e.key}={','.join(e.values)}" for e in carried), note)
+            tuple(f"{e.key}={','.join(e.values)}" for e in carried), note,
+            self._assumed(actor, (*result.matched, *trusted), sent, chosen))
+
+    def _decide(self, actor: Actor, action: str, resource: str,
+                sent: Sequence[ContextEntry], resource_policy: PolicyInput | None,
+                role: Role | None) -> tuple[EvalResult, tuple[StatementMatch, ...]] | None:
+        """The allowing decision and, for a role, its trust policy's own allowing
+        statements; None when either refuses."""
+        result = self.request(actor, action, resource, sent, resource_policy)
+        if result.decision != Decision.ALLOWED:
+            return None
+        if role is None:
+            return result, ()
+        trust = trust_decision(role, action, actor.arn,
+                               RequestContext([*actor.context, *sent]))
+        return (result, trust.matched) if trust.decision == Decision.ALLOWED else None
+
+    def _resource_tags(self, resource: str) -> list[ContextEntry]:
+        """aws:ResourceTag/* and iam:ResourceTag/* of a user or role the request names."""
+        target = self.actors.get(resource)
+        if target is None or not target.record.tags:
+            return []
+        return [ContextEntry(f"{prefix}:ResourceTag/{t.key}", (t.value,))
+                for t in target.record.tags for prefix in ("aws", "iam")]
+
+    def _attacker_choices(self, actor: Actor, action: str,
+                          resource_policy: PolicyInput | None) -> list[list[ContextEntry]]:
+        """Contexts the attacker can send to satisfy an Allow's conditions (memoized): for
+        each allowing statement of each layer that covers the action, its keys the
+        attacker sets (ATTACKER_KEYS, aws:RequestTag/*, and aws:PrincipalTag/* when it
+        may tag itself), given the values the condition names; a layer's choice is
+        combined with the other layers' (identity, boundary, trust policy)."""
+        key = (actor.arn, action, resource_policy.source_id if resource_policy else "")
+        found = self._choices.get(key)
+        if found is not None:
+            return found
+        action_lower = action.lower()
+        layers = [actor.policies.identity, actor.policies.boundaries]
+        if resource_policy is not None:
+            layers.append(PolicySet((resource_policy,)))
+        per_layer: list[list[dict[str, ContextEntry]]] = []
+        for layer in layers:
+            options: list[dict[str, ContextEntry]] = []
+            for _, st in layer.for_action(action_lower)[0]:
+                if st.is_deny or not st.conditions:
+                    continue
+                option = {}
+                for condition in st.conditions:
+                    entry = self._attacker_entry(actor, condition)
+                    if entry is not None:
+                        option[condition.key_lower] = entry
+                if option and option not in options:
+                    options.append(option)
+            per_layer.append(options)
+        choices: list[list[ContextEntry]] = []
+        combined: list[dict[str, ContextEntry]] = [{}]
+        for options in per_layer:
+            if options:
+                combined = [{**c, **o} for c in combined for o in options][:MAX_CONTEXT_TRIES]
+        choices = [list(c.values()) for c in combined if c]
+        self._choices[key] = choices
+        return choices
+
+    def _attacker_entry(self, actor: Actor, condition: Any) -> ContextEntry | None:
+        """The value the attacker gives a condition's key, if it can set the key: one the
+        condition names (a name it does not, for a negated operator; any, for Null false)."""
+        lower = condition.key_lower
+        spec = condition.spec
+        if spec.family == "null":
+            values: tuple[str, ...] = ("iamtui",) if condition.when_present else ()
+        elif spec.negated:
+            values = ("iamtui-other",)
+        elif spec.qualifier is not None:
+            values = condition.values
+        else:
+            values = condition.values[:1]
+        if not values:
+            return None
+        list_type = "stringList" if spec.qualifier is not None else "string"
+        if lower in ATTACKER_KEYS or lower.startswith(ATTACKER_KEY_PREFIXES):
+            return ContextEntry(condition.key, values, list_type)
+        if lower.startswith("aws:principaltag/") and self._self_tag_statement(
+                actor, condition.key.split("/", 1)[1], values[0]) is not None:
+            return ContextEntry(condition.key, values[:1])
+        return None
+
+    def _self_tag_statement(self, actor: Actor, tag_key: str, value: str) -> str | None:
+        """The statement (policy id and Sid) allowing `actor` to tag itself `tag_key` =
+        `value` (iam:TagUser or iam:TagRole on its own ARN), or None (memoized)."""
+        key = (actor.arn, tag_key, value)
+        if key in self._self_tags:
+            return self._self_tags[key]
+        action = "iam:TagUser" if actor.kind == "user" else "iam:TagRole"
+        found = None
+        if self._may_allow(actor, action):
+            result = self.request(actor, action, actor.arn, [
+                _entry(f"aws:RequestTag/{tag_key}", value),
+                ContextEntry("aws:TagKeys", (tag_key,), "stringList"),
+                *self._resource_tags(actor.arn)])
+            if result.decision == Decision.ALLOWED:
+                allow = next(m for m in result.matched if not m.statement.is_deny)
+                st = allow.statement.statement
+                found = f"{action} by {allow.source.source_id} {st.sid or f'#{st.index + 1}'}"
+        self._self_tags[key] = found
+        return found
+
+    def _assumed(self, actor: Actor, matched: Sequence[StatementMatch],
+                 sent: Sequence[ContextEntry],
+                 chosen: Sequence[ContextEntry]) -> tuple[AssumedCondition, ...]:
+        """Each context key the allowing statements' conditions read, with its value and
+        why it holds it (the WHY_* words)."""
+        keys = dict.fromkeys(c.key for m in matched for c in m.statement.conditions)
+        if not keys:
+            return ()
+        given = {e.key.lower(): e for e in actor.context}
+        given.update((e.key.lower(), e) for e in sent)
+        mine = {e.key.lower() for e in chosen}
+        given.update((e.key.lower(), e) for e in chosen)
+        out = []
+        for key in keys:
+            lower = key.lower()
+            entry = given.get(lower)
+            if entry is None:
+                out.append(AssumedCondition(key, WHY_ABSENT))
+                continue
+            if lower in mine:
+                why = WHY_ATTACKER
+                if lower.startswith("aws:principaltag/"):
+                    how = self._self_tag_statement(actor, key.split("/", 1)[1],
+                                                   entry.values[0])
+                    why = f"{WHY_SELF_TAGGED} ({how})"
+            elif lower.startswith(("aws:principal", "aws:userid", "aws:username")):
+                why = WHY_PRINCIPAL
+            else:
+                why = WHY_CARRIED
+            out.append(AssumedCondition(key, why, entry.values))
+        return tuple(out)
 
     def _may_allow(self, actor: Actor, action: str) -> bool:
         """Cheap filter: does any identity statement's Action cover `action` with Allow?"""
@@ -502,7 +695,8 @@ class EscalationAnalysis:
         role = target.record
         assert isinstance(role, Role)
         trust = trust_policy_input(role)
-        step = self._step(actor, "sts:AssumeRole", role.arn, resource_policy=trust) \
+        step = self._step(actor, "sts:AssumeRole", role.arn, resource_policy=trust,
+                          role=role) \
             if self._trust_may_name(actor, role) else None
         if step is not None:
             yield [step], None
@@ -675,6 +869,8 @@ class EscalationAnalysis:
         derived._self_grants = {k: v for k, v in self._self_grants.items() if k != arn}
         derived._start_grants = {k: v for k, v in self._start_grants.items() if arn not in k}
         derived._may = {k: v for k, v in self._may.items() if k[0] != arn}
+        derived._choices = {k: v for k, v in self._choices.items() if k[0] != arn}
+        derived._self_tags = {k: v for k, v in self._self_tags.items() if k[0] != arn}
         return derived
 
     def fix_for(self, principal_arn: str, path: EscalationPath,
@@ -741,7 +937,7 @@ class EscalationOperations(ServiceCore):
         view = self._read(caller, "GetAccountAuthorizationDetails", "*",
                           params={"principalArns": list(principal_arns),
                                   "privilegeEscalation": True})
-        analysis = EscalationAnalysis(view, self.account_id)
+        analysis = EscalationAnalysis(view, self.account_id, self.clock())
         findings = analysis.findings(principal_arns)
         fixes = analysis.propose_fixes(findings) if propose_fixes else []
         return EscalationReport(tuple(findings), tuple(fixes))

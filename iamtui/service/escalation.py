@@ -38,7 +38,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from iamtui.errors import NoSuchEntity
 from iamtui.model import Group, InlinePolicy, PolicyVersion, Role, User
@@ -356,7 +356,7 @@ class EscalationAnalysis:
                                         PolicySourceType.AWS_MANAGED)
         self._admin_memo: dict[str, bool] = {}
         self._admin_with_memo: dict[tuple[str, tuple[int, ...], tuple[int, ...]], bool] = {}
-        self._hops: dict[str, list[Hop]] = {}
+        self._hops: dict[str, _Lazy[Hop]] = {}
         self._self_grants: dict[str, list[list[EscalationStep]]] = {}
         self._start_grants: dict[tuple[str, str], list[list[EscalationStep]]] = {}
         self._may: dict[tuple[str, str], bool] = {}
@@ -942,18 +942,23 @@ class EscalationAnalysis:
         """Every principal `actor` can act as, each way (memoized: every start shares them).
         Users are tried only when the actor may be allowed the action at all: the prefilter
         keeps the work near-linear in the number of principals."""
-        found = self._hops.get(actor.arn)
-        if found is not None:
-            return found
-        found = []
+        return list(self._hops_of(actor))
+
+    def _hops_of(self, actor: Actor) -> Iterator[Hop]:
+        """hops(actor), found as they are asked for: a search that has what it needs
+        stops asking, and the next one goes on from where this one stopped."""
+        lazy = self._hops.get(actor.arn)
+        if lazy is None:
+            lazy = self._hops[actor.arn] = _Lazy(self._find_hops(actor))
+        return iter(lazy)
+
+    def _find_hops(self, actor: Actor) -> Iterator[Hop]:
         for arn in [*self._user_targets(actor), *self._role_arns]:
             target = self.actors[arn]
             if target.arn == actor.arn:
                 continue
-            found.extend(Hop(target, tuple(steps), needs)
-                         for steps, needs in self.becomes(actor, target))
-        self._hops[actor.arn] = found
-        return found
+            for steps, needs in self.becomes(actor, target):
+                yield Hop(target, tuple(steps), needs)
 
     def _user_targets(self, actor: Actor) -> list[str]:
         """The users `actor` may be allowed to take over (CreateAccessKey, a login
@@ -995,9 +1000,9 @@ class EscalationAnalysis:
             following: list[tuple[Actor, tuple[EscalationStep, ...], str | None]] = []
             arrived: set[str] = set()
             for actor, steps, existing in frontier:
-                if best.settled(len(steps) + 1, existing):
-                    continue  # and the search ends with this level: MAX_PATHS are known
-                for hop in self.hops(actor):
+                for hop in self._hops_of(actor):
+                    if best.settled(len(steps) + 1, existing):
+                        break  # and the search ends with this level: MAX_PATHS are known
                     if hop.target.arn in reached:
                         continue
                     path, needs = steps + hop.steps, existing or hop.needs
@@ -1113,6 +1118,36 @@ class EscalationAnalysis:
                 if fix is not None:
                     fixes.append(fix)
         return fixes
+
+
+T = TypeVar("T")
+
+
+class _Lazy(Generic[T]):
+    """A sequence computed as far as it is read, each item once, by any number of readers
+    in turn."""
+
+    def __init__(self, source: Iterator[T]) -> None:
+        self.items: list[T] = []
+        self._source: Iterator[T] | None = source
+
+    def __iter__(self) -> Iterator[T]:
+        index = 0
+        while True:
+            if index < len(self.items):
+                yield self.items[index]
+                index += 1
+                continue
+            if self._source is None:
+                return
+            item = next(self._source, _END)
+            if item is _END:
+                self._source = None
+                return
+            self.items.append(item)  # type: ignore[arg-type]
+
+
+_END = object()
 
 
 class _BestPaths:

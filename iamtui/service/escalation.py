@@ -87,11 +87,12 @@ from iamtui.service.tables import (
 # What "every action on every resource" is tested with: the IAM and STS actions that hand
 # out power, code execution, data, and actions no policy names one by one.
 ADMIN_PROBES = (
+    "account:CloseAccount", "organizations:LeaveOrganization",  # rarely allowed: first
     "iam:CreateUser", "iam:AttachUserPolicy", "iam:PutRolePolicy", "iam:CreateAccessKey",
     "iam:CreatePolicyVersion", "iam:UpdateAssumeRolePolicy", "iam:PassRole",
     "sts:AssumeRole", "ec2:RunInstances", "lambda:CreateFunction", "s3:GetObject",
     "s3:PutBucketPolicy", "kms:Decrypt", "secretsmanager:GetSecretValue",
-    "dynamodb:DeleteTable", "organizations:LeaveOrganization", "account:CloseAccount",
+    "dynamodb:DeleteTable",
 )
 ADMIN_POLICY_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
 _ADMIN_DOCUMENT = ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*",'
@@ -361,7 +362,6 @@ class EscalationAnalysis:
         self._start_grants: dict[tuple[str, str], list[list[EscalationStep]]] = {}
         self._may: dict[tuple[str, str], bool] = {}
         self._group_policies: dict[str, list[PolicyInput]] = {}
-        self._trusted: dict[str, dict[str, bool]] = {}
         self._choices: dict[tuple[str, str, str], list[list[ContextEntry]]] = {}
         self._self_tags: dict[tuple[str, str, str], str | None] = {}
         self.groups = list(GROUPS.all(view))
@@ -378,6 +378,10 @@ class EscalationAnalysis:
         self._role_arns = [a.arn for a in self.actors.values() if a.kind == "role"]
         self._passwords = {p.user_name.casefold() for p in LOGIN_PROFILES.all(view)}
         self._trust_inputs: dict[str, PolicyInput] = {}
+        self._role_edges: dict[str, list[tuple[int, ServiceRunsRole]]] = {}
+        self._edge_memo: dict[tuple[str, str], list[EscalationStep] | None] = {}
+        self._profiled: dict[str, bool] = {}
+        self._admits: dict[str, bool] = {}
         self._attached: dict[str, list[str]] = {}
         self._specific_memo: dict[tuple[str, str], frozenset[str] | None] = {}
         self._hits: dict[tuple[int, str], tuple[WildcardSet, frozenset[str]]] = {}
@@ -881,7 +885,8 @@ class EscalationAnalysis:
             trust = self._trust_inputs[role.arn] = trust_policy_input(role)
         step = self._step(actor, "sts:AssumeRole", role.arn, resource_policy=trust,
                           role=role) \
-            if self._trust_may_name(actor, role) else None
+            if self._trust_admits_iam(role, trust) and self._trust_may_name(actor, role) \
+            else None
         if step is not None:
             yield [step], None
         else:  # rewrite the trust policy to name the actor, then assume the role
@@ -907,15 +912,7 @@ class EscalationAnalysis:
 
     def _service_edges(self, actor: Actor, role: Role,
                        trust: PolicyInput) -> Iterator[tuple[list[EscalationStep], str | None]]:
-        trusted = self._trusted.setdefault(role.arn, {})
-        for edge in SERVICE_EDGES:
-            if edge.principal not in trusted:
-                trusted[edge.principal] = evaluate(
-                    EvalRequest("sts:AssumeRole", role.arn, RequestContext(),
-                                Caller.from_arn(edge.principal), self.account_id),
-                    resource_policy=trust).decision == Decision.ALLOWED
-            if not trusted[edge.principal]:
-                continue
+        for index, edge in self._edges_for(role, trust):
             steps: list[EscalationStep] = []
             if edge.passes_role:
                 passed = self._step(actor, "iam:PassRole", role.arn,
@@ -923,18 +920,70 @@ class EscalationAnalysis:
                 if passed is None:
                     continue
                 steps.append(passed)
-            for action in edge.actions:
-                step = self._step(actor, action, "*")
-                if step is None:
+            run = self._edge_steps(actor, index)
+            if run is None:
+                continue
+            steps.extend(run)
+            existing = edge.existing
+            if existing is not None and edge.principal == "ec2.amazonaws.com" and \
+                    edge.passes_role and self._in_instance_profile(role):
+                existing = None  # the store holds an instance profile with the role
+            yield steps, existing
+
+    def _edges_for(self, role: Role, trust: PolicyInput) -> list[tuple[int, ServiceRunsRole]]:
+        """The SERVICE_EDGES whose service the role's trust policy lets assume it."""
+        found = self._role_edges.get(role.arn)
+        if found is None:
+            trusted: dict[str, bool] = {}
+            for edge in SERVICE_EDGES:
+                if edge.principal not in trusted:
+                    trusted[edge.principal] = evaluate(
+                        EvalRequest("sts:AssumeRole", role.arn, RequestContext(),
+                                    Caller.from_arn(edge.principal), self.account_id),
+                        resource_policy=trust).decision == Decision.ALLOWED
+            found = self._role_edges[role.arn] = [
+                (i, e) for i, e in enumerate(SERVICE_EDGES) if trusted[e.principal]]
+        return found
+
+    def _edge_steps(self, actor: Actor, index: int) -> list[EscalationStep] | None:
+        """The service's own requests of SERVICE_EDGES[index] on "*", when the engine
+        allows `actor` each of them (memoized: they do not depend on the role)."""
+        key = (actor.arn, f"edge {index}")
+        if key in self._edge_memo:
+            return self._edge_memo[key]
+        steps: list[EscalationStep] | None = []
+        for action in SERVICE_EDGES[index].actions:
+            step = self._step(actor, action, "*")
+            if step is None:
+                steps = None
+                break
+            steps.append(step)  # type: ignore[union-attr]
+        self._edge_memo[key] = steps
+        return steps
+
+    def _in_instance_profile(self, role: Role) -> bool:
+        found = self._profiled.get(role.arn)
+        if found is None:
+            found = self._profiled[role.arn] = bool(
+                INSTANCE_PROFILES.find_by(self.view, "role", role.role_name))
+        return found
+
+    def _trust_admits_iam(self, role: Role, trust: PolicyInput) -> bool:
+        """Whether the role's trust policy has an Allow for sts:AssumeRole whose Principal
+        can name an IAM user or role ("*", an "AWS" entry, or NotPrincipal): one that
+        names only services or identity providers lets none of them in."""
+        found = self._admits.get(role.arn)
+        if found is None:
+            found = False
+            for _, st in PolicySet((trust,)).for_action("sts:assumerole")[0]:
+                principal = st.statement.principal
+                if not st.is_deny and (st.statement.not_principal is not None or (
+                        principal is not None and (principal.wildcard or any(
+                            kind == "AWS" for kind, _ in principal.entries)))):
+                    found = True
                     break
-                steps.append(step)
-            else:
-                existing = edge.existing
-                if existing is not None and edge.principal == "ec2.amazonaws.com" and \
-                        edge.passes_role and INSTANCE_PROFILES.find_by(
-                            self.view, "role", role.role_name):
-                    existing = None  # the store holds an instance profile with the role
-                yield steps, existing
+            self._admits[role.arn] = found
+        return found
 
     # ------------------------------------------------------------------ the search
 
@@ -1062,20 +1111,8 @@ class EscalationAnalysis:
         derived = copy.copy(self)
         derived.actors = {**self.actors, arn: replace(actor, policies=PrincipalPolicies(
             PolicySet(identity), actor.policies.boundaries))}
-        derived._admin_memo = {k: v for k, v in self._admin_memo.items() if k != arn}
-        derived._admin_with_memo = {k: v for k, v in self._admin_with_memo.items()
-                                    if k[0] != arn}
-        derived._hops = {k: v for k, v in self._hops.items() if k != arn}
-        derived._self_grants = {k: v for k, v in self._self_grants.items() if k != arn}
-        derived._start_grants = {k: v for k, v in self._start_grants.items() if arn not in k}
-        derived._may = {k: v for k, v in self._may.items() if k[0] != arn}
-        derived._choices = {k: v for k, v in self._choices.items() if k[0] != arn}
-        derived._self_tags = {k: v for k, v in self._self_tags.items() if k[0] != arn}
-        derived._steps = {k: v for k, v in self._steps.items() if k[0] != arn}
-        derived._verdicts = {k: v for k, v in self._verdicts.items() if k[0] != arn}
-        derived._specific_memo = {k: v for k, v in self._specific_memo.items()
-                                  if k[0] != arn}
-        derived._hits = {k: v for k, v in self._hits.items() if k[1] != arn}
+        for name in _POLICY_MEMOS:  # what depends on the principal's policies is redone
+            setattr(derived, name, _Overlay(getattr(self, name), arn))
         return derived
 
     def fix_for(self, principal_arn: str, path: EscalationPath,
@@ -1121,6 +1158,38 @@ class EscalationAnalysis:
 
 
 T = TypeVar("T")
+# EscalationAnalysis's memos whose entries can depend on a principal's policies, each keyed
+# by that principal's ARN or by a tuple holding it.
+_POLICY_MEMOS = ("_admin_memo", "_admin_with_memo", "_hops", "_self_grants", "_start_grants",
+                 "_may", "_choices", "_self_tags", "_steps", "_verdicts", "_specific_memo",
+                 "_hits", "_edge_memo")
+
+
+class _Overlay(dict):  # type: ignore[type-arg]
+    """A derived analysis's memo: its own entries, then its parent's, except those that
+    name `arn` (the principal whose policies changed): they are computed again."""
+
+    def __init__(self, parent: dict[Any, Any], arn: str) -> None:
+        super().__init__()
+        self._parent, self._arn = parent, arn
+
+    def _inherited(self, key: Any) -> bool:
+        stale = key == self._arn if isinstance(key, str) else self._arn in key
+        return not stale and key in self._parent
+
+    def __contains__(self, key: object) -> bool:
+        return dict.__contains__(self, key) or self._inherited(key)
+
+    def __missing__(self, key: Any) -> Any:
+        if self._inherited(key):
+            return self._parent[key]
+        raise KeyError(key)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        if dict.__contains__(self, key):
+            return dict.__getitem__(self, key)
+        return self._parent[key] if self._inherited(key) else default
+
 
 
 class _Lazy(Generic[T]):
@@ -1207,6 +1276,7 @@ def _fixed_value(name: str, ctx: RequestContext) -> str:
     return entry.values[0] if entry is not None and len(entry.values) == 1 else "$"
 
 
+@functools.lru_cache(maxsize=4096)
 def _fixed_variables(patterns: WildcardSet) -> bool:
     """Whether every policy variable in `patterns` names a key in _FIXED_KEYS."""
     return all(v.key.lower() in _FIXED_KEYS for pattern in patterns.patterns

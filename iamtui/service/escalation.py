@@ -376,6 +376,9 @@ class EscalationAnalysis:
         self._versions: dict[str, list[tuple[PolicyVersion, PolicyInput]] | None] = {}
         self._user_arns = [a.arn for a in self.actors.values() if a.kind == "user"]
         self._role_arns = [a.arn for a in self.actors.values() if a.kind == "role"]
+        self._user_set = frozenset(self._user_arns)
+        self._position = {arn: i for i, arn in enumerate(self.actors)}
+        self._verdict_sets: dict[tuple[str, str], frozenset[str]] = {}
         self._passwords = {p.user_name.casefold() for p in LOGIN_PROFILES.all(view)}
         self._trust_inputs: dict[str, PolicyInput] = {}
         self._role_edges: dict[str, list[tuple[int, ServiceRunsRole]]] = {}
@@ -743,20 +746,29 @@ class EscalationAnalysis:
                              [_entry("iam:PermissionsBoundary", ADMIN_POLICY_ARN)])):
             return True
         if target.kind == "user":
-            member_of = {g.group_name.casefold() for g in self._groups_of(target.name)}
-            for group in self.groups:
-                if group.group_name.casefold() in member_of:
-                    if self._allows(grantor, "iam:AttachGroupPolicy", group.arn, policy_arn) \
-                            or self._allows(grantor, "iam:PutGroupPolicy", group.arn):
-                        return True
-                elif self._allows(grantor, "iam:AddUserToGroup", group.arn):
-                    return True
+            mine = {g.arn for g in self._groups_of(target.name)}
+            if mine & (self._allowed_groups(grantor, "iam:AttachGroupPolicy", policy_arn) |
+                       self._allowed_groups(grantor, "iam:PutGroupPolicy")) or \
+                    self._allowed_groups(grantor, "iam:AddUserToGroup") - mine:
+                return True
         if self._may_allow(grantor, "iam:CreatePolicyVersion") or \
                 self._may_allow(grantor, "iam:SetDefaultPolicyVersion"):
             return any(self._allows(grantor, action, arn)
                        for arn in self._attached_customer_policies(target)
                        for action in ("iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion"))
         return False
+
+    def _allowed_groups(self, actor: Actor, action: str,
+                        carried: Sequence[ContextEntry] = ()) -> frozenset[str]:
+        """The ARNs of the groups on which the engine allows `actor` the request (memoized;
+        the groups no statement names specifically share one decision)."""
+        key = (actor.arn, f"groups {action} {carried}")
+        found = self._verdict_sets.get(key)
+        if found is None:
+            found = frozenset() if not self._may_allow(actor, action) else frozenset(
+                g.arn for g in self.groups if self._allows(actor, action, g.arn, carried))
+            self._verdict_sets[key] = found
+        return found
 
     def _groups_of(self, user_name: str) -> list[Group]:
         """The groups a user is in (memoized)."""
@@ -1023,7 +1035,7 @@ class EscalationAnalysis:
             if other is not None and self._allows(actor, action, other):
                 return self._user_arns
             named |= specific
-        return [a for a in self._user_arns if a in named] if named else []
+        return sorted(named & self._user_set, key=self._position.__getitem__)
 
     def self_grants(self, actor: Actor) -> list[list[EscalationStep]]:
         """Ways `actor` makes itself an administrator (memoized)."""
@@ -1162,7 +1174,7 @@ T = TypeVar("T")
 # by that principal's ARN or by a tuple holding it.
 _POLICY_MEMOS = ("_admin_memo", "_admin_with_memo", "_hops", "_self_grants", "_start_grants",
                  "_may", "_choices", "_self_tags", "_steps", "_verdicts", "_specific_memo",
-                 "_hits", "_edge_memo")
+                 "_hits", "_edge_memo", "_verdict_sets")
 
 
 class _Overlay(dict):  # type: ignore[type-arg]

@@ -24,6 +24,15 @@ aws:PrincipalArn, its tags...) plus what the request itself would carry
 assumptions. A condition on a key nobody sets (MFA for an attacker with access keys, a
 source IP) is not satisfied. Hops that need a resource the store cannot see (a Lambda
 function, an EC2 instance) are reported as depending on it.
+
+Each path can be broken by a Deny of one of its steps added to the principal making it
+(ProposedFix), proposed once the analysis, run again with it in memory, no longer finds
+the path; apply_escalation_fix applies it as the ordinary Get/Put{User,Role}Policy requests.
+
+It scales by asking the engine fewer, never different, questions: ARNs that no statement
+covering an action names specifically meet the same statements, so one decision holds for
+all of them; hops are found as the search reads them, and a search stops once its
+MAX_PATHS paths can no longer change.
 """
 
 from __future__ import annotations

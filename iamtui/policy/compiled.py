@@ -241,6 +241,11 @@ def _compile_condition(clause: ConditionClause, variables: bool) -> CompiledCond
     return CompiledCondition(spec, clause.key, clause.values)
 
 
+# deciding's answer for an action no statement covers (most, for a policy of the action's
+# service): one object for all, at hand in the cache rather than a pair per policy and name.
+_NEITHER: tuple[tuple[CompiledStatement, ...], tuple[CompiledStatement, ...]] = ((), ())
+
+
 class CompiledPolicy:
     """A document compiled for evaluation, with a per-action index of its statements and
     the service prefixes its actions are limited to."""
@@ -292,7 +297,7 @@ class CompiledPolicy:
                 statements = self.for_action(lower)[0]
                 found = self._deciding[lower] = (
                     tuple(st for st in statements if st.is_deny),
-                    tuple(st for st in statements if not st.is_deny))
+                    tuple(st for st in statements if not st.is_deny)) if statements else _NEITHER
             self._deciding[action] = found
         return found
 

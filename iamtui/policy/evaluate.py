@@ -207,18 +207,20 @@ Candidate = tuple[PolicyInput, CompiledStatement]
 # A layer's verdict on a request (PolicySet.verdict): what its applying statements say.
 NOTHING, ALLOW, DENY = 0, 1, 2
 
-# An action name as written -> its service prefix lower-cased (the whole name lower-cased
-# when it has no colon, which PolicySet._for_service reads as "any service").
-_SERVICE_OF: dict[str, str] = {}
+# An action name as written -> (that name, the first string object met with that text, and
+# its service prefix lower-cased, or the whole name lower-cased when it has no colon, which
+# PolicySet._for_service reads as "any service"). Each policy's memo is then looked up with
+# the very object it was filled with: a hit is decided by identity, without reading the
+# stored text (a request's action is a new string, the memo's key far off in memory).
+_ACTIONS: dict[str, tuple[str, str]] = {}
 
 
-def _service_of(action: str) -> str:
+def _action_of(action: str) -> tuple[str, str]:
     lower = action.lower()
     service, colon, _ = lower.partition(":")
-    found = service + ":" if colon else lower
-    if len(_SERVICE_OF) > 4096:  # bound memory against endless distinct names
-        _SERVICE_OF.clear()
-    _SERVICE_OF[action] = found
+    if len(_ACTIONS) > 4096:  # bound memory against endless distinct names
+        _ACTIONS.clear()
+    found = _ACTIONS[action] = (action, service + ":" if colon else lower)
     return found
 
 
@@ -258,9 +260,8 @@ class PolicySet:
         which applied (see EvalResult). Starts from the policies of the action's service,
         each with its memo of the statements covering the action: both fill quickly and
         are shared (a managed policy's memo serves every principal it is attached to)."""
-        service = _SERVICE_OF.get(action)
-        if service is None:
-            service = _service_of(action)
+        known = _ACTIONS.get(action)
+        action, service = known if known is not None else _action_of(action)
         policies = self._deciding.get(service)
         if policies is None:
             policies = self._deciding_for(service)

@@ -29,9 +29,11 @@ from typing import Any, NamedTuple
 from iamtui.policy.compiled import (
     ACCOUNT,
     DIRECT,
+    NEITHER,
     Caller,
     CompiledPolicy,
     CompiledStatement,
+    DecidingMemo,
     PolicySourceType,
 )
 from iamtui.policy.conditions import EMPTY_CONTEXT, RequestContext
@@ -239,8 +241,8 @@ class PolicySet:
         self.inputs = tuple(inputs)
         self._by_service: dict[str, tuple[PolicyInput, ...]] = {}
         self._by_action: dict[str, tuple[tuple[Candidate, ...], Keys]] = {}
-        self._deciding: dict[str, tuple[CompiledPolicy, ...]] = {}
-        self._anywhere: tuple[CompiledPolicy, ...] | None = None  # once _deciding is built
+        self._deciding: dict[str, tuple[DecidingMemo, ...]] = {}
+        self._anywhere: tuple[DecidingMemo, ...] | None = None  # once _deciding is built
 
     def __bool__(self) -> bool:
         return bool(self.inputs)
@@ -262,15 +264,14 @@ class PolicySet:
         are shared (a managed policy's memo serves every principal it is attached to)."""
         known = _ACTIONS.get(action)
         action, service = known if known is not None else _action_of(action)
-        policies = self._deciding.get(service)
-        if policies is None:
-            policies = self._deciding_for(service)
+        memos = self._deciding.get(service)
+        if memos is None:
+            memos = self._deciding_for(service)
         allowed = False
-        for policy in policies:
-            # CompiledPolicy.deciding's memo, read here: this loop runs for every request
-            found = policy._deciding.get(action)
-            if found is None:
-                found = policy.deciding(action)
+        for memo in memos:
+            found = memo[action]  # CompiledPolicy.deciding, filled on a first miss
+            if found is NEITHER:  # no statement of the policy covers the action
+                continue
             for st in found[0]:
                 if st.applies(resource, ctx):
                     return DENY
@@ -281,25 +282,26 @@ class PolicySet:
                         break
         return ALLOW if allowed else NOTHING
 
-    def _deciding_for(self, service: str) -> tuple[CompiledPolicy, ...]:
-        """The set's policies, each once, that can cover an action of `service` (a lower-cased
-        prefix and its colon; a name without a colon may be covered by any policy). Every
-        prefix the policies name is indexed at the first request (a verdict does not depend
-        on the order): a principal meets its services soon, and each would cost a pass."""
+    def _deciding_for(self, service: str) -> tuple[DecidingMemo, ...]:
+        """The `deciding` memos of the set's policies, each once, that can cover an action
+        of `service` (a lower-cased prefix and its colon; a name without a colon may be
+        covered by any policy). Every prefix the policies name is indexed at the first
+        request (a verdict does not depend on the order): a principal meets its services
+        soon, and each would cost a pass."""
         if self._anywhere is None or len(self._deciding) > 1024:  # names without a colon
-            self._anywhere = anywhere = tuple(dict.fromkeys(  # are endless: start again
-                source.policy for source in self.inputs if source.policy.services is None))
+            anywhere = [source.policy for source in self.inputs  # are endless: start again
+                        if source.policy.services is None]
+            self._anywhere = _memos(anywhere)
             by_service: dict[str, list[CompiledPolicy]] = {}
             for source in self.inputs:
                 for prefix in source.policy.services or ():
                     by_service.setdefault(prefix + ":", list(anywhere)).append(source.policy)
-            self._deciding = {prefix: tuple(dict.fromkeys(policies))
-                              for prefix, policies in by_service.items()}
+            self._deciding = {prefix: _memos(policies) for prefix, policies in by_service.items()}
             found = self._deciding.get(service)
             if found is not None:
                 return found
-        found = self._anywhere if service.endswith(":") else tuple(
-            dict.fromkeys(source.policy for source in self.inputs))
+        found = self._anywhere if service.endswith(":") else _memos(
+            [source.policy for source in self.inputs])
         self._deciding[service] = found
         return found
 
@@ -336,6 +338,11 @@ class PolicySet:
     def candidates(self, action_lower: str) -> tuple[Candidate, ...]:
         """(policy, statement) pairs whose Action/NotAction covers the action."""
         return self.for_action(action_lower)[0]
+
+
+def _memos(policies: list[CompiledPolicy]) -> tuple[DecidingMemo, ...]:
+    """The policies' `deciding` memos, in order, each policy once."""
+    return tuple(policy._deciding for policy in dict.fromkeys(policies))
 
 
 Policies = PolicySet | Sequence[PolicyInput]

@@ -86,21 +86,24 @@ def _checked(key: str, ctype: object, strings: tuple[str, ...]) -> ContextEntry:
     return ContextEntry(key, strings, canonical)
 
 
-# What a checked entry's name and type say about any entry with the same two, by name then
-# type as AWS gives them: (the name, lower-cased, the canonical type, the check a new value
-# needs (None for strings), and the entries checked so far by their values). A caller's
-# entries repeat from request to request (who it is, its tags, the transport): one is found
-# by its name, type and value, each looked up by itself, with no key to build and hash and
-# a value often the very object met before; a new single value of a known name and type (a
-# source address) has only that value checked. Kept only for names, types and values all
-# `str`, so a look-up finds only text equal to text: 1 == True == 1.0 as keys, but they read
-# as different values ("1", "true", "1.0"), and no other JSON value equals a string.
+# What a checked entry's name and type say about any entry with the same two: (the name,
+# lower-cased, the canonical type, the check a new value needs (None for strings), the
+# entries checked so far by their values, and the type as AWS gave it). By name, for the
+# first type the name came with (a name almost always comes with one type, most often the
+# very object met before: one look-up and a comparison), and by (name, type) for others.
+# A caller's entries repeat from request to request (who it is, its tags, the transport):
+# one is found by its name, then its value, with no key to build and hash and a value often
+# the very object met before; a new single value of a known name and type (a source
+# address) has only that value checked. Kept only for names, types and values all `str`,
+# so a look-up finds only text equal to text: 1 == True == 1.0 as keys, but they read as
+# different values ("1", "true", "1.0"), and no other JSON value equals a string.
 # Not kept: addresses, times and numbers (aws:SourceIp, aws:CurrentTime, aws:EpochTime,
 # aws:MultiFactorAuthAge) change from request to request, and every entry kept costs each
 # later full garbage collection a visit; checking them again costs less.
 _Shape = tuple[str, str, str, "Callable[[str], object] | None",
-               "dict[object, ContextEntry] | None"]
-_SHAPES: dict[object, dict[object, _Shape]] = {}
+               "dict[object, ContextEntry] | None", str]
+_SHAPES: dict[object, _Shape] = {}
+_OTHER_SHAPES: dict[tuple[object, object], _Shape] = {}
 _SEEN_LIMIT = 65536  # shapes and entries kept, all told: past it, start again
 _kept = 0
 _CHANGING = frozenset({"ip", "ipList", "date", "dateList", "numeric", "numericList"})
@@ -114,9 +117,11 @@ def _from_aws(item: object) -> tuple[str, ContextEntry]:
     entry = None
     try:
         values = item["ContextKeyValues"]  # type: ignore[index]
-        types = _SHAPES.get(item["ContextKeyName"])  # type: ignore[index]
-        if types is not None and values.__class__ is list:
-            shape = types.get(item["ContextKeyType"])  # type: ignore[index]
+        shape = _SHAPES.get(item["ContextKeyName"])  # type: ignore[index]
+        if shape is not None and values.__class__ is list:
+            ctype = item["ContextKeyType"]  # type: ignore[index]
+            if ctype is not shape[5] and ctype != shape[5]:
+                shape = _OTHER_SHAPES.get((shape[0], ctype))
             if shape is not None:
                 memo = shape[4]
                 if len(values) != 1:
@@ -136,7 +141,7 @@ def _new_value(shape: _Shape, value: object) -> ContextEntry | None:
     then checks the whole entry, and says why)."""
     if value.__class__ is not str or not value.isascii():  # type: ignore[attr-defined]
         return None
-    key, _, canonical, check, memo = shape
+    key, _, canonical, check, memo, _ = shape
     if check is not None and check(value) is None:  # type: ignore[arg-type]
         return None
     entry = _new_entry(ContextEntry, (key, (value,), canonical))
@@ -150,6 +155,7 @@ def _keep(table: dict, key: object, value: _T) -> _T:
     global _kept
     if _kept >= _SEEN_LIMIT:  # bound memory against endless distinct names and values
         _SHAPES.clear()
+        _OTHER_SHAPES.clear()
         _kept = 0
     table[key] = value
     _kept += 1
@@ -173,16 +179,17 @@ def _check_aws(item: object) -> tuple[str, ContextEntry]:
             and all(v.__class__ is str for v in values)):
         return key.lower(), check_entry(key, ctype, values)
     entry = _checked(key, ctype, tuple(values))
-    types = _SHAPES.get(key)
-    if types is None:
-        types = _keep(_SHAPES, key, {})
-    shape = types.get(ctype)
+    first = _SHAPES.get(key)
+    shape = first if first is not None and first[5] == ctype else _OTHER_SHAPES.get((key, ctype))
     if shape is None:
         base = _ALL_TYPES[entry.type]
-        shape = _keep(types, ctype, (
-            key, key.lower(), entry.type,
-            None if base == "string" else _CHECKS.get(base) or _PARSERS[base],
-            None if entry.type in _CHANGING else {}))
+        shape = (key, key.lower(), entry.type,
+                 None if base == "string" else _CHECKS.get(base) or _PARSERS[base],
+                 None if entry.type in _CHANGING else {}, ctype)
+        if first is None:
+            _keep(_SHAPES, key, shape)
+        else:
+            _keep(_OTHER_SHAPES, (key, ctype), shape)
     memo = shape[4]
     if memo is not None:
         _keep(memo, values[0] if len(values) == 1 else entry.values, entry)
@@ -211,9 +218,11 @@ class RequestContext:
             entry = None
             try:  # _from_aws, inlined: this loop runs for every request
                 values = item["ContextKeyValues"]  # type: ignore[index]
-                types = shapes.get(item["ContextKeyName"])  # type: ignore[index]
-                if types is not None and values.__class__ is list:
-                    shape = types.get(item["ContextKeyType"])  # type: ignore[index]
+                shape = shapes.get(item["ContextKeyName"])  # type: ignore[index]
+                if shape is not None and values.__class__ is list:
+                    ctype = item["ContextKeyType"]  # type: ignore[index]
+                    if ctype is not shape[5] and ctype != shape[5]:
+                        shape = _OTHER_SHAPES.get((shape[0], ctype))
                     if shape is not None:
                         memo = shape[4]
                         if len(values) != 1:

@@ -257,10 +257,8 @@ def _compile_condition(clause: ConditionClause, variables: bool) -> CompiledCond
     return CompiledCondition(spec, clause.key, clause.values)
 
 
-# deciding's answer for an action no statement covers (most, for a policy of the action's
-# service): one object for all, at hand in the cache rather than a pair per policy and name.
-NEITHER: tuple[tuple[CompiledStatement, ...], tuple[CompiledStatement, ...]] = ((), ())
-Deciding = tuple[tuple[CompiledStatement, ...], tuple[CompiledStatement, ...]]
+# deciding's answer: the statements covering an action, the Deny ones first
+Deciding = tuple["CompiledStatement", ...]
 
 
 class DecidingMemo(dict[str, Deciding]):
@@ -314,9 +312,10 @@ class CompiledPolicy:
         return found
 
     def deciding(self, action: str) -> Deciding:
-        """`for_action`'s statements, the Deny ones apart from the Allow ones (a deny decides
-        at once; one allow is enough where no deny applies); memoized under the name as
-        written (no lower() per request) and lower-cased."""
+        """`for_action`'s statements, the Deny ones first (a deny decides at once; one
+        allow is enough where no deny applies), in one tuple (one object fewer to reach on
+        every request); memoized under the name as written (no lower() per request) and
+        lower-cased."""
         found = self._deciding.get(action)
         if found is None:
             lower = action.lower()
@@ -326,8 +325,8 @@ class CompiledPolicy:
                     self._deciding.clear()
                 statements = self.for_action(lower)[0]
                 found = self._deciding[lower] = (
-                    tuple(st for st in statements if st.is_deny),
-                    tuple(st for st in statements if not st.is_deny)) if statements else NEITHER
+                    *(st for st in statements if st.is_deny),
+                    *(st for st in statements if not st.is_deny))
             self._deciding[action] = found
         return found
 

@@ -29,7 +29,6 @@ from typing import Any, NamedTuple
 from iamtui.policy.compiled import (
     ACCOUNT,
     DIRECT,
-    NEITHER,
     Caller,
     CompiledPolicy,
     CompiledStatement,
@@ -269,17 +268,15 @@ class PolicySet:
             memos = self._deciding_for(service)
         allowed = False
         for memo in memos:
-            found = memo[action]  # CompiledPolicy.deciding, filled on a first miss
-            if found is NEITHER:  # no statement of the policy covers the action
-                continue
-            for st in found[0]:
-                if st.applies(resource, ctx):
-                    return DENY
-            if not allowed:
-                for st in found[1]:
+            for st in memo[action]:  # CompiledPolicy.deciding: the Deny statements first
+                if st.is_deny:
                     if st.applies(resource, ctx):
-                        allowed = True
-                        break
+                        return DENY
+                elif allowed:  # one allow is enough: only denies are left to look for
+                    break
+                elif st.applies(resource, ctx):
+                    allowed = True
+                    break
         return ALLOW if allowed else NOTHING
 
     def _deciding_for(self, service: str) -> tuple[DecidingMemo, ...]:

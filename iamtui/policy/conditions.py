@@ -252,7 +252,9 @@ class RequestContext:
     def variable_value(self, key_lower: str) -> str | None:
         """A single value for a policy variable; multivalued keys cannot be variables."""
         entry = self._entries.get(key_lower)
-        if entry is None or entry.is_list or len(entry.values) != 1:
+        # ContextEntry.is_list without its Python-level call: a template's variable is read
+        # on every request its statement meets
+        if entry is None or len(entry.values) != 1 or entry.type.endswith("List"):
             return None
         return entry.values[0]
 

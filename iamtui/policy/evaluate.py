@@ -241,7 +241,8 @@ class PolicySet:
         self._by_service: dict[str, tuple[PolicyInput, ...]] = {}
         self._by_action: dict[str, tuple[tuple[Candidate, ...], Keys]] = {}
         self._deciding: dict[str, tuple[DecidingMemo, ...]] = {}
-        self._anywhere: tuple[DecidingMemo, ...] | None = None  # once _deciding is built
+        self._anywhere: tuple[DecidingMemo, ...] = ()
+        self._index()
 
     def __bool__(self) -> bool:
         return bool(self.inputs)
@@ -279,21 +280,26 @@ class PolicySet:
                     break
         return ALLOW if allowed else NOTHING
 
+    def _index(self) -> None:
+        """Per service prefix the policies name, the `deciding` memos of the set's policies,
+        each once, that can cover an action of it (a lower-cased prefix and its colon);
+        beside them, those of the policies that may cover any service. Built with the set,
+        as a verdict starts from it: a caller keeps a principal's sets across requests (the
+        service per store revision), and each prefix would otherwise cost a first request
+        a pass over the policies."""
+        anywhere = [source.policy for source in self.inputs if source.policy.services is None]
+        self._anywhere = _memos(anywhere)
+        by_service: dict[str, list[CompiledPolicy]] = {}
+        for source in self.inputs:
+            for prefix in source.policy.services or ():
+                by_service.setdefault(prefix + ":", list(anywhere)).append(source.policy)
+        self._deciding = {prefix: _memos(policies) for prefix, policies in by_service.items()}
+
     def _deciding_for(self, service: str) -> tuple[DecidingMemo, ...]:
-        """The `deciding` memos of the set's policies, each once, that can cover an action
-        of `service` (a lower-cased prefix and its colon; a name without a colon may be
-        covered by any policy). Every prefix the policies name is indexed at the first
-        request (a verdict does not depend on the order): a principal meets its services
-        soon, and each would cost a pass."""
-        if self._anywhere is None or len(self._deciding) > 1024:  # names without a colon
-            anywhere = [source.policy for source in self.inputs  # are endless: start again
-                        if source.policy.services is None]
-            self._anywhere = _memos(anywhere)
-            by_service: dict[str, list[CompiledPolicy]] = {}
-            for source in self.inputs:
-                for prefix in source.policy.services or ():
-                    by_service.setdefault(prefix + ":", list(anywhere)).append(source.policy)
-            self._deciding = {prefix: _memos(policies) for prefix, policies in by_service.items()}
+        """The memos for a prefix no policy names (those that may cover any service), or
+        for a name without a colon (any policy may cover it), kept beside the index."""
+        if len(self._deciding) > 1024:  # names without a colon are endless: start again
+            self._index()
             found = self._deciding.get(service)
             if found is not None:
                 return found

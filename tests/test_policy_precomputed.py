@@ -32,7 +32,7 @@ from iamtui.policy import (
     compile_policy,
     evaluate,
 )
-from iamtui.policy.conditions import check_ip, parse_ip
+from iamtui.policy.conditions import check_ip, compile_condition, parse_ip
 from iamtui.policy.patterns import RESOURCE, WildcardSet
 from iamtui.policy.variables import Literal, Wildcard
 
@@ -75,6 +75,34 @@ class TestIpCheck:
         assert check_ip(text) is None
         with pytest.raises(InvalidInput):
             entry([text], "ip", key="aws:SourceIp")
+
+
+_ADDRESSES = st.one_of(
+    st.integers(0, 2**32 - 1).map(lambda n: str(ipaddress.IPv4Address(n))),
+    st.sampled_from(["10.0.0.0/8", "10.1.2.3/32", "2001:db8::1", "::ffff:10.0.0.1", "0.0.0.0"]))
+_BLOCKS = st.one_of(
+    st.tuples(st.integers(0, 2**32 - 1), st.integers(0, 32)).map(
+        lambda p: str(ipaddress.IPv4Network((p[0], p[1]), strict=False))),
+    st.sampled_from(["10.0.0.0/8", "10.1.2.3", "0.0.0.0/0", "2001:db8::/32",
+                     "::ffff:0:0/96", "192.168.1.0/24"]))
+
+
+class TestIpConditions:
+    """IpAddress and NotIpAddress decide as ipaddress's subnet test says, whatever shortcut
+    a plain IPv4 address takes ("IP address condition operators")."""
+
+    @given(st.lists(_BLOCKS, min_size=1, max_size=3), _ADDRESSES)
+    @settings(max_examples=400, deadline=None)
+    def test_as_ipaddress_says(self, blocks: list[str], address: str) -> None:
+        ctx = RequestContext.from_aws([{"ContextKeyName": "aws:SourceIp",
+                                        "ContextKeyValues": [address], "ContextKeyType": "ip"}])
+        got = ipaddress.ip_network(address, strict=False)
+        inside = any(got.version == n.version and got.subnet_of(n)  # type: ignore[arg-type]
+                     for n in (ipaddress.ip_network(b, strict=False) for b in blocks))
+        for _ in range(2):  # the second time, the address's number is remembered
+            assert compile_condition("IpAddress", "aws:SourceIp", blocks).holds(ctx) == inside
+            assert compile_condition("NotIpAddress", "aws:SourceIp",
+                                     blocks).holds(ctx) == (not inside)
 
 
 # ---------------------------------------------------------------------------- context entries

@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from iamtui.arn import escape_surrogates, lone_surrogate
 from iamtui.errors import InvalidInput
@@ -86,49 +86,85 @@ def _checked(key: str, ctype: object, strings: tuple[str, ...]) -> ContextEntry:
     return ContextEntry(key, strings, canonical)
 
 
-# Checked entries by their parts as AWS gives them, (name, type, *values): a caller's
-# entries repeat from request to request. Only entries whose parts are all `str` are kept,
+# What a checked entry's name and type say about any entry with the same two: (the name,
+# lower-cased, the canonical type, the check a new value needs (None for strings), the
+# entries checked so far by their values, and the type as AWS gave it). By name, for the
+# first type the name came with (a name almost always comes with one type, most often the
+# very object met before: one look-up and a comparison), and by (name, type) for others.
+# A caller's entries repeat from request to request (who it is, its tags, the transport):
+# one is found by its name, then its value, with no key to build and hash and a value often
+# the very object met before; a new single value of a known name and type (a source
+# address) has only that value checked. Kept only for names, types and values all `str`,
 # so a look-up finds only text equal to text: 1 == True == 1.0 as keys, but they read as
 # different values ("1", "true", "1.0"), and no other JSON value equals a string.
 # Not kept: addresses, times and numbers (aws:SourceIp, aws:CurrentTime, aws:EpochTime,
 # aws:MultiFactorAuthAge) change from request to request, and every entry kept costs each
 # later full garbage collection a visit; checking them again costs less.
-_SEEN: dict[tuple[object, ...], tuple[str, ContextEntry]] = {}
-_SEEN_LIMIT = 65536
+_Shape = tuple[str, str, str, "Callable[[str], object] | None",
+               "dict[object, ContextEntry] | None", str]
+_SHAPES: dict[object, _Shape] = {}
+_OTHER_SHAPES: dict[tuple[object, object], _Shape] = {}
+_SEEN_LIMIT = 65536  # shapes and entries kept, all told: past it, start again
+_kept = 0
 _CHANGING = frozenset({"ip", "ipList", "date", "dateList", "numeric", "numericList"})
-# What a checked entry's name and type (both `str`, the name ASCII) say about any entry
-# with the same two: its key lower-cased, its canonical type, and the check its values
-# need (None for strings), so that a new single value (a source address) is checked alone.
-_SHAPES: dict[tuple[object, object], tuple[str, str, Callable[[str], object] | None]] = {}
+_T = TypeVar("_T")
+_new_entry = tuple.__new__  # a named tuple's own __new__ is a Python call: not on the hot path
 
 
 def _from_aws(item: object) -> tuple[str, ContextEntry]:
-    """An AWS ContextEntry as (its key lower-cased, the entry): remembered, or checked."""
+    """An AWS ContextEntry as (its key lower-cased, the entry): remembered, or checked.
+    RequestContext.from_aws inlines this look-up."""
+    entry = None
     try:
         values = item["ContextKeyValues"]  # type: ignore[index]
-        if values.__class__ is list:
-            found = _SEEN.get((item["ContextKeyName"], item["ContextKeyType"], *values))  # type: ignore[index]
-            if found is not None:
-                return found
-    except (TypeError, KeyError):  # not a mapping, a member missing, a value unhashable
-        pass
-    return _check_aws(item)
+        shape = _SHAPES.get(item["ContextKeyName"])  # type: ignore[index]
+        if shape is not None and values.__class__ is list:
+            ctype = item["ContextKeyType"]  # type: ignore[index]
+            if ctype is not shape[5] and ctype != shape[5]:
+                shape = _OTHER_SHAPES.get((shape[0], ctype))
+            if shape is not None:
+                memo = shape[4]
+                if len(values) != 1:
+                    entry = memo.get(tuple(values)) if memo is not None else None
+                elif memo is None or (entry := memo.get(values[0])) is None:
+                    entry = _new_value(shape, values[0])
+    except (TypeError, KeyError):  # not a mapping, a member missing, a part unhashable
+        entry = None
+    if entry is None:
+        return _check_aws(item)
+    return shape[1], entry
+
+
+def _new_value(shape: _Shape, value: object) -> ContextEntry | None:
+    """An entry of a known name and type with one new value, the value checked alone; None
+    when it is not ASCII text (a non-str, a possible surrogate) or is refused (_check_aws
+    then checks the whole entry, and says why)."""
+    if value.__class__ is not str or not value.isascii():  # type: ignore[attr-defined]
+        return None
+    key, _, canonical, check, memo, _ = shape
+    if check is not None and check(value) is None:  # type: ignore[arg-type]
+        return None
+    entry = _new_entry(ContextEntry, (key, (value,), canonical))
+    if memo is not None:
+        _keep(memo, value, entry)
+    return entry  # type: ignore[no-any-return]
+
+
+def _keep(table: dict, key: object, value: _T) -> _T:
+    """table[key] = value, counted against _SEEN_LIMIT (shapes and entries, all told)."""
+    global _kept
+    if _kept >= _SEEN_LIMIT:  # bound memory against endless distinct names and values
+        _SHAPES.clear()
+        _OTHER_SHAPES.clear()
+        _kept = 0
+    table[key] = value
+    _kept += 1
+    return value
 
 
 def _check_aws(item: object) -> tuple[str, ContextEntry]:
-    """Check an AWS ContextEntry (refused with InvalidInput), and remember it if `_SEEN` can."""
-    if item.__class__ is dict:  # a name and type met before, one new text value: check it
-        key, ctype, values = (item.get("ContextKeyName"), item.get("ContextKeyType"),  # type: ignore[attr-defined]
-                              item.get("ContextKeyValues"))  # type: ignore[attr-defined]
-        shape = (_SHAPES.get((key, ctype)) if key.__class__ is str and ctype.__class__ is str
-                 else None)
-        if shape is not None and values.__class__ is list and len(values) == 1:
-            value = values[0]
-            lower, canonical, check = shape
-            if value.__class__ is str and value.isascii() and (
-                    check is None or check(value) is not None):
-                return _remember(key, ctype, values, (lower, ContextEntry(key, (value,),
-                                                                          canonical)))
+    """Check an AWS ContextEntry (refused with InvalidInput), and remember it if `_SHAPES`
+    can: name, type and values all `str`, the name ASCII."""
     try:
         key = item["ContextKeyName"]  # type: ignore[index]
         values = item.get("ContextKeyValues", [])  # type: ignore[attr-defined]
@@ -139,27 +175,25 @@ def _check_aws(item: object) -> tuple[str, ContextEntry]:
     if not isinstance(key, str) or not key or not isinstance(values, list):
         raise InvalidInput("ContextKeyName must be a non-empty string and "
                            "ContextKeyValues a list of strings")
-    if not (key.__class__ is str and ctype.__class__ is str and values.__class__ is list
+    if not (key.__class__ is str and ctype.__class__ is str and key.isascii()
             and all(v.__class__ is str for v in values)):
         return key.lower(), check_entry(key, ctype, values)
-    entry = _checked(key, ctype, tuple(values))  # type: ignore[arg-type]
-    if (key, ctype) not in _SHAPES and key.isascii():
-        if len(_SHAPES) >= _SEEN_LIMIT:
-            _SHAPES.clear()
+    entry = _checked(key, ctype, tuple(values))
+    first = _SHAPES.get(key)
+    shape = first if first is not None and first[5] == ctype else _OTHER_SHAPES.get((key, ctype))
+    if shape is None:
         base = _ALL_TYPES[entry.type]
-        _SHAPES[(key, ctype)] = (key.lower(), entry.type, None if base == "string"
-                                 else _CHECKS.get(base) or _PARSERS[base])
-    return _remember(key, ctype, values, (key.lower(), entry))
-
-
-def _remember(key: str, ctype: str, values: list[str],
-              found: tuple[str, ContextEntry]) -> tuple[str, ContextEntry]:
-    """Keep a checked entry, all its parts `str`, in _SEEN (unless its values change often)."""
-    if found[1].type not in _CHANGING:
-        if len(_SEEN) >= _SEEN_LIMIT:  # bound memory against endless distinct values
-            _SEEN.clear()
-        _SEEN[(key, ctype, *values)] = found
-    return found
+        shape = (key, key.lower(), entry.type,
+                 None if base == "string" else _CHECKS.get(base) or _PARSERS[base],
+                 None if entry.type in _CHANGING else {}, ctype)
+        if first is None:
+            _keep(_SHAPES, key, shape)
+        else:
+            _keep(_OTHER_SHAPES, (key, ctype), shape)
+    memo = shape[4]
+    if memo is not None:
+        _keep(memo, values[0] if len(values) == 1 else entry.values, entry)
+    return shape[1], entry
 
 
 class RequestContext:
@@ -179,23 +213,29 @@ class RequestContext:
         part a string) is found by its parts, already checked, with its key lower-cased;
         any other goes through `ContextEntry.from_aws`."""
         by_key: dict[str, ContextEntry] = {}
-        seen = _SEEN
+        shapes = _SHAPES
         for item in entries:
+            entry = None
             try:  # _from_aws, inlined: this loop runs for every request
                 values = item["ContextKeyValues"]  # type: ignore[index]
-                if values.__class__ is not list:
-                    found = None
-                elif len(values) == 1:  # the same key as below, built in half the time
-                    found = seen.get((item["ContextKeyName"], item["ContextKeyType"],  # type: ignore[index]
-                                      values[0]))
-                else:
-                    found = seen.get((item["ContextKeyName"], item["ContextKeyType"],  # type: ignore[index]
-                                      *values))
-            except (TypeError, KeyError):  # not a mapping, a member missing, a value unhashable
-                found = None
-            if found is None:
-                found = _check_aws(item)
-            by_key[found[0]] = found[1]
+                shape = shapes.get(item["ContextKeyName"])  # type: ignore[index]
+                if shape is not None and values.__class__ is list:
+                    ctype = item["ContextKeyType"]  # type: ignore[index]
+                    if ctype is not shape[5] and ctype != shape[5]:
+                        shape = _OTHER_SHAPES.get((shape[0], ctype))
+                    if shape is not None:
+                        memo = shape[4]
+                        if len(values) != 1:
+                            entry = memo.get(tuple(values)) if memo is not None else None
+                        elif memo is None or (entry := memo.get(values[0])) is None:
+                            entry = _new_value(shape, values[0])  # a source address, a time
+            except (TypeError, KeyError):  # not a mapping, a member missing, a part unhashable
+                entry = None
+            if entry is None:
+                lower, entry = _check_aws(item)
+                by_key[lower] = entry
+            else:
+                by_key[shape[1]] = entry
         context = cls.__new__(cls)
         context._entries = by_key
         return context
@@ -212,7 +252,9 @@ class RequestContext:
     def variable_value(self, key_lower: str) -> str | None:
         """A single value for a policy variable; multivalued keys cannot be variables."""
         entry = self._entries.get(key_lower)
-        if entry is None or entry.is_list or len(entry.values) != 1:
+        # ContextEntry.is_list without its Python-level call: a template's variable is read
+        # on every request its statement meets
+        if entry is None or len(entry.values) != 1 or entry.type.endswith("List"):
             return None
         return entry.values[0]
 
@@ -284,6 +326,16 @@ def check_ip(text: str) -> str | None:
     if _IPV4_ADDRESS.fullmatch(text):
         return text
     return None if parse_ip(text) is None else text
+
+
+@lru_cache(maxsize=1024)
+def ipv4_number(text: str) -> int | None:
+    """A plain IPv4 address (no block, no IPv6) as its 32-bit number; None for other text.
+    Remembered as parse_ip is: a request's address is read by each condition it meets."""
+    if _IPV4_ADDRESS.fullmatch(text) is None:
+        return None
+    a, b, c, d = text.split(".")
+    return int(a) << 24 | int(b) << 16 | int(c) << 8 | int(d)
 
 
 def parse_binary(text: str) -> bytes | None:
@@ -435,9 +487,19 @@ def _values_matcher(spec: OperatorSpec, values: tuple[str, ...]) -> ValuesMatche
         return lambda got, ctx: any(parse_binary(v) in wanted_bytes for v in got)
     if comparison == "ip":
         networks = [n for n in (parse_ip(v) for v in values) if n is not None]
+        # IPv4 blocks as (first address, mask) integers: a plain IPv4 address is in one
+        # when its masked bits are the block's, without building an ipaddress object
+        blocks = tuple((int(n.network_address), int(n.netmask))
+                       for n in networks if n.version == 4)
 
         def in_network(got: tuple[str, ...], ctx: RequestContext) -> bool:
             for v in got:
+                number = ipv4_number(v)
+                if number is not None:
+                    for first, mask in blocks:
+                        if number & mask == first:
+                            return True
+                    continue
                 address = parse_ip(v)  # parsed once per address: parse_ip remembers
                 if address is not None and any(
                         address.version == n.version

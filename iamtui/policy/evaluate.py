@@ -32,6 +32,7 @@ from iamtui.policy.compiled import (
     Caller,
     CompiledPolicy,
     CompiledStatement,
+    DecidingMemo,
     PolicySourceType,
 )
 from iamtui.policy.conditions import EMPTY_CONTEXT, RequestContext
@@ -207,18 +208,20 @@ Candidate = tuple[PolicyInput, CompiledStatement]
 # A layer's verdict on a request (PolicySet.verdict): what its applying statements say.
 NOTHING, ALLOW, DENY = 0, 1, 2
 
-# An action name as written -> its service prefix lower-cased (the whole name lower-cased
-# when it has no colon, which PolicySet._for_service reads as "any service").
-_SERVICE_OF: dict[str, str] = {}
+# An action name as written -> (that name, the first string object met with that text, and
+# its service prefix lower-cased, or the whole name lower-cased when it has no colon, which
+# PolicySet._for_service reads as "any service"). Each policy's memo is then looked up with
+# the very object it was filled with: a hit is decided by identity, without reading the
+# stored text (a request's action is a new string, the memo's key far off in memory).
+_ACTIONS: dict[str, tuple[str, str]] = {}
 
 
-def _service_of(action: str) -> str:
+def _action_of(action: str) -> tuple[str, str]:
     lower = action.lower()
     service, colon, _ = lower.partition(":")
-    found = service + ":" if colon else lower
-    if len(_SERVICE_OF) > 4096:  # bound memory against endless distinct names
-        _SERVICE_OF.clear()
-    _SERVICE_OF[action] = found
+    if len(_ACTIONS) > 4096:  # bound memory against endless distinct names
+        _ACTIONS.clear()
+    found = _ACTIONS[action] = (action, service + ":" if colon else lower)
     return found
 
 
@@ -237,8 +240,9 @@ class PolicySet:
         self.inputs = tuple(inputs)
         self._by_service: dict[str, tuple[PolicyInput, ...]] = {}
         self._by_action: dict[str, tuple[tuple[Candidate, ...], Keys]] = {}
-        self._deciding: dict[str, tuple[CompiledPolicy, ...]] = {}
-        self._anywhere: tuple[CompiledPolicy, ...] | None = None  # once _deciding is built
+        self._deciding: dict[str, tuple[DecidingMemo, ...]] = {}
+        self._anywhere: tuple[DecidingMemo, ...] = ()
+        self._index()
 
     def __bool__(self) -> bool:
         return bool(self.inputs)
@@ -258,47 +262,49 @@ class PolicySet:
         which applied (see EvalResult). Starts from the policies of the action's service,
         each with its memo of the statements covering the action: both fill quickly and
         are shared (a managed policy's memo serves every principal it is attached to)."""
-        service = _SERVICE_OF.get(action)
-        if service is None:
-            service = _service_of(action)
-        policies = self._deciding.get(service)
-        if policies is None:
-            policies = self._deciding_for(service)
+        known = _ACTIONS.get(action)
+        action, service = known if known is not None else _action_of(action)
+        memos = self._deciding.get(service)
+        if memos is None:
+            memos = self._deciding_for(service)
         allowed = False
-        for policy in policies:
-            # CompiledPolicy.deciding's memo, read here: this loop runs for every request
-            found = policy._deciding.get(action)
-            if found is None:
-                found = policy.deciding(action)
-            for st in found[0]:
-                if st.applies(resource, ctx):
-                    return DENY
-            if not allowed:
-                for st in found[1]:
+        for memo in memos:
+            for st in memo[action]:  # CompiledPolicy.deciding: the Deny statements first
+                if st.is_deny:
                     if st.applies(resource, ctx):
-                        allowed = True
-                        break
+                        return DENY
+                elif allowed:  # one allow is enough: only denies are left to look for
+                    break
+                elif st.applies(resource, ctx):
+                    allowed = True
+                    break
         return ALLOW if allowed else NOTHING
 
-    def _deciding_for(self, service: str) -> tuple[CompiledPolicy, ...]:
-        """The set's policies, each once, that can cover an action of `service` (a lower-cased
-        prefix and its colon; a name without a colon may be covered by any policy). Every
-        prefix the policies name is indexed at the first request (a verdict does not depend
-        on the order): a principal meets its services soon, and each would cost a pass."""
-        if self._anywhere is None or len(self._deciding) > 1024:  # names without a colon
-            self._anywhere = anywhere = tuple(dict.fromkeys(  # are endless: start again
-                source.policy for source in self.inputs if source.policy.services is None))
-            by_service: dict[str, list[CompiledPolicy]] = {}
-            for source in self.inputs:
-                for prefix in source.policy.services or ():
-                    by_service.setdefault(prefix + ":", list(anywhere)).append(source.policy)
-            self._deciding = {prefix: tuple(dict.fromkeys(policies))
-                              for prefix, policies in by_service.items()}
+    def _index(self) -> None:
+        """Per service prefix the policies name, the `deciding` memos of the set's policies,
+        each once, that can cover an action of it (a lower-cased prefix and its colon);
+        beside them, those of the policies that may cover any service. Built with the set,
+        as a verdict starts from it: a caller keeps a principal's sets across requests (the
+        service per store revision), and each prefix would otherwise cost a first request
+        a pass over the policies."""
+        anywhere = [source.policy for source in self.inputs if source.policy.services is None]
+        self._anywhere = _memos(anywhere)
+        by_service: dict[str, list[CompiledPolicy]] = {}
+        for source in self.inputs:
+            for prefix in source.policy.services or ():
+                by_service.setdefault(prefix + ":", list(anywhere)).append(source.policy)
+        self._deciding = {prefix: _memos(policies) for prefix, policies in by_service.items()}
+
+    def _deciding_for(self, service: str) -> tuple[DecidingMemo, ...]:
+        """The memos for a prefix no policy names (those that may cover any service), or
+        for a name without a colon (any policy may cover it), kept beside the index."""
+        if len(self._deciding) > 1024:  # names without a colon are endless: start again
+            self._index()
             found = self._deciding.get(service)
             if found is not None:
                 return found
-        found = self._anywhere if service.endswith(":") else tuple(
-            dict.fromkeys(source.policy for source in self.inputs))
+        found = self._anywhere if service.endswith(":") else _memos(
+            [source.policy for source in self.inputs])
         self._deciding[service] = found
         return found
 
@@ -335,6 +341,11 @@ class PolicySet:
     def candidates(self, action_lower: str) -> tuple[Candidate, ...]:
         """(policy, statement) pairs whose Action/NotAction covers the action."""
         return self.for_action(action_lower)[0]
+
+
+def _memos(policies: list[CompiledPolicy]) -> tuple[DecidingMemo, ...]:
+    """The policies' `deciding` memos, in order, each policy once."""
+    return tuple(policy._deciding for policy in dict.fromkeys(policies))
 
 
 Policies = PolicySet | Sequence[PolicyInput]

@@ -106,6 +106,31 @@ def test_create_get_list_users_with_boto3(endpoint: Endpoint) -> None:
     assert event["userIdentity"]["accessKeyId"] == endpoint.key_id
 
 
+def test_every_call_over_http_is_audited(endpoint: Endpoint) -> None:
+    """CloudTrail User Guide, "Management events": read-only calls (Get*, List*) are logged
+    as well as writes, failed ones with their errorCode. Over HTTP every call is in the
+    trail once, with the caller, address, user agent and the response's request ID, so the
+    TUI's Server screen shows who calls (issue 17)."""
+    iam, sts = client(endpoint), client(endpoint, "sts")
+    before = len(audit_events(endpoint))
+    listed = iam.list_users(PathPrefix="/")
+    sts.get_caller_identity()  # audited by STS itself: not twice
+    with pytest.raises(iam.exceptions.NoSuchEntityException) as missing:
+        iam.get_role(RoleName="nothing")
+    events = audit_events(endpoint)[before:]
+    assert [(e["eventSource"], e["eventName"], e.get("errorCode"), e["readOnly"])
+            for e in events] == [
+        ("iam.amazonaws.com", "ListUsers", None, True),
+        ("sts.amazonaws.com", "GetCallerIdentity", None, True),
+        ("iam.amazonaws.com", "GetRole", "NoSuchEntity", True)]
+    assert events[0]["requestParameters"] == {"pathPrefix": "/"}
+    assert events[0]["requestID"] == listed["ResponseMetadata"]["RequestId"]
+    assert events[2]["requestID"] == missing.value.response["ResponseMetadata"]["RequestId"]
+    for event in events:
+        assert event["userIdentity"]["arn"] == f"arn:aws:iam::{ACCOUNT_ID}:user/admin"
+        assert event["sourceIPAddress"] == "127.0.0.1" and "Boto3" in event["userAgent"]
+
+
 def test_modeled_exception_and_status(endpoint: Endpoint) -> None:
     """IAM API Reference, GetUser, Errors: NoSuchEntity, HTTP 404, as the modeled
     NoSuchEntityException; EntityAlreadyExists is 409."""
@@ -515,30 +540,44 @@ def test_aws_cli_against_the_server(endpoint: Endpoint, tmp_path: Path) -> None:
     assert missing.returncode == 255
     assert "An error occurred (NoSuchEntity) when calling the GetUser operation" in \
         missing.stderr
-    event = audit_events(endpoint)[-1]
-    assert event["eventName"] == "CreateUser" and "aws-cli" in event["userAgent"]
+    created, refused = audit_events(endpoint)[-2:]
+    assert created["eventName"] == "CreateUser" and "aws-cli" in created["userAgent"]
+    assert (refused["eventName"], refused["errorCode"]) == ("GetUser", "NoSuchEntity")
+    assert refused["requestParameters"] == {"userName": "nobody"} and refused["readOnly"]
     paged = aws("iam", "list-users", "--page-size", "1")  # the CLI's paginator, page by page
     assert paged.returncode == 0, paged.stderr
     assert [u["UserName"] for u in json.loads(paged.stdout)["Users"]] == ["admin", "dave"]
+
+
+def _init_store(tmp_path: Path) -> dict[str, str]:
+    """`iamtui init` of a store at tmp_path/s.json: the environment that names it."""
+    env = {**os.environ, "IAMTUI_DB": str(tmp_path / "s.json")}
+    init = subprocess.run([sys.executable, "-m", "iamtui", "init", "--account-id", ACCOUNT_ID,
+                           "--root-password-stdin"], input=ROOT_PASSWORD + "\n", env=env,
+                          text=True, capture_output=True, timeout=60)
+    assert init.returncode == 0, init.stderr
+    return env
+
+
+def _serve(env: dict[str, str]) -> subprocess.Popen[str]:
+    """`iamtui serve --port 0 --as-root` in a process of its own, the password given."""
+    server = subprocess.Popen([sys.executable, "-m", "iamtui", "serve", "--port", "0",
+                               "--as-root", "--root-password-stdin"], env=env, text=True,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE)
+    assert server.stdin is not None
+    server.stdin.write(ROOT_PASSWORD + "\n")
+    server.stdin.close()
+    return server
 
 
 def test_iamtui_serve_command_enables_serving_and_prints_the_lines(tmp_path: Path) -> None:
     """`iamtui serve` (as root, the first time) enables serving, prints the endpoint and the
     lines to paste, and answers a client signed with a key created afterwards."""
     db = tmp_path / "s.json"
-    env = {**os.environ, "IAMTUI_DB": str(db)}
-    init = subprocess.run([sys.executable, "-m", "iamtui", "init", "--account-id", ACCOUNT_ID,
-                           "--root-password-stdin"], input=ROOT_PASSWORD + "\n", env=env,
-                          text=True, capture_output=True, timeout=60)
-    assert init.returncode == 0, init.stderr
-    server = subprocess.Popen([sys.executable, "-m", "iamtui", "serve", "--port", "0",
-                               "--as-root", "--root-password-stdin"], env=env, text=True,
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE)
+    server = _serve(_init_store(tmp_path))
     try:
-        assert server.stdin is not None and server.stdout is not None
-        server.stdin.write(ROOT_PASSWORD + "\n")
-        server.stdin.close()
+        assert server.stdout is not None
         first = server.stdout.readline()
         assert first.startswith("iamtui serves IAM and STS at http://127.0.0.1:")
         url = first.rsplit(" ", 1)[1].strip()
@@ -561,6 +600,39 @@ def test_iamtui_serve_command_enables_serving_and_prints_the_lines(tmp_path: Pat
     finally:
         server.terminate()
         server.wait(10)
+
+
+def test_iamtui_serve_announces_itself_beside_the_store(tmp_path: Path) -> None:
+    """The status file the TUI's Server screen reads: written when the server listens (0600,
+    its process, address and start time, nothing secret), a second server on the store
+    refused while it runs, and removed when `kill` stops it."""
+    import stat
+
+    from iamtui.service.serving import status_path
+
+    env = _init_store(tmp_path)
+    path = status_path(tmp_path / "s.json")
+    server = _serve(env)
+    try:
+        assert server.stdout is not None
+        url = server.stdout.readline().rsplit(" ", 1)[1].strip()
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        status = json.loads(path.read_text())
+        assert set(status) == {"pid", "host", "port", "tls", "startedAt", "caBundle"}
+        assert (status["pid"], f"http://{status['host']}:{status['port']}", status["tls"]) == \
+            (server.pid, url, False)
+        second = _serve(env)
+        assert second.wait(60) == 254 and second.stderr is not None
+        err = second.stderr.read()
+        second.stderr.close()
+        if second.stdout is not None:
+            second.stdout.close()
+        assert "(ServerAlreadyRunning)" in err and url in err
+        assert json.loads(path.read_text())["pid"] == server.pid  # still the first one's
+    finally:
+        server.terminate()
+        assert server.wait(10) == 0
+    assert not path.exists()
 
 
 # ------------------------------------------------------------------------- the parser
@@ -653,6 +725,12 @@ def test_web_identity_is_taken_unsigned_and_nothing_else_is(endpoint: Endpoint) 
         WebIdentityToken=token)
     assert answer["Credentials"]["AccessKeyId"].startswith("ASIA")
     assert answer["AssumedRoleUser"]["Arn"].endswith(":assumed-role/deploy/ci")
+    # no signed caller, yet the record has the connection's address and the request's ID
+    event = audit_events(endpoint)[-1]
+    assert event["eventName"] == "AssumeRoleWithWebIdentity"
+    assert event["sourceIPAddress"] == "127.0.0.1" and "Boto3" in event["userAgent"]
+    assert event["requestID"] == answer["ResponseMetadata"]["RequestId"]
+    assert token not in json.dumps(event)
     with pytest.raises(unsigned.exceptions.ClientError) as refused:
         unsigned.get_caller_identity()
     assert refused.value.response["Error"]["Code"] in ("MissingAuthenticationToken",

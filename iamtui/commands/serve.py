@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import os
+import signal
 import sys
+from datetime import UTC, datetime
 
 from iamtui.commands.registry import ArgumentError, Response, arg, command
 from iamtui.commands.session import caller_for
@@ -18,6 +21,7 @@ from iamtui.commands.session import caller_for
 def run_serve(args: argparse.Namespace) -> Response:
     from iamtui.serve.server import Served, Server, endpoint_lines
     from iamtui.service import IamService
+    from iamtui.service.serving import ServerStatus
 
     try:
         loopback = ipaddress.ip_address(args.host).is_loopback
@@ -41,15 +45,28 @@ def run_serve(args: argparse.Namespace) -> Response:
             context, ca_bundle = server_context(config_dir() / "serve")
         server = Server((args.host, args.port), Served(service, secure=args.tls), context)
         host, port = server.server_address[:2]
-        scheme = "https" if args.tls else "http"
-        print(endpoint_lines(f"{scheme}://{host}:{port}", str(ca_bundle) if ca_bundle else None),
-              flush=True)
+        status = ServerStatus(os.getpid(), host, port, args.tls, datetime.now(UTC),
+                              str(ca_bundle) if ca_bundle else None)
+        try:
+            service.announce_server(status)  # the TUI's Server screen reads it
+        except BaseException:
+            server.server_close()
+            raise
+        print(endpoint_lines(status.url, status.ca_bundle), flush=True)
+        # `kill` stops it as cleanly as ctrl+c: the status file goes with the server
+        previous = signal.signal(signal.SIGTERM, _stop)
         try:
             server.serve_forever()
         except KeyboardInterrupt:
             pass
         finally:
+            signal.signal(signal.SIGTERM, previous)
             server.server_close()
+            service.withdraw_server(status)
     finally:
         service.close()
     return Response({})
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # out of serve_forever, through the cleanup above

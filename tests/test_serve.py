@@ -371,6 +371,42 @@ def test_narrow_user_is_refused_with_access_denied(endpoint: Endpoint) -> None:
     assert event["eventName"] == "ListUsers" and event["errorCode"] == "AccessDenied"
 
 
+def test_narrow_user_is_refused_as_the_iamtui_cli_refuses_it(endpoint: Endpoint,
+                                                             tmp_path: Path) -> None:
+    """IAM User Guide, "Troubleshoot access denied error messages": the AWS CLI against the
+    server prints the very AccessDenied line iamtui's own CLI prints for the same key and
+    call (the decision's wording, the action and the resource)."""
+    svc, root = endpoint.service, endpoint.root
+    svc.create_user(root, "narrow2")
+    svc.create_role(root, "r", TRUST)
+    key = svc.create_access_key(root, "narrow2")
+    base = {**os.environ, "AWS_CONFIG_FILE": str(tmp_path / "none"),
+            "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")}
+    aws = subprocess.run(
+        [sys.executable, "-m", "awscli", "iam", "get-role", "--role-name", "r",
+         "--endpoint-url", endpoint.url],
+        env={**base, "AWS_ACCESS_KEY_ID": key.key.access_key_id, "AWS_MAX_ATTEMPTS": "1",
+             "AWS_SECRET_ACCESS_KEY": key.secret_access_key, "AWS_DEFAULT_REGION": "us-east-1"},
+        text=True, capture_output=True, timeout=120)
+    ours = subprocess.run(
+        [sys.executable, "-m", "iamtui", "get-role", "--role-name", "r"],
+        env={**base, "IAMTUI_DB": str(endpoint.service.store.path),
+             "IAMTUI_ACCESS_KEY_ID": key.key.access_key_id,
+             "IAMTUI_SECRET_ACCESS_KEY": key.secret_access_key},
+        text=True, capture_output=True, timeout=120)
+    assert (aws.returncode, ours.returncode) == (255, 254)  # AWS CLI v1's and v2's codes
+
+    def refusal(err: str) -> str:
+        line = next(x for x in err.splitlines() if x.startswith("An error occurred"))
+        return line.split(" Encoded authorization failure message:")[0]
+
+    expected = (f"An error occurred (AccessDenied) when calling the GetRole operation: User: "
+                f"arn:aws:iam::{ACCOUNT_ID}:user/narrow2 is not authorized to perform: "
+                f"iam:GetRole on resource: arn:aws:iam::{ACCOUNT_ID}:role/r")
+    assert refusal(aws.stderr).startswith(expected), aws.stderr
+    assert refusal(aws.stderr) == refusal(ours.stderr)
+
+
 def test_source_ip_reaches_the_engine(endpoint: Endpoint) -> None:
     """IAM User Guide, "AWS global condition context keys": aws:SourceIp is the requester's
     address and aws:SecureTransport whether the request came over TLS."""
@@ -501,6 +537,83 @@ def test_unknown_key_unsigned_payload_and_sigv4a_refused(endpoint: Endpoint) -> 
     assert "SigV4a" in _send(endpoint, request)[1]
     assert "<Code>MissingAuthenticationToken</Code>" in _send(
         endpoint, type("R", (), {"headers": {}, "body": b"Action=ListUsers"})())[1]
+
+
+def test_host_must_be_signed_and_the_scope_dated_as_x_amz_date(endpoint: Endpoint) -> None:
+    """IAM User Guide, "Elements of an AWS API request signature": the host header is always
+    signed, and the credential scope's date is X-Amz-Date's day."""
+    request = _signed(endpoint, LIST)
+    auth = request.headers["Authorization"]
+    signed = auth.split("SignedHeaders=")[1].split(",")[0]
+    request.headers.replace_header("Authorization", auth.replace(
+        f"SignedHeaders={signed}", "SignedHeaders=" + ";".join(
+            h for h in signed.split(";") if h != "host")))
+    status, text = _send(endpoint, request)
+    assert status == 403 and "&apos;Host&apos; must be a signed header" in text.replace(
+        "'", "&apos;")
+    request = _signed(endpoint, LIST)
+    day = request.headers["X-Amz-Date"][:8]
+    other = (datetime.strptime(day, "%Y%m%d") - timedelta(days=1)).strftime("%Y%m%d")
+    request.headers.replace_header("Authorization", request.headers["Authorization"].replace(
+        f"/{day}/", f"/{other}/"))
+    status, text = _send(endpoint, request)
+    assert status == 403 and "<Code>SignatureDoesNotMatch</Code>" in text
+    assert f"{other} is not the date of X-Amz-Date" in text
+
+
+def test_a_silent_client_holds_no_slot_past_the_time_limit(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server's limits on threads and time (issue 17): with every request slot taken by
+    clients that send nothing, a real request waits for a slot, and gets one once the
+    silent clients' time is up (here 1 second and 2 slots instead of 30 and 16)."""
+    import socket
+    import time
+
+    from iamtui.serve import server as server_module
+
+    monkeypatch.setattr(server_module, "REQUEST_TIMEOUT", 1)
+    monkeypatch.setattr(server_module, "MAX_THREADS", 2)
+    svc = IamService.initialize(tmp_path / "s.json", root_password=ROOT_PASSWORD,
+                                account_id=ACCOUNT_ID, keys_dir=tmp_path / "keys")
+    root = svc.root_principal()
+    svc.enable_serving(root)
+    svc.create_user(root, "admin")
+    svc.attach_policy(root, "user", "admin", ADMIN)
+    key = svc.create_access_key(root, "admin")
+    server = Server(("127.0.0.1", 0), Served(svc, secure=False))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    silent = [socket.create_connection(server.server_address[:2]) for _ in range(2)]
+    opened = time.monotonic()
+    try:
+        url = "http://{}:{}".format(*server.server_address[:2])
+        iam = boto3.session.Session(
+            aws_access_key_id=key.key.access_key_id,
+            aws_secret_access_key=key.secret_access_key, region_name="us-east-1",
+        ).client("iam", endpoint_url=url, config=Config(retries={"total_max_attempts": 1},
+                                                         read_timeout=30))
+        assert iam.list_users()["Users"][0]["UserName"] == "admin"
+        assert time.monotonic() - opened >= 0.9  # it waited for a silent client's slot
+        for sock in silent:  # each silent client was cut off at its time limit
+            sock.settimeout(10)
+            assert sock.recv(1) == b""
+    finally:
+        for sock in silent:
+            sock.close()
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
+        svc.close()
+
+
+def test_serving_beyond_this_machine_needs_tls() -> None:
+    """A --host that is not a loopback address is refused without --tls: signed requests
+    and session credentials would cross the network in clear (issue 17)."""
+    refused = subprocess.run([sys.executable, "-m", "iamtui", "serve", "--host", "0.0.0.0"],
+                             text=True, capture_output=True, timeout=60)
+    assert refused.returncode == 252
+    assert "--host 0.0.0.0 is not a loopback address: serving beyond this machine needs " \
+        "--tls" in refused.stderr
 
 
 def test_body_larger_than_any_request_is_refused_unread(endpoint: Endpoint) -> None:

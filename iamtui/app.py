@@ -31,7 +31,7 @@ from iamtui.screens.my_credentials import MyCredentialsScreen
 from iamtui.screens.navigation import SECTIONS, OpenEntity, SectionsScreen, SessionEnded, TestThis
 from iamtui.screens.policy_detail import PolicyDetailScreen
 from iamtui.screens.role_detail import RoleDetailScreen
-from iamtui.screens.server import ServerScreen
+from iamtui.screens.server import ServerScreen, stop_local_server
 from iamtui.screens.session import RoleSwitch, SessionApp
 from iamtui.screens.sign_in import SignInScreen
 from iamtui.screens.switch_role import open_switch_role
@@ -361,6 +361,7 @@ class IamApp(SessionApp):
             self.push_screen(KeysScreen(keys_in_force(self.screen), self.keymap_file))
 
     def on_unmount(self) -> None:
+        stop_local_server(self)  # its threads would outlive the app, its file say it runs
         if self.service is not None:
             self.service.close()
 

@@ -9,8 +9,13 @@ cloudtrail:LookupEvents, as the Audit log does. Each second the screen looks aga
 the event loop, and reads the calls only when the store's revision moved (every served
 call is a commit) or the server started or stopped.
 
-Opened with f12 or the palette's "server"; keys: l hides or shows the lines to paste, c
-copies them, r reloads, esc goes back.
+From the screen a server can also run inside the app (`n`: on 127.0.0.1, a port asked
+for; `x` stops it; the app stops it when it exits): a second IamService on the store, as
+another process would open it (the store's lock keeps the two apart), answering from a
+thread. Enabling serving the first time is the root user's, as with `iamtui serve`.
+
+Opened with f12 or the palette's "server"; keys: n start, x stop, l hides or shows the
+lines to paste, c copies them, r reloads, esc goes back.
 """
 
 from __future__ import annotations
@@ -25,9 +30,10 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from iamtui.errors import IamError
+from iamtui.errors import IamError, InvalidInput
+from iamtui.screens.modals import Field, FormModal
 from iamtui.screens.ops import report_error
-from iamtui.screens.session import session_of
+from iamtui.screens.session import SessionApp, session_of
 from iamtui.screens.widgets.resource_table import Column, ResourceTable, Row
 from iamtui.screens.widgets.status_line import StatusLine
 from iamtui.serve.endpoint import paste_lines
@@ -35,7 +41,7 @@ from iamtui.service.serving import ServerStatus
 
 LIVE_SECONDS = 1.0  # as the main screen follows the store
 MAX_CALLS = 200  # the newest calls shown; the Audit log has them all
-HINT = "l lines · c copy them · r reload · esc back"
+DEFAULT_PORT = 8787  # as `iamtui serve`
 
 # at 80 columns the caller's whole ARN (a user's: 35 cells) beside the time, action and
 # result; the address and client after them, scrolled to
@@ -58,6 +64,40 @@ def call_row(record: Mapping[str, Any]) -> Row:
                (when[11:19], action, result, caller,
                 str(record.get("sourceIPAddress", "")), str(record.get("userAgent", ""))),
                (when, action, result, caller, "", ""))
+
+
+def start_local_server(app: SessionApp, port: int) -> None:
+    """Serve the signed-in store from this process on 127.0.0.1:`port` (serving enabled
+    first, which is the root user's to do: AccessDenied for anyone else)."""
+    # imported here: the server brings every command's model, which the app needs only now
+    from iamtui.serve.server import RunningServer
+    from iamtui.service import IamService
+
+    service, principal = app.session
+    if not service.serving_enabled():
+        service.enable_serving(principal)
+    own = IamService.open(service.path, keys_dir=service.keys_dir)
+    try:
+        app.local_server = RunningServer(own, "127.0.0.1", port)
+    except OSError as error:
+        own.close()
+        raise InvalidInput(f"Cannot listen on 127.0.0.1:{port}: {error.strerror}.") from None
+    except BaseException:
+        own.close()
+        raise
+    app.local_server.serve_in_thread()
+
+
+def stop_local_server(app: SessionApp) -> bool:
+    """Stop the server this app started, if any (its status file goes with it)."""
+    running, app.local_server = app.local_server, None
+    if running is None:
+        return False
+    try:
+        running.close()
+    finally:
+        running.service.close()
+    return True
 
 
 class CallsTable(ResourceTable):
@@ -88,6 +128,9 @@ class ServerScreen(Screen[None]):
     CSS_PATH = "server.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="server.back"),
+        # n as a section's "new" (s sorts the table)
+        Binding("n", "start", "Start", id="server.start"),
+        Binding("x", "stop", "Stop", id="server.stop"),
         Binding("l", "toggle_lines", "Lines", id="server.lines"),
         Binding("c", "copy_lines", "Copy lines", id="server.copy_lines"),
         Binding("r", "reload", "Reload", id="server.reload"),
@@ -153,6 +196,7 @@ class ServerScreen(Screen[None]):
     def _show(self, status: ServerStatus | None, calls: list[Row] | None, revision: int,
               error: IamError | None) -> None:
         self.status, self.loaded_revision = status, revision
+        self.refresh_bindings()  # start or stop, as the server runs or not
         self.query_one("#server-state", Static).update(
             state_text(status, str(session_of(self).service.path)))
         self.query_one("#server-state", Static).set_class(status is not None, "running")
@@ -163,7 +207,7 @@ class ServerScreen(Screen[None]):
         if calls is None:
             self.table.empty_text = "Reading the calls needs cloudtrail:LookupEvents."
             self.table.set_rows([])
-            hint.update(HINT)
+            hint.update("")
             if error is not None and not self.denied:  # said once, not each second
                 report_error(self, error)
             self.denied = True
@@ -173,7 +217,45 @@ class ServerScreen(Screen[None]):
         shown = len(calls)
         count = f"the newest {shown} calls" if shown == MAX_CALLS else \
             f"{shown} call{'s' if shown != 1 else ''}"
-        hint.update(f"{count} over HTTP · {HINT}")
+        hint.update(f"{count} over HTTP (the Audit log has every event)")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Start while no server runs on the store; stop the one this app runs."""
+        if action == "start":
+            return self.status is None
+        if action == "stop":
+            return isinstance(self.app, SessionApp) and self.app.local_server is not None
+        return True
+
+    def action_start(self) -> None:
+        """n: a server on 127.0.0.1, in this app, at the port asked for."""
+        app = self.app
+        if not isinstance(app, SessionApp) or self.status is not None:
+            return
+
+        def start(values: dict[str, str]) -> None:
+            text = values["port"].strip()
+            if not text.isdigit() or not 1 <= int(text) <= 65535:
+                raise InvalidInput(f"{text!r} is not a port: give a number from 1 to 65535.")
+            start_local_server(app, int(text))
+
+        def started(values: dict[str, str] | None) -> None:
+            if values:
+                self.notify(f"Serving this store at {app.local_server.status.url}"
+                            if app.local_server else "Started")
+                self.action_reload()
+
+        app.push_screen(FormModal(
+            "Serve this store (IAM and STS over HTTP)",
+            [Field("port", "Port on 127.0.0.1", value=str(DEFAULT_PORT))], submit="Start",
+            apply=start, note="The server runs while the app does (x stops it). Clients sign "
+                              "with access keys created after serving was enabled."), started)
+
+    def action_stop(self) -> None:
+        """x: stop the server this app started."""
+        if isinstance(self.app, SessionApp) and stop_local_server(self.app):
+            self.notify("Stopped the server")
+            self.action_reload()
 
     def action_toggle_lines(self) -> None:
         """l: hide or show the lines to paste (at 24 rows, the calls get their room)."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -19,11 +20,12 @@ from typing import Any
 import pytest
 from helpers import ACCOUNT_ID, FakeClock
 from textual.pilot import Pilot
-from textual.widgets import Static
+from textual.widgets import Input, Static
 from tui_helpers import new_store, pin_store_folder, settle, sign_in, type_text
 
 from iamtui.app import IamApp
 from iamtui.errors import IamError
+from iamtui.screens.modals import FormModal
 from iamtui.screens.server import ServerScreen
 from iamtui.serve.endpoint import paste_lines
 from iamtui.service import IamService, serving
@@ -236,3 +238,101 @@ def test_server_screen_at_80x24(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=server)
+
+
+# ---------------------------------------------------------------- a server in the app
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def refused(port: int) -> bool:
+    """True when nothing listens on 127.0.0.1:`port` any more."""
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+    except OSError:
+        return True
+    return False
+
+
+async def start_from_screen(pilot: Pilot, port: int) -> None:
+    await pilot.press("n")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, FormModal))
+    pilot.app.screen.query_one(Input).value = str(port)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def test_start_and_stop_a_server_from_the_screen(tmp_path: Path) -> None:
+    """n starts a server for this store inside the app (serving enabled by the root user
+    the first time); a boto3 call through it shows; x stops it and its status file goes."""
+    pytest.importorskip("awscli")
+    boto3 = pytest.importorskip("boto3")
+    from botocore.config import Config
+
+    new_store(tmp_path).close()
+    app = IamApp(tmp_path / "db.json", keys_dir=tmp_path / "keys")
+    port = free_port()
+    async with app.run_test(size=(160, 40)) as pilot:
+        screen = await open_server_screen(pilot)
+        await start_from_screen(pilot, port)
+        assert app.screen is screen and app.local_server is not None
+        await wait_until(pilot, lambda: f"Running at http://127.0.0.1:{port}" in text_of(
+            screen, "#server-state"))
+        assert app.service is not None and app.service.serving_enabled()
+        # a key made now has its secret sealed: it can sign requests
+        root = app.service.root_principal()
+        app.service.create_user(root, "ops")
+        app.service.attach_policy(root, "user", "ops", ADMIN)
+        key = app.service.create_access_key(root, "ops")
+        iam = boto3.session.Session(
+            aws_access_key_id=key.key.access_key_id,
+            aws_secret_access_key=key.secret_access_key, region_name="us-east-1",
+        ).client("iam", endpoint_url=f"http://127.0.0.1:{port}",
+                 config=Config(retries={"total_max_attempts": 1}))
+        await asyncio.to_thread(iam.list_users)
+        await wait_until(pilot, lambda: [r.cells[1] for r in screen.table.rows] ==
+                         ["iam:ListUsers"])
+        await pilot.press("x")
+        await wait_until(pilot, lambda: text_of(screen, "#server-state").startswith(
+            "No server is running"))
+        assert app.local_server is None and refused(port)
+        assert not status_path(tmp_path / "db.json").exists()
+
+
+async def test_the_app_stops_its_server_when_it_exits(tmp_path: Path) -> None:
+    new_store(tmp_path).close()
+    app = IamApp(tmp_path / "db.json", keys_dir=tmp_path / "keys")
+    port = free_port()
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_server_screen(pilot)
+        await start_from_screen(pilot, port)
+        await wait_until(pilot, lambda: "Running at" in text_of(screen, "#server-state"))
+        assert not refused(port)
+    assert refused(port)
+    assert not status_path(tmp_path / "db.json").exists()
+
+
+async def test_only_root_enables_serving_from_the_screen(tmp_path: Path) -> None:
+    """As `iamtui serve`: enabling serving changes what the store keeps (sealed secrets),
+    so a user who is not root is refused, and no server starts."""
+    seed = new_store(tmp_path)
+    root = seed.root_principal()
+    seed.create_user(root, "admin")
+    seed.create_login_profile(root, "admin", "Admin!Passw0rd#1")
+    seed.attach_policy(root, "user", "admin", ADMIN)
+    seed.close()
+    app = IamApp(tmp_path / "db.json", keys_dir=tmp_path / "keys")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(pilot, "admin", "Admin!Passw0rd#1")
+        await pilot.press("f12")
+        await settle(pilot)
+        await start_from_screen(pilot, free_port())
+        assert isinstance(app.screen, FormModal)  # the form stays, with AWS's error
+        assert "Only the account's root user can enable serving" in " ".join(
+            str(w.render()) for w in app.screen.query(Static))
+        assert app.local_server is None
+        assert not status_path(tmp_path / "db.json").exists()

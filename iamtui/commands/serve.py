@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
-import os
 import signal
 import sys
-from datetime import UTC, datetime
 
 from iamtui.commands.registry import ArgumentError, Response, arg, command
 from iamtui.commands.session import caller_for
@@ -19,9 +17,8 @@ from iamtui.commands.session import caller_for
          arg("--tls", action="store_true",
              help="HTTPS with a self-signed certificate for localhost (clients: --ca-bundle)"))
 def run_serve(args: argparse.Namespace) -> Response:
-    from iamtui.serve.server import Served, Server, endpoint_lines
+    from iamtui.serve.server import RunningServer, endpoint_lines
     from iamtui.service import IamService
-    from iamtui.service.serving import ServerStatus
 
     try:
         loopback = ipaddress.ip_address(args.host).is_loopback
@@ -43,26 +40,18 @@ def run_serve(args: argparse.Namespace) -> Response:
             from iamtui.service import config_dir
 
             context, ca_bundle = server_context(config_dir() / "serve")
-        server = Server((args.host, args.port), Served(service, secure=args.tls), context)
-        host, port = server.server_address[:2]
-        status = ServerStatus(os.getpid(), host, port, args.tls, datetime.now(UTC),
-                              str(ca_bundle) if ca_bundle else None)
-        try:
-            service.announce_server(status)  # the TUI's Server screen reads it
-        except BaseException:
-            server.server_close()
-            raise
-        print(endpoint_lines(status.url, status.ca_bundle), flush=True)
+        running = RunningServer(service, args.host, args.port, context,
+                                str(ca_bundle) if ca_bundle else None)
+        print(endpoint_lines(running.status.url, running.status.ca_bundle), flush=True)
         # `kill` stops it as cleanly as ctrl+c: the status file goes with the server
         previous = signal.signal(signal.SIGTERM, _stop)
         try:
-            server.serve_forever()
+            running.server.serve_forever()
         except KeyboardInterrupt:
             pass
         finally:
             signal.signal(signal.SIGTERM, previous)
-            server.server_close()
-            service.withdraw_server(status)
+            running.close()
     finally:
         service.close()
     return Response({})

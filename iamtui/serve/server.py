@@ -13,6 +13,7 @@ store serializes writes anyway, so the threads only keep a slow client from bloc
 from __future__ import annotations
 
 import argparse
+import os
 import ssl
 import sys
 import threading
@@ -32,6 +33,7 @@ from iamtui.errors import IamError, InvalidClientTokenId, ValidationError
 from iamtui.serve import protocol, sigv4
 from iamtui.serve.endpoint import endpoint_lines
 from iamtui.service.core import SERVED_CALL, RequestInfo, ServedCall
+from iamtui.service.serving import ServerStatus
 
 if TYPE_CHECKING:
     from iamtui.service import IamService, Principal
@@ -263,5 +265,41 @@ class Server(ThreadingHTTPServer):
             self.slots.release()
 
 
-__all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "MAX_BODY", "Served", "Server", "endpoint_lines",
-           "make_handler"]
+class RunningServer:
+    """A Server bound to its address and announced in the store's status file. `iamtui
+    serve` runs it in its main thread, the TUI's Server screen in a thread of its own;
+    `close` stops it and removes the status file. ServerAlreadyRunning when a live server
+    announces itself for the store already (nothing is left bound then)."""
+
+    def __init__(self, service: IamService, host: str, port: int,
+                 tls: ssl.SSLContext | None = None, ca_bundle: str | None = None) -> None:
+        self.service = service
+        self.server = Server((host, port), Served(service, secure=tls is not None), tls)
+        bound_host, bound_port = self.server.server_address[:2]
+        self.status = ServerStatus(os.getpid(), str(bound_host), int(bound_port),
+                                   tls is not None, datetime.now(UTC), ca_bundle)
+        try:
+            service.announce_server(self.status)
+        except BaseException:
+            self.server.server_close()
+            raise
+        self._thread: threading.Thread | None = None
+
+    def serve_in_thread(self) -> None:
+        """Answer requests from a daemon thread until `close`."""
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True,
+                                        name=f"iamtui serve {self.status.url}")
+        self._thread.start()
+
+    def close(self) -> None:
+        """Stop answering, free the address, and remove the status file."""
+        if self._thread is not None:
+            self.server.shutdown()
+            self._thread.join(10)
+            self._thread = None
+        self.server.server_close()
+        self.service.withdraw_server(self.status)
+
+
+__all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "MAX_BODY", "RunningServer", "Served", "Server",
+           "endpoint_lines", "make_handler"]

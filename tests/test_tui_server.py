@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import ACCOUNT_ID, FakeClock
+from helpers import ACCOUNT_ID, ROOT_PASSWORD, FakeClock
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
-from tui_helpers import new_store, pin_store_folder, settle, sign_in, type_text
+from tui_helpers import initialized_app, new_store, pin_store_folder, settle, sign_in, type_text
 
 from iamtui.app import IamApp
 from iamtui.errors import IamError
@@ -36,7 +36,7 @@ STARTED = datetime(2026, 12, 4, 9, 30, tzinfo=UTC)
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
 
 
-async def wait_until(pilot: Pilot, condition: Any, ceiling: float = 30.0) -> None:
+async def wait_until(pilot: Pilot, condition: Any, ceiling: float = 60.0) -> None:
     """Wait (no key pressed) until `condition()` holds; fail past a generous ceiling."""
     deadline = time.monotonic() + ceiling
     while not condition():
@@ -49,6 +49,18 @@ def text_of(screen: ServerScreen, selector: str) -> str:
     return str(screen.query_one(selector, Static).render())
 
 
+def app_with_user(tmp_path: Path, name: str, password: str, policy_arn: str) -> IamApp:
+    """An app over a new store with an IAM user `name` who signs in with `password` and
+    has `policy_arn` attached."""
+    seed = new_store(tmp_path)
+    root = seed.root_principal()
+    seed.create_user(root, name)
+    seed.create_login_profile(root, name, password)
+    seed.attach_policy(root, "user", name, policy_arn)
+    seed.close()
+    return IamApp(tmp_path / "db.json", keys_dir=tmp_path / "keys")
+
+
 def dead_pid() -> int:
     """The ID of a process that has ended (a server killed before cleaning up)."""
     done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
@@ -56,8 +68,10 @@ def dead_pid() -> int:
     return int(done.stdout)
 
 
-async def open_server_screen(pilot: Pilot) -> ServerScreen:
-    await sign_in(pilot)
+async def open_server_screen(pilot: Pilot, user: str | None = None,
+                             password: str = ROOT_PASSWORD) -> ServerScreen:
+    """Sign in (root, or `user`) and press f12."""
+    await sign_in(pilot, user, password)
     await pilot.press("f12")
     await settle(pilot)
     screen = pilot.app.screen
@@ -101,8 +115,7 @@ async def test_a_stale_status_file_counts_as_no_server(tmp_path: Path) -> None:
 
 
 async def test_the_palette_opens_the_server_screen(tmp_path: Path) -> None:
-    app = IamApp(tmp_path / "db.json", keys_dir=tmp_path / "keys")
-    new_store(tmp_path).close()
+    app = initialized_app(tmp_path)
     async with app.run_test(size=(120, 36)) as pilot:
         await sign_in(pilot)
         await pilot.press("ctrl+p")
@@ -174,19 +187,10 @@ async def test_calls_through_a_running_server_appear_without_r(tmp_path: Path) -
 async def test_reading_the_calls_needs_lookup_events_and_asks_once(tmp_path: Path) -> None:
     """IAM User Guide's CloudTrail pages: reading the trail is cloudtrail:LookupEvents. A
     user without it is told once; the refusal is audited once, not every second."""
-    seed = new_store(tmp_path)
-    root = seed.root_principal()
-    seed.create_user(root, "viewer")
-    seed.create_login_profile(root, "viewer", "Viewer!Passw0rd#1")
-    seed.attach_policy(root, "user", "viewer", "arn:aws:iam::aws:policy/IAMReadOnlyAccess")
-    seed.close()
-    app = IamApp(tmp_path / "db.json", keys_dir=tmp_path / "keys")
+    app = app_with_user(tmp_path, "viewer", "Viewer!Passw0rd#1",
+                        "arn:aws:iam::aws:policy/IAMReadOnlyAccess")
     async with app.run_test(size=(120, 36)) as pilot:
-        await sign_in(pilot, "viewer", "Viewer!Passw0rd#1")
-        await pilot.press("f12")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, ServerScreen)
+        screen = await open_server_screen(pilot, "viewer", "Viewer!Passw0rd#1")
         await wait_until(pilot, lambda: screen.denied)
         assert "cloudtrail:LookupEvents" in screen.table.empty_text
         await asyncio.sleep(2.5)  # two more polls: the denial is not asked again
@@ -258,12 +262,15 @@ def refused(port: int) -> bool:
     return False
 
 
-async def start_from_screen(pilot: Pilot, port: int) -> None:
+async def start_from_screen(pilot: Pilot) -> int:
+    """n, a free port typed in the form, enter: the port asked for."""
+    port = free_port()
     await pilot.press("n")
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, FormModal))
     pilot.app.screen.query_one(Input).value = str(port)
     await pilot.press("enter")
     await settle(pilot)
+    return port
 
 
 async def test_start_and_stop_a_server_from_the_screen(tmp_path: Path) -> None:
@@ -273,12 +280,10 @@ async def test_start_and_stop_a_server_from_the_screen(tmp_path: Path) -> None:
     boto3 = pytest.importorskip("boto3")
     from botocore.config import Config
 
-    new_store(tmp_path).close()
-    app = IamApp(tmp_path / "db.json", keys_dir=tmp_path / "keys")
-    port = free_port()
+    app = initialized_app(tmp_path)
     async with app.run_test(size=(160, 40)) as pilot:
         screen = await open_server_screen(pilot)
-        await start_from_screen(pilot, port)
+        port = await start_from_screen(pilot)
         assert app.screen is screen and app.local_server is not None
         await wait_until(pilot, lambda: f"Running at http://127.0.0.1:{port}" in text_of(
             screen, "#server-state"))
@@ -304,12 +309,10 @@ async def test_start_and_stop_a_server_from_the_screen(tmp_path: Path) -> None:
 
 
 async def test_the_app_stops_its_server_when_it_exits(tmp_path: Path) -> None:
-    new_store(tmp_path).close()
-    app = IamApp(tmp_path / "db.json", keys_dir=tmp_path / "keys")
-    port = free_port()
+    app = initialized_app(tmp_path)
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await open_server_screen(pilot)
-        await start_from_screen(pilot, port)
+        port = await start_from_screen(pilot)
         await wait_until(pilot, lambda: "Running at" in text_of(screen, "#server-state"))
         assert not refused(port)
     assert refused(port)
@@ -319,18 +322,10 @@ async def test_the_app_stops_its_server_when_it_exits(tmp_path: Path) -> None:
 async def test_only_root_enables_serving_from_the_screen(tmp_path: Path) -> None:
     """As `iamtui serve`: enabling serving changes what the store keeps (sealed secrets),
     so a user who is not root is refused, and no server starts."""
-    seed = new_store(tmp_path)
-    root = seed.root_principal()
-    seed.create_user(root, "admin")
-    seed.create_login_profile(root, "admin", "Admin!Passw0rd#1")
-    seed.attach_policy(root, "user", "admin", ADMIN)
-    seed.close()
-    app = IamApp(tmp_path / "db.json", keys_dir=tmp_path / "keys")
+    app = app_with_user(tmp_path, "admin", "Admin!Passw0rd#1", ADMIN)
     async with app.run_test(size=(120, 36)) as pilot:
-        await sign_in(pilot, "admin", "Admin!Passw0rd#1")
-        await pilot.press("f12")
-        await settle(pilot)
-        await start_from_screen(pilot, free_port())
+        await open_server_screen(pilot, "admin", "Admin!Passw0rd#1")
+        await start_from_screen(pilot)
         assert isinstance(app.screen, FormModal)  # the form stays, with AWS's error
         assert "Only the account's root user can enable serving" in " ".join(
             str(w.render()) for w in app.screen.query(Static))

@@ -79,9 +79,6 @@ def start_local_server(app: SessionApp, port: int) -> None:
     own = IamService.open(service.path, keys_dir=service.keys_dir)
     try:
         app.local_server = RunningServer(own, "127.0.0.1", port)
-    except OSError as error:
-        own.close()
-        raise InvalidInput(f"Cannot listen on 127.0.0.1:{port}: {error.strerror}.") from None
     except BaseException:
         own.close()
         raise

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -18,6 +19,7 @@ from urllib.parse import quote
 import pytest
 from helpers import ACCOUNT_ID, ROOT_PASSWORD
 
+from iamtui.errors import IamError
 from iamtui.serve import protocol
 from iamtui.serve.server import Served, Server
 from iamtui.service import IamService, Principal
@@ -829,6 +831,110 @@ def test_iamtui_serve_announces_itself_beside_the_store(tmp_path: Path) -> None:
         server.terminate()
         assert server.wait(10) == 0
     assert not path.exists()
+
+
+def test_a_port_in_use_is_a_clean_error(tmp_path: Path) -> None:
+    """An address that cannot be listened on ends as an AWS-style error, not a traceback
+    (PITFALLS: every corner ends as a clean error)."""
+    import socket
+
+    env = _init_store(tmp_path)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        refused = subprocess.run([sys.executable, "-m", "iamtui", "serve", "--port", str(port),
+                                  "--as-root", "--root-password-stdin"], env=env, text=True,
+                                 input=ROOT_PASSWORD + "\n", capture_output=True, timeout=60)
+    assert refused.returncode == 254 and "Traceback" not in refused.stderr
+    assert f"(InvalidInput) when calling the Serve operation: Cannot listen on 127.0.0.1:" \
+        f"{port}: Address already in use." in refused.stderr
+
+
+def test_ipv6_loopback_is_served_with_its_url_in_brackets(endpoint: Endpoint) -> None:
+    """--host ::1: IPv6's loopback, its URL written as RFC 3986 writes an IPv6 host."""
+    import socket
+
+    from iamtui.serve.server import RunningServer
+
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6 here")
+    other = IamService.open(endpoint.service.store.path)
+    try:
+        try:
+            running = RunningServer(other, "::1", 0)
+        except IamError as error:  # no IPv6 loopback on this machine
+            pytest.skip(error.message)
+        running.serve_in_thread()
+        try:
+            assert running.status.url.startswith("http://[::1]:")
+            sts = boto3.session.Session(
+                aws_access_key_id=endpoint.key_id, aws_secret_access_key=endpoint.secret,
+                region_name="us-east-1").client(
+                "sts", endpoint_url=running.status.url,
+                config=Config(retries={"total_max_attempts": 1}))
+            assert sts.get_caller_identity()["Arn"].endswith(":user/admin")
+        finally:
+            running.close()
+    finally:
+        other.close()
+
+
+def test_the_status_file_is_read_only_when_private_and_well_formed(tmp_path: Path) -> None:
+    """The status file names a process the TUI trusts as this store's server: one that
+    group or others may write is ignored, as the store's own files are refused."""
+    from iamtui.service.serving import ServerStatus, status_path
+
+    svc = IamService.initialize(tmp_path / "s.json", root_password=ROOT_PASSWORD,
+                                account_id=ACCOUNT_ID, keys_dir=tmp_path / "keys")
+    try:
+        mine = ServerStatus(os.getpid(), "127.0.0.1", 8787, False, datetime.now(UTC))
+        svc.announce_server(mine)
+        assert svc.server_status() == mine
+        status_path(svc.store.path).chmod(0o644)
+        assert svc.server_status() is None
+        status_path(svc.store.path).chmod(0o600)
+        status_path(svc.store.path).write_text("{not json")
+        assert svc.server_status() is None
+        svc.announce_server(mine)  # a broken file is no server: it is written over
+        svc.withdraw_server(replace(mine, port=1))  # not this server's file: left alone
+        assert svc.server_status() == mine
+        svc.withdraw_server(mine)
+        assert not status_path(svc.store.path).exists()
+    finally:
+        svc.close()
+
+
+def test_status_file_parser_takes_any_bytes() -> None:
+    """Whatever a status file holds (cut short, edited, another program's), reading it
+    answers a status or None, never an exception; what is written reads back."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from iamtui.service.serving import ServerStatus
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.one_of(st.binary(max_size=200), st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=30),
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+            st.sampled_from(["pid", "host", "port", "tls", "startedAt", "caBundle", "x"]),
+            inner, max_size=6), max_leaves=12).map(lambda v: json.dumps(v).encode())))
+    def any_bytes(data: bytes) -> None:
+        status = ServerStatus.from_json(data)
+        assert status is None or status.pid > 0
+
+    any_bytes()
+
+    @settings(max_examples=100, deadline=None)
+    @given(st.integers(1, 2**22), st.sampled_from(["127.0.0.1", "::1", "localhost"]),
+           st.integers(1, 65535), st.booleans(),
+           st.datetimes(timezones=st.just(UTC)), st.none() | st.text(min_size=1, max_size=40))
+    def round_trip(pid: int, host: str, port: int, tls: bool, started: datetime,
+                   ca: str | None) -> None:
+        status = ServerStatus(pid, host, port, tls, started, ca)
+        assert ServerStatus.from_json(status.to_json()) == status
+
+    round_trip()
 
 
 # ------------------------------------------------------------------------- the parser

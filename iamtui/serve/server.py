@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import ssl
 import sys
 import threading
@@ -29,7 +30,7 @@ from iamtui.commands import aws_model, paging, params
 from iamtui.commands import load as load_commands
 from iamtui.commands.registry import COMMANDS, LOCAL_FILES, ArgumentError, Command
 from iamtui.commands.session import SERVED
-from iamtui.errors import IamError, InvalidClientTokenId, ValidationError
+from iamtui.errors import IamError, InvalidClientTokenId, InvalidInput, ValidationError
 from iamtui.serve import protocol, sigv4
 from iamtui.serve.endpoint import endpoint_lines
 from iamtui.service.core import SERVED_CALL, RequestInfo, ServedCall
@@ -245,6 +246,8 @@ class Server(ThreadingHTTPServer):
                  tls: ssl.SSLContext | None = None) -> None:
         self.slots = threading.BoundedSemaphore(MAX_THREADS)
         self.tls = tls
+        if ":" in address[0]:  # an IPv6 address (::1)
+            self.address_family = socket.AF_INET6
         super().__init__(address, make_handler(served))
 
     def process_request(self, request: Any, client_address: Any) -> None:
@@ -274,7 +277,12 @@ class RunningServer:
     def __init__(self, service: IamService, host: str, port: int,
                  tls: ssl.SSLContext | None = None, ca_bundle: str | None = None) -> None:
         self.service = service
-        self.server = Server((host, port), Served(service, secure=tls is not None), tls)
+        service.check_no_server(os.getpid())  # before binding: say why, not "in use"
+        try:
+            self.server = Server((host, port), Served(service, secure=tls is not None), tls)
+        except OSError as error:  # taken, or not an address of this machine
+            raise InvalidInput(f"Cannot listen on {host}:{port}: "
+                               f"{error.strerror or error}.") from None
         bound_host, bound_port = self.server.server_address[:2]
         self.status = ServerStatus(os.getpid(), str(bound_host), int(bound_port),
                                    tls is not None, datetime.now(UTC), ca_bundle)

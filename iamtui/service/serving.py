@@ -159,13 +159,18 @@ class ServingOperations(ServiceCore):
     def announce_server(self, status: ServerStatus) -> None:
         """Write the status file of a server that now listens (0600, whole or not at all);
         ServerAlreadyRunning when a live server already announces itself for this store."""
+        self.check_no_server(status.pid)
+        atomic_write(status_path(self.store.path), status.to_json())
+
+    def check_no_server(self, pid: int) -> None:
+        """ServerAlreadyRunning when a live server other than process `pid`'s announces
+        itself for this store (one server per store: the status file names one)."""
         running = self.server_status()
-        if running is not None and running.pid != status.pid:
+        if running is not None and running.pid != pid:
             raise ServerAlreadyRunning(
                 f"A server is already running against this store: {running.url} (process "
                 f"{running.pid}). Stop it first, or remove {status_path(self.store.path)} if "
                 "that process is not iamtui.")
-        atomic_write(status_path(self.store.path), status.to_json())
 
     def withdraw_server(self, status: ServerStatus) -> None:
         """Remove the status file on a clean stop, if it is still this server's."""

@@ -820,11 +820,14 @@ def test_iamtui_serve_announces_itself_beside_the_store(tmp_path: Path) -> None:
         assert (status["pid"], f"http://{status['host']}:{status['port']}", status["tls"]) == \
             (server.pid, url, False)
         second = _serve(env)
-        assert second.wait(60) == 254 and second.stderr is not None
-        err = second.stderr.read()
-        second.stderr.close()
-        if second.stdout is not None:
-            second.stdout.close()
+        try:
+            assert second.wait(60) == 254 and second.stderr is not None
+            err = second.stderr.read()
+        finally:
+            second.kill()  # a failed check must not leave it serving once the first stops
+            for stream in (second.stdout, second.stderr):
+                if stream is not None:
+                    stream.close()
         assert "(ServerAlreadyRunning)" in err and url in err
         assert json.loads(path.read_text())["pid"] == server.pid  # still the first one's
     finally:

@@ -42,10 +42,11 @@ def run_serve(args: argparse.Namespace) -> Response:
             context, ca_bundle = server_context(config_dir() / "serve")
         running = RunningServer(service, args.host, args.port, context,
                                 str(ca_bundle) if ca_bundle else None)
-        print(endpoint_lines(running.status.url, running.status.ca_bundle), flush=True)
-        # `kill` stops it as cleanly as ctrl+c: the status file goes with the server
+        # `kill` stops it as cleanly as ctrl+c: the status file goes with the server (the
+        # handler is in place before the lines say the server is up)
         previous = signal.signal(signal.SIGTERM, _stop)
         try:
+            print(endpoint_lines(running.status.url, running.status.ca_bundle), flush=True)
             running.server.serve_forever()
         except KeyboardInterrupt:
             pass

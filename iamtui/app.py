@@ -31,6 +31,7 @@ from iamtui.screens.my_credentials import MyCredentialsScreen
 from iamtui.screens.navigation import SECTIONS, OpenEntity, SectionsScreen, SessionEnded, TestThis
 from iamtui.screens.policy_detail import PolicyDetailScreen
 from iamtui.screens.role_detail import RoleDetailScreen
+from iamtui.screens.server import ServerScreen, stop_local_server
 from iamtui.screens.session import RoleSwitch, SessionApp
 from iamtui.screens.sign_in import SignInScreen
 from iamtui.screens.switch_role import open_switch_role
@@ -100,6 +101,7 @@ class IamApp(SessionApp):
         Binding("ctrl+t", "switch_role", "Switch role", show=False, id="app.switch_role"),
         Binding("f9", "my_credentials", "My security credentials", show=False,
                 id="app.my_credentials"),
+        Binding("f12", "server", "Server", show=False, id="app.server"),
     ]
 
     def __init__(self, db_path: Path, *, keys_dir: Path | None = None,
@@ -200,7 +202,7 @@ class IamApp(SessionApp):
         """The account menu works once someone is signed in; "switch role" for an IAM user
         (or from a role back through its user, as the console does), "back to user" only
         in a switched role."""
-        if action in {"sign_out", "switch_user", "my_credentials"}:
+        if action in {"sign_out", "switch_user", "my_credentials", "server"}:
             return self.signed_in
         if action == "switch_role":
             return self.signed_in and (self.switched is not None or (
@@ -302,6 +304,11 @@ class IamApp(SessionApp):
         if not isinstance(self.screen, MyCredentialsScreen):
             self.push_screen(MyCredentialsScreen())
 
+    def action_server(self) -> None:
+        """The Server screen: `iamtui serve` against this store, and who calls it."""
+        if not isinstance(self.screen, ServerScreen):
+            self.push_screen(ServerScreen())
+
     @on(SessionEnded)
     def _session_ended(self, message: SessionEnded) -> None:
         self.back_to_sign_in(message.notice)
@@ -354,6 +361,7 @@ class IamApp(SessionApp):
             self.push_screen(KeysScreen(keys_in_force(self.screen), self.keymap_file))
 
     def on_unmount(self) -> None:
+        stop_local_server(self)  # its threads would outlive the app, its file say it runs
         if self.service is not None:
             self.service.close()
 

@@ -15,6 +15,7 @@ from textual.app import App
 if TYPE_CHECKING:
     from textual.message_pump import MessagePump
 
+    from iamtui.serve.server import RunningServer
     from iamtui.service import IamService, Principal
 
 
@@ -47,6 +48,8 @@ class SessionApp(App[None]):
     service: IamService | None = None
     principal: Principal | None = None
     switched: RoleSwitch | None = None
+    # a server for this store started from the Server screen; stopped when the app exits
+    local_server: RunningServer | None = None
 
     @property
     def signed_in(self) -> bool:

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -18,6 +19,7 @@ from urllib.parse import quote
 import pytest
 from helpers import ACCOUNT_ID, ROOT_PASSWORD
 
+from iamtui.errors import IamError
 from iamtui.serve import protocol
 from iamtui.serve.server import Served, Server
 from iamtui.service import IamService, Principal
@@ -104,6 +106,31 @@ def test_create_get_list_users_with_boto3(endpoint: Endpoint) -> None:
     assert "Boto3" in event["userAgent"]
     assert event["requestID"] == created["ResponseMetadata"]["RequestId"]
     assert event["userIdentity"]["accessKeyId"] == endpoint.key_id
+
+
+def test_every_call_over_http_is_audited(endpoint: Endpoint) -> None:
+    """CloudTrail User Guide, "Management events": read-only calls (Get*, List*) are logged
+    as well as writes, failed ones with their errorCode. Over HTTP every call is in the
+    trail once, with the caller, address, user agent and the response's request ID, so the
+    TUI's Server screen shows who calls (issue 17)."""
+    iam, sts = client(endpoint), client(endpoint, "sts")
+    before = len(audit_events(endpoint))
+    listed = iam.list_users(PathPrefix="/")
+    sts.get_caller_identity()  # audited by STS itself: not twice
+    with pytest.raises(iam.exceptions.NoSuchEntityException) as missing:
+        iam.get_role(RoleName="nothing")
+    events = audit_events(endpoint)[before:]
+    assert [(e["eventSource"], e["eventName"], e.get("errorCode"), e["readOnly"])
+            for e in events] == [
+        ("iam.amazonaws.com", "ListUsers", None, True),
+        ("sts.amazonaws.com", "GetCallerIdentity", None, True),
+        ("iam.amazonaws.com", "GetRole", "NoSuchEntity", True)]
+    assert events[0]["requestParameters"] == {"pathPrefix": "/"}
+    assert events[0]["requestID"] == listed["ResponseMetadata"]["RequestId"]
+    assert events[2]["requestID"] == missing.value.response["ResponseMetadata"]["RequestId"]
+    for event in events:
+        assert event["userIdentity"]["arn"] == f"arn:aws:iam::{ACCOUNT_ID}:user/admin"
+        assert event["sourceIPAddress"] == "127.0.0.1" and "Boto3" in event["userAgent"]
 
 
 def test_modeled_exception_and_status(endpoint: Endpoint) -> None:
@@ -224,6 +251,89 @@ def test_boto3_iam_example_runs_unchanged(endpoint: Endpoint) -> None:
     assert [u.name for u in resource.users.all()] == ["admin"]
 
 
+# The boto3 Developer Guide's IAM examples ("Managing IAM users", "Managing IAM access keys",
+# "Working with IAM policies", "Managing IAM account aliases"), their calls in one script as
+# a reader would chain them: plain boto3.client("iam"), no endpoint in the code. The policy
+# example's RESOURCE_ARN placeholders are filled in, as the guide asks (IAM, like AWS,
+# refuses the placeholder itself: MalformedPolicyDocument). The attach example's AWS managed
+# AmazonDynamoDBFullAccess is not among the 39 AWS managed policies iamtui ships (NoSuchEntity
+# here): the role gets the policy the script made instead.
+BOTO3_GUIDE_SCRIPT = """
+import json
+import boto3
+
+iam = boto3.client("iam")
+iam.create_user(UserName="guide-user")
+for page in iam.get_paginator("list_users").paginate():
+    print("users", [u["UserName"] for u in page["Users"]])
+iam.update_user(UserName="guide-user", NewUserName="guide-user2")
+
+key = iam.create_access_key(UserName="guide-user2")["AccessKey"]
+for page in iam.get_paginator("list_access_keys").paginate(UserName="guide-user2"):
+    print("keys", [k["AccessKeyId"] for k in page["AccessKeyMetadata"]])
+used = iam.get_access_key_last_used(AccessKeyId=key["AccessKeyId"])
+print("last used by", used["UserName"])
+iam.update_access_key(AccessKeyId=key["AccessKeyId"], Status="Inactive",
+                      UserName="guide-user2")
+iam.delete_access_key(AccessKeyId=key["AccessKeyId"], UserName="guide-user2")
+
+policy = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": "logs:CreateLogGroup",
+     "Resource": "arn:aws:logs:us-east-1:111122223333:*"},
+    {"Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:Scan"],
+     "Resource": "arn:aws:dynamodb:us-east-1:111122223333:table/MyTable"}]}
+arn = iam.create_policy(PolicyName="myDynamoDBPolicy",
+                        PolicyDocument=json.dumps(policy))["Policy"]["Arn"]
+print("policy", iam.get_policy(PolicyArn=arn)["Policy"]["PolicyName"])
+iam.create_role(RoleName="AmazonDynamoDBFullAccess-role", AssumeRolePolicyDocument=json.dumps(
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+     "Principal": {"Service": "lambda.amazonaws.com"}}]}))
+iam.attach_role_policy(PolicyArn=arn, RoleName="AmazonDynamoDBFullAccess-role")
+iam.detach_role_policy(PolicyArn=arn, RoleName="AmazonDynamoDBFullAccess-role")
+
+iam.create_account_alias(AccountAlias="guide-alias")
+print("aliases", iam.list_account_aliases()["AccountAliases"])
+iam.delete_account_alias(AccountAlias="guide-alias")
+iam.delete_user(UserName="guide-user2")
+print("caller", boto3.client("sts").get_caller_identity()["Arn"])
+"""
+
+
+def test_boto3_guide_iam_examples_run_unchanged(endpoint: Endpoint, tmp_path: Path) -> None:
+    """The boto3 Developer Guide's IAM examples run as written, pointed at the server by the
+    environment alone (AWS_ENDPOINT_URL, the SDKs' "service-specific endpoints" setting),
+    and the AWS CLI likewise without --endpoint-url: every call authorized and audited."""
+    script = tmp_path / "guide.py"
+    script.write_text(BOTO3_GUIDE_SCRIPT, encoding="utf-8")
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": endpoint.key_id,
+           "AWS_SECRET_ACCESS_KEY": endpoint.secret, "AWS_DEFAULT_REGION": "us-east-1",
+           "AWS_ENDPOINT_URL": endpoint.url, "AWS_MAX_ATTEMPTS": "1",
+           "AWS_CONFIG_FILE": str(tmp_path / "none"),
+           "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")}
+    before = len(audit_events(endpoint))
+    run = subprocess.run([sys.executable, str(script)], env=env, text=True,
+                         capture_output=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    out = run.stdout.splitlines()
+    assert out[0] == "users ['admin', 'guide-user']"
+    assert out[1].startswith("keys ['AKIA") and out[2] == "last used by guide-user2"
+    assert out[3:] == ["policy myDynamoDBPolicy", "aliases ['guide-alias']",
+                       f"caller arn:aws:iam::{ACCOUNT_ID}:user/admin"]
+    events = audit_events(endpoint)[before:]
+    assert [e["eventName"] for e in events] == [  # each call once, in order
+        "CreateUser", "ListUsers", "UpdateUser", "CreateAccessKey", "ListAccessKeys",
+        "GetAccessKeyLastUsed", "UpdateAccessKey", "DeleteAccessKey", "CreatePolicy",
+        "GetPolicy", "CreateRole", "AttachRolePolicy", "DetachRolePolicy",
+        "CreateAccountAlias", "ListAccountAliases", "DeleteAccountAlias", "DeleteUser",
+        "GetCallerIdentity"]
+    assert all(e["sourceIPAddress"] == "127.0.0.1" and e.get("errorCode") is None and
+               e["userIdentity"]["accessKeyId"] == endpoint.key_id for e in events)
+    cli = subprocess.run([sys.executable, "-m", "awscli", "iam", "list-users", "--query",
+                          "Users[].UserName", "--output", "text"], env=env, text=True,
+                         capture_output=True, timeout=120)
+    assert (cli.returncode, cli.stdout.strip()) == (0, "admin"), cli.stderr
+
+
 def test_cli_and_server_write_one_store_at_once(endpoint: Endpoint) -> None:
     """The CLI (other processes) and the server share the store's file lock: users created
     at the same time by both all exist, each create audited once (issue 17)."""
@@ -261,6 +371,42 @@ def test_narrow_user_is_refused_with_access_denied(endpoint: Endpoint) -> None:
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
     event = audit_events(endpoint)[-1]
     assert event["eventName"] == "ListUsers" and event["errorCode"] == "AccessDenied"
+
+
+def test_narrow_user_is_refused_as_the_iamtui_cli_refuses_it(endpoint: Endpoint,
+                                                             tmp_path: Path) -> None:
+    """IAM User Guide, "Troubleshoot access denied error messages": the AWS CLI against the
+    server prints the very AccessDenied line iamtui's own CLI prints for the same key and
+    call (the decision's wording, the action and the resource)."""
+    svc, root = endpoint.service, endpoint.root
+    svc.create_user(root, "narrow2")
+    svc.create_role(root, "r", TRUST)
+    key = svc.create_access_key(root, "narrow2")
+    base = {**os.environ, "AWS_CONFIG_FILE": str(tmp_path / "none"),
+            "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")}
+    aws = subprocess.run(
+        [sys.executable, "-m", "awscli", "iam", "get-role", "--role-name", "r",
+         "--endpoint-url", endpoint.url],
+        env={**base, "AWS_ACCESS_KEY_ID": key.key.access_key_id, "AWS_MAX_ATTEMPTS": "1",
+             "AWS_SECRET_ACCESS_KEY": key.secret_access_key, "AWS_DEFAULT_REGION": "us-east-1"},
+        text=True, capture_output=True, timeout=120)
+    ours = subprocess.run(
+        [sys.executable, "-m", "iamtui", "get-role", "--role-name", "r"],
+        env={**base, "IAMTUI_DB": str(endpoint.service.store.path),
+             "IAMTUI_ACCESS_KEY_ID": key.key.access_key_id,
+             "IAMTUI_SECRET_ACCESS_KEY": key.secret_access_key},
+        text=True, capture_output=True, timeout=120)
+    assert (aws.returncode, ours.returncode) == (255, 254)  # AWS CLI v1's and v2's codes
+
+    def refusal(err: str) -> str:
+        line = next(x for x in err.splitlines() if x.startswith("An error occurred"))
+        return line.split(" Encoded authorization failure message:")[0]
+
+    expected = (f"An error occurred (AccessDenied) when calling the GetRole operation: User: "
+                f"arn:aws:iam::{ACCOUNT_ID}:user/narrow2 is not authorized to perform: "
+                f"iam:GetRole on resource: arn:aws:iam::{ACCOUNT_ID}:role/r")
+    assert refusal(aws.stderr).startswith(expected), aws.stderr
+    assert refusal(aws.stderr) == refusal(ours.stderr)
 
 
 def test_source_ip_reaches_the_engine(endpoint: Endpoint) -> None:
@@ -395,6 +541,83 @@ def test_unknown_key_unsigned_payload_and_sigv4a_refused(endpoint: Endpoint) -> 
         endpoint, type("R", (), {"headers": {}, "body": b"Action=ListUsers"})())[1]
 
 
+def test_host_must_be_signed_and_the_scope_dated_as_x_amz_date(endpoint: Endpoint) -> None:
+    """IAM User Guide, "Elements of an AWS API request signature": the host header is always
+    signed, and the credential scope's date is X-Amz-Date's day."""
+    request = _signed(endpoint, LIST)
+    auth = request.headers["Authorization"]
+    signed = auth.split("SignedHeaders=")[1].split(",")[0]
+    request.headers.replace_header("Authorization", auth.replace(
+        f"SignedHeaders={signed}", "SignedHeaders=" + ";".join(
+            h for h in signed.split(";") if h != "host")))
+    status, text = _send(endpoint, request)
+    assert status == 403 and "&apos;Host&apos; must be a signed header" in text.replace(
+        "'", "&apos;")
+    request = _signed(endpoint, LIST)
+    day = request.headers["X-Amz-Date"][:8]
+    other = (datetime.strptime(day, "%Y%m%d") - timedelta(days=1)).strftime("%Y%m%d")
+    request.headers.replace_header("Authorization", request.headers["Authorization"].replace(
+        f"/{day}/", f"/{other}/"))
+    status, text = _send(endpoint, request)
+    assert status == 403 and "<Code>SignatureDoesNotMatch</Code>" in text
+    assert f"{other} is not the date of X-Amz-Date" in text
+
+
+def test_a_silent_client_holds_no_slot_past_the_time_limit(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server's limits on threads and time (issue 17): with every request slot taken by
+    clients that send nothing, a real request waits for a slot, and gets one once the
+    silent clients' time is up (here 1 second and 2 slots instead of 30 and 16)."""
+    import socket
+    import time
+
+    from iamtui.serve import server as server_module
+
+    monkeypatch.setattr(server_module, "REQUEST_TIMEOUT", 1)
+    monkeypatch.setattr(server_module, "MAX_THREADS", 2)
+    svc = IamService.initialize(tmp_path / "s.json", root_password=ROOT_PASSWORD,
+                                account_id=ACCOUNT_ID, keys_dir=tmp_path / "keys")
+    root = svc.root_principal()
+    svc.enable_serving(root)
+    svc.create_user(root, "admin")
+    svc.attach_policy(root, "user", "admin", ADMIN)
+    key = svc.create_access_key(root, "admin")
+    server = Server(("127.0.0.1", 0), Served(svc, secure=False))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    silent = [socket.create_connection(server.server_address[:2]) for _ in range(2)]
+    opened = time.monotonic()
+    try:
+        url = "http://{}:{}".format(*server.server_address[:2])
+        iam = boto3.session.Session(
+            aws_access_key_id=key.key.access_key_id,
+            aws_secret_access_key=key.secret_access_key, region_name="us-east-1",
+        ).client("iam", endpoint_url=url, config=Config(retries={"total_max_attempts": 1},
+                                                         read_timeout=30))
+        assert iam.list_users()["Users"][0]["UserName"] == "admin"
+        assert time.monotonic() - opened >= 0.9  # it waited for a silent client's slot
+        for sock in silent:  # each silent client was cut off at its time limit
+            sock.settimeout(10)
+            assert sock.recv(1) == b""
+    finally:
+        for sock in silent:
+            sock.close()
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
+        svc.close()
+
+
+def test_serving_beyond_this_machine_needs_tls() -> None:
+    """A --host that is not a loopback address is refused without --tls: signed requests
+    and session credentials would cross the network in clear (issue 17)."""
+    refused = subprocess.run([sys.executable, "-m", "iamtui", "serve", "--host", "0.0.0.0"],
+                             text=True, capture_output=True, timeout=60)
+    assert refused.returncode == 252
+    assert "--host 0.0.0.0 is not a loopback address: serving beyond this machine needs " \
+        "--tls" in refused.stderr
+
+
 def test_body_larger_than_any_request_is_refused_unread(endpoint: Endpoint) -> None:
     """A Content-Length beyond the largest IAM request (a 131,072-character policy,
     URL-encoded, with a margin) is answered 413 before anything is read."""
@@ -515,30 +738,44 @@ def test_aws_cli_against_the_server(endpoint: Endpoint, tmp_path: Path) -> None:
     assert missing.returncode == 255
     assert "An error occurred (NoSuchEntity) when calling the GetUser operation" in \
         missing.stderr
-    event = audit_events(endpoint)[-1]
-    assert event["eventName"] == "CreateUser" and "aws-cli" in event["userAgent"]
+    created, refused = audit_events(endpoint)[-2:]
+    assert created["eventName"] == "CreateUser" and "aws-cli" in created["userAgent"]
+    assert (refused["eventName"], refused["errorCode"]) == ("GetUser", "NoSuchEntity")
+    assert refused["requestParameters"] == {"userName": "nobody"} and refused["readOnly"]
     paged = aws("iam", "list-users", "--page-size", "1")  # the CLI's paginator, page by page
     assert paged.returncode == 0, paged.stderr
     assert [u["UserName"] for u in json.loads(paged.stdout)["Users"]] == ["admin", "dave"]
+
+
+def _init_store(tmp_path: Path) -> dict[str, str]:
+    """`iamtui init` of a store at tmp_path/s.json: the environment that names it."""
+    env = {**os.environ, "IAMTUI_DB": str(tmp_path / "s.json")}
+    init = subprocess.run([sys.executable, "-m", "iamtui", "init", "--account-id", ACCOUNT_ID,
+                           "--root-password-stdin"], input=ROOT_PASSWORD + "\n", env=env,
+                          text=True, capture_output=True, timeout=60)
+    assert init.returncode == 0, init.stderr
+    return env
+
+
+def _serve(env: dict[str, str]) -> subprocess.Popen[str]:
+    """`iamtui serve --port 0 --as-root` in a process of its own, the password given."""
+    server = subprocess.Popen([sys.executable, "-m", "iamtui", "serve", "--port", "0",
+                               "--as-root", "--root-password-stdin"], env=env, text=True,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE)
+    assert server.stdin is not None
+    server.stdin.write(ROOT_PASSWORD + "\n")
+    server.stdin.close()
+    return server
 
 
 def test_iamtui_serve_command_enables_serving_and_prints_the_lines(tmp_path: Path) -> None:
     """`iamtui serve` (as root, the first time) enables serving, prints the endpoint and the
     lines to paste, and answers a client signed with a key created afterwards."""
     db = tmp_path / "s.json"
-    env = {**os.environ, "IAMTUI_DB": str(db)}
-    init = subprocess.run([sys.executable, "-m", "iamtui", "init", "--account-id", ACCOUNT_ID,
-                           "--root-password-stdin"], input=ROOT_PASSWORD + "\n", env=env,
-                          text=True, capture_output=True, timeout=60)
-    assert init.returncode == 0, init.stderr
-    server = subprocess.Popen([sys.executable, "-m", "iamtui", "serve", "--port", "0",
-                               "--as-root", "--root-password-stdin"], env=env, text=True,
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE)
+    server = _serve(_init_store(tmp_path))
     try:
-        assert server.stdin is not None and server.stdout is not None
-        server.stdin.write(ROOT_PASSWORD + "\n")
-        server.stdin.close()
+        assert server.stdout is not None
         first = server.stdout.readline()
         assert first.startswith("iamtui serves IAM and STS at http://127.0.0.1:")
         url = first.rsplit(" ", 1)[1].strip()
@@ -561,6 +798,146 @@ def test_iamtui_serve_command_enables_serving_and_prints_the_lines(tmp_path: Pat
     finally:
         server.terminate()
         server.wait(10)
+
+
+def test_iamtui_serve_announces_itself_beside_the_store(tmp_path: Path) -> None:
+    """The status file the TUI's Server screen reads: written when the server listens (0600,
+    its process, address and start time, nothing secret), a second server on the store
+    refused while it runs, and removed when `kill` stops it."""
+    import stat
+
+    from iamtui.service.serving import status_path
+
+    env = _init_store(tmp_path)
+    path = status_path(tmp_path / "s.json")
+    server = _serve(env)
+    try:
+        assert server.stdout is not None
+        url = server.stdout.readline().rsplit(" ", 1)[1].strip()
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        status = json.loads(path.read_text())
+        assert set(status) == {"pid", "host", "port", "tls", "startedAt", "caBundle"}
+        assert (status["pid"], f"http://{status['host']}:{status['port']}", status["tls"]) == \
+            (server.pid, url, False)
+        second = _serve(env)
+        try:
+            assert second.wait(60) == 254 and second.stderr is not None
+            err = second.stderr.read()
+        finally:
+            second.kill()  # a failed check must not leave it serving once the first stops
+            for stream in (second.stdout, second.stderr):
+                if stream is not None:
+                    stream.close()
+        assert "(ServerAlreadyRunning)" in err and url in err
+        assert json.loads(path.read_text())["pid"] == server.pid  # still the first one's
+    finally:
+        server.terminate()
+        assert server.wait(10) == 0
+    assert not path.exists()
+
+
+def test_a_port_in_use_is_a_clean_error(tmp_path: Path) -> None:
+    """An address that cannot be listened on ends as an AWS-style error, not a traceback
+    (PITFALLS: every corner ends as a clean error)."""
+    import socket
+
+    env = _init_store(tmp_path)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        refused = subprocess.run([sys.executable, "-m", "iamtui", "serve", "--port", str(port),
+                                  "--as-root", "--root-password-stdin"], env=env, text=True,
+                                 input=ROOT_PASSWORD + "\n", capture_output=True, timeout=60)
+    assert refused.returncode == 254 and "Traceback" not in refused.stderr
+    assert f"(InvalidInput) when calling the Serve operation: Cannot listen on 127.0.0.1:" \
+        f"{port}: Address already in use." in refused.stderr
+
+
+def test_ipv6_loopback_is_served_with_its_url_in_brackets(endpoint: Endpoint) -> None:
+    """--host ::1: IPv6's loopback, its URL written as RFC 3986 writes an IPv6 host."""
+    import socket
+
+    from iamtui.serve.server import RunningServer
+
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6 here")
+    other = IamService.open(endpoint.service.store.path)
+    try:
+        try:
+            running = RunningServer(other, "::1", 0)
+        except IamError as error:  # no IPv6 loopback on this machine
+            pytest.skip(error.message)
+        running.serve_in_thread()
+        try:
+            assert running.status.url.startswith("http://[::1]:")
+            sts = boto3.session.Session(
+                aws_access_key_id=endpoint.key_id, aws_secret_access_key=endpoint.secret,
+                region_name="us-east-1").client(
+                "sts", endpoint_url=running.status.url,
+                config=Config(retries={"total_max_attempts": 1}))
+            assert sts.get_caller_identity()["Arn"].endswith(":user/admin")
+        finally:
+            running.close()
+    finally:
+        other.close()
+
+
+def test_the_status_file_is_read_only_when_private_and_well_formed(tmp_path: Path) -> None:
+    """The status file names a process the TUI trusts as this store's server: one that
+    group or others may write is ignored, as the store's own files are refused."""
+    from iamtui.service.serving import ServerStatus, status_path
+
+    svc = IamService.initialize(tmp_path / "s.json", root_password=ROOT_PASSWORD,
+                                account_id=ACCOUNT_ID, keys_dir=tmp_path / "keys")
+    try:
+        mine = ServerStatus(os.getpid(), "127.0.0.1", 8787, False, datetime.now(UTC))
+        svc.announce_server(mine)
+        assert svc.server_status() == mine
+        status_path(svc.store.path).chmod(0o644)
+        assert svc.server_status() is None
+        status_path(svc.store.path).chmod(0o600)
+        status_path(svc.store.path).write_text("{not json")
+        assert svc.server_status() is None
+        svc.announce_server(mine)  # a broken file is no server: it is written over
+        svc.withdraw_server(replace(mine, port=1))  # not this server's file: left alone
+        assert svc.server_status() == mine
+        svc.withdraw_server(mine)
+        assert not status_path(svc.store.path).exists()
+    finally:
+        svc.close()
+
+
+def test_status_file_parser_takes_any_bytes() -> None:
+    """Whatever a status file holds (cut short, edited, another program's), reading it
+    answers a status or None, never an exception; what is written reads back."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from iamtui.service.serving import ServerStatus
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.one_of(st.binary(max_size=200), st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=30),
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+            st.sampled_from(["pid", "host", "port", "tls", "startedAt", "caBundle", "x"]),
+            inner, max_size=6), max_leaves=12).map(lambda v: json.dumps(v).encode())))
+    def any_bytes(data: bytes) -> None:
+        status = ServerStatus.from_json(data)
+        assert status is None or status.pid > 0
+
+    any_bytes()
+
+    @settings(max_examples=100, deadline=None)
+    @given(st.integers(1, 2**22), st.sampled_from(["127.0.0.1", "::1", "localhost"]),
+           st.integers(1, 65535), st.booleans(),
+           st.datetimes(timezones=st.just(UTC)), st.none() | st.text(min_size=1, max_size=40))
+    def round_trip(pid: int, host: str, port: int, tls: bool, started: datetime,
+                   ca: str | None) -> None:
+        status = ServerStatus(pid, host, port, tls, started, ca)
+        assert ServerStatus.from_json(status.to_json()) == status
+
+    round_trip()
 
 
 # ------------------------------------------------------------------------- the parser
@@ -653,6 +1030,12 @@ def test_web_identity_is_taken_unsigned_and_nothing_else_is(endpoint: Endpoint) 
         WebIdentityToken=token)
     assert answer["Credentials"]["AccessKeyId"].startswith("ASIA")
     assert answer["AssumedRoleUser"]["Arn"].endswith(":assumed-role/deploy/ci")
+    # no signed caller, yet the record has the connection's address and the request's ID
+    event = audit_events(endpoint)[-1]
+    assert event["eventName"] == "AssumeRoleWithWebIdentity"
+    assert event["sourceIPAddress"] == "127.0.0.1" and "Boto3" in event["userAgent"]
+    assert event["requestID"] == answer["ResponseMetadata"]["RequestId"]
+    assert token not in json.dumps(event)
     with pytest.raises(unsigned.exceptions.ClientError) as refused:
         unsigned.get_caller_identity()
     assert refused.value.response["Error"]["Code"] in ("MissingAuthenticationToken",

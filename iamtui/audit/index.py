@@ -36,6 +36,9 @@ class EventFilter:
     result: Literal["success", "failure"] | None = None
     # who made the request, or the user it was about (requestParameters userName/newUserName)
     involving_user: str | None = None
+    # iamtui's own: requests that came over HTTP (`iamtui serve`), which alone carry a
+    # sourceIPAddress (the CLI's and the app's calls come from no address)
+    over_http: bool = False
 
     def __post_init__(self) -> None:
         if self.result not in (None, "success", "failure"):
@@ -65,6 +68,8 @@ class EventFilter:
         if self.event_name is not None and record.get("eventName") != self.event_name:
             return False
         if self.event_source is not None and record.get("eventSource") != self.event_source:
+            return False
+        if self.over_http and not isinstance(record.get("sourceIPAddress"), str):
             return False
         when = record.get("eventTime")
         start, end = self._start(), self._end()
@@ -102,6 +107,8 @@ class _Prefilter:
             self.needles.append(b'"eventName":' + orjson.dumps(f.event_name))
         if f.event_source is not None:
             self.needles.append(b'"eventSource":' + orjson.dumps(f.event_source))
+        if f.over_http:
+            self.needles.append(b'"sourceIPAddress":')
         start, end = f._start(), f._end()
         self.start = start.encode() if start else None
         self.end = end.encode() if end else None

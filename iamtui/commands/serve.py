@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import signal
 import sys
 
 from iamtui.commands.registry import ArgumentError, Response, arg, command
@@ -16,7 +17,7 @@ from iamtui.commands.session import caller_for
          arg("--tls", action="store_true",
              help="HTTPS with a self-signed certificate for localhost (clients: --ca-bundle)"))
 def run_serve(args: argparse.Namespace) -> Response:
-    from iamtui.serve.server import Served, Server, endpoint_lines
+    from iamtui.serve.server import RunningServer, endpoint_lines
     from iamtui.service import IamService
 
     try:
@@ -39,17 +40,23 @@ def run_serve(args: argparse.Namespace) -> Response:
             from iamtui.service import config_dir
 
             context, ca_bundle = server_context(config_dir() / "serve")
-        server = Server((args.host, args.port), Served(service, secure=args.tls), context)
-        host, port = server.server_address[:2]
-        scheme = "https" if args.tls else "http"
-        print(endpoint_lines(f"{scheme}://{host}:{port}", str(ca_bundle) if ca_bundle else None),
-              flush=True)
+        running = RunningServer(service, args.host, args.port, context,
+                                str(ca_bundle) if ca_bundle else None)
+        # `kill` stops it as cleanly as ctrl+c: the status file goes with the server (the
+        # handler is in place before the lines say the server is up)
+        previous = signal.signal(signal.SIGTERM, _stop)
         try:
-            server.serve_forever()
+            print(endpoint_lines(running.status.url, running.status.ca_bundle), flush=True)
+            running.server.serve_forever()
         except KeyboardInterrupt:
             pass
         finally:
-            server.server_close()
+            signal.signal(signal.SIGTERM, previous)
+            running.close()
     finally:
         service.close()
     return Response({})
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # out of serve_forever, through the cleanup above

@@ -13,6 +13,8 @@ store serializes writes anyway, so the threads only keep a slow client from bloc
 from __future__ import annotations
 
 import argparse
+import os
+import socket
 import ssl
 import sys
 import threading
@@ -28,9 +30,11 @@ from iamtui.commands import aws_model, paging, params
 from iamtui.commands import load as load_commands
 from iamtui.commands.registry import COMMANDS, LOCAL_FILES, ArgumentError, Command
 from iamtui.commands.session import SERVED
-from iamtui.errors import IamError, InvalidClientTokenId
+from iamtui.errors import IamError, InvalidClientTokenId, InvalidInput, ValidationError
 from iamtui.serve import protocol, sigv4
-from iamtui.service.core import RequestInfo
+from iamtui.serve.endpoint import endpoint_lines
+from iamtui.service.core import SERVED_CALL, RequestInfo, ServedCall
+from iamtui.service.serving import ServerStatus
 
 if TYPE_CHECKING:
     from iamtui.service import IamService, Principal
@@ -57,19 +61,31 @@ class Served:
     def handle(self, method: str, target: str, headers: dict[str, str], body: bytes,
                source_ip: str, request_id: str) -> tuple[int, bytes]:
         """Answer one request: (HTTP status, XML body)."""
-        service = "iam"
+        service, action = "iam", ""
+        info = RequestInfo(source_ip, headers.get("user-agent", ""), request_id, self.secure)
+        call = ServedCall(info)
+        served = SERVED_CALL.set(call)
+        caller: Principal | None = None
+        given: dict[str, Any] = {}
         try:
-            form = _form(body)
-            service = protocol.service_of(form.get("Action", "")) or "iam"
             with self.lock:
-                caller: Principal | None = None
-                if not (form.get("Action") in UNSIGNED_ACTIONS and "authorization" not in
-                        {k.lower() for k in headers}):  # the signature is checked first
-                    caller = self._authenticate(method, target, headers, body, service)
-                    caller = replace(caller, request=RequestInfo(
-                        source_ip, headers.get("user-agent", ""), request_id, self.secure))
-                action, given = protocol.parse_request(service, form)
-                data = self._run(action, given, caller)
+                try:
+                    form = _form(body)
+                    action = form.get("Action", "")
+                    service = protocol.service_of(action) or "iam"
+                    if not (action in UNSIGNED_ACTIONS and "authorization" not in
+                            {k.lower() for k in headers}):  # the signature is checked first
+                        caller = replace(self._authenticate(method, target, headers, body,
+                                                            service), request=info)
+                    action, given = protocol.parse_request(service, form)
+                    data = self._run(action, given, caller)
+                except ArgumentError as error:
+                    self._audit(caller, service, action, given, ValidationError(str(error)))
+                    raise
+                except IamError as error:
+                    self._audit(caller, service, action, given, error)
+                    raise
+                self._audit(caller, service, action, given, None)
             return 200, protocol.response_xml(service, action, data, request_id)
         except IamError as error:
             return protocol.error_xml(service, error.code, error.message, error.http_status,
@@ -81,6 +97,19 @@ class Served:
                   file=sys.stderr)
             return protocol.error_xml(service, "InternalFailure", "The request processing "
                                       f"has failed (request {request_id}).", 500, request_id)
+        finally:
+            SERVED_CALL.reset(served)
+
+    def _audit(self, caller: Principal | None, service: str, action: str,
+               given: dict[str, Any], error: IamError | None) -> None:
+        """Every call of a known caller is in the trail: the operation's own record, else
+        one written here (reads, and calls refused before the operation began)."""
+        if caller is None or not action:  # unsigned, or the signature refused: no one
+            return
+        params = {name[:1].lower() + name[1:]: value for name, value in given.items()
+                  if name not in BEARER_TOKENS}
+        self.service.audit_served_call(caller, action, params, error=error,
+                                       source=f"{service}.amazonaws.com")
 
     def _authenticate(self, method: str, target: str, headers: dict[str, str], body: bytes,
                       service: str) -> Principal:
@@ -128,6 +157,8 @@ class Served:
 # STS calls AWS takes unsigned: the web identity token or the SAML assertion is the proof
 # (an unsigned request to any other action is refused by the command's session).
 UNSIGNED_ACTIONS = frozenset({"AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"})
+# A bearer token proves who holds it for its whole lifetime: no record keeps one
+BEARER_TOKENS = frozenset({"WebIdentityToken", "SAMLAssertion"})
 
 
 def _form(body: bytes) -> dict[str, str]:
@@ -215,6 +246,8 @@ class Server(ThreadingHTTPServer):
                  tls: ssl.SSLContext | None = None) -> None:
         self.slots = threading.BoundedSemaphore(MAX_THREADS)
         self.tls = tls
+        if ":" in address[0]:  # an IPv6 address (::1)
+            self.address_family = socket.AF_INET6
         super().__init__(address, make_handler(served))
 
     def process_request(self, request: Any, client_address: Any) -> None:
@@ -235,25 +268,46 @@ class Server(ThreadingHTTPServer):
             self.slots.release()
 
 
-def endpoint_lines(url: str, ca_bundle: str | None = None) -> str:
-    """What `iamtui serve` prints: where it listens and the lines to paste into clients."""
-    trust = f" --ca-bundle {ca_bundle}" if ca_bundle else ""
-    verify = f", verify=\"{ca_bundle}\"" if ca_bundle else ""
-    return "\n".join([
-        f"iamtui serves IAM and STS at {url}",
-        "",
-        f"AWS CLI:   aws iam list-users --endpoint-url {url}{trust}",
-        "           (or endpoint_url = " + url + " in a profile of ~/.aws/config)",
-        f"boto3:     boto3.client(\"iam\", endpoint_url=\"{url}\"{verify})",
-        "Terraform: provider \"aws\" {",
-        "             endpoints {",
-        f"               iam = \"{url}\"",
-        f"               sts = \"{url}\"",
-        "             }",
-        "           }",
-        "Sign with an iamtui access key (created after serving was enabled).",
-    ])
+class RunningServer:
+    """A Server bound to its address and announced in the store's status file. `iamtui
+    serve` runs it in its main thread, the TUI's Server screen in a thread of its own;
+    `close` stops it and removes the status file. ServerAlreadyRunning when a live server
+    announces itself for the store already (nothing is left bound then)."""
+
+    def __init__(self, service: IamService, host: str, port: int,
+                 tls: ssl.SSLContext | None = None, ca_bundle: str | None = None) -> None:
+        self.service = service
+        service.check_no_server(os.getpid())  # before binding: say why, not "in use"
+        try:
+            self.server = Server((host, port), Served(service, secure=tls is not None), tls)
+        except OSError as error:  # taken, or not an address of this machine
+            raise InvalidInput(f"Cannot listen on {host}:{port}: "
+                               f"{error.strerror or error}.") from None
+        bound_host, bound_port = self.server.server_address[:2]
+        self.status = ServerStatus(os.getpid(), str(bound_host), int(bound_port),
+                                   tls is not None, datetime.now(UTC), ca_bundle)
+        try:
+            service.announce_server(self.status)
+        except BaseException:
+            self.server.server_close()
+            raise
+        self._thread: threading.Thread | None = None
+
+    def serve_in_thread(self) -> None:
+        """Answer requests from a daemon thread until `close`."""
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True,
+                                        name=f"iamtui serve {self.status.url}")
+        self._thread.start()
+
+    def close(self) -> None:
+        """Stop answering, free the address, and remove the status file."""
+        if self._thread is not None:
+            self.server.shutdown()
+            self._thread.join(10)
+            self._thread = None
+        self.server.server_close()
+        self.service.withdraw_server(self.status)
 
 
-__all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "MAX_BODY", "Served", "Server", "endpoint_lines",
-           "make_handler"]
+__all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "MAX_BODY", "RunningServer", "Served", "Server",
+           "endpoint_lines", "make_handler"]

@@ -136,6 +136,18 @@ class AuditOperations(ServiceCore):
             problem_count=result.problem_count + len(before) + len(after),
             tampered=result.tampered or bool(before))
 
+    def calls_over_http(self, caller: Principal, *,
+                        max_results: int = 100) -> list[dict[str, Any]]:
+        """The newest requests that came over HTTP (`iamtui serve`), as their audit records
+        (CloudTrail's record shape: eventTime, userIdentity, eventName, errorCode,
+        sourceIPAddress, userAgent, requestID), newest first. Needs cloudtrail:LookupEvents,
+        as every read of the trail; read through the log's index, so that following new
+        calls reads only the records added since."""
+        if not 1 <= max_results <= MAX_RESULTS_LIMIT:
+            raise InvalidMaxResults(f"MaxResults must be between 1 and {MAX_RESULTS_LIMIT}.")
+        self._audit_read(caller, "LookupEvents", {"overHttp": True})
+        return self.audit.page(0, max_results, audit.EventFilter(over_http=True))
+
     def lookup_events(self, caller: Principal, *, user_name: str | None = None,
                       event_name: str | None = None, start_time: datetime | None = None,
                       end_time: datetime | None = None,

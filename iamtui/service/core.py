@@ -14,6 +14,7 @@ import contextlib
 import os
 import secrets
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -85,6 +86,19 @@ class RequestInfo:
     user_agent: str
     request_id: str
     secure_transport: bool
+
+
+@dataclass
+class ServedCall:
+    """The request `iamtui serve` answers in this thread: its RequestInfo, which the records
+    of a call with no signed caller (AssumeRoleWithWebIdentity, AssumeRoleWithSAML) take
+    too, and whether the operation audited the call (else the server records it)."""
+
+    request: RequestInfo
+    audited: bool = False
+
+
+SERVED_CALL: ContextVar[ServedCall | None] = ContextVar("served_call", default=None)
 
 
 @dataclass(frozen=True)
@@ -574,15 +588,18 @@ class ServiceCore:
                read_only: bool = False, source: str = audit.IAM_SOURCE,
                secrets_used: Sequence[str] = ()) -> dict[str, Any]:
         """The CloudTrail-shaped event of one request by `caller`."""
+        request, served = caller.request, SERVED_CALL.get()
+        if served is not None and (request is None or request is served.request):
+            request, served.audited = served.request, True
         return audit.make_event(
             event, identity=caller.audit_identity(), source=source,
             request_parameters=params, response_elements=response,
             error_code=error.code if error else None,
             error_message=error.message if error else None, read_only=read_only,
             secret_values=secrets_used, now=self.clock,
-            source_ip_address=caller.request.source_ip if caller.request else None,
-            user_agent=caller.request.user_agent if caller.request else None,
-            request_id=caller.request.request_id if caller.request else None)
+            source_ip_address=request.source_ip if request else None,
+            user_agent=request.user_agent if request else None,
+            request_id=request.request_id if request else None)
 
     def _append_audit(self, record: Mapping[str, Any],
                       also: Callable[[Tx], None] | None = None) -> None:

@@ -7,18 +7,39 @@ keeps no recoverable secret until serving is enabled (`enable_serving`, done by 
 with AES-256-GCM, its key ID as associated data, under a key file outside the store
 (`<config>/keys/<store_id>.serve.key`), as MFA seeds are sealed. A key created before has no
 sealed secret: it keeps working locally, and over HTTP is refused with a message to rotate it.
+
+A running server announces itself in a status file beside the store (`<store>.serve.json`:
+its process, address and start time, nothing secret), so that the TUI can say a server is
+running against the store and where; the server removes it when it stops, and a file whose
+process is gone (a killed server) counts as no server.
 """
 
 from __future__ import annotations
+
+import contextlib
+import ipaddress
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 from iamtui.errors import IamError, InvalidClientTokenId
 from iamtui.security import access_keys as keys
 from iamtui.security.mfa import MfaSeedUnreadable, SeedCipher
 from iamtui.service import keyfiles
-from iamtui.service.core import Principal, ServiceCore
+from iamtui.service.core import SERVED_CALL, Principal, ServiceCore
 from iamtui.service.tables import ACCESS_KEYS, ROLE_SESSIONS, SEALED_SECRETS, SealedSecret
+from iamtui.store.errors import StoreError
+from iamtui.store.files import atomic_write, open_private
 
 SERVING_META = "serving"  # meta flag: secrets are sealed from this store's first serve on
+# CloudTrail's readOnly: the operations that change nothing
+READ_ONLY_PREFIXES = ("Get", "List", "Simulate", "Decode")
+STATUS_SUFFIX = ".serve.json"
+STATUS_READ_LIMIT = 4096  # a status file is a few hundred bytes: more is not one
 INVALID_TOKEN = "The security token included in the request is invalid."
 
 
@@ -26,6 +47,68 @@ class SealedSecretUnreadable(IamError):
     """The serving key file does not open a sealed secret (another key, or altered data)."""
 
     code, http_status = "ServiceFailure", 500
+
+
+class ServerAlreadyRunning(IamError):
+    """iamtui's own: a second `iamtui serve` on a store another live server announces."""
+
+    code, http_status = "ServerAlreadyRunning", 409
+
+
+@dataclass(frozen=True)
+class ServerStatus:
+    """A running `iamtui serve`: its process, where it listens, since when, and the
+    certificate clients trust with --tls (a public certificate's path, no secret)."""
+
+    pid: int
+    host: str
+    port: int
+    tls: bool
+    started_at: datetime
+    ca_bundle: str | None = None
+
+    @property
+    def url(self) -> str:
+        """The endpoint URL clients are given (an IPv6 address in brackets)."""
+        host = self.host
+        with contextlib.suppress(ValueError):
+            if ipaddress.ip_address(host).version == 6:
+                host = f"[{host}]"
+        return f"{'https' if self.tls else 'http'}://{host}:{self.port}"
+
+    def to_json(self) -> bytes:
+        """The status file's content."""
+        return json.dumps({"pid": self.pid, "host": self.host, "port": self.port,
+                           "tls": self.tls, "startedAt": self.started_at.isoformat(),
+                           "caBundle": self.ca_bundle}, indent=2).encode("utf-8")
+
+    @classmethod
+    def from_json(cls, data: bytes) -> ServerStatus | None:
+        """The status a file holds, or None when it is not one (cut short, edited)."""
+        try:
+            raw = json.loads(data)
+            status = cls(int(raw["pid"]), str(raw["host"]), int(raw["port"]), bool(raw["tls"]),
+                         datetime.fromisoformat(raw["startedAt"]),
+                         str(raw["caBundle"]) if raw.get("caBundle") else None)
+        except (ValueError, TypeError, KeyError):
+            return None
+        return status if status.pid > 0 and status.started_at.tzinfo else None
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process `pid` exists (signal 0 checks without sending anything)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive, though not our server
+        return True
+    return True
+
+
+def status_path(store_path: Path) -> Path:
+    """Where the store's server status file lives: beside the store."""
+    return store_path.with_name(store_path.name + STATUS_SUFFIX)
 
 
 def forget_secret(tx: object, access_key_id: str) -> None:
@@ -58,6 +141,59 @@ class ServingOperations(ServiceCore):
     def _serving_cipher(self, *, create: bool = False) -> SeedCipher:
         return keyfiles.serving_cipher(self.keys_dir, self.store.snapshot().meta["store_id"],
                                        create=create)
+
+    def server_status(self) -> ServerStatus | None:
+        """The server running against this store, as its status file says; None when no
+        file, or when its process is gone (the server was killed before removing it)."""
+        try:  # another user's file, or one others may write, is not trusted
+            fd = open_private(status_path(self.store.path), os.O_RDONLY)
+        except (OSError, StoreError):
+            return None
+        try:
+            data = os.read(fd, STATUS_READ_LIMIT + 1)
+        finally:
+            os.close(fd)
+        status = None if len(data) > STATUS_READ_LIMIT else ServerStatus.from_json(data)
+        return status if status is not None and process_alive(status.pid) else None
+
+    def announce_server(self, status: ServerStatus) -> None:
+        """Write the status file of a server that now listens (0600, whole or not at all);
+        ServerAlreadyRunning when a live server already announces itself for this store."""
+        self.check_no_server(status.pid)
+        atomic_write(status_path(self.store.path), status.to_json())
+
+    def check_no_server(self, pid: int) -> None:
+        """ServerAlreadyRunning when a live server other than process `pid`'s announces
+        itself for this store (one server per store: the status file names one)."""
+        running = self.server_status()
+        if running is not None and running.pid != pid:
+            raise ServerAlreadyRunning(
+                f"A server is already running against this store: {running.url} (process "
+                f"{running.pid}). Stop it first, or remove {status_path(self.store.path)} if "
+                "that process is not iamtui.")
+
+    def withdraw_server(self, status: ServerStatus) -> None:
+        """Remove the status file on a clean stop, if it is still this server's."""
+        path = status_path(self.store.path)
+        try:
+            current = ServerStatus.from_json(path.read_bytes()[:STATUS_READ_LIMIT + 1])
+        except OSError:
+            return
+        if current is not None and current.pid == status.pid and current.port == status.port:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+
+    def audit_served_call(self, caller: Principal, event: str, params: Mapping[str, Any], *,
+                          source: str, error: IamError | None = None) -> None:
+        """After `iamtui serve` answered a call the operation did not audit itself (a read,
+        which the CLI's calls leave out, or one refused before the operation began): its
+        record, so that every call over HTTP is in the trail with its caller, address and
+        client, as CloudTrail logs read-only management events too."""
+        served = SERVED_CALL.get()
+        if served is None or served.audited:
+            return
+        self._record(caller, event, params, error=error, source=source,
+                     read_only=event.startswith(READ_ONLY_PREFIXES))
 
     def seal_secret(self, tx: object, access_key_id: str, secret: str) -> None:
         """Inside a creating transaction: keep `secret` sealed when the store serves."""
@@ -94,4 +230,5 @@ class ServingOperations(ServiceCore):
                 "file, or altered data): restore the key file from a backup.") from None
 
 
-__all__ = ["SERVING_META", "SealedSecretUnreadable", "ServingOperations", "forget_secret"]
+__all__ = ["SERVING_META", "SealedSecretUnreadable", "ServerAlreadyRunning", "ServerStatus",
+           "ServingOperations", "forget_secret", "process_alive", "status_path"]

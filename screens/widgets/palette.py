@@ -32,7 +32,8 @@ class Entry:
     help: str
 
 
-# The console's account menu: (command, app action, help); each offered when it applies.
+# The console's account menu, and the Server screen: (command, app action, help); each
+# offered when it applies.
 ACCOUNT_MENU = (
     ("sign out", "app.sign_out", "Back to the sign-in screen (ctrl+o)"),
     ("switch user", "app.switch_user", "Sign out and sign in as another user (ctrl+g)"),
@@ -40,6 +41,7 @@ ACCOUNT_MENU = (
     ("back to user", "app.back_to_user", "End the role session (ctrl+t)"),
     ("my security credentials", "app.my_credentials",
      "Your password, MFA device and access keys (f9)"),
+    ("server", "app.server", "iamtui serve on this store: the endpoint and its calls (f12)"),
 )
 
 # Listings refused to the signed-in principal. The palette gathers on every opening; a

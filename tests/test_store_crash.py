@@ -78,16 +78,26 @@ def _launcher(path: str) -> None:
     for line in sys.stdin:
         if line.strip() != "go":
             return
-        sys.stdout.flush()
+        # The child starts only once "pid" is out, and every line is one write(2): a
+        # print is two writes, and a child's "rev" line could land between them.
+        start_read, start_write = os.pipe()
         pid = os.fork()
         if pid == 0:
             try:
+                os.close(start_write)
+                os.read(start_read, 1)
                 _worker(path)
             finally:
                 os._exit(1)
-        print(f"pid {pid}", flush=True)
+        os.close(start_read)
+        os.write(1, b"pid %d\n" % pid)
+        try:
+            os.write(start_write, b"g")
+        except BrokenPipeError:  # the test killed the child before it started
+            pass
+        os.close(start_write)
         os.waitpid(pid, 0)
-        print(f"dead {pid}", flush=True)  # after every line the worker wrote
+        os.write(1, b"dead %d\n" % pid)  # after every line the worker wrote
 
 
 def _writer(path: str, prefix: str, count: int) -> None:
@@ -115,7 +125,9 @@ def test_sigkill_at_random_moments_leaves_a_committed_state(tmp_path: Path) -> N
         for kill in range(KILLS):
             launcher.stdin.write("go\n")
             launcher.stdin.flush()
-            pid = int(launcher.stdout.readline().split()[1])
+            tag, pid_text = launcher.stdout.readline().split()
+            assert tag == "pid", (tag, pid_text)
+            pid = int(pid_text)
             if rng.random() < 0.75:  # let it commit once (progress whatever the load), then later
                 line = launcher.stdout.readline().split()
                 assert line[0] == "rev", line

@@ -1,0 +1,268 @@
+"""The Risks section and the "Paths to administrator" tab (issue 16, "Where it shows"):
+the principals that are or can become administrator, each path a tree of steps with the
+statement that allows it, `enter` on a step opening that policy.
+
+The escalation semantics are the service's (tests/test_service_escalation.py); the cases
+here are IAM Vulnerable's privesc1 (iam:CreatePolicyVersion on a policy attached to
+oneself: IAM User Guide, "Versioning IAM policies") and an sts:AssumeRole of an
+administrator role the account trusts (IAM User Guide, "Policy evaluation logic",
+"Cross-account policy evaluation logic" for the trust of the account's root).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import ACCOUNT_ID, ROOT_PASSWORD, FakeClock
+from textual.pilot import Pilot
+from textual.widgets import Static
+from tui_helpers import new_store, pin_store_folder, settle, sign_in
+
+from iamtui.app import IamApp
+from iamtui.screens.policy_detail import PolicyDetailScreen
+from iamtui.screens.policy_editor import PolicyEditorScreen
+from iamtui.screens.risks import RisksSection
+from iamtui.screens.role_detail import RoleDetailScreen
+from iamtui.screens.user_detail import UserDetailScreen
+from iamtui.screens.widgets.escalation import EscalationTree, EscalationView
+from iamtui.service import IamService
+from iamtui.service.escalation import EscalationFinding, EscalationPath, EscalationStep
+
+ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
+SELF_SERVICE = f"arn:aws:iam::{ACCOUNT_ID}:policy/SelfService"
+
+
+def doc(*statements: dict[str, Any]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def seed(service: IamService) -> None:
+    """mallory may write a new version of SelfService, attached to her (privesc1); dev
+    may assume ops, an administrator role the account trusts; boss is administrator;
+    reader only reads S3 and is no risk."""
+    root = service.root_principal()
+    service.create_policy(root, "SelfService", doc(
+        {"Sid": "Versions", "Effect": "Allow", "Action": "iam:CreatePolicyVersion",
+         "Resource": "*"}))
+    service.create_user(root, "mallory")
+    service.attach_policy(root, "user", "mallory", SELF_SERVICE)
+    service.create_user(root, "reader")
+    service.put_user_policy(root, "reader", "read", doc(
+        {"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"}))
+    service.create_user(root, "boss")
+    service.attach_policy(root, "user", "boss", ADMIN)
+    service.create_role(root, "ops", doc(
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"},
+         "Action": "sts:AssumeRole"}))
+    service.attach_policy(root, "role", "ops", ADMIN)
+    service.create_user(root, "dev")
+    service.put_user_policy(root, "dev", "assume", doc(
+        {"Effect": "Allow", "Action": "sts:AssumeRole",
+         "Resource": f"arn:aws:iam::{ACCOUNT_ID}:role/ops"}))
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> IamApp:
+    store = new_store(tmp_path)
+    seed(store)
+    store.close()
+    return IamApp(tmp_path / "db.json", keys_dir=tmp_path / "keys")
+
+
+async def wait_until(pilot: Pilot, condition: Any, ceiling: float = 60.0) -> None:
+    """Wait (no key pressed) until `condition()` holds; fail past a generous ceiling."""
+    deadline = time.monotonic() + ceiling
+    while not condition():
+        assert time.monotonic() < deadline, "the condition never held"
+        await asyncio.sleep(0.05)
+    await pilot.pause()
+
+
+def top_level(view: EscalationView) -> list[str]:
+    """The tree's first-level lines, as shown."""
+    return [str(node.label).strip() for node in view.paths_tree.root.children]
+
+
+async def show_risks(pilot: Pilot) -> RisksSection:
+    await pilot.press("9")
+    section = pilot.app.screen.query_one(RisksSection)
+    await wait_until(pilot, lambda: section.findings is not None)
+    return section
+
+
+async def move_to(pilot: Pilot, tree: EscalationTree, wanted: Any) -> None:
+    """Move the cursor down until `wanted(data)` holds for what it is on."""
+    for _ in range(40):
+        if wanted(tree.current):
+            return
+        await pilot.press("down")
+    raise AssertionError("no such line in the tree")
+
+
+async def test_the_section_lists_who_can_become_administrator_not_the_harmless(
+        app: IamApp) -> None:
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(pilot)
+        section = await show_risks(pilot)
+        lines = top_level(section)
+        # those that can become administrator first, then the administrators
+        assert lines == ["user dev · can become administrator, 1 path",
+                         "user mallory · can become administrator, 1 path",
+                         "user boss · administrator", "role ops · administrator"]
+        assert not any("reader" in line for line in lines)
+        status = str(section.query_one(".escalation-status", Static).render())
+        assert status.startswith("2 can become administrator · 2 are administrators")
+
+
+async def test_the_tree_expands_to_steps_and_enter_opens_the_deciding_policy(
+        app: IamApp) -> None:
+    """mallory's path: one step, iam:CreatePolicyVersion on SelfService, allowed by its
+    statement Versions; enter opens SelfService. dev's step is allowed by its inline
+    policy `assume`: enter opens it in the editor."""
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(pilot)
+        section = await show_risks(pilot)
+        tree = section.paths_tree
+        assert app.focused is tree
+        await move_to(pilot, tree, lambda d: isinstance(d, EscalationFinding)
+                      and d.principal_arn.endswith("/mallory"))
+        await pilot.press("enter")  # expands mallory: her path, expanded, and its step
+        await pilot.pause()
+        await pilot.press("down")
+        assert isinstance(tree.current, EscalationPath)
+        await pilot.press("down")
+        step = tree.current
+        assert isinstance(step, EscalationStep)
+        assert str(tree.cursor_node.label) == (  # type: ignore[union-attr]
+            "1. iam:CreatePolicyVersion on policy/SelfService  (SelfService, statement "
+            "Versions)")
+        details = str(section.query_one(".escalation-step", Static).render())
+        assert f"on {SELF_SERVICE}" in details and "as user/mallory" in details
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, PolicyDetailScreen) and app.screen.arn == SELF_SERVICE
+        assert app.screen.trail == ("Risks", "SelfService")
+
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("home")
+        await pilot.press("enter")  # dev, expanded
+        await pilot.pause()
+        await move_to(pilot, tree, lambda d: isinstance(d, EscalationStep)
+                      and d.via.endswith("/dev"))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, PolicyEditorScreen)
+        assert app.screen.title_text == "Risks › user dev › inline policy assume"
+        assert "sts:AssumeRole" in app.screen.text
+
+
+async def test_o_opens_the_principal_and_its_tab_shows_the_same_paths(app: IamApp) -> None:
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(pilot)
+        section = await show_risks(pilot)
+        await move_to(pilot, section.paths_tree, lambda d: isinstance(d, EscalationFinding)
+                      and d.principal_arn.endswith("/mallory"))
+        await pilot.press("o")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, UserDetailScreen) and screen.user_name == "mallory"
+        screen.show_tab("escalation")
+        view = screen.query_one(EscalationView)
+        await wait_until(pilot, lambda: view.findings is not None)
+        assert top_level(view) == ["Path 1 · 1 step"]
+        assert app.focused is view.paths_tree
+        status = str(view.query_one(".escalation-status", Static).render())
+        assert status.startswith("User mallory can become administrator: 1 path")
+
+
+async def test_the_tab_on_a_harmless_user_and_on_an_administrator_role(app: IamApp) -> None:
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(pilot)
+        for screen, expected in ((UserDetailScreen("reader"),
+                                  "No path to administrator found for user reader."),
+                                 (RoleDetailScreen("ops"), "Role ops is an administrator")):
+            await app.push_screen(screen)
+            await settle(pilot)
+            screen.show_tab("escalation")
+            view = screen.query_one(EscalationView)
+            await wait_until(pilot, lambda v=view: v.findings is not None)
+            status = str(view.query_one(".escalation-status", Static).render())
+            assert status.startswith(expected)
+            await pilot.press("escape")
+            await settle(pilot)
+
+
+async def test_the_section_follows_changes_made_through_another_service(
+        app: IamApp, tmp_path: Path) -> None:
+    """Another front end detaches SelfService from mallory (her path is gone) and gives
+    reader iam:PutUserPolicy on herself (privesc10): the section shows both without r."""
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(pilot)
+        section = await show_risks(pilot)
+        other = IamService.open(tmp_path / "db.json", keys_dir=tmp_path / "keys")
+        try:
+            root = other.root_principal()
+            other.detach_policy(root, "user", "mallory", SELF_SERVICE)
+            other.put_user_policy(root, "reader", "self", doc(
+                {"Effect": "Allow", "Action": "iam:PutUserPolicy",
+                 "Resource": f"arn:aws:iam::{ACCOUNT_ID}:user/reader"}))
+        finally:
+            other.close()
+        await wait_until(pilot, lambda: any("reader" in line for line in top_level(section)))
+        lines = top_level(section)
+        assert "user reader · can become administrator, 1 path" in lines
+        assert not any("mallory" in line for line in lines)
+
+
+async def test_a_principal_not_allowed_to_read_every_policy_is_told_so(
+        tmp_path: Path) -> None:
+    """The analysis reads every policy: iam:GetAccountAuthorizationDetails, refused to a
+    user without it (AccessDenied, shown; the section says what is missing)."""
+    store = new_store(tmp_path)
+    seed(store)
+    root = store.root_principal()
+    store.create_login_profile(root, "reader", "Read3r!Passw0rd#",
+                               password_reset_required=False)
+    store.close()
+    app = IamApp(tmp_path / "db.json", keys_dir=tmp_path / "keys")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(pilot, "reader", "Read3r!Passw0rd#")
+        await pilot.press("9")
+        section = app.screen.query_one(RisksSection)
+        await wait_until(pilot, lambda: section.loaded_revision is not None)
+        status = str(section.query_one(".escalation-status", Static).render())
+        assert "iam:GetAccountAuthorizationDetails" in status
+        assert list(section.paths_tree.root.children) == []
+
+
+@pytest.fixture
+def snap_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> IamApp:
+    clock = FakeClock()
+    store = IamService.initialize(tmp_path / "db.json", root_password=ROOT_PASSWORD,
+                                  account_id=ACCOUNT_ID, alias="example", clock=clock,
+                                  keys_dir=tmp_path / "keys")
+    seed(store)
+    store.close()
+    pin_store_folder(monkeypatch, tmp_path)
+    return IamApp(tmp_path / "db.json", keys_dir=tmp_path / "keys", clock=clock)
+
+
+def test_risks_at_80x24(snap_app: IamApp, snap_compare: Any) -> None:
+    """mallory expanded, the cursor on her step: its whole text under the tree."""
+    async def risks(pilot: Pilot) -> None:
+        for key in ("ctrl+r", *ROOT_PASSWORD, "enter"):
+            await pilot.press(key)
+        await settle(pilot)
+        section = await show_risks(pilot)
+        await move_to(pilot, section.paths_tree, lambda d: isinstance(d, EscalationFinding)
+                      and d.principal_arn.endswith("/mallory"))
+        await pilot.press("enter", "down", "down")
+        await settle(pilot)
+
+    assert snap_compare(snap_app, terminal_size=(80, 24), run_before=risks)

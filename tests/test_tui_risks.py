@@ -43,8 +43,9 @@ def doc(*statements: dict[str, Any]) -> str:
 
 def seed(service: IamService) -> None:
     """mallory may write a new version of SelfService, attached to her (privesc1); dev
-    may assume ops, an administrator role the account trusts; boss is administrator;
-    reader only reads S3 and is no risk."""
+    may assume ops, an administrator role the account trusts; ci may assume deploy, an
+    administrator role whose trust policy names it; boss is administrator; reader only
+    reads S3 and is no risk."""
     root = service.root_principal()
     service.create_policy(root, "SelfService", doc(
         {"Sid": "Versions", "Effect": "Allow", "Action": "iam:CreatePolicyVersion",
@@ -64,6 +65,12 @@ def seed(service: IamService) -> None:
     service.put_user_policy(root, "dev", "assume", doc(
         {"Effect": "Allow", "Action": "sts:AssumeRole",
          "Resource": f"arn:aws:iam::{ACCOUNT_ID}:role/ops"}))
+    # ci has no policy: deploy's trust policy alone lets it assume deploy (same account)
+    service.create_user(root, "ci")
+    service.create_role(root, "deploy", doc(
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:user/ci"},
+         "Action": "sts:AssumeRole"}))
+    service.attach_policy(root, "role", "deploy", ADMIN)
 
 
 @pytest.fixture
@@ -104,6 +111,15 @@ async def move_to(pilot: Pilot, tree: EscalationTree, wanted: Any) -> None:
     raise AssertionError("no such line in the tree")
 
 
+async def expand(pilot: Pilot, tree: EscalationTree, user: str) -> None:
+    """Put the cursor on user `user` and expand it (enter)."""
+    await pilot.press("home")
+    await move_to(pilot, tree, lambda d: isinstance(d, EscalationFinding)
+                  and d.principal_arn.endswith(f"/{user}"))
+    await pilot.press("enter")
+    await pilot.pause()
+
+
 async def test_the_section_lists_who_can_become_administrator_not_the_harmless(
         app: IamApp) -> None:
     async with app.run_test(size=(120, 36)) as pilot:
@@ -111,12 +127,14 @@ async def test_the_section_lists_who_can_become_administrator_not_the_harmless(
         section = await show_risks(pilot)
         lines = top_level(section)
         # those that can become administrator first, then the administrators
-        assert lines == ["user dev · can become administrator, 1 path",
+        assert lines == ["user ci · can become administrator, 1 path",
+                         "user dev · can become administrator, 1 path",
                          "user mallory · can become administrator, 1 path",
-                         "user boss · administrator", "role ops · administrator"]
+                         "user boss · administrator", "role deploy · administrator",
+                         "role ops · administrator"]
         assert not any("reader" in line for line in lines)
         status = str(section.query_one(".escalation-status", Static).render())
-        assert status.startswith("2 can become administrator · 2 are administrators")
+        assert status.startswith("3 can become administrator · 3 are administrators")
 
 
 async def test_the_tree_expands_to_steps_and_enter_opens_the_deciding_policy(
@@ -129,10 +147,7 @@ async def test_the_tree_expands_to_steps_and_enter_opens_the_deciding_policy(
         section = await show_risks(pilot)
         tree = section.paths_tree
         assert app.focused is tree
-        await move_to(pilot, tree, lambda d: isinstance(d, EscalationFinding)
-                      and d.principal_arn.endswith("/mallory"))
-        await pilot.press("enter")  # expands mallory: her path, expanded, and its step
-        await pilot.pause()
+        await expand(pilot, tree, "mallory")  # her path, expanded, and its step
         await pilot.press("down")
         assert isinstance(tree.current, EscalationPath)
         await pilot.press("down")
@@ -150,9 +165,7 @@ async def test_the_tree_expands_to_steps_and_enter_opens_the_deciding_policy(
 
         await pilot.press("escape")
         await settle(pilot)
-        await pilot.press("home")
-        await pilot.press("enter")  # dev, expanded
-        await pilot.pause()
+        await expand(pilot, tree, "dev")
         await move_to(pilot, tree, lambda d: isinstance(d, EscalationStep)
                       and d.via.endswith("/dev"))
         await pilot.press("enter")
@@ -160,6 +173,16 @@ async def test_the_tree_expands_to_steps_and_enter_opens_the_deciding_policy(
         assert isinstance(app.screen, PolicyEditorScreen)
         assert app.screen.title_text == "Risks › user dev › inline policy assume"
         assert "sts:AssumeRole" in app.screen.text
+
+        await pilot.press("escape", "escape")  # the editor's findings, then back
+        await settle(pilot)
+        await expand(pilot, tree, "ci")  # its step is allowed by deploy's trust policy
+        await move_to(pilot, tree, lambda d: isinstance(d, EscalationStep)
+                      and d.via.endswith("/ci"))
+        assert tree.current.source_policy_id == "deploy"  # type: ignore[union-attr]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, RoleDetailScreen) and app.screen.role_name == "deploy"
 
 
 async def test_o_opens_the_principal_and_its_tab_shows_the_same_paths(app: IamApp) -> None:
@@ -194,6 +217,7 @@ async def test_the_tab_on_a_harmless_user_and_on_an_administrator_role(app: IamA
             await wait_until(pilot, lambda v=view: v.findings is not None)
             status = str(view.query_one(".escalation-status", Static).render())
             assert status.startswith(expected)
+            assert top_level(view) == []  # no path to show: the status says it all
             await pilot.press("escape")
             await settle(pilot)
 
@@ -260,9 +284,8 @@ def test_risks_at_80x24(snap_app: IamApp, snap_compare: Any) -> None:
             await pilot.press(key)
         await settle(pilot)
         section = await show_risks(pilot)
-        await move_to(pilot, section.paths_tree, lambda d: isinstance(d, EscalationFinding)
-                      and d.principal_arn.endswith("/mallory"))
-        await pilot.press("enter", "down", "down")
+        await expand(pilot, section.paths_tree, "mallory")
+        await pilot.press("down", "down")
         await settle(pilot)
 
     assert snap_compare(snap_app, terminal_size=(80, 24), run_before=risks)

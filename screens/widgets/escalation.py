@@ -79,8 +79,7 @@ def path_label(index: int, path: EscalationPath) -> Text:
     count = len(path.steps)
     label = Text(f"Path {index} · {count} step{'s' * (count != 1)}")
     if path.requires_existing_resource:
-        label.append(f" · depends on an existing resource: {path.requires_existing_resource}",
-                     style="yellow")
+        label.append(f" · depends on {path.requires_existing_resource}", style="yellow")
     return label
 
 
@@ -208,11 +207,11 @@ class EscalationTree(Tree[Item]):
         return None if node is None else node.data
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        on_step = isinstance(self.current, EscalationStep)
+        node = self.cursor_node
         if action == "open_policy":
-            return on_step
-        if action == "select_cursor":
-            return not on_step
+            return node is not None and isinstance(node.data, EscalationStep)
+        if action == "select_cursor":  # nothing to expand on a step or an administrator
+            return node is not None and node.allow_expand
         return True
 
     def action_open_policy(self) -> None:
@@ -374,10 +373,7 @@ class EscalationView(Vertical):
         cursor = tree.cursor_line
         tree.clear()
         if self.subject is not None:  # one principal: its paths at the top
-            for finding in findings:
-                if finding.is_admin:
-                    tree.root.add_leaf(Text(f"{short_arn(finding.principal_arn)} is an "
-                                            f"{ADMIN_TEXT}", style="red"), finding)
+            for finding in findings:  # an administrator has none: the status says so
                 self._add_paths(tree.root, finding)
         else:  # those that can become administrator first: they are the risks
             for finding in sorted(findings, key=_finding_order):

@@ -344,3 +344,13 @@ def test_reading_every_policy_is_authorized(service: IamService, root: Principal
     caller = P.for_user(user, ACCOUNT_ID)
     with pytest.raises(AccessDenied, match="GetAccountAuthorizationDetails"):
         service.find_privilege_escalation(caller)
+
+
+def test_a_trust_policy_that_does_not_name_the_caller_stops_assume_role(
+        service: IamService, root: Principal) -> None:
+    """False positive avoided: "Policy evaluation logic" makes a role's trust policy the
+    exception to same-account evaluation: sts:AssumeRole on "*" in the caller's policies
+    does not let it assume a role that trusts only EC2."""
+    admin_role(service, root, "box", {"Service": "ec2.amazonaws.com"})
+    who = user_with(service, root, "u", allow("sts:AssumeRole", "*"))
+    assert finding(service, root, who) is None

@@ -13,12 +13,17 @@ from iamtui.commands.session import session
          "keys, attaching policies, assuming or passing roles...), each path hop by hop "
          "with the statement that allows it.",
          arg("--principal-arn", nargs="+", default=[], metavar="ARN", dest="principal_arns",
-             help="only these users and roles (default: all)"))
+             help="only these users and roles (default: all)"),
+         arg("--propose-fixes", action="store_true",
+             help="for each path, the Deny statement that breaks it (checked by running the "
+                  "analysis again with it), as ProposedFixes"))
 def run_find_privilege_escalation(args: argparse.Namespace) -> Response:
     with session(args) as (svc, caller):
-        findings = svc.find_privilege_escalation(caller, args.principal_arns)
+        report = svc.analyse_privilege_escalation(caller, args.principal_arns,
+                                                  propose_fixes=args.propose_fixes)
+    fixes = {(f.principal_arn, f.path_index): f for f in report.fixes}
     table = []
-    for finding in findings:
+    for finding in report.findings:
         if finding.is_admin:
             table.append([finding.principal_arn, "administrator", ""])
         for number, path in enumerate(finding.paths, 1):
@@ -26,5 +31,8 @@ def run_find_privilege_escalation(args: argparse.Namespace) -> Response:
             needs = f" (needs {path.requires_existing_resource})" \
                 if path.requires_existing_resource else ""
             table.append([finding.principal_arn, f"path {number}", hops + needs])
-    return Response({"Findings": [f.to_aws() for f in findings]}, table=table,
+            fix = fixes.get((finding.principal_arn, number - 1))
+            if fix is not None:
+                table.append([finding.principal_arn, f"fix {number}", fix.description])
+    return Response(report.to_aws(with_fixes=args.propose_fixes), table=table,
                     headers=["Principal", "Verdict", "Steps"])

@@ -28,11 +28,16 @@ function, an EC2 instance) are reported as depending on it.
 
 from __future__ import annotations
 
+import copy
+import hashlib
+import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
-from iamtui.model import Group, Role, User
+from iamtui.errors import NoSuchEntity
+from iamtui.model import Group, InlinePolicy, Role, User
 from iamtui.policy import (
     Caller,
     ContextEntry,
@@ -46,7 +51,10 @@ from iamtui.policy import (
     compile_policy,
     evaluate,
 )
+from iamtui.policy.evaluate import StatementMatch
+from iamtui.policy.simulation import session_context
 from iamtui.service.core import Principal, ServiceCore, View
+from iamtui.service.owners import PROTECTED_ROLE_PATHS
 from iamtui.service.principals import (
     PrincipalPolicies,
     groups_of,
@@ -56,15 +64,18 @@ from iamtui.service.principals import (
     user_policies,
 )
 from iamtui.service.simulation import principal_context
+from iamtui.service.sts import trust_decision
 from iamtui.service.tables import (
     ATTACHMENTS,
     GROUPS,
+    INLINE_POLICIES,
     INSTANCE_PROFILES,
     LOGIN_PROFILES,
     POLICIES,
     POLICY_VERSIONS,
     ROLES,
     USERS,
+    owner_key,
 )
 
 # What "every action on every resource" is tested with: the IAM and STS actions that hand
@@ -81,6 +92,35 @@ _ADMIN_DOCUMENT = ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Acti
                    '"Resource":"*"}]}')
 MAX_HOPS = 4  # principals on a chain, the start included
 MAX_PATHS = 16  # per principal, shortest first
+FIX_POLICY_NAME = "DenyPrivilegeEscalation"  # the inline policy that fixes add Deny statements to
+
+
+# Why a condition key of a step's deciding statements holds the value it was given.
+WHY_CARRIED = "carried by the request"  # iam:PolicyARN, iam:PassedToService, the time...
+WHY_PRINCIPAL = "the acting principal's own"  # aws:username, aws:PrincipalTag/x as tagged
+WHY_ATTACKER = "attacker-controlled"  # aws:RequestTag/x, aws:TagKeys: the request's input
+WHY_SELF_TAGGED = "attacker-controlled: it may tag itself"  # aws:PrincipalTag/x, retagged
+WHY_ABSENT = "absent: nobody can set it"  # MFA with access keys, a source IP, a VPC...
+# Keys whose value the attacker writes into its own request.
+ATTACKER_KEYS = frozenset({"aws:tagkeys", "aws:requestedregion", "sts:rolesessionname",
+                           "sts:sourceidentity", "sts:transitivetagkeys"})
+ATTACKER_KEY_PREFIXES = ("aws:requesttag/",)
+MAX_CONTEXT_TRIES = 16  # attacker-chosen contexts tried for one request
+
+
+@dataclass(frozen=True)
+class AssumedCondition:
+    """A context key a step's deciding statements read, its value and why it has it."""
+
+    key: str
+    why: str
+    values: tuple[str, ...] = ()
+
+    def to_aws(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"Key": self.key, "Why": self.why}
+        if self.values:
+            out["Values"] = list(self.values)
+        return out
 
 
 @dataclass(frozen=True)
@@ -94,6 +134,7 @@ class EscalationStep:
     statement_id: str | None = None
     assumed: tuple[str, ...] = ()  # request keys set as the request would carry them
     note: str = ""
+    conditions: tuple[AssumedCondition, ...] = ()  # what the deciding conditions read
 
     def to_aws(self) -> dict[str, Any]:
         out: dict[str, Any] = {"Action": self.action, "Resource": self.resource,
@@ -104,6 +145,8 @@ class EscalationStep:
             out["AssumedContext"] = list(self.assumed)
         if self.note:
             out["Note"] = self.note
+        if self.conditions:
+            out["AssumedConditions"] = [c.to_aws() for c in self.conditions]
         return out
 
 
@@ -130,6 +173,90 @@ class EscalationFinding:
     def to_aws(self) -> dict[str, Any]:
         return {"PrincipalArn": self.principal_arn, "IsAdmin": self.is_admin,
                 "Paths": [p.to_aws() for p in self.paths]}
+
+
+@dataclass(frozen=True)
+class ProposedFix:
+    """The change that breaks one path: a Deny statement for one step's action on its
+    resource, added to the acting principal's inline policy FIX_POLICY_NAME (created, or
+    kept with its statements). Only the acting principal loses that one permission: no
+    shared trust policy or managed policy changes. Proposed only once the analysis, run
+    again with the change applied in memory, no longer finds the path."""
+
+    principal_arn: str  # the finding's principal
+    path_index: int  # which of its paths (0-based, in the order listed)
+    breaks: EscalationStep  # the step the Deny takes away
+    owner_kind: str  # user or role: whose inline policy receives the statement
+    owner_name: str
+    statement: str  # the Deny statement, JSON
+    policy_document: str  # the whole inline policy after the change
+    policy_name: str = FIX_POLICY_NAME
+
+    @property
+    def operation(self) -> str:
+        """The IAM operation that applies the fix: PutUserPolicy or PutRolePolicy."""
+        return "PutUserPolicy" if self.owner_kind == "user" else "PutRolePolicy"
+
+    @property
+    def description(self) -> str:
+        """The change in words."""
+        return (f"Deny {self.breaks.action} on {self.breaks.resource} to {self.owner_kind} "
+                f"{self.owner_name} (inline policy {self.policy_name})")
+
+    def to_aws(self) -> dict[str, Any]:
+        owner = "UserName" if self.owner_kind == "user" else "RoleName"
+        return {"PrincipalArn": self.principal_arn, "PathIndex": self.path_index,
+                "Breaks": {"Action": self.breaks.action, "Resource": self.breaks.resource,
+                           "Via": self.breaks.via},
+                "Operation": self.operation,
+                "Parameters": {owner: self.owner_name, "PolicyName": self.policy_name,
+                               "PolicyDocument": self.policy_document},
+                "Description": self.description, "Verified": True}
+
+
+@dataclass(frozen=True)
+class EscalationReport:
+    """The findings, and (when asked for) a verified fix for each path that has one."""
+
+    findings: tuple[EscalationFinding, ...]
+    fixes: tuple[ProposedFix, ...] = ()
+
+    def fixes_for(self, principal_arn: str) -> list[ProposedFix]:
+        """The fixes proposed for one finding's paths, in path order."""
+        return [f for f in self.fixes if f.principal_arn == principal_arn]
+
+    def to_aws(self, *, with_fixes: bool = True) -> dict[str, Any]:
+        out: dict[str, Any] = {"Findings": [f.to_aws() for f in self.findings]}
+        if with_fixes:
+            out["ProposedFixes"] = [f.to_aws() for f in self.fixes]
+        return out
+
+
+def path_key(steps: Sequence[EscalationStep]) -> tuple[tuple[str, str, str], ...]:
+    """What makes two paths the same: each step's action, resource and acting principal."""
+    return tuple((s.action, s.resource, s.via) for s in steps)
+
+
+def deny_statement(step: EscalationStep) -> dict[str, Any]:
+    """The Deny statement that takes `step` away, with a Sid derived from it (applying the
+    same fix twice adds nothing)."""
+    digest = hashlib.sha256(f"{step.action}|{step.resource}".encode()).hexdigest()[:12]
+    return {"Sid": f"DenyEscalation{digest}", "Effect": "Deny", "Action": step.action,
+            "Resource": step.resource}
+
+
+def with_statement(document: str | None, statement: dict[str, Any]) -> str:
+    """An identity-based policy document: `document`'s statements (if any) and `statement`,
+    unless one with its Sid is there already. Compact: user inline policies share 2,048
+    characters."""
+    statements: list[Any] = []
+    if document:
+        given = json.loads(document).get("Statement", [])
+        statements = list(given) if isinstance(given, list) else [given]
+    if not any(isinstance(s, dict) and s.get("Sid") == statement["Sid"] for s in statements):
+        statements.append(statement)
+    return json.dumps({"Version": "2012-10-17", "Statement": statements},
+                      separators=(",", ":"))
 
 
 @dataclass(frozen=True)
@@ -206,17 +333,19 @@ class Hop:
 class EscalationAnalysis:
     """The analysis over one snapshot of the store (see the module's docstring)."""
 
-    def __init__(self, view: View, account_id: str) -> None:
+    def __init__(self, view: View, account_id: str, now: datetime | None = None) -> None:
         self.view, self.account_id = view, account_id
+        # what every signed request carries: the time, TLS (the AWS CLI's and SDKs' way)
+        sent = session_context(now or datetime.now(UTC))
         self.actors: dict[str, Actor] = {}
         for user in USERS.all(view):
             self.actors[user.arn] = Actor("user", user.user_name, user.arn, user,
                                           user_policies(view, user),
-                                          principal_context(user, account_id))
+                                          [*principal_context(user, account_id), *sent])
         for role in ROLES.all(view):
             self.actors[role.arn] = Actor("role", role.role_name, role.arn, role,
                                           role_policies(view, role),
-                                          principal_context(role, account_id))
+                                          [*principal_context(role, account_id), *sent])
         self._admin_input = PolicyInput(compile_policy(_ADMIN_DOCUMENT), "AdministratorAccess",
                                         PolicySourceType.AWS_MANAGED)
         self._admin_memo: dict[str, bool] = {}
@@ -227,6 +356,8 @@ class EscalationAnalysis:
         self._may: dict[tuple[str, str], bool] = {}
         self._group_policies: dict[str, list[PolicyInput]] = {}
         self._trusted: dict[str, dict[str, bool]] = {}
+        self._choices: dict[tuple[str, str, str], list[list[ContextEntry]]] = {}
+        self._self_tags: dict[tuple[str, str, str], str | None] = {}
 
     # ------------------------------------------------------------------ the engine's word
 
@@ -266,13 +397,31 @@ class EscalationAnalysis:
 
     def _step(self, actor: Actor, action: str, resource: str,
               carried: Sequence[ContextEntry] = (), *,
-              resource_policy: PolicyInput | None = None, note: str = "") -> EscalationStep | None:
-        """The step when the engine allows it, with the statement that allowed it."""
+              resource_policy: PolicyInput | None = None, role: Role | None = None,
+              note: str = "") -> EscalationStep | None:
+        """The step when the engine allows it, with the statement that allowed it and the
+        condition keys its deciding statements read. The request carries `carried`, the
+        resource's tags (a user or role of the store) and the time; when that is not
+        allowed, the attacker may write request tags (and, when allowed to tag itself,
+        its own principal tags) as the allowing statements' conditions ask: each such
+        context is one more request to the engine, and the step says what it chose.
+        For sts:AssumeRole (`role`), the role's trust policy must also allow on its own,
+        as AssumeRole decides (IAM User Guide, "Policy evaluation logic")."""
         if not self._may_allow(actor, action) and resource_policy is None:
             return None
-        result = self.request(actor, action, resource, carried, resource_policy)
-        if result.decision != Decision.ALLOWED:
-            return None
+        sent = [*carried, *self._resource_tags(resource)]
+        chosen: list[ContextEntry] = []
+        decided = self._decide(actor, action, resource, sent, resource_policy, role)
+        if decided is None:
+            for choice in self._attacker_choices(actor, action, resource_policy):
+                decided = self._decide(actor, action, resource, [*sent, *choice],
+                                       resource_policy, role)
+                if decided is not None:
+                    chosen = choice
+                    break
+            else:
+                return None
+        result, trusted = decided
         allow = next((m for m in result.matched if m.statement.statement.effect == "Allow"),
                      None)
         statement = allow.statement.statement if allow is not None else None
@@ -280,7 +429,143 @@ class EscalationAnalysis:
             action, resource, actor.arn,
             allow.source.source_id if allow is not None else None,
             (statement.sid or f"#{statement.index + 1}") if statement is not None else None,
-            tuple(f"{e.key}={','.join(e.values)}" for e in carried), note)
+            tuple(f"{e.key}={','.join(e.values)}" for e in carried), note,
+            self._assumed(actor, (*result.matched, *trusted), sent, chosen))
+
+    def _decide(self, actor: Actor, action: str, resource: str,
+                sent: Sequence[ContextEntry], resource_policy: PolicyInput | None,
+                role: Role | None) -> tuple[EvalResult, tuple[StatementMatch, ...]] | None:
+        """The allowing decision and, for a role, its trust policy's own allowing
+        statements; None when either refuses."""
+        result = self.request(actor, action, resource, sent, resource_policy)
+        if result.decision != Decision.ALLOWED:
+            return None
+        if role is None:
+            return result, ()
+        trust = trust_decision(role, action, actor.arn,
+                               RequestContext([*actor.context, *sent]))
+        return (result, trust.matched) if trust.decision == Decision.ALLOWED else None
+
+    def _resource_tags(self, resource: str) -> list[ContextEntry]:
+        """aws:ResourceTag/* and iam:ResourceTag/* of a user or role the request names."""
+        target = self.actors.get(resource)
+        if target is None or not target.record.tags:
+            return []
+        return [ContextEntry(f"{prefix}:ResourceTag/{t.key}", (t.value,))
+                for t in target.record.tags for prefix in ("aws", "iam")]
+
+    def _attacker_choices(self, actor: Actor, action: str,
+                          resource_policy: PolicyInput | None) -> list[list[ContextEntry]]:
+        """Contexts the attacker can send to satisfy an Allow's conditions (memoized): for
+        each allowing statement of each layer that covers the action, its keys the
+        attacker sets (ATTACKER_KEYS, aws:RequestTag/*, and aws:PrincipalTag/* when it
+        may tag itself), given the values the condition names; a layer's choice is
+        combined with the other layers' (identity, boundary, trust policy)."""
+        key = (actor.arn, action, resource_policy.source_id if resource_policy else "")
+        found = self._choices.get(key)
+        if found is not None:
+            return found
+        action_lower = action.lower()
+        layers = [actor.policies.identity, actor.policies.boundaries]
+        if resource_policy is not None:
+            layers.append(PolicySet((resource_policy,)))
+        per_layer: list[list[dict[str, ContextEntry]]] = []
+        for layer in layers:
+            options: list[dict[str, ContextEntry]] = []
+            for _, st in layer.for_action(action_lower)[0]:
+                if st.is_deny or not st.conditions:
+                    continue
+                option = {}
+                for condition in st.conditions:
+                    entry = self._attacker_entry(actor, condition)
+                    if entry is not None:
+                        option[condition.key_lower] = entry
+                if option and option not in options:
+                    options.append(option)
+            per_layer.append(options)
+        choices: list[list[ContextEntry]] = []
+        combined: list[dict[str, ContextEntry]] = [{}]
+        for options in per_layer:
+            if options:
+                combined = [{**c, **o} for c in combined for o in options][:MAX_CONTEXT_TRIES]
+        choices = [list(c.values()) for c in combined if c]
+        self._choices[key] = choices
+        return choices
+
+    def _attacker_entry(self, actor: Actor, condition: Any) -> ContextEntry | None:
+        """The value the attacker gives a condition's key, if it can set the key: one the
+        condition names (a name it does not, for a negated operator; any, for Null false)."""
+        lower = condition.key_lower
+        spec = condition.spec
+        if spec.family == "null":
+            values: tuple[str, ...] = ("iamtui",) if condition.when_present else ()
+        elif spec.negated:
+            values = ("iamtui-other",)
+        elif spec.qualifier is not None:
+            values = condition.values
+        else:
+            values = condition.values[:1]
+        if not values:
+            return None
+        list_type = "stringList" if spec.qualifier is not None else "string"
+        if lower in ATTACKER_KEYS or lower.startswith(ATTACKER_KEY_PREFIXES):
+            return ContextEntry(condition.key, values, list_type)
+        if lower.startswith("aws:principaltag/") and self._self_tag_statement(
+                actor, condition.key.split("/", 1)[1], values[0]) is not None:
+            return ContextEntry(condition.key, values[:1])
+        return None
+
+    def _self_tag_statement(self, actor: Actor, tag_key: str, value: str) -> str | None:
+        """The statement (policy id and Sid) allowing `actor` to tag itself `tag_key` =
+        `value` (iam:TagUser or iam:TagRole on its own ARN), or None (memoized)."""
+        key = (actor.arn, tag_key, value)
+        if key in self._self_tags:
+            return self._self_tags[key]
+        action = "iam:TagUser" if actor.kind == "user" else "iam:TagRole"
+        found = None
+        if self._may_allow(actor, action):
+            result = self.request(actor, action, actor.arn, [
+                _entry(f"aws:RequestTag/{tag_key}", value),
+                ContextEntry("aws:TagKeys", (tag_key,), "stringList"),
+                *self._resource_tags(actor.arn)])
+            if result.decision == Decision.ALLOWED:
+                allow = next(m for m in result.matched if not m.statement.is_deny)
+                st = allow.statement.statement
+                found = f"{action} by {allow.source.source_id} {st.sid or f'#{st.index + 1}'}"
+        self._self_tags[key] = found
+        return found
+
+    def _assumed(self, actor: Actor, matched: Sequence[StatementMatch],
+                 sent: Sequence[ContextEntry],
+                 chosen: Sequence[ContextEntry]) -> tuple[AssumedCondition, ...]:
+        """Each context key the allowing statements' conditions read, with its value and
+        why it holds it (the WHY_* words)."""
+        keys = dict.fromkeys(c.key for m in matched for c in m.statement.conditions)
+        if not keys:
+            return ()
+        given = {e.key.lower(): e for e in actor.context}
+        given.update((e.key.lower(), e) for e in sent)
+        mine = {e.key.lower() for e in chosen}
+        given.update((e.key.lower(), e) for e in chosen)
+        out = []
+        for key in keys:
+            lower = key.lower()
+            entry = given.get(lower)
+            if entry is None:
+                out.append(AssumedCondition(key, WHY_ABSENT))
+                continue
+            if lower in mine:
+                why = WHY_ATTACKER
+                if lower.startswith("aws:principaltag/"):
+                    how = self._self_tag_statement(actor, key.split("/", 1)[1],
+                                                   entry.values[0])
+                    why = f"{WHY_SELF_TAGGED} ({how})"
+            elif lower.startswith(("aws:principal", "aws:userid", "aws:username")):
+                why = WHY_PRINCIPAL
+            else:
+                why = WHY_CARRIED
+            out.append(AssumedCondition(key, why, entry.values))
+        return tuple(out)
 
     def _may_allow(self, actor: Actor, action: str) -> bool:
         """Cheap filter: does any identity statement's Action cover `action` with Allow?"""
@@ -410,7 +695,8 @@ class EscalationAnalysis:
         role = target.record
         assert isinstance(role, Role)
         trust = trust_policy_input(role)
-        step = self._step(actor, "sts:AssumeRole", role.arn, resource_policy=trust) \
+        step = self._step(actor, "sts:AssumeRole", role.arn, resource_policy=trust,
+                          role=role) \
             if self._trust_may_name(actor, role) else None
         if step is not None:
             yield [step], None
@@ -519,7 +805,7 @@ class EscalationAnalysis:
                     if hop.target.arn in reached:
                         continue
                     path, needs = steps + hop.steps, existing or hop.needs
-                    target = hop.target
+                    target = self.actors[hop.target.arn]  # hops may be shared with a derived
                     if self.is_admin(target):
                         add(path, needs)
                         continue  # an administrator needs no further hop
@@ -560,23 +846,118 @@ class EscalationAnalysis:
         return out
 
 
+    # ------------------------------------------------------------------ fixes
+
+    def with_inline_policy(self, arn: str, policy_name: str,
+                           document: str) -> EscalationAnalysis:
+        """This analysis as it would be once principal `arn`'s inline policy `policy_name`
+        holds `document`: in memory, the store untouched. What does not depend on that
+        principal's policies (every other principal's hops and grants) is kept."""
+        actor = self.actors[arn]
+        source = PolicySourceType(actor.kind)
+        identity = [PolicyInput(compile_policy(document), policy_name, source)] + [
+            p for p in actor.policies.identity.inputs
+            if not (p.source_type == source and
+                    p.source_id.casefold() == policy_name.casefold())]
+        derived = copy.copy(self)
+        derived.actors = {**self.actors, arn: replace(actor, policies=PrincipalPolicies(
+            PolicySet(identity), actor.policies.boundaries))}
+        derived._admin_memo = {k: v for k, v in self._admin_memo.items() if k != arn}
+        derived._admin_with_memo = {k: v for k, v in self._admin_with_memo.items()
+                                    if k[0] != arn}
+        derived._hops = {k: v for k, v in self._hops.items() if k != arn}
+        derived._self_grants = {k: v for k, v in self._self_grants.items() if k != arn}
+        derived._start_grants = {k: v for k, v in self._start_grants.items() if arn not in k}
+        derived._may = {k: v for k, v in self._may.items() if k[0] != arn}
+        derived._choices = {k: v for k, v in self._choices.items() if k[0] != arn}
+        derived._self_tags = {k: v for k, v in self._self_tags.items() if k[0] != arn}
+        return derived
+
+    def fix_for(self, principal_arn: str, path: EscalationPath,
+                path_index: int = 0) -> ProposedFix | None:
+        """The least disruptive change that breaks `path`: a Deny for one of its steps,
+        added to the principal making it, preferring a step `principal_arn` makes itself
+        (nobody else loses anything) on a named resource (rather than "*"). Each candidate
+        is checked by running the analysis again with it: the first after which the path
+        is gone is proposed; None when none is (the step's principal cannot take an inline
+        policy: a service-linked role)."""
+        key = path_key(path.steps)
+        seen: set[tuple[str, str, str]] = set()
+        for step in sorted(path.steps, key=lambda s: (s.via != principal_arn,
+                                                      s.resource == "*")):
+            actor = self.actors.get(step.via)
+            if step.statement_id is None or actor is None or (step.action, step.resource,
+                                                             step.via) in seen:
+                continue  # a step no statement decided (the rewritten trust policy's)
+            seen.add((step.action, step.resource, step.via))
+            if isinstance(actor.record, Role) and actor.record.path.startswith(
+                    PROTECTED_ROLE_PATHS):
+                continue
+            statement = deny_statement(step)
+            existing = INLINE_POLICIES.get(
+                self.view, f"{owner_key(actor.kind, actor.name)}#{FIX_POLICY_NAME.casefold()}")
+            document = with_statement(existing.document if existing else None, statement)
+            derived = self.with_inline_policy(actor.arn, FIX_POLICY_NAME, document)
+            if all(path_key(p.steps) != key
+                   for p in derived.paths_for(derived.actors[principal_arn])):
+                return ProposedFix(principal_arn, path_index, step, actor.kind, actor.name,
+                                   json.dumps(statement, separators=(",", ":")), document)
+        return None
+
+    def propose_fixes(self, findings: Sequence[EscalationFinding]) -> list[ProposedFix]:
+        """A verified fix (see `fix_for`) for each path of each finding that has one."""
+        fixes: list[ProposedFix] = []
+        for finding in findings:
+            for index, path in enumerate(finding.paths):
+                fix = self.fix_for(finding.principal_arn, path, index)
+                if fix is not None:
+                    fixes.append(fix)
+        return fixes
+
+
 def _entry(key: str, value: str) -> ContextEntry:
     return ContextEntry(key, (value,), "string")
 
 
 class EscalationOperations(ServiceCore):
-    """find-privilege-escalation."""
+    """find-privilege-escalation, and applying a proposed fix."""
 
     def find_privilege_escalation(self, caller: Principal,
                                   principal_arns: Sequence[str] = ()) -> list[EscalationFinding]:
         """Every user and role that is, or can make itself, an administrator, with each
         path. Reads every policy of the account: authorized as
         iam:GetAccountAuthorizationDetails on "*"."""
+        return list(self.analyse_privilege_escalation(caller, principal_arns).findings)
+
+    def analyse_privilege_escalation(self, caller: Principal,
+                                     principal_arns: Sequence[str] = (), *,
+                                     propose_fixes: bool = False) -> EscalationReport:
+        """find_privilege_escalation's findings and, with `propose_fixes`, a verified fix
+        for each path (ProposedFix). Authorized as iam:GetAccountAuthorizationDetails."""
         view = self._read(caller, "GetAccountAuthorizationDetails", "*",
                           params={"principalArns": list(principal_arns),
                                   "privilegeEscalation": True})
-        return EscalationAnalysis(view, self.account_id).findings(principal_arns)
+        analysis = EscalationAnalysis(view, self.account_id, self.clock())
+        findings = analysis.findings(principal_arns)
+        fixes = analysis.propose_fixes(findings) if propose_fixes else []
+        return EscalationReport(tuple(findings), tuple(fixes))
+
+    def apply_escalation_fix(self, caller: Principal, fix: ProposedFix) -> InlinePolicy:
+        """Apply a proposed fix as the ordinary requests it is: GetUserPolicy (or
+        GetRolePolicy) to read the inline policy FIX_POLICY_NAME as it is now, then
+        PutUserPolicy (PutRolePolicy) with the fix's Deny statement added to it; each
+        authorized and audited as if made by hand (AccessDenied, LimitExceeded for the
+        inline policy quota, UnmodifiableEntity... as those operations answer)."""
+        try:
+            current: str | None = self.get_owner_policy(  # type: ignore[attr-defined]
+                caller, fix.owner_kind, fix.owner_name, fix.policy_name).document
+        except NoSuchEntity:
+            current = None  # the first fix for this principal creates the policy
+        document = with_statement(current, json.loads(fix.statement))
+        return self.put_owner_policy(  # type: ignore[attr-defined]
+            caller, fix.owner_kind, fix.owner_name, fix.policy_name, document)
 
 
-__all__ = ["ADMIN_PROBES", "SERVICE_EDGES", "EscalationAnalysis", "EscalationFinding",
-           "EscalationOperations", "EscalationPath", "EscalationStep"]
+__all__ = ["ADMIN_PROBES", "FIX_POLICY_NAME", "SERVICE_EDGES", "EscalationAnalysis",
+           "EscalationFinding", "EscalationOperations", "EscalationPath", "EscalationReport",
+           "EscalationStep", "ProposedFix", "deny_statement", "path_key", "with_statement"]

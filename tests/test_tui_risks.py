@@ -20,10 +20,11 @@ from typing import Any
 import pytest
 from helpers import ACCOUNT_ID, ROOT_PASSWORD, FakeClock
 from textual.pilot import Pilot
-from textual.widgets import Static
+from textual.widgets import Static, TextArea
 from tui_helpers import new_store, pin_store_folder, settle, sign_in
 
 from iamtui.app import IamApp
+from iamtui.screens.modals import ConfirmModal
 from iamtui.screens.policy_detail import PolicyDetailScreen
 from iamtui.screens.policy_editor import PolicyEditorScreen
 from iamtui.screens.risks import RisksSection
@@ -31,7 +32,12 @@ from iamtui.screens.role_detail import RoleDetailScreen
 from iamtui.screens.user_detail import UserDetailScreen
 from iamtui.screens.widgets.escalation import EscalationTree, EscalationView
 from iamtui.service import IamService
-from iamtui.service.escalation import EscalationFinding, EscalationPath, EscalationStep
+from iamtui.service.escalation import (
+    FIX_POLICY_NAME,
+    EscalationFinding,
+    EscalationPath,
+    EscalationStep,
+)
 
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
 SELF_SERVICE = f"arn:aws:iam::{ACCOUNT_ID}:policy/SelfService"
@@ -77,6 +83,23 @@ def seed(service: IamService) -> None:
 def app(tmp_path: Path) -> IamApp:
     store = new_store(tmp_path)
     seed(store)
+    store.close()
+    return IamApp(tmp_path / "db.json", keys_dir=tmp_path / "keys")
+
+
+PASSWORD = "Us3r!Passw0rd#x"
+
+
+def app_with_user(tmp_path: Path, user: str, *statements: dict[str, Any]) -> IamApp:
+    """The seeded store where `user` (created with `statements` in an inline policy,
+    unless seeded) signs in with PASSWORD."""
+    store = new_store(tmp_path)
+    seed(store)
+    root = store.root_principal()
+    if statements:
+        store.create_user(root, user)
+        store.put_user_policy(root, user, "granted", doc(*statements))
+    store.create_login_profile(root, user, PASSWORD, password_reset_required=False)
     store.close()
     return IamApp(tmp_path / "db.json", keys_dir=tmp_path / "keys")
 
@@ -248,15 +271,9 @@ async def test_a_principal_not_allowed_to_read_every_policy_is_told_so(
         tmp_path: Path) -> None:
     """The analysis reads every policy: iam:GetAccountAuthorizationDetails, refused to a
     user without it (AccessDenied, shown; the section says what is missing)."""
-    store = new_store(tmp_path)
-    seed(store)
-    root = store.root_principal()
-    store.create_login_profile(root, "reader", "Read3r!Passw0rd#",
-                               password_reset_required=False)
-    store.close()
-    app = IamApp(tmp_path / "db.json", keys_dir=tmp_path / "keys")
+    app = app_with_user(tmp_path, "reader")
     async with app.run_test(size=(120, 36)) as pilot:
-        await sign_in(pilot, "reader", "Read3r!Passw0rd#")
+        await sign_in(pilot, "reader", PASSWORD)
         await pilot.press("9")
         section = app.screen.query_one(RisksSection)
         await wait_until(pilot, lambda: section.loaded_revision is not None)
@@ -289,3 +306,77 @@ def test_risks_at_80x24(snap_app: IamApp, snap_compare: Any) -> None:
         await settle(pilot)
 
     assert snap_compare(snap_app, terminal_size=(80, 24), run_before=risks)
+
+
+# ---------------------------------------------------------------------------- the fix
+
+
+async def propose_fix_for_mallory(pilot: Pilot) -> ConfirmModal:
+    """On mallory's step, f: the confirmation showing the proposed policy."""
+    section = await show_risks(pilot)
+    await expand(pilot, section.paths_tree, "mallory")
+    await pilot.press("down", "down")
+    assert isinstance(section.paths_tree.current, EscalationStep)
+    await pilot.press("f")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmModal))
+    return pilot.app.screen  # type: ignore[return-value]
+
+
+async def test_f_proposes_a_deny_shows_it_and_applies_it(app: IamApp, tmp_path: Path) -> None:
+    """The fix of privesc1 denies mallory iam:CreatePolicyVersion on SelfService, in her
+    inline policy DenyPrivilegeEscalation (PutUserPolicy, audited); her path is gone."""
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(pilot)
+        modal = await propose_fix_for_mallory(pilot)
+        proposed = json.loads(modal.query_one(".dialog-document", TextArea).text)
+        assert proposed["Statement"] == [{
+            "Sid": proposed["Statement"][0]["Sid"], "Effect": "Deny",
+            "Action": "iam:CreatePolicyVersion", "Resource": SELF_SERVICE}]
+        assert "PutUserPolicy" in str(modal.query_one(".dialog-title", Static).render())
+        await pilot.click("#confirm")
+        section = app.screen.query_one(RisksSection)
+        await wait_until(pilot, lambda: section.findings is not None and not any(
+            "mallory" in line for line in top_level(section)))
+    other = IamService.open(tmp_path / "db.json", keys_dir=tmp_path / "keys")
+    try:
+        root = other.root_principal()
+        written = other.get_owner_policy(root, "user", "mallory", FIX_POLICY_NAME)
+        assert json.loads(written.document)["Statement"] == proposed["Statement"]
+        events = [e["EventName"] for e in other.lookup_events(root, max_results=20)]
+        assert "PutUserPolicy" in events
+    finally:
+        other.close()
+
+
+async def test_the_fix_is_refused_to_who_may_read_but_not_write(tmp_path: Path) -> None:
+    """auditor may read every policy (iam:GetAccountAuthorizationDetails, Get*, List*)
+    but not PutUserPolicy: the fix is proposed, and applying it is refused (AccessDenied,
+    shown), nothing written."""
+    app = app_with_user(tmp_path, "auditor", {
+        "Effect": "Allow", "Action": ["iam:GetAccountAuthorizationDetails", "iam:Get*",
+                                      "iam:List*"], "Resource": "*"})
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(pilot, "auditor", PASSWORD)
+        await propose_fix_for_mallory(pilot)
+        await pilot.click("#confirm")
+        await wait_until(pilot, lambda: any(
+            n.title == "Access denied" for n in app._notifications))
+        assert not isinstance(app.screen, ConfirmModal)
+    other = IamService.open(tmp_path / "db.json", keys_dir=tmp_path / "keys")
+    try:
+        assert FIX_POLICY_NAME not in other.list_owner_policies(
+            other.root_principal(), "user", "mallory")
+    finally:
+        other.close()
+
+
+def test_fix_confirmation_at_80x24(snap_app: IamApp, snap_compare: Any) -> None:
+    """The proposed inline policy, whole, above the buttons."""
+    async def confirmation(pilot: Pilot) -> None:
+        for key in ("ctrl+r", *ROOT_PASSWORD, "enter"):
+            await pilot.press(key)
+        await settle(pilot)
+        await propose_fix_for_mallory(pilot)
+        await settle(pilot)
+
+    assert snap_compare(snap_app, terminal_size=(80, 24), run_before=confirmation)

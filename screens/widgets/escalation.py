@@ -25,12 +25,20 @@ from textual.widgets import LoadingIndicator, Static, TabPane, Tree
 from textual.widgets.tree import TreeNode
 
 from iamtui.errors import IamError
+from iamtui.screens.modals import ConfirmModal
 from iamtui.screens.navigation import OpenEntity
-from iamtui.screens.ops import report_error
+from iamtui.screens.ops import Failed, report_error, run_op
 from iamtui.screens.session import session_of, signed_in
 from iamtui.screens.widgets.access_advisor import entity_arn
-from iamtui.screens.widgets.permissions import edit_inline_policy
-from iamtui.service.escalation import EscalationFinding, EscalationPath, EscalationStep
+from iamtui.screens.widgets.permissions import edit_inline_policy, pretty
+from iamtui.service.escalation import (
+    EscalationFinding,
+    EscalationPath,
+    EscalationReport,
+    EscalationStep,
+    ProposedFix,
+    path_key,
+)
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode
@@ -109,6 +117,9 @@ def step_details(step: EscalationStep) -> Text:
     extras = [step.note] if step.note else []
     if step.assumed:
         extras.append("the request carries " + ", ".join(step.assumed))
+    for condition in step.conditions:  # what the allowing statements' conditions read
+        value = f" = {', '.join(condition.values)}" if condition.values else ""
+        extras.append(f"{condition.key}{value} ({condition.why})")
     if extras:
         text.append("\n" + " · ".join(extras), style="dim")
     return text
@@ -237,6 +248,7 @@ class EscalationView(Vertical):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "refresh", "Refresh", id="escalation.refresh"),
         Binding("o", "open_principal", "Open principal", id="escalation.open_principal"),
+        Binding("f", "apply_fix", "Fix path", id="escalation.apply_fix"),
     ]
 
     def __init__(self, subject: Subject | None = None, *,
@@ -426,14 +438,82 @@ class EscalationView(Vertical):
         if action == "open_principal":  # on its own page, the principal is open already
             return self.subject is None and self.is_mounted and \
                 self._principal_under_cursor() is not None
+        if action == "apply_fix":  # on a path or one of its steps
+            return self.is_mounted and self._path_under_cursor() is not None
         return True
 
-    def _principal_under_cursor(self) -> Subject | None:
+    def _under_cursor(self, kind: type[Any]) -> Any:
+        """The cursor's node or the nearest above it holding a `kind`, or None."""
         node = self.paths_tree.cursor_node
-        while node is not None and not isinstance(node.data, EscalationFinding):
+        while node is not None and not isinstance(node.data, kind):
             node = node.parent
-        return None if node is None or node.data is None else \
-            principal_of(node.data.principal_arn)  # type: ignore[union-attr]
+        return None if node is None else node.data
+
+    def _principal_under_cursor(self) -> Subject | None:
+        finding = self._under_cursor(EscalationFinding)
+        return None if finding is None else principal_of(finding.principal_arn)
+
+    def _path_under_cursor(self) -> tuple[str, EscalationPath] | None:
+        """The path under the cursor and whose it is (the tab's subject has no node)."""
+        path = self._under_cursor(EscalationPath)
+        if path is None:
+            return None
+        finding = self._under_cursor(EscalationFinding)
+        if finding is None:  # the tab: every path is its subject's
+            finding = next((f for f in self.findings or () if path in f.paths), None)
+        return None if finding is None else (finding.principal_arn, path)
+
+    def action_apply_fix(self) -> None:
+        """f: propose the smallest change that breaks the path under the cursor (verified
+        by the analysis run again with it), show the policy it writes, apply it on a yes."""
+        chosen = self._path_under_cursor()
+        if chosen is None:
+            return
+        self.query_one(".escalation-status", Static).update(
+            "Looking for the change that breaks this path…")
+        self.query_one(LoadingIndicator).display = True
+        self._propose(session_of(self), *chosen)
+
+    @work(thread=True, group="escalation-fix")
+    def _propose(self, session: Any, principal_arn: str, path: EscalationPath) -> None:
+        service, principal = session
+        try:
+            report = service.analyse_privilege_escalation(principal, [principal_arn],
+                                                          propose_fixes=True)
+        except IamError as error:
+            self.app.call_from_thread(self._proposed, None, error)
+            return
+        self.app.call_from_thread(self._proposed, fix_for_path(report, principal_arn, path),
+                                  None)
+
+    def _proposed(self, fix: ProposedFix | None, error: IamError | None) -> None:
+        if not self.is_attached:
+            return
+        self.query_one(LoadingIndicator).display = self._analysing
+        if self.findings is not None:
+            self.query_one(".escalation-status", Static).update(self.summary(self.findings))
+        if error is not None:
+            report_error(self, error)
+            return
+        if fix is None:
+            self.notify("No single Deny statement breaks this path any more (the store "
+                        "changed, or the path is gone): press r to run the analysis again.",
+                        severity="warning", markup=False)
+            return
+        service, principal = session_of(self)
+
+        def apply(yes: bool | None) -> None:
+            if yes and not isinstance(run_op(
+                    self, service.apply_escalation_fix, principal, fix,
+                    success=f"Applied: {fix.description}"), Failed):
+                self.action_refresh()
+
+        self.app.push_screen(ConfirmModal(
+            f"Break this path? {fix.operation} {fix.policy_name} of {fix.owner_kind} "
+            f"{fix.owner_name}, denying {fix.breaks.action} on "
+            f"{short_arn(fix.breaks.resource)}; the analysis run again with it finds the "
+            "path no more.",
+            confirm="Apply fix", document=pretty(fix.policy_document)), apply)
 
     def action_open_principal(self) -> None:
         """o: the page of the user or role under the cursor."""
@@ -441,6 +521,19 @@ class EscalationView(Vertical):
         if who is not None:
             self.post_message(OpenEntity(who[0], who[1], trail=self.trail,
                                          on_close=self.reload_if_changed))
+
+
+def fix_for_path(report: EscalationReport, principal_arn: str,
+                 path: EscalationPath) -> ProposedFix | None:
+    """The fix the report proposes for `path` of `principal_arn`, matched by its steps
+    (the report's own path order may differ from the one shown, if the store changed)."""
+    finding = next((f for f in report.findings if f.principal_arn == principal_arn), None)
+    if finding is None:
+        return None
+    wanted = path_key(path.steps)
+    return next((fix for fix in report.fixes_for(principal_arn)
+                 if fix.path_index < len(finding.paths)
+                 and path_key(finding.paths[fix.path_index].steps) == wanted), None)
 
 
 def _finding_order(finding: EscalationFinding) -> tuple[bool, bool, str]:

@@ -419,7 +419,8 @@ class EscalationView(Vertical):
         elif isinstance(data, EscalationPath):
             text = Text("A path: its steps, each allowed by the statement named. "
                         + (f"It depends on {data.requires_existing_resource}, which the "
-                           "store cannot see." if data.requires_existing_resource else ""))
+                           "store cannot see. " if data.requires_existing_resource else "")
+                        + "f: the change that breaks it.")
         elif isinstance(data, EscalationFinding):
             text = Text(data.principal_arn + ("\nIs an administrator." if data.is_admin else
                                               "\nenter: its paths · o: open it"))

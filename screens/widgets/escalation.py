@@ -307,7 +307,7 @@ class EscalationView(Vertical):
         self.query_one(LoadingIndicator).display = True
         status = "Analysing every user and role…" if self.subject is None else "Analysing…"
         if self.findings is not None:
-            status = "The store changed: analysing again…"
+            status = "Analysing again…"
         self.query_one(".escalation-status", Static).update(status)
         self._analyse(session_of(self))
 

@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 from helpers import ACCOUNT_ID
+from hypothesis import given
+from hypothesis import strategies as st
 
 from iamtui.errors import AccessDenied
 from iamtui.service import IamService, Principal
@@ -354,3 +356,41 @@ def test_a_trust_policy_that_does_not_name_the_caller_stops_assume_role(
     admin_role(service, root, "box", {"Service": "ec2.amazonaws.com"})
     who = user_with(service, root, "u", allow("sts:AssumeRole", "*"))
     assert finding(service, root, who) is None
+
+
+def test_a_deny_on_one_administrator_leaves_the_others(service: IamService,
+                                                       root: Principal) -> None:
+    """"Policy evaluation logic": CreateAccessKey allowed on every user, denied on one
+    administrator by ARN, and a NotResource allow that leaves out another: only the third
+    administrator is reachable."""
+    bosses = [admin_user(service, root, name) for name in ("b1", "b2", "b3")]
+    who = user_with(service, root, "u", allow("iam:CreateAccessKey"),
+                    {"Effect": "Deny", "Action": "iam:CreateAccessKey", "Resource": bosses[0]})
+    result = finding(service, root, who)
+    assert result is not None
+    assert [p.steps[0].resource for p in result.paths] == bosses[1:]
+    other = user_with(service, root, "v", {"Effect": "Allow", "Action": "iam:CreateAccessKey",
+                                           "NotResource": bosses[:2]})
+    result = finding(service, root, other)
+    assert result is not None  # b3 itself, or through u (who reaches b2 and b3)
+    assert [[s.resource for s in p.steps] for p in result.paths] == [
+        [bosses[2]], [who, bosses[1]], [who, bosses[2]]]
+
+
+@given(st.lists(st.tuples(st.integers(1, 5), st.booleans(), st.integers(0, 40)),
+                max_size=80))
+def test_the_kept_paths_are_the_first_of_all_sorted(adds: list[tuple[int, bool, int]]) -> None:
+    """paths_for keeps MAX_PATHS paths as it goes (and skips work for paths that could not
+    be among them): what it keeps is what sorting every distinct path and cutting gives."""
+    from iamtui.service.escalation import MAX_PATHS, EscalationPath, EscalationStep, _BestPaths
+
+    best, everything = _BestPaths(), {}
+    for steps, needs, tag in adds:
+        path = tuple(EscalationStep("iam:CreateAccessKey", f"r{tag}-{i}", "v")
+                     for i in range(steps))
+        best.add(path, "an instance" if needs else None)
+        everything.setdefault(path, EscalationPath(path, "an instance" if needs else None))
+    expected = sorted(everything.values(), key=lambda p: (
+        len(p.steps), p.requires_existing_resource is not None))[:MAX_PATHS]
+    assert best.paths() == expected
+    assert best.seen == len(everything)

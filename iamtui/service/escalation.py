@@ -24,20 +24,33 @@ aws:PrincipalArn, its tags...) plus what the request itself would carry
 assumptions. A condition on a key nobody sets (MFA for an attacker with access keys, a
 source IP) is not satisfied. Hops that need a resource the store cannot see (a Lambda
 function, an EC2 instance) are reported as depending on it.
+
+Each path can be broken by a Deny of one of its steps added to the principal making it
+(ProposedFix), proposed once the analysis, run again with it in memory, no longer finds
+the path; apply_escalation_fix applies it as the ordinary Get/Put{User,Role}Policy requests.
+
+It scales by asking the engine fewer, never different, questions: ARNs that no statement
+covering an action names specifically meet the same statements, so one decision holds for
+all of them; hops are found as the search reads them, and a search stops once its
+MAX_PATHS paths can no longer change.
 """
 
 from __future__ import annotations
 
+import bisect
 import copy
+import functools
 import hashlib
+import heapq
 import json
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from iamtui.errors import NoSuchEntity
-from iamtui.model import Group, InlinePolicy, Role, User
+from iamtui.model import Group, InlinePolicy, PolicyVersion, Role, User
 from iamtui.policy import (
     Caller,
     ContextEntry,
@@ -52,7 +65,9 @@ from iamtui.policy import (
     evaluate,
 )
 from iamtui.policy.evaluate import StatementMatch
+from iamtui.policy.patterns import WildcardSet
 from iamtui.policy.simulation import session_context
+from iamtui.policy.variables import tokenize, variables_in
 from iamtui.service.core import Principal, ServiceCore, View
 from iamtui.service.owners import PROTECTED_ROLE_PATHS
 from iamtui.service.principals import (
@@ -81,11 +96,12 @@ from iamtui.service.tables import (
 # What "every action on every resource" is tested with: the IAM and STS actions that hand
 # out power, code execution, data, and actions no policy names one by one.
 ADMIN_PROBES = (
+    "account:CloseAccount", "organizations:LeaveOrganization",  # rarely allowed: first
     "iam:CreateUser", "iam:AttachUserPolicy", "iam:PutRolePolicy", "iam:CreateAccessKey",
     "iam:CreatePolicyVersion", "iam:UpdateAssumeRolePolicy", "iam:PassRole",
     "sts:AssumeRole", "ec2:RunInstances", "lambda:CreateFunction", "s3:GetObject",
     "s3:PutBucketPolicy", "kms:Decrypt", "secretsmanager:GetSecretValue",
-    "dynamodb:DeleteTable", "organizations:LeaveOrganization", "account:CloseAccount",
+    "dynamodb:DeleteTable",
 )
 ADMIN_POLICY_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
 _ADMIN_DOCUMENT = ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*",'
@@ -350,14 +366,37 @@ class EscalationAnalysis:
                                         PolicySourceType.AWS_MANAGED)
         self._admin_memo: dict[str, bool] = {}
         self._admin_with_memo: dict[tuple[str, tuple[int, ...], tuple[int, ...]], bool] = {}
-        self._hops: dict[str, list[Hop]] = {}
+        self._hops: dict[str, _Lazy[Hop]] = {}
         self._self_grants: dict[str, list[list[EscalationStep]]] = {}
         self._start_grants: dict[tuple[str, str], list[list[EscalationStep]]] = {}
         self._may: dict[tuple[str, str], bool] = {}
         self._group_policies: dict[str, list[PolicyInput]] = {}
-        self._trusted: dict[str, dict[str, bool]] = {}
         self._choices: dict[tuple[str, str, str], list[list[ContextEntry]]] = {}
         self._self_tags: dict[tuple[str, str, str], str | None] = {}
+        self.groups = list(GROUPS.all(view))
+        self._member_of: dict[str, list[Group]] = {}
+        # Every ARN a step may name, sorted: the targets a Resource pattern can match are
+        # found by its literal prefix instead of by trying each (see _specific)
+        self._arns = sorted({*self.actors, *(g.arn for g in self.groups),
+                             *(p.arn for p in POLICIES.all(view))})
+        self._arn_set = frozenset(self._arns)
+        self._steps: dict[tuple[Any, ...], EscalationStep | None] = {}
+        self._verdicts: dict[tuple[str, str], bool] = {}
+        self._versions: dict[str, list[tuple[PolicyVersion, PolicyInput]] | None] = {}
+        self._user_arns = [a.arn for a in self.actors.values() if a.kind == "user"]
+        self._role_arns = [a.arn for a in self.actors.values() if a.kind == "role"]
+        self._user_set = frozenset(self._user_arns)
+        self._position = {arn: i for i, arn in enumerate(self.actors)}
+        self._verdict_sets: dict[tuple[str, str], frozenset[str]] = {}
+        self._passwords = {p.user_name.casefold() for p in LOGIN_PROFILES.all(view)}
+        self._trust_inputs: dict[str, PolicyInput] = {}
+        self._role_edges: dict[str, list[tuple[int, ServiceRunsRole]]] = {}
+        self._edge_memo: dict[tuple[str, str], list[EscalationStep] | None] = {}
+        self._profiled: dict[str, bool] = {}
+        self._admits: dict[str, bool] = {}
+        self._attached: dict[str, list[str]] = {}
+        self._specific_memo: dict[tuple[str, str], frozenset[str] | None] = {}
+        self._hits: dict[tuple[int, str], tuple[WildcardSet, frozenset[str]]] = {}
 
     # ------------------------------------------------------------------ the engine's word
 
@@ -407,8 +446,41 @@ class EscalationAnalysis:
         context is one more request to the engine, and the step says what it chose.
         For sts:AssumeRole (`role`), the role's trust policy must also allow on its own,
         as AssumeRole decides (IAM User Guide, "Policy evaluation logic")."""
-        if not self._may_allow(actor, action) and resource_policy is None:
+        found = self._template(actor, action, resource, carried, resource_policy, role)
+        if found is None or (found.resource == resource and found.note == note):
+            return found
+        return EscalationStep(found.action, resource, found.via, found.source_policy_id,
+                              found.statement_id, found.assumed, note, found.conditions)
+
+    def _allows(self, actor: Actor, action: str, resource: str,
+                carried: Sequence[ContextEntry] = ()) -> bool:
+        """Whether _step would find the step (without building it)."""
+        return self._template(actor, action, resource, carried, None, None) is not None
+
+    def _template(self, actor: Actor, action: str, resource: str,
+                  carried: Sequence[ContextEntry], resource_policy: PolicyInput | None,
+                  role: Role | None) -> EscalationStep | None:
+        """_step's decision, memoized. Every ARN of the store that no statement covering
+        the action names specifically (and whose tags no condition reads) gets the same
+        decision: one request answers for all of them, with another resource's ARN."""
+        if resource_policy is None and not self._may_allow(actor, action):
             return None
+        specific = self._specific(actor, action) if resource_policy is None else None
+        shared = specific is not None and resource in self._arn_set and \
+            resource not in specific
+        key = (actor.arn, action, None if shared else resource, tuple(carried),
+               role.arn if role is not None else None)
+        if key in self._steps:
+            return self._steps[key]
+        found = self._steps[key] = self._decided_step(actor, action, resource, carried,
+                                                      resource_policy, role)
+        return found
+
+    def _decided_step(self, actor: Actor, action: str, resource: str,
+                      carried: Sequence[ContextEntry], resource_policy: PolicyInput | None,
+                      role: Role | None) -> EscalationStep | None:
+        """_step's work: the engine's decisions, uncached."""
+        note = ""
         sent = [*carried, *self._resource_tags(resource)]
         chosen: list[ContextEntry] = []
         decided = self._decide(actor, action, resource, sent, resource_policy, role)
@@ -445,6 +517,61 @@ class EscalationAnalysis:
         trust = trust_decision(role, action, actor.arn,
                                RequestContext([*actor.context, *sent]))
         return (result, trust.matched) if trust.decision == Decision.ALLOWED else None
+
+    def _specific(self, actor: Actor, action: str) -> frozenset[str] | None:
+        """The ARNs of the store that some statement covering `action` (either effect, in
+        `actor`'s identity-based policies or boundary) names by its Resource or NotResource
+        patterns, short of "*" (memoized). Any other ARN meets exactly the statements
+        every ARN meets: the same decision. None when a statement reads a resource tag
+        (the decision may differ with each resource's tags)."""
+        key = (actor.arn, action)
+        if key in self._specific_memo:
+            return self._specific_memo[key]
+        action_lower = action.lower()
+        found: set[str] | None = set()
+        ctx = RequestContext(actor.context)
+        for layer in (actor.policies.identity, actor.policies.boundaries):
+            for _, st in layer.for_action(action_lower)[0]:
+                if any(k.startswith(("aws:resourcetag/", "iam:resourcetag/"))
+                       for k, _ in st.keys_lower):
+                    found = None
+                    break
+                patterns = st.resources if st.resources is not None else st.not_resources
+                if patterns is None or patterns.matches_all:
+                    continue
+                if patterns.has_variables and not _fixed_variables(patterns):
+                    found = None  # a value the request may vary (a request tag...)
+                    break
+                found |= self._matched_arns(patterns, actor, ctx)
+            if found is None:
+                break
+        result = self._specific_memo[key] = frozenset(found) if found is not None else None
+        return result
+
+    def _matched_arns(self, patterns: WildcardSet, actor: Actor,
+                      ctx: RequestContext) -> frozenset[str]:
+        """The store's ARNs that `patterns` match: those starting with each pattern's
+        literal prefix (up to its first wildcard or variable), then matched (memoized per
+        pattern set, and per actor when a variable makes it depend on the context)."""
+        key = (id(patterns), actor.arn if patterns.has_variables else "")
+        cached = self._hits.get(key)
+        if cached is not None and cached[0] is patterns:
+            return cached[1]
+        found: set[str] = set()
+        for pattern in patterns.patterns:
+            prefix = _VARIABLE.sub(lambda m: _fixed_value(m.group(1), ctx), pattern) \
+                if "${" in pattern else pattern
+            for mark in ("*", "?", "$"):
+                prefix = prefix.split(mark, 1)[0]
+            start = bisect.bisect_left(self._arns, prefix)
+            for arn in self._arns[start:]:
+                if not arn.startswith(prefix):
+                    break
+                if arn not in found and patterns.matches(arn, ctx):
+                    found.add(arn)
+        hits = frozenset(found)
+        self._hits[key] = (patterns, hits)
+        return hits
 
     def _resource_tags(self, resource: str) -> list[ContextEntry]:
         """aws:ResourceTag/* and iam:ResourceTag/* of a user or role the request names."""
@@ -585,7 +712,9 @@ class EscalationAnalysis:
         boundaries = list(target.policies.boundaries.inputs)
         with_admin = [*identity, self._admin_input]
         own = "User" if target.kind == "user" else "Role"
-        if self.is_admin_with(target, with_admin, boundaries):
+        if not self._may_grant(grantor, target, own):
+            return
+        if self._target_verdict(target, "granted", with_admin, boundaries):
             for action, carried in ((f"iam:Attach{own}Policy", policy_arn),
                                     (f"iam:Put{own}Policy", [])):
                 step = self._step(grantor, action, target.arn, carried)
@@ -595,7 +724,7 @@ class EscalationAnalysis:
                 yield from self._group_grants(grantor, target)
             yield from self._policy_version_grants(grantor, target, identity, boundaries)
         elif boundaries:  # the boundary is in the way: remove it, then grant
-            if not self.is_admin_with(target, with_admin, []):
+            if not self._target_verdict(target, "granted unbounded", with_admin, []):
                 return
             removal = self._step(grantor, f"iam:Delete{own}PermissionsBoundary", target.arn)
             if removal is None:
@@ -603,7 +732,7 @@ class EscalationAnalysis:
                                      [_entry("iam:PermissionsBoundary", ADMIN_POLICY_ARN)])
             if removal is None:
                 return
-            if self.is_admin_with(target, identity, []):
+            if self._target_verdict(target, "unbounded", identity, []):
                 yield [removal]
                 return
             for action, carried in ((f"iam:Attach{own}Policy", policy_arn),
@@ -612,31 +741,91 @@ class EscalationAnalysis:
                 if step is not None:
                     yield [removal, step]
 
+    def _may_grant(self, grantor: Actor, target: Actor, own: str) -> bool:
+        """Whether the engine allows `grantor` any request that `grants` would yield a
+        grant with: checked before the costlier question of what the grant would make of
+        `target`."""
+        policy_arn = [_entry("iam:PolicyARN", ADMIN_POLICY_ARN)]
+        if self._allows(grantor, f"iam:Attach{own}Policy", target.arn, policy_arn) or \
+                self._allows(grantor, f"iam:Put{own}Policy", target.arn):
+            return True
+        if target.policies.boundaries and (
+                self._allows(grantor, f"iam:Delete{own}PermissionsBoundary", target.arn) or
+                self._allows(grantor, f"iam:Put{own}PermissionsBoundary", target.arn,
+                             [_entry("iam:PermissionsBoundary", ADMIN_POLICY_ARN)])):
+            return True
+        if target.kind == "user":
+            mine = {g.arn for g in self._groups_of(target.name)}
+            if mine & (self._allowed_groups(grantor, "iam:AttachGroupPolicy", policy_arn) |
+                       self._allowed_groups(grantor, "iam:PutGroupPolicy")) or \
+                    self._allowed_groups(grantor, "iam:AddUserToGroup") - mine:
+                return True
+        if self._may_allow(grantor, "iam:CreatePolicyVersion") or \
+                self._may_allow(grantor, "iam:SetDefaultPolicyVersion"):
+            return any(self._allows(grantor, action, arn)
+                       for arn in self._attached_customer_policies(target)
+                       for action in ("iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion"))
+        return False
+
+    def _allowed_groups(self, actor: Actor, action: str,
+                        carried: Sequence[ContextEntry] = ()) -> frozenset[str]:
+        """The ARNs of the groups on which the engine allows `actor` the request (memoized;
+        the groups no statement names specifically share one decision)."""
+        key = (actor.arn, f"groups {action} {carried}")
+        found = self._verdict_sets.get(key)
+        if found is None:
+            found = frozenset() if not self._may_allow(actor, action) else frozenset(
+                g.arn for g in self.groups if self._allows(actor, action, g.arn, carried))
+            self._verdict_sets[key] = found
+        return found
+
+    def _groups_of(self, user_name: str) -> list[Group]:
+        """The groups a user is in (memoized)."""
+        found = self._member_of.get(user_name)
+        if found is None:
+            found = self._member_of[user_name] = groups_of(self.view, user_name)
+        return found
+
     def _group_grants(self, grantor: Actor, target: Actor) -> Iterator[list[EscalationStep]]:
         policy_arn = [_entry("iam:PolicyARN", ADMIN_POLICY_ARN)]
-        member_of = {g.group_name.casefold() for g in groups_of(self.view, target.name)}
-        for group in GROUPS.all(self.view):
+        member_of = {g.group_name.casefold() for g in self._groups_of(target.name)}
+        for group in self.groups:
             if group.group_name.casefold() in member_of:
                 for action, carried in (("iam:AttachGroupPolicy", policy_arn),
                                         ("iam:PutGroupPolicy", [])):
                     step = self._step(grantor, action, group.arn, carried)
                     if step is not None:
                         yield [step]
-            elif self._may_allow(grantor, "iam:AddUserToGroup") and \
+            elif self._allows(grantor, "iam:AddUserToGroup", group.arn) and \
                     self._group_makes_admin(target, group):
                 step = self._step(grantor, "iam:AddUserToGroup", group.arn,
                                   note=f"adds user {target.name} to group {group.group_name}")
                 if step is not None:
                     yield [step]
 
+    def _target_verdict(self, target: Actor, what: str, identity: Sequence[PolicyInput],
+                        boundaries: Sequence[PolicyInput]) -> bool:
+        """is_admin_with for one of the few changes `grants` weighs (`what`), memoized by
+        its name: building is_admin_with's key costs more than a lookup."""
+        key = (target.arn, what)
+        found = self._verdicts.get(key)
+        if found is None:
+            found = self._verdicts[key] = self.is_admin_with(target, identity, boundaries)
+        return found
+
     def _group_makes_admin(self, target: Actor, group: Group) -> bool:
+        key = (target.arn, f"group {group.group_name}")
+        found = self._verdicts.get(key)
+        if found is not None:
+            return found
         extra = self._group_policies.get(group.group_name)
         if extra is None:
             extra = self._group_policies[group.group_name] = owned_policies(
                 self.view, "group", group.group_name)
-        return bool(extra) and self.is_admin_with(
+        found = self._verdicts[key] = bool(extra) and self.is_admin_with(
             target, [*target.policies.identity.inputs, *extra],
             list(target.policies.boundaries.inputs))
+        return found
 
     def _policy_version_grants(self, grantor: Actor, target: Actor,
                                identity: list[PolicyInput],
@@ -647,28 +836,46 @@ class EscalationAnalysis:
                 or self._may_allow(grantor, "iam:SetDefaultPolicyVersion")):
             return
         for arn in self._attached_customer_policies(target):
-            policy = POLICIES.get(self.view, arn)
-            if policy is None:
+            older = self._older_versions(arn)
+            if older is None:
                 continue
             step = self._step(grantor, "iam:CreatePolicyVersion", arn,
                               note="a new default version allowing everything")
             if step is not None:
                 yield [step]
-            for version in POLICY_VERSIONS.find_by(self.view, "policy", arn):
-                if version.is_default_version:
-                    continue
-                candidate = PolicyInput(compile_policy(version.document), policy.policy_name,
-                                        PolicySourceType.USER_MANAGED)
+            for version, candidate in older:
                 if self.is_admin_with(target, [*identity, candidate], boundaries):
                     step = self._step(grantor, "iam:SetDefaultPolicyVersion", arn,
                                       note=f"makes version {version.version_id} the default")
                     if step is not None:
                         yield [step]
 
+    def _older_versions(self, arn: str) -> list[tuple[PolicyVersion, PolicyInput]] | None:
+        """A stored customer managed policy's non-default versions, compiled (memoized);
+        None when the store has no such policy."""
+        if arn in self._versions:
+            return self._versions[arn]
+        policy = POLICIES.get(self.view, arn)
+        found = None if policy is None else [
+            (version, PolicyInput(compile_policy(version.document), policy.policy_name,
+                                  PolicySourceType.USER_MANAGED))
+            for version in POLICY_VERSIONS.find_by(self.view, "policy", arn)
+            if not version.is_default_version]
+        self._versions[arn] = found
+        return found
+
     def _attached_customer_policies(self, target: Actor) -> list[str]:
+        """The customer managed policies attached to `target` or its groups (memoized:
+        attachments do not change within an analysis, a derived one's included)."""
+        found = self._attached.get(target.arn)
+        if found is None:
+            found = self._attached[target.arn] = self._find_attached(target)
+        return found
+
+    def _find_attached(self, target: Actor) -> list[str]:
         owners = [(target.kind, target.name)]
         if target.kind == "user":
-            owners += [("group", g.group_name) for g in groups_of(self.view, target.name)]
+            owners += [("group", g.group_name) for g in self._groups_of(target.name)]
         found: list[str] = []
         for kind, name in owners:
             for attachment in ATTACHMENTS.find_by(self.view, "owner", name):
@@ -686,7 +893,7 @@ class EscalationAnalysis:
             step = self._step(actor, "iam:CreateAccessKey", target.arn)
             if step is not None:
                 yield [step], None
-            has_password = LOGIN_PROFILES.get(self.view, target.name.casefold()) is not None
+            has_password = target.name.casefold() in self._passwords
             login = "iam:UpdateLoginProfile" if has_password else "iam:CreateLoginProfile"
             step = self._step(actor, login, target.arn)
             if step is not None:
@@ -694,10 +901,13 @@ class EscalationAnalysis:
             return
         role = target.record
         assert isinstance(role, Role)
-        trust = trust_policy_input(role)
+        trust = self._trust_inputs.get(role.arn)
+        if trust is None:
+            trust = self._trust_inputs[role.arn] = trust_policy_input(role)
         step = self._step(actor, "sts:AssumeRole", role.arn, resource_policy=trust,
                           role=role) \
-            if self._trust_may_name(actor, role) else None
+            if self._trust_admits_iam(role, trust) and self._trust_may_name(actor, role) \
+            else None
         if step is not None:
             yield [step], None
         else:  # rewrite the trust policy to name the actor, then assume the role
@@ -723,15 +933,7 @@ class EscalationAnalysis:
 
     def _service_edges(self, actor: Actor, role: Role,
                        trust: PolicyInput) -> Iterator[tuple[list[EscalationStep], str | None]]:
-        trusted = self._trusted.setdefault(role.arn, {})
-        for edge in SERVICE_EDGES:
-            if edge.principal not in trusted:
-                trusted[edge.principal] = evaluate(
-                    EvalRequest("sts:AssumeRole", role.arn, RequestContext(),
-                                Caller.from_arn(edge.principal), self.account_id),
-                    resource_policy=trust).decision == Decision.ALLOWED
-            if not trusted[edge.principal]:
-                continue
+        for index, edge in self._edges_for(role, trust):
             steps: list[EscalationStep] = []
             if edge.passes_role:
                 passed = self._step(actor, "iam:PassRole", role.arn,
@@ -739,18 +941,70 @@ class EscalationAnalysis:
                 if passed is None:
                     continue
                 steps.append(passed)
-            for action in edge.actions:
-                step = self._step(actor, action, "*")
-                if step is None:
+            run = self._edge_steps(actor, index)
+            if run is None:
+                continue
+            steps.extend(run)
+            existing = edge.existing
+            if existing is not None and edge.principal == "ec2.amazonaws.com" and \
+                    edge.passes_role and self._in_instance_profile(role):
+                existing = None  # the store holds an instance profile with the role
+            yield steps, existing
+
+    def _edges_for(self, role: Role, trust: PolicyInput) -> list[tuple[int, ServiceRunsRole]]:
+        """The SERVICE_EDGES whose service the role's trust policy lets assume it."""
+        found = self._role_edges.get(role.arn)
+        if found is None:
+            trusted: dict[str, bool] = {}
+            for edge in SERVICE_EDGES:
+                if edge.principal not in trusted:
+                    trusted[edge.principal] = evaluate(
+                        EvalRequest("sts:AssumeRole", role.arn, RequestContext(),
+                                    Caller.from_arn(edge.principal), self.account_id),
+                        resource_policy=trust).decision == Decision.ALLOWED
+            found = self._role_edges[role.arn] = [
+                (i, e) for i, e in enumerate(SERVICE_EDGES) if trusted[e.principal]]
+        return found
+
+    def _edge_steps(self, actor: Actor, index: int) -> list[EscalationStep] | None:
+        """The service's own requests of SERVICE_EDGES[index] on "*", when the engine
+        allows `actor` each of them (memoized: they do not depend on the role)."""
+        key = (actor.arn, f"edge {index}")
+        if key in self._edge_memo:
+            return self._edge_memo[key]
+        steps: list[EscalationStep] | None = []
+        for action in SERVICE_EDGES[index].actions:
+            step = self._step(actor, action, "*")
+            if step is None:
+                steps = None
+                break
+            steps.append(step)  # type: ignore[union-attr]
+        self._edge_memo[key] = steps
+        return steps
+
+    def _in_instance_profile(self, role: Role) -> bool:
+        found = self._profiled.get(role.arn)
+        if found is None:
+            found = self._profiled[role.arn] = bool(
+                INSTANCE_PROFILES.find_by(self.view, "role", role.role_name))
+        return found
+
+    def _trust_admits_iam(self, role: Role, trust: PolicyInput) -> bool:
+        """Whether the role's trust policy has an Allow for sts:AssumeRole whose Principal
+        can name an IAM user or role ("*", an "AWS" entry, or NotPrincipal): one that
+        names only services or identity providers lets none of them in."""
+        found = self._admits.get(role.arn)
+        if found is None:
+            found = False
+            for _, st in PolicySet((trust,)).for_action("sts:assumerole")[0]:
+                principal = st.statement.principal
+                if not st.is_deny and (st.statement.not_principal is not None or (
+                        principal is not None and (principal.wildcard or any(
+                            kind == "AWS" for kind, _ in principal.entries)))):
+                    found = True
                     break
-                steps.append(step)
-            else:
-                existing = edge.existing
-                if existing is not None and edge.principal == "ec2.amazonaws.com" and \
-                        edge.passes_role and INSTANCE_PROFILES.find_by(
-                            self.view, "role", role.role_name):
-                    existing = None  # the store holds an instance profile with the role
-                yield steps, existing
+            self._admits[role.arn] = found
+        return found
 
     # ------------------------------------------------------------------ the search
 
@@ -758,20 +1012,39 @@ class EscalationAnalysis:
         """Every principal `actor` can act as, each way (memoized: every start shares them).
         Users are tried only when the actor may be allowed the action at all: the prefilter
         keeps the work near-linear in the number of principals."""
-        found = self._hops.get(actor.arn)
-        if found is not None:
-            return found
-        found = []
-        users = any(self._may_allow(actor, a) for a in ("iam:CreateAccessKey",
-                                                        "iam:CreateLoginProfile",
-                                                        "iam:UpdateLoginProfile"))
-        for target in self.actors.values():
-            if target.arn == actor.arn or (target.kind == "user" and not users):
+        return list(self._hops_of(actor))
+
+    def _hops_of(self, actor: Actor) -> Iterator[Hop]:
+        """hops(actor), found as they are asked for: a search that has what it needs
+        stops asking, and the next one goes on from where this one stopped."""
+        lazy = self._hops.get(actor.arn)
+        if lazy is None:
+            lazy = self._hops[actor.arn] = _Lazy(self._find_hops(actor))
+        return iter(lazy)
+
+    def _find_hops(self, actor: Actor) -> Iterator[Hop]:
+        for arn in [*self._user_targets(actor), *self._role_arns]:
+            target = self.actors[arn]
+            if target.arn == actor.arn:
                 continue
-            found.extend(Hop(target, tuple(steps), needs)
-                         for steps, needs in self.becomes(actor, target))
-        self._hops[actor.arn] = found
-        return found
+            for steps, needs in self.becomes(actor, target):
+                yield Hop(target, tuple(steps), needs)
+
+    def _user_targets(self, actor: Actor) -> list[str]:
+        """The users `actor` may be allowed to take over (CreateAccessKey, a login
+        profile), in the store's order: every user when one request on a user its
+        statements do not name specifically is allowed, else only the users they name."""
+        actions = [a for a in _USER_TAKEOVERS if self._may_allow(actor, a)]
+        named: set[str] = set()
+        for action in actions:
+            specific = self._specific(actor, action)
+            if specific is None:
+                return self._user_arns
+            other = next((a for a in self._user_arns if a not in specific), None)
+            if other is not None and self._allows(actor, action, other):
+                return self._user_arns
+            named |= specific
+        return sorted(named & self._user_set, key=self._position.__getitem__)
 
     def self_grants(self, actor: Actor) -> list[list[EscalationStep]]:
         """Ways `actor` makes itself an administrator (memoized)."""
@@ -784,16 +1057,12 @@ class EscalationAnalysis:
         """Every path by which `start` becomes an administrator, shortest first: breadth
         first over the principals it can act as (each reached by its shortest chains, at
         most MAX_HOPS principals long), then, at each, its being administrator, granting
-        itself that, or `start` granting it. Bounded by MAX_PATHS and deduplicated."""
-        found: dict[tuple[tuple[str, str, str], ...], EscalationPath] = {}
-
-        def add(steps: Sequence[EscalationStep], existing: str | None) -> None:
-            key = tuple((s.action, s.resource, s.via) for s in steps)
-            if key not in found:
-                found[key] = EscalationPath(tuple(steps), existing)
-
+        itself that, or `start` granting it. Bounded by MAX_PATHS and deduplicated: once
+        MAX_PATHS paths are known that no longer path can displace, work that could only
+        yield longer paths is skipped (the result is the same)."""
+        best = _BestPaths()
         for grant in self.self_grants(start):
-            add(grant, None)
+            best.add(grant, None)
         reached = {start.arn}
         frontier: list[tuple[Actor, tuple[EscalationStep, ...], str | None]] = \
             [(start, (), None)]
@@ -801,26 +1070,27 @@ class EscalationAnalysis:
             following: list[tuple[Actor, tuple[EscalationStep, ...], str | None]] = []
             arrived: set[str] = set()
             for actor, steps, existing in frontier:
-                for hop in self.hops(actor):
+                for hop in self._hops_of(actor):
+                    if best.settled(len(steps) + 1, existing):
+                        break  # and the search ends with this level: MAX_PATHS are known
                     if hop.target.arn in reached:
                         continue
                     path, needs = steps + hop.steps, existing or hop.needs
                     target = self.actors[hop.target.arn]  # hops may be shared with a derived
                     if self.is_admin(target):
-                        add(path, needs)
+                        best.add(path, needs)
                         continue  # an administrator needs no further hop
-                    for grant in [*self.self_grants(target), *self._grants_by_start(
-                            start, target)]:
-                        add(path + tuple(grant), needs)
+                    if not best.settled(len(path) + 1, needs):
+                        for grant in [*self.self_grants(target), *self._grants_by_start(
+                                start, target)]:
+                            best.add(path + tuple(grant), needs)
                     arrived.add(target.arn)
                     following.append((target, path, needs))
-            if len(found) >= MAX_PATHS:
+            if best.seen >= MAX_PATHS:
                 break
             reached |= arrived
             frontier = following
-        return sorted(found.values(), key=lambda p: (len(p.steps),
-                                                     p.requires_existing_resource is not None))[
-            :MAX_PATHS]
+        return best.paths()
 
     def _grants_by_start(self, start: Actor, target: Actor) -> list[list[EscalationStep]]:
         """What `start`, the attacker, can grant a principal it acts as (memoized)."""
@@ -862,15 +1132,8 @@ class EscalationAnalysis:
         derived = copy.copy(self)
         derived.actors = {**self.actors, arn: replace(actor, policies=PrincipalPolicies(
             PolicySet(identity), actor.policies.boundaries))}
-        derived._admin_memo = {k: v for k, v in self._admin_memo.items() if k != arn}
-        derived._admin_with_memo = {k: v for k, v in self._admin_with_memo.items()
-                                    if k[0] != arn}
-        derived._hops = {k: v for k, v in self._hops.items() if k != arn}
-        derived._self_grants = {k: v for k, v in self._self_grants.items() if k != arn}
-        derived._start_grants = {k: v for k, v in self._start_grants.items() if arn not in k}
-        derived._may = {k: v for k, v in self._may.items() if k[0] != arn}
-        derived._choices = {k: v for k, v in self._choices.items() if k[0] != arn}
-        derived._self_tags = {k: v for k, v in self._self_tags.items() if k[0] != arn}
+        for name in _POLICY_MEMOS:  # what depends on the principal's policies is redone
+            setattr(derived, name, _Overlay(getattr(self, name), arn))
         return derived
 
     def fix_for(self, principal_arn: str, path: EscalationPath,
@@ -915,6 +1178,133 @@ class EscalationAnalysis:
         return fixes
 
 
+T = TypeVar("T")
+# EscalationAnalysis's memos whose entries can depend on a principal's policies, each keyed
+# by that principal's ARN or by a tuple holding it.
+_POLICY_MEMOS = ("_admin_memo", "_admin_with_memo", "_hops", "_self_grants", "_start_grants",
+                 "_may", "_choices", "_self_tags", "_steps", "_verdicts", "_specific_memo",
+                 "_hits", "_edge_memo", "_verdict_sets")
+
+
+class _Overlay(dict):  # type: ignore[type-arg]
+    """A derived analysis's memo: its own entries, then its parent's, except those that
+    name `arn` (the principal whose policies changed): they are computed again."""
+
+    def __init__(self, parent: dict[Any, Any], arn: str) -> None:
+        super().__init__()
+        self._parent, self._arn = parent, arn
+
+    def _inherited(self, key: Any) -> bool:
+        stale = key == self._arn if isinstance(key, str) else self._arn in key
+        return not stale and key in self._parent
+
+    def __contains__(self, key: object) -> bool:
+        return dict.__contains__(self, key) or self._inherited(key)
+
+    def __missing__(self, key: Any) -> Any:
+        if self._inherited(key):
+            return self._parent[key]
+        raise KeyError(key)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        if dict.__contains__(self, key):
+            return dict.__getitem__(self, key)
+        return self._parent[key] if self._inherited(key) else default
+
+
+
+class _Lazy(Generic[T]):
+    """A sequence computed as far as it is read, each item once, by any number of readers
+    in turn."""
+
+    def __init__(self, source: Iterator[T]) -> None:
+        self.items: list[T] = []
+        self._source: Iterator[T] | None = source
+
+    def __iter__(self) -> Iterator[T]:
+        index = 0
+        while True:
+            if index < len(self.items):
+                yield self.items[index]
+                index += 1
+                continue
+            if self._source is None:
+                return
+            item = next(self._source, _END)
+            if item is _END:
+                self._source = None
+                return
+            self.items.append(item)  # type: ignore[arg-type]
+
+
+_END = object()
+
+
+class _BestPaths:
+    """The MAX_PATHS first paths in the order paths_for returns them (fewest steps, then
+    those that need no unseen resource, then first found), among every distinct path added:
+    what sorting them all and keeping MAX_PATHS gives, without keeping them all."""
+
+    def __init__(self) -> None:
+        self.keys: set[tuple[tuple[str, str, str], ...]] = set()
+        self.kept: dict[tuple[tuple[str, str, str], ...], EscalationPath] = {}
+        self.heap: list[tuple[int, int, int, tuple[tuple[str, str, str], ...]]] = []
+
+    @property
+    def seen(self) -> int:
+        """How many distinct paths were added."""
+        return len(self.keys)
+
+    def settled(self, steps: int, needs: str | None) -> bool:
+        """Whether no path of at least `steps` steps (needing a resource, if `needs`) can
+        be among the first MAX_PATHS any more."""
+        if len(self.heap) < MAX_PATHS:
+            return False
+        worst_steps, worst_needs = -self.heap[0][0], -self.heap[0][1]
+        return (worst_steps, worst_needs) <= (steps, int(needs is not None))
+
+    def add(self, steps: Sequence[EscalationStep], needs: str | None) -> None:
+        key = path_key(steps)
+        if key in self.keys:
+            return
+        self.keys.add(key)
+        if self.settled(len(steps), needs):
+            return
+        order = len(self.keys)
+        heapq.heappush(self.heap, (-len(steps), -int(needs is not None), -order, key))
+        self.kept[key] = EscalationPath(tuple(steps), needs)
+        if len(self.heap) > MAX_PATHS:
+            del self.kept[heapq.heappop(self.heap)[3]]
+
+    def paths(self) -> list[EscalationPath]:
+        return sorted(self.kept.values(), key=lambda p: (
+            len(p.steps), p.requires_existing_resource is not None))
+
+
+_USER_TAKEOVERS = ("iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile")
+# Context keys whose values are the acting principal's and no request changes.
+_FIXED_KEYS = frozenset({"aws:username", "aws:userid", "aws:principalarn",
+                         "aws:principalaccount", "aws:principaltype"})
+
+
+_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+
+
+def _fixed_value(name: str, ctx: RequestContext) -> str:
+    """A `${name}` variable's value for a prefix: the context's when `name` is a fixed
+    key with one value, else "$" (which ends the literal prefix there)."""
+    entry = ctx.get(name.lower()) if name.lower() in _FIXED_KEYS else None
+    return entry.values[0] if entry is not None and len(entry.values) == 1 else "$"
+
+
+@functools.lru_cache(maxsize=4096)
+def _fixed_variables(patterns: WildcardSet) -> bool:
+    """Whether every policy variable in `patterns` names a key in _FIXED_KEYS."""
+    return all(v.key.lower() in _FIXED_KEYS for pattern in patterns.patterns
+               for v in variables_in(tokenize(pattern, variables=True, wildcards=True)))
+
+
+@functools.lru_cache(maxsize=1024)  # the same few entries, asked for at every grant
 def _entry(key: str, value: str) -> ContextEntry:
     return ContextEntry(key, (value,), "string")
 

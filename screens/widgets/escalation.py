@@ -11,6 +11,7 @@ policy in the editor, a role's page for its trust policy.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -46,7 +47,9 @@ if TYPE_CHECKING:
     from iamtui.service import IamService, Principal
 
 # How long the store must stay unchanged before a live re-run: a burst of changes (an
-# import, a bulk action) costs one analysis, not one per commit.
+# import, a bulk action) costs one analysis, not one per commit. On a large account
+# (5,000 users: about 40 s) the wait is as long as the last run took, so that following
+# a busy store keeps at most half a core busy.
 QUIET_SECONDS = 0.5
 ADMIN_TEXT = "administrator: every action on every resource is allowed"
 
@@ -260,6 +263,8 @@ class EscalationView(Vertical):
         self._analysing = False
         self._run_again = False  # `r` pressed while the analysis ran: run once more after
         self._quiet: Timer | None = None
+        self._quiet_since: int | None = None  # the revision the quiet period waits after
+        self._last_seconds = 0.0  # how long the last analysis took
 
     def compose(self) -> ComposeResult:
         yield Static("Analysing…", classes="escalation-status")
@@ -292,14 +297,20 @@ class EscalationView(Vertical):
             if not self._analysing:
                 self.action_refresh()
             return
-        if self.loaded_revision != session_of(self).revision:
+        revision = session_of(self).revision
+        if revision != self.loaded_revision and revision != self._quiet_since:
+            # a new change: the quiet period starts again (the poll asks every second)
             if self._quiet is not None:
                 self._quiet.stop()
-            self._quiet = self.set_timer(QUIET_SECONDS, self.action_refresh)
+            self._quiet_since = revision
+            self._quiet = self.set_timer(max(QUIET_SECONDS, self._last_seconds),
+                                         self.action_refresh)
 
     def action_refresh(self) -> None:
         """Run the analysis now (after the one running, if one is)."""
-        self._quiet = None
+        if self._quiet is not None:
+            self._quiet.stop()
+        self._quiet, self._quiet_since = None, None
         if self._analysing:
             self._run_again = True
             return
@@ -316,6 +327,7 @@ class EscalationView(Vertical):
         """The findings of the session that asked, whatever happens to it meanwhile."""
         service, principal = session
         revision = service.revision  # read first: a later change runs it again
+        started = time.monotonic()
         try:
             arns = [] if self.subject is None else [
                 entity_arn(service, principal, *self.subject)]
@@ -324,6 +336,7 @@ class EscalationView(Vertical):
             # a denial is audited, which moves the revision: count that as seen
             self.app.call_from_thread(self._refused, error, service.revision)
             return
+        self._last_seconds = time.monotonic() - started
         self.app.call_from_thread(self._show, findings, revision)
 
     def _finished(self, revision: int) -> bool:

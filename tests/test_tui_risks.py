@@ -30,6 +30,7 @@ from iamtui.screens.policy_editor import PolicyEditorScreen
 from iamtui.screens.risks import RisksSection
 from iamtui.screens.role_detail import RoleDetailScreen
 from iamtui.screens.user_detail import UserDetailScreen
+from iamtui.screens.widgets import escalation as escalation_view
 from iamtui.screens.widgets.escalation import EscalationTree, EscalationView
 from iamtui.service import IamService
 from iamtui.service.escalation import (
@@ -265,6 +266,40 @@ async def test_the_section_follows_changes_made_through_another_service(
         lines = top_level(section)
         assert "user reader · can become administrator, 1 path" in lines
         assert not any("mallory" in line for line in lines)
+
+
+async def test_a_burst_of_changes_costs_one_analysis(
+        app: IamApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two changes, the second made while the view waits for the store to be quiet
+    after the first: one analysis shows both."""
+    monkeypatch.setattr(escalation_view, "QUIET_SECONDS", 5.0)  # room on a busy machine
+    runs: list[int] = []
+    real = IamService.find_privilege_escalation
+
+    def counted(self: IamService, *args: Any, **kwargs: Any) -> Any:
+        runs.append(1)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(IamService, "find_privilege_escalation", counted)
+    grant = doc({"Effect": "Allow", "Action": "iam:PutUserPolicy",
+                 "Resource": f"arn:aws:iam::{ACCOUNT_ID}:user/reader"})
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(pilot)
+        section = await show_risks(pilot)
+        assert len(runs) == 1
+        other = IamService.open(tmp_path / "db.json", keys_dir=tmp_path / "keys")
+        try:
+            root = other.root_principal()
+            other.detach_policy(root, "user", "mallory", SELF_SERVICE)
+            await wait_until(pilot, lambda: section._quiet_since == other.revision)
+            other.put_user_policy(root, "reader", "self", grant)
+            await wait_until(pilot, lambda: section._quiet_since == other.revision)
+        finally:
+            other.close()
+        await wait_until(pilot, lambda: "user reader · can become administrator, 1 path"
+                         in top_level(section))
+        assert not any("mallory" in line for line in top_level(section))
+        assert len(runs) == 2
 
 
 async def test_a_principal_not_allowed_to_read_every_policy_is_told_so(

@@ -12,6 +12,7 @@ policy in the editor, a role's page for its trust policy.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -171,7 +172,7 @@ def locate_policy(service: IamService, principal: Principal,
 
 
 def open_deciding_policy(node: DOMNode, step: EscalationStep, trail: tuple[str, ...],
-                         after: Any) -> None:
+                         after: Callable[[], object]) -> None:
     """Open the policy that allows `step`: a managed policy's page, an inline policy in
     the editor (saving it is Put{User,Group,Role}Policy), a role's page for its trust
     policy; `after` runs when that screen closes."""

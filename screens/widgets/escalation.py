@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 
 # How long the store must stay unchanged before a live re-run: a burst of changes (an
 # import, a bulk action) costs one analysis, not one per commit. On a large account
-# (5,000 users: about 40 s) the wait is as long as the last run took, so that following
+# (5,000 users: about 30 s) the wait is as long as the last run took, so that following
 # a busy store keeps at most half a core busy.
 QUIET_SECONDS = 0.5
 ADMIN_TEXT = "administrator: every action on every resource is allowed"

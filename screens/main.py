@@ -22,6 +22,7 @@ from iamtui.screens.kinds.users import USERS
 from iamtui.screens.mfa_enroll import MfaCommands
 from iamtui.screens.modals import ConfirmModal
 from iamtui.screens.navigation import SECTIONS, SectionsScreen, TestThis
+from iamtui.screens.risks import RisksSection
 from iamtui.screens.session import session_of, signed_in
 from iamtui.screens.tester import TesterSection
 from iamtui.screens.user_detail import edit_user
@@ -67,6 +68,7 @@ class MainScreen(SectionsScreen):
                 yield TesterSection(id="tester")
                 yield AuditSection(id="audit")
                 yield AccountSettingsSection(id="settings")
+                yield RisksSection(id="risks")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:

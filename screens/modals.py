@@ -12,7 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, Label, Static
+from textual.widgets import Button, Checkbox, Input, Label, Static, TextArea
 from textual.worker import Worker, WorkerState
 
 from iamtui.errors import AccessDenied, IamError
@@ -157,13 +157,17 @@ class ConfirmModal(ModalScreen[bool]):
         Binding("escape", "cancel", "Cancel", id="confirm.cancel")]
 
     def __init__(self, question: str, *, type_to_confirm: str | None = None,
-                 confirm: str = "Delete") -> None:
+                 confirm: str = "Delete", document: str | None = None) -> None:
         super().__init__()
         self.question, self.type_to_confirm, self.confirm_label = question, type_to_confirm, confirm
+        self.document = document  # a policy document the action would write, shown whole
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
+        with Vertical(classes="dialog" if self.document is None else "dialog with-document"):
             yield Static(self.question, classes="dialog-title")
+            if self.document is not None:
+                yield TextArea.code_editor(self.document, language="json", read_only=True,
+                                           soft_wrap=True, classes="dialog-document")
             if self.type_to_confirm:
                 yield Label(f"Type {self.type_to_confirm} to confirm:")
                 yield Input(id="confirm-name", compact=True)

@@ -16,7 +16,7 @@ EntityKind = Literal["user", "group", "role", "policy"]
 # (id, label, hotkey): the main screen's sidebar, in the order the IAM console lists them.
 SECTIONS = (("dashboard", "Dashboard", "1"), ("users", "Users", "2"), ("groups", "Groups", "3"),
             ("roles", "Roles", "4"), ("policies", "Policies", "5"), ("tester", "Tester", "6"),
-            ("audit", "Audit log", "7"), ("settings", "Settings", "8"))
+            ("audit", "Audit log", "7"), ("settings", "Settings", "8"), ("risks", "Risks", "9"))
 
 
 class OpenEntity(Message):

@@ -25,6 +25,7 @@ from iamtui.screens.session import session_of
 from iamtui.screens.widgets.access_advisor import access_advisor_tab
 from iamtui.screens.widgets.detail_pane import DetailPane, TagsPane
 from iamtui.screens.widgets.detail_screen import DetailScreen, header
+from iamtui.screens.widgets.escalation import escalation_tab
 from iamtui.screens.widgets.permissions import PermissionsPane, open_editor, pretty
 from iamtui.screens.widgets.policy_summary import OwnerPolicySummary
 from iamtui.screens.widgets.resource_table import Column, Row
@@ -155,6 +156,7 @@ class RoleDetailScreen(DetailScreen):
             with TabPane("Permissions summary", id="permissions-summary"):
                 yield OwnerPolicySummary("role", self.role_name, classes="summary-body")
             yield access_advisor_tab("role", self.role_name)
+            yield escalation_tab("role", self.role_name, self.trail)
         yield Footer(compact=True, show_command_palette=False)
 
     def load(self) -> None:

@@ -28,6 +28,7 @@ from iamtui.screens.tags_screen import TagsScreen
 from iamtui.screens.widgets.access_advisor import access_advisor_tab
 from iamtui.screens.widgets.detail_pane import DetailPane, TagsPane
 from iamtui.screens.widgets.detail_screen import DetailScreen, header
+from iamtui.screens.widgets.escalation import escalation_tab
 from iamtui.screens.widgets.permissions import PermissionsPane
 from iamtui.screens.widgets.picker import PickerModal
 from iamtui.screens.widgets.policy_summary import OwnerPolicySummary
@@ -388,6 +389,7 @@ class UserDetailScreen(DetailScreen):
             with TabPane("Permissions summary", id="permissions-summary"):
                 yield OwnerPolicySummary("user", self.user_name, classes="summary-body")
             yield access_advisor_tab("user", self.user_name)
+            yield escalation_tab("user", self.user_name, self.trail)
         yield Footer(compact=True, show_command_palette=False)
 
     def load(self) -> None:

@@ -8,7 +8,7 @@ from typing import Any, ClassVar, TypeVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Static, TabbedContent, TextArea
+from textual.widgets import Static, TabbedContent, TextArea, Tree
 
 from iamtui.errors import IamError
 from iamtui.screens.copy import copy_menu
@@ -111,7 +111,11 @@ class DetailScreen(Screen[None]):
             return
         for detail in pane.query(DetailPane):
             detail.reload()
-        targets = list(pane.query(ResourceTable)) or list(pane.query(TextArea))
+        # a `.live-view` runs slow work in a worker: it catches up only when the store moved
+        for view in pane.query(".live-view"):
+            view.reload_if_changed()  # type: ignore[attr-defined]
+        targets = list(pane.query(ResourceTable)) or list(pane.query(TextArea)) or \
+            list(pane.query(Tree))
         if targets:
             targets[0].focus()
 

@@ -89,6 +89,49 @@ def open_editor(node: DOMNode, title: str, text: str, policy_type: PolicyType,
                          lambda _: after())
 
 
+def _other_inline_size(node: DOMNode, kind: Owner, owner_name: str, name: str) -> int:
+    """The size of the owner's other inline policies (one aggregate quota covers them
+    all); those the signed-in principal may not read count as nothing."""
+    service, principal = session_of(node)
+    try:
+        others = service.list_owner_policies(principal, kind, owner_name)
+    except IamError:
+        return 0
+    total = 0
+    for other in others:
+        if other.casefold() == name.casefold():
+            continue
+        try:
+            total += policy_size(service.get_owner_policy(principal, kind, owner_name,
+                                                          other).document)
+        except IamError:
+            continue
+    return total
+
+
+def edit_inline_policy(node: DOMNode, kind: Owner, owner_name: str, name: str,
+                       trail: tuple[str, ...], after: Callable[[], object], *,
+                       text: str | None = None) -> None:
+    """Put{User,Group,Role}Policy through the policy editor: the inline policy `name`
+    as stored (or `text`, for a new one), with the owner's aggregate size quota."""
+    service, principal = session_of(node)
+    if text is None:
+        policy = run_op(node, service.get_owner_policy, principal, kind, owner_name, name)
+        if isinstance(policy, Failed):
+            return
+        text = pretty(policy.document)
+
+    def save(document: str) -> bool:
+        return not isinstance(run_op(
+            node, service.put_owner_policy, principal, kind, owner_name, name, document,
+            success=f"Saved inline policy {name}"), Failed)
+
+    open_editor(node, " › ".join((*trail, f"inline policy {name}")), text,
+                PolicyType.IDENTITY, save, after,
+                quotas=(inline_policy_quota(kind, owner_name,
+                                            _other_inline_size(node, kind, owner_name, name)),))
+
+
 class PermissionsPane(DetailPane):
     """What grants or limits an owner's permissions, one row per policy."""
 
@@ -172,7 +215,8 @@ class PermissionsPane(DetailPane):
     def action_inline(self) -> None:
         def named(values: dict[str, str] | None) -> None:
             if values:
-                self._edit_inline(values["name"], TEMPLATE)
+                edit_inline_policy(self, self.kind, self.owner_name, values["name"],
+                                   self.trail, self.reload, text=TEMPLATE)
         self.app.push_screen(FormModal(f"New inline policy for {self.kind} {self.owner_name}",
                                        [Field("name", "Policy name",
                                               placeholder="ReadReports")],
@@ -180,43 +224,9 @@ class PermissionsPane(DetailPane):
 
     def action_edit(self) -> None:
         key = self.current or ""
-        if not key.startswith("inline:"):
-            return
-        name = key.split(":", 1)[1]
-        service, principal = session_of(self)
-        policy = run_op(self, service.get_owner_policy, principal, self.kind, self.owner_name,
-                        name)
-        if not isinstance(policy, Failed):
-            self._edit_inline(name, pretty(policy.document))
-
-    def _edit_inline(self, name: str, text: str) -> None:
-        service, principal = session_of(self)
-
-        def save(document: str) -> bool:
-            return not isinstance(run_op(
-                self, service.put_owner_policy, principal, self.kind, self.owner_name, name,
-                document, success=f"Saved inline policy {name}"), Failed)
-
-        open_editor(self, " › ".join((*self.trail, f"inline policy {name}")), text,
-                    PolicyType.IDENTITY, save, self.reload,
-                    quotas=(inline_policy_quota(self.kind, self.owner_name,
-                                                self._other_inline_size(name)),))
-
-    def _other_inline_size(self, name: str) -> int:
-        """The size of the owner's other inline policies (one aggregate quota covers
-        them all); those the signed-in principal may not read count as nothing."""
-        service, principal = session_of(self)
-        total = 0
-        for key in (r.key for r in self.table.rows):
-            other = key.split(":", 1)[1] if key.startswith("inline:") else None
-            if other is None or other.casefold() == name.casefold():
-                continue
-            try:
-                total += policy_size(service.get_owner_policy(
-                    principal, self.kind, self.owner_name, other).document)
-            except IamError:
-                continue
-        return total
+        if key.startswith("inline:"):
+            edit_inline_policy(self, self.kind, self.owner_name, key.split(":", 1)[1],
+                               self.trail, self.reload)
 
     def action_remove(self) -> None:
         key = self.current or ""

@@ -7,6 +7,7 @@ committed revision; `writer PATH PREFIX COUNT` creates COUNT records.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import signal
@@ -91,10 +92,8 @@ def _launcher(path: str) -> None:
                 os._exit(1)
         os.close(start_read)
         os.write(1, b"pid %d\n" % pid)
-        try:
+        with contextlib.suppress(BrokenPipeError):  # the test killed it before it started
             os.write(start_write, b"g")
-        except BrokenPipeError:  # the test killed the child before it started
-            pass
         os.close(start_write)
         os.waitpid(pid, 0)
         os.write(1, b"dead %d\n" % pid)  # after every line the worker wrote

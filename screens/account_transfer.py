@@ -10,6 +10,7 @@ from pathlib import Path
 from textual.app import App
 
 from iamtui.errors import InvalidInput
+from iamtui.local_paths import expand_home
 from iamtui.screens.modals import Field, FormModal
 from iamtui.screens.paths import remember_path, suggested_path
 from iamtui.screens.session import session_of
@@ -17,7 +18,7 @@ from iamtui.service.account_details import parse_authorization_details
 
 
 def _path(text: str) -> Path:
-    return Path(text.removeprefix("file://")).expanduser()
+    return expand_home(text.removeprefix("file://"))
 
 
 def import_details(app: App[object]) -> None:

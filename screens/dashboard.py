@@ -26,6 +26,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from iamtui.errors import IamError
+from iamtui.local_paths import expand_home
 from iamtui.screens.mfa_enroll import MfaEnrollModal
 from iamtui.screens.modals import Field, FormModal
 from iamtui.screens.navigation import OpenEntity
@@ -329,7 +330,7 @@ class CredentialReportScreen(Screen[None]):
 
         def done(values: dict[str, Any] | None) -> None:
             if values:
-                self.save_to(Path(values["path"]).expanduser())
+                self.save_to(expand_home(values["path"]))
 
         self.app.push_screen(FormModal("Save the credential report as CSV", [
             Field("path", "File", suggested_path(self, "credential-report",

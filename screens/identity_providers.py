@@ -17,7 +17,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from pathlib import Path
 from typing import ClassVar
 
 from textual import on
@@ -28,6 +27,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from iamtui.errors import IamError, InvalidInput
+from iamtui.local_paths import expand_home
 from iamtui.model import SamlProvider
 from iamtui.screens.modals import ConfirmModal, Field, FormModal
 from iamtui.screens.ops import Failed, report_error, run_op
@@ -71,7 +71,7 @@ def read_provider_file(path: str, limit: int, what: str) -> str:
     """A JWKS or metadata file's text (UTF-8, at most `limit` bytes); InvalidInput when it
     cannot be read."""
     try:
-        with open(Path(path).expanduser(), "rb") as file:
+        with open(expand_home(path), "rb") as file:
             data = file.read(limit + 1)
         if len(data) > limit:
             raise InvalidInput(f"{path} holds more than {limit:,} bytes: no {what} is that "

@@ -12,6 +12,8 @@ import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from iamtui.local_paths import expand_home
+
 if TYPE_CHECKING:
     from textual.app import App
     from textual.dom import DOMNode
@@ -34,7 +36,7 @@ def _xdg_documents(home: Path) -> Path | None:
             return None
     if not configured:
         return None
-    return Path(configured.replace("$HOME", str(home))).expanduser()
+    return expand_home(configured.replace("$HOME", str(home)))
 
 
 def documents_folder() -> Path:
@@ -57,7 +59,7 @@ def suggested_path(node: DOMNode, purpose: str, file_name: str) -> str:
 
 def remember_path(node: DOMNode, purpose: str, path: Path) -> None:
     """The path a dialog for `purpose` used (after it worked): the next one starts there."""
-    path = path.expanduser().absolute()
+    path = expand_home(path).absolute()
     last = _LAST.setdefault(node.app, {})
     last[purpose] = path
     last[_FOLDER] = path.parent

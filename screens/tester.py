@@ -30,6 +30,7 @@ from textual.widgets import Footer, Input, Label, SelectionList, Static, TextAre
 from textual.widgets.text_area import Selection
 
 from iamtui.errors import IamError
+from iamtui.local_paths import expand_home
 from iamtui.policy import (
     ContextEntry,
     Decision,
@@ -640,7 +641,7 @@ class TesterSection(Vertical):
         def done(values: dict[str, str] | None) -> None:
             if not values:
                 return
-            path = Path(values["path"]).expanduser()
+            path = expand_home(values["path"])
             try:
                 test_set.save(path)
             except OSError as error:
@@ -658,7 +659,7 @@ class TesterSection(Vertical):
     def action_load_set(self) -> None:
         async def done(values: dict[str, str] | None) -> None:
             if values:
-                await self.load_set(Path(values["path"]).expanduser())
+                await self.load_set(expand_home(values["path"]))
 
         self.app.push_screen(FormModal("Load a test set", [
             Field("path", "File", suggested_path(self, "test-set", "policy-tests.json"))],

@@ -20,6 +20,7 @@ from iamtui.arn import root_arn
 from iamtui.commands.common import parse_tags, tags_response
 from iamtui.commands.registry import ArgumentError, Response, arg, command
 from iamtui.commands.session import session
+from iamtui.local_paths import expand_home
 from iamtui.model import aws_mfa_device, aws_timestamp, aws_user, aws_virtual_mfa_device
 
 _SERIAL = arg("--serial-number", required=True, help="the device's serial number (its ARN)")
@@ -32,7 +33,7 @@ def _open_private(outfile: str) -> tuple[BinaryIO, Path | None]:
     """Open `outfile` for the seed, readable by its owner only (the seed is a secret),
     before the device exists: a seed that cannot be written is a seed nobody ever sees.
     Returns the file and its path when this created it (to remove if the device is not)."""
-    path = Path(outfile).expanduser()
+    path = expand_home(outfile)
     try:
         created = not path.exists()
         fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-from pathlib import Path
 
 from iamtui.commands.registry import ArgumentError, Response, arg, command
 from iamtui.commands.session import session
+from iamtui.local_paths import expand_home
 
 # Columns `--output table` shows of the credential report (all 22 are too wide to read).
 TABLE_COLUMNS = ("user", "password_enabled", "password_last_used", "mfa_active",
@@ -39,7 +39,7 @@ def run_get_credential_report(args: argparse.Namespace) -> Response:
         report = svc.get_credential_report(caller)
     if args.outfile:
         try:
-            Path(args.outfile).expanduser().write_bytes(report.content)
+            expand_home(args.outfile).write_bytes(report.content)
         except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
             raise ArgumentError(f"Cannot write the report to {args.outfile!r}: "
                                 f"{getattr(exc, 'strerror', None) or exc}") from None

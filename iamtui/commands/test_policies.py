@@ -4,11 +4,11 @@ for policies). Exits 1 when a decision changed, printing the changes."""
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from iamtui.commands.output import emit, rendering_of
 from iamtui.commands.registry import ArgumentError, Response, arg, command
 from iamtui.commands.session import session
+from iamtui.local_paths import expand_home
 
 EXIT_CHANGED = 1
 
@@ -19,7 +19,7 @@ EXIT_CHANGED = 1
 def run_test_policies(args: argparse.Namespace) -> Response:
     from iamtui.testsets import TestSet, run_test_set  # brings the service: not at start
 
-    path = Path(args.file).expanduser()
+    path = expand_home(args.file)
     try:
         test_set = TestSet.load(path)
     except OSError as exc:

@@ -30,6 +30,7 @@ from iamtui.errors import (
     NoSuchEntity,
     StoreNotFound,
 )
+from iamtui.local_paths import expand_home
 from iamtui.model import Account, User
 from iamtui.policy import (
     Caller,
@@ -67,7 +68,7 @@ def config_dir() -> Path:
     """Where keys and the credentials file live: $IAMTUI_CONFIG_DIR or the user config folder."""
     override = os.environ.get("IAMTUI_CONFIG_DIR")
     if override:
-        return Path(override).expanduser()
+        return expand_home(override)
     import platformdirs
 
     return Path(platformdirs.user_config_dir("iamtui"))
@@ -219,7 +220,7 @@ class ServiceCore:
             store = ServiceStore.open(path, schema=SCHEMA, on_commit=lambda rev, base, _:
                                       migrated.append((rev, dict(base))))
         except StoreNotFound:
-            if found := trail.leftovers(path.expanduser().resolve()):
+            if found := trail.leftovers(expand_home(path).resolve()):
                 raise StoreDataLost(
                     f"{path} is missing, but {', '.join(map(str, found))} of the store that "
                     f"was there still exist. {trail.restore_advice(path)}") from None
@@ -256,7 +257,7 @@ class ServiceCore:
             validate_account_alias(alias)
         check_password(root_password, None, user_name="root")
         path = resolve_db_path(db)
-        if not path.exists() and (found := trail.leftovers(path.expanduser().resolve())):
+        if not path.exists() and (found := trail.leftovers(expand_home(path).resolve())):
             raise EntityAlreadyExists(cls._no_init_over(path, found))  # before creating it
         store = ServiceStore.open(path, create=True, schema=SCHEMA)
         try:
@@ -295,7 +296,7 @@ class ServiceCore:
         """True when no file of a store exists at `db` (store, journal, audit log): only
         then may a first run offer to create one."""
         path = resolve_db_path(db)
-        return not path.exists() and not trail.leftovers(path.expanduser().resolve())
+        return not path.exists() and not trail.leftovers(expand_home(path).resolve())
 
     @staticmethod
     def _no_init_over(db: Path, found: Sequence[Path]) -> str:

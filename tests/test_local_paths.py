@@ -7,8 +7,8 @@ import os
 from pathlib import Path
 
 import pytest
-
 from helpers import CliRunner
+
 from iamtui.local_paths import expand_home
 
 

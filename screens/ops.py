@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -36,6 +37,15 @@ def report_error(node: DOMNode, error: IamError) -> None:
     title = "Access denied" if isinstance(error, AccessDenied) else error.code
     # markup=False: the message may quote input such as "[/]", which is text, not markup
     node.notify(error.message, title=title, severity="error", timeout=8, markup=False)
+
+
+def refusal_text(error: IamError) -> str:
+    """One line for a table whose rows could not be read: what was refused, so a denial
+    never reads as "none exist"."""
+    if isinstance(error, AccessDenied):
+        action = re.search(r"perform: (\S+)", error.message)
+        return f"Not allowed to read these ({action.group(1) if action else error.code})."
+    return f"Could not read these ({error.code})."
 
 
 def run_op(node: DOMNode, op: Callable[..., T], *args: Any, success: str | None = None,

@@ -20,7 +20,7 @@ from textual.widgets import Input, Static
 
 from iamtui.errors import IamError
 from iamtui.screens.copy import copy_menu
-from iamtui.screens.ops import Operations, report_error
+from iamtui.screens.ops import Operations, refusal_text, report_error
 from iamtui.screens.session import session_of
 from iamtui.screens.widgets.resource_table import Column, ResourceTable, Row
 
@@ -114,6 +114,8 @@ class ResourceSection(Operations, Vertical):
 
     def _refused(self, error: IamError, revision: int) -> None:
         self.loaded_revision = revision
+        self.table.show_refusal(refusal_text(error))
+        self.query_one(".section-status", Static).update("")
         report_error(self, error)
 
     def _show(self, rows: list[Row], revision: int) -> None:

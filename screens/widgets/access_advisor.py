@@ -15,7 +15,7 @@ from textual import work
 from textual.widgets import TabPane
 
 from iamtui.errors import IamError
-from iamtui.screens.ops import report_error
+from iamtui.screens.ops import refusal_text, report_error
 from iamtui.screens.session import session_of
 from iamtui.screens.widgets.detail_pane import DetailPane
 from iamtui.screens.widgets.resource_table import Column, Row
@@ -84,12 +84,16 @@ class AccessAdvisorPane(DetailPane):
             rows = self.load()
         except IamError as error:
             self.app.call_from_thread(report_error, self, error)
-            rows = []
+            self.app.call_from_thread(self._show, [], refusal_text(error))
+            return
         self.app.call_from_thread(self._show, rows)
 
-    def _show(self, rows: list[Row]) -> None:
+    def _show(self, rows: list[Row], refusal: str | None = None) -> None:
         if self.is_attached:
-            self.table.set_rows(rows)
+            if refusal is None:
+                self.table.set_rows(rows)
+            else:
+                self.table.show_refusal(refusal)
             self.refresh_bindings()
 
 

@@ -17,7 +17,7 @@ from textual.widgets import Static
 from iamtui.errors import IamError
 from iamtui.model import Tag
 from iamtui.screens.modals import Field, FormModal
-from iamtui.screens.ops import Operations, report_error
+from iamtui.screens.ops import Operations, refusal_text, report_error
 from iamtui.screens.widgets.resource_table import Column, ResourceTable, Row
 
 if TYPE_CHECKING:
@@ -60,11 +60,10 @@ class DetailPane(Operations, Vertical):
     def reload(self) -> None:
         """Read the rows again and show them."""
         try:
-            rows = self.load()
+            self.table.set_rows(self.load())
         except IamError as error:
             report_error(self, error)
-            rows = []
-        self.table.set_rows(rows)
+            self.table.show_refusal(refusal_text(error))
         self.refresh_bindings()
 
     def on_resource_table_highlighted(self, event: ResourceTable.Highlighted) -> None:

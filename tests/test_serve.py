@@ -814,6 +814,191 @@ def test_body_larger_than_any_request_is_refused_unread(endpoint: Endpoint) -> N
     connection.close()
 
 
+# ------------------------------------------------------- refusals before the caller is known
+
+
+def _request_id(text: str) -> str:
+    return text.split("<RequestId>")[1].split("</RequestId>")[0]
+
+
+def test_requests_refused_at_their_signature_are_audited(endpoint: Endpoint) -> None:
+    """CloudTrail User Guide, "CloudTrail userIdentity element" (type Unknown, accessKeyId:
+    "the access key ID that was used to sign the request") and "CloudTrail record contents"
+    (errorCode, sourceIPAddress, userAgent, requestID): a request refused at its signature is
+    in the trail, with the key it claimed, never its signature, the secret or the session
+    token; the audit log and the Server screen's live view list it as any other call."""
+    before = len(audit_events(endpoint))
+    answers: list[tuple[str, str, str | None]] = []  # (code, request ID, key claimed)
+
+    request = _signed(endpoint, {**LIST, "PathPrefix": "/a/"})  # tampered after signing
+    signature = request.headers["Authorization"].rsplit("Signature=", 1)[1]
+    status, text = _send(endpoint, request, b"Action=ListUsers&Version=2010-05-08&PathPrefix=/b/")
+    assert status == 403
+    answers.append(("SignatureDoesNotMatch", _request_id(text), endpoint.key_id))
+    request = _signed(endpoint, LIST)
+    request.headers.replace_header("Authorization", request.headers["Authorization"].replace(
+        endpoint.key_id, "AKIAAAAAAAAAAAAAAAAA"))
+    answers.append(("InvalidClientTokenId", _request_id(_send(endpoint, request)[1]),
+                    "AKIAAAAAAAAAAAAAAAAA"))
+    request = _signed(endpoint, LIST)
+    request.headers["X-Amz-Content-SHA256"] = "UNSIGNED-PAYLOAD"
+    request.headers["X-Amz-Security-Token"] = "a-session-token-never-to-be-kept"
+    answers.append(("SignatureDoesNotMatch", _request_id(_send(endpoint, request)[1]),
+                    endpoint.key_id))
+    request.headers.replace_header("Authorization", "AWS4-ECDSA-P256-SHA256 Credential=x")
+    answers.append(("IncompleteSignature", _request_id(_send(endpoint, request)[1]), None))
+    unsigned = type("R", (), {"headers": {"User-Agent": "curl/8"},
+                              "body": b"Action=GetUser&Version=2010-05-08"})()
+    answers.append(("MissingAuthenticationToken", _request_id(_send(endpoint, unsigned)[1]),
+                    None))
+
+    events = audit_events(endpoint)[before:]
+    assert [(e["errorCode"], e["requestID"], e["userIdentity"].get("accessKeyId"))
+            for e in events] == answers
+    for event in events:
+        assert event["userIdentity"]["type"] == "Unknown"
+        assert "arn" not in event["userIdentity"]
+        assert event["sourceIPAddress"] == "127.0.0.1"
+        assert event["eventSource"] == "iam.amazonaws.com"
+        assert event["recipientAccountId"] == ACCOUNT_ID
+        assert event["requestParameters"] is None  # an unauthenticated body is not kept
+        text = json.dumps(event)
+        for secret in (signature, endpoint.secret, "a-session-token-never-to-be-kept"):
+            assert secret not in text
+    assert [e["eventName"] for e in events] == ["ListUsers"] * 4 + ["GetUser"]
+    assert events[-1]["userAgent"] == "curl/8"
+    # the audit log (LookupEvents) and the Server screen's live view read them
+    root = endpoint.root
+    looked_up = {e["EventId"] for e in endpoint.service.lookup_events(root, max_results=50)}
+    assert {e["eventID"] for e in events} <= looked_up
+    live = endpoint.service.calls_over_http(root, max_results=50)
+    assert {e["requestID"] for e in events} <= {e.get("requestID") for e in live}
+    from iamtui.screens.server import call_row
+
+    assert call_row(events[0]).cells[2:5] == ("SignatureDoesNotMatch", "Unknown", "127.0.0.1")
+
+
+def test_requests_refused_before_they_are_read_are_audited(endpoint: Endpoint) -> None:
+    """Requests the server answers without running an operation are in the trail too: a body
+    larger than any request, a body that is not form data, no Action, an Action neither IAM
+    nor STS has, a wrong Version (IAM API Reference, "Common errors": MalformedQueryString,
+    MissingAction, InvalidAction, InvalidParameterValue)."""
+    import http.client
+
+    from iamtui.serve.server import MAX_BODY
+
+    before = len(audit_events(endpoint))
+    host, port = endpoint.url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    connection.putrequest("POST", "/")
+    connection.putheader("Content-Length", str(MAX_BODY + 1))
+    connection.endheaders()
+    assert connection.getresponse().status == 413
+    connection.close()
+    for body in (b"\xff\xfe", b"Version=2010-05-08", b"Action=Nothing&Version=2010-05-08",
+                 b"Action=ListUsers&Version=1999-01-01", b"Action=" + b"x" * 500):
+        unsigned = type("R", (), {"headers": {}, "body": body})()
+        assert _send(endpoint, unsigned)[0] >= 400
+    # the same requests signed: refused after the caller is known, named by the caller
+    for body in ({"Version": "2010-05-08"}, {"Action": "Nothing", "Version": "2010-05-08"},
+                 {"Action": "ListUsers", "Version": "1999-01-01"}):
+        assert _send(endpoint, _signed(endpoint, body))[0] == 400
+    events = audit_events(endpoint)[before:]
+    assert [(e["eventName"], e["errorCode"], e["userIdentity"]["type"]) for e in events] == [
+        ("Unknown", "RequestEntityTooLarge", "Unknown"),
+        ("Unknown", "MalformedQueryString", "Unknown"),
+        ("Unknown", "MissingAuthenticationToken", "Unknown"),
+        ("Nothing", "MissingAuthenticationToken", "Unknown"),
+        ("ListUsers", "MissingAuthenticationToken", "Unknown"),
+        ("Unknown", "MissingAuthenticationToken", "Unknown"),  # 500 x's: never kept whole
+        ("Unknown", "MissingAction", "IAMUser"),
+        ("Nothing", "InvalidAction", "IAMUser"),
+        ("ListUsers", "InvalidParameterValue", "IAMUser")]
+    assert all(e["sourceIPAddress"] == "127.0.0.1" and e["requestID"] for e in events)
+
+
+def test_a_flood_of_bad_signatures_is_recorded_within_bounds(endpoint: Endpoint) -> None:
+    """Someone sending bad signatures in a loop cannot grow the store and the log without
+    bound: per minute at most PER_SOURCE records per address and TOTAL in all are written;
+    the rest are counted, and one summary record (an AwsServiceEvent, as CloudTrail files
+    what the service itself records) says how many were left out and from where."""
+    from iamtui.serve import refusals
+
+    served, now = endpoint.served, datetime.now(UTC)
+    served.clock = lambda: now
+    before = len(audit_events(endpoint))
+    body = b"Action=ListUsers&Version=2010-05-08"
+    bad = {"authorization": "AWS4-HMAC-SHA256 Credential=AKIAAAAAAAAAAAAAAAAA/x, "
+           "SignedHeaders=host, Signature=" + "0" * 64, "host": "localhost"}
+    for n in range(50):
+        status, _ = served.handle("POST", "/", bad, body, "192.0.2.1", f"flood-{n}")
+        assert status == 400  # IncompleteSignature
+    # another address is still heard while the first is held back
+    served.handle("POST", "/", bad, body, "192.0.2.2", "other-0")
+    events = audit_events(endpoint)[before:]
+    assert len(events) == refusals.PER_SOURCE + 1
+    assert [e["requestID"] for e in events][-1] == "other-0"
+    # a legitimate caller's calls are never held back
+    assert client(endpoint).list_users()["Users"]
+    now += refusals.WINDOW  # the next minute: the first request after it writes the summary
+    served.handle("POST", "/", bad, body, "192.0.2.1", "flood-next")
+    events = audit_events(endpoint)[before + refusals.PER_SOURCE + 1:]
+    summary = next(e for e in events if e["eventName"] == "UnauthenticatedRequestsNotRecorded")
+    assert summary["eventType"] == "AwsServiceEvent"
+    assert summary["sourceIPAddress"] == "AWS Internal"
+    assert summary["additionalEventData"]["suppressedRequests"] == 50 - refusals.PER_SOURCE
+    assert summary["additionalEventData"]["bySourceIPAddress"] == {
+        "192.0.2.1": 50 - refusals.PER_SOURCE}
+    assert events[-1]["requestID"] == "flood-next"  # its own window: recorded again
+    # what is left out when the server stops is summarized then
+    for n in range(refusals.PER_SOURCE + 3):
+        served.handle("POST", "/", bad, body, "192.0.2.3", f"late-{n}")
+    count = len(audit_events(endpoint))
+    served.close()
+    last = audit_events(endpoint)[count:]
+    assert [e["additionalEventData"]["bySourceIPAddress"] for e in last] == [{"192.0.2.3": 3}]
+
+
+def test_the_refusal_limit_holds_for_any_traffic() -> None:
+    """Whatever arrives (any addresses, any times), each window records at most PER_SOURCE
+    refusals per address and TOTAL in all, and every refusal is either recorded or counted
+    in exactly one summary."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from iamtui.serve.refusals import RefusalLimiter
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.lists(st.tuples(st.sampled_from(["a", "b", "c", "d", "e"]),
+                              st.integers(0, 30)), max_size=300))
+    def check(traffic: list[tuple[str, int]]) -> None:
+        limiter = RefusalLimiter(per_source=3, total=7, window=timedelta(seconds=60),
+                                 max_sources=3)
+        start, seconds = datetime(2026, 1, 1, tzinfo=UTC), 0
+        recorded: dict[datetime, Any] = {}
+        counted = 0
+        window: datetime | None = None
+        for source, gap in traffic:
+            seconds += gap
+            now = start + timedelta(seconds=seconds)
+            admitted, summary = limiter.admit(source, now)
+            if summary is not None:
+                counted += summary.suppressed
+                assert len(summary.by_source) <= 4
+            if window is None or now - window >= timedelta(seconds=60):
+                window = now
+            if admitted:
+                per = recorded.setdefault(window, {})
+                per[source] = per.get(source, 0) + 1
+        final = limiter.due(start + timedelta(seconds=seconds), stopping=True)
+        counted += final.suppressed if final else 0
+        assert sum(sum(p.values()) for p in recorded.values()) + counted == len(traffic)
+        for per in recorded.values():
+            assert sum(per.values()) <= 7 and all(n <= 3 for n in per.values())
+
+    check()
+
+
 def test_key_from_before_serving_is_refused_with_rotate_advice(tmp_path: Path) -> None:
     """A store that never served keeps no recoverable secret: a key created before serving
     was enabled cannot sign requests, and the answer says to rotate it (issue 17)."""

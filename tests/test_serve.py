@@ -245,6 +245,11 @@ def test_boto3_iam_example_runs_unchanged(endpoint: Endpoint) -> None:
     with pytest.raises(new.exceptions.ClientError) as caught:
         new.get_user()
     assert caught.value.response["Error"]["Code"] == "InvalidClientTokenId"
+    refused = audit_events(endpoint)[-1]  # the refusal is in the trail, with the key named
+    assert (refused["eventName"], refused["errorCode"], refused["userIdentity"]["type"],
+            refused["userIdentity"]["accessKeyId"], refused["requestID"]) == (
+        "GetUser", "InvalidClientTokenId", "Unknown", pair.access_key_id,
+        caught.value.response["ResponseMetadata"]["RequestId"])
     pair.delete()
     user.detach_policy(PolicyArn="arn:aws:iam::aws:policy/IAMReadOnlyAccess")
     user.delete()

@@ -245,6 +245,11 @@ def test_boto3_iam_example_runs_unchanged(endpoint: Endpoint) -> None:
     with pytest.raises(new.exceptions.ClientError) as caught:
         new.get_user()
     assert caught.value.response["Error"]["Code"] == "InvalidClientTokenId"
+    refused = audit_events(endpoint)[-1]  # the refusal is in the trail, with the key named
+    assert (refused["eventName"], refused["errorCode"], refused["userIdentity"]["type"],
+            refused["userIdentity"]["accessKeyId"], refused["requestID"]) == (
+        "GetUser", "InvalidClientTokenId", "Unknown", pair.access_key_id,
+        caught.value.response["ResponseMetadata"]["RequestId"])
     pair.delete()
     user.detach_policy(PolicyArn="arn:aws:iam::aws:policy/IAMReadOnlyAccess")
     user.delete()
@@ -255,9 +260,9 @@ def test_boto3_iam_example_runs_unchanged(endpoint: Endpoint) -> None:
 # "Working with IAM policies", "Managing IAM account aliases"), their calls in one script as
 # a reader would chain them: plain boto3.client("iam"), no endpoint in the code. The policy
 # example's RESOURCE_ARN placeholders are filled in, as the guide asks (IAM, like AWS,
-# refuses the placeholder itself: MalformedPolicyDocument). The attach example's AWS managed
-# AmazonDynamoDBFullAccess is not among the 39 AWS managed policies iamtui ships (NoSuchEntity
-# here): the role gets the policy the script made instead.
+# refuses the placeholder itself: MalformedPolicyDocument). Its AWS managed policies
+# (AWSLambdaExecute, AmazonDynamoDBFullAccess) are used as written; the role the attach
+# example names is made first, as a reader must.
 BOTO3_GUIDE_SCRIPT = """
 import json
 import boto3
@@ -285,11 +290,15 @@ policy = {"Version": "2012-10-17", "Statement": [
 arn = iam.create_policy(PolicyName="myDynamoDBPolicy",
                         PolicyDocument=json.dumps(policy))["Policy"]["Arn"]
 print("policy", iam.get_policy(PolicyArn=arn)["Policy"]["PolicyName"])
-iam.create_role(RoleName="AmazonDynamoDBFullAccess-role", AssumeRolePolicyDocument=json.dumps(
+response = iam.get_policy(PolicyArn="arn:aws:iam::aws:policy/AWSLambdaExecute")
+print("policy", response["Policy"]["PolicyName"], response["Policy"]["DefaultVersionId"])
+iam.create_role(RoleName="AmazonDynamoDBFullAccess", AssumeRolePolicyDocument=json.dumps(
     {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
      "Principal": {"Service": "lambda.amazonaws.com"}}]}))
-iam.attach_role_policy(PolicyArn=arn, RoleName="AmazonDynamoDBFullAccess-role")
-iam.detach_role_policy(PolicyArn=arn, RoleName="AmazonDynamoDBFullAccess-role")
+iam.attach_role_policy(PolicyArn="arn:aws:iam::aws:policy/AmazonDynamoDBFullAccess",
+                       RoleName="AmazonDynamoDBFullAccess")
+iam.detach_role_policy(PolicyArn="arn:aws:iam::aws:policy/AmazonDynamoDBFullAccess",
+                       RoleName="AmazonDynamoDBFullAccess")
 
 iam.create_account_alias(AccountAlias="guide-alias")
 print("aliases", iam.list_account_aliases()["AccountAliases"])
@@ -317,13 +326,14 @@ def test_boto3_guide_iam_examples_run_unchanged(endpoint: Endpoint, tmp_path: Pa
     out = run.stdout.splitlines()
     assert out[0] == "users ['admin', 'guide-user']"
     assert out[1].startswith("keys ['AKIA") and out[2] == "last used by guide-user2"
-    assert out[3:] == ["policy myDynamoDBPolicy", "aliases ['guide-alias']",
+    assert out[3:] == ["policy myDynamoDBPolicy", "policy AWSLambdaExecute v1",
+                       "aliases ['guide-alias']",
                        f"caller arn:aws:iam::{ACCOUNT_ID}:user/admin"]
     events = audit_events(endpoint)[before:]
     assert [e["eventName"] for e in events] == [  # each call once, in order
         "CreateUser", "ListUsers", "UpdateUser", "CreateAccessKey", "ListAccessKeys",
         "GetAccessKeyLastUsed", "UpdateAccessKey", "DeleteAccessKey", "CreatePolicy",
-        "GetPolicy", "CreateRole", "AttachRolePolicy", "DetachRolePolicy",
+        "GetPolicy", "GetPolicy", "CreateRole", "AttachRolePolicy", "DetachRolePolicy",
         "CreateAccountAlias", "ListAccountAliases", "DeleteAccountAlias", "DeleteUser",
         "GetCallerIdentity"]
     assert all(e["sourceIPAddress"] == "127.0.0.1" and e.get("errorCode") is None and
@@ -332,6 +342,179 @@ def test_boto3_guide_iam_examples_run_unchanged(endpoint: Endpoint, tmp_path: Pa
                           "Users[].UserName", "--output", "text"], env=env, text=True,
                          capture_output=True, timeout=120)
     assert (cli.returncode, cli.stdout.strip()) == (0, "admin"), cli.stderr
+
+
+# AWS's own IAM examples for Python (awsdocs/aws-doc-sdk-examples, python/example_code/iam:
+# role_wrapper, policy_wrapper, user_wrapper, access_key_wrapper and the "create a user and
+# assume a role" getting-started scenario), their IAM and STS calls as the wrappers make
+# them: a module-level boto3.resource("iam"), boto3.client("sts"), no endpoint in the code.
+# Their S3 calls are left out (iamtui serves IAM and STS only), and their waits for IAM's
+# eventual consistency (iamtui's store is consistent at once).
+AWS_EXAMPLES_SCRIPT = """
+import json
+import operator
+import time
+from uuid import uuid4
+import boto3
+
+iam = boto3.resource("iam")
+
+# role_wrapper.usage_demo
+roles = list(iam.roles.limit(count=10))
+for policy in iam.Role(roles[0].name).policies.all():
+    print("inline", policy.name)
+role = iam.create_role(RoleName="demo-iam-role", AssumeRolePolicyDocument=json.dumps({
+    "Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+        for service in ["lambda.amazonaws.com", "batchoperations.s3.amazonaws.com"]]}))
+print("trust", len(role.assume_role_policy_document["Statement"]))
+policy_arn = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
+iam.Role(role.name).attach_policy(PolicyArn=policy_arn)
+print("attached", [p.arn for p in iam.Role(role.name).attached_policies.all()])
+iam.Role(role.name).detach_policy(PolicyArn=policy_arn)
+iam.Role(role.name).delete()
+
+# policy_wrapper.usage_demo
+def create_policy(name, description, actions, resource_arn):
+    return iam.create_policy(PolicyName=name, Description=description,
+                             PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+                                 {"Effect": "Allow", "Action": actions,
+                                  "Resource": resource_arn}]}))
+
+bucket_arn = "arn:aws:s3:::amzn-s3-demo-bucket"
+policy = create_policy("demo-iam-policy", "Policy for IAM demonstration.", ["s3:ListObjects"],
+                       bucket_arn)
+print("local", [p.policy_name for p in iam.policies.filter(Scope="Local")])
+time.sleep(1)  # as the example does: versions are told apart by their create dates
+version = iam.Policy(policy.arn).create_version(PolicyDocument=json.dumps({
+    "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:PutObject"],
+                                            "Resource": bucket_arn}]}), SetAsDefault=True)
+print("version", version.version_id,
+      iam.Policy(policy.arn).default_version.document["Statement"][0]["Action"])
+versions = sorted(iam.Policy(policy.arn).versions.all(), key=operator.attrgetter("create_date"))
+default_version = rollback_version = None
+while default_version is None:
+    ver = versions.pop()
+    if ver.is_default_version:
+        default_version = ver
+rollback_version = versions.pop()
+rollback_version.set_as_default()
+default_version.delete()
+print("rolled back", rollback_version.version_id,
+      iam.Policy(policy.arn).default_version.document["Statement"][0]["Action"])
+iam.Policy(policy.arn).delete()
+
+# user_wrapper.usage_demo (and access_key_wrapper's calls)
+writer, reader = iam.create_user(UserName="demo-iam-read-writer"), \
+    iam.create_user(UserName="demo-iam-reader")
+iam.User(writer.name).update(NewUserName="demo-iam-creator")
+iam.User(reader.name).update(NewUserName="demo-iam-getter")
+users = list(iam.users.all())
+writer = next(user for user in users if user.user_id == writer.user_id)
+reader = next(user for user in users if user.user_id == reader.user_id)
+print("renamed", writer.name, reader.name)
+bucket = "arn:aws:s3:::demo-iam-bucket/*"
+read_write = create_policy("demo-iam-read-write-policy", "Grants rights to create and get "
+                           "an object in the demo bucket.", ["s3:PutObject", "s3:GetObject"],
+                           bucket)
+read = create_policy("demo-iam-read-policy", "Grants rights to get an object from the demo "
+                     "bucket.", "s3:GetObject", bucket)
+iam.User(writer.name).attach_policy(PolicyArn=read_write.arn)
+iam.User(reader.name).attach_policy(PolicyArn=read.arn)
+writer_key = iam.User(writer.name).create_access_key_pair()
+reader_key = iam.User(reader.name).create_access_key_pair()
+print("current", iam.CurrentUser().user_name)
+print("keys", len(list(iam.User(writer.name).access_keys.all())))
+print("last used", iam.meta.client.get_access_key_last_used(
+    AccessKeyId=writer_key.id)["UserName"])
+key = iam.User(writer.name).AccessKey(writer_key.id)
+key.deactivate()
+key.activate()
+for user, key, attached in ((reader, reader_key, read), (writer, writer_key, read_write)):
+    iam.AccessKey(user.name, key.id).delete()
+    iam.User(user.name).detach_policy(PolicyArn=attached.arn)
+    iam.Policy(attached.arn).delete()
+    iam.User(user.name).delete()
+
+# scenario_create_user_assume_role: setup, assume the role, teardown
+user = iam.create_user(UserName=f"demo-user-{uuid4()}")
+user_key = user.create_access_key_pair()
+role = iam.create_role(RoleName=f"demo-role-{uuid4()}", AssumeRolePolicyDocument=json.dumps({
+    "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": user.arn},
+                                            "Action": "sts:AssumeRole"}]}))
+policy = iam.create_policy(PolicyName=f"demo-policy-{uuid4()}", PolicyDocument=json.dumps({
+    "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListAllMyBuckets",
+                                            "Resource": "arn:aws:s3:::*"}]}))
+role.attach_policy(PolicyArn=policy.arn)
+user.create_policy(PolicyName=f"demo-user-policy-{uuid4()}", PolicyDocument=json.dumps({
+    "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                            "Resource": role.arn}]}))
+sts_client = boto3.client("sts", aws_access_key_id=user_key.id,
+                          aws_secret_access_key=user_key.secret)
+response = sts_client.assume_role(RoleArn=role.arn, RoleSessionName="AssumeRoleDemoSession")
+temp_credentials = response["Credentials"]
+print("assumed", response["AssumedRoleUser"]["Arn"].split("/")[-1])
+for attached in role.attached_policies.all():
+    role.detach_policy(PolicyArn=attached.arn)
+    attached.delete()
+role.delete()
+for user_pol in user.policies.all():
+    user_pol.delete()
+for key in user.access_keys.all():
+    key.delete()
+user.delete()
+print("users", [u.name for u in iam.users.all()])
+"""
+
+
+def test_aws_sdk_python_iam_examples_run_unchanged(endpoint: Endpoint, tmp_path: Path) -> None:
+    """AWS's code examples for IAM with the SDK for Python (Boto3) ("Basic examples for IAM
+    using AWS SDKs": roles, policies and versions, users and access keys, and the getting
+    started scenario "Create an IAM user and assume a role with AWS STS") make their calls
+    unchanged against the server, pointed at it by AWS_ENDPOINT_URL alone, the AWS managed
+    AmazonS3ReadOnlyAccess they attach included: every call authorized and audited once,
+    with its caller, address and request ID."""
+    svc, root = endpoint.service, endpoint.root
+    # the role demo lists the account's roles and reads the first one's inline policies
+    svc.create_role(root, "existing-role", TRUST)
+    script = tmp_path / "examples.py"
+    script.write_text(AWS_EXAMPLES_SCRIPT, encoding="utf-8")
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": endpoint.key_id,
+           "AWS_SECRET_ACCESS_KEY": endpoint.secret, "AWS_DEFAULT_REGION": "us-east-1",
+           "AWS_ENDPOINT_URL": endpoint.url, "AWS_MAX_ATTEMPTS": "1",
+           "AWS_CONFIG_FILE": str(tmp_path / "none"),
+           "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")}
+    before = len(audit_events(endpoint))
+    run = subprocess.run([sys.executable, str(script)], env=env, text=True,
+                         capture_output=True, timeout=180)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines() == [
+        "trust 2", "attached ['arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess']",
+        "local ['demo-iam-policy']", "version v2 ['s3:PutObject']",
+        "rolled back v1 ['s3:ListObjects']", "renamed demo-iam-creator demo-iam-getter",
+        "current admin", "keys 1", "last used demo-iam-creator", "assumed AssumeRoleDemoSession",
+        "users ['admin']"]
+    events = audit_events(endpoint)[before:]
+    names = [e["eventName"] for e in events]
+    for expected in ("ListRoles", "ListRolePolicies", "CreateRole", "AttachRolePolicy",
+                     "ListAttachedRolePolicies", "DetachRolePolicy", "DeleteRole",
+                     "CreatePolicy", "ListPolicies", "CreatePolicyVersion", "GetPolicyVersion",
+                     "ListPolicyVersions", "SetDefaultPolicyVersion", "DeletePolicyVersion",
+                     "DeletePolicy", "CreateUser", "UpdateUser", "ListUsers",
+                     "AttachUserPolicy", "CreateAccessKey", "GetUser", "ListAccessKeys",
+                     "GetAccessKeyLastUsed", "UpdateAccessKey", "DeleteAccessKey",
+                     "DetachUserPolicy", "DeleteUser", "PutUserPolicy", "AssumeRole",
+                     "ListUserPolicies", "DeleteUserPolicy"):
+        assert expected in names, expected
+    assert all(e.get("errorCode") is None for e in events), \
+        [(e["eventName"], e.get("errorCode")) for e in events if e.get("errorCode")]
+    assert all(e["sourceIPAddress"] == "127.0.0.1" and "Boto3" in e["userAgent"]
+               and e.get("requestID") for e in events)
+    assume = next(e for e in events if e["eventName"] == "AssumeRole")
+    assert assume["userIdentity"]["userName"].startswith("demo-user-")
+    others = [e for e in events if e is not assume]
+    assert all(e["userIdentity"]["accessKeyId"] == endpoint.key_id for e in others)
+    assert len({e["requestID"] for e in events}) == len(events)  # each call once
 
 
 def test_cli_and_server_write_one_store_at_once(endpoint: Endpoint) -> None:
@@ -634,6 +817,191 @@ def test_body_larger_than_any_request_is_refused_unread(endpoint: Endpoint) -> N
     assert answer.status == 413
     assert b"<Code>RequestEntityTooLarge</Code>" in answer.read()
     connection.close()
+
+
+# ------------------------------------------------------- refusals before the caller is known
+
+
+def _request_id(text: str) -> str:
+    return text.split("<RequestId>")[1].split("</RequestId>")[0]
+
+
+def test_requests_refused_at_their_signature_are_audited(endpoint: Endpoint) -> None:
+    """CloudTrail User Guide, "CloudTrail userIdentity element" (type Unknown, accessKeyId:
+    "the access key ID that was used to sign the request") and "CloudTrail record contents"
+    (errorCode, sourceIPAddress, userAgent, requestID): a request refused at its signature is
+    in the trail, with the key it claimed, never its signature, the secret or the session
+    token; the audit log and the Server screen's live view list it as any other call."""
+    before = len(audit_events(endpoint))
+    answers: list[tuple[str, str, str | None]] = []  # (code, request ID, key claimed)
+
+    request = _signed(endpoint, {**LIST, "PathPrefix": "/a/"})  # tampered after signing
+    signature = request.headers["Authorization"].rsplit("Signature=", 1)[1]
+    status, text = _send(endpoint, request, b"Action=ListUsers&Version=2010-05-08&PathPrefix=/b/")
+    assert status == 403
+    answers.append(("SignatureDoesNotMatch", _request_id(text), endpoint.key_id))
+    request = _signed(endpoint, LIST)
+    request.headers.replace_header("Authorization", request.headers["Authorization"].replace(
+        endpoint.key_id, "AKIAAAAAAAAAAAAAAAAA"))
+    answers.append(("InvalidClientTokenId", _request_id(_send(endpoint, request)[1]),
+                    "AKIAAAAAAAAAAAAAAAAA"))
+    request = _signed(endpoint, LIST)
+    request.headers["X-Amz-Content-SHA256"] = "UNSIGNED-PAYLOAD"
+    request.headers["X-Amz-Security-Token"] = "a-session-token-never-to-be-kept"
+    answers.append(("SignatureDoesNotMatch", _request_id(_send(endpoint, request)[1]),
+                    endpoint.key_id))
+    request.headers.replace_header("Authorization", "AWS4-ECDSA-P256-SHA256 Credential=x")
+    answers.append(("IncompleteSignature", _request_id(_send(endpoint, request)[1]), None))
+    unsigned = type("R", (), {"headers": {"User-Agent": "curl/8"},
+                              "body": b"Action=GetUser&Version=2010-05-08"})()
+    answers.append(("MissingAuthenticationToken", _request_id(_send(endpoint, unsigned)[1]),
+                    None))
+
+    events = audit_events(endpoint)[before:]
+    assert [(e["errorCode"], e["requestID"], e["userIdentity"].get("accessKeyId"))
+            for e in events] == answers
+    for event in events:
+        assert event["userIdentity"]["type"] == "Unknown"
+        assert "arn" not in event["userIdentity"]
+        assert event["sourceIPAddress"] == "127.0.0.1"
+        assert event["eventSource"] == "iam.amazonaws.com"
+        assert event["recipientAccountId"] == ACCOUNT_ID
+        assert event["requestParameters"] is None  # an unauthenticated body is not kept
+        text = json.dumps(event)
+        for secret in (signature, endpoint.secret, "a-session-token-never-to-be-kept"):
+            assert secret not in text
+    assert [e["eventName"] for e in events] == ["ListUsers"] * 4 + ["GetUser"]
+    assert events[-1]["userAgent"] == "curl/8"
+    # the audit log (LookupEvents) and the Server screen's live view read them
+    root = endpoint.root
+    looked_up = {e["EventId"] for e in endpoint.service.lookup_events(root, max_results=50)}
+    assert {e["eventID"] for e in events} <= looked_up
+    live = endpoint.service.calls_over_http(root, max_results=50)
+    assert {e["requestID"] for e in events} <= {e.get("requestID") for e in live}
+    from iamtui.screens.server import call_row
+
+    assert call_row(events[0]).cells[2:5] == ("SignatureDoesNotMatch", "Unknown", "127.0.0.1")
+
+
+def test_requests_refused_before_they_are_read_are_audited(endpoint: Endpoint) -> None:
+    """Requests the server answers without running an operation are in the trail too: a body
+    larger than any request, a body that is not form data, no Action, an Action neither IAM
+    nor STS has, a wrong Version (IAM API Reference, "Common errors": MalformedQueryString,
+    MissingAction, InvalidAction, InvalidParameterValue)."""
+    import http.client
+
+    from iamtui.serve.server import MAX_BODY
+
+    before = len(audit_events(endpoint))
+    host, port = endpoint.url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    connection.putrequest("POST", "/")
+    connection.putheader("Content-Length", str(MAX_BODY + 1))
+    connection.endheaders()
+    assert connection.getresponse().status == 413
+    connection.close()
+    for body in (b"\xff\xfe", b"Version=2010-05-08", b"Action=Nothing&Version=2010-05-08",
+                 b"Action=ListUsers&Version=1999-01-01", b"Action=" + b"x" * 500):
+        unsigned = type("R", (), {"headers": {}, "body": body})()
+        assert _send(endpoint, unsigned)[0] >= 400
+    # the same requests signed: refused after the caller is known, named by the caller
+    for body in ({"Version": "2010-05-08"}, {"Action": "Nothing", "Version": "2010-05-08"},
+                 {"Action": "ListUsers", "Version": "1999-01-01"}):
+        assert _send(endpoint, _signed(endpoint, body))[0] == 400
+    events = audit_events(endpoint)[before:]
+    assert [(e["eventName"], e["errorCode"], e["userIdentity"]["type"]) for e in events] == [
+        ("Unknown", "RequestEntityTooLarge", "Unknown"),
+        ("Unknown", "MalformedQueryString", "Unknown"),
+        ("Unknown", "MissingAuthenticationToken", "Unknown"),
+        ("Nothing", "MissingAuthenticationToken", "Unknown"),
+        ("ListUsers", "MissingAuthenticationToken", "Unknown"),
+        ("Unknown", "MissingAuthenticationToken", "Unknown"),  # 500 x's: never kept whole
+        ("Unknown", "MissingAction", "IAMUser"),
+        ("Nothing", "InvalidAction", "IAMUser"),
+        ("ListUsers", "InvalidParameterValue", "IAMUser")]
+    assert all(e["sourceIPAddress"] == "127.0.0.1" and e["requestID"] for e in events)
+
+
+def test_a_flood_of_bad_signatures_is_recorded_within_bounds(endpoint: Endpoint) -> None:
+    """Someone sending bad signatures in a loop cannot grow the store and the log without
+    bound: per minute at most PER_SOURCE records per address and TOTAL in all are written;
+    the rest are counted, and one summary record (an AwsServiceEvent, as CloudTrail files
+    what the service itself records) says how many were left out and from where."""
+    from iamtui.serve import refusals
+
+    served, now = endpoint.served, datetime.now(UTC)
+    served.clock = lambda: now
+    before = len(audit_events(endpoint))
+    body = b"Action=ListUsers&Version=2010-05-08"
+    bad = {"authorization": "AWS4-HMAC-SHA256 Credential=AKIAAAAAAAAAAAAAAAAA/x, "
+           "SignedHeaders=host, Signature=" + "0" * 64, "host": "localhost"}
+    for n in range(50):
+        status, _ = served.handle("POST", "/", bad, body, "192.0.2.1", f"flood-{n}")
+        assert status == 400  # IncompleteSignature
+    # another address is still heard while the first is held back
+    served.handle("POST", "/", bad, body, "192.0.2.2", "other-0")
+    events = audit_events(endpoint)[before:]
+    assert len(events) == refusals.PER_SOURCE + 1
+    assert [e["requestID"] for e in events][-1] == "other-0"
+    # a legitimate caller's calls are never held back
+    assert client(endpoint).list_users()["Users"]
+    now += refusals.WINDOW  # the next minute: the first request after it writes the summary
+    served.handle("POST", "/", bad, body, "192.0.2.1", "flood-next")
+    events = audit_events(endpoint)[before + refusals.PER_SOURCE + 1:]
+    summary = next(e for e in events if e["eventName"] == "UnauthenticatedRequestsNotRecorded")
+    assert summary["eventType"] == "AwsServiceEvent"
+    assert summary["sourceIPAddress"] == "AWS Internal"
+    assert summary["additionalEventData"]["suppressedRequests"] == 50 - refusals.PER_SOURCE
+    assert summary["additionalEventData"]["bySourceIPAddress"] == {
+        "192.0.2.1": 50 - refusals.PER_SOURCE}
+    assert events[-1]["requestID"] == "flood-next"  # its own window: recorded again
+    # what is left out when the server stops is summarized then
+    for n in range(refusals.PER_SOURCE + 3):
+        served.handle("POST", "/", bad, body, "192.0.2.3", f"late-{n}")
+    count = len(audit_events(endpoint))
+    served.close()
+    last = audit_events(endpoint)[count:]
+    assert [e["additionalEventData"]["bySourceIPAddress"] for e in last] == [{"192.0.2.3": 3}]
+
+
+def test_the_refusal_limit_holds_for_any_traffic() -> None:
+    """Whatever arrives (any addresses, any times), each window records at most PER_SOURCE
+    refusals per address and TOTAL in all, and every refusal is either recorded or counted
+    in exactly one summary."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from iamtui.serve.refusals import RefusalLimiter
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.lists(st.tuples(st.sampled_from(["a", "b", "c", "d", "e"]),
+                              st.integers(0, 30)), max_size=300))
+    def check(traffic: list[tuple[str, int]]) -> None:
+        limiter = RefusalLimiter(per_source=3, total=7, window=timedelta(seconds=60),
+                                 max_sources=3)
+        start, seconds = datetime(2026, 1, 1, tzinfo=UTC), 0
+        recorded: dict[datetime, Any] = {}
+        counted = 0
+        window: datetime | None = None
+        for source, gap in traffic:
+            seconds += gap
+            now = start + timedelta(seconds=seconds)
+            admitted, summary = limiter.admit(source, now)
+            if summary is not None:
+                counted += summary.suppressed
+                assert len(summary.by_source) <= 4
+            if window is None or now - window >= timedelta(seconds=60):
+                window = now
+            if admitted:
+                per = recorded.setdefault(window, {})
+                per[source] = per.get(source, 0) + 1
+        final = limiter.due(start + timedelta(seconds=seconds), stopping=True)
+        counted += final.suppressed if final else 0
+        assert sum(sum(p.values()) for p in recorded.values()) + counted == len(traffic)
+        for per in recorded.values():
+            assert sum(per.values()) <= 7 and all(n <= 3 for n in per.values())
+
+    check()
 
 
 def test_key_from_before_serving_is_refused_with_rotate_advice(tmp_path: Path) -> None:

@@ -13,13 +13,15 @@ store serializes writes anyway, so the threads only keep a slow client from bloc
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import re
 import socket
 import ssl
 import sys
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -33,6 +35,7 @@ from iamtui.commands.session import SERVED
 from iamtui.errors import IamError, InvalidClientTokenId, InvalidInput, ValidationError
 from iamtui.serve import protocol, sigv4
 from iamtui.serve.endpoint import endpoint_lines
+from iamtui.serve.refusals import RefusalLimiter, Summary
 from iamtui.service.core import SERVED_CALL, RequestInfo, ServedCall
 from iamtui.service.serving import ServerStatus
 
@@ -55,6 +58,7 @@ class Served:
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.service, self.secure, self.clock = service, secure, clock
         self.lock = threading.Lock()  # one request at a time in the service
+        self.refusals = RefusalLimiter()
         load_commands()
         self.commands: dict[str, Command] = {c.operation: c for c in COMMANDS.values()}
 
@@ -69,6 +73,8 @@ class Served:
         given: dict[str, Any] = {}
         try:
             with self.lock:
+                with contextlib.suppress(IamError):  # a lost summary fails no request
+                    self._summarize(self.refusals.due(self.clock()))
                 try:
                     form = _form(body)
                     action = form.get("Action", "")
@@ -80,12 +86,13 @@ class Served:
                     action, given = protocol.parse_request(service, form)
                     data = self._run(action, given, caller)
                 except ArgumentError as error:
-                    self._audit(caller, service, action, given, ValidationError(str(error)))
+                    self._audit(caller, service, action, given, ValidationError(str(error)),
+                                headers, source_ip)
                     raise
                 except IamError as error:
-                    self._audit(caller, service, action, given, error)
+                    self._audit(caller, service, action, given, error, headers, source_ip)
                     raise
-                self._audit(caller, service, action, given, None)
+                self._audit(caller, service, action, given, None, headers, source_ip)
             return 200, protocol.response_xml(service, action, data, request_id)
         except IamError as error:
             return protocol.error_xml(service, error.code, error.message, error.http_status,
@@ -101,15 +108,59 @@ class Served:
             SERVED_CALL.reset(served)
 
     def _audit(self, caller: Principal | None, service: str, action: str,
-               given: dict[str, Any], error: IamError | None) -> None:
-        """Every call of a known caller is in the trail: the operation's own record, else
-        one written here (reads, and calls refused before the operation began)."""
-        if caller is None or not action:  # unsigned, or the signature refused: no one
+               given: dict[str, Any], error: IamError | None, headers: Mapping[str, str],
+               source_ip: str) -> None:
+        """Every request is in the trail: a known caller's call as the operation's own
+        record, else one written here (reads, and calls refused before the operation
+        began); a request refused before its caller was known as an unauthenticated one
+        (rate-limited: iamtui.serve.refusals)."""
+        name = event_name(action)
+        if caller is None:
+            self._audit_refused(service, name, error, headers, source_ip)
             return
-        params = {name[:1].lower() + name[1:]: value for name, value in given.items()
-                  if name not in BEARER_TOKENS}
-        self.service.audit_served_call(caller, action, params, error=error,
+        params = {member[:1].lower() + member[1:]: value for member, value in given.items()
+                  if member not in BEARER_TOKENS}
+        self.service.audit_served_call(caller, name, params, error=error,
                                        source=f"{service}.amazonaws.com")
+
+    def _audit_refused(self, service: str, name: str, error: IamError | None,
+                       headers: Mapping[str, str], source_ip: str) -> None:
+        call = SERVED_CALL.get()
+        if call is not None and call.audited:  # the operation recorded it (web identity)
+            return
+        admitted, summary = self.refusals.admit(source_ip, self.clock())
+        self._summarize(summary)
+        if admitted:
+            self.service.audit_unauthenticated(name, source=f"{service}.amazonaws.com",
+                                               error=error,
+                                               access_key_id=claimed_key_id(headers))
+
+    def _summarize(self, summary: Summary | None) -> None:
+        if summary is not None:
+            self.service.audit_unauthenticated(SUPPRESSED_EVENT, source="iam.amazonaws.com",
+                                               error=None, service_event=True,
+                                               additional=summary.event_data())
+
+    def refuse_unread(self, headers: Mapping[str, str], source_ip: str, request_id: str,
+                      error: IamError) -> tuple[int, bytes]:
+        """Audit and answer a request refused before its body was read (too large, or
+        no length): no caller and no action to name."""
+        info = RequestInfo(source_ip, headers.get("user-agent", ""), request_id, self.secure)
+        served = SERVED_CALL.set(ServedCall(info))
+        try:
+            with self.lock:
+                self._audit_refused("iam", event_name(""), error, headers, source_ip)
+        except IamError:
+            pass  # the refusal is the answer; a trail that cannot take it says so elsewhere
+        finally:
+            SERVED_CALL.reset(served)
+        return protocol.error_xml("iam", error.code, error.message, error.http_status,
+                                  request_id)
+
+    def close(self) -> None:
+        """Write the summary of refusals left out so far, as the server stops."""
+        with self.lock, contextlib.suppress(IamError):
+            self._summarize(self.refusals.due(self.clock(), stopping=True))
 
     def _authenticate(self, method: str, target: str, headers: dict[str, str], body: bytes,
                       service: str) -> Principal:
@@ -152,6 +203,25 @@ class Served:
             data = paging.server_page(data, keys, args.marker,
                                       args.max_items or paging.DEFAULT_MAX_ITEMS)
         return data
+
+
+# The record of refusals the rate limit left out (iamtui's own event, an AwsServiceEvent)
+SUPPRESSED_EVENT = "UnauthenticatedRequestsNotRecorded"
+_EVENT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]{0,63}")
+_CLAIMED_KEY = re.compile(r"Credential=([A-Z0-9]{16,128})/")
+
+
+def event_name(action: str) -> str:
+    """The eventName a request's Action gets: itself when it can be an operation's name,
+    else "Unknown" (no Action, or text no operation has: never written whole)."""
+    return action if _EVENT_NAME.fullmatch(action) else "Unknown"
+
+
+def claimed_key_id(headers: Mapping[str, str]) -> str | None:
+    """The access key ID the Authorization header names, if it looks like one (IAM's
+    AccessKeyId pattern): the only part of the header a record keeps."""
+    found = _CLAIMED_KEY.search(headers.get("authorization", ""))
+    return found.group(1) if found else None
 
 
 # STS calls AWS takes unsigned: the web identity token or the SAML assertion is the proof
@@ -206,18 +276,20 @@ def make_handler(served: Served) -> type[BaseHTTPRequestHandler]:
                 length = int(self.headers.get("Content-Length", ""))
             except ValueError:
                 length = -1
-            if not 0 <= length <= MAX_BODY:
-                status, body = protocol.error_xml(
-                    "iam", "RequestEntityTooLarge" if length > MAX_BODY else "MissingParameter",
-                    f"The request body must have a Content-Length of at most {MAX_BODY} "
-                    "bytes", 413 if length > MAX_BODY else 411, request_id)
-                self.close_connection = True
-                return self._send(status, body, request_id)
-            data = self.rfile.read(length)
             headers: dict[str, str] = {}
             for name, value in self.headers.items():
                 key = name.lower()
                 headers[key] = f"{headers[key]},{value}" if key in headers else value
+            if not 0 <= length <= MAX_BODY:
+                too_large = length > MAX_BODY
+                status, body = served.refuse_unread(
+                    headers, self.client_address[0], request_id, protocol.QueryError(
+                        "RequestEntityTooLarge" if too_large else "MissingParameter",
+                        f"The request body must have a Content-Length of at most {MAX_BODY} "
+                        "bytes", 413 if too_large else 411))
+                self.close_connection = True
+                return self._send(status, body, request_id)
+            data = self.rfile.read(length)
             status, body = served.handle("POST", self.path, headers, data,
                                          self.client_address[0], request_id)
             self._send(status, body, request_id)
@@ -248,7 +320,13 @@ class Server(ThreadingHTTPServer):
         self.tls = tls
         if ":" in address[0]:  # an IPv6 address (::1)
             self.address_family = socket.AF_INET6
+        self.served = served
         super().__init__(address, make_handler(served))
+
+    def server_close(self) -> None:
+        """Stop listening, and write what the refusals' rate limit left out."""
+        super().server_close()
+        self.served.close()
 
     def process_request(self, request: Any, client_address: Any) -> None:
         self.slots.acquire()  # back-pressure: the listen queue holds the rest

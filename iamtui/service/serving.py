@@ -26,6 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from iamtui import audit
 from iamtui.errors import IamError, InvalidClientTokenId
 from iamtui.security import access_keys as keys
 from iamtui.security.mfa import MfaSeedUnreadable, SeedCipher
@@ -194,6 +195,37 @@ class ServingOperations(ServiceCore):
             return
         self._record(caller, event, params, error=error, source=source,
                      read_only=event.startswith(READ_ONLY_PREFIXES))
+
+    def audit_unauthenticated(self, event: str, *, source: str, error: IamError | None,
+                              access_key_id: str | None = None,
+                              additional: Mapping[str, Any] | None = None,
+                              service_event: bool = False) -> None:
+        """The record of a request `iamtui serve` answered with no caller to name: refused at
+        its signature (or before it was read), as CloudTrail records a failed
+        authentication, with an `Unknown` userIdentity and the access key ID the request
+        claimed, never its signature, secret or token. With `service_event`, a record the
+        server writes of itself (CloudTrail's AwsServiceEvent, from "AWS Internal"): the
+        count of such records it left out under its rate limit."""
+        served = None if service_event else SERVED_CALL.get()
+        if served is not None and served.audited:
+            return
+        request = served.request if served is not None else None
+        identity: dict[str, Any] = {"type": "AWSService", "invokedBy": "iamtui serve"} \
+            if service_event else {"type": "Unknown"}
+        if access_key_id is not None:
+            identity["accessKeyId"] = access_key_id
+        self._append_audit(audit.make_event(
+            event, identity=identity, source=source, error_code=error.code if error else None,
+            error_message=error.message if error else None,
+            read_only=event.startswith(READ_ONLY_PREFIXES),
+            additional_event_data=additional, now=self.clock,
+            event_type="AwsServiceEvent" if service_event else None,
+            recipient_account_id=self.account_id,
+            source_ip_address=request.source_ip if request else "AWS Internal",
+            user_agent=request.user_agent if request else None,
+            request_id=request.request_id if request else None))
+        if served is not None:
+            served.audited = True
 
     def seal_secret(self, tx: object, access_key_id: str, secret: str) -> None:
         """Inside a creating transaction: keep `secret` sealed when the store serves."""

@@ -1,13 +1,18 @@
-"""Argument and answer shapes shared by many commands: tags, documents, key lists."""
+"""Argument and answer shapes shared by many commands: tags, documents, key lists; and the
+commands every taggable entity has (tag-, untag-, list-...-tags), registered from one place."""
 
 from __future__ import annotations
 
+import argparse
 import json
 from collections.abc import Sequence
 
-from iamtui.commands.registry import ArgumentError, Response
+from iamtui.commands.registry import Arg, ArgumentError, Response, arg, command
+from iamtui.commands.session import session
 from iamtui.model import Tag, aws_tag
 from iamtui.policy import load_json
+
+TAGS_HELP = "Key=k,Value=v ..."
 
 
 def parse_tags(values: Sequence[str] | None, option: str = "--tags") -> list[Tag]:
@@ -35,3 +40,50 @@ def tags_response(tags: Sequence[Tag]) -> Response:
     """A List*Tags answer (ListUserTags, ListMFADeviceTags, ...), with its table rows."""
     return Response({"Tags": [aws_tag(t) for t in tags], "IsTruncated": False},
                     table=[[t.key, t.value] for t in tags], headers=["Key", "Value"])
+
+
+def created_with_tags(arn_field: str, arn: str, tags: Sequence[Tag]) -> Response:
+    """A Create* answer that is the new entity's ARN, with its tags when it has any
+    (CreateSAMLProvider, CreateOpenIDConnectProvider)."""
+    data: dict[str, object] = {arn_field: arn}
+    if tags:
+        data["Tags"] = [aws_tag(t) for t in tags]
+    return Response(data)
+
+
+def _dest(option: Arg) -> str:
+    """The attribute argparse stores an option in (`--user-name` -> `user_name`)."""
+    return option.options.get("dest") or option.flags[0].lstrip("-").replace("-", "_")
+
+
+def register_tag_commands(entity: str, target: Arg, noun: str, *,
+                          listed_noun: str | None = None) -> None:
+    """Register `tag-ENTITY`, `untag-ENTITY` and `list-ENTITY-tags` as `aws iam` has them
+    for one kind of entity (TagUser, UntagUser, ListUserTags...), calling the service's
+    tag_ENTITY, untag_ENTITY and list_ENTITY_tags with the entity `target` names.
+
+    `noun` is how the help names one ("a user"); `listed_noun`, list's, where it differs.
+    """
+    dest, name = _dest(target), entity.replace("-", "_")
+
+    def tag(args: argparse.Namespace) -> Response:
+        with session(args) as (svc, caller):
+            getattr(svc, f"tag_{name}")(caller, getattr(args, dest), parse_tags(args.tags))
+        return Response({})
+
+    def untag(args: argparse.Namespace) -> Response:
+        with session(args) as (svc, caller):
+            getattr(svc, f"untag_{name}")(caller, getattr(args, dest), args.tag_keys)
+        return Response({})
+
+    def list_tags(args: argparse.Namespace) -> Response:
+        with session(args) as (svc, caller):
+            tags = getattr(svc, f"list_{name}_tags")(caller, getattr(args, dest))
+        return tags_response(tags)
+
+    command(f"tag-{entity}", f"Add or overwrite tags on {noun}.", target,
+            arg("--tags", nargs="+", required=True, metavar="TAG", help=TAGS_HELP))(tag)
+    command(f"untag-{entity}", f"Remove tags from {noun}.", target,
+            arg("--tag-keys", nargs="+", required=True, metavar="KEY",
+                help="keys to remove"))(untag)
+    command(f"list-{entity}-tags", f"List {listed_noun or noun}'s tags.", target)(list_tags)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from iamtui.commands.common import parse_tags
+from iamtui.commands.common import parse_tags, register_tag_commands
 from iamtui.commands.paging import SERVER_PAGE_ARGS, server_page_of
 from iamtui.commands.registry import Response, arg, command
 from iamtui.commands.session import session
@@ -269,26 +269,4 @@ def run_delete_server_certificate(args: argparse.Namespace) -> Response:
     return Response({})
 
 
-@command("tag-server-certificate", "Add or overwrite tags on a server certificate.",
-         _SERVER_CERT, arg("--tags", nargs="+", required=True, metavar="TAG",
-                           help="Key=k,Value=v ..."))
-def run_tag_server_certificate(args: argparse.Namespace) -> Response:
-    with session(args) as (svc, caller):
-        svc.tag_server_certificate(caller, args.server_certificate_name, parse_tags(args.tags))
-    return Response({})
-
-
-@command("untag-server-certificate", "Remove tags from a server certificate.", _SERVER_CERT,
-         arg("--tag-keys", nargs="+", required=True, metavar="KEY", help="keys to remove"))
-def run_untag_server_certificate(args: argparse.Namespace) -> Response:
-    with session(args) as (svc, caller):
-        svc.untag_server_certificate(caller, args.server_certificate_name, args.tag_keys)
-    return Response({})
-
-
-@command("list-server-certificate-tags", "List a server certificate's tags.", _SERVER_CERT)
-def run_list_server_certificate_tags(args: argparse.Namespace) -> Response:
-    with session(args) as (svc, caller):
-        tags = svc.list_server_certificate_tags(caller, args.server_certificate_name)
-    return Response({"Tags": [aws_tag(t) for t in tags], "IsTruncated": False},
-                    table=[[t.key, t.value] for t in tags], headers=["Key", "Value"])
+register_tag_commands("server-certificate", _SERVER_CERT, "a server certificate")

@@ -1,5 +1,6 @@
 """Argument and answer shapes shared by many commands: tags, documents, key lists; and the
-commands every taggable entity has (tag-, untag-, list-...-tags), registered from one place."""
+commands every taggable entity has (tag-, untag-, list-...-tags) and every kind of user
+credential has (update- its status, delete-), each registered from one place."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from iamtui.model import Tag, aws_tag
 from iamtui.policy import load_json
 
 TAGS_HELP = "Key=k,Value=v ..."
+STATUS = arg("--status", required=True, help="Active or Inactive")
 
 
 def parse_tags(values: Sequence[str] | None, option: str = "--tags") -> list[Tag]:
@@ -87,3 +89,37 @@ def register_tag_commands(entity: str, target: Arg, noun: str, *,
             arg("--tag-keys", nargs="+", required=True, metavar="KEY",
                 help="keys to remove"))(untag)
     command(f"list-{entity}-tags", f"List {listed_noun or noun}'s tags.", target)(list_tags)
+
+
+def register_credential_commands(credential: str, noun: str, key: Arg, user: Arg, *,
+                                 user_first: bool = False) -> None:
+    """Register `update-CREDENTIAL` (its Status) and `delete-CREDENTIAL` as `aws iam` has
+    them for one kind of user credential (access keys, SSH public keys, signing
+    certificates, service-specific credentials), calling the service's update_CREDENTIAL
+    and delete_CREDENTIAL with the credential's ID, `key`, and its user, `user`.
+
+    `noun` is how the help names one ("an access key"). The user comes first, in the
+    arguments and in the service's parameters, when `user_first` (UpdateSSHPublicKey's
+    order, where the user is required), else last.
+    """
+    key_dest, user_dest, name = _dest(key), _dest(user), credential.replace("-", "_")
+
+    def owned(args: argparse.Namespace, *rest: object) -> tuple[object, ...]:
+        ids = getattr(args, key_dest), *rest
+        user_name = getattr(args, user_dest)
+        return (user_name, *ids) if user_first else (*ids, user_name)
+
+    def update(args: argparse.Namespace) -> Response:
+        with session(args) as (svc, caller):
+            getattr(svc, f"update_{name}")(caller, *owned(args, args.status))
+        return Response({})
+
+    def delete(args: argparse.Namespace) -> Response:
+        with session(args) as (svc, caller):
+            getattr(svc, f"delete_{name}")(caller, *owned(args))
+        return Response({})
+
+    command(f"update-{credential}", f"Make {noun} Active or Inactive.",
+            *((user, key, STATUS) if user_first else (key, STATUS, user)))(update)
+    command(f"delete-{credential}", f"Delete {noun}.",
+            *((user, key) if user_first else (key, user)))(delete)

@@ -109,33 +109,34 @@ def provider_arn(account_id: str, url: str) -> str:
     return f"arn:aws:iam::{account_id}:oidc-provider/{url}"
 
 
+def _unique_members(values: Sequence[str], field: str, low: int, high: int, quota: int,
+                    quota_name: str) -> tuple[str, ...]:
+    """A list parameter of strings of `low` to `high` characters each (ValidationError
+    naming the member), duplicates dropped, at most `quota` (LimitExceeded naming it)."""
+    length = (f"Member must have length less than or equal to {high}, Member must have "
+              f"length greater than or equal to {low}" if low == high  # AWS names both
+              else f"Member must have length between {low} and {high}")
+    for n, value in enumerate(values, 1):
+        if not isinstance(value, str) or not low <= len(value) <= high:
+            raise constraint_error(value, f"{field}.{n}.member", length)
+    unique = tuple(dict.fromkeys(values))
+    if len(unique) > quota:
+        raise LimitExceeded(f"Cannot exceed quota for {quota_name}: {quota}")
+    return unique
+
+
 def validate_client_ids(client_ids: Sequence[str], field: str = "clientIDList") -> tuple[str, ...]:
     """Client IDs (audiences): each 1-255 characters, at most 100, duplicates dropped."""
-    for n, client_id in enumerate(client_ids, 1):
-        if not isinstance(client_id, str) or not 1 <= len(client_id) <= 255:
-            raise constraint_error(client_id, f"{field}.{n}.member",
-                                   "Member must have length between 1 and 255")
-    unique = tuple(dict.fromkeys(client_ids))
-    if len(unique) > MAX_CLIENT_IDS:
-        raise LimitExceeded(f"Cannot exceed quota for ClientIdsPerOpenIdConnectProvider: "
-                            f"{MAX_CLIENT_IDS}")
-    return unique
+    return _unique_members(client_ids, field, 1, 255, MAX_CLIENT_IDS,
+                           "ClientIdsPerOpenIdConnectProvider")
 
 
 def validate_thumbprints(thumbprints: Sequence[str],
                          field: str = "thumbprintList") -> tuple[str, ...]:
     """Server certificate thumbprints: each 40 characters, at most 5. AWS's model checks
     only the length (its own examples use 40-character values that are not hex)."""
-    for n, thumbprint in enumerate(thumbprints, 1):
-        if not isinstance(thumbprint, str) or len(thumbprint) != 40:
-            raise constraint_error(thumbprint, f"{field}.{n}.member",
-                                   "Member must have length less than or equal to 40, Member "
-                                   "must have length greater than or equal to 40")
-    unique = tuple(dict.fromkeys(thumbprints))
-    if len(unique) > MAX_THUMBPRINTS:
-        raise LimitExceeded(f"Cannot exceed quota for ThumbprintsPerOpenIdConnectProvider: "
-                            f"{MAX_THUMBPRINTS}")
-    return unique
+    return _unique_members(thumbprints, field, 40, 40, MAX_THUMBPRINTS,
+                           "ThumbprintsPerOpenIdConnectProvider")
 
 
 def validate_jwks(text: str) -> str:

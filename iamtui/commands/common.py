@@ -104,19 +104,20 @@ def register_credential_commands(credential: str, noun: str, key: Arg, user: Arg
     """
     key_dest, user_dest, name = _dest(key), _dest(user), credential.replace("-", "_")
 
-    def owned(args: argparse.Namespace, *rest: object) -> tuple[object, ...]:
+    def positional(args: argparse.Namespace, *rest: object) -> tuple[object, ...]:
+        # the service takes (ID, ..., user) or, with user_first, (user, ID, ...)
         ids = getattr(args, key_dest), *rest
         user_name = getattr(args, user_dest)
         return (user_name, *ids) if user_first else (*ids, user_name)
 
     def update(args: argparse.Namespace) -> Response:
         with session(args) as (svc, caller):
-            getattr(svc, f"update_{name}")(caller, *owned(args, args.status))
+            getattr(svc, f"update_{name}")(caller, *positional(args, args.status))
         return Response({})
 
     def delete(args: argparse.Namespace) -> Response:
         with session(args) as (svc, caller):
-            getattr(svc, f"delete_{name}")(caller, *owned(args))
+            getattr(svc, f"delete_{name}")(caller, *positional(args))
         return Response({})
 
     command(f"update-{credential}", f"Make {noun} Active or Inactive.",

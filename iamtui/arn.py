@@ -222,6 +222,9 @@ TAG_VALUE_PATTERN: Final = r"[\p{L}\p{Z}\p{N}_.:/=+\-@]*"
 VERSION_ID_PATTERN: Final = r"v[1-9][0-9]*(\.[A-Za-z0-9-]*)?"
 POLICY_TEXT_PATTERN: Final = r"[\u0009\u000A\u000D\u0020-\u00FF]+"
 SERIAL_NUMBER_PATTERN: Final = r"[\w+=/:,.@-]+"
+# The longest a role session can last: a role's MaxSessionDuration and AssumeRole's
+# DurationSeconds are both at most 43,200 seconds (IAM API Reference, CreateRole).
+MAX_ROLE_SESSION_SECONDS: Final = 43200
 
 # AWS evaluates these with Java regexes, where \w is ASCII-only: hence re.ASCII.
 _NAME_RE = re.compile(r"[\w+=,.@-]+", re.ASCII)
@@ -420,18 +423,32 @@ def validate_policy_document_text(text: str, field: str = "policyDocument") -> s
     return _check(text, field, 1, 131072, _POLICY_TEXT_RE, POLICY_TEXT_PATTERN)
 
 
-def validate_max_session_duration(seconds: int, field: str = "maxSessionDuration") -> int:
-    """A role's MaxSessionDuration: 3,600 to 43,200 seconds; ValidationError if not."""
+def constraint_error(value: object, field: str, constraint: str) -> ValidationError:
+    """AWS's ValidationError for one parameter failing one constraint: "1 validation error
+    detected: Value 'V' at 'FIELD' failed to satisfy constraint: Member must ..."."""
+    return ValidationError(f"1 validation error detected: Value '{value}' at '{field}' failed "
+                           f"to satisfy constraint: {constraint}")
+
+
+def validate_seconds(seconds: int, field: str, low: int, high: int) -> int:
+    """A whole number of seconds from `low` to `high` (a role's MaxSessionDuration, a
+    session's DurationSeconds); ValidationError, as AWS words it, if not."""
     if isinstance(seconds, bool) or not isinstance(seconds, int):
         raise ValidationError(
             f"1 validation error detected: Value '{seconds}' at '{field}' must be an integer"
         )
-    shown = f"Value '{seconds}' at '{field}' failed to satisfy constraint: "
-    if seconds < 3600:
-        _raise_failures([shown + "Member must have value greater than or equal to 3600"])
-    if seconds > 43200:
-        _raise_failures([shown + "Member must have value less than or equal to 43200"])
+    if seconds < low:
+        raise constraint_error(seconds, field,
+                               f"Member must have value greater than or equal to {low}")
+    if seconds > high:
+        raise constraint_error(seconds, field,
+                               f"Member must have value less than or equal to {high}")
     return seconds
+
+
+def validate_max_session_duration(seconds: int, field: str = "maxSessionDuration") -> int:
+    """A role's MaxSessionDuration: 3,600 to 43,200 seconds; ValidationError if not."""
+    return validate_seconds(seconds, field, 3600, MAX_ROLE_SESSION_SECONDS)
 
 
 def validate_tag_key(key: str, field: str = "tags.1.member.key") -> str:

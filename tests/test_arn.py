@@ -577,3 +577,25 @@ def test_arn_module_imports_only_the_stdlib_and_errors() -> None:
         if m.split(".")[0] not in sys.stdlib_module_names and m != "__future__"
     }
     assert third_party == set()
+
+
+@given(st.integers(min_value=-10**6, max_value=10**6))
+def test_seconds_in_range_pass_and_others_name_the_bound(seconds: int) -> None:
+    """validate_seconds, the one range check of every DurationSeconds and MaxSessionDuration:
+    AWS's ValidationError naming the bound that was crossed."""
+    if 900 <= seconds <= 43200:
+        assert arn.validate_seconds(seconds, "durationSeconds", 900, 43200) == seconds
+        return
+    bound = ("greater than or equal to 900" if seconds < 900
+             else "less than or equal to 43200")
+    with pytest.raises(ValidationError) as caught:
+        arn.validate_seconds(seconds, "durationSeconds", 900, 43200)
+    assert str(caught.value) == (f"1 validation error detected: Value '{seconds}' at "
+                                 "'durationSeconds' failed to satisfy constraint: Member "
+                                 f"must have value {bound}")
+
+
+@pytest.mark.parametrize("seconds", [True, "3600", 3600.0, None])
+def test_seconds_must_be_an_integer(seconds: object) -> None:
+    with pytest.raises(ValidationError, match="at 'durationSeconds' must be an integer"):
+        arn.validate_seconds(seconds, "durationSeconds", 900, 43200)  # type: ignore[arg-type]

@@ -32,7 +32,12 @@ from iamtui.errors import (
 )
 from iamtui.model import Tag, User
 from iamtui.service import IamService, Principal
-from iamtui.service.oidc_providers import aws_open_id_connect_provider, provider_url
+from iamtui.service.oidc_providers import (
+    aws_open_id_connect_provider,
+    provider_url,
+    validate_client_ids,
+    validate_thumbprints,
+)
 from iamtui.service.tables import USERS
 
 GITHUB_ARN = f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/token.actions.githubusercontent.com"
@@ -279,3 +284,27 @@ def test_any_jwks_document_is_taken_or_refused_as_invalid_input(document: object
     text = json.dumps(document)
     with contextlib.suppress(InvalidInput):
         assert validate_jwks(text) == text
+
+
+@given(st.lists(st.text(max_size=300), max_size=8), st.lists(st.text(min_size=38, max_size=42),
+                                                            max_size=8))
+def test_client_id_and_thumbprint_lists(client_ids: list[str], thumbprints: list[str]) -> None:
+    """CreateOpenIDConnectProvider's two lists (IAM API Reference: ClientIDList members
+    1-255 characters, ThumbprintList members 40; "IAM and AWS STS quotas": 100 and 5): the
+    first bad member is named in AWS's words, else the list comes back without duplicates,
+    in order, within its quota."""
+    for values, validate, field, low, high, quota in (
+            (client_ids, validate_client_ids, "clientIDList", 1, 255, 100),
+            (thumbprints, validate_thumbprints, "thumbprintList", 40, 40, 5)):
+        bad = next((n for n, v in enumerate(values, 1) if not low <= len(v) <= high), None)
+        unique = tuple(dict.fromkeys(values))
+        if bad is not None:
+            with pytest.raises(ValidationError) as caught:
+                validate(values)
+            assert f"at '{field}.{bad}.member' failed to satisfy constraint: Member must " \
+                "have length" in str(caught.value)
+        elif len(unique) > quota:
+            with pytest.raises(LimitExceeded):
+                validate(values)
+        else:
+            assert validate(values) == unique

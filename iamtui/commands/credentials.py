@@ -12,6 +12,7 @@ import getpass
 import sys
 from typing import Any
 
+from iamtui.commands.common import register_credential_commands
 from iamtui.commands.registry import ArgumentError, Response, arg, command
 from iamtui.commands.session import (
     load_profile,
@@ -56,19 +57,7 @@ def run_create_access_key(args: argparse.Namespace) -> Response:
                              "UserName"])
 
 
-@command("update-access-key", "Make an access key Active or Inactive.", _KEY_ID,
-         arg("--status", required=True, help="Active or Inactive"), _USER)
-def run_update_access_key(args: argparse.Namespace) -> Response:
-    with session(args) as (svc, caller):
-        svc.update_access_key(caller, args.access_key_id, args.status, args.user_name)
-    return Response({})
-
-
-@command("delete-access-key", "Delete an access key.", _KEY_ID, _USER)
-def run_delete_access_key(args: argparse.Namespace) -> Response:
-    with session(args) as (svc, caller):
-        svc.delete_access_key(caller, args.access_key_id, args.user_name)
-    return Response({})
+register_credential_commands("access-key", "an access key", _KEY_ID, _USER)
 
 
 @command("list-access-keys", "List a user's access keys (never their secrets).", _USER)

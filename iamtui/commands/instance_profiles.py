@@ -7,10 +7,10 @@ import argparse
 from collections.abc import Sequence
 from typing import Any
 
-from iamtui.commands.common import parse_tags
+from iamtui.commands.common import parse_tags, register_tag_commands
 from iamtui.commands.registry import Response, arg, command
 from iamtui.commands.session import session
-from iamtui.model import aws_instance_profile, aws_tag
+from iamtui.model import aws_instance_profile
 
 _PROFILE = arg("--instance-profile-name", required=True, help="the instance profile's name")
 _ROLE = arg("--role-name", required=True, help="the role's name")
@@ -82,25 +82,4 @@ def run_remove_role_from_instance_profile(args: argparse.Namespace) -> Response:
     return Response({})
 
 
-@command("tag-instance-profile", "Add or overwrite tags on an instance profile.", _PROFILE,
-         arg("--tags", nargs="+", required=True, metavar="TAG", help="Key=k,Value=v ..."))
-def run_tag_instance_profile(args: argparse.Namespace) -> Response:
-    with session(args) as (svc, caller):
-        svc.tag_instance_profile(caller, args.instance_profile_name, parse_tags(args.tags))
-    return Response({})
-
-
-@command("untag-instance-profile", "Remove tags from an instance profile.", _PROFILE,
-         arg("--tag-keys", nargs="+", required=True, metavar="KEY", help="keys to remove"))
-def run_untag_instance_profile(args: argparse.Namespace) -> Response:
-    with session(args) as (svc, caller):
-        svc.untag_instance_profile(caller, args.instance_profile_name, args.tag_keys)
-    return Response({})
-
-
-@command("list-instance-profile-tags", "List an instance profile's tags.", _PROFILE)
-def run_list_instance_profile_tags(args: argparse.Namespace) -> Response:
-    with session(args) as (svc, caller):
-        tags = svc.list_instance_profile_tags(caller, args.instance_profile_name)
-    return Response({"Tags": [aws_tag(t) for t in tags], "IsTruncated": False},
-                    table=[[t.key, t.value] for t in tags], headers=["Key", "Value"])
+register_tag_commands("instance-profile", _PROFILE, "an instance profile")

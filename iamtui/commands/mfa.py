@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from iamtui.arn import root_arn
-from iamtui.commands.common import parse_tags, tags_response
+from iamtui.commands.common import parse_tags, register_tag_commands
 from iamtui.commands.registry import ArgumentError, Response, arg, command
 from iamtui.commands.session import session
 from iamtui.local_paths import expand_home
@@ -132,27 +132,7 @@ def run_get_mfa_device(args: argparse.Namespace) -> Response:
     return Response(aws_mfa_device(device))
 
 
-@command("tag-mfa-device", "Add or overwrite tags on a virtual MFA device.", _SERIAL,
-         arg("--tags", nargs="+", required=True, metavar="TAG", help="Key=k,Value=v ..."))
-def run_tag_mfa_device(args: argparse.Namespace) -> Response:
-    with session(args) as (svc, caller):
-        svc.tag_mfa_device(caller, args.serial_number, parse_tags(args.tags))
-    return Response({})
-
-
-@command("untag-mfa-device", "Remove tags from a virtual MFA device.", _SERIAL,
-         arg("--tag-keys", nargs="+", required=True, metavar="KEY", help="keys to remove"))
-def run_untag_mfa_device(args: argparse.Namespace) -> Response:
-    with session(args) as (svc, caller):
-        svc.untag_mfa_device(caller, args.serial_number, args.tag_keys)
-    return Response({})
-
-
-@command("list-mfa-device-tags", "List a virtual MFA device's tags.", _SERIAL)
-def run_list_mfa_device_tags(args: argparse.Namespace) -> Response:
-    with session(args) as (svc, caller):
-        tags = svc.list_mfa_device_tags(caller, args.serial_number)
-    return tags_response(tags)
+register_tag_commands("mfa-device", _SERIAL, "a virtual MFA device")
 
 
 @command("list-mfa-devices", "List the MFA devices enabled for a user.", _USER_OPTIONAL)

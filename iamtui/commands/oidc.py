@@ -9,18 +9,17 @@ import argparse
 import json
 from typing import TYPE_CHECKING, Any
 
-from iamtui.commands.common import parse_tags
+from iamtui.commands.common import TAGS_HELP, created_with_tags, parse_tags, register_tag_commands
 from iamtui.commands.registry import ArgumentError, Response, arg, command, read_document
 from iamtui.commands.session import session, unsigned_store
 from iamtui.commands.sts import session_policies, session_policy_args
-from iamtui.model import aws_tag, aws_timestamp
+from iamtui.model import aws_timestamp
 
 if TYPE_CHECKING:
     pass
 
 _ARN = arg("--open-id-connect-provider-arn", required=True, metavar="ARN",
            help="the provider's ARN (arn:aws:iam::ACCOUNT:oidc-provider/HOST/PATH)")
-_TAGS_HELP = "Key=k,Value=v ..."
 
 
 @command("create-open-id-connect-provider", "Create an IAM OpenID Connect (OIDC) identity "
@@ -30,16 +29,13 @@ _TAGS_HELP = "Key=k,Value=v ..."
              help="the audiences (aud) its tokens may carry, at most 100"),
          arg("--thumbprint-list", nargs="+", default=[], metavar="THUMBPRINT",
              help="up to 5 SHA-1 thumbprints (40 hex characters) of its certificates"),
-         arg("--tags", nargs="+", metavar="TAG", help=_TAGS_HELP))
+         arg("--tags", nargs="+", metavar="TAG", help=TAGS_HELP))
 def run_create_open_id_connect_provider(args: argparse.Namespace) -> Response:
     with session(args) as (svc, caller):
         provider = svc.create_open_id_connect_provider(
             caller, args.url, args.client_id_list, args.thumbprint_list,
             tags=parse_tags(args.tags))
-    data: dict[str, Any] = {"OpenIDConnectProviderArn": provider.arn}
-    if provider.tags:
-        data["Tags"] = [aws_tag(t) for t in provider.tags]
-    return Response(data)
+    return created_with_tags("OpenIDConnectProviderArn", provider.arn, provider.tags)
 
 
 @command("get-open-id-connect-provider", "Show an OIDC identity provider.", _ARN)
@@ -100,30 +96,7 @@ def run_update_thumbprint(args: argparse.Namespace) -> Response:
     return Response({})
 
 
-@command("tag-open-id-connect-provider", "Add or overwrite tags on an OIDC identity provider.",
-         _ARN, arg("--tags", nargs="+", required=True, metavar="TAG", help=_TAGS_HELP))
-def run_tag_open_id_connect_provider(args: argparse.Namespace) -> Response:
-    with session(args) as (svc, caller):
-        svc.tag_open_id_connect_provider(caller, args.open_id_connect_provider_arn,
-                                         parse_tags(args.tags))
-    return Response({})
-
-
-@command("untag-open-id-connect-provider", "Remove tags from an OIDC identity provider.", _ARN,
-         arg("--tag-keys", nargs="+", required=True, metavar="KEY", help="keys to remove"))
-def run_untag_open_id_connect_provider(args: argparse.Namespace) -> Response:
-    with session(args) as (svc, caller):
-        svc.untag_open_id_connect_provider(caller, args.open_id_connect_provider_arn,
-                                           args.tag_keys)
-    return Response({})
-
-
-@command("list-open-id-connect-provider-tags", "List an OIDC identity provider's tags.", _ARN)
-def run_list_open_id_connect_provider_tags(args: argparse.Namespace) -> Response:
-    with session(args) as (svc, caller):
-        tags = svc.list_open_id_connect_provider_tags(caller, args.open_id_connect_provider_arn)
-    return Response({"Tags": [aws_tag(t) for t in tags], "IsTruncated": False},
-                    table=[[t.key, t.value] for t in tags], headers=["Key", "Value"])
+register_tag_commands("open-id-connect-provider", _ARN, "an OIDC identity provider")
 
 
 @command("set-open-id-connect-provider-jwks", "iamtui's own: give an OIDC identity provider's "

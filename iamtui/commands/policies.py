@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 
-from iamtui.commands.common import parse_tags, tags_response
+from iamtui.commands.common import parse_tags, register_tag_commands
 from iamtui.commands.registry import Response, arg, command, read_document
 from iamtui.commands.session import session
 from iamtui.model import ManagedPolicy, PolicyVersion, aws_policy, aws_policy_version
@@ -144,24 +144,5 @@ def run_list_entities_for_policy(args: argparse.Namespace) -> Response:
     }, table=rows, headers=["Kind", "Name", "Arn"])
 
 
-@command("tag-policy", "Add or overwrite tags on a customer managed policy.", _POLICY_ARN,
-         arg("--tags", nargs="+", required=True, metavar="TAG", help="Key=k,Value=v ..."))
-def run_tag_policy(args: argparse.Namespace) -> Response:
-    with session(args) as (svc, caller):
-        svc.tag_policy(caller, args.policy_arn, parse_tags(args.tags))
-    return Response({})
-
-
-@command("untag-policy", "Remove tags from a customer managed policy.", _POLICY_ARN,
-         arg("--tag-keys", nargs="+", required=True, metavar="KEY", help="keys to remove"))
-def run_untag_policy(args: argparse.Namespace) -> Response:
-    with session(args) as (svc, caller):
-        svc.untag_policy(caller, args.policy_arn, args.tag_keys)
-    return Response({})
-
-
-@command("list-policy-tags", "List a managed policy's tags.", _POLICY_ARN)
-def run_list_policy_tags(args: argparse.Namespace) -> Response:
-    with session(args) as (svc, caller):
-        tags = svc.list_policy_tags(caller, args.policy_arn)
-    return tags_response(tags)
+register_tag_commands("policy", _POLICY_ARN, "a customer managed policy",
+                      listed_noun="a managed policy")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from iamtui.commands.common import parse_tags, tags_response
+from iamtui.commands.common import parse_tags, register_tag_commands
 from iamtui.commands.registry import Response, arg, command, read_document
 from iamtui.commands.session import session
 from iamtui.model import DEFAULT_MAX_SESSION_DURATION, Role, aws_role
@@ -96,24 +96,4 @@ def run_delete_role(args: argparse.Namespace) -> Response:
     return Response({})
 
 
-@command("tag-role", "Add or overwrite tags on a role.", _ROLE,
-         arg("--tags", nargs="+", required=True, metavar="TAG", help="Key=k,Value=v ..."))
-def run_tag_role(args: argparse.Namespace) -> Response:
-    with session(args) as (svc, caller):
-        svc.tag_role(caller, args.role_name, parse_tags(args.tags))
-    return Response({})
-
-
-@command("untag-role", "Remove tags from a role.", _ROLE,
-         arg("--tag-keys", nargs="+", required=True, metavar="KEY", help="keys to remove"))
-def run_untag_role(args: argparse.Namespace) -> Response:
-    with session(args) as (svc, caller):
-        svc.untag_role(caller, args.role_name, args.tag_keys)
-    return Response({})
-
-
-@command("list-role-tags", "List a role's tags.", _ROLE)
-def run_list_role_tags(args: argparse.Namespace) -> Response:
-    with session(args) as (svc, caller):
-        tags = svc.list_role_tags(caller, args.role_name)
-    return tags_response(tags)
+register_tag_commands("role", _ROLE, "a role")

@@ -9,11 +9,11 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from iamtui.commands.common import parse_tags
+from iamtui.commands.common import TAGS_HELP, created_with_tags, parse_tags, register_tag_commands
 from iamtui.commands.registry import Response, arg, command, read_document
 from iamtui.commands.session import session, unsigned_store
 from iamtui.commands.sts import session_policies, session_policy_args
-from iamtui.model import aws_tag, aws_timestamp
+from iamtui.model import aws_timestamp
 
 if TYPE_CHECKING:
     pass
@@ -34,16 +34,13 @@ def _metadata(args: argparse.Namespace) -> str:
 
 @command("create-saml-provider", "Create a SAML identity provider from its metadata.",
          _METADATA, arg("--name", required=True, help="the provider's name (1-128)"),
-         arg("--tags", nargs="+", metavar="TAG", help="Key=k,Value=v ..."))
+         arg("--tags", nargs="+", metavar="TAG", help=TAGS_HELP))
 def run_create_saml_provider(args: argparse.Namespace) -> Response:
     document = _metadata(args)
     with session(args) as (svc, caller):
         provider = svc.create_saml_provider(caller, args.name, document,
                                             tags=parse_tags(args.tags))
-    data: dict[str, object] = {"SAMLProviderArn": provider.arn}
-    if provider.tags:
-        data["Tags"] = [aws_tag(t) for t in provider.tags]
-    return Response(data)
+    return created_with_tags("SAMLProviderArn", provider.arn, provider.tags)
 
 
 @command("get-saml-provider", "Show a SAML provider's metadata, dates and tags.", _ARN)
@@ -83,28 +80,7 @@ def run_delete_saml_provider(args: argparse.Namespace) -> Response:
     return Response({})
 
 
-@command("tag-saml-provider", "Add or overwrite tags on a SAML provider.", _ARN,
-         arg("--tags", nargs="+", required=True, metavar="TAG", help="Key=k,Value=v ..."))
-def run_tag_saml_provider(args: argparse.Namespace) -> Response:
-    with session(args) as (svc, caller):
-        svc.tag_saml_provider(caller, args.saml_provider_arn, parse_tags(args.tags))
-    return Response({})
-
-
-@command("untag-saml-provider", "Remove tags from a SAML provider.", _ARN,
-         arg("--tag-keys", nargs="+", required=True, metavar="KEY", help="keys to remove"))
-def run_untag_saml_provider(args: argparse.Namespace) -> Response:
-    with session(args) as (svc, caller):
-        svc.untag_saml_provider(caller, args.saml_provider_arn, args.tag_keys)
-    return Response({})
-
-
-@command("list-saml-provider-tags", "List a SAML provider's tags.", _ARN)
-def run_list_saml_provider_tags(args: argparse.Namespace) -> Response:
-    with session(args) as (svc, caller):
-        tags = svc.list_saml_provider_tags(caller, args.saml_provider_arn)
-    return Response({"Tags": [aws_tag(t) for t in tags], "IsTruncated": False},
-                    table=[[t.key, t.value] for t in tags], headers=["Key", "Value"])
+register_tag_commands("saml-provider", _ARN, "a SAML provider")
 
 
 @command("assume-role-with-saml", "Get temporary credentials for a role from a SAML "

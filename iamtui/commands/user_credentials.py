@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from iamtui.commands.common import parse_tags
+from iamtui.commands.common import parse_tags, register_credential_commands, register_tag_commands
 from iamtui.commands.paging import SERVER_PAGE_ARGS, server_page_of
 from iamtui.commands.registry import Response, arg, command
 from iamtui.commands.session import session
@@ -24,7 +24,6 @@ _SSH_ID = arg("--ssh-public-key-id", required=True, help="the key's ID (APKA...)
 _CERT_ID = arg("--certificate-id", required=True, help="the signing certificate's ID")
 _CRED_ID = arg("--service-specific-credential-id", required=True,
                help="the credential's ID (ACCA...)")
-_STATUS = arg("--status", required=True, help="Active or Inactive")
 _SERVER_CERT = arg("--server-certificate-name", required=True,
                    help="the server certificate's name")
 
@@ -66,19 +65,8 @@ def run_list_ssh_public_keys(args: argparse.Namespace) -> Response:
                            for k in keys], headers=["SSHPublicKeyId", "Status", "UploadDate"])
 
 
-@command("update-ssh-public-key", "Make an SSH public key Active or Inactive.", _USER,
-         _SSH_ID, _STATUS)
-def run_update_ssh_public_key(args: argparse.Namespace) -> Response:
-    with session(args) as (svc, caller):
-        svc.update_ssh_public_key(caller, args.user_name, args.ssh_public_key_id, args.status)
-    return Response({})
-
-
-@command("delete-ssh-public-key", "Delete an SSH public key.", _USER, _SSH_ID)
-def run_delete_ssh_public_key(args: argparse.Namespace) -> Response:
-    with session(args) as (svc, caller):
-        svc.delete_ssh_public_key(caller, args.user_name, args.ssh_public_key_id)
-    return Response({})
+register_credential_commands("ssh-public-key", "an SSH public key", _SSH_ID, _USER,
+                             user_first=True)
 
 
 # ------------------------------------------------------------------ signing certificates
@@ -107,20 +95,8 @@ def run_list_signing_certificates(args: argparse.Namespace) -> Response:
                            for c in certs], headers=["CertificateId", "Status", "UploadDate"])
 
 
-@command("update-signing-certificate", "Make a signing certificate Active or Inactive.",
-         _CERT_ID, _STATUS, _OPTIONAL_USER)
-def run_update_signing_certificate(args: argparse.Namespace) -> Response:
-    with session(args) as (svc, caller):
-        svc.update_signing_certificate(caller, args.certificate_id, args.status, args.user_name)
-    return Response({})
-
-
-@command("delete-signing-certificate", "Delete a signing certificate.", _CERT_ID,
-         _OPTIONAL_USER)
-def run_delete_signing_certificate(args: argparse.Namespace) -> Response:
-    with session(args) as (svc, caller):
-        svc.delete_signing_certificate(caller, args.certificate_id, args.user_name)
-    return Response({})
+register_credential_commands("signing-certificate", "a signing certificate", _CERT_ID,
+                             _OPTIONAL_USER)
 
 
 # ------------------------------------------------------------------ service-specific
@@ -185,22 +161,8 @@ def run_list_service_specific_credentials(args: argparse.Namespace) -> Response:
                              "ServiceUserName or alias", "Status"])
 
 
-@command("update-service-specific-credential", "Make a service-specific credential Active "
-         "or Inactive.", _CRED_ID, _STATUS, _OPTIONAL_USER)
-def run_update_service_specific_credential(args: argparse.Namespace) -> Response:
-    with session(args) as (svc, caller):
-        svc.update_service_specific_credential(caller, args.service_specific_credential_id,
-                                               args.status, args.user_name)
-    return Response({})
-
-
-@command("delete-service-specific-credential", "Delete a service-specific credential.",
-         _CRED_ID, _OPTIONAL_USER)
-def run_delete_service_specific_credential(args: argparse.Namespace) -> Response:
-    with session(args) as (svc, caller):
-        svc.delete_service_specific_credential(caller, args.service_specific_credential_id,
-                                               args.user_name)
-    return Response({})
+register_credential_commands("service-specific-credential", "a service-specific credential",
+                             _CRED_ID, _OPTIONAL_USER)
 
 
 # ------------------------------------------------------------------ server certificates
@@ -269,26 +231,4 @@ def run_delete_server_certificate(args: argparse.Namespace) -> Response:
     return Response({})
 
 
-@command("tag-server-certificate", "Add or overwrite tags on a server certificate.",
-         _SERVER_CERT, arg("--tags", nargs="+", required=True, metavar="TAG",
-                           help="Key=k,Value=v ..."))
-def run_tag_server_certificate(args: argparse.Namespace) -> Response:
-    with session(args) as (svc, caller):
-        svc.tag_server_certificate(caller, args.server_certificate_name, parse_tags(args.tags))
-    return Response({})
-
-
-@command("untag-server-certificate", "Remove tags from a server certificate.", _SERVER_CERT,
-         arg("--tag-keys", nargs="+", required=True, metavar="KEY", help="keys to remove"))
-def run_untag_server_certificate(args: argparse.Namespace) -> Response:
-    with session(args) as (svc, caller):
-        svc.untag_server_certificate(caller, args.server_certificate_name, args.tag_keys)
-    return Response({})
-
-
-@command("list-server-certificate-tags", "List a server certificate's tags.", _SERVER_CERT)
-def run_list_server_certificate_tags(args: argparse.Namespace) -> Response:
-    with session(args) as (svc, caller):
-        tags = svc.list_server_certificate_tags(caller, args.server_certificate_name)
-    return Response({"Tags": [aws_tag(t) for t in tags], "IsTruncated": False},
-                    table=[[t.key, t.value] for t in tags], headers=["Key", "Value"])
+register_tag_commands("server-certificate", _SERVER_CERT, "a server certificate")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from iamtui.commands.common import parse_tags, tags_response
+from iamtui.commands.common import parse_tags, register_tag_commands
 from iamtui.commands.registry import Response, arg, command
 from iamtui.commands.session import session
 from iamtui.model import aws_user
@@ -64,24 +64,4 @@ def run_delete_user(args: argparse.Namespace) -> Response:
     return Response({})
 
 
-@command("tag-user", "Add or overwrite tags on a user.", _USER,
-         arg("--tags", nargs="+", required=True, metavar="TAG", help="Key=k,Value=v ..."))
-def run_tag_user(args: argparse.Namespace) -> Response:
-    with session(args) as (svc, caller):
-        svc.tag_user(caller, args.user_name, parse_tags(args.tags))
-    return Response({})
-
-
-@command("untag-user", "Remove tags from a user.", _USER,
-         arg("--tag-keys", nargs="+", required=True, metavar="KEY", help="keys to remove"))
-def run_untag_user(args: argparse.Namespace) -> Response:
-    with session(args) as (svc, caller):
-        svc.untag_user(caller, args.user_name, args.tag_keys)
-    return Response({})
-
-
-@command("list-user-tags", "List a user's tags.", _USER)
-def run_list_user_tags(args: argparse.Namespace) -> Response:
-    with session(args) as (svc, caller):
-        tags = svc.list_user_tags(caller, args.user_name)
-    return tags_response(tags)
+register_tag_commands("user", _USER, "a user")

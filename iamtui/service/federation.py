@@ -38,6 +38,7 @@ from datetime import timedelta
 from typing import Any
 
 from iamtui import audit
+from iamtui.arn import constraint_error, validate_seconds
 from iamtui.errors import AccessDenied, IamError, NoSuchEntity, ValidationError
 from iamtui.model import iso_z
 from iamtui.service import authz_messages
@@ -126,15 +127,7 @@ def aws_federation_token(result: FederationTokenResult) -> dict[str, Any]:
 
 def _user_duration(seconds: int, caller: Principal) -> int:
     """900 to 129,600 seconds; the root user's sessions last one hour at most."""
-    if isinstance(seconds, bool) or not isinstance(seconds, int):
-        raise ValidationError(f"1 validation error detected: Value '{seconds}' at "
-                              "'durationSeconds' must be an integer")
-    for bad, limit in ((seconds < MIN_DURATION_SECONDS, "greater than or equal to 900"),
-                       (seconds > USER_MAX_SECONDS, f"less than or equal to {USER_MAX_SECONDS}")):
-        if bad:
-            raise ValidationError(f"1 validation error detected: Value '{seconds}' at "
-                                  "'durationSeconds' failed to satisfy constraint: Member "
-                                  f"must have value {limit}")
+    validate_seconds(seconds, "durationSeconds", MIN_DURATION_SECONDS, USER_MAX_SECONDS)
     return min(seconds, ROOT_MAX_SECONDS) if caller.is_root else seconds
 
 
@@ -177,10 +170,8 @@ class FederationOperations(StsOperations):
         identity-based policies intersected with the session policies passed. Authorized as
         sts:GetFederationToken (and sts:TagSession when tagged) on the federated user's ARN."""
         if not isinstance(name, str) or not FEDERATED_NAME_RE.fullmatch(name):
-            raise ValidationError(f"1 validation error detected: Value '{name}' at 'name' "
-                                  "failed to satisfy constraint: Member must have length "
-                                  "between 2 and 32 and satisfy regular expression pattern: "
-                                  "[\\w+=,.@-]*")
+            raise constraint_error(name, "name", "Member must have length between 2 and 32 "
+                                   "and satisfy regular expression pattern: [\\w+=,.@-]*")
         duration = _user_duration(duration_seconds, caller)
         arn = federated_user_arn(self.account_id, name)
         params = {"name": name, "policy": policy, "durationSeconds": duration_seconds,
@@ -221,9 +212,8 @@ class FederationOperations(StsOperations):
         if duration_seconds is not None and (
                 isinstance(duration_seconds, bool) or not isinstance(duration_seconds, int)
                 or not 1 <= duration_seconds <= SCOPED_MAX_SECONDS):
-            raise ValidationError(f"1 validation error detected: Value '{duration_seconds}' "
-                                  "at 'durationSeconds' failed to satisfy constraint: Member "
-                                  f"must have value between 1 and {SCOPED_MAX_SECONDS}")
+            raise constraint_error(duration_seconds, "durationSeconds", "Member must have "
+                                   f"value between 1 and {SCOPED_MAX_SECONDS}")
         if scoped_session_description is not None and \
                 not _DESCRIPTION_RE.fullmatch(scoped_session_description):
             raise ValidationError("1 validation error detected: Value at "
@@ -274,10 +264,9 @@ class FederationOperations(StsOperations):
         to; an ID this store never issued, or one deleted, is NoSuchEntity. Authorized as
         sts:GetAccessKeyInfo; it says nothing of the key's state."""
         if not isinstance(access_key_id, str) or not ACCESS_KEY_ID_RE.fullmatch(access_key_id):
-            raise ValidationError(f"1 validation error detected: Value '{access_key_id}' at "
-                                  "'accessKeyId' failed to satisfy constraint: Member must "
-                                  "have length between 16 and 128 and satisfy regular "
-                                  "expression pattern: [\\w]*")
+            raise constraint_error(access_key_id, "accessKeyId", "Member must have length "
+                                   "between 16 and 128 and satisfy regular expression "
+                                   "pattern: [\\w]*")
         params = {"accessKeyId": access_key_id}
         with self._sts_read(caller, "GetAccessKeyInfo", params) as view:
             if ACCESS_KEYS.get(view, access_key_id) is None and \

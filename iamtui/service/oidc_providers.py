@@ -28,13 +28,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from iamtui.arn import check_tag_count, validate_tag_key, validate_tags
+from iamtui.arn import check_tag_count, constraint_error, validate_tag_key, validate_tags
 from iamtui.errors import (
     EntityAlreadyExists,
     InvalidInput,
     LimitExceeded,
     NoSuchEntity,
-    ValidationError,
 )
 from iamtui.model import Record, Tag, aws_tag, aws_timestamp
 from iamtui.policy import ContextEntry
@@ -87,16 +86,11 @@ def aws_open_id_connect_provider(provider: OpenIdConnectProvider) -> dict[str, A
     return out
 
 
-def _invalid(value: Any, field: str, constraint: str) -> ValidationError:
-    return ValidationError(f"1 validation error detected: Value '{value}' at '{field}' failed "
-                           f"to satisfy constraint: {constraint}")
-
-
 def provider_url(url: str) -> str:
     """The provider's HOST/PATH from a CreateOpenIDConnectProvider Url (https://HOST/PATH);
     ValidationError for the length, InvalidInput for anything else AWS refuses."""
     if not isinstance(url, str) or not 1 <= len(url) <= 255:
-        raise _invalid(url, "url", "Member must have length between 1 and 255")
+        raise constraint_error(url, "url", "Member must have length between 1 and 255")
     if not url.lower().startswith("https://"):
         raise InvalidInput(f"Invalid url {url}: the URL must begin with https://.")
     rest = url[len("https://"):]
@@ -115,33 +109,34 @@ def provider_arn(account_id: str, url: str) -> str:
     return f"arn:aws:iam::{account_id}:oidc-provider/{url}"
 
 
+def _unique_members(values: Sequence[str], field: str, low: int, high: int, quota: int,
+                    quota_name: str) -> tuple[str, ...]:
+    """A list parameter of strings of `low` to `high` characters each (ValidationError
+    naming the member), duplicates dropped, at most `quota` (LimitExceeded naming it)."""
+    length = (f"Member must have length less than or equal to {high}, Member must have "
+              f"length greater than or equal to {low}" if low == high  # AWS names both
+              else f"Member must have length between {low} and {high}")
+    for n, value in enumerate(values, 1):
+        if not isinstance(value, str) or not low <= len(value) <= high:
+            raise constraint_error(value, f"{field}.{n}.member", length)
+    unique = tuple(dict.fromkeys(values))
+    if len(unique) > quota:
+        raise LimitExceeded(f"Cannot exceed quota for {quota_name}: {quota}")
+    return unique
+
+
 def validate_client_ids(client_ids: Sequence[str], field: str = "clientIDList") -> tuple[str, ...]:
     """Client IDs (audiences): each 1-255 characters, at most 100, duplicates dropped."""
-    for n, client_id in enumerate(client_ids, 1):
-        if not isinstance(client_id, str) or not 1 <= len(client_id) <= 255:
-            raise _invalid(client_id, f"{field}.{n}.member",
-                           "Member must have length between 1 and 255")
-    unique = tuple(dict.fromkeys(client_ids))
-    if len(unique) > MAX_CLIENT_IDS:
-        raise LimitExceeded(f"Cannot exceed quota for ClientIdsPerOpenIdConnectProvider: "
-                            f"{MAX_CLIENT_IDS}")
-    return unique
+    return _unique_members(client_ids, field, 1, 255, MAX_CLIENT_IDS,
+                           "ClientIdsPerOpenIdConnectProvider")
 
 
 def validate_thumbprints(thumbprints: Sequence[str],
                          field: str = "thumbprintList") -> tuple[str, ...]:
     """Server certificate thumbprints: each 40 characters, at most 5. AWS's model checks
     only the length (its own examples use 40-character values that are not hex)."""
-    for n, thumbprint in enumerate(thumbprints, 1):
-        if not isinstance(thumbprint, str) or len(thumbprint) != 40:
-            raise _invalid(thumbprint, f"{field}.{n}.member",
-                           "Member must have length less than or equal to 40, Member must "
-                           "have length greater than or equal to 40")
-    unique = tuple(dict.fromkeys(thumbprints))
-    if len(unique) > MAX_THUMBPRINTS:
-        raise LimitExceeded(f"Cannot exceed quota for ThumbprintsPerOpenIdConnectProvider: "
-                            f"{MAX_THUMBPRINTS}")
-    return unique
+    return _unique_members(thumbprints, field, 40, 40, MAX_THUMBPRINTS,
+                           "ThumbprintsPerOpenIdConnectProvider")
 
 
 def validate_jwks(text: str) -> str:
@@ -183,8 +178,8 @@ class OpenIdConnectProviderOperations(ServiceCore):
     def _find_provider(self, view: View, arn: str) -> OpenIdConnectProvider | None:
         match = _ARN_RE.fullmatch(arn) if isinstance(arn, str) else None
         if not isinstance(arn, str) or not 20 <= len(arn) <= 2048:
-            raise _invalid(arn, "openIDConnectProviderArn",
-                           "Member must have length between 20 and 2048")
+            raise constraint_error(arn, "openIDConnectProviderArn",
+                                   "Member must have length between 20 and 2048")
         if match is None:
             raise InvalidInput(f"ARN {arn} is not valid: an OIDC provider's ARN is "
                                "arn:aws:iam::ACCOUNT:oidc-provider/HOST/PATH.")
@@ -279,7 +274,7 @@ class OpenIdConnectProviderOperations(ServiceCore):
             thumbprints: Sequence[str]) -> OpenIdConnectProvider:
         """UpdateOpenIDConnectProviderThumbprint: replace the whole list (1 to 5)."""
         if not thumbprints:
-            raise _invalid("[]", "thumbprintList", "Member must not be null")
+            raise constraint_error("[]", "thumbprintList", "Member must not be null")
         prints = validate_thumbprints(thumbprints)
         return self._update(caller, "UpdateOpenIDConnectProviderThumbprint", arn,
                             {"thumbprintList": list(thumbprints)},

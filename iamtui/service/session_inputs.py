@@ -28,7 +28,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from iamtui.arn import validate_policy_document_text, validate_tags
+from iamtui.arn import constraint_error, validate_policy_document_text, validate_tags
 from iamtui.errors import IamError, MalformedPolicyDocument, ValidationError
 from iamtui.model import Tag
 from iamtui.policy import ContextEntry, PolicyType, parse_policy
@@ -88,11 +88,6 @@ class SessionInputs:
         return entries
 
 
-def _constraint(value: object, field: str, constraint: str) -> ValidationError:
-    return ValidationError(f"1 validation error detected: Value '{value}' at '{field}' failed "
-                           f"to satisfy constraint: {constraint}")
-
-
 def check_session_inputs(view: View, *, policy: str | None = None,
                          policy_arns: Sequence[str] = (),
                          tags: Sequence[tuple[str, str]] = (),
@@ -102,19 +97,19 @@ def check_session_inputs(view: View, *, policy: str | None = None,
     with the package) and the inline one must be a valid identity-based policy."""
     if policy is not None:
         if not 1 <= len(policy) <= MAX_PLAINTEXT:
-            raise _constraint("...", "policy", f"Member must have length less than or equal "
-                              f"to {MAX_PLAINTEXT}" if policy else
-                              "Member must have length greater than or equal to 1")
+            raise constraint_error("...", "policy", f"Member must have length less than or "
+                                   f"equal to {MAX_PLAINTEXT}" if policy else
+                                   "Member must have length greater than or equal to 1")
         validate_policy_document_text(policy, "policy")  # the API's character range
         parse_policy(policy, PolicyType.IDENTITY)
     arns = tuple(policy_arns)
     if len(arns) > MAX_POLICY_ARNS:
-        raise _constraint(list(arns), "policyArns",
-                          f"Member must have length less than or equal to {MAX_POLICY_ARNS}")
+        raise constraint_error(list(arns), "policyArns",
+                               f"Member must have length less than or equal to {MAX_POLICY_ARNS}")
     for arn in arns:
         if not POLICY_ARN_RE.fullmatch(arn):
-            raise _constraint(arn, "policyArns.member.arn", "Member must be the ARN of a "
-                              "managed policy (length 20-2048)")
+            raise constraint_error(arn, "policyArns.member.arn", "Member must be the ARN of "
+                                   "a managed policy (length 20-2048)")
         if managed_policy(view, arn) is None:
             raise MalformedPolicyDocument(f"The policy {arn} passed as a managed session "
                                           "policy does not exist.")
@@ -124,8 +119,8 @@ def check_session_inputs(view: View, *, policy: str | None = None,
     pairs = validate_tags(tags, "tags")
     keys = tuple(transitive_tag_keys)
     if len(keys) > MAX_TRANSITIVE_KEYS:
-        raise _constraint(list(keys), "transitiveTagKeys", "Member must have length less "
-                          f"than or equal to {MAX_TRANSITIVE_KEYS}")
+        raise constraint_error(list(keys), "transitiveTagKeys", "Member must have length "
+                               f"less than or equal to {MAX_TRANSITIVE_KEYS}")
     tagged = {k.lower() for k, _ in pairs}
     for key in keys:
         if key.lower() not in tagged:
@@ -134,9 +129,9 @@ def check_session_inputs(view: View, *, policy: str | None = None,
     if source_identity is not None and (
             not SOURCE_IDENTITY_RE.fullmatch(source_identity)
             or source_identity.lower().startswith("aws:")):
-        raise _constraint(source_identity, "sourceIdentity", "Member must have length between "
-                          "2 and 64, satisfy regular expression pattern: [\\w+=,.@-]* and "
-                          "not start with aws:")
+        raise constraint_error(source_identity, "sourceIdentity", "Member must have length "
+                               "between 2 and 64, satisfy regular expression pattern: "
+                               "[\\w+=,.@-]* and not start with aws:")
     inputs = SessionInputs(policy, arns, tuple(Tag(k, v) for k, v in pairs), keys,
                            source_identity)
     size = inputs.packed_policy_size()

@@ -35,7 +35,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from iamtui import audit
-from iamtui.arn import assumed_role_arn, validate_role_session_name
+from iamtui.arn import (
+    MAX_ROLE_SESSION_SECONDS,
+    assumed_role_arn,
+    validate_role_session_name,
+    validate_seconds,
+)
 from iamtui.errors import (
     AccessDenied,
     IamError,
@@ -170,16 +175,10 @@ def _validation(value: Any, field_name: str, constraint: str) -> ValidationError
 
 
 def validate_duration(seconds: int) -> int:
-    if isinstance(seconds, bool) or not isinstance(seconds, int):
-        raise ValidationError(f"1 validation error detected: Value '{seconds}' at "
-                              "'durationSeconds' must be an integer")
-    if seconds < MIN_DURATION_SECONDS:
-        raise _validation(seconds, "durationSeconds",
-                          f"Member must have value greater than or equal to {MIN_DURATION_SECONDS}")
-    if seconds > 43200:
-        raise _validation(seconds, "durationSeconds",
-                          "Member must have value less than or equal to 43200")
-    return seconds
+    """A role session's DurationSeconds: 900 to 43,200 (the role's own limit is checked
+    once the role is found)."""
+    return validate_seconds(seconds, "durationSeconds", MIN_DURATION_SECONDS,
+                            MAX_ROLE_SESSION_SECONDS)
 
 
 def validate_mfa_input(serial_number: str | None, token_code: str | None) -> None:

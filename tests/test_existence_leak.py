@@ -382,6 +382,27 @@ def test_resource_tag_conditions_do_not_match_a_missing_entity(service: IamServi
             service.list_user_tags(blue, name)
 
 
+def test_the_request_s_own_condition_keys_still_count_for_a_missing_entity(
+        service: IamService, root: Principal) -> None:
+    """Service Authorization Reference: iam:PolicyARN (AttachRolePolicy) and
+    aws:RequestTag/* (TagUser) come from the request, not from the entity, so they are
+    present for a missing one too: a grant conditioned on them reaches it (NoSuchEntity)
+    when they match and is refused (AccessDenied) when they do not."""
+    readonly = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+    attacher = allow(service, root, "attacher", "iam:AttachRolePolicy", f"{ARN}:role/*",
+                     {"ArnEquals": {"iam:PolicyARN": readonly}})
+    with pytest.raises(NoSuchEntity):
+        service.attach_role_policy(attacher, "ghost", readonly)
+    with pytest.raises(AccessDenied):
+        service.attach_role_policy(attacher, "ghost", ADMIN)
+    tagger = allow(service, root, "tagger", "iam:TagUser", f"{ARN}:user/*",
+                   {"StringEquals": {"aws:RequestTag/team": "blue"}})
+    with pytest.raises(NoSuchEntity):
+        service.tag_user(tagger, "ghost", [Tag("team", "blue")])
+    with pytest.raises(AccessDenied):
+        service.tag_user(tagger, "ghost", [Tag("team", "red")])
+
+
 def test_the_denial_of_a_missing_entity_is_audited_as_any_denial(service: IamService,
                                                                  root: Principal) -> None:
     """CloudTrail records a refused call with errorCode AccessDenied: a read as readOnly,

@@ -87,7 +87,8 @@ class AttachmentOperations(ServiceCore):
         validate_policy_arn(policy_arn)
         params = {info.name_field: owner_name, "policyArn": policy_arn}
         owner = self._subject(caller, f"Attach{info.noun}Policy", params, info.get,
-                              owner_name, read_only=False)
+                              owner_name, context=self._owner_context(None, policy_arn),
+                              read_only=False)
         with self._change(caller, f"Attach{info.noun}Policy", owner.arn, params,
                           context=self._owner_context(owner, policy_arn)) as change:
             tx = change.tx
@@ -113,7 +114,8 @@ class AttachmentOperations(ServiceCore):
         validate_policy_arn(policy_arn)
         params = {info.name_field: owner_name, "policyArn": policy_arn}
         owner = self._subject(caller, f"Detach{info.noun}Policy", params, info.get,
-                              owner_name, read_only=False)
+                              owner_name, context=self._owner_context(None, policy_arn),
+                              read_only=False)
         with self._change(caller, f"Detach{info.noun}Policy", owner.arn, params,
                           context=self._owner_context(owner, policy_arn)) as change:
             tx = change.tx

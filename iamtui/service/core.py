@@ -587,13 +587,14 @@ class ServiceCore:
 
     def _subject(self, caller: Principal, event: str, params: Mapping[str, Any],
                  find: Callable[..., E], *args: Any, action: str | None = None,
-                 read_only: bool = True) -> E:
+                 context: Sequence[ContextEntry] = (), read_only: bool = True) -> E:
         """`find(snapshot, *args)`: the entity a request is on, looked up to learn the ARN
         and the condition keys it is authorized with. Authorization comes first, as AWS
         does it: when the entity is missing, the caller must be allowed `action` on the
-        ARN the request names (NoSuchEntity.resource) before learning so; otherwise the
-        answer is the AccessDenied an existing entity would give, audited the same way
-        (read_only for a read, as `_read` records it; else as `_change` does)."""
+        ARN the request names (NoSuchEntity.resource), with the condition keys the request
+        itself carries (`context`: aws:RequestTag, iam:PolicyARN...), before learning so;
+        otherwise the answer is the AccessDenied an existing entity would give, audited the
+        same way (read_only for a read, as `_read` records it; else as `_change` does)."""
         view = self.store.snapshot()
         try:
             return find(view, *args)
@@ -602,7 +603,8 @@ class ServiceCore:
                 raise
             validate_unicode(params)
             try:
-                self._authorize(view, caller, action or f"iam:{event}", missing.resource)
+                self._authorize(view, caller, action or f"iam:{event}", missing.resource,
+                                context)
             except IamError as exc:
                 self._record(caller, event, params, error=exc, read_only=read_only)
                 raise exc from None  # the NoSuchEntity stays unknown to the caller

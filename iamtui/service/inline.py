@@ -244,7 +244,10 @@ class OwnerOperations(ServiceCore):
         params: dict[str, Any] = {spec.name_field: owner_name}
         if permissions_boundary:
             params["permissionsBoundary"] = permissions_boundary
-        owner = self._subject(caller, event, params, spec.get, owner_name, read_only=False)
+        setting = [ContextEntry("iam:PermissionsBoundary", (permissions_boundary,))
+                   ] if permissions_boundary else []
+        owner = self._subject(caller, event, params, spec.get, owner_name, context=setting,
+                              read_only=False)
         named = permissions_boundary or owner.permissions_boundary
         context = owner_context(owner)
         if named:
@@ -266,7 +269,7 @@ class OwnerOperations(ServiceCore):
         validate_tags(tags)
         params = _tag_params(spec, owner_name, tags)
         owner = self._subject(caller, f"Tag{spec.noun}", params, spec.get, owner_name,
-                              read_only=False)
+                              context=tag_context(tags), read_only=False)
         with self._change(caller, f"Tag{spec.noun}", owner.arn, params,
                           context=tag_context(tags) + owner_context(owner)) as change:
             owner = spec.get(change.tx, owner_name)
@@ -282,7 +285,7 @@ class OwnerOperations(ServiceCore):
         context = untag_context(tag_keys)
         params = {spec.name_field: owner_name, "tagKeys": list(tag_keys)}
         owner = self._subject(caller, f"Untag{spec.noun}", params, spec.get, owner_name,
-                              read_only=False)
+                              context=context, read_only=False)
         with self._change(caller, f"Untag{spec.noun}", owner.arn, params,
                           context=context + owner_context(owner)) as change:
             owner = spec.get(change.tx, owner_name)

@@ -140,7 +140,7 @@ class InstanceProfileOperations(OwnerOperations):
         validate_instance_profile_name(instance_profile_name)
         params = {"instanceProfileName": instance_profile_name, **params}
         profile = self._subject(caller, event, params, get_profile, instance_profile_name,
-                                read_only=False)
+                                context=context, read_only=False)
         with self._change(caller, event, profile.arn, params,
                           context=[*context, *resource_tag_context(profile.tags)]) as change:
             yield change, get_profile(change.tx, instance_profile_name)

@@ -252,7 +252,7 @@ class OpenIdConnectProviderOperations(ServiceCore):
         """One authorized, audited change of a provider: `update(provider)` -> provider."""
         params = {"openIDConnectProviderArn": arn, **params}
         found = self._subject(caller, event, params, self._provider_by_arn, arn, action=action,
-                              read_only=False)
+                              context=context, read_only=False)
         context = [*context, *resource_tag_context(found.tags)]
         with self._change(caller, event, arn, params, context=context,
                           action=action) as change:

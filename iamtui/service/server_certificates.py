@@ -181,7 +181,7 @@ class ServerCertificateOperations(ServiceCore):
         validate_tags(tags)
         params = {"serverCertificateName": name, "tags": [aws_tag(t) for t in tags]}
         cert = self._subject(caller, "TagServerCertificate", params, self._server_certificate,
-                             name, read_only=False)
+                             name, context=tag_context(tags), read_only=False)
         with self._change(caller, "TagServerCertificate", cert.arn, params,
                           context=tag_context(tags)) as change:
             cert = self._server_certificate(change.tx, name)
@@ -196,9 +196,9 @@ class ServerCertificateOperations(ServiceCore):
         for key in tag_keys:
             validate_tag_key(key)
         params = {"serverCertificateName": name, "tagKeys": list(tag_keys)}
-        cert = self._subject(caller, "UntagServerCertificate", params,
-                             self._server_certificate, name, read_only=False)
         context = [ContextEntry("aws:TagKeys", tuple(tag_keys), "stringList")]
+        cert = self._subject(caller, "UntagServerCertificate", params,
+                             self._server_certificate, name, context=context, read_only=False)
         with self._change(caller, "UntagServerCertificate", cert.arn, params,
                           context=context) as change:
             cert = self._server_certificate(change.tx, name)

@@ -17,6 +17,7 @@ do not, and must be refused the same way; a new command naming an entity fails
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 from collections.abc import Iterator
@@ -333,6 +334,62 @@ def test_an_authorized_caller_still_learns_no_such_entity(cli: Cli, store: Store
     code, _, err = cli.as_key(store.admin, argv_for(command, GHOST))
     expected = AUTHORIZED_ANSWERS.get(command, "NoSuchEntity")
     assert (code != 0, error_code(err)) == (expected is not None, expected), err
+
+
+# ------------------------------------------------------------------ beyond the CLI
+
+# The service's operations no command is named after (the TUI calls them; the commands
+# bind them to one kind), each called with the names of an existing and a missing entity.
+NOT_COMMANDS = {
+    "attach_policy": lambda s, c, n: s.attach_policy(c, "role", n.role, ADMIN),
+    "detach_policy": lambda s, c, n: s.detach_policy(c, "group", n.group, ADMIN),
+    "list_attached_policies": lambda s, c, n: s.list_attached_policies(c, "user", n.user),
+    "put_owner_policy": lambda s, c, n: s.put_owner_policy(c, "group", n.group, "p", DOCUMENT),
+    "get_owner_policy": lambda s, c, n: s.get_owner_policy(c, "role", n.role, "p"),
+    "delete_owner_policy": lambda s, c, n: s.delete_owner_policy(c, "user", n.user, "p"),
+    "list_owner_policies": lambda s, c, n: s.list_owner_policies(c, "group", n.group),
+    "set_owner_boundary": lambda s, c, n: s.set_owner_boundary(c, "role", n.role, ADMIN),
+    "tag_owner": lambda s, c, n: s.tag_owner(c, "user", n.user, [Tag("k", "v")]),
+    "untag_owner": lambda s, c, n: s.untag_owner(c, "role", n.role, ["k"]),
+    "owner_tags": lambda s, c, n: s.owner_tags(c, "user", n.user),
+    "let_user_change_password": lambda s, c, n: s.let_user_change_password(c, n.user),
+    "subject_policies": lambda s, c, n: s.subject_policies(c, f"{ARN}:role/{n.role}"),
+}
+ENTITY_PARAMETER_RE = re.compile(r"(_name|_arn|serial_number|_id)$")
+
+
+def test_every_operation_naming_an_entity_is_covered() -> None:
+    """Each public operation of the service that takes a caller and names an entity is
+    a command (checked above through the CLI) or is checked below."""
+    load_commands()
+    uncovered = []
+    for name, function in inspect.getmembers(IamService, inspect.isfunction):
+        parameters = list(inspect.signature(function).parameters)
+        if name.startswith("_") or parameters[1:2] != ["caller"]:
+            continue
+        if any(ENTITY_PARAMETER_RE.search(p) for p in parameters[2:]) and \
+                name.replace("_", "-") not in COMMANDS and name not in NOT_COMMANDS:
+            uncovered.append(name)
+    assert not uncovered, f"check these as NOT_COMMANDS does: {uncovered}"
+
+
+@pytest.mark.parametrize("operation", sorted(NOT_COMMANDS))
+def test_operations_beyond_the_cli_learn_nothing_of_existence(
+        service: IamService, root: Principal, operation: str) -> None:
+    """The same rule for the operations the TUI calls directly: AccessDenied whether the
+    user, group or role exists or not, NoSuchEntity only for who may ask."""
+    service.create_user(root, "alice")
+    service.create_group(root, "devs")
+    service.create_role(root, "app", TRUST)
+    mallory = allow(service, root, "mallory", "s3:*", "*")
+    existing = Names("alice", "devs", "app", "", "", "", "", "", "", "", "", "")
+    missing = GHOST
+    call = NOT_COMMANDS[operation]
+    for names in (existing, missing):
+        with pytest.raises(AccessDenied):
+            call(service, mallory, names)
+    with pytest.raises(NoSuchEntity):
+        call(service, root, missing)
 
 
 # ------------------------------------------------------------------ the service's semantics

@@ -21,7 +21,7 @@ import inspect
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -30,11 +30,6 @@ from helpers import ACCOUNT_ID, ROOT_PASSWORD, CliRunner, FakeClock
 from oidc_helpers import jwks
 from oidc_helpers import rsa_key as jwt_key
 from saml_idp import IdP
-from test_serve import (
-    Endpoint,
-    client,
-    endpoint,  # noqa: F401  (the served store, a fixture)
-)
 
 import iamtui.service.signin as signin_module
 from iamtui.commands import load as load_commands
@@ -382,14 +377,13 @@ def test_operations_beyond_the_cli_learn_nothing_of_existence(
     service.create_group(root, "devs")
     service.create_role(root, "app", TRUST)
     mallory = allow(service, root, "mallory", "s3:*", "*")
-    existing = Names("alice", "devs", "app", "", "", "", "", "", "", "", "", "")
-    missing = GHOST
+    existing = replace(GHOST, user="alice", group="devs", role="app")
     call = NOT_COMMANDS[operation]
-    for names in (existing, missing):
+    for names in (existing, GHOST):
         with pytest.raises(AccessDenied):
             call(service, mallory, names)
     with pytest.raises(NoSuchEntity):
-        call(service, root, missing)
+        call(service, root, GHOST)
 
 
 # ------------------------------------------------------------------ the service's semantics
@@ -555,36 +549,3 @@ def test_console_sign_in_fails_alike_for_unknown_and_wrong(
     assert len(verified) == 1
     assert verified == (["real"] if user == "alice" and account == "example" else ["dummy"])
 
-
-# ------------------------------------------------------------------ over HTTP (iamtui serve)
-
-
-def test_over_http_a_missing_role_is_refused_like_an_existing_one(
-        request: pytest.FixtureRequest) -> None:
-    """The same through `iamtui serve` with boto3: AccessDenied (HTTP 403) for GetRole,
-    DeleteUser and AttachRolePolicy on an existing and a missing entity alike; the
-    administrator still hears NoSuchEntity (HTTP 404)."""
-    served: Endpoint = request.getfixturevalue("endpoint")
-    svc, root = served.service, served.root
-    svc.create_role(root, "app", TRUST)
-    svc.create_user(root, "alice")
-    svc.create_user(root, "mallory")
-    svc.put_user_policy(root, "mallory", "narrow", narrow_policy("mallory"))
-    key = svc.create_access_key(root, "mallory")
-    attacker = client(served, key_id=key.key.access_key_id, secret=key.secret_access_key)
-    admin = client(served)
-    ClientError = attacker.exceptions.ClientError  # boto3's own botocore (see test_serve)
-    calls = (lambda iam, role, user: iam.get_role(RoleName=role),
-             lambda iam, role, user: iam.delete_user(UserName=user),
-             lambda iam, role, user: iam.attach_role_policy(RoleName=role, PolicyArn=ADMIN))
-    for call in calls:
-        answers = []
-        for role, user in (("app", "alice"), ("ghost-role", "ghost-user")):
-            with pytest.raises(ClientError) as refused:
-                call(attacker, role, user)
-            answers.append((refused.value.response["Error"]["Code"],
-                            refused.value.response["ResponseMetadata"]["HTTPStatusCode"]))
-        assert answers == [("AccessDenied", 403)] * 2
-        with pytest.raises(ClientError) as missing:
-            call(admin, "ghost-role", "ghost-user")
-        assert missing.value.response["Error"]["Code"] == "NoSuchEntity"

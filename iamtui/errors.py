@@ -28,6 +28,12 @@ class IamError(Exception):
 class NoSuchEntity(IamError):
     code, http_status = "NoSuchEntity", 404
 
+    def __init__(self, message: str, *, resource: str | None = None) -> None:
+        super().__init__(message)
+        # The ARN a request on the missing entity is authorized on (ServiceCore._subject):
+        # a caller not allowed the request must learn AccessDenied, never this error.
+        self.resource = resource
+
 
 class EntityAlreadyExists(IamError):
     code, http_status = "EntityAlreadyExists", 409

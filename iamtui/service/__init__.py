@@ -52,10 +52,11 @@ class IamService(UserOperations, AccessKeyOperations, GroupOperations, RoleOpera
         their own password already (AllowUsersToChangePassword, or a policy allowing
         iam:ChangePassword). Authorized and audited as AttachUserPolicy; True when it
         attached the policy, AccessDenied when the caller may not attach it."""
-        view = self.store.snapshot()
-        user = self._login_user(view, user_name)
-        if self.may_change_own_password(view, Principal.for_user(user, self.account_id,
-                                                                 console=True)):
+        user = self._subject(caller, "AttachUserPolicy",
+                             {"userName": user_name, "policyArn": CHANGE_PASSWORD_POLICY_ARN},
+                             self._login_user, user_name, read_only=False)
+        if self.may_change_own_password(self.store.snapshot(), Principal.for_user(
+                user, self.account_id, console=True)):
             return False
         self.attach_policy(caller, "user", user_name, CHANGE_PASSWORD_POLICY_ARN)
         return True

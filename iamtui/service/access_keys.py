@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
-from iamtui.arn import DEFAULT_QUOTAS, validate_user_name
+from iamtui.arn import DEFAULT_QUOTAS, root_arn, validate_user_name
 from iamtui.errors import (
     IamError,
     InvalidClientTokenId,
@@ -35,7 +35,8 @@ from iamtui.security.access_keys import (
     secret_digest,
     verify_secret,
 )
-from iamtui.service.core import Change, Principal, View
+from iamtui.service.core import Change, Principal, View, nominal_arn
+from iamtui.service.owners import OWNERS
 from iamtui.service.serving import ServingOperations, forget_secret
 from iamtui.service.tables import ACCESS_KEYS, USERS
 from iamtui.store import Tx
@@ -75,9 +76,10 @@ class NewAccessKey:
     secret_access_key: str = field(repr=False)
 
 
-def key_not_found(access_key_id: str) -> NoSuchEntity:
+def key_not_found(access_key_id: str, resource: str | None = None) -> NoSuchEntity:
     """AWS's NoSuchEntity for an access key ID that is not there (or not the user's)."""
-    return NoSuchEntity(f"The Access Key with id {access_key_id} cannot be found.")
+    return NoSuchEntity(f"The Access Key with id {access_key_id} cannot be found.",
+                        resource=resource)
 
 
 def validate_access_key_id(access_key_id: str, field_name: str = "accessKeyId") -> str:
@@ -118,9 +120,7 @@ def credential_owner(view: View, caller: Principal, user_name: str | None) -> tu
             raise ValidationError("Must specify userName when calling with non-User "
                                   "credentials")
         user_name = caller.name
-    user = USERS.find_one(view, "name", user_name)
-    if user is None:
-        raise NoSuchEntity(f"The user with name {user_name} cannot be found.")
+    user = OWNERS["user"].get(view, user_name)
     return user.user_name, user.arn
 
 
@@ -138,6 +138,17 @@ class AccessKeyOperations(ServingOperations):
     def _key_owner(self, view: View, caller: Principal, user_name: str | None) -> tuple[str, str]:
         """The stored owner name and the ARN to authorize on, for UserName or its absence."""
         return credential_owner(view, caller, user_name)
+
+    def _key_user_arn(self, view: View, access_key_id: str) -> str:
+        """The ARN of the user (or root) owning a key: what GetAccessKeyLastUsed is
+        authorized on. A missing key has no owner to name: then any user of the account."""
+        key = ACCESS_KEYS.get(view, access_key_id)
+        if key is not None and key.user_name == ROOT_KEY_OWNER:
+            return root_arn(view.meta["account"]["account_id"])
+        user = USERS.find_one(view, "name", key.user_name) if key is not None else None
+        if user is None:
+            raise key_not_found(access_key_id, nominal_arn(view, "user", "*"))
+        return user.arn
 
     def _owned_key(self, view: View, owner: str, access_key_id: str) -> AccessKey:
         key = ACCESS_KEYS.get(view, access_key_id)
@@ -167,9 +178,10 @@ class AccessKeyOperations(ServingOperations):
         """
         if user_name is not None:
             validate_user_name(user_name)
-        owner, arn = self._key_owner(self.store.snapshot(), caller, user_name)
-        secret = new_secret_access_key()
         params = {"userName": user_name}
+        owner, arn = self._subject(caller, "CreateAccessKey", params, self._key_owner, caller,
+                                   user_name, read_only=False)
+        secret = new_secret_access_key()
         with self._change_with_secret(caller, "CreateAccessKey", arn, params, secret) as change:
             tx = change.tx
             owner, _ = self._key_owner(tx, caller, user_name)
@@ -192,8 +204,9 @@ class AccessKeyOperations(ServingOperations):
         new_status = validate_status(status)
         if user_name is not None:
             validate_user_name(user_name)
-        _, arn = self._key_owner(self.store.snapshot(), caller, user_name)
         params = {"userName": user_name, "accessKeyId": access_key_id, "status": status}
+        _, arn = self._subject(caller, "UpdateAccessKey", params, self._key_owner, caller,
+                               user_name, read_only=False)
         with self._change(caller, "UpdateAccessKey", arn, params) as change:
             owner, _ = self._key_owner(change.tx, caller, user_name)
             key = replace(self._owned_key(change.tx, owner, access_key_id), status=new_status)
@@ -206,8 +219,9 @@ class AccessKeyOperations(ServingOperations):
         validate_access_key_id(access_key_id)
         if user_name is not None:
             validate_user_name(user_name)
-        _, arn = self._key_owner(self.store.snapshot(), caller, user_name)
         params = {"userName": user_name, "accessKeyId": access_key_id}
+        _, arn = self._subject(caller, "DeleteAccessKey", params, self._key_owner, caller,
+                               user_name, read_only=False)
         with self._change(caller, "DeleteAccessKey", arn, params) as change:
             owner, _ = self._key_owner(change.tx, caller, user_name)
             self._owned_key(change.tx, owner, access_key_id)
@@ -219,8 +233,10 @@ class AccessKeyOperations(ServingOperations):
         """ListAccessKeys: a user's keys (the caller's own without `user_name`), oldest first."""
         if user_name is not None:
             validate_user_name(user_name)
-        owner, arn = self._key_owner(self.store.snapshot(), caller, user_name)
-        view = self._read(caller, "ListAccessKeys", arn, params={"userName": user_name})
+        params = {"userName": user_name}
+        owner, arn = self._subject(caller, "ListAccessKeys", params, self._key_owner, caller,
+                                   user_name)
+        view = self._read(caller, "ListAccessKeys", arn, params=params)
         owner, _ = self._key_owner(view, caller, user_name)
         keys = ACCESS_KEYS.find_by(view, "user", owner)
         return sorted(keys, key=lambda k: (k.create_date, k.access_key_id))
@@ -228,18 +244,10 @@ class AccessKeyOperations(ServingOperations):
     def get_access_key_last_used(self, caller: Principal, access_key_id: str) -> AccessKey:
         """GetAccessKeyLastUsed: the key with its last use (date, service, region)."""
         validate_access_key_id(access_key_id)
-        key = ACCESS_KEYS.get(self.store.snapshot(), access_key_id)
-        if key is None:
-            raise key_not_found(access_key_id)
-        if key.user_name == ROOT_KEY_OWNER:
-            arn = f"arn:aws:iam::{self.account_id}:root"
-        else:
-            user = USERS.find_one(self.store.snapshot(), "name", key.user_name)
-            if user is None:
-                raise key_not_found(access_key_id)
-            arn = user.arn
-        view = self._read(caller, "GetAccessKeyLastUsed", arn,
-                          params={"accessKeyId": access_key_id})
+        params = {"accessKeyId": access_key_id}
+        arn = self._subject(caller, "GetAccessKeyLastUsed", params, self._key_user_arn,
+                            access_key_id)
+        view = self._read(caller, "GetAccessKeyLastUsed", arn, params=params)
         found = ACCESS_KEYS.get(view, access_key_id)
         if found is None:
             raise key_not_found(access_key_id)

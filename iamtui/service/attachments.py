@@ -85,8 +85,10 @@ class AttachmentOperations(ServiceCore):
         info = owner_spec(kind)
         info.validate_name(owner_name)
         validate_policy_arn(policy_arn)
-        owner = self._owner(self.store.snapshot(), info, owner_name)
         params = {info.name_field: owner_name, "policyArn": policy_arn}
+        owner = self._subject(caller, f"Attach{info.noun}Policy", params, info.get,
+                              owner_name, context=self._owner_context(None, policy_arn),
+                              read_only=False)
         with self._change(caller, f"Attach{info.noun}Policy", owner.arn, params,
                           context=self._owner_context(owner, policy_arn)) as change:
             tx = change.tx
@@ -110,8 +112,10 @@ class AttachmentOperations(ServiceCore):
         info = owner_spec(kind)
         info.validate_name(owner_name)
         validate_policy_arn(policy_arn)
-        owner = self._owner(self.store.snapshot(), info, owner_name)
         params = {info.name_field: owner_name, "policyArn": policy_arn}
+        owner = self._subject(caller, f"Detach{info.noun}Policy", params, info.get,
+                              owner_name, context=self._owner_context(None, policy_arn),
+                              read_only=False)
         with self._change(caller, f"Detach{info.noun}Policy", owner.arn, params,
                           context=self._owner_context(owner, policy_arn)) as change:
             tx = change.tx
@@ -129,9 +133,10 @@ class AttachmentOperations(ServiceCore):
         info = owner_spec(kind)
         info.validate_name(owner_name)
         validate_path_prefix(path_prefix)
-        owner = self._owner(self.store.snapshot(), info, owner_name)
-        view = self._read(caller, f"ListAttached{info.noun}Policies", owner.arn,
-                          params={info.name_field: owner_name, "pathPrefix": path_prefix},
+        params = {info.name_field: owner_name, "pathPrefix": path_prefix}
+        event = f"ListAttached{info.noun}Policies"
+        owner = self._subject(caller, event, params, info.get, owner_name)
+        view = self._read(caller, event, owner.arn, params=params,
                           context=self._owner_context(owner, None))
         self._owner(view, info, owner_name)
         policies = [p for a in self._attached(view, info, owner_name)

@@ -18,7 +18,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal, Self
+from typing import Any, Literal, Self, TypeVar
 
 from iamtui import audit
 from iamtui.arn import root_arn, validate_account_alias, validate_account_id, validate_unicode
@@ -63,6 +63,16 @@ from iamtui.service.trail import AuditLogWriteFailed, AuditTrail, StoreDataLost
 from iamtui.store import Snapshot, Store, Tx, resolve_db_path
 
 View = Snapshot | Tx
+E = TypeVar("E")
+
+
+def nominal_arn(view: View, resource_type: str, name: str) -> str:
+    """The ARN a request naming a missing IAM entity is authorized on. The entity's path is
+    unknown; no AWS page says which ARN AWS checks then, so this is the one the name alone
+    gives, with path "/" (IAM User Guide, "IAM identifiers": arn:aws:iam::ACCOUNT:role/NAME).
+    Condition keys read from the entity (aws:ResourceTag/*) are then absent."""
+    return f"arn:aws:iam::{view.meta['account']['account_id']}:{resource_type}/{name}"
+
 
 def config_dir() -> Path:
     """Where keys and the credentials file live: $IAMTUI_CONFIG_DIR or the user config folder."""
@@ -574,6 +584,31 @@ class ServiceCore:
             self._record(caller, event, params or {}, error=exc, read_only=True)
             raise
         return view
+
+    def _subject(self, caller: Principal, event: str, params: Mapping[str, Any],
+                 find: Callable[..., E], *args: Any, action: str | None = None,
+                 context: Sequence[ContextEntry] = (), read_only: bool = True) -> E:
+        """`find(snapshot, *args)`: the entity a request is on, looked up to learn the ARN
+        and the condition keys it is authorized with. Authorization comes first, as AWS
+        does it: when the entity is missing, the caller must be allowed `action` on the
+        ARN the request names (NoSuchEntity.resource), with the condition keys the request
+        itself carries (`context`: aws:RequestTag, iam:PolicyARN...), before learning so;
+        otherwise the answer is the AccessDenied an existing entity would give, audited the
+        same way (read_only for a read, as `_read` records it; else as `_change` does)."""
+        view = self.store.snapshot()
+        try:
+            return find(view, *args)
+        except NoSuchEntity as missing:
+            if missing.resource is None:  # not about existence ("Must specify userName")
+                raise
+            validate_unicode(params)
+            try:
+                self._authorize(view, caller, action or f"iam:{event}", missing.resource,
+                                context)
+            except IamError as exc:
+                self._record(caller, event, params, error=exc, read_only=read_only)
+                raise exc from None  # the NoSuchEntity stays unknown to the caller
+            raise
 
     def _record(self, caller: Principal, event: str, params: Mapping[str, Any], *,
                 response: Mapping[str, Any] | None = None, error: IamError | None = None,

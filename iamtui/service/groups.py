@@ -76,8 +76,9 @@ class GroupOperations(OwnerOperations):
     def get_group(self, caller: Principal, group_name: str) -> GroupDetail:
         """GetGroup: the group and its users."""
         validate_group_name(group_name)
-        group = self._group(self.store.snapshot(), group_name)
-        view = self._read(caller, "GetGroup", group.arn, params={"groupName": group_name})
+        params = {"groupName": group_name}
+        group = self._subject(caller, "GetGroup", params, self._group, group_name)
+        view = self._read(caller, "GetGroup", group.arn, params=params)
         group = self._group(view, group_name)
         return GroupDetail(group, tuple(members(view, group.group_name)))
 
@@ -99,19 +100,20 @@ class GroupOperations(OwnerOperations):
             validate_group_name(new_group_name, "newGroupName")
         if new_path is not None:
             validate_path(new_path, "newPath")
-        group = self._group(self.store.snapshot(), group_name)
         params = {"groupName": group_name, "newGroupName": new_group_name, "newPath": new_path}
+        group = self._subject(caller, "UpdateGroup", params, self._group, group_name,
+                              read_only=False)
         with self._change(caller, "UpdateGroup", group.arn, params) as change:
             tx = change.tx
             group = self._group(tx, group_name)
             name = new_group_name or group.group_name
             path = new_path or group.path
+            new_arn = group_arn(self.account_id, path, name)
+            if new_arn != group.arn:  # before telling whether the new name is taken
+                self._authorize(tx, caller, "iam:UpdateGroup", new_arn)
             if new_group_name and new_group_name.casefold() != group.group_name.casefold() \
                     and GROUPS.find_one(tx, "name", new_group_name) is not None:
                 raise EntityAlreadyExists(f"Group with name {new_group_name} already exists.")
-            new_arn = group_arn(self.account_id, path, name)
-            if new_arn != group.arn:
-                self._authorize(tx, caller, "iam:UpdateGroup", new_arn)
             updated = replace(group, group_name=name, path=path, arn=new_arn)
             GROUPS.put(tx, updated)
             if name != group.group_name:
@@ -129,9 +131,10 @@ class GroupOperations(OwnerOperations):
         """DeleteGroup. Like AWS, refuses while the group has members, inline or attached
         policies (DeleteConflict); with `cascade`, removes those first, in one change."""
         validate_group_name(group_name)
-        group = self._group(self.store.snapshot(), group_name)
-        with self._change(caller, "DeleteGroup", group.arn,
-                          {"groupName": group_name, "cascade": cascade or None}) as change:
+        params = {"groupName": group_name, "cascade": cascade or None}
+        group = self._subject(caller, "DeleteGroup", params, self._group, group_name,
+                              read_only=False)
+        with self._change(caller, "DeleteGroup", group.arn, params) as change:
             tx = change.tx
             group = self._group(tx, group_name)
             dependents = []
@@ -151,9 +154,10 @@ class GroupOperations(OwnerOperations):
         """AddUserToGroup (a user may be in at most 10 groups; adding again is a no-op)."""
         validate_group_name(group_name)
         validate_user_name(user_name)
-        group = self._group(self.store.snapshot(), group_name)
-        with self._change(caller, "AddUserToGroup", group.arn,
-                          {"groupName": group_name, "userName": user_name}) as change:
+        params = {"groupName": group_name, "userName": user_name}
+        group = self._subject(caller, "AddUserToGroup", params, self._group, group_name,
+                              read_only=False)
+        with self._change(caller, "AddUserToGroup", group.arn, params) as change:
             tx = change.tx
             group = self._group(tx, group_name)
             user = OWNERS["user"].get(tx, user_name)
@@ -170,9 +174,10 @@ class GroupOperations(OwnerOperations):
         """RemoveUserFromGroup (NoSuchEntity when the user is not in the group)."""
         validate_group_name(group_name)
         validate_user_name(user_name)
-        group = self._group(self.store.snapshot(), group_name)
-        with self._change(caller, "RemoveUserFromGroup", group.arn,
-                          {"groupName": group_name, "userName": user_name}) as change:
+        params = {"groupName": group_name, "userName": user_name}
+        group = self._subject(caller, "RemoveUserFromGroup", params, self._group, group_name,
+                              read_only=False)
+        with self._change(caller, "RemoveUserFromGroup", group.arn, params) as change:
             tx = change.tx
             group = self._group(tx, group_name)
             user = OWNERS["user"].get(tx, user_name)
@@ -184,8 +189,9 @@ class GroupOperations(OwnerOperations):
     def list_groups_for_user(self, caller: Principal, user_name: str) -> list[Group]:
         """ListGroupsForUser, in name order."""
         validate_user_name(user_name)
-        user = OWNERS["user"].get(self.store.snapshot(), user_name)
-        view = self._read(caller, "ListGroupsForUser", user.arn,
-                          params={"userName": user_name}, context=owner_context(user))
+        params = {"userName": user_name}
+        user = self._subject(caller, "ListGroupsForUser", params, OWNERS["user"].get, user_name)
+        view = self._read(caller, "ListGroupsForUser", user.arn, params=params,
+                          context=owner_context(user))
         user = OWNERS["user"].get(view, user_name)
         return sorted(groups_of(view, user.user_name), key=lambda g: g.group_name.casefold())

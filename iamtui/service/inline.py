@@ -158,10 +158,11 @@ class OwnerOperations(ServiceCore):
         spec.validate_name(owner_name, spec.name_field)
         validate_policy_name(policy_name)
         validate_policy_document_text(policy_document)
-        owner = spec.get(self.store.snapshot(), owner_name)
         params = {spec.name_field: owner_name, "policyName": policy_name,
                   "policyDocument": policy_document}
-        with self._change(caller, f"Put{spec.noun}Policy", owner.arn, params,
+        event = f"Put{spec.noun}Policy"
+        owner = self._subject(caller, event, params, spec.get, owner_name, read_only=False)
+        with self._change(caller, event, owner.arn, params,
                           context=owner_context(owner, boundary=True)) as change:
             tx = change.tx
             owner = spec.get(tx, owner_name)
@@ -184,9 +185,10 @@ class OwnerOperations(ServiceCore):
         spec = OWNERS[kind]
         spec.validate_name(owner_name, spec.name_field)
         validate_policy_name(policy_name)
-        owner = spec.get(self.store.snapshot(), owner_name)
-        view = self._read(caller, f"Get{spec.noun}Policy", owner.arn,
-                          params={spec.name_field: owner_name, "policyName": policy_name},
+        params = {spec.name_field: owner_name, "policyName": policy_name}
+        event = f"Get{spec.noun}Policy"
+        owner = self._subject(caller, event, params, spec.get, owner_name)
+        view = self._read(caller, event, owner.arn, params=params,
                           context=owner_context(owner))
         return self._inline_policy(view, spec, spec.name_of(spec.get(view, owner_name)),
                                    policy_name)
@@ -206,9 +208,10 @@ class OwnerOperations(ServiceCore):
         spec = OWNERS[kind]
         spec.validate_name(owner_name, spec.name_field)
         validate_policy_name(policy_name)
-        owner = spec.get(self.store.snapshot(), owner_name)
-        with self._change(caller, f"Delete{spec.noun}Policy", owner.arn,
-                          {spec.name_field: owner_name, "policyName": policy_name},
+        params = {spec.name_field: owner_name, "policyName": policy_name}
+        event = f"Delete{spec.noun}Policy"
+        owner = self._subject(caller, event, params, spec.get, owner_name, read_only=False)
+        with self._change(caller, event, owner.arn, params,
                           context=owner_context(owner, boundary=True)) as change:
             owner = spec.get(change.tx, owner_name)
             require_modifiable(owner)
@@ -220,9 +223,10 @@ class OwnerOperations(ServiceCore):
         """List{User,Group,Role}Policies: the names of an owner's inline policies, sorted."""
         spec = OWNERS[kind]
         spec.validate_name(owner_name, spec.name_field)
-        owner = spec.get(self.store.snapshot(), owner_name)
-        view = self._read(caller, f"List{spec.noun}Policies", owner.arn,
-                          params={spec.name_field: owner_name}, context=owner_context(owner))
+        params = {spec.name_field: owner_name}
+        event = f"List{spec.noun}Policies"
+        owner = self._subject(caller, event, params, spec.get, owner_name)
+        view = self._read(caller, event, owner.arn, params=params, context=owner_context(owner))
         name = spec.name_of(spec.get(view, owner_name))
         return sorted((p.policy_name for p in inline_policies(view, kind, name)),
                       key=str.casefold)
@@ -235,17 +239,20 @@ class OwnerOperations(ServiceCore):
         iam:PermissionsBoundary is the boundary being set, or the one being removed."""
         spec = OWNERS[kind]
         spec.validate_name(owner_name, spec.name_field)
-        owner = spec.get(self.store.snapshot(), owner_name)
         verb = "Put" if permissions_boundary else "Delete"
+        event = f"{verb}{spec.noun}PermissionsBoundary"
         params: dict[str, Any] = {spec.name_field: owner_name}
         if permissions_boundary:
             params["permissionsBoundary"] = permissions_boundary
+        setting = [ContextEntry("iam:PermissionsBoundary", (permissions_boundary,))
+                   ] if permissions_boundary else []
+        owner = self._subject(caller, event, params, spec.get, owner_name, context=setting,
+                              read_only=False)
         named = permissions_boundary or owner.permissions_boundary
         context = owner_context(owner)
         if named:
             context.append(ContextEntry("iam:PermissionsBoundary", (named,)))
-        with self._change(caller, f"{verb}{spec.noun}PermissionsBoundary", owner.arn, params,
-                          context=context) as change:
+        with self._change(caller, event, owner.arn, params, context=context) as change:
             owner = spec.get(change.tx, owner_name)
             require_modifiable(owner)
             if permissions_boundary:
@@ -260,9 +267,10 @@ class OwnerOperations(ServiceCore):
         spec = OWNERS[kind]
         spec.validate_name(owner_name, spec.name_field)
         validate_tags(tags)
-        owner = spec.get(self.store.snapshot(), owner_name)
-        with self._change(caller, f"Tag{spec.noun}", owner.arn,
-                          _tag_params(spec, owner_name, tags),
+        params = _tag_params(spec, owner_name, tags)
+        owner = self._subject(caller, f"Tag{spec.noun}", params, spec.get, owner_name,
+                              context=tag_context(tags), read_only=False)
+        with self._change(caller, f"Tag{spec.noun}", owner.arn, params,
                           context=tag_context(tags) + owner_context(owner)) as change:
             owner = spec.get(change.tx, owner_name)
             merged = merge_tags(owner.tags, tags)
@@ -275,9 +283,10 @@ class OwnerOperations(ServiceCore):
         spec = OWNERS[kind]
         spec.validate_name(owner_name, spec.name_field)
         context = untag_context(tag_keys)
-        owner = spec.get(self.store.snapshot(), owner_name)
-        with self._change(caller, f"Untag{spec.noun}", owner.arn,
-                          {spec.name_field: owner_name, "tagKeys": list(tag_keys)},
+        params = {spec.name_field: owner_name, "tagKeys": list(tag_keys)}
+        owner = self._subject(caller, f"Untag{spec.noun}", params, spec.get, owner_name,
+                              context=context, read_only=False)
+        with self._change(caller, f"Untag{spec.noun}", owner.arn, params,
                           context=context + owner_context(owner)) as change:
             owner = spec.get(change.tx, owner_name)
             spec.table.put(change.tx, replace(owner, tags=without_tags(owner.tags, tag_keys)))
@@ -287,9 +296,10 @@ class OwnerOperations(ServiceCore):
         """List{User,Role}Tags."""
         spec = OWNERS[kind]
         spec.validate_name(owner_name, spec.name_field)
-        owner = spec.get(self.store.snapshot(), owner_name)
-        view = self._read(caller, f"List{spec.noun}Tags", owner.arn,
-                          params={spec.name_field: owner_name}, context=owner_context(owner))
+        params = {spec.name_field: owner_name}
+        owner = self._subject(caller, f"List{spec.noun}Tags", params, spec.get, owner_name)
+        view = self._read(caller, f"List{spec.noun}Tags", owner.arn, params=params,
+                          context=owner_context(owner))
         return spec.get(view, owner_name).tags
 
 

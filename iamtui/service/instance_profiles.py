@@ -32,7 +32,7 @@ from iamtui.arn import (
 from iamtui.errors import EntityAlreadyExists, LimitExceeded, NoSuchEntity
 from iamtui.model import InstanceProfile, Role, Tag
 from iamtui.policy import ContextEntry
-from iamtui.service.core import Change, Principal, Step, View
+from iamtui.service.core import Change, Principal, Step, View, nominal_arn
 from iamtui.service.inline import Dependent, OwnerOperations
 from iamtui.service.owners import OWNERS, merge_tags, resource_tag_context, tag_context
 from iamtui.service.tables import INSTANCE_PROFILES, ROLES
@@ -56,7 +56,8 @@ def get_profile(view: View, name: str) -> InstanceProfile:
     """The instance profile named `name` (names ignore case), else AWS's NoSuchEntity."""
     profile = INSTANCE_PROFILES.find_one(view, "name", name)
     if profile is None:
-        raise NoSuchEntity(f"Instance Profile {name} cannot be found.")
+        raise NoSuchEntity(f"Instance Profile {name} cannot be found.",
+                           resource=nominal_arn(view, "instance-profile", name))
     return profile
 
 
@@ -97,9 +98,10 @@ class InstanceProfileOperations(OwnerOperations):
                              instance_profile_name: str) -> ProfileRoles:
         """GetInstanceProfile: the profile and the role it holds."""
         validate_instance_profile_name(instance_profile_name)
-        profile = get_profile(self.store.snapshot(), instance_profile_name)
-        view = self._read(caller, "GetInstanceProfile", profile.arn,
-                          params={"instanceProfileName": instance_profile_name},
+        params = {"instanceProfileName": instance_profile_name}
+        profile = self._subject(caller, "GetInstanceProfile", params, get_profile,
+                                instance_profile_name)
+        view = self._read(caller, "GetInstanceProfile", profile.arn, params=params,
                           context=resource_tag_context(profile.tags))
         return profile_roles(view, get_profile(view, instance_profile_name))
 
@@ -118,9 +120,10 @@ class InstanceProfileOperations(OwnerOperations):
                                         role_name: str) -> list[ProfileRoles]:
         """ListInstanceProfilesForRole (authorized on the role), in name order."""
         validate_role_name(role_name)
-        role = OWNERS["role"].get(self.store.snapshot(), role_name)
-        view = self._read(caller, "ListInstanceProfilesForRole", role.arn,
-                          params={"roleName": role_name},
+        params = {"roleName": role_name}
+        role = self._subject(caller, "ListInstanceProfilesForRole", params,
+                             OWNERS["role"].get, role_name)
+        view = self._read(caller, "ListInstanceProfilesForRole", role.arn, params=params,
                           context=resource_tag_context(role.tags))
         role = OWNERS["role"].get(view, role_name)
         profiles = INSTANCE_PROFILES.find_by(view, "role", role.role_name)
@@ -135,9 +138,10 @@ class InstanceProfileOperations(OwnerOperations):
         tags as aws:ResourceTag), yielding the change and the profile as the transaction
         reads it."""
         validate_instance_profile_name(instance_profile_name)
-        profile = get_profile(self.store.snapshot(), instance_profile_name)
-        with self._change(caller, event, profile.arn,
-                          {"instanceProfileName": instance_profile_name, **params},
+        params = {"instanceProfileName": instance_profile_name, **params}
+        profile = self._subject(caller, event, params, get_profile, instance_profile_name,
+                                context=context, read_only=False)
+        with self._change(caller, event, profile.arn, params,
                           context=[*context, *resource_tag_context(profile.tags)]) as change:
             yield change, get_profile(change.tx, instance_profile_name)
 
@@ -219,8 +223,9 @@ class InstanceProfileOperations(OwnerOperations):
                                    instance_profile_name: str) -> tuple[Tag, ...]:
         """ListInstanceProfileTags."""
         validate_instance_profile_name(instance_profile_name)
-        profile = get_profile(self.store.snapshot(), instance_profile_name)
-        view = self._read(caller, "ListInstanceProfileTags", profile.arn,
-                          params={"instanceProfileName": instance_profile_name},
+        params = {"instanceProfileName": instance_profile_name}
+        profile = self._subject(caller, "ListInstanceProfileTags", params, get_profile,
+                                instance_profile_name)
+        view = self._read(caller, "ListInstanceProfileTags", profile.arn, params=params,
                           context=resource_tag_context(profile.tags))
         return get_profile(view, instance_profile_name).tags

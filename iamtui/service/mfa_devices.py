@@ -46,6 +46,7 @@ from iamtui.security import mfa
 from iamtui.service import keyfiles
 from iamtui.service.core import Principal, ServiceCore, View
 from iamtui.service.owners import (
+    OWNERS,
     merge_tags,
     resource_tag_context,
     tag_context,
@@ -128,9 +129,7 @@ class MfaDeviceOperations(ServiceCore):
                                    "credentials")
             user_name = caller.name
         validate_user_name(user_name)
-        user = USERS.find_one(view, "name", user_name)
-        if user is None:
-            raise NoSuchEntity(f"The user with name {user_name} cannot be found.")
+        user = OWNERS["user"].get(view, user_name)
         return MfaOwner(user.user_name, user.arn)
 
     def _device(self, view: View, serial_number: str) -> VirtualMfaDevice:
@@ -232,8 +231,9 @@ class MfaDeviceOperations(ServiceCore):
                           authentication_code1: str, authentication_code2: str) -> VirtualMfaDevice:
         """EnableMFADevice: assign a device to a user (None: the caller, root included) after
         two consecutive codes from it."""
-        owner = self._mfa_owner(self.store.snapshot(), caller, user_name)
         params = {"userName": user_name, "serialNumber": serial_number}
+        owner = self._subject(caller, "EnableMFADevice", params, self._mfa_owner, caller,
+                              user_name, read_only=False)
         with secret_change(self, caller, "EnableMFADevice", owner.arn, params,
                            secrets=[authentication_code1, authentication_code2]) as change:
             tx = change.tx
@@ -257,8 +257,9 @@ class MfaDeviceOperations(ServiceCore):
     def resync_mfa_device(self, caller: Principal, user_name: str | None, serial_number: str,
                           authentication_code1: str, authentication_code2: str) -> None:
         """ResyncMFADevice: two consecutive codes re-measure a device whose clock drifted."""
-        owner = self._mfa_owner(self.store.snapshot(), caller, user_name)
         params = {"userName": user_name, "serialNumber": serial_number}
+        owner = self._subject(caller, "ResyncMFADevice", params, self._mfa_owner, caller,
+                              user_name, read_only=False)
         with secret_change(self, caller, "ResyncMFADevice", owner.arn, params,
                            secrets=[authentication_code1, authentication_code2]) as change:
             tx = change.tx
@@ -274,9 +275,10 @@ class MfaDeviceOperations(ServiceCore):
     def deactivate_mfa_device(self, caller: Principal, user_name: str | None,
                               serial_number: str) -> None:
         """DeactivateMFADevice: unassign the device; it stays, unassigned, until deleted."""
-        owner = self._mfa_owner(self.store.snapshot(), caller, user_name)
-        with self._change(caller, "DeactivateMFADevice", owner.arn,
-                          {"userName": user_name, "serialNumber": serial_number}) as change:
+        params = {"userName": user_name, "serialNumber": serial_number}
+        owner = self._subject(caller, "DeactivateMFADevice", params, self._mfa_owner, caller,
+                              user_name, read_only=False)
+        with self._change(caller, "DeactivateMFADevice", owner.arn, params) as change:
             tx = change.tx
             self._require_mfa_session_for_own_devices(tx, caller, owner,
                                                       "iam:DeactivateMFADevice")
@@ -303,9 +305,10 @@ class MfaDeviceOperations(ServiceCore):
         only, which carry Certifications; iamtui has virtual devices only, so it answers
         for them (with no Certifications) rather than refusing every serial number."""
         validate_serial_number(serial_number)
-        owner = self._mfa_owner(self.store.snapshot(), caller, user_name)
-        view = self._read(caller, "GetMFADevice", owner.arn,
-                          params={"serialNumber": serial_number, "userName": user_name})
+        params = {"serialNumber": serial_number, "userName": user_name}
+        owner = self._subject(caller, "GetMFADevice", params, self._mfa_owner, caller,
+                              user_name)
+        view = self._read(caller, "GetMFADevice", owner.arn, params=params)
         return self._owned_device(view, owner, serial_number)
 
     # ------------------------------------------------------------------ tags
@@ -352,8 +355,10 @@ class MfaDeviceOperations(ServiceCore):
     def list_mfa_devices(self, caller: Principal,
                          user_name: str | None = None) -> list[VirtualMfaDevice]:
         """ListMFADevices: the devices enabled for a user (None: the caller, root included)."""
-        owner = self._mfa_owner(self.store.snapshot(), caller, user_name)
-        view = self._read(caller, "ListMFADevices", owner.arn, params={"userName": user_name})
+        params = {"userName": user_name}
+        owner = self._subject(caller, "ListMFADevices", params, self._mfa_owner, caller,
+                              user_name)
+        view = self._read(caller, "ListMFADevices", owner.arn, params=params)
         return sorted(self.enabled_devices(view, owner.name), key=lambda d: d.serial_number)
 
     def list_virtual_mfa_devices(

@@ -172,7 +172,7 @@ class OpenIdConnectProviderOperations(ServiceCore):
     def _provider_by_arn(self, view: View, arn: str) -> OpenIdConnectProvider:
         provider = self._find_provider(view, arn)
         if provider is None:
-            raise NoSuchEntity(f"OpenIDConnect Provider not found for arn {arn}")
+            raise NoSuchEntity(f"OpenIDConnect Provider not found for arn {arn}", resource=arn)
         return provider
 
     def _find_provider(self, view: View, arn: str) -> OpenIdConnectProvider | None:
@@ -245,10 +245,12 @@ class OpenIdConnectProviderOperations(ServiceCore):
                 update: Any, *, context: Sequence[ContextEntry] = (),
                 action: str | None = None) -> OpenIdConnectProvider:
         """One authorized, audited change of a provider: `update(provider)` -> provider."""
-        found = self._provider_by_arn(self.store.snapshot(), arn)
+        params = {"openIDConnectProviderArn": arn, **params}
+        found = self._subject(caller, event, params, self._provider_by_arn, arn, action=action,
+                              context=context, read_only=False)
         context = [*context, *resource_tag_context(found.tags)]
-        with self._change(caller, event, arn, {"openIDConnectProviderArn": arn, **params},
-                          context=context, action=action) as change:
+        with self._change(caller, event, arn, params, context=context,
+                          action=action) as change:
             updated = update(self._provider_by_arn(change.tx, arn))
             OIDC_PROVIDERS.put(change.tx, updated)
         return updated
@@ -312,8 +314,9 @@ class OpenIdConnectProviderOperations(ServiceCore):
 
     def get_provider_as(self, caller: Principal, event: str, arn: str) -> OpenIdConnectProvider:
         """The provider, read as the IAM action `event` (authorized and audited as it)."""
-        found = self._provider_by_arn(self.store.snapshot(), arn)
-        view = self._read(caller, event, arn, params={"openIDConnectProviderArn": arn},
+        params = {"openIDConnectProviderArn": arn}
+        found = self._subject(caller, event, params, self._provider_by_arn, arn)
+        view = self._read(caller, event, arn, params=params,
                           context=resource_tag_context(found.tags))
         return self._provider_by_arn(view, arn)
 

@@ -22,7 +22,7 @@ from iamtui.arn import (
 from iamtui.errors import NoSuchEntity, UnmodifiableEntity
 from iamtui.model import OwnerKind, Role, Tag
 from iamtui.policy import ContextEntry
-from iamtui.service.core import View
+from iamtui.service.core import View, nominal_arn
 from iamtui.service.tables import GROUPS, ROLES, USERS
 from iamtui.store import EntityTable
 
@@ -49,7 +49,8 @@ class OwnerSpec:
         """The entity named `name`; NoSuchEntity with AWS's message if there is none."""
         entity = self.find(view, name)
         if entity is None:
-            raise NoSuchEntity(f"The {self.kind} with name {name} cannot be found.")
+            raise NoSuchEntity(f"The {self.kind} with name {name} cannot be found.",
+                               resource=nominal_arn(view, self.kind, name))
         return entity
 
 

@@ -45,7 +45,8 @@ from iamtui.security.passwords import (
     verify_password,
 )
 from iamtui.service.core import Change, Principal, ServiceCore, View
-from iamtui.service.tables import LOGIN_PROFILES, USERS
+from iamtui.service.owners import OWNERS
+from iamtui.service.tables import LOGIN_PROFILES
 from iamtui.store import Tx
 
 SECURITY_META: Final = "security"
@@ -182,10 +183,7 @@ class PasswordOperations(ServiceCore):
     # ------------------------------------------------------------------ helpers
 
     def _login_user(self, view: View, user_name: str) -> Any:
-        user = USERS.find_one(view, "name", user_name)
-        if user is None:
-            raise NoSuchEntity(f"The user with name {user_name} cannot be found.")
-        return user
+        return OWNERS["user"].get(view, user_name)
 
     def _login_profile(self, view: View, user_name: str) -> LoginProfile:
         profile = LOGIN_PROFILES.get(view, user_name.casefold())
@@ -204,8 +202,9 @@ class PasswordOperations(ServiceCore):
     def create_login_profile(self, caller: Principal, user_name: str, password: str, *,
                              password_reset_required: bool = False) -> LoginProfile:
         """CreateLoginProfile: give a user a console password (checked against the policy)."""
-        user = self._login_user(self.store.snapshot(), user_name)
         params = {"userName": user_name, "passwordResetRequired": password_reset_required}
+        user = self._subject(caller, "CreateLoginProfile", params, self._login_user, user_name,
+                             read_only=False)
         with secret_change(self, caller, "CreateLoginProfile", user.arn, params,
                            secrets=[password]) as change:
             tx = change.tx
@@ -231,8 +230,9 @@ class PasswordOperations(ServiceCore):
                 raise NoSuchEntity("Must specify userName when calling with non-User "
                                    "credentials")
             user_name = caller.name
-        user = self._login_user(self.store.snapshot(), user_name)
-        view = self._read(caller, "GetLoginProfile", user.arn, params={"userName": user_name})
+        params = {"userName": user_name}
+        user = self._subject(caller, "GetLoginProfile", params, self._login_user, user_name)
+        view = self._read(caller, "GetLoginProfile", user.arn, params=params)
         return self._login_profile(view, user.user_name)
 
     def update_login_profile(self, caller: Principal, user_name: str, *,
@@ -243,8 +243,9 @@ class PasswordOperations(ServiceCore):
         A new password is checked like any other (policy, reuse), restarts the
         password's age, and lifts a lockout: the administrator vouches for the user.
         """
-        user = self._login_user(self.store.snapshot(), user_name)
         params = {"userName": user_name, "passwordResetRequired": password_reset_required}
+        user = self._subject(caller, "UpdateLoginProfile", params, self._login_user, user_name,
+                             read_only=False)
         with secret_change(self, caller, "UpdateLoginProfile", user.arn, params,
                            secrets=[password or ""]) as change:
             tx = change.tx
@@ -261,9 +262,10 @@ class PasswordOperations(ServiceCore):
 
     def delete_login_profile(self, caller: Principal, user_name: str) -> None:
         """DeleteLoginProfile: the user can no longer sign in to the console."""
-        user = self._login_user(self.store.snapshot(), user_name)
-        with self._change(caller, "DeleteLoginProfile", user.arn,
-                          {"userName": user_name}) as change:
+        params = {"userName": user_name}
+        user = self._subject(caller, "DeleteLoginProfile", params, self._login_user, user_name,
+                             read_only=False)
+        with self._change(caller, "DeleteLoginProfile", user.arn, params) as change:
             self._login_profile(change.tx, user.user_name)
             LOGIN_PROFILES.delete(change.tx, user.user_name.casefold())
 
@@ -273,8 +275,10 @@ class PasswordOperations(ServiceCore):
         Authorized as iam:UpdateLoginProfile on the user: whoever may reset the
         user's password may also unlock it. Audited as UnlockLoginProfile.
         """
-        user = self._login_user(self.store.snapshot(), user_name)
-        with self._change(caller, "UnlockLoginProfile", user.arn, {"userName": user_name},
+        params = {"userName": user_name}
+        user = self._subject(caller, "UnlockLoginProfile", params, self._login_user, user_name,
+                             action="iam:UpdateLoginProfile", read_only=False)
+        with self._change(caller, "UnlockLoginProfile", user.arn, params,
                           action="iam:UpdateLoginProfile") as change:
             profile = self._login_profile(change.tx, user.user_name)
             profile = with_lockout(profile, unlock(lockout_state(profile)))

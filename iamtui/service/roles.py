@@ -105,8 +105,9 @@ class RoleOperations(OwnerOperations):
     def get_role(self, caller: Principal, role_name: str) -> Role:
         """GetRole."""
         validate_role_name(role_name)
-        role = self._role(self.store.snapshot(), role_name)
-        view = self._read(caller, "GetRole", role.arn, params={"roleName": role_name},
+        params = {"roleName": role_name}
+        role = self._subject(caller, "GetRole", params, self._role, role_name)
+        view = self._read(caller, "GetRole", role.arn, params=params,
                           context=owner_context(role))
         return self._role(view, role_name)
 
@@ -140,9 +141,9 @@ class RoleOperations(OwnerOperations):
             validate_description(description)
         if max_session_duration is not None:
             validate_max_session_duration(max_session_duration)
-        role = self._role(self.store.snapshot(), role_name)
         params = {"roleName": role_name, "description": description,
                   "maxSessionDuration": max_session_duration}
+        role = self._subject(caller, event, params, self._role, role_name, read_only=False)
         with self._change(caller, event, role.arn, params,
                           context=owner_context(role)) as change:
             role = self._role(change.tx, role_name)
@@ -157,9 +158,10 @@ class RoleOperations(OwnerOperations):
         """UpdateAssumeRolePolicy: replace the role's trust policy."""
         validate_role_name(role_name)
         validate_policy_document_text(policy_document)
-        role = self._role(self.store.snapshot(), role_name)
-        with self._change(caller, "UpdateAssumeRolePolicy", role.arn,
-                          {"roleName": role_name, "policyDocument": policy_document},
+        params = {"roleName": role_name, "policyDocument": policy_document}
+        role = self._subject(caller, "UpdateAssumeRolePolicy", params, self._role, role_name,
+                             read_only=False)
+        with self._change(caller, "UpdateAssumeRolePolicy", role.arn, params,
                           context=owner_context(role)) as change:
             role = self._role(change.tx, role_name)
             require_modifiable(role)
@@ -173,9 +175,10 @@ class RoleOperations(OwnerOperations):
         (DeleteConflict); with `cascade`, removes those first, in one change. Sessions of
         the role stop working (their credentials name a role that no longer exists)."""
         validate_role_name(role_name)
-        role = self._role(self.store.snapshot(), role_name)
-        with self._change(caller, "DeleteRole", role.arn,
-                          {"roleName": role_name, "cascade": cascade or None},
+        params = {"roleName": role_name, "cascade": cascade or None}
+        role = self._subject(caller, "DeleteRole", params, self._role, role_name,
+                             read_only=False)
+        with self._change(caller, "DeleteRole", role.arn, params,
                           context=owner_context(role)) as change:
             tx = change.tx
             role = self._role(tx, role_name)

@@ -34,7 +34,7 @@ from iamtui.errors import EntityAlreadyExists, LimitExceeded, NoSuchEntity
 from iamtui.model import Tag, aws_tag
 from iamtui.policy import ContextEntry
 from iamtui.security.certificates import CertificateProblem, parse_server_certificate
-from iamtui.service.core import Principal, ServiceCore, View
+from iamtui.service.core import Principal, ServiceCore, View, nominal_arn
 from iamtui.service.credential_tables import (
     SERVER_CERTIFICATES,
     ServerCertificate,
@@ -59,17 +59,14 @@ def server_certificate_arn(account_id: str, path: str, name: str) -> str:
     return _iam_arn(account_id, "server-certificate", path, name)
 
 
-def _not_found(name: str) -> NoSuchEntity:
-    return NoSuchEntity(f"The Server Certificate with name {name} cannot be found.")
-
-
 class ServerCertificateOperations(ServiceCore):
     """The account's server certificates."""
 
     def _server_certificate(self, view: View, name: str) -> ServerCertificate:
         cert = SERVER_CERTIFICATES.find_one(view, "name", name)
         if cert is None:
-            raise _not_found(name)
+            raise NoSuchEntity(f"The Server Certificate with name {name} cannot be found.",
+                               resource=nominal_arn(view, "server-certificate", name))
         return cert
 
     def upload_server_certificate(self, caller: Principal, name: str, body: str,
@@ -119,9 +116,10 @@ class ServerCertificateOperations(ServiceCore):
     def get_server_certificate(self, caller: Principal, name: str) -> ServerCertificate:
         """GetServerCertificate: the certificate, its chain and tags (never a private key)."""
         validate_server_certificate_name(name)
-        cert = self._server_certificate(self.store.snapshot(), name)
-        view = self._read(caller, "GetServerCertificate", cert.arn,
-                          params={"serverCertificateName": name})
+        params = {"serverCertificateName": name}
+        cert = self._subject(caller, "GetServerCertificate", params, self._server_certificate,
+                             name)
+        view = self._read(caller, "GetServerCertificate", cert.arn, params=params)
         return self._server_certificate(view, name)
 
     def list_server_certificates(self, caller: Principal, path_prefix: str = "/"
@@ -146,21 +144,22 @@ class ServerCertificateOperations(ServiceCore):
             validate_server_certificate_name(new_name, "newServerCertificateName")
         if new_path is not None:
             validate_path(new_path, "newPath")
-        cert = self._server_certificate(self.store.snapshot(), name)
         params = {"serverCertificateName": name, "newServerCertificateName": new_name,
                   "newPath": new_path}
+        cert = self._subject(caller, "UpdateServerCertificate", params,
+                             self._server_certificate, name, read_only=False)
         with self._change(caller, "UpdateServerCertificate", cert.arn, params) as change:
             tx = change.tx
             cert = self._server_certificate(tx, name)
             target_name = new_name or cert.server_certificate_name
             target_path = new_path or cert.path
+            new_arn = server_certificate_arn(self.account_id, target_path, target_name)
+            if new_arn != cert.arn:  # before telling whether the new name is taken
+                self._authorize(tx, caller, "iam:UpdateServerCertificate", new_arn)
             if target_name.casefold() != cert.server_certificate_name.casefold() and \
                     SERVER_CERTIFICATES.find_one(tx, "name", target_name) is not None:
                 raise EntityAlreadyExists(f"The Server Certificate with name {target_name} "
                                           "already exists.")
-            new_arn = server_certificate_arn(self.account_id, target_path, target_name)
-            if new_arn != cert.arn:
-                self._authorize(tx, caller, "iam:UpdateServerCertificate", new_arn)
             cert = replace(cert, server_certificate_name=target_name, path=target_path,
                            arn=new_arn)
             SERVER_CERTIFICATES.put(tx, cert)
@@ -169,9 +168,10 @@ class ServerCertificateOperations(ServiceCore):
     def delete_server_certificate(self, caller: Principal, name: str) -> None:
         """DeleteServerCertificate."""
         validate_server_certificate_name(name)
-        cert = self._server_certificate(self.store.snapshot(), name)
-        with self._change(caller, "DeleteServerCertificate", cert.arn,
-                          {"serverCertificateName": name}) as change:
+        params = {"serverCertificateName": name}
+        cert = self._subject(caller, "DeleteServerCertificate", params,
+                             self._server_certificate, name, read_only=False)
+        with self._change(caller, "DeleteServerCertificate", cert.arn, params) as change:
             cert = self._server_certificate(change.tx, name)
             SERVER_CERTIFICATES.delete(change.tx, cert.server_certificate_id)
 
@@ -179,9 +179,10 @@ class ServerCertificateOperations(ServiceCore):
         """TagServerCertificate: add or overwrite tags (keys ignore case; at most 50)."""
         validate_server_certificate_name(name)
         validate_tags(tags)
-        cert = self._server_certificate(self.store.snapshot(), name)
-        with self._change(caller, "TagServerCertificate", cert.arn,
-                          {"serverCertificateName": name, "tags": [aws_tag(t) for t in tags]},
+        params = {"serverCertificateName": name, "tags": [aws_tag(t) for t in tags]}
+        cert = self._subject(caller, "TagServerCertificate", params, self._server_certificate,
+                             name, context=tag_context(tags), read_only=False)
+        with self._change(caller, "TagServerCertificate", cert.arn, params,
                           context=tag_context(tags)) as change:
             cert = self._server_certificate(change.tx, name)
             merged = merge_tags(cert.tags, tags)
@@ -194,10 +195,11 @@ class ServerCertificateOperations(ServiceCore):
         validate_server_certificate_name(name)
         for key in tag_keys:
             validate_tag_key(key)
-        cert = self._server_certificate(self.store.snapshot(), name)
+        params = {"serverCertificateName": name, "tagKeys": list(tag_keys)}
         context = [ContextEntry("aws:TagKeys", tuple(tag_keys), "stringList")]
-        with self._change(caller, "UntagServerCertificate", cert.arn,
-                          {"serverCertificateName": name, "tagKeys": list(tag_keys)},
+        cert = self._subject(caller, "UntagServerCertificate", params,
+                             self._server_certificate, name, context=context, read_only=False)
+        with self._change(caller, "UntagServerCertificate", cert.arn, params,
                           context=context) as change:
             cert = self._server_certificate(change.tx, name)
             drop = {k.lower() for k in tag_keys}
@@ -207,9 +209,10 @@ class ServerCertificateOperations(ServiceCore):
     def list_server_certificate_tags(self, caller: Principal, name: str) -> tuple[Tag, ...]:
         """ListServerCertificateTags."""
         validate_server_certificate_name(name)
-        cert = self._server_certificate(self.store.snapshot(), name)
-        view = self._read(caller, "ListServerCertificateTags", cert.arn,
-                          params={"serverCertificateName": name})
+        params = {"serverCertificateName": name}
+        cert = self._subject(caller, "ListServerCertificateTags", params,
+                             self._server_certificate, name)
+        view = self._read(caller, "ListServerCertificateTags", cert.arn, params=params)
         return self._server_certificate(view, name).tags
 
 

@@ -161,9 +161,10 @@ class ServiceLinkedRoleOperations(OwnerOperations):
         DeletionTaskId. The task removes the role with its policies, or fails (the role
         stays) while an instance profile holds it."""
         validate_role_name(role_name)
-        role = OWNERS["role"].get(self.store.snapshot(), role_name)
-        with self._change(caller, "DeleteServiceLinkedRole", role.arn,
-                          {"roleName": role_name},
+        params = {"roleName": role_name}
+        role = self._subject(caller, "DeleteServiceLinkedRole", params, OWNERS["role"].get,
+                             role_name, read_only=False)
+        with self._change(caller, "DeleteServiceLinkedRole", role.arn, params,
                           context=resource_tag_context(role.tags)) as change:
             tx = change.tx
             role = OWNERS["role"].get(tx, role_name)

@@ -46,7 +46,6 @@ from iamtui.errors import (
     IamError,
     InvalidAuthenticationCode,
     InvalidClientTokenId,
-    NoSuchEntity,
     ValidationError,
 )
 from iamtui.model import Role, RoleLastUsed, aws_timestamp, iso_z
@@ -71,6 +70,7 @@ from iamtui.service.core import (
     check_temporary_limits,
 )
 from iamtui.service.mfa_devices import DRIFT_META, ROOT_OWNER
+from iamtui.service.owners import OWNERS
 from iamtui.service.principals import trust_policy_input
 from iamtui.service.serving import ServingOperations, forget_secret
 from iamtui.service.session_inputs import SessionInputs, chained, check_session_inputs
@@ -479,9 +479,9 @@ class StsOperations(ServingOperations):
 
     def list_role_sessions(self, caller: Principal, role_name: str) -> list[RoleSession]:
         """The unexpired sessions of a role (authorized as iam:GetRole on it)."""
-        view = self.store.snapshot()
-        role = self._role_named(view, role_name)
-        view = self._read(caller, "GetRole", role.arn, params={"roleName": role_name})
+        params = {"roleName": role_name}
+        role = self._subject(caller, "GetRole", params, OWNERS["role"].get, role_name)
+        view = self._read(caller, "GetRole", role.arn, params=params)
         now = self.clock()
         return sorted((s for s in ROLE_SESSIONS.find_by(view, "role", role.role_name)
                        if s.expiration > now and s.role_id == role.role_id
@@ -497,12 +497,6 @@ class StsOperations(ServingOperations):
         self.put_role_policy(caller, role_name, REVOKE_POLICY_NAME,  # type: ignore[attr-defined]
                              revoke_policy_document(cutoff))
         return cutoff
-
-    def _role_named(self, view: View, role_name: str) -> Role:
-        role = ROLES.find_one(view, "name", role_name)
-        if role is None:
-            raise NoSuchEntity(f"The role with name {role_name} cannot be found.")
-        return role
 
 
 def trust_decision(role: Role, action: str, caller_arn: str,

@@ -48,7 +48,7 @@ from iamtui.service.credential_tables import (
     aws_ssh_public_key,
 )
 from iamtui.service.inline import Dependent
-from iamtui.service.tables import USERS
+from iamtui.service.owners import OWNERS
 from iamtui.store import Tx
 
 SSH_KEYS_PER_USER = 5
@@ -153,10 +153,7 @@ class UserCredentialOperations(ServiceCore):
     """SSH public keys, signing certificates and service-specific credentials of users."""
 
     def _user_named(self, view: View, user_name: str) -> User:
-        user = USERS.find_one(view, "name", user_name)
-        if user is None:
-            raise NoSuchEntity(f"The user with name {user_name} cannot be found.")
-        return user
+        return OWNERS["user"].get(view, user_name)
 
     # ------------------------------------------------------------------ SSH public keys
 
@@ -172,8 +169,9 @@ class UserCredentialOperations(ServiceCore):
         its fingerprint is the MD5 of the key (UnrecognizedPublicKeyEncoding,
         InvalidPublicKey, DuplicateSSHPublicKey, LimitExceeded)."""
         validate_user_name(user_name)
-        user = self._user_named(self.store.snapshot(), user_name)
         params = {"userName": user_name, "sSHPublicKeyBody": body}
+        user = self._subject(caller, "UploadSSHPublicKey", params, self._user_named, user_name,
+                             read_only=False)
         with self._change(caller, "UploadSSHPublicKey", user.arn, params,
                           action="iam:UploadSSHPublicKey") as change:
             tx = change.tx
@@ -199,9 +197,9 @@ class UserCredentialOperations(ServiceCore):
         """GetSSHPublicKey (the CLI picks the body's encoding, SSH or PEM)."""
         validate_user_name(user_name)
         _validate_id(key_id, "sSHPublicKeyId", 20)
-        user = self._user_named(self.store.snapshot(), user_name)
-        view = self._read(caller, "GetSSHPublicKey", user.arn,
-                          params={"userName": user_name, "sSHPublicKeyId": key_id})
+        params = {"userName": user_name, "sSHPublicKeyId": key_id}
+        user = self._subject(caller, "GetSSHPublicKey", params, self._user_named, user_name)
+        view = self._read(caller, "GetSSHPublicKey", user.arn, params=params)
         return self._ssh_key(view, self._user_named(view, user_name).user_name, key_id)
 
     def list_ssh_public_keys(self, caller: Principal, user_name: str | None = None
@@ -209,8 +207,10 @@ class UserCredentialOperations(ServiceCore):
         """ListSSHPublicKeys: a user's keys (the caller's own without `user_name`)."""
         if user_name is not None:
             validate_user_name(user_name)
-        _, arn = credential_owner(self.store.snapshot(), caller, user_name)
-        view = self._read(caller, "ListSSHPublicKeys", arn, params={"userName": user_name})
+        params = {"userName": user_name}
+        _, arn = self._subject(caller, "ListSSHPublicKeys", params, credential_owner, caller,
+                               user_name)
+        view = self._read(caller, "ListSSHPublicKeys", arn, params=params)
         owner, _ = credential_owner(view, caller, user_name)
         return sorted(SSH_PUBLIC_KEYS.find_by(view, "user", owner),
                       key=lambda k: (k.upload_date, k.ssh_public_key_id))
@@ -221,8 +221,9 @@ class UserCredentialOperations(ServiceCore):
         validate_user_name(user_name)
         _validate_id(key_id, "sSHPublicKeyId", 20)
         new_status = validate_credential_status(status)
-        user = self._user_named(self.store.snapshot(), user_name)
         params = {"userName": user_name, "sSHPublicKeyId": key_id, "status": status}
+        user = self._subject(caller, "UpdateSSHPublicKey", params, self._user_named, user_name,
+                             read_only=False)
         with self._change(caller, "UpdateSSHPublicKey", user.arn, params,
                           action="iam:UpdateSSHPublicKey") as change:
             owner = self._user_named(change.tx, user_name).user_name
@@ -234,9 +235,10 @@ class UserCredentialOperations(ServiceCore):
         """DeleteSSHPublicKey."""
         validate_user_name(user_name)
         _validate_id(key_id, "sSHPublicKeyId", 20)
-        user = self._user_named(self.store.snapshot(), user_name)
-        with self._change(caller, "DeleteSSHPublicKey", user.arn,
-                          {"userName": user_name, "sSHPublicKeyId": key_id},
+        params = {"userName": user_name, "sSHPublicKeyId": key_id}
+        user = self._subject(caller, "DeleteSSHPublicKey", params, self._user_named, user_name,
+                             read_only=False)
+        with self._change(caller, "DeleteSSHPublicKey", user.arn, params,
                           action="iam:DeleteSSHPublicKey") as change:
             owner = self._user_named(change.tx, user_name).user_name
             self._ssh_key(change.tx, owner, key_id)
@@ -257,8 +259,9 @@ class UserCredentialOperations(ServiceCore):
         DuplicateCertificate, LimitExceeded)."""
         if user_name is not None:
             validate_user_name(user_name)
-        _, arn = credential_owner(self.store.snapshot(), caller, user_name)
         params = {"userName": user_name, "certificateBody": body}
+        _, arn = self._subject(caller, "UploadSigningCertificate", params, credential_owner,
+                               caller, user_name, read_only=False)
         with self._change(caller, "UploadSigningCertificate", arn, params) as change:
             tx = change.tx
             owner, _ = credential_owner(tx, caller, user_name)
@@ -285,9 +288,10 @@ class UserCredentialOperations(ServiceCore):
         """ListSigningCertificates: a user's certificates (the caller's own without a name)."""
         if user_name is not None:
             validate_user_name(user_name)
-        _, arn = credential_owner(self.store.snapshot(), caller, user_name)
-        view = self._read(caller, "ListSigningCertificates", arn,
-                          params={"userName": user_name})
+        params = {"userName": user_name}
+        _, arn = self._subject(caller, "ListSigningCertificates", params, credential_owner,
+                               caller, user_name)
+        view = self._read(caller, "ListSigningCertificates", arn, params=params)
         owner, _ = credential_owner(view, caller, user_name)
         return signing_certificates_of(view, owner)
 
@@ -298,8 +302,9 @@ class UserCredentialOperations(ServiceCore):
             validate_user_name(user_name)
         _validate_id(cert_id, "certificateId", 24)
         new_status = validate_credential_status(status)
-        _, arn = credential_owner(self.store.snapshot(), caller, user_name)
         params = {"userName": user_name, "certificateId": cert_id, "status": status}
+        _, arn = self._subject(caller, "UpdateSigningCertificate", params, credential_owner,
+                               caller, user_name, read_only=False)
         with self._change(caller, "UpdateSigningCertificate", arn, params) as change:
             owner, _ = credential_owner(change.tx, caller, user_name)
             cert = replace(self._signing_certificate(change.tx, owner, cert_id),
@@ -313,9 +318,10 @@ class UserCredentialOperations(ServiceCore):
         if user_name is not None:
             validate_user_name(user_name)
         _validate_id(cert_id, "certificateId", 24)
-        _, arn = credential_owner(self.store.snapshot(), caller, user_name)
-        with self._change(caller, "DeleteSigningCertificate", arn,
-                          {"userName": user_name, "certificateId": cert_id}) as change:
+        params = {"userName": user_name, "certificateId": cert_id}
+        _, arn = self._subject(caller, "DeleteSigningCertificate", params, credential_owner,
+                               caller, user_name, read_only=False)
+        with self._change(caller, "DeleteSigningCertificate", arn, params) as change:
             owner, _ = credential_owner(change.tx, caller, user_name)
             self._signing_certificate(change.tx, owner, cert_id)
             SIGNING_CERTIFICATES.delete(change.tx, cert_id)
@@ -342,13 +348,14 @@ class UserCredentialOperations(ServiceCore):
         _check_service(service_name)
         if credential_age_days is not None:
             _check_age_days(credential_age_days, service_name)
-        user = self._user_named(self.store.snapshot(), user_name)
+        params = {"userName": user_name, "serviceName": service_name,
+                  "credentialAgeDays": credential_age_days}
+        user = self._subject(caller, "CreateServiceSpecificCredential", params,
+                             self._user_named, user_name, read_only=False)
         now = self.clock()
         alias = api_key_alias(user.user_name, now) if service_name in API_KEY_SERVICES \
             else None
         password = api_key_secret(alias) if alias else _new_service_password()
-        params = {"userName": user_name, "serviceName": service_name,
-                  "credentialAgeDays": credential_age_days}
         with self._audited(caller, "CreateServiceSpecificCredential", params,
                            authorize=lambda tx: self._authorize(
                                tx, caller, "iam:CreateServiceSpecificCredential", user.arn),
@@ -394,9 +401,10 @@ class UserCredentialOperations(ServiceCore):
             found = sorted(SERVICE_CREDENTIALS.all(view),
                            key=lambda c: (c.user_name.lower(), c.create_date, c.credential_id))
         else:
-            _, arn = credential_owner(self.store.snapshot(), caller, user_name)
-            view = self._read(caller, "ListServiceSpecificCredentials", arn,
-                              params={"userName": user_name, "serviceName": service_name})
+            params = {"userName": user_name, "serviceName": service_name}
+            _, arn = self._subject(caller, "ListServiceSpecificCredentials", params,
+                                   credential_owner, caller, user_name)
+            view = self._read(caller, "ListServiceSpecificCredentials", arn, params=params)
             owner, _ = credential_owner(view, caller, user_name)
             found = service_credentials_of(view, owner)
         return [effective(c, now) for c in found
@@ -409,12 +417,12 @@ class UserCredentialOperations(ServiceCore):
         if user_name is not None:
             validate_user_name(user_name)
         _validate_id(cred_id, "serviceSpecificCredentialId", 20)
-        view = self.store.snapshot()
-        _, arn = credential_owner(view, caller, user_name)
-        existing = SERVICE_CREDENTIALS.get(view, cred_id)
+        params = {"userName": user_name, "serviceSpecificCredentialId": cred_id}
+        _, arn = self._subject(caller, "ResetServiceSpecificCredential", params,
+                               credential_owner, caller, user_name, read_only=False)
+        existing = SERVICE_CREDENTIALS.get(self.store.snapshot(), cred_id)
         alias = existing.service_credential_alias if existing else None  # an API key's
         password = api_key_secret(alias) if alias else _new_service_password()
-        params = {"userName": user_name, "serviceSpecificCredentialId": cred_id}
         with self._audited(caller, "ResetServiceSpecificCredential", params,
                            authorize=lambda tx: self._authorize(
                                tx, caller, "iam:ResetServiceSpecificCredential", arn),
@@ -434,9 +442,10 @@ class UserCredentialOperations(ServiceCore):
             validate_user_name(user_name)
         _validate_id(cred_id, "serviceSpecificCredentialId", 20)
         new_status = validate_credential_status(status)
-        _, arn = credential_owner(self.store.snapshot(), caller, user_name)
         params = {"userName": user_name, "serviceSpecificCredentialId": cred_id,
                   "status": status}
+        _, arn = self._subject(caller, "UpdateServiceSpecificCredential", params,
+                               credential_owner, caller, user_name, read_only=False)
         with self._change(caller, "UpdateServiceSpecificCredential", arn, params) as change:
             owner, _ = credential_owner(change.tx, caller, user_name)
             cred = replace(self._service_credential(change.tx, owner, cred_id),
@@ -450,10 +459,10 @@ class UserCredentialOperations(ServiceCore):
         if user_name is not None:
             validate_user_name(user_name)
         _validate_id(cred_id, "serviceSpecificCredentialId", 20)
-        _, arn = credential_owner(self.store.snapshot(), caller, user_name)
-        with self._change(caller, "DeleteServiceSpecificCredential", arn,
-                          {"userName": user_name,
-                           "serviceSpecificCredentialId": cred_id}) as change:
+        params = {"userName": user_name, "serviceSpecificCredentialId": cred_id}
+        _, arn = self._subject(caller, "DeleteServiceSpecificCredential", params,
+                               credential_owner, caller, user_name, read_only=False)
+        with self._change(caller, "DeleteServiceSpecificCredential", arn, params) as change:
             owner, _ = credential_owner(change.tx, caller, user_name)
             self._service_credential(change.tx, owner, cred_id)
             SERVICE_CREDENTIALS.delete(change.tx, cred_id)

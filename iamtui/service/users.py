@@ -19,7 +19,7 @@ from iamtui.model import Tag, User, VirtualMfaDevice
 from iamtui.policy import ContextEntry
 from iamtui.service.core import Principal, Step, View
 from iamtui.service.inline import Dependent, OwnerOperations, owned_dependents
-from iamtui.service.owners import tag_context
+from iamtui.service.owners import OWNERS, tag_context
 from iamtui.service.serving import forget_secret
 from iamtui.service.tables import (
     ACCESS_KEYS,
@@ -66,10 +66,7 @@ class UserOperations(OwnerOperations):
     """The user half of `aws iam`: create-user, get-user, list-users, ..."""
 
     def _user(self, view: View, user_name: str) -> User:
-        user = USERS.find_one(view, "name", user_name)
-        if user is None:
-            raise NoSuchEntity(f"The user with name {user_name} cannot be found.")
-        return user
+        return OWNERS["user"].get(view, user_name)
 
     def create_user(self, caller: Principal, user_name: str, *, path: str = "/",
                     permissions_boundary: str | None = None,
@@ -111,9 +108,9 @@ class UserOperations(OwnerOperations):
                 raise NoSuchEntity("Must specify userName when calling with non-User "
                                    "credentials")
             user_name = caller.name
-        view = self.store.snapshot()
-        user = self._user(view, user_name)
-        self._read(caller, "GetUser", user.arn, params={"userName": user_name})
+        params = {"userName": user_name}
+        user = self._subject(caller, "GetUser", params, self._user, user_name)
+        self._read(caller, "GetUser", user.arn, params=params)
         return user
 
     def list_users(self, caller: Principal, *, path_prefix: str = "/") -> list[User]:
@@ -151,20 +148,20 @@ class UserOperations(OwnerOperations):
             validate_user_name(new_user_name)
         if new_path is not None:
             validate_path(new_path)
-        view = self.store.snapshot()
-        user = self._user(view, user_name)
         params = {"userName": user_name, "newUserName": new_user_name, "newPath": new_path}
+        user = self._subject(caller, "UpdateUser", params, self._user, user_name,
+                             read_only=False)
         with self._change(caller, "UpdateUser", user.arn, params) as change:
             tx = change.tx
             user = self._user(tx, user_name)
             name = new_user_name or user.user_name
             path = new_path or user.path
+            new_arn = user_arn(self.account_id, path, name)
+            if new_arn != user.arn:  # AWS asks for permission on the new name too, first
+                self._authorize(tx, caller, "iam:UpdateUser", new_arn)
             if new_user_name and new_user_name.casefold() != user.user_name.casefold() and \
                     USERS.find_one(tx, "name", new_user_name) is not None:
                 raise EntityAlreadyExists(f"User with name {new_user_name} already exists.")
-            new_arn = user_arn(self.account_id, path, name)
-            if new_arn != user.arn:  # AWS asks for permission on the new name too
-                self._authorize(tx, caller, "iam:UpdateUser", new_arn)
             updated = replace(user, user_name=name, path=path, arn=new_arn)
             USERS.put(tx, updated)
             if name != user.user_name:
@@ -194,10 +191,10 @@ class UserOperations(OwnerOperations):
         """DeleteUser. Like AWS, refuses while the user still has credentials, groups or
         policies (DeleteConflict); with `cascade`, removes those first, in one change, each
         removal authorized and audited as the request doing it by hand would be."""
-        view = self.store.snapshot()
-        user = self._user(view, user_name)
-        with self._change(caller, "DeleteUser", user.arn,
-                          {"userName": user_name, "cascade": cascade or None}) as change:
+        params = {"userName": user_name, "cascade": cascade or None}
+        user = self._subject(caller, "DeleteUser", params, self._user, user_name,
+                             read_only=False)
+        with self._change(caller, "DeleteUser", user.arn, params) as change:
             tx = change.tx
             user = self._user(tx, user_name)
             dependents = self._user_dependents(tx, caller, user)

@@ -480,6 +480,25 @@ def test_the_denial_of_a_missing_entity_is_audited_as_any_denial(service: IamSer
         assert seen["eventName"] == unseen["eventName"]
 
 
+def test_an_allowed_write_on_a_missing_entity_is_audited_with_its_failure(
+        service: IamService, root: Principal) -> None:
+    """CloudTrail records failed write calls with their errorCode (CloudTrail User Guide,
+    "CloudTrail record contents": errorCode, errorMessage); iamtui audits every failed
+    change, and one that fails because its entity is missing is no exception. A read that
+    finds nothing stays unrecorded, as other failed reads are."""
+    admin = allow(service, root, "admin", "iam:*", "*")
+    before = len(list(service.audit.lookup_events()))
+    with pytest.raises(NoSuchEntity):
+        service.delete_user(admin, "ghost")
+    event = next(iter(service.audit.lookup_events()))
+    assert (event["eventName"], event["errorCode"], event["readOnly"]) == \
+        ("DeleteUser", "NoSuchEntity", False)
+    assert event["requestParameters"]["userName"] == "ghost"
+    with pytest.raises(NoSuchEntity):
+        service.get_role(admin, "ghost")
+    assert len(list(service.audit.lookup_events())) == before + 1
+
+
 def test_renaming_onto_a_taken_name_is_authorized_first(service: IamService,
                                                         root: Principal) -> None:
     """IAM API Reference, UpdateUser/UpdateGroup: the caller needs the permission on the

@@ -594,7 +594,8 @@ class ServiceCore:
         ARN the request names (NoSuchEntity.resource), with the condition keys the request
         itself carries (`context`: aws:RequestTag, iam:PolicyARN...), before learning so;
         otherwise the answer is the AccessDenied an existing entity would give, audited the
-        same way (read_only for a read, as `_read` records it; else as `_change` does)."""
+        same way (read_only for a read, as `_read` records it; else as `_change` does). An
+        allowed write still learns NoSuchEntity, and that failure is audited too."""
         view = self.store.snapshot()
         try:
             return find(view, *args)
@@ -608,6 +609,8 @@ class ServiceCore:
             except IamError as exc:
                 self._record(caller, event, params, error=exc, read_only=read_only)
                 raise exc from None  # the NoSuchEntity stays unknown to the caller
+            if not read_only:  # a failed write is audited, as `_audited` does for the rest
+                self._record(caller, event, params, error=missing)
             raise
 
     def _record(self, caller: Principal, event: str, params: Mapping[str, Any], *,

@@ -117,11 +117,14 @@ WHY_PRINCIPAL = "the acting principal's own"  # aws:username, aws:PrincipalTag/x
 WHY_ATTACKER = "attacker-controlled"  # aws:RequestTag/x, aws:TagKeys: the request's input
 WHY_SELF_TAGGED = "attacker-controlled: it may tag itself"  # aws:PrincipalTag/x, retagged
 WHY_ABSENT = "absent: nobody can set it"  # MFA with access keys, a source IP, a VPC...
+WHY_CREATED = "attacker-controlled: the tags of the resource it creates"
+WHY_DODGES = "chosen so that this Deny does not apply:"  # and the Deny's policy and Sid
 # Keys whose value the attacker writes into its own request.
 ATTACKER_KEYS = frozenset({"aws:tagkeys", "aws:requestedregion", "sts:rolesessionname",
                            "sts:sourceidentity", "sts:transitivetagkeys"})
 ATTACKER_KEY_PREFIXES = ("aws:requesttag/",)
 MAX_CONTEXT_TRIES = 16  # attacker-chosen contexts tried for one request
+MAX_DODGES = 3  # Denies stepped around, one after another, for one request
 
 
 @dataclass(frozen=True)
@@ -284,6 +287,8 @@ class ServiceRunsRole:
     actions: tuple[str, ...]
     passes_role: bool = True
     existing: str | None = None
+    instance_profile: bool = False  # an instance profile in the store holding the role
+    # is the resource `existing` names (EC2 RunInstances)
 
 
 SERVICE_EDGES = (
@@ -291,7 +296,7 @@ SERVICE_EDGES = (
     ServiceRunsRole("lambda.amazonaws.com",
                     ("lambda:CreateFunction", "lambda:CreateEventSourceMapping")),
     ServiceRunsRole("ec2.amazonaws.com", ("ec2:RunInstances",),
-                    existing="an instance profile holding the role"),
+                    existing="an instance profile holding the role", instance_profile=True),
     ServiceRunsRole("glue.amazonaws.com", ("glue:CreateDevEndpoint",)),
     ServiceRunsRole("cloudformation.amazonaws.com", ("cloudformation:CreateStack",)),
     ServiceRunsRole("datapipeline.amazonaws.com",
@@ -304,6 +309,19 @@ SERVICE_EDGES = (
     ServiceRunsRole("sagemaker.amazonaws.com", ("sagemaker:CreateTrainingJob",)),
     ServiceRunsRole("sagemaker.amazonaws.com", ("sagemaker:CreateProcessingJob",)),
     ServiceRunsRole("ecs-tasks.amazonaws.com", ("ecs:RegisterTaskDefinition", "ecs:RunTask")),
+    # EKS (Amazon EKS User Guide, "Amazon EKS node IAM role", "EKS Pod Identity"): a managed
+    # node group's instances run as its node role (trusting EC2), reached from a pod or over
+    # SSH (CreateNodegroup's remoteAccess); a pod of an associated service account gets the
+    # Pod Identity role's credentials (pods.eks.amazonaws.com; sts:TagSession is not needed
+    # with disableSessionTags). Both pass the role, and need a cluster the store cannot
+    # see. The cluster role (CreateCluster) and a Fargate pod execution role run no code
+    # the caller writes: no edge.
+    ServiceRunsRole("ec2.amazonaws.com", ("eks:CreateNodegroup",),
+                    existing="an EKS cluster (its new node group's nodes run as the role)"),
+    ServiceRunsRole("pods.eks.amazonaws.com", ("eks:CreatePodIdentityAssociation",),
+                    existing="an EKS cluster where the caller can run pods"),
+    ServiceRunsRole("pods.eks.amazonaws.com", ("eks:UpdatePodIdentityAssociation",),
+                    existing="an EKS Pod Identity association whose pods the caller runs"),
     # taking over code that already runs as the role: no PassRole
     ServiceRunsRole("lambda.amazonaws.com", ("lambda:UpdateFunctionCode",), passes_role=False,
                     existing="a Lambda function that runs as the role"),
@@ -479,20 +497,24 @@ class EscalationAnalysis:
     def _decided_step(self, actor: Actor, action: str, resource: str,
                       carried: Sequence[ContextEntry], resource_policy: PolicyInput | None,
                       role: Role | None) -> EscalationStep | None:
-        """_step's work: the engine's decisions, uncached."""
+        """_step's work: the engine's decisions, uncached. When the request is refused,
+        the attacker's choices are tried: values for the keys it sets that the allowing
+        statements ask for, and values that dodge each Deny that refused it."""
         note = ""
         sent = [*carried, *self._resource_tags(resource)]
         chosen: list[ContextEntry] = []
+        dodged: dict[str, str] = {}
         decided = self._decide(actor, action, resource, sent, resource_policy, role)
         if decided is None:
-            for choice in self._attacker_choices(actor, action, resource_policy):
-                decided = self._decide(actor, action, resource, [*sent, *choice],
-                                       resource_policy, role)
-                if decided is not None:
-                    chosen = choice
+            for choice in [[], *self._attacker_choices(actor, action, resource_policy)]:
+                found = self._dodging(actor, action, resource, sent, choice,
+                                      resource_policy, role)
+                if found is not None:
+                    decided, chosen, dodged = found
                     break
             else:
                 return None
+        assert decided is not None
         result, trusted = decided
         allow = next((m for m in result.matched if m.statement.statement.effect == "Allow"),
                      None)
@@ -502,7 +524,7 @@ class EscalationAnalysis:
             allow.source.source_id if allow is not None else None,
             (statement.sid or f"#{statement.index + 1}") if statement is not None else None,
             tuple(f"{e.key}={','.join(e.values)}" for e in carried), note,
-            self._assumed(actor, (*result.matched, *trusted), sent, chosen))
+            self._assumed(actor, (*result.matched, *trusted), sent, chosen, dodged))
 
     def _decide(self, actor: Actor, action: str, resource: str,
                 sent: Sequence[ContextEntry], resource_policy: PolicyInput | None,
@@ -517,6 +539,61 @@ class EscalationAnalysis:
         trust = trust_decision(role, action, actor.arn,
                                RequestContext([*actor.context, *sent]))
         return (result, trust.matched) if trust.decision == Decision.ALLOWED else None
+
+    def _dodging(self, actor: Actor, action: str, resource: str, sent: Sequence[ContextEntry],
+                 choice: Sequence[ContextEntry], resource_policy: PolicyInput | None,
+                 role: Role | None) -> tuple[tuple[EvalResult, tuple[StatementMatch, ...]],
+                                             list[ContextEntry], dict[str, str]] | None:
+        """The request with the attacker's `choice`, and, while an explicit Deny refuses
+        it, values for keys the attacker sets that make that Deny's condition false (a
+        request tag it writes, a principal tag it may give itself): the decision, the
+        context chosen and, per key chosen to dodge a Deny, which statement it dodges."""
+        chosen = {e.key.lower(): e for e in choice}
+        dodged: dict[str, str] = {}
+        for _ in range(MAX_DODGES + 1):
+            context = [*sent, *chosen.values()]
+            result = self.request(actor, action, resource, context, resource_policy)
+            denies = [m for m in result.matched if m.statement.is_deny] \
+                if result.decision == Decision.EXPLICIT_DENY else []
+            if result.decision == Decision.ALLOWED and role is not None:
+                trust = trust_decision(role, action, actor.arn,
+                                       RequestContext([*actor.context, *context]))
+                if trust.decision == Decision.ALLOWED:
+                    return (result, trust.matched), list(chosen.values()), dodged
+                denies = [m for m in trust.matched if m.statement.is_deny] \
+                    if trust.decision == Decision.EXPLICIT_DENY else []
+            elif result.decision == Decision.ALLOWED:
+                return (result, ()), list(chosen.values()), dodged
+            if not denies:
+                return None  # refused for want of an Allow: nothing to dodge
+            whole = RequestContext([*actor.context, *context])
+            for match in denies:
+                entry = self._dodge(actor, match.statement.conditions, whole)
+                if entry is None:
+                    return None  # a Deny the attacker cannot step around
+                chosen[entry.key.lower()] = entry
+                st = match.statement.statement
+                dodged[entry.key.lower()] = \
+                    f"{match.source.source_id} {st.sid or f'#{st.index + 1}'}"
+        return None
+
+    def _dodge(self, actor: Actor, conditions: Sequence[Any],
+               ctx: RequestContext) -> ContextEntry | None:
+        """A value for one key the attacker sets that makes one of a Deny's conditions
+        (all of which must hold for it to apply) false; None when there is none. Tried:
+        the values the condition names, those its policy variables stand for, and one it
+        does not name."""
+        for condition in conditions:
+            lower = condition.key_lower
+            tag = lower.startswith("aws:principaltag/")
+            if not (lower in ATTACKER_KEYS or lower.startswith(ATTACKER_KEY_PREFIXES) or tag):
+                continue
+            for entry in _values_for(condition, ctx, holds=False):
+                if tag and self._self_tag_statement(
+                        actor, condition.key.split("/", 1)[1], entry.values[0]) is None:
+                    continue  # it may not give itself that tag
+                return entry
+        return None
 
     def _specific(self, actor: Actor, action: str) -> frozenset[str] | None:
         """The ARNs of the store that some statement covering `action` (either effect, in
@@ -663,11 +740,12 @@ class EscalationAnalysis:
         return found
 
     def _assumed(self, actor: Actor, matched: Sequence[StatementMatch],
-                 sent: Sequence[ContextEntry],
-                 chosen: Sequence[ContextEntry]) -> tuple[AssumedCondition, ...]:
-        """Each context key the allowing statements' conditions read, with its value and
-        why it holds it (the WHY_* words)."""
+                 sent: Sequence[ContextEntry], chosen: Sequence[ContextEntry],
+                 dodged: dict[str, str] | None = None) -> tuple[AssumedCondition, ...]:
+        """Each context key the allowing statements' conditions read, or that the attacker
+        set to step around a Deny, with its value and why it holds it (the WHY_* words)."""
         keys = dict.fromkeys(c.key for m in matched for c in m.statement.conditions)
+        keys.update((e.key, None) for e in chosen if e.key.lower() in (dodged or {}))
         if not keys:
             return ()
         given = {e.key.lower(): e for e in actor.context}
@@ -687,6 +765,8 @@ class EscalationAnalysis:
                     how = self._self_tag_statement(actor, key.split("/", 1)[1],
                                                    entry.values[0])
                     why = f"{WHY_SELF_TAGGED} ({how})"
+                if dodged and lower in dodged:
+                    why = f"{why}; {WHY_DODGES} {dodged[lower]}"
             elif lower.startswith(("aws:principal", "aws:userid", "aws:username")):
                 why = WHY_PRINCIPAL
             else:
@@ -946,8 +1026,8 @@ class EscalationAnalysis:
                 continue
             steps.extend(run)
             existing = edge.existing
-            if existing is not None and edge.principal == "ec2.amazonaws.com" and \
-                    edge.passes_role and self._in_instance_profile(role):
+            if existing is not None and edge.instance_profile and \
+                    self._in_instance_profile(role):
                 existing = None  # the store holds an instance profile with the role
             yield steps, existing
 
@@ -968,19 +1048,68 @@ class EscalationAnalysis:
 
     def _edge_steps(self, actor: Actor, index: int) -> list[EscalationStep] | None:
         """The service's own requests of SERVICE_EDGES[index] on "*", when the engine
-        allows `actor` each of them (memoized: they do not depend on the role)."""
+        allows `actor` each of them (memoized: they do not depend on the role). When the
+        edge creates a resource and then acts on it, that resource carries the tags the
+        attacker gave it: tags the later requests' statements ask for (or that step
+        around their Denies) are tried, the creating request carrying them as its own."""
         key = (actor.arn, f"edge {index}")
         if key in self._edge_memo:
             return self._edge_memo[key]
-        steps: list[EscalationStep] | None = []
-        for action in SERVICE_EDGES[index].actions:
-            step = self._step(actor, action, "*")
-            if step is None:
-                steps = None
-                break
-            steps.append(step)  # type: ignore[union-attr]
+        edge = SERVICE_EDGES[index]
+        steps = self._edge_run(actor, edge, {})
+        if steps is None and edge.passes_role and len(edge.actions) > 1:
+            tags = self._created_tags(actor, edge)
+            if tags:
+                steps = self._edge_run(actor, edge, tags)
         self._edge_memo[key] = steps
         return steps
+
+    def _edge_run(self, actor: Actor, edge: ServiceRunsRole,
+                  tags: dict[str, str]) -> list[EscalationStep] | None:
+        """The edge's steps, the created resource tagged `tags`, or None if one is refused."""
+        steps: list[EscalationStep] = []
+        for number, action in enumerate(edge.actions):
+            if not tags:
+                carried: list[ContextEntry] = []
+            elif number == 0:
+                carried = [*(_entry(f"aws:RequestTag/{k}", v) for k, v in tags.items()),
+                           ContextEntry("aws:TagKeys", tuple(tags), "stringList")]
+            else:
+                carried = [_entry(f"aws:ResourceTag/{k}", v) for k, v in tags.items()]
+            step = self._step(actor, action, "*", carried)
+            if step is None:
+                return None
+            if tags:
+                given = {e.key.lower(): e for e in carried}
+                conditions = [c if c.key.lower() not in given else
+                              AssumedCondition(c.key, WHY_CREATED, c.values)
+                              for c in step.conditions]
+                read = {c.key.lower() for c in step.conditions}
+                conditions += [AssumedCondition(e.key, WHY_CREATED, e.values)
+                               for lower, e in given.items() if lower not in read]
+                step = replace(step, conditions=tuple(conditions))
+            steps.append(step)
+        return steps
+
+    def _created_tags(self, actor: Actor, edge: ServiceRunsRole) -> dict[str, str]:
+        """Tags for the resource an edge creates: for each aws:ResourceTag/* condition of
+        the statements covering its later actions, a value under which an Allow's
+        condition holds, or a Deny's does not."""
+        tags: dict[str, str] = {}
+        ctx = RequestContext(actor.context)
+        for action in edge.actions[1:]:
+            for layer in (actor.policies.identity, actor.policies.boundaries):
+                for _, st in layer.for_action(action.lower())[0]:
+                    for condition in st.conditions:
+                        name = condition.key_lower
+                        if not name.startswith("aws:resourcetag/") or \
+                                condition.key.split("/", 1)[1] in tags:
+                            continue
+                        entry = next(_values_for(condition, ctx, holds=not st.is_deny),
+                                     None)
+                        if entry is not None:
+                            tags[condition.key.split("/", 1)[1]] = entry.values[0]
+        return tags
 
     def _in_instance_profile(self, role: Role) -> bool:
         found = self._profiled.get(role.arn)
@@ -1302,6 +1431,21 @@ def _fixed_variables(patterns: WildcardSet) -> bool:
     """Whether every policy variable in `patterns` names a key in _FIXED_KEYS."""
     return all(v.key.lower() in _FIXED_KEYS for pattern in patterns.patterns
                for v in variables_in(tokenize(pattern, variables=True, wildcards=True)))
+
+
+def _values_for(condition: Any, ctx: RequestContext, *, holds: bool) -> Iterator[ContextEntry]:
+    """Entries for `condition`'s key under which it holds (or, `holds` False, does not),
+    given the rest of `ctx`: tried are the values it names, those its policy variables
+    stand for in `ctx`, and one it does not name."""
+    resolved = [v for key in condition.context_keys()[1:]
+                for v in (ctx.get(key.lower()).values if ctx.get(key.lower()) else ())]
+    kind = "stringList" if condition.spec.qualifier is not None else "string"
+    for value in dict.fromkeys([*condition.values, *resolved, "iamtui-other"]):
+        if "${" in value:
+            continue
+        entry = ContextEntry(condition.key, (value,), kind)
+        if condition.holds(RequestContext([*ctx._entries.values(), entry])) == holds:
+            yield entry
 
 
 @functools.lru_cache(maxsize=1024)  # the same few entries, asked for at every grant

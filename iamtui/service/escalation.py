@@ -40,7 +40,6 @@ from __future__ import annotations
 import bisect
 import copy
 import functools
-import hashlib
 import heapq
 import json
 import re
@@ -69,6 +68,15 @@ from iamtui.policy.patterns import WildcardSet
 from iamtui.policy.simulation import session_context
 from iamtui.policy.variables import tokenize, variables_in
 from iamtui.service.core import Principal, ServiceCore, View
+from iamtui.service.escalation_fixes import (
+    FIX_POLICY_NAME,
+    FixCandidate,
+    FixFinder,
+    deny_statement,
+    path_key,
+    with_statement,
+    without_principal,
+)
 from iamtui.service.owners import PROTECTED_ROLE_PATHS
 from iamtui.service.principals import (
     PrincipalPolicies,
@@ -108,7 +116,6 @@ _ADMIN_DOCUMENT = ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Acti
                    '"Resource":"*"}]}')
 MAX_HOPS = 4  # principals on a chain, the start included
 MAX_PATHS = 16  # per principal, shortest first
-FIX_POLICY_NAME = "DenyPrivilegeEscalation"  # the inline policy that fixes add Deny statements to
 
 
 # Why a condition key of a step's deciding statements holds the value it was given.
@@ -230,7 +237,8 @@ class ProposedFix:
                 "Operation": self.operation,
                 "Parameters": {owner: self.owner_name, "PolicyName": self.policy_name,
                                "PolicyDocument": self.policy_document},
-                "Description": self.description, "Verified": True}
+                "Description": self.description, "Verified": True,
+                "Kind": "DenyStatement", "RemovesPath": True}
 
 
 @dataclass(frozen=True)
@@ -239,43 +247,28 @@ class EscalationReport:
 
     findings: tuple[EscalationFinding, ...]
     fixes: tuple[ProposedFix, ...] = ()
+    candidates: tuple[FixCandidate, ...] = ()  # every verified change, per path ranked
 
     def fixes_for(self, principal_arn: str) -> list[ProposedFix]:
         """The fixes proposed for one finding's paths, in path order."""
         return [f for f in self.fixes if f.principal_arn == principal_arn]
 
+    def candidates_for(self, principal_arn: str, path_index: int) -> list[FixCandidate]:
+        """The changes that break one path, smallest first."""
+        return [c for c in self.candidates
+                if c.principal_arn == principal_arn and c.path_index == path_index]
+
     def to_aws(self, *, with_fixes: bool = True) -> dict[str, Any]:
+        """Findings; with `with_fixes`, ProposedFixes (a Deny per path, as before) and,
+        on each path, its Fixes: every verified change, smallest first."""
         out: dict[str, Any] = {"Findings": [f.to_aws() for f in self.findings]}
         if with_fixes:
+            for finding, shown in zip(self.findings, out["Findings"], strict=True):
+                for index, path in enumerate(shown["Paths"]):
+                    path["Fixes"] = [c.to_aws() for c in
+                                     self.candidates_for(finding.principal_arn, index)]
             out["ProposedFixes"] = [f.to_aws() for f in self.fixes]
         return out
-
-
-def path_key(steps: Sequence[EscalationStep]) -> tuple[tuple[str, str, str], ...]:
-    """What makes two paths the same: each step's action, resource and acting principal."""
-    return tuple((s.action, s.resource, s.via) for s in steps)
-
-
-def deny_statement(step: EscalationStep) -> dict[str, Any]:
-    """The Deny statement that takes `step` away, with a Sid derived from it (applying the
-    same fix twice adds nothing)."""
-    digest = hashlib.sha256(f"{step.action}|{step.resource}".encode()).hexdigest()[:12]
-    return {"Sid": f"DenyEscalation{digest}", "Effect": "Deny", "Action": step.action,
-            "Resource": step.resource}
-
-
-def with_statement(document: str | None, statement: dict[str, Any]) -> str:
-    """An identity-based policy document: `document`'s statements (if any) and `statement`,
-    unless one with its Sid is there already. Compact: user inline policies share 2,048
-    characters."""
-    statements: list[Any] = []
-    if document:
-        given = json.loads(document).get("Statement", [])
-        statements = list(given) if isinstance(given, list) else [given]
-    if not any(isinstance(s, dict) and s.get("Sid") == statement["Sid"] for s in statements):
-        statements.append(statement)
-    return json.dumps({"Version": "2012-10-17", "Statement": statements},
-                      separators=(",", ":"))
 
 
 @dataclass(frozen=True)
@@ -1258,11 +1251,43 @@ class EscalationAnalysis:
             p for p in actor.policies.identity.inputs
             if not (p.source_type == source and
                     p.source_id.casefold() == policy_name.casefold())]
+        return self.with_policies(arn, PrincipalPolicies(PolicySet(identity),
+                                                         actor.policies.boundaries))
+
+    def with_policies(self, arn: str, policies: PrincipalPolicies, *,
+                      groups: list[Group] | None = None,
+                      detached: str = "") -> EscalationAnalysis:
+        """This analysis with principal `arn` holding `policies` (in memory), and, when
+        the change is a membership or an attachment, a user in `groups` only or without
+        the customer managed policy `detached` attached."""
+        actor = self.actors[arn]
         derived = copy.copy(self)
-        derived.actors = {**self.actors, arn: replace(actor, policies=PrincipalPolicies(
-            PolicySet(identity), actor.policies.boundaries))}
+        derived.actors = {**self.actors, arn: replace(actor, policies=policies)}
         for name in _POLICY_MEMOS:  # what depends on the principal's policies is redone
             setattr(derived, name, _Overlay(getattr(self, name), arn))
+        if groups is not None:
+            derived._member_of = {**self._member_of, actor.name: groups}
+            derived._attached = {k: v for k, v in self._attached.items() if k != arn}
+        if detached:
+            derived._attached = {**self._attached, arn: [
+                a for a in self._attached_customer_policies(actor) if a != detached]}
+        return derived
+
+    def with_trust_policy(self, role_arn: str, document: str) -> EscalationAnalysis:
+        """This analysis with role `role_arn` trusting as `document` says (in memory):
+        every principal's ways to act as the role are found again."""
+        actor = self.actors[role_arn]
+        assert isinstance(actor.record, Role)
+        derived = copy.copy(self)
+        derived.actors = {**self.actors, role_arn: replace(
+            actor, record=replace(actor.record, assume_role_policy_document=document))}
+        for name in _POLICY_MEMOS:
+            setattr(derived, name, _Overlay(getattr(self, name), role_arn))
+        derived._hops = {}  # any principal's hops may go through the role
+        derived._start_grants = {}
+        for name in ("_trust_inputs", "_admits", "_role_edges"):
+            setattr(derived, name, {k: v for k, v in getattr(self, name).items()
+                                    if k != role_arn})
         return derived
 
     def fix_for(self, principal_arn: str, path: EscalationPath,
@@ -1473,8 +1498,46 @@ class EscalationOperations(ServiceCore):
                                   "privilegeEscalation": True})
         analysis = EscalationAnalysis(view, self.account_id, self.clock())
         findings = analysis.findings(principal_arns)
-        fixes = analysis.propose_fixes(findings) if propose_fixes else []
-        return EscalationReport(tuple(findings), tuple(fixes))
+        if not propose_fixes:
+            return EscalationReport(tuple(findings))
+        finder = FixFinder(analysis)
+        candidates = [c for f in findings for i, p in enumerate(f.paths)
+                      for c in finder.candidates(f.principal_arn, p, i)]
+        return EscalationReport(tuple(findings), tuple(analysis.propose_fixes(findings)),
+                                tuple(candidates))
+
+    def apply_fix_candidate(self, caller: Principal, fix: FixCandidate) -> None:
+        """Apply one change as the IAM request it is, authorized and audited as if made
+        by hand: PutUserPolicy / PutRolePolicy (the Deny merged into the inline policy as
+        it is now), Detach{User,Role}Policy, Delete{User,Role}Policy, RemoveUserFromGroup,
+        or UpdateAssumeRolePolicy (the entry taken out of the trust policy as it is now)."""
+        params, kind = fix.parameters, fix.kind
+        owner_kind = "user" if "UserName" in params else "role"
+        owner = params.get("UserName") or params.get("RoleName", "")
+        if kind == "DenyStatement":
+            self.apply_escalation_fix(caller, ProposedFix(
+                fix.principal_arn, fix.path_index, fix.breaks, owner_kind, owner,
+                fix.statement, params["PolicyDocument"], params["PolicyName"]))
+        elif kind == "DetachPolicy":
+            self.detach_policy(  # type: ignore[attr-defined]
+                caller, owner_kind, owner, params["PolicyArn"])
+        elif kind == "DeleteInlinePolicy":
+            self.delete_owner_policy(  # type: ignore[attr-defined]
+                caller, owner_kind, owner, params["PolicyName"])
+        elif kind == "RemoveFromGroup":
+            self.remove_user_from_group(  # type: ignore[attr-defined]
+                caller, params["GroupName"], params["UserName"])
+        elif kind == "NarrowTrustPolicy":
+            role = self.get_role(caller, params["RoleName"])  # type: ignore[attr-defined]
+            document = without_principal(role.assume_role_policy_document,
+                                         fix.removed_principal)
+            if document is None:  # changed since: writing the old proposal would undo that
+                raise NoSuchEntity(f"The trust policy of role {role.role_name} no longer "
+                                   f"names {fix.removed_principal} beside another principal.")
+            self.update_assume_role_policy(  # type: ignore[attr-defined]
+                caller, params["RoleName"], document)
+        else:
+            raise ValueError(f"unknown fix kind {kind}")
 
     def apply_escalation_fix(self, caller: Principal, fix: ProposedFix) -> InlinePolicy:
         """Apply a proposed fix as the ordinary requests it is: GetUserPolicy (or
@@ -1492,6 +1555,19 @@ class EscalationOperations(ServiceCore):
             caller, fix.owner_kind, fix.owner_name, fix.policy_name, document)
 
 
-__all__ = ["ADMIN_PROBES", "FIX_POLICY_NAME", "SERVICE_EDGES", "EscalationAnalysis",
-           "EscalationFinding", "EscalationOperations", "EscalationPath", "EscalationReport",
-           "EscalationStep", "ProposedFix", "deny_statement", "path_key", "with_statement"]
+__all__ = [
+    "ADMIN_PROBES",
+    "FIX_POLICY_NAME",
+    "SERVICE_EDGES",
+    "EscalationAnalysis",
+    "EscalationFinding",
+    "EscalationOperations",
+    "EscalationPath",
+    "EscalationReport",
+    "EscalationStep",
+    "FixCandidate",
+    "ProposedFix",
+    "deny_statement",
+    "path_key",
+    "with_statement",
+]

@@ -472,3 +472,64 @@ def test_fix_choices_at_80x24(snap_app: IamApp, snap_compare: Any) -> None:
         await settle(pilot)
 
     assert snap_compare(snap_app, terminal_size=(80, 24), run_before=choices)
+
+
+# ---------------------------------------------------------------------------- at the statement
+
+
+def fillers(count: int) -> list[dict[str, Any]]:
+    """Statements that allow nothing of the path: the deciding one comes after them."""
+    return [{"Sid": f"Read{n}", "Effect": "Allow", "Action": "s3:GetObject",
+             "Resource": f"arn:aws:s3:::bucket-{n}/*"} for n in range(count)]
+
+
+async def test_enter_opens_the_policy_at_the_deciding_statement(tmp_path: Path) -> None:
+    """eve's inline policy allows iam:CreateAccessKey on boss in its statement Keys, after
+    twelve others: the editor opens with the cursor on Keys's first line, scrolled to it.
+    ivy's managed policy Helper allows it in its third statement, which has no Sid ("#3"):
+    the policy's page shows its document with the cursor there."""
+    store = new_store(tmp_path)
+    seed(store)
+    root = store.root_principal()
+    boss = f"arn:aws:iam::{ACCOUNT_ID}:user/boss"
+    store.create_user(root, "eve")
+    store.put_user_policy(root, "eve", "mixed", doc(*fillers(12), {
+        "Sid": "Keys", "Effect": "Allow", "Action": "iam:CreateAccessKey", "Resource": boss}))
+    helper = store.create_policy(root, "Helper", doc(*fillers(2), {
+        "Effect": "Allow", "Action": "iam:CreateAccessKey", "Resource": boss}))
+    store.create_user(root, "ivy")
+    store.attach_policy(root, "user", "ivy", helper.arn)
+    store.close()
+    app = IamApp(tmp_path / "db.json", keys_dir=tmp_path / "keys")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(pilot)
+        section = await show_risks(pilot)
+        tree = section.paths_tree
+        await expand(pilot, tree, "eve")
+        await move_to(pilot, tree, lambda d: isinstance(d, EscalationStep)
+                      and d.via.endswith("/eve"))
+        assert tree.current.statement_id == "Keys"  # type: ignore[union-attr]
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, PolicyEditorScreen))
+        editor = app.screen.editor  # type: ignore[attr-defined]
+        lines = editor.text.splitlines()
+        row = editor.cursor_location[0]
+        assert row == 75  # 2 lines of header, 12 statements of 6 lines, then Keys
+        assert lines[row].strip() == "{" and '"Sid": "Keys"' in lines[row + 1]
+        assert editor.scroll_offset.y > 0
+        assert editor.scroll_offset.y <= row < editor.scroll_offset.y + editor.size.height
+
+        await pilot.press("escape", "escape")
+        await settle(pilot)
+        await expand(pilot, tree, "ivy")
+        await move_to(pilot, tree, lambda d: isinstance(d, EscalationStep)
+                      and d.via.endswith("/ivy"))
+        assert tree.current.statement_id == "#3"  # type: ignore[union-attr]
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, PolicyDetailScreen))
+        document = app.screen.query_one("#policy-document", TextArea)
+        await wait_until(pilot, lambda: document.text != "")
+        lines = document.text.splitlines()
+        row = document.cursor_location[0]
+        assert row == 15  # after 2 statements of 6 lines
+        assert lines[row].strip() == "{" and "iam:CreateAccessKey" in lines[row + 2]

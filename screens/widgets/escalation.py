@@ -5,8 +5,9 @@ One view serves the Risks section (every user and role) and the "Paths to admini
 tab of a user's or role's page (that principal alone). The analysis evaluates every
 principal's policies, so it runs in a worker, one at a time; a store change seen by the
 main screen's poll re-runs it once the store has been quiet for QUIET_SECONDS.
-`enter` on a step opens the policy that allows it: a managed policy's page, an inline
-policy in the editor, a role's page for its trust policy.
+`enter` on a step opens the policy that allows it at the deciding statement: a managed
+policy's page (its document), an inline policy in the editor, a role's page for its
+trust policy.
 """
 
 from __future__ import annotations
@@ -197,11 +198,13 @@ def open_deciding_policy(node: DOMNode, step: EscalationStep, trail: tuple[str, 
         node.notify(f"Policy {step.source_policy_id} of {short_arn(step.via)} is no longer "
                     "there: press r to run the analysis again.", severity="warning",
                     markup=False)
-    elif place.kind == "managed":
-        node.post_message(OpenEntity("policy", place.arn, trail=trail, on_close=after))
+    elif place.kind == "managed":  # its document at the deciding statement
+        node.post_message(OpenEntity("policy", place.arn, trail=trail, on_close=after,
+                                     statement=step.statement_id))
     elif place.kind == "inline":
         edit_inline_policy(node, place.owner_kind, place.owner_name, place.name,
-                           (*trail, f"{place.owner_kind} {place.owner_name}"), after)
+                           (*trail, f"{place.owner_kind} {place.owner_name}"), after,
+                           statement=step.statement_id)
     else:
         node.post_message(OpenEntity("role", place.owner_name, trail=trail, on_close=after))
 

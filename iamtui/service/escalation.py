@@ -25,9 +25,16 @@ assumptions. A condition on a key nobody sets (MFA for an attacker with access k
 source IP) is not satisfied. Hops that need a resource the store cannot see (a Lambda
 function, an EC2 instance) are reported as depending on it.
 
+A Deny that refuses a hop is stepped around when its condition reads a key the attacker
+sets (a request tag, its own tag when it may retag itself, the tags of a resource it
+creates on the way): the value chosen is said in the step's AssumedConditions.
+
 Each path can be broken by a Deny of one of its steps added to the principal making it
 (ProposedFix), proposed once the analysis, run again with it in memory, no longer finds
 the path; apply_escalation_fix applies it as the ordinary Get/Put{User,Role}Policy requests.
+escalation_fixes finds every other change that breaks it too (a detached or deleted
+policy, a group membership, a narrowed trust policy), ranked by what it takes away;
+apply_fix_candidate applies one as its own IAM request.
 
 It scales by asking the engine fewer, never different, questions: ARNs that no statement
 covering an action names specifically meet the same statements, so one decision holds for

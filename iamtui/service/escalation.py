@@ -504,18 +504,16 @@ class EscalationAnalysis:
         sent = [*carried, *self._resource_tags(resource)]
         chosen: list[ContextEntry] = []
         dodged: dict[str, str] = {}
-        decided = self._decide(actor, action, resource, sent, resource_policy, role)
-        if decided is None:
-            for choice in [[], *self._attacker_choices(actor, action, resource_policy)]:
+        found = self._dodging(actor, action, resource, sent, (), resource_policy, role)
+        if found is None:  # refused as sent: what the attacker may choose, in turn
+            for choice in self._attacker_choices(actor, action, resource_policy):
                 found = self._dodging(actor, action, resource, sent, choice,
                                       resource_policy, role)
                 if found is not None:
-                    decided, chosen, dodged = found
                     break
             else:
                 return None
-        assert decided is not None
-        result, trusted = decided
+        (result, trusted), chosen, dodged = found
         allow = next((m for m in result.matched if m.statement.statement.effect == "Allow"),
                      None)
         statement = allow.statement.statement if allow is not None else None
@@ -525,20 +523,6 @@ class EscalationAnalysis:
             (statement.sid or f"#{statement.index + 1}") if statement is not None else None,
             tuple(f"{e.key}={','.join(e.values)}" for e in carried), note,
             self._assumed(actor, (*result.matched, *trusted), sent, chosen, dodged))
-
-    def _decide(self, actor: Actor, action: str, resource: str,
-                sent: Sequence[ContextEntry], resource_policy: PolicyInput | None,
-                role: Role | None) -> tuple[EvalResult, tuple[StatementMatch, ...]] | None:
-        """The allowing decision and, for a role, its trust policy's own allowing
-        statements; None when either refuses."""
-        result = self.request(actor, action, resource, sent, resource_policy)
-        if result.decision != Decision.ALLOWED:
-            return None
-        if role is None:
-            return result, ()
-        trust = trust_decision(role, action, actor.arn,
-                               RequestContext([*actor.context, *sent]))
-        return (result, trust.matched) if trust.decision == Decision.ALLOWED else None
 
     def _dodging(self, actor: Actor, action: str, resource: str, sent: Sequence[ContextEntry],
                  choice: Sequence[ContextEntry], resource_policy: PolicyInput | None,

@@ -1,6 +1,8 @@
-"""The fix for each privilege-escalation path: a Deny statement for one step, added to the
-principal making it, proposed only when the analysis run again with it in memory no longer
-finds the path, and applied as the ordinary PutUserPolicy / PutRolePolicy request.
+"""The fixes for each privilege-escalation path: a Deny statement for one step, added to
+the principal making it (ProposedFixes), and every other change that breaks the path (a
+detached or deleted policy, a group membership, a narrowed trust policy: the path's
+Fixes), each proposed only when the analysis run again with it in memory no longer finds
+the path, ranked by the permissions it takes away, and applied as its IAM operation.
 
 Every IAM Vulnerable scenario of tests/test_service_escalation.py is replayed here: its
 store is built by the scenario's own test, then each proposed fix is applied through the

@@ -539,6 +539,9 @@ class EscalationAnalysis:
             result = self.request(actor, action, resource, context, resource_policy)
             denies = [m for m in result.matched if m.statement.is_deny] \
                 if result.decision == Decision.EXPLICIT_DENY else []
+            if result.decision == Decision.EXPLICIT_DENY and not self._may_dodge(
+                    actor, action, resource_policy):
+                return None  # no Deny for the action reads a key the attacker sets
             if result.decision == Decision.ALLOWED and role is not None:
                 trust = trust_decision(role, action, actor.arn,
                                        RequestContext([*actor.context, *context]))
@@ -561,6 +564,23 @@ class EscalationAnalysis:
                     f"{match.source.source_id} {st.sid or f'#{st.index + 1}'}"
         return None
 
+    def _may_dodge(self, actor: Actor, action: str,
+                   resource_policy: PolicyInput | None) -> bool:
+        """Cheap filter before reading which Denies refused a request: does any Deny
+        covering `action` (identity, boundary, the role's trust policy) have a condition on
+        a key the attacker sets? (memoized)"""
+        key = (actor.arn, f"dodge {action} {resource_policy.source_id if resource_policy else ''}")
+        found = self._verdicts.get(key)
+        if found is None:
+            layers = [actor.policies.identity, actor.policies.boundaries]
+            if resource_policy is not None:
+                layers.append(PolicySet((resource_policy,)))
+            found = self._verdicts[key] = any(
+                _attacker_sets(c.key_lower)
+                for layer in layers for _, st in layer.for_action(action.lower())[0]
+                if st.is_deny for c in st.conditions)
+        return found
+
     def _dodge(self, actor: Actor, conditions: Sequence[Any],
                ctx: RequestContext) -> ContextEntry | None:
         """A value for one key the attacker sets that makes one of a Deny's conditions
@@ -570,7 +590,7 @@ class EscalationAnalysis:
         for condition in conditions:
             lower = condition.key_lower
             tag = lower.startswith("aws:principaltag/")
-            if not (lower in ATTACKER_KEYS or lower.startswith(ATTACKER_KEY_PREFIXES) or tag):
+            if not _attacker_sets(lower):
                 continue
             for entry in _values_for(condition, ctx, holds=False):
                 if tag and self._self_tag_statement(
@@ -998,6 +1018,9 @@ class EscalationAnalysis:
     def _service_edges(self, actor: Actor, role: Role,
                        trust: PolicyInput) -> Iterator[tuple[list[EscalationStep], str | None]]:
         for index, edge in self._edges_for(role, trust):
+            run = self._edge_steps(actor, index)  # first: it does not depend on the role
+            if run is None:
+                continue
             steps: list[EscalationStep] = []
             if edge.passes_role:
                 passed = self._step(actor, "iam:PassRole", role.arn,
@@ -1005,9 +1028,6 @@ class EscalationAnalysis:
                 if passed is None:
                     continue
                 steps.append(passed)
-            run = self._edge_steps(actor, index)
-            if run is None:
-                continue
             steps.extend(run)
             existing = edge.existing
             if existing is not None and edge.instance_profile and \
@@ -1447,6 +1467,13 @@ def _fixed_variables(patterns: WildcardSet) -> bool:
     """Whether every policy variable in `patterns` names a key in _FIXED_KEYS."""
     return all(v.key.lower() in _FIXED_KEYS for pattern in patterns.patterns
                for v in variables_in(tokenize(pattern, variables=True, wildcards=True)))
+
+
+def _attacker_sets(key_lower: str) -> bool:
+    """Whether the attacker may give the key a value of its choosing: one it writes into
+    its request, or its own principal tag (when it may retag itself, checked apart)."""
+    return key_lower in ATTACKER_KEYS or key_lower.startswith(
+        (*ATTACKER_KEY_PREFIXES, "aws:principaltag/"))
 
 
 def _values_for(condition: Any, ctx: RequestContext, *, holds: bool) -> Iterator[ContextEntry]:

@@ -26,9 +26,10 @@ detachment, a deleted inline policy.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -54,7 +55,8 @@ MAX_PROBES = 400  # test-set requests per principal: bounds the cost of measurin
 MAX_LOST_SHOWN = 5
 # A change: its kind, the analysis with it applied (in memory), and the FixCandidate
 # fields it sets (operation, parameters, description...).
-Change = tuple[str, "EscalationAnalysis", dict[str, Any]]
+Change = tuple[str, dict[str, Any], Callable[[], "EscalationAnalysis"]]
+Marker = tuple[str, tuple[tuple[str, str], ...]]  # a change's kind and request parameters
 
 
 @dataclass(frozen=True)
@@ -153,33 +155,52 @@ class FixFinder:
     def __init__(self, analysis: EscalationAnalysis) -> None:
         self.analysis = analysis
         self._probes: dict[str, list[tuple[str, str]]] = {}
+        self._derived: dict[Marker, EscalationAnalysis] = {}
+        self._left: dict[tuple[Marker, str], frozenset[tuple[tuple[str, str, str], ...]]] = {}
+        self._before: dict[tuple[str, str, str, tuple[ContextEntry, ...]], bool] = {}
+        self._may_assume: dict[str, list[str]] = {}
 
     def candidates(self, principal_arn: str, path: EscalationPath,
                    path_index: int) -> list[FixCandidate]:
         """Every verified candidate for `path`, smallest first."""
         wanted = path_key(path.steps)
         found: list[FixCandidate] = []
-        seen: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
+        seen: set[Marker] = set()
         for step in path.steps:
-            for kind, derived, change in self._changes(step):
+            for kind, change, build in self._changes(step):
                 marker = (kind, tuple(sorted(change["parameters"].items())))
                 if marker in seen:
                     continue
                 seen.add(marker)
-                if any(path_key(p.steps) == wanted
-                       for p in derived.paths_for(derived.actors[principal_arn])):
+                if wanted in self._remaining(marker, build, principal_arn):
                     continue  # the path survives this change
+                derived = self._derived[marker]
                 cost, lost, touched = self._cost(derived, step, kind, path)
                 found.append(FixCandidate(principal_arn, path_index, kind=kind,
                                           breaks=step, permissions_removed=cost,
                                           lost=lost, touches=touched, **change))
         return rank(found)
 
+    def _remaining(self, marker: Marker, build: Callable[[], EscalationAnalysis],
+                   principal_arn: str) -> frozenset[tuple[tuple[str, str, str], ...]]:
+        """The paths of `principal_arn` left once the change `marker` is made (memoized:
+        a change that could break several paths, of one principal or of several, is
+        made in memory once, and the analysis with it searched once per principal)."""
+        key = (marker, principal_arn)
+        found = self._left.get(key)
+        if found is None:
+            derived = self._derived.get(marker)
+            if derived is None:
+                derived = self._derived[marker] = build()
+            found = self._left[key] = frozenset(
+                path_key(p.steps) for p in derived.paths_for(derived.actors[principal_arn]))
+        return found
+
     # ------------------------------------------------------------------ the changes
 
     def _changes(self, step: EscalationStep) -> list[Change]:
-        """(kind, the analysis with the change, the candidate's operation, parameters and
-        description) for each change that could break `step`."""
+        """(kind, the candidate's operation, parameters and description, and how to build
+        the analysis with the change) for each change that could break `step`."""
         analysis = self.analysis
         actor = analysis.actors.get(step.via)
         out: list[Change] = []
@@ -203,15 +224,15 @@ class FixFinder:
             self.analysis.view,
             f"{owner_key(actor.kind, actor.name)}#{FIX_POLICY_NAME.casefold()}")
         document = with_statement(existing.document if existing else None, statement)
-        derived = self.analysis.with_inline_policy(actor.arn, FIX_POLICY_NAME, document)
         own = "User" if actor.kind == "user" else "Role"
-        return "DenyStatement", derived, {
+        return "DenyStatement", {
             "operation": f"Put{own}Policy",
             "parameters": {f"{own}Name": actor.name, "PolicyName": FIX_POLICY_NAME,
                            "PolicyDocument": document},
             "description": f"Deny {step.action} on {step.resource} to {actor.kind} "
                            f"{actor.name} (inline policy {FIX_POLICY_NAME})",
-            "statement": json.dumps(statement, separators=(",", ":"))}
+            "statement": json.dumps(statement, separators=(",", ":"))}, \
+            lambda: self.analysis.with_inline_policy(actor.arn, FIX_POLICY_NAME, document)
 
     def _removals(self, actor: Actor, step: EscalationStep) -> list[Change]:
         """Taking away the policy that allows the step: deleting it (inline), detaching it
@@ -230,25 +251,25 @@ class FixFinder:
             if not inline and not attached:
                 continue
             if kind == "group":
-                derived = self._without(actor, group=name)
-                out.append(("RemoveFromGroup", derived, {
+                out.append(("RemoveFromGroup", {
                     "operation": "RemoveUserFromGroup",
                     "parameters": {"GroupName": name, "UserName": actor.name},
-                    "description": f"Remove user {actor.name} from group {name}"}))
+                    "description": f"Remove user {actor.name} from group {name}"},
+                    functools.partial(self._without, actor, group=name)))
                 continue
             for policy_name in inline:
-                derived = self._without(actor, inline=policy_name)
-                out.append(("DeleteInlinePolicy", derived, {
+                out.append(("DeleteInlinePolicy", {
                     "operation": f"Delete{own}Policy",
                     "parameters": {f"{own}Name": actor.name, "PolicyName": policy_name},
                     "description": f"Delete inline policy {policy_name} of {actor.kind} "
-                                   f"{actor.name}"}))
+                                   f"{actor.name}"},
+                    functools.partial(self._without, actor, inline=policy_name)))
             for arn in attached:
-                derived = self._without(actor, attached=arn)
-                out.append(("DetachPolicy", derived, {
+                out.append(("DetachPolicy", {
                     "operation": f"Detach{own}Policy",
                     "parameters": {f"{own}Name": actor.name, "PolicyArn": arn},
-                    "description": f"Detach {arn} from {actor.kind} {actor.name}"}))
+                    "description": f"Detach {arn} from {actor.kind} {actor.name}"},
+                    functools.partial(self._without, actor, attached=arn)))
         return out
 
     def _without(self, actor: Actor, *, inline: str = "", attached: str = "",
@@ -286,13 +307,13 @@ class FixFinder:
                 if entry else None
             if document is None:
                 continue
-            derived = self.analysis.with_trust_policy(role.arn, document)
-            out.append(("NarrowTrustPolicy", derived, {
+            out.append(("NarrowTrustPolicy", {
                 "operation": "UpdateAssumeRolePolicy",
                 "parameters": {"RoleName": role.role_name, "PolicyDocument": document},
                 "description": f"Take {entry} out of the trust policy of role "
                                f"{role.role_name}",
-                "removed_principal": entry}))
+                "removed_principal": entry},
+                functools.partial(self.analysis.with_trust_policy, role.arn, document)))
             if entry in (actor.arn, unique):
                 break  # the caller named itself: the account's entry need not go
         return out
@@ -315,30 +336,44 @@ class FixFinder:
             if (action, resource) in seen:
                 continue
             seen.add((action, resource))
-            if self.analysis.request(before, action, resource, carried).decision == \
-                    Decision.ALLOWED and derived.request(
-                        after, action, resource, carried).decision != Decision.ALLOWED:
+            if self._allowed_before(before, action, resource, carried) and derived.request(
+                    after, action, resource, carried).decision != Decision.ALLOWED:
                 lost.append(f"{action} on {resource}")
         return len(lost), tuple(lost[:MAX_LOST_SHOWN]), (step.via,)
+
+    def _allowed_before(self, actor: Actor, action: str, resource: str,
+                        carried: list[ContextEntry]) -> bool:
+        """The engine's decision on a test-set request before any change (memoized: every
+        change to the same principal is measured against it)."""
+        key = (actor.arn, action, resource, tuple(carried))
+        found = self._before.get(key)
+        if found is None:
+            found = self._before[key] = self.analysis.request(
+                actor, action, resource, carried).decision == Decision.ALLOWED
+        return found
+
+    def _assumers(self, role_arn: str) -> list[str]:
+        """The users and roles that may assume the role as things are (memoized)."""
+        found = self._may_assume.get(role_arn)
+        if found is None:
+            role = self.analysis.actors[role_arn].record
+            assert isinstance(role, Role)
+            trust = trust_policy_input(role)
+            found = self._may_assume[role_arn] = [
+                arn for arn, actor in self.analysis.actors.items() if arn != role_arn and
+                self.analysis._step(actor, "sts:AssumeRole", role_arn,
+                                    resource_policy=trust, role=role) is not None]
+        return found
 
     def _trust_cost(self, derived: EscalationAnalysis,
                     role_arn: str) -> tuple[int, tuple[str, ...], tuple[str, ...]]:
         """Who could assume the role before the trust policy changed, and cannot after."""
-        before_role, after_role = self.analysis.actors[role_arn], derived.actors[role_arn]
-        assert isinstance(before_role.record, Role) and isinstance(after_role.record, Role)
-        before_trust, after_trust = trust_policy_input(before_role.record), \
-            trust_policy_input(after_role.record)
-        lost = []
-        for arn, actor in self.analysis.actors.items():
-            if arn == role_arn:
-                continue
-            if self.analysis._step(actor, "sts:AssumeRole", role_arn,
-                                   resource_policy=before_trust,
-                                   role=before_role.record) is None:
-                continue
-            if derived._step(derived.actors[arn], "sts:AssumeRole", role_arn,
-                             resource_policy=after_trust, role=after_role.record) is None:
-                lost.append(arn)
+        after_role = derived.actors[role_arn]
+        assert isinstance(after_role.record, Role)
+        after_trust = trust_policy_input(after_role.record)
+        lost = [arn for arn in self._assumers(role_arn)
+                if derived._step(derived.actors[arn], "sts:AssumeRole", role_arn,
+                                 resource_policy=after_trust, role=after_role.record) is None]
         return len(lost), tuple(f"sts:AssumeRole on {role_arn} by {a}"
                                 for a in lost[:MAX_LOST_SHOWN]), tuple(lost)
 

@@ -22,7 +22,6 @@ sys.path.insert(1, str(ROOT / "bench"))
 
 import workload  # noqa: E402
 
-from iamtui.security.passwords import use_fast_hashing  # noqa: E402
 from iamtui.service import IamService  # noqa: E402
 
 
@@ -32,13 +31,9 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=5000)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    use_fast_hashing()
-    details = workload.account(users=args.users)
     with tempfile.TemporaryDirectory() as tmp:
-        db = Path(tmp) / "db.json"
-        svc = IamService.initialize(db, root_password="Bench!Passw0rd#1",
-                                    account_id=workload.ACCOUNT_ID, keys_dir=Path(tmp) / "k")
-        svc.import_account_authorization_details(svc.root_principal(), details)
+        db, keys = workload.seed_store(Path(tmp), users=args.users)
+        svc = IamService.open(db, keys_dir=keys)
         analysis, baseline, counts = [], [], []
         root = svc.root_principal()
         for _ in range(args.runs):

@@ -45,12 +45,8 @@ PASSWORD = "Bench!Passw0rd"
 
 
 def build_store(folder: Path, users: int) -> Path:
-    details = workload.account(users=users, groups=50, roles=100, policies=300)
-    db = folder / "db.json"
-    service = IamService.initialize(db, root_password=PASSWORD,
-                                    account_id=workload.ACCOUNT_ID, keys_dir=folder / "keys")
-    service.import_account_authorization_details(service.root_principal(), details)
-    service.close()
+    db, _ = workload.seed_store(folder, users=users, root_password=PASSWORD,
+                                fast_hashing=False, groups=50, roles=100, policies=300)
     return db
 
 

@@ -22,7 +22,6 @@ sys.path.insert(1, str(ROOT / "bench"))
 
 import workload  # noqa: E402
 
-from iamtui.security.passwords import use_fast_hashing  # noqa: E402
 from iamtui.service import IamService  # noqa: E402
 
 QUESTIONS = (("s3:GetObject", "arn:aws:s3:::bucket-1/key"),
@@ -36,17 +35,11 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    use_fast_hashing()
-    details = workload.account(users=args.users)
     with tempfile.TemporaryDirectory() as tmp:
-        db = Path(tmp) / "db.json"
-        svc = IamService.initialize(db, root_password="Bench!Passw0rd#1",
-                                    account_id=workload.ACCOUNT_ID, keys_dir=Path(tmp) / "k")
-        svc.import_account_authorization_details(svc.root_principal(), details)
-        svc.close()
+        db, keys = workload.seed_store(Path(tmp), users=args.users)
         cold, warm, allowed = [], [], []
         for _ in range(args.runs):
-            svc = IamService.open(db, keys_dir=Path(tmp) / "k")
+            svc = IamService.open(db, keys_dir=keys)
             root = svc.root_principal()
             start = time.perf_counter()
             svc.who_can(root, *QUESTIONS[0])

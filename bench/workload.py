@@ -4,6 +4,8 @@
 prints (UserDetailList, GroupDetailList, RoleDetailList, Policies), with customer
 managed policies that use wildcards, conditions and policy variables, and some users
 and roles with permissions boundaries. `requests(account, n, seed)` draws questions.
+`seed_store(folder, users=...)` imports that account into a new store in `folder`, the
+way the benchmarks that time the service over it (who-can, escalation, the TUI) start.
 """
 
 from __future__ import annotations
@@ -11,9 +13,11 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 ACCOUNT_ID = "123456789012"
+ROOT_PASSWORD = "Bench!Passw0rd#1"
 SERVICES = {
     "s3": ["GetObject", "PutObject", "DeleteObject", "ListBucket", "GetBucketPolicy",
            "PutBucketPolicy", "GetObjectTagging"],
@@ -233,3 +237,24 @@ def requests(details: dict[str, Any], n: int = 10_000, seed: int = 11) -> list[d
 
 if __name__ == "__main__":
     print(json.dumps(account(users=3, groups=2, roles=2, policies=4, boundaries=1), indent=2))
+
+
+def seed_store(folder: Path, *, users: int = 1000, root_password: str = ROOT_PASSWORD,
+               fast_hashing: bool = True, **sizes: int) -> tuple[Path, Path]:
+    """A new store in `folder` holding `account(users=users, **sizes)`, imported through
+    IamService (the root password hashed cheaply, unless a benchmark times signing in);
+    returns its file and keys folder. Closed: a benchmark opens it as it needs."""
+    from iamtui.security.passwords import use_fast_hashing
+    from iamtui.service import IamService
+
+    if fast_hashing:
+        use_fast_hashing()
+    details = account(users=users, **sizes)
+    db, keys = folder / "db.json", folder / "keys"
+    service = IamService.initialize(db, root_password=root_password, account_id=ACCOUNT_ID,
+                                    keys_dir=keys)
+    try:
+        service.import_account_authorization_details(service.root_principal(), details)
+    finally:
+        service.close()
+    return db, keys

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import events, on
 from textual.binding import Binding, BindingType
@@ -320,9 +320,11 @@ class IamApp(SessionApp):
         """The one place a detail screen is opened from: screens ask, the app pushes."""
         screen_type = {"user": UserDetailScreen, "group": GroupDetailScreen,
                        "role": RoleDetailScreen, "policy": PolicyDetailScreen}[message.kind]
-        trail = {} if message.trail is None else {"trail": message.trail}
+        options: dict[str, Any] = {} if message.trail is None else {"trail": message.trail}
+        if message.statement is not None:
+            options["statement"] = message.statement  # a policy's, to open its document at
         on_close = message.on_close
-        self.push_screen(screen_type(message.name, **trail),
+        self.push_screen(screen_type(message.name, **options),
                          None if on_close is None else lambda _: on_close())
 
     def action_section(self, section: str) -> None:

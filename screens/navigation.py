@@ -22,12 +22,14 @@ SECTIONS = (("dashboard", "Dashboard", "1"), ("users", "Users", "2"), ("groups",
 class OpenEntity(Message):
     """Open the detail screen of a user, group or role (by name) or a managed policy (by
     ARN); `trail` is the breadcrumb so far (None: the kind's section), `on_close` runs
-    when that screen closes."""
+    when that screen closes; a policy's document opens at `statement` (Sid or "#N")."""
 
     def __init__(self, kind: EntityKind, name: str, *, trail: tuple[str, ...] | None = None,
-                 on_close: Callable[[], object] | None = None) -> None:
+                 on_close: Callable[[], object] | None = None,
+                 statement: str | None = None) -> None:
         super().__init__()
         self.kind, self.name, self.trail, self.on_close = kind, name, trail, on_close
+        self.statement = statement
 
 
 class SessionEnded(Message):

@@ -26,7 +26,12 @@ from iamtui.screens.session import session_of
 from iamtui.screens.widgets.access_advisor import access_advisor_tab
 from iamtui.screens.widgets.detail_pane import DetailPane, TagsPane
 from iamtui.screens.widgets.detail_screen import DetailScreen, header
-from iamtui.screens.widgets.permissions import open_editor, policy_type_label, pretty
+from iamtui.screens.widgets.permissions import (
+    open_editor,
+    policy_type_label,
+    pretty,
+    statement_line,
+)
 from iamtui.screens.widgets.policy_summary import PolicySummaryView
 from iamtui.screens.widgets.resource_table import Column, ResourceTable, Row
 
@@ -186,9 +191,11 @@ class PolicyDetailScreen(DetailScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("e", "edit", "New version", id="policy_detail.new_version")]
 
-    def __init__(self, arn: str, *, trail: tuple[str, ...] = ("Policies",)) -> None:
+    def __init__(self, arn: str, *, trail: tuple[str, ...] = ("Policies",),
+                 statement: str | None = None) -> None:
         super().__init__()
         self.arn = arn
+        self.statement = statement  # the default version's document opens at it (Sid, "#N")
         self.read_only = is_aws_managed_policy_arn(arn)
         self.trail = (*trail, arn.rsplit("/", 1)[-1])
 
@@ -239,7 +246,13 @@ class PolicyDetailScreen(DetailScreen):
             return
         default = " (default)" if version.is_default_version else ""
         self.query_one("#document-title", Static).update(f"Version {version_id}{default}")
-        self.query_one("#policy-document", TextArea).load_text(pretty(version.document))
+        document = self.query_one("#policy-document", TextArea)
+        document.load_text(pretty(version.document))
+        line = statement_line(document.text, self.statement) \
+            if version.is_default_version else None
+        if line is not None:
+            document.move_cursor((line, 0))
+            document.scroll_to(y=line, animate=False, immediate=True)
         self.query_one(PolicySummaryView).show([version.document])
         if switch:
             self.show_tab("document")

@@ -141,8 +141,9 @@ class PolicyEditorScreen(Screen[bool]):
 
     def __init__(self, title: str, text: str, policy_type: PolicyType,
                  save: Callable[[str], bool], *, save_label: str = "Save",
-                 quotas: Sequence[SizeQuota] = ()) -> None:
+                 quotas: Sequence[SizeQuota] = (), line: int | None = None) -> None:
         super().__init__()
+        self.start_line = line  # where the cursor starts (a statement), from 0
         self.quotas = tuple(quotas)
         self.title_text, self.initial, self.policy_type = title, text, policy_type
         self.save_callback, self.save_label = save, save_label
@@ -182,6 +183,9 @@ class PolicyEditorScreen(Screen[bool]):
 
     def on_mount(self) -> None:
         self.editor.focus()
+        if self.start_line is not None:  # the top of the screen, not its middle
+            self.editor.move_cursor((self.start_line, 0))
+            self.editor.scroll_to(y=self.start_line, animate=False, immediate=True)
         self._validate(self.initial, self._generation)
 
     # ------------------------------------------------------------ live validation

@@ -296,6 +296,57 @@ def test_ec2_needs_an_instance_profile(service: IamService, root: Principal) -> 
     assert result.paths[0].requires_existing_resource == "an instance profile holding the role"
 
 
+def test_eks_node_group_runs_as_the_passed_node_role(service: IamService,
+                                                    root: Principal) -> None:
+    """Amazon EKS User Guide, "Amazon EKS node IAM role" (the node role trusts
+    ec2.amazonaws.com) and the Service Authorization Reference, "Actions, resources, and
+    condition keys for Amazon Elastic Kubernetes Service" (CreateNodegroup passes the node
+    role): the new nodes run as the role; the cluster is not in the store. The same rights
+    on a role that trusts only Lambda are no path, nor is an instance profile in the store
+    a cluster (unlike RunInstances, the path still needs one)."""
+    role = admin_role(service, root, "nodes", {"Service": "ec2.amazonaws.com"})
+    service.create_instance_profile(root, "nodes")
+    service.add_role_to_instance_profile(root, "nodes", "nodes")
+    who = user_with(service, root, "u", allow("iam:PassRole", role),
+                    allow("eks:CreateNodegroup"))
+    (path,) = finding(service, root, who).paths  # type: ignore[union-attr]
+    assert [(s.action, s.resource) for s in path.steps] == [
+        ("iam:PassRole", role), ("eks:CreateNodegroup", "*")]
+    assert path.steps[0].assumed == ("iam:PassedToService=ec2.amazonaws.com",)
+    assert path.requires_existing_resource == \
+        "an EKS cluster (its new node group's nodes run as the role)"
+    admin_role(service, root, "fn", {"Service": "lambda.amazonaws.com"})
+    other = user_with(service, root, "v", allow("iam:PassRole", arn("role", "fn")),
+                      allow("eks:CreateNodegroup"))
+    assert finding(service, root, other) is None
+
+
+def test_eks_pod_identity_association_passes_the_role(service: IamService,
+                                                      root: Principal) -> None:
+    """Amazon EKS User Guide, "Create IAM role with trust policy required by EKS Pod
+    Identity" (pods.eks.amazonaws.com, sts:AssumeRole and sts:TagSession): creating or
+    updating an association passes the role to the pods of a cluster the store cannot see.
+    A role that trusts only EC2 is not reachable this way."""
+    role = arn("role", "pods")
+    service.create_role(root, "pods", doc({
+        "Effect": "Allow", "Principal": {"Service": "pods.eks.amazonaws.com"},
+        "Action": ["sts:AssumeRole", "sts:TagSession"]}))
+    service.attach_policy(root, "role", "pods", ADMIN)
+    who = user_with(service, root, "u", allow("iam:PassRole", role, Condition={
+        "StringEquals": {"iam:PassedToService": "pods.eks.amazonaws.com"}}),
+        allow(["eks:CreatePodIdentityAssociation", "eks:UpdatePodIdentityAssociation"]))
+    paths = finding(service, root, who).paths  # type: ignore[union-attr]
+    assert [([s.action for s in p.steps], p.requires_existing_resource) for p in paths] == [
+        (["iam:PassRole", "eks:CreatePodIdentityAssociation"],
+         "an EKS cluster where the caller can run pods"),
+        (["iam:PassRole", "eks:UpdatePodIdentityAssociation"],
+         "an EKS Pod Identity association whose pods the caller runs")]
+    admin_role(service, root, "box", {"Service": "ec2.amazonaws.com"})
+    other = user_with(service, root, "v", allow("iam:PassRole", arn("role", "box")),
+                      allow("eks:CreatePodIdentityAssociation"))
+    assert finding(service, root, other) is None
+
+
 def test_update_function_code_depends_on_an_existing_function(service: IamService,
                                                               root: Principal) -> None:
     """privesc-EditExistingLambdaFunctionWithRole: no PassRole, an existing function."""

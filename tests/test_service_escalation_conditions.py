@@ -32,6 +32,8 @@ from iamtui.service.escalation import (
     WHY_ABSENT,
     WHY_ATTACKER,
     WHY_CARRIED,
+    WHY_CREATED,
+    WHY_DODGES,
     WHY_PRINCIPAL,
     WHY_SELF_TAGGED,
     EscalationStep,
@@ -184,3 +186,96 @@ def test_the_current_time_is_carried(service: IamService, root: Principal) -> No
     assert finding(service, root, expired) is None
     (entry,) = assumed(only_step(service, root, live))
     assert (entry["Key"], entry["Why"]) == ("aws:CurrentTime", WHY_CARRIED)
+
+
+# ---------------------------------------------------------------------------- dodging a Deny
+# IAM User Guide, "IAM tutorial: Define permissions to access AWS resources based on tags"
+# (ABAC: a resource is created with the creator's access-project tag, and used only when
+# its tag matches the caller's) and "Controlling access to and for IAM users and roles
+# using tags" (a principal allowed iam:TagUser on itself chooses its own tags). A Deny
+# whose condition reads a key the attacker sets is no wall: the attacker picks a value
+# under which it does not apply, and the step says which value and which Deny.
+
+ABAC_TAG = "${aws:PrincipalTag/access-project}"
+
+
+def lambda_runner(service: IamService, root: Principal, *extra: dict[str, Any]) -> str:
+    """User u (access-project=peg) may pass fn, an administrator role Lambda assumes, to a
+    new function and invoke it; `extra` statements (the Denies) beside."""
+    role = admin_role(service, root, "fn", {"Service": "lambda.amazonaws.com"})
+    service.create_user(root, "u", tags=[Tag("access-project", "peg")])
+    service.put_user_policy(root, "u", "p", doc(
+        allow("iam:PassRole", role),
+        allow(["lambda:CreateFunction", "lambda:InvokeFunction"]), *extra))
+    return arn("user", "u")
+
+
+def conditions_of(service: IamService, root: Principal, who: str) -> dict[str, list[Any]]:
+    result = finding(service, root, who)
+    assert result is not None and result.paths, f"no path for {who}"
+    return {s.action: assumed(s) for s in result.paths[0].steps}
+
+
+def test_a_request_tag_deny_is_dodged_by_tagging_as_it_asks(service: IamService,
+                                                            root: Principal) -> None:
+    """Deny lambda:CreateFunction unless the new function is tagged with the caller's
+    access-project (StringNotEquals aws:RequestTag/access-project with the variable): the
+    attacker tags it peg, and the step says so and names the Deny it steps around."""
+    who = lambda_runner(service, root, {
+        "Sid": "OwnProjectOnly", "Effect": "Deny", "Action": "lambda:CreateFunction",
+        "Resource": "*",
+        "Condition": {"StringNotEquals": {"aws:RequestTag/access-project": ABAC_TAG}}})
+    steps = conditions_of(service, root, who)
+    assert steps["lambda:CreateFunction"] == [{
+        "Key": "aws:RequestTag/access-project",
+        "Why": f"{WHY_ATTACKER}; {WHY_DODGES} p OwnProjectOnly", "Values": ["peg"]}]
+
+
+def test_a_resource_tag_deny_on_what_the_attacker_creates_is_dodged(
+        service: IamService, root: Principal) -> None:
+    """Deny lambda:InvokeFunction on functions not tagged with the caller's project
+    (aws:ResourceTag/access-project): the attacker creates the function itself, tagged
+    peg, so the invocation is allowed; both steps say what they carried."""
+    who = lambda_runner(service, root, {
+        "Effect": "Deny", "Action": "lambda:InvokeFunction", "Resource": "*",
+        "Condition": {"StringNotEquals": {"aws:ResourceTag/access-project": ABAC_TAG}}})
+    steps = conditions_of(service, root, who)
+    assert steps["lambda:InvokeFunction"] == [
+        {"Key": "aws:ResourceTag/access-project", "Why": WHY_CREATED, "Values": ["peg"]}]
+    assert {c["Key"]: c["Values"] for c in steps["lambda:CreateFunction"]} == {
+        "aws:RequestTag/access-project": ["peg"], "aws:TagKeys": ["access-project"]}
+
+
+def test_no_path_when_the_attacker_may_not_tag_what_it_creates(service: IamService,
+                                                               root: Principal) -> None:
+    """False positive avoided: the same Deny on invoking untagged functions, and a Deny on
+    creating a function with any tag (ForAnyValue:StringLike aws:TagKeys "*"): the
+    attacker cannot give its function the tag, so there is no path."""
+    who = lambda_runner(service, root, {
+        "Effect": "Deny", "Action": "lambda:InvokeFunction", "Resource": "*",
+        "Condition": {"StringNotEquals": {"aws:ResourceTag/access-project": ABAC_TAG}}}, {
+        "Effect": "Deny", "Action": "lambda:CreateFunction", "Resource": "*",
+        "Condition": {"ForAnyValue:StringLike": {"aws:TagKeys": "*"}}})
+    assert finding(service, root, who) is None
+
+
+def test_a_principal_tag_deny_is_dodged_by_a_principal_that_may_retag_itself(
+        service: IamService, root: Principal) -> None:
+    """Deny iam:CreateAccessKey to contractors (StringEquals aws:PrincipalTag/contractor
+    "true"): a contractor allowed iam:TagUser on itself retags itself and steps around it;
+    one that may not (the false positive case) has no path."""
+    boss = admin_user(service, root)
+    deny = {"Sid": "NoContractors", "Effect": "Deny", "Action": "iam:CreateAccessKey",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:PrincipalTag/contractor": "true"}}}
+    for name, extra in (("fixed", []), ("retags", [
+            {"Sid": "TagMyself", **allow("iam:TagUser", arn("user", "retags"))}])):
+        service.create_user(root, name, tags=[Tag("contractor", "true")])
+        service.put_user_policy(root, name, "p", doc(
+            allow("iam:CreateAccessKey", boss), deny, *extra))
+    assert finding(service, root, arn("user", "fixed")) is None
+    (entry,) = assumed(only_step(service, root, arn("user", "retags")))
+    assert entry == {"Key": "aws:PrincipalTag/contractor",
+                     "Why": f"{WHY_SELF_TAGGED} (iam:TagUser by p TagMyself); "
+                            f"{WHY_DODGES} p NoContractors",
+                     "Values": ["iamtui-other"]}

@@ -1,6 +1,8 @@
-"""The fix for each privilege-escalation path: a Deny statement for one step, added to the
-principal making it, proposed only when the analysis run again with it in memory no longer
-finds the path, and applied as the ordinary PutUserPolicy / PutRolePolicy request.
+"""The fixes for each privilege-escalation path: a Deny statement for one step, added to
+the principal making it (ProposedFixes), and every other change that breaks the path (a
+detached or deleted policy, a group membership, a narrowed trust policy: the path's
+Fixes), each proposed only when the analysis run again with it in memory no longer finds
+the path, ranked by the permissions it takes away, and applied as its IAM operation.
 
 Every IAM Vulnerable scenario of tests/test_service_escalation.py is replayed here: its
 store is built by the scenario's own test, then each proposed fix is applied through the
@@ -19,13 +21,14 @@ from typing import Any
 
 import pytest
 import test_service_escalation as scenarios
-from helpers import ACCOUNT_ID
+from helpers import ACCOUNT_ID, ROOT_PASSWORD, FakeClock
 from test_service_escalation import admin_user, allow, arn, doc, trust, user_with
 
 from iamtui.errors import AccessDenied
 from iamtui.service import IamService, Principal
 from iamtui.service.core import Principal as P
-from iamtui.service.escalation import FIX_POLICY_NAME, path_key
+from iamtui.service.escalation import FIX_POLICY_NAME, FixCandidate, path_key
+from iamtui.service.escalation_fixes import KINDS
 
 Scenario = Callable[[IamService, Principal], None]
 # the scenarios' tests that build a store (the command's and the authorization test do not)
@@ -76,7 +79,7 @@ def test_the_fix_denies_the_step_to_the_principal_making_it(service: IamService,
                    "Parameters": {"UserName": "u", "PolicyName": FIX_POLICY_NAME},
                    "Description": f"Deny iam:CreateAccessKey on {boss} to user u "
                                   f"(inline policy {FIX_POLICY_NAME})",
-                   "Verified": True}
+                   "Verified": True, "Kind": "DenyStatement", "RemovesPath": True}
     (statement,) = document["Statement"]
     assert {k: statement[k] for k in ("Effect", "Action", "Resource")} == {
         "Effect": "Deny", "Action": "iam:CreateAccessKey", "Resource": boss}
@@ -157,3 +160,165 @@ def test_the_command_proposes_fixes(cli_run: Any) -> None:
                     fix["Parameters"]["PolicyDocument"])
     after = cli_run.as_root("find-privilege-escalation")
     assert [f["PrincipalArn"] for f in after["Findings"]] == [arn("user", "boss")]
+
+
+# ---------------------------------------------------------------------------- every candidate
+# Issue 16: "the smallest change that breaks it (a Deny statement, a narrowed trust
+# policy, a removed attachment)". Each kind is applied as its IAM API operation (IAM API
+# Reference: PutUserPolicy, DetachUserPolicy, DeleteUserPolicy, RemoveUserFromGroup,
+# UpdateAssumeRolePolicy), authorized and audited as that operation.
+
+OPERATION_EVENTS = {"DenyStatement": ("PutUserPolicy", "PutRolePolicy"),
+                    "DetachPolicy": ("DetachUserPolicy", "DetachRolePolicy"),
+                    "DeleteInlinePolicy": ("DeleteUserPolicy", "DeleteRolePolicy"),
+                    "RemoveFromGroup": ("RemoveUserFromGroup",),
+                    "NarrowTrustPolicy": ("UpdateAssumeRolePolicy",)}
+
+
+def fresh(tmp_path: Any, name: str) -> IamService:
+    return IamService.initialize(tmp_path / name / "iamtui.json", root_password=ROOT_PASSWORD,
+                                 account_id=ACCOUNT_ID, clock=FakeClock(),
+                                 keys_dir=tmp_path / name / "keys")
+
+
+def check_each_candidate(tmp_path: Any, build: Callable[[IamService, Principal], None],
+                         who: str | None = None) -> list[FixCandidate]:
+    """Every candidate of every path (of `who`, or of every finding), applied alone to a
+    store built afresh: the path is gone, no finding is added, and the audit trail holds
+    the candidate's operation. Returns the candidates."""
+    svc = fresh(tmp_path, "proposal")
+    build(svc, svc.root_principal())
+    report = svc.analyse_privilege_escalation(svc.root_principal(), [who] if who else [],
+                                              propose_fixes=True)
+    svc.close()
+    out = []
+    for finding in report.findings:
+        for index, path in enumerate(finding.paths):
+            candidates = report.candidates_for(finding.principal_arn, index)
+            assert candidates, f"no candidate for path {index} of {finding.principal_arn}"
+            costs = [c.permissions_removed for c in candidates]
+            assert costs == sorted(costs)
+            for number, candidate in enumerate(candidates):
+                svc = fresh(tmp_path, f"{finding.principal_arn[-12:]}-{index}-{number}")
+                try:
+                    root = svc.root_principal()
+                    build(svc, root)
+                    before = finding_arns(svc, root)
+                    svc.apply_fix_candidate(root, candidate)
+                    after = svc.find_privilege_escalation(root)
+                    assert {f.principal_arn for f in after} <= before
+                    assert path_key(path.steps) not in [
+                        path_key(p.steps) for f in after
+                        if f.principal_arn == finding.principal_arn for p in f.paths]
+                    events = {e["EventName"] for e in svc.lookup_events(root, max_results=5)}
+                    assert events & set(OPERATION_EVENTS[candidate.kind]), candidate
+                finally:
+                    svc.close()
+                out.append(candidate)
+    return out
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda fn: fn.__name__[5:])
+def test_each_scenarios_candidates_each_remove_their_path(tmp_path: Any,
+                                                          scenario: Scenario) -> None:
+    """Every IAM Vulnerable scenario: every candidate of every path, applied alone."""
+    found = check_each_candidate(tmp_path, scenario)
+    assert {c.kind for c in found} <= set(KINDS)
+
+
+def group_and_trust(service: IamService, root: Principal) -> None:
+    """u is in group ops, whose inline policy lets it assume top (and read S3 objects);
+    v has the managed policy Reader: three reads and sts:AssumeRole on top, an
+    administrator role that trusts the account and a partner account."""
+    service.create_group(root, "ops")
+    service.put_group_policy(root, "ops", "assume", doc(
+        allow("sts:AssumeRole", arn("role", "top")), allow("s3:GetObject")))
+    service.create_user(root, "u")
+    service.add_user_to_group(root, "ops", "u")
+    reader = service.create_policy(root, "Reader", doc(
+        allow(["s3:ListBucket", "s3:GetBucketLocation", "ec2:DescribeInstances"]),
+        allow("sts:AssumeRole", arn("role", "top"))))
+    service.create_user(root, "v")
+    service.attach_policy(root, "user", "v", reader.arn)
+    service.create_role(root, "top", doc({
+        "Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"AWS": [
+            f"arn:aws:iam::{ACCOUNT_ID}:root", "arn:aws:iam::444455556666:root"]}}))
+    service.attach_policy(root, "role", "top", scenarios.ADMIN)
+
+
+def test_the_kinds_and_their_ranking(tmp_path: Any) -> None:
+    """Smallest first, by the requests of the test set lost: a Deny of the step (1); the
+    account taken out of top's trust (u and v each lose sts:AssumeRole: 2, a tie broken
+    toward the trust policy, which no principal's own grants lose); u out of ops (the
+    group's two grants: 2); Reader detached from v (its four grants: 4)."""
+    found = check_each_candidate(tmp_path, group_and_trust)
+    ranked = {who: [(c.kind, c.permissions_removed) for c in found if c.principal_arn == who]
+              for who in (arn("user", "u"), arn("user", "v"))}
+    assert ranked == {
+        arn("user", "u"): [("DenyStatement", 1), ("NarrowTrustPolicy", 2),
+                           ("RemoveFromGroup", 2)],
+        arn("user", "v"): [("DenyStatement", 1), ("NarrowTrustPolicy", 2),
+                           ("DetachPolicy", 4)]}
+
+
+def test_a_narrowed_trust_policy_drops_only_the_callers_entry(service: IamService,
+                                                              root: Principal) -> None:
+    """privesc-AssumeRole where the trust policy names the user itself: the narrowed
+    trust policy keeps the other principal it names (IAM User Guide, "Role trust
+    policies"), applied as UpdateAssumeRolePolicy; only the entry named is removed, from
+    the trust policy as it is when applied."""
+    service.create_user(root, "u")
+    service.create_user(root, "keep")
+    service.create_role(root, "top", doc({
+        "Effect": "Allow", "Action": "sts:AssumeRole",
+        "Principal": {"AWS": [arn("user", "u"), arn("user", "keep")]}}))
+    service.attach_policy(root, "role", "top", scenarios.ADMIN)
+    report = service.analyse_privilege_escalation(root, [arn("user", "u")],
+                                                  propose_fixes=True)
+    (narrow,) = [c for c in report.candidates if c.kind == "NarrowTrustPolicy"]
+    assert narrow.removed_principal == arn("user", "u")
+    assert narrow.permissions_removed == 1
+    service.apply_fix_candidate(root, narrow)
+    trust_doc = json.loads(service.get_role(root, "top").assume_role_policy_document)
+    assert trust_doc["Statement"][0]["Principal"] == {"AWS": arn("user", "keep")}
+    assert finding_arns(service, root) == {arn("role", "top"), arn("user", "keep")}
+
+
+def test_applying_a_candidate_is_refused_without_its_permission(service: IamService,
+                                                               root: Principal) -> None:
+    """A detachment applied by a user without iam:DetachUserPolicy: AccessDenied,
+    nothing detached."""
+    group_and_trust(service, root)
+    report = service.analyse_privilege_escalation(root, [arn("user", "v")],
+                                                  propose_fixes=True)
+    detach = next(c for c in report.candidates if c.kind == "DetachPolicy")
+    service.create_user(root, "auditor")
+    auditor = P.for_user(service.get_user(root, "auditor"), ACCOUNT_ID)
+    with pytest.raises(AccessDenied):
+        service.apply_fix_candidate(auditor, detach)
+    assert [p.policy_name for p in service.list_attached_policies(root, "user", "v")] == \
+        ["Reader"]
+
+
+def test_the_command_lists_every_fix_per_path(cli_run: Any) -> None:
+    """--propose-fixes: each path gains Fixes (Kind, Operation, Parameters,
+    PermissionsRemoved, RemovesPath), smallest first; ProposedFixes keeps its shape."""
+    cli_run.as_root("create-user", "--user-name", "boss")
+    cli_run.as_root("attach-user-policy", "--user-name", "boss", "--policy-arn",
+                    scenarios.ADMIN)
+    cli_run.as_root("create-user", "--user-name", "u")
+    cli_run.as_root("put-user-policy", "--user-name", "u", "--policy-name", "p",
+                    "--policy-document", doc(allow("iam:CreateAccessKey", arn("user", "boss")),
+                                             allow("s3:GetObject")))
+    out = cli_run.as_root("find-privilege-escalation", "--propose-fixes",
+                          "--principal-arn", arn("user", "u"))
+    (path,) = out["Findings"][0]["Paths"]
+    assert [(f["Kind"], f["Operation"], f["PermissionsRemoved"], f["RemovesPath"])
+            for f in path["Fixes"]] == [("DenyStatement", "PutUserPolicy", 1, True),
+                                        ("DeleteInlinePolicy", "DeleteUserPolicy", 2, True)]
+    assert path["Fixes"][1]["Parameters"] == {"UserName": "u", "PolicyName": "p"}
+    assert set(out["ProposedFixes"][0]) >= {"PrincipalArn", "PathIndex", "Breaks",
+                                            "Operation", "Parameters", "Description",
+                                            "Verified"}
+    plain = cli_run.as_root("find-privilege-escalation", "--principal-arn", arn("user", "u"))
+    assert set(plain) == {"Findings"} and "Fixes" not in plain["Findings"][0]["Paths"][0]

@@ -32,6 +32,7 @@ from iamtui.screens.role_detail import RoleDetailScreen
 from iamtui.screens.user_detail import UserDetailScreen
 from iamtui.screens.widgets import escalation as escalation_view
 from iamtui.screens.widgets.escalation import EscalationTree, EscalationView
+from iamtui.screens.widgets.picker import PickerModal
 from iamtui.service import IamService
 from iamtui.service.escalation import (
     FIX_POLICY_NAME,
@@ -346,15 +347,59 @@ def test_risks_at_80x24(snap_app: IamApp, snap_compare: Any) -> None:
 # ---------------------------------------------------------------------------- the fix
 
 
-async def propose_fix_for_mallory(pilot: Pilot) -> ConfirmModal:
-    """On mallory's step, f: the confirmation showing the proposed policy."""
+async def pick_fix_for_mallory(pilot: Pilot) -> PickerModal:
+    """On mallory's step, f: the changes that break her path, to pick from."""
     section = await show_risks(pilot)
     await expand(pilot, section.paths_tree, "mallory")
     await pilot.press("down", "down")
     assert isinstance(section.paths_tree.current, EscalationStep)
     await pilot.press("f")
-    await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmModal))
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, PickerModal))
     return pilot.app.screen  # type: ignore[return-value]
+
+
+async def propose_fix_for_mallory(pilot: Pilot, pick: int = 0) -> ConfirmModal:
+    """f, then the `pick`-th change (smallest first): the confirmation showing it."""
+    picker = await pick_fix_for_mallory(pilot)
+    for _ in range(pick):
+        await pilot.press("down")
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmModal))
+    assert picker is not pilot.app.screen
+    return pilot.app.screen  # type: ignore[return-value]
+
+
+async def test_f_lists_the_changes_smallest_first(app: IamApp) -> None:
+    """privesc1's changes: Deny iam:CreatePolicyVersion on SelfService to mallory (one
+    request lost), or detach SelfService from her (its grant on "*" too: two)."""
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(pilot)
+        picker = await pick_fix_for_mallory(pilot)
+        rows = [row.cells[1:3] for row in picker.rows]
+        assert rows == [("DenyStatement", "1"), ("DetachPolicy", "2")]
+
+
+async def test_picking_the_detachment_applies_detach_user_policy(app: IamApp,
+                                                                 tmp_path: Path) -> None:
+    """The second change: DetachUserPolicy of SelfService, audited as that; her path is
+    gone and no Deny policy is written."""
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(pilot)
+        modal = await propose_fix_for_mallory(pilot, pick=1)
+        assert "DetachUserPolicy" in str(modal.query_one(".dialog-title", Static).render())
+        await pilot.click("#confirm")
+        section = app.screen.query_one(RisksSection)
+        await wait_until(pilot, lambda: section.findings is not None and not any(
+            "mallory" in line for line in top_level(section)))
+    other = IamService.open(tmp_path / "db.json", keys_dir=tmp_path / "keys")
+    try:
+        root = other.root_principal()
+        assert other.list_attached_policies(root, "user", "mallory") == []
+        assert FIX_POLICY_NAME not in other.list_owner_policies(root, "user", "mallory")
+        events = [e["EventName"] for e in other.lookup_events(root, max_results=20)]
+        assert "DetachUserPolicy" in events
+    finally:
+        other.close()
 
 
 async def test_f_proposes_a_deny_shows_it_and_applies_it(app: IamApp, tmp_path: Path) -> None:
@@ -415,3 +460,76 @@ def test_fix_confirmation_at_80x24(snap_app: IamApp, snap_compare: Any) -> None:
         await settle(pilot)
 
     assert snap_compare(snap_app, terminal_size=(80, 24), run_before=confirmation)
+
+
+def test_fix_choices_at_80x24(snap_app: IamApp, snap_compare: Any) -> None:
+    """The changes that break mallory's path, smallest first, with what each removes."""
+    async def choices(pilot: Pilot) -> None:
+        for key in ("ctrl+r", *ROOT_PASSWORD, "enter"):
+            await pilot.press(key)
+        await settle(pilot)
+        await pick_fix_for_mallory(pilot)
+        await settle(pilot)
+
+    assert snap_compare(snap_app, terminal_size=(80, 24), run_before=choices)
+
+
+# ---------------------------------------------------------------------------- at the statement
+
+
+def fillers(count: int) -> list[dict[str, Any]]:
+    """Statements that allow nothing of the path: the deciding one comes after them."""
+    return [{"Sid": f"Read{n}", "Effect": "Allow", "Action": "s3:GetObject",
+             "Resource": f"arn:aws:s3:::bucket-{n}/*"} for n in range(count)]
+
+
+async def test_enter_opens_the_policy_at_the_deciding_statement(tmp_path: Path) -> None:
+    """eve's inline policy allows iam:CreateAccessKey on boss in its statement Keys, after
+    twelve others: the editor opens with the cursor on Keys's first line, scrolled to it.
+    ivy's managed policy Helper allows it in its third statement, which has no Sid ("#3"):
+    the policy's page shows its document with the cursor there."""
+    store = new_store(tmp_path)
+    seed(store)
+    root = store.root_principal()
+    boss = f"arn:aws:iam::{ACCOUNT_ID}:user/boss"
+    store.create_user(root, "eve")
+    store.put_user_policy(root, "eve", "mixed", doc(*fillers(12), {
+        "Sid": "Keys", "Effect": "Allow", "Action": "iam:CreateAccessKey", "Resource": boss}))
+    helper = store.create_policy(root, "Helper", doc(*fillers(2), {
+        "Effect": "Allow", "Action": "iam:CreateAccessKey", "Resource": boss}))
+    store.create_user(root, "ivy")
+    store.attach_policy(root, "user", "ivy", helper.arn)
+    store.close()
+    app = IamApp(tmp_path / "db.json", keys_dir=tmp_path / "keys")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(pilot)
+        section = await show_risks(pilot)
+        tree = section.paths_tree
+        await expand(pilot, tree, "eve")
+        await move_to(pilot, tree, lambda d: isinstance(d, EscalationStep)
+                      and d.via.endswith("/eve"))
+        assert tree.current.statement_id == "Keys"  # type: ignore[union-attr]
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, PolicyEditorScreen))
+        editor = app.screen.editor  # type: ignore[attr-defined]
+        lines = editor.text.splitlines()
+        row = editor.cursor_location[0]
+        assert row == 75  # 2 lines of header, 12 statements of 6 lines, then Keys
+        assert lines[row].strip() == "{" and '"Sid": "Keys"' in lines[row + 1]
+        assert editor.scroll_offset.y > 0
+        assert editor.scroll_offset.y <= row < editor.scroll_offset.y + editor.size.height
+
+        await pilot.press("escape", "escape")
+        await settle(pilot)
+        await expand(pilot, tree, "ivy")
+        await move_to(pilot, tree, lambda d: isinstance(d, EscalationStep)
+                      and d.via.endswith("/ivy"))
+        assert tree.current.statement_id == "#3"  # type: ignore[union-attr]
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, PolicyDetailScreen))
+        document = app.screen.query_one("#policy-document", TextArea)
+        await wait_until(pilot, lambda: document.text != "")
+        lines = document.text.splitlines()
+        row = document.cursor_location[0]
+        assert row == 15  # after 2 statements of 6 lines
+        assert lines[row].strip() == "{" and "iam:CreateAccessKey" in lines[row + 2]

@@ -15,13 +15,14 @@ from iamtui.commands.session import session
          arg("--principal-arn", nargs="+", default=[], metavar="ARN", dest="principal_arns",
              help="only these users and roles (default: all)"),
          arg("--propose-fixes", action="store_true",
-             help="for each path, the Deny statement that breaks it (checked by running the "
-                  "analysis again with it), as ProposedFixes"))
+             help="for each path, every change that breaks it (a Deny statement, a detached "
+                  "policy or deleted inline policy, a group membership, a narrowed trust "
+                  "policy), each checked by running the analysis again with it, smallest "
+                  "first, as the path's Fixes; and its Deny statement as ProposedFixes"))
 def run_find_privilege_escalation(args: argparse.Namespace) -> Response:
     with session(args) as (svc, caller):
         report = svc.analyse_privilege_escalation(caller, args.principal_arns,
                                                   propose_fixes=args.propose_fixes)
-    fixes = {(f.principal_arn, f.path_index): f for f in report.fixes}
     table = []
     for finding in report.findings:
         if finding.is_admin:
@@ -31,8 +32,11 @@ def run_find_privilege_escalation(args: argparse.Namespace) -> Response:
             needs = f" (needs {path.requires_existing_resource})" \
                 if path.requires_existing_resource else ""
             table.append([finding.principal_arn, f"path {number}", hops + needs])
-            fix = fixes.get((finding.principal_arn, number - 1))
-            if fix is not None:
-                table.append([finding.principal_arn, f"fix {number}", fix.description])
+            for rank, fix in enumerate(report.candidates_for(finding.principal_arn,
+                                                             number - 1), 1):
+                count = fix.permissions_removed
+                table.append([finding.principal_arn, f"fix {number}.{rank}",
+                              f"{fix.description} (removes {count} "
+                              f"permission{'s' * (count != 1)})"])
     return Response(report.to_aws(with_fixes=args.propose_fixes), table=table,
                     headers=["Principal", "Verdict", "Steps"])

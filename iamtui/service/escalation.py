@@ -25,9 +25,16 @@ assumptions. A condition on a key nobody sets (MFA for an attacker with access k
 source IP) is not satisfied. Hops that need a resource the store cannot see (a Lambda
 function, an EC2 instance) are reported as depending on it.
 
+A Deny that refuses a hop is stepped around when its condition reads a key the attacker
+sets (a request tag, its own tag when it may retag itself, the tags of a resource it
+creates on the way): the value chosen is said in the step's AssumedConditions.
+
 Each path can be broken by a Deny of one of its steps added to the principal making it
 (ProposedFix), proposed once the analysis, run again with it in memory, no longer finds
 the path; apply_escalation_fix applies it as the ordinary Get/Put{User,Role}Policy requests.
+escalation_fixes finds every other change that breaks it too (a detached or deleted
+policy, a group membership, a narrowed trust policy), ranked by what it takes away;
+apply_fix_candidate applies one as its own IAM request.
 
 It scales by asking the engine fewer, never different, questions: ARNs that no statement
 covering an action names specifically meet the same statements, so one decision holds for
@@ -40,7 +47,6 @@ from __future__ import annotations
 import bisect
 import copy
 import functools
-import hashlib
 import heapq
 import json
 import re
@@ -69,6 +75,15 @@ from iamtui.policy.patterns import WildcardSet
 from iamtui.policy.simulation import session_context
 from iamtui.policy.variables import tokenize, variables_in
 from iamtui.service.core import Principal, ServiceCore, View
+from iamtui.service.escalation_fixes import (
+    FIX_POLICY_NAME,
+    FixCandidate,
+    FixFinder,
+    deny_statement,
+    path_key,
+    with_statement,
+    without_principal,
+)
 from iamtui.service.owners import PROTECTED_ROLE_PATHS
 from iamtui.service.principals import (
     PrincipalPolicies,
@@ -108,7 +123,6 @@ _ADMIN_DOCUMENT = ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Acti
                    '"Resource":"*"}]}')
 MAX_HOPS = 4  # principals on a chain, the start included
 MAX_PATHS = 16  # per principal, shortest first
-FIX_POLICY_NAME = "DenyPrivilegeEscalation"  # the inline policy that fixes add Deny statements to
 
 
 # Why a condition key of a step's deciding statements holds the value it was given.
@@ -117,11 +131,14 @@ WHY_PRINCIPAL = "the acting principal's own"  # aws:username, aws:PrincipalTag/x
 WHY_ATTACKER = "attacker-controlled"  # aws:RequestTag/x, aws:TagKeys: the request's input
 WHY_SELF_TAGGED = "attacker-controlled: it may tag itself"  # aws:PrincipalTag/x, retagged
 WHY_ABSENT = "absent: nobody can set it"  # MFA with access keys, a source IP, a VPC...
+WHY_CREATED = "attacker-controlled: the tags of the resource it creates"
+WHY_DODGES = "chosen so that this Deny does not apply:"  # and the Deny's policy and Sid
 # Keys whose value the attacker writes into its own request.
 ATTACKER_KEYS = frozenset({"aws:tagkeys", "aws:requestedregion", "sts:rolesessionname",
                            "sts:sourceidentity", "sts:transitivetagkeys"})
 ATTACKER_KEY_PREFIXES = ("aws:requesttag/",)
 MAX_CONTEXT_TRIES = 16  # attacker-chosen contexts tried for one request
+MAX_DODGES = 3  # Denies stepped around, one after another, for one request
 
 
 @dataclass(frozen=True)
@@ -227,7 +244,8 @@ class ProposedFix:
                 "Operation": self.operation,
                 "Parameters": {owner: self.owner_name, "PolicyName": self.policy_name,
                                "PolicyDocument": self.policy_document},
-                "Description": self.description, "Verified": True}
+                "Description": self.description, "Verified": True,
+                "Kind": "DenyStatement", "RemovesPath": True}
 
 
 @dataclass(frozen=True)
@@ -236,43 +254,28 @@ class EscalationReport:
 
     findings: tuple[EscalationFinding, ...]
     fixes: tuple[ProposedFix, ...] = ()
+    candidates: tuple[FixCandidate, ...] = ()  # every verified change, per path ranked
 
     def fixes_for(self, principal_arn: str) -> list[ProposedFix]:
         """The fixes proposed for one finding's paths, in path order."""
         return [f for f in self.fixes if f.principal_arn == principal_arn]
 
+    def candidates_for(self, principal_arn: str, path_index: int) -> list[FixCandidate]:
+        """The changes that break one path, smallest first."""
+        return [c for c in self.candidates
+                if c.principal_arn == principal_arn and c.path_index == path_index]
+
     def to_aws(self, *, with_fixes: bool = True) -> dict[str, Any]:
+        """Findings; with `with_fixes`, ProposedFixes (a Deny per path, as before) and,
+        on each path, its Fixes: every verified change, smallest first."""
         out: dict[str, Any] = {"Findings": [f.to_aws() for f in self.findings]}
         if with_fixes:
+            for finding, shown in zip(self.findings, out["Findings"], strict=True):
+                for index, path in enumerate(shown["Paths"]):
+                    path["Fixes"] = [c.to_aws() for c in
+                                     self.candidates_for(finding.principal_arn, index)]
             out["ProposedFixes"] = [f.to_aws() for f in self.fixes]
         return out
-
-
-def path_key(steps: Sequence[EscalationStep]) -> tuple[tuple[str, str, str], ...]:
-    """What makes two paths the same: each step's action, resource and acting principal."""
-    return tuple((s.action, s.resource, s.via) for s in steps)
-
-
-def deny_statement(step: EscalationStep) -> dict[str, Any]:
-    """The Deny statement that takes `step` away, with a Sid derived from it (applying the
-    same fix twice adds nothing)."""
-    digest = hashlib.sha256(f"{step.action}|{step.resource}".encode()).hexdigest()[:12]
-    return {"Sid": f"DenyEscalation{digest}", "Effect": "Deny", "Action": step.action,
-            "Resource": step.resource}
-
-
-def with_statement(document: str | None, statement: dict[str, Any]) -> str:
-    """An identity-based policy document: `document`'s statements (if any) and `statement`,
-    unless one with its Sid is there already. Compact: user inline policies share 2,048
-    characters."""
-    statements: list[Any] = []
-    if document:
-        given = json.loads(document).get("Statement", [])
-        statements = list(given) if isinstance(given, list) else [given]
-    if not any(isinstance(s, dict) and s.get("Sid") == statement["Sid"] for s in statements):
-        statements.append(statement)
-    return json.dumps({"Version": "2012-10-17", "Statement": statements},
-                      separators=(",", ":"))
 
 
 @dataclass(frozen=True)
@@ -284,6 +287,8 @@ class ServiceRunsRole:
     actions: tuple[str, ...]
     passes_role: bool = True
     existing: str | None = None
+    instance_profile: bool = False  # an instance profile in the store holding the role
+    # is the resource `existing` names (EC2 RunInstances)
 
 
 SERVICE_EDGES = (
@@ -291,7 +296,7 @@ SERVICE_EDGES = (
     ServiceRunsRole("lambda.amazonaws.com",
                     ("lambda:CreateFunction", "lambda:CreateEventSourceMapping")),
     ServiceRunsRole("ec2.amazonaws.com", ("ec2:RunInstances",),
-                    existing="an instance profile holding the role"),
+                    existing="an instance profile holding the role", instance_profile=True),
     ServiceRunsRole("glue.amazonaws.com", ("glue:CreateDevEndpoint",)),
     ServiceRunsRole("cloudformation.amazonaws.com", ("cloudformation:CreateStack",)),
     ServiceRunsRole("datapipeline.amazonaws.com",
@@ -304,6 +309,19 @@ SERVICE_EDGES = (
     ServiceRunsRole("sagemaker.amazonaws.com", ("sagemaker:CreateTrainingJob",)),
     ServiceRunsRole("sagemaker.amazonaws.com", ("sagemaker:CreateProcessingJob",)),
     ServiceRunsRole("ecs-tasks.amazonaws.com", ("ecs:RegisterTaskDefinition", "ecs:RunTask")),
+    # EKS (Amazon EKS User Guide, "Amazon EKS node IAM role", "EKS Pod Identity"): a managed
+    # node group's instances run as its node role (trusting EC2), reached from a pod or over
+    # SSH (CreateNodegroup's remoteAccess); a pod of an associated service account gets the
+    # Pod Identity role's credentials (pods.eks.amazonaws.com; sts:TagSession is not needed
+    # with disableSessionTags). Both pass the role, and need a cluster the store cannot
+    # see. The cluster role (CreateCluster) and a Fargate pod execution role run no code
+    # the caller writes: no edge.
+    ServiceRunsRole("ec2.amazonaws.com", ("eks:CreateNodegroup",),
+                    existing="an EKS cluster (its new node group's nodes run as the role)"),
+    ServiceRunsRole("pods.eks.amazonaws.com", ("eks:CreatePodIdentityAssociation",),
+                    existing="an EKS cluster where the caller can run pods"),
+    ServiceRunsRole("pods.eks.amazonaws.com", ("eks:UpdatePodIdentityAssociation",),
+                    existing="an EKS Pod Identity association whose pods the caller runs"),
     # taking over code that already runs as the role: no PassRole
     ServiceRunsRole("lambda.amazonaws.com", ("lambda:UpdateFunctionCode",), passes_role=False,
                     existing="a Lambda function that runs as the role"),
@@ -479,21 +497,23 @@ class EscalationAnalysis:
     def _decided_step(self, actor: Actor, action: str, resource: str,
                       carried: Sequence[ContextEntry], resource_policy: PolicyInput | None,
                       role: Role | None) -> EscalationStep | None:
-        """_step's work: the engine's decisions, uncached."""
+        """_step's work: the engine's decisions, uncached. When the request is refused,
+        the attacker's choices are tried: values for the keys it sets that the allowing
+        statements ask for, and values that dodge each Deny that refused it."""
         note = ""
         sent = [*carried, *self._resource_tags(resource)]
         chosen: list[ContextEntry] = []
-        decided = self._decide(actor, action, resource, sent, resource_policy, role)
-        if decided is None:
+        dodged: dict[str, str] = {}
+        found = self._dodging(actor, action, resource, sent, (), resource_policy, role)
+        if found is None:  # refused as sent: what the attacker may choose, in turn
             for choice in self._attacker_choices(actor, action, resource_policy):
-                decided = self._decide(actor, action, resource, [*sent, *choice],
-                                       resource_policy, role)
-                if decided is not None:
-                    chosen = choice
+                found = self._dodging(actor, action, resource, sent, choice,
+                                      resource_policy, role)
+                if found is not None:
                     break
             else:
                 return None
-        result, trusted = decided
+        (result, trusted), chosen, dodged = found
         allow = next((m for m in result.matched if m.statement.statement.effect == "Allow"),
                      None)
         statement = allow.statement.statement if allow is not None else None
@@ -502,21 +522,82 @@ class EscalationAnalysis:
             allow.source.source_id if allow is not None else None,
             (statement.sid or f"#{statement.index + 1}") if statement is not None else None,
             tuple(f"{e.key}={','.join(e.values)}" for e in carried), note,
-            self._assumed(actor, (*result.matched, *trusted), sent, chosen))
+            self._assumed(actor, (*result.matched, *trusted), sent, chosen, dodged))
 
-    def _decide(self, actor: Actor, action: str, resource: str,
-                sent: Sequence[ContextEntry], resource_policy: PolicyInput | None,
-                role: Role | None) -> tuple[EvalResult, tuple[StatementMatch, ...]] | None:
-        """The allowing decision and, for a role, its trust policy's own allowing
-        statements; None when either refuses."""
-        result = self.request(actor, action, resource, sent, resource_policy)
-        if result.decision != Decision.ALLOWED:
-            return None
-        if role is None:
-            return result, ()
-        trust = trust_decision(role, action, actor.arn,
-                               RequestContext([*actor.context, *sent]))
-        return (result, trust.matched) if trust.decision == Decision.ALLOWED else None
+    def _dodging(self, actor: Actor, action: str, resource: str, sent: Sequence[ContextEntry],
+                 choice: Sequence[ContextEntry], resource_policy: PolicyInput | None,
+                 role: Role | None) -> tuple[tuple[EvalResult, tuple[StatementMatch, ...]],
+                                             list[ContextEntry], dict[str, str]] | None:
+        """The request with the attacker's `choice`, and, while an explicit Deny refuses
+        it, values for keys the attacker sets that make that Deny's condition false (a
+        request tag it writes, a principal tag it may give itself): the decision, the
+        context chosen and, per key chosen to dodge a Deny, which statement it dodges."""
+        chosen = {e.key.lower(): e for e in choice}
+        dodged: dict[str, str] = {}
+        for _ in range(MAX_DODGES + 1):
+            context = [*sent, *chosen.values()]
+            result = self.request(actor, action, resource, context, resource_policy)
+            denies = [m for m in result.matched if m.statement.is_deny] \
+                if result.decision == Decision.EXPLICIT_DENY else []
+            if result.decision == Decision.EXPLICIT_DENY and not self._may_dodge(
+                    actor, action, resource_policy):
+                return None  # no Deny for the action reads a key the attacker sets
+            if result.decision == Decision.ALLOWED and role is not None:
+                trust = trust_decision(role, action, actor.arn,
+                                       RequestContext([*actor.context, *context]))
+                if trust.decision == Decision.ALLOWED:
+                    return (result, trust.matched), list(chosen.values()), dodged
+                denies = [m for m in trust.matched if m.statement.is_deny] \
+                    if trust.decision == Decision.EXPLICIT_DENY else []
+            elif result.decision == Decision.ALLOWED:
+                return (result, ()), list(chosen.values()), dodged
+            if not denies:
+                return None  # refused for want of an Allow: nothing to dodge
+            whole = RequestContext([*actor.context, *context])
+            for match in denies:
+                entry = self._dodge(actor, match.statement.conditions, whole)
+                if entry is None:
+                    return None  # a Deny the attacker cannot step around
+                chosen[entry.key.lower()] = entry
+                st = match.statement.statement
+                dodged[entry.key.lower()] = \
+                    f"{match.source.source_id} {st.sid or f'#{st.index + 1}'}"
+        return None
+
+    def _may_dodge(self, actor: Actor, action: str,
+                   resource_policy: PolicyInput | None) -> bool:
+        """Cheap filter before reading which Denies refused a request: does any Deny
+        covering `action` (identity, boundary, the role's trust policy) have a condition on
+        a key the attacker sets? (memoized)"""
+        key = (actor.arn, f"dodge {action} {resource_policy.source_id if resource_policy else ''}")
+        found = self._verdicts.get(key)
+        if found is None:
+            layers = [actor.policies.identity, actor.policies.boundaries]
+            if resource_policy is not None:
+                layers.append(PolicySet((resource_policy,)))
+            found = self._verdicts[key] = any(
+                _attacker_sets(c.key_lower)
+                for layer in layers for _, st in layer.for_action(action.lower())[0]
+                if st.is_deny for c in st.conditions)
+        return found
+
+    def _dodge(self, actor: Actor, conditions: Sequence[Any],
+               ctx: RequestContext) -> ContextEntry | None:
+        """A value for one key the attacker sets that makes one of a Deny's conditions
+        (all of which must hold for it to apply) false; None when there is none. Tried:
+        the values the condition names, those its policy variables stand for, and one it
+        does not name."""
+        for condition in conditions:
+            lower = condition.key_lower
+            tag = lower.startswith("aws:principaltag/")
+            if not _attacker_sets(lower):
+                continue
+            for entry in _values_for(condition, ctx, holds=False):
+                if tag and self._self_tag_statement(
+                        actor, condition.key.split("/", 1)[1], entry.values[0]) is None:
+                    continue  # it may not give itself that tag
+                return entry
+        return None
 
     def _specific(self, actor: Actor, action: str) -> frozenset[str] | None:
         """The ARNs of the store that some statement covering `action` (either effect, in
@@ -663,11 +744,12 @@ class EscalationAnalysis:
         return found
 
     def _assumed(self, actor: Actor, matched: Sequence[StatementMatch],
-                 sent: Sequence[ContextEntry],
-                 chosen: Sequence[ContextEntry]) -> tuple[AssumedCondition, ...]:
-        """Each context key the allowing statements' conditions read, with its value and
-        why it holds it (the WHY_* words)."""
+                 sent: Sequence[ContextEntry], chosen: Sequence[ContextEntry],
+                 dodged: dict[str, str] | None = None) -> tuple[AssumedCondition, ...]:
+        """Each context key the allowing statements' conditions read, or that the attacker
+        set to step around a Deny, with its value and why it holds it (the WHY_* words)."""
         keys = dict.fromkeys(c.key for m in matched for c in m.statement.conditions)
+        keys.update((e.key, None) for e in chosen if e.key.lower() in (dodged or {}))
         if not keys:
             return ()
         given = {e.key.lower(): e for e in actor.context}
@@ -687,6 +769,8 @@ class EscalationAnalysis:
                     how = self._self_tag_statement(actor, key.split("/", 1)[1],
                                                    entry.values[0])
                     why = f"{WHY_SELF_TAGGED} ({how})"
+                if dodged and lower in dodged:
+                    why = f"{why}; {WHY_DODGES} {dodged[lower]}"
             elif lower.startswith(("aws:principal", "aws:userid", "aws:username")):
                 why = WHY_PRINCIPAL
             else:
@@ -934,6 +1018,9 @@ class EscalationAnalysis:
     def _service_edges(self, actor: Actor, role: Role,
                        trust: PolicyInput) -> Iterator[tuple[list[EscalationStep], str | None]]:
         for index, edge in self._edges_for(role, trust):
+            run = self._edge_steps(actor, index)  # first: it does not depend on the role
+            if run is None:
+                continue
             steps: list[EscalationStep] = []
             if edge.passes_role:
                 passed = self._step(actor, "iam:PassRole", role.arn,
@@ -941,13 +1028,10 @@ class EscalationAnalysis:
                 if passed is None:
                     continue
                 steps.append(passed)
-            run = self._edge_steps(actor, index)
-            if run is None:
-                continue
             steps.extend(run)
             existing = edge.existing
-            if existing is not None and edge.principal == "ec2.amazonaws.com" and \
-                    edge.passes_role and self._in_instance_profile(role):
+            if existing is not None and edge.instance_profile and \
+                    self._in_instance_profile(role):
                 existing = None  # the store holds an instance profile with the role
             yield steps, existing
 
@@ -968,19 +1052,68 @@ class EscalationAnalysis:
 
     def _edge_steps(self, actor: Actor, index: int) -> list[EscalationStep] | None:
         """The service's own requests of SERVICE_EDGES[index] on "*", when the engine
-        allows `actor` each of them (memoized: they do not depend on the role)."""
+        allows `actor` each of them (memoized: they do not depend on the role). When the
+        edge creates a resource and then acts on it, that resource carries the tags the
+        attacker gave it: tags the later requests' statements ask for (or that step
+        around their Denies) are tried, the creating request carrying them as its own."""
         key = (actor.arn, f"edge {index}")
         if key in self._edge_memo:
             return self._edge_memo[key]
-        steps: list[EscalationStep] | None = []
-        for action in SERVICE_EDGES[index].actions:
-            step = self._step(actor, action, "*")
-            if step is None:
-                steps = None
-                break
-            steps.append(step)  # type: ignore[union-attr]
+        edge = SERVICE_EDGES[index]
+        steps = self._edge_run(actor, edge, {})
+        if steps is None and edge.passes_role and len(edge.actions) > 1:
+            tags = self._created_tags(actor, edge)
+            if tags:
+                steps = self._edge_run(actor, edge, tags)
         self._edge_memo[key] = steps
         return steps
+
+    def _edge_run(self, actor: Actor, edge: ServiceRunsRole,
+                  tags: dict[str, str]) -> list[EscalationStep] | None:
+        """The edge's steps, the created resource tagged `tags`, or None if one is refused."""
+        steps: list[EscalationStep] = []
+        for number, action in enumerate(edge.actions):
+            if not tags:
+                carried: list[ContextEntry] = []
+            elif number == 0:
+                carried = [*(_entry(f"aws:RequestTag/{k}", v) for k, v in tags.items()),
+                           ContextEntry("aws:TagKeys", tuple(tags), "stringList")]
+            else:
+                carried = [_entry(f"aws:ResourceTag/{k}", v) for k, v in tags.items()]
+            step = self._step(actor, action, "*", carried)
+            if step is None:
+                return None
+            if tags:
+                given = {e.key.lower(): e for e in carried}
+                conditions = [c if c.key.lower() not in given else
+                              AssumedCondition(c.key, WHY_CREATED, c.values)
+                              for c in step.conditions]
+                read = {c.key.lower() for c in step.conditions}
+                conditions += [AssumedCondition(e.key, WHY_CREATED, e.values)
+                               for lower, e in given.items() if lower not in read]
+                step = replace(step, conditions=tuple(conditions))
+            steps.append(step)
+        return steps
+
+    def _created_tags(self, actor: Actor, edge: ServiceRunsRole) -> dict[str, str]:
+        """Tags for the resource an edge creates: for each aws:ResourceTag/* condition of
+        the statements covering its later actions, a value under which an Allow's
+        condition holds, or a Deny's does not."""
+        tags: dict[str, str] = {}
+        ctx = RequestContext(actor.context)
+        for action in edge.actions[1:]:
+            for layer in (actor.policies.identity, actor.policies.boundaries):
+                for _, st in layer.for_action(action.lower())[0]:
+                    for condition in st.conditions:
+                        name = condition.key_lower
+                        if not name.startswith("aws:resourcetag/") or \
+                                condition.key.split("/", 1)[1] in tags:
+                            continue
+                        entry = next(_values_for(condition, ctx, holds=not st.is_deny),
+                                     None)
+                        if entry is not None:
+                            tags[condition.key.split("/", 1)[1]] = entry.values[0]
+        return tags
 
     def _in_instance_profile(self, role: Role) -> bool:
         found = self._profiled.get(role.arn)
@@ -1129,11 +1262,43 @@ class EscalationAnalysis:
             p for p in actor.policies.identity.inputs
             if not (p.source_type == source and
                     p.source_id.casefold() == policy_name.casefold())]
+        return self.with_policies(arn, PrincipalPolicies(PolicySet(identity),
+                                                         actor.policies.boundaries))
+
+    def with_policies(self, arn: str, policies: PrincipalPolicies, *,
+                      groups: list[Group] | None = None,
+                      detached: str = "") -> EscalationAnalysis:
+        """This analysis with principal `arn` holding `policies` (in memory), and, when
+        the change is a membership or an attachment, a user in `groups` only or without
+        the customer managed policy `detached` attached."""
+        actor = self.actors[arn]
         derived = copy.copy(self)
-        derived.actors = {**self.actors, arn: replace(actor, policies=PrincipalPolicies(
-            PolicySet(identity), actor.policies.boundaries))}
+        derived.actors = {**self.actors, arn: replace(actor, policies=policies)}
         for name in _POLICY_MEMOS:  # what depends on the principal's policies is redone
             setattr(derived, name, _Overlay(getattr(self, name), arn))
+        if groups is not None:
+            derived._member_of = {**self._member_of, actor.name: groups}
+            derived._attached = {k: v for k, v in self._attached.items() if k != arn}
+        if detached:
+            derived._attached = {**self._attached, arn: [
+                a for a in self._attached_customer_policies(actor) if a != detached]}
+        return derived
+
+    def with_trust_policy(self, role_arn: str, document: str) -> EscalationAnalysis:
+        """This analysis with role `role_arn` trusting as `document` says (in memory):
+        every principal's ways to act as the role are found again."""
+        actor = self.actors[role_arn]
+        assert isinstance(actor.record, Role)
+        derived = copy.copy(self)
+        derived.actors = {**self.actors, role_arn: replace(
+            actor, record=replace(actor.record, assume_role_policy_document=document))}
+        for name in _POLICY_MEMOS:
+            setattr(derived, name, _Overlay(getattr(self, name), role_arn))
+        derived._hops = {}  # any principal's hops may go through the role
+        derived._start_grants = {}
+        for name in ("_trust_inputs", "_admits", "_role_edges"):
+            setattr(derived, name, {k: v for k, v in getattr(self, name).items()
+                                    if k != role_arn})
         return derived
 
     def fix_for(self, principal_arn: str, path: EscalationPath,
@@ -1304,6 +1469,28 @@ def _fixed_variables(patterns: WildcardSet) -> bool:
                for v in variables_in(tokenize(pattern, variables=True, wildcards=True)))
 
 
+def _attacker_sets(key_lower: str) -> bool:
+    """Whether the attacker may give the key a value of its choosing: one it writes into
+    its request, or its own principal tag (when it may retag itself, checked apart)."""
+    return key_lower in ATTACKER_KEYS or key_lower.startswith(
+        (*ATTACKER_KEY_PREFIXES, "aws:principaltag/"))
+
+
+def _values_for(condition: Any, ctx: RequestContext, *, holds: bool) -> Iterator[ContextEntry]:
+    """Entries for `condition`'s key under which it holds (or, `holds` False, does not),
+    given the rest of `ctx`: tried are the values it names, those its policy variables
+    stand for in `ctx`, and one it does not name."""
+    resolved = [v for key in condition.context_keys()[1:]
+                for v in (ctx.get(key.lower()).values if ctx.get(key.lower()) else ())]
+    kind = "stringList" if condition.spec.qualifier is not None else "string"
+    for value in dict.fromkeys([*condition.values, *resolved, "iamtui-other"]):
+        if "${" in value:
+            continue
+        entry = ContextEntry(condition.key, (value,), kind)
+        if condition.holds(RequestContext([*ctx._entries.values(), entry])) == holds:
+            yield entry
+
+
 @functools.lru_cache(maxsize=1024)  # the same few entries, asked for at every grant
 def _entry(key: str, value: str) -> ContextEntry:
     return ContextEntry(key, (value,), "string")
@@ -1329,8 +1516,46 @@ class EscalationOperations(ServiceCore):
                                   "privilegeEscalation": True})
         analysis = EscalationAnalysis(view, self.account_id, self.clock())
         findings = analysis.findings(principal_arns)
-        fixes = analysis.propose_fixes(findings) if propose_fixes else []
-        return EscalationReport(tuple(findings), tuple(fixes))
+        if not propose_fixes:
+            return EscalationReport(tuple(findings))
+        finder = FixFinder(analysis)
+        candidates = [c for f in findings for i, p in enumerate(f.paths)
+                      for c in finder.candidates(f.principal_arn, p, i)]
+        return EscalationReport(tuple(findings), tuple(analysis.propose_fixes(findings)),
+                                tuple(candidates))
+
+    def apply_fix_candidate(self, caller: Principal, fix: FixCandidate) -> None:
+        """Apply one change as the IAM request it is, authorized and audited as if made
+        by hand: PutUserPolicy / PutRolePolicy (the Deny merged into the inline policy as
+        it is now), Detach{User,Role}Policy, Delete{User,Role}Policy, RemoveUserFromGroup,
+        or UpdateAssumeRolePolicy (the entry taken out of the trust policy as it is now)."""
+        params, kind = fix.parameters, fix.kind
+        owner_kind = "user" if "UserName" in params else "role"
+        owner = params.get("UserName") or params.get("RoleName", "")
+        if kind == "DenyStatement":
+            self.apply_escalation_fix(caller, ProposedFix(
+                fix.principal_arn, fix.path_index, fix.breaks, owner_kind, owner,
+                fix.statement, params["PolicyDocument"], params["PolicyName"]))
+        elif kind == "DetachPolicy":
+            self.detach_policy(  # type: ignore[attr-defined]
+                caller, owner_kind, owner, params["PolicyArn"])
+        elif kind == "DeleteInlinePolicy":
+            self.delete_owner_policy(  # type: ignore[attr-defined]
+                caller, owner_kind, owner, params["PolicyName"])
+        elif kind == "RemoveFromGroup":
+            self.remove_user_from_group(  # type: ignore[attr-defined]
+                caller, params["GroupName"], params["UserName"])
+        elif kind == "NarrowTrustPolicy":
+            role = self.get_role(caller, params["RoleName"])  # type: ignore[attr-defined]
+            document = without_principal(role.assume_role_policy_document,
+                                         fix.removed_principal)
+            if document is None:  # changed since: writing the old proposal would undo that
+                raise NoSuchEntity(f"The trust policy of role {role.role_name} no longer "
+                                   f"names {fix.removed_principal} beside another principal.")
+            self.update_assume_role_policy(  # type: ignore[attr-defined]
+                caller, params["RoleName"], document)
+        else:
+            raise ValueError(f"unknown fix kind {kind}")
 
     def apply_escalation_fix(self, caller: Principal, fix: ProposedFix) -> InlinePolicy:
         """Apply a proposed fix as the ordinary requests it is: GetUserPolicy (or
@@ -1348,6 +1573,19 @@ class EscalationOperations(ServiceCore):
             caller, fix.owner_kind, fix.owner_name, fix.policy_name, document)
 
 
-__all__ = ["ADMIN_PROBES", "FIX_POLICY_NAME", "SERVICE_EDGES", "EscalationAnalysis",
-           "EscalationFinding", "EscalationOperations", "EscalationPath", "EscalationReport",
-           "EscalationStep", "ProposedFix", "deny_statement", "path_key", "with_statement"]
+__all__ = [
+    "ADMIN_PROBES",
+    "FIX_POLICY_NAME",
+    "SERVICE_EDGES",
+    "EscalationAnalysis",
+    "EscalationFinding",
+    "EscalationOperations",
+    "EscalationPath",
+    "EscalationReport",
+    "EscalationStep",
+    "FixCandidate",
+    "ProposedFix",
+    "deny_statement",
+    "path_key",
+    "with_statement",
+]

@@ -5,12 +5,14 @@ One view serves the Risks section (every user and role) and the "Paths to admini
 tab of a user's or role's page (that principal alone). The analysis evaluates every
 principal's policies, so it runs in a worker, one at a time; a store change seen by the
 main screen's poll re-runs it once the store has been quiet for QUIET_SECONDS.
-`enter` on a step opens the policy that allows it: a managed policy's page, an inline
-policy in the editor, a role's page for its trust policy.
+`enter` on a step opens the policy that allows it at the deciding statement: a managed
+policy's page (its document), an inline policy in the editor, a role's page for its
+trust policy.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,12 +35,14 @@ from iamtui.screens.ops import Failed, report_error, run_op
 from iamtui.screens.session import session_of, signed_in
 from iamtui.screens.widgets.access_advisor import entity_arn
 from iamtui.screens.widgets.permissions import edit_inline_policy, pretty
+from iamtui.screens.widgets.picker import PickerModal
+from iamtui.screens.widgets.resource_table import Column, Row
 from iamtui.service.escalation import (
     EscalationFinding,
     EscalationPath,
     EscalationReport,
     EscalationStep,
-    ProposedFix,
+    FixCandidate,
     path_key,
 )
 
@@ -54,6 +58,9 @@ if TYPE_CHECKING:
 QUIET_SECONDS = 0.5
 ADMIN_TEXT = "administrator: every action on every resource is allowed"
 
+_IAM_ARN = re.compile(r"arn:aws:iam::\d{12}:")
+FIX_COLUMNS = (Column("rank", "#", 3), Column("kind", "Change", 20),
+               Column("removed", "Removes", 8), Column("what", "What", 80))
 Subject = tuple[Literal["user", "role"], str]
 Item = EscalationFinding | EscalationPath | EscalationStep
 
@@ -61,6 +68,11 @@ Item = EscalationFinding | EscalationPath | EscalationStep
 def short_arn(arn: str) -> str:
     """`user/alice`, `policy/Reports`: the part of an ARN after the account."""
     return arn.split(":", 5)[-1] if arn.startswith("arn:") else arn
+
+
+def shorten_arns(text: str) -> str:
+    """`text` with each IAM ARN of an account as `user/alice`, `policy/X` (short_arn)."""
+    return _IAM_ARN.sub("", text)
 
 
 def principal_of(arn: str) -> Subject | None:
@@ -186,11 +198,13 @@ def open_deciding_policy(node: DOMNode, step: EscalationStep, trail: tuple[str, 
         node.notify(f"Policy {step.source_policy_id} of {short_arn(step.via)} is no longer "
                     "there: press r to run the analysis again.", severity="warning",
                     markup=False)
-    elif place.kind == "managed":
-        node.post_message(OpenEntity("policy", place.arn, trail=trail, on_close=after))
+    elif place.kind == "managed":  # its document at the deciding statement
+        node.post_message(OpenEntity("policy", place.arn, trail=trail, on_close=after,
+                                     statement=step.statement_id))
     elif place.kind == "inline":
         edit_inline_policy(node, place.owner_kind, place.owner_name, place.name,
-                           (*trail, f"{place.owner_kind} {place.owner_name}"), after)
+                           (*trail, f"{place.owner_kind} {place.owner_name}"), after,
+                           statement=step.statement_id)
     else:
         node.post_message(OpenEntity("role", place.owner_name, trail=trail, on_close=after))
 
@@ -434,7 +448,7 @@ class EscalationView(Vertical):
             text = Text("A path: its steps, each allowed by the statement named. "
                         + (f"It depends on {data.requires_existing_resource}, which the "
                            "store cannot see. " if data.requires_existing_resource else "")
-                        + "f: the change that breaks it.")
+                        + "f: the changes that break it.")
         elif isinstance(data, EscalationFinding):
             text = Text(data.principal_arn + ("\nIs an administrator." if data.is_admin else
                                               "\nenter: its paths · o: open it"))
@@ -479,13 +493,14 @@ class EscalationView(Vertical):
         return None if finding is None else (finding.principal_arn, path)
 
     def action_apply_fix(self) -> None:
-        """f: propose the smallest change that breaks the path under the cursor (verified
-        by the analysis run again with it), show the policy it writes, apply it on a yes."""
+        """f: every change that breaks the path under the cursor (each verified by the
+        analysis run again with it), smallest first, to pick one from; the confirmation
+        shows what it writes, and a yes applies it."""
         chosen = self._path_under_cursor()
         if chosen is None:
             return
         self.query_one(".escalation-status", Static).update(
-            "Looking for the change that breaks this path…")
+            "Looking for the changes that break this path…")
         self.query_one(LoadingIndicator).display = True
         self._propose(session_of(self), *chosen)
 
@@ -496,12 +511,12 @@ class EscalationView(Vertical):
             report = service.analyse_privilege_escalation(principal, [principal_arn],
                                                           propose_fixes=True)
         except IamError as error:
-            self.app.call_from_thread(self._proposed, None, error)
+            self.app.call_from_thread(self._proposed, [], error)
             return
-        self.app.call_from_thread(self._proposed, fix_for_path(report, principal_arn, path),
-                                  None)
+        self.app.call_from_thread(self._proposed,
+                                  fixes_for_path(report, principal_arn, path), None)
 
-    def _proposed(self, fix: ProposedFix | None, error: IamError | None) -> None:
+    def _proposed(self, fixes: list[FixCandidate], error: IamError | None) -> None:
         if not self.is_attached:
             return
         self.query_one(LoadingIndicator).display = self._analysing
@@ -510,25 +525,43 @@ class EscalationView(Vertical):
         if error is not None:
             report_error(self, error)
             return
-        if fix is None:
-            self.notify("No single Deny statement breaks this path any more (the store "
-                        "changed, or the path is gone): press r to run the analysis again.",
+        if not fixes:
+            self.notify("No change breaks this path any more (the store changed, or the "
+                        "path is gone): press r to run the analysis again.",
                         severity="warning", markup=False)
             return
+        rows = [Row(str(number), (str(number + 1), fix.kind, str(fix.permissions_removed),
+                                  shorten_arns(fix.description)),
+                    (number, fix.kind, fix.permissions_removed, fix.description))
+                for number, fix in enumerate(fixes)]
+
+        def picked(key: str | None) -> None:
+            if key is not None:
+                self._confirm_fix(fixes[int(key)])
+
+        self.app.push_screen(PickerModal(
+            "Changes that break this path, fewest permissions removed first",
+            FIX_COLUMNS, rows), picked)
+
+    def _confirm_fix(self, fix: FixCandidate) -> None:
+        """Ask before applying `fix`, showing the document it writes, if it writes one."""
         service, principal = session_of(self)
 
         def apply(yes: bool | None) -> None:
             if yes and not isinstance(run_op(
-                    self, service.apply_escalation_fix, principal, fix,
+                    self, service.apply_fix_candidate, principal, fix,
                     success=f"Applied: {fix.description}"), Failed):
                 self.action_refresh()
 
+        document = fix.parameters.get("PolicyDocument")
+        count = fix.permissions_removed
+        lost = f"{count} permission{'s' * (count != 1)} lost" + \
+            (f": {shorten_arns(', '.join(fix.lost))}" if fix.lost else "")
         self.app.push_screen(ConfirmModal(
-            f"Break this path? {fix.operation} {fix.policy_name} of {fix.owner_kind} "
-            f"{fix.owner_name}, denying {fix.breaks.action} on "
-            f"{short_arn(fix.breaks.resource)}; the analysis run again with it finds the "
-            "path no more.",
-            confirm="Apply fix", document=pretty(fix.policy_document)), apply)
+            f"Break this path? {fix.operation}: {shorten_arns(fix.description)}. Checked: "
+            f"the analysis run again with it finds the path no more; {lost}.",
+            confirm="Apply fix", document=None if document is None else pretty(document)),
+            apply)
 
     def action_open_principal(self) -> None:
         """o: the page of the user or role under the cursor."""
@@ -538,17 +571,18 @@ class EscalationView(Vertical):
                                          on_close=self.reload_if_changed))
 
 
-def fix_for_path(report: EscalationReport, principal_arn: str,
-                 path: EscalationPath) -> ProposedFix | None:
-    """The fix the report proposes for `path` of `principal_arn`, matched by its steps
-    (the report's own path order may differ from the one shown, if the store changed)."""
+def fixes_for_path(report: EscalationReport, principal_arn: str,
+                   path: EscalationPath) -> list[FixCandidate]:
+    """The changes the report finds for `path` of `principal_arn`, smallest first, matched
+    by its steps (the report's own path order may differ from the one shown, if the store
+    changed)."""
     finding = next((f for f in report.findings if f.principal_arn == principal_arn), None)
     if finding is None:
-        return None
+        return []
     wanted = path_key(path.steps)
-    return next((fix for fix in report.fixes_for(principal_arn)
-                 if fix.path_index < len(finding.paths)
-                 and path_key(finding.paths[fix.path_index].steps) == wanted), None)
+    index = next((i for i, p in enumerate(finding.paths) if path_key(p.steps) == wanted),
+                 None)
+    return [] if index is None else report.candidates_for(principal_arn, index)
 
 
 def _finding_order(finding: EscalationFinding) -> tuple[bool, bool, str]:

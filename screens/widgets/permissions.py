@@ -17,6 +17,7 @@ from textual.binding import Binding, BindingType
 from iamtui.arn import is_aws_managed_policy_arn, policy_size
 from iamtui.errors import IamError
 from iamtui.policy import PolicyType
+from iamtui.policy.document import LineIndex, parse_json
 from iamtui.screens.modals import Field, FormModal
 from iamtui.screens.navigation import OpenEntity
 from iamtui.screens.ops import Failed, run_op
@@ -79,13 +80,40 @@ def open_policy(node: DOMNode, arn: str, trail: tuple[str, ...]) -> None:
     node.post_message(OpenEntity("policy", arn, trail=trail))
 
 
+def statement_line(text: str, statement_id: str | None) -> int | None:
+    """The line (from 0) where the statement named `statement_id` starts in the policy
+    `text`: the one with that Sid or, as "#3" (the engine's name for a statement without
+    one), the third; None when there is no such statement or the text does not parse."""
+    if not statement_id:
+        return None
+    try:
+        root = parse_json(text)
+    except IamError:  # MalformedPolicyDocument: the top, then
+        return None
+    given = next((v for k, v in root.members() if k.value == "Statement"), None)
+    if given is None:
+        return None
+    statements = given.value if given.kind == "array" else [given]
+    wanted = None
+    for index, node in enumerate(statements):
+        sid = next((v.value for k, v in node.members() if k.value == "Sid"), None)
+        if sid == statement_id or (sid is None and statement_id == f"#{index + 1}"):
+            wanted = node
+            break
+    if wanted is None:
+        return None
+    return LineIndex(text).position(wanted.start).line - 1
+
+
 def open_editor(node: DOMNode, title: str, text: str, policy_type: PolicyType,
                 save: Callable[[str], bool], after: Callable[[], object],
-                save_label: str = "Save", quotas: Sequence[SizeQuota] = ()) -> None:
+                save_label: str = "Save", quotas: Sequence[SizeQuota] = (),
+                line: int | None = None) -> None:
     """Push the policy editor; `after` runs when it closes, saved or not; `quotas` are
-    the size quotas the save applies (shown, and checked live)."""
+    the size quotas the save applies (shown, and checked live); `line` is where the
+    cursor starts (from 0), scrolled into view."""
     node.app.push_screen(PolicyEditorScreen(title, text, policy_type, save,
-                                            save_label=save_label, quotas=quotas),
+                                            save_label=save_label, quotas=quotas, line=line),
                          lambda _: after())
 
 
@@ -111,9 +139,10 @@ def _other_inline_size(node: DOMNode, kind: Owner, owner_name: str, name: str) -
 
 def edit_inline_policy(node: DOMNode, kind: Owner, owner_name: str, name: str,
                        trail: tuple[str, ...], after: Callable[[], object], *,
-                       text: str | None = None) -> None:
+                       text: str | None = None, statement: str | None = None) -> None:
     """Put{User,Group,Role}Policy through the policy editor: the inline policy `name`
-    as stored (or `text`, for a new one), with the owner's aggregate size quota."""
+    as stored (or `text`, for a new one), with the owner's aggregate size quota; the
+    cursor on `statement` (a Sid, or "#N"), when given."""
     service, principal = session_of(node)
     if text is None:
         policy = run_op(node, service.get_owner_policy, principal, kind, owner_name, name)
@@ -129,7 +158,8 @@ def edit_inline_policy(node: DOMNode, kind: Owner, owner_name: str, name: str,
     open_editor(node, " › ".join((*trail, f"inline policy {name}")), text,
                 PolicyType.IDENTITY, save, after,
                 quotas=(inline_policy_quota(kind, owner_name,
-                                            _other_inline_size(node, kind, owner_name, name)),))
+                                            _other_inline_size(node, kind, owner_name, name)),),
+                line=statement_line(text, statement))
 
 
 class PermissionsPane(DetailPane):

@@ -322,3 +322,20 @@ def test_the_command_lists_every_fix_per_path(cli_run: Any) -> None:
                                             "Verified"}
     plain = cli_run.as_root("find-privilege-escalation", "--principal-arn", arn("user", "u"))
     assert set(plain) == {"Findings"} and "Fixes" not in plain["Findings"][0]["Paths"][0]
+
+
+def test_a_policy_variable_in_the_test_set_takes_the_principals_own_value(
+        service: IamService, root: Principal) -> None:
+    """IAM User Guide, "IAM policy elements: Variables and tags": `user/${aws:username}`
+    means the caller's own user. u's inline policy lets it read and rewrite its own
+    inline policies; deleting that policy takes both grants away (2), where the Deny of
+    the step takes one: counting the Resource as written (a literal "${aws:username}"
+    that no request names) would have called the deletion as small as the Deny."""
+    service.create_user(root, "u")
+    service.put_user_policy(root, "u", "self", doc(allow(
+        ["iam:GetUserPolicy", "iam:PutUserPolicy"],
+        f"arn:aws:iam::{ACCOUNT_ID}:user/${{aws:username}}")))
+    report = service.analyse_privilege_escalation(root, [arn("user", "u")],
+                                                  propose_fixes=True)
+    costs = {c.kind: c.permissions_removed for c in report.candidates}
+    assert costs == {"DenyStatement": 1, "DeleteInlinePolicy": 2}

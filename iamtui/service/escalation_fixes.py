@@ -18,8 +18,9 @@ the path (RemovesPath). "Smallest" is measured with the engine: the number of re
 a test set that the principals the change touches are allowed before it and refused after
 (PermissionsRemoved). The test set of a principal whose policies change is its own grants,
 one request per Action and Resource of each of its Allow statements (as written: a
-wildcard stands for itself), and the path's requests it makes; for a trust policy, each
-user and role that could assume the role asks sts:AssumeRole. Ties go to the change that
+wildcard stands for itself; a policy variable takes the principal's own value), and the
+path's requests it makes; for a trust policy, each user and role that could assume the
+role asks sts:AssumeRole. Ties go to the change that
 touches fewest other principals: a Deny, then a narrowed trust, a group membership, a
 detachment, a deleted inline policy.
 """
@@ -34,7 +35,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from iamtui.model import Role
-from iamtui.policy import ContextEntry, Decision, PolicyInput, PolicySet, PolicySourceType
+from iamtui.policy import (
+    ContextEntry,
+    Decision,
+    PolicyInput,
+    PolicySet,
+    PolicySourceType,
+    RequestContext,
+)
+from iamtui.policy.variables import Literal, has_variables, resolve, tokenize
 from iamtui.service.owners import PROTECTED_ROLE_PATHS
 from iamtui.service.principals import PrincipalPolicies, owned_policies, trust_policy_input
 from iamtui.service.tables import ATTACHMENTS, INLINE_POLICIES, owner_key
@@ -383,6 +392,7 @@ class FixFinder:
         if found is not None:
             return found
         probes: dict[tuple[str, str], None] = {}
+        context = RequestContext(actor.context)
         for input_ in actor.policies.identity.inputs:
             for compiled in input_.policy.statements:
                 st = compiled.statement
@@ -390,10 +400,22 @@ class FixFinder:
                     continue
                 for action in st.action:
                     for resource in st.resource if st.resource is not None else ("*",):
-                        probes[(action, resource)] = None
+                        probes[(action, as_requested(resource, context))] = None
         found = self._probes[actor.arn] = list(probes)[:MAX_PROBES]
         return found
 
+
+
+def as_requested(resource: str, context: RequestContext) -> str:
+    """A statement's Resource as the actor would request it: its policy variables
+    (${aws:username}, ${aws:PrincipalTag/team}...) filled in from the actor's own context,
+    so `user/${aws:username}` probes the user's own ARN (a variable with no value, and a
+    wildcard, stand for themselves)."""
+    tokens = tokenize(resource, variables=True, wildcards=False)
+    resolved = resolve(tokens, context) if has_variables(tokens) else None
+    if resolved is None:
+        return resource
+    return "".join(t.text for t in resolved if isinstance(t, Literal))
 
 
 def rank(candidates: Sequence[FixCandidate]) -> list[FixCandidate]:

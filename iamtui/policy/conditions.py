@@ -53,7 +53,8 @@ class ContextEntry(NamedTuple):
         An entry met before is not checked again: a caller's entries repeat from request
         to request (who it is, its tags, the transport), and a checked entry never changes.
         """
-        return _from_aws(entry)[1]
+        # RequestContext.from_aws is the one reading of an AWS entry: a context of one
+        return next(iter(RequestContext.from_aws((entry,))._entries.values()))
 
 
 def check_entry(key: str, ctype: object, values: list[object]) -> ContextEntry:
@@ -88,7 +89,9 @@ def _checked(key: str, ctype: object, strings: tuple[str, ...]) -> ContextEntry:
 
 # What a checked entry's name and type say about any entry with the same two: (the name,
 # lower-cased, the canonical type, the check a new value needs (None for strings), the
-# entries checked so far by their values, and the type as AWS gave it). By name, for the
+# entries checked so far by their values, the type as AWS gave it, and a quicker check
+# that a value passes (not None) when it most often does: for an address, the IPv4 pattern
+# alone, without a Python call; a value it refuses goes to the full check). By name, for the
 # first type the name came with (a name almost always comes with one type, most often the
 # very object met before: one look-up and a comparison), and by (name, type) for others.
 # A caller's entries repeat from request to request (who it is, its tags, the transport):
@@ -101,7 +104,7 @@ def _checked(key: str, ctype: object, strings: tuple[str, ...]) -> ContextEntry:
 # aws:MultiFactorAuthAge) change from request to request, and every entry kept costs each
 # later full garbage collection a visit; checking them again costs less.
 _Shape = tuple[str, str, str, "Callable[[str], object] | None",
-               "dict[object, ContextEntry] | None", str]
+               "dict[object, ContextEntry] | None", str, "Callable[[str], object] | None"]
 _SHAPES: dict[object, _Shape] = {}
 _OTHER_SHAPES: dict[tuple[object, object], _Shape] = {}
 _SEEN_LIMIT = 65536  # shapes and entries kept, all told: past it, start again
@@ -109,45 +112,6 @@ _kept = 0
 _CHANGING = frozenset({"ip", "ipList", "date", "dateList", "numeric", "numericList"})
 _T = TypeVar("_T")
 _new_entry = tuple.__new__  # a named tuple's own __new__ is a Python call: not on the hot path
-
-
-def _from_aws(item: object) -> tuple[str, ContextEntry]:
-    """An AWS ContextEntry as (its key lower-cased, the entry): remembered, or checked.
-    RequestContext.from_aws inlines this look-up."""
-    entry = None
-    try:
-        values = item["ContextKeyValues"]  # type: ignore[index]
-        shape = _SHAPES.get(item["ContextKeyName"])  # type: ignore[index]
-        if shape is not None and values.__class__ is list:
-            ctype = item["ContextKeyType"]  # type: ignore[index]
-            if ctype is not shape[5] and ctype != shape[5]:
-                shape = _OTHER_SHAPES.get((shape[0], ctype))
-            if shape is not None:
-                memo = shape[4]
-                if len(values) != 1:
-                    entry = memo.get(tuple(values)) if memo is not None else None
-                elif memo is None or (entry := memo.get(values[0])) is None:
-                    entry = _new_value(shape, values[0])
-    except (TypeError, KeyError):  # not a mapping, a member missing, a part unhashable
-        entry = None
-    if entry is None:
-        return _check_aws(item)
-    return shape[1], entry
-
-
-def _new_value(shape: _Shape, value: object) -> ContextEntry | None:
-    """An entry of a known name and type with one new value, the value checked alone; None
-    when it is not ASCII text (a non-str, a possible surrogate) or is refused (_check_aws
-    then checks the whole entry, and says why)."""
-    if value.__class__ is not str or not value.isascii():  # type: ignore[attr-defined]
-        return None
-    key, _, canonical, check, memo, _ = shape
-    if check is not None and check(value) is None:  # type: ignore[arg-type]
-        return None
-    entry = _new_entry(ContextEntry, (key, (value,), canonical))
-    if memo is not None:
-        _keep(memo, value, entry)
-    return entry  # type: ignore[no-any-return]
 
 
 def _keep(table: dict, key: object, value: _T) -> _T:
@@ -183,9 +147,9 @@ def _check_aws(item: object) -> tuple[str, ContextEntry]:
     shape = first if first is not None and first[5] == ctype else _OTHER_SHAPES.get((key, ctype))
     if shape is None:
         base = _ALL_TYPES[entry.type]
-        shape = (key, key.lower(), entry.type,
-                 None if base == "string" else _CHECKS.get(base) or _PARSERS[base],
-                 None if entry.type in _CHANGING else {}, ctype)
+        check = None if base == "string" else _CHECKS.get(base) or _PARSERS[base]
+        shape = (key, key.lower(), entry.type, check,
+                 None if entry.type in _CHANGING else {}, ctype, _QUICK.get(base, check))
         if first is None:
             _keep(_SHAPES, key, shape)
         else:
@@ -214,9 +178,9 @@ class RequestContext:
         any other goes through `ContextEntry.from_aws`."""
         by_key: dict[str, ContextEntry] = {}
         shapes = _SHAPES
-        for item in entries:
+        for item in entries:  # runs for every request: each step inlined
             entry = None
-            try:  # _from_aws, inlined: this loop runs for every request
+            try:
                 values = item["ContextKeyValues"]  # type: ignore[index]
                 shape = shapes.get(item["ContextKeyName"])  # type: ignore[index]
                 if shape is not None and values.__class__ is list:
@@ -228,14 +192,23 @@ class RequestContext:
                         if len(values) != 1:
                             entry = memo.get(tuple(values)) if memo is not None else None
                         elif memo is None or (entry := memo.get(values[0])) is None:
-                            entry = _new_value(shape, values[0])  # a source address, a time
+                            # a new single value (a source address, a time): checked alone
+                            # if it is ASCII text (no surrogate), else as a new entry below
+                            value = values[0]
+                            if value.__class__ is str and value.isascii():  # type: ignore[attr-defined]
+                                quick = shape[6]
+                                if (quick is None or quick(value) is not None
+                                        or shape[3](value) is not None):  # type: ignore[misc]
+                                    entry = _new_entry(ContextEntry, (shape[0], (value,), shape[2]))
+                                    if memo is not None:
+                                        _keep(memo, value, entry)
             except (TypeError, KeyError):  # not a mapping, a member missing, a part unhashable
                 entry = None
-            if entry is None:
+            if entry is None:  # a new or unusual entry: checked whole (and refused, if bad)
                 lower, entry = _check_aws(item)
                 by_key[lower] = entry
             else:
-                by_key[shape[1]] = entry
+                by_key[shape[1]] = entry  # type: ignore[index]
         context = cls.__new__(cls)
         context._entries = by_key
         return context
@@ -353,6 +326,8 @@ _PARSERS: dict[str, Callable[[str], object]] = {
     "ip": parse_ip, "binary": parse_binary,
 }
 _CHECKS: dict[str, Callable[[str], object]] = {"ip": check_ip}  # cheaper than parsing
+# A check that passes most values without a Python call (a shape's quick check)
+_QUICK: dict[str, Callable[[str], object]] = {"ip": _IPV4_ADDRESS.fullmatch}
 
 # ---------------------------------------------------------------------------- operators
 

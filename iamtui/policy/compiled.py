@@ -147,9 +147,9 @@ def not_principal_excludes(principal: Principal, caller: Caller | None) -> bool:
 class CompiledStatement:
     """A statement with its matchers built."""
 
-    __slots__ = ("_literals", "_regex", "_templates", "actions", "conditions", "is_deny",
-                 "keys", "keys_lower", "not_actions", "not_resources", "resources", "statement",
-                 "variables")
+    __slots__ = ("_literals", "_prefixes", "_regex", "_templates", "actions", "conditions",
+                 "is_deny", "keys", "keys_lower", "not_actions", "not_resources", "resources",
+                 "statement", "variables")
 
     def __init__(self, statement: Statement, variables: bool) -> None:
         self.statement = statement
@@ -175,6 +175,7 @@ class CompiledStatement:
         self._regex = (None if resources is None or resources._regex is None
                        else resources._regex.fullmatch)
         self._templates = () if resources is None else resources._templates
+        self._prefixes = () if resources is None else resources._prefixes
 
     def applies_to_action(self, action_lower: str) -> bool:
         if self.actions is not None:
@@ -196,7 +197,8 @@ class CompiledStatement:
         if literals is not None:
             if resource not in literals:
                 regex = self._regex
-                if regex is None or regex(resource) is None:
+                if (regex is None or not resource.startswith(self._prefixes)
+                        or regex(resource) is None):
                     for template in self._templates:
                         if template.matches(resource, ctx):
                             break

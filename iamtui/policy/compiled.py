@@ -167,8 +167,8 @@ class CompiledStatement:
         self.conditions = tuple(_compile_condition(c, variables) for c in statement.conditions)
         self.keys = self._read_keys()
         self.keys_lower = tuple((k.lower(), k) for k in self.keys)  # as the context looks them up
-        # The Resource set's parts, for `applies` to match without a call and an object
-        # between (None: no Resource element, or one that holds "*")
+        # The Resource set's parts, for PolicySet.verdict to match without a call and an
+        # object between (None: no Resource element, or one that holds "*")
         resources = self.resources
         self._literals = (None if resources is None or resources.matches_all
                           else resources._literals)
@@ -188,27 +188,6 @@ class CompiledStatement:
             return self.resources.matches(resource, ctx)
         if self.not_resources is not None:
             return not self.not_resources.matches(resource, ctx)
-        return True
-
-    def applies(self, resource: str, ctx: RequestContext) -> bool:
-        """applies_to_resource and conditions_hold in one call (the decision's hot path):
-        the Resource set's WildcardSet.matches, inlined."""
-        literals = self._literals
-        if literals is not None:
-            if resource not in literals:
-                regex = self._regex
-                if (regex is None or not resource.startswith(self._prefixes)
-                        or regex(resource) is None):
-                    for template in self._templates:
-                        if template.matches(resource, ctx):
-                            break
-                    else:
-                        return False
-        elif self.not_resources is not None and self.not_resources.matches(resource, ctx):
-            return False
-        for condition in self.conditions:  # noqa: SIM110
-            if not condition.holds(ctx):
-                return False
         return True
 
     def conditions_hold(self, ctx: RequestContext) -> bool:

@@ -270,12 +270,31 @@ class PolicySet:
         allowed = False
         for memo in memos:
             for st in memo[action]:  # CompiledPolicy.deciding: the Deny statements first
-                if st.is_deny:
-                    if st.applies(resource, ctx):
-                        return DENY
-                elif allowed:  # one allow is enough: only denies are left to look for
+                deny = st.is_deny
+                if allowed and not deny:  # one allow is enough: only denies are left
                     break
-                elif st.applies(resource, ctx):
+                # Whether the statement applies: its Resource set (WildcardSet.matches,
+                # inlined), or NotResource, then its conditions; a call per statement
+                # costs as much as a look-up in the set
+                literals = st._literals
+                if literals is not None:
+                    if resource not in literals:
+                        regex = st._regex
+                        if (regex is None or not resource.startswith(st._prefixes)
+                                or regex(resource) is None):
+                            for template in st._templates:
+                                if template.matches(resource, ctx):
+                                    break
+                            else:
+                                continue
+                elif st.not_resources is not None and st.not_resources.matches(resource, ctx):
+                    continue
+                for condition in st.conditions:
+                    if not condition.holds(ctx):
+                        break
+                else:
+                    if deny:
+                        return DENY
                     allowed = True
                     break
         return ALLOW if allowed else NOTHING

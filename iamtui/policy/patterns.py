@@ -87,7 +87,7 @@ class _Template:
     request and the fixed pieces around it are matched with ready expressions.
     """
 
-    __slots__ = ("_regexes", "arn", "colons", "mode", "pieces", "variables")
+    __slots__ = ("_regexes", "arn", "colons", "mode", "pieces", "prefix", "variables")
 
     def __init__(self, tokens: tuple[Token, ...], mode: str) -> None:
         self.mode, self.arn = mode, _is_arn(tokens, mode)
@@ -102,6 +102,8 @@ class _Template:
         self.pieces, self.variables = tuple(pieces), tuple(variables)
         self.colons = tuple(sum(t.text.count(":") for t in piece if isinstance(t, Literal))
                             for piece in self.pieces)
+        # the text before the first wildcard or variable: every value it matches starts so
+        self.prefix = _literal_prefix(self.pieces[0])
         self._regexes: dict[tuple[int, int, bool], re.Pattern[str]] = {}
 
     def _regex(self, index: int, segment: int, open_end: bool) -> re.Pattern[str]:
@@ -116,6 +118,8 @@ class _Template:
         return found
 
     def matches(self, value: str, source: VariableSource) -> bool:
+        if not value.startswith(self.prefix):  # most values: refused before any variable
+            return False
         values = []
         for variable in self.variables:
             got = source.variable_value(variable.key_lower)

@@ -304,10 +304,12 @@ class CompiledPolicy:
             if found is None:
                 if len(self._deciding) > 4096:  # as in for_action
                     self._deciding.clear()
-                statements = self.for_action(lower)[0]
+                # for_action's statements, without its context keys (the decision's detail
+                # reads them, when asked)
+                statements = [st for st in self.statements if st.applies_to_action(lower)]
                 found = self._deciding[lower] = (
-                    *(st for st in statements if st.is_deny),
-                    *(st for st in statements if not st.is_deny))
+                    *[st for st in statements if st.is_deny],
+                    *[st for st in statements if not st.is_deny])
             self._deciding[action] = found
         return found
 

@@ -21,8 +21,9 @@ compiled policies per store revision). Runs, alternating, in one process:
 
 Every run draws a fresh batch of requests (after a 1,000-request warm-up), so a value
 such as a source address is met once, as in a service. Users and actions are drawn
-uniformly, a hard case for the engine's per-(principal, action) memo, which fills as the
-runs go (the per-run ratios rise with it). Prints the median decisions per CPU second of
+uniformly, a hard case for the engine's per-policy, per-action memos, which fill as the
+runs go; the per-run ratios are printed too: on a shared machine they vary from run to
+run far more than the medians do. Prints the median decisions per CPU second of
 each over `--runs` runs and the ratios within each run, and fails unless every evaluator
 decides every request the same way. `--breakdown` also times the engine up to each of
 its steps (the checked context; the caller and request; evaluate), each on fresh batches.
@@ -208,7 +209,8 @@ def main() -> None:
         for other in [k for k in runners if not k.startswith("engine")]:
             ratios = [b / a for a, b in zip(times[mine], times[other], strict=True)]
             print(f"    {mine + ' / ' + other:<36} {statistics.median(ratios):6.2f}x  "
-                  f"({min(ratios):.2f}-{max(ratios):.2f})")
+                  f"({min(ratios):.2f}-{max(ratios):.2f}; by run "
+                  + " ".join(f"{r:.2f}" for r in ratios) + ")")
     failed = False
     for name, got in decisions.items():
         wrong = [i for i in range(len(reference)) if got[i] != reference[i]]

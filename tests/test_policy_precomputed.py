@@ -356,10 +356,28 @@ class TestRememberedContexts:
                     RequestContext.from_aws(items)
                 continue
             ctx = RequestContext.from_aws(items)
+            # ContextEntry.from_aws reads an entry as the context does
+            assert [ContextEntry.from_aws(item) for item in items] == [
+                entry for _, entry in expected]  # type: ignore[misc]
             by_key = dict(expected)  # type: ignore[arg-type]
             assert ctx.entries() == list(by_key.values())
             for lower, entry in by_key.items():
                 assert ctx.get(lower) == entry
+
+    def test_an_address_the_ipv4_pattern_does_not_take_is_checked_in_full(self) -> None:
+        """IAM User Guide, "IAM JSON policy elements: Condition operators" (IP address
+        condition operators): IPv6 addresses and CIDR blocks are addresses too, after an
+        IPv4 address of the same key; what no parser takes is refused."""
+        def item(value: str) -> dict[str, Any]:
+            return {"ContextKeyName": "shape:address", "ContextKeyValues": [value],
+                    "ContextKeyType": "ip"}
+
+        for value in ("10.0.0.1", "2001:db8::1", "10.0.0.0/8", "2001:db8::/32"):
+            assert RequestContext.from_aws([item(value)]).entries() == [
+                ContextEntry("shape:address", (value,), "ip")]
+        for bad in ("10.0.0.256", "2001:db8::g", "010.0.0.1", ""):
+            with pytest.raises(InvalidInput):
+                RequestContext.from_aws([item(bad)])
 
     def test_text_remembered_is_not_found_for_other_scalars(self) -> None:
         def ctx_values(value: Any, ctype: str) -> tuple[str, ...]:

@@ -191,6 +191,17 @@ class TestResourceMatcher:
         pattern, text = case
         assert match_resource(pattern, text) == resource_reference(pattern, text)
 
+    @given(st.lists(arn_patterns, min_size=1, max_size=4), arn_texts, st.data())
+    @settings(max_examples=150, deadline=None)
+    def test_a_resource_list_matches_when_any_pattern_does(self, many: list[str], text: str,
+                                                           data: st.DataObject) -> None:
+        """A Resource list is ORed; each of its patterns' fixed start is where a match of
+        it starts (the set refuses what starts with none of them before its expression)."""
+        if data.draw(st.booleans()):  # often a text one of the patterns nearly matches
+            text = data.draw(texts_near(data.draw(st.sampled_from(many))))
+        expected = any(resource_reference(p, text) for p in many)
+        assert WildcardSet(tuple(many), mode=RESOURCE).matches(text) == expected
+
     @settings(deadline=None)
     @given(st.text(alphabet="aAbB/", min_size=1, max_size=8))
     def test_resource_is_case_sensitive(self, name: str) -> None:

@@ -147,9 +147,9 @@ def not_principal_excludes(principal: Principal, caller: Caller | None) -> bool:
 class CompiledStatement:
     """A statement with its matchers built."""
 
-    __slots__ = ("_literals", "_regex", "_templates", "actions", "conditions", "is_deny",
-                 "keys", "keys_lower", "not_actions", "not_resources", "resources", "statement",
-                 "variables")
+    __slots__ = ("_literals", "_prefixes", "_regex", "_templates", "actions", "conditions",
+                 "is_deny", "keys", "keys_lower", "not_actions", "not_resources", "resources",
+                 "statement", "variables")
 
     def __init__(self, statement: Statement, variables: bool) -> None:
         self.statement = statement
@@ -167,14 +167,15 @@ class CompiledStatement:
         self.conditions = tuple(_compile_condition(c, variables) for c in statement.conditions)
         self.keys = self._read_keys()
         self.keys_lower = tuple((k.lower(), k) for k in self.keys)  # as the context looks them up
-        # The Resource set's parts, for `applies` to match without a call and an object
-        # between (None: no Resource element, or one that holds "*")
+        # The Resource set's parts, for PolicySet.verdict to match without a call and an
+        # object between (None: no Resource element, or one that holds "*")
         resources = self.resources
         self._literals = (None if resources is None or resources.matches_all
                           else resources._literals)
         self._regex = (None if resources is None or resources._regex is None
                        else resources._regex.fullmatch)
         self._templates = () if resources is None else resources._templates
+        self._prefixes = () if resources is None else resources._prefixes
 
     def applies_to_action(self, action_lower: str) -> bool:
         if self.actions is not None:
@@ -187,26 +188,6 @@ class CompiledStatement:
             return self.resources.matches(resource, ctx)
         if self.not_resources is not None:
             return not self.not_resources.matches(resource, ctx)
-        return True
-
-    def applies(self, resource: str, ctx: RequestContext) -> bool:
-        """applies_to_resource and conditions_hold in one call (the decision's hot path):
-        the Resource set's WildcardSet.matches, inlined."""
-        literals = self._literals
-        if literals is not None:
-            if resource not in literals:
-                regex = self._regex
-                if regex is None or regex(resource) is None:
-                    for template in self._templates:
-                        if template.matches(resource, ctx):
-                            break
-                    else:
-                        return False
-        elif self.not_resources is not None and self.not_resources.matches(resource, ctx):
-            return False
-        for condition in self.conditions:  # noqa: SIM110
-            if not condition.holds(ctx):
-                return False
         return True
 
     def conditions_hold(self, ctx: RequestContext) -> bool:
@@ -323,10 +304,12 @@ class CompiledPolicy:
             if found is None:
                 if len(self._deciding) > 4096:  # as in for_action
                     self._deciding.clear()
-                statements = self.for_action(lower)[0]
+                # for_action's statements, without its context keys (the decision's detail
+                # reads them, when asked)
+                statements = [st for st in self.statements if st.applies_to_action(lower)]
                 found = self._deciding[lower] = (
-                    *(st for st in statements if st.is_deny),
-                    *(st for st in statements if not st.is_deny))
+                    *[st for st in statements if st.is_deny],
+                    *[st for st in statements if not st.is_deny])
             self._deciding[action] = found
         return found
 

@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, NamedTuple
 
 from iamtui.arn import escape_surrogates, lone_surrogate
 from iamtui.errors import InvalidInput
@@ -53,7 +53,8 @@ class ContextEntry(NamedTuple):
         An entry met before is not checked again: a caller's entries repeat from request
         to request (who it is, its tags, the transport), and a checked entry never changes.
         """
-        return _from_aws(entry)[1]
+        # RequestContext.from_aws is the one reading of an AWS entry: a context of one
+        return next(iter(RequestContext.from_aws((entry,))._entries.values()))
 
 
 def check_entry(key: str, ctype: object, values: list[object]) -> ContextEntry:
@@ -86,84 +87,58 @@ def _checked(key: str, ctype: object, strings: tuple[str, ...]) -> ContextEntry:
     return ContextEntry(key, strings, canonical)
 
 
-# What a checked entry's name and type say about any entry with the same two: (the name,
-# lower-cased, the canonical type, the check a new value needs (None for strings), the
-# entries checked so far by their values, and the type as AWS gave it). By name, for the
-# first type the name came with (a name almost always comes with one type, most often the
-# very object met before: one look-up and a comparison), and by (name, type) for others.
-# A caller's entries repeat from request to request (who it is, its tags, the transport):
-# one is found by its name, then its value, with no key to build and hash and a value often
-# the very object met before; a new single value of a known name and type (a source
-# address) has only that value checked. Kept only for names, types and values all `str`,
-# so a look-up finds only text equal to text: 1 == True == 1.0 as keys, but they read as
-# different values ("1", "true", "1.0"), and no other JSON value equals a string.
+# Entries checked before, found again by their parts. A caller's entries repeat from
+# request to request (who it is, its tags, the transport): `_SEEN` finds one by its name,
+# then its value (a single value, else the tuple of them), as (the type as AWS gave it, the
+# name lower-cased, the entry); the type is compared, the entry taken: two look-ups, no
+# key to build and hash, a value often the very object met before. A name almost always
+# comes with one type; one with several shares its values' table, the type telling them
+# apart (an entry of the other type is checked again, and kept in its place).
+# `_SHAPES` says what a checked entry's name and type say about any entry with the same two,
+# for a new single value (a source address): (the name, lower-cased, the canonical type,
+# the check a new value needs (None for strings), the name's table in `_SEEN` (None: not
+# kept), the type as AWS gave it, and a quicker check that a value passes (not None) when
+# it most often does: for an address, the IPv4 pattern alone, without a Python call; a
+# value it refuses goes to the full check). By name for the first type the name came with,
+# in `_OTHER_SHAPES` by (name, type) for others.
+# Kept only for names, types and values all `str`, so a look-up finds only text equal to
+# text: 1 == True == 1.0 as keys, but they read as different values ("1", "true", "1.0"),
+# and no other JSON value equals a string.
 # Not kept: addresses, times and numbers (aws:SourceIp, aws:CurrentTime, aws:EpochTime,
 # aws:MultiFactorAuthAge) change from request to request, and every entry kept costs each
 # later full garbage collection a visit; checking them again costs less.
+_Seen = tuple[str, str, "ContextEntry"]
 _Shape = tuple[str, str, str, "Callable[[str], object] | None",
-               "dict[object, ContextEntry] | None", str]
+               "dict[object, _Seen] | None", str, "Callable[[str], object] | None"]
+_SEEN: dict[object, dict[object, _Seen]] = {}
 _SHAPES: dict[object, _Shape] = {}
 _OTHER_SHAPES: dict[tuple[object, object], _Shape] = {}
 _SEEN_LIMIT = 65536  # shapes and entries kept, all told: past it, start again
 _kept = 0
 _CHANGING = frozenset({"ip", "ipList", "date", "dateList", "numeric", "numericList"})
-_T = TypeVar("_T")
 _new_entry = tuple.__new__  # a named tuple's own __new__ is a Python call: not on the hot path
 
 
-def _from_aws(item: object) -> tuple[str, ContextEntry]:
-    """An AWS ContextEntry as (its key lower-cased, the entry): remembered, or checked.
-    RequestContext.from_aws inlines this look-up."""
-    entry = None
-    try:
-        values = item["ContextKeyValues"]  # type: ignore[index]
-        shape = _SHAPES.get(item["ContextKeyName"])  # type: ignore[index]
-        if shape is not None and values.__class__ is list:
-            ctype = item["ContextKeyType"]  # type: ignore[index]
-            if ctype is not shape[5] and ctype != shape[5]:
-                shape = _OTHER_SHAPES.get((shape[0], ctype))
-            if shape is not None:
-                memo = shape[4]
-                if len(values) != 1:
-                    entry = memo.get(tuple(values)) if memo is not None else None
-                elif memo is None or (entry := memo.get(values[0])) is None:
-                    entry = _new_value(shape, values[0])
-    except (TypeError, KeyError):  # not a mapping, a member missing, a part unhashable
-        entry = None
-    if entry is None:
-        return _check_aws(item)
-    return shape[1], entry
-
-
-def _new_value(shape: _Shape, value: object) -> ContextEntry | None:
-    """An entry of a known name and type with one new value, the value checked alone; None
-    when it is not ASCII text (a non-str, a possible surrogate) or is refused (_check_aws
-    then checks the whole entry, and says why)."""
-    if value.__class__ is not str or not value.isascii():  # type: ignore[attr-defined]
-        return None
-    key, _, canonical, check, memo, _ = shape
-    if check is not None and check(value) is None:  # type: ignore[arg-type]
-        return None
-    entry = _new_entry(ContextEntry, (key, (value,), canonical))
-    if memo is not None:
-        _keep(memo, value, entry)
-    return entry  # type: ignore[no-any-return]
-
-
-def _keep(table: dict, key: object, value: _T) -> _T:
+def _keep(table: dict, key: object, value: object) -> None:
     """table[key] = value, counted against _SEEN_LIMIT (shapes and entries, all told)."""
     global _kept
+    table[key] = value
+    _kept += 1
+
+
+def _make_room() -> None:
+    """Forget every entry and shape once _SEEN_LIMIT are kept (before a new shape is made,
+    so that a shape and its table in _SEEN are forgotten together)."""
+    global _kept
     if _kept >= _SEEN_LIMIT:  # bound memory against endless distinct names and values
+        _SEEN.clear()
         _SHAPES.clear()
         _OTHER_SHAPES.clear()
         _kept = 0
-    table[key] = value
-    _kept += 1
-    return value
 
 
 def _check_aws(item: object) -> tuple[str, ContextEntry]:
-    """Check an AWS ContextEntry (refused with InvalidInput), and remember it if `_SHAPES`
+    """Check an AWS ContextEntry (refused with InvalidInput), and remember it if `_SEEN`
     can: name, type and values all `str`, the name ASCII."""
     try:
         key = item["ContextKeyName"]  # type: ignore[index]
@@ -179,20 +154,21 @@ def _check_aws(item: object) -> tuple[str, ContextEntry]:
             and all(v.__class__ is str for v in values)):
         return key.lower(), check_entry(key, ctype, values)
     entry = _checked(key, ctype, tuple(values))
+    _make_room()
     first = _SHAPES.get(key)
     shape = first if first is not None and first[5] == ctype else _OTHER_SHAPES.get((key, ctype))
     if shape is None:
         base = _ALL_TYPES[entry.type]
-        shape = (key, key.lower(), entry.type,
-                 None if base == "string" else _CHECKS.get(base) or _PARSERS[base],
-                 None if entry.type in _CHANGING else {}, ctype)
+        check = None if base == "string" else _CHECKS.get(base) or _PARSERS[base]
+        seen = None if entry.type in _CHANGING else _SEEN.setdefault(key, {})
+        shape = (key, key.lower(), entry.type, check, seen, ctype, _QUICK.get(base, check))
         if first is None:
             _keep(_SHAPES, key, shape)
         else:
             _keep(_OTHER_SHAPES, (key, ctype), shape)
-    memo = shape[4]
-    if memo is not None:
-        _keep(memo, values[0] if len(values) == 1 else entry.values, entry)
+    seen = shape[4]
+    if seen is not None:
+        _keep(seen, values[0] if len(values) == 1 else entry.values, (ctype, shape[1], entry))
     return shape[1], entry
 
 
@@ -211,31 +187,45 @@ class RequestContext:
 
         An entry met before in the same shape (all three members, values a list, every
         part a string) is found by its parts, already checked, with its key lower-cased;
-        any other goes through `ContextEntry.from_aws`."""
+        a new value of a known name and type has only that value checked; any other entry
+        is checked whole."""
         by_key: dict[str, ContextEntry] = {}
-        shapes = _SHAPES
-        for item in entries:
-            entry = None
-            try:  # _from_aws, inlined: this loop runs for every request
+        seen_by_name = _SEEN
+        for item in entries:  # runs for every request: each step inlined
+            try:
                 values = item["ContextKeyValues"]  # type: ignore[index]
-                shape = shapes.get(item["ContextKeyName"])  # type: ignore[index]
-                if shape is not None and values.__class__ is list:
-                    ctype = item["ContextKeyType"]  # type: ignore[index]
-                    if ctype is not shape[5] and ctype != shape[5]:
-                        shape = _OTHER_SHAPES.get((shape[0], ctype))
+                name = item["ContextKeyName"]  # type: ignore[index]
+                if values.__class__ is list:
+                    seen = seen_by_name.get(name)
+                    if seen is not None:  # an entry met before: its type compared
+                        found = seen.get(values[0] if len(values) == 1 else tuple(values))
+                        if found is not None:
+                            ctype = item["ContextKeyType"]  # type: ignore[index]
+                            if ctype is found[0] or ctype == found[0]:
+                                by_key[found[1]] = found[2]
+                                continue
+                    # a new single value of a known name and type (a source address, a
+                    # time): checked alone if it is ASCII text (no surrogate)
+                    shape = _SHAPES.get(name) if len(values) == 1 else None
                     if shape is not None:
-                        memo = shape[4]
-                        if len(values) != 1:
-                            entry = memo.get(tuple(values)) if memo is not None else None
-                        elif memo is None or (entry := memo.get(values[0])) is None:
-                            entry = _new_value(shape, values[0])  # a source address, a time
+                        ctype = item["ContextKeyType"]  # type: ignore[index]
+                        if ctype is not shape[5] and ctype != shape[5]:
+                            shape = _OTHER_SHAPES.get((name, ctype))
+                        value = values[0]
+                        if (shape is not None and value.__class__ is str and value.isascii()
+                                and (shape[6] is None or shape[6](value) is not None
+                                     or shape[3](value) is not None)):  # type: ignore[misc]
+                            entry = _new_entry(ContextEntry, (shape[0], (value,), shape[2]))
+                            if shape[4] is not None:
+                                _make_room()
+                                _keep(shape[4], value, (ctype, shape[1], entry))
+                            by_key[shape[1]] = entry
+                            continue
             except (TypeError, KeyError):  # not a mapping, a member missing, a part unhashable
-                entry = None
-            if entry is None:
-                lower, entry = _check_aws(item)
-                by_key[lower] = entry
-            else:
-                by_key[shape[1]] = entry
+                pass
+            # a new or unusual entry: checked whole (and refused, if bad)
+            lower, entry = _check_aws(item)
+            by_key[lower] = entry
         context = cls.__new__(cls)
         context._entries = by_key
         return context
@@ -353,6 +343,8 @@ _PARSERS: dict[str, Callable[[str], object]] = {
     "ip": parse_ip, "binary": parse_binary,
 }
 _CHECKS: dict[str, Callable[[str], object]] = {"ip": check_ip}  # cheaper than parsing
+# A check that passes most values without a Python call (a shape's quick check)
+_QUICK: dict[str, Callable[[str], object]] = {"ip": _IPV4_ADDRESS.fullmatch}
 
 # ---------------------------------------------------------------------------- operators
 

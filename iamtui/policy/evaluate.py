@@ -113,18 +113,9 @@ class EvalResult:
         self.allowed_by_boundary = allowed_by_boundary  # None when there is no boundary
         self.cross_account = cross_account
 
-    @classmethod
-    def _decided(cls, decision: str, decided_by: str, request: EvalRequest,
-                 identity: PolicySet, boundaries: PolicySet,
-                 allowed_by_boundary: bool | None, cross_account: bool,
-                 session: PolicySet | None = None) -> EvalResult:
-        """A decision whose detail (statements, missing keys) is gathered when first read."""
-        self = cls.__new__(cls)
-        self.decision, self.decided_by = decision, decided_by
-        self._matched = self._missing = self._inputs = None
-        self._sets = (request, identity, boundaries, session)
-        self.allowed_by_boundary, self.cross_account = allowed_by_boundary, cross_account
-        return self
+    # A decision made without its detail (evaluate's fast path) has `_sets` and leaves
+    # `_matched`, `_missing` and `_inputs` unset (three stores fewer per request): the
+    # properties below fill them from `_sets` when first read.
 
     def _detail(self) -> None:
         request, identity, boundaries, session = self._sets  # type: ignore[misc]
@@ -135,25 +126,31 @@ class EvalResult:
     @property
     def matched(self) -> tuple[StatementMatch, ...]:
         """The statements that made the decision (AWS's MatchedStatements)."""
-        if self._matched is None:
+        try:
+            return self._matched  # type: ignore[return-value]
+        except AttributeError:
             self._detail()
-        return self._matched  # type: ignore[return-value]
+            return self._matched  # type: ignore[return-value]
 
     @property
     def missing_context(self) -> tuple[str, ...]:
         """Context keys that statements covering the action read and the request lacks."""
-        if self._missing is None:
+        try:
+            return self._missing  # type: ignore[return-value]
+        except AttributeError:
             self._detail()
-        return self._missing  # type: ignore[return-value]
+            return self._missing  # type: ignore[return-value]
 
     @property
     def inputs(self) -> EvalInputs:
         """Everything the decision was made from."""
-        if self._inputs is None:
+        try:
+            return self._inputs  # type: ignore[return-value]
+        except AttributeError:
             request, identity, boundaries, session = self._sets  # type: ignore[misc]
             self._inputs = EvalInputs(request, identity.inputs, boundaries.inputs, None,
                                       session.inputs if session is not None else None)
-        return self._inputs
+            return self._inputs
 
     @property
     def allowed(self) -> bool:
@@ -193,6 +190,9 @@ class EvalResult:
         elif request.resource != "*":  # API Reference: present but empty within one account
             out["EvalDecisionDetails"] = {}
         return out
+
+
+_new_result = object.__new__  # EvalResult has no __new__ of its own: no Python call
 
 
 def _cross_account_details(result: EvalResult) -> dict[str, str]:
@@ -270,12 +270,31 @@ class PolicySet:
         allowed = False
         for memo in memos:
             for st in memo[action]:  # CompiledPolicy.deciding: the Deny statements first
-                if st.is_deny:
-                    if st.applies(resource, ctx):
-                        return DENY
-                elif allowed:  # one allow is enough: only denies are left to look for
+                deny = st.is_deny
+                if allowed and not deny:  # one allow is enough: only denies are left
                     break
-                elif st.applies(resource, ctx):
+                # Whether the statement applies: its Resource set (WildcardSet.matches,
+                # inlined), or NotResource, then its conditions; a call per statement
+                # costs as much as a look-up in the set
+                literals = st._literals
+                if literals is not None:
+                    if resource not in literals:
+                        regex = st._regex
+                        if (regex is None or not resource.startswith(st._prefixes)
+                                or regex(resource) is None):
+                            for template in st._templates:
+                                if template.matches(resource, ctx):
+                                    break
+                            else:
+                                continue
+                elif st.not_resources is not None and st.not_resources.matches(resource, ctx):
+                    continue
+                for condition in st.conditions:
+                    if not condition.holds(ctx):
+                        break
+                else:
+                    if deny:
+                        return DENY
                     allowed = True
                     break
         return ALLOW if allowed else NOTHING
@@ -399,34 +418,38 @@ def evaluate(request: EvalRequest, identity: Policies = (), *,
         session = _as_set(session)
     if resource_policy is not None or session is not None:
         return _explained(request, identity, boundaries, resource_policy, session)
-    action, resource, ctx = request.action, request.resource, request.context
-    bounded = bool(boundaries.inputs)
+    action, resource, ctx, caller, owner = request
     mine = identity.verdict(action, resource, ctx)
-    caller = request.caller
-    caller_account = caller.account if caller is not None else None
-    owner = request.resource_owner or (_account_of(resource) if caller_account else None)
-    cross_account = caller_account is not None and owner is not None and owner != caller_account
-    if mine == DENY:  # 1. explicit deny, the identity layer's first
-        return EvalResult._decided(EXPLICIT_DENY, IDENTITY, request, identity, boundaries,
-                                   None, cross_account)
-    if bounded:
-        bound = boundaries.verdict(action, resource, ctx)
-        if bound == DENY:
-            return EvalResult._decided(EXPLICIT_DENY, BOUNDARY, request, identity, boundaries,
-                                       None, cross_account)
-        within: bool | None = bound == ALLOW
+    if caller is None:
+        cross_account = False
     else:
-        within = None
-    if mine == ALLOW and within is not False:
-        if cross_account:  # 4. the resource's owner has no policy here that allows
-            return EvalResult._decided(IMPLICIT_DENY, RESOURCE, request, identity, boundaries,
-                                       within, True)
-        return EvalResult._decided(ALLOWED, IDENTITY, request, identity, boundaries,
-                                   within, False)  # 3. within the permissions boundary
-    # 5. implicit deny: nothing allows, or the boundary does not
-    decided = BOUNDARY if mine == ALLOW and not cross_account else IDENTITY
-    return EvalResult._decided(IMPLICIT_DENY, decided, request, identity, boundaries,
-                               within, cross_account)
+        caller_account = caller.account
+        if not owner:  # the resource ARN's account, when the caller has one
+            owner = _account_of(resource) if caller_account else None
+        cross_account = caller_account is not None and owner is not None and \
+            owner != caller_account
+    within: bool | None = None  # no boundary
+    if mine == DENY:  # 1. explicit deny, the identity layer's first
+        decision, decided = EXPLICIT_DENY, IDENTITY
+    elif boundaries.inputs and (bound := boundaries.verdict(action, resource, ctx)) == DENY:
+        decision, decided = EXPLICIT_DENY, BOUNDARY
+    else:
+        if boundaries.inputs:
+            within = bound == ALLOW
+        if mine == ALLOW and within is not False:
+            # 3. within the permissions boundary; 4. across accounts, the resource's owner
+            # has no policy here that allows
+            decision, decided = ((IMPLICIT_DENY, RESOURCE) if cross_account
+                                 else (ALLOWED, IDENTITY))
+        else:  # 5. implicit deny: nothing allows, or the boundary does not
+            decision = IMPLICIT_DENY
+            decided = BOUNDARY if mine == ALLOW and not cross_account else IDENTITY
+    # EvalResult._decided, inlined (one result per request): the detail is gathered when read
+    result = _new_result(EvalResult)
+    result.decision, result.decided_by, result.allowed_by_boundary = decision, decided, within
+    result.cross_account = cross_account
+    result._sets = (request, identity, boundaries, None)
+    return result
 
 
 def _explained(request: EvalRequest, identity: PolicySet, boundaries: PolicySet,

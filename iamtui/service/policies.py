@@ -28,6 +28,7 @@ from iamtui.arn import (
     Arn,
     check_policy_size,
     check_tag_count,
+    constraint_error,
     is_aws_managed_policy_arn,
     new_unique_id,
     policy_arn,
@@ -45,7 +46,6 @@ from iamtui.errors import (
     EntityAlreadyExists,
     LimitExceeded,
     NoSuchEntity,
-    ValidationError,
 )
 from iamtui.managed_policies import aws_managed_policies
 from iamtui.model import Group, ManagedPolicy, PolicyVersion, Role, Tag, User
@@ -92,18 +92,15 @@ HIGH_WATER_KEY = "policy_version_high_water"
 def _enum(value: str, field: str, allowed: Sequence[str]) -> str:
     """AWS's ValidationError for a value outside an enumeration."""
     if value not in allowed:
-        raise ValidationError(
-            f"1 validation error detected: Value '{value}' at '{field}' failed to satisfy "
-            f"constraint: Member must satisfy enum value set: [{', '.join(allowed)}]")
+        raise constraint_error(value, field,
+                               f"Member must satisfy enum value set: [{', '.join(allowed)}]")
     return value
 
 
 def validate_policy_arn(arn: str, field: str = "policyArn") -> str:
     """A policy ARN parameter: 20-2048 characters and a well-formed ARN (InvalidInput)."""
     if not isinstance(arn, str) or not 20 <= len(arn) <= 2048:
-        raise ValidationError(
-            f"1 validation error detected: Value '{arn}' at '{field}' failed to satisfy "
-            "constraint: Member must have length between 20 and 2048")
+        raise constraint_error(arn, field, "Member must have length between 20 and 2048")
     Arn.parse(arn)  # InvalidInput, naming what is wrong
     return arn
 

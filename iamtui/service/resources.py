@@ -20,8 +20,8 @@ shape has no place for resource-based policies.
 
 from __future__ import annotations
 
-from iamtui.arn import Arn, validate_policy_document_text
-from iamtui.errors import InvalidInput, NoSuchEntity, ValidationError
+from iamtui.arn import Arn, constraint_error, validate_policy_document_text
+from iamtui.errors import InvalidInput, NoSuchEntity
 from iamtui.model import ResourcePolicy
 from iamtui.policy import PolicyType, parse_policy
 from iamtui.service.core import Principal, ServiceCore, View, is_iam_or_sts_arn
@@ -31,9 +31,7 @@ from iamtui.service.tables import RESOURCE_POLICIES
 def validate_resource_arn(arn: str, field: str = "resourceArn") -> str:
     """Any well-formed ARN of at most 2048 characters, but not an IAM role's."""
     if not isinstance(arn, str) or not 1 <= len(arn) <= 2048:
-        raise ValidationError(
-            f"1 validation error detected: Value '{arn}' at '{field}' failed to satisfy "
-            "constraint: Member must have length between 1 and 2048")
+        raise constraint_error(arn, field, "Member must have length between 1 and 2048")
     parsed = Arn.parse(arn)
     if "*" in arn or "?" in arn:
         raise InvalidInput(f"ARN {arn} is not valid: a resource ARN names one resource, "

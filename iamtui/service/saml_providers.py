@@ -36,6 +36,7 @@ from iamtui import audit
 from iamtui.arn import (
     Arn,
     check_tag_count,
+    constraint_error,
     validate_tag_key,
     validate_tags,
 )
@@ -91,8 +92,7 @@ def _length_error(value: str, field: str, low: int, high: int) -> ValidationErro
     shown = value if len(value) <= 64 else value[:61] + "..."
     bound = (f"greater than or equal to {low}" if len(value) < low
              else f"less than or equal to {high}")
-    return ValidationError(f"1 validation error detected: Value '{shown}' at '{field}' failed "
-                           f"to satisfy constraint: Member must have length {bound}")
+    return constraint_error(shown, field, f"Member must have length {bound}")
 
 
 def validate_provider_name(name: str, field: str = "name") -> str:
@@ -100,9 +100,8 @@ def validate_provider_name(name: str, field: str = "name") -> str:
     if not isinstance(name, str) or not _NAME_RE.fullmatch(name):
         if isinstance(name, str) and not 1 <= len(name) <= 128:
             raise _length_error(name, field, 1, 128)
-        raise ValidationError(f"1 validation error detected: Value '{name}' at '{field}' "
-                              "failed to satisfy constraint: Member must satisfy regular "
-                              "expression pattern: [\\w._-]+")
+        raise constraint_error(name, field, "Member must satisfy regular expression "
+                               "pattern: [\\w._-]+")
     return name
 
 

@@ -54,8 +54,8 @@ from iamtui.service.core import Change, Principal, ServiceCore, Step, View
 from iamtui.service.inline import owner_context
 from iamtui.service.owners import (
     OWNERS,
+    ArnAddressed,
     merge_tags,
-    resource_tag_context,
     tag_context,
     untag_context,
     without_tags,
@@ -85,6 +85,7 @@ VERSIONS_CONFLICT = ("This policy has more than one version. Before you delete a
                      "must delete the policy's versions. The default version is deleted with "
                      "the policy.")
 DEFAULT_VERSION_CONFLICT = "Cannot delete the default version of a policy."
+POLICY_BY_ARN: ArnAddressed[ManagedPolicy] = ArnAddressed(POLICIES, "Policy {arn} was not found.")
 # Policy ARN -> the number of its highest version, kept only after that version was deleted.
 HIGH_WATER_KEY = "policy_version_high_water"
 
@@ -170,13 +171,10 @@ class PolicyOperations(ServiceCore):
 
     def _policy(self, view: View, arn: str) -> ManagedPolicy:
         """A customer managed policy of this store, or an AWS managed one; NoSuchEntity."""
-        stored = POLICIES.get(view, arn)
-        if stored is not None:
-            return stored
         shipped = aws_managed_policies().get(arn)
-        if shipped is not None:
+        if shipped is not None and POLICIES.get(view, arn) is None:
             return shipped.policy
-        raise NoSuchEntity(f"Policy {arn} was not found.")
+        return POLICY_BY_ARN.get(view, arn)
 
     def _versions(self, view: View, arn: str) -> list[PolicyVersion]:
         """A policy's versions, newest first (the order ListPolicyVersions prints)."""
@@ -205,14 +203,10 @@ class PolicyOperations(ServiceCore):
                          arn: str) -> ManagedPolicy:
         """A customer managed policy about to change (AWS managed ones are refused)."""
         self._refuse_aws_managed(caller, action, arn)
-        policy = POLICIES.get(tx, arn)
-        if policy is None:
-            raise NoSuchEntity(f"Policy {arn} was not found.")
-        return policy
+        return POLICY_BY_ARN.get(tx, arn)
 
     def _policy_tags(self, arn: str) -> list[ContextEntry]:
-        stored = POLICIES.get(self.store.snapshot(), arn)
-        return resource_tag_context(stored.tags) if stored else []
+        return POLICY_BY_ARN.tag_context(self.store.snapshot(), arn)
 
     # ------------------------------------------------------------------ policies
 

@@ -16,6 +16,7 @@ AWS pages these tests follow:
 from __future__ import annotations
 
 import json
+import re
 import stat
 from datetime import UTC, datetime
 from pathlib import Path
@@ -148,7 +149,8 @@ def test_deactivate_then_delete(service: IamService, root: Principal, clock: Fak
     service.deactivate_mfa_device(root, "alice", SERIAL)
     assert service.list_mfa_devices(root, "alice") == []
     service.delete_virtual_mfa_device(root, SERIAL)
-    with pytest.raises(NoSuchEntity):
+    with pytest.raises(NoSuchEntity, match=re.escape(
+            f"VirtualMFADevice with serial number {SERIAL} doesn't exist.")):
         service.delete_virtual_mfa_device(root, SERIAL)
 
 

@@ -228,6 +228,60 @@ def test_change_password_rules(service: IamService, root: Principal) -> None:
     assert PASSWORD not in events and NEW_PASSWORD not in events
 
 
+# ------------------------------------------------- requiring a new password (console)
+
+CHANGE_PASSWORD_ARN = "arn:aws:iam::aws:policy/IAMUserChangePassword"
+
+
+def attach_only_change_password(service: IamService, root: Principal, name: str) -> Principal:
+    """A caller allowed AttachUserPolicy only for IAMUserChangePassword (iam:PolicyARN)."""
+    caller = user(service, root, name)
+    with service.store.transaction() as tx:
+        INLINE_POLICIES.put(tx, InlinePolicy("user", name, "p", json.dumps({
+            "Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Action": "iam:AttachUserPolicy", "Resource": "*",
+                "Condition": {"ArnEquals": {"iam:PolicyARN": CHANGE_PASSWORD_ARN}}}]})))
+    return caller
+
+
+@pytest.mark.parametrize("may_change", [True, False])
+def test_requiring_a_new_password_is_authorized_before_anything_is_told(
+        service: IamService, root: Principal, may_change: bool) -> None:
+    """IAM User Guide, "Permit IAM users to change their own passwords": the console
+    attaches IAMUserChangePassword (AttachUserPolicy) unless the user may already change
+    their password. A caller who may not attach it hears AccessDenied either way, so it
+    cannot learn whether the user may change their password; the denial is audited."""
+    user(service, root)
+    service.update_account_password_policy(
+        root, PasswordPolicy(allow_users_to_change_password=may_change))
+    mallory = user(service, root, "mallory")
+    allow_inline(service, "mallory", ["iam:GetUser", "s3:*"], "*")
+    with pytest.raises(AccessDenied, match="iam:AttachUserPolicy"):
+        service.let_user_change_password(mallory, "alice")
+    event = service.audit.page(0, 1)[0]
+    assert (event["eventName"], event["errorCode"], event["readOnly"]) == \
+        ("AttachUserPolicy", "AccessDenied", False)
+    assert service.list_attached_user_policies(root, "alice") == []
+
+
+def test_requiring_a_new_password_is_authorized_with_the_policy_arn(
+        service: IamService, root: Principal) -> None:
+    """Service Authorization Reference, AttachUserPolicy: iam:PolicyARN is in the request
+    context, for an existing user and for a missing one (then NoSuchEntity, as attach)."""
+    user(service, root)
+    attacher = attach_only_change_password(service, root, "attacher")
+    assert service.let_user_change_password(attacher, "alice") is True
+    assert [p.arn for p in service.list_attached_user_policies(root, "alice")] == \
+        [CHANGE_PASSWORD_ARN]
+    user(service, root, "bob")
+    service.update_account_password_policy(
+        root, PasswordPolicy(allow_users_to_change_password=True))
+    assert service.let_user_change_password(attacher, "bob") is False
+    assert service.list_attached_user_policies(root, "bob") == []
+    with pytest.raises(NoSuchEntity, match="ghost"):
+        service.let_user_change_password(attacher, "ghost")
+
+
 # ---------------------------------------------------------------------- the account policy
 
 

@@ -1,12 +1,14 @@
 """Argument and answer shapes shared by many commands: tags, documents, key lists; and the
-commands every taggable entity has (tag-, untag-, list-...-tags) and every kind of user
-credential has (update- its status, delete-), each registered from one place."""
+commands every taggable entity has (tag-, untag-, list-...-tags), every kind of user
+credential has (update- its status, delete-) and users and groups both have (list-,
+update- to rename or move, delete-), each registered from one place."""
 
 from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from iamtui.commands.registry import Arg, ArgumentError, Response, arg, command
 from iamtui.commands.session import session
@@ -124,3 +126,53 @@ def register_credential_commands(credential: str, noun: str, key: Arg, user: Arg
             *((user, key, STATUS) if user_first else (key, STATUS, user)))(update)
     command(f"delete-{credential}", f"Delete {noun}.",
             *((user, key) if user_first else (key, user)))(delete)
+
+
+def path_listing(entity: str, entities: Sequence[Any],
+                 shape: Callable[..., dict[str, Any]]) -> Response:
+    """A ListUsers / ListGroups answer (`entity` "user" or "group"), each entity in its
+    `shape(entity, listing=True)`, with its table rows: name, path, ARN, creation day."""
+    noun = entity.capitalize()
+    return Response({f"{noun}s": [shape(e, listing=True) for e in entities]},
+                    table=[[getattr(e, f"{entity}_name"), e.path, e.arn,
+                            e.create_date.strftime("%Y-%m-%d")] for e in entities],
+                    headers=[f"{noun}Name", "Path", "Arn", "Created"])
+
+
+def register_path_commands(entity: str, target: Arg, shape: Callable[..., dict[str, Any]], *,
+                           delete_help: str, cascade_help: str) -> None:
+    """Register `list-ENTITYs` (under a path prefix), `update-ENTITY` (a new name, a new
+    path) and `delete-ENTITY` (with --cascade) as `aws iam` has them for users and groups
+    (ListUsers, UpdateUser, DeleteUser, ListGroups...), calling the service's
+    list_ENTITYs, update_ENTITY and delete_ENTITY with the entity `target` names.
+
+    `shape` is the entity's AWS structure (aws_user); `delete_help` and `cascade_help`
+    say what delete is refused for and what --cascade removes first.
+    """
+    dest = _dest(target)
+
+    def list_entities(args: argparse.Namespace) -> Response:
+        with session(args) as (svc, caller):
+            found = getattr(svc, f"list_{entity}s")(caller, path_prefix=args.path_prefix)
+            return path_listing(entity, found, shape)
+
+    def update(args: argparse.Namespace) -> Response:
+        with session(args) as (svc, caller):
+            getattr(svc, f"update_{entity}")(
+                caller, getattr(args, dest), new_path=args.new_path,
+                **{f"new_{entity}_name": getattr(args, f"new_{entity}_name")})
+        return Response({})
+
+    def delete(args: argparse.Namespace) -> Response:
+        with session(args) as (svc, caller):
+            getattr(svc, f"delete_{entity}")(caller, getattr(args, dest), cascade=args.cascade)
+        return Response({})
+
+    command(f"list-{entity}s", f"List {entity}s, optionally under a path prefix.",
+            arg("--path-prefix", default="/",
+                help=f"only {entity}s whose path starts with this"))(list_entities)
+    command(f"update-{entity}", f"Rename a {entity} or change its path.", target,
+            arg(f"--new-{entity}-name", help="the new name"),
+            arg("--new-path", help="the new path"))(update)
+    command(f"delete-{entity}", delete_help, target,
+            arg("--cascade", action="store_true", help=cascade_help))(delete)

@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import argparse
 
-from iamtui.commands.common import parse_tags, register_tag_commands
+from iamtui.commands.common import parse_tags, register_path_commands, register_tag_commands
 from iamtui.commands.registry import Response, arg, command
 from iamtui.commands.session import session
 from iamtui.model import aws_user
 
 _USER = arg("--user-name", required=True, help="the user's name")
-
-
-def users_table(users: list) -> Response:
-    """A list-users response and its table."""
-    return Response({"Users": [aws_user(u, listing=True) for u in users]},
-                    table=[[u.user_name, u.path, u.arn, u.create_date.strftime("%Y-%m-%d")]
-                           for u in users], headers=["UserName", "Path", "Arn", "Created"])
 
 
 @command("create-user", "Create an IAM user.", _USER,
@@ -39,29 +32,8 @@ def run_get_user(args: argparse.Namespace) -> Response:
     return Response({"User": aws_user(user)})
 
 
-@command("list-users", "List users, optionally under a path prefix.",
-         arg("--path-prefix", default="/", help="only users whose path starts with this"))
-def run_list_users(args: argparse.Namespace) -> Response:
-    with session(args) as (svc, caller):
-        return users_table(svc.list_users(caller, path_prefix=args.path_prefix))
-
-
-@command("update-user", "Rename a user or change its path.", _USER,
-         arg("--new-user-name", help="the new name"), arg("--new-path", help="the new path"))
-def run_update_user(args: argparse.Namespace) -> Response:
-    with session(args) as (svc, caller):
-        svc.update_user(caller, args.user_name, new_user_name=args.new_user_name,
-                        new_path=args.new_path)
-    return Response({})
-
-
-@command("delete-user", "Delete a user (refused while it has keys, groups or policies).",
-         _USER, arg("--cascade", action="store_true",
-                    help="remove its keys, password, MFA, groups and policies first"))
-def run_delete_user(args: argparse.Namespace) -> Response:
-    with session(args) as (svc, caller):
-        svc.delete_user(caller, args.user_name, cascade=args.cascade)
-    return Response({})
-
-
+register_path_commands(
+    "user", _USER, aws_user,
+    delete_help="Delete a user (refused while it has keys, groups or policies).",
+    cascade_help="remove its keys, password, MFA, groups and policies first")
 register_tag_commands("user", _USER, "a user")

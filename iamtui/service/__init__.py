@@ -50,16 +50,21 @@ class IamService(UserOperations, AccessKeyOperations, GroupOperations, RoleOpera
         """What AWS's console does when it requires a new password at the next sign-in:
         attach the AWS managed policy IAMUserChangePassword, unless the user may change
         their own password already (AllowUsersToChangePassword, or a policy allowing
-        iam:ChangePassword). Authorized and audited as AttachUserPolicy; True when it
-        attached the policy, AccessDenied when the caller may not attach it."""
-        user = self._subject(caller, "AttachUserPolicy",
-                             {"userName": user_name, "policyArn": CHANGE_PASSWORD_POLICY_ARN},
-                             self._login_user, user_name, read_only=False)
-        if self.may_change_own_password(self.store.snapshot(), Principal.for_user(
+        iam:ChangePassword). Authorized and audited as AttachUserPolicy (with iam:PolicyARN)
+        before anything is looked at, so that a caller who may not attach the policy hears
+        AccessDenied whether or not the user may change their password; True when it
+        attached the policy."""
+        params = {"userName": user_name, "policyArn": CHANGE_PASSWORD_POLICY_ARN}
+        user = self._subject(caller, "AttachUserPolicy", params, self._login_user, user_name,
+                             context=self._owner_context(None, CHANGE_PASSWORD_POLICY_ARN),
+                             read_only=False)
+        view = self._authorized(caller, "AttachUserPolicy", user.arn, params=params,
+                                context=self._owner_context(user, CHANGE_PASSWORD_POLICY_ARN),
+                                read_only=False)
+        if self.may_change_own_password(view, Principal.for_user(
                 user, self.account_id, console=True)):
             return False
         self.attach_policy(caller, "user", user_name, CHANGE_PASSWORD_POLICY_ARN)
         return True
-
 
 __all__ = ["CHANGE_PASSWORD_POLICY_ARN", "IamService", "Principal", "ServiceCore", "config_dir"]

@@ -576,12 +576,21 @@ class ServiceCore:
               action: str | None = None, context: Sequence[ContextEntry] = (),
               params: Mapping[str, Any] | None = None) -> Snapshot:
         """Authorize a read and return the snapshot to read from; denials are audited."""
+        return self._authorized(caller, event, resource, action=action, context=context,
+                                params=params)
+
+    def _authorized(self, caller: Principal, event: str, resource: str, *,
+                    action: str | None = None, context: Sequence[ContextEntry] = (),
+                    params: Mapping[str, Any] | None = None,
+                    read_only: bool = True) -> Snapshot:
+        """Authorize a request before anything about its entity is told, and return the
+        snapshot it was authorized on; a denial is audited (as a write unless read_only)."""
         validate_unicode(params or {})
         view = self.store.snapshot()
         try:
             self._authorize(view, caller, action or f"iam:{event}", resource, context)
         except IamError as exc:
-            self._record(caller, event, params or {}, error=exc, read_only=True)
+            self._record(caller, event, params or {}, error=exc, read_only=read_only)
             raise
         return view
 

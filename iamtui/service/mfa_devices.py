@@ -47,8 +47,8 @@ from iamtui.service import keyfiles
 from iamtui.service.core import Principal, ServiceCore, View
 from iamtui.service.owners import (
     OWNERS,
+    ArnAddressed,
     merge_tags,
-    resource_tag_context,
     tag_context,
     untag_context,
     without_tags,
@@ -63,6 +63,8 @@ ROOT_DEVICE_NAME: Final = "root-account-mfa-device"
 ISSUER: Final = "iamtui"
 DRIFT_META: Final = "mfa_drift"
 """Store meta key: {serial: steps} a resync measured between the device's clock and ours."""
+DEVICE_BY_SERIAL: Final[ArnAddressed[VirtualMfaDevice]] = ArnAddressed(
+    MFA_DEVICES, "VirtualMFADevice with serial number {arn} doesn't exist.")
 
 AssignmentStatus = Literal["Assigned", "Unassigned", "Any"]
 
@@ -132,15 +134,8 @@ class MfaDeviceOperations(ServiceCore):
         user = OWNERS["user"].get(view, user_name)
         return MfaOwner(user.user_name, user.arn)
 
-    def _device(self, view: View, serial_number: str) -> VirtualMfaDevice:
-        device = MFA_DEVICES.get(view, serial_number)
-        if device is None:
-            raise NoSuchEntity(f"VirtualMFADevice with serial number {serial_number} "
-                               "doesn't exist.")
-        return device
-
     def _owned_device(self, view: View, owner: MfaOwner, serial_number: str) -> VirtualMfaDevice:
-        device = self._device(view, serial_number)
+        device = DEVICE_BY_SERIAL.get(view, serial_number)
         if device.user_name is None or device.user_name.casefold() != owner.name.casefold():
             who = "the root user" if owner.is_root else f"user {owner.name}"
             raise NoSuchEntity(f"MFA Device with serial number {serial_number} is not "
@@ -239,7 +234,7 @@ class MfaDeviceOperations(ServiceCore):
             tx = change.tx
             owner = self._mfa_owner(tx, caller, user_name)
             self._require_mfa_session_for_own_devices(tx, caller, owner, "iam:EnableMFADevice")
-            device = self._device(tx, serial_number)
+            device = DEVICE_BY_SERIAL.get(tx, serial_number)
             if device.user_name is not None:
                 raise EntityAlreadyExists("MFA Device is already in use.")
             if len(self.enabled_devices(tx, owner.name)) >= DEFAULT_QUOTAS.mfa_devices_per_user:
@@ -293,7 +288,7 @@ class MfaDeviceOperations(ServiceCore):
         """DeleteVirtualMFADevice: refused while the device is enabled for someone."""
         with self._change(caller, "DeleteVirtualMFADevice", serial_number,
                           {"serialNumber": serial_number}) as change:
-            device = self._device(change.tx, serial_number)
+            device = DEVICE_BY_SERIAL.get(change.tx, serial_number)
             if device.user_name is not None:
                 raise DeleteConflict("MFA device is still in use: deactivate it first.")
             MFA_DEVICES.delete(change.tx, serial_number)
@@ -314,8 +309,7 @@ class MfaDeviceOperations(ServiceCore):
     # ------------------------------------------------------------------ tags
 
     def _device_tags(self, serial_number: str) -> list[ContextEntry]:
-        stored = MFA_DEVICES.get(self.store.snapshot(), serial_number)
-        return resource_tag_context(stored.tags) if stored else []
+        return DEVICE_BY_SERIAL.tag_context(self.store.snapshot(), serial_number)
 
     def tag_mfa_device(self, caller: Principal, serial_number: str,
                        tags: Sequence[Tag]) -> None:
@@ -327,7 +321,7 @@ class MfaDeviceOperations(ServiceCore):
         with self._change(caller, "TagMFADevice", serial_number, params,
                           context=tag_context(tags) + self._device_tags(serial_number)
                           ) as change:
-            device = self._device(change.tx, serial_number)
+            device = DEVICE_BY_SERIAL.get(change.tx, serial_number)
             merged = merge_tags(device.tags, tags)
             check_tag_count(len(merged))
             MFA_DEVICES.put(change.tx, replace(device, tags=merged))
@@ -340,7 +334,7 @@ class MfaDeviceOperations(ServiceCore):
         with self._change(caller, "UntagMFADevice", serial_number,
                           {"serialNumber": serial_number, "tagKeys": list(tag_keys)},
                           context=context + self._device_tags(serial_number)) as change:
-            device = self._device(change.tx, serial_number)
+            device = DEVICE_BY_SERIAL.get(change.tx, serial_number)
             MFA_DEVICES.put(change.tx, replace(device, tags=without_tags(device.tags,
                                                                          tag_keys)))
 
@@ -350,7 +344,7 @@ class MfaDeviceOperations(ServiceCore):
         view = self._read(caller, "ListMFADeviceTags", serial_number,
                           params={"serialNumber": serial_number},
                           context=self._device_tags(serial_number))
-        return self._device(view, serial_number).tags
+        return DEVICE_BY_SERIAL.get(view, serial_number).tags
 
     def list_mfa_devices(self, caller: Principal,
                          user_name: str | None = None) -> list[VirtualMfaDevice]:

@@ -2,7 +2,8 @@
 
 Inline policies, attachments, boundaries, tags and deletion all take an `OwnerSpec`
 (which table, which name rule, which quotas, which words AWS uses) instead of
-three copies of each operation.
+three copies of each operation. Entities that requests name by their ARN instead of a
+name (SAML providers, managed policies, ...) are looked up through an `ArnAddressed`.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from iamtui.arn import (
     DEFAULT_QUOTAS,
@@ -24,7 +25,9 @@ from iamtui.model import OwnerKind, Role, Tag
 from iamtui.policy import ContextEntry
 from iamtui.service.core import View, nominal_arn
 from iamtui.service.tables import GROUPS, ROLES, USERS
-from iamtui.store import EntityTable
+from iamtui.store import Entity, EntityTable
+
+E = TypeVar("E", bound=Entity)
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,31 @@ class OwnerSpec:
             raise NoSuchEntity(f"The {self.kind} with name {name} cannot be found.",
                                resource=nominal_arn(view, self.kind, name))
         return entity
+
+
+@dataclass(frozen=True)
+class ArnAddressed(Generic[E]):
+    """Entities a request names by their ARN, the key of their table (a SAML provider, a
+    customer managed policy, a virtual MFA device by its serial number, a stored
+    resource-based policy). The request is authorized on that ARN whether or not the
+    entity is there, with aws:ResourceTag/* read from it when it is; only then does an
+    authorized caller learn NoSuchEntity, in AWS's words for the kind."""
+
+    table: EntityTable[E]
+    missing: str  # AWS's NoSuchEntity message; "{arn}" stands for the ARN asked for
+
+    def get(self, view: View, arn: str) -> E:
+        """The entity; NoSuchEntity naming the ARN (as `OwnerSpec.get` names its nominal
+        one, for ServiceCore._subject) when there is none."""
+        found = self.table.get(view, arn)
+        if found is None:
+            raise NoSuchEntity(self.missing.format(arn=arn), resource=arn)
+        return found
+
+    def tag_context(self, view: View, arn: str) -> list[ContextEntry]:
+        """aws:ResourceTag/* of the entity as `view` has it; none when it is missing."""
+        found = self.table.get(view, arn)
+        return resource_tag_context(getattr(found, "tags", ()))
 
 
 OWNERS: dict[OwnerKind, OwnerSpec] = {

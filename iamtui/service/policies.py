@@ -28,6 +28,7 @@ from iamtui.arn import (
     Arn,
     check_policy_size,
     check_tag_count,
+    constraint_error,
     is_aws_managed_policy_arn,
     new_unique_id,
     policy_arn,
@@ -45,7 +46,6 @@ from iamtui.errors import (
     EntityAlreadyExists,
     LimitExceeded,
     NoSuchEntity,
-    ValidationError,
 )
 from iamtui.managed_policies import aws_managed_policies
 from iamtui.model import Group, ManagedPolicy, PolicyVersion, Role, Tag, User
@@ -54,8 +54,8 @@ from iamtui.service.core import Change, Principal, ServiceCore, Step, View
 from iamtui.service.inline import owner_context
 from iamtui.service.owners import (
     OWNERS,
+    ArnAddressed,
     merge_tags,
-    resource_tag_context,
     tag_context,
     untag_context,
     without_tags,
@@ -85,6 +85,7 @@ VERSIONS_CONFLICT = ("This policy has more than one version. Before you delete a
                      "must delete the policy's versions. The default version is deleted with "
                      "the policy.")
 DEFAULT_VERSION_CONFLICT = "Cannot delete the default version of a policy."
+POLICY_BY_ARN: ArnAddressed[ManagedPolicy] = ArnAddressed(POLICIES, "Policy {arn} was not found.")
 # Policy ARN -> the number of its highest version, kept only after that version was deleted.
 HIGH_WATER_KEY = "policy_version_high_water"
 
@@ -92,18 +93,15 @@ HIGH_WATER_KEY = "policy_version_high_water"
 def _enum(value: str, field: str, allowed: Sequence[str]) -> str:
     """AWS's ValidationError for a value outside an enumeration."""
     if value not in allowed:
-        raise ValidationError(
-            f"1 validation error detected: Value '{value}' at '{field}' failed to satisfy "
-            f"constraint: Member must satisfy enum value set: [{', '.join(allowed)}]")
+        raise constraint_error(value, field,
+                               f"Member must satisfy enum value set: [{', '.join(allowed)}]")
     return value
 
 
 def validate_policy_arn(arn: str, field: str = "policyArn") -> str:
     """A policy ARN parameter: 20-2048 characters and a well-formed ARN (InvalidInput)."""
     if not isinstance(arn, str) or not 20 <= len(arn) <= 2048:
-        raise ValidationError(
-            f"1 validation error detected: Value '{arn}' at '{field}' failed to satisfy "
-            "constraint: Member must have length between 20 and 2048")
+        raise constraint_error(arn, field, "Member must have length between 20 and 2048")
     Arn.parse(arn)  # InvalidInput, naming what is wrong
     return arn
 
@@ -173,13 +171,10 @@ class PolicyOperations(ServiceCore):
 
     def _policy(self, view: View, arn: str) -> ManagedPolicy:
         """A customer managed policy of this store, or an AWS managed one; NoSuchEntity."""
-        stored = POLICIES.get(view, arn)
-        if stored is not None:
-            return stored
         shipped = aws_managed_policies().get(arn)
-        if shipped is not None:
+        if shipped is not None and POLICIES.get(view, arn) is None:
             return shipped.policy
-        raise NoSuchEntity(f"Policy {arn} was not found.")
+        return POLICY_BY_ARN.get(view, arn)
 
     def _versions(self, view: View, arn: str) -> list[PolicyVersion]:
         """A policy's versions, newest first (the order ListPolicyVersions prints)."""
@@ -208,14 +203,10 @@ class PolicyOperations(ServiceCore):
                          arn: str) -> ManagedPolicy:
         """A customer managed policy about to change (AWS managed ones are refused)."""
         self._refuse_aws_managed(caller, action, arn)
-        policy = POLICIES.get(tx, arn)
-        if policy is None:
-            raise NoSuchEntity(f"Policy {arn} was not found.")
-        return policy
+        return POLICY_BY_ARN.get(tx, arn)
 
     def _policy_tags(self, arn: str) -> list[ContextEntry]:
-        stored = POLICIES.get(self.store.snapshot(), arn)
-        return resource_tag_context(stored.tags) if stored else []
+        return POLICY_BY_ARN.tag_context(self.store.snapshot(), arn)
 
     # ------------------------------------------------------------------ policies
 

@@ -20,20 +20,23 @@ shape has no place for resource-based policies.
 
 from __future__ import annotations
 
-from iamtui.arn import Arn, validate_policy_document_text
-from iamtui.errors import InvalidInput, NoSuchEntity, ValidationError
+from iamtui.arn import Arn, constraint_error, validate_policy_document_text
+from iamtui.errors import InvalidInput
 from iamtui.model import ResourcePolicy
 from iamtui.policy import PolicyType, parse_policy
-from iamtui.service.core import Principal, ServiceCore, View, is_iam_or_sts_arn
+from iamtui.service.core import Principal, ServiceCore, is_iam_or_sts_arn
+from iamtui.service.owners import ArnAddressed
 from iamtui.service.tables import RESOURCE_POLICIES
+
+# iamtui's own operations (AWS has none for this), so its own words.
+STORED_POLICY: ArnAddressed[ResourcePolicy] = ArnAddressed(
+    RESOURCE_POLICIES, "No resource-based policy is stored for {arn}.")
 
 
 def validate_resource_arn(arn: str, field: str = "resourceArn") -> str:
     """Any well-formed ARN of at most 2048 characters, but not an IAM role's."""
     if not isinstance(arn, str) or not 1 <= len(arn) <= 2048:
-        raise ValidationError(
-            f"1 validation error detected: Value '{arn}' at '{field}' failed to satisfy "
-            "constraint: Member must have length between 1 and 2048")
+        raise constraint_error(arn, field, "Member must have length between 1 and 2048")
     parsed = Arn.parse(arn)
     if "*" in arn or "?" in arn:
         raise InvalidInput(f"ARN {arn} is not valid: a resource ARN names one resource, "
@@ -46,12 +49,6 @@ def validate_resource_arn(arn: str, field: str = "resourceArn") -> str:
 
 class ResourcePolicyOperations(ServiceCore):
     """put-/get-/delete-/list-resource-policies (iamtui's own operations)."""
-
-    def _resource_policy(self, view: View, arn: str) -> ResourcePolicy:
-        stored = RESOURCE_POLICIES.get(view, arn)
-        if stored is None:
-            raise NoSuchEntity(f"No resource-based policy is stored for {arn}.")
-        return stored
 
     def put_resource_policy(self, caller: Principal, resource_arn: str,
                             policy_document: str) -> ResourcePolicy:
@@ -77,14 +74,14 @@ class ResourcePolicyOperations(ServiceCore):
         validate_resource_arn(resource_arn)
         view = self._read(caller, "GetResourcePolicy", resource_arn,
                           params={"resourceArn": resource_arn})
-        return self._resource_policy(view, resource_arn)
+        return STORED_POLICY.get(view, resource_arn)
 
     def delete_resource_policy(self, caller: Principal, resource_arn: str) -> None:
         """Remove the resource-based policy of `resource_arn` (NoSuchEntity if none)."""
         validate_resource_arn(resource_arn)
         with self._change(caller, "DeleteResourcePolicy", resource_arn,
                           {"resourceArn": resource_arn}) as change:
-            self._resource_policy(change.tx, resource_arn)
+            STORED_POLICY.get(change.tx, resource_arn)
             RESOURCE_POLICIES.delete(change.tx, resource_arn)
 
     def list_resource_policies(self, caller: Principal, *,

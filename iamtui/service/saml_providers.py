@@ -36,6 +36,7 @@ from iamtui import audit
 from iamtui.arn import (
     Arn,
     check_tag_count,
+    constraint_error,
     validate_tag_key,
     validate_tags,
 )
@@ -45,7 +46,6 @@ from iamtui.errors import (
     IamError,
     InvalidInput,
     LimitExceeded,
-    NoSuchEntity,
     ValidationError,
 )
 from iamtui.model import SamlProvider, Tag, aws_tag, aws_timestamp
@@ -58,7 +58,7 @@ from iamtui.policy import (
 )
 from iamtui.security import saml
 from iamtui.service.core import Principal, View
-from iamtui.service.owners import merge_tags, resource_tag_context, tag_context
+from iamtui.service.owners import ArnAddressed, merge_tags, tag_context
 from iamtui.service.principals import trust_policy_input
 from iamtui.service.session_inputs import check_session_inputs
 from iamtui.service.sts import (
@@ -74,6 +74,8 @@ from iamtui.service.sts import (
 from iamtui.service.tables import ROLES, SAML_PROVIDERS
 
 SAML_PROVIDERS_QUOTA = 100  # "IAM and AWS STS quotas": SAML providers per account
+PROVIDER_BY_ARN: ArnAddressed[SamlProvider] = ArnAddressed(
+    SAML_PROVIDERS, "Manifest not found for arn {arn}")
 METADATA_MIN, METADATA_MAX = 1000, 10_000_000
 ASSERTION_MIN, ASSERTION_MAX = 4, 100_000
 # A provider whose metadata names no validUntil: IAM shows one a hundred years on.
@@ -91,8 +93,7 @@ def _length_error(value: str, field: str, low: int, high: int) -> ValidationErro
     shown = value if len(value) <= 64 else value[:61] + "..."
     bound = (f"greater than or equal to {low}" if len(value) < low
              else f"less than or equal to {high}")
-    return ValidationError(f"1 validation error detected: Value '{shown}' at '{field}' failed "
-                           f"to satisfy constraint: Member must have length {bound}")
+    return constraint_error(shown, field, f"Member must have length {bound}")
 
 
 def validate_provider_name(name: str, field: str = "name") -> str:
@@ -100,9 +101,8 @@ def validate_provider_name(name: str, field: str = "name") -> str:
     if not isinstance(name, str) or not _NAME_RE.fullmatch(name):
         if isinstance(name, str) and not 1 <= len(name) <= 128:
             raise _length_error(name, field, 1, 128)
-        raise ValidationError(f"1 validation error detected: Value '{name}' at '{field}' "
-                              "failed to satisfy constraint: Member must satisfy regular "
-                              "expression pattern: [\\w._-]+")
+        raise constraint_error(name, field, "Member must satisfy regular expression "
+                               "pattern: [\\w._-]+")
     return name
 
 
@@ -197,15 +197,8 @@ def _saml_user(account_id: str, subject: str | None = None,
 class SamlProviderOperations(StsOperations):
     """create-saml-provider ... list-saml-provider-tags, and sts:AssumeRoleWithSAML."""
 
-    def _provider(self, view: View, arn: str) -> SamlProvider:
-        provider = SAML_PROVIDERS.get(view, arn)
-        if provider is None:
-            raise NoSuchEntity(f"Manifest not found for arn {arn}")
-        return provider
-
     def _provider_tags(self, arn: str) -> list[ContextEntry]:
-        found = SAML_PROVIDERS.get(self.store.snapshot(), arn)
-        return resource_tag_context(found.tags) if found else []
+        return PROVIDER_BY_ARN.tag_context(self.store.snapshot(), arn)
 
     def _read_metadata(self, document: str, now: datetime) -> tuple[saml.Metadata, datetime]:
         metadata = saml.parse_metadata(document)
@@ -244,7 +237,7 @@ class SamlProviderOperations(StsOperations):
         validate_provider_arn(arn)
         view = self._read(caller, "GetSAMLProvider", arn, params={"sAMLProviderArn": arn},
                           context=self._provider_tags(arn))
-        return self._provider(view, arn)
+        return PROVIDER_BY_ARN.get(view, arn)
 
     def list_saml_providers(self, caller: Principal) -> list[SamlProvider]:
         """ListSAMLProviders, by ARN."""
@@ -261,7 +254,7 @@ class SamlProviderOperations(StsOperations):
                   "sAMLMetadataDocument": _document_digest(metadata_document)}
         with self._change(caller, "UpdateSAMLProvider", arn, params,
                           context=self._provider_tags(arn)) as change:
-            provider = self._provider(change.tx, arn)
+            provider = PROVIDER_BY_ARN.get(change.tx, arn)
             metadata, valid_until = self._read_metadata(metadata_document, self.clock())
             updated = replace(provider, metadata_document=metadata_document,
                               valid_until=valid_until, issuer=metadata.entity_id,
@@ -275,7 +268,7 @@ class SamlProviderOperations(StsOperations):
         validate_provider_arn(arn)
         with self._change(caller, "DeleteSAMLProvider", arn, {"sAMLProviderArn": arn},
                           context=self._provider_tags(arn)) as change:
-            self._provider(change.tx, arn)
+            PROVIDER_BY_ARN.get(change.tx, arn)
             SAML_PROVIDERS.delete(change.tx, arn)
 
     def tag_saml_provider(self, caller: Principal, arn: str, tags: Sequence[Tag]) -> None:
@@ -286,7 +279,7 @@ class SamlProviderOperations(StsOperations):
                   "tags": [{"key": t.key, "value": t.value} for t in tags]}
         with self._change(caller, "TagSAMLProvider", arn, params,
                           context=tag_context(tags) + self._provider_tags(arn)) as change:
-            provider = self._provider(change.tx, arn)
+            provider = PROVIDER_BY_ARN.get(change.tx, arn)
             merged = merge_tags(provider.tags, tags)
             check_tag_count(len(merged))
             SAML_PROVIDERS.put(change.tx, replace(provider, tags=merged))
@@ -300,7 +293,7 @@ class SamlProviderOperations(StsOperations):
         with self._change(caller, "UntagSAMLProvider", arn,
                           {"sAMLProviderArn": arn, "tagKeys": list(tag_keys)},
                           context=context + self._provider_tags(arn)) as change:
-            provider = self._provider(change.tx, arn)
+            provider = PROVIDER_BY_ARN.get(change.tx, arn)
             drop = {k.lower() for k in tag_keys}
             SAML_PROVIDERS.put(change.tx, replace(provider, tags=tuple(
                 t for t in provider.tags if t.key.lower() not in drop)))
@@ -310,7 +303,7 @@ class SamlProviderOperations(StsOperations):
         validate_provider_arn(arn)
         view = self._read(caller, "ListSAMLProviderTags", arn,
                           params={"sAMLProviderArn": arn}, context=self._provider_tags(arn))
-        return self._provider(view, arn).tags
+        return PROVIDER_BY_ARN.get(view, arn).tags
 
     # ------------------------------------------------------------------ AssumeRoleWithSAML
 

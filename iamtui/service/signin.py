@@ -71,7 +71,7 @@ from iamtui.security.passwords import (
     verify_password,
 )
 from iamtui.service.core import Principal, View
-from iamtui.service.mfa_devices import ROOT_OWNER, MfaDeviceOperations
+from iamtui.service.mfa_devices import DEVICE_BY_SERIAL, ROOT_OWNER, MfaDeviceOperations
 from iamtui.service.passwords import (
     PasswordOperations,
     lock_message,
@@ -306,7 +306,7 @@ class SignInOperations(PasswordOperations, MfaDeviceOperations):
         with self.store.transaction() as tx:
             if used is not None:
                 device, step = used
-                current = self._device(tx, device.serial_number)
+                current = DEVICE_BY_SERIAL.get(tx, device.serial_number)
                 if current.last_used_step is not None and current.last_used_step >= step:
                     return False
                 self.mark_step_used(tx, device, step)

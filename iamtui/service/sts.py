@@ -38,6 +38,7 @@ from iamtui import audit
 from iamtui.arn import (
     MAX_ROLE_SESSION_SECONDS,
     assumed_role_arn,
+    constraint_error,
     validate_role_session_name,
     validate_seconds,
 )
@@ -169,11 +170,6 @@ def revoke_policy_document(cutoff: datetime) -> str:
             "aws:TokenIssueTime": cutoff.strftime("%Y-%m-%dT%H:%M:%SZ")}}}]})
 
 
-def _validation(value: Any, field_name: str, constraint: str) -> ValidationError:
-    return ValidationError(f"1 validation error detected: Value '{value}' at '{field_name}' "
-                           f"failed to satisfy constraint: {constraint}")
-
-
 def validate_duration(seconds: int) -> int:
     """A role session's DurationSeconds: 900 to 43,200 (the role's own limit is checked
     once the role is found)."""
@@ -186,12 +182,12 @@ def validate_mfa_input(serial_number: str | None, token_code: str | None) -> Non
         missing = "tokenCode" if token_code is None else "serialNumber"
         raise ValidationError(f"MFA needs both SerialNumber and TokenCode: {missing} is missing.")
     if serial_number is not None and not SERIAL_RE.fullmatch(serial_number):
-        raise _validation(serial_number, "serialNumber",
-                          "Member must have length between 9 and 256 and satisfy regular "
-                          "expression pattern: [\\w+=/:,.@-]*")
+        raise constraint_error(serial_number, "serialNumber",
+                               "Member must have length between 9 and 256 and satisfy regular "
+                               "expression pattern: [\\w+=/:,.@-]*")
     if token_code is not None and not re.fullmatch(r"[0-9]{6}", token_code):
-        raise _validation(token_code, "tokenCode", "Member must have length 6 and satisfy "
-                          "regular expression pattern: [\\d]*")
+        raise constraint_error(token_code, "tokenCode", "Member must have length 6 and satisfy "
+                               "regular expression pattern: [\\d]*")
 
 
 class StsOperations(ServingOperations):
@@ -254,13 +250,13 @@ class StsOperations(ServingOperations):
         validate_duration(duration_seconds)
         validate_mfa_input(serial_number, token_code)
         if external_id is not None and not EXTERNAL_ID_RE.fullmatch(external_id):
-            raise _validation(external_id, "externalId", "Member must have length between 2 "
-                              "and 1224 and satisfy regular expression pattern: "
-                              "[\\w+=,.@:\\/-]*")
+            raise constraint_error(external_id, "externalId", "Member must have length between 2 "
+                                   "and 1224 and satisfy regular expression pattern: "
+                                   "[\\w+=,.@:\\/-]*")
         match = ROLE_ARN_RE.fullmatch(role_arn) if isinstance(role_arn, str) else None
         if match is None:
-            raise _validation(role_arn, "roleArn", "Member must be the ARN of an IAM role "
-                              "(arn:aws:iam::ACCOUNT:role/NAME)")
+            raise constraint_error(role_arn, "roleArn", "Member must be the ARN of an IAM role "
+                                   "(arn:aws:iam::ACCOUNT:role/NAME)")
         params = {"roleArn": role_arn, "roleSessionName": role_session_name,
                   "durationSeconds": duration_seconds, "serialNumber": serial_number,
                   "externalId": external_id, "policy": policy,

@@ -231,11 +231,13 @@ class CredentialsPane(DetailPane):
                 try:
                     attached = service.let_user_change_password(principal, self.user_name)
                 except IamError as error:
+                    # the refusal comes first, so whether the user may already change
+                    # its password is not known here: say what holds either way
                     outcome.append(f"Warning: {self.user_name} must choose a new password "
-                                   "at the next sign-in but may not change it, and "
-                                   f"IAMUserChangePassword could not be attached "
-                                   f"({error.code}). Allow users to change their own "
-                                   "password in Settings, or attach a policy.")
+                                   "at the next sign-in, and IAMUserChangePassword could "
+                                   f"not be attached ({error.code}): unless the account "
+                                   "lets users change their own password (Settings) or a "
+                                   "policy allows iam:ChangePassword, they cannot.")
                 else:
                     if attached:
                         outcome.append(f"Attached IAMUserChangePassword to {self.user_name} "

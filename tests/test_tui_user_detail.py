@@ -324,7 +324,9 @@ async def test_a_required_reset_attaches_iam_user_change_password(db: Path) -> N
 
 async def test_a_required_reset_warns_when_the_policy_cannot_be_attached(db: Path) -> None:
     """Issue 12, item 3, the other way: an operator who may set passwords but not attach
-    policies gets the password set and a warning that alice may not change it."""
+    policies gets the password set and a warning that alice cannot change it unless the
+    account or a policy lets her (the operator may not learn which: the refusal comes
+    before that check, see tests/test_service_passwords.py)."""
     svc = open_service(db)
     root = svc.root_principal()
     svc.create_user(root, "operator")
@@ -348,6 +350,7 @@ async def test_a_required_reset_warns_when_the_policy_cannot_be_attached(db: Pat
         message = toasts(app)[-1][1]
         assert "Warning: alice must choose a new password" in message
         assert "IAMUserChangePassword could not be attached (AccessDenied)" in message
+        assert "unless the account lets users change their own password" in message
     svc = open_service(db)
     assert svc.list_attached_policies(svc.root_principal(), "user", "alice") == []
     svc.close()

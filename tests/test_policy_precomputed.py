@@ -408,3 +408,29 @@ class TestRememberedContexts:
                 ContextEntry(f"shape:{ctype}", (good,), ctype)]
             with pytest.raises(InvalidInput):
                 RequestContext.from_aws([item(bad)])
+
+
+class TestRememberedCallers:
+    """Caller.from_arn remembers the callers it has read: what it remembers is what a fresh
+    reading of the ARN gives, and it keeps no more than its bound."""
+
+    @pytest.mark.parametrize("text", [
+        ALICE, "arn:aws:iam::111122223333:root", "111122223333",
+        "arn:aws:sts::111122223333:assumed-role/ops/session", "s3.amazonaws.com",
+        "arn:aws:sts::111122223333:federated-user/bob", "not an arn"])
+    def test_as_read_afresh(self, text: str) -> None:
+        first = Caller.from_arn(text)
+        assert first == Caller._parse(text)
+        assert Caller.from_arn(text) is first
+
+    def test_bounded(self) -> None:
+        from iamtui.policy.compiled import _CALLERS
+
+        for n in range(5000):
+            caller = Caller.from_arn(f"arn:aws:iam::111122223333:user/u{n}")
+            assert caller.arn.endswith(f"/u{n}") and caller.kind == "user"
+        assert len(_CALLERS) <= 4096
+
+    def test_an_unhashable_name_is_refused(self) -> None:
+        with pytest.raises(TypeError):
+            Caller.from_arn(["arn:aws:iam::111122223333:user/alice"])  # type: ignore[arg-type]

@@ -43,6 +43,23 @@ class PolicySourceType(StrEnum):
     NONE = "none"
 
 
+class _Callers(dict[str, "Caller"]):
+    """Caller.from_arn's answers, made on a miss: the same callers ask again and again, and
+    a hit is then one look-up in C code, without a Python call (Caller.from_arn is this
+    dict's own __getitem__)."""
+
+    __slots__ = ()
+
+    def __missing__(self, text: str) -> Caller:
+        if len(self) >= 4096:  # bound memory against endless distinct callers
+            self.clear()
+        found = self[text] = Caller._parse(text)
+        return found
+
+
+_CALLERS = _Callers()
+
+
 class Caller(NamedTuple):
     """The principal making the request, taken from its ARN (or service name)."""
 
@@ -54,15 +71,10 @@ class Caller(NamedTuple):
     # user's permission, which the session policies then cap ("Session policies")
     parent: str | None = None
 
-    @classmethod
-    def from_arn(cls, text: str) -> Caller:
-        """Recognize `arn:aws:iam::111122223333:user/alice`, sessions, roots and services."""
-        found = _CALLERS.get(text)  # the same callers ask again and again
-        if found is None:
-            if len(_CALLERS) >= 4096:  # bound memory against endless distinct callers
-                _CALLERS.clear()
-            found = _CALLERS[text] = cls._parse(text)
-        return found
+    # Caller.from_arn(text): recognize `arn:aws:iam::111122223333:user/alice`, sessions,
+    # roots and services. The look-up in _CALLERS itself (read through `_parse` on a miss):
+    # a hit costs no Python call.
+    from_arn = _CALLERS.__getitem__
 
     @classmethod
     def _parse(cls, text: str) -> Caller:
@@ -82,10 +94,6 @@ class Caller(NamedTuple):
         if text.isdigit() and len(text) == 12:
             return cls(f"arn:aws:iam::{text}:root", "root", text)
         return cls(text, "unknown", None)
-
-
-# Caller.from_arn's answers (a dict: an lru_cache on a classmethod costs twice the look-up).
-_CALLERS: dict[str, Caller] = {}
 
 
 def principal_match(principal: Principal, caller: Caller | None) -> str | None:

@@ -81,6 +81,20 @@ def client(endpoint: Endpoint, name: str = "iam", key_id: str | None = None,
                           config=Config(retries={"total_max_attempts": 1}))
 
 
+def client_env(endpoint: Endpoint, tmp_path: Path, *,
+               endpoint_in_env: bool = False) -> dict[str, str]:
+    """A client process's environment: the endpoint's key, one attempt, and none of this
+    machine's AWS config or credentials files; with `endpoint_in_env`, AWS_ENDPOINT_URL
+    points the SDK and the CLI at the server without an --endpoint-url."""
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": endpoint.key_id,
+           "AWS_SECRET_ACCESS_KEY": endpoint.secret, "AWS_DEFAULT_REGION": "us-east-1",
+           "AWS_MAX_ATTEMPTS": "1", "AWS_CONFIG_FILE": str(tmp_path / "none"),
+           "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")}
+    if endpoint_in_env:
+        env["AWS_ENDPOINT_URL"] = endpoint.url
+    return env
+
+
 def audit_events(endpoint: Endpoint) -> list[dict[str, Any]]:
     """The audit records, oldest first."""
     return list(reversed(list(endpoint.service.audit.lookup_events())))
@@ -314,11 +328,7 @@ def test_boto3_guide_iam_examples_run_unchanged(endpoint: Endpoint, tmp_path: Pa
     and the AWS CLI likewise without --endpoint-url: every call authorized and audited."""
     script = tmp_path / "guide.py"
     script.write_text(BOTO3_GUIDE_SCRIPT, encoding="utf-8")
-    env = {**os.environ, "AWS_ACCESS_KEY_ID": endpoint.key_id,
-           "AWS_SECRET_ACCESS_KEY": endpoint.secret, "AWS_DEFAULT_REGION": "us-east-1",
-           "AWS_ENDPOINT_URL": endpoint.url, "AWS_MAX_ATTEMPTS": "1",
-           "AWS_CONFIG_FILE": str(tmp_path / "none"),
-           "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")}
+    env = client_env(endpoint, tmp_path, endpoint_in_env=True)
     before = len(audit_events(endpoint))
     run = subprocess.run([sys.executable, str(script)], env=env, text=True,
                          capture_output=True, timeout=120)
@@ -479,11 +489,7 @@ def test_aws_sdk_python_iam_examples_run_unchanged(endpoint: Endpoint, tmp_path:
     svc.create_role(root, "existing-role", TRUST)
     script = tmp_path / "examples.py"
     script.write_text(AWS_EXAMPLES_SCRIPT, encoding="utf-8")
-    env = {**os.environ, "AWS_ACCESS_KEY_ID": endpoint.key_id,
-           "AWS_SECRET_ACCESS_KEY": endpoint.secret, "AWS_DEFAULT_REGION": "us-east-1",
-           "AWS_ENDPOINT_URL": endpoint.url, "AWS_MAX_ATTEMPTS": "1",
-           "AWS_CONFIG_FILE": str(tmp_path / "none"),
-           "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")}
+    env = client_env(endpoint, tmp_path, endpoint_in_env=True)
     before = len(audit_events(endpoint))
     run = subprocess.run([sys.executable, str(script)], env=env, text=True,
                          capture_output=True, timeout=180)
@@ -1089,10 +1095,7 @@ def test_query_model_matches_botocore() -> None:
 def test_aws_cli_against_the_server(endpoint: Endpoint, tmp_path: Path) -> None:
     """The AWS CLI (awscli package) with --endpoint-url: create and get a user, and a
     modeled error exits 255 with AWS's message (AWS CLI User Guide, "Return codes")."""
-    env = {**os.environ, "AWS_ACCESS_KEY_ID": endpoint.key_id,
-           "AWS_SECRET_ACCESS_KEY": endpoint.secret, "AWS_DEFAULT_REGION": "us-east-1",
-           "AWS_MAX_ATTEMPTS": "1", "AWS_CONFIG_FILE": str(tmp_path / "none"),
-           "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")}
+    env = client_env(endpoint, tmp_path)
 
     def aws(*words: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "awscli", *words, "--endpoint-url",

@@ -4,26 +4,14 @@ second, without `r`, and keeps its cursor and filter."""
 
 from __future__ import annotations
 
-import asyncio
-import time
 from pathlib import Path
 
-from textual.pilot import Pilot
-from tui_helpers import new_store, settle, sign_in
+from tui_helpers import new_store, settle, sign_in, wait_until
 
 from iamtui.app import IamApp
 from iamtui.screens.audit_log import AuditSection
 from iamtui.screens.widgets.resource_table import ResourceTable
 from iamtui.service import IamService
-
-
-async def wait_until(pilot: Pilot, condition: object, ceiling: float = 30.0) -> None:
-    """Wait (no key pressed) until `condition()` holds; fail past a generous ceiling."""
-    deadline = time.monotonic() + ceiling
-    while not condition():  # type: ignore[operator]
-        assert time.monotonic() < deadline, "the condition never held"
-        await asyncio.sleep(0.05)
-    await pilot.pause()
 
 
 def names(table: ResourceTable) -> list[str]:
@@ -48,13 +36,13 @@ async def test_users_follow_another_process_keeping_cursor_and_filter(tmp_path: 
         other = IamService.open(tmp_path / "db.json", keys_dir=tmp_path / "keys")
         try:
             other.create_user(other.root_principal(), "aaron")  # sorts before bob
-            await wait_until(pilot, lambda: "aaron" in names(table))
+            await wait_until(pilot, lambda: "aaron" in names(table), ceiling=30.0)
             assert table.current_key.endswith("/bob")  # the same user, not the same row
 
             await pilot.press("slash", "a")  # filter "a": alice, aaron, carol
             await pilot.press("enter")
             other.delete_user(other.root_principal(), "alice")
-            await wait_until(pilot, lambda: "alice" not in names(table))
+            await wait_until(pilot, lambda: "alice" not in names(table), ceiling=30.0)
             assert sorted(names(table)) == ["aaron", "carol"]  # the filter still applies
         finally:
             other.close()
@@ -83,6 +71,6 @@ async def test_the_audit_log_follows_new_events_keeping_its_event(tmp_path: Path
             other.create_user(other.root_principal(), "dave")
         finally:
             other.close()
-        await wait_until(pilot, lambda: table.count > count)
+        await wait_until(pilot, lambda: table.count > count, ceiling=30.0)
         assert section.records[table.cursor]["eventID"] == event_id  # the same event
         assert table.cursor == cursor + (table.count - count)

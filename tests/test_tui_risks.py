@@ -11,9 +11,7 @@ administrator role the account trusts (IAM User Guide, "Policy evaluation logic"
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +19,7 @@ import pytest
 from helpers import ACCOUNT_ID, ROOT_PASSWORD, FakeClock
 from textual.pilot import Pilot
 from textual.widgets import Static, TextArea
-from tui_helpers import new_store, pin_store_folder, settle, sign_in
+from tui_helpers import new_store, pin_store_folder, settle, sign_in, wait_until
 
 from iamtui.app import IamApp
 from iamtui.screens.modals import ConfirmModal
@@ -104,15 +102,6 @@ def app_with_user(tmp_path: Path, user: str, *statements: dict[str, Any]) -> Iam
     store.create_login_profile(root, user, PASSWORD, password_reset_required=False)
     store.close()
     return IamApp(tmp_path / "db.json", keys_dir=tmp_path / "keys")
-
-
-async def wait_until(pilot: Pilot, condition: Any, ceiling: float = 60.0) -> None:
-    """Wait (no key pressed) until `condition()` holds; fail past a generous ceiling."""
-    deadline = time.monotonic() + ceiling
-    while not condition():
-        assert time.monotonic() < deadline, "the condition never held"
-        await asyncio.sleep(0.05)
-    await pilot.pause()
 
 
 def top_level(view: EscalationView) -> list[str]:
@@ -333,9 +322,7 @@ def snap_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> IamApp:
 def test_risks_at_80x24(snap_app: IamApp, snap_compare: Any) -> None:
     """mallory expanded, the cursor on her step: its whole text under the tree."""
     async def risks(pilot: Pilot) -> None:
-        for key in ("ctrl+r", *ROOT_PASSWORD, "enter"):
-            await pilot.press(key)
-        await settle(pilot)
+        await sign_in(pilot)
         section = await show_risks(pilot)
         await expand(pilot, section.paths_tree, "mallory")
         await pilot.press("down", "down")
@@ -453,9 +440,7 @@ async def test_the_fix_is_refused_to_who_may_read_but_not_write(tmp_path: Path) 
 def test_fix_confirmation_at_80x24(snap_app: IamApp, snap_compare: Any) -> None:
     """The proposed inline policy, whole, above the buttons."""
     async def confirmation(pilot: Pilot) -> None:
-        for key in ("ctrl+r", *ROOT_PASSWORD, "enter"):
-            await pilot.press(key)
-        await settle(pilot)
+        await sign_in(pilot)
         await propose_fix_for_mallory(pilot)
         await settle(pilot)
 
@@ -465,9 +450,7 @@ def test_fix_confirmation_at_80x24(snap_app: IamApp, snap_compare: Any) -> None:
 def test_fix_choices_at_80x24(snap_app: IamApp, snap_compare: Any) -> None:
     """The changes that break mallory's path, smallest first, with what each removes."""
     async def choices(pilot: Pilot) -> None:
-        for key in ("ctrl+r", *ROOT_PASSWORD, "enter"):
-            await pilot.press(key)
-        await settle(pilot)
+        await sign_in(pilot)
         await pick_fix_for_mallory(pilot)
         await settle(pilot)
 

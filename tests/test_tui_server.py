@@ -11,7 +11,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +20,15 @@ import pytest
 from helpers import ACCOUNT_ID, ROOT_PASSWORD, FakeClock
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
-from tui_helpers import initialized_app, new_store, pin_store_folder, settle, sign_in, type_text
+from tui_helpers import (
+    initialized_app,
+    new_store,
+    pin_store_folder,
+    settle,
+    sign_in,
+    type_text,
+    wait_until,
+)
 
 from iamtui.app import IamApp
 from iamtui.errors import IamError
@@ -34,15 +41,6 @@ from iamtui.service.serving import ServerStatus, status_path
 
 STARTED = datetime(2026, 12, 4, 9, 30, tzinfo=UTC)
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
-
-
-async def wait_until(pilot: Pilot, condition: Any, ceiling: float = 60.0) -> None:
-    """Wait (no key pressed) until `condition()` holds; fail past a generous ceiling."""
-    deadline = time.monotonic() + ceiling
-    while not condition():
-        assert time.monotonic() < deadline, "the condition never held"
-        await asyncio.sleep(0.05)
-    await pilot.pause()
 
 
 def text_of(screen: ServerScreen, selector: str) -> str:

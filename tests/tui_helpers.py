@@ -46,6 +46,16 @@ async def wait_for_workers(app: App[Any], ceiling: float = 60.0) -> None:
         await asyncio.sleep(0)  # let finished workers leave the manager
 
 
+async def wait_until(pilot: Pilot, condition: Any, ceiling: float = 60.0) -> None:
+    """Wait (no key pressed, no worker waited for: one may poll forever) until
+    `condition()` holds; fail past a generous ceiling."""
+    deadline = time.monotonic() + ceiling
+    while not condition():
+        assert time.monotonic() < deadline, "the condition never held"
+        await asyncio.sleep(0.05)
+    await pilot.pause()
+
+
 async def _raised_by(worker: Any) -> BaseException | None:
     """What `worker` raised (WorkerFailed), or None when it returned or was cancelled."""
     try:

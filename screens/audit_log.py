@@ -177,8 +177,7 @@ class AuditSection(Vertical):
     def _denied(self, error: IamError, revision: int | None = None) -> None:
         self.loaded_revision = revision
         report_error(self, error)
-        self.table.empty_text = "Reading the audit log needs cloudtrail:LookupEvents."
-        self.table.set_source(0, lambda offset, limit: [])
+        self.table.show_refusal("Reading the audit log needs cloudtrail:LookupEvents.")
 
     def _show(self, log: Any, filters: EventFilter, count: int, total: int,
               revision: int | None = None, keep: bool = False) -> None:

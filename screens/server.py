@@ -202,8 +202,7 @@ class ServerScreen(Screen[None]):
         lines.display = status is not None and self.show_lines
         hint = self.query_one("#server-hint", Static)
         if calls is None:
-            self.table.empty_text = "Reading the calls needs cloudtrail:LookupEvents."
-            self.table.set_rows([])
+            self.table.show_refusal("Reading the calls needs cloudtrail:LookupEvents.")
             hint.update("")
             if error is not None and not self.denied:  # said once, not each second
                 report_error(self, error)

@@ -416,7 +416,6 @@ class UserDetailScreen(DetailScreen):
             events = service.lookup_events(principal, involving_user=user.user_name,
                                            max_results=200)
         except IamError as error:
-            activity.empty_text = f"Not allowed to read the audit log: {error.message}"
-            activity.set_rows([])
+            activity.show_refusal(f"Not allowed to read the audit log: {error.message}")
             return
         activity.set_rows([activity_row(e) for e in events])

@@ -58,3 +58,28 @@ async def test_a_list_the_caller_may_not_read_names_the_refused_action(tmp_path:
         users.set_rows([Row("bob", ("bob",) + ("",) * (len(users.columns) - 1))])
         users.set_rows([])
         assert users.empty_message() == "No users yet. Press n to create one."
+
+
+async def test_every_line_table_shows_a_refusal_until_it_is_given_rows() -> None:
+    """The audit log's lazy table works the same way: a refusal (cloudtrail:LookupEvents)
+    empties it and stands in for its empty text, and the next source read clears it, so
+    an empty log read later says "No events match." again, not the old refusal."""
+    from textual.app import App, ComposeResult
+
+    from iamtui.screens.widgets.lazy_table import LazyTable
+    from iamtui.screens.widgets.resource_table import Column
+
+    class LazyApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield LazyTable((Column("when", "Time", 20),), empty_text="No events match.")
+
+    app = LazyApp()
+    async with app.run_test(size=(60, 10)) as pilot:
+        table = app.query_one(LazyTable)
+        table.set_source(2, lambda offset, limit: [("a",), ("b",)][offset:offset + limit])
+        table.show_refusal("Reading the audit log needs cloudtrail:LookupEvents.")
+        await pilot.pause()
+        assert table.count == 0
+        assert table.empty_message() == "Reading the audit log needs cloudtrail:LookupEvents."
+        table.set_source(0, lambda offset, limit: [])
+        assert table.empty_message() == "No events match."

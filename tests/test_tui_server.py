@@ -190,7 +190,7 @@ async def test_reading_the_calls_needs_lookup_events_and_asks_once(tmp_path: Pat
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await open_server_screen(pilot, "viewer", "Viewer!Passw0rd#1")
         await wait_until(pilot, lambda: screen.denied)
-        assert "cloudtrail:LookupEvents" in screen.table.empty_text
+        assert "cloudtrail:LookupEvents" in screen.table.empty_message()
         await asyncio.sleep(2.5)  # two more polls: the denial is not asked again
         await settle(pilot)
     check = IamService.open(tmp_path / "db.json", keys_dir=tmp_path / "keys")

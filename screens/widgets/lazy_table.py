@@ -51,11 +51,16 @@ class LazyTable(LineTable):
     def set_source(self, count: int, fetch: Fetch) -> None:
         """Show `count` rows that `fetch(offset, limit)` gives; the cursor goes to the top."""
         self.count, self._fetch = count, fetch
+        self.refusal = None
         self._pages.clear()
         self.resize_virtual()
         self.scroll_to(y=0, animate=False)
         self.cursor = 0
         self.refresh()
+
+    def show_refusal(self, text: str) -> None:
+        self.set_source(0, lambda offset, limit: [])
+        super().show_refusal(text)
 
     def row(self, index: int) -> tuple[str, ...] | None:
         """Row `index`, fetching its page when it is not cached."""

@@ -76,6 +76,7 @@ class LineTable(ScrollView, can_focus=True):
         self.widths = [c.max_width for c in self.columns]
         self.styler = styler
         self.empty_text = empty_text
+        self.refusal: str | None = None  # why there are no rows, when reading them failed
 
     # ---------------------------------------------------------- what a table supplies
 
@@ -101,7 +102,14 @@ class LineTable(ScrollView, can_focus=True):
         return segments
 
     def empty_message(self) -> str:
-        return self.empty_text
+        return self.refusal if self.refusal is not None else self.empty_text
+
+    def show_refusal(self, text: str) -> None:
+        """No rows, because reading them was refused: say so instead of the empty text (an
+        empty table would tell a caller without permission that none exist). A table drops
+        its rows first, and clears the refusal when it is given rows again."""
+        self.refusal = text
+        self.refresh()
 
     def row_style(self, index: int) -> Style | None:
         """A style for the whole of row `index` (a marked row), under the cursor's."""

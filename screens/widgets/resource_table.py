@@ -109,7 +109,6 @@ class ResourceTable(LineTable):
         self._sort_reverse = False
         self._highlighted: str | None = None
         self._last_key: str | None = None  # the row to come back to after an empty view
-        self._refusal: str | None = None  # why there are no rows, when reading them failed
 
     # ------------------------------------------------------------------ data
 
@@ -185,15 +184,12 @@ class ResourceTable(LineTable):
         return self._rows[self.cursor].key if 0 <= self.cursor < len(self._rows) else None
 
     def show_refusal(self, text: str) -> None:
-        """No rows, because reading them was refused: say so instead of "nothing here"
-        (an empty table would tell a caller without permission that none exist)."""
         self.set_rows([])
-        self._refusal = text
-        self.refresh()
+        super().show_refusal(text)
 
     def set_rows(self, rows: Sequence[Row]) -> None:
         """Replace the data, keeping the cursor on the same key where it still exists."""
-        self._refusal = None
+        self.refusal = None
         keep = self.current_key or self._last_key
         self._all = [r if r.search_text else Row(r.key, r.cells, r.sort_values,
                                                  " ".join(r.cells).lower()) for r in rows]
@@ -293,9 +289,9 @@ class ResourceTable(LineTable):
     # ------------------------------------------------------------------ drawing
 
     def empty_message(self) -> str:
-        if self._refusal is not None:
-            return self._refusal
-        return self.empty_text if not self._filter else f"No rows match “{self._filter}”."
+        if self._filter and self.refusal is None:
+            return f"No rows match “{self._filter}”."
+        return super().empty_message()
 
     def header_cell(self, index: int, style: Style) -> tuple[str, Style]:
         label = self.columns[index].label

@@ -611,12 +611,10 @@ class ServiceCore:
         except NoSuchEntity as missing:
             if missing.resource is None:  # not about existence ("Must specify userName")
                 raise
-            validate_unicode(params)
             try:
-                self._authorize(view, caller, action or f"iam:{event}", missing.resource,
-                                context)
+                self._authorized(caller, event, missing.resource, action=action,
+                                 context=context, params=params, read_only=read_only)
             except IamError as exc:
-                self._record(caller, event, params, error=exc, read_only=read_only)
                 raise exc from None  # the NoSuchEntity stays unknown to the caller
             if not read_only:  # a failed write is audited, as `_audited` does for the rest
                 self._record(caller, event, params, error=missing)

@@ -87,7 +87,7 @@ class _Template:
     request and the fixed pieces around it are matched with ready expressions.
     """
 
-    __slots__ = ("_regexes", "arn", "colons", "mode", "pieces", "prefix", "variables")
+    __slots__ = ("_regexes", "_texts", "arn", "colons", "mode", "pieces", "prefix", "variables")
 
     def __init__(self, tokens: tuple[Token, ...], mode: str) -> None:
         self.mode, self.arn = mode, _is_arn(tokens, mode)
@@ -104,6 +104,10 @@ class _Template:
                             for piece in self.pieces)
         # the text before the first wildcard or variable: every value it matches starts so
         self.prefix = _literal_prefix(self.pieces[0])
+        # Without a wildcard (`user/${aws:username}`, the usual template) the pattern matches
+        # one value only, its pieces and variable values joined: compared, not searched
+        self._texts = (None if any(isinstance(t, Wildcard) for piece in self.pieces for t in piece)
+                       else tuple(_literal_prefix(piece) for piece in self.pieces))
         self._regexes: dict[tuple[int, int, bool], re.Pattern[str]] = {}
 
     def _regex(self, index: int, segment: int, open_end: bool) -> re.Pattern[str]:
@@ -127,7 +131,14 @@ class _Template:
             if got is None:
                 return False  # a variable without a value matches nothing
             values.append(got)
-        return self._match(0, value, 0, 0, values)
+        texts = self._texts
+        if texts is None:
+            return self._match(0, value, 0, 0, values)
+        if len(values) == 1:
+            return value == texts[0] + values[0] + texts[1]
+        # one text more than values: the last piece follows the last value
+        return value == "".join(text + got for text, got in zip(texts, values, strict=False)
+                                ) + texts[-1]
 
     def _follows(self, index: int, values: list[str]) -> str | None:
         """The character after piece `index` once variables are replaced; None at the end."""

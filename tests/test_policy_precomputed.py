@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import sys
 from typing import Any
 
 import pytest
@@ -30,9 +31,10 @@ from iamtui.policy import (
     PolicySet,
     RequestContext,
     compile_policy,
+    conditions,
     evaluate,
 )
-from iamtui.policy.conditions import check_ip, compile_condition, parse_ip
+from iamtui.policy.conditions import check_ip, compile_condition, ipv4_reader, parse_ip
 from iamtui.policy.patterns import RESOURCE, WildcardSet
 from iamtui.policy.variables import Literal, Wildcard
 
@@ -75,6 +77,43 @@ class TestIpCheck:
         assert check_ip(text) is None
         with pytest.raises(InvalidInput):
             entry([text], "ip", key="aws:SourceIp")
+
+
+def _as_ipaddress_reads(text: str) -> bytes | None:
+    try:
+        return ipaddress.IPv4Address(text).packed
+    except ValueError:
+        return None
+
+
+class TestPlainIpv4:
+    """A new source address is read by the C library's inet_pton where that takes exactly
+    what ipaddress takes, else by a regular expression: either way as ipaddress reads it."""
+
+    @given(st.one_of(st.lists(_OCTETS, min_size=1, max_size=6).map(".".join),
+                     st.text(alphabet="0123456789./x \0\n+-", max_size=18)))
+    @settings(max_examples=400, deadline=None)
+    def test_both_readers_read_as_ipaddress_does(self, text: str) -> None:
+        assert ipv4_reader()(text) == _as_ipaddress_reads(text), text
+        assert conditions._ipv4_by_regex(text) == _as_ipaddress_reads(text), text
+
+    def test_an_inet_pton_that_reads_more_is_not_used(
+            self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import _socket
+
+        def lenient(family: int, text: str) -> bytes:  # as inet_aton: "1.2.3" is 1.2.0.3
+            return bytes(4)
+
+        monkeypatch.setattr(_socket, "inet_pton", lenient)
+        ipv4_reader.cache_clear()
+        try:
+            assert ipv4_reader() is conditions._ipv4_by_regex
+            assert ipv4_reader()("1.2.3") is None
+        finally:
+            monkeypatch.undo()
+            ipv4_reader.cache_clear()
+        if sys.platform.startswith("linux"):  # glibc's inet_pton takes dotted quads only
+            assert ipv4_reader() is not conditions._ipv4_by_regex
 
 
 _ADDRESSES = st.one_of(
@@ -170,6 +209,46 @@ def test_a_literal_star_is_no_wildcard() -> None:
     assert literal_star.matches("arn:aws:s3:::b/*") and not literal_star.matches("arn:aws:s3:::b/x")
     only_star = WildcardSet(("${*}",), mode=RESOURCE, variables=True)
     assert only_star.matches("*") and not only_star.matches("anything")
+
+
+# ---------------------------------------------------------------------------- templates
+
+_KEYS = ["aws:username", "aws:PrincipalTag/team", "s3:prefix"]
+
+
+@st.composite
+def _exact_templates(draw: st.DrawFn) -> tuple[str, str, dict[str, str], str]:
+    """(a pattern with 1-3 variables and no wildcard, the text it stands for once each
+    variable takes its value, those values, a text to match: that one, or one near it)."""
+    texts = st.text(alphabet="ab:/.$-", max_size=6)
+    keys = draw(st.lists(st.sampled_from(_KEYS), min_size=1, max_size=3))
+    values = {k.lower(): draw(st.text(alphabet="ab:*?/.$", max_size=4)) for k in keys}
+    pieces = [draw(texts) for _ in range(len(keys) + 1)]
+    pieces[0] = draw(st.sampled_from(["", "arn:aws:s3:::", "arn:aws:iam::1:user/"])) + pieces[0]
+    pattern = pieces[0] + "".join("${" + k + "}" + piece
+                                  for k, piece in zip(keys, pieces[1:], strict=True))
+    resolved = pieces[0] + "".join(values[k.lower()] + piece
+                                   for k, piece in zip(keys, pieces[1:], strict=True))
+    near = draw(st.sampled_from([resolved, resolved + "a", resolved[:-1], "a" + resolved,
+                                 resolved.replace("a", "b", 1), draw(texts)]))
+    return pattern, resolved, values, near
+
+
+@given(_exact_templates(), st.sampled_from([RESOURCE, "glob"]))
+@settings(max_examples=400, deadline=None)
+def test_a_template_without_wildcards_matches_its_resolved_text_only(
+        case: tuple[str, str, dict[str, str], str], mode: str) -> None:
+    """Without a wildcard a pattern's variables are its only unknowns: it matches exactly
+    the text with each variable replaced by its value, whose characters are literal (IAM
+    User Guide, "IAM policy elements: Variables and tags"). The engine compares the joined
+    text instead of searching with the pieces' expressions; both must agree."""
+    pattern, resolved, values, text = case
+    source = RequestContext([ContextEntry(k, (v,)) for k, v in values.items()])
+    matcher = WildcardSet((pattern,), mode=mode, variables=True)
+    assert matcher.matches(text, source) == (text == resolved)
+    assert matcher._templates[0]._texts is not None  # the comparison, not the search
+    # a variable the request lacks (and that has no default) matches nothing
+    assert not matcher.matches(resolved, RequestContext())
 
 
 # ---------------------------------------------------------------------------- indexes

@@ -489,6 +489,29 @@ class TestRememberedContexts:
                 RequestContext.from_aws([item(bad)])
 
 
+    def test_what_is_remembered_is_bounded(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Endless distinct names and values (a caller may send any) cost bounded memory,
+        and an entry checked after the tables were emptied is what it was before."""
+        monkeypatch.setattr(conditions, "_SEEN_LIMIT", 50)
+        monkeypatch.setattr(conditions, "_SEEN", {})
+        monkeypatch.setattr(conditions, "_kept", 0)
+
+        def context(name: str, value: str, ctype: str = "string") -> list[ContextEntry]:
+            return RequestContext.from_aws([{"ContextKeyName": name, "ContextKeyValues": [value],
+                                             "ContextKeyType": ctype}]).entries()
+
+        for n in range(400):
+            name = f"k{n % 7}"
+            assert context(name, f"v{n}") == [ContextEntry(name, (f"v{n}",), "string")]
+            assert context("aws:SourceIp", f"10.0.{n // 250}.{n % 250}", "ip") == [
+                ContextEntry("aws:SourceIp", (f"10.0.{n // 250}.{n % 250}",), "ip")]
+            kept = len(conditions._SEEN) + sum(map(len, conditions._SEEN.values()))
+            assert kept <= 51  # a new name's table and its first entry are kept together
+        assert not conditions._SEEN["aws:SourceIp"]  # addresses are checked, never kept
+        with pytest.raises(InvalidInput):
+            context("aws:SourceIp", "10.0.0.256", "ip")
+
+
 class TestRememberedCallers:
     """Caller.from_arn remembers the callers it has read: what it remembers is what a fresh
     reading of the ARN gives, and it keeps no more than its bound."""

@@ -90,50 +90,76 @@ def _checked(key: str, ctype: object, strings: tuple[str, ...]) -> ContextEntry:
 # Entries checked before, found again by their parts. A caller's entries repeat from
 # request to request (who it is, its tags, the transport): `_SEEN` finds one by its name,
 # then its value (a single value, else the tuple of them), as (the type as AWS gave it, the
-# name lower-cased, the entry); the type is compared, the entry taken: two look-ups, no
-# key to build and hash, a value often the very object met before. A name almost always
-# comes with one type; one with several shares its values' table, the type telling them
-# apart (an entry of the other type is checked again, and kept in its place).
-# `_SHAPES` says what a checked entry's name and type say about any entry with the same two,
-# for a new single value (a source address): (the name, lower-cased, the canonical type,
-# the check a new value needs (None for strings), the name's table in `_SEEN` (None: not
-# kept), the type as AWS gave it, and a quicker check that a value passes (not None) when
-# it most often does: for an address, the plain IPv4 reading alone (ipv4_reader); a
-# value it refuses goes to the full check). By name for the first type the name came with,
-# in `_OTHER_SHAPES` by (name, type) for others.
+# name lower-cased, the entry); the type is compared, the entry taken: two subscripts, no
+# key to build and hash, a value often the very object met before. A single value not met
+# before is checked alone by its name's table (_Values.__missing__), which knows the check
+# its type needs: a new source address costs that check, not a whole entry's.
+# A name almost always comes with one type; one with several shares its values' table, the
+# type telling them apart (an entry of another type is checked whole, and kept in its place).
 # Kept only for names, types and values all `str`, so a look-up finds only text equal to
 # text: 1 == True == 1.0 as keys, but they read as different values ("1", "true", "1.0"),
 # and no other JSON value equals a string.
 # Not kept: addresses, times and numbers (aws:SourceIp, aws:CurrentTime, aws:EpochTime,
 # aws:MultiFactorAuthAge) change from request to request, and every entry kept costs each
 # later full garbage collection a visit; checking them again costs less.
-_Seen = tuple[str, str, "ContextEntry"]
-_Shape = tuple[str, str, str, "Callable[[str], object] | None",
-               "dict[object, _Seen] | None", str, "Callable[[str], object] | None"]
-_SEEN: dict[object, dict[object, _Seen]] = {}
-_SHAPES: dict[object, _Shape] = {}
-_OTHER_SHAPES: dict[tuple[object, object], _Shape] = {}
-_SEEN_LIMIT = 65536  # shapes and entries kept, all told: past it, start again
+_Seen = tuple[object, str, "ContextEntry | None"]
+_UNREAD: _Seen = (object(), "", None)  # its type equals no type given: the full check decides
+_SEEN_LIMIT = 65536  # names and entries kept, all told: past it, start again
 _kept = 0
 _CHANGING = frozenset({"ip", "ipList", "date", "dateList", "numeric", "numericList"})
 _new_entry = tuple.__new__  # a named tuple's own __new__ is a Python call: not on the hot path
 
 
+class _Values(dict[object, _Seen]):
+    """One context key name's checked entries by value, and what the first type the name
+    came with says about a new value: its check, and whether entries of it are kept."""
+
+    __slots__ = ("check", "given", "keep", "lower", "name", "quick", "type")
+
+    def __init__(self, name: str, given: str, canonical: str) -> None:
+        super().__init__()
+        base = _ALL_TYPES[canonical]
+        self.name, self.lower, self.given, self.type = name, name.lower(), given, canonical
+        self.check = None if base == "string" else _CHECKS.get(base) or _PARSERS[base]
+        # passes the usual value in less time (an address: ipv4_reader); one it refuses
+        # goes to `check`
+        self.quick = ipv4_reader() if base == "ip" else self.check
+        self.keep = canonical not in _CHANGING
+
+    def __missing__(self, value: object) -> _Seen:
+        """A single value not met with this name: checked alone if it is ASCII text (no
+        surrogate to look for), as the name's first type; kept, unless that type changes
+        from request to request. Anything else is left to the full check (_UNREAD)."""
+        if value.__class__ is not str or not value.isascii():  # type: ignore[attr-defined]
+            return _UNREAD
+        quick = self.quick
+        if quick is not None and quick(value) is None and self.check(value) is None:  # type: ignore[misc, arg-type]
+            return _UNREAD
+        found = (self.given, self.lower, _new_entry(ContextEntry, (self.name, (value,),
+                                                                  self.type)))
+        if self.keep:
+            if _kept >= _SEEN_LIMIT:
+                _make_room()
+            else:
+                _keep(self, value, found)
+        return found
+
+
+_SEEN: dict[object, _Values] = {}
+
+
 def _keep(table: dict, key: object, value: object) -> None:
-    """table[key] = value, counted against _SEEN_LIMIT (shapes and entries, all told)."""
+    """table[key] = value, counted against _SEEN_LIMIT (names and entries, all told)."""
     global _kept
     table[key] = value
     _kept += 1
 
 
 def _make_room() -> None:
-    """Forget every entry and shape once _SEEN_LIMIT are kept (before a new shape is made,
-    so that a shape and its table in _SEEN are forgotten together)."""
+    """Forget every name and entry once _SEEN_LIMIT are kept."""
     global _kept
     if _kept >= _SEEN_LIMIT:  # bound memory against endless distinct names and values
         _SEEN.clear()
-        _SHAPES.clear()
-        _OTHER_SHAPES.clear()
         _kept = 0
 
 
@@ -155,22 +181,14 @@ def _check_aws(item: object) -> tuple[str, ContextEntry]:
         return key.lower(), check_entry(key, ctype, values)
     entry = _checked(key, ctype, tuple(values))
     _make_room()
-    first = _SHAPES.get(key)
-    shape = first if first is not None and first[5] == ctype else _OTHER_SHAPES.get((key, ctype))
-    if shape is None:
-        base = _ALL_TYPES[entry.type]
-        check = None if base == "string" else _CHECKS.get(base) or _PARSERS[base]
-        seen = None if entry.type in _CHANGING else _SEEN.setdefault(key, {})
-        shape = (key, key.lower(), entry.type, check, seen, ctype,
-                 ipv4_reader() if base == "ip" else check)
-        if first is None:
-            _keep(_SHAPES, key, shape)
-        else:
-            _keep(_OTHER_SHAPES, (key, ctype), shape)
-    seen = shape[4]
-    if seen is not None:
-        _keep(seen, values[0] if len(values) == 1 else entry.values, (ctype, shape[1], entry))
-    return shape[1], entry
+    table = _SEEN.get(key)
+    if table is None:
+        table = _Values(key, ctype, entry.type)
+        _keep(_SEEN, key, table)
+    if entry.type not in _CHANGING:
+        _keep(table, values[0] if len(values) == 1 else entry.values,
+              (ctype, table.lower, entry))
+    return table.lower, entry
 
 
 class RequestContext:
@@ -195,33 +213,18 @@ class RequestContext:
         for item in entries:  # runs for every request: each step inlined
             try:
                 values = item["ContextKeyValues"]  # type: ignore[index]
-                name = item["ContextKeyName"]  # type: ignore[index]
                 if values.__class__ is list:
-                    seen = seen_by_name.get(name)
-                    if seen is not None:  # an entry met before: its type compared
-                        found = seen.get(values[0] if len(values) == 1 else tuple(values))
-                        if found is not None:
-                            ctype = item["ContextKeyType"]  # type: ignore[index]
-                            if ctype is found[0] or ctype == found[0]:
-                                by_key[found[1]] = found[2]
-                                continue
-                    # a new single value of a known name and type (a source address, a
-                    # time): checked alone if it is ASCII text (no surrogate)
-                    shape = _SHAPES.get(name) if len(values) == 1 else None
-                    if shape is not None:
-                        ctype = item["ContextKeyType"]  # type: ignore[index]
-                        if ctype is not shape[5] and ctype != shape[5]:
-                            shape = _OTHER_SHAPES.get((name, ctype))
-                        value = values[0]
-                        if (shape is not None and value.__class__ is str and value.isascii()
-                                and (shape[6] is None or shape[6](value) is not None
-                                     or shape[3](value) is not None)):  # type: ignore[misc]
-                            entry = _new_entry(ContextEntry, (shape[0], (value,), shape[2]))
-                            if shape[4] is not None:
-                                _make_room()
-                                _keep(shape[4], value, (ctype, shape[1], entry))
-                            by_key[shape[1]] = entry
-                            continue
+                    # by name, then value: an entry met before, or a new single value
+                    # checked alone (_Values.__missing__); a name not met raises KeyError
+                    if len(values) == 1:
+                        found = seen_by_name[item["ContextKeyName"]][values[0]]  # type: ignore[index]
+                    else:
+                        found = seen_by_name[item["ContextKeyName"]].get(  # type: ignore[index]
+                            tuple(values), _UNREAD)
+                    ctype = item["ContextKeyType"]  # type: ignore[index]
+                    if ctype is found[0] or ctype == found[0]:
+                        by_key[found[1]] = found[2]  # type: ignore[assignment]
+                        continue
             except (TypeError, KeyError):  # not a mapping, a member missing, a part unhashable
                 pass
             # a new or unusual entry: checked whole (and refused, if bad)

@@ -7,8 +7,8 @@ about 30% of statements with conditions, every request carrying about eight cont
 as AWS `ContextEntry` values. Each evaluator gets the request as the service does and
 builds its context inside the timed loop, as simulate-principal-policy and the CLI's own
 authorization do; policies are compiled before timing (the service caches a principal's
-compiled policies per store revision). Runs, alternating (each evaluator first in turn,
-as the first to read a fresh batch brings it into the CPU's caches), in one process:
+compiled policies per store revision). Runs, alternating every `--slice` requests (each
+evaluator first in turn), in one process:
 
 - engine: `RequestContext.from_aws` (each entry checked), an `EvalRequest`
   with `Caller.from_arn`, and `evaluate` with the principal's PolicySets (its identity
@@ -23,11 +23,13 @@ as the first to read a fresh batch brings it into the CPU's caches), in one proc
 Every run draws a fresh batch of requests (after a 1,000-request warm-up), so a value
 such as a source address is met once, as in a service. Users and actions are drawn
 uniformly, a hard case for the engine's per-policy, per-action memos, which fill as the
-runs go; the per-run ratios are printed too: on a shared machine they vary from run to
-run far more than the medians do. Prints the median decisions per CPU second of
-each over `--runs` runs and the ratios within each run, and fails unless every evaluator
-decides every request the same way. `--breakdown` also times the engine up to each of
-its steps (the checked context; the caller and request; evaluate), each on fresh batches.
+runs go; the per-run ratios are printed too. Taking turns slice by slice keeps the
+evaluators under the same load when a shared machine's speed changes from one tenth of a
+second to the next; run by run, whole batches in turn, the ratios varied 0.5-1.3x.
+Prints the median decisions per CPU second of each over `--runs` runs and the ratios
+within each run, and fails unless every evaluator decides every request the same way.
+`--breakdown` also times the engine up to each of its steps (the checked context; the
+caller and request; evaluate), each on fresh batches.
 """
 
 from __future__ import annotations
@@ -142,6 +144,8 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=1000)
     parser.add_argument("--requests", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--slice", type=int, default=250,
+                        help="requests each evaluator decides before the next takes its turn")
     parser.add_argument("--no-naive", action="store_true", help="skip the slow naive runs")
     parser.add_argument("--breakdown", action="store_true",
                         help="also time the engine's steps apart, on other fresh batches")
@@ -176,14 +180,21 @@ def main() -> None:
     decisions: dict[str, list[str]] = {name: [] for name in runners}
     steps: dict[str, list[float]] = {"context": [], "+ caller, request": [], "+ evaluate": []}
     names = list(runners)
-    for k, reqs in enumerate(batches):  # alternate, so that every evaluator meets the same load
-        # and each goes first in turn: the first to read a fresh batch pays for bringing
-        # its requests into the CPU's caches, the others find them there
-        for name in names[k % len(names):] + names[:k % len(names)]:
-            fn, arg = runners[name]
-            elapsed, decided = timed(fn, reqs, arg)
-            times[name].append(elapsed)
-            decisions[name] += decided
+    for k, reqs in enumerate(batches):
+        # Alternate slice by slice, so that every evaluator meets the same load: on a shared
+        # machine the speed changes within a tenth of a second, a whole batch's run. Each
+        # goes first in turn, as the first to read a slice brings it into the CPU's caches.
+        spent = dict.fromkeys(names, 0.0)
+        for j, start in enumerate(range(0, len(reqs), args.slice)):
+            part = reqs[start:start + args.slice]
+            turn = (k + j) % len(names)
+            for name in names[turn:] + names[:turn]:
+                fn, arg = runners[name]
+                elapsed, decided = timed(fn, part, arg)
+                spent[name] += elapsed
+                decisions[name] += decided
+        for name in names:
+            times[name].append(spent[name])
         for spent, fn, batch in zip(steps.values(), (run_contexts, run_requests, run_engine),
                                     apart[k] if apart else (), strict=False):
             spent.append(timed(fn, batch, resolved)[0])

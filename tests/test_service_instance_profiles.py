@@ -137,7 +137,7 @@ def test_authorized_on_the_profile_arn_and_audited(service: IamService,
                                                    root: Principal) -> None:
     """Each operation is its IAM action on the instance profile's ARN (Service
     Authorization Reference: instance-profile resource, aws:ResourceTag); adding a role
-    asks for no iam:PassRole ("Use instance profiles": launching the instance does)."""
+    also asks for iam:PassRole on the role (see test_adding_a_role_needs_pass_role)."""
     service.create_role(root, "ec2", TRUST)
     service.create_instance_profile(root, "web", path="/app/", tags=[Tag("team", "red")])
     service.create_instance_profile(root, "other")
@@ -145,7 +145,9 @@ def test_authorized_on_the_profile_arn_and_audited(service: IamService,
         {"Effect": "Allow", "Action": ["iam:GetInstanceProfile",
                                        "iam:AddRoleToInstanceProfile"],
          "Resource": f"arn:aws:iam::{ACCOUNT_ID}:instance-profile/app/*",
-         "Condition": {"StringEquals": {"aws:ResourceTag/team": "red"}}}])
+         "Condition": {"StringEquals": {"aws:ResourceTag/team": "red"}}},
+        {"Effect": "Allow", "Action": "iam:PassRole",
+         "Resource": f"arn:aws:iam::{ACCOUNT_ID}:role/ec2"}])
     service.add_role_to_instance_profile(alice, "web", "ec2")
     assert service.get_instance_profile(alice, "web").roles[0].role_name == "ec2"
     with pytest.raises(AccessDenied, match="iam:GetInstanceProfile on resource: "
@@ -156,6 +158,33 @@ def test_authorized_on_the_profile_arn_and_audited(service: IamService,
     last = service.audit.page(0, 1)[0]
     assert (last["eventName"], last["errorCode"]) == ("DeleteInstanceProfile", "AccessDenied")
     assert service.get_instance_profile(root, "web").roles  # nothing changed
+
+
+def test_adding_a_role_needs_pass_role(service: IamService, root: Principal) -> None:
+    """AddRoleToInstanceProfile: "The caller of this operation must be granted the PassRole
+    permission on the IAM role by a permissions policy" (IAM API Reference,
+    AddRoleToInstanceProfile), with iam:AssociatedResourceArn
+    arn:aws:ec2:*:ACCOUNT:instance/*. Without it, a user allowed only to edit profiles
+    could put any role, an administrator's included, into a profile an instance uses."""
+    service.create_role(root, "admin", TRUST)
+    service.create_role(root, "app", TRUST)
+    service.create_instance_profile(root, "web")
+    alice = operator(service, root, [
+        {"Effect": "Allow", "Action": "iam:AddRoleToInstanceProfile", "Resource": "*"},
+        {"Effect": "Allow", "Action": "iam:PassRole",
+         "Resource": f"arn:aws:iam::{ACCOUNT_ID}:role/app",
+         "Condition": {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"},
+                       "ArnLike": {"iam:AssociatedResourceArn":
+                                   f"arn:aws:ec2:*:{ACCOUNT_ID}:instance/*"}}}])
+    with pytest.raises(AccessDenied, match="iam:PassRole on resource: "
+                       f"arn:aws:iam::{ACCOUNT_ID}:role/admin"):
+        service.add_role_to_instance_profile(alice, "web", "admin")
+    last = service.audit.page(0, 1)[0]
+    assert (last["eventName"], last["errorCode"]) == ("AddRoleToInstanceProfile",
+                                                      "AccessDenied")
+    assert service.get_instance_profile(root, "web").roles == ()  # nothing changed
+    service.add_role_to_instance_profile(alice, "web", "app")
+    assert service.get_instance_profile(root, "web").roles[0].role_name == "app"
 
 
 def test_cli_answers_validate_against_awss_model(cli_run) -> None:

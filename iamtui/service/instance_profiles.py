@@ -7,7 +7,8 @@ RemoveRoleFromInstanceProfile, ListInstanceProfilesForRole, Tag/Untag/ListInstan
 Tags); "IAM and AWS STS quotas": 1,000 instance profiles per account, 1 role per profile
 (InstanceSessionsPerInstanceProfile). Each request is authorized on the profile's ARN
 (ListInstanceProfilesForRole on the role's), as the Service Authorization Reference lists
-them; AddRoleToInstanceProfile needs no iam:PassRole (RunInstances does).
+them. AddRoleToInstanceProfile also needs iam:PassRole on the role (its API reference page:
+"The caller of this operation must be granted the PassRole permission on the IAM role").
 """
 
 from __future__ import annotations
@@ -174,6 +175,11 @@ class InstanceProfileOperations(OwnerOperations):
         with self._profile_change(caller, "AddRoleToInstanceProfile", instance_profile_name,
                                   {"roleName": role_name}) as (change, profile):
             role = OWNERS["role"].get(change.tx, role_name)
+            # the role is passed to EC2: without this, editing profiles would hand out any role
+            self._authorize(change.tx, caller, "iam:PassRole", role.arn, [
+                ContextEntry("iam:PassedToService", ("ec2.amazonaws.com",)),
+                ContextEntry("iam:AssociatedResourceArn",
+                             (f"arn:aws:ec2:*:{self.account_id}:instance/*",))])
             quota = DEFAULT_QUOTAS.roles_per_instance_profile
             if len(profile.role_names) >= quota:
                 raise LimitExceeded(

@@ -416,6 +416,7 @@ class ServiceCore:
                         extra: Sequence[ContextEntry] = ()) -> EvalResult:
         """The engine's decision on one request by `caller` (root is not special here)."""
         kind = "role" if caller.kind == "assumed-role" else "user"
+        extra = with_resource_tags(view, resource, extra)
         session = self.session_of(view, caller)
         own_root = caller.kind == "root" or (  # a federated user of the root user
             session is not None and session.role_id == caller.account_id)
@@ -685,6 +686,22 @@ TRUST_POLICY_ACTIONS = frozenset({"sts:assumerole", "sts:assumerolewithsaml",
 # IAM only when MFA was proven; a federated user calls IAM never, STS only for the first.
 SESSION_TOKEN_STS_ACTIONS = frozenset({"sts:getcalleridentity", "sts:assumerole"})
 FEDERATED_USER_STS_ACTIONS = frozenset({"sts:getcalleridentity"})
+
+
+def with_resource_tags(view: View, resource: str,
+                       extra: Sequence[ContextEntry]) -> Sequence[ContextEntry]:
+    """`extra` with aws:ResourceTag/<key> of the stored user or role `resource` names, when
+    the request did not bring them: every action on a user or role carries its tags
+    (Service Authorization Reference, user and role resource types), or a Deny guarding
+    tagged users would not stop CreateAccessKey on one."""
+    if any(e.key.lower().startswith("aws:resourcetag/") for e in extra):
+        return extra
+    table = USERS if ":user/" in resource else ROLES if ":role/" in resource else None
+    found = table.find_one(view, "arn", resource) if table is not None else None
+    if found is None or not found.tags:
+        return extra
+    return [*extra, *(ContextEntry(f"aws:ResourceTag/{t.key}", (t.value,))
+                      for t in found.tags)]
 
 
 def check_temporary_limits(caller: Principal, action: str) -> None:

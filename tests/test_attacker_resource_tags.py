@@ -1,0 +1,91 @@
+"""An attacker against a tag-protected user: every request on a user is authorized with
+the user's tags as aws:ResourceTag/<key>, not only the requests that happened to pass them.
+
+IAM User Guide, "Controlling access to and for IAM users and roles using tags": a user or
+role is a resource whose tags a policy reads with aws:ResourceTag/<key> (its example allows
+listing a user's groups only when the user's project tag matches the caller's); the
+Service Authorization Reference lists aws:ResourceTag/${TagKey} for the user resource type,
+so it applies to every action on a user (CreateAccessKey, CreateLoginProfile, DeleteUser...).
+Without it, a Deny that guards tagged users never matches, and a caller it should stop
+takes the user over (a new access key or console password for an administrator).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import pytest
+from helpers import ACCOUNT_ID
+
+from iamtui.errors import AccessDenied
+from iamtui.model import Tag
+from iamtui.service import IamService, Principal
+from iamtui.service.tables import ACCESS_KEYS, LOGIN_PROFILES, USERS
+
+PASSWORD = "Correct-Horse-9-battery"
+
+
+def mallory(service: IamService, root: Principal) -> Principal:
+    """Allowed all of IAM, except on anything tagged protected=true."""
+    user = service.create_user(root, "mallory")
+    service.put_user_policy(root, "mallory", "ops", json.dumps({
+        "Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "iam:*", "Resource": "*"},
+            {"Effect": "Deny", "Action": "iam:*", "Resource": "*",
+             "Condition": {"StringEquals": {"aws:ResourceTag/protected": "true"}}}]}))
+    return Principal.for_user(user, ACCOUNT_ID)
+
+
+REQUESTS: dict[str, Callable[[IamService, Principal], object]] = {
+    "CreateAccessKey": lambda s, p: s.create_access_key(p, "boss"),
+    "CreateLoginProfile": lambda s, p: s.create_login_profile(p, "boss", PASSWORD),
+    "GetUser": lambda s, p: s.get_user(p, "boss"),
+    "UpdateUser": lambda s, p: s.update_user(p, "boss", new_path="/moved/"),
+    "DeleteUser": lambda s, p: s.delete_user(p, "boss", cascade=True),
+    "ListAccessKeys": lambda s, p: s.list_access_keys(p, "boss"),
+}
+
+
+@pytest.mark.parametrize("event", sorted(REQUESTS))
+def test_a_deny_on_the_users_tag_stops_every_request_on_it(
+        service: IamService, root: Principal, event: str) -> None:
+    """Each request on the tagged user is refused and audited, and changes nothing."""
+    boss = service.create_user(root, "boss", tags=[Tag("protected", "true")])
+    attacker = mallory(service, root)
+    with pytest.raises(AccessDenied, match=f"iam:{event} on resource: {boss.arn}"):
+        REQUESTS[event](service, attacker)
+    last = service.audit.page(0, 1)[0]
+    assert (last["eventName"], last["errorCode"]) == (event, "AccessDenied")
+    view = service.store.snapshot()
+    assert USERS.find_one(view, "name", "boss") == boss
+    assert ACCESS_KEYS.find_by(view, "user", "boss") == []
+    assert LOGIN_PROFILES.get(view, "boss") is None
+
+
+def test_an_untagged_user_is_not_protected(service: IamService, root: Principal) -> None:
+    """The same policy lets mallory act on a user without the tag."""
+    service.create_user(root, "intern")
+    attacker = mallory(service, root)
+    assert service.create_access_key(attacker, "intern").key.user_name == "intern"
+
+
+def test_a_deny_on_the_roles_tag_stops_assume_role(service: IamService,
+                                                   root: Principal) -> None:
+    """sts:AssumeRole is on the role resource, whose tags it carries as well ("Controlling
+    access to and for IAM users and roles using tags"): a role its trust policy lets the
+    whole account assume stays out of reach of a caller denied tagged roles."""
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"},
+        "Action": "sts:AssumeRole"}]})
+    admin = service.create_role(root, "admin", trust, tags=[Tag("protected", "true")])
+    user = service.create_user(root, "dev")
+    service.put_user_policy(root, "dev", "ops", json.dumps({
+        "Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"},
+            {"Effect": "Deny", "Action": "sts:AssumeRole", "Resource": "*",
+             "Condition": {"StringEquals": {"aws:ResourceTag/protected": "true"}}}]}))
+    with pytest.raises(AccessDenied, match=f"sts:AssumeRole on resource: {admin.arn}"):
+        service.assume_role(Principal.for_user(user, ACCOUNT_ID), admin.arn, "sess")
+    last = service.audit.page(0, 1)[0]
+    assert (last["eventName"], last["errorCode"]) == ("AssumeRole", "AccessDenied")

@@ -89,3 +89,24 @@ def test_a_deny_on_the_roles_tag_stops_assume_role(service: IamService,
         service.assume_role(Principal.for_user(user, ACCOUNT_ID), admin.arn, "sess")
     last = service.audit.page(0, 1)[0]
     assert (last["eventName"], last["errorCode"]) == ("AssumeRole", "AccessDenied")
+
+
+def test_other_tagged_iam_resources_carry_their_tags(service: IamService,
+                                                     root: Principal) -> None:
+    """The same holds for the other taggable IAM resources ("Tagging IAM resources": server
+    certificates and virtual MFA devices take tags, and aws:ResourceTag controls access to
+    them): deleting a protected one is refused."""
+    from test_service_server_certificates import BODY, KEY
+
+    cert = service.upload_server_certificate(root, "web", BODY, KEY,
+                                             tags=[Tag("protected", "true")])
+    device = service.create_virtual_mfa_device(root, "spare", tags=[Tag("protected", "true")])
+    attacker = mallory(service, root)
+    serial = device.device.serial_number
+    with pytest.raises(AccessDenied, match=f"iam:DeleteServerCertificate on resource: "
+                       f"{cert.arn}"):
+        service.delete_server_certificate(attacker, "web")
+    with pytest.raises(AccessDenied, match=f"iam:DeleteVirtualMFADevice on resource: "
+                       f"{serial}"):
+        service.delete_virtual_mfa_device(attacker, serial)
+    assert service.get_server_certificate(root, "web").arn == cert.arn

@@ -50,11 +50,16 @@ from iamtui.policy import (
 from iamtui.security import Clock, utc_now
 from iamtui.security.passwords import check_password, hash_password
 from iamtui.service import authz_messages, keyfiles, principals, trail
+from iamtui.service.credential_tables import SERVER_CERTIFICATES
 from iamtui.service.storage import ServiceStore
 from iamtui.service.tables import (
+    INSTANCE_PROFILES,
+    MFA_DEVICES,
+    POLICIES,
     RESOURCE_POLICIES,
     ROLE_SESSIONS,
     ROLES,
+    SAML_PROVIDERS,
     SCHEMA,
     USERS,
     RoleSession,
@@ -696,12 +701,27 @@ def with_resource_tags(view: View, resource: str,
     tagged users would not stop CreateAccessKey on one."""
     if any(e.key.lower().startswith("aws:resourcetag/") for e in extra):
         return extra
-    table = USERS if ":user/" in resource else ROLES if ":role/" in resource else None
-    found = table.find_one(view, "arn", resource) if table is not None else None
+    found = tagged_entity(view, resource)
     if found is None or not found.tags:
         return extra
     return [*extra, *(ContextEntry(f"aws:ResourceTag/{t.key}", (t.value,))
                       for t in found.tags)]
+
+
+def tagged_entity(view: View, resource: str) -> Any:
+    """The stored taggable IAM entity (user, role, managed policy, instance profile, server
+    certificate, SAML provider, virtual MFA device) `resource` is the ARN of, or None."""
+    kind = resource.split(":", 5)[5].split("/", 1)[0] if resource.count(":") >= 5 else ""
+    if kind in ("user", "role"):
+        return (USERS if kind == "user" else ROLES).find_one(view, "arn", resource)
+    by_arn = {"policy": POLICIES, "saml-provider": SAML_PROVIDERS, "mfa": MFA_DEVICES}
+    if kind in by_arn:
+        return by_arn[kind].get(view, resource)
+    by_name = {"instance-profile": INSTANCE_PROFILES, "server-certificate": SERVER_CERTIFICATES}
+    if kind in by_name:
+        found = by_name[kind].find_one(view, "name", resource.rsplit("/", 1)[-1])
+        return found if found is not None and found.arn == resource else None
+    return None
 
 
 def check_temporary_limits(caller: Principal, action: str) -> None:

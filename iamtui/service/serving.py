@@ -27,12 +27,13 @@ from pathlib import Path
 from typing import Any
 
 from iamtui import audit
-from iamtui.errors import IamError, InvalidClientTokenId
+from iamtui.errors import AccessDenied, IamError, InvalidClientTokenId
 from iamtui.security import access_keys as keys
 from iamtui.security.mfa import MfaSeedUnreadable, SeedCipher
 from iamtui.service import keyfiles
 from iamtui.service.core import SERVED_CALL, Principal, ServiceCore
 from iamtui.service.tables import ACCESS_KEYS, ROLE_SESSIONS, SEALED_SECRETS, SealedSecret
+from iamtui.store import Tx
 from iamtui.store.errors import StoreError
 from iamtui.store.files import atomic_write, open_private
 
@@ -127,16 +128,20 @@ class ServingOperations(ServiceCore):
 
     def enable_serving(self, caller: Principal) -> bool:
         """Start sealing new secrets for `iamtui serve` (root only: it changes what the store
-        keeps); creates the serving key file. True when serving was off until now."""
-        if not caller.is_root:
-            from iamtui.errors import AccessDenied
+        keeps); creates the serving key file. True when serving was off until now. Audited
+        as EnableServing, refused or not, as any change of what the store keeps is."""
+        def authorize(tx: Tx) -> None:
+            if not caller.is_root:
+                raise AccessDenied("Only the account's root user can enable serving the "
+                                   "store.")
 
-            raise AccessDenied("Only the account's root user can enable serving the store.")
-        if self.serving_enabled():
+        if self.serving_enabled() and caller.is_root:
             return False
-        self._serving_cipher(create=True)
-        with self.store.transaction() as tx:
-            tx.meta[SERVING_META] = True
+        with self._audited(caller, "EnableServing", {}, authorize=authorize) as change:
+            if change.tx.meta.get(SERVING_META):
+                return False  # another process enabled it meanwhile
+            keyfiles.serving_cipher(self.keys_dir, change.tx.meta["store_id"], create=True)
+            change.tx.meta[SERVING_META] = True
         return True
 
     def _serving_cipher(self, *, create: bool = False) -> SeedCipher:

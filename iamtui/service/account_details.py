@@ -65,8 +65,9 @@ from iamtui.model import (
     aws_timestamp,
     parse_timestamp,
 )
-from iamtui.policy import PolicyType, load_json, parse_policy
+from iamtui.policy import ContextEntry, PolicyType, load_json, parse_policy
 from iamtui.service.core import Principal, ServiceCore, Step, View
+from iamtui.service.owners import resource_tag_context, tag_context
 from iamtui.service.tables import (
     ATTACHMENTS,
     GROUPS,
@@ -332,11 +333,15 @@ class AccountDetailsOperations(ServiceCore):
                   "users": len(plan.users), "groups": len(plan.groups),
                   "roles": len(plan.roles), "policies": len(plan.policies)}
         with self._change(caller, "ImportAccountAuthorizationDetails", "*", params) as change:
+            plan.skip_kept(change.tx)
+            # each entity is authorized and audited as the Create* request making it by
+            # hand would be, marked "imported": true (see _Plan.creation_events); what it
+            # holds (policies, groups, roles in profiles) as the requests adding it would be
+            self._authorize_steps(change, caller, plan.creation_events())
+            for action, resource, context in plan.implied_requests(change.tx):
+                self._authorize(change.tx, caller, action, resource, context)
             summary = plan.apply(change.tx)
             change.response = summary.to_aws()
-            # each entity is audited too, once it is committed, as the Create* event making
-            # it by hand would be, marked "imported": true (see _Plan.creation_events)
-            change.steps += [(step, None) for step in plan.creation_events()]
         return summary
 
 
@@ -365,6 +370,12 @@ def _map_accounts(details: Mapping[str, Any], sources: Sequence[str],
 def _tag_params(tags: Sequence[Tag]) -> list[dict[str, str]] | None:
     """Tags as the Create* requests record them (None when there are none)."""
     return [{"key": t.key, "value": t.value} for t in tags] or None
+
+
+def _creation_context(tags: Sequence[Tag], boundary: str | None) -> tuple[ContextEntry, ...]:
+    """The condition keys CreateUser or CreateRole carries: its tags and its boundary."""
+    boundary_key = [ContextEntry("iam:PermissionsBoundary", (boundary,))] if boundary else []
+    return (*tag_context(tags), *boundary_key)
 
 
 def _tags(raw: Any) -> tuple[Tag, ...]:
@@ -532,14 +543,61 @@ class _Plan:
         self.attachments += [PolicyAttachment(a["PolicyArn"], kind, owner)  # type: ignore[arg-type]
                              for a in attached or ()]
 
-    def apply(self, tx: Tx) -> ImportSummary:
-        """Check for clashes and missing references, then write everything."""
-        # an AWS managed policy kept by an earlier import is shared, not a clash
+    def skip_kept(self, tx: Tx) -> None:
+        """Leave out the AWS managed policies an earlier import kept: shared, not a clash."""
         kept = {p.arn for p in self.policies if p.is_aws_managed and POLICIES.get(tx, p.arn)}
         if kept:
             self.policies = [p for p in self.policies if p.arn not in kept]
             self.versions = [v for v in self.versions if v.policy_arn not in kept]
             self.aws_kept -= len(kept)
+
+    def implied_requests(self, view: View) -> list[tuple[str, str, list[ContextEntry]]]:
+        """(action, ARN, condition keys) of each request besides Create* that adding the
+        export by hand makes: Put*Policy and Attach*Policy (iam:PolicyARN) on each owner,
+        AddUserToGroup on each group joined, AddRoleToInstanceProfile and iam:PassRole."""
+        owners: dict[tuple[str, str], Any] = {
+            **{("user", u.user_name.casefold()): u for u in self.users},
+            **{("group", g.group_name.casefold()): g for g in self.groups},
+            **{("role", r.role_name.casefold()): r for r in self.roles}}
+        nouns = {"user": "User", "group": "Group", "role": "Role"}
+
+        def about(kind: str, name: str) -> tuple[str, list[ContextEntry]]:
+            owner = owners[(kind, name.casefold())]
+            context = [ContextEntry(f"aws:ResourceTag/{t.key}", (t.value,))
+                       for t in getattr(owner, "tags", ())]
+            boundary = getattr(owner, "permissions_boundary", None)
+            if boundary:
+                context.append(ContextEntry("iam:PermissionsBoundary", (boundary,)))
+            return owner.arn, context
+
+        out: list[tuple[str, str, list[ContextEntry]]] = []
+        for p in self.inline:
+            arn, context = about(p.owner_kind, p.owner_name)
+            out.append((f"iam:Put{nouns[p.owner_kind]}Policy", arn, context))
+        for a in self.attachments:
+            arn, context = about(a.owner_kind, a.owner_name)
+            out.append((f"iam:Attach{nouns[a.owner_kind]}Policy", arn,
+                        [ContextEntry("iam:PolicyARN", (a.policy_arn,)), *context]))
+        for m in self.memberships:
+            group = owners.get(("group", m.group_name.casefold())) or \
+                GROUPS.find_one(view, "name", m.group_name)
+            out.append(("iam:AddUserToGroup", group.arn if group is not None
+                        else group_arn(self.account, "/", m.group_name), []))
+        for profile in self.profiles:
+            for name in profile.role_names:
+                role = owners.get(("role", name.casefold())) or \
+                    ROLES.find_one(view, "name", name)
+                out.append(("iam:AddRoleToInstanceProfile", profile.arn,
+                            resource_tag_context(profile.tags)))
+                if role is not None:
+                    out.append(("iam:PassRole", role.arn, [
+                        ContextEntry("iam:PassedToService", ("ec2.amazonaws.com",)),
+                        ContextEntry("iam:AssociatedResourceArn",
+                                     (f"arn:aws:ec2:*:{self.account}:instance/*",))]))
+        return out
+
+    def apply(self, tx: Tx) -> ImportSummary:
+        """Check for clashes and missing references, then write everything."""
         self._refuse_clashes(tx)
         self._check_references(tx)
         for table, items in ((POLICIES, self.policies), (POLICY_VERSIONS, self.versions),
@@ -566,7 +624,8 @@ class _Plan:
             "policyDocument": defaults.get(p.arn), "tags": _tag_params(p.tags),
             "imported": True}, response={"policy": {
                 "policyName": p.policy_name, "policyId": p.policy_id, "arn": p.arn,
-                "defaultVersionId": p.default_version_id}}) for p in self.policies]
+                "defaultVersionId": p.default_version_id}},
+            context=tuple(tag_context(p.tags))) for p in self.policies]
         steps += [Step("CreateGroup", g.arn, {
             "groupName": g.group_name, "path": g.path, "imported": True}, response={"group": {
                 "groupName": g.group_name, "groupId": g.group_id, "arn": g.arn}})
@@ -575,7 +634,8 @@ class _Plan:
             "userName": u.user_name, "path": u.path,
             "permissionsBoundary": u.permissions_boundary, "tags": _tag_params(u.tags),
             "imported": True}, response={"user": {
-                "userName": u.user_name, "userId": u.user_id, "arn": u.arn}})
+                "userName": u.user_name, "userId": u.user_id, "arn": u.arn}},
+            context=_creation_context(u.tags, u.permissions_boundary))
             for u in self.users]
         steps += [Step("CreateRole", r.arn, {
             "roleName": r.role_name, "path": r.path,
@@ -583,14 +643,15 @@ class _Plan:
             "description": r.description, "maxSessionDuration": r.max_session_duration,
             "permissionsBoundary": r.permissions_boundary, "tags": _tag_params(r.tags),
             "imported": True}, response={"role": {
-                "roleName": r.role_name, "roleId": r.role_id, "arn": r.arn}})
+                "roleName": r.role_name, "roleId": r.role_id, "arn": r.arn}},
+            context=_creation_context(r.tags, r.permissions_boundary))
             for r in self.roles]
         steps += [Step("CreateInstanceProfile", p.arn, {
             "instanceProfileName": p.instance_profile_name, "path": p.path,
             "tags": _tag_params(p.tags), "imported": True}, response={"instanceProfile": {
                 "instanceProfileName": p.instance_profile_name,
-                "instanceProfileId": p.instance_profile_id, "arn": p.arn}})
-            for p in self.profiles]
+                "instanceProfileId": p.instance_profile_id, "arn": p.arn}},
+            context=tuple(tag_context(p.tags))) for p in self.profiles]
         return steps
 
     def _refuse_clashes(self, tx: Tx) -> None:

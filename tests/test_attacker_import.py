@@ -1,0 +1,106 @@
+"""An attacker with iamtui's import: ImportAccountAuthorizationDetails adds users, roles,
+policies, memberships and attachments, and each is a request AWS would authorize on its
+own (CreateRole with iam:PermissionsBoundary, AttachRolePolicy with iam:PolicyARN,
+AddUserToGroup on the group...). Authorized only as the import on "*", it let a caller
+whom the same policies confine in AWS step out of them.
+
+IAM User Guide, "Permissions boundaries for IAM entities" (delegating: deny CreateRole
+unless iam:PermissionsBoundary is the boundary) and the Service Authorization Reference
+(the condition keys of CreateUser, CreateRole, AttachRolePolicy, AddUserToGroup).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from helpers import ACCOUNT_ID
+
+from iamtui.errors import AccessDenied
+from iamtui.service import IamService, Principal
+from iamtui.service.tables import GROUPS, MEMBERSHIPS, ROLES, USERS
+
+BOUNDARY = f"arn:aws:iam::{ACCOUNT_ID}:policy/boundary"
+ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
+
+
+def delegated_admin(service: IamService, root: Principal, *extra: dict) -> Principal:
+    """All of IAM, but roles and users only with the boundary (the delegation pattern)."""
+    service.create_policy(root, "boundary", json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}))
+    user = service.create_user(root, "mallory")
+    service.put_user_policy(root, "mallory", "ops", json.dumps({
+        "Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "iam:*", "Resource": "*"},
+            {"Effect": "Deny", "Action": ["iam:CreateRole", "iam:CreateUser"],
+             "Resource": "*",
+             "Condition": {"StringNotEquals": {"iam:PermissionsBoundary": BOUNDARY}}},
+            *extra]}))
+    return Principal.for_user(user, ACCOUNT_ID)
+
+
+def role_export(boundary: str | None) -> dict[str, Any]:
+    """One role mallory may assume, with AdministratorAccess attached."""
+    trust = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:user/mallory"},
+        "Action": "sts:AssumeRole"}]}
+    role: dict[str, Any] = {
+        "Path": "/", "RoleName": "escape", "RoleId": "AROA1234567890EXAMPLE",
+        "Arn": f"arn:aws:iam::{ACCOUNT_ID}:role/escape",
+        "CreateDate": "2024-01-01 00:00:00+00:00", "AssumeRolePolicyDocument": trust,
+        "RolePolicyList": [], "AttachedManagedPolicies": [
+            {"PolicyName": "AdministratorAccess", "PolicyArn": ADMIN}]}
+    if boundary:
+        role["PermissionsBoundary"] = {"PermissionsBoundaryType": "PermissionsBoundaryPolicy",
+                                       "PermissionsBoundaryArn": boundary}
+    return {"RoleDetailList": [role]}
+
+
+def test_an_import_cannot_create_a_role_the_caller_may_not(service: IamService,
+                                                           root: Principal) -> None:
+    """Without the boundary the import is the CreateRole the Deny refuses: nothing is
+    added, and the refusal is audited (as CreateRole, then as the import)."""
+    mallory = delegated_admin(service, root)
+    with pytest.raises(AccessDenied, match="iam:CreateRole on resource: "
+                       f"arn:aws:iam::{ACCOUNT_ID}:role/escape"):
+        service.import_account_authorization_details(mallory, role_export(None))
+    assert ROLES.find_one(service.store.snapshot(), "name", "escape") is None
+    events = [(e["eventName"], e.get("errorCode")) for e in service.audit.page(0, 2)][::-1]
+    assert events == [("CreateRole", "AccessDenied"),
+                      ("ImportAccountAuthorizationDetails", "AccessDenied")]
+    # with the boundary, the same import is what mallory may do by hand
+    service.import_account_authorization_details(mallory, role_export(BOUNDARY))
+    assert ROLES.find_one(service.store.snapshot(), "name", "escape") is not None
+
+
+def test_an_import_cannot_attach_a_policy_the_caller_may_not(service: IamService,
+                                                             root: Principal) -> None:
+    """The attachment is AttachRolePolicy with iam:PolicyARN: denied by hand, denied here."""
+    mallory = delegated_admin(service, root, {
+        "Effect": "Deny", "Action": "iam:Attach*Policy", "Resource": "*",
+        "Condition": {"ArnEquals": {"iam:PolicyARN": ADMIN}}})
+    with pytest.raises(AccessDenied, match="iam:AttachRolePolicy"):
+        service.import_account_authorization_details(mallory, role_export(BOUNDARY))
+    assert ROLES.find_one(service.store.snapshot(), "name", "escape") is None
+
+
+def test_an_import_cannot_join_a_group_the_caller_may_not_add_to(service: IamService,
+                                                                 root: Principal) -> None:
+    """A user of the export joining an existing group is AddUserToGroup on that group."""
+    admins = service.create_group(root, "Admins")
+    mallory = delegated_admin(service, root, {
+        "Effect": "Deny", "Action": "iam:AddUserToGroup", "Resource": admins.arn})
+    export = {"UserDetailList": [{
+        "Path": "/", "UserName": "sock", "UserId": "AIDA1111111111EXAMPLE",
+        "Arn": f"arn:aws:iam::{ACCOUNT_ID}:user/sock",
+        "CreateDate": "2024-01-01 00:00:00+00:00", "GroupList": ["Admins"],
+        "UserPolicyList": [], "AttachedManagedPolicies": [],
+        "PermissionsBoundary": {"PermissionsBoundaryType": "PermissionsBoundaryPolicy",
+                                "PermissionsBoundaryArn": BOUNDARY}}]}
+    with pytest.raises(AccessDenied, match=f"iam:AddUserToGroup on resource: {admins.arn}"):
+        service.import_account_authorization_details(mallory, export)
+    view = service.store.snapshot()
+    assert USERS.find_one(view, "name", "sock") is None
+    assert MEMBERSHIPS.find_by(view, "group", "Admins") == []
+    assert GROUPS.count(view) == 1

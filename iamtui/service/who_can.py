@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from iamtui.errors import InvalidInput, MalformedPolicyDocument
+from iamtui.errors import IamError, InvalidInput, MalformedPolicyDocument
 from iamtui.model import Role, User
 from iamtui.policy import (
     Caller,
@@ -241,11 +241,18 @@ class WhoCanOperations(ServiceCore):
         statement that allows it. Each is evaluated as itself (its principal context
         keys filled in where `context` gives none), with the resource's stored policy.
         With `include_denied`, the others follow, each with `denial_reason`.
-        Authorized as iam:SimulatePrincipalPolicy on "*"."""
+        Authorized as iam:SimulatePrincipalPolicy on "*", and on each user and role it
+        reads, as simulating that one alone is: a Deny on one refuses the whole answer."""
         request = simulation.check_request([action], [resource], context)
-        view = self._read(caller, "SimulatePrincipalPolicy", "*",
-                          params={"actionNames": [action], "resourceArns": [resource],
-                                  "whoCan": True})
+        params = {"actionNames": [action], "resourceArns": [resource], "whoCan": True}
+        view = self._read(caller, "SimulatePrincipalPolicy", "*", params=params)
+        for each in [*USERS.all(view), *ROLES.all(view)]:
+            try:
+                self._authorize(view, caller, "iam:SimulatePrincipalPolicy", each.arn)
+            except IamError as exc:
+                self._record(caller, "SimulatePrincipalPolicy", params, error=exc,
+                             read_only=True)
+                raise
         account = self.account_id
         applies = self.resource_policy_input(view, action, resource)
         found: list[WhoCanEntry] = []

@@ -47,6 +47,15 @@ class UserSummary:
     access_keys: int
     oldest_key_created: datetime | None
     last_activity: datetime | None
+    hidden: frozenset[str] = frozenset()  # the columns the caller may not read (left empty)
+
+
+# What each column of the users table reads, as the request reading it by hand is
+# authorized (all on the user): the AWS console fills its users list the same way.
+SUMMARY_READS: dict[str, tuple[str, ...]] = {
+    "groups": ("iam:ListGroupsForUser",), "console": ("iam:GetLoginProfile",),
+    "mfa": ("iam:ListMFADevices",), "keys": ("iam:ListAccessKeys",),
+    "activity": ("iam:GetUser", "iam:GetAccessKeyLastUsed")}
 
 
 def _own_mfa_guard(caller: Principal, user: User,
@@ -127,18 +136,26 @@ class UserOperations(OwnerOperations):
         view = self.store.snapshot()
         out = []
         for user in users:
+            hidden = frozenset() if caller.is_root else frozenset(
+                column for column, actions in SUMMARY_READS.items()
+                if not all(self.evaluate_caller(view, caller, a, user.arn).allowed
+                           for a in actions))
             keys = ACCESS_KEYS.find_by(view, "user", user.user_name)
-            profile = LOGIN_PROFILES.get(view, user.user_name.casefold())
+            profile = LOGIN_PROFILES.get(view, user.user_name.casefold()) \
+                if "console" not in hidden else None
             used = [k.last_used_date for k in keys if k.last_used_date]
             used += [user.password_last_used] if user.password_last_used else []
             groups = tuple(m.group_name for m in MEMBERSHIPS.find_by(view, "user", user.user_name))
+            mfa = sum(1 for d in MFA_DEVICES.find_by(view, "user", user.user_name)
+                      if d.enable_date)
             out.append(UserSummary(
-                user, groups,
+                user, () if "groups" in hidden else groups,
                 profile is not None,
                 (profile.password_last_changed or profile.create_date) if profile else None,
-                sum(1 for d in MFA_DEVICES.find_by(view, "user", user.user_name) if d.enable_date),
-                len(keys), min((k.create_date for k in keys), default=None),
-                max(used, default=None)))
+                0 if "mfa" in hidden else mfa,
+                0 if "keys" in hidden else len(keys),
+                None if "keys" in hidden else min((k.create_date for k in keys), default=None),
+                None if "activity" in hidden else max(used, default=None), hidden))
         return out
 
     def update_user(self, caller: Principal, user_name: str, *,

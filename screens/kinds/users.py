@@ -46,6 +46,10 @@ def _style(column: str, value: str) -> Style | None:
     return None
 
 
+HIDEABLE = ("groups", "console", "mfa", "keys", "activity")  # UserSummary.hidden's names
+NOT_ALLOWED = "not allowed"
+
+
 def load(service: IamService, principal: Principal) -> list[Row]:
     now = service.clock()  # the store's clock: ages agree with the dates it records
     rows = []
@@ -56,9 +60,13 @@ def load(service: IamService, principal: Principal) -> list[Row]:
         keys = "None" if not s.access_keys else \
             f"{s.access_keys}, {'' if s.access_keys == 1 else 'oldest '}" \
             f"{aged(s.oldest_key_created, now, 'created today')}"
-        rows.append(Row(u.arn, (u.user_name, u.path, ", ".join(s.groups) or "-", console,
-                                "Yes" if s.mfa_devices else "None", keys,
-                                age(s.last_activity, now), u.create_date.strftime("%Y-%m-%d")),
+        shown = [", ".join(s.groups) or "-", console, "Yes" if s.mfa_devices else "None", keys,
+                 age(s.last_activity, now)]
+        # a column the principal may not read says so, rather than "None" or "No"
+        shown = [NOT_ALLOWED if column in s.hidden else value
+                 for column, value in zip(HIDEABLE, shown, strict=True)]
+        rows.append(Row(u.arn, (u.user_name, u.path, *shown,
+                                u.create_date.strftime("%Y-%m-%d")),
                         # Groups sort by the groups' names (a user in none last), not by count
                         (u.user_name, u.path, tuple(g.casefold() for g in s.groups) or None,
                          s.console_access, s.mfa_devices,

@@ -395,9 +395,18 @@ class UserCredentialOperations(ServiceCore):
         if all_users:
             if user_name is not None:
                 raise InvalidInput("AllUsers cannot be specified together with UserName.")
+            params = {"serviceName": service_name, "allUsers": True}
             view = self._read(caller, "ListServiceSpecificCredentials",
-                              f"arn:aws:iam::{self.account_id}:user/*",
-                              params={"serviceName": service_name, "allUsers": True})
+                              f"arn:aws:iam::{self.account_id}:user/*", params=params)
+            # each user's, as listing them one by one is authorized
+            for user in OWNERS["user"].table.all(view):
+                try:
+                    self._authorize(view, caller, "iam:ListServiceSpecificCredentials",
+                                    user.arn)
+                except IamError as exc:
+                    self._record(caller, "ListServiceSpecificCredentials", params,
+                                 error=exc, read_only=True)
+                    raise
             found = sorted(SERVICE_CREDENTIALS.all(view),
                            key=lambda c: (c.user_name.lower(), c.create_date, c.credential_id))
         else:

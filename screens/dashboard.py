@@ -170,7 +170,8 @@ class Dashboard(Vertical, can_focus=True):
         checks.clear_options()
         if status is None:
             checks.add_option(Option("Not allowed to read the security status "
-                                     "(iam:GetAccountSummary).", disabled=True))
+                                     "(iam:GetAccountSummary, iam:GetCredentialReport, "
+                                     "iam:GetAccountAuthorizationDetails).", disabled=True))
             return
         checks.add_options(check_options(status))
         checks.highlighted = highlighted if highlighted is not None else 0

@@ -326,8 +326,11 @@ class ReportOperations(ServiceCore):
 
     def security_status(self, caller: Principal) -> SecurityStatus:
         """The IAM dashboard's checks, each passed or failed with the entities that fail
-        (authorized as iam:GetAccountSummary, what the dashboard reads)."""
-        view = self._read(caller, "GetAccountSummary", "*")
+        (authorized as iam:GetAccountSummary, and, for the entities it names, as what
+        they are read from: the credential report and every principal's policies)."""
+        self._read(caller, "GetAccountSummary", "*")
+        self._read(caller, "GetCredentialReport", "*")
+        view = self._read(caller, "GetAccountAuthorizationDetails", "*")
         now = self.clock()
         users = sorted(USERS.all(view), key=lambda u: u.user_name.casefold())
         root_keys = _keys_of(view, ROOT_KEY_OWNER)

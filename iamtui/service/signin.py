@@ -227,6 +227,8 @@ class SignInOperations(PasswordOperations, MfaDeviceOperations):
             self._count_failure(subject, error.message, secrets, mfa_used=True)
             raise error
         self._audit_console_login(identity, error=None, secrets=secrets, mfa_used=used is not None)
+        if new_hash is not None:  # the console changes it with ChangePassword: a change
+            self._record(principal, "ChangePassword", {}, secrets_used=secrets)
         return principal
 
     def console_session_idle_expired(self, last_activity: datetime) -> bool:

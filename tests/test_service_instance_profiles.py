@@ -183,6 +183,10 @@ def test_adding_a_role_needs_pass_role(service: IamService, root: Principal) -> 
     assert (last["eventName"], last["errorCode"]) == ("AddRoleToInstanceProfile",
                                                       "AccessDenied")
     assert service.get_instance_profile(root, "web").roles == ()  # nothing changed
+    # a role that does not exist is refused the same way: PassRole comes first
+    with pytest.raises(AccessDenied, match="iam:PassRole on resource: "
+                       f"arn:aws:iam::{ACCOUNT_ID}:role/ghost"):
+        service.add_role_to_instance_profile(alice, "web", "ghost")
     service.add_role_to_instance_profile(alice, "web", "app")
     assert service.get_instance_profile(root, "web").roles[0].role_name == "app"
 

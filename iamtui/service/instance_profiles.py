@@ -174,12 +174,15 @@ class InstanceProfileOperations(OwnerOperations):
         validate_role_name(role_name)
         with self._profile_change(caller, "AddRoleToInstanceProfile", instance_profile_name,
                                   {"roleName": role_name}) as (change, profile):
-            role = OWNERS["role"].get(change.tx, role_name)
-            # the role is passed to EC2: without this, editing profiles would hand out any role
-            self._authorize(change.tx, caller, "iam:PassRole", role.arn, [
+            found = ROLES.find_one(change.tx, "name", role_name)
+            # the role is passed to EC2: without this, editing profiles would hand out any
+            # role; asked before NoSuchEntity, so that a refused caller learns no role's name
+            passed = found.arn if found else nominal_arn(change.tx, "role", role_name)
+            self._authorize(change.tx, caller, "iam:PassRole", passed, [
                 ContextEntry("iam:PassedToService", ("ec2.amazonaws.com",)),
                 ContextEntry("iam:AssociatedResourceArn",
                              (f"arn:aws:ec2:*:{self.account_id}:instance/*",))])
+            role = OWNERS["role"].get(change.tx, role_name)
             quota = DEFAULT_QUOTAS.roles_per_instance_profile
             if len(profile.role_names) >= quota:
                 raise LimitExceeded(

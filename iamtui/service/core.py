@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -599,6 +599,25 @@ class ServiceCore:
             self._record(caller, event, params or {}, error=exc, read_only=read_only)
             raise
         return view
+
+    def _authorize_each(self, view: View, caller: Principal, event: str, action: str,
+                        resources: Iterable[str], params: Mapping[str, Any],
+                        every: str) -> None:
+        """A read over many entities is each entity's read: raise (and audit) AccessDenied
+        unless `caller` may do `action` on every one of `resources`. The refusal names
+        `every` (what was asked for), not the entity refused, whose name is not told."""
+        for resource in resources:
+            try:
+                self._authorize(view, caller, action, resource)
+            except AccessDenied:
+                error = AccessDenied(f"User: {caller.arn} is not authorized to perform: "
+                                     f"{action} on {every}: a policy does not allow it, or "
+                                     "denies it, for at least one of them")
+                self._record(caller, event, params, error=error, read_only=True)
+                raise error from None
+            except IamError as exc:
+                self._record(caller, event, params, error=exc, read_only=True)
+                raise
 
     def _subject(self, caller: Principal, event: str, params: Mapping[str, Any],
                  find: Callable[..., E], *args: Any, action: str | None = None,

@@ -399,14 +399,10 @@ class UserCredentialOperations(ServiceCore):
             view = self._read(caller, "ListServiceSpecificCredentials",
                               f"arn:aws:iam::{self.account_id}:user/*", params=params)
             # each user's, as listing them one by one is authorized
-            for user in OWNERS["user"].table.all(view):
-                try:
-                    self._authorize(view, caller, "iam:ListServiceSpecificCredentials",
-                                    user.arn)
-                except IamError as exc:
-                    self._record(caller, "ListServiceSpecificCredentials", params,
-                                 error=exc, read_only=True)
-                    raise
+            self._authorize_each(view, caller, "ListServiceSpecificCredentials",
+                                 "iam:ListServiceSpecificCredentials",
+                                 [u.arn for u in OWNERS["user"].table.all(view)], params,
+                                 "every user of the account (--all-users lists them all)")
             found = sorted(SERVICE_CREDENTIALS.all(view),
                            key=lambda c: (c.user_name.lower(), c.create_date, c.credential_id))
         else:

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from iamtui.errors import IamError, InvalidInput, MalformedPolicyDocument
+from iamtui.errors import InvalidInput, MalformedPolicyDocument
 from iamtui.model import Role, User
 from iamtui.policy import (
     Caller,
@@ -246,13 +246,10 @@ class WhoCanOperations(ServiceCore):
         request = simulation.check_request([action], [resource], context)
         params = {"actionNames": [action], "resourceArns": [resource], "whoCan": True}
         view = self._read(caller, "SimulatePrincipalPolicy", "*", params=params)
-        for each in [*USERS.all(view), *ROLES.all(view)]:
-            try:
-                self._authorize(view, caller, "iam:SimulatePrincipalPolicy", each.arn)
-            except IamError as exc:
-                self._record(caller, "SimulatePrincipalPolicy", params, error=exc,
-                             read_only=True)
-                raise
+        self._authorize_each(view, caller, "SimulatePrincipalPolicy",
+                             "iam:SimulatePrincipalPolicy",
+                             [e.arn for e in (*USERS.all(view), *ROLES.all(view))], params,
+                             "every user and role of the account (who-can simulates them all)")
         account = self.account_id
         applies = self.resource_policy_input(view, action, resource)
         found: list[WhoCanEntry] = []

@@ -19,7 +19,7 @@ from helpers import ACCOUNT_ID
 
 from iamtui.errors import AccessDenied
 from iamtui.service import IamService, Principal
-from iamtui.service.tables import GROUPS, MEMBERSHIPS, ROLES, USERS
+from iamtui.service.tables import GROUPS, MEMBERSHIPS, POLICIES, ROLES, USERS
 
 BOUNDARY = f"arn:aws:iam::{ACCOUNT_ID}:policy/boundary"
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
@@ -104,3 +104,31 @@ def test_an_import_cannot_join_a_group_the_caller_may_not_add_to(service: IamSer
     assert USERS.find_one(view, "name", "sock") is None
     assert MEMBERSHIPS.find_by(view, "group", "Admins") == []
     assert GROUPS.count(view) == 1
+
+
+def test_only_root_imports_aws_managed_policies_the_package_does_not_ship(
+        service: IamService, root: Principal) -> None:
+    """An unshipped AWS managed policy keeps the export's document and, like every AWS
+    managed policy, can never be changed or deleted afterwards, not even by root (AWS
+    managed policies belong to the account "aws": IAM User Guide, "AWS managed
+    policies"). Planted by a user, an administrator policy under arn:aws:iam::aws:policy/
+    would look like AWS's and stay for good: only the root user brings such policies in."""
+    user = service.create_user(root, "mallory")
+    service.put_user_policy(root, "mallory", "ops", json.dumps({
+        "Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "iam:*", "Resource": "*"}]}))
+    mallory = Principal.for_user(user, ACCOUNT_ID)
+    arn = "arn:aws:iam::aws:policy/ReadOnlyAccessV9"
+    export = {"Policies": [{
+        "PolicyName": "ReadOnlyAccessV9", "PolicyId": "ANPA2222222222EXAMPLE", "Arn": arn,
+        "Path": "/", "DefaultVersionId": "v1", "IsAttachable": True,
+        "CreateDate": "2020-01-01 00:00:00+00:00",
+        "PolicyVersionList": [{"Document": {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "*", "Resource": "*"}]},
+            "VersionId": "v1", "IsDefaultVersion": True,
+            "CreateDate": "2020-01-01 00:00:00+00:00"}]}]}
+    with pytest.raises(AccessDenied, match="AWS managed policies"):
+        service.import_account_authorization_details(mallory, export)
+    assert POLICIES.get(service.store.snapshot(), arn) is None
+    assert service.audit.page(0, 1)[0]["errorCode"] == "AccessDenied"
+    assert service.import_account_authorization_details(root, export).aws_managed_kept == 1

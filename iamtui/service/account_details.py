@@ -45,7 +45,13 @@ from iamtui.arn import (
     validate_tags,
     validate_user_name,
 )
-from iamtui.errors import EntityAlreadyExists, InvalidInput, MalformedPolicyDocument, NoSuchEntity
+from iamtui.errors import (
+    AccessDenied,
+    EntityAlreadyExists,
+    InvalidInput,
+    MalformedPolicyDocument,
+    NoSuchEntity,
+)
 from iamtui.managed_policies import aws_managed_policies
 from iamtui.model import (
     AUTHORIZATION_DETAILS_FILTERS,
@@ -334,6 +340,12 @@ class AccountDetailsOperations(ServiceCore):
                   "roles": len(plan.roles), "policies": len(plan.policies)}
         with self._change(caller, "ImportAccountAuthorizationDetails", "*", params) as change:
             plan.skip_kept(change.tx)
+            planted = [p.arn for p in plan.policies if p.is_aws_managed]
+            if planted and not caller.is_root:  # nobody could change or delete them later
+                raise AccessDenied(
+                    f"User: {caller.arn} is not authorized to import {planted[0]}: AWS "
+                    "managed policies the package does not ship come in only with the root "
+                    "user, since no one can change or delete them afterwards.")
             # each entity is authorized and audited as the Create* request making it by
             # hand would be, marked "imported": true (see _Plan.creation_events); what it
             # holds (policies, groups, roles in profiles) as the requests adding it would be

@@ -66,6 +66,35 @@ async def test_dashboard_counts_and_checks(db: Path, clock: FakeClock) -> None:
         assert dash.query_one("#root-advice").display
 
 
+async def test_a_refused_security_status_is_said_in_place_without_a_toast(
+        db: Path, clock: FakeClock) -> None:
+    """A user allowed the account summary but not what the checks name (the credential
+    report, every principal's policies) sees the counts, and in place of the checks one
+    line saying what it may not read: no error toast, which would follow it to the next
+    screen (the refused tables say it the same way)."""
+    import json
+
+    from iamtui.service import IamService
+
+    svc = IamService.open(db, keys_dir=db.parent / "keys", clock=clock)
+    root = svc.root_principal()
+    svc.put_user_policy(root, "alice", "summary", json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": "*",
+                                                 "Action": ["iam:GetAccountSummary",
+                                                            "iam:ListUsers"]}]}))
+    svc.close()
+    app = make_app(db, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "alice", "Alic3!Passw0rd#")
+        dash = app.screen.query_one(Dashboard)
+        assert "Users 2" in str(dash.query_one("#counts").render())
+        checks = app.screen.query_one("#checks", OptionList)
+        assert [str(o.prompt) for o in checks.options] == [
+            "Not allowed to read the security status (iam:GetAccountSummary, "
+            "iam:GetCredentialReport, iam:GetAccountAuthorizationDetails)."]
+        assert not app._notifications
+
+
 async def test_failing_check_lists_entities_and_fixing_it_passes(db: Path,
                                                                  clock: FakeClock) -> None:
     app = make_app(db, clock)

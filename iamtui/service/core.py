@@ -31,7 +31,7 @@ from iamtui.errors import (
     StoreNotFound,
 )
 from iamtui.local_paths import expand_home
-from iamtui.model import Account, User
+from iamtui.model import Account, Tag, User
 from iamtui.policy import (
     Caller,
     ContextEntry,
@@ -723,8 +723,19 @@ def with_resource_tags(view: View, resource: str,
     found = tagged_entity(view, resource)
     if found is None or not found.tags:
         return extra
-    return [*extra, *(ContextEntry(f"aws:ResourceTag/{t.key}", (t.value,))
-                      for t in found.tags)]
+    return [*extra, *resource_tag_context(found.tags)]
+
+
+def resource_tag_context(tags: Iterable[Tag]) -> list[ContextEntry]:
+    """aws:ResourceTag/<key> for a request on a tagged entity."""
+    return [ContextEntry(f"aws:ResourceTag/{t.key}", (t.value,)) for t in tags]
+
+
+# The taggable entities other than users and roles, by the resource type their ARN names:
+# found by ARN, or by name (the ARN then compared, as its path is not in the key)
+_TAGGED_BY_ARN = {"policy": POLICIES, "saml-provider": SAML_PROVIDERS, "mfa": MFA_DEVICES}
+_TAGGED_BY_NAME = {"instance-profile": INSTANCE_PROFILES,
+                   "server-certificate": SERVER_CERTIFICATES}
 
 
 def tagged_entity(view: View, resource: str) -> Any:
@@ -733,12 +744,10 @@ def tagged_entity(view: View, resource: str) -> Any:
     kind = resource.split(":", 5)[5].split("/", 1)[0] if resource.count(":") >= 5 else ""
     if kind in ("user", "role"):
         return (USERS if kind == "user" else ROLES).find_one(view, "arn", resource)
-    by_arn = {"policy": POLICIES, "saml-provider": SAML_PROVIDERS, "mfa": MFA_DEVICES}
-    if kind in by_arn:
-        return by_arn[kind].get(view, resource)
-    by_name = {"instance-profile": INSTANCE_PROFILES, "server-certificate": SERVER_CERTIFICATES}
-    if kind in by_name:
-        found = by_name[kind].find_one(view, "name", resource.rsplit("/", 1)[-1])
+    if kind in _TAGGED_BY_ARN:
+        return _TAGGED_BY_ARN[kind].get(view, resource)
+    if kind in _TAGGED_BY_NAME:
+        found = _TAGGED_BY_NAME[kind].find_one(view, "name", resource.rsplit("/", 1)[-1])
         return found if found is not None and found.arn == resource else None
     return None
 

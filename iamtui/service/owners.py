@@ -23,7 +23,7 @@ from iamtui.arn import (
 from iamtui.errors import NoSuchEntity, UnmodifiableEntity
 from iamtui.model import OwnerKind, Role, Tag
 from iamtui.policy import ContextEntry
-from iamtui.service.core import View, nominal_arn
+from iamtui.service.core import View, nominal_arn, resource_tag_context
 from iamtui.service.tables import GROUPS, ROLES, USERS
 from iamtui.store import Entity, EntityTable
 
@@ -110,11 +110,6 @@ def tag_context(tags: Sequence[Tag]) -> list[ContextEntry]:
         return []
     return [ContextEntry(f"aws:RequestTag/{t.key}", (t.value,)) for t in tags] + [
         ContextEntry("aws:TagKeys", tuple(t.key for t in tags), "stringList")]
-
-
-def resource_tag_context(tags: Iterable[Tag]) -> list[ContextEntry]:
-    """aws:ResourceTag/<key> for a request on a tagged user or role."""
-    return [ContextEntry(f"aws:ResourceTag/{t.key}", (t.value,)) for t in tags]
 
 
 def untag_context(tag_keys: Sequence[str]) -> list[ContextEntry]:

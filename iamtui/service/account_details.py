@@ -73,6 +73,7 @@ from iamtui.model import (
 )
 from iamtui.policy import ContextEntry, PolicyType, load_json, parse_policy
 from iamtui.service.core import Principal, ServiceCore, Step, View
+from iamtui.service.inline import owner_context
 from iamtui.service.owners import resource_tag_context, tag_context
 from iamtui.service.tables import (
     ATTACHMENTS,
@@ -575,12 +576,7 @@ class _Plan:
 
         def about(kind: str, name: str) -> tuple[str, list[ContextEntry]]:
             owner = owners[(kind, name.casefold())]
-            context = [ContextEntry(f"aws:ResourceTag/{t.key}", (t.value,))
-                       for t in getattr(owner, "tags", ())]
-            boundary = getattr(owner, "permissions_boundary", None)
-            if boundary:
-                context.append(ContextEntry("iam:PermissionsBoundary", (boundary,)))
-            return owner.arn, context
+            return owner.arn, owner_context(owner, boundary=True)
 
         out: list[tuple[str, str, list[ContextEntry]]] = []
         for p in self.inline:

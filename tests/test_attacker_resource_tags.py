@@ -26,14 +26,18 @@ from iamtui.service.tables import ACCESS_KEYS, LOGIN_PROFILES, USERS
 PASSWORD = "Correct-Horse-9-battery"
 
 
+def allowed_except_protected(action: str) -> str:
+    """A policy allowing `action` on everything except what is tagged protected=true."""
+    return json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": action, "Resource": "*"},
+        {"Effect": "Deny", "Action": action, "Resource": "*",
+         "Condition": {"StringEquals": {"aws:ResourceTag/protected": "true"}}}]})
+
+
 def mallory(service: IamService, root: Principal) -> Principal:
     """Allowed all of IAM, except on anything tagged protected=true."""
     user = service.create_user(root, "mallory")
-    service.put_user_policy(root, "mallory", "ops", json.dumps({
-        "Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Action": "iam:*", "Resource": "*"},
-            {"Effect": "Deny", "Action": "iam:*", "Resource": "*",
-             "Condition": {"StringEquals": {"aws:ResourceTag/protected": "true"}}}]}))
+    service.put_user_policy(root, "mallory", "ops", allowed_except_protected("iam:*"))
     return Principal.for_user(user, ACCOUNT_ID)
 
 
@@ -80,11 +84,7 @@ def test_a_deny_on_the_roles_tag_stops_assume_role(service: IamService,
         "Action": "sts:AssumeRole"}]})
     admin = service.create_role(root, "admin", trust, tags=[Tag("protected", "true")])
     user = service.create_user(root, "dev")
-    service.put_user_policy(root, "dev", "ops", json.dumps({
-        "Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"},
-            {"Effect": "Deny", "Action": "sts:AssumeRole", "Resource": "*",
-             "Condition": {"StringEquals": {"aws:ResourceTag/protected": "true"}}}]}))
+    service.put_user_policy(root, "dev", "ops", allowed_except_protected("sts:AssumeRole"))
     with pytest.raises(AccessDenied, match=f"sts:AssumeRole on resource: {admin.arn}"):
         service.assume_role(Principal.for_user(user, ACCOUNT_ID), admin.arn, "sess")
     last = service.audit.page(0, 1)[0]

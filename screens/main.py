@@ -9,6 +9,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.css.query import NoMatches
 from textual.widgets import ContentSwitcher, Footer, OptionList
 from textual.widgets.option_list import Option
 
@@ -78,7 +79,7 @@ class MainScreen(SectionsScreen):
     def poll_store(self) -> None:
         """Follow changes made elsewhere: the section in view reloads, off the event loop,
         only when the store's revision moved (it keeps its cursor and filter)."""
-        if self.is_current and signed_in(self) and not any(
+        if self.app.screen is self and signed_in(self) and not any(
                 w.group == "live" and w.is_running for w in self.app.workers):
             self._read_revision()
 
@@ -90,7 +91,15 @@ class MainScreen(SectionsScreen):
         self.app.call_from_thread(self._follow, revision)
 
     def _follow(self, revision: int) -> None:
-        section = self.query_one("#content", ContentSwitcher).visible_content
+        # the revision was read in a thread: meanwhile a screen may cover this one (it
+        # reloads when uncovered), or the app may be closing and removing the sections.
+        # Not is_current: that is also true under the screen on top.
+        if self.app.screen is not self:
+            return
+        try:
+            section = self.query_one("#content", ContentSwitcher).visible_content
+        except NoMatches:
+            return
         if getattr(section, "loaded_revision", revision) == revision or any(
                 w.node is section and w.is_running for w in self.app.workers):
             return  # up to date, or a reload already under way

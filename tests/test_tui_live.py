@@ -74,3 +74,49 @@ async def test_the_audit_log_follows_new_events_keeping_its_event(tmp_path: Path
         await wait_until(pilot, lambda: table.count > count, ceiling=30.0)
         assert section.records[table.cursor]["eventID"] == event_id  # the same event
         assert table.cursor == cursor + (table.count - count)
+
+
+async def test_a_revision_read_late_is_ignored_once_the_sections_are_gone(tmp_path: Path) -> None:
+    """The revision is read in a thread; it may arrive while the app closes and removes the
+    sections (a CI failure: NoMatches for '#roles'). Following it then does nothing."""
+    seed = new_store(tmp_path)
+    seed.create_user(seed.root_principal(), "alice")
+    seed.close()
+    app = IamApp(tmp_path / "db.json", keys_dir=tmp_path / "keys")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await sign_in(pilot)
+        await pilot.press("3")  # groups in view
+        await settle(pilot)
+        main = app.screen
+        await main.query_one("#groups").remove()  # as at shutdown: the section is gone
+        main._follow(10_000)  # a revision the section never loaded; must not raise
+
+
+async def test_a_revision_read_late_does_not_reload_a_covered_section(tmp_path: Path) -> None:
+    """A detail screen opened while the revision was read covers the section: the section
+    reloads when uncovered, not behind the detail screen."""
+    seed = new_store(tmp_path)
+    seed.create_user(seed.root_principal(), "alice")
+    seed.close()
+    app = IamApp(tmp_path / "db.json", keys_dir=tmp_path / "keys")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await sign_in(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        main = app.screen
+        section = main.query_one("#users")
+        loaded = section.loaded_revision
+        await pilot.press("enter")  # alice's detail screen covers the users
+        await settle(pilot)
+        assert app.screen is not main
+        other = IamService.open(tmp_path / "db.json", keys_dir=tmp_path / "keys")
+        try:
+            other.create_user(other.root_principal(), "bob")
+            revision = other.revision
+        finally:
+            other.close()
+        main._follow(revision)
+        await settle(pilot)
+        assert section.loaded_revision == loaded  # not reloaded behind the detail screen
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: section.loaded_revision == revision, ceiling=30.0)

@@ -489,6 +489,23 @@ class TestRememberedContexts:
                 RequestContext.from_aws([item(bad)])
 
 
+    def test_a_name_met_with_another_type_is_read_as_that_type(self) -> None:
+        """A value remembered under one type is not taken for another: "yes" is a string,
+        not a boolean, however often it came as a string first."""
+        def entries(value: str, ctype: str) -> list[ContextEntry]:
+            return RequestContext.from_aws([{"ContextKeyName": "shape:mixed",
+                                             "ContextKeyValues": [value],
+                                             "ContextKeyType": ctype}]).entries()
+
+        for _ in range(2):
+            assert entries("yes", "string") == [ContextEntry("shape:mixed", ("yes",), "string")]
+            assert entries("true", "string") == [
+                ContextEntry("shape:mixed", ("true",), "string")]
+            assert entries("true", "boolean") == [
+                ContextEntry("shape:mixed", ("true",), "boolean")]
+            with pytest.raises(InvalidInput):
+                entries("yes", "boolean")
+
     def test_what_is_remembered_is_bounded(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """Endless distinct names and values (a caller may send any) cost bounded memory,
         and an entry checked after the tables were emptied is what it was before."""

@@ -88,31 +88,30 @@ def _checked(key: str, ctype: object, strings: tuple[str, ...]) -> ContextEntry:
 
 
 # Entries checked before, found again by their parts. A caller's entries repeat from
-# request to request (who it is, its tags, the transport): `_SEEN` finds one by its name,
-# then its value (a single value, else the tuple of them), as (the type as AWS gave it, the
-# name lower-cased, the entry); the type is compared, the entry taken: two subscripts, no
-# key to build and hash, a value often the very object met before. A single value not met
-# before is checked alone by its name's table (_Values.__missing__), which knows the check
-# its type needs: a new source address costs that check, not a whole entry's.
-# A name almost always comes with one type; one with several shares its values' table, the
-# type telling them apart (an entry of another type is checked whole, and kept in its place).
+# request to request (who it is, its tags, the transport): `_SEEN` finds a name's table,
+# which holds the type the name first came with (as AWS gave it) and the name lower-cased,
+# and finds an entry by its value (a single value, else the tuple of them): two subscripts
+# and a comparison of the type, no key to build and hash, a value often the very object
+# met before, and nothing read from the entry found (on the hot path, every object read
+# is a likely cache miss). A single value not met before is checked alone by its name's
+# table (_Values.__missing__), which knows the check its type needs: a new source address
+# costs that check, not a whole entry's.
+# A name almost always comes with one type: an entry of another type is checked whole.
 # Kept only for names, types and values all `str`, so a look-up finds only text equal to
 # text: 1 == True == 1.0 as keys, but they read as different values ("1", "true", "1.0"),
 # and no other JSON value equals a string.
 # Not kept: addresses, times and numbers (aws:SourceIp, aws:CurrentTime, aws:EpochTime,
 # aws:MultiFactorAuthAge) change from request to request, and every entry kept costs each
 # later full garbage collection a visit; checking them again costs less.
-_Seen = tuple[object, str, "ContextEntry | None"]
-_UNREAD: _Seen = (object(), "", None)  # its type equals no type given: the full check decides
 _SEEN_LIMIT = 65536  # names and entries kept, all told: past it, start again
 _kept = 0
 _CHANGING = frozenset({"ip", "ipList", "date", "dateList", "numeric", "numericList"})
 _new_entry = tuple.__new__  # a named tuple's own __new__ is a Python call: not on the hot path
 
 
-class _Values(dict[object, _Seen]):
-    """One context key name's checked entries by value, and what the first type the name
-    came with says about a new value: its check, and whether entries of it are kept."""
+class _Values(dict[object, "ContextEntry | None"]):
+    """One context key name's checked entries by value, under the type the name first came
+    with: what that type says about a new value (its check, whether entries are kept)."""
 
     __slots__ = ("check", "given", "keep", "lower", "name", "quick", "type")
 
@@ -126,23 +125,22 @@ class _Values(dict[object, _Seen]):
         self.quick = ipv4_reader() if base == "ip" else self.check
         self.keep = canonical not in _CHANGING
 
-    def __missing__(self, value: object) -> _Seen:
+    def __missing__(self, value: object) -> ContextEntry | None:
         """A single value not met with this name: checked alone if it is ASCII text (no
-        surrogate to look for), as the name's first type; kept, unless that type changes
-        from request to request. Anything else is left to the full check (_UNREAD)."""
+        surrogate to look for), as the name's type; kept, unless that type changes from
+        request to request. None leaves anything else to the full check."""
         if value.__class__ is not str or not value.isascii():  # type: ignore[attr-defined]
-            return _UNREAD
+            return None
         quick = self.quick
         if quick is not None and quick(value) is None and self.check(value) is None:  # type: ignore[misc, arg-type]
-            return _UNREAD
-        found = (self.given, self.lower, _new_entry(ContextEntry, (self.name, (value,),
-                                                                  self.type)))
+            return None
+        entry: ContextEntry = _new_entry(ContextEntry, (self.name, (value,), self.type))
         if self.keep:
             if _kept >= _SEEN_LIMIT:
                 _make_room()
             else:
-                _keep(self, value, found)
-        return found
+                _keep(self, value, entry)
+        return entry
 
 
 _SEEN: dict[object, _Values] = {}
@@ -165,7 +163,7 @@ def _make_room() -> None:
 
 def _check_aws(item: object) -> tuple[str, ContextEntry]:
     """Check an AWS ContextEntry (refused with InvalidInput), and remember it if `_SEEN`
-    can: name, type and values all `str`, the name ASCII."""
+    can: name, type and values all `str`, the name ASCII, the type the name's first."""
     try:
         key = item["ContextKeyName"]  # type: ignore[index]
         values = item.get("ContextKeyValues", [])  # type: ignore[attr-defined]
@@ -185,9 +183,8 @@ def _check_aws(item: object) -> tuple[str, ContextEntry]:
     if table is None:
         table = _Values(key, ctype, entry.type)
         _keep(_SEEN, key, table)
-    if entry.type not in _CHANGING:
-        _keep(table, values[0] if len(values) == 1 else entry.values,
-              (ctype, table.lower, entry))
+    if table.keep and ctype == table.given:
+        _keep(table, values[0] if len(values) == 1 else entry.values, entry)
     return table.lower, entry
 
 
@@ -214,17 +211,17 @@ class RequestContext:
             try:
                 values = item["ContextKeyValues"]  # type: ignore[index]
                 if values.__class__ is list:
-                    # by name, then value: an entry met before, or a new single value
-                    # checked alone (_Values.__missing__); a name not met raises KeyError
-                    if len(values) == 1:
-                        found = seen_by_name[item["ContextKeyName"]][values[0]]  # type: ignore[index]
-                    else:
-                        found = seen_by_name[item["ContextKeyName"]].get(  # type: ignore[index]
-                            tuple(values), _UNREAD)
+                    # the name's table (a name not met raises KeyError), the type it came
+                    # with, then the value: an entry met before, or a new single value
+                    # checked alone (_Values.__missing__; None when it cannot tell)
+                    table = seen_by_name[item["ContextKeyName"]]  # type: ignore[index]
                     ctype = item["ContextKeyType"]  # type: ignore[index]
-                    if ctype is found[0] or ctype == found[0]:
-                        by_key[found[1]] = found[2]  # type: ignore[assignment]
-                        continue
+                    if ctype is table.given or ctype == table.given:
+                        entry = (table[values[0]] if len(values) == 1
+                                 else table.get(tuple(values)))
+                        if entry is not None:
+                            by_key[table.lower] = entry
+                            continue
             except (TypeError, KeyError):  # not a mapping, a member missing, a part unhashable
                 pass
             # a new or unusual entry: checked whole (and refused, if bad)

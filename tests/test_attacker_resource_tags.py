@@ -18,7 +18,7 @@ from collections.abc import Callable
 import pytest
 from helpers import ACCOUNT_ID
 
-from iamtui.errors import AccessDenied
+from iamtui.errors import AccessDenied, IamError
 from iamtui.model import Tag
 from iamtui.service import IamService, Principal
 from iamtui.service.tables import ACCESS_KEYS, LOGIN_PROFILES, USERS
@@ -110,3 +110,84 @@ def test_other_tagged_iam_resources_carry_their_tags(service: IamService,
                        f"{serial}"):
         service.delete_virtual_mfa_device(attacker, serial)
     assert service.get_server_certificate(root, "web").arn == cert.arn
+
+
+def iam_resource_tag_guard(action: str) -> str:
+    """Like allowed_except_protected, the Deny written with iam:ResourceTag/<key>."""
+    return json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": action, "Resource": "*"},
+        {"Effect": "Deny", "Action": action, "Resource": "*",
+         "Condition": {"StringEquals": {"iam:ResourceTag/protected": "true"}}}]})
+
+
+@pytest.mark.parametrize("event", sorted(REQUESTS))
+def test_a_deny_written_with_iam_resource_tag_guards_the_user_as_well(
+        service: IamService, root: Principal, event: str) -> None:
+    """The Service Authorization Reference lists iam:ResourceTag/${TagKey} beside
+    aws:ResourceTag for the user and role resource types, and the IAM User Guide's example
+    "IAM: Add a specific tag to a user with a specific tag" conditions on
+    iam:ResourceTag/JobFunction: a Deny written that way must stop every request too."""
+    boss = service.create_user(root, "boss", tags=[Tag("protected", "true")])
+    user = service.create_user(root, "eve")
+    service.put_user_policy(root, "eve", "ops", iam_resource_tag_guard("iam:*"))
+    with pytest.raises(AccessDenied, match=f"iam:{event} on resource: {boss.arn}"):
+        REQUESTS[event](service, Principal.for_user(user, ACCOUNT_ID))
+    assert USERS.find_one(service.store.snapshot(), "name", "boss") == boss
+
+
+def test_iam_resource_tag_is_only_for_users_and_roles(service: IamService,
+                                                      root: Principal) -> None:
+    """A server certificate carries aws:ResourceTag only (its resource type lists no
+    iam:ResourceTag): a Deny on iam:ResourceTag does not reach it."""
+    from test_service_server_certificates import BODY, KEY
+
+    service.upload_server_certificate(root, "web", BODY, KEY, tags=[Tag("protected", "true")])
+    user = service.create_user(root, "eve")
+    service.put_user_policy(root, "eve", "ops",
+                            iam_resource_tag_guard("iam:DeleteServerCertificate"))
+    service.delete_server_certificate(Principal.for_user(user, ACCOUNT_ID), "web")
+    with pytest.raises(Exception, match="web"):
+        service.get_server_certificate(root, "web")
+
+
+# ---------------------------------------------------------------- tags set on creation
+
+def only(*actions: str) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": list(actions), "Resource": "*"}]})
+
+
+CREATES: dict[str, tuple[str, Callable[[IamService, Principal, list[Tag]], object]]] = {
+    "CreateUser": ("TagUser", lambda s, p, t: s.create_user(p, "new", tags=t)),
+    "CreateRole": ("TagRole", lambda s, p, t: s.create_role(p, "new", json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {
+            "Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}), tags=t)),
+    "CreatePolicy": ("TagPolicy", lambda s, p, t: s.create_policy(p, "new", only("s3:*"),
+                                                                 tags=t)),
+    "CreateInstanceProfile": ("TagInstanceProfile",
+                              lambda s, p, t: s.create_instance_profile(p, "new", tags=t)),
+    "CreateVirtualMFADevice": ("TagMFADevice",
+                               lambda s, p, t: s.create_virtual_mfa_device(p, "new", tags=t)),
+}
+
+
+@pytest.mark.parametrize("event", sorted(CREATES))
+def test_creating_with_tags_needs_the_tag_action(service: IamService, root: Principal,
+                                                 event: str) -> None:
+    """IAM User Guide, "IAM: Create new users only with specific tags": the policy that lets
+    users be created with tags grants iam:CreateUser *and* iam:TagUser. A caller allowed
+    only the Create* action cannot set tags that ABAC grants rest on (a role tagged
+    team=admins, say): refused and audited, nothing made; without tags it may create."""
+    tag_action, create = CREATES[event]
+    user = service.create_user(root, "maker")
+    service.put_user_policy(root, "maker", "ops", only(f"iam:{event}"))
+    maker = Principal.for_user(user, ACCOUNT_ID)
+    with pytest.raises(AccessDenied, match=f"iam:{tag_action} on resource"):
+        create(service, maker, [Tag("team", "admins")])
+    last = service.audit.page(0, 1)[0]
+    assert (last["eventName"], last["errorCode"]) == (event, "AccessDenied")
+    create(service, maker, [])  # the same request without tags is allowed
+
+    service.put_user_policy(root, "maker", "ops", only(f"iam:{event}", f"iam:{tag_action}"))
+    with pytest.raises(IamError, match="already exists|EntityAlreadyExists"):
+        create(service, maker, [Tag("team", "admins")])  # authorized: on to the name clash

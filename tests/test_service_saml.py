@@ -209,7 +209,10 @@ def test_authorized_on_the_provider_arn_and_audited(service: IamService, root: P
     user = service.create_user(root, "alice")
     service.put_user_policy(root, "alice", "saml", json.dumps({
         "Version": "2012-10-17", "Statement": [{
-            "Effect": "Allow", "Action": ["iam:CreateSAMLProvider", "iam:GetSAMLProvider"],
+            # creating with tags is also TagSAMLProvider (as "IAM: Create new users only with
+            # specific tags" grants CreateUser with TagUser)
+            "Effect": "Allow", "Action": ["iam:CreateSAMLProvider", "iam:TagSAMLProvider",
+                                          "iam:GetSAMLProvider"],
             "Resource": f"arn:aws:iam::{ACCOUNT_ID}:saml-provider/Okta*",
             "Condition": {"StringEquals": {"aws:RequestTag/team": "id"}}}]}))
     alice = Principal.for_user(user, ACCOUNT_ID)

@@ -478,6 +478,13 @@ class ServiceCore:
         result = self.evaluate_caller(view, caller, action, resource, extra)
         if not result.allowed:
             raise self._denied(view, caller, action, resource, result)
+        tagging = TAG_ON_CREATE.get(action.lower())
+        if tagging is not None and any(e.key == "aws:TagKeys" for e in extra):
+            # creating with tags is also tagging the new entity: without this, CreateUser
+            # alone would set tags that aws:ResourceTag and iam:ResourceTag grants rest on
+            result = self.evaluate_caller(view, caller, tagging, resource, extra)
+            if not result.allowed:
+                raise self._denied(view, caller, tagging, resource, result)
 
     def _denied(self, view: View, caller: Principal, action: str, resource: str,
                 result: EvalResult) -> AccessDenied:
@@ -712,23 +719,46 @@ SESSION_TOKEN_STS_ACTIONS = frozenset({"sts:getcalleridentity", "sts:assumerole"
 FEDERATED_USER_STS_ACTIONS = frozenset({"sts:getcalleridentity"})
 
 
+# A Create* request that sets tags also needs the Tag* action on the new entity (IAM User
+# Guide, "IAM: Create new users only with specific tags", grants iam:CreateUser with
+# iam:TagUser for that reason), by the lower-cased create action.
+TAG_ON_CREATE = {
+    "iam:createuser": "iam:TagUser", "iam:createrole": "iam:TagRole",
+    "iam:createpolicy": "iam:TagPolicy", "iam:createinstanceprofile": "iam:TagInstanceProfile",
+    "iam:createopenidconnectprovider": "iam:TagOpenIDConnectProvider",
+    "iam:createsamlprovider": "iam:TagSAMLProvider",
+    "iam:uploadservercertificate": "iam:TagServerCertificate",
+    "iam:createvirtualmfadevice": "iam:TagMFADevice"}
+
+# The tag keys a request on a stored entity carries, by its resource type (Service
+# Authorization Reference, IAM's resource types): users and roles also iam:ResourceTag.
+_RESOURCE_TAG_PREFIXES = {"user": ("aws", "iam"), "role": ("aws", "iam")}
+
+
 def with_resource_tags(view: View, resource: str,
                        extra: Sequence[ContextEntry]) -> Sequence[ContextEntry]:
-    """`extra` with aws:ResourceTag/<key> of the stored user or role `resource` names, when
-    the request did not bring them: every action on a user or role carries its tags
-    (Service Authorization Reference, user and role resource types), or a Deny guarding
-    tagged users would not stop CreateAccessKey on one."""
-    if any(e.key.lower().startswith("aws:resourcetag/") for e in extra):
-        return extra
+    """`extra` with the tags of the stored taggable entity `resource` names, as
+    aws:ResourceTag/<key> and, for a user or role, iam:ResourceTag/<key>: every action on
+    it carries them, or a Deny guarding tagged users would not stop CreateAccessKey on
+    one. A prefix the request brought itself (a simulation's context) is left as given."""
     found = tagged_entity(view, resource)
     if found is None or not found.tags:
         return extra
-    return [*extra, *resource_tag_context(found.tags)]
+    given = {e.key.lower().partition(":")[0] for e in extra
+             if e.key.lower().partition(":")[2].startswith("resourcetag/")}
+    prefixes = _RESOURCE_TAG_PREFIXES.get(_resource_type(resource), ("aws",))
+    return [*extra, *(ContextEntry(f"{prefix}:ResourceTag/{t.key}", (t.value,))
+                      for prefix in prefixes if prefix not in given for t in found.tags)]
 
 
 def resource_tag_context(tags: Iterable[Tag]) -> list[ContextEntry]:
     """aws:ResourceTag/<key> for a request on a tagged entity."""
     return [ContextEntry(f"aws:ResourceTag/{t.key}", (t.value,)) for t in tags]
+
+
+def _resource_type(resource: str) -> str:
+    """The resource type an IAM ARN names (`user` of arn:aws:iam::1:user/a), else ""."""
+    return resource.split(":", 5)[5].split("/", 1)[0] if resource.count(":") >= 5 else ""
 
 
 # The taggable entities other than users and roles, by the resource type their ARN names:
@@ -741,7 +771,7 @@ _TAGGED_BY_NAME = {"instance-profile": INSTANCE_PROFILES,
 def tagged_entity(view: View, resource: str) -> Any:
     """The stored taggable IAM entity (user, role, managed policy, instance profile, server
     certificate, SAML provider, virtual MFA device) `resource` is the ARN of, or None."""
-    kind = resource.split(":", 5)[5].split("/", 1)[0] if resource.count(":") >= 5 else ""
+    kind = _resource_type(resource)
     if kind in ("user", "role"):
         return (USERS if kind == "user" else ROLES).find_one(view, "arn", resource)
     if kind in _TAGGED_BY_ARN:

@@ -83,6 +83,13 @@ def test_an_import_cannot_attach_a_policy_the_caller_may_not(service: IamService
     with pytest.raises(AccessDenied, match="iam:AttachRolePolicy"):
         service.import_account_authorization_details(mallory, role_export(BOUNDARY))
     assert ROLES.find_one(service.store.snapshot(), "name", "escape") is None
+    # the refused step is audited as its own request, as by hand, then the import
+    refused, summary = service.audit.page(0, 2)[::-1]
+    assert (refused["eventName"], refused["errorCode"]) == ("AttachRolePolicy", "AccessDenied")
+    assert refused["requestParameters"] == {"roleName": "escape", "policyArn": ADMIN,
+                                            "imported": True}
+    assert (summary["eventName"], summary["errorCode"]) == (
+        "ImportAccountAuthorizationDetails", "AccessDenied")
 
 
 def test_an_import_cannot_join_a_group_the_caller_may_not_add_to(service: IamService,
@@ -132,3 +139,28 @@ def test_only_root_imports_aws_managed_policies_the_package_does_not_ship(
     assert POLICIES.get(service.store.snapshot(), arn) is None
     assert service.audit.page(0, 1)[0]["errorCode"] == "AccessDenied"
     assert service.import_account_authorization_details(root, export).aws_managed_kept == 1
+
+
+def test_an_import_cannot_pass_a_role_the_caller_may_not(service: IamService,
+                                                        root: Principal) -> None:
+    """A role in an instance profile is AddRoleToInstanceProfile, which also needs
+    iam:PassRole on the role (its API reference: "The caller of this operation must be
+    granted the PassRole permission on the IAM role"): refused without it, and audited as
+    the AddRoleToInstanceProfile that was refused."""
+    mallory = delegated_admin(service, root, {
+        "Effect": "Deny", "Action": "iam:PassRole", "Resource": "*"})
+    export = role_export(BOUNDARY)
+    role = export["RoleDetailList"][0]
+    role["AttachedManagedPolicies"] = []
+    role["InstanceProfileList"] = [{
+        "Path": "/", "InstanceProfileName": "escape", "InstanceProfileId": "AIPA1234567890EXAMPLE",
+        "Arn": f"arn:aws:iam::{ACCOUNT_ID}:instance-profile/escape",
+        "CreateDate": "2024-01-01 00:00:00+00:00", "Roles": [
+            {k: role[k] for k in ("Path", "RoleName", "RoleId", "Arn", "CreateDate",
+                                  "AssumeRolePolicyDocument")}]}]
+    with pytest.raises(AccessDenied, match=f"iam:PassRole on resource: {role['Arn']}"):
+        service.import_account_authorization_details(mallory, export)
+    assert ROLES.find_one(service.store.snapshot(), "name", "escape") is None
+    refused = service.audit.page(0, 2)[1]
+    assert (refused["eventName"], refused["errorCode"]) == ("AddRoleToInstanceProfile",
+                                                            "AccessDenied")

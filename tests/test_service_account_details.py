@@ -147,17 +147,34 @@ def test_import_the_example_account(make_service: Any) -> None:
 
 
 @needs_data
+def relations(export: dict[str, Any]) -> int:
+    """What an export's entities hold, each one request by hand: inline policies, attached
+    managed policies, group memberships, roles in instance profiles (each profile once)."""
+    count = 0
+    for kind, inline in (("User", "UserPolicyList"), ("Group", "GroupPolicyList"),
+                         ("Role", "RolePolicyList")):
+        for entity in export.get(f"{kind}DetailList", []):
+            count += len(entity.get(inline) or []) + len(entity.get("AttachedManagedPolicies")
+                                                         or [])
+            count += len(entity.get("GroupList") or []) if kind == "User" else 0
+    profiles = {p["Arn"]: len(p.get("Roles") or []) for r in export.get("RoleDetailList", [])
+                for p in r.get("InstanceProfileList") or []}
+    return count + sum(profiles.values())
+
+
 def test_import_is_one_transaction_and_one_audit_event(make_service: Any) -> None:
     """One transaction and one summary event for the whole import, after one event per
-    entity it added (and no hashing at all: an export carries no passwords)."""
+    entity it added and per relation it made (and no hashing at all: an export carries no
+    passwords)."""
     service = make_service(OTHER_ACCOUNT)
     before = service.audit.count()
     revision = service.store.snapshot().revision
-    summary = service.import_account_authorization_details(service.root_principal(),
-                                                           load(SMALL))
+    export = load(SMALL)
+    summary = service.import_account_authorization_details(service.root_principal(), export)
     entities = (summary.users + summary.groups + summary.roles + summary.policies
                 + summary.instance_profiles + summary.aws_managed_kept)
-    assert service.audit.count() == before + entities + 1
+    assert relations(export) > 0
+    assert service.audit.count() == before + entities + relations(export) + 1
     event = service.audit.page(0, 1)[0]
     assert event["eventName"] == "ImportAccountAuthorizationDetails"
     assert event["responseElements"]["Users"] == 3
@@ -425,11 +442,13 @@ def test_operator_without_permission_is_denied(service: IamService, root: Princi
 
 
 def test_import_audits_each_entity_it_adds(service: IamService, root: Principal) -> None:
-    """Besides its summary event, an import writes one event per entity it adds, named and
-    shaped as the request creating it by hand (IAM API reference: CreatePolicy,
-    CreateGroup, CreateUser, CreateRole, CreateInstanceProfile), marked "imported": true:
-    whoever watches the trail for a new role and whom it trusts sees an imported one too
-    (CloudTrail logs entities a service creates for a caller as such Create* events)."""
+    """Besides its summary event, an import writes one event per entity it adds and per
+    relation it makes, named and shaped as the request making it by hand (IAM API
+    reference: CreatePolicy, CreateGroup, CreateUser, CreateRole, CreateInstanceProfile,
+    then PutUserPolicy, Attach*Policy, AddUserToGroup, AddRoleToInstanceProfile), marked
+    "imported": true: whoever watches the trail for a new role and whom it trusts, or for
+    AdministratorAccess attached to a group, sees an imported one too (CloudTrail logs what
+    a service does for a caller, CloudFormation say, as such events)."""
     data = small_export()
     trust = data["RoleDetailList"][0]["AssumeRolePolicyDocument"]
     logged = service.audit.count()
@@ -437,10 +456,18 @@ def test_import_audits_each_entity_it_adds(service: IamService, root: Principal)
     events = service.audit.page(logged, 100, newest_first=False)
     assert [e["eventName"] for e in events] == [
         "CreatePolicy", "CreateGroup", "CreateUser", "CreateRole", "CreateInstanceProfile",
-        "ImportAccountAuthorizationDetails"]
+        "PutUserPolicy", "AttachGroupPolicy", "AttachRolePolicy", "AddUserToGroup",
+        "AddRoleToInstanceProfile", "ImportAccountAuthorizationDetails"]
     assert all(e["requestParameters"].get("imported") is True for e in events[:-1])
     assert all(e["userIdentity"]["type"] == "Root" and "errorCode" not in e for e in events)
-    policy, group, user, role, profile = (e["requestParameters"] for e in events[:-1])
+    assert events[6]["requestParameters"] == {
+        "groupName": "Admins", "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess",
+        "imported": True}
+    assert events[8]["requestParameters"] == {"groupName": "Admins", "userName": "Alice",
+                                              "imported": True}
+    assert json.loads(events[5]["requestParameters"]["policyDocument"]) == \
+        data["UserDetailList"][0]["UserPolicyList"][0]["PolicyDocument"]
+    policy, group, user, role, profile = (e["requestParameters"] for e in events[:5])
     assert policy["policyName"] == "Custom" and "s3:GetObject" in policy["policyDocument"]
     assert events[0]["responseElements"]["policy"]["arn"] == \
         f"arn:aws:iam::{ACCOUNT_ID}:policy/Custom"

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -350,9 +350,9 @@ class AccountDetailsOperations(ServiceCore):
             # each entity is authorized and audited as the Create* request making it by
             # hand would be, marked "imported": true (see _Plan.creation_events); what it
             # holds (policies, groups, roles in profiles) as the requests adding it would be
-            self._authorize_steps(change, caller, plan.creation_events())
-            for action, resource, context in plan.implied_requests(change.tx):
-                self._authorize(change.tx, caller, action, resource, context)
+            self._authorize_steps(change, caller, [*plan.creation_events(), *plan.implied_steps(
+                change.tx, lambda arn, context: self._authorize(
+                    change.tx, caller, "iam:PassRole", arn, context))])
             summary = plan.apply(change.tx)
             change.response = summary.to_aws()
         return summary
@@ -564,44 +564,55 @@ class _Plan:
             self.versions = [v for v in self.versions if v.policy_arn not in kept]
             self.aws_kept -= len(kept)
 
-    def implied_requests(self, view: View) -> list[tuple[str, str, list[ContextEntry]]]:
-        """(action, ARN, condition keys) of each request besides Create* that adding the
-        export by hand makes: Put*Policy and Attach*Policy (iam:PolicyARN) on each owner,
-        AddUserToGroup on each group joined, AddRoleToInstanceProfile and iam:PassRole."""
+    def implied_steps(self, view: View, pass_role: Callable[[str, Sequence[ContextEntry]], None]
+                      ) -> list[Step]:
+        """Each request besides Create* that adding the export by hand makes, as a Step
+        (authorized and audited as its own event, marked "imported": true, like the Create*
+        ones): Put*Policy and Attach*Policy (iam:PolicyARN) on each owner, AddUserToGroup
+        on each group joined, AddRoleToInstanceProfile, which also needs iam:PassRole on
+        the role (`pass_role(arn, context)`, its guard). Whoever watches the trail for
+        AttachUserPolicy of AdministratorAccess sees an imported one as well."""
         owners: dict[tuple[str, str], Any] = {
             **{("user", u.user_name.casefold()): u for u in self.users},
             **{("group", g.group_name.casefold()): g for g in self.groups},
             **{("role", r.role_name.casefold()): r for r in self.roles}}
         nouns = {"user": "User", "group": "Group", "role": "Role"}
 
-        def about(kind: str, name: str) -> tuple[str, list[ContextEntry]]:
+        def about(kind: str, name: str) -> tuple[str, tuple[ContextEntry, ...]]:
             owner = owners[(kind, name.casefold())]
-            return owner.arn, owner_context(owner, boundary=True)
+            return owner.arn, tuple(owner_context(owner, boundary=True))
 
-        out: list[tuple[str, str, list[ContextEntry]]] = []
+        out: list[Step] = []
         for p in self.inline:
             arn, context = about(p.owner_kind, p.owner_name)
-            out.append((f"iam:Put{nouns[p.owner_kind]}Policy", arn, context))
+            out.append(Step(f"Put{nouns[p.owner_kind]}Policy", arn, {
+                f"{p.owner_kind}Name": p.owner_name, "policyName": p.policy_name,
+                "policyDocument": p.document, "imported": True}, context=context))
         for a in self.attachments:
             arn, context = about(a.owner_kind, a.owner_name)
-            out.append((f"iam:Attach{nouns[a.owner_kind]}Policy", arn,
-                        [ContextEntry("iam:PolicyARN", (a.policy_arn,)), *context]))
+            out.append(Step(f"Attach{nouns[a.owner_kind]}Policy", arn, {
+                f"{a.owner_kind}Name": a.owner_name, "policyArn": a.policy_arn,
+                "imported": True}, context=(ContextEntry("iam:PolicyARN", (a.policy_arn,)),
+                                            *context)))
         for m in self.memberships:
             group = owners.get(("group", m.group_name.casefold())) or \
                 GROUPS.find_one(view, "name", m.group_name)
-            out.append(("iam:AddUserToGroup", group.arn if group is not None
-                        else group_arn(self.account, "/", m.group_name), []))
+            out.append(Step("AddUserToGroup", group.arn if group is not None
+                            else group_arn(self.account, "/", m.group_name), {
+                                "groupName": m.group_name, "userName": m.user_name,
+                                "imported": True}))
+        passed = (ContextEntry("iam:PassedToService", ("ec2.amazonaws.com",)),
+                  ContextEntry("iam:AssociatedResourceArn",
+                               (f"arn:aws:ec2:*:{self.account}:instance/*",)))
         for profile in self.profiles:
             for name in profile.role_names:
                 role = owners.get(("role", name.casefold())) or \
                     ROLES.find_one(view, "name", name)
-                out.append(("iam:AddRoleToInstanceProfile", profile.arn,
-                            resource_tag_context(profile.tags)))
-                if role is not None:
-                    out.append(("iam:PassRole", role.arn, [
-                        ContextEntry("iam:PassedToService", ("ec2.amazonaws.com",)),
-                        ContextEntry("iam:AssociatedResourceArn",
-                                     (f"arn:aws:ec2:*:{self.account}:instance/*",))]))
+                out.append(Step("AddRoleToInstanceProfile", profile.arn, {
+                    "instanceProfileName": profile.instance_profile_name, "roleName": name,
+                    "imported": True}, context=tuple(resource_tag_context(profile.tags)),
+                    guard=None if role is None else
+                    lambda arn=role.arn: pass_role(arn, passed)))
         return out
 
     def apply(self, tx: Tx) -> ImportSummary:

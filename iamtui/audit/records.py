@@ -86,6 +86,13 @@ def redact(value: Any, secret_values: Iterable[str] = ()) -> Any:
 
 
 def _redact(value: Any, needles: list[str]) -> Any:
+    # the usual shapes first, by exact class: isinstance against Mapping is an ABC check,
+    # and every value of every event passes here
+    cls = value.__class__
+    if cls is str:
+        return _scrub(value, needles) if needles else value
+    if cls is bool or cls is int or value is None:
+        return value
     if isinstance(value, Mapping):
         out: dict[Any, Any] = {}
         for k, v in value.items():

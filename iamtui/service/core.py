@@ -218,6 +218,7 @@ class ServiceCore:
         self.keys_dir = keys_dir
         self.clock = clock
         self._policy_cache = _PolicyCache()
+        self._account_id: str | None = None  # set once read: no request changes it
 
     # ------------------------------------------------------------------ opening
 
@@ -358,7 +359,12 @@ class ServiceCore:
 
     @property
     def account_id(self) -> str:
-        return self.store.snapshot().meta["account"]["account_id"]
+        """The account's ID, fixed when the store was initialized: read once, as every
+        authorization and event asks for it (a snapshot and a copy of the meta each)."""
+        found = self._account_id
+        if found is None:
+            found = self._account_id = self.store.snapshot().meta["account"]["account_id"]
+        return found
 
     def root_principal(self, *, mfa_at: datetime | None = None,
                        console: bool = False) -> Principal:

@@ -30,6 +30,7 @@ from iamtui.screens.ops import report_error
 from iamtui.screens.session import session_of
 from iamtui.screens.widgets.lazy_table import LazyTable
 from iamtui.screens.widgets.resource_table import Column
+from iamtui.screens.workers import deliver
 
 # time, who, event and result first: at 80 columns (about 63 cells) they fit whole, and
 # the detail's title gives the highlighted row's target and error code
@@ -161,18 +162,17 @@ class AuditSection(Vertical):
 
     @work(thread=True, exclusive=True, group="audit-load")
     def _load(self, filters: EventFilter, *, keep: bool = False) -> None:
-        app = self.app
         service, principal = session_of(self)
         revision = service.revision  # read first: a later change loads again
         try:
             service.lookup_events(principal, max_results=1)  # authorizes and audits the read
         except IamError as error:
             # the denial's audit record is a commit: seen, or following would ask again
-            app.call_from_thread(self._denied, error, service.revision)
+            deliver(self, self._denied, error, service.revision)
             return
         log = service.audit
         count, total = log.count(filters), log.count()
-        app.call_from_thread(self._show, log, filters, count, total, revision, keep)
+        deliver(self, self._show, log, filters, count, total, revision, keep)
 
     def _denied(self, error: IamError, revision: int | None = None) -> None:
         self.loaded_revision = revision
@@ -266,15 +266,14 @@ class AuditSection(Vertical):
     @work(thread=True, exclusive=True, group="audit-verify")
     def action_verify(self) -> None:
         """Check every seal and link of the chain, off the event loop."""
-        app = self.app
         service, principal = session_of(self)
-        app.call_from_thread(self._status, "Verifying the chain…", bad=False)
+        deliver(self, self._status, "Verifying the chain…", bad=False)
         try:
             result = service.verify_audit_log(principal)
         except IamError as error:
-            app.call_from_thread(report_error, self, error)
+            deliver(self, report_error, self, error)
             return
-        app.call_from_thread(self._verified, result)
+        deliver(self, self._verified, result)
 
     def _status(self, text: str, *, bad: bool) -> None:
         status = self.query_one("#audit-status", Static)

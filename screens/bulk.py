@@ -23,6 +23,7 @@ from iamtui.screens.row_keys import is_resource_key, resource_arn
 from iamtui.screens.session import session_of
 from iamtui.screens.widgets.picker import PickerModal
 from iamtui.screens.widgets.resource_table import Column, Row
+from iamtui.screens.workers import deliver
 
 if TYPE_CHECKING:
     from iamtui.screens.sections import ResourceSection
@@ -221,7 +222,7 @@ def start_bulk(section: ResourceSection, verb: str | None = None) -> None:
 
         def work() -> None:
             result = run_all(calls, picked)
-            section.app.call_from_thread(finished, result, title)
+            deliver(section, finished, result, title)
 
         section.run_worker(work, thread=True, group="bulk", name=f"bulk {picked}")
 

@@ -34,6 +34,7 @@ from iamtui.screens.ops import report_error
 from iamtui.screens.paths import remember_path, suggested_path
 from iamtui.screens.session import session_of, signed_in
 from iamtui.screens.widgets.resource_table import Column, ResourceTable, Row
+from iamtui.screens.workers import deliver
 
 if TYPE_CHECKING:
     from iamtui.service import IamService, Principal
@@ -133,7 +134,6 @@ class Dashboard(Vertical, can_focus=True):
     @work(thread=True, exclusive=True, group="dashboard")
     def _run_checks(self, service: IamService, principal: Principal) -> None:
         """The counts and the checks of the session that asked, whatever happens to it."""
-        app = self.app
         counts: list[tuple[str, str]] = [("Account", service.account_id)]
         # the console's dashboard shows the alias beside the ID; not allowed to list it
         # (ListAccountAliases), the ID alone
@@ -153,13 +153,11 @@ class Dashboard(Vertical, can_focus=True):
         except AccessDenied:  # said in place of the checks (as a refused table says it)
             status = None
         except IamError as error:
-            app.call_from_thread(report_error, self, error)
+            deliver(self, report_error, self, error)
             status = None
-        app.call_from_thread(self._show, counts, status)
+        deliver(self, self._show, counts, status)
 
     def _show(self, counts: list[tuple[str, str]], status: SecurityStatus | None) -> None:
-        if not self.is_attached:
-            return  # the app closed or signed out while the checks ran
         lines = [[(k, v) for k, v in counts if k in ("Account", "Alias")],
                  [(k, v) for k, v in counts if k not in ("Account", "Alias")]]
         self.query_one("#counts", Static).update("\n".join(
@@ -301,15 +299,14 @@ class CredentialReportScreen(Screen[None]):
 
     @work(thread=True, exclusive=True)
     def load(self) -> None:
-        app = self.app
         service, principal = session_of(self)
         try:
             service.generate_credential_report(principal)
             report = service.get_credential_report(principal)
         except IamError as error:
-            app.call_from_thread(report_error, self, error)
+            deliver(self, report_error, self, error)
             return
-        app.call_from_thread(self._show, report.text, report.generated_time.isoformat())
+        deliver(self, self._show, report.text, report.generated_time.isoformat())
 
     def _show(self, text: str, generated: str) -> None:
         self.content = text

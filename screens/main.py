@@ -30,6 +30,7 @@ from iamtui.screens.user_detail import edit_user
 from iamtui.screens.widgets.kind_section import EditableKind, KindSection
 from iamtui.screens.widgets.palette import IamCommands
 from iamtui.screens.widgets.status_line import StatusLine
+from iamtui.screens.workers import deliver
 
 # Users, as screens/kinds/users.py defines them, plus `e` to rename or move a user.
 USERS_KIND = EditableKind(**{f.name: getattr(USERS, f.name) for f in fields(USERS)},
@@ -88,7 +89,7 @@ class MainScreen(SectionsScreen):
         # in a thread: catching up with another process's commits reads its journal
         # under the store's shared lock, which waits while that process writes
         revision = session_of(self).revision
-        self.app.call_from_thread(self._follow, revision)
+        deliver(self, self._follow, revision)
 
     def _follow(self, revision: int) -> None:
         # the revision was read in a thread: meanwhile a screen may cover this one (it

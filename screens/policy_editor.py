@@ -32,6 +32,7 @@ from iamtui.policy.analyzer import analyze_document
 from iamtui.screens.modals import ConfirmModal
 from iamtui.screens.widgets.detail_screen import header
 from iamtui.screens.widgets.findings_editor import FindingsTextArea
+from iamtui.screens.workers import deliver
 
 DEBOUNCE_SECONDS = 0.15
 
@@ -212,7 +213,7 @@ class PolicyEditorScreen(Screen[bool]):
         findings += quota_findings(text, self.quotas)
         findings = sorted(findings, key=lambda f: (ORDER.index(f.finding_type),
                                                    f.start.line, f.start.column))
-        self.app.call_from_thread(self._show, findings, generation)
+        deliver(self, self._show, findings, generation)
 
     def _show(self, findings: list[Finding], generation: int) -> None:
         if generation != self._generation:

@@ -23,6 +23,7 @@ from iamtui.screens.copy import copy_menu
 from iamtui.screens.ops import Operations, refusal_text, report_error
 from iamtui.screens.session import session_of
 from iamtui.screens.widgets.resource_table import Column, ResourceTable, Row
+from iamtui.screens.workers import deliver
 
 if TYPE_CHECKING:
     from iamtui.service import IamService, Principal
@@ -101,16 +102,16 @@ class ResourceSection(Operations, Vertical):
 
     @work(thread=True, exclusive=True, group="load")
     def action_refresh(self) -> None:
-        app, session = self.app, session_of(self)
+        session = session_of(self)
         revision = session.revision  # read first: a later change reloads again
         try:
             rows = self.kind.load(session.service, session.principal)
         except IamError as error:
             # a denial is audited, and that commit moves the revision: count it as seen,
             # or following the store would ask (and be refused) again every second
-            app.call_from_thread(self._refused, error, session.revision)
+            deliver(self, self._refused, error, session.revision)
             return
-        app.call_from_thread(self._show, rows, revision)
+        deliver(self, self._show, rows, revision)
 
     def _refused(self, error: IamError, revision: int) -> None:
         self.loaded_revision = revision

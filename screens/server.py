@@ -36,6 +36,7 @@ from iamtui.screens.ops import report_error
 from iamtui.screens.session import SessionApp, session_of
 from iamtui.screens.widgets.resource_table import Column, ResourceTable, Row
 from iamtui.screens.widgets.status_line import StatusLine
+from iamtui.screens.workers import deliver
 from iamtui.serve.endpoint import paste_lines
 from iamtui.service.serving import ServerStatus
 
@@ -175,7 +176,6 @@ class ServerScreen(Screen[None]):
     def _load(self, *, force: bool) -> None:
         # in a thread: the revision may wait on another process's write lock, and a first
         # read of a long log scans it
-        app = self.app
         service, principal = session_of(self)
         status, revision = service.server_status(), service.revision
         if not force and status == self.status and revision == self.loaded_revision:
@@ -186,9 +186,9 @@ class ServerScreen(Screen[None]):
         except IamError as error:
             # the denial's audit record is a commit: count it as seen, or each second
             # would ask (and be refused) again
-            app.call_from_thread(self._show, status, None, service.revision, error)
+            deliver(self, self._show, status, None, service.revision, error)
             return
-        app.call_from_thread(self._show, status, calls, revision, None)
+        deliver(self, self._show, status, calls, revision, None)
 
     def _show(self, status: ServerStatus | None, calls: list[Row] | None, revision: int,
               error: IamError | None) -> None:

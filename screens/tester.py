@@ -59,6 +59,7 @@ from iamtui.screens.web_identity import WebIdentityScreen
 from iamtui.screens.widgets.catalog_suggesters import ConditionKeySuggester, ResourceSuggester
 from iamtui.screens.widgets.picker import PickerModal
 from iamtui.screens.widgets.resource_table import Column, ResourceTable, Row
+from iamtui.screens.workers import deliver
 from iamtui.service.who_can import Subject, compile_custom, context_key_types, mentioned_actions
 from iamtui.testsets import TestSet, compare
 
@@ -554,14 +555,13 @@ class TesterSection(Vertical):
     def evaluate(self, subject: Subject, actions: list[str], resources: list[str],
                  context: list[ContextEntry]) -> None:
         """Evaluate off the event loop: a whole service times many resources adds up."""
-        app = self.app
         service, principal = session_of(self)
         try:
             results = service.evaluate_subject(principal, subject, actions, resources, context)
         except IamError as error:
-            app.call_from_thread(report_error, self, error)
+            deliver(self, report_error, self, error)
             return
-        app.call_from_thread(self.show_results, results)
+        deliver(self, self.show_results, results)
 
     def show_results(self, results: list[EvalResult]) -> None:
         """Fill the table (and the expected column when a saved set is loaded)."""
@@ -756,18 +756,17 @@ class WhoCanScreen(Screen[None]):
 
     @work(thread=True, exclusive=True)
     def query_who(self, action: str, resource: str) -> None:
-        app = self.app
         service, principal = session_of(self)
         try:
             # the denied too, each with the engine's reason: who may not, and why not
             found = service.who_can(principal, action, resource, self.context,
                                     include_denied=True)
         except IamError as error:
-            app.call_from_thread(report_error, self, error)
+            deliver(self, report_error, self, error)
             return
         rows = [Row(e.arn, (e.kind, e.name, e.decision, e.statement or e.decided_by))
                 for e in found]
-        app.call_from_thread(self._show, rows, action, resource)
+        deliver(self, self._show, rows, action, resource)
 
     def _show(self, rows: list[Row], action: str, resource: str) -> None:
         table = self.query_one("#who-table", ResourceTable)

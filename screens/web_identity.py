@@ -25,6 +25,7 @@ from textual.widgets import Footer, Input, Label, Static
 from iamtui.errors import IamError
 from iamtui.screens.ops import report_error
 from iamtui.screens.session import session_of
+from iamtui.screens.workers import deliver
 from iamtui.service.web_identity import WebIdentityTest, test_explanation
 
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
@@ -110,14 +111,13 @@ class WebIdentityScreen(Screen[None]):
 
     @work(thread=True, exclusive=True)
     def ask(self, role: str, token: str | None, claims: dict[str, Any] | None) -> None:
-        app = self.app
         service, principal = session_of(self)
         try:
             test = service.test_web_identity(principal, role, token=token, claims=claims)
         except IamError as error:
-            app.call_from_thread(self._show_error, error)
+            deliver(self, self._show_error, error)
             return
-        app.call_from_thread(self._show, test)
+        deliver(self, self._show, test)
 
     def _show(self, test: WebIdentityTest) -> None:
         verdict = self.query_one("#wi-verdict", Static)

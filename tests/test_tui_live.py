@@ -76,13 +76,18 @@ async def test_the_audit_log_follows_new_events_keeping_its_event(tmp_path: Path
         assert table.cursor == cursor + (table.count - count)
 
 
-async def test_a_revision_read_late_is_ignored_once_the_sections_are_gone(tmp_path: Path) -> None:
-    """The revision is read in a thread; it may arrive while the app closes and removes the
-    sections (a CI failure: NoMatches for '#roles'). Following it then does nothing."""
+def app_with_alice(tmp_path: Path) -> IamApp:
+    """The app on a new store that holds one user, alice."""
     seed = new_store(tmp_path)
     seed.create_user(seed.root_principal(), "alice")
     seed.close()
-    app = IamApp(tmp_path / "db.json", keys_dir=tmp_path / "keys")
+    return IamApp(tmp_path / "db.json", keys_dir=tmp_path / "keys")
+
+
+async def test_a_revision_read_late_is_ignored_once_the_sections_are_gone(tmp_path: Path) -> None:
+    """The revision is read in a thread; it may arrive while the app closes and removes the
+    sections (a CI failure: NoMatches for '#roles'). Following it then does nothing."""
+    app = app_with_alice(tmp_path)
     async with app.run_test(size=(120, 30)) as pilot:
         await sign_in(pilot)
         await pilot.press("3")  # groups in view
@@ -95,10 +100,7 @@ async def test_a_revision_read_late_is_ignored_once_the_sections_are_gone(tmp_pa
 async def test_a_revision_read_late_does_not_reload_a_covered_section(tmp_path: Path) -> None:
     """A detail screen opened while the revision was read covers the section: the section
     reloads when uncovered, not behind the detail screen."""
-    seed = new_store(tmp_path)
-    seed.create_user(seed.root_principal(), "alice")
-    seed.close()
-    app = IamApp(tmp_path / "db.json", keys_dir=tmp_path / "keys")
+    app = app_with_alice(tmp_path)
     async with app.run_test(size=(120, 30)) as pilot:
         await sign_in(pilot)
         await pilot.press("2")

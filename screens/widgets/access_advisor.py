@@ -19,6 +19,7 @@ from iamtui.screens.ops import refusal_text, report_error
 from iamtui.screens.session import session_of
 from iamtui.screens.widgets.detail_pane import DetailPane
 from iamtui.screens.widgets.resource_table import Column, Row
+from iamtui.screens.workers import deliver
 
 if TYPE_CHECKING:
     from iamtui.service import IamService, Principal
@@ -83,18 +84,17 @@ class AccessAdvisorPane(DetailPane):
         try:
             rows = self.load()
         except IamError as error:
-            self.app.call_from_thread(report_error, self, error)
-            self.app.call_from_thread(self._show, [], refusal_text(error))
+            deliver(self, report_error, self, error)
+            deliver(self, self._show, [], refusal_text(error))
             return
-        self.app.call_from_thread(self._show, rows)
+        deliver(self, self._show, rows)
 
     def _show(self, rows: list[Row], refusal: str | None = None) -> None:
-        if self.is_attached:
-            if refusal is None:
-                self.table.set_rows(rows)
-            else:
-                self.table.show_refusal(refusal)
-            self.refresh_bindings()
+        if refusal is None:
+            self.table.set_rows(rows)
+        else:
+            self.table.show_refusal(refusal)
+        self.refresh_bindings()
 
 
 def access_advisor_tab(kind: AdvisorKind, name: str) -> TabPane:

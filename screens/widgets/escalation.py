@@ -37,6 +37,7 @@ from iamtui.screens.widgets.access_advisor import entity_arn
 from iamtui.screens.widgets.permissions import edit_inline_policy, pretty
 from iamtui.screens.widgets.picker import PickerModal
 from iamtui.screens.widgets.resource_table import Column, Row
+from iamtui.screens.workers import deliver
 from iamtui.service.escalation import (
     EscalationFinding,
     EscalationPath,
@@ -349,10 +350,10 @@ class EscalationView(Vertical):
             findings = service.find_privilege_escalation(principal, arns)
         except IamError as error:
             # a denial is audited, which moves the revision: count that as seen
-            self.app.call_from_thread(self._refused, error, service.revision)
+            deliver(self, self._refused, error, service.revision)
             return
         self._last_seconds = time.monotonic() - started
-        self.app.call_from_thread(self._show, findings, revision)
+        deliver(self, self._show, findings, revision)
 
     def _finished(self, revision: int) -> bool:
         """Record the run's end; False when the view is gone meanwhile."""
@@ -511,9 +512,9 @@ class EscalationView(Vertical):
             report = service.analyse_privilege_escalation(principal, [principal_arn],
                                                           propose_fixes=True)
         except IamError as error:
-            self.app.call_from_thread(self._proposed, [], error)
+            deliver(self, self._proposed, [], error)
             return
-        self.app.call_from_thread(self._proposed,
+        deliver(self, self._proposed,
                                   fixes_for_path(report, principal_arn, path), None)
 
     def _proposed(self, fixes: list[FixCandidate], error: IamError | None) -> None:

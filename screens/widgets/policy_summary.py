@@ -20,6 +20,7 @@ from iamtui.policy import PolicyType, parse_policy
 from iamtui.policy.summary import ServiceSummary, summarize
 from iamtui.screens.ops import report_error
 from iamtui.screens.session import session_of
+from iamtui.screens.workers import deliver
 from iamtui.service.documents import owner_documents as documents_of
 
 if TYPE_CHECKING:
@@ -58,7 +59,7 @@ class PolicySummaryView(Static):
             except MalformedPolicyDocument:
                 continue  # a stored document AWS would not take now: nothing to summarise
         rows = summarize(parsed)
-        self.app.call_from_thread(self._render_rows, rows)
+        deliver(self, self._render_rows, rows)
 
     def _render_rows(self, rows: list[ServiceSummary]) -> None:
         self.update(summary_table(rows) if rows else "This policy grants no permissions.")

@@ -84,10 +84,8 @@ class ServerCertificateOperations(ServiceCore):
                   "certificateChain": chain, "tags": [aws_tag(t) for t in tags] or None}
         context = tag_context(tags)
 
-        def authorize(tx: Tx) -> None:
+        def authorize(tx: Tx) -> None:  # with tags, also iam:TagServerCertificate (TAG_ON_CREATE)
             self._authorize(tx, caller, "iam:UploadServerCertificate", arn, context)
-            if tags:
-                self._authorize(tx, caller, "iam:TagServerCertificate", arn, context)
 
         with self._audited(caller, "UploadServerCertificate", params, authorize=authorize,
                            secrets_used=(private_key.strip(),) if private_key.strip()

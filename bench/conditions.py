@@ -7,8 +7,8 @@ about 30% of statements with conditions, every request carrying about eight cont
 as AWS `ContextEntry` values. Each evaluator gets the request as the service does and
 builds its context inside the timed loop, as simulate-principal-policy and the CLI's own
 authorization do; policies are compiled before timing (the service caches a principal's
-compiled policies per store revision). Runs, alternating every `--slice` requests (each
-evaluator first in turn), in one process:
+compiled policies per store revision). Runs, alternating every `--slice` requests (in an
+order drawn afresh each time), in one process:
 
 - engine: `RequestContext.from_aws` (each entry checked), an `EvalRequest`
   with `Caller.from_arn`, and `evaluate` with the principal's PolicySets (its identity
@@ -38,6 +38,7 @@ import argparse
 import gc
 import json
 import os
+import random
 import statistics
 import sys
 import time
@@ -146,6 +147,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--slice", type=int, default=250,
                         help="requests each evaluator decides before the next takes its turn")
+    parser.add_argument("--order-seed", type=int, default=0,
+                        help="seed of the evaluators' order in each slice")
     parser.add_argument("--no-naive", action="store_true", help="skip the slow naive runs")
     parser.add_argument("--breakdown", action="store_true",
                         help="also time the engine's steps apart, on other fresh batches")
@@ -182,13 +185,16 @@ def main() -> None:
     names = list(runners)
     for k, reqs in enumerate(batches):
         # Alternate slice by slice, so that every evaluator meets the same load: on a shared
-        # machine the speed changes within a tenth of a second, a whole batch's run. Each
-        # goes first in turn, as the first to read a slice brings it into the CPU's caches.
+        # machine the speed changes within a tenth of a second, a whole batch's run. The
+        # order is drawn afresh for every slice: the first to read a slice brings it into
+        # the CPU's caches, and the one after the naive evaluator (which parses documents
+        # on every request) finds them full of its garbage. Turning a fixed order around
+        # would leave the same evaluator after the naive one every time.
         spent = dict.fromkeys(names, 0.0)
         for j, start in enumerate(range(0, len(reqs), args.slice)):
             part = reqs[start:start + args.slice]
-            turn = (k + j) % len(names)
-            for name in names[turn:] + names[:turn]:
+            order = random.Random(f"{args.order_seed}/{k}/{j}").sample(names, len(names))
+            for name in order:
                 fn, arg = runners[name]
                 elapsed, decided = timed(fn, part, arg)
                 spent[name] += elapsed

@@ -355,21 +355,17 @@ class EscalationView(Vertical):
         self._last_seconds = time.monotonic() - started
         deliver(self, self._show, findings, revision)
 
-    def _finished(self, revision: int) -> bool:
-        """Record the run's end; False when the view is gone meanwhile."""
+    def _finished(self, revision: int) -> None:
+        """Record the run's end (a result for a view gone meanwhile never comes: deliver)."""
         self._analysing = False
         self.loaded_revision = revision
-        if not self.is_attached:
-            return False
         self.query_one(LoadingIndicator).display = False
         if self._run_again:
             self._run_again = False
             self.call_later(self.action_refresh)
-        return True
 
     def _refused(self, error: IamError, revision: int) -> None:
-        if not self._finished(revision):
-            return
+        self._finished(revision)
         report_error(self, error)
         self.paths_tree.clear()  # what an earlier run found is not to be trusted now
         self.query_one(".escalation-status", Static).update(Text(
@@ -377,8 +373,7 @@ class EscalationView(Vertical):
             "needs iam:GetAccountAuthorizationDetails."))
 
     def _show(self, findings: list[EscalationFinding], revision: int) -> None:
-        if not self._finished(revision):
-            return
+        self._finished(revision)
         self.findings = findings
         self.query_one(".escalation-status", Static).update(self.summary(findings))
         self._fill(findings)
@@ -514,12 +509,9 @@ class EscalationView(Vertical):
         except IamError as error:
             deliver(self, self._proposed, [], error)
             return
-        deliver(self, self._proposed,
-                                  fixes_for_path(report, principal_arn, path), None)
+        deliver(self, self._proposed, fixes_for_path(report, principal_arn, path), None)
 
     def _proposed(self, fixes: list[FixCandidate], error: IamError | None) -> None:
-        if not self.is_attached:
-            return
         self.query_one(LoadingIndicator).display = self._analysing
         if self.findings is not None:
             self.query_one(".escalation-status", Static).update(self.summary(self.findings))

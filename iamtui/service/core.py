@@ -750,16 +750,17 @@ def with_resource_tags(view: View, resource: str,
     found = tagged_entity(view, resource)
     if found is None or not found.tags:
         return extra
-    given = {e.key.lower().partition(":")[0] for e in extra
-             if e.key.lower().partition(":")[2].startswith("resourcetag/")}
-    prefixes = _RESOURCE_TAG_PREFIXES.get(_resource_type(resource), ("aws",))
-    return [*extra, *(ContextEntry(f"{prefix}:ResourceTag/{t.key}", (t.value,))
-                      for prefix in prefixes if prefix not in given for t in found.tags)]
+    keys = [e.key.lower() for e in extra]
+    missing = [prefix for prefix in _RESOURCE_TAG_PREFIXES.get(_resource_type(resource), ("aws",))
+               if not any(k.startswith(f"{prefix}:resourcetag/") for k in keys)]
+    return [*extra, *resource_tag_context(found.tags, missing)]
 
 
-def resource_tag_context(tags: Iterable[Tag]) -> list[ContextEntry]:
-    """aws:ResourceTag/<key> for a request on a tagged entity."""
-    return [ContextEntry(f"aws:ResourceTag/{t.key}", (t.value,)) for t in tags]
+def resource_tag_context(tags: Iterable[Tag], prefixes: Iterable[str] = ("aws",)
+                         ) -> list[ContextEntry]:
+    """<prefix>:ResourceTag/<key> for a request on a tagged entity (aws, by default)."""
+    return [ContextEntry(f"{prefix}:ResourceTag/{t.key}", (t.value,))
+            for prefix in prefixes for t in tags]
 
 
 def _resource_type(resource: str) -> str:

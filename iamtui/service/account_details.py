@@ -74,6 +74,7 @@ from iamtui.model import (
 from iamtui.policy import ContextEntry, PolicyType, load_json, parse_policy
 from iamtui.service.core import Principal, ServiceCore, Step, View
 from iamtui.service.inline import owner_context
+from iamtui.service.instance_profiles import pass_to_ec2_context
 from iamtui.service.owners import resource_tag_context, tag_context
 from iamtui.service.tables import (
     ATTACHMENTS,
@@ -601,9 +602,7 @@ class _Plan:
                             else group_arn(self.account, "/", m.group_name), {
                                 "groupName": m.group_name, "userName": m.user_name,
                                 "imported": True}))
-        passed = (ContextEntry("iam:PassedToService", ("ec2.amazonaws.com",)),
-                  ContextEntry("iam:AssociatedResourceArn",
-                               (f"arn:aws:ec2:*:{self.account}:instance/*",)))
+        passed = pass_to_ec2_context(self.account)
         for profile in self.profiles:
             for name in profile.role_names:
                 role = owners.get(("role", name.casefold())) or \

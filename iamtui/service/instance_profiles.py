@@ -40,6 +40,14 @@ from iamtui.service.tables import INSTANCE_PROFILES, ROLES
 from iamtui.store import Tx
 
 
+def pass_to_ec2_context(account_id: str) -> tuple[ContextEntry, ...]:
+    """The keys of the iam:PassRole that AddRoleToInstanceProfile needs: the role goes to
+    EC2, for the account's instances (its API reference page)."""
+    return (ContextEntry("iam:PassedToService", ("ec2.amazonaws.com",)),
+            ContextEntry("iam:AssociatedResourceArn",
+                         (f"arn:aws:ec2:*:{account_id}:instance/*",)))
+
+
 class ProfileRoles(NamedTuple):
     """An instance profile with the roles it holds (AWS's InstanceProfile.Roles)."""
 
@@ -178,10 +186,8 @@ class InstanceProfileOperations(OwnerOperations):
             # the role is passed to EC2: without this, editing profiles would hand out any
             # role; asked before NoSuchEntity, so that a refused caller learns no role's name
             passed = found.arn if found else nominal_arn(change.tx, "role", role_name)
-            self._authorize(change.tx, caller, "iam:PassRole", passed, [
-                ContextEntry("iam:PassedToService", ("ec2.amazonaws.com",)),
-                ContextEntry("iam:AssociatedResourceArn",
-                             (f"arn:aws:ec2:*:{self.account_id}:instance/*",))])
+            self._authorize(change.tx, caller, "iam:PassRole", passed,
+                            pass_to_ec2_context(self.account_id))
             role = OWNERS["role"].get(change.tx, role_name)
             quota = DEFAULT_QUOTAS.roles_per_instance_profile
             if len(profile.role_names) >= quota:
